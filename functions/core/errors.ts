@@ -1,0 +1,82 @@
+/**
+ * Named errors. Handlers map them to status codes (see functions/http/respond.ts);
+ * anything else is a 500 with a generic body, and the detail goes to the log only.
+ */
+
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  /** Stable, machine-readable code for JSON bodies. */
+  abstract readonly code: string;
+}
+
+export class BadRequestError extends AppError {
+  override name = "BadRequestError";
+  readonly status = 400;
+  constructor(
+    message: string,
+    readonly code = "bad_request",
+    readonly issues: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  override name = "PayloadTooLargeError";
+  readonly status = 413;
+  readonly code = "payload_too_large";
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  override name = "UnsupportedMediaTypeError";
+  readonly status = 415;
+  readonly code = "unsupported_media_type";
+}
+
+export class TooManyRequestsError extends AppError {
+  override name = "TooManyRequestsError";
+  readonly status = 429;
+  readonly code = "too_many_requests";
+}
+
+export class NotFoundError extends AppError {
+  override name = "NotFoundError";
+  readonly status = 404;
+  readonly code = "not_found";
+}
+
+export class MethodNotAllowedError extends AppError {
+  override name = "MethodNotAllowedError";
+  readonly status = 405;
+  readonly code = "method_not_allowed";
+}
+
+/** A token that is malformed, tampered with, expired, for another purpose or signed by an unknown key. */
+export class InvalidTokenError extends AppError {
+  override name = "InvalidTokenError";
+  readonly status = 400;
+  readonly code = "invalid_token";
+}
+
+/* ---- Mailer errors: the mailer adapter classifies SES failures into these. ---- */
+
+/** Throttled: back off and retry, nothing is lost. */
+export class MailThrottledError extends Error {
+  override name = "MailThrottledError";
+}
+
+/** This one recipient or message was refused: record it and go on. */
+export class MailRejectedError extends Error {
+  override name = "MailRejectedError";
+}
+
+/** Sending as a whole cannot go on (paused, suspended, daily quota spent): stop the run. */
+export class MailStoppedError extends Error {
+  override name = "MailStoppedError";
+  constructor(
+    message: string,
+    readonly reason: "paused" | "suspended" | "daily-quota",
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The ports the core takes as plain arguments. Adapters in functions/adapters implement them,
+ * each with an in-memory twin; test/adapters/*.contract.ts runs one suite against both.
+ */
+import type { Consent, Subscriber } from "./types.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/* ------------------------------------------------------------------ store */
+
+export type ActivateResult = "activated" | "already-active" | "not-pending" | "missing";
+export type UnsubscribeResult = "unsubscribed" | "already" | "missing";
+export type ClaimResult =
+  /** The caller now holds the claim and may send. */
+  | "claimed"
+  /** This week's tip was already sent to this subscriber. */
+  | "already-sent"
+  /** Another run holds a claim younger than the stale window. */
+  | "in-flight"
+  /** Not active (left, bounced, complained, never confirmed) or gone. */
+  | "inactive";
+
+export interface ClaimRequest {
+  week: string;
+  tip: string;
+  runId: string;
+  now: Date;
+  /** A pending claim taken before this instant is stale and may be taken over. */
+  staleBefore: Date;
+}
+
+export interface ActivePage {
+  items: Subscriber[];
+  /** Opaque; absent on the last page. */
+  cursor?: string;
+}
+
+export interface SubscriberStore {
+  /** How many shards the active set is spread over (keys ACTIVE#0..shards-1). */
+  readonly shards: number;
+
+  get(id: string): Promise<Subscriber | undefined>;
+
+  /** Inserts a new subscriber; false (and nothing written) if the id exists already. */
+  create(subscriber: Subscriber): Promise<boolean>;
+
+  /**
+   * Takes an unsubscribed subscriber back to pending with fresh consent (a new signup).
+   * False if the subscriber is not unsubscribed (bounced and complained stay as they are).
+   */
+  resubscribe(id: string, consent: Consent, firstName: string | undefined, now: Date): Promise<boolean>;
+
+  /**
+   * Reserves the right to send a confirmation email now: sets confirmEmailSentAt = now when it is
+   * absent or earlier than `notBefore`, and the subscriber is still pending. False otherwise.
+   */
+  reserveConfirmationEmail(id: string, now: Date, notBefore: Date): Promise<boolean>;
+
+  /** pending → active (joins the active set), recording confirmation time and IP. */
+  activate(id: string, now: Date, ip: string): Promise<ActivateResult>;
+
+  /** Any status except unsubscribed → unsubscribed (leaves the active set). Idempotent. */
+  unsubscribe(id: string, now: Date): Promise<UnsubscribeResult>;
+
+  /** Marks a subscriber bounced or complained (leaves the active set). False if missing or unchanged. */
+  suppress(id: string, status: "bounced" | "complained", now: Date): Promise<boolean>;
+
+  /** One page of the active subscribers of one shard. */
+  listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage>;
+
+  /**
+   * Conditional claim for (week, subscriber) before the SES call. Succeeds only when the subscriber
+   * is active, has not been sent this week, and holds no claim for this week younger than staleBefore.
+   */
+  claim(id: string, request: ClaimRequest): Promise<ClaimResult>;
+
+  /** After SES accepted: records the MessageId, adds the tip to sentTips, sets lastWeekSent. */
+  markSent(
+    id: string,
+    week: string,
+    tip: string,
+    runId: string,
+    messageId: string,
+    now: Date,
+  ): Promise<void>;
+
+  /** The send failed for this recipient only: record why; the claim stays (no retry this week). */
+  markFailed(id: string, week: string, runId: string, error: string, now: Date): Promise<void>;
+
+  /** Gives a pending claim back (the run stopped before sending): the next run may take it. */
+  releaseClaim(id: string, week: string, runId: string): Promise<void>;
+
+  /**
+   * Counts one hit for `key` in the fixed window starting at `windowStart`; true when the count
+   * after this hit exceeds `limit`.
+   */
+  hit(key: string, windowStart: Date, windowSeconds: number, limit: number): Promise<boolean>;
+}
+
+/* ----------------------------------------------------------------- mailer */
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Extra headers, e.g. List-Unsubscribe; each name at most once. */
+  headers?: ReadonlyArray<{ name: string; value: string }>;
+  /** Message tags for SES event publishing (e.g. { kind: "tip", week: "2026-W48" }). */
+  tags?: Readonly<Record<string, string>>;
+}
+
+export interface SendQuota {
+  /** Emails per second. */
+  maxSendRate: number;
+  max24HourSend: number;
+  sentLast24Hours: number;
+}
+
+export interface Mailer {
+  /**
+   * Sends one email and returns SES's MessageId. Throws MailThrottledError, MailRejectedError or
+   * MailStoppedError (core/errors.ts) for the failures the send engine treats differently.
+   */
+  send(email: OutgoingEmail): Promise<{ messageId: string }>;
+  /** The account's sending quota, or undefined when the endpoint cannot tell. */
+  quota(): Promise<SendQuota | undefined>;
+}
+
+/* ------------------------------------------------------------------ queue */
+
+export interface Queue<T> {
+  /** Enqueues messages; resolves once every one is durably accepted. */
+  sendAll(messages: readonly T[]): Promise<void>;
+}

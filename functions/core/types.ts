@@ -1,0 +1,95 @@
+/**
+ * Domain types shared by the core, the adapters and the build.
+ * Nothing here touches AWS, the environment or the file system.
+ */
+
+export const SUBSCRIBER_STATUSES = [
+  "pending",
+  "active",
+  "unsubscribed",
+  "bounced",
+  "complained",
+] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+/** What the subscriber agreed to, and when: kept for as long as the subscriber exists. */
+export interface Consent {
+  /** ISO-8601 UTC time of the signup request. */
+  at: string;
+  ip: string;
+  userAgent: string;
+  /** Where the signup came from, e.g. "signup-page". */
+  source: string;
+  /** Version of the consent wording shown on the signup page. */
+  textVersion: string;
+}
+
+/** The send engine's per-recipient claim for one ISO week (see functions/core/weekly.ts). */
+export interface Claim {
+  /** ISO week, e.g. "2026-W48". */
+  week: string;
+  state: "pending" | "sent" | "failed";
+  /** Slug of the tip being sent. */
+  tip: string;
+  /** ISO time the claim was taken (pending) or last changed. */
+  at: string;
+  /** Identifies the run that holds the claim. */
+  runId: string;
+  messageId?: string;
+  error?: string;
+}
+
+export interface Subscriber {
+  /** Stable id derived from the email address (see core/email.ts). */
+  id: string;
+  /** Normalized address: trimmed, domain lowercased. */
+  email: string;
+  firstName?: string;
+  status: SubscriberStatus;
+  createdAt: string;
+  updatedAt: string;
+  consent: Consent;
+  confirmedAt?: string;
+  confirmIp?: string;
+  /** Last time a confirmation email was sent (rate-limits resends). */
+  confirmEmailSentAt?: string;
+  unsubscribedAt?: string;
+  /** Slugs of every tip this subscriber has received. */
+  sentTips: string[];
+  /** ISO week of the last tip sent. */
+  lastWeekSent?: string;
+  claim?: Claim;
+}
+
+/** A compiled email with `{{placeholders}}` still to be filled per recipient (see core/fill.ts). */
+export interface CompiledTemplate {
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+}
+
+export interface CompiledTip extends CompiledTemplate {
+  slug: string;
+  order: number;
+  title: string;
+  tags: readonly string[];
+  /** sha256 of the source file, hex. */
+  hash: string;
+}
+
+export interface SystemEmails {
+  /** Double opt-in: carries {{confirm_url}}. */
+  confirm: CompiledTemplate;
+  /** Sent once after confirming. */
+  welcome: CompiledTemplate;
+  /** Confirms an unsubscribe (sent once, never again afterwards). */
+  goodbye: CompiledTemplate;
+}
+
+/** What `npm run build` generates into functions/generated/content.ts. */
+export interface ContentBundle {
+  /** Sorted by `order`, ascending. */
+  tips: readonly CompiledTip[];
+  emails: SystemEmails;
+}
