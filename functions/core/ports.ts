@@ -52,7 +52,12 @@ export interface SubscriberStore {
    * Takes an unsubscribed subscriber back to pending with fresh consent (a new signup).
    * False if the subscriber is not unsubscribed (bounced and complained stay as they are).
    */
-  resubscribe(id: string, consent: Consent, firstName: string | undefined, now: Date): Promise<boolean>;
+  resubscribe(
+    id: string,
+    consent: Consent,
+    firstName: string | undefined,
+    now: Date,
+  ): Promise<boolean>;
 
   /**
    * Reserves the right to send a confirmation email now: sets confirmEmailSentAt = now when it is

@@ -1,0 +1,324 @@
+/**
+ * SubscriberStore on DynamoDB. Every write that can race is conditional; no transactions
+ * (dynalite has none, and none are needed: each operation touches one item).
+ */
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { shardOf } from "../core/email.js";
+import type {
+  ActivateResult,
+  ActivePage,
+  ClaimRequest,
+  ClaimResult,
+  SubscriberStore,
+  UnsubscribeResult,
+} from "../core/ports.js";
+import type { Claim, Consent, Subscriber } from "../core/types.js";
+import { ACTIVE_INDEX, activeKey, rateKey, subscriberKey } from "./dynamo-table.js";
+
+type Item = Record<string, unknown>;
+
+export interface DynamoStoreOptions {
+  tableName: string;
+  shards: number;
+  client?: DynamoDBClient;
+  /** Client options when no client is given (region, endpoint, credentials). */
+  clientOptions?: ConstructorParameters<typeof DynamoDBClient>[0];
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === "ConditionalCheckFailedException"
+  );
+}
+
+function toItem(subscriber: Subscriber, shards: number): Item {
+  const { sentTips, ...rest } = subscriber;
+  const item: Item = { ...subscriberKey(subscriber.id), ...rest };
+  if (sentTips.length > 0) item.sentTips = new Set(sentTips);
+  if (subscriber.status === "active") {
+    item.gsi1pk = activeKey(shardOf(subscriber.id, shards));
+    item.gsi1sk = subscriber.id;
+  }
+  return item;
+}
+
+function fromItem(item: Item): Subscriber {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, sentTips, ...rest } = item;
+  return {
+    ...(rest as unknown as Omit<Subscriber, "sentTips">),
+    sentTips: sentTips instanceof Set ? [...(sentTips as Set<string>)] : [],
+  };
+}
+
+export class DynamoStore implements SubscriberStore {
+  readonly shards: number;
+  private readonly table: string;
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(options: DynamoStoreOptions) {
+    this.table = options.tableName;
+    this.shards = options.shards;
+    const client = options.client ?? new DynamoDBClient(options.clientOptions ?? {});
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  /** Runs a conditional update; false when the condition did not hold. */
+  private async update(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName">) {
+    try {
+      await this.doc.send(new UpdateCommand({ TableName: this.table, ...input }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<Subscriber | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.table, Key: subscriberKey(id), ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async create(subscriber: Subscriber): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(subscriber, this.shards),
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  resubscribe(id: string, consent: Consent, firstName: string | undefined, now: Date) {
+    return this.update({
+      Key: subscriberKey(id),
+      UpdateExpression:
+        firstName === undefined
+          ? "SET #status = :pending, consent = :consent, updatedAt = :now REMOVE unsubscribedAt"
+          : "SET #status = :pending, consent = :consent, updatedAt = :now, firstName = :firstName REMOVE unsubscribedAt",
+      ConditionExpression: "#status = :unsubscribed",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":pending": "pending",
+        ":unsubscribed": "unsubscribed",
+        ":consent": consent,
+        ":now": now.toISOString(),
+        ...(firstName === undefined ? {} : { ":firstName": firstName }),
+      },
+    });
+  }
+
+  reserveConfirmationEmail(id: string, now: Date, notBefore: Date) {
+    return this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "SET confirmEmailSentAt = :now",
+      ConditionExpression:
+        "#status = :pending AND (attribute_not_exists(confirmEmailSentAt) OR confirmEmailSentAt < :notBefore)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":pending": "pending",
+        ":now": now.toISOString(),
+        ":notBefore": notBefore.toISOString(),
+      },
+    });
+  }
+
+  async activate(id: string, now: Date, ip: string): Promise<ActivateResult> {
+    const done = await this.update({
+      Key: subscriberKey(id),
+      UpdateExpression:
+        "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :id",
+      ConditionExpression: "#status = :pending",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":active": "active",
+        ":pending": "pending",
+        ":now": now.toISOString(),
+        ":ip": ip,
+        ":gpk": activeKey(shardOf(id, this.shards)),
+        ":id": id,
+      },
+    });
+    if (done) return "activated";
+    const current = await this.get(id);
+    if (!current) return "missing";
+    return current.status === "active" ? "already-active" : "not-pending";
+  }
+
+  async unsubscribe(id: string, now: Date): Promise<UnsubscribeResult> {
+    const done = await this.update({
+      Key: subscriberKey(id),
+      UpdateExpression:
+        "SET #status = :unsubscribed, unsubscribedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk",
+      ConditionExpression: "#status IN (:pending, :active)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":unsubscribed": "unsubscribed",
+        ":pending": "pending",
+        ":active": "active",
+        ":now": now.toISOString(),
+      },
+    });
+    if (done) return "unsubscribed";
+    return (await this.get(id)) ? "already" : "missing";
+  }
+
+  suppress(id: string, status: "bounced" | "complained", now: Date) {
+    return this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "SET #status = :status, updatedAt = :now REMOVE gsi1pk, gsi1sk",
+      ConditionExpression: "attribute_exists(pk) AND #status <> :status",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":status": status, ":now": now.toISOString() },
+    });
+  }
+
+  async listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
+    const result = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: ACTIVE_INDEX,
+        KeyConditionExpression: "gsi1pk = :pk",
+        ExpressionAttributeValues: { ":pk": activeKey(shard) },
+        Limit: limit,
+        ExclusiveStartKey: cursor
+          ? (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Item)
+          : undefined,
+      }),
+    );
+    const items = (result.Items ?? []).map(fromItem);
+    return result.LastEvaluatedKey
+      ? {
+          items,
+          cursor: Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString("base64url"),
+        }
+      : { items };
+  }
+
+  async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
+    const claim: Claim = {
+      week: request.week,
+      state: "pending",
+      tip: request.tip,
+      at: request.now.toISOString(),
+      runId: request.runId,
+    };
+    const done = await this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "SET claim = :claim",
+      ConditionExpression:
+        "#status = :active AND (attribute_not_exists(lastWeekSent) OR lastWeekSent <> :week) AND " +
+        "(attribute_not_exists(claim) OR claim.week <> :week OR (claim.#state = :pending AND claim.#at < :staleBefore))",
+      ExpressionAttributeNames: { "#status": "status", "#state": "state", "#at": "at" },
+      ExpressionAttributeValues: {
+        ":active": "active",
+        ":pending": "pending",
+        ":week": request.week,
+        ":claim": claim,
+        ":staleBefore": request.staleBefore.toISOString(),
+      },
+    });
+    if (done) return "claimed";
+    const current = await this.get(id);
+    if (current?.status !== "active") return "inactive";
+    if (current.lastWeekSent === request.week) return "already-sent";
+    if (current.claim?.week === request.week && current.claim.state !== "pending") {
+      return "already-sent";
+    }
+    return "in-flight";
+  }
+
+  async markSent(
+    id: string,
+    week: string,
+    tip: string,
+    runId: string,
+    messageId: string,
+    now: Date,
+  ): Promise<void> {
+    const claim: Claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
+    // Unconditional: SES has accepted the email, so the record must say so whatever else changed.
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: subscriberKey(id),
+        UpdateExpression:
+          "SET claim = :claim, lastWeekSent = :week, updatedAt = :now ADD sentTips :tip",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: {
+          ":claim": claim,
+          ":week": week,
+          ":now": now.toISOString(),
+          ":tip": new Set([tip]),
+        },
+      }),
+    );
+  }
+
+  async markFailed(
+    id: string,
+    week: string,
+    runId: string,
+    error: string,
+    now: Date,
+  ): Promise<void> {
+    await this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "SET claim.#state = :failed, claim.#at = :now, claim.#error = :error",
+      ConditionExpression: "claim.week = :week AND claim.runId = :runId",
+      ExpressionAttributeNames: { "#state": "state", "#at": "at", "#error": "error" },
+      ExpressionAttributeValues: {
+        ":failed": "failed",
+        ":now": now.toISOString(),
+        ":error": error.slice(0, 500),
+        ":week": week,
+        ":runId": runId,
+      },
+    });
+  }
+
+  async releaseClaim(id: string, week: string, runId: string): Promise<void> {
+    await this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "REMOVE claim",
+      ConditionExpression:
+        "claim.week = :week AND claim.runId = :runId AND claim.#state = :pending",
+      ExpressionAttributeNames: { "#state": "state" },
+      ExpressionAttributeValues: { ":week": week, ":runId": runId, ":pending": "pending" },
+    });
+  }
+
+  async hit(key: string, windowStart: Date, windowSeconds: number, limit: number) {
+    const result = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: rateKey(key, windowStart),
+        UpdateExpression: "ADD hits :one SET expiresAt = :expires",
+        ExpressionAttributeValues: {
+          ":one": 1,
+          // Expired counters are deleted by DynamoDB TTL in AWS (dynalite has no TTL; harmless).
+          ":expires": Math.floor(windowStart.getTime() / 1000) + windowSeconds * 2,
+        },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(result.Attributes?.hits ?? 0) > limit;
+  }
+}

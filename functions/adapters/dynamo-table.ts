@@ -1,0 +1,52 @@
+/**
+ * The single-table key design (README, "Data model"). sst.config.ts declares the same table;
+ * scripts/local/stack.ts creates it in dynalite from this definition.
+ *
+ *   subscriber   pk = SUB#<id>          sk = SUB
+ *                gsi1pk = ACTIVE#<shard> gsi1sk = <id>     (only while status = active)
+ *   rate limit   pk = RATE#<key>        sk = <window start>  expiresAt = TTL (epoch seconds)
+ */
+import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+
+export const ACTIVE_INDEX = "active";
+
+/**
+ * The active set is spread over this many GSI partitions so that reading it (and the writes that
+ * join and leave it) never lean on one hot key. Part of the key design, not a runtime setting:
+ * changing it means re-sharding existing items.
+ */
+export const ACTIVE_SHARDS = 16;
+
+export const subscriberKey = (id: string) => ({ pk: `SUB#${id}`, sk: "SUB" });
+export const activeKey = (shard: number) => `ACTIVE#${shard}`;
+export const rateKey = (key: string, windowStart: Date) => ({
+  pk: `RATE#${key}`,
+  sk: windowStart.toISOString(),
+});
+
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: "PAY_PER_REQUEST",
+    AttributeDefinitions: [
+      { AttributeName: "pk", AttributeType: "S" },
+      { AttributeName: "sk", AttributeType: "S" },
+      { AttributeName: "gsi1pk", AttributeType: "S" },
+      { AttributeName: "gsi1sk", AttributeType: "S" },
+    ],
+    KeySchema: [
+      { AttributeName: "pk", KeyType: "HASH" },
+      { AttributeName: "sk", KeyType: "RANGE" },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: ACTIVE_INDEX,
+        KeySchema: [
+          { AttributeName: "gsi1pk", KeyType: "HASH" },
+          { AttributeName: "gsi1sk", KeyType: "RANGE" },
+        ],
+        Projection: { ProjectionType: "ALL" },
+      },
+    ],
+  };
+}

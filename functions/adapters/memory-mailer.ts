@@ -1,0 +1,35 @@
+/**
+ * In-memory Mailer: keeps what was sent, and lets tests inject failures per call.
+ */
+import type { Mailer, OutgoingEmail, SendQuota } from "../core/ports.js";
+
+export interface SentEmail extends OutgoingEmail {
+  messageId: string;
+}
+
+/** Called before each send with the email and the 1-based call number; a returned error is thrown. */
+export type FaultInjector = (email: OutgoingEmail, call: number) => Error | undefined;
+
+export class MemoryMailer implements Mailer {
+  readonly sent: SentEmail[] = [];
+  private calls = 0;
+
+  constructor(private readonly options: { quota?: SendQuota; fault?: FaultInjector } = {}) {}
+
+  setFault(fault: FaultInjector | undefined): void {
+    this.options.fault = fault;
+  }
+
+  async send(email: OutgoingEmail): Promise<{ messageId: string }> {
+    this.calls += 1;
+    const error = this.options.fault?.(email, this.calls);
+    if (error) throw error;
+    const messageId = `memory-${this.calls}`;
+    this.sent.push({ ...email, messageId });
+    return { messageId };
+  }
+
+  async quota(): Promise<SendQuota | undefined> {
+    return this.options.quota;
+  }
+}

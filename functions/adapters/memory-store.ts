@@ -1,0 +1,182 @@
+/**
+ * In-memory SubscriberStore with the same semantics as DynamoStore (the contract suite in
+ * test/adapters/store.contract.ts holds both to them). For unit tests and dry runs.
+ */
+import { shardOf } from "../core/email.js";
+import type {
+  ActivateResult,
+  ActivePage,
+  ClaimRequest,
+  ClaimResult,
+  SubscriberStore,
+  UnsubscribeResult,
+} from "../core/ports.js";
+import type { Consent, Subscriber } from "../core/types.js";
+
+export class MemoryStore implements SubscriberStore {
+  private readonly subscribers = new Map<string, Subscriber>();
+  private readonly hits = new Map<string, number>();
+
+  constructor(readonly shards = 4) {}
+
+  /** Every subscriber, for assertions in tests. */
+  all(): Subscriber[] {
+    return [...this.subscribers.values()].map((s) => structuredClone(s));
+  }
+
+  private mutate(id: string, change: (s: Subscriber) => boolean): boolean {
+    const current = this.subscribers.get(id);
+    if (!current) return false;
+    const next = structuredClone(current);
+    if (!change(next)) return false;
+    this.subscribers.set(id, next);
+    return true;
+  }
+
+  async get(id: string) {
+    const found = this.subscribers.get(id);
+    return found ? structuredClone(found) : undefined;
+  }
+
+  async create(subscriber: Subscriber) {
+    if (this.subscribers.has(subscriber.id)) return false;
+    this.subscribers.set(subscriber.id, structuredClone(subscriber));
+    return true;
+  }
+
+  async resubscribe(id: string, consent: Consent, firstName: string | undefined, now: Date) {
+    return this.mutate(id, (s) => {
+      if (s.status !== "unsubscribed") return false;
+      s.status = "pending";
+      s.consent = structuredClone(consent);
+      s.updatedAt = now.toISOString();
+      if (firstName !== undefined) s.firstName = firstName;
+      delete s.unsubscribedAt;
+      return true;
+    });
+  }
+
+  async reserveConfirmationEmail(id: string, now: Date, notBefore: Date) {
+    return this.mutate(id, (s) => {
+      if (s.status !== "pending") return false;
+      if (s.confirmEmailSentAt !== undefined && s.confirmEmailSentAt >= notBefore.toISOString()) {
+        return false;
+      }
+      s.confirmEmailSentAt = now.toISOString();
+      return true;
+    });
+  }
+
+  async activate(id: string, now: Date, ip: string): Promise<ActivateResult> {
+    const current = this.subscribers.get(id);
+    if (!current) return "missing";
+    if (current.status === "active") return "already-active";
+    if (current.status !== "pending") return "not-pending";
+    this.mutate(id, (s) => {
+      s.status = "active";
+      s.confirmedAt = now.toISOString();
+      s.confirmIp = ip;
+      s.updatedAt = now.toISOString();
+      return true;
+    });
+    return "activated";
+  }
+
+  async unsubscribe(id: string, now: Date): Promise<UnsubscribeResult> {
+    const current = this.subscribers.get(id);
+    if (!current) return "missing";
+    if (current.status !== "pending" && current.status !== "active") return "already";
+    this.mutate(id, (s) => {
+      s.status = "unsubscribed";
+      s.unsubscribedAt = now.toISOString();
+      s.updatedAt = now.toISOString();
+      return true;
+    });
+    return "unsubscribed";
+  }
+
+  async suppress(id: string, status: "bounced" | "complained", now: Date) {
+    return this.mutate(id, (s) => {
+      if (s.status === status) return false;
+      s.status = status;
+      s.updatedAt = now.toISOString();
+      return true;
+    });
+  }
+
+  async listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
+    const ids = [...this.subscribers.values()]
+      .filter((s) => s.status === "active" && shardOf(s.id, this.shards) === shard)
+      .map((s) => s.id)
+      .sort()
+      .filter((id) => cursor === undefined || id > cursor);
+    const page = ids.slice(0, limit);
+    const items = page.map((id) => structuredClone(this.subscribers.get(id) as Subscriber));
+    const last = page[page.length - 1];
+    return ids.length > limit && last !== undefined ? { items, cursor: last } : { items };
+  }
+
+  async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
+    const s = this.subscribers.get(id);
+    if (s?.status !== "active") return "inactive";
+    if (s.lastWeekSent === request.week) return "already-sent";
+    const held = s.claim;
+    if (held && held.week === request.week) {
+      if (held.state !== "pending") return "already-sent";
+      if (held.at >= request.staleBefore.toISOString()) return "in-flight";
+    }
+    this.mutate(id, (next) => {
+      next.claim = {
+        week: request.week,
+        state: "pending",
+        tip: request.tip,
+        at: request.now.toISOString(),
+        runId: request.runId,
+      };
+      return true;
+    });
+    return "claimed";
+  }
+
+  async markSent(
+    id: string,
+    week: string,
+    tip: string,
+    runId: string,
+    messageId: string,
+    now: Date,
+  ) {
+    this.mutate(id, (s) => {
+      s.claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
+      s.lastWeekSent = week;
+      s.updatedAt = now.toISOString();
+      if (!s.sentTips.includes(tip)) s.sentTips.push(tip);
+      return true;
+    });
+  }
+
+  async markFailed(id: string, week: string, runId: string, error: string, now: Date) {
+    this.mutate(id, (s) => {
+      if (s.claim?.week !== week || s.claim.runId !== runId) return false;
+      s.claim = { ...s.claim, state: "failed", at: now.toISOString(), error: error.slice(0, 500) };
+      return true;
+    });
+  }
+
+  async releaseClaim(id: string, week: string, runId: string) {
+    this.mutate(id, (s) => {
+      if (s.claim?.week !== week || s.claim.runId !== runId || s.claim.state !== "pending") {
+        return false;
+      }
+      delete s.claim;
+      return true;
+    });
+  }
+
+  async hit(key: string, windowStart: Date, _windowSeconds: number, limit: number) {
+    const k = `${key}|${windowStart.toISOString()}`;
+    const n = (this.hits.get(k) ?? 0) + 1;
+    this.hits.set(k, n);
+    return n > limit;
+  }
+}

@@ -1,0 +1,11 @@
+/** The token signer for a Lambda: built once per container from the TokenKeys secret. */
+import { tokenKeys } from "../config.js";
+import { systemClock } from "../core/ports.js";
+import { createSigner, type Signer } from "../core/tokens.js";
+
+let signer: Signer | undefined;
+
+export function tokenSigner(): Signer {
+  signer ??= createSigner(tokenKeys(), systemClock);
+  return signer;
+}
