@@ -1,0 +1,32 @@
+/**
+ * The public URLs carried by emails and pages. `baseUrl` comes from settings().baseUrl (no trailing
+ * slash; one is tolerated). Tokens are URL-safe already, but are encoded anyway.
+ */
+
+function base(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, "");
+}
+
+/** The one-click unsubscribe URL (GET shows a button, POST unsubscribes; RFC 8058). */
+export function unsubscribeUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/unsubscribe?token=${encodeURIComponent(token)}`;
+}
+
+/** The double opt-in link (GET shows a button, POST confirms). */
+export function confirmUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/confirm?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * The "view in browser" URL of a tip. `token` is the subscriber's unsubscribe token, so the web
+ * view can carry their own unsubscribe link; without it the page links to a generic one.
+ */
+export function viewUrl(baseUrl: string, slug: string, token?: string): string {
+  const path = `${base(baseUrl)}/view/${encodeURIComponent(slug)}`;
+  return token === undefined ? path : `${path}?token=${encodeURIComponent(token)}`;
+}
+
+/** The signup page, also the fallback unsubscribe help link when no token is known. */
+export function homeUrl(baseUrl: string): string {
+  return `${base(baseUrl)}/`;
+}
