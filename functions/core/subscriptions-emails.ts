@@ -1,0 +1,75 @@
+/**
+ * Builds the three system emails (confirm, welcome, goodbye) from the compiled templates.
+ * Every one carries the subscriber's own unsubscribe link in its body; confirm and welcome also
+ * carry List-Unsubscribe + List-Unsubscribe-Post (the goodbye does not: there is nothing left to
+ * leave, and a one-click button on it would only confuse).
+ */
+import { fill } from "./fill.js";
+import { listUnsubscribeHeaders } from "./headers.js";
+import { confirmUrl, unsubscribeUrl } from "./links.js";
+import type { OutgoingEmail } from "./ports.js";
+import type { Signer } from "./tokens.js";
+import type { CompiledTemplate, Subscriber, SystemEmails } from "./types.js";
+
+export interface Site {
+  /** Public base URL, no trailing slash (settings().baseUrl). */
+  baseUrl: string;
+  postalAddress: string;
+  /** Optional address for the mailto: part of List-Unsubscribe. */
+  unsubscribeMailto?: string | undefined;
+}
+
+/** Confirmation links expire after 7 days; unsubscribe links never do. */
+export const CONFIRM_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+/** What {{first_name}} becomes when the subscriber gave none ("Hi there,"). */
+export const FIRST_NAME_FALLBACK = "there";
+
+export type SystemEmailKind = keyof SystemEmails;
+
+export interface SystemEmailContext {
+  signer: Signer;
+  emails: SystemEmails;
+  site: Site;
+}
+
+function render(
+  template: CompiledTemplate,
+  values: Parameters<typeof fill>[1],
+): Pick<OutgoingEmail, "subject" | "html" | "text"> {
+  return {
+    subject: fill(template.subject, values, "text"),
+    html: fill(template.html, values, "html"),
+    text: fill(template.text, values, "text"),
+  };
+}
+
+export function systemEmail(
+  context: SystemEmailContext,
+  kind: SystemEmailKind,
+  subscriber: Pick<Subscriber, "id" | "email" | "firstName">,
+): OutgoingEmail {
+  const { signer, emails, site } = context;
+  const unsubscribe = unsubscribeUrl(site.baseUrl, signer.issue("unsubscribe", subscriber.id));
+  const values = {
+    first_name: subscriber.firstName ?? FIRST_NAME_FALLBACK,
+    unsubscribe_url: unsubscribe,
+    postal_address: site.postalAddress,
+    ...(kind === "confirm"
+      ? {
+          confirm_url: confirmUrl(
+            site.baseUrl,
+            signer.issue("confirm", subscriber.id, CONFIRM_TTL_SECONDS),
+          ),
+        }
+      : {}),
+  };
+  return {
+    to: subscriber.email,
+    ...render(emails[kind], values),
+    ...(kind === "goodbye"
+      ? {}
+      : { headers: listUnsubscribeHeaders(unsubscribe, site.unsubscribeMailto) }),
+    tags: { kind },
+  };
+}

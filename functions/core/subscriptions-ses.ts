@@ -1,0 +1,123 @@
+/**
+ * SES feedback: permanent bounces and complaints take an address out of the list for good.
+ *
+ * Accepts the event-publishing shape (configuration set → SNS or EventBridge: `eventType`) and the
+ * older identity-notification shape (`notificationType`). Transient and undetermined bounces, and
+ * every other event type (Send, Delivery, Open, …), change nothing. Suppression is conditional in
+ * the store, so a duplicate notification is a no-op.
+ */
+import { z } from "zod";
+import { normalizeEmail, subscriberId } from "./email.js";
+import { BadRequestError } from "./errors.js";
+import type { Clock, SubscriberStore } from "./ports.js";
+
+const recipient = z.object({ emailAddress: z.string().min(1) });
+
+const sesEventSchema = z
+  .object({
+    eventType: z.string().min(1).optional(),
+    notificationType: z.string().min(1).optional(),
+    mail: z.object({
+      messageId: z.string().min(1),
+      destination: z.array(z.string()).optional(),
+    }),
+    bounce: z
+      .object({
+        bounceType: z.enum(["Permanent", "Transient", "Undetermined"]),
+        bounceSubType: z.string().optional(),
+        bouncedRecipients: z.array(recipient).min(1),
+      })
+      .optional(),
+    complaint: z
+      .object({
+        complainedRecipients: z.array(recipient).min(1),
+        complaintFeedbackType: z.string().optional(),
+      })
+      .optional(),
+  })
+  .refine((event) => (event.eventType ?? event.notificationType) !== undefined, {
+    message: "eventType or notificationType is required",
+  })
+  .refine((event) => type(event) !== "Bounce" || event.bounce !== undefined, {
+    message: "a Bounce event needs a bounce object",
+    path: ["bounce"],
+  })
+  .refine((event) => type(event) !== "Complaint" || event.complaint !== undefined, {
+    message: "a Complaint event needs a complaint object",
+    path: ["complaint"],
+  });
+
+type SesEvent = { eventType?: string | undefined; notificationType?: string | undefined };
+
+function type(event: SesEvent): string {
+  return event.eventType ?? event.notificationType ?? "";
+}
+
+export interface SesEventOutcome {
+  /** eventType / notificationType, e.g. "Bounce". */
+  type: string;
+  messageId: string;
+  action: "suppressed" | "ignored";
+  /** Why nothing was done, for the log. */
+  reason?: string;
+  /** One entry per recipient named by a bounce or complaint that led to suppression. */
+  recipients: Array<{ subscriberId: string; changed: boolean }>;
+}
+
+/** "Ann <ann@x.org>" or "ann@x.org" → the normalized address, or undefined. */
+function addressOf(raw: string): string | undefined {
+  const angled = /<([^<>]+)>\s*$/.exec(raw);
+  return normalizeEmail(angled?.[1] ?? raw);
+}
+
+/** Applies one SES event. Throws BadRequestError when `event` is not one. */
+export async function handleSesEvent(
+  deps: { store: SubscriberStore; clock: Clock },
+  event: unknown,
+): Promise<SesEventOutcome> {
+  const parsed = sesEventSchema.safeParse(event);
+  if (!parsed.success) {
+    throw new BadRequestError(
+      "not an SES event notification",
+      "invalid_ses_event",
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
+    );
+  }
+  const data = parsed.data;
+  const base = { type: type(data), messageId: data.mail.messageId };
+
+  let status: "bounced" | "complained";
+  let addresses: string[];
+  if (base.type === "Bounce" && data.bounce) {
+    if (data.bounce.bounceType !== "Permanent") {
+      return {
+        ...base,
+        action: "ignored",
+        reason: `${data.bounce.bounceType} bounce`,
+        recipients: [],
+      };
+    }
+    status = "bounced";
+    addresses = data.bounce.bouncedRecipients.map((r) => r.emailAddress);
+  } else if (base.type === "Complaint" && data.complaint) {
+    status = "complained";
+    addresses = data.complaint.complainedRecipients.map((r) => r.emailAddress);
+  } else {
+    return { ...base, action: "ignored", reason: `${base.type} event`, recipients: [] };
+  }
+
+  const now = deps.clock.now();
+  const ids = [
+    ...new Set(
+      addresses.flatMap((raw) => {
+        const email = addressOf(raw);
+        return email ? [subscriberId(email)] : [];
+      }),
+    ),
+  ];
+  const recipients = [];
+  for (const id of ids) {
+    recipients.push({ subscriberId: id, changed: await deps.store.suppress(id, status, now) });
+  }
+  return { ...base, action: "suppressed", recipients };
+}

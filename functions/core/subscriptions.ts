@@ -1,0 +1,222 @@
+/**
+ * The subscriber lifecycle: double opt-in signup, confirmation, one-click unsubscribe.
+ * Pure: the ports come in as plain arguments; no environment, no AWS SDK.
+ *
+ *   (none) ──subscribe──▶ pending ──confirm──▶ active ──unsubscribe──▶ unsubscribed
+ *                            ▲                                             │
+ *                            └───────────────subscribe (fresh consent)─────┘
+ *   bounced / complained (functions/core/subscriptions-ses.ts) are final: signup sends nothing.
+ */
+import { normalizeEmail, subscriberId } from "./email.js";
+import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
+import type { Clock, Mailer, SubscriberStore } from "./ports.js";
+import { type Site, systemEmail } from "./subscriptions-emails.js";
+import type { Signer } from "./tokens.js";
+import type { Consent, Subscriber, SystemEmails } from "./types.js";
+
+export type { Site } from "./subscriptions-emails.js";
+
+/** The consent wording on the signup page; its version is stored with every signup. */
+export const CONSENT = {
+  version: "2025-11-25",
+  text:
+    "Send me one strength-training tip for runners by email each week. " +
+    "I can unsubscribe at any time with the link in every email.",
+} as const;
+
+/** At most one confirmation email per address in this many hours. */
+export const CONFIRM_RESEND_HOURS = 24;
+
+/** Per-IP signup limit: this many POSTs per fixed window. */
+export const SIGNUP_LIMIT = { perWindow: 10, windowSeconds: 60 * 60 } as const;
+
+export const MAX_FIRST_NAME_LENGTH = 100;
+
+/** Structured log sink (the powertools Logger fits). Optional: the core logs only failures. */
+export interface CoreLog {
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+export interface SubscriptionDeps {
+  store: SubscriberStore;
+  mailer: Mailer;
+  clock: Clock;
+  signer: Signer;
+  emails: SystemEmails;
+  site: Site;
+  log?: CoreLog;
+}
+
+export interface SubscribeInput {
+  email: unknown;
+  firstName?: unknown;
+  ip: string;
+  userAgent: string;
+  /** Where the signup came from, e.g. "signup-page" or "api". */
+  source: string;
+  /** The honeypot field: a person never fills it in. */
+  honeypot?: unknown;
+}
+
+/** The per-IP limit was hit; the client may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends TooManyRequestsError {
+  override name = "RateLimitedError";
+  constructor(readonly retryAfterSeconds: number) {
+    super("Too many signup attempts from this address. Please try again later.");
+  }
+}
+
+function cleanFirstName(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") {
+    throw new BadRequestError("firstName must be text.", "invalid_first_name");
+  }
+  // Control characters (CR/LF included) never belong in a name, nor in a subject line.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
+  const name = value.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+  if (name.length > MAX_FIRST_NAME_LENGTH) {
+    throw new BadRequestError(
+      `firstName must be at most ${MAX_FIRST_NAME_LENGTH} characters.`,
+      "invalid_first_name",
+    );
+  }
+  return name === "" ? undefined : name;
+}
+
+/** Validates and normalizes the signup fields; throws BadRequestError before anything is written. */
+export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName">): {
+  email: string;
+  firstName: string | undefined;
+} {
+  if (input.email === undefined || input.email === null || input.email === "") {
+    throw new BadRequestError("An email address is required.", "missing_email");
+  }
+  const email = typeof input.email === "string" ? normalizeEmail(input.email) : undefined;
+  if (!email) {
+    throw new BadRequestError("That doesn't look like a valid email address.", "invalid_email");
+  }
+  return { email, firstName: cleanFirstName(input.firstName) };
+}
+
+/**
+ * Signs an address up (double opt-in). Resolves the same way whatever state the address is in, so
+ * callers can't learn who is subscribed; the store work is the same shape in every branch (one read,
+ * one conditional write attempt, one conditional reservation) and only a successful reservation
+ * sends (at most one confirmation email per address per CONFIRM_RESEND_HOURS).
+ */
+export async function subscribe(deps: SubscriptionDeps, input: SubscribeInput): Promise<void> {
+  const { email, firstName } = parseSignup(input);
+  if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return;
+
+  const { store, clock } = deps;
+  const now = clock.now();
+  const windowMs = SIGNUP_LIMIT.windowSeconds * 1000;
+  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  if (
+    await store.hit(
+      `subscribe:${input.ip}`,
+      windowStart,
+      SIGNUP_LIMIT.windowSeconds,
+      SIGNUP_LIMIT.perWindow,
+    )
+  ) {
+    const retryAfter = Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000);
+    throw new RateLimitedError(Math.max(1, retryAfter));
+  }
+
+  const id = subscriberId(email);
+  const consent: Consent = {
+    at: now.toISOString(),
+    ip: input.ip,
+    userAgent: input.userAgent.slice(0, 512),
+    source: input.source,
+    textVersion: CONSENT.version,
+  };
+
+  const existing = await store.get(id);
+  let recipient: Pick<Subscriber, "id" | "email" | "firstName"> | undefined;
+  if (!existing) {
+    const created = await store.create({
+      id,
+      email,
+      ...(firstName === undefined ? {} : { firstName }),
+      status: "pending",
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      consent,
+      sentTips: [],
+    });
+    // Lost a race with a concurrent signup: the other one is pending now; treat it as a resend.
+    recipient = created ? { id, email, firstName } : await store.get(id);
+  } else if (existing.status === "unsubscribed") {
+    await store.resubscribe(id, consent, firstName, now);
+    recipient = { ...existing, firstName: firstName ?? existing.firstName };
+  } else {
+    // pending: resend (rate-limited below); active, bounced, complained: the reservation fails.
+    recipient = existing;
+  }
+  if (!recipient) return;
+
+  const notBefore = new Date(now.getTime() - CONFIRM_RESEND_HOURS * 60 * 60 * 1000);
+  // Reserve before sending: two concurrent signups can't both send.
+  if (!(await store.reserveConfirmationEmail(id, now, notBefore))) return;
+  await deps.mailer.send(systemEmail(deps, "confirm", recipient));
+}
+
+export type ConfirmResult = "confirmed" | "already-confirmed";
+
+/**
+ * Confirms a signup from the token in the confirmation email. Only the call that actually moves
+ * pending → active sends the welcome email, so it is sent once however often the link is used.
+ */
+export async function confirm(
+  deps: SubscriptionDeps,
+  token: unknown,
+  ip: string,
+): Promise<ConfirmResult> {
+  const id = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
+  const result = await deps.store.activate(id, deps.clock.now(), ip);
+  if (result === "already-active") return "already-confirmed";
+  if (result !== "activated") {
+    // Unsubscribed, bounced, complained or gone: the link is no longer good for anything.
+    throw new InvalidTokenError("This link is invalid or has expired.");
+  }
+  const subscriber = await deps.store.get(id);
+  if (subscriber) {
+    try {
+      await deps.mailer.send(systemEmail(deps, "welcome", subscriber));
+    } catch (error) {
+      // The subscription stands; a lost welcome is not worth failing the confirmation for.
+      deps.log?.error("welcome email failed", { subscriberId: id, error: String(error) });
+    }
+  }
+  return "confirmed";
+}
+
+export type UnsubscribeOutcome = "unsubscribed" | "already-unsubscribed";
+
+/**
+ * Unsubscribes the holder of an unsubscribe token (they never expire). Idempotent; a goodbye email
+ * goes out only on the transition, so never more than one. A subscriber who no longer exists gets
+ * the same answer as one who left already.
+ */
+export async function unsubscribe(
+  deps: SubscriptionDeps,
+  token: unknown,
+): Promise<UnsubscribeOutcome> {
+  const id = deps.signer.verify(typeof token === "string" ? token : "", "unsubscribe");
+  const result = await deps.store.unsubscribe(id, deps.clock.now());
+  if (result !== "unsubscribed") return "already-unsubscribed";
+  const subscriber = await deps.store.get(id);
+  if (subscriber) {
+    try {
+      await deps.mailer.send(systemEmail(deps, "goodbye", subscriber));
+    } catch (error) {
+      deps.log?.warn("goodbye email failed", { subscriberId: id, error: String(error) });
+    }
+  }
+  return "unsubscribed";
+}
+
+export { handleSesEvent, type SesEventOutcome } from "./subscriptions-ses.js";

@@ -1,0 +1,256 @@
+import { describe, expect, it } from "vitest";
+import { subscriberId } from "../../functions/core/email.js";
+import { BadRequestError, InvalidTokenError } from "../../functions/core/errors.js";
+import {
+  CONSENT,
+  confirm,
+  RateLimitedError,
+  SIGNUP_LIMIT,
+  subscribe,
+  unsubscribe,
+} from "../../functions/core/subscriptions.js";
+import { DAY, HOUR, memoryDeps, tokenFromLink } from "../support/lifecycle.js";
+
+const BASE = "https://tips.example.com";
+const signup = (email: string, extra: Record<string, unknown> = {}) => ({
+  email,
+  ip: "203.0.113.7",
+  userAgent: "test-agent",
+  source: "signup-page",
+  ...extra,
+});
+
+describe("subscribe", () => {
+  it("creates a pending subscriber with consent and sends one confirmation", async () => {
+    const { deps, store, mailer } = memoryDeps();
+    await subscribe(deps, signup("  Ann.Runner@Example.COM ", { firstName: " Ann " }));
+    const id = subscriberId("Ann.Runner@example.com");
+    const saved = await store.get(id);
+    expect(saved).toMatchObject({
+      email: "Ann.Runner@example.com",
+      firstName: "Ann",
+      status: "pending",
+      consent: {
+        at: "2026-03-02T09:00:00.000Z",
+        ip: "203.0.113.7",
+        userAgent: "test-agent",
+        source: "signup-page",
+        textVersion: CONSENT.version,
+      },
+      confirmEmailSentAt: "2026-03-02T09:00:00.000Z",
+    });
+    expect(mailer.sent).toHaveLength(1);
+    const [email] = mailer.sent;
+    expect(email?.to).toBe("Ann.Runner@example.com");
+    expect(email?.subject).toBe("Confirm, Ann");
+    expect(email?.text).toContain(`${BASE}/confirm?token=`);
+    expect(email?.headers).toEqual([
+      {
+        name: "List-Unsubscribe",
+        value: expect.stringMatching(/^<https:\/\/tips\.example\.com\/unsubscribe\?token=[^>]+>$/),
+      },
+      { name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click" },
+    ]);
+  });
+
+  it.each([
+    ["missing", undefined, "missing_email"],
+    ["empty", "", "missing_email"],
+    ["no at sign", "ann.example.com", "invalid_email"],
+    ["not a string", 42, "invalid_email"],
+    ["two at signs", "a@b@example.com", "invalid_email"],
+    ["too long", `${"a".repeat(250)}@example.com`, "invalid_email"],
+  ])("rejects an email that is %s, writing nothing", async (_name, email, code) => {
+    const { deps, store, mailer } = memoryDeps();
+    const error = await subscribe(deps, signup(email as string)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).code).toBe(code);
+    expect(store.all()).toEqual([]);
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("rejects a first name that is too long or not text", async () => {
+    const { deps, store } = memoryDeps();
+    await expect(
+      subscribe(deps, signup("a@example.com", { firstName: "x".repeat(101) })),
+    ).rejects.toThrow(BadRequestError);
+    await expect(subscribe(deps, signup("a@example.com", { firstName: ["x"] }))).rejects.toThrow(
+      BadRequestError,
+    );
+    expect(store.all()).toEqual([]);
+  });
+
+  it("strips control characters from the first name", async () => {
+    const { deps, store } = memoryDeps();
+    await subscribe(deps, signup("a@example.com", { firstName: "Ann\r\nBcc: x" }));
+    expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe("Ann  Bcc: x");
+  });
+
+  it("does nothing at all when the honeypot is filled", async () => {
+    const { deps, store, mailer } = memoryDeps();
+    await subscribe(deps, signup("bot@example.com", { honeypot: "http://spam.example" }));
+    expect(store.all()).toEqual([]);
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("resends to a pending address at most once per 24 hours", async () => {
+    const { deps, clock, mailer } = memoryDeps();
+    await subscribe(deps, signup("p@example.com"));
+    clock.advance(23 * HOUR);
+    await subscribe(deps, signup("p@example.com"));
+    expect(mailer.sent).toHaveLength(1);
+    clock.advance(HOUR + 1000);
+    await subscribe(deps, signup("p@example.com"));
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it("sends nothing to an active, bounced or complained address", async () => {
+    const { deps, store, clock, mailer } = memoryDeps();
+    for (const email of ["active@example.com", "b@example.com", "c@example.com"]) {
+      await subscribe(deps, signup(email));
+    }
+    await store.activate(subscriberId("active@example.com"), clock.now(), "1.1.1.1");
+    await store.suppress(subscriberId("b@example.com"), "bounced", clock.now());
+    await store.suppress(subscriberId("c@example.com"), "complained", clock.now());
+    clock.advance(2 * DAY);
+    mailer.sent.length = 0;
+    for (const email of ["active@example.com", "b@example.com", "c@example.com"]) {
+      await expect(subscribe(deps, signup(email))).resolves.toBeUndefined();
+    }
+    expect(mailer.sent).toEqual([]);
+    expect((await store.get(subscriberId("b@example.com")))?.status).toBe("bounced");
+  });
+
+  it("takes an unsubscribed address back to pending with fresh consent and confirms again", async () => {
+    const { deps, store, clock, mailer } = memoryDeps();
+    await subscribe(deps, signup("u@example.com", { firstName: "Old" }));
+    const id = subscriberId("u@example.com");
+    await store.unsubscribe(id, clock.now());
+    clock.advance(HOUR);
+    // Within 24 h of the first confirmation: the resubscribe happens, the email waits.
+    await subscribe(deps, signup("u@example.com", { firstName: "New", ip: "198.51.100.1" }));
+    let saved = await store.get(id);
+    expect(saved?.status).toBe("pending");
+    expect(saved?.firstName).toBe("New");
+    expect(saved?.consent.ip).toBe("198.51.100.1");
+    expect(saved?.consent.at).toBe(clock.now().toISOString());
+    expect(mailer.sent).toHaveLength(1);
+    await store.unsubscribe(id, clock.now());
+    clock.advance(DAY);
+    await subscribe(deps, signup("u@example.com"));
+    saved = await store.get(id);
+    expect(saved?.status).toBe("pending");
+    expect(mailer.sent).toHaveLength(2);
+    expect(mailer.sent[1]?.subject).toBe("Confirm, New");
+  });
+
+  it("limits signups per IP and says when to retry", async () => {
+    const { deps, clock } = memoryDeps();
+    for (let i = 0; i < SIGNUP_LIMIT.perWindow; i++) {
+      await subscribe(deps, signup(`r${i}@example.com`));
+    }
+    const error = await subscribe(deps, signup("one-more@example.com")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    // The clock sits at 09:00:00, the start of a window: the whole hour remains.
+    expect((error as RateLimitedError).retryAfterSeconds).toBe(3600);
+    await expect(
+      subscribe(deps, signup("x@example.com", { ip: "192.0.2.1" })),
+    ).resolves.toBeUndefined();
+    clock.advance(HOUR);
+    await expect(subscribe(deps, signup("one-more@example.com"))).resolves.toBeUndefined();
+  });
+});
+
+describe("confirm", () => {
+  async function pending() {
+    const ctx = memoryDeps();
+    await subscribe(ctx.deps, signup("c@example.com", { firstName: "Cat" }));
+    const token = tokenFromLink(ctx.mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
+    return { ...ctx, token, id: subscriberId("c@example.com") };
+  }
+
+  it("activates once and sends the welcome once", async () => {
+    const { deps, store, mailer, token, id } = await pending();
+    await expect(confirm(deps, token, "192.0.2.9")).resolves.toBe("confirmed");
+    await expect(confirm(deps, token, "192.0.2.9")).resolves.toBe("already-confirmed");
+    expect(await store.get(id)).toMatchObject({ status: "active", confirmIp: "192.0.2.9" });
+    const welcomes = mailer.sent.filter((e) => e.subject === "Welcome, Cat");
+    expect(welcomes).toHaveLength(1);
+    expect(welcomes[0]?.headers?.map((h) => h.name)).toEqual([
+      "List-Unsubscribe",
+      "List-Unsubscribe-Post",
+    ]);
+  });
+
+  it("rejects an expired confirmation link (7 days)", async () => {
+    const { deps, clock, store, token, id } = await pending();
+    clock.advance(7 * DAY + 1000);
+    await expect(confirm(deps, token, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
+    expect((await store.get(id))?.status).toBe("pending");
+  });
+
+  it("rejects an unsubscribe token, a tampered token and garbage", async () => {
+    const { deps, store, mailer, id } = await pending();
+    const unsub = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
+    for (const bad of [unsub, `${unsub.slice(0, -2)}AA`, "", undefined, "a.b.c.d.e"]) {
+      await expect(confirm(deps, bad, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
+    }
+    expect((await store.get(id))?.status).toBe("pending");
+  });
+
+  it("treats a link for a subscriber who left as invalid", async () => {
+    const { deps, store, clock, mailer, token, id } = await pending();
+    await store.unsubscribe(id, clock.now());
+    await expect(confirm(deps, token, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
+    expect((await store.get(id))?.status).toBe("unsubscribed");
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("still confirms when the welcome email fails, and logs it", async () => {
+    const { deps, mailer, token } = await pending();
+    const logged: string[] = [];
+    deps.log = { warn: (m) => logged.push(m), error: (m) => logged.push(m) };
+    mailer.setFault(() => new Error("SES down"));
+    await expect(confirm(deps, token, "1.1.1.1")).resolves.toBe("confirmed");
+    expect(logged).toEqual(["welcome email failed"]);
+  });
+});
+
+describe("unsubscribe", () => {
+  it("unsubscribes idempotently and says goodbye once, without an unsubscribe header", async () => {
+    const { deps, store, mailer } = memoryDeps();
+    await subscribe(deps, signup("g@example.com"));
+    const confirmToken = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
+    await confirm(deps, confirmToken, "1.1.1.1");
+    const token = tokenFromLink(mailer.sent[1]?.text ?? "", `${BASE}/unsubscribe`);
+    await expect(unsubscribe(deps, token)).resolves.toBe("unsubscribed");
+    await expect(unsubscribe(deps, token)).resolves.toBe("already-unsubscribed");
+    const id = subscriberId("g@example.com");
+    expect((await store.get(id))?.status).toBe("unsubscribed");
+    const goodbyes = mailer.sent.filter((e) => e.subject.startsWith("Goodbye"));
+    expect(goodbyes).toHaveLength(1);
+    expect(goodbyes[0]?.headers).toBeUndefined();
+    expect((await store.listActive(0, undefined, 10)).items).toEqual([]);
+  });
+
+  it("never expires", async () => {
+    const { deps, clock, mailer } = memoryDeps();
+    await subscribe(deps, signup("old@example.com"));
+    const token = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
+    clock.advance(5 * 365 * DAY);
+    await expect(unsubscribe(deps, token)).resolves.toBe("unsubscribed");
+  });
+
+  it("answers the same for a subscriber that does not exist", async () => {
+    const { deps, mailer } = memoryDeps();
+    const token = deps.signer.issue("unsubscribe", subscriberId("nobody@example.com"));
+    await expect(unsubscribe(deps, token)).resolves.toBe("already-unsubscribed");
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it("rejects a confirm token", async () => {
+    const { deps } = memoryDeps();
+    const token = deps.signer.issue("confirm", subscriberId("x@example.com"), 60);
+    await expect(unsubscribe(deps, token)).rejects.toThrow(InvalidTokenError);
+  });
+});

@@ -1,0 +1,68 @@
+/** Shared helpers for the subscriber-lifecycle tests: templates, a settable clock, core deps. */
+import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import type { Clock } from "../../functions/core/ports.js";
+import type { SubscriptionDeps } from "../../functions/core/subscriptions.js";
+import { createSigner } from "../../functions/core/tokens.js";
+import type { SystemEmails } from "../../functions/core/types.js";
+
+export const TEST_KEYS = [{ kid: "k1", secret: "test-secret-key-0123456789abcdef0123" }];
+
+/** Minimal templates that use every placeholder each kind may carry. */
+export const TEST_EMAILS: SystemEmails = {
+  confirm: {
+    subject: "Confirm, {{first_name}}",
+    preheader: "",
+    html: '<a href="{{confirm_url}}">confirm</a> <a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
+    text: "confirm: {{confirm_url}} unsubscribe: {{unsubscribe_url}} {{postal_address}}",
+  },
+  welcome: {
+    subject: "Welcome, {{first_name}}",
+    preheader: "",
+    html: '<p>Hi {{first_name}}</p><a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
+    text: "Hi {{first_name}} unsubscribe: {{unsubscribe_url}} {{postal_address}}",
+  },
+  goodbye: {
+    subject: "Goodbye, {{first_name}}",
+    preheader: "",
+    html: "<p>Bye {{first_name}}</p> {{postal_address}}",
+    text: "Bye {{first_name}} {{postal_address}}",
+  },
+};
+
+export class TestClock implements Clock {
+  constructor(private time = new Date("2026-03-02T09:00:00.000Z")) {}
+  now(): Date {
+    return new Date(this.time);
+  }
+  advance(ms: number): void {
+    this.time = new Date(this.time.getTime() + ms);
+  }
+}
+
+export const HOUR = 60 * 60 * 1000;
+export const DAY = 24 * HOUR;
+
+export function memoryDeps(overrides: Partial<SubscriptionDeps> = {}) {
+  const clock = new TestClock();
+  const store = new MemoryStore(4);
+  const mailer = new MemoryMailer();
+  const deps: SubscriptionDeps = {
+    store,
+    mailer,
+    clock,
+    signer: createSigner(TEST_KEYS, clock),
+    emails: TEST_EMAILS,
+    site: { baseUrl: "https://tips.example.com", postalAddress: "1 Example Street, Springfield" },
+    ...overrides,
+  };
+  return { deps, clock, store, mailer };
+}
+
+/** The value of `?token=` in the first URL in `text` that starts with `prefix`. */
+export function tokenFromLink(text: string, prefix: string): string {
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const match = new RegExp(`${escaped}\\?token=([^\\s"<>&]+)`).exec(text);
+  if (!match?.[1]) throw new Error(`no ${prefix}?token= link in: ${text.slice(0, 500)}`);
+  return decodeURIComponent(match[1]);
+}
