@@ -1,0 +1,197 @@
+/**
+ * The wiring table of the newsletter's infrastructure: which Lambda runs which handler, what it is
+ * linked to, how long it may run, and the numbers the resources are built with.
+ *
+ * A plain module with no SST or Pulumi globals and no imports, so that both sst.config.ts (which
+ * loads it with a dynamic import, as SST requires) and test/infra/wiring.test.ts can read it. The
+ * test checks every entry against the handler's source: the file exists, exports `handler`, and
+ * reads through functions/config.ts exactly the links listed here.
+ */
+
+/**
+ * Names of the linked resources. They are the keys of `Resource` in functions/config.ts, so they
+ * are also the component names in sst.config.ts.
+ */
+export type LinkName = "Subscribers" | "TokenKeys" | "SendQueue" | "Settings" | "Email";
+
+export const LINK_NAMES: readonly LinkName[] = [
+  "Subscribers",
+  "TokenKeys",
+  "SendQueue",
+  "Settings",
+  "Email",
+];
+
+/**
+ * How the handler code shows that it needs a link (checked by test/infra/wiring.test.ts):
+ * a call of the functions/config.ts getter, or for `Email` (SES send permission, configuration
+ * set) a value import of the SES v2 SDK anywhere in the handler's relative imports.
+ */
+export const LINK_EVIDENCE: Readonly<Record<LinkName, string>> = {
+  Subscribers: "tableName()",
+  TokenKeys: "tokenKeys()",
+  SendQueue: "queueUrl()",
+  Settings: "settings()",
+  Email: "@aws-sdk/client-sesv2",
+};
+
+export interface IamStatement {
+  actions: string[];
+  resources: string[];
+}
+
+export interface FunctionWiring {
+  /** Path of the handler module from the repository root; it must export `handler`. */
+  file: string;
+  /** The SST handler string: the file without its extension, then `.handler`. */
+  handler: string;
+  links: readonly LinkName[];
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** IAM permissions beyond what the links grant. */
+  permissions: readonly IamStatement[];
+  description: string;
+}
+
+function wire(
+  file: string,
+  rest: Omit<FunctionWiring, "file" | "handler" | "permissions"> & {
+    permissions?: readonly IamStatement[];
+  },
+): FunctionWiring {
+  return {
+    file,
+    handler: `${file.replace(/\.ts$/, "")}.handler`,
+    permissions: [],
+    ...rest,
+  };
+}
+
+/**
+ * Lambda runtime. nodejs24.x: the newest Node LTS that SST 4.17 offers (nodejs20.x | 22.x | 24.x);
+ * AWS supports it longest (nodejs22.x is deprecated in 2027), and our handlers are plain ES2022
+ * async functions, so nothing depends on the older runtimes.
+ */
+export const RUNTIME = "nodejs24.x";
+
+/**
+ * arm64 (Graviton): about 20% cheaper per GB-second than x86_64 for the same memory, and our
+ * bundle is pure JavaScript (AWS SDK v3, zod, the prebuilt content) with no native modules, so
+ * nothing needs an x86 build.
+ */
+export const ARCHITECTURE = "arm64";
+
+/** The sender's SQS consumer: one message (one batch of recipients) per invocation. */
+export const SENDER_CONCURRENCY = 4;
+
+export const FUNCTIONS = {
+  /** ONE Lambda behind the HTTP API serves every route in API_ROUTES. */
+  api: wire("functions/http/api.ts", {
+    description: "Signup page, double opt-in, one-click unsubscribe, web view",
+    links: ["Subscribers", "TokenKeys", "Settings", "Email"],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  }),
+  /** The weekly planner: picks the week's tip and enqueues batches of recipients. */
+  weekly: wire("functions/cron/weekly.ts", {
+    description: "Weekly planner: enqueue this week's send in batches",
+    links: ["Subscribers", "SendQueue", "Settings"],
+    timeoutSeconds: 900,
+    memoryMb: 512,
+  }),
+  /** The sender: consumes SendQueue, sends through SES within the account's rate. */
+  sendBatch: wire("functions/events/send-batch.ts", {
+    description: "Sender: one SendQueue message (a batch of recipients) per invocation",
+    links: ["Subscribers", "TokenKeys", "Settings", "Email"],
+    timeoutSeconds: 900,
+    memoryMb: 512,
+    // Reads the account's live sending quota and rate; GetAccount has no resource-level scope.
+    permissions: [{ actions: ["ses:GetAccount"], resources: ["*"] }],
+  }),
+  /** SES bounce and complaint events, through the configuration set's SNS topic. */
+  sesEvents: wire("functions/events/ses.ts", {
+    description: "SES bounce and complaint events: suppress the address",
+    links: ["Subscribers"],
+    timeoutSeconds: 30,
+    memoryMb: 256,
+  }),
+} as const satisfies Record<string, FunctionWiring>;
+
+export type FunctionKey = keyof typeof FUNCTIONS;
+
+/** Routes of the HTTP API, all served by FUNCTIONS.api (API Gateway HTTP API, payload v2). */
+export const API_ROUTES = [
+  "GET /",
+  "POST /subscribe",
+  "GET /confirm",
+  "POST /confirm",
+  "GET /unsubscribe",
+  "POST /unsubscribe",
+  "GET /view/{slug}",
+] as const;
+
+/**
+ * When the weekly planner runs: Mondays at 07:00 UTC (EventBridge Scheduler cron syntax:
+ * minutes hours day-of-month month day-of-week year). The README's deploy guide quotes it.
+ */
+export const WEEKLY_SCHEDULE = "cron(0 7 ? * MON *)";
+export const WEEKLY_TIMEZONE = "UTC";
+
+/** HTTP API stage default route throttling: a signup form needs little, abuse gets 429s. */
+export const API_THROTTLING = { burstLimit: 50, rateLimit: 20 } as const;
+
+/** SendQueue and its dead-letter queue. */
+export const SEND_QUEUE = {
+  /**
+   * Must be at least the sender's timeout, or SQS hands a message to a second sender while the
+   * first is still working on it (Lambda refuses an event source mapping whose queue visibility
+   * timeout is below the function timeout). 900 s timeout + 60 s headroom.
+   */
+  visibilityTimeoutSeconds: FUNCTIONS.sendBatch.timeoutSeconds + 60,
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: 5,
+  /** Keep dead letters for the SQS maximum, 14 days, to inspect and redrive them. */
+  dlqRetentionSeconds: 14 * 24 * 60 * 60,
+  /** One message (itself a batch of `batchSize` recipients) per invocation. */
+  batchSize: 1,
+  /** Report failed message ids instead of failing the whole batch. */
+  partialResponses: true,
+  /** Event source mapping `scalingConfig.maximumConcurrency` (AWS allows 2 to 1000). */
+  maximumConcurrency: SENDER_CONCURRENCY,
+} as const;
+
+/** The Subscribers table; the same key design as functions/adapters/dynamo-table.ts. */
+export const TABLE = {
+  fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string" },
+  primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+  /** Sparse: only active subscribers carry gsi1pk = ACTIVE#0..ACTIVE#15. */
+  globalIndexes: { active: { hashKey: "gsi1pk", rangeKey: "gsi1sk", projection: "all" } },
+  /** TTL of the rate-limit counter items. */
+  ttl: "expiresAt",
+} as const;
+
+/** The non-secret numbers of the Settings link (functions/config.ts `settings()`). */
+export const SETTINGS = {
+  /** Fallback sends per second when SES GetAccount is not available. */
+  maxSendRate: 14,
+  /** Fallback 24-hour quota when SES GetAccount is not available. */
+  max24HourSend: 50_000,
+  senderConcurrency: SENDER_CONCURRENCY,
+  /** A send claim older than this is taken to be from a crashed sender and may be retried. */
+  staleClaimMinutes: 60,
+  /** GSI partitions of the active set (ACTIVE#0..ACTIVE#15). */
+  activeShards: 16,
+  /** Recipients per SendQueue message. */
+  batchSize: 100,
+} as const;
+
+/** The display name in the From header. */
+export const FROM_NAME = "Weekly Strength Tips";
+/** Local part of the From address when the sender identity is a domain. */
+export const FROM_LOCAL_PART = "tips";
+
+/** `Weekly Strength Tips <tips@example.com>` for a domain, or the address itself. */
+export function fromAddress(sender: string): string {
+  const address = sender.includes("@") ? sender : `${FROM_LOCAL_PART}@${sender}`;
+  return `${FROM_NAME} <${address}>`;
+}

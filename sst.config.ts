@@ -1,0 +1,219 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+/**
+ * Weekly Strength Tips for Runners on AWS: an HTTP API (signup, opt-in, unsubscribe, web view),
+ * a weekly planner on EventBridge Scheduler, an SQS-fed sender with capped concurrency, SES v2 with
+ * bounce and complaint events through SNS, and one DynamoDB table.
+ *
+ * The numbers and the function table live in infra/wiring.ts, the per-stage values in
+ * infra/stages.ts; test/infra/wiring.test.ts checks the table against the handlers' code, and
+ * `npm run typecheck:infra` checks this file against SST's own generated types.
+ *
+ * SST forbids top-level imports here: modules are loaded with `await import()` inside app()/run().
+ */
+export default $config({
+  async app(input) {
+    const { stageConfig, PRODUCTION_STAGE } = await import("./infra/stages");
+    const stage = input?.stage ?? "";
+    const production = stage === PRODUCTION_STAGE;
+    return {
+      name: "strength-tips",
+      home: "aws",
+      // Production keeps the table and its data when the stage is removed; other stages clean up.
+      removal: production ? "retain" : "remove",
+      protect: production,
+      providers: { aws: { region: stageConfig(stage, process.env).region } },
+    };
+  },
+
+  async run() {
+    const wiring = await import("./infra/wiring");
+    const { stageConfig, isPlaceholder } = await import("./infra/stages");
+    const config = stageConfig($app.stage, process.env);
+    const production = config.production;
+
+    if (isPlaceholder(config)) {
+      throw new Error(
+        `Stage "${$app.stage}" still sends from the placeholder ${config.sender}: set the sender in ` +
+          "infra/stages.ts (or TIPS_SENDER_EMAIL for a personal stage) before deploying.",
+      );
+    }
+
+    // Compile the committed tips into functions/generated/content.ts before SST bundles the
+    // Lambdas, so every deploy ships exactly what is in git.
+    const { execSync } = await import("node:child_process");
+    execSync("npm run build", { stdio: "inherit" });
+
+    // ---- Data ------------------------------------------------------------------------------
+    const table = new sst.aws.Dynamo("Subscribers", {
+      fields: wiring.TABLE.fields,
+      primaryIndex: wiring.TABLE.primaryIndex,
+      globalIndexes: wiring.TABLE.globalIndexes,
+      ttl: wiring.TABLE.ttl,
+      deletionProtection: production,
+      transform: {
+        // SST turns point-in-time recovery on for every table; keep it (35 days of restores).
+        table: (args) => {
+          args.pointInTimeRecovery = { enabled: true };
+        },
+      },
+    });
+
+    // ---- Secrets ---------------------------------------------------------------------------
+    // `kid:secret[,kid:secret…]`, the first signs: `npx sst secret set TokenKeys "k1:$(openssl
+    // rand -hex 32)" --stage production`.
+    const tokenKeys = new sst.Secret("TokenKeys");
+    // The physical postal address every email must carry (CAN-SPAM).
+    const postalAddress = new sst.Secret("PostalAddress");
+
+    // ---- Email -----------------------------------------------------------------------------
+    const sesEventsTopic = new sst.aws.SnsTopic("SesEvents");
+    const account = aws.getCallerIdentityOutput({});
+    const region = aws.getRegionOutput({});
+    // SES publishes configuration-set events only to a topic that allows it to.
+    const sesEventsPolicy = new aws.sns.TopicPolicy("SesEventsPolicy", {
+      arn: sesEventsTopic.arn,
+      policy: aws.iam.getPolicyDocumentOutput({
+        statements: [
+          {
+            sid: "AllowSesEventPublishing",
+            actions: ["sns:Publish"],
+            principals: [{ type: "Service", identifiers: ["ses.amazonaws.com"] }],
+            resources: [sesEventsTopic.arn],
+            conditions: [
+              { test: "StringEquals", variable: "AWS:SourceAccount", values: [account.accountId] },
+              {
+                test: "ArnLike",
+                variable: "AWS:SourceArn",
+                values: [
+                  $interpolate`arn:aws:ses:${region.region}:${account.accountId}:configuration-set/*`,
+                ],
+              },
+            ],
+          },
+        ],
+      }).json,
+    });
+
+    const sendsFromDomain = !config.sender.includes("@");
+    const email = new sst.aws.Email(
+      "Email",
+      {
+        sender: config.sender,
+        ...(sendsFromDomain ? { dmarc: config.dmarc } : {}),
+        dns: sendsFromDomain && config.dns === "route53" ? sst.aws.dns() : false,
+        events: [
+          { name: "bounces-complaints", types: ["bounce", "complaint"], topic: sesEventsTopic.arn },
+        ],
+      },
+      { dependsOn: [sesEventsPolicy] },
+    );
+
+    // ---- Queue -----------------------------------------------------------------------------
+    const sendDlq = new sst.aws.Queue("SendDlq", {
+      transform: {
+        queue: (args) => {
+          args.messageRetentionSeconds = wiring.SEND_QUEUE.dlqRetentionSeconds;
+        },
+      },
+    });
+    const sendQueue = new sst.aws.Queue("SendQueue", {
+      visibilityTimeout: `${wiring.SEND_QUEUE.visibilityTimeoutSeconds} seconds`,
+      dlq: { queue: sendDlq.arn, retry: wiring.SEND_QUEUE.maxReceiveCount },
+    });
+
+    // ---- HTTP API --------------------------------------------------------------------------
+    const api = new sst.aws.ApiGatewayV2("Api", {
+      ...(config.siteDomain
+        ? {
+            domain: {
+              name: config.siteDomain,
+              ...(config.dns === "route53"
+                ? { dns: sst.aws.dns() }
+                : { dns: false as const, cert: config.certificateArn }),
+            },
+          }
+        : {}),
+      transform: {
+        stage: (args) => {
+          args.defaultRouteSettings = {
+            throttlingBurstLimit: wiring.API_THROTTLING.burstLimit,
+            throttlingRateLimit: wiring.API_THROTTLING.rateLimit,
+          };
+        },
+      },
+    });
+
+    // ---- Settings --------------------------------------------------------------------------
+    const settings = new sst.Linkable("Settings", {
+      properties: {
+        baseUrl: config.siteDomain ? `https://${config.siteDomain}` : api.url,
+        fromAddress: wiring.fromAddress(config.sender),
+        postalAddress: postalAddress.value,
+        configurationSet: email.configSet,
+        ...(config.unsubscribeMailto ? { unsubscribeMailto: config.unsubscribeMailto } : {}),
+        ...wiring.SETTINGS,
+      },
+    });
+
+    // ---- Functions -------------------------------------------------------------------------
+    type LinkName = (typeof wiring.LINK_NAMES)[number];
+    type FunctionKey = keyof typeof wiring.FUNCTIONS;
+    const links: Record<LinkName, unknown> = {
+      Subscribers: table,
+      TokenKeys: tokenKeys,
+      SendQueue: sendQueue,
+      Settings: settings,
+      Email: email,
+    };
+
+    function functionArgs(key: FunctionKey): sst.aws.FunctionArgs {
+      const fn = wiring.FUNCTIONS[key];
+      return {
+        handler: fn.handler,
+        description: fn.description,
+        runtime: wiring.RUNTIME,
+        architecture: wiring.ARCHITECTURE,
+        timeout: `${fn.timeoutSeconds} seconds`,
+        memory: `${fn.memoryMb} MB`,
+        link: fn.links.map((name) => links[name]),
+        permissions: fn.permissions.map((p) => ({ actions: p.actions, resources: p.resources })),
+      };
+    }
+
+    // One Lambda serves every route; each route points at its ARN.
+    const apiFunction = new sst.aws.Function("ApiHandler", functionArgs("api"));
+    for (const route of wiring.API_ROUTES) {
+      api.route(route, apiFunction.arn);
+    }
+
+    new sst.aws.CronV2("WeeklyPlanner", {
+      schedule: wiring.WEEKLY_SCHEDULE,
+      timezone: wiring.WEEKLY_TIMEZONE,
+      function: functionArgs("weekly"),
+    });
+
+    sendQueue.subscribe(functionArgs("sendBatch"), {
+      batch: {
+        size: wiring.SEND_QUEUE.batchSize,
+        partialResponses: wiring.SEND_QUEUE.partialResponses,
+      },
+      transform: {
+        // SST 4 has no argument for it: cap how many senders SQS runs at once (SES rate).
+        eventSourceMapping: (args) => {
+          args.scalingConfig = { maximumConcurrency: wiring.SEND_QUEUE.maximumConcurrency };
+        },
+      },
+    });
+
+    sesEventsTopic.subscribe("SesEventsHandler", functionArgs("sesEvents"));
+
+    return {
+      api: api.url,
+      site: config.siteDomain ? `https://${config.siteDomain}` : api.url,
+      table: table.name,
+      sendQueue: sendQueue.url,
+      sendDlq: sendDlq.url,
+      configurationSet: email.configSet,
+    };
+  },
+});
