@@ -1,0 +1,190 @@
+/**
+ * The infrastructure's wiring table (infra/wiring.ts, used by sst.config.ts) against the code:
+ * every handler exists and exports `handler`, each function links exactly the resources its code
+ * reads through functions/config.ts, only functions/config.ts touches SST's `Resource`, the
+ * schedule is the one the README documents, and the table matches the local key design.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { describe, expect, it } from "vitest";
+import {
+  ACTIVE_INDEX,
+  ACTIVE_SHARDS,
+  tableDefinition,
+} from "../../functions/adapters/dynamo-table.js";
+import {
+  API_ROUTES,
+  FUNCTIONS,
+  LINK_EVIDENCE,
+  LINK_NAMES,
+  type LinkName,
+  SEND_QUEUE,
+  SETTINGS,
+  TABLE,
+  WEEKLY_SCHEDULE,
+} from "../../infra/wiring.js";
+import {
+  CONFIG_FILE,
+  configCalls,
+  exportsHandler,
+  importClosure,
+  parse,
+  ROOT,
+  runtimeImports,
+  tsFilesUnder,
+} from "./scan.js";
+
+/** functions/config.ts getter → the link it reads. */
+const GETTER_LINK: Record<string, LinkName> = {
+  tableName: "Subscribers",
+  tokenKeys: "TokenKeys",
+  queueUrl: "SendQueue",
+  settings: "Settings",
+};
+const SES_SDK = "@aws-sdk/client-sesv2";
+
+/** The links a handler's code needs, read from its source and everything it imports. */
+function linksReadBy(entry: string) {
+  const closure = importClosure(entry);
+  const needed = new Set<LinkName>();
+  for (const file of closure.files) {
+    for (const getter of configCalls(file)) {
+      const link = GETTER_LINK[getter];
+      if (link) needed.add(link);
+    }
+  }
+  if (closure.packages.has(SES_SDK)) needed.add("Email");
+  return { needed: [...needed].sort(), unresolved: closure.unresolved };
+}
+
+const entries = Object.entries(FUNCTIONS);
+
+describe("infra wiring table", () => {
+  it("names the evidence of every link", () => {
+    expect(Object.keys(LINK_EVIDENCE).sort()).toEqual([...LINK_NAMES].sort());
+    for (const [getter, link] of Object.entries(GETTER_LINK)) {
+      expect(LINK_EVIDENCE[link]).toBe(`${getter}()`);
+    }
+    expect(LINK_EVIDENCE.Email).toBe(SES_SDK);
+  });
+
+  it.each(entries)("%s: handler string, file and links are well formed", (_key, fn) => {
+    expect(fn.file).toMatch(/^functions\/.+\.ts$/);
+    expect(fn.handler).toBe(`${fn.file.slice(0, -".ts".length)}.handler`);
+    expect(new Set(fn.links).size).toBe(fn.links.length);
+    for (const link of fn.links) expect(LINK_NAMES).toContain(link);
+    expect(fn.timeoutSeconds).toBeGreaterThan(0);
+    expect(fn.timeoutSeconds).toBeLessThanOrEqual(900);
+  });
+
+  it.each(entries)("%s: the handler file exists and exports `handler`", (_key, fn) => {
+    const file = path.join(ROOT, fn.file);
+    expect(existsSync(file), `${fn.file} is missing`).toBe(true);
+    expect(exportsHandler(file), `${fn.file} exports no \`handler\``).toBe(true);
+  });
+
+  it.each(entries)("%s: links exactly the resources its code reads", (_key, fn) => {
+    const file = path.join(ROOT, fn.file);
+    expect(existsSync(file), `${fn.file} is missing`).toBe(true);
+    const { needed, unresolved } = linksReadBy(file);
+    expect(unresolved, "relative imports that name no file").toEqual([]);
+    expect([...fn.links].sort()).toEqual(needed);
+  });
+
+  it("keeps the API timeout within API Gateway's 30 s integration limit", () => {
+    expect(FUNCTIONS.api.timeoutSeconds).toBeLessThanOrEqual(30);
+  });
+
+  it("lets SendQueue messages stay invisible for the whole run of a sender", () => {
+    // Lambda refuses an SQS event source whose visibility timeout is below the function timeout.
+    expect(SEND_QUEUE.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      FUNCTIONS.sendBatch.timeoutSeconds,
+    );
+    expect(SEND_QUEUE.visibilityTimeoutSeconds).toBeLessThanOrEqual(12 * 60 * 60);
+    expect(SEND_QUEUE.maxReceiveCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it("caps the sender's concurrency at the Settings value, within AWS's 2..1000", () => {
+    expect(SEND_QUEUE.maximumConcurrency).toBe(SETTINGS.senderConcurrency);
+    expect(SEND_QUEUE.maximumConcurrency).toBeGreaterThanOrEqual(2);
+    expect(SEND_QUEUE.maximumConcurrency).toBeLessThanOrEqual(1000);
+  });
+
+  it("declares the table of functions/adapters/dynamo-table.ts", () => {
+    const local = tableDefinition("t");
+    const attributes = Object.fromEntries(
+      (local.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]),
+    );
+    expect(attributes).toEqual(
+      Object.fromEntries(Object.keys(TABLE.fields).map((name) => [name, "S"])),
+    );
+    expect(local.KeySchema).toEqual([
+      { AttributeName: TABLE.primaryIndex.hashKey, KeyType: "HASH" },
+      { AttributeName: TABLE.primaryIndex.rangeKey, KeyType: "RANGE" },
+    ]);
+    const gsis = local.GlobalSecondaryIndexes ?? [];
+    expect(gsis.map((g) => g.IndexName)).toEqual(Object.keys(TABLE.globalIndexes));
+    const active = TABLE.globalIndexes.active;
+    expect(ACTIVE_INDEX).toBe("active");
+    expect(gsis[0]?.KeySchema).toEqual([
+      { AttributeName: active.hashKey, KeyType: "HASH" },
+      { AttributeName: active.rangeKey, KeyType: "RANGE" },
+    ]);
+    expect(gsis[0]?.Projection?.ProjectionType).toBe(active.projection.toUpperCase());
+    expect(SETTINGS.activeShards).toBe(ACTIVE_SHARDS);
+  });
+});
+
+describe("functions/ and SST", () => {
+  it("imports SST (Resource) only in functions/config.ts", () => {
+    const offenders = tsFilesUnder(path.join(ROOT, "functions"))
+      .filter((file) => file !== CONFIG_FILE)
+      .filter((file) =>
+        runtimeImports(parse(file)).some((s) => s === "sst" || s.startsWith("sst/")),
+      )
+      .map((file) => path.relative(ROOT, file));
+    expect(offenders).toEqual([]);
+    expect(runtimeImports(parse(CONFIG_FILE))).toContain("sst/resource");
+  });
+});
+
+describe("sst.config.ts", () => {
+  const configPath = path.join(ROOT, "sst.config.ts");
+  const text = readFileSync(configPath, "utf8");
+  const source = parse(configPath);
+
+  it("has no top-level imports (SST refuses them) and loads the wiring table", () => {
+    expect(source.statements.filter(ts.isImportDeclaration)).toEqual([]);
+    expect(text).toContain('import("./infra/wiring")');
+  });
+
+  it("takes every handler path from the wiring table", () => {
+    expect(text).not.toMatch(/["'`]functions\//);
+    for (const key of Object.keys(FUNCTIONS)) {
+      expect(text, `functionArgs("${key}")`).toContain(`functionArgs("${key}")`);
+    }
+    expect(text).toContain("wiring.API_ROUTES");
+    expect(API_ROUTES).toContain("GET /view/{slug}");
+  });
+
+  it("builds a component for every link name, named as functions/config.ts reads it", () => {
+    const names: Record<LinkName, RegExp> = {
+      Subscribers: /new sst\.aws\.Dynamo\("Subscribers"/,
+      TokenKeys: /new sst\.Secret\("TokenKeys"\)/,
+      SendQueue: /new sst\.aws\.Queue\("SendQueue"/,
+      Settings: /new sst\.Linkable\("Settings"/,
+      Email: /new sst\.aws\.Email\(\s*"Email"/,
+    };
+    for (const link of LINK_NAMES) expect(text).toMatch(names[link]);
+  });
+});
+
+describe("README deploy guide", () => {
+  it("documents the weekly schedule that sst.config.ts deploys", () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const crons = readme.match(/cron\([^)]*\)/g) ?? [];
+    expect(crons, "README.md names no cron(...) schedule").not.toEqual([]);
+    for (const cron of crons) expect(cron).toBe(WEEKLY_SCHEDULE);
+  });
+});
