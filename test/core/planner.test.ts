@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import { plan, type SendBatch } from "../../functions/core/planner.js";
+import { seed, subscriber, TIPS } from "../support/send-fixtures.js";
+
+const WEEK = "2026-W48";
+const NOW = new Date("2026-11-23T09:00:00.000Z");
+
+async function planFor(store: MemoryStore, extra: { limit?: number; batchSize?: number } = {}) {
+  const queue = new MemoryQueue<SendBatch>();
+  const report = await plan({
+    store,
+    queue,
+    tips: TIPS,
+    week: WEEK,
+    runId: "run-1",
+    now: NOW,
+    batchSize: extra.batchSize ?? 2,
+    staleClaimMinutes: 60,
+    pageSize: 2,
+    ...(extra.limit !== undefined ? { limit: extra.limit } : {}),
+  });
+  return { report, batches: queue.peek() };
+}
+
+describe("plan", () => {
+  it("pages through every shard and batches each active subscriber with their next tip", async () => {
+    const store = new MemoryStore(4);
+    await seed(store, [
+      subscriber(1),
+      subscriber(2, { sentTips: ["squats"], firstName: "Ann" }),
+      subscriber(3, { sentTips: ["squats", "lunges"] }),
+      subscriber(4),
+      subscriber(5),
+    ]);
+    const { report, batches } = await planFor(store);
+    const recipients = batches.flatMap((b) => b.recipients);
+    expect(report.planned).toBe(5);
+    expect(report.active).toBe(5);
+    expect(recipients).toHaveLength(5);
+    expect(batches.every((b) => b.recipients.length <= 2 && b.week === WEEK)).toBe(true);
+    expect(batches.every((b) => b.runId === "run-1")).toBe(true);
+    expect(report.batches).toBe(batches.length);
+    const byEmail = new Map(recipients.map((r) => [r.email, r]));
+    expect(byEmail.get("runner1@example.com")?.tip).toBe("squats");
+    expect(byEmail.get("runner2@example.com")).toMatchObject({ tip: "lunges", firstName: "Ann" });
+    expect(byEmail.get("runner3@example.com")?.tip).toBe("planks");
+    expect(report.byTip).toEqual({ squats: 3, lunges: 1, planks: 1 });
+  });
+
+  it("skips who got this week's tip, counts caught-up, leaves out everyone not active", async () => {
+    const store = new MemoryStore(4);
+    await seed(store, [
+      subscriber(1, { lastWeekSent: WEEK, sentTips: ["squats"] }),
+      subscriber(2, { sentTips: TIPS.map((t) => t.slug) }),
+      subscriber(3, { status: "pending" }),
+      subscriber(4, { status: "unsubscribed" }),
+      subscriber(5, { status: "bounced" }),
+      subscriber(6, { status: "complained" }),
+      subscriber(7),
+    ]);
+    const { report, batches } = await planFor(store);
+    expect(report).toMatchObject({ planned: 1, skippedAlreadySent: 1, caughtUp: 1, active: 3 });
+    expect(batches.flatMap((b) => b.recipients.map((r) => r.email))).toEqual([
+      "runner7@example.com",
+    ]);
+  });
+
+  it("reports young pending claims as in flight and plans stale ones again", async () => {
+    const store = new MemoryStore(2);
+    const claim = (minutesAgo: number, state: "pending" | "sent" | "failed" = "pending") => ({
+      week: WEEK,
+      state,
+      tip: "squats",
+      at: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(),
+      runId: "crashed",
+    });
+    await seed(store, [
+      subscriber(1, { claim: claim(5) }),
+      subscriber(2, { claim: claim(61) }),
+      subscriber(3, { claim: claim(5, "failed") }),
+      subscriber(4, { claim: { ...claim(5), week: "2026-W47", state: "sent" } }),
+    ]);
+    const { report, batches } = await planFor(store);
+    expect(report).toMatchObject({
+      planned: 2,
+      inFlight: 1,
+      staleRetried: 1,
+      skippedAlreadySent: 1,
+    });
+    expect(batches.flatMap((b) => b.recipients.map((r) => r.email)).sort()).toEqual([
+      "runner2@example.com",
+      "runner4@example.com",
+    ]);
+  });
+
+  it("plans at most `limit` recipients", async () => {
+    const store = new MemoryStore(4);
+    await seed(
+      store,
+      Array.from({ length: 20 }, (_, i) => subscriber(i)),
+    );
+    const { report, batches } = await planFor(store, { limit: 7 });
+    expect(report.planned).toBe(7);
+    expect(batches.flatMap((b) => b.recipients)).toHaveLength(7);
+  });
+
+  it("writes nothing: planning twice plans the same people", async () => {
+    const store = new MemoryStore(4);
+    await seed(store, [subscriber(1), subscriber(2)]);
+    const before = store.all();
+    await planFor(store);
+    expect(store.all()).toEqual(before);
+    expect((await planFor(store)).report.planned).toBe(2);
+  });
+});

@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import type { FaultInjector } from "../../functions/adapters/memory-mailer.js";
+import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import {
+  MailRejectedError,
+  MailStoppedError,
+  MailThrottledError,
+} from "../../functions/core/errors.js";
+import { createPacer } from "../../functions/core/pacing.js";
+import type { Recipient, SendBatch } from "../../functions/core/planner.js";
+import { type RunControl, sendBatch, tipIndex } from "../../functions/core/sender.js";
+import {
+  CrashError,
+  crashingStore,
+  FakeClock,
+  LINKS,
+  seed,
+  signer,
+  subscriber,
+  TIPS,
+} from "../support/send-fixtures.js";
+
+const WEEK = "2026-W48";
+
+async function setup(count: number, fault?: FaultInjector) {
+  const store = new MemoryStore(4);
+  const subs = Array.from({ length: count }, (_, i) => subscriber(i + 1));
+  await seed(store, subs);
+  const mailer = new MemoryMailer(fault ? { fault } : {});
+  const clock = new FakeClock();
+  const batch: SendBatch = {
+    week: WEEK,
+    runId: "run-1",
+    recipients: subs.map(
+      (s): Recipient => ({ id: s.id, email: s.email, tip: "squats", firstName: "Ann" }),
+    ),
+  };
+  const deps = (control?: RunControl) => ({
+    store,
+    mailer,
+    signer,
+    clock,
+    tips: tipIndex(TIPS),
+    links: LINKS,
+    staleClaimMinutes: 60,
+    pacer: createPacer({ rate: 1000, clock, sleep: clock.sleep }),
+    parallel: 3,
+    sleep: clock.sleep,
+    random: () => 0.5,
+    ...(control ? { control } : {}),
+  });
+  return { store, mailer, clock, batch, subs, deps };
+}
+
+describe("sendBatch", () => {
+  it("claims, fills, sends with the unsubscribe headers and tags, and marks sent", async () => {
+    const { store, mailer, batch, deps, subs } = await setup(3);
+    const report = await sendBatch(batch, deps());
+    expect(report).toMatchObject({ sent: 3, failed: 0, deferred: 0 });
+    expect(mailer.sent).toHaveLength(3);
+    const email = mailer.sent[0];
+    expect(email?.subject).toBe("Strength tip: squats");
+    expect(email?.html).toContain("Hi Ann,");
+    expect(email?.html).toContain(LINKS.postalAddress);
+    expect(email?.text).toMatch(/Unsubscribe: https:\/\/tips\.example\.com\/unsubscribe\?token=/);
+    expect(email?.text).toMatch(/View: https:\/\/tips\.example\.com\/view\/squats\?token=/);
+    expect(email?.tags).toEqual({ kind: "tip", week: WEEK, tip: "squats" });
+    const lu = email?.headers?.filter((h) => h.name === "List-Unsubscribe") ?? [];
+    expect(lu).toHaveLength(1);
+    expect(lu[0]?.value).toMatch(/^<https:\/\/tips\.example\.com\/unsubscribe\?token=[^>]+>$/);
+    expect(email?.headers).toContainEqual({
+      name: "List-Unsubscribe-Post",
+      value: "List-Unsubscribe=One-Click",
+    });
+    // The token in the link never expires and names this subscriber.
+    const token = decodeURIComponent(/token=([^>&]+)/.exec(lu[0]?.value ?? "")?.[1] ?? "");
+    expect(token.split(".")[3]).toBe("0");
+    const recipientId = signer.verify(token, "unsubscribe");
+    const saved = await store.get(recipientId);
+    expect(saved).toMatchObject({ lastWeekSent: WEEK, sentTips: ["squats"] });
+    expect(saved?.claim).toMatchObject({ state: "sent", messageId: expect.any(String) });
+    expect(subs.map((s) => s.id)).toContain(recipientId);
+  });
+
+  it("defaults the first name to 'runner' and adds the mailto when configured", async () => {
+    const { mailer, batch, deps } = await setup(1);
+    const plain: SendBatch = {
+      ...batch,
+      recipients: batch.recipients.map(({ firstName: _f, ...r }) => r),
+    };
+    await sendBatch(plain, {
+      ...deps(),
+      links: { ...LINKS, unsubscribeMailto: "unsub@example.com" },
+    });
+    expect(mailer.sent[0]?.text).toContain("Hi runner,");
+    const lu = mailer.sent[0]?.headers?.find((h) => h.name === "List-Unsubscribe")?.value;
+    expect(lu).toMatch(/^<https:[^>]+>, <mailto:unsub@example\.com\?subject=unsubscribe>$/);
+  });
+
+  it("retries a throttled recipient with backoff until it goes through", async () => {
+    let calls = 0;
+    const { mailer, batch, deps } = await setup(4, () =>
+      ++calls % 2 === 1 ? new MailThrottledError("slow down") : undefined,
+    );
+    const report = await sendBatch(batch, deps());
+    expect(report).toMatchObject({ sent: 4, deferred: 0 });
+    expect(report.throttleRetries).toBeGreaterThan(0);
+    expect(new Set(mailer.sent.map((e) => e.to)).size).toBe(4);
+  });
+
+  it("defers and releases the claim after the last throttled attempt", async () => {
+    const { store, batch, deps } = await setup(2, () => new MailThrottledError("slow down"));
+    const report = await sendBatch(batch, {
+      ...deps(),
+      retry: { attempts: 3, baseMs: 10, maxMs: 50 },
+    });
+    expect(report).toMatchObject({ sent: 0, deferred: 2, throttleRetries: 4 });
+    for (const s of store.all()) expect(s.claim).toBeUndefined();
+  });
+
+  it("records a rejection as failed and goes on", async () => {
+    const { store, mailer, batch, deps } = await setup(3, (email) =>
+      email.to === "runner2@example.com" ? new MailRejectedError("bad address") : undefined,
+    );
+    const report = await sendBatch(batch, deps());
+    expect(report).toMatchObject({ sent: 2, failed: 1 });
+    expect(mailer.sent.map((e) => e.to)).not.toContain("runner2@example.com");
+    const failed = store.all().find((s) => s.email === "runner2@example.com");
+    expect(failed?.claim).toMatchObject({ state: "failed", week: WEEK });
+    expect(failed?.claim?.error).toMatch(/bad address/);
+  });
+
+  it("stops at once when sending is paused, releasing the claim and leaving the rest unclaimed", async () => {
+    const { store, mailer, batch, deps } = await setup(10, (_e, call) =>
+      call === 3 ? new MailStoppedError("paused", "paused") : undefined,
+    );
+    const report = await sendBatch(batch, { ...deps(), parallel: 1 });
+    expect(report.stopped).toBe("paused");
+    expect(report.sent).toBe(2);
+    expect(report.unattempted).toBe(8);
+    expect(mailer.sent).toHaveLength(2);
+    const claimed = store.all().filter((s) => s.claim);
+    expect(claimed).toHaveLength(2);
+    expect(claimed.every((s) => s.claim?.state === "sent")).toBe(true);
+  });
+
+  it("counts any other error as transient, releases the claim and goes on", async () => {
+    const { store, batch, deps } = await setup(3, (email) =>
+      email.to === "runner1@example.com" ? new Error("socket hang up") : undefined,
+    );
+    const report = await sendBatch(batch, deps());
+    expect(report).toMatchObject({ sent: 2, failedTransient: 1 });
+    expect(store.all().find((s) => s.email === "runner1@example.com")?.claim).toBeUndefined();
+  });
+
+  it("stops cleanly before the daily quota", async () => {
+    const { mailer, batch, deps } = await setup(10);
+    const control: RunControl = { budget: 4 };
+    const report = await sendBatch(batch, deps(control));
+    expect(report.sent).toBe(4);
+    expect(report.stopped).toBe("daily-quota");
+    expect(mailer.sent).toHaveLength(4);
+  });
+
+  it("does not mail anyone who left after planning, nor anyone already sent", async () => {
+    const { store, mailer, batch, deps, subs } = await setup(4);
+    await store.unsubscribe(subs[0]?.id as string, new Date());
+    await store.suppress(subs[1]?.id as string, "bounced", new Date());
+    await store.markSent(subs[2]?.id as string, WEEK, "squats", "other", "m-1", new Date());
+    const report = await sendBatch(batch, deps());
+    expect(report).toMatchObject({ sent: 1, inactive: 2, skippedAlreadySent: 1 });
+    expect(mailer.sent.map((e) => e.to)).toEqual([subs[3]?.email]);
+  });
+
+  it("propagates a store failure (a crash), taking no new claims after it", async () => {
+    const { store, mailer, batch, deps } = await setup(10);
+    await expect(
+      sendBatch(batch, { ...deps(), store: crashingStore(store, 3), parallel: 1 }),
+    ).rejects.toBeInstanceOf(CrashError);
+    expect(mailer.sent).toHaveLength(3);
+    const pending = store.all().filter((s) => s.claim?.state === "pending");
+    expect(pending).toHaveLength(1);
+  });
+});
