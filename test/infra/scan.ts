@@ -92,7 +92,7 @@ export function importClosure(entry: string): Closure {
  * Names of the functions/config.ts exports that this file calls: `getter()` after
  * `import { getter } from "../config.js"` (or an alias), or `ns.getter()` after `import * as ns`.
  */
-export function configCalls(file: string): Set<string> {
+export function configCalls(file: string, configFile = CONFIG_FILE): Set<string> {
   const source = parse(file);
   const byLocal = new Map<string, string>();
   const namespaces = new Set<string>();
@@ -101,7 +101,7 @@ export function configCalls(file: string): Set<string> {
       !ts.isImportDeclaration(statement) ||
       !ts.isStringLiteral(statement.moduleSpecifier) ||
       !statement.moduleSpecifier.text.startsWith(".") ||
-      resolveRelative(file, statement.moduleSpecifier.text) !== CONFIG_FILE ||
+      resolveRelative(file, statement.moduleSpecifier.text) !== configFile ||
       statement.importClause?.isTypeOnly
     ) {
       continue;
