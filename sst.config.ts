@@ -99,7 +99,11 @@ export default $config({
       "Email",
       {
         sender: config.sender,
-        ...(sendsFromDomain ? { dmarc: config.dmarc } : {}),
+        // A domain sender gets Easy DKIM (CNAMEs), DMARC (TXT) and a custom MAIL FROM subdomain
+        // (MX + SPF TXT) so that SPF aligns with the From domain as well as DKIM.
+        ...(sendsFromDomain
+          ? { dmarc: config.dmarc, mailFrom: { domain: `mail.${config.sender}` } }
+          : {}),
         dns: sendsFromDomain && config.dns === "route53" ? sst.aws.dns() : false,
         events: [
           { name: "bounces-complaints", types: ["bounce", "complaint"], topic: sesEventsTopic.arn },
