@@ -1,0 +1,53 @@
+/**
+ * `npm run build [-- --tips <dir> --emails <dir> --out <file>]`: validates (same report and
+ * exit 1 as `npm run check` on any problem), compiles, and writes functions/generated/content.ts.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  DEFAULT_BUNDLE_FILE,
+  DEFAULT_EMAILS_DIR,
+  DEFAULT_TIPS_DIR,
+  writeBundle,
+} from "./content/bundle.js";
+import { formatProblems } from "./content/problems.js";
+import { checkContent } from "./content/validate.js";
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tips: { type: "string", default: DEFAULT_TIPS_DIR },
+      emails: { type: "string", default: DEFAULT_EMAILS_DIR },
+      out: { type: "string", default: DEFAULT_BUNDLE_FILE },
+    },
+    strict: true,
+  });
+  const result = await checkContent({
+    tipsDir: path.resolve(values.tips),
+    emailsDir: path.resolve(values.emails),
+  });
+  if (result.problems.length > 0 || !result.bundle) {
+    console.error(formatProblems(result.problems));
+    console.error("build failed: nothing was written");
+    return 1;
+  }
+  const out = writeBundle(result.bundle, path.resolve(values.out));
+  console.log(
+    `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + 3 system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
+  );
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    },
+  );
+}

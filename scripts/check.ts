@@ -1,0 +1,60 @@
+/**
+ * `npm run check [-- --tips <dir> --emails <dir>]`: validates every tip and email template and
+ * reports every problem at once (`path:line: message` + `fix:`), exit 1; or a one-line summary,
+ * exit 0.
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "./content/bundle.js";
+import { formatProblems } from "./content/problems.js";
+import { type CheckResult, checkContent } from "./content/validate.js";
+
+/**
+ * Non-fatal reports run after a clean validation, in order; each is awaited. A report prints
+ * what it likes; if it throws, a warning is printed and the exit code stays 0.
+ * Add one here, e.g. the subscriber "runway" report (how many weeks of tips remain).
+ */
+export const REPORTS: ((result: CheckResult) => Promise<void>)[] = [];
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tips: { type: "string", default: DEFAULT_TIPS_DIR },
+      emails: { type: "string", default: DEFAULT_EMAILS_DIR },
+    },
+    strict: true,
+  });
+  const tipsDir = path.resolve(values.tips);
+  const emailsDir = path.resolve(values.emails);
+  const result = await checkContent({ tipsDir, emailsDir });
+  if (result.problems.length > 0) {
+    console.error(formatProblems(result.problems));
+    return 1;
+  }
+  const templates = result.bundle ? 1 + Object.keys(result.bundle.emails).length : 0;
+  console.log(
+    `✓ ${result.tips.length} tips and ${templates} email templates OK (${path.relative(process.cwd(), tipsDir) || "."}, ${path.relative(process.cwd(), emailsDir) || "."})`,
+  );
+  for (const report of REPORTS) {
+    try {
+      await report(result);
+    } catch (err) {
+      console.warn(`warning: report failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,357 @@
+/**
+ * Email templates (emails/*.mjml) → HTML with mjml, and HTML → text with html-to-text.
+ *
+ * Each template is compiled ONCE with build-time tokens (`%%title%%`, `%%body%%`, ...) that are
+ * substituted afterwards, so a thousand tips cost one mjml run. Per-recipient `{{placeholders}}`
+ * (functions/core/fill.ts) pass through untouched and are filled at send time.
+ *
+ * `<mj-include path="..." />` is expanded here, not by mjml: mjml 5 ignores includes by default
+ * (silently), and does not report validation errors inside included files. Expanding in code
+ * lets a missing partial or an error inside a partial be reported with the partial's own path
+ * and line.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { convert } from "html-to-text";
+import mjml2html from "mjml";
+import {
+  assertKnownPlaceholders,
+  escapeHtml,
+  type Placeholder,
+  placeholdersIn,
+} from "../../functions/core/fill.js";
+import type { CompiledTemplate, SystemEmails } from "../../functions/core/types.js";
+import { type Problem, problem } from "./problems.js";
+
+export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye"] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+export type SystemEmailName = keyof SystemEmails;
+
+/**
+ * The compiled HTML of one email may be at most this many bytes. Gmail clips messages over
+ * ~102 KB ("[Message clipped]"), which would also hide the unsubscribe link; 90 KB leaves room
+ * for filled placeholders and the headers SES adds.
+ */
+export const HTML_MAX_BYTES = 90 * 1024;
+
+interface TemplateSpec {
+  /** Build-time tokens, written %%name%% in the template. */
+  tokens: readonly string[];
+  /** Per-recipient placeholders the template must use (and the only ones it may use). */
+  placeholders: readonly Placeholder[];
+}
+
+export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
+  tip: {
+    tokens: ["subject", "preheader", "order", "title", "body"],
+    placeholders: ["first_name", "view_url", "unsubscribe_url", "postal_address"],
+  },
+  confirm: {
+    tokens: ["subject", "preheader"],
+    placeholders: ["first_name", "confirm_url", "unsubscribe_url", "postal_address"],
+  },
+  welcome: {
+    tokens: ["subject", "preheader"],
+    placeholders: ["first_name", "unsubscribe_url", "postal_address"],
+  },
+  goodbye: {
+    tokens: ["subject", "preheader"],
+    placeholders: ["first_name", "postal_address"],
+  },
+};
+
+/** Fixed subjects and preheaders of the system emails. */
+export const SYSTEM_COPY: Record<SystemEmailName, { subject: string; preheader: string }> = {
+  confirm: {
+    subject: "Confirm your subscription to Weekly Strength Tips for Runners",
+    preheader: "One tap to start getting a strength tip every week. The link expires in 7 days.",
+  },
+  welcome: {
+    subject: "Welcome to Weekly Strength Tips for Runners",
+    preheader: "You're confirmed: one practical strength tip for runners, every week.",
+  },
+  goodbye: {
+    subject: "You're unsubscribed from Weekly Strength Tips for Runners",
+    preheader: "You won't get any more emails from us. Thanks for training with us.",
+  },
+};
+
+export function tipSubject(order: number, title: string): string {
+  return `Strength tip #${order}: ${title}`;
+}
+
+/** A template compiled by mjml, with its build-time tokens still in place. */
+export interface CompiledMjml {
+  name: TemplateName;
+  file: string;
+  html: string;
+}
+
+const TOKEN = /%%([a-z_]+)%%/g;
+const INCLUDE = /<mj-include\b[^>]*?\bpath\s*=\s*"([^"]+)"[^>]*?\/?>(?:\s*<\/mj-include>)?/;
+
+interface Expanded {
+  text: string;
+  /** Where each line of `text` came from. */
+  origins: { file: string; line: number }[];
+}
+
+/** Inlines `<mj-include path="..." />` lines (relative to the including file), recursively. */
+export function expandIncludes(
+  file: string,
+  stack: readonly string[] = [],
+): { ok: true; value: Expanded } | { ok: false; problems: Problem[] } {
+  if (!existsSync(file)) {
+    return {
+      ok: false,
+      problems: [problem(file, "template file not found", "create it (see emails/tip.mjml)")],
+    };
+  }
+  const lines = readFileSync(file, "utf8").replace(/\r\n/g, "\n").split("\n");
+  const out: string[] = [];
+  const origins: Expanded["origins"] = [];
+  const problems: Problem[] = [];
+  lines.forEach((line, i) => {
+    const match = INCLUDE.exec(line);
+    if (!match) {
+      out.push(line);
+      origins.push({ file, line: i + 1 });
+      return;
+    }
+    const rest = line.replace(match[0], "").trim();
+    if (rest !== "") {
+      problems.push(
+        problem(
+          file,
+          "<mj-include> must be alone on its line",
+          "move it to a line of its own",
+          i + 1,
+        ),
+      );
+      return;
+    }
+    const target = path.resolve(path.dirname(file), match[1] as string);
+    if (stack.includes(target) || target === file) {
+      problems.push(
+        problem(file, `include cycle through ${match[1]}`, "remove the circular mj-include", i + 1),
+      );
+      return;
+    }
+    if (!existsSync(target)) {
+      problems.push(
+        problem(
+          file,
+          `included partial not found: ${match[1]}`,
+          "fix the path (relative to this template) or create the partial",
+          i + 1,
+        ),
+      );
+      return;
+    }
+    const inner = expandIncludes(target, [...stack, file]);
+    if (!inner.ok) {
+      problems.push(...inner.problems);
+      return;
+    }
+    out.push(...inner.value.text.split("\n"));
+    origins.push(...inner.value.origins);
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: { text: out.join("\n"), origins } };
+}
+
+function isMjmlValidationError(
+  err: unknown,
+): err is Error & { errors: { line: number; message: string; tagName: string }[] } {
+  return err instanceof Error && Array.isArray((err as { errors?: unknown }).errors);
+}
+
+/** Substitutes %%tokens%% in one pass (substituted values are never rescanned). */
+export function fillTokens(html: string, values: Record<string, string>): string {
+  return html.replace(TOKEN, (match, name: string) => values[name] ?? match);
+}
+
+const TEXT_OPTIONS = {
+  wordwrap: 78,
+  selectors: [
+    {
+      selector: "a",
+      options: { linkBrackets: ["[", "]"] as [string, string], hideLinkHrefIfSameAsText: true },
+    },
+    { selector: "img", format: "skip" },
+    { selector: "h1", options: { uppercase: false } },
+    { selector: "h2", options: { uppercase: false } },
+    { selector: "h3", options: { uppercase: false } },
+    { selector: "h4", options: { uppercase: false } },
+    { selector: "table", format: "block" },
+    { selector: "tr", format: "block" },
+    { selector: "td", format: "block" },
+  ],
+};
+
+/** The plain-text part: links as `text [url]`, placeholders intact. */
+export function htmlToText(html: string): string {
+  return `${convert(html, TEXT_OPTIONS).trim()}\n`;
+}
+
+/** Compiles one template with strict MJML validation and checks its tokens and placeholders. */
+export async function compileTemplate(
+  name: TemplateName,
+  file: string,
+): Promise<{ ok: true; value: CompiledMjml } | { ok: false; problems: Problem[] }> {
+  const expanded = expandIncludes(file);
+  if (!expanded.ok) return expanded;
+  const { text, origins } = expanded.value;
+  let html: string;
+  try {
+    const result = await mjml2html(text, { validationLevel: "strict", filePath: file });
+    html = result.html;
+  } catch (err) {
+    if (isMjmlValidationError(err)) {
+      return {
+        ok: false,
+        problems: err.errors.map((e) => {
+          const origin = origins[e.line - 1] ?? { file, line: e.line };
+          return problem(
+            origin.file,
+            `MJML: ${e.message}${origin.file === file ? "" : ` (included from ${path.basename(file)})`}`,
+            "fix the MJML markup (see https://documentation.mjml.io for valid tags and attributes)",
+            origin.line,
+          );
+        }),
+      };
+    }
+    return {
+      ok: false,
+      problems: [
+        problem(
+          file,
+          `MJML: ${err instanceof Error ? err.message : String(err)}`,
+          "fix the MJML markup",
+        ),
+      ],
+    };
+  }
+  return checkCompiled({ name, file, html });
+}
+
+function checkCompiled(
+  template: CompiledMjml,
+): { ok: true; value: CompiledMjml } | { ok: false; problems: Problem[] } {
+  const { name, file, html } = template;
+  const spec = TEMPLATE_SPECS[name];
+  const problems: Problem[] = [];
+  const tokens = new Set([...html.matchAll(TOKEN)].map((m) => m[1] as string));
+  for (const token of tokens) {
+    if (!spec.tokens.includes(token)) {
+      problems.push(
+        problem(
+          file,
+          `unknown build-time token %%${token}%%`,
+          `use only: ${spec.tokens.map((t) => `%%${t}%%`).join(", ")}`,
+        ),
+      );
+    }
+  }
+  for (const token of spec.tokens) {
+    if (!tokens.has(token)) {
+      problems.push(
+        problem(file, `missing build-time token %%${token}%%`, `add %%${token}%% to the template`),
+      );
+    }
+  }
+  if (/%7B%7B|%7D%7D/i.test(html)) {
+    problems.push(
+      problem(
+        file,
+        "a {{placeholder}} was URL-encoded by MJML",
+        "write placeholders only in href attributes or text, unquoted by other markup",
+      ),
+    );
+  }
+  const text = htmlToText(fillTokens(html, { preheader: "" }));
+  for (const [part, content] of [
+    ["HTML", html],
+    ["text", text],
+  ] as const) {
+    try {
+      assertKnownPlaceholders(content, `${name} (${part})`);
+    } catch (err) {
+      problems.push(problem(file, (err as Error).message, "use only the known placeholders"));
+    }
+    const used = placeholdersIn(content);
+    for (const p of used) {
+      if (!spec.placeholders.includes(p as Placeholder)) {
+        problems.push(
+          problem(
+            file,
+            `{{${p}}} is not available in the ${name} email (${part} part)`,
+            `use only: ${spec.placeholders.map((x) => `{{${x}}}`).join(", ")}`,
+          ),
+        );
+      }
+    }
+    for (const p of spec.placeholders) {
+      if (!used.includes(p)) {
+        problems.push(
+          problem(
+            file,
+            `the ${name} email must use {{${p}}} (missing from the ${part} part)`,
+            `add {{${p}}} to the template`,
+          ),
+        );
+      }
+    }
+  }
+  if (
+    spec.placeholders.includes("unsubscribe_url") &&
+    !/href="\{\{unsubscribe_url\}\}"/.test(html)
+  ) {
+    problems.push(
+      problem(
+        file,
+        "no link to {{unsubscribe_url}}",
+        'add <a href="{{unsubscribe_url}}">Unsubscribe</a> to the footer',
+      ),
+    );
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: template };
+}
+
+/** Compiles every template in `emailsDir`; all problems are collected. */
+export async function compileTemplates(
+  emailsDir: string,
+): Promise<{ templates: Partial<Record<TemplateName, CompiledMjml>>; problems: Problem[] }> {
+  const templates: Partial<Record<TemplateName, CompiledMjml>> = {};
+  const problems: Problem[] = [];
+  for (const name of TEMPLATE_NAMES) {
+    const file = path.join(emailsDir, `${name}.mjml`);
+    if (!existsSync(file)) {
+      problems.push(problem(file, `missing template ${name}.mjml`, `create ${file}`));
+      continue;
+    }
+    const result = await compileTemplate(name, file);
+    if (result.ok) templates[name] = result.value;
+    else problems.push(...result.problems);
+  }
+  return { templates, problems };
+}
+
+/** Fills the build-time tokens and derives the text part. */
+export function renderEmail(
+  template: CompiledMjml,
+  values: { subject: string; preheader: string } & Record<string, string>,
+): CompiledTemplate {
+  const escaped: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    escaped[key] = key === "body" ? value : escapeHtml(value);
+  }
+  const html = fillTokens(template.html, escaped);
+  const text = htmlToText(fillTokens(template.html, { ...escaped, preheader: "" }));
+  return { subject: values.subject, preheader: values.preheader, html, text };
+}
+
+export function htmlBytes(html: string): number {
+  return Buffer.byteLength(html, "utf8");
+}

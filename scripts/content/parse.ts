@@ -1,0 +1,185 @@
+/**
+ * Splits a tip file into front matter and Markdown body (gray-matter), validates the front
+ * matter (schema.ts) and turns YAML and schema errors into problems with line numbers.
+ *
+ * Only YAML front matter is accepted. gray-matter would `eval` a `---js` block, so every
+ * executable engine is replaced by one that throws, and options are always passed: gray-matter
+ * only consults its content-keyed cache when called without options, so a cached result parsed
+ * elsewhere can never bypass these engines.
+ */
+import matter from "gray-matter";
+import type { z } from "zod";
+import { lineAt, type Problem, problem } from "./problems.js";
+import { FIELD_EXAMPLES, type FrontMatter, frontMatterSchema } from "./schema.js";
+
+export class BlockedEngineError extends Error {
+  override name = "BlockedEngineError";
+}
+
+const blocked = (language: string) => (): never => {
+  throw new BlockedEngineError(`${language} front matter is not allowed`);
+};
+
+const MATTER_OPTIONS = {
+  engines: {
+    js: blocked("JavaScript"),
+    javascript: blocked("JavaScript"),
+    coffee: blocked("CoffeeScript"),
+    coffeescript: blocked("CoffeeScript"),
+    cson: blocked("CSON"),
+    json: blocked("JSON"),
+  },
+} satisfies matter.GrayMatterOption<string, never>;
+
+export interface ParsedSource {
+  /** Raw front matter as YAML parsed it (not yet validated). */
+  data: unknown;
+  /** The raw YAML text between the delimiters. */
+  matter: string;
+  /** The Markdown after the closing delimiter. */
+  body: string;
+  /** 1-based file line on which the body starts. */
+  bodyLine: number;
+}
+
+interface YamlErrorLike {
+  name: string;
+  reason?: string;
+  message: string;
+  mark?: { line: number; column: number };
+}
+
+function isYamlError(err: unknown): err is YamlErrorLike {
+  return err instanceof Error && err.name === "YAMLException";
+}
+
+/** Splits and YAML-parses a tip source. Returns problems instead of throwing. */
+export function splitSource(
+  file: string,
+  source: string,
+): { ok: true; value: ParsedSource } | { ok: false; problems: Problem[] } {
+  const fail = (message: string, fix: string, line?: number) => ({
+    ok: false as const,
+    problems: [problem(file, message, fix, line)],
+  });
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
+  if (!/^---[^\S\r\n]*[A-Za-z]*[^\S\r\n]*\r?\n/.test(text)) {
+    return fail(
+      "missing front matter: the file must start with a --- line",
+      "start the file with ---, the fields (title, slug, order, summary, tags), then --- and the body",
+      1,
+    );
+  }
+  if (!/\r?\n---[^\S\r\n]*(\r?\n|$)/.test(text.slice(3))) {
+    return fail(
+      "front matter is not closed: no --- line after the fields",
+      "add a line containing only --- between the front matter and the body",
+      1,
+    );
+  }
+  let parsed: matter.GrayMatterFile<string>;
+  try {
+    parsed = matter(text, MATTER_OPTIONS);
+  } catch (err) {
+    if (err instanceof BlockedEngineError) {
+      return fail(
+        `${err.message}: only YAML front matter is accepted (it was not evaluated)`,
+        "start the file with a plain --- line (no language after it) and write the fields as YAML",
+        1,
+      );
+    }
+    if (isYamlError(err)) {
+      // The YAML text starts right after the opening "---", i.e. its line 0 is the rest of file
+      // line 1, so the YAML's 0-based line is the file's 1-based line.
+      const line = err.mark ? err.mark.line + 1 : undefined;
+      const reason = err.reason ?? err.message.split("\n")[0] ?? "invalid YAML";
+      return fail(
+        `invalid YAML in front matter: ${reason}`,
+        'fix the YAML syntax on that line (quote values that contain ": " or start with a special character)',
+        line,
+      );
+    }
+    return fail(
+      `cannot read front matter: ${err instanceof Error ? err.message : String(err)}`,
+      "write the front matter as YAML between two --- lines",
+      1,
+    );
+  }
+  const bodyIndex = text.length - parsed.content.length;
+  return {
+    ok: true,
+    value: {
+      data: parsed.data,
+      matter: parsed.matter,
+      body: parsed.content,
+      bodyLine: lineAt(text, bodyIndex),
+    },
+  };
+}
+
+/** 1-based file line of a top-level key in the front matter, if it is written on its own line. */
+export function lineOfKey(matterText: string, key: string): number | undefined {
+  const lines = matterText.split("\n");
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(`^["']?${escaped}["']?\\s*:`);
+  const index = lines.findIndex((l) => pattern.test(l));
+  // matterText line 0 is the remainder of the opening --- line (file line 1).
+  return index === -1 ? undefined : index + 1;
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  data: unknown,
+): { key: string; message: string; fix: string } {
+  const key = issue.path.length > 0 ? String(issue.path[0]) : "";
+  const where = issue.path.map(String).join(".");
+  const example = FIELD_EXAMPLES[key as keyof FrontMatter];
+  const present = typeof data === "object" && data !== null && Object.hasOwn(data as object, key);
+  if (issue.code === "invalid_type" && issue.path.length === 1 && !present) {
+    return {
+      key,
+      message: `missing required field "${key}"`,
+      fix: `add a line like: ${example ?? `${key}: ...`}`,
+    };
+  }
+  if (issue.code === "invalid_type" && issue.path.length === 0) {
+    return {
+      key,
+      message: "front matter must be a set of key: value fields",
+      fix: "write one field per line, e.g. title: ..., slug: ..., order: ..., summary: ..., tags: [...]",
+    };
+  }
+  return {
+    key,
+    message: `field "${where}" ${issue.message}`,
+    fix: example ? `use a value like: ${example}` : "correct the value",
+  };
+}
+
+/** Validates parsed front matter against the schema; problems carry the field's line. */
+export function validateFrontMatter(
+  file: string,
+  parsed: ParsedSource,
+): { ok: true; value: FrontMatter } | { ok: false; problems: Problem[] } {
+  const result = frontMatterSchema.safeParse(parsed.data ?? {});
+  if (result.success) return { ok: true, value: result.data };
+  const problems: Problem[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        problems.push(
+          problem(
+            file,
+            `unknown field "${key}"`,
+            `remove it or correct its spelling; allowed fields: ${Object.keys(FIELD_EXAMPLES).join(", ")}`,
+            lineOfKey(parsed.matter, key),
+          ),
+        );
+      }
+      continue;
+    }
+    const { key, message, fix } = describeIssue(issue, parsed.data);
+    problems.push(problem(file, message, fix, key ? lineOfKey(parsed.matter, key) : undefined));
+  }
+  return { ok: false, problems };
+}
