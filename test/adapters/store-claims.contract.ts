@@ -1,0 +1,149 @@
+/**
+ * The send claims every SubscriberStore must honour (functions/core/ports.ts): the claim is the
+ * one write that makes each weekly email go out at most once per (subscriber, week).
+ */
+import { describe, expect, it } from "vitest";
+import type { ClaimRequest, SubscriberStore } from "../../functions/core/ports.js";
+import { subscriber } from "../support/send-fixtures.js";
+
+const WEEK = "2026-W48";
+const T0 = new Date("2026-11-23T09:00:00.000Z");
+const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+
+function request(runId: string, now = T0, staleMinutes = 60): ClaimRequest {
+  return {
+    week: WEEK,
+    tip: "squats",
+    runId,
+    now,
+    staleBefore: new Date(now.getTime() - staleMinutes * 60_000),
+  };
+}
+
+let counter = 0;
+/** A fresh active subscriber in the store (unique per call: the store may be shared). */
+async function fresh(store: SubscriberStore, overrides = {}) {
+  counter += 1;
+  const s = subscriber(
+    `claims-${counter}-${Math.random().toString(36).slice(2)}@example.com`,
+    overrides,
+  );
+  expect(await store.create(s)).toBe(true);
+  return s;
+}
+
+export function storeClaimsContract(name: string, make: () => SubscriberStore): void {
+  describe(`SubscriberStore claims contract: ${name}`, () => {
+    it("claims an active subscriber once; a second run sees it in flight", async () => {
+      const store = make();
+      const s = await fresh(store);
+      expect(await store.claim(s.id, request("a"))).toBe("claimed");
+      expect(await store.claim(s.id, request("b"))).toBe("in-flight");
+      expect((await store.get(s.id))?.claim).toMatchObject({
+        week: WEEK,
+        state: "pending",
+        tip: "squats",
+        runId: "a",
+      });
+    });
+
+    it("markSent records the MessageId, the tip and the week; later claims say already-sent", async () => {
+      const store = make();
+      const s = await fresh(store, { sentTips: ["intro"] });
+      expect(await store.claim(s.id, request("a"))).toBe("claimed");
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      const saved = await store.get(s.id);
+      expect(saved?.lastWeekSent).toBe(WEEK);
+      expect([...(saved?.sentTips ?? [])].sort()).toEqual(["intro", "squats"]);
+      expect(saved?.claim).toMatchObject({ state: "sent", messageId: "msg-1", runId: "a" });
+      expect(await store.claim(s.id, request("b", minutes(500)))).toBe("already-sent");
+    });
+
+    it("markFailed keeps the claim (no retry this week), even after the stale window", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, request("a"));
+      await store.markFailed(s.id, WEEK, "a", "MessageRejected: bad", minutes(1));
+      expect((await store.get(s.id))?.claim).toMatchObject({
+        state: "failed",
+        error: "MessageRejected: bad",
+      });
+      expect(await store.claim(s.id, request("b", minutes(500)))).toBe("already-sent");
+    });
+
+    it("releaseClaim frees a pending claim of the same run only", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, request("a"));
+      await store.releaseClaim(s.id, WEEK, "other-run");
+      expect(await store.claim(s.id, request("b"))).toBe("in-flight");
+      await store.releaseClaim(s.id, WEEK, "a");
+      expect((await store.get(s.id))?.claim).toBeUndefined();
+      expect(await store.claim(s.id, request("b"))).toBe("claimed");
+    });
+
+    it("releaseClaim leaves a sent claim alone", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, request("a"));
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      await store.releaseClaim(s.id, WEEK, "a");
+      expect((await store.get(s.id))?.claim?.state).toBe("sent");
+    });
+
+    it("a pending claim older than the stale window is taken over", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, request("crashed"));
+      expect(await store.claim(s.id, request("b", minutes(59)))).toBe("in-flight");
+      expect(await store.claim(s.id, request("b", minutes(61)))).toBe("claimed");
+      expect((await store.get(s.id))?.claim?.runId).toBe("b");
+    });
+
+    it("last week's claim does not block this week", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, { ...request("a"), week: "2026-W47" });
+      await store.markSent(s.id, "2026-W47", "squats", "a", "msg-0", T0);
+      expect(await store.claim(s.id, { ...request("b"), tip: "lunges" })).toBe("claimed");
+    });
+
+    it.each(["unsubscribed", "bounced", "complained", "pending"] as const)(
+      "refuses a %s subscriber",
+      async (status) => {
+        const store = make();
+        const s = await fresh(store, { status });
+        expect(await store.claim(s.id, request("a"))).toBe("inactive");
+        expect((await store.get(s.id))?.claim).toBeUndefined();
+      },
+    );
+
+    it("refuses someone who left after being planned, and a missing id", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.unsubscribe(s.id, T0);
+      expect(await store.claim(s.id, request("a"))).toBe("inactive");
+      expect(await store.claim("0".repeat(32), request("a"))).toBe("inactive");
+    });
+
+    it("ten concurrent claims: exactly one wins", async () => {
+      const store = make();
+      const s = await fresh(store);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.claim(s.id, request(`run-${i}`))),
+      );
+      expect(results.filter((r) => r === "claimed")).toHaveLength(1);
+      expect(results.filter((r) => r === "in-flight")).toHaveLength(9);
+    });
+
+    it("ten concurrent takeovers of a stale claim: exactly one wins", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, request("crashed"));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.claim(s.id, request(`run-${i}`, minutes(120)))),
+      );
+      expect(results.filter((r) => r === "claimed")).toHaveLength(1);
+    });
+  });
+}
