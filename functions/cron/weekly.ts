@@ -1,0 +1,32 @@
+/**
+ * EventBridge schedule → plan this week's send onto SendQueue. The week comes from the event's
+ * time, not the clock, and the run id from the event id: a retried or duplicated delivery plans
+ * the same week again, and the sender's claims make that a no-op.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { ScheduledEvent } from "aws-lambda";
+import { settings } from "../config.js";
+import { plan } from "../core/planner.js";
+import { inOrder } from "../core/sequence.js";
+import { isoWeek } from "../core/week.js";
+import { bundle } from "../generated/content.js";
+import { sendQueue } from "../runtime/queue.js";
+import { subscriberStore } from "../runtime/store.js";
+
+const logger = new Logger({ serviceName: "weekly-planner" });
+
+export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
+  const { batchSize, staleClaimMinutes } = settings();
+  const report = await plan({
+    store: subscriberStore(),
+    queue: sendQueue(),
+    tips: inOrder(bundle.tips),
+    week: isoWeek(new Date(event.time)),
+    runId: `cron-${event.id}`,
+    now: new Date(),
+    batchSize,
+    staleClaimMinutes,
+  });
+  logger.info("weekly send planned", { ...report });
+  return report;
+};
