@@ -56,7 +56,7 @@ export function checkBody(
       ),
     );
   }
-  for (const match of body.matchAll(/\{\{|\}\}/g)) {
+  for (const match of body.matchAll(/\{\{[^{}\n]*\}\}|\{\{|\}\}/g)) {
     const line = bodyLine + lineAt(body, match.index) - 1;
     problems.push(
       problem(

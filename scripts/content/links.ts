@@ -127,7 +127,7 @@ export function checkLinks(
         problems.push(
           problem(
             file,
-            `broken link "${t.href}": no tip file ${path.basename(target)} in ${tipsDir}`,
+            `broken link "${t.href}": there is no tip file ${path.relative(path.resolve(tipsDir), target) || path.basename(target)} in the tips folder`,
             "relative links may only point to an existing tip, e.g. (./squats.md); check the file name, or use a full https:// address",
             line,
           ),

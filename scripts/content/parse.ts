@@ -149,6 +149,18 @@ function describeIssue(
       fix: "write one field per line, e.g. title: ..., slug: ..., order: ..., summary: ..., tags: [...]",
     };
   }
+  if (issue.code === "invalid_type") {
+    let value: unknown = data;
+    for (const segment of issue.path) {
+      value = (value as Record<PropertyKey, unknown> | undefined)?.[segment as PropertyKey];
+    }
+    const got = value === null ? "nothing" : Array.isArray(value) ? "a list" : typeof value;
+    return {
+      key,
+      message: `field "${where}" must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}, not ${got}`,
+      fix: example ? `use a value like: ${example}` : "correct the value",
+    };
+  }
   return {
     key,
     message: `field "${where}" ${issue.message}`,

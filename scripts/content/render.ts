@@ -40,7 +40,8 @@ function addStyles(html: string): string {
     /<(p|h2|h3|h4|ul|ol|li|blockquote|pre|code|hr|table|th|td)(\s[^>]*)?(\/?)>/g,
     (_m, tag: string, attrs: string | undefined, selfClose: string) => {
       const style = STYLE[tag] ?? "";
-      return `<${tag}${attrs ?? ""} style="${style}"${selfClose}>`;
+      const cls = tag === "table" ? ' class="data-table"' : "";
+      return `<${tag}${attrs ?? ""}${cls} style="${style}"${selfClose}>`;
     },
   );
 }
