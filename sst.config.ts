@@ -190,7 +190,7 @@ export default $config({
       api.route(route, apiFunction.arn);
     }
 
-    new sst.aws.CronV2("WeeklyPlanner", {
+    const weeklyPlanner = new sst.aws.CronV2("WeeklyPlanner", {
       schedule: wiring.WEEKLY_SCHEDULE,
       timezone: wiring.WEEKLY_TIMEZONE,
       function: functionArgs("weekly"),
@@ -218,6 +218,8 @@ export default $config({
       sendQueue: sendQueue.url,
       sendDlq: sendDlq.url,
       configurationSet: email.configSet,
+      // For a manual run (README, "Send a test issue"): aws lambda invoke --function-name <this>
+      weeklyPlanner: weeklyPlanner.nodes.function.name,
     };
   },
 });
