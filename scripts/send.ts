@@ -1,0 +1,289 @@
+/**
+ * `npm run send -- [--week 2026-W48] [--dry-run] [--limit N] [--rate R]`
+ *
+ * Runs the weekly send against the configured endpoints: by default the local stack of
+ * `npm start` (DynamoDB stand-in on 127.0.0.1:8000, SES stand-in on 127.0.0.1:8005, or
+ * DYNAMODB_ENDPOINT / SES_ENDPOINT). The same planner and sender code as the Lambdas, joined by
+ * an in-process queue instead of SQS.
+ */
+import { connect } from "node:net";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import cliProgress from "cli-progress";
+import type { SendBatch } from "../functions/core/planner.js";
+import type { RunReport } from "../functions/core/weekly.js";
+
+export const USAGE = `Usage: npm run send -- [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
+
+  --week W     ISO week to send (default: this week). A week already sent sends nothing again.
+  --dry-run    print the plan (recipients per tip, duration, SES cost) and send nothing
+  --limit N    send at most N emails
+  --rate R     emails per second (default: the SES quota, else settings maxSendRate)
+  -h, --help   this help
+
+Endpoints: DYNAMODB_ENDPOINT (default http://127.0.0.1:8000), SES_ENDPOINT (default
+http://127.0.0.1:8005), BASE_URL for links (default http://127.0.0.1:3000).`;
+
+/** SES pricing: $0.10 per 1,000 emails. */
+export const USD_PER_EMAIL = 0.1 / 1000;
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export interface SendOptions {
+  week?: string;
+  dryRun: boolean;
+  limit?: number;
+  rate?: number;
+}
+
+export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help"> {
+  const { isIsoWeek } = await import("../functions/core/week.js");
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        week: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        limit: { type: "string" },
+        rate: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return "help";
+  const options: SendOptions = { dryRun: values["dry-run"] === true };
+  if (typeof values.week === "string") {
+    if (!isIsoWeek(values.week)) {
+      throw new UsageError(
+        `--week must be an ISO week like 2026-W48 (year, "-W", two-digit week that exists in that year), not ${JSON.stringify(values.week)}`,
+      );
+    }
+    options.week = values.week;
+  }
+  if (typeof values.limit === "string") {
+    const limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new UsageError(
+        `--limit must be a whole number ≥ 1, not ${JSON.stringify(values.limit)}`,
+      );
+    }
+    options.limit = limit;
+  }
+  if (typeof values.rate === "string") {
+    const rate = Number(values.rate);
+    if (!Number.isFinite(rate) || rate <= 0) {
+      throw new UsageError(
+        `--rate must be a number of emails per second > 0, not ${JSON.stringify(values.rate)}`,
+      );
+    }
+    options.rate = rate;
+  }
+  return options;
+}
+
+/** True when something accepts TCP connections at the URL's host and port within `timeoutMs`. */
+export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) || 80 });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+export const localEndpoints = () => ({
+  dynamo: process.env.DYNAMODB_ENDPOINT ?? "http://127.0.0.1:8000",
+  ses: process.env.SES_ENDPOINT ?? "http://127.0.0.1:8005",
+});
+
+const duration = (seconds: number) =>
+  seconds < 90
+    ? `${seconds.toFixed(1)} s`
+    : seconds < 5400
+      ? `${(seconds / 60).toFixed(1)} min`
+      : `${(seconds / 3600).toFixed(1)} h`;
+
+export function formatSummary(report: RunReport): string {
+  const rows: [string, string | number][] = [
+    ["week", `${report.week} (run ${report.runId})`],
+    ["planned", report.planned],
+    ["sent", report.sent],
+    ["skipped (already sent)", report.skippedAlreadySent],
+    ["caught up (no tip left)", report.caughtUp],
+    ["in flight (another run)", report.inFlight],
+    ["failed", `${report.failed} (${report.failedTransient} transient)`],
+    ["deferred (throttled)", report.deferred],
+    ["left before sending", report.inactive],
+    ["duration", duration(report.durationMs / 1000)],
+    ["rate", `${report.rate} emails/s (target ${report.targetRate})`],
+  ];
+  if (report.stopped)
+    rows.push(["STOPPED", `${report.stopped}: ${report.unattempted} not attempted`]);
+  return rows.map(([k, v]) => `  ${k.padEnd(24)} ${v}`).join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: SendOptions | "help";
+  try {
+    options = await parseSendArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`npm run send: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const endpoints = localEndpoints();
+  for (const [what, url] of [
+    ["DynamoDB stand-in", endpoints.dynamo],
+    ["SES stand-in", endpoints.ses],
+  ] as const) {
+    if (!(await reachable(url))) {
+      console.error(
+        `Nothing is listening at ${url} (the ${what}).\nStart the local stack first with \`npm start\` (in another terminal), then run \`npm run send\` again.`,
+      );
+      return 1;
+    }
+  }
+
+  // The local stack's environment, as `npm start` sets it, unless links are configured already.
+  if (!process.env.SST_RESOURCE_Settings) {
+    const { localEnvironment } = await import("./local/aws.js");
+    Object.assign(
+      process.env,
+      localEnvironment(
+        {
+          dynamoEndpoint: endpoints.dynamo,
+          sesEndpoint: endpoints.ses,
+          tableName: process.env.TABLE_NAME ?? "Subscribers",
+          stop: async () => {},
+        },
+        { baseUrl: process.env.BASE_URL ?? "http://127.0.0.1:3000" },
+      ),
+    );
+  }
+
+  let tips: import("../functions/core/types.js").ContentBundle["tips"];
+  try {
+    tips = (await import("../functions/generated/content.js")).bundle.tips;
+  } catch {
+    console.error("functions/generated/content.ts is missing: run `npm run build` first.");
+    return 1;
+  }
+  const { settings } = await import("../functions/config.js");
+  const { systemClock } = await import("../functions/core/ports.js");
+  const { isoWeek } = await import("../functions/core/week.js");
+  const { subscriberStore } = await import("../functions/runtime/store.js");
+  const { sesMailer } = await import("../functions/runtime/mailer.js");
+  const { tokenSigner } = await import("../functions/runtime/signer.js");
+  const { workerRate } = await import("../functions/core/pacing.js");
+
+  const config = settings();
+  const week = options.week ?? isoWeek(new Date());
+  const runId = `local-${new Date().toISOString()}`;
+  const mailer = sesMailer();
+  const quota = await mailer.quota();
+  const rate = workerRate(quota, config.maxSendRate, 1, options.rate);
+
+  if (options.dryRun) {
+    const { plan } = await import("../functions/core/planner.js");
+    const { inOrder } = await import("../functions/core/sequence.js");
+    const report = await plan({
+      store: subscriberStore(),
+      queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
+      tips: inOrder(tips),
+      week,
+      runId,
+      now: new Date(),
+      batchSize: config.batchSize,
+      staleClaimMinutes: config.staleClaimMinutes,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    });
+    const seconds = report.planned / rate;
+    console.log(`Dry run for ${week}: nothing sent.\n`);
+    console.log(`  active subscribers read   ${report.active}`);
+    console.log(`  would send                ${report.planned}`);
+    for (const tip of inOrder(tips)) {
+      const n = report.byTip[tip.slug];
+      if (n) console.log(`    ${String(n).padStart(8)}  ${tip.slug}`);
+    }
+    console.log(`  already sent this week    ${report.skippedAlreadySent}`);
+    console.log(`  caught up (no tip left)   ${report.caughtUp}`);
+    console.log(`  in flight (another run)   ${report.inFlight}`);
+    console.log(
+      `  estimated duration        ${duration(seconds)} at ${rate} emails/s (${quota ? "SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
+    );
+    console.log(
+      `  estimated SES cost        $${(report.planned * USD_PER_EMAIL).toFixed(2)} ($0.10 per 1,000)`,
+    );
+    return 0;
+  }
+
+  const { runWeekly } = await import("../functions/core/weekly.js");
+  const bar = new cliProgress.SingleBar(
+    { format: "sending {bar} {value}/{total} | {eta_formatted} left | {rate}/s", etaBuffer: 200 },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let planned = 0;
+  let done = 0;
+  bar.start(0, 0, { rate: 0 });
+  const report = await runWeekly({
+    store: subscriberStore(),
+    mailer,
+    signer: tokenSigner(),
+    clock: systemClock,
+    tips,
+    settings: config,
+    week,
+    runId,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.rate !== undefined ? { rate: options.rate } : {}),
+    onPlanned: (n) => {
+      planned += n;
+      bar.setTotal(planned);
+    },
+    onSettled: () => {
+      done += 1;
+      bar.update(done, {
+        rate: (done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1),
+      });
+    },
+  }).finally(() => bar.stop());
+  console.log(`\nWeekly send finished:\n${formatSummary(report)}`);
+  if (report.stopped) {
+    console.log(
+      `\nSending stopped (${report.stopped}): run \`npm run send\` again once SES allows it.`,
+    );
+  }
+  return 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
