@@ -193,6 +193,7 @@ export default $config({
     const weeklyPlanner = new sst.aws.CronV2("WeeklyPlanner", {
       schedule: wiring.WEEKLY_SCHEDULE,
       timezone: wiring.WEEKLY_TIMEZONE,
+      event: wiring.WEEKLY_EVENT,
       function: functionArgs("weekly"),
     });
 

@@ -137,6 +137,17 @@ export const API_ROUTES = [
 export const WEEKLY_SCHEDULE = "cron(0 7 ? * MON *)";
 export const WEEKLY_TIMEZONE = "UTC";
 
+/**
+ * The event the planner receives. EventBridge Scheduler (sst.aws.CronV2) sends a fixed JSON
+ * payload, not an EventBridge "Scheduled Event", so the fields the handler reads are filled from
+ * Scheduler's context attributes: `time` is the scheduled time (the same on every retry, so the
+ * ISO week never shifts), `id` is unique per attempt.
+ */
+export const WEEKLY_EVENT = {
+  id: "<aws.scheduler.execution-id>",
+  time: "<aws.scheduler.scheduled-time>",
+} as const;
+
 /** HTTP API stage default route throttling: a signup form needs little, abuse gets 429s. */
 export const API_THROTTLING = { burstLimit: 50, rateLimit: 20 } as const;
 

@@ -22,6 +22,7 @@ import {
   SEND_QUEUE,
   SETTINGS,
   TABLE,
+  WEEKLY_EVENT,
   WEEKLY_SCHEDULE,
 } from "../../infra/wiring.js";
 import {
@@ -90,6 +91,42 @@ describe("infra wiring table", () => {
     const { needed, unresolved } = linksReadBy(file);
     expect(unresolved, "relative imports that name no file").toEqual([]);
     expect([...fn.links].sort()).toEqual(needed);
+  });
+
+  it("gives the weekly planner every event field its handler reads", () => {
+    // Scheduler sends WEEKLY_EVENT as is (no EventBridge envelope): a field the handler reads
+    // that is not in it would be undefined in AWS.
+    const source = parse(path.join(ROOT, FUNCTIONS.weekly.file));
+    const handler = source.statements
+      .filter(ts.isVariableStatement)
+      .flatMap((s) => [...s.declarationList.declarations])
+      .find((d) => ts.isIdentifier(d.name) && d.name.text === "handler");
+    const fn = handler?.initializer;
+    expect(fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))).toBeTruthy();
+    if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn))) return;
+    const param = fn.parameters[0]?.name;
+    const read = new Set<string>();
+    if (param && ts.isIdentifier(param)) {
+      const visit = (node: ts.Node) => {
+        if (
+          ts.isPropertyAccessExpression(node) &&
+          ts.isIdentifier(node.expression) &&
+          node.expression.text === param.text
+        ) {
+          read.add(node.name.text);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(fn.body);
+    } else if (param && ts.isObjectBindingPattern(param)) {
+      for (const element of param.elements) {
+        read.add((element.propertyName ?? element.name).getText(source));
+      }
+    }
+    expect(read.size).toBeGreaterThan(0);
+    for (const field of read) expect(Object.keys(WEEKLY_EVENT)).toContain(field);
+    for (const value of Object.values(WEEKLY_EVENT))
+      expect(value).toMatch(/^<aws\.scheduler\.[a-z-]+>$/);
   });
 
   it("keeps the API timeout within API Gateway's 30 s integration limit", () => {
