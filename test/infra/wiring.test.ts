@@ -142,6 +142,12 @@ describe("infra wiring table", () => {
     expect(SEND_QUEUE.maxReceiveCount).toBeGreaterThanOrEqual(1);
   });
 
+  it("turns on partial batch responses exactly when the sender reports batchItemFailures", () => {
+    // Without ReportBatchItemFailures, Lambda ignores the list and retries (or deletes) the batch.
+    const sender = readFileSync(path.join(ROOT, FUNCTIONS.sendBatch.file), "utf8");
+    expect(SEND_QUEUE.partialResponses).toBe(/\bbatchItemFailures\b/.test(sender));
+  });
+
   it("caps the sender's concurrency at the Settings value, within AWS's 2..1000", () => {
     expect(SEND_QUEUE.maximumConcurrency).toBe(SETTINGS.senderConcurrency);
     expect(SEND_QUEUE.maximumConcurrency).toBeGreaterThanOrEqual(2);
