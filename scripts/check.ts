@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const templates = result.bundle ? 1 + Object.keys(result.bundle.emails).length : 0;
   console.log(
-    `✓ ${result.tips.length} tips and ${templates} email templates OK (${path.relative(process.cwd(), tipsDir) || "."}, ${path.relative(process.cwd(), emailsDir) || "."})`,
+    `✓ ${result.tips.length} tip${result.tips.length === 1 ? "" : "s"} and ${templates} email templates OK (${path.relative(process.cwd(), tipsDir) || "."}, ${path.relative(process.cwd(), emailsDir) || "."})`,
   );
   for (const report of REPORTS) {
     try {

@@ -1,0 +1,268 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { BODY_MAX_CHARS } from "../../scripts/content/body.js";
+import { formatProblem } from "../../scripts/content/problems.js";
+import { checkContent } from "../../scripts/content/validate.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const FIXTURES = path.join(ROOT, "test/fixtures/tips");
+const EMAILS = path.join(ROOT, "emails");
+
+const check = (fixture: string) =>
+  checkContent({ tipsDir: path.join(FIXTURES, fixture), emailsDir: EMAILS });
+
+interface Row {
+  fixture: string;
+  /** File (inside the fixture dir) the problem must name. */
+  file: string;
+  message: string;
+  line?: number;
+}
+
+// One fixture directory per failure case, each holding only the files the case needs.
+const rows: Row[] = [
+  { fixture: "invalid-yaml", file: "invalid-yaml.md", message: "invalid YAML", line: 5 },
+  {
+    fixture: "no-front-matter",
+    file: "no-front-matter.md",
+    message: "missing front matter",
+    line: 1,
+  },
+  {
+    fixture: "unclosed-front-matter",
+    file: "unclosed-front-matter.md",
+    message: "not closed",
+    line: 1,
+  },
+  {
+    fixture: "js-front-matter",
+    file: "js-front-matter.md",
+    message: "JavaScript front matter is not allowed",
+    line: 1,
+  },
+  {
+    fixture: "missing-field",
+    file: "missing-field.md",
+    message: 'missing required field "summary"',
+  },
+  {
+    fixture: "unknown-field",
+    file: "unknown-field.md",
+    message: 'unknown field "colour"',
+    line: 7,
+  },
+  {
+    fixture: "wrong-type",
+    file: "wrong-type.md",
+    message: 'field "order" must be a number',
+    line: 4,
+  },
+  {
+    fixture: "bad-tags",
+    file: "bad-tags.md",
+    message: 'field "tags.0" must be kebab-case',
+    line: 6,
+  },
+  {
+    fixture: "summary-too-long",
+    file: "summary-too-long.md",
+    message: "at most 150 characters",
+    line: 5,
+  },
+  {
+    fixture: "duplicate-slug",
+    file: "b.md",
+    message: 'duplicate slug "a": already used by a.md',
+    line: 3,
+  },
+  {
+    fixture: "duplicate-order",
+    file: "second.md",
+    message: "duplicate order 5: already used by first.md",
+    line: 4,
+  },
+  {
+    fixture: "slug-mismatch",
+    file: "slug-mismatch.md",
+    message: 'does not match the file name "slug-mismatch.md"',
+    line: 3,
+  },
+  { fixture: "empty-body", file: "empty-body.md", message: "empty body", line: 8 },
+  { fixture: "long-body", file: "long-body.md", message: `(limit ${BODY_MAX_CHARS})` },
+  {
+    fixture: "broken-link",
+    file: "broken-link.md",
+    message: 'broken link "./missing-tip.md"',
+    line: 11,
+  },
+  {
+    fixture: "unsupported-link",
+    file: "unsupported-link.md",
+    message: 'unsupported link "javascript:alert(1)"',
+    line: 9,
+  },
+  { fixture: "image-no-alt", file: "image-no-alt.md", message: "image without alt text", line: 11 },
+  {
+    fixture: "relative-image",
+    file: "relative-image.md",
+    message: "not an absolute https:// URL",
+    line: 11,
+  },
+  { fixture: "script-tag", file: "script-tag.md", message: "<script> in the body", line: 11 },
+  { fixture: "raw-html", file: "raw-html.md", message: "raw HTML in the body: <b>", line: 9 },
+  {
+    fixture: "placeholder-in-body",
+    file: "placeholder-in-body.md",
+    message: 'placeholder syntax "{{first_name}}"',
+    line: 11,
+  },
+  { fixture: "html-too-big", file: "html-too-big.md", message: "KB of HTML (limit 90 KB" },
+];
+
+describe("checkContent rejects each broken fixture", () => {
+  it.each(rows)("$fixture → $message", async ({ fixture, file, message, line }) => {
+    const { problems, bundle } = await check(fixture);
+    expect(bundle).toBeUndefined();
+    const expectedFile = path.join(FIXTURES, fixture, file);
+    const match = problems.find((p) => p.file === expectedFile && p.message.includes(message));
+    expect(match, JSON.stringify(problems, null, 2)).toBeDefined();
+    expect(match?.fix.length).toBeGreaterThan(10);
+    if (line !== undefined) expect(match?.line).toBe(line);
+    // Every problem points into this fixture (the templates are the real, valid ones).
+    for (const p of problems) expect(p.file.startsWith(path.join(FIXTURES, fixture))).toBe(true);
+  });
+
+  it("the fixture for an over-long body is really over the limit", () => {
+    const source = readFileSync(path.join(FIXTURES, "long-body/long-body.md"), "utf8");
+    expect(source.length).toBeGreaterThan(BODY_MAX_CHARS);
+  });
+
+  it("the over-size-HTML fixture is within the Markdown limit, so only the HTML check catches it", async () => {
+    const source = readFileSync(path.join(FIXTURES, "html-too-big/html-too-big.md"), "utf8");
+    expect(source.length).toBeLessThan(BODY_MAX_CHARS);
+    const { problems } = await check("html-too-big");
+    expect(problems).toHaveLength(1);
+  });
+});
+
+describe("JavaScript front matter", () => {
+  const marker = path.join(tmpdir(), "front-matter-was-evaluated");
+  afterAll(() => rmSync(marker, { force: true }));
+
+  it("is reported and never evaluated", async () => {
+    rmSync(marker, { force: true });
+    const g = globalThis as { __FRONT_MATTER_EVALUATED__?: unknown };
+    const { problems } = await check("js-front-matter");
+    expect(problems.map((p) => p.message).join("\n")).toContain("it was not evaluated");
+    expect(g.__FRONT_MATTER_EVALUATED__).toBeUndefined();
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("is blocked even after gray-matter cached the same content from a call without options", async () => {
+    const { default: matter } = await import("gray-matter");
+    // gray-matter.d.ts does not declare its (real) content-keyed cache.
+    const cache = (matter as unknown as { cache: Record<string, unknown> }).cache;
+    const source = readFileSync(path.join(FIXTURES, "js-front-matter/js-front-matter.md"), "utf8");
+    // Prime the cache with a harmless result for the very same string.
+    cache[source] = { data: { title: "cached" }, content: "x" };
+    try {
+      const { problems } = await check("js-front-matter");
+      expect(problems.some((p) => p.message.includes("JavaScript front matter"))).toBe(true);
+    } finally {
+      delete cache[source];
+    }
+  });
+});
+
+describe("checkContent reports everything at once", () => {
+  it("collects every problem across a directory of broken files", async () => {
+    const { problems } = await check("multiple");
+    const dir = path.join(FIXTURES, "multiple");
+    const expected: [string, string][] = [
+      ["invalid-yaml.md", "invalid YAML"],
+      ["unknown-field.md", 'unknown field "colour"'],
+      ["broken-link.md", "broken link"],
+      ["script-tag.md", "<script> in the body"],
+      ["good.md", "duplicate order 2: already used by clash.md"],
+    ];
+    for (const [file, message] of expected) {
+      expect(
+        problems.some((p) => p.file === path.join(dir, file) && p.message.includes(message)),
+        `${file}: ${message}`,
+      ).toBe(true);
+    }
+  });
+
+  it("accepts valid relative tip links, http(s) and mailto links", async () => {
+    const { problems, bundle } = await check("valid-links");
+    expect(problems).toEqual([]);
+    const linking = bundle?.tips.find((t) => t.slug === "linking");
+    // Relative tip links become their label text; absolute links stay links.
+    expect(linking?.html).toContain("See the target and also,");
+    expect(linking?.html).not.toContain("target.md");
+    expect(linking?.html).toContain('href="https://example.com"');
+    expect(linking?.html).toContain('href="mailto:coach@example.com"');
+  });
+});
+
+describe("the real content", () => {
+  it("passes with zero problems", async () => {
+    const result = await checkContent({
+      tipsDir: path.join(ROOT, "content/tips"),
+      emailsDir: EMAILS,
+    });
+    expect(result.problems.map((p) => formatProblem(p))).toEqual([]);
+    expect(result.tips.length).toBeGreaterThanOrEqual(12);
+    expect(result.bundle?.tips.map((t) => t.order)).toEqual(
+      [...result.tips.map((t) => t.order)].sort((a, b) => a - b),
+    );
+  });
+});
+
+describe("the check CLI", () => {
+  const run = (...args: string[]) =>
+    spawnSync("npx", ["tsx", "scripts/check.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+
+  it("exits 1 and prints path:line, message and fix for every problem", () => {
+    const result = run("--tips", "test/fixtures/tips/multiple");
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("test/fixtures/tips/multiple/invalid-yaml.md:5: invalid YAML");
+    expect(result.stderr).toContain(
+      "test/fixtures/tips/multiple/unknown-field.md:7: unknown field",
+    );
+    expect(result.stderr).toMatch(/script-tag\.md:11: <script> in the body.*\n {2}fix: /);
+    expect(result.stderr).toMatch(/6 problems found\./);
+  });
+
+  it("reports an invalid template passed with --emails", () => {
+    const result = run(
+      "--tips",
+      "test/fixtures/tips/valid-links",
+      "--emails",
+      "test/fixtures/emails/invalid-mjml",
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("test/fixtures/emails/invalid-mjml/tip.mjml:4: MJML:");
+  });
+
+  it("exits 0 with a one-line summary on clean content", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "check-clean-"));
+    try {
+      writeFileSync(
+        path.join(dir, "only-tip.md"),
+        "---\ntitle: Only tip\nslug: only-tip\norder: 1\nsummary: The only tip.\ntags: [basics]\n---\n\nHello runners.\n",
+      );
+      const result = run("--tips", dir);
+      expect(result.stderr.replace(/npm warn.*\n/g, "")).toBe("");
+      expect(result.status).toBe(0);
+      expect(result.stdout.trim().split("\n")).toHaveLength(1);
+      expect(result.stdout).toMatch(/^✓ 1 tip and 4 email templates OK/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
