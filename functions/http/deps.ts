@@ -1,0 +1,36 @@
+/** The core's dependencies for the Lambdas, built once per container from config and the runtime adapters. */
+import { settings } from "../config.js";
+import { systemClock } from "../core/ports.js";
+import type { SubscriptionDeps } from "../core/subscriptions.js";
+import type { ContentBundle } from "../core/types.js";
+import { bundle } from "../generated/content.js";
+import { sesMailer } from "../runtime/mailer.js";
+import { tokenSigner } from "../runtime/signer.js";
+import { subscriberStore } from "../runtime/store.js";
+import { log } from "./log.js";
+
+export interface AppDeps extends SubscriptionDeps {
+  content: ContentBundle;
+}
+
+let deps: AppDeps | undefined;
+
+export function appDeps(): AppDeps {
+  if (!deps) {
+    const { baseUrl, postalAddress, unsubscribeMailto } = settings();
+    deps = {
+      store: subscriberStore(),
+      mailer: sesMailer(),
+      clock: systemClock,
+      signer: tokenSigner(),
+      emails: bundle.emails,
+      content: bundle,
+      site: { baseUrl, postalAddress, unsubscribeMailto },
+      log: {
+        warn: (message, details) => log().warn(message, details ?? {}),
+        error: (message, details) => log().error(message, details ?? {}),
+      },
+    };
+  }
+  return deps;
+}

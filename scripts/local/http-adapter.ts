@@ -1,0 +1,155 @@
+/**
+ * Serves a Lambda handler for API Gateway HTTP API (payload v2) over node:http, so that the local
+ * stack and the integration tests exercise the very handler that runs in AWS. Mirrors what API
+ * Gateway does: lowercased headers, joined repeated headers, cookies split out, text bodies as
+ * is and other bodies base64-encoded, a 10 MB cap on the request body.
+ */
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { LOCAL_HOST, PortInUseError } from "./aws.js";
+
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+) => Promise<APIGatewayProxyStructuredResultV2 | string>;
+
+/** API Gateway's own payload limit. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)\b)/i;
+
+export function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+  const url = new URL(request.url ?? "/", `http://${request.headers.host ?? LOCAL_HOST}`);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name === "cookie") continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = name in query ? `${query[name]},${value}` : value;
+  }
+  const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
+  const contentType = headers["content-type"] ?? "";
+  const text = body.length === 0 || TEXT_TYPES.test(contentType);
+  const now = new Date();
+  const sourceIp = (request.socket.remoteAddress ?? LOCAL_HOST).replace(/^::ffff:/, "");
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: url.host,
+      domainPrefix: url.hostname.split(".")[0] ?? "local",
+      http: {
+        method: request.method ?? "GET",
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp,
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: randomUUID(),
+      routeKey: "$default",
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: text ? body.toString("utf8") : body.toString("base64") } : {}),
+    isBase64Encoded: !text,
+  };
+}
+
+function write(response: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string) {
+  const structured: APIGatewayProxyStructuredResultV2 =
+    typeof result === "string"
+      ? { statusCode: 200, headers: { "content-type": "application/json" }, body: result }
+      : result;
+  const body = structured.body ?? "";
+  const bytes = structured.isBase64Encoded ? Buffer.from(body, "base64") : Buffer.from(body);
+  for (const [name, value] of Object.entries(structured.headers ?? {})) {
+    response.setHeader(name, String(value));
+  }
+  if (structured.cookies?.length) response.setHeader("set-cookie", structured.cookies);
+  response.setHeader("content-length", bytes.length);
+  response.writeHead(structured.statusCode ?? 200);
+  response.end(bytes);
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A node:http server that turns each request into an event for `handler`. */
+export function createHttpServer(handler: HttpHandler, onError?: (error: unknown) => void): Server {
+  return createServer((request, response) => {
+    void (async () => {
+      try {
+        const body = await readBody(request);
+        if (body === undefined) {
+          write(response, {
+            statusCode: 413,
+            headers: { "content-type": "application/json", connection: "close" },
+            body: JSON.stringify({ message: "Request Entity Too Large" }),
+          });
+          return;
+        }
+        write(response, await handler(toEvent(request, body)));
+      } catch (error) {
+        // What API Gateway answers when the integration fails.
+        onError?.(error);
+        if (!response.headersSent) {
+          write(response, {
+            statusCode: 500,
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ message: "Internal Server Error" }),
+          });
+        } else {
+          response.destroy();
+        }
+      }
+    })();
+  });
+}
+
+/** Listens on LOCAL_HOST:port (0 = any free port); a taken port is a PortInUseError. */
+export async function listenHttp(server: Server, port: number, flag = "--port"): Promise<number> {
+  server.listen(port, LOCAL_HOST);
+  try {
+    await Promise.race([
+      once(server, "listening"),
+      once(server, "error").then(([error]) => {
+        throw error;
+      }),
+    ]);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new PortInUseError(
+        `The HTTP server cannot listen on ${LOCAL_HOST}:${port}: the port is taken. Stop whatever uses it, or pick another with ${flag}.`,
+      );
+    }
+    throw error;
+  }
+  return (server.address() as AddressInfo).port;
+}
+
+export function closeHttp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

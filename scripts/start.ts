@@ -1,0 +1,187 @@
+/**
+ * `npm start`: the whole newsletter on this machine, in one process, with no Docker or Java.
+ *
+ *   dynalite (DynamoDB API)      data in .data/dynamo unless --in-memory
+ *   aws-ses-v2-local (SES v2)    every email sent, viewable in the browser
+ *   node:http                    each request adapted to an API Gateway v2 event and handed to
+ *                                functions/http/api.ts, the same handler that runs in Lambda
+ *
+ * Flags: --port 3000 --dynamo-port 8000 --ses-port 8005 --in-memory --skip-build
+ * startStack() is also what the integration and browser tests use (on random ports).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import {
+  LOCAL_HOST,
+  type LocalAws,
+  localEnvironment,
+  PortInUseError,
+  startLocalAws,
+} from "./local/aws.js";
+import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
+
+/** A start-up problem with a message a person can act on. */
+class StartError extends Error {
+  override name = "StartError";
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface StackOptions {
+  /** 0 (the default) picks free ports. */
+  port?: number;
+  dynamoPort?: number;
+  sesPort?: number;
+  /** dynalite's LevelDB folder; undefined keeps the data in memory. */
+  dataDir?: string;
+  /** Extra Settings values (e.g. unsubscribeMailto), as localEnvironment() takes them. */
+  settings?: Record<string, string | number>;
+  /** LOG_LEVEL for the handlers; defaults to the environment's, else WARN. */
+  logLevel?: string;
+}
+
+export interface Stack {
+  /** http://127.0.0.1:<port>, also settings().baseUrl. */
+  baseUrl: string;
+  aws: LocalAws;
+  /** The environment applied to process.env (what config.ts reads). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the stand-ins and the HTTP server, applies the local environment to process.env and only
+ * then imports the handler (config reads the environment once per process).
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  let handler: HttpHandler | undefined;
+  const server: Server = createHttpServer(
+    (event: APIGatewayProxyEventV2) => {
+      if (!handler) throw new Error("the handler is not loaded yet");
+      return handler(event);
+    },
+    (error) => console.error("local http adapter:", error),
+  );
+  const port = await listenHttp(server, options.port ?? 0, "--port");
+  let aws: LocalAws;
+  try {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    aws = await startLocalAws({
+      dynamoPort: options.dynamoPort ?? 0,
+      sesPort: options.sesPort ?? 0,
+      dataDir: options.dataDir,
+    });
+  } catch (error) {
+    await closeHttp(server);
+    throw error;
+  }
+  const baseUrl = `http://${LOCAL_HOST}:${port}`;
+  const env = {
+    ...localEnvironment(aws, { baseUrl, ...(options.settings ? { extra: options.settings } : {}) }),
+    LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? "WARN",
+  };
+  Object.assign(process.env, env);
+  const api = await import("../functions/http/api.js");
+  handler = api.handler;
+  return {
+    baseUrl,
+    aws,
+    env,
+    async stop() {
+      await Promise.all([closeHttp(server), aws.stop()]);
+    },
+  };
+}
+
+function build(): void {
+  if (!existsSync(join(ROOT, "scripts/build.ts"))) {
+    if (existsSync(join(ROOT, "functions/generated/content.ts"))) {
+      console.warn("scripts/build.ts does not exist yet: using the existing generated content.");
+      return;
+    }
+    throw new StartError("functions/generated/content.ts is missing and there is no build script.");
+  }
+  const result = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (result.status !== 0) {
+    throw new StartError(`npm run build failed (exit code ${result.status ?? result.signal}).`);
+  }
+}
+
+function portFlag(value: string | undefined, name: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new StartError(
+      `--${name} must be a port number (0-65535), not ${JSON.stringify(value)}.`,
+    );
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "3000" },
+      "dynamo-port": { type: "string", default: "8000" },
+      "ses-port": { type: "string", default: "8005" },
+      "in-memory": { type: "boolean", default: false },
+      "skip-build": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "Usage: npm start -- [--port 3000] [--dynamo-port 8000] [--ses-port 8005] [--in-memory] [--skip-build]",
+    );
+    return;
+  }
+  const port = portFlag(values.port, "port");
+  const dynamoPort = portFlag(values["dynamo-port"], "dynamo-port");
+  const sesPort = portFlag(values["ses-port"], "ses-port");
+  if (!values["skip-build"]) build();
+
+  const dataDir = values["in-memory"] ? undefined : join(ROOT, ".data/dynamo");
+  const stack = await startStack({ port, dynamoPort, sesPort, dataDir });
+
+  console.log(`
+Weekly Strength Tips: local stack is up
+
+  Signup page      ${stack.baseUrl}/
+  Mailbox viewer   ${stack.aws.sesEndpoint}/   (every email sent; JSON at ${stack.aws.sesEndpoint}/store)
+  DynamoDB         ${stack.aws.dynamoEndpoint}   table ${stack.aws.tableName}, ${dataDir ? `data in ${dataDir}` : "in memory"}
+
+  Send this week's tip now:   npm run send   (in another terminal)
+
+Press Ctrl-C to stop.
+`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("error while stopping:", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    // A problem a person can act on gets one line; anything else its stack.
+    console.error(
+      error instanceof PortInUseError || error instanceof StartError ? error.message : error,
+    );
+    process.exit(1);
+  });
+}
