@@ -1,0 +1,42 @@
+/** Runs the lifecycle contract against MemoryStore and against DynamoStore on dynalite. */
+import { afterAll, beforeAll } from "vitest";
+import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
+import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalAws,
+  startLocalAws,
+} from "../../scripts/local/aws.js";
+import { storeLifecycleContract } from "./store-lifecycle.contract.js";
+
+let aws: LocalAws | undefined;
+let tables = 0;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => {
+  await aws?.stop();
+});
+
+storeLifecycleContract("MemoryStore", async () => new MemoryStore(4));
+
+storeLifecycleContract("DynamoStore on dynalite", async () => {
+  if (!aws) throw new Error("dynalite did not start");
+  // A fresh table per test, so that listActive sees only this test's subscribers.
+  tables += 1;
+  const tableName = `lifecycle-${tables}`;
+  await ensureTable(aws.dynamoEndpoint, tableName);
+  return new DynamoStore({
+    tableName,
+    shards: ACTIVE_SHARDS,
+    clientOptions: {
+      endpoint: aws.dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    },
+  });
+});
