@@ -41,6 +41,8 @@ export interface StackOptions {
   dataDir?: string;
   /** Extra Settings values (e.g. unsubscribeMailto), as localEnvironment() takes them. */
   settings?: Record<string, string | number>;
+  /** Tests only: take the client IP from X-Forwarded-For (see http-adapter.ts). */
+  trustForwardedFor?: boolean;
   /** LOG_LEVEL for the handlers; defaults to the environment's, else WARN. */
   logLevel?: string;
 }
@@ -65,7 +67,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (!handler) throw new Error("the handler is not loaded yet");
       return handler(event);
     },
-    (error) => console.error("local http adapter:", error),
+    {
+      trustForwardedFor: options.trustForwardedFor ?? false,
+      onError: (error) => console.error("local http adapter:", error),
+    },
   );
   const port = await listenHttp(server, options.port ?? 0, "--port");
   let aws: LocalAws;

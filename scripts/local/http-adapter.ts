@@ -20,7 +20,20 @@ export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)\b)/i;
 
-export function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 {
+export interface AdapterOptions {
+  /**
+   * Take the client address from X-Forwarded-For (its first entry) instead of the socket. For tests
+   * that play several clients from one machine; API Gateway itself never trusts the header.
+   */
+  trustForwardedFor?: boolean;
+  onError?: (error: unknown) => void;
+}
+
+export function toEvent(
+  request: IncomingMessage,
+  body: Buffer,
+  options: AdapterOptions = {},
+): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? "/", `http://${request.headers.host ?? LOCAL_HOST}`);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
@@ -35,7 +48,11 @@ export function toEvent(request: IncomingMessage, body: Buffer): APIGatewayProxy
   const contentType = headers["content-type"] ?? "";
   const text = body.length === 0 || TEXT_TYPES.test(contentType);
   const now = new Date();
-  const sourceIp = (request.socket.remoteAddress ?? LOCAL_HOST).replace(/^::ffff:/, "");
+  const forwarded = options.trustForwardedFor
+    ? headers["x-forwarded-for"]?.split(",")[0]?.trim()
+    : undefined;
+  const sourceIp =
+    forwarded || (request.socket.remoteAddress ?? LOCAL_HOST).replace(/^::ffff:/, "");
   return {
     version: "2.0",
     routeKey: "$default",
@@ -95,7 +112,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 /** A node:http server that turns each request into an event for `handler`. */
-export function createHttpServer(handler: HttpHandler, onError?: (error: unknown) => void): Server {
+export function createHttpServer(handler: HttpHandler, options: AdapterOptions = {}): Server {
   return createServer((request, response) => {
     void (async () => {
       try {
@@ -108,10 +125,10 @@ export function createHttpServer(handler: HttpHandler, onError?: (error: unknown
           });
           return;
         }
-        write(response, await handler(toEvent(request, body)));
+        write(response, await handler(toEvent(request, body, options)));
       } catch (error) {
         // What API Gateway answers when the integration fails.
-        onError?.(error);
+        options.onError?.(error);
         if (!response.headersSent) {
           write(response, {
             statusCode: 500,

@@ -1,0 +1,256 @@
+/**
+ * The whole lifecycle over real HTTP against the local stack: signup → confirmation email →
+ * confirm page → welcome (once) → one-click unsubscribe (repeatable) → signup again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subscriberId } from "../../functions/core/email.js";
+import { SIGNUP_LIMIT } from "../../functions/core/subscriptions.js";
+import { ACCEPTED, MIN_ANSWER_MS } from "../../functions/http/subscribe.js";
+import {
+  linkIn,
+  listUnsubscribeUrl,
+  type MailboxEmail,
+  startTestStack,
+  type TestStack,
+} from "../support/stack.js";
+
+let stack: TestStack;
+let ipCounter = 0;
+/** A fresh client address per call, so the per-IP limit only bites where a test wants it. */
+const freshIp = () => `198.51.100.${++ipCounter}`;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function postJson(path: string, body: unknown, ip = freshIp()) {
+  return fetch(`${stack.baseUrl}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-forwarded-for": ip,
+      "user-agent": "lifecycle-test",
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+function postForm(url: string, fields: Record<string, string>) {
+  return fetch(url.startsWith("http") ? url : `${stack.baseUrl}${url}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": freshIp() },
+    body: new URLSearchParams(fields).toString(),
+    redirect: "manual",
+  });
+}
+
+const status = async (email: string) => (await stack.store.get(subscriberId(email)))?.status;
+
+function expectUnsubscribeHeaders(email: MailboxEmail) {
+  const names = (email.headers ?? []).map((h) => h.name.toLowerCase());
+  expect(names.filter((n) => n === "list-unsubscribe")).toHaveLength(1);
+  expect(names.filter((n) => n === "list-unsubscribe-post")).toHaveLength(1);
+  const value = email.headers?.find((h) => h.name === "List-Unsubscribe")?.value ?? "";
+  expect(value).toMatch(new RegExp(`^<${stack.baseUrl}/unsubscribe\\?token=[^>]+>$`));
+  expect(email.headers?.find((h) => h.name === "List-Unsubscribe-Post")?.value).toBe(
+    "List-Unsubscribe=One-Click",
+  );
+}
+
+describe("signup page", () => {
+  it("serves an accessible form with security headers", async () => {
+    const response = await fetch(`${stack.baseUrl}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response.headers.get("content-security-policy")).toContain("form-action 'self'");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+    const html = await response.text();
+    expect(html).toContain('<form method="post" action="/subscribe">');
+    expect(html).toContain('<label for="email">');
+    expect(html).toMatch(
+      /<input id="website" name="website" type="text" tabindex="-1" autocomplete="off">/,
+    );
+    expect(html).toContain('aria-hidden="true"');
+    expect(html).not.toContain("<script");
+  });
+});
+
+describe("the lifecycle", () => {
+  const address = "Lee.Runner@Example.COM";
+  const normalized = "Lee.Runner@example.com";
+
+  it("signs up, confirms once, unsubscribes with one click, and signs up again", async () => {
+    // Signup: 202, one confirmation email with the unsubscribe headers.
+    const signup = await postJson("/subscribe", { email: address, firstName: "Lee" });
+    expect(signup.status).toBe(202);
+    expect(await signup.json()).toEqual(ACCEPTED);
+    expect(await status(normalized)).toBe("pending");
+    let mail = await stack.mailTo(normalized);
+    expect(mail).toHaveLength(1);
+    const confirmation = mail[0] as MailboxEmail;
+    expect(confirmation.destination.to).toEqual([normalized]);
+    expect(confirmation.subject).toBeTruthy();
+    expectUnsubscribeHeaders(confirmation);
+
+    // Signing up again within 24 hours: the same answer, no second email.
+    const again = await postJson("/subscribe", { email: address });
+    expect(again.status).toBe(202);
+    expect(await again.json()).toEqual(ACCEPTED);
+    expect(await stack.mailTo(normalized)).toHaveLength(1);
+
+    // The confirm link: GET shows a button and changes nothing (link scanners prefetch).
+    const confirmLink = linkIn(confirmation.body.html ?? "", `${stack.baseUrl}/confirm?token=`);
+    const page = await fetch(confirmLink);
+    expect(page.status).toBe(200);
+    const pageHtml = await page.text();
+    expect(pageHtml).toContain('<form method="post" action="/confirm">');
+    expect(await status(normalized)).toBe("pending");
+    const token = new URL(confirmLink).searchParams.get("token") ?? "";
+    expect(pageHtml).toContain(`name="token" value="${token}"`);
+
+    // POST activates and sends the welcome email; a second POST changes nothing.
+    const confirmed = await postForm("/confirm", { token });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain("You're in");
+    expect(await status(normalized)).toBe("active");
+    expect((await postForm("/confirm", { token })).status).toBe(200);
+    mail = await stack.mailTo(normalized);
+    expect(mail).toHaveLength(2);
+    const welcome = mail[1] as MailboxEmail;
+    expect(welcome.subject).not.toBe(confirmation.subject);
+    expectUnsubscribeHeaders(welcome);
+
+    // The web view of the unsubscribe link: a button, no change.
+    const unsubscribeLink = listUnsubscribeUrl(welcome);
+    const unsubscribePage = await fetch(unsubscribeLink);
+    expect(unsubscribePage.status).toBe(200);
+    expect(await unsubscribePage.text()).toContain(
+      '<form method="post" action="/unsubscribe?token=',
+    );
+    expect(await status(normalized)).toBe("active");
+
+    // RFC 8058 one-click: 200 (never a redirect), and 200 again.
+    for (let i = 0; i < 2; i++) {
+      const oneClick = await postForm(unsubscribeLink, { "List-Unsubscribe": "One-Click" });
+      expect(oneClick.status).toBe(200);
+      expect(await status(normalized)).toBe("unsubscribed");
+    }
+    mail = await stack.mailTo(normalized);
+    expect(mail).toHaveLength(3); // one goodbye, never two
+    expect((mail[2]?.headers ?? []).some((h) => h.name === "List-Unsubscribe")).toBe(false);
+    expect(
+      (await stack.store.listActive(0, undefined, 1000)).items.map((s) => s.email),
+    ).not.toContain(normalized);
+
+    // Signing up again: back to pending with fresh consent (the confirmation waits out 24 hours).
+    const before = await stack.store.get(subscriberId(normalized));
+    expect((await postJson("/subscribe", { email: address })).status).toBe(202);
+    const after = await stack.store.get(subscriberId(normalized));
+    expect(after?.status).toBe("pending");
+    expect(after?.consent.at).not.toBe(before?.consent.at);
+    expect(await stack.mailTo(normalized)).toHaveLength(3);
+  });
+
+  it("answers a signup for an active address exactly like a new one, no faster, sending nothing", async () => {
+    const fresh = `timing-${Date.now()}@example.com`;
+    let started = Date.now();
+    const first = await postJson("/subscribe", { email: fresh });
+    const newMs = Date.now() - started;
+    const confirmation = (await stack.mailTo(fresh))[0];
+    const link = linkIn(confirmation?.body.html ?? "", `${stack.baseUrl}/confirm?token=`);
+    await postForm("/confirm", { token: new URL(link).searchParams.get("token") ?? "" });
+    expect(await status(fresh)).toBe("active");
+
+    started = Date.now();
+    const second = await postJson("/subscribe", { email: fresh });
+    const activeMs = Date.now() - started;
+    expect(second.status).toBe(first.status);
+    expect(await second.text()).toBe(JSON.stringify(ACCEPTED));
+    expect(newMs).toBeGreaterThanOrEqual(MIN_ANSWER_MS - 5);
+    expect(activeMs).toBeGreaterThanOrEqual(MIN_ANSWER_MS - 5);
+    expect(await stack.mailTo(fresh)).toHaveLength(2); // confirmation + welcome only
+  });
+
+  it("answers a form post with the check-your-inbox page", async () => {
+    const response = await postForm("/subscribe", {
+      email: "form@example.com",
+      firstName: "Fran",
+      website: "",
+      consentVersion: "x",
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await response.text()).toContain("Check your inbox");
+    expect(await stack.store.get(subscriberId("form@example.com"))).toMatchObject({
+      status: "pending",
+      firstName: "Fran",
+      consent: { source: "signup-page" },
+    });
+  });
+
+  it("gives a bot that fills the honeypot the same page but writes and sends nothing", async () => {
+    const before = await stack.scan();
+    const mailBefore = (await stack.mailbox()).length;
+    const response = await postForm("/subscribe", {
+      email: "bot@example.com",
+      website: "https://spam.example",
+    });
+    expect(response.status).toBe(202);
+    expect(await response.text()).toContain("Check your inbox");
+    expect(await stack.scan()).toEqual(before);
+    expect((await stack.mailbox()).length).toBe(mailBefore);
+  });
+
+  it("limits signups per IP with 429 and Retry-After", async () => {
+    const ip = "203.0.113.200";
+    for (let i = 0; i < SIGNUP_LIMIT.perWindow; i++) {
+      expect((await postJson("/subscribe", { email: `burst-${i}@example.com` }, ip)).status).toBe(
+        202,
+      );
+    }
+    const limited = await postJson("/subscribe", { email: "burst-x@example.com" }, ip);
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(SIGNUP_LIMIT.windowSeconds);
+    expect(await limited.json()).toMatchObject({ error: { code: "too_many_requests" } });
+    expect(await stack.store.get(subscriberId("burst-x@example.com"))).toBeUndefined();
+  });
+});
+
+describe("web view", () => {
+  it("renders a tip with the reader's unsubscribe link, or a generic one without a token", async () => {
+    const { bundle } = await import("../../functions/generated/content.js");
+    const tip = bundle.tips[0];
+    expect(tip, "the content bundle has at least one tip").toBeDefined();
+    const slug = tip?.slug ?? "";
+    const id = subscriberId("viewer@example.com");
+    const { createSigner } = await import("../../functions/core/tokens.js");
+    const keys = (JSON.parse(stack.env.SST_RESOURCE_TokenKeys ?? "{}") as { value: string }).value;
+    const [kid, secret] = keys.split(",")[0]?.split(":") ?? [];
+    const token = createSigner([{ kid: kid ?? "", secret: secret ?? "" }], {
+      now: () => new Date(),
+    }).issue("unsubscribe", id);
+
+    const withToken = await fetch(
+      `${stack.baseUrl}/view/${encodeURIComponent(slug)}?token=${token}`,
+    );
+    expect(withToken.status).toBe(200);
+    const html = await withToken.text();
+    expect(html).not.toContain("{{");
+    if (tip?.html.includes("{{unsubscribe_url}}")) {
+      expect(html).toContain(`${stack.baseUrl}/unsubscribe?token=${token}`);
+    }
+    const anonymous = await (
+      await fetch(`${stack.baseUrl}/view/${encodeURIComponent(slug)}?token=bad`)
+    ).text();
+    expect(anonymous).not.toContain("token=bad");
+    expect((await fetch(`${stack.baseUrl}/view/no-such-tip`)).status).toBe(404);
+  });
+});
