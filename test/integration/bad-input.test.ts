@@ -1,0 +1,367 @@
+/**
+ * Malformed requests, each answered with the right status and a clear body, and each leaving the
+ * table exactly as it was (a scan before and after) and the mailbox untouched.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subscriberId } from "../../functions/core/email.js";
+import { createSigner, type Signer } from "../../functions/core/tokens.js";
+import { startTestStack, type TestStack } from "../support/stack.js";
+
+let stack: TestStack;
+let signer: Signer;
+let expiredSigner: Signer;
+const PENDING = "pending-bad-input@example.com";
+const ACTIVE = "active-bad-input@example.com";
+const pendingId = subscriberId(PENDING);
+const activeId = subscriberId(ACTIVE);
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const keys = (JSON.parse(stack.env.SST_RESOURCE_TokenKeys ?? "{}") as { value: string }).value;
+  const [kid = "", secret = ""] = keys.split(",")[0]?.split(":") ?? [];
+  signer = createSigner([{ kid, secret }], { now: () => new Date() });
+  // Issued 8 days ago with the 7-day confirmation TTL: expired now.
+  expiredSigner = createSigner([{ kid, secret }], {
+    now: () => new Date(Date.now() - 8 * 86_400_000),
+  });
+  const now = new Date();
+  const base = { createdAt: now.toISOString(), updatedAt: now.toISOString(), sentTips: [] };
+  const consent = {
+    at: now.toISOString(),
+    ip: "1.1.1.1",
+    userAgent: "t",
+    source: "test",
+    textVersion: "v",
+  };
+  await stack.store.create({ id: pendingId, email: PENDING, status: "pending", consent, ...base });
+  await stack.store.create({ id: activeId, email: ACTIVE, status: "pending", consent, ...base });
+  await stack.store.activate(activeId, now, "1.1.1.1");
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+interface Case {
+  name: string;
+  method?: string;
+  path: string | (() => string);
+  headers?: Record<string, string>;
+  body?: string | (() => string);
+  status: number;
+  /** For JSON answers: the error code. For HTML answers: a fragment of the page. */
+  code?: string;
+  html?: string;
+}
+
+const json = { "content-type": "application/json" };
+const form = { "content-type": "application/x-www-form-urlencoded" };
+/** Changes the first character of the MAC (the last one may only hold padding bits). */
+const tamper = (token: string) => {
+  const parts = token.split(".");
+  const mac = parts[4] ?? "";
+  parts[4] = (mac[0] === "A" ? "B" : "A") + mac.slice(1);
+  return parts.join(".");
+};
+const INVALID_LINK = "This link is invalid or has expired.";
+
+const cases: Case[] = [
+  // POST /subscribe
+  {
+    name: "text/plain body",
+    path: "/subscribe",
+    headers: { "content-type": "text/plain" },
+    body: "email=a@example.com",
+    status: 415,
+    code: "unsupported_media_type",
+  },
+  {
+    name: "no content type",
+    path: "/subscribe",
+    body: '{"email":"a@example.com"}',
+    status: 415,
+    code: "unsupported_media_type",
+  },
+  {
+    name: "multipart body",
+    path: "/subscribe",
+    headers: { "content-type": "multipart/form-data; boundary=x" },
+    body: '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na@example.com\r\n--x--',
+    status: 415,
+    code: "unsupported_media_type",
+  },
+  {
+    name: "malformed JSON",
+    path: "/subscribe",
+    headers: json,
+    body: '{"email": "a@example.com"',
+    status: 400,
+    code: "malformed_json",
+  },
+  {
+    name: "JSON that is not an object",
+    path: "/subscribe",
+    headers: json,
+    body: '["a@example.com"]',
+    status: 400,
+    code: "malformed_json",
+  },
+  {
+    name: "JSON null",
+    path: "/subscribe",
+    headers: json,
+    body: "null",
+    status: 400,
+    code: "malformed_json",
+  },
+  {
+    name: "oversize JSON body",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: "a@example.com", pad: "x".repeat(9000) }),
+    status: 413,
+    code: "payload_too_large",
+  },
+  {
+    name: "oversize form body",
+    path: "/subscribe",
+    headers: form,
+    body: `email=a%40example.com&pad=${"x".repeat(9000)}`,
+    status: 413,
+    html: "That didn",
+  },
+  {
+    name: "invalid email",
+    path: "/subscribe",
+    headers: json,
+    body: '{"email":"not-an-address"}',
+    status: 400,
+    code: "invalid_email",
+  },
+  {
+    name: "email with a header injection",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: "a@example.com\r\nBcc: b@example.com" }),
+    status: 400,
+    code: "invalid_email",
+  },
+  {
+    name: "email that is a number",
+    path: "/subscribe",
+    headers: json,
+    body: '{"email":42}',
+    status: 400,
+    code: "invalid_email",
+  },
+  {
+    name: "missing email",
+    path: "/subscribe",
+    headers: json,
+    body: '{"firstName":"Ann"}',
+    status: 400,
+    code: "missing_email",
+  },
+  {
+    name: "missing email in a form",
+    path: "/subscribe",
+    headers: form,
+    body: "firstName=Ann",
+    status: 400,
+    html: "An email address is required.",
+  },
+  {
+    name: "empty body",
+    path: "/subscribe",
+    headers: json,
+    body: "",
+    status: 400,
+    code: "malformed_json",
+  },
+  {
+    name: "first name too long",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: "a@example.com", firstName: "x".repeat(101) }),
+    status: 400,
+    code: "invalid_first_name",
+  },
+  // POST /confirm
+  {
+    name: "confirm: tampered token",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${tamper(signer.issue("confirm", pendingId, 3600))}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: expired token",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${expiredSigner.issue("confirm", pendingId, 7 * 86_400)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: unsubscribe token (wrong purpose)",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${signer.issue("unsubscribe", pendingId)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: unknown key id",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${signer.issue("confirm", pendingId, 3600).replace(/^[^.]+/, "rotated")}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: missing token",
+    path: "/confirm",
+    headers: form,
+    body: "",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: empty token",
+    path: "/confirm",
+    headers: form,
+    body: "token=",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: garbage token",
+    path: "/confirm",
+    headers: form,
+    body: "token=%3Cscript%3E",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: GET with a tampered token",
+    method: "GET",
+    path: () => `/confirm?token=${tamper(signer.issue("confirm", pendingId, 3600))}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: GET without a token",
+    method: "GET",
+    path: "/confirm",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  // POST /unsubscribe
+  {
+    name: "unsubscribe: confirm token (wrong purpose)",
+    path: () => `/unsubscribe?token=${signer.issue("confirm", activeId, 3600)}`,
+    headers: form,
+    body: "List-Unsubscribe=One-Click",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "unsubscribe: tampered token",
+    path: () => `/unsubscribe?token=${tamper(signer.issue("unsubscribe", activeId))}`,
+    headers: form,
+    body: "List-Unsubscribe=One-Click",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "unsubscribe: token for another id",
+    path: () =>
+      `/unsubscribe?token=${signer.issue("unsubscribe", activeId).replace(activeId, pendingId)}`,
+    headers: form,
+    body: "List-Unsubscribe=One-Click",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "unsubscribe: missing token",
+    path: "/unsubscribe",
+    headers: form,
+    body: "List-Unsubscribe=One-Click",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "unsubscribe: oversize body",
+    path: () => `/unsubscribe?token=${signer.issue("unsubscribe", activeId)}`,
+    headers: form,
+    body: `List-Unsubscribe=One-Click&pad=${"x".repeat(9000)}`,
+    status: 413,
+  },
+  {
+    name: "unsubscribe: GET with a bad token",
+    method: "GET",
+    path: "/unsubscribe?token=x.y.z",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  // Routing
+  { name: "unknown route", method: "GET", path: "/admin", status: 404, code: "not_found" },
+  {
+    name: "GET /subscribe",
+    method: "GET",
+    path: "/subscribe",
+    status: 405,
+    code: "method_not_allowed",
+  },
+  {
+    name: "DELETE /confirm",
+    method: "DELETE",
+    path: "/confirm",
+    status: 405,
+    html: "accepts GET, POST",
+  },
+  {
+    name: "POST /",
+    method: "POST",
+    path: "/",
+    headers: form,
+    body: "email=a%40example.com",
+    status: 405,
+  },
+  { name: "unknown tip", method: "GET", path: "/view/no-such-tip", status: 404, html: "no tip" },
+];
+
+describe("bad input changes nothing", () => {
+  it.each(cases)("$name → $status", async (c) => {
+    const before = await stack.scan();
+    const mailBefore = (await stack.mailbox()).length;
+    const path = typeof c.path === "function" ? c.path() : c.path;
+    const body = typeof c.body === "function" ? c.body() : c.body;
+    const response = await fetch(`${stack.baseUrl}${path}`, {
+      method: c.method ?? "POST",
+      headers: { "x-forwarded-for": "192.0.2.77", ...c.headers },
+      ...(body === undefined ? {} : { body }),
+      redirect: "manual",
+    });
+    expect(response.status).toBe(c.status);
+    const text = await response.text();
+    if (c.code) {
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      const parsed = JSON.parse(text) as { error: { code: string; message: string } };
+      expect(parsed.error.code).toBe(c.code);
+      expect(parsed.error.message.length).toBeGreaterThan(10);
+    }
+    if (c.html) {
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(text).toContain(c.html);
+    }
+    if (c.status === 405) expect(response.headers.get("allow")).toBeTruthy();
+    expect(await stack.scan()).toEqual(before);
+    expect((await stack.mailbox()).length).toBe(mailBefore);
+  });
+
+  it("left the seeded subscribers as they were", async () => {
+    expect((await stack.store.get(pendingId))?.status).toBe("pending");
+    expect((await stack.store.get(activeId))?.status).toBe("active");
+  });
+});
