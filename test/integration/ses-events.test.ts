@@ -1,0 +1,189 @@
+/**
+ * Recorded SES feedback (test/fixtures/ses-events) through the events Lambda handler, against
+ * DynamoStore on dynalite: SNS-wrapped, EventBridge-wrapped, duplicates and malformed records.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
+import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import { shardOf, subscriberId } from "../../functions/core/email.js";
+import type { SubscriberStatus } from "../../functions/core/types.js";
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalAws,
+  startLocalAws,
+} from "../../scripts/local/aws.js";
+import { TestClock } from "../support/lifecycle.js";
+
+process.env.LOG_LEVEL = "SILENT";
+const { createSesHandler } = await import("../../functions/events/ses.js");
+
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`../fixtures/ses-events/${name}.json`, import.meta.url), "utf8"));
+
+/** How SNS hands an SES notification to Lambda. */
+function sns(...messages: unknown[]) {
+  return {
+    Records: messages.map((message, i) => ({
+      EventSource: "aws:sns",
+      EventVersion: "1.0",
+      EventSubscriptionArn: "arn:aws:sns:eu-west-1:123456789012:ses-events:sub",
+      Sns: {
+        Type: "Notification",
+        MessageId: `message-${i}`,
+        TopicArn: "arn:aws:sns:eu-west-1:123456789012:ses-events",
+        Message: typeof message === "string" ? message : JSON.stringify(message),
+        Timestamp: "2026-03-02T09:00:06.000Z",
+        MessageAttributes: {},
+      },
+    })),
+  };
+}
+
+const ADDRESSES = [
+  "hard.bounce@example.com",
+  "full.mailbox@example.com",
+  "angry.reader@example.com",
+  "happy.reader@example.com",
+  "legacy.bounce@example.com",
+  "twice.bounced@example.com",
+  "bridge.complaint@example.com",
+  "malformed.target@example.com",
+];
+
+let aws: LocalAws;
+let store: DynamoStore;
+let tables = 0;
+const clock = new TestClock();
+let handler: ReturnType<typeof createSesHandler>;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+});
+afterAll(async () => {
+  await aws?.stop();
+});
+
+beforeEach(async () => {
+  tables += 1;
+  const tableName = `ses-events-${tables}`;
+  await ensureTable(aws.dynamoEndpoint, tableName);
+  store = new DynamoStore({
+    tableName,
+    shards: ACTIVE_SHARDS,
+    clientOptions: {
+      endpoint: aws.dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    },
+  });
+  handler = createSesHandler(() => ({ store, clock }));
+  const now = clock.now().toISOString();
+  for (const email of ADDRESSES) {
+    const id = subscriberId(email);
+    await store.create({
+      id,
+      email,
+      status: "pending",
+      createdAt: now,
+      updatedAt: now,
+      consent: { at: now, ip: "1.1.1.1", userAgent: "t", source: "test", textVersion: "v" },
+      sentTips: [],
+    });
+    await store.activate(id, clock.now(), "1.1.1.1");
+  }
+});
+
+const statusOf = async (email: string) => (await store.get(subscriberId(email)))?.status;
+async function statuses(): Promise<Record<string, SubscriberStatus | undefined>> {
+  const all: Record<string, SubscriberStatus | undefined> = {};
+  for (const email of ADDRESSES) all[email] = await statusOf(email);
+  return all;
+}
+async function isListedActive(email: string): Promise<boolean> {
+  const id = subscriberId(email);
+  const page = await store.listActive(shardOf(id, store.shards), undefined, 1000);
+  return page.items.some((s) => s.id === id);
+}
+
+describe("SES events through the Lambda handler", () => {
+  it("a permanent bounce (address in another case) marks the subscriber bounced", async () => {
+    expect(await handler(sns(fixture("permanent-bounce")))).toEqual({ processed: 1, skipped: 0 });
+    expect(await statusOf("hard.bounce@example.com")).toBe("bounced");
+    expect(await isListedActive("hard.bounce@example.com")).toBe(false);
+    const others = await statuses();
+    delete others["hard.bounce@example.com"];
+    expect(Object.values(others).every((s) => s === "active")).toBe(true);
+  });
+
+  it("a transient bounce changes nothing", async () => {
+    const before = await statuses();
+    expect(await handler(sns(fixture("transient-bounce")))).toEqual({ processed: 1, skipped: 0 });
+    expect(await statuses()).toEqual(before);
+    expect(await isListedActive("full.mailbox@example.com")).toBe(true);
+  });
+
+  it("a complaint marks the subscriber complained", async () => {
+    await handler(sns(fixture("complaint")));
+    expect(await statusOf("angry.reader@example.com")).toBe("complained");
+    expect(await isListedActive("angry.reader@example.com")).toBe(false);
+  });
+
+  it("a delivery changes nothing", async () => {
+    const before = await statuses();
+    expect(await handler(sns(fixture("delivery")))).toEqual({ processed: 1, skipped: 0 });
+    expect(await statuses()).toEqual(before);
+  });
+
+  it("accepts the older notificationType shape", async () => {
+    await handler(sns(fixture("legacy-notification-bounce")));
+    expect(await statusOf("legacy.bounce@example.com")).toBe("bounced");
+  });
+
+  it("a duplicate delivery of one bounce suppresses once and then changes nothing", async () => {
+    const event = fixture("duplicate-sns-delivery");
+    expect(await handler(event)).toEqual({ processed: 2, skipped: 0 });
+    const after = await store.get(subscriberId("twice.bounced@example.com"));
+    expect(after?.status).toBe("bounced");
+    clock.advance(60_000);
+    await handler(event);
+    expect(await store.get(subscriberId("twice.bounced@example.com"))).toEqual(after);
+  });
+
+  it("accepts an EventBridge event (detail = the SES event)", async () => {
+    expect(await handler(fixture("eventbridge-complaint"))).toEqual({ processed: 1, skipped: 0 });
+    expect(await statusOf("bridge.complaint@example.com")).toBe("complained");
+  });
+
+  it("skips malformed records without failing the batch or changing anyone", async () => {
+    const before = await statuses();
+    const result = await handler(
+      sns(fixture("malformed"), "not json {", { hello: "world" }, fixture("delivery")),
+    );
+    expect(result).toEqual({ processed: 1, skipped: 3 });
+    expect(await statuses()).toEqual(before);
+    expect(await handler({ something: "else" })).toEqual({ processed: 0, skipped: 1 });
+  });
+
+  it("a bounce for an unknown address creates nothing", async () => {
+    const bounce = structuredClone(fixture("permanent-bounce")) as {
+      bounce: { bouncedRecipients: Array<{ emailAddress: string }> };
+    };
+    bounce.bounce.bouncedRecipients = [{ emailAddress: "Stranger <stranger@example.com>" }];
+    await handler(sns(bounce));
+    expect(await store.get(subscriberId("stranger@example.com"))).toBeUndefined();
+  });
+
+  it("lets a store failure through, so that Lambda retries the delivery", async () => {
+    class BrokenStore extends MemoryStore {
+      override async suppress(): Promise<boolean> {
+        throw new Error("DynamoDB is down");
+      }
+    }
+    const broken = createSesHandler(() => ({ store: new BrokenStore(), clock }));
+    await expect(broken(sns(fixture("permanent-bounce")))).rejects.toThrow("DynamoDB is down");
+  });
+});
