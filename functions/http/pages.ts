@@ -10,7 +10,7 @@ export const SITE_NAME = "Weekly Strength Tips for Runners";
 const STYLE = `
 :root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5}
 body{margin:0;padding:2rem 1rem}
-main{max-width:34rem;margin:0 auto}
+main,footer{max-width:34rem;margin:0 auto}
 h1{font-size:1.6rem;line-height:1.25}
 label{display:block;font-weight:600;margin-top:1rem}
 input[type=email],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;margin-top:.25rem;border:1px solid #767676;border-radius:4px}
@@ -19,7 +19,7 @@ button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f59e
 .optional{font-weight:400}
 .consent{font-size:.9rem}
 .hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
-footer{margin-top:3rem;font-size:.85rem;opacity:.8}
+footer{margin-top:3rem;font-size:.85rem;opacity:.8;border-top:1px solid #8886;padding-top:1rem}
 `;
 
 export function layout(title: string, body: string): string {

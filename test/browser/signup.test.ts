@@ -1,0 +1,113 @@
+/**
+ * A real browser (headless Chromium through playwright-core) against the local stack: sign up on
+ * the page, open the confirmation link from the mailbox, confirm, then leave through the
+ * unsubscribe link in the welcome email. Screenshots go to .artifacts/browser/.
+ *
+ * Without Chromium the test is skipped with a printed reason, except in CI (CI=true), where a
+ * missing browser is a failure.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { subscriberId } from "../../functions/core/email.js";
+import { linkIn, type MailboxEmail, startTestStack, type TestStack } from "../support/stack.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const IN_CI = process.env.CI === "true";
+const ARTIFACTS = join(import.meta.dirname, "../../.artifacts/browser");
+
+if (!HAVE_CHROMIUM && !IN_CI) {
+  console.warn(
+    `[browser] skipping test/browser/signup.test.ts: no Chromium at ${CHROMIUM} (install it with apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
+}
+
+describe("browser without Chromium", () => {
+  it.runIf(!HAVE_CHROMIUM && IN_CI)("fails in CI, where Chromium must be installed", () => {
+    expect.fail(`Chromium not found at ${CHROMIUM}; CI must install it (see .ci/run).`);
+  });
+});
+
+describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    stack = await startTestStack();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 800, height: 900 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const address = `browser-${Date.now()}@example.com`;
+
+  async function mail(count: number): Promise<MailboxEmail[]> {
+    const emails = await stack.mailTo(address);
+    expect(emails).toHaveLength(count);
+    return emails;
+  }
+
+  it("signs up, confirms and unsubscribes", async () => {
+    await page.goto(`${stack.baseUrl}/`);
+    await expect(page.title()).resolves.toContain("Sign up");
+    // The honeypot is in the form but off-screen, and the keyboard skips it.
+    const box = await page.locator("#website").boundingBox();
+    expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(0);
+    await page.getByLabel("Email address").focus();
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("firstName");
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate(() => document.activeElement?.tagName)).resolves.toBe("BUTTON");
+    await page.getByLabel("Email address").fill(address);
+    await page.getByLabel("First name").fill("Robin");
+    await shot("1-signup");
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
+    await shot("2-check-inbox");
+    expect((await stack.store.get(subscriberId(address)))?.status).toBe("pending");
+
+    const [confirmation] = await mail(1);
+    const confirmLink = linkIn(confirmation?.body.html ?? "", `${stack.baseUrl}/confirm?token=`);
+    await page.goto(confirmLink);
+    await page.getByRole("heading", { name: "Confirm your subscription" }).waitFor();
+    expect((await stack.store.get(subscriberId(address)))?.status).toBe("pending");
+    await shot("3-confirm");
+    await page.getByRole("button", { name: "Confirm my subscription" }).click();
+    await page.getByRole("heading", { name: "You're in" }).waitFor();
+    await shot("4-confirmed");
+    expect((await stack.store.get(subscriberId(address)))?.status).toBe("active");
+
+    const [, welcome] = await mail(2);
+    const unsubscribeLink = linkIn(welcome?.body.html ?? "", `${stack.baseUrl}/unsubscribe?token=`);
+    await page.goto(unsubscribeLink);
+    await shot("5-unsubscribe");
+    await page.getByRole("button", { name: "Unsubscribe" }).click();
+    await page.getByRole("heading", { name: "You're unsubscribed" }).waitFor();
+    await shot("6-unsubscribed");
+    expect((await stack.store.get(subscriberId(address)))?.status).toBe("unsubscribed");
+    await mail(3); // the goodbye
+  });
+});
