@@ -365,3 +365,68 @@ describe("bad input changes nothing", () => {
     expect((await stack.store.get(activeId))?.status).toBe("active");
   });
 });
+
+describe("unexpected errors", () => {
+  it("answer 500 with a generic message and never the error's own text", async () => {
+    const { createApi } = await import("../../functions/http/api.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const { MemoryStore } = await import("../../functions/adapters/memory-store.js");
+    const { memoryDeps } = await import("../support/lifecycle.js");
+    class BrokenStore extends MemoryStore {
+      override async get(): Promise<undefined> {
+        throw new Error("secret-table-name exploded at 10.0.0.1");
+      }
+      override async activate(): Promise<never> {
+        throw new Error("secret-table-name exploded at 10.0.0.1");
+      }
+    }
+    const { deps } = memoryDeps({ store: new BrokenStore() });
+    const api = createApi(() => ({ ...deps, content: bundle }));
+    const event = (path: string, method: string, body: string, type: string) => ({
+      version: "2.0",
+      routeKey: "$default",
+      rawPath: path,
+      rawQueryString: "",
+      headers: { "content-type": type },
+      requestContext: { http: { method, path, sourceIp: "192.0.2.1" } },
+      body,
+      isBase64Encoded: false,
+    });
+    const token = deps.signer.issue("confirm", pendingId, 3600);
+    for (const [path, type, body, expectType] of [
+      ["/subscribe", "application/json", '{"email":"a@example.com"}', /json/],
+      ["/subscribe", "application/x-www-form-urlencoded", "email=a%40example.com", /html/],
+      ["/confirm", "application/x-www-form-urlencoded", `token=${token}`, /html/],
+    ] as const) {
+      // biome-ignore lint/suspicious/noExplicitAny: a hand-built partial API Gateway event
+      const result = (await api(event(path, "POST", body, type) as any)) as {
+        statusCode: number;
+        headers: Record<string, string>;
+        body: string;
+      };
+      expect(result.statusCode).toBe(500);
+      expect(result.headers["content-type"]).toMatch(expectType);
+      expect(result.body).not.toContain("secret");
+      expect(result.body).not.toContain("10.0.0.1");
+      expect(result.body).toContain("Something went wrong");
+    }
+  });
+
+  it("reads a base64-encoded body as API Gateway sends it", async () => {
+    const { handler } = await import("../../functions/http/api.js");
+    const body = Buffer.from(JSON.stringify({ email: "base64@example.com" })).toString("base64");
+    const result = (await handler({
+      version: "2.0",
+      routeKey: "$default",
+      rawPath: "/subscribe",
+      rawQueryString: "",
+      headers: { "content-type": "application/json" },
+      requestContext: { http: { method: "POST", path: "/subscribe", sourceIp: "192.0.2.99" } },
+      body,
+      isBase64Encoded: true,
+      // biome-ignore lint/suspicious/noExplicitAny: a hand-built partial API Gateway event
+    } as any)) as { statusCode: number };
+    expect(result.statusCode).toBe(202);
+    expect((await stack.store.get(subscriberId("base64@example.com")))?.status).toBe("pending");
+  });
+});
