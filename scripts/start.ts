@@ -127,6 +127,25 @@ function portFlag(value: string | undefined, name: string): number {
   return port;
 }
 
+/** `npm run send` finds the stack on the default ports; other ports go in its environment. */
+function sendCommand(stack: Stack): string {
+  const defaults = {
+    BASE_URL: `http://${LOCAL_HOST}:3000`,
+    DYNAMODB_ENDPOINT: `http://${LOCAL_HOST}:8000`,
+    SES_ENDPOINT: `http://${LOCAL_HOST}:8005`,
+  };
+  const actual = {
+    BASE_URL: stack.baseUrl,
+    DYNAMODB_ENDPOINT: stack.aws.dynamoEndpoint,
+    SES_ENDPOINT: stack.aws.sesEndpoint,
+  };
+  const env = (Object.keys(actual) as Array<keyof typeof actual>)
+    .filter((name) => actual[name] !== defaults[name])
+    .map((name) => `${name}=${actual[name]} `)
+    .join("");
+  return `${env}npm run send`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -159,7 +178,7 @@ Weekly Strength Tips: local stack is up
   Mailbox viewer   ${stack.aws.sesEndpoint}/   (every email sent; JSON at ${stack.aws.sesEndpoint}/store)
   DynamoDB         ${stack.aws.dynamoEndpoint}   table ${stack.aws.tableName}, ${dataDir ? `data in ${dataDir}` : "in memory"}
 
-  Send this week's tip now:   npm run send   (in another terminal)
+  Send this week's tip now:   ${sendCommand(stack)}   (in another terminal)
 
 Press Ctrl-C to stop.
 `);
