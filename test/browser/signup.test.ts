@@ -110,4 +110,28 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
     expect((await stack.store.get(subscriberId(address)))?.status).toBe("unsubscribed");
     await mail(3); // the goodbye
   });
+
+  it("shows a tip in the browser (the email's view-in-browser page)", async () => {
+    const { bundle } = await import("../../functions/generated/content.js");
+    const tip = bundle.tips[0];
+    expect(tip).toBeDefined();
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    const response = await page.goto(
+      `${stack.baseUrl}/view/${encodeURIComponent(tip?.slug ?? "")}`,
+    );
+    expect(response?.status()).toBe(200);
+    await expect(page.title()).resolves.toBe(tip?.subject);
+    await expect(
+      page
+        .getByText(tip?.title ?? "")
+        .first()
+        .isVisible(),
+    ).resolves.toBe(true);
+    await shot("7-view");
+    // The CSP lets the email's inline styles through: nothing was refused.
+    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+  });
 });
