@@ -53,6 +53,15 @@ describe("subscribe", () => {
     ]);
   });
 
+  it("adds the mailto to List-Unsubscribe when one is configured", async () => {
+    const { deps, mailer } = memoryDeps();
+    deps.site = { ...deps.site, unsubscribeMailto: "leave@example.com" };
+    await subscribe(deps, signup("m@example.com"));
+    expect(mailer.sent[0]?.headers?.[0]?.value).toMatch(
+      /^<https:\/\/tips\.example\.com\/unsubscribe\?token=[^>]+>, <mailto:leave@example\.com\?subject=unsubscribe>$/,
+    );
+  });
+
   it.each([
     ["missing", undefined, "missing_email"],
     ["empty", "", "missing_email"],

@@ -79,6 +79,15 @@ describe("signup page", () => {
     expect(html).toContain('aria-hidden="true"');
     expect(html).not.toContain("<script");
   });
+
+  it("answers HEAD like GET without a body, and explains unsubscribing without a token", async () => {
+    const head = await fetch(`${stack.baseUrl}/`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    const help = await fetch(`${stack.baseUrl}/unsubscribe`);
+    expect(help.status).toBe(200);
+    expect(await help.text()).toContain("link at the bottom of any email");
+  });
 });
 
 describe("the lifecycle", () => {
