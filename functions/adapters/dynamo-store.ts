@@ -140,6 +140,15 @@ export class DynamoStore implements SubscriberStore {
     });
   }
 
+  async releaseConfirmationEmail(id: string, reservedAt: Date): Promise<void> {
+    await this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "REMOVE confirmEmailSentAt",
+      ConditionExpression: "confirmEmailSentAt = :reservedAt",
+      ExpressionAttributeValues: { ":reservedAt": reservedAt.toISOString() },
+    });
+  }
+
   async activate(id: string, now: Date, ip: string): Promise<ActivateResult> {
     const done = await this.update({
       Key: subscriberKey(id),

@@ -67,6 +67,14 @@ export class MemoryStore implements SubscriberStore {
     });
   }
 
+  async releaseConfirmationEmail(id: string, reservedAt: Date) {
+    this.mutate(id, (s) => {
+      if (s.confirmEmailSentAt !== reservedAt.toISOString()) return false;
+      delete s.confirmEmailSentAt;
+      return true;
+    });
+  }
+
   async activate(id: string, now: Date, ip: string): Promise<ActivateResult> {
     const current = this.subscribers.get(id);
     if (!current) return "missing";

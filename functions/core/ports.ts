@@ -65,6 +65,12 @@ export interface SubscriberStore {
    */
   reserveConfirmationEmail(id: string, now: Date, notBefore: Date): Promise<boolean>;
 
+  /**
+   * Gives back a reservation whose email could not be sent, so the next signup attempt sends one.
+   * Only the reservation made at `reservedAt` is removed (a newer one stays).
+   */
+  releaseConfirmationEmail(id: string, reservedAt: Date): Promise<void>;
+
   /** pending → active (joins the active set), recording confirmation time and IP. */
   activate(id: string, now: Date, ip: string): Promise<ActivateResult>;
 

@@ -161,7 +161,13 @@ export async function subscribe(deps: SubscriptionDeps, input: SubscribeInput): 
   const notBefore = new Date(now.getTime() - CONFIRM_RESEND_HOURS * 60 * 60 * 1000);
   // Reserve before sending: two concurrent signups can't both send.
   if (!(await store.reserveConfirmationEmail(id, now, notBefore))) return;
-  await deps.mailer.send(systemEmail(deps, "confirm", recipient));
+  try {
+    await deps.mailer.send(systemEmail(deps, "confirm", recipient));
+  } catch (error) {
+    // Not sent: give the 24 h slot back, so the reader's next try gets the email.
+    await store.releaseConfirmationEmail(id, now);
+    throw error;
+  }
 }
 
 export type ConfirmResult = "confirmed" | "already-confirmed";

@@ -122,6 +122,22 @@ export function storeLifecycleContract(
       ).toBe(false);
     });
 
+    it("releases only the confirmation reservation it is given", async () => {
+      const store = await makeStore();
+      const s = pendingSubscriber();
+      await store.create(s);
+      const reserve = (now: Date) =>
+        store.reserveConfirmationEmail(s.id, now, new Date(now.getTime() - DAY));
+      expect(await reserve(T0)).toBe(true);
+      await store.releaseConfirmationEmail(s.id, at(-HOUR)); // not this reservation: kept
+      expect((await store.get(s.id))?.confirmEmailSentAt).toBe(T0.toISOString());
+      expect(await reserve(at(HOUR))).toBe(false);
+      await store.releaseConfirmationEmail(s.id, T0);
+      expect((await store.get(s.id))?.confirmEmailSentAt).toBeUndefined();
+      expect(await reserve(at(HOUR))).toBe(true);
+      await store.releaseConfirmationEmail(subscriberId("nobody@example.com"), T0); // no-op
+    });
+
     it("activates pending subscribers only, and says why not", async () => {
       const store = await makeStore();
       const s = pendingSubscriber();

@@ -53,6 +53,18 @@ describe("subscribe", () => {
     ]);
   });
 
+  it("gives the 24 h slot back when the confirmation email cannot be sent", async () => {
+    const { deps, store, mailer } = memoryDeps();
+    mailer.setFault(() => new Error("SES down"));
+    await expect(subscribe(deps, signup("retry@example.com"))).rejects.toThrow("SES down");
+    const id = subscriberId("retry@example.com");
+    expect((await store.get(id))?.confirmEmailSentAt).toBeUndefined();
+    expect(mailer.sent).toHaveLength(0);
+    mailer.setFault(undefined);
+    await subscribe(deps, signup("retry@example.com"));
+    expect(mailer.sent.map((e) => e.to)).toEqual(["retry@example.com"]);
+  });
+
   it("adds the mailto to List-Unsubscribe when one is configured", async () => {
     const { deps, mailer } = memoryDeps();
     deps.site = { ...deps.site, unsubscribeMailto: "leave@example.com" };
