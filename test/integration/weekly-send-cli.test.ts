@@ -1,0 +1,68 @@
+/** `npm run send`: flags, and what it says when the local stack is not running. */
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseSendArgs, UsageError } from "../../scripts/send.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+function runSend(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ["--import", "tsx", "scripts/send.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
+    timeout: 30_000,
+  });
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("parseSendArgs", () => {
+  it("reads every flag", async () => {
+    expect(
+      await parseSendArgs(["--week", "2026-W48", "--dry-run", "--limit", "10", "--rate", "2.5"]),
+    ).toEqual({ week: "2026-W48", dryRun: true, limit: 10, rate: 2.5 });
+    expect(await parseSendArgs([])).toEqual({ dryRun: false });
+    expect(await parseSendArgs(["-h"])).toBe("help");
+  });
+
+  it.each([
+    [["--week", "2026-48"], /--week must be an ISO week like 2026-W48/],
+    [["--week", "2026-W54"], /--week must be an ISO week/],
+    [["--limit", "0"], /--limit must be a whole number/],
+    [["--limit", "2.5"], /--limit must be a whole number/],
+    [["--rate=-1"], /--rate must be a number of emails per second/],
+    [["--rate", "0"], /--rate must be a number of emails per second/],
+    [["--rate", "fast"], /--rate must be/],
+    [["--bogus"], /Unknown option '--bogus'/],
+    [["extra"], /positional/i],
+  ])("%j is refused", async (args, message) => {
+    await expect(parseSendArgs(args)).rejects.toThrow(message);
+    await expect(parseSendArgs(args)).rejects.toBeInstanceOf(UsageError);
+  });
+});
+
+describe("npm run send (process)", () => {
+  it("exits 2 with the usage on a bad flag", () => {
+    const result = runSend(["--week", "soon"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--week must be an ISO week/);
+    expect(result.stderr).toMatch(/Usage: npm run send/);
+  });
+
+  it("exits 1 telling the operator to run npm start when nothing listens", async () => {
+    const port = await closedPort();
+    const result = runSend([], { DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Nothing is listening at http:\/\/127\.0\.0\.1:\d+/);
+    expect(result.stderr).toMatch(/npm start/);
+  });
+});
