@@ -13,6 +13,7 @@ import {
 } from "./content/bundle.js";
 import { formatProblems } from "./content/problems.js";
 import { checkContent } from "./content/validate.js";
+import { reportRunway } from "./runway.js";
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + 3 system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
   );
+  // Reported, never fatal: a short runway is the editors' cue to write more tips.
+  await reportRunway({ tips: result.bundle.tips });
   return 0;
 }
 

@@ -9,13 +9,16 @@ import { parseArgs } from "node:util";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "./content/bundle.js";
 import { formatProblems } from "./content/problems.js";
 import { type CheckResult, checkContent } from "./content/validate.js";
+import { reportRunway } from "./runway.js";
 
 /**
  * Non-fatal reports run after a clean validation, in order; each is awaited. A report prints
  * what it likes; if it throws, a warning is printed and the exit code stays 0.
- * Add one here, e.g. the subscriber "runway" report (how many weeks of tips remain).
  */
-export const REPORTS: ((result: CheckResult) => Promise<void>)[] = [];
+export const REPORTS: ((result: CheckResult) => Promise<void>)[] = [
+  // How many weeks of the checked tips remain for the most advanced local subscribers.
+  (result) => reportRunway({ tips: result.tips }),
+];
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({

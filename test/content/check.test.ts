@@ -224,8 +224,14 @@ describe("the real content", () => {
 });
 
 describe("the check CLI", () => {
+  // Nothing listens on port 9 (discard) on loopback: the runway report must say it skipped.
+  const NO_TABLE = "http://127.0.0.1:9";
   const run = (...args: string[]) =>
-    spawnSync("npx", ["tsx", "scripts/check.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    spawnSync("npx", ["tsx", "scripts/check.ts", ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, DYNAMODB_ENDPOINT: NO_TABLE },
+    });
 
   it("exits 1 and prints path:line, message and fix for every problem", () => {
     const result = run("--tips", "test/fixtures/tips/multiple");
@@ -249,7 +255,7 @@ describe("the check CLI", () => {
     expect(result.stderr).toContain("test/fixtures/emails/invalid-mjml/tip.mjml:4: MJML:");
   });
 
-  it("exits 0 with a one-line summary on clean content", () => {
+  it("exits 0 with a one-line summary and a runway warning on clean content", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "check-clean-"));
     try {
       writeFileSync(
@@ -259,8 +265,12 @@ describe("the check CLI", () => {
       const result = run("--tips", dir);
       expect(result.stderr.replace(/npm warn.*\n/g, "")).toBe("");
       expect(result.status).toBe(0);
-      expect(result.stdout.trim().split("\n")).toHaveLength(1);
-      expect(result.stdout).toMatch(/^✓ 1 tip and 4 email templates OK/);
+      const lines = result.stdout.trim().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^✓ 1 tip and 4 email templates OK/);
+      expect(lines[1]).toBe(
+        `⚠ runway: the local table is not reachable at ${NO_TABLE} (start it with \`npm start\`); skipped`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
+import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
+import { subscriberId } from "../../functions/core/email.js";
+import type { Subscriber, SubscriberStatus } from "../../functions/core/types.js";
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalAws,
+  startLocalAws,
+} from "../../scripts/local/aws.js";
+import { reportRunway } from "../../scripts/runway.js";
+
+const TIPS = ["a", "b", "c", "d", "e", "f"].map((slug) => ({ slug }));
+let aws: LocalAws;
+let store: DynamoStore;
+
+function subscriber(email: string, status: SubscriberStatus, sentTips: string[]): Subscriber {
+  const at = "2026-11-01T00:00:00.000Z";
+  return {
+    id: subscriberId(email),
+    email,
+    status,
+    createdAt: at,
+    updatedAt: at,
+    consent: { at, ip: "203.0.113.1", userAgent: "t", source: "test", textVersion: "1" },
+    sentTips,
+  };
+}
+
+async function report(tableName = aws.tableName): Promise<string[]> {
+  const lines: string[] = [];
+  await reportRunway({
+    tips: TIPS,
+    endpoint: aws.dynamoEndpoint,
+    tableName,
+    log: (line) => lines.push(line),
+  });
+  return lines;
+}
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  store = new DynamoStore({
+    tableName: aws.tableName,
+    shards: ACTIVE_SHARDS,
+    clientOptions: {
+      endpoint: aws.dynamoEndpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    },
+  });
+});
+
+afterAll(() => aws?.stop());
+
+describe("runway report", () => {
+  it("counts every tip while nobody is active", async () => {
+    expect(await report()).toEqual([
+      "runway: 6 weeks of tips (no active subscribers in the local table yet)",
+    ]);
+  });
+
+  it("counts from the most advanced active subscriber, ignoring those who left", async () => {
+    await store.create(subscriber("new@example.com", "active", []));
+    await store.create(subscriber("mid@example.com", "active", ["a", "b"]));
+    await store.create(subscriber("far@example.com", "active", ["a", "b", "c", "gone-tip"]));
+    // Further along, but unsubscribed: not part of the runway.
+    await store.create(subscriber("left@example.com", "unsubscribed", ["a", "b", "c", "d"]));
+    expect(await report()).toEqual([
+      "runway: 3 weeks until the most advanced subscribers run out (6 tips, most advanced has received 3)",
+    ]);
+  });
+
+  it("warns when two weeks or fewer are left", async () => {
+    await store.create(subscriber("ahead@example.com", "active", ["a", "b", "c", "d", "e"]));
+    expect(await report()).toEqual([
+      "⚠ runway: 1 week until the most advanced subscribers run out (6 tips, most advanced has received 5)",
+    ]);
+  });
+
+  it("warns instead of failing when the table is missing", async () => {
+    const [line] = await report("NoSuchTable");
+    expect(line).toMatch(
+      /^⚠ runway: could not read the local table at http:\/\/127\.0\.0\.1:\d+: /,
+    );
+  });
+});
