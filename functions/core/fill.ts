@@ -14,6 +14,14 @@ export const PLACEHOLDERS = [
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type FillValues = Partial<Record<Placeholder, string>>;
 
+/** What {{first_name}} becomes for a reader who gave no name ("Hi there,"). */
+export const FIRST_NAME_FALLBACK = "there";
+
+/** The {{first_name}} value for a reader: their trimmed name, or the fallback. */
+export function firstNameValue(firstName: string | undefined): string {
+  return firstName?.trim() || FIRST_NAME_FALLBACK;
+}
+
 export class TemplateFillError extends Error {
   override name = "TemplateFillError";
 }

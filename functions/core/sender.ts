@@ -15,7 +15,7 @@
  * left pending are taken over after the stale window).
  */
 import { MailRejectedError, MailStoppedError, MailThrottledError } from "./errors.js";
-import { fill } from "./fill.js";
+import { fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { unsubscribeUrl, viewUrl } from "./links.js";
 import type { Pacer, Sleep } from "./pacing.js";
@@ -127,7 +127,7 @@ export function composeEmail(
   const token = signer.issue("unsubscribe", recipient.id);
   const unsubscribe = unsubscribeUrl(links.baseUrl, token);
   const values = {
-    first_name: recipient.firstName?.trim() || "runner",
+    first_name: firstNameValue(recipient.firstName),
     unsubscribe_url: unsubscribe,
     view_url: viewUrl(links.baseUrl, tip.slug, token),
     postal_address: links.postalAddress,

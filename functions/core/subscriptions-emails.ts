@@ -4,7 +4,7 @@
  * carry List-Unsubscribe + List-Unsubscribe-Post (the goodbye does not: there is nothing left to
  * leave, and a one-click button on it would only confuse).
  */
-import { fill } from "./fill.js";
+import { fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { confirmUrl, unsubscribeUrl } from "./links.js";
 import type { OutgoingEmail } from "./ports.js";
@@ -22,8 +22,6 @@ export interface Site {
 /** Confirmation links expire after 7 days; unsubscribe links never do. */
 export const CONFIRM_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-/** What {{first_name}} becomes when the subscriber gave none ("Hi there,"). */
-export const FIRST_NAME_FALLBACK = "there";
 
 export type SystemEmailKind = keyof SystemEmails;
 
@@ -52,7 +50,7 @@ export function systemEmail(
   const { signer, emails, site } = context;
   const unsubscribe = unsubscribeUrl(site.baseUrl, signer.issue("unsubscribe", subscriber.id));
   const values = {
-    first_name: subscriber.firstName ?? FIRST_NAME_FALLBACK,
+    first_name: firstNameValue(subscriber.firstName),
     unsubscribe_url: unsubscribe,
     postal_address: site.postalAddress,
     ...(kind === "confirm"

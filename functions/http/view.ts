@@ -5,9 +5,8 @@
  */
 
 import { NotFoundError } from "../core/errors.js";
-import { fill } from "../core/fill.js";
+import { FIRST_NAME_FALLBACK, fill } from "../core/fill.js";
 import { unsubscribeUrl, viewUrl } from "../core/links.js";
-import { FIRST_NAME_FALLBACK } from "../core/subscriptions-emails.js";
 import type { AppDeps } from "./deps.js";
 import { type Event, query } from "./request.js";
 import { fromError, html, type Result } from "./respond.js";

@@ -93,7 +93,7 @@ describe("sendBatch", () => {
       ...deps(),
       links: { ...LINKS, unsubscribeMailto: "unsub@example.com" },
     });
-    expect(mailer.sent[0]?.text).toContain("Hi runner,");
+    expect(mailer.sent[0]?.text).toContain("Hi there,");
     const lu = mailer.sent[0]?.headers?.find((h) => h.name === "List-Unsubscribe")?.value;
     expect(lu).toMatch(/^<https:[^>]+>, <mailto:unsub@example\.com\?subject=unsubscribe>$/);
   });
