@@ -1,12 +1,12 @@
 /**
  * The one place that reads `Resource` (SST links) and the environment. Each getter parses its
- * part with zod on first use and caches it for the life of the Lambda container, so a function
+ * part with zod (zod/mini, through core/zod.ts) on first use and caches it for the life of the Lambda container, so a function
  * reads only the resources it is linked to (test/infra/wiring.test.ts checks that).
  *
  * Locally, scripts/local/stack.ts sets the same SST_RESOURCE_* variables that SST sets in AWS.
  */
 import { Resource } from "sst/resource";
-import { z } from "zod";
+import * as z from "./core/zod.js";
 
 function once<T>(load: () => T): () => T {
   let cached: { value: T } | undefined;
@@ -28,8 +28,8 @@ function linked(name: string): unknown {
   }
 }
 
-function parse<S extends z.ZodType>(name: string, schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
+function parse<S extends z.ZodMiniType>(name: string, schema: S, value: unknown): z.output<S> {
+  const result = z.safeParse(schema, value);
   if (!result.success) {
     throw new Error(`config: ${name} is invalid: ${z.prettifyError(result.error)}`);
   }
@@ -37,25 +37,32 @@ function parse<S extends z.ZodType>(name: string, schema: S, value: unknown): z.
 }
 
 export const tableName = once(
-  () => parse("Subscribers", z.object({ name: z.string().min(1) }), linked("Subscribers")).name,
+  () =>
+    parse(
+      "Subscribers",
+      z.object({ name: z.string().check(z.minLength(1)) }),
+      linked("Subscribers"),
+    ).name,
 );
 
 export const queueUrl = once(
-  () => parse("SendQueue", z.object({ url: z.string().min(1) }), linked("SendQueue")).url,
+  () =>
+    parse("SendQueue", z.object({ url: z.string().check(z.minLength(1)) }), linked("SendQueue"))
+      .url,
 );
 
-const keyringSchema = z
-  .string()
-  .min(1)
-  .transform((raw, ctx) => {
+const keyringSchema = z.pipe(
+  z.string().check(z.minLength(1)),
+  z.transform((raw: string, ctx) => {
     const keys = raw.split(",").map((entry) => {
       const colon = entry.indexOf(":");
       return { kid: entry.slice(0, colon).trim(), secret: entry.slice(colon + 1).trim() };
     });
     for (const key of keys) {
       if (!/^[A-Za-z0-9_-]{1,16}$/.test(key.kid) || key.secret.length < 32) {
-        ctx.addIssue({
+        ctx.issues.push({
           code: "custom",
+          input: raw,
           message:
             "each key must be kid:secret with a kid of 1-16 letters, digits, _ or - and a secret of 32+ characters",
         });
@@ -63,7 +70,8 @@ const keyringSchema = z
       }
     }
     return keys;
-  });
+  }),
+);
 
 export type Keyring = z.output<typeof keyringSchema>;
 
@@ -72,22 +80,27 @@ export const tokenKeys = once(
   () => parse("TokenKeys", z.object({ value: keyringSchema }), linked("TokenKeys")).value,
 );
 
-const numberish = z.coerce.number();
+/** A number, or a string of one (linked properties may arrive as strings), checked by `then`. */
+const numberish = (then: z.ZodMiniNumber<number> | z.ZodMiniNumberFormat) =>
+  z.pipe(z.coerce.number(), then);
 
 const settingsSchema = z.object({
   /** Public base URL of the site and API, no trailing slash. */
-  baseUrl: z.url().transform((url) => url.replace(/\/+$/, "")),
-  fromAddress: z.string().min(3),
-  postalAddress: z.string().min(5),
-  configurationSet: z.string().min(1).optional(),
+  baseUrl: z.pipe(
+    z.url(),
+    z.transform((url: string) => url.replace(/\/+$/, "")),
+  ),
+  fromAddress: z.string().check(z.minLength(3)),
+  postalAddress: z.string().check(z.minLength(5)),
+  configurationSet: z.optional(z.string().check(z.minLength(1))),
   /** Optional mailto: for the List-Unsubscribe header, e.g. "unsubscribe@example.com". */
-  unsubscribeMailto: z.string().min(3).optional(),
+  unsubscribeMailto: z.optional(z.string().check(z.minLength(3))),
   /** Fallbacks when SES GetAccount is not available. */
-  maxSendRate: numberish.pipe(z.number().positive()).default(14),
-  max24HourSend: numberish.pipe(z.number().int().positive()).default(50_000),
-  senderConcurrency: numberish.pipe(z.number().int().positive()).default(4),
-  staleClaimMinutes: numberish.pipe(z.number().positive()).default(60),
-  batchSize: numberish.pipe(z.number().int().min(1).max(1000)).default(100),
+  maxSendRate: z._default(numberish(z.number().check(z.positive())), 14),
+  max24HourSend: z._default(numberish(z.int().check(z.positive())), 50_000),
+  senderConcurrency: z._default(numberish(z.int().check(z.positive())), 4),
+  staleClaimMinutes: z._default(numberish(z.number().check(z.positive())), 60),
+  batchSize: z._default(numberish(z.int().check(z.minimum(1), z.maximum(1000))), 100),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -95,12 +108,12 @@ export type Settings = z.output<typeof settingsSchema>;
 export const settings = once(() => parse("Settings", settingsSchema, linked("Settings")));
 
 const awsSchema = z.object({
-  AWS_REGION: z.string().min(1).default("us-east-1"),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), "us-east-1"),
   /** Local stand-ins only; absent in AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  SES_ENDPOINT: z.url().optional(),
-  SQS_ENDPOINT: z.url().optional(),
-  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT"]).default("INFO"),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  SES_ENDPOINT: z.optional(z.url()),
+  SQS_ENDPOINT: z.optional(z.url()),
+  LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT"]), "INFO"),
 });
 
 export const aws = once(() => parse("environment", awsSchema, process.env));

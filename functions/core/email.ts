@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "./zod.js";
 
 /** RFC 5321 caps a path at 256 octets including the angle brackets, so an address at 254. */
 export const MAX_EMAIL_LENGTH = 254;
 
-const emailSchema = z.email().max(MAX_EMAIL_LENGTH);
+const emailSchema = z.email().check(z.maxLength(MAX_EMAIL_LENGTH));
 
 /**
  * Trims the address and lowercases its domain (domains are case-insensitive, RFC 5321 §2.4).
@@ -15,7 +15,7 @@ export function normalizeEmail(input: string): string | undefined {
   const at = trimmed.lastIndexOf("@");
   if (at <= 0) return undefined;
   const normalized = `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`;
-  return emailSchema.safeParse(normalized).success ? normalized : undefined;
+  return z.safeParse(emailSchema, normalized).success ? normalized : undefined;
 }
 
 /**

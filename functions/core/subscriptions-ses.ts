@@ -6,46 +6,48 @@
  * every other event type (Send, Delivery, Open, …), change nothing. Suppression is conditional in
  * the store, so a duplicate notification is a no-op.
  */
-import { z } from "zod";
 import { normalizeEmail, subscriberId } from "./email.js";
 import { BadRequestError } from "./errors.js";
 import type { Clock, SubscriberStore } from "./ports.js";
+import * as z from "./zod.js";
 
-const recipient = z.object({ emailAddress: z.string().min(1) });
+const recipient = z.object({ emailAddress: z.string().check(z.minLength(1)) });
 
 const sesEventSchema = z
   .object({
-    eventType: z.string().min(1).optional(),
-    notificationType: z.string().min(1).optional(),
+    eventType: z.optional(z.string().check(z.minLength(1))),
+    notificationType: z.optional(z.string().check(z.minLength(1))),
     mail: z.object({
-      messageId: z.string().min(1),
-      destination: z.array(z.string()).optional(),
+      messageId: z.string().check(z.minLength(1)),
+      destination: z.optional(z.array(z.string())),
     }),
-    bounce: z
-      .object({
+    bounce: z.optional(
+      z.object({
         bounceType: z.enum(["Permanent", "Transient", "Undetermined"]),
-        bounceSubType: z.string().optional(),
-        bouncedRecipients: z.array(recipient).min(1),
-      })
-      .optional(),
-    complaint: z
-      .object({
-        complainedRecipients: z.array(recipient).min(1),
-        complaintFeedbackType: z.string().optional(),
-      })
-      .optional(),
+        bounceSubType: z.optional(z.string()),
+        bouncedRecipients: z.array(recipient).check(z.minLength(1)),
+      }),
+    ),
+    complaint: z.optional(
+      z.object({
+        complainedRecipients: z.array(recipient).check(z.minLength(1)),
+        complaintFeedbackType: z.optional(z.string()),
+      }),
+    ),
   })
-  .refine((event) => (event.eventType ?? event.notificationType) !== undefined, {
-    message: "eventType or notificationType is required",
-  })
-  .refine((event) => type(event) !== "Bounce" || event.bounce !== undefined, {
-    message: "a Bounce event needs a bounce object",
-    path: ["bounce"],
-  })
-  .refine((event) => type(event) !== "Complaint" || event.complaint !== undefined, {
-    message: "a Complaint event needs a complaint object",
-    path: ["complaint"],
-  });
+  .check(
+    z.refine((event) => (event.eventType ?? event.notificationType) !== undefined, {
+      message: "eventType or notificationType is required",
+    }),
+    z.refine((event) => type(event) !== "Bounce" || event.bounce !== undefined, {
+      message: "a Bounce event needs a bounce object",
+      path: ["bounce"],
+    }),
+    z.refine((event) => type(event) !== "Complaint" || event.complaint !== undefined, {
+      message: "a Complaint event needs a complaint object",
+      path: ["complaint"],
+    }),
+  );
 
 type SesEvent = { eventType?: string | undefined; notificationType?: string | undefined };
 
@@ -75,7 +77,7 @@ export async function handleSesEvent(
   deps: { store: SubscriberStore; clock: Clock },
   event: unknown,
 ): Promise<SesEventOutcome> {
-  const parsed = sesEventSchema.safeParse(event);
+  const parsed = z.safeParse(sesEventSchema, event);
   if (!parsed.success) {
     throw new BadRequestError(
       "not an SES event notification",

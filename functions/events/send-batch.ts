@@ -7,12 +7,12 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { z } from "zod";
 import { settings } from "../config.js";
 import { createPacer, dailyBudget, inFlightFor, workerRate } from "../core/pacing.js";
 import type { SendBatch } from "../core/planner.js";
 import { systemClock } from "../core/ports.js";
 import { sendBatch, tipIndex } from "../core/sender.js";
+import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { sesMailer } from "../runtime/mailer.js";
 import { tokenSigner } from "../runtime/signer.js";
@@ -22,18 +22,18 @@ const logger = new Logger({ serviceName: "sender" });
 const tips = tipIndex(bundle.tips);
 
 const batchSchema = z.object({
-  week: z.string().regex(/^\d{4}-W\d{2}$/),
-  runId: z.string().min(1).max(200),
+  week: z.string().check(z.regex(/^\d{4}-W\d{2}$/)),
+  runId: z.string().check(z.minLength(1), z.maxLength(200)),
   recipients: z
     .array(
       z.object({
-        id: z.string().regex(/^[0-9a-f]{32}$/),
-        email: z.string().min(3).max(254),
-        firstName: z.string().max(200).optional(),
-        tip: z.string().min(1).max(200),
+        id: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
+        email: z.string().check(z.minLength(3), z.maxLength(254)),
+        firstName: z.optional(z.string().check(z.maxLength(200))),
+        tip: z.string().check(z.minLength(1), z.maxLength(200)),
       }),
     )
-    .max(1000),
+    .check(z.maxLength(1000)),
 });
 
 function parseJson(body: string): unknown {
@@ -53,7 +53,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const pacer = createPacer({ rate, clock: systemClock });
   const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
   for (const record of event.Records) {
-    const parsed = batchSchema.safeParse(parseJson(record.body));
+    const parsed = z.safeParse(batchSchema, parseJson(record.body));
     if (!parsed.success) {
       // A malformed message never gets better: log it and let it go (nothing was sent).
       logger.error("malformed send batch", {

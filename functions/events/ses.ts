@@ -6,15 +6,15 @@
  * A record that is not an SES event is logged and skipped (retrying would not fix it); a store
  * failure throws, so that Lambda retries the delivery (suppression is idempotent).
  */
-import { z } from "zod";
 import { BadRequestError } from "../core/errors.js";
 import { type Clock, type SubscriberStore, systemClock } from "../core/ports.js";
 import { handleSesEvent, type SesEventOutcome } from "../core/subscriptions-ses.js";
+import * as z from "../core/zod.js";
 import { log } from "../http/log.js";
 import { subscriberStore } from "../runtime/store.js";
 
 const snsEvent = z.object({
-  Records: z.array(z.object({ Sns: z.object({ Message: z.string() }) })).min(1),
+  Records: z.array(z.object({ Sns: z.object({ Message: z.string() }) })).check(z.minLength(1)),
 });
 const eventBridgeEvent = z.object({
   source: z.string(),
@@ -24,7 +24,7 @@ const eventBridgeEvent = z.object({
 
 /** The SES events inside an SNS or EventBridge envelope; undefined entries did not parse as JSON. */
 export function unwrap(event: unknown): unknown[] {
-  const sns = snsEvent.safeParse(event);
+  const sns = z.safeParse(snsEvent, event);
   if (sns.success) {
     return sns.data.Records.map((record) => {
       try {
@@ -34,7 +34,7 @@ export function unwrap(event: unknown): unknown[] {
       }
     });
   }
-  const bridge = eventBridgeEvent.safeParse(event);
+  const bridge = z.safeParse(eventBridgeEvent, event);
   if (bridge.success) return [bridge.data.detail];
   return [undefined];
 }
