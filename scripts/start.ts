@@ -10,7 +10,7 @@
  * startStack() is also what the integration and browser tests use (on random ports).
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -104,14 +104,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 function build(): void {
-  if (!existsSync(join(ROOT, "scripts/build.ts"))) {
-    if (existsSync(join(ROOT, "functions/generated/content.ts"))) {
-      console.warn("scripts/build.ts does not exist yet: using the existing generated content.");
-      return;
-    }
-    throw new StartError("functions/generated/content.ts is missing and there is no build script.");
-  }
-  const result = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
+  // The runway is reported once the local table is up (below), not by the build.
+  const result = spawnSync("npm", ["run", "--silent", "build", "--", "--skip-runway"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   if (result.status !== 0) {
     throw new StartError(`npm run build failed (exit code ${result.status ?? result.signal}).`);
   }
@@ -182,6 +179,8 @@ Weekly Strength Tips: local stack is up
 
 Press Ctrl-C to stop.
 `);
+  const { reportRunway } = await import("./runway.js");
+  await reportRunway({ endpoint: stack.aws.dynamoEndpoint, tableName: stack.aws.tableName });
 
   let stopping = false;
   const shutdown = (signal: string) => {
