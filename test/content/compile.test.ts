@@ -220,6 +220,18 @@ describe("the generated module", () => {
     expect(mod.bundle).toEqual(JSON.parse(JSON.stringify(bundle)));
   });
 
+  it("embeds the html and text bodies compressed, not as literals", () => {
+    const source = bundleSource(bundle, path.join(dir, "compressed.ts"));
+    for (const tip of bundle.tips) {
+      expect(source).toContain(JSON.stringify(tip.subject));
+      expect(source).not.toContain(JSON.stringify(tip.html));
+      expect(source).not.toContain(JSON.stringify(tip.text));
+    }
+    expect(source).not.toContain("<!doctype html>");
+    const bodies = bundle.tips.reduce((n, t) => n + t.html.length + t.text.length, 0);
+    expect(source.length).toBeLessThan(bodies / 4);
+  });
+
   it("imports ../core/types.js from functions/generated", () => {
     const source = bundleSource(bundle, path.join(ROOT, "functions/generated/content.ts"));
     expect(source).toContain('import type { ContentBundle } from "../core/types.js";');
