@@ -7,7 +7,8 @@
  *   3. sends one week to each, unpaced, each send in a fresh child process (the real runWeekly,
  *      DynamoStore, SesMailer): emails/s and the sender's peak RSS at 10k and at N,
  *   4. sends at a configured 50/s for 30 s: achieved rate vs configured,
- *   5. bundles the sender Lambda (esbuild, SDK included) and prints its size.
+ *   5. bundles the sender Lambda as SST deploys it (scripts/bench/bundle.ts: the AWS SDK external,
+ *      from infra/wiring.ts NODEJS_BUNDLE) and prints its size.
  * The SES stand-in keeps every email in memory, so its store is cleared every second.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -218,7 +219,9 @@ async function main() {
     .slice(0, 6)
     .map(([name, bytes]) => `${name} ${kb(bytes)}`)
     .join(", ");
-  console.log(`sender bundle: ${kb(info.bytes)} minified, SDK included (${top})`);
+  console.log(
+    `sender bundle: ${kb(info.bytes)} minified, as SST deploys it, SDK external (${top})`,
+  );
 
   const a = runs[0] as { out: SendRunOutput };
   const b = runs[1] as { out: SendRunOutput };

@@ -1,20 +1,45 @@
 /**
- * Bundles a Lambda entry the way SST does (esbuild, ESM, node22, minified, AWS SDK included) and
- * reports its size and which build-time-only packages leaked into it.
+ * Bundles a Lambda entry the way SST 4 does for deploys and reports its size and which
+ * build-time-only packages leaked into it.
+ *
+ * Our part of the options (format, minify, the AWS SDK external) comes from infra/wiring.ts
+ * NODEJS_BUNDLE, the same object sst.config.ts hands to SST. The rest is what SST's Node runtime
+ * (pkg/runtime/node/build.go in the SST repository) always sets: platform node, bundle, target
+ * esnext, keepNames, mainFields module/main, `sharp` and `pg-native` external, no source map in a
+ * deploy, and a banner that gives ES modules `require`, `__filename` and `__dirname`.
  */
 import path from "node:path";
 import { build } from "esbuild";
+import { NODEJS_BUNDLE } from "../../infra/wiring.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 /** Packages that belong to the content build only and must never reach a Lambda. */
 export const BUILD_ONLY = /node_modules\/(mjml[^/]*|gray-matter|marked|html-to-text|js-yaml)\//;
 
+/** The AWS SDK and the packages only it uses: provided by the Lambda runtime, never bundled. */
+export const RUNTIME_SDK = /node_modules\/(@aws-sdk|@smithy|@aws-crypto)\//;
+
+/** Always external in SST's Node builds (native modules). */
+const SST_FORCED_EXTERNAL = ["sharp", "pg-native"];
+
+/** SST's banner for ES module output. */
+const SST_ESM_BANNER = [
+  "import { createRequire as topLevelCreateRequire } from 'module';",
+  "const require = topLevelCreateRequire(import.meta.url);",
+  'import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"',
+  "const __filename = topLevelFileUrlToPath(import.meta.url)",
+  'const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))',
+  "",
+].join("\n");
+
 export interface BundleInfo {
   entry: string;
   bytes: number;
   /** Input files matching BUILD_ONLY. */
   leaked: string[];
+  /** Input files matching RUNTIME_SDK (none while the SDK is external). */
+  sdkFiles: string[];
   /** Bytes per top-level package (or "own code"), largest first. */
   breakdown: [string, number][];
 }
@@ -25,20 +50,22 @@ export async function bundleLambda(entry: string): Promise<BundleInfo> {
     absWorkingDir: ROOT,
     bundle: true,
     platform: "node",
-    format: "esm",
-    target: "node22",
-    minify: true,
+    format: NODEJS_BUNDLE.format,
+    target: "esnext",
+    minify: NODEJS_BUNDLE.minify,
+    keepNames: true,
+    mainFields: ["module", "main"],
+    external: [...SST_FORCED_EXTERNAL, ...NODEJS_BUNDLE.external],
     write: false,
     metafile: true,
     logLevel: "silent",
-    // CommonJS dependencies (the SDK) need require() in an ESM bundle, as SST's banner provides.
-    banner: {
-      js: "import { createRequire as topLevelCreateRequire } from 'module'; const require = topLevelCreateRequire(import.meta.url);",
-    },
+    banner: { js: SST_ESM_BANNER },
   });
   const output = Object.values(result.metafile.outputs)[0];
   const bytes = result.outputFiles.reduce((n, f) => n + f.contents.byteLength, 0);
-  const leaked = Object.keys(result.metafile.inputs).filter((file) => BUILD_ONLY.test(file));
+  const inputs = Object.keys(result.metafile.inputs);
+  const leaked = inputs.filter((file) => BUILD_ONLY.test(file));
+  const sdkFiles = inputs.filter((file) => RUNTIME_SDK.test(file));
   const byPackage = new Map<string, number>();
   for (const [file, info] of Object.entries(output?.inputs ?? {})) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
@@ -46,7 +73,7 @@ export async function bundleLambda(entry: string): Promise<BundleInfo> {
     byPackage.set(key, (byPackage.get(key) ?? 0) + info.bytesInOutput);
   }
   const breakdown = [...byPackage].sort((a, b) => b[1] - a[1]);
-  return { entry, bytes, leaked, breakdown };
+  return { entry, bytes, leaked, sdkFiles, breakdown };
 }
 
 export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
