@@ -22,7 +22,6 @@ export interface Site {
 /** Confirmation links expire after 7 days; unsubscribe links never do. */
 export const CONFIRM_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-
 export type SystemEmailKind = keyof SystemEmails;
 
 export interface SystemEmailContext {
