@@ -148,3 +148,12 @@ export interface Queue<T> {
   /** Enqueues messages; resolves once every one is durably accepted. */
   sendAll(messages: readonly T[]): Promise<void>;
 }
+
+/* -------------------------------------------------------------------- log */
+
+/** The structured logger the core reports to (Powertools' Logger fits it). */
+export interface Log {
+  info(message: string, data: Record<string, unknown>): void;
+  warn(message: string, data: Record<string, unknown>): void;
+  error(message: string, data: Record<string, unknown>): void;
+}

@@ -8,7 +8,7 @@
  */
 import { normalizeEmail, subscriberId } from "./email.js";
 import { BadRequestError } from "./errors.js";
-import type { Clock, SubscriberStore } from "./ports.js";
+import type { Clock, Log, SubscriberStore } from "./ports.js";
 import * as z from "./zod.js";
 
 const recipient = z.object({ emailAddress: z.string().check(z.minLength(1)) });
@@ -122,4 +122,58 @@ export async function handleSesEvent(
     recipients.push({ subscriberId: id, changed: await deps.store.suppress(id, status, now) });
   }
   return { ...base, action: "suppressed", recipients };
+}
+
+const snsEnvelope = z.object({
+  Records: z.array(z.object({ Sns: z.object({ Message: z.string() }) })).check(z.minLength(1)),
+});
+const eventBridgeEnvelope = z.object({
+  source: z.string(),
+  "detail-type": z.string(),
+  detail: z.unknown(),
+});
+
+/**
+ * The SES events inside an SNS event (a configuration set's SNS destination, or an identity's
+ * bounce/complaint topic: Records[].Sns.Message is the SES JSON) or an EventBridge event (`detail`).
+ * An entry that is not JSON comes back undefined, and then fails handleSesEvent's validation.
+ */
+export function unwrapSesEvents(envelope: unknown): unknown[] {
+  const sns = z.safeParse(snsEnvelope, envelope);
+  if (sns.success) {
+    return sns.data.Records.map((record) => {
+      try {
+        return JSON.parse(record.Sns.Message) as unknown;
+      } catch {
+        return undefined;
+      }
+    });
+  }
+  const bridge = z.safeParse(eventBridgeEnvelope, envelope);
+  return [bridge.success ? bridge.data.detail : undefined];
+}
+
+/**
+ * Applies every SES event in an SNS or EventBridge delivery. A record that is not an SES event is
+ * logged and skipped (a retry would not fix it); a store failure throws, so the delivery is retried
+ * (suppression is idempotent).
+ */
+export async function handleSesNotification(
+  deps: { store: SubscriberStore; clock: Clock; log: Log },
+  envelope: unknown,
+): Promise<{ processed: number; skipped: number }> {
+  let processed = 0;
+  let skipped = 0;
+  for (const sesEvent of unwrapSesEvents(envelope)) {
+    try {
+      const outcome = await handleSesEvent(deps, sesEvent);
+      processed += 1;
+      deps.log.info("ses event", { ...outcome });
+    } catch (error) {
+      if (!(error instanceof BadRequestError)) throw error;
+      skipped += 1;
+      deps.log.warn("skipping a record that is not an SES event", { issues: error.issues });
+    }
+  }
+  return { processed, skipped };
 }

@@ -4,10 +4,10 @@ import { systemClock } from "../core/ports.js";
 import type { SubscriptionDeps } from "../core/subscriptions.js";
 import type { ContentBundle } from "../core/types.js";
 import { bundle } from "../generated/content.js";
+import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";
 import { tokenSigner } from "../runtime/signer.js";
 import { subscriberStore } from "../runtime/store.js";
-import { log } from "./log.js";
 
 export interface AppDeps extends SubscriptionDeps {
   content: ContentBundle;

@@ -6,7 +6,7 @@
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { AppError, BadRequestError, MethodNotAllowedError } from "../core/errors.js";
 import { RateLimitedError } from "../core/subscriptions.js";
-import { log } from "./log.js";
+import { log } from "../runtime/log.js";
 import { errorPage } from "./pages.js";
 
 export type Result = APIGatewayProxyStructuredResultV2 & {

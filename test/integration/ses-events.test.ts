@@ -8,6 +8,7 @@ import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { shardOf, subscriberId } from "../../functions/core/email.js";
+import { handleSesNotification } from "../../functions/core/subscriptions-ses.js";
 import type { SubscriberStatus } from "../../functions/core/types.js";
 import {
   ensureTable,
@@ -18,8 +19,7 @@ import {
 } from "../../scripts/local/aws.js";
 import { TestClock } from "../support/lifecycle.js";
 
-process.env.LOG_LEVEL = "SILENT";
-const { createSesHandler } = await import("../../functions/events/ses.js");
+const silent = { info() {}, warn() {}, error() {} };
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/ses-events/${name}.json`, import.meta.url), "utf8"));
@@ -58,7 +58,7 @@ let aws: LocalAws;
 let store: DynamoStore;
 let tables = 0;
 const clock = new TestClock();
-let handler: ReturnType<typeof createSesHandler>;
+let handler: (event: unknown) => ReturnType<typeof handleSesNotification>;
 
 beforeAll(async () => {
   aws = await startLocalAws();
@@ -80,7 +80,7 @@ beforeEach(async () => {
       credentials: LOCAL_CREDENTIALS,
     },
   });
-  handler = createSesHandler(() => ({ store, clock }));
+  handler = (event) => handleSesNotification({ store, clock, log: silent }, event);
   const now = clock.now().toISOString();
   for (const email of ADDRESSES) {
     const id = subscriberId(email);
@@ -183,7 +183,9 @@ describe("SES events through the Lambda handler", () => {
         throw new Error("DynamoDB is down");
       }
     }
-    const broken = createSesHandler(() => ({ store: new BrokenStore(), clock }));
-    await expect(broken(sns(fixture("permanent-bounce")))).rejects.toThrow("DynamoDB is down");
+    const deps = { store: new BrokenStore(), clock, log: silent };
+    await expect(handleSesNotification(deps, sns(fixture("permanent-bounce")))).rejects.toThrow(
+      "DynamoDB is down",
+    );
   });
 });

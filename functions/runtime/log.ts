@@ -1,4 +1,4 @@
-/** The structured JSON logger for the HTTP and events Lambdas (built on first use). */
+/** The structured JSON logger (Powertools) for every Lambda, built on first use. */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { aws } from "../config.js";
 
