@@ -368,7 +368,7 @@ describe("bad input changes nothing", () => {
 
 describe("unexpected errors", () => {
   it("answer 500 with a generic message and never the error's own text", async () => {
-    const { createApi } = await import("../../functions/http/api.js");
+    const { createApi } = await import("../../functions/http/router.js");
     const { bundle } = await import("../../functions/generated/content.js");
     const { MemoryStore } = await import("../../functions/adapters/memory-store.js");
     const { memoryDeps } = await import("../support/lifecycle.js");
