@@ -9,20 +9,28 @@ import { settings } from "../config.js";
 import { plan } from "../core/planner.js";
 import { inOrder } from "../core/sequence.js";
 import { isoWeek } from "../core/week.js";
+import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { sendQueue } from "../runtime/queue.js";
 import { subscriberStore } from "../runtime/store.js";
 
 const logger = new Logger({ serviceName: "weekly-planner" });
 
+/** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans "NaN-W…". */
+const scheduleEvent = z.object({
+  id: z.string().check(z.minLength(1)),
+  time: z.iso.datetime({ offset: true }),
+});
+
 export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
+  const { id, time } = z.parse(scheduleEvent, { id: event?.id, time: event?.time });
   const { batchSize, staleClaimMinutes } = settings();
   const report = await plan({
     store: subscriberStore(),
     queue: sendQueue(),
     tips: inOrder(bundle.tips),
-    week: isoWeek(new Date(event.time)),
-    runId: `cron-${event.id}`,
+    week: isoWeek(new Date(time)),
+    runId: `cron-${id}`,
     now: new Date(),
     batchSize,
     staleClaimMinutes,

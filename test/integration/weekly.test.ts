@@ -240,4 +240,16 @@ describe("Lambda handlers on the local stack", () => {
     expect(new Set(emails.flatMap((e) => e.destination.to)).size).toBe(emails.length);
     expect(emails.length).toBe(first.planned);
   });
+
+  it.each([
+    ["no time", { id: "e1" }],
+    ["a time that is not a date", { id: "e1", time: "next monday" }],
+    ["no id", { time: "2026-12-28T07:00:00Z" }],
+  ])("refuses a schedule event with %s, and queues nothing", async (_what, event) => {
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    const queued = memoryQueue("memory://send-queue").size;
+    await expect(weekly(event as unknown as Parameters<typeof weekly>[0])).rejects.toThrow();
+    expect(memoryQueue("memory://send-queue").size).toBe(queued);
+  });
 });
