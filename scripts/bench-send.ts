@@ -143,22 +143,32 @@ async function sendRun(input: SendRunInput, ses: string): Promise<SendRunOutput>
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const verdict = (ok: boolean) => (ok ? "✓" : "✗");
 
+const USAGE =
+  "usage: npm run bench:send -- [--n 100000 (≥ 1000)] [--pacing-seconds 30] [--pacing-rate 50]";
+
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        n: { type: "string", default: "100000" },
+        "pacing-seconds": { type: "string", default: "30" },
+        "pacing-rate": { type: "string", default: "50" },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
 async function main() {
-  const { values } = parseArgs({
-    options: {
-      n: { type: "string", default: "100000" },
-      "pacing-seconds": { type: "string", default: "30" },
-      "pacing-rate": { type: "string", default: "50" },
-    },
-    strict: true,
-  });
+  const values = options();
   const n = Number(values.n);
   const pacingSeconds = Number(values["pacing-seconds"]);
   const pacingRate = Number(values["pacing-rate"]);
   if (!Number.isInteger(n) || n < 1000 || !(pacingSeconds > 0) || !(pacingRate > 0)) {
-    console.error(
-      "usage: npm run bench:send -- [--n 100000 (≥ 1000)] [--pacing-seconds 30] [--pacing-rate 50]",
-    );
+    console.error(USAGE);
     process.exit(2);
   }
   const small = Math.min(10_000, n);
