@@ -3,8 +3,8 @@
  * exit 1 as `npm run check` on any problem), compiles, and writes functions/generated/content.ts.
  */
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { runWhenExecuted } from "./cli.js";
 import {
   DEFAULT_BUNDLE_FILE,
   DEFAULT_EMAILS_DIR,
@@ -44,14 +44,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenExecuted(import.meta.url, main);

@@ -4,8 +4,8 @@
  * exit 0.
  */
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { runWhenExecuted } from "./cli.js";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "./content/bundle.js";
 import { formatProblems } from "./content/problems.js";
 import { type CheckResult, checkContent } from "./content/validate.js";
@@ -50,14 +50,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenExecuted(import.meta.url, main);

@@ -5,8 +5,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { runWhenExecuted } from "./cli.js";
 import { DEFAULT_TIPS_DIR } from "./content/bundle.js";
 import { splitSource } from "./content/parse.js";
 import { frontMatterSchema, KEBAB } from "./content/schema.js";
@@ -90,11 +90,4 @@ export function main(argv: string[]): number {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  }
-}
+runWhenExecuted(import.meta.url, async (argv) => main(argv));

@@ -7,10 +7,10 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
+import { runWhenExecuted } from "./cli.js";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "./content/bundle.js";
 import { compileTemplates, renderEmail, SYSTEM_COPY } from "./content/compile.js";
 import { formatProblems } from "./content/problems.js";
@@ -145,14 +145,4 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenExecuted(import.meta.url, main);

@@ -7,11 +7,11 @@
  * an in-process queue instead of SQS.
  */
 import { connect } from "node:net";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import type { SendBatch } from "../functions/core/planner.js";
 import type { RunReport } from "../functions/core/weekly.js";
+import { runWhenExecuted } from "./cli.js";
 
 export const USAGE = `Usage: npm run send -- [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
 
@@ -276,14 +276,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenExecuted(import.meta.url, main);
