@@ -12,7 +12,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import sesLocalModule from "aws-ses-v2-local";
 import dynalite from "dynalite";
-import { tableDefinition } from "../../functions/adapters/dynamo-table.js";
+import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
+import { ACTIVE_SHARDS, tableDefinition } from "../../functions/adapters/dynamo-table.js";
 
 export const LOCAL_HOST = "127.0.0.1";
 export const LOCAL_REGION = "us-east-1";
@@ -44,7 +45,13 @@ type StartSes = (config: { host: string; port: number }) => Promise<Server>;
 const startSes = ((sesLocalModule as unknown as { default?: StartSes }).default ??
   sesLocalModule) as unknown as StartSes;
 
-async function listen(server: Server, port: number, what: string, flag: string): Promise<number> {
+/** Listens on LOCAL_HOST:port (0 = any free port); a taken port is a PortInUseError naming `flag`. */
+export async function listen(
+  server: Server,
+  port: number,
+  what: string,
+  flag: string,
+): Promise<number> {
   server.listen(port, LOCAL_HOST);
   try {
     await Promise.race([
@@ -78,6 +85,15 @@ async function startSesOn(port: number): Promise<Server> {
   const chosen = (probe.address() as AddressInfo).port;
   await close(probe);
   return startSes({ host: LOCAL_HOST, port: chosen });
+}
+
+/** The subscriber store on a local DynamoDB stand-in. */
+export function localStore(endpoint: string, tableName: string): DynamoStore {
+  return new DynamoStore({
+    tableName,
+    shards: ACTIVE_SHARDS,
+    clientOptions: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+  });
 }
 
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {

@@ -5,11 +5,9 @@
  * is and other bodies base64-encoded, a 10 MB cap on the request body.
  */
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { LOCAL_HOST, PortInUseError } from "./aws.js";
+import { LOCAL_HOST, listen } from "./aws.js";
 
 export type HttpHandler = (
   event: APIGatewayProxyEventV2,
@@ -144,24 +142,8 @@ export function createHttpServer(handler: HttpHandler, options: AdapterOptions =
 }
 
 /** Listens on LOCAL_HOST:port (0 = any free port); a taken port is a PortInUseError. */
-export async function listenHttp(server: Server, port: number, flag = "--port"): Promise<number> {
-  server.listen(port, LOCAL_HOST);
-  try {
-    await Promise.race([
-      once(server, "listening"),
-      once(server, "error").then(([error]) => {
-        throw error;
-      }),
-    ]);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      throw new PortInUseError(
-        `The HTTP server cannot listen on ${LOCAL_HOST}:${port}: the port is taken. Stop whatever uses it, or pick another with ${flag}.`,
-      );
-    }
-    throw error;
-  }
-  return (server.address() as AddressInfo).port;
+export function listenHttp(server: Server, port: number, flag = "--port"): Promise<number> {
+  return listen(server, port, "The HTTP server", flag);
 }
 
 export function closeHttp(server: Server): Promise<void> {

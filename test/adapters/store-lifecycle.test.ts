@@ -1,15 +1,7 @@
 /** Runs the lifecycle contract against MemoryStore and against DynamoStore on dynalite. */
 import { afterAll, beforeAll } from "vitest";
-import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type LocalAws,
-  startLocalAws,
-} from "../../scripts/local/aws.js";
+import { ensureTable, type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
 import { storeLifecycleContract } from "./store-lifecycle.contract.js";
 
 let aws: LocalAws | undefined;
@@ -30,13 +22,5 @@ storeLifecycleContract("DynamoStore on dynalite", async () => {
   tables += 1;
   const tableName = `lifecycle-${tables}`;
   await ensureTable(aws.dynamoEndpoint, tableName);
-  return new DynamoStore({
-    tableName,
-    shards: ACTIVE_SHARDS,
-    clientOptions: {
-      endpoint: aws.dynamoEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    },
-  });
+  return localStore(aws.dynamoEndpoint, tableName);
 });

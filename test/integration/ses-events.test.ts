@@ -4,19 +4,12 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
+import type { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { shardOf, subscriberId } from "../../functions/core/email.js";
 import { handleSesNotification } from "../../functions/core/subscriptions-ses.js";
 import type { SubscriberStatus } from "../../functions/core/types.js";
-import {
-  ensureTable,
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type LocalAws,
-  startLocalAws,
-} from "../../scripts/local/aws.js";
+import { ensureTable, type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
 import { TestClock } from "../support/lifecycle.js";
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -71,15 +64,7 @@ beforeEach(async () => {
   tables += 1;
   const tableName = `ses-events-${tables}`;
   await ensureTable(aws.dynamoEndpoint, tableName);
-  store = new DynamoStore({
-    tableName,
-    shards: ACTIVE_SHARDS,
-    clientOptions: {
-      endpoint: aws.dynamoEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    },
-  });
+  store = localStore(aws.dynamoEndpoint, tableName);
   handler = (event) => handleSesNotification({ store, clock, log: silent }, event);
   const now = clock.now().toISOString();
   for (const email of ADDRESSES) {

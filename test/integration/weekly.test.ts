@@ -5,8 +5,7 @@
  */
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
+import type { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { SesMailer } from "../../functions/adapters/ses-mailer.js";
 import { systemClock } from "../../functions/core/ports.js";
 import type { Subscriber } from "../../functions/core/types.js";
@@ -16,6 +15,7 @@ import {
   LOCAL_REGION,
   type LocalAws,
   localEnvironment,
+  localStore,
   startLocalAws,
 } from "../../scripts/local/aws.js";
 import {
@@ -87,15 +87,7 @@ async function expectEachOnce(subs: Subscriber[]) {
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  store = new DynamoStore({
-    tableName: aws.tableName,
-    shards: ACTIVE_SHARDS,
-    clientOptions: {
-      endpoint: aws.dynamoEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    },
-  });
+  store = localStore(aws.dynamoEndpoint, aws.tableName);
 });
 
 afterAll(async () => {

@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
+import type { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { subscriberId } from "../../functions/core/email.js";
 import type { Subscriber, SubscriberStatus } from "../../functions/core/types.js";
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type LocalAws,
-  startLocalAws,
-} from "../../scripts/local/aws.js";
+import { type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
 import { reportRunway } from "../../scripts/runway.js";
 
 const TIPS = ["a", "b", "c", "d", "e", "f"].map((slug) => ({ slug }));
@@ -41,15 +35,7 @@ async function report(tableName = aws.tableName): Promise<string[]> {
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  store = new DynamoStore({
-    tableName: aws.tableName,
-    shards: ACTIVE_SHARDS,
-    clientOptions: {
-      endpoint: aws.dynamoEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    },
-  });
+  store = localStore(aws.dynamoEndpoint, aws.tableName);
 });
 
 afterAll(() => aws?.stop());
