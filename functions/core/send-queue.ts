@@ -7,10 +7,8 @@
  */
 import { createPacer, dailyBudget, inFlightFor, type Sleep, workerRate } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
-import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
-import { type LinkSettings, sendBatch } from "./sender.js";
-import type { Signer } from "./tokens.js";
-import type { CompiledTip } from "./types.js";
+import type { Log } from "./ports.js";
+import { type SenderDeps, sendBatch } from "./sender.js";
 import * as z from "./zod.js";
 
 export const sendBatchSchema = z.object({
@@ -34,13 +32,8 @@ export interface QueuedRecord {
   body: string;
 }
 
-export interface QueuedSendDeps {
-  store: SubscriberStore;
-  mailer: Mailer;
-  signer: Pick<Signer, "issue">;
-  clock: Clock;
-  tips: ReadonlyMap<string, CompiledTip>;
-  links: LinkSettings;
+export interface QueuedSendDeps
+  extends Pick<SenderDeps, "store" | "mailer" | "signer" | "clock" | "tips" | "links"> {
   settings: {
     maxSendRate: number;
     max24HourSend: number;
