@@ -15,6 +15,7 @@ import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "./content/bundl
 import { compileTemplates, renderEmail, SYSTEM_COPY } from "./content/compile.js";
 import { formatProblems } from "./content/problems.js";
 import { checkContent, listTipFiles } from "./content/validate.js";
+import { findChromium, launchChromium } from "./local/chromium.js";
 
 export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye"] as const;
 
@@ -29,31 +30,8 @@ export function sampleValues(slug: string): Required<FillValues> {
   };
 }
 
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
-
-/** The Chromium to use for screenshots, or why there is none. */
-export function findChromium(): { path: string } | { reason: string } {
-  const candidate = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-  if (existsSync(candidate)) return { path: candidate };
-  return {
-    reason: process.env.CHROMIUM_PATH
-      ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist`
-      : "no Chromium at /usr/bin/chromium (install it, e.g. apt-get install chromium, or set CHROMIUM_PATH)",
-  };
-}
-
 async function screenshots(html: string, dir: string, executablePath: string): Promise<string[]> {
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+  const browser = await launchChromium(executablePath);
   const written: string[] = [];
   try {
     for (const [name, width, height, mobile] of [

@@ -6,27 +6,27 @@
  * Without Chromium the test is skipped with a printed reason, except in CI (CI=true), where a
  * missing browser is a failure.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriberId } from "../../functions/core/email.js";
+import { findChromium, launchChromium } from "../../scripts/local/chromium.js";
 import { linkIn, type MailboxEmail, startTestStack, type TestStack } from "../support/stack.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
+const chromium = findChromium();
+const HAVE_CHROMIUM = "path" in chromium;
+const MISSING = "reason" in chromium ? chromium.reason : "";
 const IN_CI = process.env.CI === "true";
 const ARTIFACTS = join(import.meta.dirname, "../../.artifacts/browser");
 
 if (!HAVE_CHROMIUM && !IN_CI) {
-  console.warn(
-    `[browser] skipping test/browser/signup.test.ts: no Chromium at ${CHROMIUM} (install it with apt-get install chromium, or set CHROMIUM_PATH)`,
-  );
+  console.warn(`[browser] skipping test/browser/signup.test.ts: ${MISSING}`);
 }
 
 describe("browser without Chromium", () => {
   it.runIf(!HAVE_CHROMIUM && IN_CI)("fails in CI, where Chromium must be installed", () => {
-    expect.fail(`Chromium not found at ${CHROMIUM}; CI must install it (see .ci/run).`);
+    expect.fail(`${MISSING}; CI must install it (see .ci/run).`);
   });
 });
 
@@ -38,20 +38,8 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     stack = await startTestStack();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    });
+    if (!("path" in chromium)) throw new Error(MISSING);
+    browser = await launchChromium(chromium.path);
     page = await browser.newPage({ viewport: { width: 800, height: 900 } });
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium } from "../../scripts/preview.js";
+import { findChromium } from "../../scripts/local/chromium.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), "preview-"));
