@@ -9,7 +9,7 @@
  */
 import { normalizeEmail, subscriberId } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
-import type { Clock, Mailer, SubscriberStore } from "./ports.js";
+import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
 import type { Signer } from "./tokens.js";
 import type { Consent, Subscriber, SystemEmails } from "./types.js";
@@ -32,12 +32,6 @@ export const SIGNUP_LIMIT = { perWindow: 10, windowSeconds: 60 * 60 } as const;
 
 export const MAX_FIRST_NAME_LENGTH = 100;
 
-/** Structured log sink (the powertools Logger fits). Optional: the core logs only failures. */
-export interface CoreLog {
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
-}
-
 export interface SubscriptionDeps {
   store: SubscriberStore;
   mailer: Mailer;
@@ -45,7 +39,8 @@ export interface SubscriptionDeps {
   signer: Signer;
   emails: SystemEmails;
   site: Site;
-  log?: CoreLog;
+  /** Optional: the lifecycle logs only failures of emails it does not retry. */
+  log?: Pick<Log, "warn" | "error">;
 }
 
 export interface SubscribeInput {

@@ -26,10 +26,7 @@ export function appDeps(): AppDeps {
       emails: bundle.emails,
       content: bundle,
       site: { baseUrl, postalAddress, unsubscribeMailto },
-      log: {
-        warn: (message, details) => log().warn(message, details ?? {}),
-        error: (message, details) => log().error(message, details ?? {}),
-      },
+      log: log(),
     };
   }
   return deps;
