@@ -97,6 +97,18 @@ export interface BatchReport {
   stopped?: StopReason;
 }
 
+/** The report counter each outcome adds to. */
+const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "throttleRetries">> = {
+  sent: "sent",
+  "already-sent": "skippedAlreadySent",
+  "in-flight": "inFlight",
+  inactive: "inactive",
+  failed: "failed",
+  "failed-transient": "failedTransient",
+  deferred: "deferred",
+  unattempted: "unattempted",
+};
+
 export function emptyBatchReport(): BatchReport {
   return {
     sent: 0,
@@ -158,32 +170,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
   let fatal: { error: unknown } | undefined;
 
   const settle = (outcome: Outcome) => {
-    switch (outcome) {
-      case "sent":
-        report.sent += 1;
-        break;
-      case "already-sent":
-        report.skippedAlreadySent += 1;
-        break;
-      case "in-flight":
-        report.inFlight += 1;
-        break;
-      case "inactive":
-        report.inactive += 1;
-        break;
-      case "failed":
-        report.failed += 1;
-        break;
-      case "failed-transient":
-        report.failedTransient += 1;
-        break;
-      case "deferred":
-        report.deferred += 1;
-        break;
-      case "unattempted":
-        report.unattempted += 1;
-        break;
-    }
+    report[COUNTER[outcome]] += 1;
     deps.onSettled?.(outcome);
   };
 
