@@ -165,6 +165,25 @@ export async function subscribe(deps: SubscriptionDeps, input: SubscribeInput): 
   }
 }
 
+/**
+ * Sends a courtesy email (welcome, goodbye) after a transition that has already happened: a
+ * failure is logged at `level`, never thrown, since the transition stands either way.
+ */
+async function sendBestEffort(
+  deps: SubscriptionDeps,
+  id: string,
+  kind: "welcome" | "goodbye",
+  level: "warn" | "error",
+): Promise<void> {
+  const subscriber = await deps.store.get(id);
+  if (!subscriber) return;
+  try {
+    await deps.mailer.send(systemEmail(deps, kind, subscriber));
+  } catch (error) {
+    deps.log?.[level](`${kind} email failed`, { subscriberId: id, error: String(error) });
+  }
+}
+
 export type ConfirmResult = "confirmed" | "already-confirmed";
 
 /**
@@ -183,15 +202,8 @@ export async function confirm(
     // Unsubscribed, bounced, complained or gone: the link is no longer good for anything.
     throw new InvalidTokenError("This link is invalid or has expired.");
   }
-  const subscriber = await deps.store.get(id);
-  if (subscriber) {
-    try {
-      await deps.mailer.send(systemEmail(deps, "welcome", subscriber));
-    } catch (error) {
-      // The subscription stands; a lost welcome is not worth failing the confirmation for.
-      deps.log?.error("welcome email failed", { subscriberId: id, error: String(error) });
-    }
-  }
+  // The subscription stands; a lost welcome is not worth failing the confirmation for.
+  await sendBestEffort(deps, id, "welcome", "error");
   return "confirmed";
 }
 
@@ -209,14 +221,7 @@ export async function unsubscribe(
   const id = deps.signer.verify(typeof token === "string" ? token : "", "unsubscribe");
   const result = await deps.store.unsubscribe(id, deps.clock.now());
   if (result !== "unsubscribed") return "already-unsubscribed";
-  const subscriber = await deps.store.get(id);
-  if (subscriber) {
-    try {
-      await deps.mailer.send(systemEmail(deps, "goodbye", subscriber));
-    } catch (error) {
-      deps.log?.warn("goodbye email failed", { subscriberId: id, error: String(error) });
-    }
-  }
+  await sendBestEffort(deps, id, "goodbye", "warn");
   return "unsubscribed";
 }
 

@@ -233,14 +233,26 @@ describe("confirm", () => {
   it("still confirms when the welcome email fails, and logs it", async () => {
     const { deps, mailer, token } = await pending();
     const logged: string[] = [];
-    deps.log = { warn: (m) => logged.push(m), error: (m) => logged.push(m) };
+    deps.log = { warn: (m) => logged.push(`warn ${m}`), error: (m) => logged.push(`error ${m}`) };
     mailer.setFault(() => new Error("SES down"));
     await expect(confirm(deps, token, "1.1.1.1")).resolves.toBe("confirmed");
-    expect(logged).toEqual(["welcome email failed"]);
+    expect(logged).toEqual(["error welcome email failed"]);
   });
 });
 
 describe("unsubscribe", () => {
+  it("still unsubscribes when the goodbye email fails, and logs a warning", async () => {
+    const { deps, store, mailer } = memoryDeps();
+    await subscribe(deps, signup("h@example.com"));
+    const token = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
+    const logged: string[] = [];
+    deps.log = { warn: (m) => logged.push(`warn ${m}`), error: (m) => logged.push(`error ${m}`) };
+    mailer.setFault(() => new Error("SES down"));
+    await expect(unsubscribe(deps, token)).resolves.toBe("unsubscribed");
+    expect((await store.get(subscriberId("h@example.com")))?.status).toBe("unsubscribed");
+    expect(logged).toEqual(["warn goodbye email failed"]);
+  });
+
   it("unsubscribes idempotently and says goodbye once, without an unsubscribe header", async () => {
     const { deps, store, mailer } = memoryDeps();
     await subscribe(deps, signup("g@example.com"));
