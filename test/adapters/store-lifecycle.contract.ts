@@ -100,12 +100,18 @@ export function storeLifecycleContract(
       expect((await store.get(s.id))?.firstName).toBe("Bea");
     });
 
-    it("reserves a confirmation email at most once per window, only while pending", async () => {
+    /** A store with one pending subscriber, and a reservation call with the 24 h window. */
+    async function pendingWithReservations() {
       const store = await makeStore();
       const s = pendingSubscriber();
       await store.create(s);
       const reserve = (now: Date) =>
         store.reserveConfirmationEmail(s.id, now, new Date(now.getTime() - DAY));
+      return { store, s, reserve };
+    }
+
+    it("reserves a confirmation email at most once per window, only while pending", async () => {
+      const { store, s, reserve } = await pendingWithReservations();
       expect(await reserve(T0)).toBe(true);
       expect((await store.get(s.id))?.confirmEmailSentAt).toBe(T0.toISOString());
       expect(await reserve(at(HOUR))).toBe(false);
@@ -123,11 +129,7 @@ export function storeLifecycleContract(
     });
 
     it("releases only the confirmation reservation it is given", async () => {
-      const store = await makeStore();
-      const s = pendingSubscriber();
-      await store.create(s);
-      const reserve = (now: Date) =>
-        store.reserveConfirmationEmail(s.id, now, new Date(now.getTime() - DAY));
+      const { store, s, reserve } = await pendingWithReservations();
       expect(await reserve(T0)).toBe(true);
       await store.releaseConfirmationEmail(s.id, at(-HOUR)); // not this reservation: kept
       expect((await store.get(s.id))?.confirmEmailSentAt).toBe(T0.toISOString());
