@@ -25,8 +25,3 @@ export function viewUrl(baseUrl: string, slug: string, token?: string): string {
   const path = `${base(baseUrl)}/view/${encodeURIComponent(slug)}`;
   return token === undefined ? path : `${path}?token=${encodeURIComponent(token)}`;
 }
-
-/** The signup page, also the fallback unsubscribe help link when no token is known. */
-export function homeUrl(baseUrl: string): string {
-  return `${base(baseUrl)}/`;
-}
