@@ -125,6 +125,43 @@ export default $config({
       dlq: { queue: sendDlq.arn, retry: wiring.SEND_QUEUE.maxReceiveCount },
     });
 
+    // ---- Operator alerts -------------------------------------------------------------------
+    // Every alarm notifies this topic; the stage's alertEmail (if set) gets an email from SNS
+    // (confirm the subscription from that email once).
+    const alerts = new sst.aws.SnsTopic("Alerts");
+    if (config.alertEmail) {
+      alerts.subscribe("AlertsEmail", config.alertEmail);
+    }
+    // The sender stopped because SES said so (paused, suspended, daily quota): the sender logs it
+    // at ERROR and counts it in this metric (functions/runtime/metrics.ts, EMF).
+    new aws.cloudwatch.MetricAlarm("SendingStoppedAlarm", {
+      alarmDescription: "The weekly sender stopped: SES paused, suspended or out of daily quota",
+      namespace: wiring.METRICS_NAMESPACE,
+      metricName: wiring.METRICS.sendingStopped,
+      dimensions: { service: "sender" },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [alerts.arn],
+    });
+    // Batches the sender gave up on after every redelivery: someone was not mailed this week.
+    new aws.cloudwatch.MetricAlarm("SendDlqAlarm", {
+      alarmDescription: "Send batches reached the dead-letter queue: inspect and redrive them",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: sendDlq.nodes.queue.name },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [alerts.arn],
+    });
+
     // ---- HTTP API --------------------------------------------------------------------------
     const api = new sst.aws.ApiGatewayV2("Api", {
       ...(config.siteDomain

@@ -27,6 +27,8 @@ export interface StageConfig {
   certificateArn?: string;
   /** Optional address for the List-Unsubscribe mailto: header. */
   unsubscribeMailto?: string;
+  /** Where the operator alerts go (an SNS email subscription); unset: the topic only. */
+  alertEmail?: string;
   /** Keep the table (and its data) if the stage is removed, and protect it from deletion. */
   production: boolean;
 }

@@ -1,12 +1,13 @@
-/** SendQueue → the sender: mails each queued batch (see core/send-queue.ts). */
+/** SendQueue → a send worker: mails each queued batch (see core/send-queue.ts). */
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
 import { settings } from "../config.js";
-import { systemClock } from "../core/ports.js";
-import { sendQueuedBatches } from "../core/send-queue.js";
+import { createSendWorker } from "../core/send-queue.js";
 import { tipIndex } from "../core/sender.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";
+import { countSendingStopped } from "../runtime/metrics.js";
 import { tokenSigner } from "../runtime/signer.js";
 import { subscriberStore } from "../runtime/store.js";
 
@@ -14,16 +15,20 @@ const tips = tipIndex(bundle.tips);
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const config = settings();
-  const records = event.Records.map((record) => ({ id: record.messageId, body: record.body }));
-  const retry = await sendQueuedBatches(records, {
+  const worker = await createSendWorker({
     store: subscriberStore(),
     mailer: sesMailer(),
     signer: tokenSigner(),
-    clock: systemClock,
     tips,
+    log: log(),
+    clock: systemClock,
+    sleep: realSleep,
+    random: systemRandom,
     links: config,
     settings: config,
-    log: log(),
+    workers: config.senderConcurrency,
   });
+  const retry = await worker.handle(event.Records.map((r) => ({ id: r.messageId, body: r.body })));
+  if (worker.report.stopped) countSendingStopped(worker.report.stopped.reason);
   return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
 };

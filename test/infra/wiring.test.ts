@@ -8,11 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import {
-  ACTIVE_INDEX,
-  ACTIVE_SHARDS,
-  tableDefinition,
-} from "../../functions/adapters/dynamo-table.js";
+import { ACTIVE_INDEX, tableDefinition } from "../../functions/adapters/dynamo-table.js";
 import {
   API_ROUTES,
   FUNCTIONS,
@@ -148,6 +144,22 @@ describe("infra wiring table", () => {
     expect(SEND_QUEUE.partialResponses).toBe(/\bbatchItemFailures\b/.test(sender));
   });
 
+  it("makes the claims' stale window the queue's visibility timeout, longer than any live sender", () => {
+    // A redelivered batch must find its dead sender's claims stale by its second delivery, and
+    // a live sender (at most the function timeout) must never see its own claims taken over.
+    expect(SETTINGS.staleClaimSeconds).toBe(SEND_QUEUE.visibilityTimeoutSeconds);
+    expect(SETTINGS.staleClaimSeconds).toBeGreaterThan(FUNCTIONS.sendBatch.timeoutSeconds);
+  });
+
+  it("alarms on the metric the sender emits when SES stops it", () => {
+    const text = readFileSync(path.join(ROOT, "sst.config.ts"), "utf8");
+    const metrics = readFileSync(path.join(ROOT, "functions/runtime/metrics.ts"), "utf8");
+    expect(metrics).toContain("METRICS.sendingStopped");
+    expect(metrics).toContain("METRICS_NAMESPACE");
+    expect(text).toMatch(/metricName: wiring\.METRICS\.sendingStopped/);
+    expect(text).toMatch(/namespace: wiring\.METRICS_NAMESPACE/);
+  });
+
   it("caps the sender's concurrency at the Settings value, within AWS's 2..1000", () => {
     expect(SEND_QUEUE.maximumConcurrency).toBe(SETTINGS.senderConcurrency);
     expect(SEND_QUEUE.maximumConcurrency).toBeGreaterThanOrEqual(2);
@@ -175,7 +187,6 @@ describe("infra wiring table", () => {
       { AttributeName: active.rangeKey, KeyType: "RANGE" },
     ]);
     expect(gsis[0]?.Projection?.ProjectionType).toBe(active.projection.toUpperCase());
-    expect(SETTINGS.activeShards).toBe(ACTIVE_SHARDS);
   });
 });
 
