@@ -95,3 +95,8 @@ export class MailStoppedError extends Error {
     super(message);
   }
 }
+
+/** A queued send batch left someone for a later delivery: the queue should deliver it again. */
+export class BatchUnfinishedError extends Error {
+  override name = "BatchUnfinishedError";
+}

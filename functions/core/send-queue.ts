@@ -13,7 +13,7 @@
  * comes after the visibility timeout, which is the stale window, and takes them over), not
  * attempted because sending stopped, or a store failure. The claims skip whoever was done.
  */
-import type { StopReason } from "./errors.js";
+import { BatchUnfinishedError, type StopReason } from "./errors.js";
 import { createPacer, dailyBudget, inFlightFor, workerLimit } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Log } from "./ports.js";
@@ -76,7 +76,12 @@ export interface SendWorker {
   readonly rate: number;
   /** Everything this worker has done so far. */
   readonly report: BatchReport;
-  /** Sends each record's batch; returns the ids of the records to deliver again. */
+  /**
+   * Sends one record's batch; throws BatchUnfinishedError when the record should be delivered
+   * again (the send-batch Lambda hands it to Powertools' batch processor as a partial failure).
+   */
+  sendRecord(record: QueuedRecord): Promise<void>;
+  /** Sends each record's batch in turn; returns the ids of the records to deliver again. */
   handle(records: readonly QueuedRecord[]): Promise<string[]>;
 }
 
@@ -117,45 +122,53 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     halt(status.stopped);
   }
 
+  const sendRecord = async (record: QueuedRecord): Promise<void> => {
+    const parsed = z.safeParse(sendBatchSchema, parseJson(record.body));
+    if (!parsed.success) {
+      // A malformed message never gets better: log it and let it go (nothing was sent).
+      log.error("malformed send batch", { messageId: record.id, issues: parsed.error.issues });
+      return;
+    }
+    const batch: SendBatch = parsed.data;
+    if (control.halted) throw new BatchUnfinishedError(`sending stopped: ${control.halted.reason}`);
+    let report: BatchReport;
+    try {
+      report = await sendBatch(batch, {
+        ...deps,
+        staleClaimSeconds: settings.staleClaimSeconds,
+        pacer,
+        parallel: deps.parallel ?? inFlightFor(pacer.rate),
+        control,
+      });
+    } catch (error) {
+      // The store failed: claims taken are left pending and are taken over after the stale window.
+      log.error("send batch failed", { messageId: record.id, error: error as Error });
+      throw new BatchUnfinishedError("the store failed", { cause: error });
+    }
+    addBatch(total, report);
+    log.info("send batch done", {
+      messageId: record.id,
+      week: batch.week,
+      runId: batch.runId,
+      limit,
+      ...report,
+    });
+    if (report.stopped) halt(report.stopped);
+    if (unfinished(report)) throw new BatchUnfinishedError("recipients left for a later delivery");
+  };
+
   return {
     limit,
     rate: pacer.rate,
     report: total,
+    sendRecord,
     async handle(records) {
       const retry: string[] = [];
       for (const record of records) {
-        const parsed = z.safeParse(sendBatchSchema, parseJson(record.body));
-        if (!parsed.success) {
-          // A malformed message never gets better: log it and let it go (nothing was sent).
-          log.error("malformed send batch", { messageId: record.id, issues: parsed.error.issues });
-          continue;
-        }
-        const batch: SendBatch = parsed.data;
-        if (control.halted) {
-          retry.push(record.id);
-          continue;
-        }
         try {
-          const report = await sendBatch(batch, {
-            ...deps,
-            staleClaimSeconds: settings.staleClaimSeconds,
-            pacer,
-            parallel: deps.parallel ?? inFlightFor(pacer.rate),
-            control,
-          });
-          addBatch(total, report);
-          log.info("send batch done", {
-            messageId: record.id,
-            week: batch.week,
-            runId: batch.runId,
-            limit,
-            ...report,
-          });
-          if (report.stopped) halt(report.stopped);
-          if (unfinished(report)) retry.push(record.id);
+          await sendRecord(record);
         } catch (error) {
-          // The store failed: claims taken are left pending and are taken over after the stale window.
-          log.error("send batch failed", { messageId: record.id, error: error as Error });
+          if (!(error instanceof BatchUnfinishedError)) throw error;
           retry.push(record.id);
         }
       }

@@ -1,34 +1,23 @@
-/** SendQueue → a send worker: mails each queued batch (see core/send-queue.ts). */
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
-import { settings } from "../config.js";
-import { createSendWorker } from "../core/send-queue.js";
-import { tipIndex } from "../core/sender.js";
-import { bundle } from "../generated/content.js";
-import { log } from "../runtime/log.js";
-import { sesMailer } from "../runtime/mailer.js";
+/**
+ * SendQueue → a send worker: mails each queued batch (see core/send-queue.ts). Powertools' batch
+ * processor turns a record the worker left unfinished into a partial batch failure, so SQS
+ * delivers that record again after the visibility timeout.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { countSendingStopped } from "../runtime/metrics.js";
-import { tokenSigner } from "../runtime/signer.js";
-import { subscriberStore } from "../runtime/store.js";
+import { sendWorker } from "../runtime/send-worker.js";
 
-const tips = tipIndex(bundle.tips);
+const processor = new BatchProcessor(EventType.SQS);
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const config = settings();
-  const worker = await createSendWorker({
-    store: subscriberStore(),
-    mailer: sesMailer(),
-    signer: tokenSigner(),
-    tips,
-    log: log(),
-    clock: systemClock,
-    sleep: realSleep,
-    random: systemRandom,
-    links: config,
-    settings: config,
-    workers: config.senderConcurrency,
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+  const worker = await sendWorker();
+  const send = (record: SQSRecord) =>
+    worker.sendRecord({ id: record.messageId, body: record.body });
+  const response = await processPartialResponse(event, send, processor, {
+    ...(context ? { context } : {}),
+    throwOnFullBatchFailure: false,
   });
-  const retry = await worker.handle(event.Records.map((r) => ({ id: r.messageId, body: r.body })));
   if (worker.report.stopped) countSendingStopped(worker.report.stopped.reason);
-  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
+  return response;
 };

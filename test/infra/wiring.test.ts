@@ -140,8 +140,11 @@ describe("infra wiring table", () => {
 
   it("turns on partial batch responses exactly when the sender reports batchItemFailures", () => {
     // Without ReportBatchItemFailures, Lambda ignores the list and retries (or deletes) the batch.
+    // The sender reports them through Powertools' processPartialResponse.
     const sender = readFileSync(path.join(ROOT, FUNCTIONS.sendBatch.file), "utf8");
-    expect(SEND_QUEUE.partialResponses).toBe(/\bbatchItemFailures\b/.test(sender));
+    expect(SEND_QUEUE.partialResponses).toBe(
+      /\b(batchItemFailures|processPartialResponse)\b/.test(sender),
+    );
   });
 
   it("makes the claims' stale window the queue's visibility timeout, longer than any live sender", () => {

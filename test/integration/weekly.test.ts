@@ -432,6 +432,41 @@ describe("Lambda handlers on the local stack", () => {
     expect(emails.length).toBe(first.planned);
   });
 
+  it("the sender Lambda hands back a record it could not finish, and only that one", async () => {
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const tip = bundle.tips[0]?.slug as string;
+    const week = nextWeek();
+    const [busy, free] = await seedActive(2);
+    const store = runtime.store.subscriberStore();
+    // Another sender holds a fresh claim on `busy`: in flight, so its batch must come again.
+    expect(
+      await store.claim(busy?.id as string, {
+        week,
+        tip,
+        runId: "other-run",
+        now: new Date(),
+        staleBefore: new Date(0),
+      }),
+    ).toBe("claimed");
+    const body = (s: Subscriber | undefined) =>
+      JSON.stringify({
+        week,
+        runId: "lambda-run",
+        recipients: [{ id: s?.id, email: s?.email, tip }],
+      });
+    const result = await sendBatch({
+      Records: [
+        { messageId: "busy", body: body(busy) },
+        { messageId: "free", body: body(free) },
+        { messageId: "junk", body: "{not json" },
+      ],
+    } as unknown as SQSEvent);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "busy" }]);
+    expect((await mailTo([free as Subscriber])).get(free?.email as string)).toBe(1);
+    expect((await mailTo([busy as Subscriber])).size).toBe(0);
+  });
+
   it.each([
     ["no time", { id: "e1" }],
     ["a time that is not a date", { id: "e1", time: "next monday" }],
