@@ -13,6 +13,7 @@ import cliProgress from "cli-progress";
 import type { SendBatch } from "../functions/core/planner.js";
 import type { RunReport } from "../functions/core/send-run.js";
 import { runWhenExecuted } from "./cli.js";
+import { readStackFile } from "./local/stack-file.js";
 
 /** Exit codes, as the usage documents them. */
 export const EXIT = {
@@ -41,8 +42,8 @@ Exit codes: 0 done · 1 error · 2 usage · 3 stopped by SES (paused, suspended,
 again once SES allows it) · 4 some recipients left for a later run (throttled, transient errors,
 or claims of a run that died, taken over after the stale window).
 
-Endpoints: DYNAMODB_ENDPOINT (default http://127.0.0.1:8000), SES_ENDPOINT (default
-http://127.0.0.1:8005), BASE_URL for links (default http://127.0.0.1:3000).`;
+Endpoints: those of the running \`npm start\`, whatever its ports; DYNAMODB_ENDPOINT,
+SES_ENDPOINT and BASE_URL (for links) override them (defaults 127.0.0.1:8000, :8005, :3000).`;
 
 /** SES pricing: $0.10 per 1,000 emails. */
 export const USD_PER_EMAIL = 0.1 / 1000;
@@ -123,10 +124,18 @@ export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-export const localEndpoints = () => ({
-  dynamo: process.env.DYNAMODB_ENDPOINT ?? "http://127.0.0.1:8000",
-  ses: process.env.SES_ENDPOINT ?? "http://127.0.0.1:8005",
-});
+/**
+ * The local stack to talk to: the environment's endpoints if set, else the running `npm start`'s
+ * (whatever ports it was given: scripts/local/stack-file.ts), else the default ports.
+ */
+export function localEndpoints(): { dynamo: string; ses: string; baseUrl: string } {
+  const running = readStackFile();
+  return {
+    dynamo: process.env.DYNAMODB_ENDPOINT ?? running?.dynamoEndpoint ?? "http://127.0.0.1:8000",
+    ses: process.env.SES_ENDPOINT ?? running?.sesEndpoint ?? "http://127.0.0.1:8005",
+    baseUrl: process.env.BASE_URL ?? running?.baseUrl ?? "http://127.0.0.1:3000",
+  };
+}
 
 const duration = (seconds: number) =>
   seconds < 90
@@ -209,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
           tableName: process.env.TABLE_NAME ?? "Subscribers",
           stop: async () => {},
         },
-        { baseUrl: process.env.BASE_URL ?? "http://127.0.0.1:3000" },
+        { baseUrl: endpoints.baseUrl },
       ),
     );
   }

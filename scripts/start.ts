@@ -24,6 +24,7 @@ import {
   startLocalAws,
 } from "./local/aws.js";
 import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
+import { removeStackFile, writeStackFile } from "./local/stack-file.js";
 
 /** A start-up problem with a message a person can act on. */
 class StartError extends Error {
@@ -61,12 +62,17 @@ export interface Stack {
  * then imports the handler (config reads the environment once per process).
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  let handler: HttpHandler | undefined;
+  // Requests that arrive while the stand-ins start and the handler loads wait for it, rather than
+  // failing: the port must be open first, because the base URL in the links names it.
+  let loaded: (handler: HttpHandler) => void = () => {};
+  let failed: (error: unknown) => void = () => {};
+  const handler = new Promise<HttpHandler>((resolve, reject) => {
+    loaded = resolve;
+    failed = reject;
+  });
+  handler.catch(() => {});
   const server: Server = createHttpServer(
-    (event: APIGatewayProxyEventV2) => {
-      if (!handler) throw new Error("the handler is not loaded yet");
-      return handler(event);
-    },
+    async (event: APIGatewayProxyEventV2) => (await handler)(event),
     {
       trustForwardedFor: options.trustForwardedFor ?? false,
       onError: (error) => console.error("local http adapter:", error),
@@ -82,6 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       dataDir: options.dataDir,
     });
   } catch (error) {
+    failed(error);
     await closeHttp(server);
     throw error;
   }
@@ -92,7 +99,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   Object.assign(process.env, env);
   const api = await import("../functions/http/api.js");
-  handler = api.handler;
+  loaded(api.handler);
   return {
     baseUrl,
     aws,
@@ -124,25 +131,6 @@ function portFlag(value: string | undefined, name: string): number {
   return port;
 }
 
-/** `npm run send` finds the stack on the default ports; other ports go in its environment. */
-function sendCommand(stack: Stack): string {
-  const defaults = {
-    BASE_URL: `http://${LOCAL_HOST}:3000`,
-    DYNAMODB_ENDPOINT: `http://${LOCAL_HOST}:8000`,
-    SES_ENDPOINT: `http://${LOCAL_HOST}:8005`,
-  };
-  const actual = {
-    BASE_URL: stack.baseUrl,
-    DYNAMODB_ENDPOINT: stack.aws.dynamoEndpoint,
-    SES_ENDPOINT: stack.aws.sesEndpoint,
-  };
-  const env = (Object.keys(actual) as Array<keyof typeof actual>)
-    .filter((name) => actual[name] !== defaults[name])
-    .map((name) => `${name}=${actual[name]} `)
-    .join("");
-  return `${env}npm run send`;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -167,6 +155,12 @@ async function main(): Promise<void> {
 
   const dataDir = values["in-memory"] ? undefined : join(ROOT, ".data/dynamo");
   const stack = await startStack({ port, dynamoPort, sesPort, dataDir });
+  // `npm run send` and `npm run check` find this stack on whatever ports it was given.
+  writeStackFile({
+    baseUrl: stack.baseUrl,
+    dynamoEndpoint: stack.aws.dynamoEndpoint,
+    sesEndpoint: stack.aws.sesEndpoint,
+  });
 
   console.log(`
 Weekly Strength Tips: local stack is up
@@ -175,7 +169,7 @@ Weekly Strength Tips: local stack is up
   Mailbox viewer   ${stack.aws.sesEndpoint}/   (every email sent; JSON at ${stack.aws.sesEndpoint}/store)
   DynamoDB         ${stack.aws.dynamoEndpoint}   table ${stack.aws.tableName}, ${dataDir ? `data in ${dataDir}` : "in memory"}
 
-  Send this week's tip now:   ${sendCommand(stack)}   (in another terminal)
+  Send this week's tip now:   npm run send   (in another terminal: it finds this stack's ports)
 
 Press Ctrl-C to stop.
 `);
@@ -187,6 +181,7 @@ Press Ctrl-C to stop.
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
+    removeStackFile();
     stack.stop().then(
       () => process.exit(0),
       (error: unknown) => {

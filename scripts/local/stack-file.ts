@@ -1,0 +1,43 @@
+/**
+ * Where a running `npm start` is: it writes its endpoints to .data/local-stack.json (gitignored)
+ * and removes the file when it stops, so `npm run send` and `npm run check` find it on whatever
+ * ports it was given. A file left by a stack that died is ignored (its pid is gone).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const FILE = path.resolve(import.meta.dirname, "../../.data/local-stack.json");
+
+export interface StackEndpoints {
+  baseUrl: string;
+  dynamoEndpoint: string;
+  sesEndpoint: string;
+}
+
+export function writeStackFile(endpoints: StackEndpoints, file = FILE): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...endpoints, pid: process.pid }, null, 2)}\n`);
+}
+
+export function removeStackFile(file = FILE): void {
+  rmSync(file, { force: true });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The endpoints of the running `npm start`, or undefined when none is running. */
+export function readStackFile(file = FILE): StackEndpoints | undefined {
+  try {
+    const found = JSON.parse(readFileSync(file, "utf8")) as StackEndpoints & { pid: number };
+    return Number.isInteger(found.pid) && alive(found.pid) ? found : undefined;
+  } catch {
+    return undefined;
+  }
+}

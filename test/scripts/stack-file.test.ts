@@ -1,0 +1,60 @@
+/** `npm start` tells `npm run send` and `npm run check` where it runs; its first request waits for the handler. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { readStackFile, removeStackFile, writeStackFile } from "../../scripts/local/stack-file.js";
+
+const endpoints = {
+  baseUrl: "http://127.0.0.1:3901",
+  dynamoEndpoint: "http://127.0.0.1:3902",
+  sesEndpoint: "http://127.0.0.1:3903",
+};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("the local stack file", () => {
+  it("is read back while the stack's process lives, and ignored once it is gone", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "stack-")), "local-stack.json");
+    writeStackFile(endpoints, file);
+    expect(readStackFile(file)).toMatchObject(endpoints);
+    // A stack that died without cleaning up: its pid no longer exists.
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
+      encoding: "utf8",
+    }).stdout;
+    writeStackFile(endpoints, file);
+    const text = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(file, JSON.stringify({ ...text, pid: Number(dead) }));
+    expect(readStackFile(file)).toBeUndefined();
+    removeStackFile(file);
+    expect(readStackFile(file)).toBeUndefined();
+  });
+});
+
+describe("npm start's HTTP server", () => {
+  it("answers a request that arrives while it is still starting, instead of a 500", async () => {
+    const { startStack } = await import("../../scripts/start.js");
+    const port = await freePort();
+    const starting = startStack({ port, logLevel: "SILENT" });
+    let first: Response | undefined;
+    for (let i = 0; i < 200 && !first; i += 1) {
+      first = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+      if (!first) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const stack = await starting;
+    try {
+      expect(first?.status).toBe(200);
+      expect(await first?.text()).toMatch(/<form/);
+    } finally {
+      await stack.stop();
+    }
+  });
+});
