@@ -132,34 +132,33 @@ export default $config({
     if (config.alertEmail) {
       alerts.subscribe("AlertsEmail", config.alertEmail);
     }
+    /** An alarm on one metric that notifies the Alerts topic as soon as it reaches 1. */
+    const alarmAtOne = (name: string, args: Partial<aws.cloudwatch.MetricAlarmArgs>) =>
+      new aws.cloudwatch.MetricAlarm(name, {
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [alerts.arn],
+        ...args,
+      });
     // The sender stopped because SES said so (paused, suspended, daily quota): the sender logs it
     // at ERROR and counts it in this metric (functions/runtime/metrics.ts, EMF).
-    new aws.cloudwatch.MetricAlarm("SendingStoppedAlarm", {
+    alarmAtOne("SendingStoppedAlarm", {
       alarmDescription: "The weekly sender stopped: SES paused, suspended or out of daily quota",
       namespace: wiring.METRICS_NAMESPACE,
       metricName: wiring.METRICS.sendingStopped,
       dimensions: { service: "sender" },
       statistic: "Sum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [alerts.arn],
     });
     // Batches the sender gave up on after every redelivery: someone was not mailed this week.
-    new aws.cloudwatch.MetricAlarm("SendDlqAlarm", {
+    alarmAtOne("SendDlqAlarm", {
       alarmDescription: "Send batches reached the dead-letter queue: inspect and redrive them",
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: sendDlq.nodes.queue.name },
       statistic: "Maximum",
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [alerts.arn],
     });
 
     // ---- HTTP API --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import {
   SESv2Client,
   type SESv2ClientConfig,
   SendEmailCommand,
+  type SendEmailCommandInput,
 } from "@aws-sdk/client-sesv2";
 import {
   MailRejectedError,
@@ -86,6 +87,32 @@ function isNetworkFailure(error: unknown): boolean {
   );
 }
 
+/** The SendEmail request for one email: Simple content, so custom headers travel too. */
+export function sendEmailInput(
+  from: string,
+  configurationSet: string | undefined,
+  email: OutgoingEmail,
+): SendEmailCommandInput {
+  return {
+    FromEmailAddress: from,
+    Destination: { ToAddresses: [email.to] },
+    ConfigurationSetName: configurationSet,
+    EmailTags: email.tags
+      ? Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value }))
+      : undefined,
+    Content: {
+      Simple: {
+        Subject: { Data: email.subject, Charset: "UTF-8" },
+        Body: {
+          Html: { Data: email.html, Charset: "UTF-8" },
+          Text: { Data: email.text, Charset: "UTF-8" },
+        },
+        Headers: email.headers?.map(({ name, value }) => ({ Name: name, Value: value })),
+      },
+    },
+  };
+}
+
 export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
 
@@ -96,24 +123,9 @@ export class SesMailer implements Mailer {
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
     try {
       const result = await this.client.send(
-        new SendEmailCommand({
-          FromEmailAddress: this.options.from,
-          Destination: { ToAddresses: [email.to] },
-          ConfigurationSetName: this.options.configurationSet,
-          EmailTags: email.tags
-            ? Object.entries(email.tags).map(([Name, Value]) => ({ Name, Value }))
-            : undefined,
-          Content: {
-            Simple: {
-              Subject: { Data: email.subject, Charset: "UTF-8" },
-              Body: {
-                Html: { Data: email.html, Charset: "UTF-8" },
-                Text: { Data: email.text, Charset: "UTF-8" },
-              },
-              Headers: email.headers?.map(({ name, value }) => ({ Name: name, Value: value })),
-            },
-          },
-        }),
+        new SendEmailCommand(
+          sendEmailInput(this.options.from, this.options.configurationSet, email),
+        ),
       );
       if (!result.MessageId) throw new Error("SES accepted the email but returned no MessageId");
       return { messageId: result.MessageId };

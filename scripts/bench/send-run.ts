@@ -20,7 +20,7 @@ import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/li
 import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
-import { SesMailer } from "../../functions/adapters/ses-mailer.js";
+import { SesMailer, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import type { Mailer, SubscriberStore } from "../../functions/core/ports.js";
 import { type RunReport, sendWeek } from "../../functions/core/send-run.js";
@@ -29,6 +29,7 @@ import { inOrder } from "../../functions/core/sequence.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import { bundle } from "../../functions/generated/content.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws.js";
+import { busiestWindow } from "./windows.js";
 
 export interface SendRunInput {
   mode: "path" | "floor";
@@ -77,19 +78,10 @@ const links = {
   postalAddress: "Strength Tips, 1 Example Street, Springfield 00000",
 };
 
+const FROM = "Weekly Strength Tips <tips@example.com>";
 const callStarts: number[] = [];
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-
-function busiest(times: number[]): number {
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end += 1) {
-    while ((times[end] as number) - (times[start] as number) >= 1000) start += 1;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
 
 /** The path: the same sendWeek as `npm run send`, with timing wrappers around the adapters. */
 async function path(): Promise<{ sent: number; report: RunReport; unrecorded: number[] }> {
@@ -99,7 +91,7 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
     clientOptions: { ...common, endpoint: input.dynamo, requestHandler: handler() },
   });
   const ses = new SesMailer({
-    from: "Weekly Strength Tips <tips@example.com>",
+    from: FROM,
     clientOptions: { ...common, endpoint: input.ses, requestHandler: handler() },
   });
   const accepted = new Map<string, number>();
@@ -198,7 +190,6 @@ async function floor(): Promise<{ sent: number }> {
     signer,
     links,
   );
-  const headers = email.headers?.map(({ name, value }) => ({ Name: name, Value: value }));
   let next = 0;
   let sent = 0;
   const worker = async () => {
@@ -217,20 +208,7 @@ async function floor(): Promise<{ sent: number }> {
       );
       callStarts.push(performance.now());
       const result = await ses.send(
-        new SendEmailCommand({
-          FromEmailAddress: "Weekly Strength Tips <tips@example.com>",
-          Destination: { ToAddresses: [item.email] },
-          Content: {
-            Simple: {
-              Subject: { Data: email.subject, Charset: "UTF-8" },
-              Body: {
-                Html: { Data: email.html, Charset: "UTF-8" },
-                Text: { Data: email.text, Charset: "UTF-8" },
-              },
-              Headers: headers,
-            },
-          },
-        }),
+        new SendEmailCommand(sendEmailInput(FROM, undefined, { ...email, to: item.email })),
       );
       await doc.send(
         new UpdateCommand({
@@ -266,7 +244,7 @@ const output: SendRunOutput = {
   cpuMsPerEmail: (used.user + used.system) / 1000 / Math.max(1, result.sent),
   peakRss,
   sendWindowMs: (callStarts[callStarts.length - 1] ?? 0) - (callStarts[0] ?? 0),
-  busiestSecond: busiest(callStarts),
+  busiestSecond: busiestWindow(callStarts),
 };
 if (result.report && result.unrecorded) {
   output.report = result.report;

@@ -6,18 +6,8 @@ import {
   PACE_AIM,
   workerLimit,
 } from "../../functions/core/pacing.js";
+import { busiestWindow } from "../../scripts/bench/windows.js";
 import { FakeClock } from "../support/send-fixtures.js";
-
-/** The most releases inside any window of `windowMs` (sliding). */
-function busiestWindow(times: readonly number[], windowMs = 1000): number {
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end += 1) {
-    while ((times[end] as number) - (times[start] as number) >= windowMs) start += 1;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
 
 describe("createPacer", () => {
   it("aims at 90% of the limit on an absolute schedule", async () => {

@@ -1,10 +1,10 @@
 /** `npm run send`: flags, and what it says when the local stack is not running. */
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunReport } from "../../functions/core/send-run.js";
 import { EXIT, exitCode, main, parseSendArgs, UsageError } from "../../scripts/send.js";
+import { freePort } from "../support/ports.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -15,15 +15,6 @@ function runSend(args: string[], env: Record<string, string> = {}) {
     env: { ...process.env, NODE_NO_WARNINGS: "1", ...env },
     timeout: 30_000,
   });
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("parseSendArgs", () => {
@@ -83,7 +74,7 @@ describe("npm run send", () => {
   });
 
   it("exits 1 telling the operator to run npm start when nothing listens", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const saved = process.env.DYNAMODB_ENDPOINT;
     const errors: string[] = [];
     const error = console.error;

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import type { Clock } from "../../functions/core/ports.js";
 import type { Subscriber } from "../../functions/core/types.js";
+import { busiestWindow } from "../../scripts/bench/windows.js";
 import {
   type LocalAws,
   localEnvironment,
@@ -89,18 +90,6 @@ async function mailTo(subs: Subscriber[]): Promise<Map<string, number>> {
 async function expectEachOnce(subs: Subscriber[]) {
   const counts = await mailTo(subs);
   for (const s of subs) expect(counts.get(s.email), s.email).toBe(1);
-}
-
-/** The most calls in any one-second window. */
-function busiestSecond(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end += 1) {
-    while ((sorted[end] as number) - (sorted[start] as number) >= 1000) start += 1;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 beforeAll(async () => {
@@ -198,7 +187,7 @@ describe("weekly send on dynalite + aws-ses-v2-local, production client configur
     const ours = new Set(subs.map((s) => s.email));
     const calls = proxy.calls;
     expect(calls.filter((c) => c.status === 429).length).toBeGreaterThan(10);
-    expect(busiestSecond(calls.map((c) => c.at))).toBeLessThanOrEqual(30);
+    expect(busiestWindow(calls.map((c) => c.at))).toBeLessThanOrEqual(30);
     const perRecipient = countByRecipient(calls.flatMap((c) => c.to));
     for (const [to, n] of perRecipient) expect(n, to).toBeLessThanOrEqual(6);
     expect(calls.length).toBe(report.sesCalls);

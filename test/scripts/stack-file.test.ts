@@ -1,25 +1,17 @@
 /** `npm start` tells `npm run send` and `npm run check` where it runs; its first request waits for the handler. */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readStackFile, removeStackFile, writeStackFile } from "../../scripts/local/stack-file.js";
+import { freePort } from "../support/ports.js";
 
 const endpoints = {
   baseUrl: "http://127.0.0.1:3901",
   dynamoEndpoint: "http://127.0.0.1:3902",
   sesEndpoint: "http://127.0.0.1:3903",
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("the local stack file", () => {
   it("is read back while the stack's process lives, and ignored once it is gone", () => {
