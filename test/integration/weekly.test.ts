@@ -456,6 +456,66 @@ describe("Lambda handlers on the local stack", () => {
     expect((await mailTo([busy as Subscriber])).size).toBe(0);
   });
 
+  it("a paused SES account: the sender Lambda calls nothing, logs at ERROR and emits SendingStopped", async () => {
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const [reader] = await seedActive(1);
+    const body = JSON.stringify({
+      week: nextWeek(),
+      runId: "paused-run",
+      recipients: [{ id: reader?.id, email: reader?.email, tip: bundle.tips[0]?.slug }],
+    });
+    // aws-ses-v2-local runs in this process and answers GetAccount from this variable.
+    process.env.AWS_SES_ACCOUNT = JSON.stringify({
+      DedicatedIpAutoWarmupEnabled: false,
+      Details: {
+        AdditionalContactEmailAddresses: [],
+        ContactLanguage: "EN",
+        MailType: "MARKETING",
+        ReviewDetails: { CaseId: "1", Status: "GRANTED" },
+        UseCaseDescription: "newsletter",
+        WebsiteURL: "https://tips.example.com",
+      },
+      EnforcementStatus: "HEALTHY",
+      ProductionAccessEnabled: true,
+      SendingEnabled: false,
+      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 },
+      SuppressionAttributes: { SuppressedReasons: [] },
+    });
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+    const logger = (await import("../../functions/runtime/log.js")).log();
+    logger.setLogLevel("ERROR");
+    // Powertools writes the log line to stderr (ERROR) and the metric to stdout.
+    const written: string[] = [];
+    const write = { out: process.stdout.write, err: process.stderr.write };
+    const keep = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    process.stdout.write = keep;
+    process.stderr.write = keep;
+    let result: Awaited<ReturnType<typeof sendBatch>>;
+    try {
+      result = await sendBatch({ Records: [{ messageId: "p1", body }] } as unknown as SQSEvent);
+    } finally {
+      process.stdout.write = write.out;
+      process.stderr.write = write.err;
+      delete process.env.AWS_SES_ACCOUNT;
+      process.env.POWERTOOLS_METRICS_DISABLED = "true";
+      logger.setLogLevel("SILENT");
+    }
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "p1" }]);
+    expect(proxy.calls).toEqual([]);
+    const lines = written.flatMap((w) => w.split("\n")).filter((l) => l.startsWith("{"));
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: "ERROR", message: "sending stopped", reason: "paused" }),
+    );
+    const emf = logged.find((l) => "_aws" in l && "SendingStopped" in l);
+    expect(emf).toMatchObject({ SendingStopped: 1, service: "sender", reason: "paused" });
+    expect(JSON.stringify(emf)).toContain('"Namespace":"StrengthTips"');
+  });
+
   it.each([
     ["no time", { id: "e1" }],
     ["a time that is not a date", { id: "e1", time: "next monday" }],
