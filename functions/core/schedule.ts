@@ -1,0 +1,75 @@
+/**
+ * The reader's own schedule: each reader's week is the ISO week where they live, and their tip is
+ * due at a local weekday and hour (Monday 07:00 unless set otherwise). Time zones and their DST
+ * rules come from the IANA database through Luxon (and Node's Intl), never from fixed offsets, so
+ * half-hour zones (St John's), 30-minute DST (Lord Howe) and both sides of the date line
+ * (Kiritimati +14, Pago Pago −11) are handled alike.
+ */
+import { DateTime, IANAZone, type WeekdayNumbers } from "luxon";
+
+export interface DeliverySlot {
+  /** ISO weekday, 1 = Monday … 7 = Sunday. */
+  weekday: WeekdayNumbers;
+  /** Local hour, 0–23. */
+  hour: number;
+}
+
+export const DEFAULT_SLOT: DeliverySlot = { weekday: 1, hour: 7 };
+
+const WEEK = /^(\d{4})-W(\d{2})$/;
+
+/** Whether `zone` is an IANA time zone this runtime knows (e.g. "Europe/London"). */
+export function isTimeZone(zone: string): boolean {
+  return zone.length <= 64 && IANAZone.isValidZone(zone) && (zone === "UTC" || zone.includes("/"));
+}
+
+function at(instant: Date, zone: string): DateTime {
+  const local = DateTime.fromJSDate(instant, { zone });
+  if (!local.isValid) throw new Error(`unknown time zone ${JSON.stringify(zone)}`);
+  return local;
+}
+
+const label = (t: DateTime) => `${t.weekYear}-W${String(t.weekNumber).padStart(2, "0")}`;
+
+/** The ISO week ("2026-W48") that `instant` falls in, where the reader lives. */
+export function localWeek(instant: Date, zone: string): string {
+  return label(at(instant, zone));
+}
+
+/**
+ * The instant of the delivery slot in `week` where the reader lives. A local time that a DST jump
+ * skips is moved forward past the jump (the wall clock reads later that morning), never dropped.
+ */
+export function deliveryInstant(week: string, zone: string, slot = DEFAULT_SLOT): Date {
+  const m = WEEK.exec(week);
+  if (!m) throw new Error(`not an ISO week: ${JSON.stringify(week)}`);
+  const local = DateTime.fromObject(
+    {
+      weekYear: Number(m[1]),
+      weekNumber: Number(m[2]),
+      weekday: slot.weekday,
+      hour: slot.hour,
+    },
+    { zone },
+  );
+  if (!local.isValid) throw new Error(`no ${week} in ${zone}: ${local.invalidExplanation}`);
+  return local.toJSDate();
+}
+
+/**
+ * The reader's week whose delivery is due at `instant`: their current local week once its slot has
+ * passed, else undefined (the slot is still ahead; last week's is over and never sent late).
+ */
+export function dueWeek(instant: Date, zone: string, slot = DEFAULT_SLOT): string | undefined {
+  const week = localWeek(instant, zone);
+  return deliveryInstant(week, zone, slot) <= instant ? week : undefined;
+}
+
+/** The first delivery slot strictly after `instant`, where the reader lives. */
+export function nextDelivery(instant: Date, zone: string, slot = DEFAULT_SLOT): Date {
+  const week = localWeek(instant, zone);
+  const thisWeek = deliveryInstant(week, zone, slot);
+  if (thisWeek > instant) return thisWeek;
+  const nextWeek = label(at(instant, zone).plus({ weeks: 1 }));
+  return deliveryInstant(nextWeek, zone, slot);
+}

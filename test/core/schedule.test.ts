@@ -1,0 +1,128 @@
+/** Each reader's Monday 07:00, across DST changes and the date line (core/schedule.ts). */
+import { describe, expect, it } from "vitest";
+import {
+  deliveryInstant,
+  dueWeek,
+  isTimeZone,
+  localWeek,
+  nextDelivery,
+} from "../../functions/core/schedule.js";
+
+describe("deliveryInstant: Monday 07:00 where the reader lives, as a UTC instant", () => {
+  it.each([
+    // zone, ISO week, expected UTC instant
+    ["UTC", "2026-W48", "2026-11-23T07:00:00.000Z"],
+    ["Pacific/Kiritimati", "2026-W48", "2026-11-22T17:00:00.000Z"], // +14: Sunday in UTC
+    ["Pacific/Pago_Pago", "2026-W48", "2026-11-23T18:00:00.000Z"], // −11
+    ["America/St_Johns", "2026-W48", "2026-11-23T10:30:00.000Z"], // −3:30 (standard)
+    ["America/St_Johns", "2026-W28", "2026-07-06T09:30:00.000Z"], // −2:30 (daylight)
+    // Lord Howe: +10:30, +11 in summer (a 30-minute DST), starting 4 October 2026.
+    ["Australia/Lord_Howe", "2026-W40", "2026-09-27T20:30:00.000Z"],
+    ["Australia/Lord_Howe", "2026-W41", "2026-10-04T20:00:00.000Z"],
+    // …and ending 5 April 2026.
+    ["Australia/Lord_Howe", "2026-W14", "2026-03-29T20:00:00.000Z"],
+    ["Australia/Lord_Howe", "2026-W15", "2026-04-05T20:30:00.000Z"],
+    // London: BST from 29 March 2026, GMT from 25 October 2026.
+    ["Europe/London", "2026-W13", "2026-03-23T07:00:00.000Z"],
+    ["Europe/London", "2026-W14", "2026-03-30T06:00:00.000Z"],
+    ["Europe/London", "2026-W44", "2026-10-26T07:00:00.000Z"],
+    // Los Angeles: PDT from 8 March 2026, PST from 1 November 2026.
+    ["America/Los_Angeles", "2026-W10", "2026-03-02T15:00:00.000Z"],
+    ["America/Los_Angeles", "2026-W11", "2026-03-09T14:00:00.000Z"],
+    ["America/Los_Angeles", "2026-W45", "2026-11-02T15:00:00.000Z"],
+    // ISO week 1 of 2027 starts on Monday 4 January 2027; 2026 has 53 weeks.
+    ["UTC", "2026-W53", "2026-12-28T07:00:00.000Z"],
+    ["Pacific/Kiritimati", "2027-W01", "2027-01-03T17:00:00.000Z"],
+  ])("%s %s → %s", (zone, week, expected) => {
+    expect(deliveryInstant(week, zone).toISOString()).toBe(expected);
+  });
+
+  it("moves a slot that a DST jump skips forward instead of dropping it", () => {
+    // Europe/London skips 01:00–02:00 on Sunday 29 March 2026.
+    const slot = { weekday: 7, hour: 1 } as const;
+    expect(deliveryInstant("2026-W13", "Europe/London", slot).toISOString()).toBe(
+      "2026-03-29T01:00:00.000Z",
+    );
+  });
+});
+
+describe("the reader's week and what is due", () => {
+  it("takes the week where the reader lives, not in UTC", () => {
+    const sundayEvening = new Date("2026-11-29T20:00:00Z");
+    expect(localWeek(sundayEvening, "UTC")).toBe("2026-W48");
+    expect(localWeek(sundayEvening, "Pacific/Kiritimati")).toBe("2026-W49");
+    expect(localWeek(sundayEvening, "Pacific/Pago_Pago")).toBe("2026-W48");
+  });
+
+  it.each([
+    ["Pacific/Kiritimati", "2026-11-22T16:59:00Z", undefined],
+    ["Pacific/Kiritimati", "2026-11-22T17:00:00Z", "2026-W48"],
+    ["Pacific/Pago_Pago", "2026-11-23T17:59:00Z", undefined],
+    ["Pacific/Pago_Pago", "2026-11-23T18:00:00Z", "2026-W48"],
+    ["Pacific/Pago_Pago", "2026-11-30T10:59:00Z", "2026-W48"], // still Sunday 29th there
+    ["Pacific/Pago_Pago", "2026-11-30T11:00:00Z", undefined], // Monday 00:00, before 07:00
+  ])("%s at %s: due %s", (zone, instant, week) => {
+    expect(dueWeek(new Date(instant), zone)).toBe(week);
+  });
+
+  it.each([
+    "UTC",
+    "Pacific/Kiritimati",
+    "Pacific/Pago_Pago",
+    "Australia/Lord_Howe",
+    "America/St_Johns",
+    "Europe/London",
+    "America/Los_Angeles",
+  ])(
+    "%s: an hourly planner over each DST change finds every week due once, 0–59 min after its slot",
+    (zone) => {
+      // Hourly passes from late February to mid-November 2026: every DST change of these zones.
+      const start = Date.parse("2026-02-23T00:00:00Z");
+      const end = Date.parse("2026-11-16T00:00:00Z");
+      const sent = new Map<string, number>();
+      for (let t = start; t < end; t += 3_600_000) {
+        const week = dueWeek(new Date(t), zone);
+        // The week already under way when the passes begin is not a slot they could hit.
+        if (week && !sent.has(week) && deliveryInstant(week, zone).getTime() >= start) {
+          sent.set(week, t);
+        }
+      }
+      expect(sent.size).toBeGreaterThanOrEqual(37);
+      for (const [week, t] of sent) {
+        const slot = deliveryInstant(week, zone).getTime();
+        expect(t - slot, `${zone} ${week}`).toBeGreaterThanOrEqual(0);
+        expect(t - slot, `${zone} ${week}`).toBeLessThan(3_600_000);
+      }
+      // Consecutive weeks, none skipped.
+      const weeks = [...sent.keys()];
+      for (let i = 1; i < weeks.length; i += 1) {
+        const gap = deliveryInstant(weeks[i] as string, zone).getTime();
+        const previous = deliveryInstant(weeks[i - 1] as string, zone).getTime();
+        expect(gap - previous).toBeGreaterThanOrEqual(7 * 86_400_000 - 3_600_000);
+        expect(gap - previous).toBeLessThanOrEqual(7 * 86_400_000 + 3_600_000);
+      }
+    },
+  );
+
+  it("names the next slot after an instant", () => {
+    const zone = "America/Los_Angeles";
+    expect(nextDelivery(new Date("2026-03-09T13:59:00Z"), zone).toISOString()).toBe(
+      "2026-03-09T14:00:00.000Z",
+    );
+    expect(nextDelivery(new Date("2026-03-09T14:00:00Z"), zone).toISOString()).toBe(
+      "2026-03-16T14:00:00.000Z",
+    );
+  });
+
+  it.each([
+    ["Europe/London", true],
+    ["UTC", true],
+    ["America/Argentina/Buenos_Aires", true],
+    ["Mars/Olympus_Mons", false],
+    ["utc+3", false],
+    ["", false],
+    ["Europe/London\n", false],
+  ])("isTimeZone(%j) is %s", (zone, ok) => {
+    expect(isTimeZone(zone)).toBe(ok);
+  });
+});
