@@ -9,9 +9,10 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_EMAILS_DIR, writeBundle } from "./content/bundle.js";
-import { formatProblems } from "./content/problems.js";
-import { checkContent } from "./content/validate.js";
+import { writeBundle } from "../compiler/bundle.js";
+import { DEFAULT_EMAILS_DIR } from "../compiler/paths.js";
+import { formatProblems } from "../compiler/problems.js";
+import { checkContent } from "../compiler/check.js";
 
 const MOVES = ["squats", "lunges", "step-ups", "glute bridges", "calf raises", "planks", "hops"];
 

@@ -6,9 +6,9 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "./content/bundle.js";
-import { formatProblems } from "./content/problems.js";
-import { type CheckResult, checkContent } from "./content/validate.js";
+import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "../compiler/paths.js";
+import { formatProblems } from "../compiler/problems.js";
+import { type CheckResult, checkContent } from "../compiler/check.js";
 import { reportRunway } from "./runway.js";
 
 /**

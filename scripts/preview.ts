@@ -11,10 +11,11 @@ import { parseArgs } from "node:util";
 import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "./content/bundle.js";
-import { compileTemplates, renderEmail, SYSTEM_COPY } from "./content/compile.js";
-import { formatProblems } from "./content/problems.js";
-import { checkContent, listTipFiles } from "./content/validate.js";
+import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
+import { renderEmail, SYSTEM_COPY } from "../compiler/compile.js";
+import { compileTemplates } from "../compiler/templates.js";
+import { formatProblems } from "../compiler/problems.js";
+import { checkContent, listTipFiles } from "../compiler/check.js";
 import { findChromium, launchChromium } from "./local/chromium.js";
 
 export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye"] as const;

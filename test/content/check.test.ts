@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { BODY_MAX_CHARS } from "../../scripts/content/body.js";
-import { formatProblem } from "../../scripts/content/problems.js";
-import { checkContent } from "../../scripts/content/validate.js";
+import { BODY_MAX_CHARS } from "../../compiler/body.js";
+import { formatProblem } from "../../compiler/problems.js";
+import { checkContent } from "../../compiler/check.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = path.join(ROOT, "test/fixtures/tips");

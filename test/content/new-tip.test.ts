@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkContent } from "../../scripts/content/validate.js";
+import { checkContent } from "../../compiler/check.js";
 import { slugify } from "../../scripts/new-tip.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -5,7 +5,7 @@
  * clients ignore <style> blocks.
  */
 import { Marked, type Tokens } from "marked";
-import { escapeHtml } from "../../functions/core/fill.js";
+import { escapeHtml } from "../functions/core/fill.js";
 import { classifyHref } from "./links.js";
 
 export const COLORS = {

@@ -1,0 +1,65 @@
+/**
+ * A small on-disk cache for compiled templates. Loading and running mjml (with its minifier) costs
+ * about two seconds, while the templates rarely change; a check or build whose templates are the
+ * same as last time reuses the result and never loads mjml.
+ *
+ * The key covers everything the result depends on: the expanded template text, the versions of
+ * mjml and doiuse-email, and the source of the compiler files that produce the result. Entries
+ * live outside the repository, in the OS temp directory, and a broken or missing entry is simply
+ * recomputed.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** Where the entries live; CONTENT_CACHE_DIR overrides it (the tests use their own). */
+export function cacheDir(): string {
+  return process.env.CONTENT_CACHE_DIR || path.join(tmpdir(), "strength-tips-compiler-cache");
+}
+
+let salt: string | undefined;
+
+/** Versions and compiler sources that every key includes. */
+function keySalt(): string {
+  if (salt !== undefined) return salt;
+  const hash = createHash("sha256");
+  for (const pkg of ["mjml/package.json", "@jsx-email/doiuse-email/package.json"]) {
+    hash.update(readFileSync(require.resolve(pkg)));
+  }
+  for (const file of ["templates.ts", "text.ts", "compat.ts", "cache.ts"]) {
+    hash.update(readFileSync(new URL(`./${file}`, import.meta.url)));
+  }
+  salt = hash.digest("hex");
+  return salt;
+}
+
+export function cacheKey(...parts: string[]): string {
+  const hash = createHash("sha256").update(keySalt());
+  for (const part of parts) hash.update("\0").update(part);
+  return hash.digest("hex");
+}
+
+export function readCache<T>(key: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(cacheDir(), `${key}.json`), "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeCache(key: string, value: unknown): void {
+  try {
+    const dir = cacheDir();
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${key}.json`);
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(value));
+    renameSync(temp, file);
+  } catch {
+    // A cache that cannot be written only costs time.
+  }
+}
