@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import type { Token } from "marked";
 import type { CompiledTip, ContentBundle } from "../functions/core/types.js";
 import { checkBody } from "./body.js";
 import { compatWarnings } from "./compat.js";
@@ -50,6 +51,8 @@ export interface TipReport {
   email?: CompiledTipEmail;
   /** Bytes of the compiled HTML and text. */
   size?: { html: number; text: number };
+  /** The lexed Markdown body, reused when the tip is rendered. */
+  tokens?: Token[];
 }
 
 export interface CheckResult {
@@ -93,6 +96,7 @@ export function checkTipFile(file: string, tipsDir: string): TipReport {
   }
   const parsed = split.value;
   const tokens = lex(parsed.body);
+  report.tokens = tokens;
   report.reading = readingTime(tokens);
   const front = validateFrontMatter(file, parsed);
   if (!front.ok) report.problems.push(...front.problems);
@@ -119,7 +123,7 @@ export function checkTipFile(file: string, tipsDir: string): TipReport {
 /** Compiles a checked tip into its email (when it has no errors), adding size and compat checks. */
 export function compileReport(report: TipReport, template: CompiledMjml | undefined): void {
   if (!report.tip || report.problems.length > 0 || !template) return;
-  const email = compileTip(report.tip, template);
+  const email = compileTip(report.tip, template, report.tokens);
   const tooBig = sizeProblem(report.file, email.html);
   report.size = { html: htmlBytes(email.html), text: htmlBytes(email.text) };
   if (tooBig) {
@@ -170,8 +174,11 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
     byFile.get(p.file)?.problems.push(p);
   }
 
-  const { templates, problems: templateProblems, warnings: templateWarnings } =
-    await compileTemplates(emailsDir);
+  const {
+    templates,
+    problems: templateProblems,
+    warnings: templateWarnings,
+  } = await compileTemplates(emailsDir);
   problems.push(...templateProblems);
   for (const report of reports) compileReport(report, templates.tip);
 

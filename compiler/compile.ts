@@ -4,6 +4,7 @@
  * the template's precomputed text with the same values, the body's own text in place of
  * `%%body%%`. Also the subjects, the system emails' copy and the size limit.
  */
+import type { Token } from "marked";
 import { escapeHtml } from "../functions/core/fill.js";
 import type { CompiledTemplate, CompiledTip, SystemEmails } from "../functions/core/types.js";
 import { type Problem, problem } from "./problems.js";
@@ -76,9 +77,9 @@ export function sizeProblem(file: string, html: string): Problem | undefined {
 export type CompiledTipEmail = CompiledTip & { bodyHtml: string };
 
 /** One tip's email: its Markdown rendered into the tip template. */
-export function compileTip(tip: Tip, template: CompiledMjml): CompiledTipEmail {
+export function compileTip(tip: Tip, template: CompiledMjml, tokens?: Token[]): CompiledTipEmail {
   const subject = tipSubject(tip.order, tip.title);
-  const bodyHtml = renderMarkdown(tip.body);
+  const bodyHtml = renderMarkdown(tip.body, tokens);
   const email = renderEmail(template, {
     subject,
     preheader: tip.summary,

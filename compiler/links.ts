@@ -24,7 +24,8 @@ export function classifyHref(href: string): HrefKind {
 }
 
 /** A host name with a dot and a top-level domain of letters: `example.com`, not `example` or `exa mple`. */
-const HOST = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/i;
+const HOST =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/i;
 
 /** An absolute http(s) URL with a real host name, or a mailto: with one address at such a host. */
 export function wellFormed(href: string): boolean {

@@ -300,9 +300,7 @@ function checkCompiled(
 }
 
 /** Compiles every template in `emailsDir`; all problems are collected. */
-export async function compileTemplates(
-  emailsDir: string,
-): Promise<{
+export async function compileTemplates(emailsDir: string): Promise<{
   templates: Partial<Record<TemplateName, CompiledMjml>>;
   problems: Problem[];
   /** Email-client compatibility notes on each compiled template. */
@@ -325,4 +323,3 @@ export async function compileTemplates(
   }
   return { templates, problems, warnings };
 }
-

@@ -8,11 +8,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { runWhenExecuted } from "./cli.js";
 import { writeBundle } from "../compiler/bundle.js";
+import { checkContent } from "../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
-import { checkContent } from "../compiler/check.js";
+import { runWhenExecuted } from "./cli.js";
 
 const MOVES = ["squats", "lunges", "step-ups", "glute bridges", "calf raises", "planks", "hops"];
 

@@ -4,11 +4,11 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { runWhenExecuted } from "./cli.js";
 import { writeBundle } from "../compiler/bundle.js";
+import { checkContent } from "../compiler/check.js";
 import { DEFAULT_BUNDLE_FILE, DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
-import { checkContent } from "../compiler/check.js";
+import { runWhenExecuted } from "./cli.js";
 import { reportRunway } from "./runway.js";
 
 export async function main(argv: string[]): Promise<number> {

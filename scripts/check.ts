@@ -5,10 +5,10 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { runWhenExecuted } from "./cli.js";
+import { type CheckResult, checkContent } from "../compiler/check.js";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
-import { type CheckResult, checkContent } from "../compiler/check.js";
+import { runWhenExecuted } from "./cli.js";
 import { reportRunway } from "./runway.js";
 
 /**

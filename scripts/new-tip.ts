@@ -6,11 +6,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_TIPS_DIR } from "../compiler/paths.js";
-import { splitSource } from "../compiler/parse.js";
-import { frontMatterSchema, KEBAB } from "../compiler/schema.js";
 import { listTipFiles } from "../compiler/check.js";
+import { splitSource } from "../compiler/parse.js";
+import { DEFAULT_TIPS_DIR } from "../compiler/paths.js";
+import { frontMatterSchema, KEBAB } from "../compiler/schema.js";
+import { runWhenExecuted } from "./cli.js";
 
 export function slugify(title: string): string {
   return title

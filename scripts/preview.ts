@@ -8,14 +8,14 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { checkContent, listTipFiles } from "../compiler/check.js";
+import { renderEmail, SYSTEM_COPY } from "../compiler/compile.js";
+import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
+import { formatProblems } from "../compiler/problems.js";
+import { compileTemplates } from "../compiler/templates.js";
 import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
-import { renderEmail, SYSTEM_COPY } from "../compiler/compile.js";
-import { compileTemplates } from "../compiler/templates.js";
-import { formatProblems } from "../compiler/problems.js";
-import { checkContent, listTipFiles } from "../compiler/check.js";
 import { findChromium, launchChromium } from "./local/chromium.js";
 
 export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye"] as const;

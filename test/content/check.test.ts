@@ -5,8 +5,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { BODY_MAX_CHARS } from "../../compiler/body.js";
-import { formatProblem } from "../../compiler/problems.js";
 import { checkContent } from "../../compiler/check.js";
+import { formatProblem } from "../../compiler/problems.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = path.join(ROOT, "test/fixtures/tips");

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertKnownPlaceholders, escapeHtml, fill } from "../../functions/core/fill.js";
-import type { CompiledTemplate, ContentBundle } from "../../functions/core/types.js";
 import { bundleSource, writeBundle } from "../../compiler/bundle.js";
+import { checkContent } from "../../compiler/check.js";
 import { HTML_MAX_BYTES } from "../../compiler/compile.js";
 import { compileTemplate } from "../../compiler/templates.js";
 import { htmlToText } from "../../compiler/text.js";
-import { checkContent } from "../../compiler/check.js";
+import { assertKnownPlaceholders, escapeHtml, fill } from "../../functions/core/fill.js";
+import type { CompiledTemplate, ContentBundle } from "../../functions/core/types.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const EMAIL_FIXTURES = path.join(ROOT, "test/fixtures/emails");
