@@ -23,14 +23,19 @@ const PLACEHOLDERS: { pattern: RegExp; what: string }[] = [
 /** TODO, TBD, FIXME and lorem ipsum anywhere in the file (front matter or body): errors. */
 export function checkPlaceholderText(file: string, source: string): Problem[] {
   const problems: Problem[] = [];
+  const lines = new Set<number>();
   for (const { pattern, what } of PLACEHOLDERS) {
     for (const match of source.matchAll(pattern)) {
+      const line = lineAt(source, match.index);
+      // One report per line is enough ("Lorem ipsum dolor sit amet" is one piece of filler).
+      if (lines.has(line)) continue;
+      lines.add(line);
       problems.push(
         problem(
           file,
           `${what} "${match[0]}" left in the tip`,
           "replace it with the finished text (new-tip leaves TODO markers where writing is needed)",
-          lineAt(source, match.index),
+          line,
         ),
       );
     }

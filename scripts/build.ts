@@ -35,6 +35,9 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + 3 system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
   );
+  if (result.warnings.length > 0) {
+    console.log(`${result.warnings.length} warnings, none fatal: npm run check lists them`);
+  }
   // Reported, never fatal: a short runway is the editors' cue to write more tips.
   if (!values["skip-runway"]) await reportRunway({ tips: result.bundle.tips });
   return 0;

@@ -1,7 +1,8 @@
 /**
  * `npm run new-tip -- "Title" [--dir <tips dir>]`: scaffolds content/tips/<slug>.md with valid
- * front matter, the next free order (highest existing + 1) and a short placeholder body, so the
- * new tip passes `npm run check` and can be previewed straight away.
+ * front matter, the next free order (highest existing + 1) and TODO markers where the writing
+ * goes. The checks reject the file, with the line of each TODO, until every marker is replaced,
+ * so a placeholder tip can never go out. The studio's "new tip" action calls createTip().
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -53,6 +54,31 @@ heading or two and a short list where it helps.
 `;
 }
 
+/** Creates the scaffold for `title` in `dir`; an error says why nothing was written. */
+export function createTip(
+  dir: string,
+  rawTitle: string,
+): { file: string; slug: string; order: number } | { error: string } {
+  const title = rawTitle.trim();
+  if (title === "") return { error: "give the tip a title" };
+  const titleCheck = frontMatterSchema.shape.title.safeParse(title);
+  if (!titleCheck.success) {
+    return { error: `invalid title: ${titleCheck.error.issues.map((i) => i.message).join("; ")}` };
+  }
+  const slug = slugify(title);
+  if (!KEBAB.test(slug)) {
+    return { error: `cannot make a file name from "${title}": use some letters or digits` };
+  }
+  const file = path.join(dir, `${slug}.md`);
+  if (existsSync(file)) {
+    return { error: `${path.relative(process.cwd(), file)} already exists: not overwriting it` };
+  }
+  const order = nextOrder(dir);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, scaffold(titleCheck.data, slug, order), { flag: "wx" });
+  return { file, slug, order };
+}
+
 export function main(argv: string[]): number {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -65,28 +91,16 @@ export function main(argv: string[]): number {
     console.error('usage: npm run new-tip -- "Title of the tip" [--dir <tips dir>]');
     return 1;
   }
-  const titleCheck = frontMatterSchema.shape.title.safeParse(title);
-  if (!titleCheck.success) {
-    console.error(`invalid title: ${titleCheck.error.issues.map((i) => i.message).join("; ")}`);
+  const created = createTip(path.resolve(values.dir), title);
+  if ("error" in created) {
+    console.error(created.error);
     return 1;
   }
-  const slug = slugify(title);
-  if (!KEBAB.test(slug)) {
-    console.error(`cannot make a file name from "${title}": use some letters or digits`);
-    return 1;
-  }
-  const dir = path.resolve(values.dir);
-  const file = path.join(dir, `${slug}.md`);
-  if (existsSync(file)) {
-    console.error(`${path.relative(process.cwd(), file)} already exists: not overwriting it`);
-    return 1;
-  }
-  const order = nextOrder(dir);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, scaffold(titleCheck.data, slug, order), { flag: "wx" });
-  const shown = path.relative(process.cwd(), file) || file;
-  console.log(`created ${shown} (order ${order})`);
-  console.log(`next: edit it, then npm run preview -- ${slug} and npm run check`);
+  const shown = path.relative(process.cwd(), created.file) || created.file;
+  console.log(`created ${shown} (order ${created.order})`);
+  console.log(
+    `next: replace its TODOs, then npm run studio (live preview) or npm run preview -- ${created.slug}, and npm run check`,
+  );
   return 0;
 }
 
