@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Token } from "marked";
-import type { CompiledTip, ContentBundle } from "../functions/core/types.js";
+import type { CompiledTip, ContentBundle, SystemEmails } from "../functions/core/types.js";
 import { checkBody } from "./body.js";
 import { compatWarnings } from "./compat.js";
 import {
@@ -66,6 +66,8 @@ export interface CheckResult {
   reports: TipReport[];
   /** The compiled templates (the tip template and the system emails). */
   templates: Partial<Record<TemplateName, CompiledMjml>>;
+  /** The system emails that compiled. */
+  emails: Partial<SystemEmails>;
   /** The compiled content; present only when there are no problems. */
   bundle?: ContentBundle;
 }
@@ -148,22 +150,46 @@ export function checkTip(
 export async function checkContent(options: CheckOptions): Promise<CheckResult> {
   const { tipsDir, emailsDir, only } = options;
   const problems: Problem[] = [];
-  let reports: TipReport[] = [];
-
+  let files: string[] = [];
   if (!existsSync(tipsDir) || !statSync(tipsDir).isDirectory()) {
     problems.push(
       problem(tipsDir, "tips directory not found", "pass an existing directory with --tips"),
     );
   } else {
-    let files = listTipFiles(tipsDir);
+    files = listTipFiles(tipsDir);
     if (only) files = files.filter((f) => only.includes(path.basename(f, ".md")));
     if (files.length === 0 && !only) {
       problems.push(
         problem(tipsDir, "no tips found (*.md)", 'add a tip with npm run new-tip -- "Title"'),
       );
     }
-    reports = files.map((file) => checkTipFile(file, tipsDir));
   }
+  const compiled = await compileTemplates(emailsDir);
+  const reports = files.map((file) => checkTip(file, tipsDir, compiled.templates.tip));
+  return assemble({
+    ...compiled,
+    reports,
+    emailsDir,
+    problems: [...problems, ...compiled.problems],
+  });
+}
+
+/**
+ * Puts independently checked tips together: the checks across tips (a slug or order used twice),
+ * the system emails, and the bundle when nothing failed. `reports` are not changed (the studio
+ * keeps them and re-checks only the file that was saved); the result holds copies.
+ */
+export function assemble(input: {
+  reports: readonly TipReport[];
+  templates: Partial<Record<TemplateName, CompiledMjml>>;
+  /** Problems and warnings of the templates. */
+  problems: readonly Problem[];
+  warnings: readonly Problem[];
+  emailsDir: string;
+}): CheckResult {
+  const { templates, emailsDir } = input;
+  const problems = [...input.problems];
+  const reports = input.reports.map((r) => ({ ...r, problems: [...r.problems] }));
   const byOrder = (a: TipReport, b: TipReport) =>
     (a.tip?.order ?? Number.POSITIVE_INFINITY) - (b.tip?.order ?? Number.POSITIVE_INFINITY) ||
     a.name.localeCompare(b.name);
@@ -171,16 +197,11 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
   const tips = reports.flatMap((r) => (r.tip ? [r.tip] : []));
   const byFile = new Map(reports.map((r) => [r.file, r]));
   for (const p of [...duplicates(tips, "slug"), ...duplicates(tips, "order")]) {
-    byFile.get(p.file)?.problems.push(p);
+    const report = byFile.get(p.file);
+    if (!report) continue;
+    report.problems.push(p);
+    delete report.email;
   }
-
-  const {
-    templates,
-    problems: templateProblems,
-    warnings: templateWarnings,
-  } = await compileTemplates(emailsDir);
-  problems.push(...templateProblems);
-  for (const report of reports) compileReport(report, templates.tip);
 
   const emails = compileSystemEmails(templates);
   for (const name of ["confirm", "welcome", "goodbye"] as const) {
@@ -190,8 +211,8 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
   }
 
   for (const report of reports) problems.push(...report.problems);
-  const warnings = [...reports.flatMap((r) => r.warnings), ...templateWarnings];
-  const result: CheckResult = { problems, warnings, tips, reports, templates };
+  const warnings = [...reports.flatMap((r) => r.warnings), ...input.warnings];
+  const result: CheckResult = { problems, warnings, tips, reports, templates, emails };
   if (problems.length > 0 || !emails.confirm || !emails.welcome || !emails.goodbye) return result;
   const compiled = reports.flatMap((r) => (r.email ? [r.email] : []));
   result.bundle = {
