@@ -10,7 +10,7 @@ import type { Problem } from "../compiler/problems.js";
 import { escapeHtml as esc } from "../functions/core/fill.js";
 import { type FilledEmail, SAMPLE_FROM } from "./sample.js";
 
-/** How an email's views are shown: live frames (studio) or screenshots (report). */
+/** How an email's views are shown: live frames (studio) or screenshots (report); "" leaves one out. */
 export type ViewKind = "desktop" | "mobile" | "desktop-dark" | "mobile-dark";
 export type ViewRenderer = (kind: ViewKind) => string;
 
@@ -194,7 +194,10 @@ export function emailMain(options: {
 <h2>Checks</h2>
 ${checksList([], options.warnings, options.root)}
 <h2>The email</h2>
-<div class="views">${VIEWS.map((v) => `<figure><figcaption>${esc(v.label)}</figcaption>${options.view(v.kind)}</figure>`).join("")}</div>
+<div class="views">${VIEWS.flatMap((v) => {
+    const content = options.view(v.kind);
+    return content ? [`<figure><figcaption>${esc(v.label)}</figcaption>${content}</figure>`] : [];
+  }).join("")}</div>
 <h2>Text part</h2>
 <pre class="text">${esc(email.text)}</pre>`;
 }

@@ -3,7 +3,7 @@
  * emails. Every network request is blocked: a preview must not fetch anything.
  */
 import path from "node:path";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../scripts/local/chromium.js";
 import { darkVariant } from "./sample.js";
 
@@ -21,23 +21,6 @@ export const SHOTS: readonly Shot[] = [
   { file: "dark-600.png", width: 600, height: 800, mobile: false, dark: true },
 ];
 
-async function shoot(browser: Browser, html: string, shot: Shot, file: string): Promise<void> {
-  const context = await browser.newContext({
-    viewport: { width: shot.width, height: shot.height },
-    isMobile: shot.mobile,
-    hasTouch: shot.mobile,
-    colorScheme: shot.dark ? "dark" : "light",
-  });
-  try {
-    await context.route(/^(?!data:|about:)/, (route) => route.abort());
-    const page = await context.newPage();
-    await page.setContent(shot.dark ? darkVariant(html) : html, { waitUntil: "load" });
-    await page.screenshot({ path: file, fullPage: true });
-  } finally {
-    await context.close();
-  }
-}
-
 /** Writes each shot of each email into its directory; returns the files written. */
 export async function screenshotEmails(
   executablePath: string,
@@ -47,15 +30,30 @@ export async function screenshotEmails(
   const browser = await launchChromium(executablePath);
   const written: string[] = [];
   try {
-    for (const { html, dir } of emails) {
-      for (const shot of shots) {
+    // One page per kind of shot, reused for every email.
+    for (const shot of shots) {
+      const page = await newPage(browser, shot);
+      for (const { html, dir } of emails) {
         const file = path.join(dir, shot.file);
-        await shoot(browser, html, shot, file);
+        await page.setContent(shot.dark ? darkVariant(html) : html, { waitUntil: "load" });
+        await page.screenshot({ path: file, fullPage: true });
         written.push(file);
       }
+      await page.context().close();
     }
   } finally {
     await browser.close();
   }
   return written;
+}
+
+async function newPage(browser: Browser, shot: Shot): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: shot.width, height: shot.height },
+    isMobile: shot.mobile,
+    hasTouch: shot.mobile,
+    colorScheme: shot.dark ? "dark" : "light",
+  });
+  await context.route(/^(?!data:|about:)/, (route) => route.abort());
+  return context.newPage();
 }
