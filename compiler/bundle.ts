@@ -21,11 +21,11 @@ const TYPES_FILE = fileURLToPath(new URL("../functions/core/types.js", import.me
  */
 export const BROTLI_QUALITY = 5;
 
-function compressBodies(bodies: readonly string[]): string {
+export function compressBodies(bodies: readonly string[], quality = BROTLI_QUALITY): string {
   const json = Buffer.from(JSON.stringify(bodies), "utf8");
   return brotliCompressSync(json, {
     params: {
-      [zlib.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
+      [zlib.BROTLI_PARAM_QUALITY]: quality,
       [zlib.BROTLI_PARAM_LGWIN]: 24,
       [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
       [zlib.BROTLI_PARAM_SIZE_HINT]: json.byteLength,

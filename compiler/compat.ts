@@ -4,16 +4,25 @@
  *
  * A tip's body is rendered from a fixed set of elements and inline styles (render.ts), so its
  * result depends only on which of those appear: results are cached by that shape, and a
- * thousand tips cost a handful of checks. A template is checked once.
+ * thousand tips cost a handful of checks, and the results are kept in the compiler's cache
+ * (cache.ts), so a check on unchanged content does not even load doiuse-email. A template is
+ * checked once, when it is compiled.
  */
-import { doIUseEmail } from "@jsx-email/doiuse-email";
+import { createRequire } from "node:module";
+import { cacheKey, readCache, writeCache } from "./cache.js";
 import { type Problem, problem } from "./problems.js";
+
+const require = createRequire(import.meta.url);
+type DoIUseEmail = typeof import("@jsx-email/doiuse-email").doIUseEmail;
+let doIUseEmail: DoIUseEmail | undefined;
 
 /** The clients that most subscribers read mail in. */
 export const EMAIL_CLIENTS = ["gmail.*", "apple-mail.*", "outlook.*", "yahoo.*"];
 
 /** `feature` → the clients that do not support it, from doiuse-email's messages. */
 function unsupported(html: string): Map<string, string[]> {
+  // Loaded on first use only: with the results cached, a check never loads it.
+  doIUseEmail ??= (require("@jsx-email/doiuse-email") as { doIUseEmail: DoIUseEmail }).doIUseEmail;
   const result = doIUseEmail(html, { emailClients: EMAIL_CLIENTS });
   const features = new Map<string, string[]>();
   for (const message of result.success ? [] : result.errors) {
@@ -56,9 +65,16 @@ export function compatWarnings(file: string, bodyHtml: string): Problem[] {
   const key = shape(bodyHtml);
   let features = cache.get(key);
   if (!features) {
-    empty ??= unsupported(page(""));
-    features = unsupported(page(bodyHtml));
-    for (const feature of empty.keys()) features.delete(feature);
+    // Also on disk: the same shapes come back run after run.
+    const diskKey = cacheKey("compat", key);
+    const stored = readCache<[string, string[]][]>(diskKey);
+    if (stored) features = new Map(stored);
+    else {
+      empty ??= unsupported(page(""));
+      features = unsupported(page(bodyHtml));
+      for (const feature of empty.keys()) features.delete(feature);
+      writeCache(diskKey, [...features]);
+    }
     cache.set(key, features);
   }
   return toWarnings(file, features, "the tip");
