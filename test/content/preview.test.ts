@@ -113,17 +113,25 @@ describe("preview --all: the review report", () => {
     },
   );
 
-  it("shows errors with file:line and exits 1 when a tip is broken", async () => {
-    const broken = await runMain(main, [
-      "--all",
-      "--tips",
-      path.join(ROOT, "test/fixtures/tips/broken-link"),
-      "--out",
-      path.join(out, "broken"),
-    ]);
+  it("shows errors with file:line and exits 1 when a tip is broken; without Chromium, frames and why", async () => {
+    const missing = path.join(out, "no-chromium-here");
+    const broken = await runMain(
+      main,
+      [
+        "--all",
+        "--tips",
+        path.join(ROOT, "test/fixtures/tips/broken-link"),
+        "--out",
+        path.join(out, "broken"),
+      ],
+      { CHROMIUM_PATH: missing },
+    );
     expect(broken.status).toBe(1);
+    expect(broken.stdout).toContain(`screenshots skipped: CHROMIUM_PATH=${missing} does not exist`);
     const page = readFileSync(path.join(out, "broken", "index.html"), "utf8");
     expect(page).toContain("This email cannot be built");
     expect(page).toContain("<code>test/fixtures/tips/broken-link/broken-link.md:11</code>");
+    expect(page).toContain(`No screenshots: CHROMIUM_PATH=${missing} does not exist`);
+    expect(page).toContain('<iframe src="confirm/email.html" width="600"');
   });
 });
