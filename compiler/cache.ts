@@ -9,7 +9,7 @@
  * recomputed.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,20 +21,52 @@ export function cacheDir(): string {
   return process.env.CONTENT_CACHE_DIR || path.join(tmpdir(), "strength-tips-compiler-cache");
 }
 
+/** The packages whose output is cached: a new version of any of them means new entries. */
+const PACKAGES = [
+  "mjml",
+  "mjml-core",
+  "htmlnano",
+  "cssnano",
+  "html-to-text",
+  "@jsx-email/doiuse-email",
+];
+/** The code whose output is cached. */
+const SOURCES = [
+  "./templates.ts",
+  "./text.ts",
+  "./compat.ts",
+  "./cache.ts",
+  "./problems.ts",
+  "../functions/core/fill.ts",
+];
+
 let salt: string | undefined;
 
 /** Versions and compiler sources that every key includes. */
 function keySalt(): string {
   if (salt !== undefined) return salt;
   const hash = createHash("sha256");
-  for (const pkg of ["mjml/package.json", "@jsx-email/doiuse-email/package.json"]) {
-    hash.update(readFileSync(require.resolve(pkg)));
-  }
-  for (const file of ["templates.ts", "text.ts", "compat.ts", "cache.ts"]) {
-    hash.update(readFileSync(new URL(`./${file}`, import.meta.url)));
-  }
+  for (const pkg of PACKAGES) hash.update(readFileSync(packageJson(pkg)));
+  for (const file of SOURCES) hash.update(readFileSync(new URL(file, import.meta.url)));
   salt = hash.digest("hex");
   return salt;
+}
+
+/** A package's own package.json (found from its entry point: "exports" may not list it). */
+function packageJson(pkg: string): string {
+  let dir = path.dirname(require.resolve(pkg));
+  for (;;) {
+    const file = path.join(dir, "package.json");
+    if (
+      existsSync(file) &&
+      (JSON.parse(readFileSync(file, "utf8")) as { name?: string }).name === pkg
+    ) {
+      return file;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json for ${pkg}`);
+    dir = parent;
+  }
 }
 
 export function cacheKey(...parts: string[]): string {

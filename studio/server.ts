@@ -229,15 +229,15 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       });
     }, options.debounceMs ?? 20);
   };
-  const watchers: FSWatcher[] = [
-    watch(options.tipsDir, changed(options.tipsDir)),
-    watch(options.emailsDir, { recursive: true }, changed(options.emailsDir)),
-  ];
-
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, "127.0.0.1", () => resolve());
   });
+  // Watched only once listening, so a taken port leaves nothing running.
+  const watchers: FSWatcher[] = [
+    watch(options.tipsDir, changed(options.tipsDir)),
+    watch(options.emailsDir, { recursive: true }, changed(options.emailsDir)),
+  ];
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
   return {

@@ -6,6 +6,8 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as studioMain } from "../../scripts/studio.js";
+import { runMain } from "../support/cli.js";
 import { ROOT, type StudioFixture, snapshot, startFixtureStudio } from "../support/studio.js";
 
 let fx: StudioFixture;
@@ -209,5 +211,22 @@ describe("what the studio writes", () => {
     expect(empty.status).toBe(400);
     expect(await empty.text()).toContain("cannot make a file name");
     expect(snapshot(fx.dir)).toEqual(before);
+  });
+});
+
+describe("npm run studio", () => {
+  it("names the flag to change when the port is taken", async () => {
+    const port = new URL(fx.studio.url).port;
+    const result = await runMain(studioMain, ["--port", port, "--tips", fx.dir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `port ${port} is taken: choose another with --port, e.g. --port ${Number(port) + 1}\n`,
+    );
+  });
+
+  it("refuses a port that is not a number", async () => {
+    const result = await runMain(studioMain, ["--port", "http"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--port must be a port number");
   });
 });
