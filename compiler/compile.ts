@@ -7,11 +7,12 @@
 import type { Token } from "marked";
 import { escapeHtml } from "../functions/core/fill.js";
 import type { CompiledTemplate, CompiledTip, SystemEmails } from "../functions/core/types.js";
+import { lex } from "./links.js";
 import { type Problem, problem } from "./problems.js";
 import { renderMarkdown } from "./render.js";
 import type { Tip } from "./schema.js";
 import { type CompiledMjml, fillTokens, type SystemEmailName } from "./templates.js";
-import { htmlToText } from "./text.js";
+import { htmlToText, markdownText } from "./text.js";
 
 /**
  * The compiled HTML of one email may be at most this many bytes. Gmail clips messages over
@@ -47,12 +48,14 @@ export function tipSubject(order: number, title: string): string {
 export function renderEmail(
   template: CompiledMjml,
   values: { subject: string; preheader: string } & Record<string, string>,
+  /** The body's text part, when the caller has it already (made from the Markdown). */
+  bodyText?: string,
 ): CompiledTemplate {
   const escaped: Record<string, string> = {};
   const plain: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
     escaped[key] = key === "body" ? value : escapeHtml(value);
-    plain[key] = key === "body" ? htmlToText(value).trimEnd() : value;
+    plain[key] = key === "body" ? (bodyText ?? htmlToText(value)).trimEnd() : value;
   }
   const html = fillTokens(template.html, escaped);
   const text = fillTokens(template.text, plain);
@@ -79,14 +82,13 @@ export type CompiledTipEmail = CompiledTip & { bodyHtml: string };
 /** One tip's email: its Markdown rendered into the tip template. */
 export function compileTip(tip: Tip, template: CompiledMjml, tokens?: Token[]): CompiledTipEmail {
   const subject = tipSubject(tip.order, tip.title);
-  const bodyHtml = renderMarkdown(tip.body, tokens);
-  const email = renderEmail(template, {
-    subject,
-    preheader: tip.summary,
-    order: String(tip.order),
-    title: tip.title,
-    body: bodyHtml,
-  });
+  const lexed = tokens ?? lex(tip.body);
+  const bodyHtml = renderMarkdown(tip.body, lexed);
+  const email = renderEmail(
+    template,
+    { subject, preheader: tip.summary, order: String(tip.order), title: tip.title, body: bodyHtml },
+    markdownText(lexed),
+  );
   return {
     bodyHtml,
     slug: tip.slug,

@@ -13,7 +13,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -183,10 +183,13 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const dir = mkdtempSync(path.join(tmpdir(), "bench-content-"));
+  const load = () => loadavg()[0]?.toFixed(1);
+  console.log(`${cpus().length} CPUs, load average ${load()} at the start`);
   try {
     for (const line of await contentBuild(dir, count)) console.log(line);
     for (const line of checkWall(runs)) console.log(line);
     for (const line of await studioRerender(dir, runs)) console.log(line);
+    console.log(`load average ${load()} at the end`);
     return 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
