@@ -1,18 +1,27 @@
 /**
- * A small on-disk cache for compiled templates. Loading and running mjml (with its minifier) costs
- * about two seconds, while the templates rarely change; a check or build whose templates are the
- * same as last time reuses the result and never loads mjml.
+ * A small on-disk cache for compiled templates, email-client results and checked tips. Loading
+ * and running mjml (with its minifier) costs about two seconds, while the templates rarely
+ * change; a check or build whose templates and tips are the same as last time reuses the results
+ * and never loads mjml, or the Markdown and YAML libraries.
  *
- * The key covers everything the result depends on: the expanded template text, the versions of
- * mjml and doiuse-email, and the source of the compiler files that produce the result. Entries
- * live outside the repository, in the OS temp directory, and a broken or missing entry is simply
- * recomputed.
+ * The key covers everything a result depends on: its input (a template's expanded text, a tip's
+ * bytes and context), the versions of the libraries involved, and the source of every compiler
+ * file. Entries live outside the repository, in the OS temp directory, and a broken or missing
+ * entry is simply recomputed.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 
@@ -29,15 +38,9 @@ const PACKAGES = [
   "cssnano",
   "html-to-text",
   "@jsx-email/doiuse-email",
-];
-/** The code whose output is cached. */
-const SOURCES = [
-  "./templates.ts",
-  "./text.ts",
-  "./compat.ts",
-  "./cache.ts",
-  "./problems.ts",
-  "../functions/core/fill.ts",
+  "marked",
+  "gray-matter",
+  "zod",
 ];
 
 let salt: string | undefined;
@@ -47,7 +50,15 @@ function keySalt(): string {
   if (salt !== undefined) return salt;
   const hash = createHash("sha256");
   for (const pkg of PACKAGES) hash.update(readFileSync(packageJson(pkg)));
-  for (const file of SOURCES) hash.update(readFileSync(new URL(file, import.meta.url)));
+  // Every file of the compiler, and the placeholder rules it checks templates against.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const sources = readdirSync(here)
+    .filter((f) => f.endsWith(".ts"))
+    .sort()
+    .map((f) => path.join(here, f));
+  for (const file of [...sources, path.join(here, "../functions/core/fill.ts")]) {
+    hash.update(file).update(readFileSync(file));
+  }
   salt = hash.digest("hex");
   return salt;
 }

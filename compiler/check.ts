@@ -1,58 +1,33 @@
 /**
- * checkContent: the whole pipeline over a tips folder and a templates folder. Each tip is parsed
- * (parse.ts), validated (validate.ts, body.ts, links.ts), reviewed (quality.ts, compat.ts),
- * rendered (render.ts) and compiled into its email (compile.ts); the templates are compiled once
- * (templates.ts). Every problem in every file is collected in one pass. The build, `npm run
- * check`, the studio, preview and the tests all call this, or checkTip for one tip.
+ * checkContent: the whole pipeline over a tips folder and a templates folder. The templates are
+ * compiled once (templates.ts); each tip is checked and compiled on its own (tip.ts); then the
+ * checks across tips run (a slug or order used twice) and the bundle is put together. Every
+ * problem in every file is collected in one pass. The build, `npm run check`, the studio,
+ * preview and the tests all call this (the studio calls tip.ts's checkTip for a saved file).
+ *
+ * Each tip's result is cached (cache.ts), keyed by its bytes, the names of the tips beside it
+ * (its links may point to them), the tip template and the compiler itself: a check of unchanged
+ * content loads none of the Markdown, YAML, schema or HTML libraries.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { Token } from "marked";
 import type { CompiledTip, ContentBundle, SystemEmails } from "../functions/core/types.js";
-import { checkBody } from "./body.js";
-import { compatWarnings } from "./compat.js";
-import {
-  type CompiledTipEmail,
-  compileSystemEmails,
-  compileTip,
-  htmlBytes,
-  sizeProblem,
-} from "./compile.js";
-import { checkLinks, lex } from "./links.js";
-import { splitSource } from "./parse.js";
-import { type Problem, problem } from "./problems.js";
-import { checkPlaceholderText, qualityWarnings, readingTime } from "./quality.js";
-import type { Tip } from "./schema.js";
+import { cacheKey, readCache, writeCache } from "./cache.js";
+import type { CompiledTipEmail } from "./compile.js";
+import { compileSystemEmails, sizeProblem } from "./email.js";
+import { lineOfKey, type Problem, problem } from "./problems.js";
+import type { FrontMatter, Tip } from "./schema.js";
 import { type CompiledMjml, compileTemplates, type TemplateName } from "./templates.js";
-import { checkSlug, duplicates, validateFrontMatter } from "./validate.js";
+import type { TipReport } from "./tip.js";
+
+export type { TipReport } from "./tip.js";
 
 export interface CheckOptions {
   tipsDir: string;
   emailsDir: string;
   /** Check only these tip slugs (file names without .md); links may still point to any tip. */
   only?: readonly string[];
-}
-
-/** Everything known about one tip file: what the studio and the review report show. */
-export interface TipReport {
-  file: string;
-  /** The file name without .md. */
-  name: string;
-  /** Present when the front matter is valid. */
-  tip?: Tip;
-  /** Errors: any one of them stops the build. */
-  problems: Problem[];
-  /** Advice: shown, never fatal. */
-  warnings: Problem[];
-  /** Words in the body and minutes to read them. */
-  reading: { words: number; minutes: number };
-  /** The compiled email, when there are no errors. */
-  email?: CompiledTipEmail;
-  /** Bytes of the compiled HTML and text. */
-  size?: { html: number; text: number };
-  /** The lexed Markdown body, reused when the tip is rendered. */
-  tokens?: Token[];
 }
 
 export interface CheckResult {
@@ -79,74 +54,6 @@ export function listTipFiles(tipsDir: string): string[] {
     .map((name) => path.join(tipsDir, name));
 }
 
-/** Checks one tip file on its own (everything except cross-file uniqueness); no compiling. */
-export function checkTipFile(file: string, tipsDir: string): TipReport {
-  const raw = readFileSync(file);
-  const source = raw.toString("utf8");
-  const name = path.basename(file, ".md");
-  const report: TipReport = {
-    file,
-    name,
-    problems: [],
-    warnings: [],
-    reading: { words: 0, minutes: 0 },
-  };
-  const split = splitSource(file, source);
-  if (!split.ok) {
-    report.problems.push(...split.problems);
-    return report;
-  }
-  const parsed = split.value;
-  const tokens = lex(parsed.body);
-  report.tokens = tokens;
-  report.reading = readingTime(tokens);
-  const front = validateFrontMatter(file, parsed);
-  if (!front.ok) report.problems.push(...front.problems);
-  report.problems.push(
-    ...checkBody(file, parsed.body, parsed.bodyLine, tokens),
-    ...checkLinks(file, parsed.body, parsed.bodyLine, tokens, tipsDir),
-    ...checkPlaceholderText(file, source),
-  );
-  if (!front.ok) return report;
-  report.problems.push(...checkSlug(file, front.value, parsed.matter));
-  const hash = createHash("sha256").update(raw).digest("hex");
-  report.tip = {
-    ...front.value,
-    file,
-    body: parsed.body,
-    bodyLine: parsed.bodyLine,
-    matter: parsed.matter,
-    hash,
-  };
-  report.warnings.push(...qualityWarnings(report.tip, tokens));
-  return report;
-}
-
-/** Compiles a checked tip into its email (when it has no errors), adding size and compat checks. */
-export function compileReport(report: TipReport, template: CompiledMjml | undefined): void {
-  if (!report.tip || report.problems.length > 0 || !template) return;
-  const email = compileTip(report.tip, template, report.tokens);
-  const tooBig = sizeProblem(report.file, email.html);
-  report.size = { html: htmlBytes(email.html), text: htmlBytes(email.text) };
-  if (tooBig) {
-    report.problems.push(tooBig);
-    return;
-  }
-  report.warnings.push(...compatWarnings(report.file, email.bodyHtml));
-  report.email = email;
-}
-
-/** One tip, checked and compiled against already compiled templates (the studio's fast path). */
-export function checkTip(
-  file: string,
-  tipsDir: string,
-  template: CompiledMjml | undefined,
-): TipReport {
-  const report = checkTipFile(file, tipsDir);
-  compileReport(report, template);
-  return report;
-}
-
 export async function checkContent(options: CheckOptions): Promise<CheckResult> {
   const { tipsDir, emailsDir, only } = options;
   const problems: Problem[] = [];
@@ -165,13 +72,82 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
     }
   }
   const compiled = await compileTemplates(emailsDir);
-  const reports = files.map((file) => checkTip(file, tipsDir, compiled.templates.tip));
+  const reports = await checkTips(files, tipsDir, compiled.templates.tip);
   return assemble({
     ...compiled,
     reports,
     emailsDir,
     problems: [...problems, ...compiled.problems],
   });
+}
+
+/** Whether tip results are cached; CONTENT_REPORT_CACHE=off turns it off (the tests do). */
+const reportCacheOn = () => process.env.CONTENT_REPORT_CACHE !== "off";
+
+async function checkTips(
+  files: readonly string[],
+  tipsDir: string,
+  template: CompiledMjml | undefined,
+): Promise<TipReport[]> {
+  // What a tip's result depends on besides its own bytes.
+  const context = [
+    tipsDir,
+    existsSync(tipsDir) ? listTipFiles(tipsDir).join("\n") : "",
+    template ? `${template.file}\n${template.html}\n${template.text}` : "no template",
+  ].join("\0");
+  let tip: typeof import("./tip.js") | undefined;
+  const reports: TipReport[] = [];
+  for (const file of files) {
+    const key = reportCacheOn()
+      ? cacheKey(
+          "tip",
+          context,
+          file,
+          createHash("sha256").update(readFileSync(file)).digest("hex"),
+        )
+      : undefined;
+    const cached = key ? readCache<TipReport>(key) : undefined;
+    if (cached) {
+      reports.push(cached);
+      continue;
+    }
+    tip ??= await import("./tip.js");
+    const report = tip.checkTip(file, tipsDir, template);
+    if (key) {
+      const { tokens, ...stored } = report;
+      void tokens;
+      writeCache(key, stored);
+    }
+    reports.push(report);
+  }
+  return reports;
+}
+
+/** A second tip with the same slug or order is reported on that second tip. */
+export function duplicates(
+  tips: readonly (FrontMatter & { file: string; matter: string })[],
+  key: "slug" | "order",
+): Problem[] {
+  const seen = new Map<string | number, { file: string }>();
+  const problems: Problem[] = [];
+  for (const tip of tips) {
+    const first = seen.get(tip[key]);
+    if (!first) {
+      seen.set(tip[key], tip);
+      continue;
+    }
+    problems.push(
+      problem(
+        tip.file,
+        `duplicate ${key} ${JSON.stringify(tip[key])}: already used by ${path.basename(first.file)}`,
+        key === "order"
+          ? "give each tip its own order number (the next free one is the highest + 1)"
+          : "each tip needs a unique slug equal to its file name",
+        lineOfKey(tip.matter, key),
+      ),
+    );
+  }
+  return problems;
 }
 
 /**

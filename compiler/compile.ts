@@ -1,80 +1,16 @@
 /**
- * Compile: one email from a compiled template and its values. The build-time tokens of the
- * template's HTML are filled (escaped, except the already rendered body), and the text part is
- * the template's precomputed text with the same values, the body's own text in place of
- * `%%body%%`. Also the subjects, the system emails' copy and the size limit.
+ * Compile: one tip's email. Its Markdown is rendered (render.ts) into the tip template, and its
+ * text part is made from the Markdown tokens (text.ts), or from the body's HTML for the rarer
+ * constructs that does not cover.
  */
 import type { Token } from "marked";
-import { escapeHtml } from "../functions/core/fill.js";
-import type { CompiledTemplate, CompiledTip, SystemEmails } from "../functions/core/types.js";
+import type { CompiledTip } from "../functions/core/types.js";
+import { renderEmail, tipSubject } from "./email.js";
 import { lex } from "./links.js";
-import { type Problem, problem } from "./problems.js";
 import { renderMarkdown } from "./render.js";
 import type { Tip } from "./schema.js";
-import { type CompiledMjml, fillTokens, type SystemEmailName } from "./templates.js";
+import type { CompiledMjml } from "./templates.js";
 import { htmlToText, markdownText } from "./text.js";
-
-/**
- * The compiled HTML of one email may be at most this many bytes. Gmail clips messages over
- * ~102 KB ("[Message clipped]"), which would also hide the unsubscribe link; 90 KB leaves room
- * for filled placeholders and the headers SES adds.
- */
-export const HTML_MAX_BYTES = 90 * 1024;
-
-/** Fixed subjects and preheaders of the system emails. */
-export const SYSTEM_COPY: Record<SystemEmailName, { subject: string; preheader: string }> = {
-  confirm: {
-    subject: "Confirm your subscription to Weekly Strength Tips for Runners",
-    preheader: "One tap to start getting a strength tip every week. The link expires in 7 days.",
-  },
-  welcome: {
-    subject: "Welcome to Weekly Strength Tips for Runners",
-    preheader: "You're confirmed: one practical strength tip for runners, every week.",
-  },
-  goodbye: {
-    subject: "You're unsubscribed from Weekly Strength Tips for Runners",
-    preheader: "You won't get any more emails from us. Thanks for training with us.",
-  },
-};
-
-export function tipSubject(order: number, title: string): string {
-  return `Strength tip #${order}: ${title}`;
-}
-
-/**
- * Fills the build-time tokens. `body` is HTML already (rendered Markdown); every other value is
- * plain text, escaped for the HTML and written as is in the text part.
- */
-export function renderEmail(
-  template: CompiledMjml,
-  values: { subject: string; preheader: string } & Record<string, string>,
-  /** The body's text part, when the caller has it already (made from the Markdown). */
-  bodyText?: string,
-): CompiledTemplate {
-  const escaped: Record<string, string> = {};
-  const plain: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    escaped[key] = key === "body" ? value : escapeHtml(value);
-    plain[key] = key === "body" ? (bodyText ?? htmlToText(value)).trimEnd() : value;
-  }
-  const html = fillTokens(template.html, escaped);
-  const text = fillTokens(template.text, plain);
-  return { subject: values.subject, preheader: values.preheader, html, text };
-}
-
-export function htmlBytes(html: string): number {
-  return Buffer.byteLength(html, "utf8");
-}
-
-export function sizeProblem(file: string, html: string): Problem | undefined {
-  const bytes = htmlBytes(html);
-  if (bytes <= HTML_MAX_BYTES) return undefined;
-  return problem(
-    file,
-    `compiled email is ${(bytes / 1024).toFixed(1)} KB of HTML (limit ${HTML_MAX_BYTES / 1024} KB; Gmail clips at ~102 KB)`,
-    "shorten the tip (fewer lists, tables and links help most) or the template",
-  );
-}
 
 /** A tip's email, with the HTML of its own body (what the email-client checks look at). */
 export type CompiledTipEmail = CompiledTip & { bodyHtml: string };
@@ -87,7 +23,7 @@ export function compileTip(tip: Tip, template: CompiledMjml, tokens?: Token[]): 
   const email = renderEmail(
     template,
     { subject, preheader: tip.summary, order: String(tip.order), title: tip.title, body: bodyHtml },
-    markdownText(lexed),
+    markdownText(lexed) ?? htmlToText(bodyHtml),
   );
   return {
     bodyHtml,
@@ -101,15 +37,4 @@ export function compileTip(tip: Tip, template: CompiledMjml, tokens?: Token[]): 
     text: email.text,
     hash: tip.hash,
   };
-}
-
-export function compileSystemEmails(
-  templates: Partial<Record<SystemEmailName, CompiledMjml>>,
-): Partial<SystemEmails> {
-  const emails: Partial<SystemEmails> = {};
-  for (const name of ["confirm", "welcome", "goodbye"] as const) {
-    const template = templates[name];
-    if (template) emails[name] = renderEmail(template, SYSTEM_COPY[name]);
-  }
-  return emails;
 }

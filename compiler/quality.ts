@@ -4,10 +4,9 @@
  * inboxes cut off, accessibility of links, headings and images, and the reading time.
  */
 import type { Token, Tokens } from "marked";
-import { tipSubject } from "./compile.js";
+import { tipSubject } from "./email.js";
 import { linkTokens, locator } from "./links.js";
-import { lineOfKey } from "./parse.js";
-import { lineAt, type Problem, problem } from "./problems.js";
+import { lineAt, lineOfKey, type Problem, problem } from "./problems.js";
 import type { Tip } from "./schema.js";
 
 /** Most inboxes show about this many characters of a subject before cutting it off. */

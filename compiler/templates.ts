@@ -22,7 +22,6 @@ import type { SystemEmails } from "../functions/core/types.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
 import { templateCompatWarnings } from "./compat.js";
 import { type Problem, problem } from "./problems.js";
-import { htmlToText } from "./text.js";
 
 export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
@@ -201,6 +200,7 @@ export async function compileTemplate(
     };
   }
   // The body is replaced by a marker paragraph, so its text can be put in later (compile.ts).
+  const { htmlToText } = await import("./text.js");
   const textPart = htmlToText(fillTokens(html, { preheader: "", body: "<p>%%body%%</p>" }));
   const warnings = templateCompatWarnings(file, html);
   const checked = checkCompiled({ name, file, html, text: textPart, warnings });

@@ -1,11 +1,11 @@
 /**
- * Validate: the front matter of one tip against its schema (schema.ts), the slug against the file
- * name, and uniqueness of slugs and orders across tips. Every problem carries the field's line.
+ * Validate: the front matter of one tip against its schema (schema.ts) and the slug against the
+ * file name. Every problem carries the field's line. (Uniqueness across tips: check.ts.)
  */
 import path from "node:path";
 import type { z } from "zod";
-import { lineOfKey, type ParsedSource } from "./parse.js";
-import { type Problem, problem } from "./problems.js";
+import type { ParsedSource } from "./parse.js";
+import { lineOfKey, type Problem, problem } from "./problems.js";
 import { FIELD_EXAMPLES, type FrontMatter, frontMatterSchema } from "./schema.js";
 
 function describeIssue(
@@ -89,31 +89,4 @@ export function checkSlug(file: string, front: FrontMatter, matterText: string):
       lineOfKey(matterText, "slug"),
     ),
   ];
-}
-
-/** A second tip with the same slug or order is reported on that second tip. */
-export function duplicates(
-  tips: readonly (FrontMatter & { file: string; matter: string })[],
-  key: "slug" | "order",
-): Problem[] {
-  const seen = new Map<string | number, { file: string }>();
-  const problems: Problem[] = [];
-  for (const tip of tips) {
-    const first = seen.get(tip[key]);
-    if (!first) {
-      seen.set(tip[key], tip);
-      continue;
-    }
-    problems.push(
-      problem(
-        tip.file,
-        `duplicate ${key} ${JSON.stringify(tip[key])}: already used by ${path.basename(first.file)}`,
-        key === "order"
-          ? "give each tip its own order number (the next free one is the highest + 1)"
-          : "each tip needs a unique slug equal to its file name",
-        lineOfKey(tip.matter, key),
-      ),
-    );
-  }
-  return problems;
 }

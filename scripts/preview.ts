@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkContent, listTipFiles } from "../compiler/check.js";
-import { renderEmail, SYSTEM_COPY } from "../compiler/compile.js";
+import { renderEmail, SYSTEM_COPY } from "../compiler/email.js";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
 import { compileTemplates } from "../compiler/templates.js";

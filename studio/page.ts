@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { TipReport } from "../compiler/check.js";
-import { HTML_MAX_BYTES } from "../compiler/compile.js";
+import { HTML_MAX_BYTES } from "../compiler/email.js";
 import type { Problem } from "../compiler/problems.js";
 import { escapeHtml as esc } from "../functions/core/fill.js";
 import { type FilledEmail, SAMPLE_FROM } from "./sample.js";

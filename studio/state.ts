@@ -7,15 +7,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import {
-  assemble,
-  type CheckResult,
-  checkTip,
-  listTipFiles,
-  type TipReport,
-} from "../compiler/check.js";
+import { assemble, type CheckResult, listTipFiles, type TipReport } from "../compiler/check.js";
 import { type Problem, problem } from "../compiler/problems.js";
 import { compileTemplates } from "../compiler/templates.js";
+import { checkTip } from "../compiler/tip.js";
 
 export interface Change {
   /** Names (tip file names without .md, or template names) whose page changed; "index" always. */

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleSource, writeBundle } from "../../compiler/bundle.js";
 import { checkContent } from "../../compiler/check.js";
-import { HTML_MAX_BYTES } from "../../compiler/compile.js";
+import { HTML_MAX_BYTES } from "../../compiler/email.js";
 import { compileTemplate } from "../../compiler/templates.js";
 import { htmlToText } from "../../compiler/text.js";
 import { assertKnownPlaceholders, escapeHtml, fill } from "../../functions/core/fill.js";
