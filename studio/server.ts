@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { createTip } from "../scripts/new-tip.js";
-import { emailMain, indexMain, layout, type ViewKind } from "./page.js";
+import { checksList, emailMain, indexMain, layout, type ViewKind } from "./page.js";
 import { darkVariant, sampleEmail } from "./sample.js";
 import { type Change, StudioState } from "./state.js";
 
@@ -85,7 +85,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     const { result, version } = state;
     const common = { view: frame(name), root: options.root };
     if (name === "index") {
-      const templates = SYSTEM_EMAILS.map((t) => {
+      const templates = (["tip", ...SYSTEM_EMAILS] as const).map((t) => {
         const file = path.join(options.emailsDir, `${t}.mjml`);
         return {
           name: t,
@@ -98,11 +98,25 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       const main = indexMain({
         reports: result.reports,
         templates,
-        href: (n) => (isSystem(n) ? `/template/${n}` : `/tip/${encodeURIComponent(n)}`),
+        href: (n) =>
+          isSystem(n) || n === "tip" ? `/template/${n}` : `/tip/${encodeURIComponent(n)}`,
         general,
         root: options.root,
       });
       return layout({ title: "Studio", page: "index", main, live: true, version });
+    }
+    if (name === "tip") {
+      // The template every tip's email is made of: its own checks (each tip page shows the email).
+      const file = path.join(options.emailsDir, "tip.mjml");
+      const main = `<h1>tip template (emails/tip.mjml)</h1>
+<p>Every tip's email is this template filled with the tip; open a tip to see one.</p>
+<h2>Checks</h2>
+${checksList(
+  result.problems.filter((p) => p.file.endsWith(".mjml")),
+  result.warnings.filter((p) => p.file === file),
+  options.root,
+)}`;
+      return layout({ title: "tip template · Studio", page: "tip", main, live: true, version });
     }
     if (isSystem(name)) {
       const file = path.join(options.emailsDir, `${name}.mjml`);
@@ -179,9 +193,13 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       return;
     }
     if (url.pathname === "/") return send(res, 200, "text/html", page("index") ?? "");
-    if (parts.length === 2 && (parts[0] === "tip" || parts[0] === "template")) {
-      const html = page(parts[1] as string);
-      if (html) return send(res, 200, "text/html", html);
+    const [kind, name] = parts;
+    if (parts.length === 2 && name !== undefined) {
+      const isTemplate = isSystem(name) || name === "tip";
+      if ((kind === "tip" && !isTemplate) || (kind === "template" && isTemplate)) {
+        const html = page(name);
+        if (html) return send(res, 200, "text/html", html);
+      }
     }
     if (parts.length === 2 && parts[0] === "email") {
       const { email: compiled, slug } = email(parts[1] as string);

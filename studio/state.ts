@@ -77,7 +77,7 @@ export class StudioState {
     const setChanged = files.length !== known.size || files.some((f) => !known.has(f));
     if (templateChanged) {
       this.compiled = await compileTemplates(this.emailsDir);
-      for (const name of ["confirm", "welcome", "goodbye"]) names.add(name);
+      for (const name of ["tip", "confirm", "welcome", "goodbye"]) names.add(name);
     }
     if (templateChanged || setChanged) {
       this.reports.clear();

@@ -72,7 +72,7 @@ describe("the studio's pages", () => {
     expect(body).toContain(">#1<");
     expect(body).toContain('<span class="tag">motivation</span>');
     expect(body).toMatch(/ok, 1 warning/);
-    for (const name of ["confirm", "welcome", "goodbye"]) {
+    for (const name of ["tip", "confirm", "welcome", "goodbye"]) {
       expect(body).toContain(`href="/template/${name}"`);
     }
   });
@@ -113,6 +113,13 @@ describe("the studio's pages", () => {
     expect(status).toBe(200);
     expect(body).toContain("Confirm your subscription to Weekly Strength Tips for Runners");
     expect(body).toContain('src="/email/confirm?mode=dark"');
+  });
+
+  it("shows the tip template's own checks, with the email-client notes", async () => {
+    const { status, body } = await get("/template/tip");
+    expect(status).toBe(200);
+    expect(body).toContain("tip template (emails/tip.mjml)");
+    expect(body).toMatch(/warning<\/span> <code>[^<]*emails\/tip\.mjml<\/code>: email clients: /);
   });
 
   it("answers 404 for an unknown tip", async () => {
