@@ -7,8 +7,8 @@
 import { type FSWatcher, watch } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
+import { createTip } from "../compiler/scaffold.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
-import { createTip } from "../scripts/new-tip.js";
 import { checksList, emailMain, indexMain, layout, type ViewKind } from "./page.js";
 import { darkVariant, sampleEmail } from "./sample.js";
 import { type Change, StudioState } from "./state.js";

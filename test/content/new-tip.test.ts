@@ -11,7 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkContent } from "../../compiler/check.js";
-import { main, slugify } from "../../scripts/new-tip.js";
+import { slugify } from "../../compiler/scaffold.js";
+import { main } from "../../scripts/new-tip.js";
 import { runMain } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
