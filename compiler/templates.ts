@@ -153,11 +153,13 @@ export function fillTokens(html: string, values: Record<string, string>): string
 export async function compileTemplate(
   name: TemplateName,
   file: string,
+  /** `minify: false` only to compare against the minified output (test/browser/minify.test.ts). */
+  { minify = true }: { minify?: boolean } = {},
 ): Promise<{ ok: true; value: CompiledMjml } | { ok: false; problems: Problem[] }> {
   const expanded = expandIncludes(file);
   if (!expanded.ok) return expanded;
   const { text, origins } = expanded.value;
-  const key = cacheKey(name, file, text);
+  const key = cacheKey(name, file, text, minify ? "minified" : "as is");
   const cached = readCache<CompiledMjml>(key);
   if (cached) return { ok: true, value: cached };
   let html: string;
@@ -170,7 +172,7 @@ export async function compileTemplate(
       validationLevel: "strict",
       filePath: file,
       fonts: {},
-      minify: true,
+      minify,
     });
     html = result.html;
   } catch (err) {
