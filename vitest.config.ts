@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Each test checks tips afresh (compiler/cache.ts keeps the compiled templates only);
+    // test/content/cache.test.ts turns the tip cache on where it tests it.
+    env: { CONTENT_REPORT_CACHE: "off" },
   },
 });

@@ -4,15 +4,11 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { writeBundle } from "../compiler/bundle.js";
+import { checkContent } from "../compiler/check.js";
+import { DEFAULT_BUNDLE_FILE, DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "../compiler/paths.js";
+import { formatProblems } from "../compiler/problems.js";
 import { runWhenExecuted } from "./cli.js";
-import {
-  DEFAULT_BUNDLE_FILE,
-  DEFAULT_EMAILS_DIR,
-  DEFAULT_TIPS_DIR,
-  writeBundle,
-} from "./content/bundle.js";
-import { formatProblems } from "./content/problems.js";
-import { checkContent } from "./content/validate.js";
 import { reportRunway } from "./runway.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +35,9 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + 3 system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
   );
+  if (result.warnings.length > 0) {
+    console.log(`${result.warnings.length} warnings, none fatal: npm run check lists them`);
+  }
   // Reported, never fatal: a short runway is the editors' cue to write more tips.
   if (!values["skip-runway"]) await reportRunway({ tips: result.bundle.tips });
   return 0;

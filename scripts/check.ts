@@ -1,14 +1,15 @@
 /**
  * `npm run check [-- --tips <dir> --emails <dir>]`: validates every tip and email template and
- * reports every problem at once (`path:line: message` + `fix:`), exit 1; or a one-line summary,
- * exit 0.
+ * reports every problem at once (`path:line: message` + `fix:`), exit 1; or a summary (each tip's
+ * reading time, then the warnings), exit 0. The studio and CI run the same checks.
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { type CheckResult, checkContent } from "../compiler/check.js";
+import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "../compiler/paths.js";
+import { formatProblems } from "../compiler/problems.js";
+import { formatReport } from "../compiler/report.js";
 import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "./content/bundle.js";
-import { formatProblems } from "./content/problems.js";
-import { type CheckResult, checkContent } from "./content/validate.js";
 import { reportRunway } from "./runway.js";
 
 /**
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `✓ ${result.tips.length} tip${result.tips.length === 1 ? "" : "s"} and ${templates} email templates OK (${path.relative(process.cwd(), tipsDir) || "."}, ${path.relative(process.cwd(), emailsDir) || "."})`,
   );
+  for (const line of formatReport(result)) console.log(line);
   for (const report of REPORTS) {
     try {
       await report(result);

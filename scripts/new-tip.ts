@@ -1,57 +1,12 @@
 /**
- * `npm run new-tip -- "Title" [--dir <tips dir>]`: scaffolds content/tips/<slug>.md with valid
- * front matter, the next free order (highest existing + 1) and a short placeholder body, so the
- * new tip passes `npm run check` and can be previewed straight away.
+ * `npm run new-tip -- "Title" [--dir <tips dir>]`: scaffolds content/tips/<slug>.md
+ * (compiler/scaffold.ts) and says what to do next.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_TIPS_DIR } from "../compiler/paths.js";
+import { createTip } from "../compiler/scaffold.js";
 import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_TIPS_DIR } from "./content/bundle.js";
-import { splitSource } from "./content/parse.js";
-import { frontMatterSchema, KEBAB } from "./content/schema.js";
-import { listTipFiles } from "./content/validate.js";
-
-export function slugify(title: string): string {
-  return title
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/['’]/g, "")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 60)
-    .replace(/-+$/g, "");
-}
-
-/** Highest `order` among the tips in `dir` that can be read, plus one. */
-export function nextOrder(dir: string): number {
-  let max = 0;
-  if (!existsSync(dir)) return 1;
-  for (const file of listTipFiles(dir)) {
-    const split = splitSource(file, readFileSync(file, "utf8"));
-    if (!split.ok) continue;
-    const order = (split.value.data as { order?: unknown } | null)?.order;
-    if (typeof order === "number" && Number.isInteger(order) && order > max) max = order;
-  }
-  return max + 1;
-}
-
-export function scaffold(title: string, slug: string, order: number): string {
-  return `---
-title: ${JSON.stringify(title)}
-slug: ${slug}
-order: ${order}
-summary: "TODO: one plain-text sentence for the inbox preview, at most 150 characters."
-tags: [strength]
----
-
-TODO: write the tip here in Markdown. Keep it friendly and practical, 250 to 600 words, with a
-heading or two and a short list where it helps.
-
-**This week:** TODO: one small action the reader can do in their next 20-minute session.
-`;
-}
 
 export function main(argv: string[]): number {
   const { values, positionals } = parseArgs({
@@ -65,28 +20,16 @@ export function main(argv: string[]): number {
     console.error('usage: npm run new-tip -- "Title of the tip" [--dir <tips dir>]');
     return 1;
   }
-  const titleCheck = frontMatterSchema.shape.title.safeParse(title);
-  if (!titleCheck.success) {
-    console.error(`invalid title: ${titleCheck.error.issues.map((i) => i.message).join("; ")}`);
+  const created = createTip(path.resolve(values.dir), title);
+  if ("error" in created) {
+    console.error(created.error);
     return 1;
   }
-  const slug = slugify(title);
-  if (!KEBAB.test(slug)) {
-    console.error(`cannot make a file name from "${title}": use some letters or digits`);
-    return 1;
-  }
-  const dir = path.resolve(values.dir);
-  const file = path.join(dir, `${slug}.md`);
-  if (existsSync(file)) {
-    console.error(`${path.relative(process.cwd(), file)} already exists: not overwriting it`);
-    return 1;
-  }
-  const order = nextOrder(dir);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(file, scaffold(titleCheck.data, slug, order), { flag: "wx" });
-  const shown = path.relative(process.cwd(), file) || file;
-  console.log(`created ${shown} (order ${order})`);
-  console.log(`next: edit it, then npm run preview -- ${slug} and npm run check`);
+  const shown = path.relative(process.cwd(), created.file) || created.file;
+  console.log(`created ${shown} (order ${created.order})`);
+  console.log(
+    `next: replace its TODOs, then npm run studio (live preview) or npm run preview -- ${created.slug}, and npm run check`,
+  );
   return 0;
 }
 

@@ -1,62 +1,31 @@
 /**
  * `npm run preview -- <slug|confirm|welcome|goodbye> [--out <dir>] [--tips <dir>] [--emails <dir>]`
+ * `npm run preview -- --all [--out <dir>]`
  *
- * Builds one email, fills its placeholders with sample values and writes
- * <out>/<slug>/email.html and email.txt (default out: .preview/). When Chromium is available
- * (CHROMIUM_PATH or /usr/bin/chromium) it also writes desktop-600.png and mobile-375.png.
+ * One email: fills its placeholders with sample values and writes <out>/<slug>/email.html and
+ * email.txt (default out: .preview/), and with Chromium (CHROMIUM_PATH or /usr/bin/chromium)
+ * desktop-600.png, mobile-375.png and dark-600.png. `--all`: the review report, every email and
+ * its checks in <out>/index.html (studio/report.ts); exit 1 if any check failed.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type FillValues, fill } from "../functions/core/fill.js";
+import { checkContent, listTipFiles } from "../compiler/check.js";
+import { renderEmail, SYSTEM_COPY } from "../compiler/email.js";
+import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
+import { formatProblems } from "../compiler/problems.js";
+import { compileTemplates } from "../compiler/templates.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
+import { writeEmailFiles, writeReview } from "../studio/report.js";
+import { sampleEmail } from "../studio/sample.js";
+import { screenshotEmails } from "../studio/screenshots.js";
 import { runWhenExecuted } from "./cli.js";
-import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "./content/bundle.js";
-import { compileTemplates, renderEmail, SYSTEM_COPY } from "./content/compile.js";
-import { formatProblems } from "./content/problems.js";
-import { checkContent, listTipFiles } from "./content/validate.js";
-import { findChromium, launchChromium } from "./local/chromium.js";
+import { findChromium } from "./local/chromium.js";
 
 export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye"] as const;
 
-export function sampleValues(slug: string): Required<FillValues> {
-  return {
-    first_name: "Alex",
-    unsubscribe_url: "https://example.com/unsubscribe?token=sample-token",
-    confirm_url: "https://example.com/confirm?token=sample-token",
-    view_url: `https://example.com/tips/${slug}`,
-    postal_address:
-      "Weekly Strength Tips for Runners, 123 Example Street, Springfield, OR 97477, USA",
-  };
-}
-
-async function screenshots(html: string, dir: string, executablePath: string): Promise<string[]> {
-  const browser = await launchChromium(executablePath);
-  const written: string[] = [];
-  try {
-    for (const [name, width, height, mobile] of [
-      ["desktop-600.png", 600, 800, false],
-      ["mobile-375.png", 375, 667, true],
-    ] as const) {
-      const context = await browser.newContext({
-        viewport: { width, height },
-        isMobile: mobile,
-        hasTouch: mobile,
-      });
-      // An email preview must not fetch anything: block every network request.
-      await context.route(/^(?!data:|about:)/, (route) => route.abort());
-      const page = await context.newPage();
-      await page.setContent(html, { waitUntil: "load" });
-      const file = path.join(dir, name);
-      await page.screenshot({ path: file, fullPage: true });
-      written.push(file);
-      await context.close();
-    }
-  } finally {
-    await browser.close();
-  }
-  return written;
-}
+const USAGE =
+  "usage: npm run preview -- <slug|confirm|welcome|goodbye> [--out <dir>]  or  npm run preview -- --all";
 
 async function compileOne(
   slug: string,
@@ -92,33 +61,49 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: "string", default: path.join(REPO_ROOT, ".preview") },
       tips: { type: "string", default: DEFAULT_TIPS_DIR },
       emails: { type: "string", default: DEFAULT_EMAILS_DIR },
+      all: { type: "boolean", default: false },
     },
     strict: true,
   });
+  const tipsDir = path.resolve(values.tips);
+  const emailsDir = path.resolve(values.emails);
+  const out = path.resolve(values.out);
+  const chromium = findChromium();
+  const show = (file: string) => path.relative(process.cwd(), file) || file;
+  if (values.all) {
+    if (positionals.length > 0) {
+      console.error(USAGE);
+      return 1;
+    }
+    const result = await checkContent({ tipsDir, emailsDir });
+    const { index } = await writeReview({ result, out, emailsDir, root: REPO_ROOT, chromium });
+    console.log(`review report: ${show(index)} (${result.reports.length} tips + 3 system emails)`);
+    if ("reason" in chromium) console.log(`screenshots skipped: ${chromium.reason}`);
+    if (result.problems.length > 0) {
+      console.error(formatProblems(result.problems));
+      return 1;
+    }
+    return 0;
+  }
   const slug = positionals[0];
   if (!slug || positionals.length > 1) {
-    console.error("usage: npm run preview -- <slug|confirm|welcome|goodbye> [--out <dir>]");
+    console.error(USAGE);
     return 1;
   }
-  const compiled = await compileOne(slug, path.resolve(values.tips), path.resolve(values.emails));
+  const compiled = await compileOne(slug, tipsDir, emailsDir);
   if ("error" in compiled) {
     console.error(compiled.error);
     return 1;
   }
-  const sample = sampleValues(slug);
-  const html = fill(compiled.email.html, sample, "html");
-  const text = fill(compiled.email.text, sample, "text");
-  const dir = path.resolve(values.out, slug);
-  mkdirSync(dir, { recursive: true });
-  const files = [path.join(dir, "email.html"), path.join(dir, "email.txt")];
-  writeFileSync(files[0] as string, html);
-  writeFileSync(files[1] as string, `Subject: ${compiled.email.subject}\n\n${text}`);
-  const chromium = findChromium();
+  const email = sampleEmail(compiled.email, slug);
+  const files = writeEmailFiles(out, slug, email);
   if ("path" in chromium) {
-    files.push(...(await screenshots(html, dir, chromium.path)));
+    files.push(
+      ...(await screenshotEmails(chromium.path, [{ html: email.html, dir: path.join(out, slug) }])),
+    );
   }
   console.log(`Subject: ${compiled.email.subject}`);
-  for (const file of files) console.log(path.relative(process.cwd(), file) || file);
+  for (const file of files) console.log(show(file));
   if ("reason" in chromium) console.log(`screenshots skipped: ${chromium.reason}`);
   return 0;
 }

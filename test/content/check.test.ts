@@ -1,12 +1,15 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { BODY_MAX_CHARS } from "../../scripts/content/body.js";
-import { formatProblem } from "../../scripts/content/problems.js";
-import { checkContent } from "../../scripts/content/validate.js";
+import { BODY_MAX_CHARS } from "../../compiler/body.js";
+import { checkContent } from "../../compiler/check.js";
+import { lex } from "../../compiler/links.js";
+import { formatProblem } from "../../compiler/problems.js";
+import { readingTime } from "../../compiler/quality.js";
+import { main as checkMain } from "../../scripts/check.js";
+import { runMain } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURES = path.join(ROOT, "test/fixtures/tips");
@@ -121,6 +124,36 @@ const rows: Row[] = [
     line: 11,
   },
   { fixture: "html-too-big", file: "html-too-big.md", message: "KB of HTML (limit 90 KB" },
+  {
+    fixture: "placeholder-todo",
+    file: "placeholder-todo.md",
+    message: 'placeholder "TODO" left in the tip',
+    line: 11,
+  },
+  {
+    fixture: "placeholder-summary",
+    file: "placeholder-summary.md",
+    message: 'placeholder "TODO" left in the tip',
+    line: 5,
+  },
+  {
+    fixture: "lorem-ipsum",
+    file: "lorem-ipsum.md",
+    message: 'filler text "Lorem ipsum" left in the tip',
+    line: 11,
+  },
+  {
+    fixture: "malformed-url",
+    file: "malformed-url.md",
+    message: 'malformed URL "https://example"',
+    line: 11,
+  },
+  {
+    fixture: "malformed-mailto",
+    file: "malformed-mailto.md",
+    message: 'malformed URL "mailto:coach"',
+    line: 11,
+  },
 ];
 
 describe("checkContent rejects each broken fixture", () => {
@@ -146,6 +179,85 @@ describe("checkContent rejects each broken fixture", () => {
     expect(source.length).toBeLessThan(BODY_MAX_CHARS);
     const { problems } = await check("html-too-big");
     expect(problems).toHaveLength(1);
+  });
+});
+
+interface WarningRow {
+  fixture: string;
+  message: string;
+  line?: number;
+}
+
+// One fixture per warning: each tip is otherwise valid, builds, and gets exactly that warning.
+const warningRows: WarningRow[] = [
+  { fixture: "warn-subject-too-long", message: "subject is 82 characters", line: 2 },
+  {
+    fixture: "warn-generic-link",
+    message: 'link text "here" does not say where it goes',
+    line: 11,
+  },
+  { fixture: "warn-bare-url-link", message: "the link text is a bare URL", line: 11 },
+  { fixture: "warn-http-link", message: 'link "http://example.com/squats" is not https', line: 11 },
+  {
+    fixture: "warn-alt-file-name",
+    message: 'alt text "IMG_1234.jpg" looks like a file name',
+    line: 11,
+  },
+  { fixture: "warn-heading-skip", message: "heading level skips from ## to ####", line: 15 },
+  { fixture: "warn-h1-in-body", message: "a # heading in the body", line: 11 },
+  {
+    fixture: "warn-code-block",
+    message: "email clients: border-radius in the tip is not supported by outlook.windows",
+  },
+];
+
+describe("checkContent warns, without failing, on each fixture", () => {
+  it.each(warningRows)("$fixture → $message", async ({ fixture, message, line }) => {
+    const { problems, warnings, bundle } = await check(fixture);
+    expect(problems).toEqual([]);
+    expect(bundle?.tips).toHaveLength(1);
+    const file = path.join(FIXTURES, fixture, `${fixture}.md`);
+    const mine = warnings.filter((w) => w.file === file);
+    expect(
+      mine.some((w) => w.message.includes(message)),
+      JSON.stringify(mine, null, 2),
+    ).toBe(true);
+    const match = mine.find((w) => w.message.includes(message));
+    expect(match?.fix.length).toBeGreaterThan(10);
+    if (line !== undefined) expect(match?.line).toBe(line);
+  });
+
+  it("a clean tip has no warnings of its own", async () => {
+    const { warnings } = await check("valid-links");
+    expect(warnings.filter((w) => w.file.endsWith(".md"))).toEqual([]);
+  });
+
+  it("the templates get email-client notes from the caniemail data", async () => {
+    const { warnings } = await check("valid-links");
+    const tip = warnings.filter((w) => w.file === path.join(EMAILS, "tip.mjml"));
+    expect(tip.map((w) => w.message)).toContainEqual(
+      expect.stringMatching(
+        /^email clients: @media in the template is not supported by .*outlook\.windows/,
+      ),
+    );
+  });
+});
+
+describe("reading time", () => {
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `word${i}`).join(" ");
+  it.each([
+    [0, 0],
+    [40, 1],
+    [230, 1],
+    [460, 2],
+    [1150, 5],
+  ])("%i words → %i min", (n, minutes) => {
+    expect(readingTime(lex(n === 0 ? "" : words(n)))).toEqual({ words: n, minutes });
+  });
+
+  it("counts link labels and list items, not URLs or Markdown syntax", () => {
+    const body = "## Two words\n\n- one [two three](https://example.com/a-b-c)\n- **four**\n";
+    expect(readingTime(lex(body)).words).toBe(6);
   });
 });
 
@@ -226,15 +338,10 @@ describe("the real content", () => {
 describe("the check CLI", () => {
   // Nothing listens on port 9 (discard) on loopback: the runway report must say it skipped.
   const NO_TABLE = "http://127.0.0.1:9";
-  const run = (...args: string[]) =>
-    spawnSync("npx", ["tsx", "scripts/check.ts", ...args], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, DYNAMODB_ENDPOINT: NO_TABLE },
-    });
+  const run = (...args: string[]) => runMain(checkMain, args, { DYNAMODB_ENDPOINT: NO_TABLE });
 
-  it("exits 1 and prints path:line, message and fix for every problem", () => {
-    const result = run("--tips", "test/fixtures/tips/multiple");
+  it("exits 1 and prints path:line, message and fix for every problem", async () => {
+    const result = await run("--tips", "test/fixtures/tips/multiple");
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("test/fixtures/tips/multiple/invalid-yaml.md:5: invalid YAML");
     expect(result.stderr).toContain(
@@ -244,8 +351,8 @@ describe("the check CLI", () => {
     expect(result.stderr).toMatch(/6 problems found\./);
   });
 
-  it("reports an invalid template passed with --emails", () => {
-    const result = run(
+  it("reports an invalid template passed with --emails", async () => {
+    const result = await run(
       "--tips",
       "test/fixtures/tips/valid-links",
       "--emails",
@@ -255,24 +362,33 @@ describe("the check CLI", () => {
     expect(result.stderr).toContain("test/fixtures/emails/invalid-mjml/tip.mjml:4: MJML:");
   });
 
-  it("exits 0 with a one-line summary and a runway warning on clean content", () => {
+  it("exits 0 with a summary, each tip's reading time, and a runway warning on clean content", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "check-clean-"));
     try {
       writeFileSync(
         path.join(dir, "only-tip.md"),
         "---\ntitle: Only tip\nslug: only-tip\norder: 1\nsummary: The only tip.\ntags: [basics]\n---\n\nHello runners.\n",
       );
-      const result = run("--tips", dir);
-      expect(result.stderr.replace(/npm warn.*\n/g, "")).toBe("");
+      const result = await run("--tips", dir);
+      expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
       const lines = result.stdout.trim().split("\n");
-      expect(lines).toHaveLength(2);
       expect(lines[0]).toMatch(/^✓ 1 tip and 4 email templates OK/);
-      expect(lines[1]).toBe(
+      expect(lines[1]).toBe("  #1   only-tip  1 min read");
+      expect(lines[2]).toMatch(/^email clients: .*tip \d+, confirm \d+, welcome \d+, goodbye \d+/);
+      expect(lines.at(-1)).toBe(
         `⚠ runway: the local table is not reachable at ${NO_TABLE} (start it with \`npm start\`); skipped`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("lists warnings with path:line and a fix, and still exits 0", async () => {
+    const result = await run("--tips", "test/fixtures/tips/warn-subject-too-long");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /warn-subject-too-long\.md:2: subject is \d+ characters .*\n {2}fix: shorten the title/,
+    );
   });
 });

@@ -3,11 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleSource, writeBundle } from "../../compiler/bundle.js";
+import { checkContent } from "../../compiler/check.js";
+import { HTML_MAX_BYTES } from "../../compiler/email.js";
+import { compileTemplate } from "../../compiler/templates.js";
+import { htmlToText } from "../../compiler/text.js";
 import { assertKnownPlaceholders, escapeHtml, fill } from "../../functions/core/fill.js";
 import type { CompiledTemplate, ContentBundle } from "../../functions/core/types.js";
-import { bundleSource, writeBundle } from "../../scripts/content/bundle.js";
-import { compileTemplate, HTML_MAX_BYTES, htmlToText } from "../../scripts/content/compile.js";
-import { checkContent } from "../../scripts/content/validate.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const EMAIL_FIXTURES = path.join(ROOT, "test/fixtures/emails");

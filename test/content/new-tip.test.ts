@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   mkdtempSync,
@@ -11,12 +10,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkContent } from "../../scripts/content/validate.js";
-import { slugify } from "../../scripts/new-tip.js";
+import { checkContent } from "../../compiler/check.js";
+import { slugify } from "../../compiler/scaffold.js";
+import { main } from "../../scripts/new-tip.js";
+import { runMain } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const run = (...args: string[]) =>
-  spawnSync("npx", ["tsx", "scripts/new-tip.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+const run = (...args: string[]) => runMain(main, args);
 
 describe("new-tip", () => {
   let dir: string;
@@ -29,32 +29,44 @@ describe("new-tip", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("scaffolds a tip with the next free order that passes the check", async () => {
-    const result = run("Hip thrusts for hills", "--dir", dir);
+  it("scaffolds a tip with the next free order, which the check rejects until its TODOs are written", async () => {
+    const result = await run("Hip thrusts for hills", "--dir", dir);
     expect(result.status, result.stderr).toBe(0);
     const file = path.join(dir, "hip-thrusts-for-hills.md");
     const source = readFileSync(file, "utf8");
     expect(source).toContain("slug: hip-thrusts-for-hills\n");
     expect(source).toContain("order: 3\n");
     expect(source).toContain('title: "Hip thrusts for hills"\n');
-    const check = await checkContent({ tipsDir: dir, emailsDir: path.join(ROOT, "emails") });
-    expect(check.problems).toEqual([]);
-    expect(check.bundle?.tips.map((t) => t.slug)).toContain("hip-thrusts-for-hills");
+    const emailsDir = path.join(ROOT, "emails");
+    const untouched = await checkContent({ tipsDir: dir, emailsDir });
+    expect(untouched.bundle).toBeUndefined();
+    const todoLines = source
+      .split("\n")
+      .flatMap((line, i) => (line.includes("TODO") ? [i + 1] : []));
+    expect(todoLines.length).toBeGreaterThanOrEqual(2);
+    expect(untouched.problems.map((p) => [p.file, p.line, p.message])).toEqual(
+      todoLines.map((line) => [file, line, 'placeholder "TODO" left in the tip']),
+    );
+    // Once the editor has written the tip, it builds.
+    writeFileSync(file, source.replace(/TODO:?/g, "Done."));
+    const written = await checkContent({ tipsDir: dir, emailsDir });
+    expect(written.problems).toEqual([]);
+    expect(written.bundle?.tips.map((t) => t.slug)).toContain("hip-thrusts-for-hills");
   });
 
-  it("takes the highest order + 1, not the count", () => {
+  it("takes the highest order + 1, not the count", async () => {
     writeFileSync(
       path.join(dir, "far-ahead.md"),
       "---\ntitle: Far ahead\nslug: far-ahead\norder: 40\nsummary: S.\ntags: [x]\n---\n\nBody.\n",
     );
-    expect(run("Next one", "--dir", dir).status).toBe(0);
+    expect((await run("Next one", "--dir", dir)).status).toBe(0);
     expect(readFileSync(path.join(dir, "next-one.md"), "utf8")).toContain("order: 41\n");
   });
 
-  it("refuses to overwrite an existing tip", () => {
+  it("refuses to overwrite an existing tip", async () => {
     const file = path.join(dir, "why-runners-should-lift.md");
     const before = readFileSync(file, "utf8");
-    const result = run("Why runners should lift", "--dir", dir);
+    const result = await run("Why runners should lift", "--dir", dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("already exists");
     expect(readFileSync(file, "utf8")).toBe(before);
@@ -62,8 +74,8 @@ describe("new-tip", () => {
 
   it.each([[""], ["   "], ["!!!"], ["A title with {{first_name}}"]])(
     "refuses the title %j",
-    (title) => {
-      const result = run(title, "--dir", dir);
+    async (title) => {
+      const result = await run(title, "--dir", dir);
       expect(result.status).toBe(1);
       expect(readdirSync(dir).sort()).toEqual([
         "every-step-lands-hard.md",

@@ -1,21 +1,17 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findChromium } from "../../scripts/local/chromium.js";
+import { main } from "../../scripts/preview.js";
+import { type CliResult, runMain } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const out = mkdtempSync(path.join(tmpdir(), "preview-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const run = (...args: string[]) =>
-  spawnSync("npx", ["tsx", "scripts/preview.ts", ...args, "--out", out], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+const run = (...args: string[]) => runMain(main, [...args, "--out", out]);
 
 const chromium = findChromium();
 const noChromium = "reason" in chromium ? chromium.reason : undefined;
@@ -24,9 +20,9 @@ const noChromium = "reason" in chromium ? chromium.reason : undefined;
 const screenshotsExpected = noChromium === undefined || process.env.CI === "true";
 
 describe.each([["squats"], ["confirm"]])("preview %s", (slug) => {
-  let result: ReturnType<typeof run>;
-  beforeAll(() => {
-    result = run(slug);
+  let result: CliResult;
+  beforeAll(async () => {
+    result = await run(slug);
   });
 
   it("writes the HTML and text with every placeholder filled", () => {
@@ -44,10 +40,10 @@ describe.each([["squats"], ["confirm"]])("preview %s", (slug) => {
   });
 
   it.runIf(screenshotsExpected)(
-    `writes desktop-600.png and mobile-375.png${screenshotsExpected ? "" : ` (skipped: ${noChromium})`}`,
+    `writes desktop-600.png, mobile-375.png and dark-600.png${screenshotsExpected ? "" : ` (skipped: ${noChromium})`}`,
     () => {
       expect(noChromium, `no Chromium: ${noChromium}`).toBeUndefined();
-      for (const name of ["desktop-600.png", "mobile-375.png"]) {
+      for (const name of ["desktop-600.png", "mobile-375.png", "dark-600.png"]) {
         const png = path.join(out, slug, name);
         expect(existsSync(png), png).toBe(true);
         expect(readFileSync(png).subarray(1, 4).toString()).toBe("PNG");
@@ -57,6 +53,11 @@ describe.each([["squats"], ["confirm"]])("preview %s", (slug) => {
       const width = (file: string) => readFileSync(path.join(out, slug, file)).readUInt32BE(16);
       expect(width("desktop-600.png")).toBe(600);
       expect(width("mobile-375.png")).toBe(375);
+      expect(width("dark-600.png")).toBe(600);
+      // Dark mode is a different picture of the same email.
+      expect(readFileSync(path.join(out, slug, "dark-600.png"))).not.toEqual(
+        readFileSync(path.join(out, slug, "desktop-600.png")),
+      );
     },
   );
 
@@ -70,12 +71,67 @@ describe.each([["squats"], ["confirm"]])("preview %s", (slug) => {
 });
 
 describe("preview errors", () => {
-  it("fails on an unknown slug and lists the known ones", () => {
-    const result = run("no-such-tip");
+  it("fails on an unknown slug and lists the known ones", async () => {
+    const result = await run("no-such-tip");
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('unknown slug "no-such-tip"');
     expect(result.stderr).toContain("squats");
     expect(result.stderr).toContain("confirm");
     expect(existsSync(path.join(out, "no-such-tip"))).toBe(false);
+  });
+});
+
+describe("preview --all: the review report", () => {
+  const tips = path.join(ROOT, "test/fixtures/tips/valid-links");
+  let result: CliResult;
+  let index: string;
+  beforeAll(async () => {
+    result = await run("--all", "--tips", tips);
+    index = readFileSync(path.join(out, "index.html"), "utf8");
+  });
+
+  it("writes index.html with every tip and system email, its inbox row and its checks", () => {
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`${path.relative(ROOT, out)}/index.html`);
+    for (const name of ["linking", "target", "confirm", "welcome", "goodbye"]) {
+      expect(index).toContain(`<section id="${name}">`);
+      expect(existsSync(path.join(out, name, "email.html")), name).toBe(true);
+    }
+    expect(index).toContain('class="subject">Strength tip #1: Fixture linking<');
+    expect(index).toContain("✓ every check passed");
+    expect(index).toMatch(/<pre class="text">[^<]*Hi Alex,/);
+    expect(index).not.toContain("<script");
+  });
+
+  it.runIf(screenshotsExpected)(
+    `shows each email at desktop, mobile and dark${screenshotsExpected ? "" : ` (skipped: ${noChromium})`}`,
+    () => {
+      for (const shot of ["desktop-600.png", "mobile-375.png", "dark-600.png"]) {
+        expect(index).toContain(`<img src="linking/${shot}"`);
+        expect(existsSync(path.join(out, "linking", shot))).toBe(true);
+      }
+    },
+  );
+
+  it("shows errors with file:line and exits 1 when a tip is broken; without Chromium, frames and why", async () => {
+    const missing = path.join(out, "no-chromium-here");
+    const broken = await runMain(
+      main,
+      [
+        "--all",
+        "--tips",
+        path.join(ROOT, "test/fixtures/tips/broken-link"),
+        "--out",
+        path.join(out, "broken"),
+      ],
+      { CHROMIUM_PATH: missing },
+    );
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toContain(`screenshots skipped: CHROMIUM_PATH=${missing} does not exist`);
+    const page = readFileSync(path.join(out, "broken", "index.html"), "utf8");
+    expect(page).toContain("This email cannot be built");
+    expect(page).toContain("<code>test/fixtures/tips/broken-link/broken-link.md:11</code>");
+    expect(page).toContain(`No screenshots: CHROMIUM_PATH=${missing} does not exist`);
+    expect(page).toContain('<iframe src="confirm/email.html" width="600"');
   });
 });

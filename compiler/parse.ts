@@ -1,6 +1,6 @@
 /**
- * Splits a tip file into front matter and Markdown body (gray-matter), validates the front
- * matter (schema.ts) and turns YAML and schema errors into problems with line numbers.
+ * Parse: splits a tip file into its YAML front matter and Markdown body (gray-matter), and turns
+ * YAML errors into problems with line numbers. Validation of the fields is validate.ts.
  *
  * Only YAML front matter is accepted. gray-matter would `eval` a `---js` block, so every
  * executable engine is replaced by one that throws, and options are always passed: gray-matter
@@ -8,9 +8,7 @@
  * elsewhere can never bypass these engines.
  */
 import matter from "gray-matter";
-import type { z } from "zod";
 import { lineAt, type Problem, problem } from "./problems.js";
-import { FIELD_EXAMPLES, type FrontMatter, frontMatterSchema } from "./schema.js";
 
 export class BlockedEngineError extends Error {
   override name = "BlockedEngineError";
@@ -115,83 +113,4 @@ export function splitSource(
       bodyLine: lineAt(text, bodyIndex),
     },
   };
-}
-
-/** 1-based file line of a top-level key in the front matter, if it is written on its own line. */
-export function lineOfKey(matterText: string, key: string): number | undefined {
-  const lines = matterText.split("\n");
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const pattern = new RegExp(`^["']?${escaped}["']?\\s*:`);
-  const index = lines.findIndex((l) => pattern.test(l));
-  // matterText line 0 is the remainder of the opening --- line (file line 1).
-  return index === -1 ? undefined : index + 1;
-}
-
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  data: unknown,
-): { key: string; message: string; fix: string } {
-  const key = issue.path.length > 0 ? String(issue.path[0]) : "";
-  const where = issue.path.map(String).join(".");
-  const example = FIELD_EXAMPLES[key as keyof FrontMatter];
-  const present = typeof data === "object" && data !== null && Object.hasOwn(data as object, key);
-  if (issue.code === "invalid_type" && issue.path.length === 1 && !present) {
-    return {
-      key,
-      message: `missing required field "${key}"`,
-      fix: `add a line like: ${example ?? `${key}: ...`}`,
-    };
-  }
-  if (issue.code === "invalid_type" && issue.path.length === 0) {
-    return {
-      key,
-      message: "front matter must be a set of key: value fields",
-      fix: "write one field per line, e.g. title: ..., slug: ..., order: ..., summary: ..., tags: [...]",
-    };
-  }
-  if (issue.code === "invalid_type") {
-    let value: unknown = data;
-    for (const segment of issue.path) {
-      value = (value as Record<PropertyKey, unknown> | undefined)?.[segment as PropertyKey];
-    }
-    const got = value === null ? "nothing" : Array.isArray(value) ? "a list" : typeof value;
-    return {
-      key,
-      message: `field "${where}" must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}, not ${got}`,
-      fix: example ? `use a value like: ${example}` : "correct the value",
-    };
-  }
-  return {
-    key,
-    message: `field "${where}" ${issue.message}`,
-    fix: example ? `use a value like: ${example}` : "correct the value",
-  };
-}
-
-/** Validates parsed front matter against the schema; problems carry the field's line. */
-export function validateFrontMatter(
-  file: string,
-  parsed: ParsedSource,
-): { ok: true; value: FrontMatter } | { ok: false; problems: Problem[] } {
-  const result = frontMatterSchema.safeParse(parsed.data ?? {});
-  if (result.success) return { ok: true, value: result.data };
-  const problems: Problem[] = [];
-  for (const issue of result.error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        problems.push(
-          problem(
-            file,
-            `unknown field "${key}"`,
-            `remove it or correct its spelling; allowed fields: ${Object.keys(FIELD_EXAMPLES).join(", ")}`,
-            lineOfKey(parsed.matter, key),
-          ),
-        );
-      }
-      continue;
-    }
-    const { key, message, fix } = describeIssue(issue, parsed.data);
-    problems.push(problem(file, message, fix, key ? lineOfKey(parsed.matter, key) : undefined));
-  }
-  return { ok: false, problems };
 }

@@ -4,8 +4,8 @@
  * tips become their plain label text, and every element gets inline styles because many email
  * clients ignore <style> blocks.
  */
-import { Marked, type Tokens } from "marked";
-import { escapeHtml } from "../../functions/core/fill.js";
+import { Marked, type Token, type Tokens } from "marked";
+import { escapeHtml } from "../functions/core/fill.js";
 import { classifyHref } from "./links.js";
 
 export const COLORS = {
@@ -75,7 +75,11 @@ function createMarked(): Marked {
 
 const marked = createMarked();
 
-/** Renders a tip body (already validated) to inline-styled HTML. */
-export function renderMarkdown(body: string): string {
-  return addStyles(marked.parse(body, { async: false })).trim();
+/**
+ * Renders a tip body (already validated) to inline-styled HTML. `tokens`, when given, are the
+ * body already lexed by links.ts's lex() (the checks lex it first), so it is not lexed twice.
+ */
+export function renderMarkdown(body: string, tokens?: Token[]): string {
+  const html = tokens ? marked.parser(tokens) : marked.parse(body, { async: false });
+  return addStyles(html).trim();
 }

@@ -61,3 +61,15 @@ export const FIELD_EXAMPLES: Record<keyof FrontMatter, string> = {
   expert: 'expert: "Dr. Jane Coach, physiotherapist"',
   publishedAt: "publishedAt: 2025-01-06",
 };
+
+/** A tip whose front matter is valid, with where it came from. */
+export interface Tip extends FrontMatter {
+  /** Path of the source file (as joined from tipsDir). */
+  file: string;
+  body: string;
+  bodyLine: number;
+  /** The raw YAML front matter (for locating fields). */
+  matter: string;
+  /** sha256 of the source file, hex. */
+  hash: string;
+}

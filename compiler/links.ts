@@ -16,18 +16,32 @@ export type HrefKind = "external" | "relative" | "invalid";
 
 export function classifyHref(href: string): HrefKind {
   const h = href.trim();
-  if (/^(https?:\/\/|mailto:)/i.test(h)) {
-    try {
-      new URL(h);
-      return "external";
-    } catch {
-      return "invalid";
-    }
-  }
+  if (/^(https?:\/\/|mailto:)/i.test(h)) return wellFormed(h) ? "external" : "invalid";
   if (h === "" || h.startsWith("#") || h.startsWith("//") || /^[a-z][a-z0-9+.-]*:/i.test(h)) {
     return "invalid";
   }
   return "relative";
+}
+
+/** A host name with a dot and a top-level domain of letters: `example.com`, not `example` or `exa mple`. */
+const HOST =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/i;
+
+/** An absolute http(s) URL with a real host name, or a mailto: with one address at such a host. */
+export function wellFormed(href: string): boolean {
+  if (/\s/.test(href)) return false;
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return false;
+  }
+  if (url.protocol === "mailto:") {
+    const [address = ""] = decodeURIComponent(url.pathname).split("?");
+    const at = address.lastIndexOf("@");
+    return at > 0 && HOST.test(address.slice(at + 1));
+  }
+  return (url.protocol === "http:" || url.protocol === "https:") && HOST.test(url.hostname);
 }
 
 /** The tip file a relative href points to (absolute path), whether or not it exists. */
@@ -116,8 +130,12 @@ export function checkLinks(
       problems.push(
         problem(
           file,
-          `unsupported link "${t.href}"`,
-          "use a full http(s):// or mailto: address, or link another tip as (./other-tip.md)",
+          /^(https?:\/\/|mailto:)/i.test(t.href.trim())
+            ? `malformed URL "${t.href}"`
+            : `unsupported link "${t.href}"`,
+          /^(https?:\/\/|mailto:)/i.test(t.href.trim())
+            ? "check the address: a full host name such as example.com, no spaces, and for mailto: one address like coach@example.com"
+            : "use a full http(s):// or mailto: address, or link another tip as (./other-tip.md)",
           line,
         ),
       );

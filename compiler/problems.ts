@@ -41,3 +41,13 @@ export function lineAt(text: string, index: number): number {
   }
   return line;
 }
+
+/** 1-based file line of a top-level key in the front matter, if it is written on its own line. */
+export function lineOfKey(matterText: string, key: string): number | undefined {
+  const lines = matterText.split("\n");
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const pattern = new RegExp(`^["']?${escaped}["']?\\s*:`);
+  const index = lines.findIndex((l) => pattern.test(l));
+  // matterText line 0 is the remainder of the opening --- line (file line 1).
+  return index === -1 ? undefined : index + 1;
+}

@@ -1,5 +1,6 @@
 /**
- * Email templates (emails/*.mjml) → HTML with mjml, and HTML → text with html-to-text.
+ * Templates: emails/*.mjml → minified HTML with mjml (and htmlnano, mjml's minifier), plus the
+ * template's text part, each with its build-time tokens still in place; and the checks on them.
  *
  * Each template is compiled ONCE with build-time tokens (`%%title%%`, `%%body%%`, ...) that are
  * substituted afterwards, so a thousand tips cost one mjml run. Per-recipient `{{placeholders}}`
@@ -12,27 +13,19 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { convert } from "html-to-text";
-import mjml2html from "mjml";
 import {
   assertKnownPlaceholders,
-  escapeHtml,
   type Placeholder,
   placeholdersIn,
-} from "../../functions/core/fill.js";
-import type { CompiledTemplate, SystemEmails } from "../../functions/core/types.js";
+} from "../functions/core/fill.js";
+import type { SystemEmails } from "../functions/core/types.js";
+import { cacheKey, readCache, writeCache } from "./cache.js";
+import { templateCompatWarnings } from "./compat.js";
 import { type Problem, problem } from "./problems.js";
 
 export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type SystemEmailName = keyof SystemEmails;
-
-/**
- * The compiled HTML of one email may be at most this many bytes. Gmail clips messages over
- * ~102 KB ("[Message clipped]"), which would also hide the unsubscribe link; 90 KB leaves room
- * for filled placeholders and the headers SES adds.
- */
-export const HTML_MAX_BYTES = 90 * 1024;
 
 interface TemplateSpec {
   /** Build-time tokens, written %%name%% in the template. */
@@ -60,31 +53,16 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   },
 };
 
-/** Fixed subjects and preheaders of the system emails. */
-export const SYSTEM_COPY: Record<SystemEmailName, { subject: string; preheader: string }> = {
-  confirm: {
-    subject: "Confirm your subscription to Weekly Strength Tips for Runners",
-    preheader: "One tap to start getting a strength tip every week. The link expires in 7 days.",
-  },
-  welcome: {
-    subject: "Welcome to Weekly Strength Tips for Runners",
-    preheader: "You're confirmed: one practical strength tip for runners, every week.",
-  },
-  goodbye: {
-    subject: "You're unsubscribed from Weekly Strength Tips for Runners",
-    preheader: "You won't get any more emails from us. Thanks for training with us.",
-  },
-};
-
-export function tipSubject(order: number, title: string): string {
-  return `Strength tip #${order}: ${title}`;
-}
-
 /** A template compiled by mjml, with its build-time tokens still in place. */
 export interface CompiledMjml {
   name: TemplateName;
   file: string;
+  /** Minified HTML. */
   html: string;
+  /** The text part (without the hidden preheader); `%%body%%` stands alone on its line. */
+  text: string;
+  /** Email-client compatibility notes on the compiled HTML. */
+  warnings: Problem[];
 }
 
 const TOKEN = /%%([a-z_]+)%%/g;
@@ -171,40 +149,31 @@ export function fillTokens(html: string, values: Record<string, string>): string
   return html.replace(TOKEN, (match, name: string) => values[name] ?? match);
 }
 
-const TEXT_OPTIONS = {
-  wordwrap: 78,
-  selectors: [
-    {
-      selector: "a",
-      options: { linkBrackets: ["[", "]"] as [string, string], hideLinkHrefIfSameAsText: true },
-    },
-    { selector: "img", format: "skip" },
-    { selector: "h1", options: { uppercase: false } },
-    { selector: "h2", options: { uppercase: false } },
-    { selector: "h3", options: { uppercase: false } },
-    { selector: "h4", options: { uppercase: false } },
-    // Tables written in a tip body are data; the layout tables around them are not.
-    { selector: "table.data-table", format: "dataTable", options: { uppercaseHeaderCells: false } },
-  ],
-};
-
-/** The plain-text part: links as `text [url]`, placeholders intact. */
-export function htmlToText(html: string): string {
-  return `${convert(html, TEXT_OPTIONS).trim()}\n`;
-}
-
 /** Compiles one template with strict MJML validation and checks its tokens and placeholders. */
 export async function compileTemplate(
   name: TemplateName,
   file: string,
+  /** `minify: false` only to compare against the minified output (test/browser/minify.test.ts). */
+  { minify = true }: { minify?: boolean } = {},
 ): Promise<{ ok: true; value: CompiledMjml } | { ok: false; problems: Problem[] }> {
   const expanded = expandIncludes(file);
   if (!expanded.ok) return expanded;
   const { text, origins } = expanded.value;
+  const key = cacheKey(name, file, text, minify ? "minified" : "as is");
+  const cached = readCache<CompiledMjml>(key);
+  if (cached) return { ok: true, value: cached };
   let html: string;
   try {
+    const { default: mjml2html } = await import("mjml");
     // fonts: {} keeps mjml from adding Google Fonts <link>s (system fonts only: no tracking, smaller).
-    const result = await mjml2html(text, { validationLevel: "strict", filePath: file, fonts: {} });
+    // minify: mjml's own htmlnano pass (whitespace, comments, CSS), which keeps Outlook's
+    // conditional comments and {{placeholders}}; about a quarter of the HTML was whitespace.
+    const result = await mjml2html(text, {
+      validationLevel: "strict",
+      filePath: file,
+      fonts: {},
+      minify,
+    });
     html = result.html;
   } catch (err) {
     if (isMjmlValidationError(err)) {
@@ -232,13 +201,19 @@ export async function compileTemplate(
       ],
     };
   }
-  return checkCompiled({ name, file, html });
+  // The body is replaced by a marker paragraph, so its text can be put in later (compile.ts).
+  const { htmlToText } = await import("./text.js");
+  const textPart = htmlToText(fillTokens(html, { preheader: "", body: "<p>%%body%%</p>" }));
+  const warnings = templateCompatWarnings(file, html);
+  const checked = checkCompiled({ name, file, html, text: textPart, warnings });
+  if (checked.ok) writeCache(key, checked.value);
+  return checked;
 }
 
 function checkCompiled(
   template: CompiledMjml,
 ): { ok: true; value: CompiledMjml } | { ok: false; problems: Problem[] } {
-  const { name, file, html } = template;
+  const { name, file, html, text } = template;
   const spec = TEMPLATE_SPECS[name];
   const problems: Problem[] = [];
   const tokens = new Set([...html.matchAll(TOKEN)].map((m) => m[1] as string));
@@ -269,7 +244,6 @@ function checkCompiled(
       ),
     );
   }
-  const text = htmlToText(fillTokens(html, { preheader: "" }));
   let known = true;
   for (const [part, content] of [
     ["HTML", html],
@@ -328,11 +302,15 @@ function checkCompiled(
 }
 
 /** Compiles every template in `emailsDir`; all problems are collected. */
-export async function compileTemplates(
-  emailsDir: string,
-): Promise<{ templates: Partial<Record<TemplateName, CompiledMjml>>; problems: Problem[] }> {
+export async function compileTemplates(emailsDir: string): Promise<{
+  templates: Partial<Record<TemplateName, CompiledMjml>>;
+  problems: Problem[];
+  /** Email-client compatibility notes on each compiled template. */
+  warnings: Problem[];
+}> {
   const templates: Partial<Record<TemplateName, CompiledMjml>> = {};
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
   for (const name of TEMPLATE_NAMES) {
     const file = path.join(emailsDir, `${name}.mjml`);
     if (!existsSync(file)) {
@@ -340,26 +318,10 @@ export async function compileTemplates(
       continue;
     }
     const result = await compileTemplate(name, file);
-    if (result.ok) templates[name] = result.value;
-    else problems.push(...result.problems);
+    if (result.ok) {
+      templates[name] = result.value;
+      warnings.push(...result.value.warnings);
+    } else problems.push(...result.problems);
   }
-  return { templates, problems };
-}
-
-/** Fills the build-time tokens and derives the text part. */
-export function renderEmail(
-  template: CompiledMjml,
-  values: { subject: string; preheader: string } & Record<string, string>,
-): CompiledTemplate {
-  const escaped: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    escaped[key] = key === "body" ? value : escapeHtml(value);
-  }
-  const html = fillTokens(template.html, escaped);
-  const text = htmlToText(fillTokens(template.html, { ...escaped, preheader: "" }));
-  return { subject: values.subject, preheader: values.preheader, html, text };
-}
-
-export function htmlBytes(html: string): number {
-  return Buffer.byteLength(html, "utf8");
+  return { templates, problems, warnings };
 }

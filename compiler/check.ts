@@ -1,0 +1,205 @@
+/**
+ * checkContent: the whole pipeline over a tips folder and a templates folder. The templates are
+ * compiled once (templates.ts); each tip is checked and compiled on its own (tip.ts); then the
+ * checks across tips run (a slug or order used twice) and the bundle is put together. Every
+ * problem in every file is collected in one pass. The build, `npm run check`, the studio,
+ * preview and the tests all call this (the studio calls tip.ts's checkTip for a saved file).
+ *
+ * Each tip's result is cached (cache.ts), keyed by its bytes, the names of the tips beside it
+ * (its links may point to them), the tip template and the compiler itself: a check of unchanged
+ * content loads none of the Markdown, YAML, schema or HTML libraries.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import type { CompiledTip, ContentBundle, SystemEmails } from "../functions/core/types.js";
+import { cacheKey, readCache, writeCache } from "./cache.js";
+import type { CompiledTipEmail } from "./compile.js";
+import { compileSystemEmails, sizeProblem } from "./email.js";
+import { lineOfKey, type Problem, problem } from "./problems.js";
+import type { FrontMatter, Tip } from "./schema.js";
+import { type CompiledMjml, compileTemplates, type TemplateName } from "./templates.js";
+import type { TipReport } from "./tip.js";
+
+export type { TipReport } from "./tip.js";
+
+export interface CheckOptions {
+  tipsDir: string;
+  emailsDir: string;
+  /** Check only these tip slugs (file names without .md); links may still point to any tip. */
+  only?: readonly string[];
+}
+
+export interface CheckResult {
+  /** Errors, in every file. */
+  problems: Problem[];
+  /** Warnings, in every file (including the templates' email-client notes). */
+  warnings: Problem[];
+  /** Tips whose front matter is valid, sorted by order. */
+  tips: Tip[];
+  /** One report per tip file, in sequence order (files with broken front matter last). */
+  reports: TipReport[];
+  /** The compiled templates (the tip template and the system emails). */
+  templates: Partial<Record<TemplateName, CompiledMjml>>;
+  /** The system emails that compiled. */
+  emails: Partial<SystemEmails>;
+  /** The compiled content; present only when there are no problems. */
+  bundle?: ContentBundle;
+}
+
+export function listTipFiles(tipsDir: string): string[] {
+  return readdirSync(tipsDir)
+    .filter((name) => name.endsWith(".md"))
+    .sort()
+    .map((name) => path.join(tipsDir, name));
+}
+
+export async function checkContent(options: CheckOptions): Promise<CheckResult> {
+  const { tipsDir, emailsDir, only } = options;
+  const problems: Problem[] = [];
+  let files: string[] = [];
+  if (!existsSync(tipsDir) || !statSync(tipsDir).isDirectory()) {
+    problems.push(
+      problem(tipsDir, "tips directory not found", "pass an existing directory with --tips"),
+    );
+  } else {
+    files = listTipFiles(tipsDir);
+    if (only) files = files.filter((f) => only.includes(path.basename(f, ".md")));
+    if (files.length === 0 && !only) {
+      problems.push(
+        problem(tipsDir, "no tips found (*.md)", 'add a tip with npm run new-tip -- "Title"'),
+      );
+    }
+  }
+  const compiled = await compileTemplates(emailsDir);
+  const reports = await checkTips(files, tipsDir, compiled.templates.tip);
+  return assemble({
+    ...compiled,
+    reports,
+    emailsDir,
+    problems: [...problems, ...compiled.problems],
+  });
+}
+
+/** Whether tip results are cached; CONTENT_REPORT_CACHE=off turns it off (the tests do). */
+const reportCacheOn = () => process.env.CONTENT_REPORT_CACHE !== "off";
+
+async function checkTips(
+  files: readonly string[],
+  tipsDir: string,
+  template: CompiledMjml | undefined,
+): Promise<TipReport[]> {
+  // What a tip's result depends on besides its own bytes.
+  const context = [
+    tipsDir,
+    existsSync(tipsDir) ? listTipFiles(tipsDir).join("\n") : "",
+    template ? `${template.file}\n${template.html}\n${template.text}` : "no template",
+  ].join("\0");
+  let tip: typeof import("./tip.js") | undefined;
+  const reports: TipReport[] = [];
+  for (const file of files) {
+    const key = reportCacheOn()
+      ? cacheKey(
+          "tip",
+          context,
+          file,
+          createHash("sha256").update(readFileSync(file)).digest("hex"),
+        )
+      : undefined;
+    const cached = key ? readCache<TipReport>(key) : undefined;
+    if (cached) {
+      reports.push(cached);
+      continue;
+    }
+    tip ??= await import("./tip.js");
+    const report = tip.checkTip(file, tipsDir, template);
+    if (key) {
+      const { tokens, ...stored } = report;
+      void tokens;
+      writeCache(key, stored);
+    }
+    reports.push(report);
+  }
+  return reports;
+}
+
+/** A second tip with the same slug or order is reported on that second tip. */
+export function duplicates(
+  tips: readonly (FrontMatter & { file: string; matter: string })[],
+  key: "slug" | "order",
+): Problem[] {
+  const seen = new Map<string | number, { file: string }>();
+  const problems: Problem[] = [];
+  for (const tip of tips) {
+    const first = seen.get(tip[key]);
+    if (!first) {
+      seen.set(tip[key], tip);
+      continue;
+    }
+    problems.push(
+      problem(
+        tip.file,
+        `duplicate ${key} ${JSON.stringify(tip[key])}: already used by ${path.basename(first.file)}`,
+        key === "order"
+          ? "give each tip its own order number (the next free one is the highest + 1)"
+          : "each tip needs a unique slug equal to its file name",
+        lineOfKey(tip.matter, key),
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * Puts independently checked tips together: the checks across tips (a slug or order used twice),
+ * the system emails, and the bundle when nothing failed. `reports` are not changed (the studio
+ * keeps them and re-checks only the file that was saved); the result holds copies.
+ */
+export function assemble(input: {
+  reports: readonly TipReport[];
+  templates: Partial<Record<TemplateName, CompiledMjml>>;
+  /** Problems and warnings of the templates. */
+  problems: readonly Problem[];
+  warnings: readonly Problem[];
+  emailsDir: string;
+}): CheckResult {
+  const { templates, emailsDir } = input;
+  const problems = [...input.problems];
+  const reports = input.reports.map((r) => ({ ...r, problems: [...r.problems] }));
+  const byOrder = (a: TipReport, b: TipReport) =>
+    (a.tip?.order ?? Number.POSITIVE_INFINITY) - (b.tip?.order ?? Number.POSITIVE_INFINITY) ||
+    a.name.localeCompare(b.name);
+  reports.sort(byOrder);
+  const tips = reports.flatMap((r) => (r.tip ? [r.tip] : []));
+  const byFile = new Map(reports.map((r) => [r.file, r]));
+  for (const p of [...duplicates(tips, "slug"), ...duplicates(tips, "order")]) {
+    const report = byFile.get(p.file);
+    if (!report) continue;
+    report.problems.push(p);
+    delete report.email;
+  }
+
+  const emails = compileSystemEmails(templates);
+  for (const name of ["confirm", "welcome", "goodbye"] as const) {
+    const email = emails[name];
+    const tooBig = email && sizeProblem(path.join(emailsDir, `${name}.mjml`), email.html);
+    if (tooBig) problems.push(tooBig);
+  }
+
+  for (const report of reports) problems.push(...report.problems);
+  const warnings = [...reports.flatMap((r) => r.warnings), ...input.warnings];
+  const result: CheckResult = { problems, warnings, tips, reports, templates, emails };
+  if (problems.length > 0 || !emails.confirm || !emails.welcome || !emails.goodbye) return result;
+  const compiled = reports.flatMap((r) => (r.email ? [r.email] : []));
+  result.bundle = {
+    tips: compiled.map(withoutBodyHtml),
+    emails: { confirm: emails.confirm, welcome: emails.welcome, goodbye: emails.goodbye },
+  };
+  return result;
+}
+
+function withoutBodyHtml(email: CompiledTipEmail): CompiledTip {
+  const { bodyHtml, ...tip } = email;
+  void bodyHtml;
+  return tip;
+}

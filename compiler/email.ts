@@ -1,0 +1,86 @@
+/**
+ * Email: one email from a compiled template and its values. The build-time tokens of the
+ * template's HTML are filled (escaped, except the already rendered body), and the text part is
+ * the template's precomputed text with the same values, the body's own text in place of
+ * `%%body%%`. Also the subjects, the system emails, and the size limit. Light on purpose (no
+ * Markdown or HTML libraries), so a check whose tips are all cached never loads them.
+ */
+import { escapeHtml } from "../functions/core/fill.js";
+import type { CompiledTemplate, SystemEmails } from "../functions/core/types.js";
+import { type Problem, problem } from "./problems.js";
+import { type CompiledMjml, fillTokens, type SystemEmailName } from "./templates.js";
+
+/**
+ * The compiled HTML of one email may be at most this many bytes. Gmail clips messages over
+ * ~102 KB ("[Message clipped]"), which would also hide the unsubscribe link; 90 KB leaves room
+ * for filled placeholders and the headers SES adds.
+ */
+export const HTML_MAX_BYTES = 90 * 1024;
+
+/** Fixed subjects and preheaders of the system emails. */
+export const SYSTEM_COPY: Record<SystemEmailName, { subject: string; preheader: string }> = {
+  confirm: {
+    subject: "Confirm your subscription to Weekly Strength Tips for Runners",
+    preheader: "One tap to start getting a strength tip every week. The link expires in 7 days.",
+  },
+  welcome: {
+    subject: "Welcome to Weekly Strength Tips for Runners",
+    preheader: "You're confirmed: one practical strength tip for runners, every week.",
+  },
+  goodbye: {
+    subject: "You're unsubscribed from Weekly Strength Tips for Runners",
+    preheader: "You won't get any more emails from us. Thanks for training with us.",
+  },
+};
+
+export function tipSubject(order: number, title: string): string {
+  return `Strength tip #${order}: ${title}`;
+}
+
+/**
+ * Fills the build-time tokens. `body` is HTML already (rendered Markdown); every other value is
+ * plain text, escaped for the HTML and written as is in the text part.
+ */
+export function renderEmail(
+  template: CompiledMjml,
+  values: { subject: string; preheader: string } & Record<string, string>,
+  /** The body's text part, required with a `body` (compile.ts makes it from the Markdown). */
+  bodyText?: string,
+): CompiledTemplate {
+  const escaped: Record<string, string> = {};
+  const plain: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (key === "body" && bodyText === undefined)
+      throw new Error("renderEmail: a body needs its text");
+    escaped[key] = key === "body" ? value : escapeHtml(value);
+    plain[key] = key === "body" ? (bodyText ?? "").trimEnd() : value;
+  }
+  const html = fillTokens(template.html, escaped);
+  const text = fillTokens(template.text, plain);
+  return { subject: values.subject, preheader: values.preheader, html, text };
+}
+
+export function htmlBytes(html: string): number {
+  return Buffer.byteLength(html, "utf8");
+}
+
+export function sizeProblem(file: string, html: string): Problem | undefined {
+  const bytes = htmlBytes(html);
+  if (bytes <= HTML_MAX_BYTES) return undefined;
+  return problem(
+    file,
+    `compiled email is ${(bytes / 1024).toFixed(1)} KB of HTML (limit ${HTML_MAX_BYTES / 1024} KB; Gmail clips at ~102 KB)`,
+    "shorten the tip (fewer lists, tables and links help most) or the template",
+  );
+}
+
+export function compileSystemEmails(
+  templates: Partial<Record<SystemEmailName, CompiledMjml>>,
+): Partial<SystemEmails> {
+  const emails: Partial<SystemEmails> = {};
+  for (const name of ["confirm", "welcome", "goodbye"] as const) {
+    const template = templates[name];
+    if (template) emails[name] = renderEmail(template, SYSTEM_COPY[name]);
+  }
+  return emails;
+}

@@ -1,0 +1,160 @@
+/**
+ * Text: the plain-text part of an email, with html-to-text. Links become `text [url]`,
+ * placeholders stay intact, data tables written in a tip stay tables.
+ *
+ * A template's text is converted once, with its build-time tokens in place. A tip's own text is
+ * made from its Markdown (markdownText below), or, for constructs that does not cover, from the
+ * HTML of its body alone, never from the whole email; it then goes where `%%body%%` stands
+ * (compile.ts).
+ */
+import { compile } from "html-to-text";
+import type { Token, Tokens } from "marked";
+import { classifyHref } from "./links.js";
+
+const TEXT_OPTIONS = {
+  wordwrap: 78,
+  selectors: [
+    {
+      selector: "a",
+      options: { linkBrackets: ["[", "]"] as [string, string], hideLinkHrefIfSameAsText: true },
+    },
+    { selector: "img", format: "skip" },
+    { selector: "h1", options: { uppercase: false } },
+    { selector: "h2", options: { uppercase: false } },
+    { selector: "h3", options: { uppercase: false } },
+    { selector: "h4", options: { uppercase: false } },
+    // Tables written in a tip body are data; the layout tables around them are not.
+    { selector: "table.data-table", format: "dataTable", options: { uppercaseHeaderCells: false } },
+  ],
+};
+
+/** Compiled once: html-to-text's `convert` would rebuild its selectors on every call. */
+const convert = compile(TEXT_OPTIONS);
+
+/** The plain-text part: links as `text [url]`, placeholders intact. */
+export function htmlToText(html: string): string {
+  return `${convert(html).trim()}\n`;
+}
+
+const WIDTH = TEXT_OPTIONS.wordwrap;
+
+/** Words of inline text, as html-to-text splits them (HTML whitespace only; not NBSP). */
+const words = (text: string) => text.split(/[ \t\r\n\f\u200b]+/).filter((w) => w !== "");
+
+/** Greedy word wrap, exactly as html-to-text's InlineTextBuilder does it (long words kept whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line: string[] = [];
+  let available = width;
+  for (const word of words(text)) {
+    if (available <= 0) {
+      lines.push(line.join(" "));
+      line = [];
+      available = width;
+    }
+    const cost = word.length + (line.length === 0 ? 0 : 1);
+    if (cost <= available || line.length === 0) {
+      line.push(word);
+      available -= cost;
+    } else {
+      lines.push(line.join(" "));
+      line = [word];
+      available = width - word.length;
+    }
+  }
+  if (line.length > 0) lines.push(line.join(" "));
+  return lines;
+}
+
+class Unsupported extends Error {}
+
+/** Inline tokens → text as html-to-text writes their HTML: links as `label [url]`. */
+function inline(tokens: readonly Token[]): string {
+  let out = "";
+  for (const t of tokens) {
+    switch (t.type) {
+      case "text":
+      case "escape":
+      case "codespan": {
+        const nested = (t as Tokens.Text).tokens;
+        if (t.type === "text" && nested) {
+          out += inline(nested);
+          break;
+        }
+        // An entity (&amp;) would be decoded by html-to-text: leave such text to it.
+        if (t.text.includes("&")) throw new Unsupported();
+        out += t.text;
+        break;
+      }
+      case "strong":
+      case "em":
+      case "del":
+        out += inline((t as Tokens.Strong).tokens);
+        break;
+      case "link": {
+        const link = t as Tokens.Link;
+        const label = inline(link.tokens);
+        if (classifyHref(link.href) !== "external") {
+          out += label; // rendered as its label (render.ts)
+          break;
+        }
+        const href = link.href.trim().replace(/^mailto:/, "");
+        if (href.includes("&")) throw new Unsupported();
+        const spoken = words(label).join("");
+        out += spoken === "" ? href : spoken === href ? label : `${label} [${href}]`;
+        break;
+      }
+      default:
+        throw new Unsupported();
+    }
+  }
+  return out;
+}
+
+/**
+ * The text part of a tip's body straight from its Markdown tokens, for the constructs tips are
+ * made of (paragraphs, headings, flat tight lists, emphasis, code spans, links): the same text
+ * html-to-text makes from the rendered HTML, at a fraction of the cost. Anything else (tables,
+ * quotes, code blocks, images, nested or loose lists, entities) gives undefined, and the caller
+ * converts the body's HTML instead. test/content/text.test.ts holds the two paths equal.
+ */
+export function markdownText(tokens: readonly Token[]): string | undefined {
+  try {
+    const blocks: { text: string; leading: number; trailing: number }[] = [];
+    for (const t of tokens) {
+      if (t.type === "space") continue;
+      if (t.type === "paragraph") {
+        const text = wrap(inline((t as Tokens.Paragraph).tokens), WIDTH).join("\n");
+        if (text !== "") blocks.push({ text, leading: 2, trailing: 2 });
+      } else if (t.type === "heading") {
+        const text = wrap(inline((t as Tokens.Heading).tokens), WIDTH).join("\n");
+        if (text !== "") blocks.push({ text, leading: 3, trailing: 2 });
+      } else if (t.type === "list") {
+        const list = t as Tokens.List;
+        if (list.loose || list.items.length === 0) throw new Unsupported();
+        const start = list.ordered ? Number(list.start || 1) : 1;
+        const prefixes = list.items.map((_, i) => (list.ordered ? ` ${start + i}. ` : " * "));
+        const width = Math.max(...prefixes.map((p) => p.length));
+        const items = list.items.map((item, i) => {
+          if (item.task || item.tokens.some((x) => x.type !== "text")) throw new Unsupported();
+          const lines = wrap(inline(item.tokens), Math.max(20, WIDTH - width));
+          return `${(prefixes[i] as string).padEnd(width)}${lines.join(`\n${" ".repeat(width)}`)}`;
+        });
+        blocks.push({ text: items.join("\n"), leading: 2, trailing: 2 });
+      } else {
+        throw new Unsupported();
+      }
+    }
+    let out = "";
+    let trailing = 0;
+    for (const block of blocks) {
+      if (out !== "") out += "\n".repeat(Math.max(trailing, block.leading));
+      out += block.text;
+      trailing = block.trailing;
+    }
+    return `${out}\n`;
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * An email as one sample reader gets it: placeholders filled with sample values, and the dark
+ * variant that colour-inverting clients (the Gmail and Outlook apps among them) show to readers
+ * in dark mode. The templates have no dark styles of their own, so those clients invert them.
+ */
+import { type FillValues, fill } from "../functions/core/fill.js";
+import type { CompiledTemplate } from "../functions/core/types.js";
+
+export const SAMPLE_FROM = "Weekly Strength Tips for Runners";
+
+export function sampleValues(slug: string): Required<FillValues> {
+  return {
+    first_name: "Alex",
+    unsubscribe_url: "https://example.com/unsubscribe?token=sample-token",
+    confirm_url: "https://example.com/confirm?token=sample-token",
+    view_url: `https://example.com/tips/${slug}`,
+    postal_address:
+      "Weekly Strength Tips for Runners, 123 Example Street, Springfield, OR 97477, USA",
+  };
+}
+
+export interface FilledEmail {
+  subject: string;
+  preheader: string;
+  html: string;
+  text: string;
+}
+
+export function sampleEmail(email: CompiledTemplate, slug: string): FilledEmail {
+  const values = sampleValues(slug);
+  return {
+    subject: email.subject,
+    preheader: email.preheader,
+    html: fill(email.html, values, "html"),
+    text: fill(email.text, values, "text"),
+  };
+}
+
+/** Full colour inversion, with photos turned back, as inverting clients render dark mode. */
+const DARK_STYLE =
+  "<style>html{filter:invert(1) hue-rotate(180deg);background:#fff}img{filter:invert(1) hue-rotate(180deg)}</style>";
+
+export function darkVariant(html: string): string {
+  return html.includes("</head>")
+    ? html.replace("</head>", `${DARK_STYLE}</head>`)
+    : `${DARK_STYLE}${html}`;
+}

@@ -1,0 +1,273 @@
+/**
+ * The studio's HTTP server (node:http, 127.0.0.1 only): the pages of page.ts, each email as a
+ * sample reader gets it, a server-sent event stream that tells open pages what changed, and the
+ * one action that writes into the repository, "new tip". File watching (node:fs watch) drives
+ * the updates; an error in a tip shows on its page and never stops the server.
+ */
+import { type FSWatcher, watch } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import path from "node:path";
+import { createTip } from "../compiler/scaffold.js";
+import type { CompiledTemplate } from "../functions/core/types.js";
+import { checksList, emailMain, indexMain, layout, type ViewKind } from "./page.js";
+import { darkVariant, sampleEmail } from "./sample.js";
+import { type Change, StudioState } from "./state.js";
+
+export const SYSTEM_EMAILS = ["confirm", "welcome", "goodbye"] as const;
+type SystemName = (typeof SYSTEM_EMAILS)[number];
+const isSystem = (name: string): name is SystemName =>
+  (SYSTEM_EMAILS as readonly string[]).includes(name);
+
+export interface StudioOptions {
+  tipsDir: string;
+  emailsDir: string;
+  port: number;
+  /** Paths are shown relative to this (the repository root). */
+  root: string;
+  /** Wait this long after the last file event before re-checking (editors save in bursts). */
+  debounceMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Studio {
+  url: string;
+  state: StudioState;
+  /** Resolves with the next change the studio publishes. */
+  nextChange(): Promise<Change>;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, {
+    "content-type": `${type}; charset=utf-8`,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(body);
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let body = "";
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 4096) break;
+  }
+  return new URLSearchParams(body);
+}
+
+export async function startStudio(options: StudioOptions): Promise<Studio> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const state = new StudioState(options.tipsDir, options.emailsDir);
+  await state.load();
+  const clients = new Set<ServerResponse>();
+  let waiters: ((change: Change) => void)[] = [];
+
+  const publish = (change: Change) => {
+    const data = `event: change\ndata: ${JSON.stringify(change)}\n\n`;
+    for (const client of clients) client.write(data);
+    for (const waiter of waiters) waiter(change);
+    waiters = [];
+  };
+
+  const email = (name: string): { email?: CompiledTemplate; slug: string } => {
+    if (isSystem(name)) return { email: state.result.emails[name], slug: name };
+    const report = state.report(name);
+    return { email: report?.email, slug: report?.tip?.slug ?? name };
+  };
+
+  const frame = (name: string) => (kind: ViewKind) => {
+    const width = kind.startsWith("mobile") ? 375 : 600;
+    const mode = kind.endsWith("dark") ? "dark" : "light";
+    return `<iframe src="/email/${encodeURIComponent(name)}?mode=${mode}" width="${width}" title="${kind}" sandbox="allow-same-origin" loading="lazy"></iframe>`;
+  };
+
+  const page = (name: string): string | undefined => {
+    const { result, version } = state;
+    const common = { view: frame(name), root: options.root };
+    if (name === "index") {
+      const templates = (["tip", ...SYSTEM_EMAILS] as const).map((t) => {
+        const file = path.join(options.emailsDir, `${t}.mjml`);
+        return {
+          name: t,
+          problems: result.problems.filter((p) => p.file === file).length,
+          warnings: result.warnings.filter((p) => p.file === file).length,
+        };
+      });
+      // Problems of no single tip: a missing folder, the tip template, a partial.
+      const general = result.problems.filter((p) => !p.file.endsWith(".md"));
+      const main = indexMain({
+        reports: result.reports,
+        templates,
+        href: (n) =>
+          isSystem(n) || n === "tip" ? `/template/${n}` : `/tip/${encodeURIComponent(n)}`,
+        general,
+        root: options.root,
+      });
+      return layout({ title: "Studio", page: "index", main, live: true, version });
+    }
+    if (name === "tip") {
+      // The template every tip's email is made of: its own checks (each tip page shows the email).
+      const file = path.join(options.emailsDir, "tip.mjml");
+      const main = `<h1>tip template (emails/tip.mjml)</h1>
+<p>Every tip's email is this template filled with the tip; open a tip to see one.</p>
+<h2>Checks</h2>
+${checksList(
+  result.problems.filter((p) => p.file.endsWith(".mjml")),
+  result.warnings.filter((p) => p.file === file),
+  options.root,
+)}`;
+      return layout({ title: "tip template · Studio", page: "tip", main, live: true, version });
+    }
+    if (isSystem(name)) {
+      const file = path.join(options.emailsDir, `${name}.mjml`);
+      const compiled = result.emails[name];
+      const main = emailMain({
+        ...common,
+        heading: `${name} email (emails/${name}.mjml)`,
+        email: compiled && sampleEmail(compiled, name),
+        problems: result.problems.filter((p) => p.file.endsWith(".mjml")),
+        warnings: result.warnings.filter((p) => p.file === file),
+        size: compiled && {
+          html: Buffer.byteLength(compiled.html),
+          text: Buffer.byteLength(compiled.text),
+        },
+      });
+      return layout({ title: `${name} · Studio`, page: name, main, live: true, version });
+    }
+    const report = state.report(name);
+    if (!report) return undefined;
+    const templateProblems = result.problems.filter((p) => p.file.endsWith(".mjml"));
+    const main = emailMain({
+      ...common,
+      heading: report.tip ? `#${report.tip.order} ${report.tip.title}` : `${name}.md`,
+      email: report.email && sampleEmail(report.email, report.tip?.slug ?? name),
+      problems: [...report.problems, ...templateProblems],
+      warnings: report.warnings,
+      reading: report.reading,
+      size: report.size,
+    });
+    return layout({ title: `${name} · Studio`, page: name, main, live: true, version });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (req.method === "POST" && url.pathname === "/new-tip") {
+      // Only a form on the studio's own page may create files (no cross-site posts).
+      const origin = req.headers.origin;
+      if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+        return send(res, 403, "text/plain", "forbidden: the form must come from the studio");
+      }
+      const created = createTip(options.tipsDir, (await readForm(req)).get("title") ?? "");
+      if ("error" in created) {
+        return send(
+          res,
+          400,
+          "text/html",
+          layout({
+            title: "New tip · Studio",
+            page: "new-tip",
+            main: `<h1>No tip created</h1><p class="bad">${created.error.replace(/[<>&"]/g, "")}</p><p><a href="/">Back</a></p>`,
+            live: true,
+          }),
+        );
+      }
+      log(`created ${path.relative(options.root, created.file)} (order ${created.order})`);
+      publish(await state.update([created.file]));
+      res.writeHead(303, { location: `/tip/${encodeURIComponent(created.slug)}` });
+      return res.end();
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { allow: "GET, HEAD, POST" });
+      return res.end();
+    }
+    if (url.pathname === "/events") {
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-store",
+        connection: "keep-alive",
+      });
+      res.write(`retry: 500\n: studio version ${state.version}\n\n`);
+      clients.add(res);
+      req.on("close", () => clients.delete(res));
+      return;
+    }
+    if (url.pathname === "/") return send(res, 200, "text/html", page("index") ?? "");
+    const [kind, name] = parts;
+    if (parts.length === 2 && name !== undefined) {
+      const isTemplate = isSystem(name) || name === "tip";
+      if ((kind === "tip" && !isTemplate) || (kind === "template" && isTemplate)) {
+        const html = page(name);
+        if (html) return send(res, 200, "text/html", html);
+      }
+    }
+    if (parts.length === 2 && parts[0] === "email") {
+      const { email: compiled, slug } = email(parts[1] as string);
+      if (compiled) {
+        const { html } = sampleEmail(compiled, slug);
+        return send(
+          res,
+          200,
+          "text/html",
+          url.searchParams.get("mode") === "dark" ? darkVariant(html) : html,
+        );
+      }
+    }
+    send(res, 404, "text/plain", "not found");
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`studio: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      if (!res.headersSent) send(res, 500, "text/plain", "studio error: see its terminal");
+      else res.end();
+    });
+  });
+
+  // Re-check after a burst of file events settles.
+  let pending = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const changed = (dir: string) => (_event: string, name: string | Buffer | null) => {
+    if (name) pending.add(path.join(dir, name.toString()));
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const paths = [...pending];
+      pending = new Set();
+      running = running.then(async () => {
+        try {
+          const change = await state.update(paths);
+          log(
+            `updated ${change.names.filter((n) => n !== "index").join(", ") || "the list"} in ${change.ms} ms`,
+          );
+          publish(change);
+        } catch (error) {
+          log(`studio: could not re-check: ${error instanceof Error ? error.message : error}`);
+        }
+      });
+    }, options.debounceMs ?? 20);
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, "127.0.0.1", () => resolve());
+  });
+  // Watched only once listening, so a taken port leaves nothing running.
+  const watchers: FSWatcher[] = [
+    watch(options.tipsDir, changed(options.tipsDir)),
+    watch(options.emailsDir, { recursive: true }, changed(options.emailsDir)),
+  ];
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    state,
+    nextChange: () => new Promise((resolve) => waiters.push(resolve)),
+    close: async () => {
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+      for (const client of clients) client.end();
+      await running;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

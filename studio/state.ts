@@ -1,0 +1,112 @@
+/**
+ * What the studio knows: every tip checked and compiled, and the templates. A saved tip is
+ * re-checked on its own against the compiled templates (no mjml run); adding or removing a tip
+ * re-checks them all (another tip's links may now resolve, or break); a saved template recompiles
+ * the templates and every tip.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { assemble, type CheckResult, listTipFiles, type TipReport } from "../compiler/check.js";
+import { type Problem, problem } from "../compiler/problems.js";
+import { compileTemplates } from "../compiler/templates.js";
+import { checkTip } from "../compiler/tip.js";
+
+export interface Change {
+  /** Names (tip file names without .md, or template names) whose page changed; "index" always. */
+  names: string[];
+  /** How long the re-check and re-render took. */
+  ms: number;
+  version: number;
+}
+
+export class StudioState {
+  private reports = new Map<string, TipReport>();
+  private compiled?: Awaited<ReturnType<typeof compileTemplates>>;
+  result!: CheckResult;
+  version = 0;
+
+  constructor(
+    readonly tipsDir: string,
+    readonly emailsDir: string,
+  ) {}
+
+  private files(): string[] {
+    return existsSync(this.tipsDir) ? listTipFiles(this.tipsDir) : [];
+  }
+
+  private general(): Problem[] {
+    if (!existsSync(this.tipsDir)) {
+      return [problem(this.tipsDir, "tips directory not found", "pass an existing --tips folder")];
+    }
+    return [];
+  }
+
+  private recheck(files: readonly string[]): void {
+    for (const file of files) {
+      this.reports.set(file, checkTip(file, this.tipsDir, this.compiled?.templates.tip));
+    }
+  }
+
+  private rebuild(): void {
+    const compiled = this.compiled ?? { templates: {}, problems: [], warnings: [] };
+    this.result = assemble({
+      reports: [...this.reports.values()],
+      templates: compiled.templates,
+      problems: [...this.general(), ...compiled.problems],
+      warnings: compiled.warnings,
+      emailsDir: this.emailsDir,
+    });
+    this.version++;
+  }
+
+  async load(): Promise<void> {
+    this.compiled = await compileTemplates(this.emailsDir);
+    this.reports.clear();
+    this.recheck(this.files());
+    this.rebuild();
+  }
+
+  /** Re-checks after the given paths changed on disk. */
+  async update(changed: readonly string[]): Promise<Change> {
+    const start = performance.now();
+    const names = new Set<string>(["index"]);
+    const templateChanged = changed.some((p) => p.endsWith(".mjml"));
+    const files = this.files();
+    const known = new Set(this.reports.keys());
+    const setChanged = files.length !== known.size || files.some((f) => !known.has(f));
+    if (templateChanged) {
+      this.compiled = await compileTemplates(this.emailsDir);
+      for (const name of ["tip", "confirm", "welcome", "goodbye"]) names.add(name);
+    }
+    if (templateChanged || setChanged) {
+      this.reports.clear();
+      this.recheck(files);
+      for (const f of files) names.add(path.basename(f, ".md"));
+    } else {
+      const tips = changed.filter((p) => p.endsWith(".md") && files.includes(p));
+      this.recheck(tips);
+      for (const f of tips) names.add(path.basename(f, ".md"));
+    }
+    const before = this.signatures();
+    this.rebuild();
+    // A tip that was not saved can still change: another one now uses its order, for example.
+    for (const [name, signature] of this.signatures()) {
+      if (before.get(name) !== signature) names.add(name);
+    }
+    return { names: [...names], ms: Math.round(performance.now() - start), version: this.version };
+  }
+
+  private signatures(): Map<string, string> {
+    return new Map(
+      (this.result?.reports ?? []).map((r) => [
+        r.name,
+        r.problems.map((p) => p.message).join("\n"),
+      ]),
+    );
+  }
+
+  report(name: string): TipReport | undefined {
+    return this.result.reports.find((r) => r.name === name);
+  }
+}

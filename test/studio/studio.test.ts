@@ -1,0 +1,239 @@
+/**
+ * The editor's studio over HTTP: what its pages show, how a saved file reaches open pages (the
+ * server-sent event stream), errors shown instead of the email, and that it writes nothing but
+ * the "new tip" action's file.
+ */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main as studioMain } from "../../scripts/studio.js";
+import { runMain } from "../support/cli.js";
+import { ROOT, type StudioFixture, snapshot, startFixtureStudio } from "../support/studio.js";
+
+let fx: StudioFixture;
+let emailsBefore: Record<string, string>;
+
+beforeAll(async () => {
+  emailsBefore = snapshot(path.join(ROOT, "emails"));
+  fx = await startFixtureStudio();
+});
+afterAll(() => fx?.stop());
+
+const get = async (pathname: string) => {
+  const res = await fetch(`${fx.studio.url}${pathname}`);
+  return { status: res.status, type: res.headers.get("content-type"), body: await res.text() };
+};
+
+type Change = { names: string[]; ms: number; version: number };
+
+/** Connects to the event stream; the promise it gives resolves with the next `change` event. */
+async function listen(): Promise<{ next: Promise<Change> }> {
+  const res = await fetch(`${fx.studio.url}/events`);
+  if (!res.body) throw new Error("no event stream");
+  return { next: firstChange(res.body.getReader()) };
+}
+
+async function firstChange(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Change> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    const match = /event: change\ndata: (.*)\n\n/.exec(buffer);
+    if (match) {
+      await reader.cancel();
+      return JSON.parse(match[1] as string);
+    }
+  }
+  throw new Error("stream ended");
+}
+
+/** Saves a file and waits for the studio to publish the change, over its event stream. */
+async function save(file: string, content: string) {
+  // The stream is open before the save, so the change cannot be missed.
+  const { next } = await listen();
+  writeFileSync(file, content);
+  return next;
+}
+
+describe("the studio's pages", () => {
+  it("listens on 127.0.0.1 only", () => {
+    expect(new URL(fx.studio.url).hostname).toBe("127.0.0.1");
+  });
+
+  it("lists every tip in sequence order with title, order, tags and status, and the templates", async () => {
+    const { status, body } = await get("/");
+    expect(status).toBe(200);
+    const first = body.indexOf("Why runners should lift");
+    const second = body.indexOf("Every step lands at about 3.5 times your bodyweight");
+    expect(first).toBeGreaterThan(0);
+    expect(second).toBeGreaterThan(first);
+    expect(body).toContain(">#1<");
+    expect(body).toContain('<span class="tag">motivation</span>');
+    expect(body).toMatch(/ok, 1 warning/);
+    for (const name of ["tip", "confirm", "welcome", "goodbye"]) {
+      expect(body).toContain(`href="/template/${name}"`);
+    }
+  });
+
+  it("shows a tip as a reader gets it: inbox row, four views, text part, size, reading time, checks", async () => {
+    const { body } = await get("/tip/every-step-lands-hard");
+    expect(body).toContain("Weekly Strength Tips for Runners</div>");
+    expect(body).toContain(
+      'class="subject">Strength tip #2: Every step lands at about 3.5 times your bodyweight<',
+    );
+    expect(body).toMatch(/class="pre">— [^<]+</);
+    for (const [width, mode] of [
+      [600, "light"],
+      [375, "light"],
+      [600, "dark"],
+      [375, "dark"],
+    ]) {
+      expect(body).toContain(`src="/email/every-step-lands-hard?mode=${mode}" width="${width}"`);
+    }
+    expect(body).toMatch(/<pre class="text">[^<]*Hi Alex,/);
+    expect(body).toMatch(/KB of 90\.0 KB/);
+    expect(body).toMatch(/\d+ min \(\d+ words\)/);
+    expect(body).toContain("subject is 68 characters");
+  });
+
+  it("serves the email with sample values, and a dark variant", async () => {
+    const light = await get("/email/why-runners-should-lift?mode=light");
+    expect(light.type).toMatch(/^text\/html/);
+    expect(light.body).toContain("Hi Alex,");
+    expect(light.body).not.toContain("{{");
+    expect(light.body).not.toContain("invert(1)");
+    const dark = await get("/email/why-runners-should-lift?mode=dark");
+    expect(dark.body).toContain("filter:invert(1) hue-rotate(180deg)");
+  });
+
+  it("shows each system email", async () => {
+    const { status, body } = await get("/template/confirm");
+    expect(status).toBe(200);
+    expect(body).toContain("Confirm your subscription to Weekly Strength Tips for Runners");
+    expect(body).toContain('src="/email/confirm?mode=dark"');
+  });
+
+  it("shows the tip template's own checks, with the email-client notes", async () => {
+    const { status, body } = await get("/template/tip");
+    expect(status).toBe(200);
+    expect(body).toContain("tip template (emails/tip.mjml)");
+    expect(body).toMatch(/warning<\/span> <code>[^<]*emails\/tip\.mjml<\/code>: email clients: /);
+  });
+
+  it("answers 404 for an unknown tip", async () => {
+    expect((await get("/tip/no-such-tip")).status).toBe(404);
+  });
+});
+
+describe("saving a file", () => {
+  it("tells open pages which tip changed, and the page shows the new text", async () => {
+    const file = path.join(fx.dir, "why-runners-should-lift.md");
+    const source = readFileSync(file, "utf8");
+    const change = await save(
+      file,
+      source.replace(/^title: .*$/m, 'title: "Why runners should lift weights"'),
+    );
+    expect(change.names).toEqual(expect.arrayContaining(["index", "why-runners-should-lift"]));
+    expect(change.names).not.toContain("every-step-lands-hard");
+    const { body } = await get("/tip/why-runners-should-lift");
+    expect(body).toContain("Strength tip #1: Why runners should lift weights");
+  });
+
+  it("shows a broken tip's file:line message instead of the email, and keeps serving", async () => {
+    const file = path.join(fx.dir, "every-step-lands-hard.md");
+    const source = readFileSync(file, "utf8");
+    await save(file, source.replace(/^order: 2$/m, "order: two"));
+    const broken = await get("/tip/every-step-lands-hard");
+    expect(broken.status).toBe(200);
+    expect(broken.body).toContain("This email cannot be built");
+    expect(broken.body).toContain("<code>every-step-lands-hard.md:4</code>");
+    expect(broken.body).not.toContain("<iframe");
+    expect((await get("/")).body).toContain("1 error");
+    expect((await get("/email/every-step-lands-hard")).status).toBe(404);
+    // Fixed again: the email is back.
+    await save(file, source);
+    expect((await get("/tip/every-step-lands-hard")).body).toContain("<iframe");
+  });
+
+  it("notices a new tip file and a deleted one", async () => {
+    const file = path.join(fx.dir, "extra.md");
+    const added = await save(
+      file,
+      "---\ntitle: An extra tip\nslug: extra\norder: 9\nsummary: Extra.\ntags: [extra]\n---\n\nExtra body.\n",
+    );
+    expect(added.names).toContain("extra");
+    expect((await get("/")).body).toContain("An extra tip");
+    const { next } = await listen();
+    rmSync(file);
+    expect((await next).names).toContain("index");
+    expect((await get("/")).body).not.toContain("An extra tip");
+  });
+});
+
+describe("what the studio writes", () => {
+  it("nothing while pages are viewed and files re-checked", async () => {
+    const before = snapshot(fx.dir);
+    for (const p of ["/", "/tip/squats", "/tip/why-runners-should-lift", "/template/welcome"]) {
+      await get(p);
+    }
+    expect(snapshot(fx.dir)).toEqual(before);
+    expect(snapshot(path.join(ROOT, "emails"))).toEqual(emailsBefore);
+  });
+
+  it("one scaffold file through the new-tip action, then shows it with its TODO errors", async () => {
+    const before = snapshot(fx.dir);
+    const res = await fetch(`${fx.studio.url}/new-tip`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "title=Hip+thrusts+for+hills",
+      redirect: "manual",
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/tip/hip-thrusts-for-hills");
+    const after = snapshot(fx.dir);
+    expect(Object.keys(after)).toEqual([...Object.keys(before), "hip-thrusts-for-hills.md"].sort());
+    expect(after["hip-thrusts-for-hills.md"]).toContain("order: 3\n");
+    const page = await get("/tip/hip-thrusts-for-hills");
+    expect(page.body).toContain("<code>hip-thrusts-for-hills.md:5</code>: placeholder");
+  });
+
+  it("refuses a new-tip post from another site, and a title it cannot use", async () => {
+    const before = snapshot(fx.dir);
+    const cross = await fetch(`${fx.studio.url}/new-tip`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin: "http://evil.example",
+      },
+      body: "title=Sneaky",
+    });
+    expect(cross.status).toBe(403);
+    const empty = await fetch(`${fx.studio.url}/new-tip`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "title=%21%21%21",
+    });
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toContain("cannot make a file name");
+    expect(snapshot(fx.dir)).toEqual(before);
+  });
+});
+
+describe("npm run studio", () => {
+  it("names the flag to change when the port is taken", async () => {
+    const port = new URL(fx.studio.url).port;
+    const result = await runMain(studioMain, ["--port", port, "--tips", fx.dir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `port ${port} is taken: choose another with --port, e.g. --port ${Number(port) + 1}\n`,
+    );
+  });
+
+  it("refuses a port that is not a number", async () => {
+    const result = await runMain(studioMain, ["--port", "http"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("--port must be a port number");
+  });
+});
