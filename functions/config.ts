@@ -6,6 +6,7 @@
  * Locally, scripts/local/stack.ts sets the same SST_RESOURCE_* variables that SST sets in AWS.
  */
 import { Resource } from "sst/resource";
+import { KeyringError, parseKeyring } from "./core/tokens.js";
 import * as z from "./core/zod.js";
 
 function once<T>(load: () => T): () => T {
@@ -52,24 +53,15 @@ export const queueUrl = once(
 );
 
 const keyringSchema = z.pipe(
-  z.string().check(z.minLength(1)),
+  z.string(),
   z.transform((raw: string, ctx) => {
-    const keys = raw.split(",").map((entry) => {
-      const colon = entry.indexOf(":");
-      return { kid: entry.slice(0, colon).trim(), secret: entry.slice(colon + 1).trim() };
-    });
-    for (const key of keys) {
-      if (!/^[A-Za-z0-9_-]{1,16}$/.test(key.kid) || key.secret.length < 32) {
-        ctx.issues.push({
-          code: "custom",
-          input: raw,
-          message:
-            "each key must be kid:secret with a kid of 1-16 letters, digits, _ or - and a secret of 32+ characters",
-        });
-        return z.NEVER;
-      }
+    try {
+      return parseKeyring(raw);
+    } catch (error) {
+      if (!(error instanceof KeyringError)) throw error;
+      ctx.issues.push({ code: "custom", input: "(secret)", message: error.message });
+      return z.NEVER;
     }
-    return keys;
   }),
 );
 

@@ -7,6 +7,7 @@
  *                                functions/http/api.ts, the same handler that runs in Lambda
  *
  * Flags: --port 3000 --dynamo-port 8000 --ses-port 8005 --in-memory --skip-build
+ * TOKEN_KEYS (optional) replaces the local signing key; it is checked like TokenKeys in AWS.
  * startStack() is also what the integration and browser tests use (on random ports).
  */
 import { spawnSync } from "node:child_process";
@@ -16,6 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { KeyringError, parseKeyring } from "../functions/core/tokens.js";
 import {
   LOCAL_HOST,
   type LocalAws,
@@ -45,6 +47,8 @@ export interface StackOptions {
   trustForwardedFor?: boolean;
   /** LOG_LEVEL for the handlers; defaults to the environment's, else WARN. */
   logLevel?: string;
+  /** The TokenKeys keyring; defaults to TOKEN_KEYS from the environment, else a local key. */
+  tokenKeys?: string;
 }
 
 export interface Stack {
@@ -61,6 +65,9 @@ export interface Stack {
  * then imports the handler (config reads the environment once per process).
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const tokenKeys = options.tokenKeys ?? process.env.TOKEN_KEYS;
+  // The same check as a Lambda's cold start, before anything listens.
+  if (tokenKeys !== undefined) parseKeyring(tokenKeys);
   let handler: HttpHandler | undefined;
   const server: Server = createHttpServer(
     (event: APIGatewayProxyEventV2) => {
@@ -87,7 +94,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const baseUrl = `http://${LOCAL_HOST}:${port}`;
   const env = {
-    ...localEnvironment(aws, { baseUrl, ...(options.settings ? { extra: options.settings } : {}) }),
+    ...localEnvironment(aws, {
+      baseUrl,
+      ...(tokenKeys === undefined ? {} : { tokenKeys }),
+      ...(options.settings ? { extra: options.settings } : {}),
+    }),
     LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? "WARN",
   };
   Object.assign(process.env, env);
@@ -203,7 +214,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   main().catch((error: unknown) => {
     // A problem a person can act on gets one line; anything else its stack.
     console.error(
-      error instanceof PortInUseError || error instanceof StartError ? error.message : error,
+      error instanceof PortInUseError ||
+        error instanceof StartError ||
+        error instanceof KeyringError
+        ? error.message
+        : error,
     );
     process.exit(1);
   });

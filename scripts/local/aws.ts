@@ -145,6 +145,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
 }
 
+/** The local stack's signing key: 32 bytes as hex, public, for development only. */
+export const LOCAL_TOKEN_KEYS =
+  "local:4c6f63616c206f6e6c792c206e6f7420736563726574213a2d29204b657921";
+
 export interface LocalSettings {
   baseUrl: string;
   fromAddress?: string;
@@ -163,7 +167,7 @@ export function localEnvironment(aws: LocalAws, settings: LocalSettings): Record
     SST_RESOURCE_App: JSON.stringify({ name: "strength-tips", stage: "local" }),
     SST_RESOURCE_Subscribers: JSON.stringify({ name: aws.tableName }),
     SST_RESOURCE_TokenKeys: JSON.stringify({
-      value: settings.tokenKeys ?? "local:local-development-signing-key-not-secret-0001",
+      value: settings.tokenKeys ?? LOCAL_TOKEN_KEYS,
     }),
     SST_RESOURCE_SendQueue: JSON.stringify({ url: settings.queueUrl ?? "memory://send-queue" }),
     SST_RESOURCE_Settings: JSON.stringify({

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { InvalidTokenError } from "../../functions/core/errors.js";
-import { createSigner, type TokenPurpose } from "../../functions/core/tokens.js";
+import {
+  createSigner,
+  KeyringError,
+  parseKeyring,
+  type TokenPurpose,
+} from "../../functions/core/tokens.js";
 import { DAY, TestClock } from "../support/lifecycle.js";
 
 const ID = "0123456789abcdef0123456789abcdef";
@@ -10,6 +15,16 @@ const NEW = { kid: "new", secret: "new-secret-0123456789abcdef0123456789" };
 function setup() {
   const clock = new TestClock();
   return { clock, signer: createSigner([NEW, OLD], clock) };
+}
+
+/**
+ * The same 32 bytes spelt differently: the 43rd base64url character carries 4 bits of data and
+ * 2 unused bits, which Buffer.from ignores. Flipping an unused bit keeps the decoded MAC equal.
+ */
+function nonCanonical(signature: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet.indexOf(signature.slice(-1));
+  return signature.slice(0, -1) + alphabet[last ^ 1];
 }
 
 /** Replaces part `index` of a token (kid.purpose.id.expiry.mac). */
@@ -67,6 +82,21 @@ describe("tokens", () => {
     ["expiry not a number", withPart(good, 3, "1e10"), "confirm"],
     ["unknown kid", withPart(good, 0, "nope"), "confirm"],
     ["id not hex", withPart(good, 2, "Z".repeat(32)), "confirm"],
+    ["signature with a trailing character outside the alphabet", `${good}]`, "confirm"],
+    ["signature with padding", `${good}==`, "confirm"],
+    ["signature with one padding character", `${good}=`, "confirm"],
+    ["signature in the + / alphabet", withPart(good, 4, signature.replace(/^./, "+")), "confirm"],
+    [
+      "signature with a space inside",
+      withPart(good, 4, `${signature.slice(0, 20)} ${signature.slice(20)}`),
+      "confirm",
+    ],
+    ["signature with a second MAC appended", withPart(good, 4, signature + signature), "confirm"],
+    [
+      "signature with a non-canonical last character",
+      withPart(good, 4, nonCanonical(signature)),
+      "confirm",
+    ],
     ["too few parts", good.split(".").slice(0, 4).join("."), "confirm"],
     ["too many parts", `${good}.x`, "confirm"],
     ["empty", "", "confirm"],
@@ -79,7 +109,63 @@ describe("tokens", () => {
     expect(() => signer.verify(token as string, purpose)).toThrow(InvalidTokenError);
   });
 
+  it("the non-canonical signature really decodes to the same MAC (so the check above matters)", () => {
+    const other = nonCanonical(signature);
+    expect(other).not.toBe(signature);
+    expect(Buffer.from(other, "base64url").equals(Buffer.from(signature, "base64url"))).toBe(true);
+    expect(
+      Buffer.from(`${signature}]`, "base64url").equals(Buffer.from(signature, "base64url")),
+    ).toBe(true);
+  });
+
+  it("refuses a keyring with a key id used twice", () => {
+    expect(() => createSigner([NEW, { ...OLD, kid: "new" }], new TestClock())).toThrow(
+      /"new" is used twice/,
+    );
+  });
+
   it("needs at least one key", () => {
     expect(() => createSigner([], new TestClock())).toThrow(/at least one/);
+  });
+});
+
+describe("parseKeyring (the TokenKeys secret)", () => {
+  const HEX = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  const B64 = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=";
+
+  it("reads kid:secret pairs, hex or base64, first one first", () => {
+    expect(parseKeyring(`k2:${HEX}, k1:${B64}`)).toEqual([
+      { kid: "k2", secret: HEX },
+      { kid: "k1", secret: B64 },
+    ]);
+  });
+
+  it.each([
+    ["an empty ring", "", /empty/],
+    ["no key id", HEX, /kid:secret/],
+    ["a bad key id", `bad kid!:${HEX}`, /kid:secret/],
+    ["a key id used twice", `k1:${HEX},k1:${B64}`, /"k1" is used twice/],
+    ["16 bytes of hex", `k1:${HEX.slice(0, 32)}`, /at least 32 random bytes/],
+    ["63 hex characters", `k1:${HEX.slice(0, 63)}`, /at least 32 random bytes/],
+    [
+      "a typed-in phrase",
+      "k1:this is my very secret signing key, please keep it",
+      /32 random bytes/,
+    ],
+    ["one repeated character", `k1:${"a".repeat(80)}`, /32 random bytes/],
+    ["an empty secret", "k1:", /32 random bytes/],
+  ])("refuses %s, naming the entry", (_what, raw, message) => {
+    const error = (() => {
+      try {
+        parseKeyring(raw);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(KeyringError);
+    expect((error as Error).message).toMatch(message);
+    // The message names the key, never the secret.
+    expect((error as Error).message).not.toContain(HEX.slice(0, 32));
   });
 });
