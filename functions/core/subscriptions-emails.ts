@@ -4,7 +4,7 @@
  * carry List-Unsubscribe + List-Unsubscribe-Post (the goodbye does not: there is nothing left to
  * leave, and a one-click button on it would only confuse).
  */
-import { fill, firstNameValue } from "./fill.js";
+import { FIRST_NAME_FALLBACK, fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { confirmUrl, unsubscribeUrl } from "./links.js";
 import type { OutgoingEmail } from "./ports.js";
@@ -49,7 +49,8 @@ export function systemEmail(
   const { signer, emails, site } = context;
   const unsubscribe = unsubscribeUrl(site.baseUrl, signer.issue("unsubscribe", subscriber.id));
   const values = {
-    first_name: firstNameValue(subscriber.firstName),
+    // The confirmation goes out before the owner agreed to anything: never a name someone typed.
+    first_name: kind === "confirm" ? FIRST_NAME_FALLBACK : firstNameValue(subscriber.firstName),
     unsubscribe_url: unsubscribe,
     postal_address: site.postalAddress,
     ...(kind === "confirm"

@@ -62,17 +62,37 @@ export class RateLimitedError extends TooManyRequestsError {
   }
 }
 
-function cleanFirstName(value: unknown): string | undefined {
+/**
+ * Characters a name never needs and an attacker uses to disguise text: controls (CR/LF included,
+ * never in a subject line), format characters (bidi overrides such as U+202E, zero-width
+ * spaces and joiners, the BOM, soft hyphens) and line and paragraph separators. Controls and
+ * separators become a space; format characters disappear.
+ */
+const NAME_SPACES = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}]+/gu;
+const NAME_INVISIBLE = /\p{Cf}/gu;
+/**
+ * What makes a name a link or an address: an @, a scheme or path (: / \\), angle brackets, "www",
+ * or a dot right before two letters, as in a host name ("evil.example", "bit .ly"). Checked on
+ * the NFKC form, so fullwidth "＠" or "．" count too. A name with any of these is refused.
+ */
+const NAME_LINKLIKE = /[@:/\\<>]|\bwww\b|\.\p{L}{2,}/iu;
+
+/** The cleaned first name, or undefined when none was given; throws BadRequestError. */
+export function cleanFirstName(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") {
     throw new BadRequestError("firstName must be text.", "invalid_first_name");
   }
-  // Control characters (CR/LF included) never belong in a name, nor in a subject line.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  const name = value.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+  const name = value.normalize("NFC").replace(NAME_INVISIBLE, "").replace(NAME_SPACES, " ").trim();
   if (name.length > MAX_FIRST_NAME_LENGTH) {
     throw new BadRequestError(
       `firstName must be at most ${MAX_FIRST_NAME_LENGTH} characters.`,
+      "invalid_first_name",
+    );
+  }
+  if (NAME_LINKLIKE.test(name.normalize("NFKC"))) {
+    throw new BadRequestError(
+      "firstName must be a name, not a web address or an email address.",
       "invalid_first_name",
     );
   }

@@ -42,7 +42,8 @@ describe("subscribe", () => {
     expect(mailer.sent).toHaveLength(1);
     const [email] = mailer.sent;
     expect(email?.to).toBe("Ann.Runner@example.com");
-    expect(email?.subject).toBe("Confirm, Ann");
+    // The test template asks for {{first_name}}: the confirmation fills in the fallback anyway.
+    expect(email?.subject).toBe("Confirm, there");
     expect(email?.text).toContain(`${BASE}/confirm?token=`);
     expect(email?.headers).toEqual([
       {
@@ -51,6 +52,13 @@ describe("subscribe", () => {
       },
       { name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click" },
     ]);
+  });
+
+  it("puts no first name in the confirmation, even where the template asks for one", async () => {
+    const { deps, mailer } = memoryDeps();
+    await subscribe(deps, signup("zed@example.com", { firstName: "Zelda Quux" }));
+    const [email] = mailer.sent;
+    expect(`${email?.subject} ${email?.html} ${email?.text}`).not.toMatch(/Zelda|Quux/);
   });
 
   it("gives the 24 h slot back when the confirmation email cannot be sent", async () => {
@@ -101,11 +109,50 @@ describe("subscribe", () => {
     expect(store.all()).toEqual([]);
   });
 
-  it("strips control characters from the first name", async () => {
+  it.each([
+    ["CR/LF (a header injection)", "Ann\r\nLee", "Ann Lee"],
+    ["a right-to-left override", "Ann\u202Eeel", "Anneel"],
+    ["bidi isolates and marks", "\u2066Ann\u2069\u200F", "Ann"],
+    ["zero-width spaces and joiners", "A\u200Bn\u200Cn\u200D\u2060", "Ann"],
+    ["a byte-order mark and a soft hyphen", "\uFEFFAn\u00ADn", "Ann"],
+    ["line and paragraph separators", "Ann\u2028Lee\u2029", "Ann Lee"],
+    ["odd spaces", "Ann\u00A0\u3000 Lee", "Ann Lee"],
+    ["only invisible characters", "\u200B\u202E", undefined],
+  ])("cleans a first name with %s", async (_what, firstName, saved) => {
     const { deps, store } = memoryDeps();
-    await subscribe(deps, signup("a@example.com", { firstName: "Ann\r\nBcc: x" }));
-    expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe("Ann  Bcc: x");
+    await subscribe(deps, signup("a@example.com", { firstName }));
+    expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe(saved);
   });
+
+  it.each([
+    ["a URL", "Claim your prize at https://evil.example"],
+    ["a bare host name", "evil.example"],
+    ["a host name with a space before the dot", "visit bit .ly"],
+    ["www", "www evil"],
+    ["an email address", "write to me at x@evil.example"],
+    ["a fullwidth at sign", "x＠evil"],
+    ["a URL hidden behind zero-width characters", "evil\u200B.\u200Bexample"],
+    ["a path", "go to /promo"],
+    ["angle brackets", "<b>Ann</b>"],
+  ])("refuses a first name with %s, writing and sending nothing", async (_what, firstName) => {
+    const { deps, store, mailer } = memoryDeps();
+    const error = await subscribe(deps, signup("a@example.com", { firstName })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).code).toBe("invalid_first_name");
+    expect(store.all()).toEqual([]);
+    expect(mailer.sent).toEqual([]);
+  });
+
+  it.each(["Ann", "J.R.", "Mary-Jane", "O’Brien", "José María", "Dr. Who", "李小龙"])(
+    "keeps the ordinary name %s",
+    async (firstName) => {
+      const { deps, store } = memoryDeps();
+      await subscribe(deps, signup("a@example.com", { firstName }));
+      expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe(firstName);
+    },
+  );
 
   it("does nothing at all when the honeypot is filled", async () => {
     const { deps, store, mailer } = memoryDeps();
@@ -162,7 +209,7 @@ describe("subscribe", () => {
     saved = await store.get(id);
     expect(saved?.status).toBe("pending");
     expect(mailer.sent).toHaveLength(2);
-    expect(mailer.sent[1]?.subject).toBe("Confirm, New");
+    expect(mailer.sent[1]?.subject).toBe("Confirm, there");
   });
 
   it("limits signups per IP and says when to retry", async () => {
