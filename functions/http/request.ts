@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import {
   BadRequestError,
+  CrossSiteRequestError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from "../core/errors.js";
@@ -99,4 +100,30 @@ export function formBody(text: string): Record<string, string> {
     if (!(key in fields)) fields[key] = value;
   }
   return fields;
+}
+
+/** Sec-Fetch-Site values of a request a page of this site (or the user, typing) started. */
+const OWN_FETCH_SITES = new Set(["same-origin", "none"]);
+
+/**
+ * Throws CrossSiteRequestError when a browser says the request comes from a page of another
+ * origin: `Sec-Fetch-Site` other than same-origin/none, or an `Origin` other than the site's
+ * (including the opaque "null"). A request with neither header is not a browser's cross-site
+ * form post: mailbox providers send RFC 8058 one-click POSTs without them, and so do API clients.
+ */
+export function refuseCrossSite(event: Event, siteUrl: string): void {
+  const refuse = () => {
+    throw new CrossSiteRequestError("Forms from other sites can't be posted here.");
+  };
+  const fetchSite = header(event, "sec-fetch-site")?.trim().toLowerCase();
+  if (fetchSite !== undefined && !OWN_FETCH_SITES.has(fetchSite)) refuse();
+  const origin = header(event, "origin")?.trim();
+  if (origin === undefined) return;
+  let given: string;
+  try {
+    given = new URL(origin).origin;
+  } catch {
+    return refuse();
+  }
+  if (given === "null" || given !== new URL(siteUrl).origin) refuse();
 }

@@ -147,7 +147,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
 
 /** The local stack's signing key: 32 bytes as hex, public, for development only. */
 export const LOCAL_TOKEN_KEYS =
-  "local:4c6f63616c206f6e6c792c206e6f7420736563726574213a2d29204b657921";
+  "local:cc600f32e6ba13149a3b67be570d009a57f67555f233a57418779094f99e22cb";
 
 export interface LocalSettings {
   baseUrl: string;

@@ -304,6 +304,63 @@ const cases: Case[] = [
     status: 400,
     html: INVALID_LINK,
   },
+  // Cross-site posts: a page of another site making its visitors' browsers post our forms
+  {
+    name: "cross-site form signup (Origin of another site)",
+    path: "/subscribe",
+    headers: { ...form, origin: "https://evil.example" },
+    body: "email=victim%40example.com&firstName=Ann",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "cross-site JSON signup (Sec-Fetch-Site: cross-site, no Origin)",
+    path: "/subscribe",
+    headers: { ...json, "sec-fetch-site": "cross-site" },
+    body: '{"email":"victim@example.com"}',
+    status: 403,
+    code: "cross_site_request",
+  },
+  {
+    name: "signup from a sibling subdomain (Sec-Fetch-Site: same-site)",
+    path: "/subscribe",
+    headers: { ...form, "sec-fetch-site": "same-site" },
+    body: "email=victim%40example.com",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "signup from a sandboxed frame (Origin: null)",
+    path: "/subscribe",
+    headers: { ...form, origin: "null" },
+    body: "email=victim%40example.com",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "signup with our host on another port as Origin",
+    path: "/subscribe",
+    headers: { ...form, origin: "http://127.0.0.1:1" },
+    body: "email=victim%40example.com",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "cross-site confirm with a valid token",
+    path: "/confirm",
+    headers: { ...form, origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+    body: () => `token=${signer.issue("confirm", pendingId, 3600)}`,
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "cross-site unsubscribe with a valid token",
+    path: () => `/unsubscribe?token=${signer.issue("unsubscribe", activeId)}`,
+    headers: { ...form, "sec-fetch-site": "cross-site" },
+    body: "List-Unsubscribe=One-Click",
+    status: 403,
+    html: "other sites",
+  },
   // Routing
   { name: "unknown route", method: "GET", path: "/admin", status: 404, code: "not_found" },
   {
@@ -356,6 +413,11 @@ describe("bad input changes nothing", () => {
       expect(text).toContain(c.html);
     }
     if (c.status === 405) expect(response.headers.get("allow")).toBeTruthy();
+    // Every answer, error or not: HSTS, and no CORS (no other site may read our answers).
+    expect(response.headers.get("strict-transport-security")).toBe(
+      "max-age=63072000; includeSubDomains",
+    );
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
     expect(await stack.scan()).toEqual(before);
     expect((await stack.mailbox()).length).toBe(mailBefore);
   });
