@@ -107,16 +107,20 @@ const OWN_FETCH_SITES = new Set(["same-origin", "none"]);
 
 /**
  * Throws CrossSiteRequestError when a browser says the request comes from a page of another
- * origin: `Sec-Fetch-Site` other than same-origin/none, or an `Origin` other than the site's
- * (including the opaque "null"). A request with neither header is not a browser's cross-site
- * form post: mailbox providers send RFC 8058 one-click POSTs without them, and so do API clients.
+ * origin. Fetch Metadata decides when present (`Sec-Fetch-Site` must be same-origin or none);
+ * browsers without it are judged by `Origin`, which must be the site's (the opaque "null" is
+ * refused). A request with neither header is not a browser's form post: mailbox providers send
+ * RFC 8058 one-click POSTs without them, and so do API clients.
  */
 export function refuseCrossSite(event: Event, siteUrl: string): void {
-  const refuse = () => {
+  const refuse = (): never => {
     throw new CrossSiteRequestError("Forms from other sites can't be posted here.");
   };
   const fetchSite = header(event, "sec-fetch-site")?.trim().toLowerCase();
-  if (fetchSite !== undefined && !OWN_FETCH_SITES.has(fetchSite)) refuse();
+  if (fetchSite !== undefined) {
+    if (!OWN_FETCH_SITES.has(fetchSite)) refuse();
+    return;
+  }
   const origin = header(event, "origin")?.trim();
   if (origin === undefined) return;
   let given: string;

@@ -40,7 +40,10 @@ export function html(statusCode: number, body: string, options: HtmlOptions = {}
       "content-type": "text/html; charset=utf-8",
       "content-security-policy": csp,
       "x-content-type-options": "nosniff",
-      "referrer-policy": "no-referrer",
+      // Not no-referrer: with it, browsers send `Origin: null` on our own form posts, which the
+      // cross-site check (request.ts) can't tell from a sandboxed frame's. Links carry tokens, so
+      // no referrer ever leaves for another origin.
+      "referrer-policy": "same-origin",
       "x-frame-options": "DENY",
       "cache-control": "no-store",
       "strict-transport-security": HSTS,

@@ -77,7 +77,7 @@ describe("signup page", () => {
     expect(response.headers.get("content-security-policy")).toContain("form-action 'self'");
     expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(response.headers.get("referrer-policy")).toBe("same-origin");
     const html = await response.text();
     expect(html).toContain('<form method="post" action="/subscribe">');
     expect(html).toContain('<label for="email">');
