@@ -52,6 +52,16 @@ export const queueUrl = once(
       .url,
 );
 
+/** The confirmation outbox queue (signups waiting for their confirmation email). */
+export const outboxUrl = once(
+  () =>
+    parse(
+      "ConfirmOutbox",
+      z.object({ url: z.string().check(z.minLength(1)) }),
+      linked("ConfirmOutbox"),
+    ).url,
+);
+
 const keyringSchema = z.pipe(
   z.string(),
   z.transform((raw: string, ctx) => {
@@ -93,6 +103,12 @@ const settingsSchema = z.object({
   senderConcurrency: z._default(numberish(z.int().check(z.positive())), 4),
   staleClaimMinutes: z._default(numberish(z.number().check(z.positive())), 60),
   batchSize: z._default(numberish(z.int().check(z.minimum(1), z.maximum(1000))), 100),
+  /**
+   * The list-wide budget of confirmation emails per clock hour; beyond it signups are still
+   * accepted and their confirmations wait on the outbox for the next hour. The default lives
+   * here only (infra/wiring.ts sets it only to change it).
+   */
+  confirmationsPerHour: z._default(numberish(z.int().check(z.positive())), 200),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -5,6 +5,8 @@
  *   aws-ses-v2-local (SES v2)    every email sent, viewable in the browser
  *   node:http                    each request adapted to an API Gateway v2 event and handed to
  *                                functions/http/api.ts, the same handler that runs in Lambda
+ *   confirmation outbox          an in-process twin of ConfirmOutbox, drained by the Lambda's
+ *                                functions/events/confirm-outbox.ts (scripts/local/outbox.ts)
  *
  * Flags: --port 3000 --dynamo-port 8000 --ses-port 8005 --in-memory --skip-build
  * TOKEN_KEYS (optional) replaces the local signing key; it is checked like TokenKeys in AWS.
@@ -26,6 +28,7 @@ import {
   startLocalAws,
 } from "./local/aws.js";
 import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
+import { type LocalOutbox, startLocalOutbox } from "./local/outbox.js";
 
 /** A start-up problem with a message a person can act on. */
 class StartError extends Error {
@@ -49,6 +52,8 @@ export interface StackOptions {
   logLevel?: string;
   /** The TokenKeys keyring; defaults to TOKEN_KEYS from the environment, else a local key. */
   tokenKeys?: string;
+  /** Tests only: the SES endpoint the handlers call (e.g. a proxy that fails on purpose). */
+  sesEndpoint?: string;
 }
 
 export interface Stack {
@@ -57,6 +62,8 @@ export interface Stack {
   aws: LocalAws;
   /** The environment applied to process.env (what config.ts reads). */
   env: Record<string, string>;
+  /** The confirmation outbox, drained in this process by the Lambda's handler. */
+  outbox: LocalOutbox;
   stop(): Promise<void>;
 }
 
@@ -93,23 +100,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw error;
   }
   const baseUrl = `http://${LOCAL_HOST}:${port}`;
-  const env = {
+  const env: Record<string, string> = {
     ...localEnvironment(aws, {
       baseUrl,
       ...(tokenKeys === undefined ? {} : { tokenKeys }),
       ...(options.settings ? { extra: options.settings } : {}),
     }),
     LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? "WARN",
+    ...(options.sesEndpoint ? { SES_ENDPOINT: options.sesEndpoint } : {}),
   };
   Object.assign(process.env, env);
   const api = await import("../functions/http/api.js");
   handler = api.handler;
+  const { outboxUrl } = await import("../functions/config.js");
+  const outbox = await startLocalOutbox(outboxUrl());
   return {
     baseUrl,
     aws,
     env,
+    outbox,
     async stop() {
-      await Promise.all([closeHttp(server), aws.stop()]);
+      await closeHttp(server);
+      await outbox.stop();
+      await aws.stop();
     },
   };
 }

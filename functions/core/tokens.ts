@@ -19,13 +19,32 @@ export interface SigningKey {
 }
 
 export interface Signer {
-  /** `ttlSeconds` undefined: the token never expires (unsubscribe links must not). */
-  issue(purpose: TokenPurpose, subscriberId: string, ttlSeconds?: number): string;
-  /** Returns the subscriber id, or throws InvalidTokenError. */
+  /**
+   * `subject`: the subscriber id, or for a confirm link `<id>-<generation>` (confirmSubject).
+   * `ttlSeconds` undefined: the token never expires (unsubscribe links must not).
+   */
+  issue(purpose: TokenPurpose, subject: string, ttlSeconds?: number): string;
+  /** Returns the subject, or throws InvalidTokenError. */
   verify(token: string, purpose: TokenPurpose): string;
 }
 
-const ID = /^[0-9a-f]{32}$/;
+/** The subject of a confirm link: the subscriber and the signup (generation) it was issued for. */
+export function confirmSubject(subscriberId: string, generation: string): string {
+  return `${subscriberId}-${generation}`;
+}
+
+/** The parts of a verified confirm subject. */
+export function parseConfirmSubject(subject: string): { id: string; generation: string } {
+  const dash = subject.indexOf("-");
+  return { id: subject.slice(0, dash), generation: subject.slice(dash + 1) };
+}
+
+/** A token's subject: a subscriber id, and for a confirm link the signup's generation. */
+const SUBJECT = /^[0-9a-f]{32}(?:-[0-9a-f]{16})?$/;
+const SUBJECT_OF: Record<TokenPurpose, RegExp> = {
+  confirm: /^[0-9a-f]{32}-[0-9a-f]{16}$/,
+  unsubscribe: /^[0-9a-f]{32}$/,
+};
 const MAX_TOKEN_LENGTH = 256;
 /** HMAC-SHA256 is 32 bytes: exactly 43 base64url characters, no padding. */
 const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
@@ -119,7 +138,7 @@ export function createSigner(keys: readonly SigningKey[], clock: Clock): Signer 
         string,
       ];
       const secret = byKid.get(kid);
-      if (!secret || !ID.test(id) || !/^\d{1,12}$/.test(expiryText)) throw invalid;
+      if (!secret || !SUBJECT.test(id) || !/^\d{1,12}$/.test(expiryText)) throw invalid;
       // Buffer.from(…, "base64url") skips characters outside the alphabet and ignores padding,
       // so the exact form is checked first: `<mac>]` or `<mac>==` must not verify.
       if (!SIGNATURE.test(signature)) throw invalid;
@@ -129,7 +148,7 @@ export function createSigner(keys: readonly SigningKey[], clock: Clock): Signer 
       // The 43rd character carries 2 unused bits: only the canonical encoding is accepted.
       if (given.toString("base64url") !== signature) throw invalid;
       // Checked after the MAC so that a forged purpose or expiry is never trusted.
-      if (tokenPurpose !== purpose) throw invalid;
+      if (tokenPurpose !== purpose || !SUBJECT_OF[purpose].test(id)) throw invalid;
       const expiry = Number(expiryText);
       if (expiry !== 0 && expiry * 1000 < clock.now().getTime()) throw invalid;
       return id;

@@ -155,6 +155,7 @@ export interface LocalSettings {
   postalAddress?: string;
   tokenKeys?: string;
   queueUrl?: string;
+  outboxUrl?: string;
   extra?: Record<string, string | number>;
 }
 
@@ -170,6 +171,9 @@ export function localEnvironment(aws: LocalAws, settings: LocalSettings): Record
       value: settings.tokenKeys ?? LOCAL_TOKEN_KEYS,
     }),
     SST_RESOURCE_SendQueue: JSON.stringify({ url: settings.queueUrl ?? "memory://send-queue" }),
+    SST_RESOURCE_ConfirmOutbox: JSON.stringify({
+      url: settings.outboxUrl ?? "memory://confirm-outbox",
+    }),
     SST_RESOURCE_Settings: JSON.stringify({
       baseUrl: settings.baseUrl,
       fromAddress: settings.fromAddress ?? "Weekly Strength Tips <tips@example.com>",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvalidTokenError } from "../../functions/core/errors.js";
 import {
+  confirmSubject,
   createSigner,
   KeyringError,
   parseKeyring,
@@ -9,6 +10,8 @@ import {
 import { DAY, TestClock } from "../support/lifecycle.js";
 
 const ID = "0123456789abcdef0123456789abcdef";
+/** A confirm link's subject: the subscriber and the signup (generation) it was issued for. */
+const CONFIRM = confirmSubject(ID, "fedcba9876543210");
 const OLD = { kid: "old", secret: "old-secret-0123456789abcdef0123456789" };
 const NEW = { kid: "new", secret: "new-secret-0123456789abcdef0123456789" };
 
@@ -37,9 +40,8 @@ function withPart(token: string, index: number, value: string): string {
 describe("tokens", () => {
   it("round-trips both purposes", () => {
     const { signer } = setup();
-    for (const purpose of ["confirm", "unsubscribe"] as const) {
-      expect(signer.verify(signer.issue(purpose, ID, 60), purpose)).toBe(ID);
-    }
+    expect(signer.verify(signer.issue("confirm", CONFIRM, 60), "confirm")).toBe(CONFIRM);
+    expect(signer.verify(signer.issue("unsubscribe", ID), "unsubscribe")).toBe(ID);
   });
 
   it("verifies a token signed with a rotated-out (but still listed) key", () => {
@@ -59,17 +61,17 @@ describe("tokens", () => {
 
   it("expires confirm tokens at their TTL; unsubscribe tokens never", () => {
     const { clock, signer } = setup();
-    const confirmToken = signer.issue("confirm", ID, 7 * 24 * 3600);
+    const confirmToken = signer.issue("confirm", CONFIRM, 7 * 24 * 3600);
     const unsubscribeToken = signer.issue("unsubscribe", ID);
     clock.advance(7 * DAY);
-    expect(signer.verify(confirmToken, "confirm")).toBe(ID);
+    expect(signer.verify(confirmToken, "confirm")).toBe(CONFIRM);
     clock.advance(1000);
     expect(() => signer.verify(confirmToken, "confirm")).toThrow(InvalidTokenError);
     clock.advance(3650 * DAY);
     expect(signer.verify(unsubscribeToken, "unsubscribe")).toBe(ID);
   });
 
-  const good = setup().signer.issue("confirm", ID, 3600);
+  const good = setup().signer.issue("confirm", CONFIRM, 3600);
   const signature = good.split(".")[4] ?? "";
   const flipped = (signature[0] === "A" ? "B" : "A") + signature.slice(1);
   const cases: Array<[string, unknown, TokenPurpose]> = [
@@ -77,7 +79,22 @@ describe("tokens", () => {
     ["tampered signature", withPart(good, 4, flipped), "confirm"],
     ["truncated signature", withPart(good, 4, signature.slice(0, -4)), "confirm"],
     ["purpose swapped in the text", withPart(good, 1, "unsubscribe"), "unsubscribe"],
-    ["other subscriber id", withPart(good, 2, "f".repeat(32)), "confirm"],
+    [
+      "other subscriber id",
+      withPart(good, 2, confirmSubject("f".repeat(32), "fedcba9876543210")),
+      "confirm",
+    ],
+    ["other generation", withPart(good, 2, confirmSubject(ID, "0".repeat(16))), "confirm"],
+    [
+      "a confirm link without a generation (signed)",
+      setup().signer.issue("confirm", ID, 3600),
+      "confirm",
+    ],
+    [
+      "an unsubscribe link with a generation (signed)",
+      setup().signer.issue("unsubscribe", CONFIRM),
+      "unsubscribe",
+    ],
     ["expiry pushed out", withPart(good, 3, "99999999999"), "confirm"],
     ["expiry not a number", withPart(good, 3, "1e10"), "confirm"],
     ["unknown kid", withPart(good, 0, "nope"), "confirm"],
@@ -104,6 +121,10 @@ describe("tokens", () => {
     ["not a string", 12345, "confirm"],
     ["undefined", undefined, "confirm"],
   ];
+  it("accepts the token the cases below are made from", () => {
+    expect(setup().signer.verify(good, "confirm")).toBe(CONFIRM);
+  });
+
   it.each(cases)("rejects %s", (_name, token, purpose) => {
     const { signer } = setup();
     expect(() => signer.verify(token as string, purpose)).toThrow(InvalidTokenError);

@@ -14,6 +14,9 @@ const PENDING = "pending-bad-input@example.com";
 const ACTIVE = "active-bad-input@example.com";
 const pendingId = subscriberId(PENDING);
 const activeId = subscriberId(ACTIVE);
+/** The seeded pending subscriber's signup: its confirm links carry it. */
+const PENDING_GENERATION = "0123456789abcdef";
+const pendingConfirm = `${pendingId}-${PENDING_GENERATION}`;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -33,7 +36,14 @@ beforeAll(async () => {
     source: "test",
     textVersion: "v",
   };
-  await stack.store.create({ id: pendingId, email: PENDING, status: "pending", consent, ...base });
+  await stack.store.create({
+    id: pendingId,
+    email: PENDING,
+    status: "pending",
+    consent,
+    generation: PENDING_GENERATION,
+    ...base,
+  });
   await stack.store.create({ id: activeId, email: ACTIVE, status: "pending", consent, ...base });
   await stack.store.activate(activeId, now, "1.1.1.1");
 });
@@ -190,7 +200,7 @@ const cases: Case[] = [
     name: "confirm: tampered token",
     path: "/confirm",
     headers: form,
-    body: () => `token=${tamper(signer.issue("confirm", pendingId, 3600))}`,
+    body: () => `token=${tamper(signer.issue("confirm", pendingConfirm, 3600))}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -198,7 +208,23 @@ const cases: Case[] = [
     name: "confirm: expired token",
     path: "/confirm",
     headers: form,
-    body: () => `token=${expiredSigner.issue("confirm", pendingId, 7 * 86_400)}`,
+    body: () => `token=${expiredSigner.issue("confirm", pendingConfirm, 7 * 86_400)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: a signed link of an earlier signup (retired generation)",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${signer.issue("confirm", `${pendingId}-fedcba9876543210`, 3600)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: a signed link without a generation (issued before links were bound)",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${signer.issue("confirm", pendingId, 3600)}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -214,7 +240,8 @@ const cases: Case[] = [
     name: "confirm: unknown key id",
     path: "/confirm",
     headers: form,
-    body: () => `token=${signer.issue("confirm", pendingId, 3600).replace(/^[^.]+/, "rotated")}`,
+    body: () =>
+      `token=${signer.issue("confirm", pendingConfirm, 3600).replace(/^[^.]+/, "rotated")}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -245,7 +272,7 @@ const cases: Case[] = [
   {
     name: "confirm: GET with a tampered token",
     method: "GET",
-    path: () => `/confirm?token=${tamper(signer.issue("confirm", pendingId, 3600))}`,
+    path: () => `/confirm?token=${tamper(signer.issue("confirm", pendingConfirm, 3600))}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -349,7 +376,7 @@ const cases: Case[] = [
     name: "cross-site confirm with a valid token",
     path: "/confirm",
     headers: { ...form, origin: "https://evil.example", "sec-fetch-site": "cross-site" },
-    body: () => `token=${signer.issue("confirm", pendingId, 3600)}`,
+    body: () => `token=${signer.issue("confirm", pendingConfirm, 3600)}`,
     status: 403,
     html: "other sites",
   },
@@ -435,6 +462,9 @@ describe("unexpected errors", () => {
     const { MemoryStore } = await import("../../functions/adapters/memory-store.js");
     const { memoryDeps } = await import("../support/lifecycle.js");
     class BrokenStore extends MemoryStore {
+      override async hit(): Promise<never> {
+        throw new Error("secret-table-name exploded at 10.0.0.1");
+      }
       override async get(): Promise<undefined> {
         throw new Error("secret-table-name exploded at 10.0.0.1");
       }
@@ -454,7 +484,7 @@ describe("unexpected errors", () => {
       body,
       isBase64Encoded: false,
     });
-    const token = deps.signer.issue("confirm", pendingId, 3600);
+    const token = deps.signer.issue("confirm", `${pendingId}-0123456789abcdef`, 3600);
     for (const [path, type, body, expectType] of [
       ["/subscribe", "application/json", '{"email":"a@example.com"}', /json/],
       ["/subscribe", "application/x-www-form-urlencoded", "email=a%40example.com", /html/],
