@@ -123,11 +123,7 @@ export function refuseCrossSite(event: Event, siteUrl: string): void {
   }
   const origin = header(event, "origin")?.trim();
   if (origin === undefined) return;
-  let given: string;
-  try {
-    given = new URL(origin).origin;
-  } catch {
-    return refuse();
-  }
+  if (!URL.canParse(origin)) refuse();
+  const given = new URL(origin).origin;
   if (given === "null" || given !== new URL(siteUrl).origin) refuse();
 }

@@ -23,7 +23,7 @@ const signup = (email: string, extra: Record<string, unknown> = {}) => ({
 
 describe("subscribe", () => {
   it("creates a pending subscriber with consent and sends one confirmation", async () => {
-    const { deps, store, mailer, signUp } = memoryDeps();
+    const { store, mailer, signUp } = memoryDeps();
     await signUp(signup("  Ann.Runner@Example.COM ", { firstName: " Ann " }));
     const id = subscriberId("Ann.Runner@example.com");
     const saved = await store.get(id);
@@ -56,7 +56,7 @@ describe("subscribe", () => {
   });
 
   it("puts no first name in the confirmation, even where the template asks for one", async () => {
-    const { deps, mailer, signUp } = memoryDeps();
+    const { mailer, signUp } = memoryDeps();
     await signUp(signup("zed@example.com", { firstName: "Zelda Quux" }));
     const [email] = mailer.sent;
     expect(`${email?.subject} ${email?.html} ${email?.text}`).not.toMatch(/Zelda|Quux/);
@@ -138,7 +138,7 @@ describe("subscribe", () => {
     ["two at signs", "a@b@example.com", "invalid_email"],
     ["too long", `${"a".repeat(250)}@example.com`, "invalid_email"],
   ])("rejects an email that is %s, writing nothing", async (_name, email, code) => {
-    const { deps, store, mailer, signUp } = memoryDeps();
+    const { store, mailer, signUp } = memoryDeps();
     const error = await signUp(signup(email as string)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).code).toBe(code);
@@ -147,7 +147,7 @@ describe("subscribe", () => {
   });
 
   it("rejects a first name that is too long or not text", async () => {
-    const { deps, store, signUp } = memoryDeps();
+    const { deps, store } = memoryDeps();
     await expect(
       subscribe(deps, signup("a@example.com", { firstName: "x".repeat(101) })),
     ).rejects.toThrow(BadRequestError);
@@ -167,7 +167,7 @@ describe("subscribe", () => {
     ["odd spaces", "Ann\u00A0\u3000 Lee", "Ann Lee"],
     ["only invisible characters", "\u200B\u202E", undefined],
   ])("cleans a first name with %s", async (_what, firstName, saved) => {
-    const { deps, store, signUp } = memoryDeps();
+    const { store, signUp } = memoryDeps();
     await signUp(signup("a@example.com", { firstName }));
     expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe(saved);
   });
@@ -183,7 +183,7 @@ describe("subscribe", () => {
     ["a path", "go to /promo"],
     ["angle brackets", "<b>Ann</b>"],
   ])("refuses a first name with %s, writing and sending nothing", async (_what, firstName) => {
-    const { deps, store, mailer, signUp } = memoryDeps();
+    const { store, mailer, signUp } = memoryDeps();
     const error = await signUp(signup("a@example.com", { firstName })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).code).toBe("invalid_first_name");
@@ -194,21 +194,21 @@ describe("subscribe", () => {
   it.each(["Ann", "J.R.", "Mary-Jane", "O’Brien", "José María", "Dr. Who", "李小龙"])(
     "keeps the ordinary name %s",
     async (firstName) => {
-      const { deps, store, signUp } = memoryDeps();
+      const { store, signUp } = memoryDeps();
       await signUp(signup("a@example.com", { firstName }));
       expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe(firstName);
     },
   );
 
   it("does nothing at all when the honeypot is filled", async () => {
-    const { deps, store, mailer, signUp } = memoryDeps();
+    const { store, mailer, signUp } = memoryDeps();
     await signUp(signup("bot@example.com", { honeypot: "http://spam.example" }));
     expect(store.all()).toEqual([]);
     expect(mailer.sent).toEqual([]);
   });
 
   it("sends at most 2 confirmations per real mailbox in 24 h, whatever its case, +tags or Gmail dots", async () => {
-    const { deps, clock, mailer, store, signUp } = memoryDeps();
+    const { clock, mailer, store, signUp } = memoryDeps();
     const variants = [
       "victim+1@gmail.com",
       "Victim+2@Gmail.com",
@@ -433,14 +433,14 @@ describe("unsubscribe", () => {
   });
 
   it("answers the same for a subscriber that does not exist", async () => {
-    const { deps, mailer, signUp } = memoryDeps();
+    const { deps, mailer } = memoryDeps();
     const token = deps.signer.issue("unsubscribe", subscriberId("nobody@example.com"));
     await expect(unsubscribe(deps, token)).resolves.toBe("already-unsubscribed");
     expect(mailer.sent).toEqual([]);
   });
 
   it("rejects a confirm token", async () => {
-    const { deps, signUp } = memoryDeps();
+    const { deps } = memoryDeps();
     const token = deps.signer.issue("confirm", subscriberId("x@example.com"), 60);
     await expect(unsubscribe(deps, token)).rejects.toThrow(InvalidTokenError);
   });
