@@ -62,6 +62,13 @@ export const outboxUrl = once(
     ).url,
 );
 
+/** The SNS topic of the configuration set's bounce and complaint events. */
+export const sesEventsTopic = once(
+  () =>
+    parse("SesEvents", z.object({ arn: z.string().check(z.minLength(1)) }), linked("SesEvents"))
+      .arn,
+);
+
 const keyringSchema = z.pipe(
   z.string(),
   z.transform((raw: string, ctx) => {
