@@ -69,6 +69,13 @@ export const sesEventsTopic = once(
       .arn,
 );
 
+/** The SES configuration set every email goes through (the Email link). */
+export const emailConfigurationSet = once(
+  () =>
+    parse("Email", z.object({ configSet: z.string().check(z.minLength(1)) }), linked("Email"))
+      .configSet,
+);
+
 const keyringSchema = z.pipe(
   z.string(),
   z.transform((raw: string, ctx) => {

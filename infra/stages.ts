@@ -27,6 +27,11 @@ export interface StageConfig {
   certificateArn?: string;
   /** Optional address for the List-Unsubscribe mailto: header. */
   unsubscribeMailto?: string;
+  /**
+   * Who gets the operator alerts (reputation breaker, dead letters) by email, through the Alerts
+   * SNS topic. AWS emails a confirmation link to it after the first deploy.
+   */
+  alertEmail?: string;
   /** Keep the table (and its data) if the stage is removed, and protect it from deletion. */
   production: boolean;
 }
@@ -42,6 +47,7 @@ const STAGES: Record<string, StageConfig> = {
     dmarc: DMARC,
     siteDomain: "tips.example.com",
     dns: "route53",
+    alertEmail: "ops@example.com",
     production: true,
   },
   /** A full copy to send a test issue to yourself before production. */
@@ -51,6 +57,7 @@ const STAGES: Record<string, StageConfig> = {
     dmarc: DMARC,
     siteDomain: "tips-staging.example.com",
     dns: "route53",
+    alertEmail: "ops@example.com",
     production: false,
   },
 };
@@ -70,6 +77,7 @@ export function stageConfig(
     sender: env.TIPS_SENDER_EMAIL ?? "you@example.com",
     dmarc: DMARC,
     dns: "manual",
+    ...(env.TIPS_ALERT_EMAIL ? { alertEmail: env.TIPS_ALERT_EMAIL } : {}),
     production: false,
   };
 }

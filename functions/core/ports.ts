@@ -175,3 +175,13 @@ export interface Log {
   warn(message: string, data: Record<string, unknown>): void;
   error(message: string, data: Record<string, unknown>): void;
 }
+
+/* -------------------------------------------------------- sending switch */
+
+/** The configuration set's sending switch (SES v2 SendingOptions.SendingEnabled). */
+export interface SendingSwitch {
+  /** Stops all sending through the configuration set; idempotent. */
+  pause(): Promise<void>;
+  /** True while sending through the configuration set is paused. */
+  isPaused(): Promise<boolean>;
+}

@@ -99,7 +99,11 @@ async function isListedActive(email: string): Promise<boolean> {
 
 describe("SES events through the Lambda handler", () => {
   it("a permanent bounce (address in another case) marks the subscriber bounced", async () => {
-    expect(await handler(sns(fixture("permanent-bounce")))).toEqual({ processed: 1, skipped: 0, refused: 0 });
+    expect(await handler(sns(fixture("permanent-bounce")))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statusOf("hard.bounce@example.com")).toBe("bounced");
     expect(await isListedActive("hard.bounce@example.com")).toBe(false);
     const others = await statuses();
@@ -109,7 +113,11 @@ describe("SES events through the Lambda handler", () => {
 
   it("a transient bounce changes nothing", async () => {
     const before = await statuses();
-    expect(await handler(sns(fixture("transient-bounce")))).toEqual({ processed: 1, skipped: 0, refused: 0 });
+    expect(await handler(sns(fixture("transient-bounce")))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statuses()).toEqual(before);
     expect(await isListedActive("full.mailbox@example.com")).toBe(true);
   });
@@ -122,7 +130,11 @@ describe("SES events through the Lambda handler", () => {
 
   it("a delivery changes nothing", async () => {
     const before = await statuses();
-    expect(await handler(sns(fixture("delivery")))).toEqual({ processed: 1, skipped: 0, refused: 0 });
+    expect(await handler(sns(fixture("delivery")))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statuses()).toEqual(before);
   });
 
@@ -142,7 +154,11 @@ describe("SES events through the Lambda handler", () => {
   });
 
   it("accepts an EventBridge event (detail = the SES event)", async () => {
-    expect(await handler(fixture("eventbridge-complaint"))).toEqual({ processed: 1, skipped: 0, refused: 0 });
+    expect(await handler(fixture("eventbridge-complaint"))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statusOf("bridge.complaint@example.com")).toBe("complained");
   });
 
