@@ -179,6 +179,24 @@ async function sendBestEffort(
   }
 }
 
+/**
+ * For the page a confirm link opens (GET, which changes nothing): throws InvalidTokenError unless
+ * the link is still the subscriber's (pending, or active through this very link), so a retired
+ * link shows the error page rather than a button that can only fail.
+ */
+export async function checkConfirmLink(
+  deps: Pick<SubscriptionDeps, "signer" | "store">,
+  token: unknown,
+): Promise<void> {
+  const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
+  const { id, generation } = parseConfirmSubject(subject);
+  const subscriber = await deps.store.get(id);
+  const live =
+    subscriber?.generation === generation &&
+    (subscriber.status === "pending" || subscriber.status === "active");
+  if (!live) throw new InvalidTokenError("This link is invalid or has expired.");
+}
+
 export type ConfirmResult = "confirmed" | "already-confirmed";
 
 /**

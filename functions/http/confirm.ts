@@ -3,7 +3,7 @@
  * POST /confirm (form field token) activates and sends the welcome email once.
  * Errors are mapped to pages by the router.
  */
-import { confirm } from "../core/subscriptions.js";
+import { checkConfirmLink, confirm } from "../core/subscriptions.js";
 import type { AppDeps } from "./deps.js";
 import { confirmedPage, confirmPromptPage } from "./pages.js";
 import { type Event, query, sourceIp } from "./request.js";
@@ -12,7 +12,7 @@ import { tokenOf } from "./token.js";
 
 export async function getConfirm(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
-  deps.signer.verify(token, "confirm"); // a bad link gets the error page before any button
+  await checkConfirmLink(deps, token); // a bad or retired link gets the error page, no button
   return html(200, confirmPromptPage(token));
 }
 

@@ -4,6 +4,7 @@ import { subscriberId } from "../../functions/core/email.js";
 import { BadRequestError, InvalidTokenError } from "../../functions/core/errors.js";
 import {
   CONSENT,
+  checkConfirmLink,
   confirm,
   RateLimitedError,
   SIGNUP_LIMIT,
@@ -256,12 +257,18 @@ describe("subscribe", () => {
     const { deps, store, mailer, signUp } = memoryDeps();
     await signUp(signup("p@example.com", { firstName: "Owner" }));
     const first = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
+    await expect(checkConfirmLink(deps, first)).resolves.toBeUndefined();
     await signUp(signup("p@example.com", { firstName: "Stranger" }));
     const second = tokenFromLink(mailer.sent[1]?.text ?? "", `${BASE}/confirm`);
+    // The page of the retired link shows the error, not a button.
+    await expect(checkConfirmLink(deps, first)).rejects.toThrow(InvalidTokenError);
+    await expect(checkConfirmLink(deps, second)).resolves.toBeUndefined();
     await expect(confirm(deps, first, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
     expect((await store.get(subscriberId("p@example.com")))?.status).toBe("pending");
     await expect(confirm(deps, second, "1.1.1.1")).resolves.toBe("confirmed");
     expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Stranger");
+    // Used once: its page still opens (confirming again answers "You're in").
+    await expect(checkConfirmLink(deps, second)).resolves.toBeUndefined();
   });
 
   it("sends nothing to an active, bounced or complained address, and changes nothing", async () => {

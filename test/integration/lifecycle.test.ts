@@ -186,6 +186,7 @@ describe("the lifecycle", () => {
     expect(after?.consentHistory).toEqual([before?.consent, after?.consent]);
     const stale = await postForm("/confirm", { token });
     expect(stale.status).toBe(400);
+    expect((await fetch(confirmLink)).status).toBe(400); // its page: the error, no button
     expect(await status(normalized)).toBe("pending");
 
     // A third signup in 24 h: the mailbox has had its two confirmations; same answer, no email.
