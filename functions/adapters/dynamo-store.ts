@@ -127,7 +127,7 @@ export class DynamoStore implements SubscriberStore {
         ":generation": signup.generation,
         ":consent": signup.consent,
         ":consents": [signup.consent],
-        ":none": [],
+        ":none": signup.earlierConsents ?? [],
         ":now": signup.now.toISOString(),
         ...(named ? { ":firstName": signup.firstName } : {}),
         ...(expected === undefined ? {} : { ":expected": expected }),

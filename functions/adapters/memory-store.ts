@@ -55,7 +55,8 @@ export class MemoryStore implements SubscriberStore {
       if (signup.firstName === undefined) delete s.firstName;
       else s.firstName = signup.firstName;
       s.consent = structuredClone(signup.consent);
-      s.consentHistory = [...(s.consentHistory ?? []), structuredClone(signup.consent)];
+      const earlier = s.consentHistory ?? signup.earlierConsents ?? [];
+      s.consentHistory = [...structuredClone(earlier), structuredClone(signup.consent)];
       s.updatedAt = signup.now.toISOString();
       delete s.unsubscribedAt;
       return true;

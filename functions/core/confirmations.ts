@@ -130,8 +130,16 @@ export async function deliverConfirmation(
       );
     }
     const { firstName, consent } = request;
+    const record = {
+      generation,
+      firstName,
+      consent,
+      now,
+      // An item from before consentHistory existed keeps its one consent as the first entry.
+      ...(current && !current.consentHistory ? { earlierConsents: [current.consent] } : {}),
+    };
     const written = current
-      ? await store.beginSignup(id, { generation, firstName, consent, now }, current.generation)
+      ? await store.beginSignup(id, record, current.generation)
       : await store.create({
           id,
           email: request.email,

@@ -11,6 +11,11 @@ export interface SignupRecord {
   firstName: string | undefined;
   consent: Consent;
   now: Date;
+  /**
+   * The history to start from when the item has none (written before consentHistory existed):
+   * its one `consent`, so that it is kept rather than overwritten.
+   */
+  earlierConsents?: readonly Consent[];
 }
 
 export interface Clock {

@@ -152,6 +152,25 @@ export function storeLifecycleContract(
       expect(saved?.consentHistory).toEqual([first, second, third]);
     });
 
+    it("keeps the consent of an item written before consentHistory existed", async () => {
+      const store = await makeStore();
+      const old = consent({ textVersion: "v0" });
+      const s = pendingSubscriber({ consent: old }); // no consentHistory, no generation
+      await store.create(s);
+      const next = consent({ at: at(HOUR).toISOString(), ip: "9.9.9.9" });
+      const record = { ...signupRecord(GEN_A, undefined, next, at(HOUR)), earlierConsents: [old] };
+      expect(await store.beginSignup(s.id, record, undefined)).toBe(true);
+      expect((await store.get(s.id))?.consentHistory).toEqual([old, next]);
+      // Once there is a history, earlierConsents is ignored: nothing is rewritten.
+      const third = consent({ at: at(2 * HOUR).toISOString() });
+      const again = {
+        ...signupRecord(GEN_B, undefined, third, at(2 * HOUR)),
+        earlierConsents: [third],
+      };
+      expect(await store.beginSignup(s.id, again, GEN_A)).toBe(true);
+      expect((await store.get(s.id))?.consentHistory).toEqual([old, next, third]);
+    });
+
     it("records a sent confirmation only for the current generation", async () => {
       const store = await makeStore();
       const s = pendingSubscriber({ generation: GEN_A });

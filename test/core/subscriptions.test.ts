@@ -327,6 +327,33 @@ describe("subscribe", () => {
     expect(mailer.sent.at(-1)?.subject).toBe("Welcome, New");
   });
 
+  it("keeps the consent of a subscriber from before consent histories, when it signs up again", async () => {
+    const { store, clock, signUp } = memoryDeps();
+    const id = subscriberId("legacy@example.com");
+    const old = {
+      at: "2025-01-01T00:00:00.000Z",
+      ip: "192.0.2.1",
+      userAgent: "ua",
+      source: "signup-page",
+      textVersion: "2024",
+    };
+    await store.create({
+      id,
+      email: "legacy@example.com",
+      status: "unsubscribed",
+      createdAt: old.at,
+      updatedAt: old.at,
+      consent: old,
+      sentTips: [],
+    });
+    expect(await signUp(signup("legacy@example.com"))).toEqual(["sent"]);
+    const saved = await store.get(id);
+    expect(saved?.consentHistory).toEqual([
+      old,
+      expect.objectContaining({ at: clock.now().toISOString() }),
+    ]);
+  });
+
   it("limits signups per IP and says when to retry", async () => {
     const { deps, clock, signUp } = memoryDeps();
     for (let i = 0; i < SIGNUP_LIMIT.perWindow; i++) {
