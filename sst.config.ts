@@ -124,15 +124,11 @@ export default $config({
     );
 
     // ---- Operator alerts --------------------------------------------------------------------
-    // Every alarm notifies this topic (the send engine hooks its own alarms onto it too); the
-    // operator subscribes by email from the stage config and confirms the subscription once.
+    // Every alarm notifies this topic; the stage's alertEmail (if set) gets an email from SNS
+    // (confirm the subscription from that email once).
     const alerts = new sst.aws.SnsTopic("Alerts");
     if (config.alertEmail) {
-      new aws.sns.TopicSubscription("AlertsEmail", {
-        topic: alerts.arn,
-        protocol: "email",
-        endpoint: config.alertEmail,
-      });
+      alerts.subscribe("AlertsEmail", config.alertEmail);
     }
     /** An alarm on a queue that must stay empty: a message there is lost work until redriven. */
     const emptyQueueAlarm = (name: string, queue: sst.aws.Queue, what: string) =>
@@ -186,6 +182,37 @@ export default $config({
       },
     });
     emptyQueueAlarm("SesEventsDlqAlarm", sesEventsDlq, "A bounce or complaint not yet applied");
+
+    // ---- Send engine alarms (Alerts is declared above) ---------------------------------------
+    // The sender stopped because SES said so (paused, suspended, daily quota): the sender logs it
+    // at ERROR and counts it in this metric (functions/runtime/metrics.ts, EMF).
+    new aws.cloudwatch.MetricAlarm("SendingStoppedAlarm", {
+      alarmDescription: "The weekly sender stopped: SES paused, suspended or out of daily quota",
+      namespace: wiring.METRICS_NAMESPACE,
+      metricName: wiring.METRICS.sendingStopped,
+      dimensions: { service: "sender" },
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [alerts.arn],
+    });
+    // Batches the sender gave up on after every redelivery: someone was not mailed this week.
+    new aws.cloudwatch.MetricAlarm("SendDlqAlarm", {
+      alarmDescription: "Send batches reached the dead-letter queue: inspect and redrive them",
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: sendDlq.nodes.queue.name },
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [alerts.arn],
+    });
 
     // ---- HTTP API --------------------------------------------------------------------------
     const api = new sst.aws.ApiGatewayV2("Api", {

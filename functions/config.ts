@@ -114,9 +114,15 @@ const settingsSchema = z.object({
   /** Fallbacks when SES GetAccount is not available. */
   maxSendRate: z._default(numberish(z.number().check(z.positive())), 14),
   max24HourSend: z._default(numberish(z.int().check(z.positive())), 50_000),
-  senderConcurrency: z._default(numberish(z.int().check(z.positive())), 4),
-  staleClaimMinutes: z._default(numberish(z.number().check(z.positive())), 60),
+  /** Recipients per send-queue message. */
   batchSize: z._default(numberish(z.int().check(z.minimum(1), z.maximum(1000))), 100),
+  /**
+   * Set by the infrastructure (infra/wiring.ts SETTINGS), which knows them: senders running at
+   * once (the event source's maximum concurrency), and the stale window of a send claim (the
+   * send queue's visibility timeout, so a redelivered batch takes over its dead sender's claims).
+   */
+  senderConcurrency: numberish(z.int().check(z.positive())),
+  staleClaimSeconds: numberish(z.number().check(z.positive())),
   /**
    * The list-wide budget of confirmation emails per clock hour; beyond it signups are still
    * accepted and their confirmations wait on the outbox for the next hour. The default lives

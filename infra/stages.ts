@@ -47,7 +47,6 @@ const STAGES: Record<string, StageConfig> = {
     dmarc: DMARC,
     siteDomain: "tips.example.com",
     dns: "route53",
-    alertEmail: "ops@example.com",
     production: true,
   },
   /** A full copy to send a test issue to yourself before production. */
@@ -57,7 +56,6 @@ const STAGES: Record<string, StageConfig> = {
     dmarc: DMARC,
     siteDomain: "tips-staging.example.com",
     dns: "route53",
-    alertEmail: "ops@example.com",
     production: false,
   },
 };

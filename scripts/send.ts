@@ -3,23 +3,43 @@
  *
  * Runs the weekly send against the configured endpoints: by default the local stack of
  * `npm start` (DynamoDB stand-in on 127.0.0.1:8000, SES stand-in on 127.0.0.1:8005, or
- * DYNAMODB_ENDPOINT / SES_ENDPOINT). The same planner and sender code as the Lambdas, joined by
- * an in-process queue instead of SQS.
+ * DYNAMODB_ENDPOINT / SES_ENDPOINT). The same code path as the Lambdas: the planner writes
+ * batches to a queue and a send worker consumes them (core/send-run.ts), with an in-process queue
+ * in place of SQS.
  */
 import { connect } from "node:net";
 import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import type { SendBatch } from "../functions/core/planner.js";
-import type { RunReport } from "../functions/core/weekly.js";
+import type { RunReport } from "../functions/core/send-run.js";
 import { runWhenExecuted } from "./cli.js";
+
+/** Exit codes, as the usage documents them. */
+export const EXIT = {
+  /** Every planned recipient was settled. */
+  done: 0,
+  /** An error (the store failed, the content is missing, nothing listening). */
+  error: 1,
+  usage: 2,
+  /** SES stopped the run: paused, configuration set paused, suspended, or the daily quota. */
+  stopped: 3,
+  /** Some recipients are left for a later run: deferred by throttling, transient errors, or in flight. */
+  incomplete: 4,
+} as const;
 
 export const USAGE = `Usage: npm run send -- [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
 
-  --week W     ISO week to send (default: this week). A week already sent sends nothing again.
+  --week W     ISO week to send (default: this week). A week already sent sends nothing again,
+               and a week older than a subscriber's last one sends them nothing.
   --dry-run    print the plan (recipients per tip, duration, SES cost) and send nothing
   --limit N    send at most N emails
-  --rate R     emails per second (default: the SES quota, else settings maxSendRate)
+  --rate R     emails per second (default: the SES quota, else settings maxSendRate); the run
+               aims at 90% of it and never exceeds it in any second
   -h, --help   this help
+
+Exit codes: 0 done · 1 error · 2 usage · 3 stopped by SES (paused, suspended, daily quota: run
+again once SES allows it) · 4 some recipients left for a later run (throttled, transient errors,
+or claims of a run that died, taken over after the stale window).
 
 Endpoints: DYNAMODB_ENDPOINT (default http://127.0.0.1:8000), SES_ENDPOINT (default
 http://127.0.0.1:8005), BASE_URL for links (default http://127.0.0.1:3000).`;
@@ -121,33 +141,47 @@ export function formatSummary(report: RunReport): string {
     ["planned", report.planned],
     ["sent", report.sent],
     ["skipped (already sent)", report.skippedAlreadySent],
+    ["superseded (later week)", report.superseded],
     ["caught up (no tip left)", report.caughtUp],
     ["in flight (another run)", report.inFlight],
     ["failed", `${report.failed} (${report.failedTransient} transient)`],
     ["deferred (throttled)", report.deferred],
     ["left before sending", report.inactive],
+    ["SES calls", `${report.sesCalls} (${report.retries} retried: throttled, network or 5xx)`],
     ["duration", duration(report.durationMs / 1000)],
-    ["rate", `${report.rate} emails/s (target ${report.targetRate})`],
+    [
+      "rate",
+      `${report.rate} emails/s (aim ${round(report.targetRate)}, limit ${round(report.limit)})`,
+    ],
   ];
-  if (report.stopped)
-    rows.push(["STOPPED", `${report.stopped}: ${report.unattempted} not attempted`]);
+  if (report.stopped) {
+    rows.push(["STOPPED", `${report.stopped.reason}: ${report.unattempted} not attempted`]);
+  }
   return rows.map(([k, v]) => `  ${k.padEnd(24)} ${v}`).join("\n");
 }
 
-async function main(argv: string[]): Promise<number> {
+const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : "unpaced");
+
+/** The exit code a finished run deserves (EXIT). */
+export function exitCode(report: RunReport): number {
+  if (report.stopped) return EXIT.stopped;
+  return report.leftForLater > 0 ? EXIT.incomplete : EXIT.done;
+}
+
+export async function main(argv: string[]): Promise<number> {
   let options: SendOptions | "help";
   try {
     options = await parseSendArgs(argv);
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`npm run send: ${error.message}\n\n${USAGE}`);
-      return 2;
+      return EXIT.usage;
     }
     throw error;
   }
   if (options === "help") {
     console.log(USAGE);
-    return 0;
+    return EXIT.done;
   }
 
   const endpoints = localEndpoints();
@@ -159,7 +193,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(
         `Nothing is listening at ${url} (the ${what}).\nStart the local stack first with \`npm start\` (in another terminal), then run \`npm run send\` again.`,
       );
-      return 1;
+      return EXIT.error;
     }
   }
 
@@ -185,39 +219,46 @@ async function main(argv: string[]): Promise<number> {
     tips = (await import("../functions/generated/content.js")).bundle.tips;
   } catch {
     console.error("functions/generated/content.ts is missing: run `npm run build` first.");
-    return 1;
+    return EXIT.error;
   }
   const { settings } = await import("../functions/config.js");
-  const { systemClock } = await import("../functions/core/ports.js");
+  const { systemClock, realSleep, systemRandom } = await import("../functions/adapters/system.js");
+  const { MemoryQueue } = await import("../functions/adapters/memory-queue.js");
   const { isoWeek } = await import("../functions/core/week.js");
+  const { inOrder } = await import("../functions/core/sequence.js");
+  const { tipIndex } = await import("../functions/core/sender.js");
+  const { sendWeek } = await import("../functions/core/send-run.js");
   const { subscriberStore } = await import("../functions/runtime/store.js");
   const { sesMailer } = await import("../functions/runtime/mailer.js");
   const { tokenSigner } = await import("../functions/runtime/signer.js");
-  const { workerRate } = await import("../functions/core/pacing.js");
+  const { workerLimit, PACE_AIM } = await import("../functions/core/pacing.js");
 
   const config = settings();
   const week = options.week ?? isoWeek(new Date());
   const runId = `local-${new Date().toISOString()}`;
   const mailer = sesMailer();
-  const quota = await mailer.quota();
-  const rate = workerRate(quota, config.maxSendRate, 1, options.rate);
+  const planning = {
+    store: subscriberStore(),
+    tips: inOrder(tips),
+    week,
+    runId,
+    now: systemClock.now(),
+    batchSize: config.batchSize,
+    staleClaimSeconds: config.staleClaimSeconds,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  };
 
   if (options.dryRun) {
     const { plan } = await import("../functions/core/planner.js");
-    const { inOrder } = await import("../functions/core/sequence.js");
+    const status = await mailer.status();
+    const limit = workerLimit(status.quota, config.maxSendRate, 1, options.rate);
     const report = await plan({
-      store: subscriberStore(),
+      ...planning,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
-      tips: inOrder(tips),
-      week,
-      runId,
-      now: new Date(),
-      batchSize: config.batchSize,
-      staleClaimMinutes: config.staleClaimMinutes,
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
     });
-    const seconds = report.planned / rate;
+    const seconds = report.planned / (limit * PACE_AIM);
     console.log(`Dry run for ${week}: nothing sent.\n`);
+    if (status.stopped) console.log(`  SES WOULD REFUSE          ${status.stopped.message}`);
     console.log(`  active subscribers read   ${report.active}`);
     console.log(`  would send                ${report.planned}`);
     for (const tip of inOrder(tips)) {
@@ -225,18 +266,18 @@ async function main(argv: string[]): Promise<number> {
       if (n) console.log(`    ${String(n).padStart(8)}  ${tip.slug}`);
     }
     console.log(`  already sent this week    ${report.skippedAlreadySent}`);
+    console.log(`  superseded (later week)   ${report.superseded}`);
     console.log(`  caught up (no tip left)   ${report.caughtUp}`);
     console.log(`  in flight (another run)   ${report.inFlight}`);
     console.log(
-      `  estimated duration        ${duration(seconds)} at ${rate} emails/s (${quota ? "SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
+      `  estimated duration        ${duration(seconds)} at ${round(limit * PACE_AIM)} emails/s (90% of ${round(limit)}, ${status.quota ? "the SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
     );
     console.log(
       `  estimated SES cost        $${(report.planned * USD_PER_EMAIL).toFixed(2)} ($0.10 per 1,000)`,
     );
-    return 0;
+    return EXIT.done;
   }
 
-  const { runWeekly } = await import("../functions/core/weekly.js");
   const bar = new cliProgress.SingleBar(
     { format: "sending {bar} {value}/{total} | {eta_formatted} left | {rate}/s", etaBuffer: 200 },
     cliProgress.Presets.shades_classic,
@@ -244,21 +285,32 @@ async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   let planned = 0;
   let done = 0;
+  const errors: string[] = [];
+  const quiet = () => {};
   bar.start(0, 0, { rate: 0 });
-  const report = await runWeekly({
-    store: subscriberStore(),
-    mailer,
-    signer: tokenSigner(),
-    clock: systemClock,
-    tips,
-    settings: config,
-    week,
-    runId,
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    ...(options.rate !== undefined ? { rate: options.rate } : {}),
+  const report = await sendWeek({
+    planning,
+    queue: new MemoryQueue<string>({ capacity: 4 }),
     onPlanned: (n) => {
       planned += n;
       bar.setTotal(planned);
+    },
+    store: planning.store,
+    mailer,
+    signer: tokenSigner(),
+    clock: systemClock,
+    sleep: realSleep,
+    random: systemRandom,
+    tips: tipIndex(tips),
+    links: config,
+    settings: config,
+    workers: 1,
+    ...(options.rate !== undefined ? { rate: options.rate } : {}),
+    // Errors are printed after the progress bar; per-batch info is the bar itself.
+    log: {
+      info: quiet,
+      warn: (message, data) => errors.push(`${message} ${JSON.stringify(data)}`),
+      error: (message, data) => errors.push(`${message} ${JSON.stringify(data)}`),
     },
     onSettled: () => {
       done += 1;
@@ -268,12 +320,18 @@ async function main(argv: string[]): Promise<number> {
     },
   }).finally(() => bar.stop());
   console.log(`\nWeekly send finished:\n${formatSummary(report)}`);
+  for (const line of errors) console.error(line);
+  const code = exitCode(report);
   if (report.stopped) {
-    console.log(
-      `\nSending stopped (${report.stopped}): run \`npm run send\` again once SES allows it.`,
+    console.error(
+      `\nSENDING STOPPED (${report.stopped.reason}): ${report.stopped.message}\nNothing more was sent. Run \`npm run send\` again once SES allows it (exit code ${code}).`,
+    );
+  } else if (code === EXIT.incomplete) {
+    console.error(
+      `\n${report.leftForLater} batch(es) left recipients for a later run (deferred ${report.deferred}, transient ${report.failedTransient}, in flight ${report.inFlight}); run \`npm run send\` again later (exit code ${code}).`,
     );
   }
-  return 0;
+  return code;
 }
 
 runWhenExecuted(import.meta.url, main);

@@ -14,6 +14,8 @@ const base = {
     fromAddress: "Tips <tips@example.com>",
     postalAddress: "1 Example Street, Springfield",
     maxSendRate: "50",
+    senderConcurrency: 4,
+    staleClaimSeconds: "960",
   }),
 };
 
@@ -45,6 +47,7 @@ describe("config", () => {
     expect(settings.baseUrl).toBe("https://tips.example.com");
     expect(settings.maxSendRate).toBe(50);
     expect(settings.batchSize).toBe(100);
+    expect(settings.staleClaimSeconds).toBe(960);
   });
 
   it("names the missing link", () => {
@@ -117,5 +120,11 @@ describe("config", () => {
       "settings",
     );
     expect(got.settings?.error).toMatch(/Settings is invalid[\s\S]*postalAddress/);
+  });
+
+  it("rejects settings without the stale window the infrastructure sets", () => {
+    const { staleClaimSeconds: _gone, ...rest } = JSON.parse(base.SST_RESOURCE_Settings);
+    const got = probe({ ...base, SST_RESOURCE_Settings: JSON.stringify(rest) }, "settings");
+    expect(got.settings?.error).toMatch(/Settings is invalid[\s\S]*staleClaimSeconds/);
   });
 });

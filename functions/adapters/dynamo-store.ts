@@ -10,6 +10,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type {
   ActivateResult,
@@ -267,6 +268,12 @@ export class DynamoStore implements SubscriberStore {
       : { items };
   }
 
+  /**
+   * The claim as optimistic concurrency on the send revision (`rev`): the rule is judged in
+   * core/eligibility.ts on the item as last seen, and the write holds only if `rev` is still the
+   * one judged and the subscriber is still active (status changes do not touch `rev`). With the
+   * planner's `seenRev` the first try needs no read; a lost race reads again and judges afresh.
+   */
   async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
     const claim: Claim = {
       week: request.week,
@@ -275,28 +282,25 @@ export class DynamoStore implements SubscriberStore {
       at: request.now.toISOString(),
       runId: request.runId,
     };
-    const done = await this.update({
-      Key: subscriberKey(id),
-      UpdateExpression: "SET claim = :claim",
-      ConditionExpression:
-        "#status = :active AND (attribute_not_exists(lastWeekSent) OR lastWeekSent <> :week) AND " +
-        "(attribute_not_exists(claim) OR claim.week <> :week OR (claim.#state = :pending AND claim.#at < :staleBefore))",
-      ExpressionAttributeNames: { "#status": "status", "#state": "state", "#at": "at" },
-      ExpressionAttributeValues: {
-        ":active": "active",
-        ":pending": "pending",
-        ":week": request.week,
-        ":claim": claim,
-        ":staleBefore": request.staleBefore.toISOString(),
-      },
-    });
-    if (done) return "claimed";
-    const current = await this.get(id);
-    if (current?.status !== "active") return "inactive";
-    if (current.lastWeekSent === request.week) return "already-sent";
-    if (current.claim?.week === request.week && current.claim.state !== "pending") {
-      return "already-sent";
+    let rev = request.seenRev;
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      if (rev === undefined) {
+        const current = await this.get(id);
+        const judged = verdict(current, request);
+        if (judged.kind !== "eligible") return judged.kind;
+        rev = current?.rev ?? 0;
+      }
+      const done = await this.update({
+        Key: subscriberKey(id),
+        UpdateExpression: "SET claim = :claim ADD rev :one",
+        ConditionExpression: `#status = :active AND ${rev === 0 ? "(attribute_not_exists(rev) OR rev = :rev)" : "rev = :rev"}`,
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":active": "active", ":claim": claim, ":one": 1, ":rev": rev },
+      });
+      if (done) return "claimed";
+      rev = undefined;
     }
+    // Five writes lost to five other writers in a row: someone else is on it.
     return "in-flight";
   }
 
@@ -315,13 +319,14 @@ export class DynamoStore implements SubscriberStore {
         TableName: this.table,
         Key: subscriberKey(id),
         UpdateExpression:
-          "SET claim = :claim, lastWeekSent = :week, updatedAt = :now ADD sentTips :tip",
+          "SET claim = :claim, lastWeekSent = :week, updatedAt = :now ADD sentTips :tip, rev :one",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeValues: {
           ":claim": claim,
           ":week": week,
           ":now": now.toISOString(),
           ":tip": new Set([tip]),
+          ":one": 1,
         },
       }),
     );
@@ -336,7 +341,8 @@ export class DynamoStore implements SubscriberStore {
   ): Promise<void> {
     await this.update({
       Key: subscriberKey(id),
-      UpdateExpression: "SET claim.#state = :failed, claim.#at = :now, claim.#error = :error",
+      UpdateExpression:
+        "SET claim.#state = :failed, claim.#at = :now, claim.#error = :error ADD rev :one",
       ConditionExpression: "claim.week = :week AND claim.runId = :runId",
       ExpressionAttributeNames: { "#state": "state", "#at": "at", "#error": "error" },
       ExpressionAttributeValues: {
@@ -345,6 +351,7 @@ export class DynamoStore implements SubscriberStore {
         ":error": error.slice(0, 500),
         ":week": week,
         ":runId": runId,
+        ":one": 1,
       },
     });
   }
@@ -352,11 +359,16 @@ export class DynamoStore implements SubscriberStore {
   async releaseClaim(id: string, week: string, runId: string): Promise<void> {
     await this.update({
       Key: subscriberKey(id),
-      UpdateExpression: "REMOVE claim",
+      UpdateExpression: "REMOVE claim ADD rev :one",
       ConditionExpression:
         "claim.week = :week AND claim.runId = :runId AND claim.#state = :pending",
       ExpressionAttributeNames: { "#state": "state" },
-      ExpressionAttributeValues: { ":week": week, ":runId": runId, ":pending": "pending" },
+      ExpressionAttributeValues: {
+        ":week": week,
+        ":runId": runId,
+        ":pending": "pending",
+        ":one": 1,
+      },
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * In-memory Mailer: keeps what was sent, and lets tests inject failures per call.
  */
-import type { Mailer, OutgoingEmail, SendQuota } from "../core/ports.js";
+import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
 
 export interface SentEmail extends OutgoingEmail {
   messageId: string;
@@ -12,9 +12,10 @@ export type FaultInjector = (email: OutgoingEmail, call: number) => Error | unde
 
 export class MemoryMailer implements Mailer {
   readonly sent: SentEmail[] = [];
-  private calls = 0;
+  /** send() calls so far, failed ones included. */
+  calls = 0;
 
-  constructor(private readonly options: { quota?: SendQuota; fault?: FaultInjector } = {}) {}
+  constructor(private readonly options: SendingStatus & { fault?: FaultInjector } = {}) {}
 
   setFault(fault: FaultInjector | undefined): void {
     this.options.fault = fault;
@@ -29,7 +30,8 @@ export class MemoryMailer implements Mailer {
     return { messageId };
   }
 
-  async quota(): Promise<SendQuota | undefined> {
-    return this.options.quota;
+  async status(): Promise<SendingStatus> {
+    const { quota, stopped } = this.options;
+    return { ...(quota ? { quota } : {}), ...(stopped ? { stopped } : {}) };
   }
 }

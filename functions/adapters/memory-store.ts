@@ -2,6 +2,8 @@
  * In-memory SubscriberStore with the same semantics as DynamoStore (the contract suite in
  * test/adapters/store.contract.ts holds both to them). For unit tests and dry runs.
  */
+
+import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type {
   ActivateResult,
@@ -138,16 +140,19 @@ export class MemoryStore implements SubscriberStore {
     return ids.length > limit && last !== undefined ? { items, cursor: last } : { items };
   }
 
+  /** One write to the send record: applies `change` and adds one to the send revision. */
+  private sendWrite(id: string, change: (s: Subscriber) => boolean): boolean {
+    return this.mutate(id, (s) => {
+      if (!change(s)) return false;
+      s.rev = (s.rev ?? 0) + 1;
+      return true;
+    });
+  }
+
   async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
-    const s = this.subscribers.get(id);
-    if (s?.status !== "active") return "inactive";
-    if (s.lastWeekSent === request.week) return "already-sent";
-    const held = s.claim;
-    if (held && held.week === request.week) {
-      if (held.state !== "pending") return "already-sent";
-      if (held.at >= request.staleBefore.toISOString()) return "in-flight";
-    }
-    this.mutate(id, (next) => {
+    const judged = verdict(this.subscribers.get(id), request);
+    if (judged.kind !== "eligible") return judged.kind;
+    this.sendWrite(id, (next) => {
       next.claim = {
         week: request.week,
         state: "pending",
@@ -168,7 +173,7 @@ export class MemoryStore implements SubscriberStore {
     messageId: string,
     now: Date,
   ) {
-    this.mutate(id, (s) => {
+    this.sendWrite(id, (s) => {
       s.claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
       s.lastWeekSent = week;
       s.updatedAt = now.toISOString();
@@ -178,7 +183,7 @@ export class MemoryStore implements SubscriberStore {
   }
 
   async markFailed(id: string, week: string, runId: string, error: string, now: Date) {
-    this.mutate(id, (s) => {
+    this.sendWrite(id, (s) => {
       if (s.claim?.week !== week || s.claim.runId !== runId) return false;
       s.claim = { ...s.claim, state: "failed", at: now.toISOString(), error: error.slice(0, 500) };
       return true;
@@ -186,7 +191,7 @@ export class MemoryStore implements SubscriberStore {
   }
 
   async releaseClaim(id: string, week: string, runId: string) {
-    this.mutate(id, (s) => {
+    this.sendWrite(id, (s) => {
       if (s.claim?.week !== week || s.claim.runId !== runId || s.claim.state !== "pending") {
         return false;
       }

@@ -2,29 +2,53 @@
  * Mailer on Amazon SES v2. SendEmail with Simple content carries custom headers
  * (Content.Simple.Headers), which is how List-Unsubscribe and List-Unsubscribe-Post travel.
  * SES failures are classified into the errors the send engine treats differently.
+ *
+ * The client is always built here, with the SDK's retries off (maxAttempts 1): a throttled
+ * SendEmail is retried only by the sender's own loop (core/sender.ts), which takes a pacer slot
+ * for every call. With the SDK's default (3 attempts, TooManyRequests counted as throttling) one
+ * recipient could cost up to 18 calls, none of them paced.
  */
 import {
   GetAccountCommand,
+  GetConfigurationSetCommand,
   SESv2Client,
   type SESv2ClientConfig,
   SendEmailCommand,
 } from "@aws-sdk/client-sesv2";
-import { MailRejectedError, MailStoppedError, MailThrottledError } from "../core/errors.js";
-import type { Mailer, OutgoingEmail, SendQuota } from "../core/ports.js";
+import {
+  MailRejectedError,
+  MailStoppedError,
+  MailThrottledError,
+  MailTransientError,
+} from "../core/errors.js";
+import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
+
+/** What every SES client of ours is built with, whatever else the caller sets. */
+export const SES_CLIENT_POLICY = { maxAttempts: 1 } as const satisfies SESv2ClientConfig;
 
 export interface SesMailerOptions {
   from: string;
   configurationSet?: string;
-  client?: SESv2Client;
+  /** Region, endpoint, credentials, request handler; retries are always off (SES_CLIENT_POLICY). */
   clientOptions?: SESv2ClientConfig;
 }
 
-/** Maps an SES v2 SendEmail error (by its exception name) to the engine's error classes. */
+/** Maps an SES v2 error (by its exception name) to the engine's error classes. */
 export function classifySesError(error: unknown): Error {
   const name = (error as { name?: string })?.name ?? "";
   const message = (error as { message?: string })?.message ?? String(error);
   if (/daily message quota/i.test(message) || name === "LimitExceededException") {
     return new MailStoppedError(`SES daily quota reached: ${message}`, "daily-quota");
+  }
+  // SES v2 names a paused configuration set in the message of SendingPausedException.
+  if (
+    name === "ConfigurationSetSendingPausedException" ||
+    (name === "SendingPausedException" && /configuration set/i.test(message))
+  ) {
+    return new MailStoppedError(
+      `SES configuration set sending paused: ${message}`,
+      "configuration-set-paused",
+    );
   }
   switch (name) {
     case "TooManyRequestsException":
@@ -40,16 +64,33 @@ export function classifySesError(error: unknown): Error {
     case "BadRequestException":
     case "NotFoundException":
       return new MailRejectedError(`${name}: ${message}`);
+    case "TimeoutError":
+    case "InternalFailure":
+    case "InternalServerError":
+    case "ServiceUnavailable":
+    case "ServiceUnavailableException":
+      return new MailTransientError(`${name}: ${message}`);
     default:
+      if (isNetworkFailure(error)) return new MailTransientError(`${name}: ${message}`);
       return error instanceof Error ? error : new Error(message);
   }
+}
+
+/** A connection that failed or a 5xx answer (the SDK would have retried these itself). */
+function isNetworkFailure(error: unknown): boolean {
+  const e = error as { code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return (
+    ["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"].includes(e?.code ?? "") ||
+    (status !== undefined && status >= 500)
+  );
 }
 
 export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
 
   constructor(private readonly options: SesMailerOptions) {
-    this.client = options.client ?? new SESv2Client(options.clientOptions ?? {});
+    this.client = new SESv2Client({ ...options.clientOptions, ...SES_CLIENT_POLICY });
   }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
@@ -81,18 +122,43 @@ export class SesMailer implements Mailer {
     }
   }
 
-  async quota(): Promise<SendQuota | undefined> {
-    try {
-      const { SendQuota: q } = await this.client.send(new GetAccountCommand({}));
-      if (q?.MaxSendRate === undefined || q.Max24HourSend === undefined) return undefined;
-      return {
+  /**
+   * GetAccount (quota, account paused or shut down) and, with a configuration set, its sending
+   * switch (the reputation breaker turns it off). An answer SES cannot give (the local stand-ins
+   * have no account; a missing permission) leaves that part unknown rather than stopping.
+   */
+  async status(): Promise<SendingStatus> {
+    const [account, configSet] = await Promise.all([
+      this.client.send(new GetAccountCommand({})).catch(() => undefined),
+      this.options.configurationSet
+        ? this.client
+            .send(
+              new GetConfigurationSetCommand({
+                ConfigurationSetName: this.options.configurationSet,
+              }),
+            )
+            .catch(() => undefined)
+        : undefined,
+    ]);
+    const status: SendingStatus = {};
+    const q = account?.SendQuota;
+    if (q?.MaxSendRate !== undefined && q.Max24HourSend !== undefined) {
+      status.quota = {
         maxSendRate: q.MaxSendRate,
         max24HourSend: q.Max24HourSend,
         sentLast24Hours: q.SentLast24Hours ?? 0,
       };
-    } catch {
-      // Local stand-ins without an account, or no ses:GetAccount permission: use configuration.
-      return undefined;
     }
+    if (account?.EnforcementStatus === "SHUTDOWN") {
+      status.stopped = { reason: "suspended", message: "SES account enforcement status SHUTDOWN" };
+    } else if (account?.SendingEnabled === false) {
+      status.stopped = { reason: "paused", message: "SES account sending is disabled" };
+    } else if (configSet?.SendingOptions?.SendingEnabled === false) {
+      status.stopped = {
+        reason: "configuration-set-paused",
+        message: `sending is disabled on configuration set ${this.options.configurationSet}`,
+      };
+    }
+    return status;
   }
 }

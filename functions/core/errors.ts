@@ -72,18 +72,38 @@ export class MailThrottledError extends Error {
   override name = "MailThrottledError";
 }
 
+/**
+ * A network or server failure (connection reset, timeout, 5xx): SES most likely did not take the
+ * email. Retried like throttling, within the same budget of calls and pacer slots.
+ */
+export class MailTransientError extends Error {
+  override name = "MailTransientError";
+}
+
 /** This one recipient or message was refused: record it and go on. */
 export class MailRejectedError extends Error {
   override name = "MailRejectedError";
 }
 
-/** Sending as a whole cannot go on (paused, suspended, daily quota spent): stop the run. */
+/**
+ * Why sending as a whole cannot go on: the account's sending is paused, the configuration set's
+ * sending is paused (the reputation breaker), the account is suspended, or SES says the daily
+ * quota is spent.
+ */
+export type StopReason = "paused" | "configuration-set-paused" | "suspended" | "daily-quota";
+
+/** Sending as a whole cannot go on: stop the run at once, and say so loudly. */
 export class MailStoppedError extends Error {
   override name = "MailStoppedError";
   constructor(
     message: string,
-    readonly reason: "paused" | "suspended" | "daily-quota",
+    readonly reason: StopReason,
   ) {
     super(message);
   }
+}
+
+/** A queued send batch left someone for a later delivery: the queue should deliver it again. */
+export class BatchUnfinishedError extends Error {
+  override name = "BatchUnfinishedError";
 }

@@ -1,74 +1,90 @@
 /**
- * Send pacing: a token bucket kept as a schedule of slots (GCRA, "virtual scheduling").
+ * Send pacing: every SES call, first try or retry, takes one slot from the pacer.
  *
- * Why not an npm limiter: `limiter` (4.1.0, maintained, monotonic clock) was the candidate, but
- * its clock and timers are module-level (performance.now / setTimeout), so pacing could only be
- * tested with global fake timers, and it refills a bucket by elapsed time rather than keeping a
- * schedule. `bottleneck` is far larger than the job. Here each acquire() reserves the next slot on
- * an ABSOLUTE timeline (start + i / rate): a late timer makes one send late but never shifts the
- * ones after it, so the long-run rate stays exactly at (never above) the configured one
- * (bench:send measures ±0.1% at 50/s). ~30 lines, clock and sleep injected: no real time in tests.
+ * Two rules, both on the injected clock:
+ *   1. A schedule at PACE_AIM (90%) of the limit, kept on an ABSOLUTE timeline (GCRA, "virtual
+ *      scheduling"): a late timer makes one call late but does not shift the ones after it, so
+ *      the long-run rate is the aimed one.
+ *   2. A hard cap: at most floor(limit) releases in any 1,000 ms, checked against the times the
+ *      slots were really released (a sliding log). Catching up after a stalled event loop can
+ *      therefore never put more than the limit into one second, which is what SES counts.
+ * Releases are serialised, so concurrent callers share one schedule.
+ *
+ * Why not an npm limiter: `limiter` (4.1.0) keeps its clock and timers at module level
+ * (performance.now / setTimeout), so pacing could only be tested with global fake timers, and
+ * neither it nor `bottleneck` offers the sliding cap. Here the clock and sleep are ports.
  */
-import type { Clock, SendQuota } from "./ports.js";
+import type { Clock, SendQuota, Sleep } from "./ports.js";
 
-export type Sleep = (ms: number) => Promise<void>;
-
-export const realSleep: Sleep = (ms) =>
-  new Promise((resolve) => {
-    setTimeout(resolve, Math.max(0, ms));
-  });
+/** The share of the limit the schedule aims at: a little under, so jitter never crosses it. */
+export const PACE_AIM = 0.9;
 
 export interface Pacer {
-  /** Emails per second; Infinity means unpaced. */
+  /** The limit in calls per second (Infinity: unpaced). */
+  readonly limit: number;
+  /** The rate the schedule aims at (PACE_AIM × limit). */
   readonly rate: number;
-  /** Resolves when the caller may send one email. */
+  /** Resolves when the caller may make one SES call. */
   acquire(): Promise<void>;
 }
 
 export interface PacerOptions {
-  /** Emails per second (> 0); Infinity turns pacing off. */
-  rate: number;
-  /** How many sends may go back to back after an idle spell (default 1: never above `rate`). */
-  burst?: number;
+  /** Calls per second never to exceed (> 0); Infinity turns pacing off. */
+  limit: number;
   clock: Clock;
-  sleep?: Sleep;
+  sleep: Sleep;
+  /** Share of the limit to aim at (default PACE_AIM). */
+  aim?: number;
 }
 
 export function createPacer(options: PacerOptions): Pacer {
-  const { rate, clock } = options;
-  const sleep = options.sleep ?? realSleep;
-  if (!(rate > 0)) throw new Error(`createPacer: rate must be > 0, got ${rate}`);
-  if (rate === Number.POSITIVE_INFINITY) return { rate, acquire: async () => {} };
+  const { limit, clock, sleep } = options;
+  if (!(limit > 0)) throw new Error(`createPacer: limit must be > 0, got ${limit}`);
+  if (limit === Number.POSITIVE_INFINITY) {
+    return { limit, rate: limit, acquire: async () => {} };
+  }
+  const rate = limit * (options.aim ?? PACE_AIM);
   const interval = 1000 / rate;
-  const tolerance = (Math.max(1, options.burst ?? 1) - 1) * interval;
-  /** Theoretical arrival time of the next send, ms since epoch. */
+  const cap = Math.max(1, Math.floor(limit));
+  /** Times of the last `cap` releases, oldest first. */
+  const released: number[] = [];
+  /** The schedule's next slot, ms since epoch. */
   let next = Number.NEGATIVE_INFINITY;
+  let turn: Promise<void> = Promise.resolve();
+
+  const take = async () => {
+    const now = clock.now().getTime();
+    const slot = Math.max(next, now);
+    const capped = released.length === cap ? (released[0] as number) + 1000 : slot;
+    const at = Math.max(slot, capped);
+    next = at + interval;
+    if (at > now) await sleep(at - now);
+    released.push(Math.max(at, clock.now().getTime()));
+    if (released.length > cap) released.shift();
+  };
+
   return {
+    limit,
     rate,
-    async acquire() {
-      const now = clock.now().getTime();
-      const slot = Math.max(next, now - tolerance);
-      next = slot + interval;
-      const wait = slot - now;
-      if (wait > 0) await sleep(wait);
+    acquire() {
+      turn = turn.then(take);
+      return turn;
     },
   };
 }
 
 /**
- * The rate one sender worker may use: the account's MaxSendRate when SES tells it (else the
- * configured fallback), optionally overridden by the operator (never above a known quota), split evenly over the
- * `workers` senders that may run at once.
+ * The limit one sender worker may use: the account's MaxSendRate when SES tells it (else the
+ * configured fallback), optionally lowered by the operator (never raised above a known quota),
+ * split evenly over the `workers` senders that may run at once.
  */
-export function workerRate(
+export function workerLimit(
   quota: SendQuota | undefined,
   fallbackRate: number,
   workers: number,
   override?: number,
 ): number {
   const account = quota?.maxSendRate;
-  // An override may lower the account's rate, never raise it; without a known quota it replaces
-  // the configured fallback.
   const total =
     override === undefined
       ? (account ?? fallbackRate)

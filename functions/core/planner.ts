@@ -4,6 +4,7 @@
  * to the store: the sender's conditional claim is what makes each email go out once, so running
  * the planner twice (a duplicate EventBridge delivery, an operator rerun) is harmless.
  */
+import { verdict } from "./eligibility.js";
 import type { Queue, SubscriberStore } from "./ports.js";
 import { nextTip } from "./sequence.js";
 import type { CompiledTip, Subscriber } from "./types.js";
@@ -14,6 +15,8 @@ export interface Recipient {
   firstName?: string;
   /** Slug of the tip to send. */
   tip: string;
+  /** The subscriber's send revision when planned: the claim needs no second read while unchanged. */
+  rev?: number;
 }
 
 /** One queue message: what one sender invocation handles. */
@@ -32,8 +35,8 @@ export interface PlanInput {
   runId: string;
   now: Date;
   batchSize: number;
-  /** A pending claim older than this is a crashed run's and is planned again. */
-  staleClaimMinutes: number;
+  /** A pending claim older than this is a dead sender's and is planned again. */
+  staleClaimSeconds: number;
   /** Plan at most this many recipients. */
   limit?: number;
   /** Items per listActive page (default 250). */
@@ -54,6 +57,8 @@ export interface PlanReport {
   batches: number;
   /** Sent (or permanently failed) this week already. */
   skippedAlreadySent: number;
+  /** A later week was sent already: this older week sends them nothing. */
+  superseded: number;
   /** Received every tip. */
   caughtUp: number;
   /** Pending claims of this week younger than the stale window: another run is on them. */
@@ -66,25 +71,19 @@ export interface PlanReport {
 
 type Decision =
   | { kind: "send"; tip: CompiledTip; stale: boolean }
-  | { kind: "already-sent" | "caught-up" | "in-flight" };
+  | { kind: "already-sent" | "superseded" | "caught-up" | "in-flight" | "inactive" };
 
-/** What this week holds for one active subscriber. */
+/** What this week holds for one subscriber (the rule itself is core/eligibility.ts). */
 export function decide(
   subscriber: Subscriber,
   tips: readonly CompiledTip[],
   week: string,
   staleBefore: Date,
 ): Decision {
-  if (subscriber.lastWeekSent === week) return { kind: "already-sent" };
-  const claim = subscriber.claim;
-  let stale = false;
-  if (claim?.week === week) {
-    if (claim.state !== "pending") return { kind: "already-sent" };
-    if (claim.at >= staleBefore.toISOString()) return { kind: "in-flight" };
-    stale = true;
-  }
   const tip = nextTip(tips, subscriber.sentTips);
-  return tip ? { kind: "send", tip, stale } : { kind: "caught-up" };
+  const judged = verdict(subscriber, { week, staleBefore, ...(tip ? { tip: tip.slug } : {}) });
+  if (judged.kind !== "eligible") return judged;
+  return tip ? { kind: "send", tip, stale: judged.takeover } : { kind: "caught-up" };
 }
 
 export async function plan(input: PlanInput): Promise<PlanReport> {
@@ -92,7 +91,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const pageSize = input.pageSize ?? 250;
   const flushEvery = Math.max(1, input.flushEvery ?? 10);
   const limit = input.limit ?? Number.POSITIVE_INFINITY;
-  const staleBefore = new Date(input.now.getTime() - input.staleClaimMinutes * 60_000);
+  const staleBefore = new Date(input.now.getTime() - input.staleClaimSeconds * 1000);
   const report: PlanReport = {
     week,
     runId,
@@ -100,6 +99,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     planned: 0,
     batches: 0,
     skippedAlreadySent: 0,
+    superseded: 0,
     caughtUp: 0,
     inFlight: 0,
     staleRetried: 0,
@@ -137,6 +137,11 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
           case "already-sent":
             report.skippedAlreadySent += 1;
             break;
+          case "superseded":
+            report.superseded += 1;
+            break;
+          case "inactive":
+            break;
           case "caught-up":
             report.caughtUp += 1;
             break;
@@ -149,6 +154,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
               id: subscriber.id,
               email: subscriber.email,
               tip: decision.tip.slug,
+              rev: subscriber.rev ?? 0,
             };
             if (subscriber.firstName) recipient.firstName = subscriber.firstName;
             current.push(recipient);

@@ -2,6 +2,8 @@
  * The ports the core takes as plain arguments. Adapters in functions/adapters implement them,
  * each with an in-memory twin; test/adapters/*.contract.ts runs one suite against both.
  */
+import type { Verdict } from "./eligibility.js";
+import type { StopReason } from "./errors.js";
 import type { Consent, Subscriber } from "./types.js";
 
 /** What a signup that gets a confirmation email writes on the subscriber. */
@@ -18,25 +20,23 @@ export interface SignupRecord {
   earlierConsents?: readonly Consent[];
 }
 
+/** Time, as the core sees it (functions/adapters/system.ts has the real one). */
 export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/** Waits; tests pass one that moves a fake clock instead. */
+export type Sleep = (ms: number) => Promise<void>;
+
+/** A number in [0, 1), for jitter; tests pass a fixed one. */
+export type Random = () => number;
 
 /* ------------------------------------------------------------------ store */
 
 export type ActivateResult = "activated" | "already-active" | "not-pending" | "missing";
 export type UnsubscribeResult = "unsubscribed" | "already" | "missing";
-export type ClaimResult =
-  /** The caller now holds the claim and may send. */
-  | "claimed"
-  /** This week's tip was already sent to this subscriber. */
-  | "already-sent"
-  /** Another run holds a claim younger than the stale window. */
-  | "in-flight"
-  /** Not active (left, bounced, complained, never confirmed) or gone. */
-  | "inactive";
+/** "claimed": the caller now holds the claim and may send; otherwise why not (eligibility.ts). */
+export type ClaimResult = "claimed" | Exclude<Verdict["kind"], "eligible">;
 
 export interface ClaimRequest {
   week: string;
@@ -45,6 +45,12 @@ export interface ClaimRequest {
   now: Date;
   /** A pending claim taken before this instant is stale and may be taken over. */
   staleBefore: Date;
+  /**
+   * The subscriber's send revision (Subscriber.rev) when the planner judged them eligible. A store
+   * may claim without reading again while the revision is unchanged; any other value (or none)
+   * makes it read the subscriber and judge afresh.
+   */
+  seenRev?: number;
 }
 
 export interface ActivePage {
@@ -107,8 +113,8 @@ export interface SubscriberStore {
   listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage>;
 
   /**
-   * Conditional claim for (week, subscriber) before the SES call. Succeeds only when the subscriber
-   * is active, has not been sent this week, and holds no claim for this week younger than staleBefore.
+   * Conditional claim for (week, tip, subscriber) before the SES call: succeeds only when
+   * core/eligibility.ts `verdict` says eligible at the moment of the write.
    */
   claim(id: string, request: ClaimRequest): Promise<ClaimResult>;
 
@@ -155,14 +161,23 @@ export interface SendQuota {
   sentLast24Hours: number;
 }
 
+/** What SES says before a run starts. */
+export interface SendingStatus {
+  /** The account's sending quota; absent when the endpoint cannot tell (local stand-ins). */
+  quota?: SendQuota;
+  /** Set when SES would refuse every send (paused, suspended): the run sends nothing. */
+  stopped?: { reason: StopReason; message: string };
+}
+
 export interface Mailer {
   /**
-   * Sends one email and returns SES's MessageId. Throws MailThrottledError, MailRejectedError or
+   * Sends one email (one SES call, never retried here: the sender's loop is the only retry
+   * layer) and returns SES's MessageId. Throws MailThrottledError, MailRejectedError or
    * MailStoppedError (core/errors.ts) for the failures the send engine treats differently.
    */
   send(email: OutgoingEmail): Promise<{ messageId: string }>;
-  /** The account's sending quota, or undefined when the endpoint cannot tell. */
-  quota(): Promise<SendQuota | undefined>;
+  /** The account's quota and whether sending is possible at all. */
+  status(): Promise<SendingStatus>;
 }
 
 /* ------------------------------------------------------------------ queue */
@@ -170,6 +185,20 @@ export interface Mailer {
 export interface Queue<T> {
   /** Enqueues messages; resolves once every one is durably accepted. */
   sendAll(messages: readonly T[]): Promise<void>;
+}
+
+/** A queue this process consumes itself (in place of SQS and its event source). */
+export interface DrainableQueue<T> extends Queue<T> {
+  /**
+   * Hands every message to `consumer`, `concurrency` at a time; with `untilClosed` it waits for
+   * more until close(). Rejects with the first error a consumer throws.
+   */
+  drain(
+    consumer: (message: T) => Promise<void>,
+    options: { concurrency: number; untilClosed: boolean },
+  ): Promise<void>;
+  /** No more messages will come. */
+  close(): void;
 }
 
 /* -------------------------------------------------------------------- log */

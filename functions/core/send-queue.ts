@@ -1,14 +1,31 @@
 /**
- * The sender's side of SendQueue: each queue record is one batch of recipients (zod-checked).
- * Several senders run at once (the event source's maximum concurrency = senderConcurrency), so
- * each paces itself at the account's rate divided by that cap. Records whose batch was cut short
- * (throttled past every retry, sending stopped, or the store failed) are returned for retry: SQS
- * delivers them again after the visibility timeout, and the claims skip whoever was already sent.
+ * The consumer side of the send queue: a send worker takes queue records (each one batch of
+ * recipients, zod-checked) and mails them with sendBatch. The send-batch Lambda makes one worker
+ * per invocation from SQS records; `npm run send`, the benchmark and the tests make one per run
+ * and feed it from an in-process queue (core/send-run.ts). Same code, same decisions.
+ *
+ * A worker asks SES once, at creation, for the quota and whether sending is possible at all
+ * (account or configuration set paused, account suspended: then it sends nothing). It paces at the
+ * limit divided by the senders that may run at once (the event source's maximum concurrency).
+ *
+ * A record is handed back for redelivery when its batch is not finished: recipients deferred by
+ * throttling, transient errors, in flight (a dead sender's claims not yet stale: the redelivery
+ * comes after the visibility timeout, which is the stale window, and takes them over), not
+ * attempted because sending stopped, or a store failure. The claims skip whoever was done.
  */
-import { createPacer, dailyBudget, inFlightFor, type Sleep, workerRate } from "./pacing.js";
+import { BatchUnfinishedError, type StopReason } from "./errors.js";
+import { createPacer, dailyBudget, inFlightFor, workerLimit } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Log } from "./ports.js";
-import { type SenderDeps, sendBatch } from "./sender.js";
+import {
+  addBatch,
+  type BatchReport,
+  emptyBatchReport,
+  type Halt,
+  type RunControl,
+  type SenderDeps,
+  sendBatch,
+} from "./sender.js";
 import * as z from "./zod.js";
 
 export const sendBatchSchema = z.object({
@@ -21,6 +38,7 @@ export const sendBatchSchema = z.object({
         email: z.string().check(z.minLength(3), z.maxLength(254)),
         firstName: z.optional(z.string().check(z.maxLength(200))),
         tip: z.string().check(z.minLength(1), z.maxLength(200)),
+        rev: z.optional(z.int().check(z.minimum(0))),
       }),
     )
     .check(z.maxLength(1000)),
@@ -32,17 +50,39 @@ export interface QueuedRecord {
   body: string;
 }
 
-export interface QueuedSendDeps
-  extends Pick<SenderDeps, "store" | "mailer" | "signer" | "clock" | "tips" | "links"> {
+export interface SendWorkerDeps
+  extends Pick<
+    SenderDeps,
+    "store" | "mailer" | "signer" | "clock" | "sleep" | "random" | "tips" | "links" | "retry"
+  > {
   settings: {
     maxSendRate: number;
     max24HourSend: number;
-    senderConcurrency: number;
-    staleClaimMinutes: number;
+    staleClaimSeconds: number;
   };
+  /** Senders that may run at once: the account's rate is split between them. */
+  workers: number;
+  /** Operator override of the rate limit (emails/s): lowers a known quota, never raises it. */
+  rate?: number;
+  /** Sends in flight at once (default: enough for the rate at ~100 ms per SES call). */
+  parallel?: number;
   log: Log;
-  /** Waits for the pacer and throttling backoff (default: real timers). */
-  sleep?: Sleep;
+  onSettled?: SenderDeps["onSettled"];
+}
+
+export interface SendWorker {
+  /** Calls per second this worker never exceeds, and the rate it aims at (90% of it). */
+  readonly limit: number;
+  readonly rate: number;
+  /** Everything this worker has done so far. */
+  readonly report: BatchReport;
+  /**
+   * Sends one record's batch; throws BatchUnfinishedError when the record should be delivered
+   * again (the send-batch Lambda hands it to Powertools' batch processor as a partial failure).
+   */
+  sendRecord(record: QueuedRecord): Promise<void>;
+  /** Sends each record's batch in turn; returns the ids of the records to deliver again. */
+  handle(records: readonly QueuedRecord[]): Promise<string[]>;
 }
 
 function parseJson(body: string): unknown {
@@ -53,50 +93,86 @@ function parseJson(body: string): unknown {
   }
 }
 
-/** Sends every queued batch; returns the ids of the records to deliver again. */
-export async function sendQueuedBatches(
-  records: readonly QueuedRecord[],
-  deps: QueuedSendDeps,
-): Promise<string[]> {
+/** Whether a batch left someone to a later delivery. */
+function unfinished(report: BatchReport): boolean {
+  return (
+    report.deferred + report.failedTransient + report.inFlight + report.unattempted > 0 ||
+    report.stopped !== undefined
+  );
+}
+
+export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker> {
   const { settings, log } = deps;
-  const quota = await deps.mailer.quota();
-  const rate = workerRate(quota, settings.maxSendRate, settings.senderConcurrency);
-  const control = { budget: dailyBudget(quota, settings.max24HourSend) };
-  const pacer = createPacer({
-    rate,
-    clock: deps.clock,
-    ...(deps.sleep ? { sleep: deps.sleep } : {}),
-  });
-  const retry: string[] = [];
-  for (const record of records) {
+  const status = await deps.mailer.status();
+  const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
+  const pacer = createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
+  const control: RunControl = { budget: dailyBudget(status.quota, settings.max24HourSend) };
+  const total = emptyBatchReport();
+  let announced: StopReason | undefined;
+
+  /** Loud, once per worker: an operator must act (the metric and its alarm follow from it). */
+  const halt = (stop: Halt) => {
+    total.stopped ??= stop;
+    if (announced) return;
+    announced = stop.reason;
+    log.error("sending stopped", { reason: stop.reason, detail: stop.message });
+  };
+  if (status.stopped) {
+    control.halted = status.stopped;
+    halt(status.stopped);
+  }
+
+  const sendRecord = async (record: QueuedRecord): Promise<void> => {
     const parsed = z.safeParse(sendBatchSchema, parseJson(record.body));
     if (!parsed.success) {
       // A malformed message never gets better: log it and let it go (nothing was sent).
       log.error("malformed send batch", { messageId: record.id, issues: parsed.error.issues });
-      continue;
+      return;
     }
     const batch: SendBatch = parsed.data;
+    if (control.halted) throw new BatchUnfinishedError(`sending stopped: ${control.halted.reason}`);
+    let report: BatchReport;
     try {
-      const report = await sendBatch(batch, {
+      report = await sendBatch(batch, {
         ...deps,
-        staleClaimMinutes: settings.staleClaimMinutes,
+        staleClaimSeconds: settings.staleClaimSeconds,
         pacer,
-        parallel: inFlightFor(rate),
+        parallel: deps.parallel ?? inFlightFor(pacer.rate),
         control,
       });
-      log.info("send batch done", {
-        messageId: record.id,
-        week: batch.week,
-        runId: batch.runId,
-        rate,
-        ...report,
-      });
-      if (report.deferred > 0 || report.stopped !== undefined) retry.push(record.id);
     } catch (error) {
       // The store failed: claims taken are left pending and are taken over after the stale window.
       log.error("send batch failed", { messageId: record.id, error: error as Error });
-      retry.push(record.id);
+      throw new BatchUnfinishedError("the store failed", { cause: error });
     }
-  }
-  return retry;
+    addBatch(total, report);
+    log.info("send batch done", {
+      messageId: record.id,
+      week: batch.week,
+      runId: batch.runId,
+      limit,
+      ...report,
+    });
+    if (report.stopped) halt(report.stopped);
+    if (unfinished(report)) throw new BatchUnfinishedError("recipients left for a later delivery");
+  };
+
+  return {
+    limit,
+    rate: pacer.rate,
+    report: total,
+    sendRecord,
+    async handle(records) {
+      const retry: string[] = [];
+      for (const record of records) {
+        try {
+          await sendRecord(record);
+        } catch (error) {
+          if (!(error instanceof BatchUnfinishedError)) throw error;
+          retry.push(record.id);
+        }
+      }
+      return retry;
+    },
+  };
 }

@@ -1,36 +1,48 @@
 /**
  * The sender: mails one batch of recipients, each exactly once.
  *
- * For every recipient: claim (a conditional write that also re-checks status = active) → fill the
- * tip → SES → markSent with the MessageId. Several sends are in flight at once (SES calls take
- * ~50-100 ms), all drawing from one pacer so the batch never exceeds its rate.
+ * For every recipient: claim (a conditional write, core/eligibility.ts decides) → fill the tip →
+ * pacer slot → SES → markSent with the MessageId. Several sends are in flight at once (SES calls
+ * take ~50-100 ms), all drawing from one pacer.
  *
  * Failures, by class (core/errors.ts):
- *   MailThrottledError → backoff with full jitter, retry the same recipient; still throttled after
- *                        the last attempt → release the claim, count it deferred (a later run sends).
+ *   MailThrottledError → backoff with full jitter, a new pacer slot, retry the same recipient (at
+ *   MailTransientError   most retry.attempts SES calls for one recipient: this loop is the only
+ *                        retry layer, the SES client itself never retries); still failing after
+ *                        the last one → release the claim, count it deferred (throttled) or
+ *                        failedTransient (network, 5xx).
  *   MailRejectedError  → markFailed (no retry this week), count failed, go on.
- *   MailStoppedError   → release the claim, stop at once (the rest stay unclaimed), report why.
+ *   MailStoppedError   → release the claim and halt: no worker starts another SES call.
  *   anything else      → release the claim, count failedTransient, go on.
  * Store errors are not swallowed: they abort the batch (the Lambda fails, SQS redelivers; claims
- * left pending are taken over after the stale window).
+ * left pending are taken over once older than the stale window).
  */
-import { MailRejectedError, MailStoppedError, MailThrottledError } from "./errors.js";
+import {
+  MailRejectedError,
+  MailStoppedError,
+  MailThrottledError,
+  MailTransientError,
+  type StopReason,
+} from "./errors.js";
 import { fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { unsubscribeUrl, viewUrl } from "./links.js";
-import type { Pacer, Sleep } from "./pacing.js";
-import { realSleep } from "./pacing.js";
+import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
-import type { Clock, Mailer, OutgoingEmail, SubscriberStore } from "./ports.js";
+import type { Clock, Mailer, OutgoingEmail, Random, Sleep, SubscriberStore } from "./ports.js";
 import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
 
-export type StopReason = MailStoppedError["reason"];
+export interface Halt {
+  reason: StopReason;
+  message: string;
+}
 
-/** Shared by every batch of one run: once stopped, no batch takes another claim. */
+/** Shared by every batch a worker sends: once halted, no SES call starts. */
 export interface RunControl {
-  stopped?: StopReason;
-  /** Emails that may still be sent (the daily quota); decremented before each send. */
+  /** SES said stop (paused, suspended, daily quota): set by the first such answer. */
+  halted?: Halt;
+  /** Emails that may still be sent (the daily quota); decremented before each claim. */
   budget: number;
 }
 
@@ -41,12 +53,13 @@ export interface LinkSettings {
 }
 
 export interface RetryPolicy {
-  /** SES calls per recipient while throttled (default 6). */
+  /** SES calls for one recipient while throttled: the first and up to attempts − 1 retries. */
   attempts: number;
   baseMs: number;
   maxMs: number;
 }
 
+/** The documented retry policy: 1 call + up to 5 retries, backoff 100 ms doubling to 5 s. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 100, maxMs: 5_000 };
 
 export interface SenderDeps {
@@ -54,16 +67,17 @@ export interface SenderDeps {
   mailer: Mailer;
   signer: Pick<Signer, "issue">;
   clock: Clock;
+  sleep: Sleep;
+  random: Random;
   tips: ReadonlyMap<string, CompiledTip>;
   links: LinkSettings;
-  staleClaimMinutes: number;
+  /** A pending claim older than this is a dead sender's (the queue's visibility timeout). */
+  staleClaimSeconds: number;
   pacer: Pacer;
-  /** Sends in flight at once (default 4). */
-  parallel?: number;
-  control?: RunControl;
+  /** Sends in flight at once. */
+  parallel: number;
+  control: RunControl;
   retry?: RetryPolicy;
-  sleep?: Sleep;
-  random?: () => number;
   /** Called after each recipient is settled (progress bars). */
   onSettled?: (outcome: Outcome) => void;
 }
@@ -71,6 +85,7 @@ export interface SenderDeps {
 export type Outcome =
   | "sent"
   | "already-sent"
+  | "superseded"
   | "in-flight"
   | "inactive"
   | "failed"
@@ -81,26 +96,33 @@ export type Outcome =
 export interface BatchReport {
   sent: number;
   skippedAlreadySent: number;
+  /** A later week was sent already: this (older) week sends them nothing. */
+  superseded: number;
+  /** Held by a claim younger than the stale window (a live sender, or a dead one not yet stale). */
   inFlight: number;
   /** Left (unsubscribed, bounced, complained) between planning and sending. */
   inactive: number;
   /** Rejected by SES for this recipient: recorded, not retried this week. */
   failed: number;
-  /** Other errors: claim released, a later run retries. */
+  /** Other errors: claim released, a later delivery retries. */
   failedTransient: number;
   /** Still throttled after every attempt: claim released. */
   deferred: number;
-  /** Not attempted because the run stopped. */
+  /** Not attempted because sending halted or the daily budget ran out. */
   unattempted: number;
-  /** Throttled SES calls that were retried. */
-  throttleRetries: number;
-  stopped?: StopReason;
+  /** SES calls made (first tries and retries). */
+  sesCalls: number;
+  /** SES calls that were retried (throttled, or a network or server failure). */
+  retries: number;
+  /** Why sending stopped, when it did. */
+  stopped?: Halt;
 }
 
 /** The report counter each outcome adds to. */
-const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "throttleRetries">> = {
+const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "retries" | "sesCalls">> = {
   sent: "sent",
   "already-sent": "skippedAlreadySent",
+  superseded: "superseded",
   "in-flight": "inFlight",
   inactive: "inactive",
   failed: "failed",
@@ -113,14 +135,24 @@ export function emptyBatchReport(): BatchReport {
   return {
     sent: 0,
     skippedAlreadySent: 0,
+    superseded: 0,
     inFlight: 0,
     inactive: 0,
     failed: 0,
     failedTransient: 0,
     deferred: 0,
     unattempted: 0,
-    throttleRetries: 0,
+    sesCalls: 0,
+    retries: 0,
   };
+}
+
+/** Adds `part` into `total` (counters summed, the first stop kept). */
+export function addBatch(total: BatchReport, part: BatchReport): void {
+  for (const key of Object.keys(part) as (keyof BatchReport)[]) {
+    if (key !== "stopped") total[key] += part[key] as number;
+  }
+  if (part.stopped) total.stopped ??= part.stopped;
 }
 
 export function tipIndex(tips: readonly CompiledTip[]): ReadonlyMap<string, CompiledTip> {
@@ -159,15 +191,14 @@ function describe(error: unknown): string {
 }
 
 export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<BatchReport> {
-  const { store, mailer, clock } = deps;
+  const { store, mailer, clock, sleep, random, control } = deps;
   const { week, runId } = batch;
   const retry = deps.retry ?? DEFAULT_RETRY;
-  const sleep = deps.sleep ?? realSleep;
-  const random = deps.random ?? Math.random;
-  const control: RunControl = deps.control ?? { budget: Number.POSITIVE_INFINITY };
   const report = emptyBatchReport();
   let next = 0;
   let fatal: { error: unknown } | undefined;
+  /** No SES call may start once SES said stop or the store failed. */
+  const mustStop = () => control.halted !== undefined || fatal !== undefined;
 
   const settle = (outcome: Outcome) => {
     report[COUNTER[outcome]] += 1;
@@ -182,18 +213,25 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     }
   };
 
-  /** SES call with retries while throttled. */
-  const deliver = async (email: OutgoingEmail): Promise<{ messageId: string } | "throttled"> => {
+  /**
+   * SES calls for one email: each takes a pacer slot and is made only while nothing said stop;
+   * a throttled or transient failure is retried after a jittered backoff, at most retry.attempts
+   * calls in all (then the last failure is thrown).
+   */
+  const deliver = async (email: OutgoingEmail): Promise<{ messageId: string } | "halted"> => {
     for (let attempt = 1; ; attempt += 1) {
+      await deps.pacer.acquire();
+      if (mustStop()) return "halted";
+      report.sesCalls += 1;
       try {
         return await mailer.send(email);
       } catch (error) {
-        if (!(error instanceof MailThrottledError)) throw error;
-        if (attempt >= retry.attempts) return "throttled";
-        report.throttleRetries += 1;
+        const retryable =
+          error instanceof MailThrottledError || error instanceof MailTransientError;
+        if (!retryable || attempt >= retry.attempts) throw error;
+        report.retries += 1;
         const cap = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
         await sleep(cap / 2 + random() * (cap / 2));
-        await deps.pacer.acquire();
       }
     }
   };
@@ -206,7 +244,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
         return;
       } catch (error) {
         if (attempt >= 3) throw error;
-        await sleep(100 * attempt);
+        await sleep(50 * attempt);
       }
     }
   };
@@ -218,41 +256,29 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
       tip: tip.slug,
       runId,
       now,
-      staleBefore: new Date(now.getTime() - deps.staleClaimMinutes * 60_000),
+      staleBefore: new Date(now.getTime() - deps.staleClaimSeconds * 1000),
+      ...(recipient.rev !== undefined ? { seenRev: recipient.rev } : {}),
     });
     if (claim !== "claimed") return claim;
-    let email: OutgoingEmail;
+    let result: { messageId: string } | "halted";
     try {
-      email = composeEmail(recipient, tip, week, deps.signer, deps.links);
-    } catch {
-      await release(recipient.id);
-      return "failed-transient";
-    }
-    await deps.pacer.acquire();
-    // Stopped by SES while this one waited (a spent budget does not count: this send holds its
-    // reservation of the quota).
-    if ((control.stopped !== undefined && control.stopped !== "daily-quota") || fatal) {
-      await release(recipient.id);
-      return "unattempted";
-    }
-    let result: { messageId: string } | "throttled";
-    try {
-      result = await deliver(email);
+      result = await deliver(composeEmail(recipient, tip, week, deps.signer, deps.links));
     } catch (error) {
       if (error instanceof MailRejectedError) {
         await store.markFailed(recipient.id, week, runId, describe(error), clock.now());
         return "failed";
       }
-      await release(recipient.id);
+      // Halt before anything else is awaited: no other worker may start a call meanwhile.
       if (error instanceof MailStoppedError) {
-        control.stopped ??= error.reason;
-        return "unattempted";
+        control.halted ??= { reason: error.reason, message: error.message };
       }
-      return "failed-transient";
-    }
-    if (result === "throttled") {
       await release(recipient.id);
-      return "deferred";
+      if (error instanceof MailStoppedError) return "unattempted";
+      return error instanceof MailThrottledError ? "deferred" : "failed-transient";
+    }
+    if (result === "halted") {
+      await release(recipient.id);
+      return "unattempted";
     }
     await markSent(recipient, result.messageId);
     return "sent";
@@ -262,10 +288,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     const tip = deps.tips.get(recipient.tip);
     if (!tip) return "failed-transient"; // content changed since planning: the next run replans
     // Reserve one email of the daily quota before claiming; give it back unless it was sent.
-    if (control.budget <= 0) {
-      control.stopped ??= "daily-quota";
-      return "unattempted";
-    }
+    if (control.budget <= 0) return "unattempted";
     control.budget -= 1;
     let outcome: Outcome = "unattempted";
     try {
@@ -280,7 +303,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     while (next < batch.recipients.length) {
       const recipient = batch.recipients[next] as Recipient;
       next += 1;
-      if (control.stopped !== undefined || fatal) {
+      if (mustStop()) {
         settle("unattempted");
         continue;
       }
@@ -292,8 +315,11 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     }
   };
 
-  await Promise.all(Array.from({ length: Math.max(1, deps.parallel ?? 4) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, deps.parallel) }, worker));
   if (fatal) throw fatal.error;
-  if (control.stopped !== undefined) report.stopped = control.stopped;
+  if (control.halted) report.stopped = control.halted;
+  else if (report.unattempted > 0 && control.budget <= 0) {
+    report.stopped = { reason: "daily-quota", message: "the day's sending quota is used up" };
+  }
   return report;
 }

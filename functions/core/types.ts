@@ -69,6 +69,11 @@ export interface Subscriber {
   /** ISO week of the last tip sent. */
   lastWeekSent?: string;
   claim?: Claim;
+  /**
+   * The send revision: every write to claim, sentTips or lastWeekSent adds one (absent = 0). A
+   * claim conditioned on the revision the planner saw needs no second read.
+   */
+  rev?: number;
 }
 
 /** A compiled email with `{{placeholders}}` still to be filled per recipient (see core/fill.ts). */

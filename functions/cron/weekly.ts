@@ -1,20 +1,20 @@
 /**
  * EventBridge schedule → plan this week's send onto SendQueue. The week comes from the event's
- * time, not the clock, and the run id from the event id: a retried or duplicated delivery plans
- * the same week again, and the sender's claims make that a no-op.
+ * time, not the clock, and the run id from the event id: a retried or duplicated delivery, or the
+ * sweep pass later on Monday, plans the same week again, and the claims make that a no-op for
+ * everyone already sent.
  */
-import { Logger } from "@aws-lambda-powertools/logger";
 import type { ScheduledEvent } from "aws-lambda";
+import { systemClock } from "../adapters/system.js";
 import { settings } from "../config.js";
 import { plan } from "../core/planner.js";
 import { inOrder } from "../core/sequence.js";
 import { isoWeek } from "../core/week.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
+import { log } from "../runtime/log.js";
 import { sendQueue } from "../runtime/queue.js";
 import { subscriberStore } from "../runtime/store.js";
-
-const logger = new Logger({ serviceName: "weekly-planner" });
 
 /** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans "NaN-W…". */
 const scheduleEvent = z.object({
@@ -24,17 +24,17 @@ const scheduleEvent = z.object({
 
 export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
   const { id, time } = z.parse(scheduleEvent, { id: event?.id, time: event?.time });
-  const { batchSize, staleClaimMinutes } = settings();
+  const { batchSize, staleClaimSeconds } = settings();
   const report = await plan({
     store: subscriberStore(),
     queue: sendQueue(),
     tips: inOrder(bundle.tips),
     week: isoWeek(new Date(time)),
     runId: `cron-${id}`,
-    now: new Date(),
+    now: systemClock.now(),
     batchSize,
-    staleClaimMinutes,
+    staleClaimSeconds,
   });
-  logger.info("weekly send planned", { ...report });
+  log().info("weekly send planned", { ...report });
   return report;
 };

@@ -1,8 +1,8 @@
 /** ConfirmOutbox → confirmation emails: writes each queued signup and mails it (core/confirmations.ts). */
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { systemClock } from "../adapters/system.js";
 import { settings } from "../config.js";
 import { deliverQueuedSignups } from "../core/confirmations.js";
-import { systemClock } from "../core/ports.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";

@@ -1,29 +1,23 @@
-/** SendQueue → the sender: mails each queued batch (see core/send-queue.ts). */
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { settings } from "../config.js";
-import { systemClock } from "../core/ports.js";
-import { sendQueuedBatches } from "../core/send-queue.js";
-import { tipIndex } from "../core/sender.js";
-import { bundle } from "../generated/content.js";
-import { log } from "../runtime/log.js";
-import { sesMailer } from "../runtime/mailer.js";
-import { tokenSigner } from "../runtime/signer.js";
-import { subscriberStore } from "../runtime/store.js";
+/**
+ * SendQueue → a send worker: mails each queued batch (see core/send-queue.ts). Powertools' batch
+ * processor turns a record the worker left unfinished into a partial batch failure, so SQS
+ * delivers that record again after the visibility timeout.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { countSendingStopped } from "../runtime/metrics.js";
+import { sendWorker } from "../runtime/send-worker.js";
 
-const tips = tipIndex(bundle.tips);
+const processor = new BatchProcessor(EventType.SQS);
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const config = settings();
-  const records = event.Records.map((record) => ({ id: record.messageId, body: record.body }));
-  const retry = await sendQueuedBatches(records, {
-    store: subscriberStore(),
-    mailer: sesMailer(),
-    signer: tokenSigner(),
-    clock: systemClock,
-    tips,
-    links: config,
-    settings: config,
-    log: log(),
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+  const worker = await sendWorker();
+  const send = (record: SQSRecord) =>
+    worker.sendRecord({ id: record.messageId, body: record.body });
+  const response = await processPartialResponse(event, send, processor, {
+    ...(context ? { context } : {}),
+    throwOnFullBatchFailure: false,
   });
-  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
+  if (worker.report.stopped) countSendingStopped(worker.report.stopped.reason);
+  return response;
 };

@@ -1,6 +1,7 @@
 /** The core's dependencies for the Lambdas, built once per container from config and the runtime adapters. */
+
+import { systemClock } from "../adapters/system.js";
 import { settings } from "../config.js";
-import { systemClock } from "../core/ports.js";
 import type { SubscriptionDeps } from "../core/subscriptions.js";
 import type { ContentBundle } from "../core/types.js";
 import { bundle } from "../generated/content.js";

@@ -17,7 +17,7 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 /** Packages that belong to the content build only and must never reach a Lambda. */
 export const BUILD_ONLY = /node_modules\/(mjml[^/]*|gray-matter|marked|html-to-text|js-yaml)\//;
 
-/** The AWS SDK and the packages only it uses: provided by the Lambda runtime, never bundled. */
+/** The AWS SDK and the packages only it uses (bundled: infra/wiring.ts NODEJS_BUNDLE). */
 export const RUNTIME_SDK = /node_modules\/(@aws-sdk|@smithy|@aws-crypto)\//;
 
 /** Always external in SST's Node builds (native modules). */
@@ -42,9 +42,14 @@ export interface BundleInfo {
   sdkFiles: string[];
   /** Bytes per top-level package (or "own code"), largest first. */
   breakdown: [string, number][];
+  /** The bundled code, when asked for (`write`). */
+  code?: string;
 }
 
-export async function bundleLambda(entry: string): Promise<BundleInfo> {
+export async function bundleLambda(
+  entry: string,
+  options: { write?: boolean } = {},
+): Promise<BundleInfo> {
   const result = await build({
     entryPoints: [path.join(ROOT, entry)],
     absWorkingDir: ROOT,
@@ -73,7 +78,8 @@ export async function bundleLambda(entry: string): Promise<BundleInfo> {
     byPackage.set(key, (byPackage.get(key) ?? 0) + info.bytesInOutput);
   }
   const breakdown = [...byPackage].sort((a, b) => b[1] - a[1]);
-  return { entry, bytes, leaked, sdkFiles, breakdown };
+  const code = options.write ? result.outputFiles[0]?.text : undefined;
+  return { entry, bytes, leaked, sdkFiles, breakdown, ...(code !== undefined ? { code } : {}) };
 }
 
 export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

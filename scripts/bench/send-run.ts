@@ -1,27 +1,37 @@
 /**
- * One weekly send in its own process (so its memory is measured alone): the real runWeekly with
- * DynamoStore and SesMailer on the stand-ins. Input: one JSON argument; output: one JSON line with
- * the run report and this process's peak RSS (sampled every 50 ms).
+ * One weekly send in its own process, so its CPU and memory are measured alone. Input: one JSON
+ * argument; output: one JSON line.
+ *
+ *   mode "path":  the path `npm run send` and the Lambdas run (core/send-run.ts sendWeek: planner
+ *                 → in-process queue → send worker) on DynamoStore and SesMailer, the SES client
+ *                 as functions/runtime builds it (no SDK retries).
+ *   mode "floor": the least any sender could do for the same emails: per subscriber one
+ *                 conditional UpdateItem (claim), one SendEmail of an email of the same size, one
+ *                 UpdateItem (mark), at the same concurrency, against the same stand-ins.
+ *
+ * Both report emails/s and CPU-ms per email (process.cpuUsage over the run); "path" also reports
+ * the window between SES accepting an email and its markSent being stored (the one place a crash
+ * could still cause a second email), as percentiles.
  */
 import { Agent } from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { ACTIVE_SHARDS } from "../../functions/adapters/dynamo-table.js";
-import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters/dynamo-table.js";
+import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { SesMailer } from "../../functions/adapters/ses-mailer.js";
-import { subscriberId } from "../../functions/core/email.js";
-import { type Mailer, type SubscriberStore, systemClock } from "../../functions/core/ports.js";
+import { realSleep, systemClock } from "../../functions/adapters/system.js";
+import type { Mailer, SubscriberStore } from "../../functions/core/ports.js";
+import { type RunReport, sendWeek } from "../../functions/core/send-run.js";
+import { composeEmail, tipIndex } from "../../functions/core/sender.js";
+import { inOrder } from "../../functions/core/sequence.js";
 import { createSigner } from "../../functions/core/tokens.js";
-import { runWeekly } from "../../functions/core/weekly.js";
 import { bundle } from "../../functions/generated/content.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "../local/aws.js";
 
 export interface SendRunInput {
-  /** "stand-ins": DynamoStore + SesMailer on the stand-ins; "engine": MemoryStore + a counting mailer. */
-  mode?: "stand-ins" | "engine";
-  /** Subscribers to seed into the MemoryStore (engine mode). */
-  seed?: number;
+  mode: "path" | "floor";
   dynamo: string;
   ses: string;
   table: string;
@@ -29,98 +39,243 @@ export interface SendRunInput {
   /** Emails per second; null = unpaced. */
   rate: number | null;
   limit?: number;
-  parallel?: number;
+  /** SES calls in flight (the path's default for an unpaced run is 64). */
+  parallel: number;
 }
 
 export interface SendRunOutput {
-  report: Awaited<ReturnType<typeof runWeekly>>;
+  sent: number;
+  durationMs: number;
+  emailsPerSecond: number;
+  /** User + system CPU of this process over the run, per email sent. */
+  cpuMsPerEmail: number;
   peakRss: number;
-  startRss: number;
-  /** From the first SES call's start to the last one's (the pacer's output), ms. */
+  /** First to last SES call, ms (what the pacer controls). */
   sendWindowMs: number;
+  /** The most SES calls that started within any 1,000 ms. */
+  busiestSecond: number;
+  report?: RunReport;
+  /** SES accepted → markSent stored, ms: p50, p99, max. */
+  unrecorded?: { p50: number; p99: number; max: number };
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as SendRunInput;
 let peakRss = process.memoryUsage().rss;
-const startRss = peakRss;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 50);
 
 // Keep-alive sockets, enough for every send in flight (the SDK default is 50 per client).
 const handler = () => ({ httpAgent: new Agent({ keepAlive: true, maxSockets: 256 }) });
-const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: handler() };
-
-let store: SubscriberStore;
-let inner: Mailer;
-if (input.mode === "engine") {
-  const memory = new MemoryStore(ACTIVE_SHARDS);
-  for (let i = 0; i < (input.seed ?? 0); i += 1) {
-    const email = `bench${i}@example.com`;
-    const at = "2026-01-05T10:00:00.000Z";
-    await memory.create({
-      id: subscriberId(email),
-      email,
-      status: "active",
-      createdAt: at,
-      updatedAt: at,
-      consent: { at, ip: "127.0.0.1", userAgent: "bench", source: "bench", textVersion: "v1" },
-      sentTips: [],
-    });
-  }
-  store = memory;
-  let n = 0;
-  inner = {
-    send: async () => ({ messageId: `m-${++n}` }),
-    quota: async () => undefined,
-  };
-} else {
-  store = new DynamoStore({
-    tableName: input.table,
-    shards: ACTIVE_SHARDS,
-    client: new DynamoDBClient({ ...common, endpoint: input.dynamo }),
-  });
-  inner = new SesMailer({
-    from: "Weekly Strength Tips <tips@example.com>",
-    client: new SESv2Client({ ...common, endpoint: input.ses, requestHandler: handler() }),
-  });
-}
-let firstSend = 0;
-let lastSend = 0;
-const mailer: Mailer = {
-  send(email) {
-    lastSend = performance.now();
-    firstSend ||= lastSend;
-    return inner.send(email);
-  },
-  quota: () => inner.quota(),
+const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+const signer = createSigner(
+  [{ kid: "bench", secret: "bench-signing-secret-0123456789abcdef" }],
+  systemClock,
+);
+const links = {
+  baseUrl: "https://tips.example.com",
+  postalAddress: "Strength Tips, 1 Example Street, Springfield 00000",
 };
 
-const report = await runWeekly({
-  store,
-  mailer,
-  signer: createSigner(
-    [{ kid: "bench", secret: "bench-signing-secret-0123456789abcdef" }],
-    systemClock,
-  ),
-  clock: systemClock,
-  tips: bundle.tips,
-  settings: {
-    baseUrl: "https://tips.example.com",
-    postalAddress: "Strength Tips, 1 Example Street, Springfield 00000",
+const callStarts: number[] = [];
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+
+function busiest(times: number[]): number {
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end += 1) {
+    while ((times[end] as number) - (times[start] as number) >= 1000) start += 1;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+/** The path: the same sendWeek as `npm run send`, with timing wrappers around the adapters. */
+async function path(): Promise<{ sent: number; report: RunReport; unrecorded: number[] }> {
+  const inner = new DynamoStore({
+    tableName: input.table,
+    shards: ACTIVE_SHARDS,
+    clientOptions: { ...common, endpoint: input.dynamo, requestHandler: handler() },
+  });
+  const ses = new SesMailer({
+    from: "Weekly Strength Tips <tips@example.com>",
+    clientOptions: { ...common, endpoint: input.ses, requestHandler: handler() },
+  });
+  const accepted = new Map<string, number>();
+  const unrecorded: number[] = [];
+  const mailer: Mailer = {
+    async send(email) {
+      callStarts.push(performance.now());
+      const result = await ses.send(email);
+      accepted.set(email.to, performance.now());
+      return result;
+    },
+    status: () => ses.status(),
+  };
+  const emailOf = new Map<string, string>();
+  const store: SubscriberStore = Object.assign(Object.create(inner) as DynamoStore, {
+    async markSent(...args: Parameters<SubscriberStore["markSent"]>) {
+      await inner.markSent(...args);
+      const to = emailOf.get(args[0]);
+      const at = to === undefined ? undefined : accepted.get(to);
+      if (at !== undefined) unrecorded.push(performance.now() - at);
+    },
+    async listActive(...args: Parameters<SubscriberStore["listActive"]>) {
+      const page = await inner.listActive(...args);
+      for (const s of page.items) emailOf.set(s.id, s.email);
+      return page;
+    },
+  });
+  const settings = {
+    ...links,
     batchSize: 100,
-    staleClaimMinutes: 60,
-    maxSendRate: 14,
+    staleClaimSeconds: 960,
+    maxSendRate: input.rate ?? Number.POSITIVE_INFINITY,
     max24HourSend: 10_000_000,
-  },
-  week: input.week,
-  runId: `bench-${input.week}-${Date.now()}`,
-  rate: input.rate ?? Number.POSITIVE_INFINITY,
-  ...(input.limit !== undefined ? { limit: input.limit } : {}),
-  ...(input.parallel !== undefined ? { parallel: input.parallel } : {}),
-});
+  };
+  const report = await sendWeek({
+    planning: {
+      store,
+      tips: inOrder(bundle.tips),
+      week: input.week,
+      runId: `bench-${input.week}-${Date.now()}`,
+      now: systemClock.now(),
+      batchSize: settings.batchSize,
+      staleClaimSeconds: settings.staleClaimSeconds,
+      ...(input.limit !== undefined ? { limit: input.limit } : {}),
+    },
+    queue: new MemoryQueue<string>({ capacity: 4 }),
+    store,
+    mailer,
+    signer,
+    clock: systemClock,
+    sleep: realSleep,
+    random: Math.random,
+    tips: tipIndex(bundle.tips),
+    links,
+    settings,
+    workers: 1,
+    parallel: input.parallel,
+    log: { info: () => {}, warn: console.error, error: console.error },
+  });
+  return { sent: report.sent, report, unrecorded };
+}
+
+/** The floor: claim, SendEmail, mark, and nothing else, at the same concurrency. */
+async function floor(): Promise<{ sent: number }> {
+  const doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...common, endpoint: input.dynamo, requestHandler: handler() }),
+  );
+  // The SDK's defaults (its own retries on): the floor is the least a client must do.
+  const ses = new SESv2Client({ ...common, endpoint: input.ses, requestHandler: handler() });
+  // The ids to mail, read before the clock starts (the path reads them as it goes).
+  const ids: { pk: string; sk: string; email: string }[] = [];
+  for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await doc.send(
+        new QueryCommand({
+          TableName: input.table,
+          IndexName: ACTIVE_INDEX,
+          KeyConditionExpression: "gsi1pk = :pk",
+          ExpressionAttributeValues: { ":pk": activeKey(shard) },
+          ProjectionExpression: "pk, sk, email",
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) ids.push(item as (typeof ids)[number]);
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+  const tip = inOrder(bundle.tips)[0];
+  if (!tip) throw new Error("no tips in the bundle");
+  // One email of the real size, composed once: the floor does no per-email work of its own.
+  const email = composeEmail(
+    { id: "0".repeat(32), email: "x@example.com", tip: tip.slug },
+    tip,
+    input.week,
+    signer,
+    links,
+  );
+  const headers = email.headers?.map(({ name, value }) => ({ Name: name, Value: value }));
+  let next = 0;
+  let sent = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const item = ids[next] as (typeof ids)[number];
+      next += 1;
+      const key = { pk: item.pk, sk: item.sk };
+      await doc.send(
+        new UpdateCommand({
+          TableName: input.table,
+          Key: key,
+          UpdateExpression: "SET claim = :claim",
+          ConditionExpression: "attribute_not_exists(lastWeekSent) OR lastWeekSent <> :week",
+          ExpressionAttributeValues: { ":claim": { week: input.week }, ":week": input.week },
+        }),
+      );
+      callStarts.push(performance.now());
+      const result = await ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: "Weekly Strength Tips <tips@example.com>",
+          Destination: { ToAddresses: [item.email] },
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: "UTF-8" },
+              Body: {
+                Html: { Data: email.html, Charset: "UTF-8" },
+                Text: { Data: email.text, Charset: "UTF-8" },
+              },
+              Headers: headers,
+            },
+          },
+        }),
+      );
+      await doc.send(
+        new UpdateCommand({
+          TableName: input.table,
+          Key: key,
+          UpdateExpression: "SET lastWeekSent = :week, messageId = :id",
+          ExpressionAttributeValues: { ":week": input.week, ":id": result.MessageId },
+        }),
+      );
+      sent += 1;
+    }
+  };
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  await Promise.all(Array.from({ length: input.parallel }, worker));
+  floorTiming = { ms: performance.now() - started, cpu: process.cpuUsage(cpu) };
+  return { sent };
+}
+let floorTiming: { ms: number; cpu: NodeJS.CpuUsage } | undefined;
+
+const started = performance.now();
+const cpu = process.cpuUsage();
+const result: { sent: number; report?: RunReport; unrecorded?: number[] } =
+  input.mode === "floor" ? await floor() : await path();
+const elapsed = floorTiming?.ms ?? performance.now() - started;
+const used = floorTiming?.cpu ?? process.cpuUsage(cpu);
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
-const output: SendRunOutput = { report, peakRss, startRss, sendWindowMs: lastSend - firstSend };
+const output: SendRunOutput = {
+  sent: result.sent,
+  durationMs: elapsed,
+  emailsPerSecond: result.sent / (elapsed / 1000),
+  cpuMsPerEmail: (used.user + used.system) / 1000 / Math.max(1, result.sent),
+  peakRss,
+  sendWindowMs: (callStarts[callStarts.length - 1] ?? 0) - (callStarts[0] ?? 0),
+  busiestSecond: busiest(callStarts),
+};
+if (result.report && result.unrecorded) {
+  output.report = result.report;
+  const sorted = [...result.unrecorded].sort((a, b) => a - b);
+  output.unrecorded = {
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    max: sorted[sorted.length - 1] ?? 0,
+  };
+}
 process.stdout.write(`${JSON.stringify(output)}\n`);
 process.exit(0);

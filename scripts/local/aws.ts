@@ -14,6 +14,7 @@ import sesLocalModule from "aws-ses-v2-local";
 import dynalite from "dynalite";
 import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_SHARDS, tableDefinition } from "../../functions/adapters/dynamo-table.js";
+import { SETTINGS } from "../../infra/wiring.js";
 
 export const LOCAL_HOST = "127.0.0.1";
 export const LOCAL_REGION = "us-east-1";
@@ -178,6 +179,8 @@ export function localEnvironment(aws: LocalAws, settings: LocalSettings): Record
       baseUrl: settings.baseUrl,
       fromAddress: settings.fromAddress ?? "Weekly Strength Tips <tips@example.com>",
       postalAddress: settings.postalAddress ?? "Strength Tips, 1 Example Street, Springfield 00000",
+      // What the infrastructure sets in AWS (sender concurrency, the claims' stale window).
+      ...SETTINGS,
       ...settings.extra,
     }),
     AWS_REGION: LOCAL_REGION,

@@ -1,4 +1,3 @@
-import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { classifySesError, SesMailer } from "../../functions/adapters/ses-mailer.js";
@@ -6,6 +5,7 @@ import {
   MailRejectedError,
   MailStoppedError,
   MailThrottledError,
+  MailTransientError,
 } from "../../functions/core/errors.js";
 import {
   LOCAL_CREDENTIALS,
@@ -13,6 +13,7 @@ import {
   type LocalAws,
   startLocalAws,
 } from "../../scripts/local/aws.js";
+import { isSendEmail, startSesProxy, THROTTLED } from "../support/ses-local.js";
 import { type Delivered, mailerContract } from "./mailer.contract.js";
 
 let aws: LocalAws | undefined;
@@ -24,15 +25,39 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-function sesMailer(): SesMailer {
+function sesMailer(endpoint = aws?.sesEndpoint, configurationSet?: string): SesMailer {
   return new SesMailer({
     from: "Weekly Strength Tips <tips@example.com>",
-    client: new SESv2Client({
-      endpoint: aws?.sesEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
+    ...(configurationSet ? { configurationSet } : {}),
+    clientOptions: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });
+}
+
+const ACCOUNT = {
+  DedicatedIpAutoWarmupEnabled: false,
+  Details: {
+    AdditionalContactEmailAddresses: [],
+    ContactLanguage: "EN",
+    MailType: "MARKETING",
+    ReviewDetails: { CaseId: "1", Status: "GRANTED" },
+    UseCaseDescription: "newsletter",
+    WebsiteURL: "https://tips.example.com",
+  },
+  EnforcementStatus: "HEALTHY",
+  ProductionAccessEnabled: true,
+  SendingEnabled: true,
+  SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 120 },
+  SuppressionAttributes: { SuppressedReasons: [] },
+};
+
+/** Runs `check` while aws-ses-v2-local (in this process) answers GetAccount with `account`. */
+async function withAccount(account: object, check: () => Promise<void>) {
+  process.env.AWS_SES_ACCOUNT = JSON.stringify(account);
+  try {
+    await check();
+  } finally {
+    delete process.env.AWS_SES_ACCOUNT;
+  }
 }
 
 interface StoredEmail {
@@ -79,38 +104,65 @@ mailerContract("SesMailer on aws-ses-v2-local", () => ({
   },
 }));
 
-describe("SesMailer.quota", () => {
-  it("is undefined when the endpoint has no account (the send engine uses settings)", async () => {
+describe("SesMailer.status", () => {
+  it("knows no quota when the endpoint has no account (the send engine uses settings)", async () => {
     delete process.env.AWS_SES_ACCOUNT;
-    expect(await sesMailer().quota()).toBeUndefined();
+    expect(await sesMailer().status()).toEqual({});
   });
 
   it("reads MaxSendRate, Max24HourSend and SentLast24Hours from GetAccount", async () => {
-    // aws-ses-v2-local runs in this process here, so it reads this variable.
-    process.env.AWS_SES_ACCOUNT = JSON.stringify({
-      DedicatedIpAutoWarmupEnabled: false,
-      Details: {
-        AdditionalContactEmailAddresses: [],
-        ContactLanguage: "EN",
-        MailType: "MARKETING",
-        ReviewDetails: { CaseId: "1", Status: "GRANTED" },
-        UseCaseDescription: "newsletter",
-        WebsiteURL: "https://tips.example.com",
-      },
-      EnforcementStatus: "HEALTHY",
-      ProductionAccessEnabled: true,
-      SendingEnabled: true,
-      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 120 },
-      SuppressionAttributes: { SuppressedReasons: [] },
+    await withAccount(ACCOUNT, async () => {
+      expect(await sesMailer().status()).toEqual({
+        quota: { maxSendRate: 14, max24HourSend: 50_000, sentLast24Hours: 120 },
+      });
     });
+  });
+
+  it.each([
+    ["the account's sending is paused", { SendingEnabled: false }, "paused"],
+    ["the account is shut down", { EnforcementStatus: "SHUTDOWN" }, "suspended"],
+  ])("says stop when %s", async (_what, change, reason) => {
+    await withAccount({ ...ACCOUNT, ...change }, async () => {
+      expect((await sesMailer().status()).stopped?.reason).toBe(reason);
+    });
+  });
+
+  it("says stop when the configuration set's sending is off (the reputation breaker)", async () => {
+    const proxy = await startSesProxy(aws?.sesEndpoint as string, (r) =>
+      r.method === "GET" && r.path.startsWith("/v2/email/configuration-sets/tips")
+        ? {
+            status: 200,
+            body: { ConfigurationSetName: "tips", SendingOptions: { SendingEnabled: false } },
+          }
+        : undefined,
+    );
     try {
-      expect(await sesMailer().quota()).toEqual({
-        maxSendRate: 14,
-        max24HourSend: 50_000,
-        sentLast24Hours: 120,
+      expect((await sesMailer(proxy.endpoint, "tips").status()).stopped).toEqual({
+        reason: "configuration-set-paused",
+        message: "sending is disabled on configuration set tips",
       });
     } finally {
-      delete process.env.AWS_SES_ACCOUNT;
+      await proxy.close();
+    }
+  });
+});
+
+describe("SesMailer: one SES call per send, never retried by the SDK", () => {
+  it.each([
+    ["throttled", THROTTLED, MailThrottledError],
+    ["a 500", { status: 500, errorType: "InternalFailure", body: { message: "boom" } }, Error],
+  ] as const)("%s: exactly one request reaches SES", async (_what, answer, kind) => {
+    const proxy = await startSesProxy(aws?.sesEndpoint as string, (r) =>
+      isSendEmail(r) ? answer : undefined,
+    );
+    try {
+      const mailer = sesMailer(proxy.endpoint);
+      await expect(
+        mailer.send({ to: "a@example.com", subject: "s", html: "<p>h</p>", text: "t" }),
+      ).rejects.toBeInstanceOf(kind);
+      expect(proxy.calls).toHaveLength(1);
+    } finally {
+      await proxy.close();
     }
   });
 });
@@ -124,13 +176,21 @@ describe("classifySesError", () => {
     ["LimitExceededException", "Daily message quota exceeded.", MailStoppedError, "daily-quota"],
     ["TooManyRequestsException", "Daily message quota exceeded.", MailStoppedError, "daily-quota"],
     ["SendingPausedException", "paused", MailStoppedError, "paused"],
+    [
+      "SendingPausedException",
+      "Sending is paused for this configuration set.",
+      MailStoppedError,
+      "configuration-set-paused",
+    ],
+    ["ConfigurationSetSendingPausedException", "x", MailStoppedError, "configuration-set-paused"],
     ["MailFromDomainNotVerifiedException", "nope", MailStoppedError, "paused"],
     ["AccountSuspendedException", "suspended", MailStoppedError, "suspended"],
     ["MessageRejected", "Email address is not verified.", MailRejectedError, undefined],
     ["BadRequestException", "Illegal address", MailRejectedError, undefined],
     ["NotFoundException", "no such configuration set", MailRejectedError, undefined],
-    ["InternalFailure", "boom", Error, undefined],
-    ["TimeoutError", "socket", Error, undefined],
+    ["InternalFailure", "boom", MailTransientError, undefined],
+    ["TimeoutError", "socket", MailTransientError, undefined],
+    ["Error", "socket hang up", Error, undefined],
   ] as const)("%s (%s) → %s", (name, message, kind, reason) => {
     const classified = classifySesError(err(name, message));
     expect(classified).toBeInstanceOf(kind);
@@ -138,7 +198,17 @@ describe("classifySesError", () => {
       expect(classified).not.toBeInstanceOf(MailThrottledError);
       expect(classified).not.toBeInstanceOf(MailRejectedError);
       expect(classified).not.toBeInstanceOf(MailStoppedError);
+      expect(classified).not.toBeInstanceOf(MailTransientError);
     }
     if (reason) expect((classified as MailStoppedError).reason).toBe(reason);
+  });
+
+  it.each([
+    ["a reset connection", { code: "ECONNRESET" }],
+    ["a refused connection", { code: "ECONNREFUSED" }],
+    ["a 503 of any name", { $metadata: { httpStatusCode: 503 } }],
+  ])("%s is transient (retried by the sender)", (_what, fields) => {
+    const error = Object.assign(new Error("socket hang up"), fields);
+    expect(classifySesError(error)).toBeInstanceOf(MailTransientError);
   });
 });

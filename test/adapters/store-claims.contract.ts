@@ -129,11 +129,62 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
     it("ten concurrent claims: exactly one wins", async () => {
       const store = make();
       const s = await fresh(store);
+      const rev = (await store.get(s.id))?.rev ?? 0;
+      // Half of them come with the planner's revision (no read first), half without.
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => store.claim(s.id, request(`run-${i}`))),
+        Array.from({ length: 10 }, (_, i) =>
+          store.claim(s.id, { ...request(`run-${i}`), ...(i % 2 ? { seenRev: rev } : {}) }),
+        ),
       );
       expect(results.filter((r) => r === "claimed")).toHaveLength(1);
       expect(results.filter((r) => r === "in-flight")).toHaveLength(9);
+    });
+
+    it("a week older than the last one sent is superseded, and a received tip is never claimed again", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, request("a"));
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      expect(await store.claim(s.id, { ...request("old"), week: "2026-W47", tip: "lunges" })).toBe(
+        "superseded",
+      );
+      expect(await store.claim(s.id, { ...request("next"), week: "2026-W49" })).toBe(
+        "already-sent",
+      );
+      expect((await store.get(s.id))?.claim).toMatchObject({ state: "sent", runId: "a" });
+    });
+
+    it("a pending claim of another week blocks while young, and a later week's claim supersedes an older week", async () => {
+      const store = make();
+      const s = await fresh(store);
+      await store.claim(s.id, { ...request("w49"), week: "2026-W49" });
+      expect(await store.claim(s.id, request("w48"))).toBe("in-flight");
+      expect(await store.claim(s.id, request("w48", minutes(61)))).toBe("superseded");
+    });
+
+    it("every send write moves the revision; a claim with an outdated seenRev judges afresh", async () => {
+      const store = make();
+      const s = await fresh(store);
+      const rev0 = (await store.get(s.id))?.rev ?? 0;
+      expect(await store.claim(s.id, { ...request("a"), seenRev: rev0 })).toBe("claimed");
+      const rev1 = (await store.get(s.id))?.rev ?? 0;
+      expect(rev1).toBeGreaterThan(rev0);
+      // A second planner saw the old revision: its claim must not overwrite the first.
+      expect(await store.claim(s.id, { ...request("b"), seenRev: rev0 })).toBe("in-flight");
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      expect((await store.get(s.id))?.rev ?? 0).toBeGreaterThan(rev1);
+      expect(await store.claim(s.id, { ...request("c", minutes(500)), seenRev: rev1 })).toBe(
+        "already-sent",
+      );
+    });
+
+    it("a seenRev does not let a claim through for someone who left since", async () => {
+      const store = make();
+      const s = await fresh(store);
+      const rev = (await store.get(s.id))?.rev ?? 0;
+      await store.unsubscribe(s.id, T0);
+      expect(await store.claim(s.id, { ...request("a"), seenRev: rev })).toBe("inactive");
+      expect((await store.get(s.id))?.claim).toBeUndefined();
     });
 
     it("ten concurrent takeovers of a stale claim: exactly one wins", async () => {

@@ -1,30 +1,47 @@
 import { describe, expect, it } from "vitest";
-import { createPacer, dailyBudget, inFlightFor, workerRate } from "../../functions/core/pacing.js";
+import {
+  createPacer,
+  dailyBudget,
+  inFlightFor,
+  PACE_AIM,
+  workerLimit,
+} from "../../functions/core/pacing.js";
 import { FakeClock } from "../support/send-fixtures.js";
 
+/** The most releases inside any window of `windowMs` (sliding). */
+function busiestWindow(times: readonly number[], windowMs = 1000): number {
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end += 1) {
+    while ((times[end] as number) - (times[start] as number) >= windowMs) start += 1;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
 describe("createPacer", () => {
-  it("spaces sends 1/rate apart and never exceeds the rate over any window", async () => {
+  it("aims at 90% of the limit on an absolute schedule", async () => {
     const clock = new FakeClock(0);
-    const pacer = createPacer({ rate: 50, clock, sleep: clock.sleep });
+    const pacer = createPacer({ limit: 50, clock, sleep: clock.sleep });
+    expect(pacer.rate).toBeCloseTo(50 * PACE_AIM, 9);
     const times: number[] = [];
     for (let i = 0; i < 1500; i += 1) {
       await pacer.acquire();
       times.push(clock.ms);
     }
     expect(times[0]).toBe(0);
-    expect(times[1]).toBeCloseTo(20, 6);
-    // 1500 sends at 50/s take 29.98 s of schedule: exactly the rate.
-    expect((times[1499] as number) / 1000).toBeCloseTo(29.98, 6);
-    for (let i = 50; i < times.length; i += 1) {
-      expect((times[i] as number) - (times[i - 50] as number)).toBeGreaterThanOrEqual(1000 - 1e-6);
-    }
+    expect(times[1]).toBeCloseTo(1000 / 45, 6);
+    // 1500 sends at 45/s take 1499/45 s of schedule (Date keeps whole milliseconds).
+    expect((times[1499] as number) / 1000).toBeCloseTo(1499 / 45, 2);
+    expect(busiestWindow(times)).toBeLessThanOrEqual(50);
   });
 
   it("keeps an absolute schedule: a late wake-up does not push the later slots back", async () => {
     const clock = new FakeClock(0);
     let late = true;
     const pacer = createPacer({
-      rate: 10,
+      limit: 10,
+      aim: 1,
       clock,
       sleep: async (ms) => {
         clock.advance(ms + (late ? 50 : 0)); // the first timer fires 50 ms late
@@ -38,53 +55,76 @@ describe("createPacer", () => {
     expect(clock.ms).toBe(200);
   });
 
+  it("never puts more than the limit in any second, even catching up after a stalled event loop", async () => {
+    const clock = new FakeClock(0);
+    // Every 7th timer fires 400 ms late (a stalled event loop), the others on time.
+    let n = 0;
+    const pacer = createPacer({
+      limit: 20,
+      clock,
+      sleep: async (ms) => {
+        n += 1;
+        clock.advance(ms + (n % 7 === 0 ? 400 : 0));
+      },
+    });
+    const times: number[] = [];
+    for (let i = 0; i < 400; i += 1) {
+      await pacer.acquire();
+      times.push(clock.ms);
+    }
+    expect(busiestWindow(times)).toBeLessThanOrEqual(20);
+    // Without the cap the schedule would catch up: prove the stalls really happened.
+    expect(n).toBeGreaterThan(20);
+  });
+
   it("shares one schedule between concurrent callers", async () => {
     const clock = new FakeClock(0);
     const slept: number[] = [];
     const pacer = createPacer({
-      rate: 4,
+      limit: 4,
+      aim: 1,
       clock,
       sleep: async (ms) => {
         slept.push(ms);
+        clock.advance(ms);
       },
     });
     await Promise.all([pacer.acquire(), pacer.acquire(), pacer.acquire(), pacer.acquire()]);
-    expect(slept).toEqual([250, 500, 750]);
+    expect(slept).toEqual([250, 250, 250]);
+    expect(clock.ms).toBe(750);
   });
 
-  it("does not bank idle time beyond the burst", async () => {
+  it("does not bank idle time", async () => {
     const clock = new FakeClock(0);
-    const pacer = createPacer({ rate: 10, burst: 3, clock, sleep: clock.sleep });
+    const pacer = createPacer({ limit: 10, aim: 1, clock, sleep: clock.sleep });
     await pacer.acquire();
     clock.advance(10_000); // idle
     const start = clock.ms;
-    for (let i = 0; i < 3; i += 1) await pacer.acquire();
-    expect(clock.ms).toBe(start); // burst of 3
     await pacer.acquire();
-    expect(clock.ms).toBeGreaterThan(start);
+    expect(clock.ms).toBe(start);
+    await pacer.acquire();
+    expect(clock.ms).toBe(start + 100);
   });
 
-  it("is a no-op at an infinite rate and rejects a non-positive one", async () => {
+  it("is a no-op at an infinite limit and rejects a non-positive one", async () => {
     const clock = new FakeClock(0);
-    const pacer = createPacer({ rate: Number.POSITIVE_INFINITY, clock, sleep: clock.sleep });
+    const pacer = createPacer({ limit: Number.POSITIVE_INFINITY, clock, sleep: clock.sleep });
     for (let i = 0; i < 100; i += 1) await pacer.acquire();
     expect(clock.ms).toBe(0);
-    expect(() => createPacer({ rate: 0, clock })).toThrow(/rate/);
+    expect(() => createPacer({ limit: 0, clock, sleep: clock.sleep })).toThrow(/limit/);
   });
 });
 
-describe("workerRate", () => {
+describe("workerLimit", () => {
   const quota = { maxSendRate: 100, max24HourSend: 50_000, sentLast24Hours: 0 };
-  it("splits the account's rate over the workers", () => {
-    expect(workerRate(quota, 14, 4)).toBe(25);
-  });
-  it("falls back to the configured rate when SES cannot tell", () => {
-    expect(workerRate(undefined, 14, 2)).toBe(7);
-  });
-  it("lets an override lower but never raise a known quota", () => {
-    expect(workerRate(quota, 14, 1, 50)).toBe(50);
-    expect(workerRate(quota, 14, 1, 500)).toBe(100);
-    expect(workerRate(undefined, 14, 1, 500)).toBe(500);
+  it.each([
+    ["splits the account's rate over the workers", quota, 14, 4, undefined, 25],
+    ["falls back to the configured rate when SES cannot tell", undefined, 14, 2, undefined, 7],
+    ["lets an override lower a known quota", quota, 14, 1, 50, 50],
+    ["never lets an override raise a known quota", quota, 14, 1, 500, 100],
+    ["takes the override when SES cannot tell", undefined, 14, 1, 500, 500],
+  ] as const)("%s", (_what, q, fallback, workers, override, expected) => {
+    expect(workerLimit(q, fallback, workers, override)).toBe(expected);
   });
 });
 

@@ -17,7 +17,7 @@ async function planFor(store: MemoryStore, extra: { limit?: number; batchSize?: 
     runId: "run-1",
     now: NOW,
     batchSize: extra.batchSize ?? 2,
-    staleClaimMinutes: 60,
+    staleClaimSeconds: 3600,
     pageSize: 2,
     ...(extra.limit !== undefined ? { limit: extra.limit } : {}),
   });
@@ -92,6 +92,28 @@ describe("plan", () => {
     expect(batches.flatMap((b) => b.recipients.map((r) => r.email)).sort()).toEqual([
       "runner2@example.com",
       "runner4@example.com",
+    ]);
+  });
+
+  it("plans nobody for a week older than their last one, and carries each recipient's send revision", async () => {
+    const store = new MemoryStore(2);
+    await seed(store, [
+      subscriber(1, { lastWeekSent: "2026-W49", sentTips: ["squats"], rev: 2 }),
+      subscriber(2, {
+        claim: {
+          week: "2026-W50",
+          state: "sent",
+          tip: "squats",
+          at: NOW.toISOString(),
+          runId: "r",
+        },
+      }),
+      subscriber(3, { lastWeekSent: "2026-W47", sentTips: ["squats"], rev: 4 }),
+    ]);
+    const { report, batches } = await planFor(store);
+    expect(report).toMatchObject({ planned: 1, superseded: 2 });
+    expect(batches.flatMap((b) => b.recipients)).toEqual([
+      { id: subscriber(3).id, email: "runner3@example.com", tip: "lunges", rev: 4 },
     ]);
   });
 

@@ -3,9 +3,21 @@ import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { MailThrottledError } from "../../functions/core/errors.js";
 import type { SendBatch } from "../../functions/core/planner.js";
-import { type QueuedSendDeps, sendQueuedBatches } from "../../functions/core/send-queue.js";
+import {
+  createSendWorker,
+  type QueuedRecord,
+  type SendWorkerDeps,
+} from "../../functions/core/send-queue.js";
 import { tipIndex } from "../../functions/core/sender.js";
-import { FakeClock, LINKS, seed, signer, subscriber, TIPS } from "../support/send-fixtures.js";
+import {
+  FakeClock,
+  LINKS,
+  recordingLog,
+  seed,
+  signer,
+  subscriber,
+  TIPS,
+} from "../support/send-fixtures.js";
 
 const WEEK = "2026-W48";
 
@@ -28,37 +40,33 @@ async function setup(mailer = new MemoryMailer()) {
     [1, 2, 3, 4].map((n) => subscriber(n)),
   );
   const clock = new FakeClock();
-  const logged: Array<{ message: string; data: Record<string, unknown> }> = [];
-  const record = (message: string, data: Record<string, unknown>) => logged.push({ message, data });
-  const deps: QueuedSendDeps = {
+  const { lines: logged, log } = recordingLog();
+  const deps: SendWorkerDeps = {
     store,
     mailer,
     signer,
     clock,
+    sleep: clock.sleep,
+    random: () => 0.5,
     tips: tipIndex(TIPS),
     links: LINKS,
-    settings: {
-      maxSendRate: 100,
-      max24HourSend: 1000,
-      senderConcurrency: 2,
-      staleClaimMinutes: 60,
-    },
-    log: { info: record, warn: record, error: record },
-    sleep: clock.sleep,
+    settings: { maxSendRate: 100, max24HourSend: 1000, staleClaimSeconds: 960 },
+    workers: 2,
+    log,
   };
-  return { store, mailer, deps, logged };
+  /** One delivery of `records` to a fresh worker, as one Lambda invocation. */
+  const deliver = async (records: QueuedRecord[], overrides: Partial<SendWorkerDeps> = {}) =>
+    (await createSendWorker({ ...deps, ...overrides })).handle(records);
+  return { store, mailer, deps, logged, clock, deliver };
 }
 
-describe("sendQueuedBatches", () => {
+describe("a send worker (one SQS delivery)", () => {
   it("sends every batch and asks for no redelivery", async () => {
-    const { mailer, deps, logged } = await setup();
-    const retry = await sendQueuedBatches(
-      [
-        { id: "m1", body: batchOf(1, 2) },
-        { id: "m2", body: batchOf(3) },
-      ],
-      deps,
-    );
+    const { mailer, deliver, logged } = await setup();
+    const retry = await deliver([
+      { id: "m1", body: batchOf(1, 2) },
+      { id: "m2", body: batchOf(3) },
+    ]);
     expect(retry).toEqual([]);
     expect(mailer.sent.map((e) => e.to).sort()).toEqual([
       "runner1@example.com",
@@ -67,7 +75,7 @@ describe("sendQueuedBatches", () => {
     ]);
     expect(logged.filter((l) => l.message === "send batch done")).toHaveLength(2);
     // 100/s split over 2 senders.
-    expect(logged[0]?.data.rate).toBe(50);
+    expect(logged[0]?.data.limit).toBe(50);
   });
 
   it.each([
@@ -83,14 +91,11 @@ describe("sendQueuedBatches", () => {
     ],
     ["no recipients list", JSON.stringify({ week: WEEK, runId: "r" })],
   ])("drops a record with %s, logs it, and goes on", async (_what, body) => {
-    const { mailer, deps, logged } = await setup();
-    const retry = await sendQueuedBatches(
-      [
-        { id: "bad", body },
-        { id: "good", body: batchOf(4) },
-      ],
-      deps,
-    );
+    const { mailer, deliver, logged } = await setup();
+    const retry = await deliver([
+      { id: "bad", body },
+      { id: "good", body: batchOf(4) },
+    ]);
     expect(retry).toEqual([]);
     expect(mailer.sent.map((e) => e.to)).toEqual(["runner4@example.com"]);
     expect(logged.find((l) => l.message === "malformed send batch")?.data.messageId).toBe("bad");
@@ -101,14 +106,11 @@ describe("sendQueuedBatches", () => {
       fault: (email) =>
         email.to === "runner2@example.com" ? new MailThrottledError("slow down") : undefined,
     });
-    const { deps, store } = await setup(throttleRunner2);
-    const retry = await sendQueuedBatches(
-      [
-        { id: "m1", body: batchOf(1) },
-        { id: "m2", body: batchOf(2) },
-      ],
-      deps,
-    );
+    const { deliver, store } = await setup(throttleRunner2);
+    const retry = await deliver([
+      { id: "m1", body: batchOf(1) },
+      { id: "m2", body: batchOf(2) },
+    ]);
     expect(retry).toEqual(["m2"]);
     // The deferred recipient's claim was given back: the redelivery can take it.
     expect((await store.get(subscriber(2).id))?.claim).toBeUndefined();
@@ -116,11 +118,58 @@ describe("sendQueuedBatches", () => {
   });
 
   it("asks for redelivery when the store fails", async () => {
-    const { deps } = await setup();
-    deps.store.claim = async () => {
-      throw new Error("DynamoDB is down");
-    };
-    const retry = await sendQueuedBatches([{ id: "m1", body: batchOf(1) }], deps);
+    const { deliver, store } = await setup();
+    const down = Object.assign(Object.create(store), {
+      claim: async () => {
+        throw new Error("DynamoDB is down");
+      },
+    });
+    const retry = await deliver([{ id: "m1", body: batchOf(1) }], { store: down });
     expect(retry).toEqual(["m1"]);
+  });
+
+  it("a redelivered batch takes over its dead sender's claims once they are as old as the visibility timeout", async () => {
+    const { deliver, store, mailer, clock } = await setup();
+    const record = { id: "m1", body: batchOf(1, 2, 3, 4) };
+    // The first delivery's sender dies after two sends: two more claims were taken, never sent.
+    let claims = 0;
+    const dying = Object.assign(Object.create(store), {
+      claim: async (...args: Parameters<typeof store.claim>) => {
+        const result = await store.claim(...args);
+        claims += 1;
+        if (claims > 2 && mailer.sent.length >= 2) throw new Error("Lambda timed out");
+        return result;
+      },
+    });
+    expect(await deliver([record], { store: dying, parallel: 1 })).toEqual(["m1"]);
+    expect(mailer.sent).toHaveLength(2);
+    const pending = store.all().filter((s) => s.claim?.state === "pending");
+    expect(pending).toHaveLength(1);
+
+    // SQS redelivers after the visibility timeout (960 s) from the receive; the claims are younger.
+    clock.advance(900_000);
+    expect(await deliver([record])).toEqual(["m1"]);
+    expect(mailer.sent).toHaveLength(3);
+
+    // The next redelivery, 960 s later, finds them stale and sends them: each person once.
+    clock.advance(960_000);
+    expect(await deliver([record])).toEqual([]);
+    expect(mailer.sent.map((e) => e.to).sort()).toEqual(
+      [1, 2, 3, 4].map((n) => `runner${n}@example.com`),
+    );
+  });
+
+  it("a paused account or configuration set sends nothing and hands every record back", async () => {
+    const paused = new MemoryMailer({
+      stopped: { reason: "configuration-set-paused", message: "breaker" },
+    });
+    const { deliver, logged } = await setup(paused);
+    expect(await deliver([{ id: "m1", body: batchOf(1) }])).toEqual(["m1"]);
+    expect(paused.calls).toBe(0);
+    expect(logged).toContainEqual({
+      level: "error",
+      message: "sending stopped",
+      data: { reason: "configuration-set-paused", detail: "breaker" },
+    });
   });
 });

@@ -6,6 +6,7 @@ import {
   MailRejectedError,
   MailStoppedError,
   MailThrottledError,
+  MailTransientError,
 } from "../../functions/core/errors.js";
 import { createPacer } from "../../functions/core/pacing.js";
 import type { Recipient, SendBatch } from "../../functions/core/planner.js";
@@ -36,19 +37,19 @@ async function setup(count: number, fault?: FaultInjector) {
       (s): Recipient => ({ id: s.id, email: s.email, tip: "squats", firstName: "Ann" }),
     ),
   };
-  const deps = (control?: RunControl) => ({
+  const deps = (control: RunControl = { budget: Number.POSITIVE_INFINITY }) => ({
     store,
     mailer,
     signer,
     clock,
     tips: tipIndex(TIPS),
     links: LINKS,
-    staleClaimMinutes: 60,
-    pacer: createPacer({ rate: 1000, clock, sleep: clock.sleep }),
+    staleClaimSeconds: 960,
+    pacer: createPacer({ limit: 1000, clock, sleep: clock.sleep }),
     parallel: 3,
     sleep: clock.sleep,
     random: () => 0.5,
-    ...(control ? { control } : {}),
+    control,
   });
   return { store, mailer, clock, batch, subs, deps };
 }
@@ -105,7 +106,7 @@ describe("sendBatch", () => {
     );
     const report = await sendBatch(batch, deps());
     expect(report).toMatchObject({ sent: 4, deferred: 0 });
-    expect(report.throttleRetries).toBeGreaterThan(0);
+    expect(report.retries).toBeGreaterThan(0);
     expect(new Set(mailer.sent.map((e) => e.to)).size).toBe(4);
   });
 
@@ -115,7 +116,7 @@ describe("sendBatch", () => {
       ...deps(),
       retry: { attempts: 3, baseMs: 10, maxMs: 50 },
     });
-    expect(report).toMatchObject({ sent: 0, deferred: 2, throttleRetries: 4 });
+    expect(report).toMatchObject({ sent: 0, deferred: 2, retries: 4 });
     for (const s of store.all()) expect(s.claim).toBeUndefined();
   });
 
@@ -136,13 +137,26 @@ describe("sendBatch", () => {
       call === 3 ? new MailStoppedError("paused", "paused") : undefined,
     );
     const report = await sendBatch(batch, { ...deps(), parallel: 1 });
-    expect(report.stopped).toBe("paused");
+    expect(report.stopped?.reason).toBe("paused");
     expect(report.sent).toBe(2);
     expect(report.unattempted).toBe(8);
     expect(mailer.sent).toHaveLength(2);
     const claimed = store.all().filter((s) => s.claim);
     expect(claimed).toHaveLength(2);
     expect(claimed.every((s) => s.claim?.state === "sent")).toBe(true);
+  });
+
+  it("retries a network failure or a 5xx like throttling, then counts it transient", async () => {
+    let runner2Calls = 0;
+    const { store, mailer, batch, deps } = await setup(2, (email) => {
+      if (email.to === "runner1@example.com") return new MailTransientError("ECONNRESET");
+      runner2Calls += 1;
+      return runner2Calls === 1 ? new MailTransientError("InternalFailure") : undefined;
+    });
+    const report = await sendBatch(batch, { ...deps(), parallel: 1 });
+    expect(report).toMatchObject({ sent: 1, failedTransient: 1 });
+    expect(mailer.calls).toBe(6 + 2);
+    expect(store.all().find((s) => s.email === "runner1@example.com")?.claim).toBeUndefined();
   });
 
   it("counts any other error as transient, releases the claim and goes on", async () => {
@@ -159,8 +173,45 @@ describe("sendBatch", () => {
     const control: RunControl = { budget: 4 };
     const report = await sendBatch(batch, deps(control));
     expect(report.sent).toBe(4);
-    expect(report.stopped).toBe("daily-quota");
+    expect(report.stopped?.reason).toBe("daily-quota");
     expect(mailer.sent).toHaveLength(4);
+  });
+
+  it.each([
+    [
+      "SES's daily quota answer",
+      new MailStoppedError("Daily message quota exceeded", "daily-quota"),
+    ],
+    ["SendingPaused", new MailStoppedError("paused", "paused")],
+    ["AccountSuspended", new MailStoppedError("suspended", "suspended")],
+    ["a paused configuration set", new MailStoppedError("paused", "configuration-set-paused")],
+  ])("after %s, no worker starts another SES call, retries included", async (_what, stop) => {
+    const control: RunControl = { budget: Number.POSITIVE_INFINITY };
+    let callsAfterStop = 0;
+    let n = 0;
+    const { mailer, batch, deps } = await setup(60, () => {
+      if (control.halted) callsAfterStop += 1;
+      n += 1;
+      if (n === 9) return stop;
+      return n % 2 === 0 ? new MailThrottledError("slow down") : undefined;
+    });
+    const report = await sendBatch(batch, { ...deps(control), parallel: 8 });
+    expect(report.stopped?.reason).toBe(stop.reason);
+    expect(callsAfterStop).toBe(0);
+    // Only calls that had started before the answer came back may follow it.
+    expect(mailer.calls).toBeLessThanOrEqual(9 + 7);
+    expect(report.unattempted).toBeGreaterThan(40);
+  });
+
+  it("makes at most retry.attempts SES calls for one recipient, each after a pacer slot", async () => {
+    const { mailer, batch, deps, clock } = await setup(5, () => new MailThrottledError("slow"));
+    const acquired: number[] = [];
+    const pacer = { limit: 10, rate: 9, acquire: async () => void acquired.push(clock.ms) };
+    const report = await sendBatch(batch, { ...deps(), pacer });
+    expect(report.deferred).toBe(5);
+    expect(mailer.calls).toBe(5 * 6);
+    expect(report.sesCalls).toBe(mailer.calls);
+    expect(acquired).toHaveLength(mailer.calls);
   });
 
   it("does not mail anyone who left after planning, nor anyone already sent", async () => {
@@ -171,6 +222,15 @@ describe("sendBatch", () => {
     const report = await sendBatch(batch, deps());
     expect(report).toMatchObject({ sent: 1, inactive: 2, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[3]?.email]);
+  });
+
+  it("a replayed older week sends nothing to those who got a later one", async () => {
+    const { store, mailer, batch, deps, subs } = await setup(3);
+    await store.markSent(subs[0]?.id as string, "2026-W49", "lunges", "later", "m-1", new Date());
+    await store.markSent(subs[1]?.id as string, WEEK, "squats", "same", "m-2", new Date());
+    const report = await sendBatch(batch, deps());
+    expect(report).toMatchObject({ sent: 1, superseded: 1, skippedAlreadySent: 1 });
+    expect(mailer.sent.map((e) => e.to)).toEqual([subs[2]?.email]);
   });
 
   it("propagates a store failure (a crash), taking no new claims after it", async () => {

@@ -8,11 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import {
-  ACTIVE_INDEX,
-  ACTIVE_SHARDS,
-  tableDefinition,
-} from "../../functions/adapters/dynamo-table.js";
+import { ACTIVE_INDEX, tableDefinition } from "../../functions/adapters/dynamo-table.js";
 import {
   ACTIVE_INDEX_NAME,
   ALARMS,
@@ -155,8 +151,27 @@ describe("infra wiring table", () => {
 
   it("turns on partial batch responses exactly when the sender reports batchItemFailures", () => {
     // Without ReportBatchItemFailures, Lambda ignores the list and retries (or deletes) the batch.
+    // The sender reports them through Powertools' processPartialResponse.
     const sender = readFileSync(path.join(ROOT, FUNCTIONS.sendBatch.file), "utf8");
-    expect(SEND_QUEUE.partialResponses).toBe(/\bbatchItemFailures\b/.test(sender));
+    expect(SEND_QUEUE.partialResponses).toBe(
+      /\b(batchItemFailures|processPartialResponse)\b/.test(sender),
+    );
+  });
+
+  it("makes the claims' stale window the queue's visibility timeout, longer than any live sender", () => {
+    // A redelivered batch must find its dead sender's claims stale by its second delivery, and
+    // a live sender (at most the function timeout) must never see its own claims taken over.
+    expect(SETTINGS.staleClaimSeconds).toBe(SEND_QUEUE.visibilityTimeoutSeconds);
+    expect(SETTINGS.staleClaimSeconds).toBeGreaterThan(FUNCTIONS.sendBatch.timeoutSeconds);
+  });
+
+  it("alarms on the metric the sender emits when SES stops it", () => {
+    const text = readFileSync(path.join(ROOT, "sst.config.ts"), "utf8");
+    const metrics = readFileSync(path.join(ROOT, "functions/runtime/metrics.ts"), "utf8");
+    expect(metrics).toContain("METRICS.sendingStopped");
+    expect(metrics).toContain("METRICS_NAMESPACE");
+    expect(text).toMatch(/metricName: wiring\.METRICS\.sendingStopped/);
+    expect(text).toMatch(/namespace: wiring\.METRICS_NAMESPACE/);
   });
 
   it("caps the sender's concurrency at the Settings value, within AWS's 2..1000", () => {
@@ -187,7 +202,6 @@ describe("infra wiring table", () => {
     ]);
     expect(gsis[0]?.Projection?.ProjectionType).toBe(active.projection.toUpperCase());
     expect(ACTIVE_INDEX_NAME).toBe(ACTIVE_INDEX);
-    expect(ACTIVE_SHARDS).toBe(16);
     // A setting nobody reads is not a setting.
     expect(Object.keys(SETTINGS)).not.toContain("activeShards");
   });
@@ -353,7 +367,7 @@ describe("edges: API, outbox, feedback, alarms", () => {
       complaintRate: ALARMS.complaintRate.threshold,
     });
     expect(text).toContain('new sst.aws.SnsTopic("Alerts")');
-    expect(text).toMatch(/protocol: "email",\s*endpoint: config\.alertEmail/);
+    expect(text).toContain('alerts.subscribe("AlertsEmail", config.alertEmail)');
     expect(text).toContain("alarmActions: [alerts.arn, pauseSending.arn]");
     expect(text).toContain('principal: "lambda.alarms.cloudwatch.amazonaws.com"');
   });

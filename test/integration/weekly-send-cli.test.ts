@@ -3,7 +3,8 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseSendArgs, UsageError } from "../../scripts/send.js";
+import type { RunReport } from "../../functions/core/send-run.js";
+import { EXIT, exitCode, main, parseSendArgs, UsageError } from "../../scripts/send.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
@@ -50,8 +51,31 @@ describe("parseSendArgs", () => {
   });
 });
 
-describe("npm run send (process)", () => {
-  it("exits 2 with the usage on a bad flag", () => {
+describe("exit codes", () => {
+  const report = (changes: Partial<RunReport>) =>
+    ({ leftForLater: 0, ...changes }) as unknown as RunReport;
+  it.each([
+    ["everyone settled", {}, EXIT.done],
+    ["SES paused the account", { stopped: { reason: "paused", message: "" } }, EXIT.stopped],
+    ["the daily quota ran out", { stopped: { reason: "daily-quota", message: "" } }, EXIT.stopped],
+    [
+      "a paused configuration set",
+      { stopped: { reason: "configuration-set-paused", message: "" } },
+      EXIT.stopped,
+    ],
+    ["batches left for a later run", { leftForLater: 2 }, EXIT.incomplete],
+  ] as const)("%s → %i", (_what, changes, code) => {
+    expect(exitCode(report(changes as Partial<RunReport>))).toBe(code);
+  });
+
+  it("the usage documents every code", async () => {
+    const { USAGE } = await import("../../scripts/send.js");
+    for (const code of Object.values(EXIT)) expect(USAGE).toContain(`${code} `);
+  });
+});
+
+describe("npm run send", () => {
+  it("exits 2 with the usage on a bad flag (a real process: the code reaches the shell)", () => {
     const result = runSend(["--week", "soon"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--week must be an ISO week/);
@@ -60,9 +84,19 @@ describe("npm run send (process)", () => {
 
   it("exits 1 telling the operator to run npm start when nothing listens", async () => {
     const port = await closedPort();
-    const result = runSend([], { DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}` });
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/Nothing is listening at http:\/\/127\.0\.0\.1:\d+/);
-    expect(result.stderr).toMatch(/npm start/);
+    const saved = process.env.DYNAMODB_ENDPOINT;
+    const errors: string[] = [];
+    const error = console.error;
+    process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${port}`;
+    console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
+    try {
+      expect(await main([])).toBe(EXIT.error);
+    } finally {
+      console.error = error;
+      if (saved === undefined) delete process.env.DYNAMODB_ENDPOINT;
+      else process.env.DYNAMODB_ENDPOINT = saved;
+    }
+    expect(errors.join("\n")).toMatch(/Nothing is listening at http:\/\/127\.0\.0\.1:\d+/);
+    expect(errors.join("\n")).toMatch(/npm start/);
   });
 });

@@ -1,50 +1,49 @@
 /**
- * The weekly send on the local stand-ins: DynamoStore on dynalite, SesMailer on aws-ses-v2-local
- * (through a throttling proxy where said), the real planner and sender. Exactly once is checked
- * from the SES stand-in's mailbox: every recipient has exactly one email.
+ * The weekly send on the local stand-ins, through the production builders: the store, mailer and
+ * signer of functions/runtime/* (so the SES client is exactly the one the Lambdas build: no SDK
+ * retries), the cron and send-batch handlers, and `npm run send`'s main(). All SES traffic goes
+ * through a loopback proxy in front of aws-ses-v2-local that records every SendEmail call and can
+ * answer like SES does under pressure (429, daily quota). Exactly once is checked from the SES
+ * stand-in's mailbox.
  */
-import { SESv2Client } from "@aws-sdk/client-sesv2";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { SesMailer } from "../../functions/adapters/ses-mailer.js";
-import { systemClock } from "../../functions/core/ports.js";
+import { realSleep, systemClock } from "../../functions/adapters/system.js";
+import type { Clock } from "../../functions/core/ports.js";
 import type { Subscriber } from "../../functions/core/types.js";
-import { type RunWeeklyInput, runWeekly } from "../../functions/core/weekly.js";
 import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
   type LocalAws,
   localEnvironment,
   localStore,
   startLocalAws,
 } from "../../scripts/local/aws.js";
+import { countByRecipient, recordingLog, runWeek, subscriber } from "../support/send-fixtures.js";
 import {
-  CrashError,
-  countByRecipient,
-  crashingStore,
-  SETTINGS,
-  signer,
-  subscriber,
-  TIPS,
-} from "../support/send-fixtures.js";
-import { clearSes, seededRandom, sesEmails, startThrottleProxy } from "../support/ses-local.js";
+  clearSes,
+  isSendEmail,
+  type ProxyAnswer,
+  type SesProxy,
+  seededRandom,
+  sesEmails,
+  startSesProxy,
+  THROTTLED,
+} from "../support/ses-local.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
 
 let aws: LocalAws;
-let store: DynamoStore;
+let proxy: SesProxy;
+let env: Record<string, string>;
+/** How the proxy answers SendEmail right now (undefined: pass it to the stand-in). */
+let answerSend: (() => ProxyAnswer | undefined) | undefined;
+let runtime: {
+  store: typeof import("../../functions/runtime/store.js");
+  mailer: typeof import("../../functions/runtime/mailer.js");
+};
 let generation = 0;
-
-/** `sdkAttempts: 1` turns the SDK's own retries off, so the sender's backoff handles throttling. */
-function sesMailer(endpoint = aws.sesEndpoint, sdkAttempts?: number): SesMailer {
-  return new SesMailer({
-    from: "Weekly Strength Tips <tips@example.com>",
-    client: new SESv2Client({
-      endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      ...(sdkAttempts ? { maxAttempts: sdkAttempts } : {}),
-    }),
-  });
-}
 
 /** Fresh subscribers for one test (unique addresses: the table is shared by the file). */
 async function seedActive(n: number, extra: Subscriber[] = []): Promise<Subscriber[]> {
@@ -53,6 +52,7 @@ async function seedActive(n: number, extra: Subscriber[] = []): Promise<Subscrib
     ...Array.from({ length: n }, (_, i) => subscriber(`g${generation}-runner${i}@example.com`)),
     ...extra,
   ];
+  const store = localStore(aws.dynamoEndpoint, aws.tableName);
   for (const s of subs) expect(await store.create(s)).toBe(true);
   return subs;
 }
@@ -64,41 +64,83 @@ function nextWeek(): string {
   return `2026-W${String(weekNumber).padStart(2, "0")}`;
 }
 
-function input(week: string, overrides: Partial<RunWeeklyInput> = {}): RunWeeklyInput {
-  return {
-    store,
-    mailer: sesMailer(),
-    signer,
-    clock: systemClock,
-    tips: TIPS,
-    settings: { ...SETTINGS, batchSize: 7 },
+/** One week through planner → in-process queue → send worker, on the production adapters. */
+function send(week: string, options: { clock?: Clock; maxSendRate?: number } = {}) {
+  return runWeek({
+    store: runtime.store.subscriberStore(),
+    mailer: runtime.mailer.sesMailer(),
+    clock: options.clock ?? systemClock,
+    sleep: realSleep,
+    random: Math.random,
     week,
-    runId: `run-${Math.random().toString(36).slice(2)}`,
-    parallel: 6,
-    ...overrides,
-  };
+    settings: {
+      batchSize: 7,
+      maxSendRate: options.maxSendRate ?? Number.POSITIVE_INFINITY,
+    },
+  });
+}
+
+async function mailTo(subs: Subscriber[]): Promise<Map<string, number>> {
+  const wanted = new Set(subs.map((s) => s.email));
+  const emails = await sesEmails(aws.sesEndpoint);
+  return countByRecipient(emails.flatMap((e) => e.destination.to).filter((to) => wanted.has(to)));
 }
 
 async function expectEachOnce(subs: Subscriber[]) {
-  const emails = await sesEmails(aws.sesEndpoint);
-  const counts = countByRecipient(emails.flatMap((e) => e.destination.to));
+  const counts = await mailTo(subs);
   for (const s of subs) expect(counts.get(s.email), s.email).toBe(1);
+}
+
+/** The most calls in any one-second window. */
+function busiestSecond(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end += 1) {
+    while ((sorted[end] as number) - (sorted[start] as number) >= 1000) start += 1;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
 }
 
 beforeAll(async () => {
   aws = await startLocalAws();
-  store = localStore(aws.dynamoEndpoint, aws.tableName);
+  proxy = await startSesProxy(aws.sesEndpoint, (r) =>
+    isSendEmail(r) && answerSend ? answerSend() : undefined,
+  );
+  env = {
+    ...localEnvironment(
+      { ...aws, sesEndpoint: proxy.endpoint },
+      {
+        baseUrl: "https://tips.example.com",
+        queueUrl: "memory://send-queue",
+        // The stand-in has no account quota: the settings' rate applies (unpaced here).
+        extra: { maxSendRate: 10_000 },
+      },
+    ),
+    LOG_LEVEL: "SILENT",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+  };
+  Object.assign(process.env, env);
+  runtime = {
+    store: await import("../../functions/runtime/store.js"),
+    mailer: await import("../../functions/runtime/mailer.js"),
+  };
 });
 
 afterAll(async () => {
+  await proxy?.close();
   await aws?.stop();
 });
 
 beforeEach(async () => {
+  answerSend = undefined;
+  proxy.calls.length = 0;
   await clearSes(aws.sesEndpoint);
 });
 
-describe("weekly send on dynalite + aws-ses-v2-local", () => {
+describe("weekly send on dynalite + aws-ses-v2-local, production client configuration", () => {
   it("sends each active subscriber one email with the unsubscribe headers; a rerun sends 0", async () => {
     const week = nextWeek();
     const subs = await seedActive(25, [
@@ -108,21 +150,18 @@ describe("weekly send on dynalite + aws-ses-v2-local", () => {
       subscriber(`g${generation + 1}-complained@example.com`, { status: "complained" }),
     ]);
     const active = subs.slice(0, 25);
-    const first = await runWeekly(input(week));
-    // Earlier tests' subscribers share the table; this week is new to all of them.
+    const first = await send(week);
     expect(first.sent).toBeGreaterThanOrEqual(25);
     expect(first.failed + first.deferred).toBe(0);
     await expectEachOnce(active);
+    const counts = await mailTo(subs.slice(25));
+    expect(counts.size).toBe(0);
 
-    const emails = await sesEmails(aws.sesEndpoint);
-    const addresses = new Set(emails.flatMap((e) => e.destination.to));
-    for (const s of subs.slice(25)) expect(addresses.has(s.email), s.email).toBe(false);
-    for (const email of emails) {
+    for (const email of await sesEmails(aws.sesEndpoint)) {
       const lu = (email.headers ?? []).filter((h) => h.name.toLowerCase() === "list-unsubscribe");
       expect(lu).toHaveLength(1);
       const urls = [...(lu[0]?.value ?? "").matchAll(/<([^>]+)>/g)].map((m) => m[1] ?? "");
       expect(urls.filter((u) => u.startsWith("https://"))).toHaveLength(1);
-      expect(urls.every((u) => u.startsWith("https://") || u.startsWith("mailto:"))).toBe(true);
       expect(email.headers).toContainEqual({
         name: "List-Unsubscribe-Post",
         value: "List-Unsubscribe=One-Click",
@@ -130,84 +169,244 @@ describe("weekly send on dynalite + aws-ses-v2-local", () => {
       expect(email.body.html).not.toMatch(/\{\{/);
       expect(email.body.text).not.toMatch(/\{\{/);
     }
-    for (const s of active) {
-      expect((await store.get(s.id))?.lastWeekSent).toBe(week);
-    }
+    const store = runtime.store.subscriberStore();
+    for (const s of active) expect((await store.get(s.id))?.lastWeekSent).toBe(week);
 
-    const rerun = await runWeekly(input(week));
+    const rerun = await send(week);
     expect(rerun.sent).toBe(0);
-    expect(rerun.skippedAlreadySent).toBe(first.sent);
-    expect((await sesEmails(aws.sesEndpoint)).length).toBe(first.sent);
+    expect(rerun.skippedAlreadySent).toBeGreaterThanOrEqual(25);
+    await expectEachOnce(active);
   });
 
   it("two concurrent runs send each email once", async () => {
     const week = nextWeek();
     const subs = await seedActive(40);
-    const [a, b] = await Promise.all([runWeekly(input(week)), runWeekly(input(week))]);
-    const total = (await sesEmails(aws.sesEndpoint)).length;
-    expect(a.sent + b.sent).toBe(total);
+    const [a, b] = await Promise.all([send(week), send(week)]);
+    expect(a.sent + b.sent).toBe((await sesEmails(aws.sesEndpoint)).length);
     await expectEachOnce(subs);
   });
 
-  it("a crash after k sends: a rerun skips the crashed claims, a later one sends the rest", async () => {
+  it("20% of SES calls throttled: never over MaxSendRate in any second, ≤ 6 calls a recipient, each sent once", async () => {
     const week = nextWeek();
-    const subs = await seedActive(30);
-    await expect(
-      runWeekly(input(week, { store: crashingStore(store, 12) })),
-    ).rejects.toBeInstanceOf(CrashError);
-    const before = (await sesEmails(aws.sesEndpoint)).length;
-    expect(before).toBeGreaterThanOrEqual(12);
-
-    // Inside the stale window: the crashed run's pending claims are reported in flight.
-    const rerun = await runWeekly(input(week));
-    expect(rerun.inFlight).toBeGreaterThan(0);
-    // With a stale window of 0 they are taken over.
-    const late = await runWeekly(
-      input(week, { settings: { ...SETTINGS, batchSize: 7, staleClaimMinutes: 0 } }),
-    );
-    expect(late.sent).toBe(rerun.inFlight);
-    expect(late.staleRetried).toBe(rerun.inFlight);
-    const total = (await sesEmails(aws.sesEndpoint)).length;
-    expect(before + rerun.sent + late.sent).toBe(total);
+    const subs = await seedActive(90);
+    const random = seededRandom(42);
+    answerSend = () => (random() < 0.2 ? THROTTLED : undefined);
+    // The stand-in has no account: the sender falls back to settings.maxSendRate.
+    const report = await send(week, { maxSendRate: 30 });
+    expect(report.limit).toBe(30);
+    expect(report.deferred).toBe(0);
+    const ours = new Set(subs.map((s) => s.email));
+    const calls = proxy.calls;
+    expect(calls.filter((c) => c.status === 429).length).toBeGreaterThan(10);
+    expect(busiestSecond(calls.map((c) => c.at))).toBeLessThanOrEqual(30);
+    const perRecipient = countByRecipient(calls.flatMap((c) => c.to));
+    for (const [to, n] of perRecipient) expect(n, to).toBeLessThanOrEqual(6);
+    expect(calls.length).toBe(report.sesCalls);
+    expect([...perRecipient.keys()].filter((to) => ours.has(to))).toHaveLength(90);
     await expectEachOnce(subs);
   });
+});
 
-  it("20% of SES calls throttled (429 TooManyRequestsException): every email still sent once", async () => {
-    const week = nextWeek();
-    const subs = await seedActive(60);
-    const proxy = await startThrottleProxy(aws.sesEndpoint, 0.2, seededRandom(42));
+describe("replays: an older week after a newer one sends nothing", () => {
+  it("through `npm run send -- --week`", async () => {
+    const { main } = await import("../../scripts/send.js");
+    const subs = await seedActive(12);
+    const quiet = { log: console.log, error: console.error };
+    console.log = () => {};
+    console.error = () => {};
     try {
-      const report = await runWeekly(
-        input(week, {
-          mailer: sesMailer(proxy.endpoint, 1),
-          retry: { attempts: 8, baseMs: 5, maxMs: 50 },
-        }),
-      );
-      expect(proxy.throttled).toBeGreaterThan(5);
-      expect(report.sent).toBeGreaterThanOrEqual(60);
-      expect(report.deferred).toBe(0);
-      expect(report.failed).toBe(0);
+      expect(await main(["--week", "2027-W12", "--rate", "500"])).toBe(0);
+      expect(await main(["--week", "2027-W13", "--rate", "500"])).toBe(0);
+      const before = await mailTo(subs);
+      for (const s of subs) expect(before.get(s.email)).toBe(2);
+      proxy.calls.length = 0;
+      expect(await main(["--week", "2027-W12", "--rate", "500"])).toBe(0);
+      expect(await main(["--week", "2026-W52", "--rate", "500"])).toBe(0);
+      expect(await main(["--week", "2027-W13", "--rate", "500"])).toBe(0);
     } finally {
-      await proxy.close();
+      Object.assign(console, quiet);
     }
+    expect(proxy.calls).toEqual([]);
+    const after = await mailTo(subs);
+    for (const s of subs) expect(after.get(s.email)).toBe(2);
+  });
+
+  it("through the queue: a dead-lettered batch of an older week, redriven after the next week went out", async () => {
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    const subs = await seedActive(20);
+    const queue = memoryQueue("memory://send-queue");
+    const deliver = async (bodies: string[]) => {
+      const event = {
+        Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })),
+      } as unknown as SQSEvent;
+      return (await sendBatch(event)).batchItemFailures;
+    };
+    const drain = async () => {
+      const bodies: string[] = [];
+      await queue.drain(async (batch) => {
+        bodies.push(JSON.stringify(batch));
+      });
+      return bodies;
+    };
+
+    // 2027-W20's batches fail their first deliveries (say DynamoDB was down) and are kept, as
+    // the dead-letter queue keeps them; 2027-W21 goes out normally; then W20 is redriven.
+    await weekly({ id: "w20", time: "2027-05-17T07:00:00Z" });
+    const w20 = await drain();
+    await weekly({ id: "w21", time: "2027-05-24T07:00:00Z" });
+    expect(await deliver(await drain())).toEqual([]);
     await expectEachOnce(subs);
-    const emails = await sesEmails(aws.sesEndpoint);
-    expect(new Set(emails.flatMap((e) => e.destination.to)).size).toBe(emails.length);
+
+    proxy.calls.length = 0;
+    expect(await deliver(w20)).toEqual([]);
+    expect(proxy.calls).toEqual([]);
+    await expectEachOnce(subs);
+  });
+});
+
+describe("crashes and stops", () => {
+  it("a sender killed mid-batch: the redelivered batch takes over its stale claims, N delivered exactly once", async () => {
+    const subs = await seedActive(12);
+    const { bundle } = await import("../../functions/generated/content.js");
+    const firstTip = bundle.tips[0]?.slug as string;
+    const batch = {
+      week: nextWeek(),
+      runId: "crash-run",
+      recipients: subs.map((s) => ({ id: s.id, email: s.email, tip: firstTip, rev: 0 })),
+    };
+    const record = JSON.stringify(batch);
+    // The real send-batch handler in its own process, paced slowly (5/s, one sender) so that the
+    // kill lands while a claim is taken and its SES call is still waiting for a pacer slot.
+    const childEnv = {
+      ...process.env,
+      ...env,
+      SST_RESOURCE_Settings: JSON.stringify({
+        ...JSON.parse(env.SST_RESOURCE_Settings as string),
+        maxSendRate: 5,
+        senderConcurrency: 1,
+      }),
+      NODE_NO_WARNINGS: "1",
+    };
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "test/support/send-batch-child.ts"), record],
+      { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const k = 4;
+    const lines = createInterface({ input: child.stdout });
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(async () => {
+        if ((await sesEmails(aws.sesEndpoint)).length >= k) {
+          clearInterval(poll);
+          // Past the k-th email's markSent, well before the next pacer slot (222 ms apart).
+          setTimeout(() => {
+            child.kill("SIGKILL");
+            resolve();
+          }, 60);
+        }
+      }, 20);
+      child.once("exit", (code) => {
+        clearInterval(poll);
+        if (code !== null) reject(new Error(`the sender exited (${code}) before it was killed`));
+      });
+    });
+    lines.close();
+    const store = runtime.store.subscriberStore();
+    const states = await Promise.all(subs.map((s) => store.get(s.id)));
+    const stranded = states.filter((s) => s?.claim?.state === "pending").length;
+    expect(stranded).toBeGreaterThan(0);
+    const sentBeforeKill = (await sesEmails(aws.sesEndpoint)).length;
+    expect(sentBeforeKill).toBeGreaterThanOrEqual(k);
+
+    // SQS redelivers the record after the visibility timeout; the same worker code runs it, on
+    // the production adapters, with the clock at that moment.
+    const { createSendWorker } = await import("../../functions/core/send-queue.js");
+    const { tipIndex } = await import("../../functions/core/sender.js");
+    const { tokenSigner } = await import("../../functions/runtime/signer.js");
+    const { settings } = await import("../../functions/config.js");
+    const later = (seconds: number): Clock => ({
+      now: () => new Date(Date.now() + seconds * 1000),
+    });
+    const redeliver = async (clock: Clock) => {
+      const worker = await createSendWorker({
+        store,
+        mailer: runtime.mailer.sesMailer(),
+        signer: tokenSigner(),
+        clock,
+        sleep: realSleep,
+        random: Math.random,
+        tips: tipIndex(bundle.tips),
+        links: settings(),
+        settings: { ...settings(), maxSendRate: 1000 },
+        workers: 1,
+        log: recordingLog().log,
+      });
+      return worker.handle([{ id: "m1", body: record }]);
+    };
+    const visibility = settings().staleClaimSeconds;
+    // Its claims may be younger than the window at the first redelivery: it hands itself back…
+    expect(await redeliver(later(visibility - 300))).toEqual(["m1"]);
+    // …and the next delivery, one visibility timeout later, takes them over.
+    expect(await redeliver(later(2 * visibility))).toEqual([]);
+    await expectEachOnce(subs);
+  });
+
+  it("SES's daily-quota answer stops `npm run send` at once: no SES call starts after it, exit code 3", async () => {
+    const { main, EXIT } = await import("../../scripts/send.js");
+    const { MailStoppedError } = await import("../../functions/core/errors.js");
+    await seedActive(60);
+    let calls = 0;
+    answerSend = () => {
+      calls += 1;
+      if (calls < 10) return undefined;
+      // SES answers a spent daily quota with the throttling exception and this message.
+      return {
+        status: 429,
+        errorType: "TooManyRequestsException",
+        body: { message: "Daily message quota exceeded." },
+      };
+    };
+    // Watch the production mailer that main() uses: when each call starts, and when the first
+    // stop answer came back.
+    const mailer = runtime.mailer.sesMailer();
+    const send = mailer.send.bind(mailer);
+    const starts: number[] = [];
+    let firstStop = Number.POSITIVE_INFINITY;
+    mailer.send = async (email) => {
+      starts.push(performance.now());
+      try {
+        return await send(email);
+      } catch (error) {
+        if (error instanceof MailStoppedError) firstStop = Math.min(firstStop, performance.now());
+        throw error;
+      }
+    };
+    const errors: string[] = [];
+    const quiet = { log: console.log, error: console.error };
+    console.log = () => {};
+    console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
+    let code: number;
+    try {
+      code = await main(["--week", nextWeek(), "--rate", "200"]);
+    } finally {
+      Object.assign(console, quiet);
+      mailer.send = send;
+    }
+    expect(code).toBe(EXIT.stopped);
+    expect(errors.join("\n")).toMatch(/SENDING STOPPED \(daily-quota\)/);
+    expect(firstStop).toBeLessThan(Number.POSITIVE_INFINITY);
+    // Calls already on their way may still come back with the same answer; none may start once
+    // the first answer is in (1 ms of grace for callbacks already queued at that instant).
+    expect(starts.filter((t) => t > firstStop + 1)).toEqual([]);
+    expect(proxy.calls.length).toBe(starts.length);
   });
 });
 
 describe("Lambda handlers on the local stack", () => {
   it("the cron handler called twice with the same event sends once", async () => {
     const subs = await seedActive(15);
-    Object.assign(
-      process.env,
-      localEnvironment(aws, {
-        baseUrl: "https://tips.example.com",
-        queueUrl: "memory://send-queue",
-        extra: { maxSendRate: 2000, senderConcurrency: 2 },
-      }),
-      { LOG_LEVEL: "SILENT", POWERTOOLS_LOG_LEVEL: "SILENT" },
-    );
     const { handler: weekly } = await import("../../functions/cron/weekly.js");
     const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
     const { memoryQueue } = await import("../../functions/runtime/queue.js");
@@ -224,13 +423,48 @@ describe("Lambda handlers on the local stack", () => {
       n += 1;
       const result = await sendBatch({
         Records: [{ messageId: `m${n}`, body: JSON.stringify(batch) }],
-      } as unknown as Parameters<typeof sendBatch>[0]);
+      } as unknown as SQSEvent);
       expect(result.batchItemFailures).toEqual([]);
     });
     await expectEachOnce(subs);
     const emails = await sesEmails(aws.sesEndpoint);
     expect(new Set(emails.flatMap((e) => e.destination.to)).size).toBe(emails.length);
     expect(emails.length).toBe(first.planned);
+  });
+
+  it("the sender Lambda hands back a record it could not finish, and only that one", async () => {
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const tip = bundle.tips[0]?.slug as string;
+    const week = nextWeek();
+    const [busy, free] = await seedActive(2);
+    const store = runtime.store.subscriberStore();
+    // Another sender holds a fresh claim on `busy`: in flight, so its batch must come again.
+    expect(
+      await store.claim(busy?.id as string, {
+        week,
+        tip,
+        runId: "other-run",
+        now: new Date(),
+        staleBefore: new Date(0),
+      }),
+    ).toBe("claimed");
+    const body = (s: Subscriber | undefined) =>
+      JSON.stringify({
+        week,
+        runId: "lambda-run",
+        recipients: [{ id: s?.id, email: s?.email, tip }],
+      });
+    const result = await sendBatch({
+      Records: [
+        { messageId: "busy", body: body(busy) },
+        { messageId: "free", body: body(free) },
+        { messageId: "junk", body: "{not json" },
+      ],
+    } as unknown as SQSEvent);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "busy" }]);
+    expect((await mailTo([free as Subscriber])).get(free?.email as string)).toBe(1);
+    expect((await mailTo([busy as Subscriber])).size).toBe(0);
   });
 
   it.each([

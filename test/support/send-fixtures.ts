@@ -1,8 +1,13 @@
 /** Shared fixtures for the send engine's tests: tips, subscribers, a fake clock, crash wrappers. */
+import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
+import { realSleep } from "../../functions/adapters/system.js";
 import { subscriberId } from "../../functions/core/email.js";
-import type { Clock, SubscriberStore } from "../../functions/core/ports.js";
+import type { Clock, Log, Mailer, SubscriberStore } from "../../functions/core/ports.js";
+import { type RunReport, sendWeek } from "../../functions/core/send-run.js";
+import { tipIndex } from "../../functions/core/sender.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import type { CompiledTip, Subscriber, SubscriberStatus } from "../../functions/core/types.js";
+import { SETTINGS as WIRED } from "../../infra/wiring.js";
 
 export function tip(slug: string, order: number): CompiledTip {
   return {
@@ -74,10 +79,68 @@ export const LINKS = {
 export const SETTINGS = {
   ...LINKS,
   batchSize: 3,
-  staleClaimMinutes: 60,
+  /** As in AWS: the send queue's visibility timeout (infra/wiring.ts SETTINGS). */
+  staleClaimSeconds: WIRED.staleClaimSeconds,
   maxSendRate: Number.POSITIVE_INFINITY,
   max24HourSend: 1_000_000,
 };
+
+/** A log that keeps every line, for assertions. */
+export function recordingLog() {
+  const lines: Array<{ level: string; message: string; data: Record<string, unknown> }> = [];
+  const at = (level: string) => (message: string, data: Record<string, unknown>) =>
+    lines.push({ level, message, data });
+  return { lines, log: { info: at("info"), warn: at("warn"), error: at("error") } };
+}
+
+export interface WeekRun {
+  store: SubscriberStore;
+  mailer: Mailer;
+  clock: FakeClock | Clock;
+  week?: string;
+  runId?: string;
+  settings?: Partial<typeof SETTINGS>;
+  limit?: number;
+  rate?: number;
+  parallel?: number;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  tips?: CompiledTip[];
+  log?: Log;
+}
+
+/** One week through the same path as `npm run send`: planner → in-process queue → send worker. */
+export function runWeek(run: WeekRun): Promise<RunReport> {
+  const settings = { ...SETTINGS, ...run.settings };
+  const tips = run.tips ?? TIPS;
+  const sleep = run.sleep ?? ("sleep" in run.clock ? run.clock.sleep : realSleep);
+  return sendWeek({
+    planning: {
+      store: run.store,
+      tips,
+      week: run.week ?? "2026-W48",
+      runId: run.runId ?? `run-${Math.random().toString(36).slice(2)}`,
+      now: run.clock.now(),
+      batchSize: settings.batchSize,
+      staleClaimSeconds: settings.staleClaimSeconds,
+      ...(run.limit !== undefined ? { limit: run.limit } : {}),
+    },
+    queue: new MemoryQueue<string>({ capacity: 4 }),
+    store: run.store,
+    mailer: run.mailer,
+    signer,
+    clock: run.clock,
+    sleep,
+    random: run.random ?? (() => 0.5),
+    tips: tipIndex(tips),
+    links: settings,
+    settings,
+    workers: 1,
+    ...(run.rate !== undefined ? { rate: run.rate } : {}),
+    ...(run.parallel !== undefined ? { parallel: run.parallel } : {}),
+    log: run.log ?? recordingLog().log,
+  });
+}
 
 export class CrashError extends Error {
   override name = "CrashError";

@@ -21,54 +21,85 @@ export async function clearSes(endpoint: string): Promise<void> {
   await fetch(`${endpoint}/clear-store`, { method: "POST" });
 }
 
-export interface ThrottleProxy {
+/** One SendEmail call as the proxy saw it. */
+export interface ProxiedCall {
+  /** performance.now() when the request arrived. */
+  at: number;
+  to: string[];
+  /** The status the proxy answered with (429 for a throttled call). */
+  status: number;
+}
+
+/** A canned answer in place of the stand-in's. */
+export interface ProxyAnswer {
+  status: number;
+  /** The exception name, sent as x-amzn-errortype (the SDK names the error after it). */
+  errorType?: string;
+  body: unknown;
+}
+
+export interface SesProxy {
   endpoint: string;
-  /** SendEmail calls answered with 429 so far. */
-  throttled: number;
-  forwarded: number;
+  /** Every SendEmail call, in arrival order. */
+  calls: ProxiedCall[];
   close(): Promise<void>;
 }
 
+const SEND_EMAIL = "/v2/email/outbound-emails";
+
 /**
- * A loopback proxy in front of aws-ses-v2-local that answers a share of SendEmail calls with
- * 429 TooManyRequestsException, as SES does past the account's MaxSendRate. The SDK parses it as
- * the real service error, so the whole error path (SDK retries, classifySesError, the sender's
- * backoff) runs. `random` decides per call (deterministic in tests).
+ * A loopback proxy in front of aws-ses-v2-local. `answer` sees each request (method, path, JSON
+ * body) and may answer it itself, as SES would (a 429 TooManyRequestsException, a
+ * SendingPausedException, a configuration set whose sending is off); the SDK parses that as the
+ * real service error, so the whole error path runs. Anything not answered goes to the stand-in.
  */
-export async function startThrottleProxy(
+export async function startSesProxy(
   target: string,
-  share: number,
-  random: () => number = Math.random,
-): Promise<ThrottleProxy> {
+  answer: (request: { method: string; path: string; body: unknown }) => ProxyAnswer | undefined,
+): Promise<SesProxy> {
   const upstream = new URL(target);
-  const state = { throttled: 0, forwarded: 0 };
+  const calls: ProxiedCall[] = [];
   const server: Server = createServer((req, res) => {
+    const at = performance.now();
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      if (
-        req.method === "POST" &&
-        req.url?.startsWith("/v2/email/outbound-emails") &&
-        random() < share
-      ) {
-        state.throttled += 1;
-        const payload = JSON.stringify({ message: "Maximum sending rate exceeded." });
-        res.writeHead(429, {
+      const raw = Buffer.concat(chunks);
+      let body: unknown;
+      try {
+        body = raw.length > 0 ? JSON.parse(raw.toString("utf8")) : undefined;
+      } catch {
+        body = undefined;
+      }
+      const method = req.method ?? "GET";
+      const path = req.url ?? "/";
+      const canned = answer({ method, path, body });
+      const call =
+        method === "POST" && path.startsWith(SEND_EMAIL)
+          ? {
+              at,
+              to: ((body as { Destination?: { ToAddresses?: string[] } })?.Destination
+                ?.ToAddresses ?? []) as string[],
+              status: canned?.status ?? 200,
+            }
+          : undefined;
+      if (call) calls.push(call);
+      if (canned) {
+        const payload = JSON.stringify(canned.body);
+        res.writeHead(canned.status, {
           "content-type": "application/json",
-          "x-amzn-errortype": "TooManyRequestsException",
+          ...(canned.errorType ? { "x-amzn-errortype": canned.errorType } : {}),
           "content-length": Buffer.byteLength(payload),
         });
         res.end(payload);
         return;
       }
-      state.forwarded += 1;
       const forward = request(
         {
           host: upstream.hostname,
           port: upstream.port,
-          method: req.method,
-          path: req.url,
+          method,
+          path,
           headers: { ...req.headers, host: upstream.host },
         },
         (up) => {
@@ -80,7 +111,7 @@ export async function startThrottleProxy(
         res.writeHead(502);
         res.end();
       });
-      forward.end(body);
+      forward.end(raw);
     });
   });
   server.listen(0, "127.0.0.1");
@@ -88,18 +119,33 @@ export async function startThrottleProxy(
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    get throttled() {
-      return state.throttled;
-    },
-    get forwarded() {
-      return state.forwarded;
-    },
+    calls,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+/** Whether a proxied request is SendEmail. */
+export const isSendEmail = (r: { method: string; path: string }) =>
+  r.method === "POST" && r.path.startsWith(SEND_EMAIL);
+
+/** SES's answer past the account's MaxSendRate. */
+export const THROTTLED: ProxyAnswer = {
+  status: 429,
+  errorType: "TooManyRequestsException",
+  body: { message: "Maximum sending rate exceeded." },
+};
+
+/** A proxy that throttles a share of SendEmail calls (`random` decides each, for repeatable tests). */
+export function startThrottleProxy(
+  target: string,
+  share: number,
+  random: () => number = Math.random,
+): Promise<SesProxy> {
+  return startSesProxy(target, (r) => (isSendEmail(r) && random() < share ? THROTTLED : undefined));
 }
 
 /** A small deterministic PRNG (Park–Miller), so throttling tests are repeatable. */

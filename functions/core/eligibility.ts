@@ -1,0 +1,64 @@
+/**
+ * The one rule that decides whether a subscriber may be sent a tip in a week. The planner uses it
+ * to choose who is due; every store's claim applies it (the in-memory store directly, the DynamoDB
+ * store to the item it read, then writes conditionally on the item's send revision), so the rule
+ * is written here only.
+ *
+ * Exactly once per (subscriber, tip), at most one tip per subscriber per week, never an older
+ * week after a newer one:
+ *   - only active subscribers;
+ *   - a week at or before the last week sent sends nothing (same week: already sent; an older
+ *     week replayed or redriven: superseded);
+ *   - a tip the subscriber has received is never sent again;
+ *   - a claim of a later week (sent, failed or pending) supersedes this week;
+ *   - a claim of this week that was sent or failed ends the week for them;
+ *   - a pending claim of any week younger than the stale window is in flight (someone may be
+ *     calling SES for it right now); an older one is a dead sender's and may be taken over.
+ */
+import type { Subscriber } from "./types.js";
+
+export type Verdict =
+  /** May be claimed (`takeover`: a dead sender's stale claim is replaced). */
+  | { kind: "eligible"; takeover: boolean }
+  /** This week's email was sent (or refused by SES) already, or the tip was received before. */
+  | { kind: "already-sent" }
+  /** A later week was sent or is in progress: an older week sends nothing. */
+  | { kind: "superseded" }
+  /** A pending claim younger than the stale window: a live sender may be on it. */
+  | { kind: "in-flight" }
+  /** Not active (pending, unsubscribed, bounced, complained) or gone. */
+  | { kind: "inactive" };
+
+export interface VerdictRequest {
+  week: string;
+  /** The tip to send; undefined when the caller only asks whether the week is open. */
+  tip?: string;
+  /** A pending claim taken before this instant is stale. */
+  staleBefore: Date;
+}
+
+/** ISO weeks ("2026-W48") order as strings: the year has four digits, the week two. */
+const before = (a: string, b: string) => a < b;
+
+export function verdict(subscriber: Subscriber | undefined, request: VerdictRequest): Verdict {
+  if (subscriber?.status !== "active") return { kind: "inactive" };
+  const { week } = request;
+  const last = subscriber.lastWeekSent;
+  if (last !== undefined) {
+    if (last === week) return { kind: "already-sent" };
+    if (before(week, last)) return { kind: "superseded" };
+  }
+  if (request.tip !== undefined && subscriber.sentTips.includes(request.tip)) {
+    return { kind: "already-sent" };
+  }
+  const claim = subscriber.claim;
+  if (!claim) return { kind: "eligible", takeover: false };
+  if (claim.state === "pending") {
+    if (claim.at >= request.staleBefore.toISOString()) return { kind: "in-flight" };
+    if (before(week, claim.week)) return { kind: "superseded" };
+    return { kind: "eligible", takeover: true };
+  }
+  if (claim.week === week) return { kind: "already-sent" };
+  if (before(week, claim.week)) return { kind: "superseded" };
+  return { kind: "eligible", takeover: false };
+}

@@ -1,0 +1,143 @@
+/**
+ * One weekly send in one process: the planner (planner.ts) writes batches to a queue and a send
+ * worker (send-queue.ts) consumes them, exactly as the Lambdas do through SQS, with the queue in
+ * this process instead. `npm run send`, the benchmark and the tests run this; the bodies go
+ * through the queue as JSON and are parsed and checked on the way out, as SQS records are.
+ *
+ * Records the worker hands back for redelivery have no visibility timeout here: they are counted
+ * (`leftForLater`) and the people in them are sent by a later run, or by the sweep pass.
+ */
+import type { PlanInput, PlanReport, SendBatch } from "./planner.js";
+import { plan } from "./planner.js";
+import type { Clock, DrainableQueue } from "./ports.js";
+import { createSendWorker, type SendWorker, type SendWorkerDeps } from "./send-queue.js";
+import type { BatchReport, Halt } from "./sender.js";
+
+export interface RunReport {
+  week: string;
+  runId: string;
+  planned: number;
+  sent: number;
+  skippedAlreadySent: number;
+  superseded: number;
+  caughtUp: number;
+  inFlight: number;
+  failed: number;
+  failedTransient: number;
+  deferred: number;
+  inactive: number;
+  staleRetried: number;
+  unattempted: number;
+  sesCalls: number;
+  retries: number;
+  /** Queue records the worker handed back (their unfinished recipients wait for a later run). */
+  leftForLater: number;
+  stopped?: Halt;
+  durationMs: number;
+  /** Achieved emails per second. */
+  rate: number;
+  /** Calls per second never exceeded, and the rate aimed at. */
+  limit: number;
+  targetRate: number;
+}
+
+export interface SendRunInput {
+  planning: Omit<PlanInput, "queue" | "shouldStop">;
+  queue: DrainableQueue<string>;
+  worker: SendWorker;
+  clock: Clock;
+  /** Batches sent at once (two keep the pacer busy across batch boundaries). */
+  concurrency?: number;
+  onPlanned?: (recipients: number) => void;
+}
+
+export function runReport(
+  planned: PlanReport,
+  sent: BatchReport,
+  leftForLater: number,
+  durationMs: number,
+  worker: Pick<SendWorker, "limit" | "rate">,
+): RunReport {
+  const report: RunReport = {
+    week: planned.week,
+    runId: planned.runId,
+    planned: planned.planned,
+    sent: sent.sent,
+    skippedAlreadySent: planned.skippedAlreadySent + sent.skippedAlreadySent,
+    superseded: planned.superseded + sent.superseded,
+    caughtUp: planned.caughtUp,
+    inFlight: planned.inFlight + sent.inFlight,
+    failed: sent.failed + sent.failedTransient,
+    failedTransient: sent.failedTransient,
+    deferred: sent.deferred,
+    inactive: sent.inactive,
+    staleRetried: planned.staleRetried,
+    unattempted: sent.unattempted,
+    sesCalls: sent.sesCalls,
+    retries: sent.retries,
+    leftForLater,
+    durationMs,
+    rate: durationMs > 0 ? Math.round((sent.sent / durationMs) * 1000 * 10) / 10 : 0,
+    limit: worker.limit,
+    targetRate: worker.rate,
+  };
+  if (sent.stopped) report.stopped = sent.stopped;
+  return report;
+}
+
+/** Plans and sends one week in this process. Rejects if the store fails (a crash). */
+export async function sendInProcess(input: SendRunInput): Promise<RunReport> {
+  const { queue, worker, clock } = input;
+  const started = clock.now().getTime();
+  let leftForLater = 0;
+  let drainFailed = false;
+  let n = 0;
+
+  const sender = queue
+    .drain(
+      async (body) => {
+        n += 1;
+        leftForLater += (await worker.handle([{ id: `local-${n}`, body }])).length;
+      },
+      { concurrency: input.concurrency ?? 2, untilClosed: true },
+    )
+    .catch((error: unknown) => {
+      drainFailed = true;
+      throw error;
+    });
+
+  let planned: PlanReport | undefined;
+  let planError: { error: unknown } | undefined;
+  try {
+    planned = await plan({
+      ...input.planning,
+      queue: {
+        sendAll: async (batches: readonly SendBatch[]) => {
+          await queue.sendAll(batches.map((batch) => JSON.stringify(batch)));
+          input.onPlanned?.(batches.reduce((sum, b) => sum + b.recipients.length, 0));
+        },
+      },
+      shouldStop: () => drainFailed || worker.report.stopped !== undefined,
+    });
+  } catch (error) {
+    planError = { error };
+  } finally {
+    queue.close();
+  }
+  const senderError = await sender.then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  // A sender crash explains a planner that stopped early, so it is the one to report.
+  if (senderError) throw senderError.error;
+  if (planError || !planned) throw planError?.error;
+  return runReport(planned, worker.report, leftForLater, clock.now().getTime() - started, worker);
+}
+
+/** A send worker made from `deps`, fed by `queue` from the planner: one week, in this process. */
+export async function sendWeek(
+  deps: SendWorkerDeps & Omit<SendRunInput, "worker">,
+): Promise<RunReport> {
+  const worker = await createSendWorker(deps);
+  return sendInProcess({ ...deps, worker });
+}

@@ -1,0 +1,30 @@
+/** A send worker for one send-batch invocation, built from config and the runtime adapters. */
+import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
+import { settings } from "../config.js";
+import { createSendWorker, type SendWorker } from "../core/send-queue.js";
+import { tipIndex } from "../core/sender.js";
+import { bundle } from "../generated/content.js";
+import { log } from "./log.js";
+import { sesMailer } from "./mailer.js";
+import { tokenSigner } from "./signer.js";
+import { subscriberStore } from "./store.js";
+
+const tips = tipIndex(bundle.tips);
+
+/** Asks SES for the quota and whether sending is possible, once per invocation. */
+export function sendWorker(): Promise<SendWorker> {
+  const config = settings();
+  return createSendWorker({
+    store: subscriberStore(),
+    mailer: sesMailer(),
+    signer: tokenSigner(),
+    clock: systemClock,
+    sleep: realSleep,
+    random: systemRandom,
+    tips,
+    links: config,
+    settings: config,
+    workers: config.senderConcurrency,
+    log: log(),
+  });
+}

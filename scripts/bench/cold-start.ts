@@ -1,0 +1,43 @@
+/**
+ * Cold start of a Lambda bundle: the entry bundled as SST deploys it (bundle.ts), written to a
+ * temporary .mjs, then imported in fresh node processes. Reports the median import time (from the
+ * child's first line of code to the handler module being loaded) and the bundle's size.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { bundleLambda } from "./bundle.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+export interface ColdStart {
+  entry: string;
+  bytes: number;
+  /** Median over `runs` fresh processes, ms. */
+  importMs: number;
+}
+
+const CHILD = `
+const started = performance.now();
+await import(process.argv[1]);
+process.stdout.write(String(performance.now() - started));
+`;
+
+export async function coldStart(entry: string, runs = 5): Promise<ColdStart> {
+  const info = await bundleLambda(entry, { write: true });
+  const dir = path.join(ROOT, ".artifacts/cold-start");
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${path.basename(entry, ".ts")}.mjs`);
+  writeFileSync(file, info.code ?? "");
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", CHILD, file], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", NODE_NO_WARNINGS: "1", AWS_REGION: "us-east-1" },
+    });
+    times.push(Number(out));
+  }
+  times.sort((a, b) => a - b);
+  return { entry, bytes: info.bytes, importMs: times[Math.floor(times.length / 2)] as number };
+}
