@@ -94,6 +94,10 @@ describe("signup page", () => {
     expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     expect(response.headers.get("referrer-policy")).toBe("same-origin");
+    expect(response.headers.get("strict-transport-security")).toBe(
+      "max-age=63072000; includeSubDomains",
+    );
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
     const html = await response.text();
     expect(html).toContain('<form method="post" action="/subscribe">');
     expect(html).toContain('<label for="email">');
