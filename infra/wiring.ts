@@ -83,6 +83,8 @@ const ITEM_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateIt
 
 const IAM = {
   items: { actions: ITEM_ACTIONS, resources: ["table"] },
+  /** Reads and conditional updates, never a new item (the API creates no subscriber). */
+  readUpdate: { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: ["table"] },
   suppress: { actions: ["dynamodb:UpdateItem"], resources: ["table"] },
   queryActive: { actions: ["dynamodb:Query"], resources: ["activeIndex"] },
   /**
@@ -169,7 +171,7 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     memoryMb: 512,
     // Rate counters, confirm and unsubscribe; welcome and goodbye emails; the outbox.
-    permissions: [IAM.items, IAM.sendEmail, IAM.enqueueConfirmation],
+    permissions: [IAM.readUpdate, IAM.sendEmail, IAM.enqueueConfirmation],
   }),
   /** The confirmation outbox: writes each queued signup and sends its confirmation. */
   confirmOutbox: wire("functions/events/confirm-outbox.ts", {
