@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriberId } from "../../functions/core/email.js";
 import { createSigner, type Signer } from "../../functions/core/tokens.js";
-import { startTestStack, type TestStack } from "../support/stack.js";
+import { eventually, startTestStack, type TestStack } from "../support/stack.js";
 
 let stack: TestStack;
 let signer: Signer;
@@ -571,6 +571,8 @@ describe("unexpected errors", () => {
       // biome-ignore lint/suspicious/noExplicitAny: a hand-built partial API Gateway event
     } as any)) as { statusCode: number };
     expect(result.statusCode).toBe(202);
-    expect((await stack.store.get(subscriberId("base64@example.com")))?.status).toBe("pending");
+    // The signup is written by the outbox, in the background.
+    const saved = await eventually(() => stack.store.get(subscriberId("base64@example.com")));
+    expect(saved.status).toBe("pending");
   });
 });
