@@ -43,6 +43,17 @@ export default $config({
     const { execSync } = await import("node:child_process");
     execSync("npm run build", { stdio: "inherit" });
 
+    // ---- Links carry values, never permissions ---------------------------------------------
+    // SST's built-in links grant dynamodb:* on the table, sqs:* on queues, sns:* on topics and
+    // ses:* (plus SendEmail on *) for Email. Rewrapped, a link only passes values; each
+    // function's IAM statements are its own, from the wiring table (least privilege).
+    sst.Linkable.wrap(sst.aws.Dynamo, (table) => ({ properties: { name: table.name } }));
+    sst.Linkable.wrap(sst.aws.Queue, (queue) => ({ properties: { url: queue.url } }));
+    sst.Linkable.wrap(sst.aws.SnsTopic, (topic) => ({ properties: { arn: topic.arn } }));
+    sst.Linkable.wrap(sst.aws.Email, (identity) => ({
+      properties: { sender: identity.sender, configSet: identity.configSet },
+    }));
+
     // ---- Data ------------------------------------------------------------------------------
     const table = new sst.aws.Dynamo("Subscribers", {
       fields: wiring.TABLE.fields,
@@ -112,6 +123,29 @@ export default $config({
       { dependsOn: [sesEventsPolicy] },
     );
 
+    // ---- Operator alerts --------------------------------------------------------------------
+    // Every alarm notifies this topic; the stage's alertEmail (if set) gets an email from SNS
+    // (confirm the subscription from that email once).
+    const alerts = new sst.aws.SnsTopic("Alerts");
+    if (config.alertEmail) {
+      alerts.subscribe("AlertsEmail", config.alertEmail);
+    }
+    /** An alarm on a queue that must stay empty: a message there is lost work until redriven. */
+    const emptyQueueAlarm = (name: string, queue: sst.aws.Queue, what: string) =>
+      new aws.cloudwatch.MetricAlarm(name, {
+        alarmDescription: `${what} waits in ${name.replace(/Alarm$/, "")}: fix the cause, then redrive it (README, Deploy).`,
+        namespace: "AWS/SQS",
+        metricName: wiring.ALARMS.deadLetterDepth.metric,
+        dimensions: { QueueName: queue.nodes.queue.name },
+        statistic: "Maximum",
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: wiring.ALARMS.deadLetterDepth.threshold,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [alerts.arn],
+      });
+
     // ---- Queue -----------------------------------------------------------------------------
     const sendDlq = new sst.aws.Queue("SendDlq", {
       transform: {
@@ -125,44 +159,52 @@ export default $config({
       dlq: { queue: sendDlq.arn, retry: wiring.SEND_QUEUE.maxReceiveCount },
     });
 
-    // ---- Operator alerts -------------------------------------------------------------------
-    // Every alarm notifies this topic; the stage's alertEmail (if set) gets an email from SNS
-    // (confirm the subscription from that email once).
-    const alerts = new sst.aws.SnsTopic("Alerts");
-    if (config.alertEmail) {
-      alerts.subscribe("AlertsEmail", config.alertEmail);
-    }
-    /** An alarm on one metric that notifies the Alerts topic as soon as it reaches 1. */
-    const alarmAtOne = (name: string, args: Partial<aws.cloudwatch.MetricAlarmArgs>) =>
-      new aws.cloudwatch.MetricAlarm(name, {
-        period: 300,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [alerts.arn],
-        ...args,
-      });
+    // The confirmation outbox: signups wait here for their confirmation email.
+    const confirmOutboxDlq = new sst.aws.Queue("ConfirmOutboxDlq", {
+      transform: {
+        queue: (args) => {
+          args.messageRetentionSeconds = wiring.CONFIRM_OUTBOX.dlqRetentionSeconds;
+        },
+      },
+    });
+    const confirmOutbox = new sst.aws.Queue("ConfirmOutbox", {
+      visibilityTimeout: `${wiring.CONFIRM_OUTBOX.visibilityTimeoutSeconds} seconds`,
+      dlq: { queue: confirmOutboxDlq.arn, retry: wiring.CONFIRM_OUTBOX.maxReceiveCount },
+    });
+    emptyQueueAlarm("ConfirmOutboxDlqAlarm", confirmOutboxDlq, "A signup without its confirmation");
+
+    // SES events whose handler failed after Lambda's retries (e.g. DynamoDB down): kept, alarmed.
+    const sesEventsDlq = new sst.aws.Queue("SesEventsDlq", {
+      transform: {
+        queue: (args) => {
+          args.messageRetentionSeconds = wiring.SES_EVENTS.dlqRetentionSeconds;
+        },
+      },
+    });
+    emptyQueueAlarm("SesEventsDlqAlarm", sesEventsDlq, "A bounce or complaint not yet applied");
+
+    // ---- Send engine alarms (Alerts is declared above) ---------------------------------------
     // The sender stopped because SES said so (paused, suspended, daily quota): the sender logs it
     // at ERROR and counts it in this metric (functions/runtime/metrics.ts, EMF).
-    alarmAtOne("SendingStoppedAlarm", {
+    new aws.cloudwatch.MetricAlarm("SendingStoppedAlarm", {
       alarmDescription: "The weekly sender stopped: SES paused, suspended or out of daily quota",
       namespace: wiring.METRICS_NAMESPACE,
       metricName: wiring.METRICS.sendingStopped,
       dimensions: { service: "sender" },
       statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [alerts.arn],
     });
     // Batches the sender gave up on after every redelivery: someone was not mailed this week.
-    alarmAtOne("SendDlqAlarm", {
-      alarmDescription: "Send batches reached the dead-letter queue: inspect and redrive them",
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: sendDlq.nodes.queue.name },
-      statistic: "Maximum",
-    });
+    emptyQueueAlarm("SendDlqAlarm", sendDlq, "A send batch (someone not mailed this week)");
 
     // ---- HTTP API --------------------------------------------------------------------------
     const api = new sst.aws.ApiGatewayV2("Api", {
+      cors: wiring.API.cors,
       ...(config.siteDomain
         ? {
             domain: {
@@ -174,11 +216,23 @@ export default $config({
           }
         : {}),
       transform: {
+        api: (args) => {
+          // With a custom domain, the execute-api URL would be a second, HSTS-less way in.
+          if (config.siteDomain && wiring.API.disableExecuteApiEndpointWithDomain) {
+            args.disableExecuteApiEndpoint = true;
+          }
+        },
         stage: (args) => {
           args.defaultRouteSettings = {
             throttlingBurstLimit: wiring.API_THROTTLING.burstLimit,
             throttlingRateLimit: wiring.API_THROTTLING.rateLimit,
           };
+          // Each route its own bucket: a signup flood never starves one-click unsubscribes.
+          args.routeSettings = Object.entries(wiring.ROUTE_THROTTLING).map(([routeKey, limit]) => ({
+            routeKey,
+            throttlingBurstLimit: limit.burstLimit,
+            throttlingRateLimit: limit.rateLimit,
+          }));
         },
       },
     });
@@ -204,7 +258,24 @@ export default $config({
       SendQueue: sendQueue,
       Settings: settings,
       Email: email,
+      ConfirmOutbox: confirmOutbox,
+      SesEvents: sesEventsTopic,
     };
+
+    // What the wiring table's IAM statements name.
+    type IamResource = import("./infra/wiring").IamResource;
+    const iamResources: Record<IamResource, $util.Input<string>[]> = {
+      table: [table.arn],
+      activeIndex: [$interpolate`${table.arn}/index/${wiring.ACTIVE_INDEX_NAME}`],
+      identity: [email.nodes.identity.arn],
+      configurationSet: [email.nodes.configurationSet.arn],
+      sendQueue: [sendQueue.arn],
+      confirmOutbox: [confirmOutbox.arn],
+      sesEventsDlq: [sesEventsDlq.arn],
+      "*": ["*"],
+    };
+    const conditionValue = (value: string) =>
+      value === wiring.FROM_ADDRESS ? wiring.senderAddress(config.sender) : value;
 
     function functionArgs(key: FunctionKey): sst.aws.FunctionArgs {
       const fn = wiring.FUNCTIONS[key];
@@ -216,7 +287,19 @@ export default $config({
         timeout: `${fn.timeoutSeconds} seconds`,
         memory: `${fn.memoryMb} MB`,
         link: fn.links.map((name) => links[name]),
-        permissions: fn.permissions.map((p) => ({ actions: p.actions, resources: p.resources })),
+        permissions: fn.permissions.map((p) => ({
+          actions: [...p.actions],
+          resources: p.resources.flatMap((r) => iamResources[r]),
+          ...(p.conditions
+            ? {
+                conditions: p.conditions.map((c) => ({
+                  test: c.test,
+                  variable: c.variable,
+                  values: c.values.map(conditionValue),
+                })),
+              }
+            : {}),
+        })),
         // The AWS SDK comes from the Lambda runtime, not the bundle: why, and the trade-off, in
         // infra/wiring.ts (NODEJS_BUNDLE). test/bundle.test.ts measures the bundles built so.
         nodejs: {
@@ -253,7 +336,50 @@ export default $config({
       },
     });
 
-    sesEventsTopic.subscribe("SesEventsHandler", functionArgs("sesEvents"));
+    // The confirmation outbox's consumer; a failed signup is retried, then dead-lettered.
+    confirmOutbox.subscribe(functionArgs("confirmOutbox"), {
+      batch: {
+        size: wiring.CONFIRM_OUTBOX.batchSize,
+        partialResponses: wiring.CONFIRM_OUTBOX.partialResponses,
+      },
+    });
+
+    // SNS invokes the handler asynchronously: after Lambda's retries a failed event goes to
+    // SesEventsDlq (alarmed), never lost.
+    const sesEventsHandler = new sst.aws.Function("SesEventsHandler", functionArgs("sesEvents"));
+    new aws.lambda.FunctionEventInvokeConfig("SesEventsRetries", {
+      functionName: sesEventsHandler.name,
+      maximumRetryAttempts: wiring.SES_EVENTS.maximumRetryAttempts,
+      destinationConfig: { onFailure: { destination: sesEventsDlq.arn } },
+    });
+    sesEventsTopic.subscribe("SesEventsSubscription", sesEventsHandler.arn);
+
+    // ---- Reputation breaker -----------------------------------------------------------------
+    // Half of SES's review thresholds: notify the operator and pause the configuration set.
+    const pauseSending = new sst.aws.Function("PauseSending", functionArgs("pauseSending"));
+    new aws.lambda.Permission("PauseSendingFromAlarms", {
+      action: "lambda:InvokeFunction",
+      function: pauseSending.name,
+      principal: "lambda.alarms.cloudwatch.amazonaws.com",
+      sourceAccount: account.accountId,
+    });
+    for (const [name, alarm] of [
+      ["BounceRateAlarm", wiring.ALARMS.bounceRate],
+      ["ComplaintRateAlarm", wiring.ALARMS.complaintRate],
+    ] as const) {
+      new aws.cloudwatch.MetricAlarm(name, {
+        alarmDescription: `${alarm.metric} ≥ ${alarm.threshold}: half of SES's review threshold. Sending through the configuration set is paused; fix the cause, then resume it (README).`,
+        namespace: "AWS/SES",
+        metricName: alarm.metric,
+        statistic: "Maximum",
+        period: wiring.ALARMS.periodSeconds,
+        evaluationPeriods: 1,
+        threshold: alarm.threshold,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        treatMissingData: "notBreaching",
+        alarmActions: [alerts.arn, pauseSending.arn],
+      });
+    }
 
     return {
       api: api.url,
@@ -261,6 +387,9 @@ export default $config({
       table: table.name,
       sendQueue: sendQueue.url,
       sendDlq: sendDlq.url,
+      confirmOutboxDlq: confirmOutboxDlq.url,
+      sesEventsDlq: sesEventsDlq.url,
+      alerts: alerts.arn,
       configurationSet: email.configSet,
       // For a manual run (README, "Send a test issue"): aws lambda invoke --function-name <this>
       weeklyPlanner: weeklyPlanner.nodes.function.name,

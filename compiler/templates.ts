@@ -39,9 +39,11 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
     tokens: ["subject", "preheader", "order", "title", "body"],
     placeholders: ["first_name", "view_url", "unsubscribe_url", "postal_address"],
   },
+  // No {{first_name}}: whoever signs an address up chooses the name, and the confirmation goes
+  // out before the mailbox's owner has agreed to anything, so it carries no text of theirs.
   confirm: {
     tokens: ["subject", "preheader"],
-    placeholders: ["first_name", "confirm_url", "unsubscribe_url", "postal_address"],
+    placeholders: ["confirm_url", "unsubscribe_url", "postal_address"],
   },
   welcome: {
     tokens: ["subject", "preheader"],

@@ -6,6 +6,7 @@
  * Locally, scripts/local/stack.ts sets the same SST_RESOURCE_* variables that SST sets in AWS.
  */
 import { Resource } from "sst/resource";
+import { KeyringError, parseKeyring } from "./core/tokens.js";
 import * as z from "./core/zod.js";
 
 function once<T>(load: () => T): () => T {
@@ -51,25 +52,40 @@ export const queueUrl = once(
       .url,
 );
 
+/** The confirmation outbox queue (signups waiting for their confirmation email). */
+export const outboxUrl = once(
+  () =>
+    parse(
+      "ConfirmOutbox",
+      z.object({ url: z.string().check(z.minLength(1)) }),
+      linked("ConfirmOutbox"),
+    ).url,
+);
+
+/** The SNS topic of the configuration set's bounce and complaint events. */
+export const sesEventsTopic = once(
+  () =>
+    parse("SesEvents", z.object({ arn: z.string().check(z.minLength(1)) }), linked("SesEvents"))
+      .arn,
+);
+
+/** The SES configuration set every email goes through (the Email link). */
+export const emailConfigurationSet = once(
+  () =>
+    parse("Email", z.object({ configSet: z.string().check(z.minLength(1)) }), linked("Email"))
+      .configSet,
+);
+
 const keyringSchema = z.pipe(
-  z.string().check(z.minLength(1)),
+  z.string(),
   z.transform((raw: string, ctx) => {
-    const keys = raw.split(",").map((entry) => {
-      const colon = entry.indexOf(":");
-      return { kid: entry.slice(0, colon).trim(), secret: entry.slice(colon + 1).trim() };
-    });
-    for (const key of keys) {
-      if (!/^[A-Za-z0-9_-]{1,16}$/.test(key.kid) || key.secret.length < 32) {
-        ctx.issues.push({
-          code: "custom",
-          input: raw,
-          message:
-            "each key must be kid:secret with a kid of 1-16 letters, digits, _ or - and a secret of 32+ characters",
-        });
-        return z.NEVER;
-      }
+    try {
+      return parseKeyring(raw);
+    } catch (error) {
+      if (!(error instanceof KeyringError)) throw error;
+      ctx.issues.push({ code: "custom", input: "(secret)", message: error.message });
+      return z.NEVER;
     }
-    return keys;
   }),
 );
 
@@ -107,6 +123,12 @@ const settingsSchema = z.object({
    */
   senderConcurrency: numberish(z.int().check(z.positive())),
   staleClaimSeconds: numberish(z.number().check(z.positive())),
+  /**
+   * The list-wide budget of confirmation emails per clock hour; beyond it signups are still
+   * accepted and their confirmations wait on the outbox for the next hour. The default lives
+   * here only (infra/wiring.ts sets it only to change it).
+   */
+  confirmationsPerHour: z._default(numberish(z.int().check(z.positive())), 200),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -27,7 +27,10 @@ export interface StageConfig {
   certificateArn?: string;
   /** Optional address for the List-Unsubscribe mailto: header. */
   unsubscribeMailto?: string;
-  /** Where the operator alerts go (an SNS email subscription); unset: the topic only. */
+  /**
+   * Who gets the operator alerts (reputation breaker, dead letters) by email, through the Alerts
+   * SNS topic. AWS emails a confirmation link to it after the first deploy.
+   */
   alertEmail?: string;
   /** Keep the table (and its data) if the stage is removed, and protect it from deletion. */
   production: boolean;
@@ -72,6 +75,7 @@ export function stageConfig(
     sender: env.TIPS_SENDER_EMAIL ?? "you@example.com",
     dmarc: DMARC,
     dns: "manual",
+    ...(env.TIPS_ALERT_EMAIL ? { alertEmail: env.TIPS_ALERT_EMAIL } : {}),
     production: false,
   };
 }

@@ -12,7 +12,14 @@
  * Names of the linked resources. They are the keys of `Resource` in functions/config.ts, so they
  * are also the component names in sst.config.ts.
  */
-export type LinkName = "Subscribers" | "TokenKeys" | "SendQueue" | "Settings" | "Email";
+export type LinkName =
+  | "Subscribers"
+  | "TokenKeys"
+  | "SendQueue"
+  | "Settings"
+  | "Email"
+  | "ConfirmOutbox"
+  | "SesEvents";
 
 export const LINK_NAMES: readonly LinkName[] = [
   "Subscribers",
@@ -20,6 +27,8 @@ export const LINK_NAMES: readonly LinkName[] = [
   "SendQueue",
   "Settings",
   "Email",
+  "ConfirmOutbox",
+  "SesEvents",
 ];
 
 /**
@@ -33,12 +42,74 @@ export const LINK_EVIDENCE: Readonly<Record<LinkName, string>> = {
   SendQueue: "queueUrl()",
   Settings: "settings()",
   Email: "@aws-sdk/client-sesv2",
+  ConfirmOutbox: "outboxUrl()",
+  SesEvents: "sesEventsTopic()",
 };
 
-export interface IamStatement {
-  actions: string[];
-  resources: string[];
+/**
+ * What an IAM statement may name; sst.config.ts turns each into the deployed resource's ARN.
+ * Links grant nothing by themselves (sst.config.ts wraps every linkable component so that it
+ * carries values only): every permission a function has is one of the statements below.
+ */
+export type IamResource =
+  | "table"
+  | "activeIndex"
+  | "identity"
+  | "configurationSet"
+  | "sendQueue"
+  | "confirmOutbox"
+  | "sesEventsDlq"
+  /** Only for actions that have no resource-level scope (ses:GetAccount). */
+  | "*";
+
+export interface IamCondition {
+  test: "StringEquals";
+  variable: string;
+  /** "<fromAddress>" is the bare sender address (senderAddress()), resolved at deploy. */
+  values: readonly string[];
 }
+
+export interface IamStatement {
+  actions: readonly string[];
+  resources: readonly IamResource[];
+  conditions?: readonly IamCondition[];
+}
+
+/** Placeholder for the bare From address in IAM conditions. */
+export const FROM_ADDRESS = "<fromAddress>";
+
+/** DynamoDB: one item at a time. No Scan, no BatchWrite, no table administration. */
+const ITEM_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+
+const IAM = {
+  items: { actions: ITEM_ACTIONS, resources: ["table"] },
+  /** Reads and conditional updates, never a new item (the API creates no subscriber). */
+  readUpdate: { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: ["table"] },
+  suppress: { actions: ["dynamodb:UpdateItem"], resources: ["table"] },
+  queryActive: { actions: ["dynamodb:Query"], resources: ["activeIndex"] },
+  /**
+   * SendEmail only, from our own address, through our identity and configuration set (SES v2
+   * authorizes SendEmail against both: an email through another set, or from another address,
+   * is refused).
+   */
+  sendEmail: {
+    actions: ["ses:SendEmail"],
+    resources: ["identity", "configurationSet"],
+    conditions: [{ test: "StringEquals", variable: "ses:FromAddress", values: [FROM_ADDRESS] }],
+  },
+  /** The account's live quota and rate; GetAccount has no resource-level scope. */
+  getAccount: { actions: ["ses:GetAccount"], resources: ["*"] },
+  /** Whether the configuration set is paused (the reputation breaker). */
+  getConfigurationSet: { actions: ["ses:GetConfigurationSet"], resources: ["configurationSet"] },
+  pauseSending: {
+    actions: ["ses:PutConfigurationSetSendingOptions"],
+    resources: ["configurationSet"],
+  },
+  enqueueSend: { actions: ["sqs:SendMessage"], resources: ["sendQueue"] },
+  enqueueConfirmation: { actions: ["sqs:SendMessage"], resources: ["confirmOutbox"] },
+  /** Lambda's on-failure destination writes with the function's own role. */
+  deadLetter: { actions: ["sqs:SendMessage"], resources: ["sesEventsDlq"] },
+} as const satisfies Record<string, IamStatement>;
 
 export interface FunctionWiring {
   /** Path of the handler module from the repository root; it must export `handler`. */
@@ -48,23 +119,13 @@ export interface FunctionWiring {
   links: readonly LinkName[];
   timeoutSeconds: number;
   memoryMb: number;
-  /** IAM permissions beyond what the links grant. */
+  /** Every IAM permission of the function (links grant none). */
   permissions: readonly IamStatement[];
   description: string;
 }
 
-function wire(
-  file: string,
-  rest: Omit<FunctionWiring, "file" | "handler" | "permissions"> & {
-    permissions?: readonly IamStatement[];
-  },
-): FunctionWiring {
-  return {
-    file,
-    handler: `${file.replace(/\.ts$/, "")}.handler`,
-    permissions: [],
-    ...rest,
-  };
+function wire(file: string, rest: Omit<FunctionWiring, "file" | "handler">): FunctionWiring {
+  return { file, handler: `${file.replace(/\.ts$/, "")}.handler`, ...rest };
 }
 
 /**
@@ -106,9 +167,19 @@ export const FUNCTIONS = {
   /** ONE Lambda behind the HTTP API serves every route in API_ROUTES. */
   api: wire("functions/http/api.ts", {
     description: "Signup page, double opt-in, one-click unsubscribe, web view",
-    links: ["Subscribers", "TokenKeys", "Settings", "Email"],
+    links: ["Subscribers", "TokenKeys", "Settings", "Email", "ConfirmOutbox"],
     timeoutSeconds: 10,
     memoryMb: 512,
+    // Rate counters, confirm and unsubscribe; welcome and goodbye emails; the outbox.
+    permissions: [IAM.readUpdate, IAM.sendEmail, IAM.enqueueConfirmation],
+  }),
+  /** The confirmation outbox: writes each queued signup and sends its confirmation. */
+  confirmOutbox: wire("functions/events/confirm-outbox.ts", {
+    description: "Confirmation outbox: write each signup, send its confirmation (retried)",
+    links: ["Subscribers", "TokenKeys", "Settings", "Email"],
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    permissions: [IAM.items, IAM.sendEmail],
   }),
   /** The weekly planner: picks the week's tip and enqueues batches of recipients. */
   weekly: wire("functions/cron/weekly.ts", {
@@ -116,6 +187,7 @@ export const FUNCTIONS = {
     links: ["Subscribers", "SendQueue", "Settings"],
     timeoutSeconds: 900,
     memoryMb: 512,
+    permissions: [IAM.items, IAM.queryActive, IAM.enqueueSend],
   }),
   /** The sender: consumes SendQueue, sends through SES within the account's rate. */
   sendBatch: wire("functions/events/send-batch.ts", {
@@ -123,19 +195,29 @@ export const FUNCTIONS = {
     links: ["Subscribers", "TokenKeys", "Settings", "Email"],
     timeoutSeconds: 900,
     memoryMb: 512,
-    // Reads the account's live sending quota and rate (GetAccount has no resource-level scope) and
-    // whether the configuration set's sending is paused (the reputation breaker).
     permissions: [
-      { actions: ["ses:GetAccount"], resources: ["*"] },
-      { actions: ["ses:GetConfigurationSet"], resources: ["*"] },
+      IAM.items,
+      IAM.queryActive,
+      IAM.sendEmail,
+      IAM.getAccount,
+      IAM.getConfigurationSet,
     ],
   }),
   /** SES bounce and complaint events, through the configuration set's SNS topic. */
   sesEvents: wire("functions/events/ses.ts", {
     description: "SES bounce and complaint events: suppress the address",
-    links: ["Subscribers"],
+    links: ["Subscribers", "SesEvents"],
     timeoutSeconds: 30,
     memoryMb: 256,
+    permissions: [IAM.suppress, IAM.deadLetter],
+  }),
+  /** The reputation breaker: a bounce or complaint rate alarm pauses the configuration set. */
+  pauseSending: wire("functions/events/pause-sending.ts", {
+    description: "Reputation breaker: pause the configuration set's sending on a rate alarm",
+    links: ["Email"],
+    timeoutSeconds: 30,
+    memoryMb: 128,
+    permissions: [IAM.pauseSending],
   }),
 } as const satisfies Record<string, FunctionWiring>;
 
@@ -176,6 +258,59 @@ export const WEEKLY_EVENT = {
 /** HTTP API stage default route throttling: a signup form needs little, abuse gets 429s. */
 export const API_THROTTLING = { burstLimit: 50, rateLimit: 20 } as const;
 
+/**
+ * Per-route throttles (stage route settings), so that one route's flood never starves another:
+ * API Gateway keeps a separate bucket per route. Signups get the smallest share; the RFC 8058
+ * one-click POST that mailbox providers send after a weekly send gets the largest, of its own.
+ */
+export const ROUTE_THROTTLING: Readonly<
+  Record<(typeof API_ROUTES)[number], { burstLimit: number; rateLimit: number }>
+> = {
+  "GET /": { burstLimit: 50, rateLimit: 20 },
+  "POST /subscribe": { burstLimit: 10, rateLimit: 5 },
+  "GET /confirm": { burstLimit: 20, rateLimit: 10 },
+  "POST /confirm": { burstLimit: 20, rateLimit: 10 },
+  "GET /unsubscribe": { burstLimit: 100, rateLimit: 50 },
+  "POST /unsubscribe": { burstLimit: 200, rateLimit: 100 },
+  "GET /view/{slug}": { burstLimit: 50, rateLimit: 20 },
+};
+
+/**
+ * The HTTP API itself: no CORS (no other site's script may read our answers; SST's default would
+ * answer `Access-Control-Allow-Origin: *`), and with a custom domain the default execute-api
+ * URL is turned off, so the custom domain (HSTS, the Origin check's one origin) is the only way in.
+ */
+export const API = { cors: false, disableExecuteApiEndpointWithDomain: true } as const;
+
+/** The confirmation outbox (ConfirmOutbox) and its dead-letter queue. */
+export const CONFIRM_OUTBOX = {
+  /** At least the consumer's timeout; also how long a failed or deferred signup waits. */
+  visibilityTimeoutSeconds: 120,
+  /** 120 s × 60 receives ≈ 2 h of retries (SES outage, or a spent hourly budget) before the DLQ. */
+  maxReceiveCount: 60,
+  dlqRetentionSeconds: 14 * 24 * 60 * 60,
+  batchSize: 10,
+  partialResponses: true,
+} as const;
+
+/** Lambda's async retries of the SES events handler before its on-failure destination. */
+export const SES_EVENTS = {
+  maximumRetryAttempts: 2,
+  dlqRetentionSeconds: 14 * 24 * 60 * 60,
+} as const;
+
+/**
+ * Alarms. Reputation: SES puts an account under review at a 5 % bounce rate or a 0.1 % complaint
+ * rate; we alarm, and pause the configuration set, at half of each. Dead letters: any message in
+ * a dead-letter queue is a lost complaint or confirmation until someone redrives it.
+ */
+export const ALARMS = {
+  bounceRate: { metric: "Reputation.BounceRate", threshold: 0.025 },
+  complaintRate: { metric: "Reputation.ComplaintRate", threshold: 0.0005 },
+  periodSeconds: 900,
+  deadLetterDepth: { metric: "ApproximateNumberOfMessagesVisible", threshold: 1 },
+} as const;
+
 /** SendQueue and its dead-letter queue. */
 export const SEND_QUEUE = {
   /**
@@ -195,6 +330,9 @@ export const SEND_QUEUE = {
   /** Event source mapping `scalingConfig.maximumConcurrency` (AWS allows 2 to 1000). */
   maximumConcurrency: SENDER_CONCURRENCY,
 } as const;
+
+/** The sparse GSI of active subscribers (functions/adapters/dynamo-table.ts ACTIVE_INDEX). */
+export const ACTIVE_INDEX_NAME = "active";
 
 /** The Subscribers table; the same key design as functions/adapters/dynamo-table.ts. */
 export const TABLE = {
@@ -235,8 +373,12 @@ export const FROM_NAME = "Weekly Strength Tips";
 /** Local part of the From address when the sender identity is a domain. */
 export const FROM_LOCAL_PART = "tips";
 
+/** `tips@example.com` for a domain, or the address itself: the ses:FromAddress of every email. */
+export function senderAddress(sender: string): string {
+  return sender.includes("@") ? sender : `${FROM_LOCAL_PART}@${sender}`;
+}
+
 /** `Weekly Strength Tips <tips@example.com>` for a domain, or the address itself. */
 export function fromAddress(sender: string): string {
-  const address = sender.includes("@") ? sender : `${FROM_LOCAL_PART}@${sender}`;
-  return `${FROM_NAME} <${address}>`;
+  return `${FROM_NAME} <${senderAddress(sender)}>`;
 }

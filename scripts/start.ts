@@ -5,8 +5,11 @@
  *   aws-ses-v2-local (SES v2)    every email sent, viewable in the browser
  *   node:http                    each request adapted to an API Gateway v2 event and handed to
  *                                functions/http/api.ts, the same handler that runs in Lambda
+ *   confirmation outbox          an in-process twin of ConfirmOutbox, drained by the Lambda's
+ *                                functions/events/confirm-outbox.ts (scripts/local/outbox.ts)
  *
  * Flags: --port 3000 --dynamo-port 8000 --ses-port 8005 --in-memory --skip-build
+ * TOKEN_KEYS (optional) replaces the local signing key; it is checked like TokenKeys in AWS.
  * startStack() is also what the integration and browser tests use (on random ports).
  */
 import { spawnSync } from "node:child_process";
@@ -16,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { KeyringError, parseKeyring } from "../functions/core/tokens.js";
 import {
   LOCAL_HOST,
   type LocalAws,
@@ -24,6 +28,7 @@ import {
   startLocalAws,
 } from "./local/aws.js";
 import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
+import { type LocalOutbox, startLocalOutbox } from "./local/outbox.js";
 import { removeStackFile, writeStackFile } from "./local/stack-file.js";
 
 /** A start-up problem with a message a person can act on. */
@@ -46,6 +51,10 @@ export interface StackOptions {
   trustForwardedFor?: boolean;
   /** LOG_LEVEL for the handlers; defaults to the environment's, else WARN. */
   logLevel?: string;
+  /** The TokenKeys keyring; defaults to TOKEN_KEYS from the environment, else a local key. */
+  tokenKeys?: string;
+  /** Tests only: the SES endpoint the handlers call (e.g. a proxy that fails on purpose). */
+  sesEndpoint?: string;
 }
 
 export interface Stack {
@@ -54,6 +63,8 @@ export interface Stack {
   aws: LocalAws;
   /** The environment applied to process.env (what config.ts reads). */
   env: Record<string, string>;
+  /** The confirmation outbox, drained in this process by the Lambda's handler. */
+  outbox: LocalOutbox;
   stop(): Promise<void>;
 }
 
@@ -62,6 +73,9 @@ export interface Stack {
  * then imports the handler (config reads the environment once per process).
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const tokenKeys = options.tokenKeys ?? process.env.TOKEN_KEYS;
+  // The same check as a Lambda's cold start, before anything listens.
+  if (tokenKeys !== undefined) parseKeyring(tokenKeys);
   // Requests that arrive while the stand-ins start and the handler loads wait for it, rather than
   // failing: the port must be open first, because the base URL in the links names it.
   let loaded: (handler: HttpHandler) => void = () => {};
@@ -93,19 +107,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw error;
   }
   const baseUrl = `http://${LOCAL_HOST}:${port}`;
-  const env = {
-    ...localEnvironment(aws, { baseUrl, ...(options.settings ? { extra: options.settings } : {}) }),
+  const env: Record<string, string> = {
+    ...localEnvironment(aws, {
+      baseUrl,
+      ...(tokenKeys === undefined ? {} : { tokenKeys }),
+      ...(options.settings ? { extra: options.settings } : {}),
+    }),
     LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? "WARN",
+    ...(options.sesEndpoint ? { SES_ENDPOINT: options.sesEndpoint } : {}),
   };
   Object.assign(process.env, env);
   const api = await import("../functions/http/api.js");
   loaded(api.handler);
+  const { outboxUrl } = await import("../functions/config.js");
+  const outbox = await startLocalOutbox(outboxUrl());
   return {
     baseUrl,
     aws,
     env,
+    outbox,
     async stop() {
-      await Promise.all([closeHttp(server), aws.stop()]);
+      await closeHttp(server);
+      await outbox.stop();
+      await aws.stop();
     },
   };
 }
@@ -198,7 +222,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   main().catch((error: unknown) => {
     // A problem a person can act on gets one line; anything else its stack.
     console.error(
-      error instanceof PortInUseError || error instanceof StartError ? error.message : error,
+      error instanceof PortInUseError ||
+        error instanceof StartError ||
+        error instanceof KeyringError
+        ? error.message
+        : error,
     );
     process.exit(1);
   });

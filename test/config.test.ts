@@ -1,11 +1,13 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 
-const KEY = "k1:0123456789abcdef0123456789abcdef";
+const SECRET = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+const KEY = `k1:${SECRET}`;
+const OLD_SECRET = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
 const base = {
   SST_RESOURCE_App: JSON.stringify({ name: "strength-tips", stage: "test" }),
   SST_RESOURCE_Subscribers: JSON.stringify({ name: "subs-table" }),
-  SST_RESOURCE_TokenKeys: JSON.stringify({ value: `${KEY},k0:ffffffffffffffffffffffffffffffff00` }),
+  SST_RESOURCE_TokenKeys: JSON.stringify({ value: `${KEY},k0:${OLD_SECRET}` }),
   SST_RESOURCE_SendQueue: JSON.stringify({ url: "https://sqs.example/queue" }),
   SST_RESOURCE_Settings: JSON.stringify({
     baseUrl: "https://tips.example.com/",
@@ -38,8 +40,8 @@ describe("config", () => {
     expect(got.tableName?.value).toBe("subs-table");
     expect(got.queueUrl?.value).toBe("https://sqs.example/queue");
     expect(got.tokenKeys?.value).toEqual([
-      { kid: "k1", secret: "0123456789abcdef0123456789abcdef" },
-      { kid: "k0", secret: "ffffffffffffffffffffffffffffffff00" },
+      { kid: "k1", secret: SECRET },
+      { kid: "k0", secret: OLD_SECRET },
     ]);
     const settings = got.settings?.value as Record<string, unknown>;
     expect(settings.baseUrl).toBe("https://tips.example.com");
@@ -57,12 +59,53 @@ describe("config", () => {
   });
 
   it.each([
-    ["a short secret", "k1:short"],
-    ["a bad key id", "bad kid!:0123456789abcdef0123456789abcdef"],
-    ["no key id", "0123456789abcdef0123456789abcdef"],
-  ])("rejects token keys with %s", (_what, value) => {
+    ["a short secret", "k1:short", /at least 32 random bytes/],
+    ["16 bytes of hex", "k1:0123456789abcdef0123456789abcdef", /at least 32 random bytes/],
+    ["a bad key id", `bad kid!:${SECRET}`, /kid:secret/],
+    ["no key id", SECRET, /kid:secret/],
+    ["a key id used twice", `${KEY},k1:${OLD_SECRET}`, /"k1" is used twice/],
+  ])("rejects token keys with %s, saying why and never echoing a secret", (_what, value, why) => {
     const got = probe({ ...base, SST_RESOURCE_TokenKeys: JSON.stringify({ value }) }, "tokenKeys");
     expect(got.tokenKeys?.error).toMatch(/TokenKeys is invalid/);
+    expect(got.tokenKeys?.error).toMatch(why);
+    expect(got.tokenKeys?.error).not.toContain(SECRET);
+    expect(got.tokenKeys?.error).not.toContain(OLD_SECRET);
+  });
+
+  it("fails the API Lambda's cold start on a bad keyring, with the reason", () => {
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !key.startsWith("SST_RESOURCE_")),
+    );
+    const env = {
+      ...clean,
+      ...base,
+      SST_RESOURCE_TokenKeys: JSON.stringify({ value: `${KEY},k1:${OLD_SECRET}` }),
+    };
+    const run = (file: string) =>
+      spawnSync(process.execPath, ["--import", "tsx", "-e", `await import("./${file}")`], {
+        env,
+        encoding: "utf8",
+      });
+    const bad = run("functions/http/api.ts");
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/TokenKeys is invalid[\s\S]*"k1" is used twice/);
+    const good = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "-e", 'await import("./functions/http/api.ts")'],
+      { env: { ...env, SST_RESOURCE_TokenKeys: base.SST_RESOURCE_TokenKeys }, encoding: "utf8" },
+    );
+    expect(good.stderr).toBe("");
+    expect(good.status).toBe(0);
+  });
+
+  it("refuses to start the local stack (npm start) with a bad TOKEN_KEYS, before listening", async () => {
+    const { startStack } = await import("../scripts/start.js");
+    await expect(startStack({ tokenKeys: `${KEY},k1:${OLD_SECRET}` })).rejects.toThrow(
+      /"k1" is used twice/,
+    );
+    await expect(startStack({ tokenKeys: "local:not-random" })).rejects.toThrow(
+      /at least 32 random bytes/,
+    );
   });
 
   it("rejects settings without a postal address", () => {

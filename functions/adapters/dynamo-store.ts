@@ -17,11 +17,12 @@ import type {
   ActivePage,
   ClaimRequest,
   ClaimResult,
+  SignupRecord,
   SubscriberStore,
   UnsubscribeResult,
 } from "../core/ports.js";
-import type { Claim, Consent, Subscriber } from "../core/types.js";
-import { ACTIVE_INDEX, activeKey, rateKey, subscriberKey } from "./dynamo-table.js";
+import type { Claim, Subscriber } from "../core/types.js";
+import { ACTIVE_INDEX, activeKey, mailboxItemKey, rateKey, subscriberKey } from "./dynamo-table.js";
 
 type Item = Record<string, unknown>;
 
@@ -107,55 +108,98 @@ export class DynamoStore implements SubscriberStore {
     }
   }
 
-  resubscribe(id: string, consent: Consent, firstName: string | undefined, now: Date) {
+  beginSignup(id: string, signup: SignupRecord, expected: string | undefined) {
+    const named = signup.firstName !== undefined;
     return this.update({
       Key: subscriberKey(id),
       UpdateExpression:
-        firstName === undefined
-          ? "SET #status = :pending, consent = :consent, updatedAt = :now REMOVE unsubscribedAt"
-          : "SET #status = :pending, consent = :consent, updatedAt = :now, firstName = :firstName REMOVE unsubscribedAt",
-      ConditionExpression: "#status = :unsubscribed",
+        "SET #status = :pending, generation = :generation, consent = :consent, updatedAt = :now, " +
+        "consentHistory = list_append(if_not_exists(consentHistory, :none), :consents)" +
+        (named
+          ? ", firstName = :firstName REMOVE unsubscribedAt"
+          : " REMOVE unsubscribedAt, firstName"),
+      ConditionExpression:
+        "#status IN (:pending, :unsubscribed) AND " +
+        (expected === undefined ? "attribute_not_exists(generation)" : "generation = :expected"),
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {
         ":pending": "pending",
         ":unsubscribed": "unsubscribed",
-        ":consent": consent,
-        ":now": now.toISOString(),
-        ...(firstName === undefined ? {} : { ":firstName": firstName }),
+        ":generation": signup.generation,
+        ":consent": signup.consent,
+        ":consents": [signup.consent],
+        ":none": signup.earlierConsents ?? [],
+        ":now": signup.now.toISOString(),
+        ...(named ? { ":firstName": signup.firstName } : {}),
+        ...(expected === undefined ? {} : { ":expected": expected }),
       },
     });
   }
 
-  reserveConfirmationEmail(id: string, now: Date, notBefore: Date) {
+  markConfirmationSent(id: string, generation: string, now: Date) {
     return this.update({
       Key: subscriberKey(id),
-      UpdateExpression: "SET confirmEmailSentAt = :now",
-      ConditionExpression:
-        "#status = :pending AND (attribute_not_exists(confirmEmailSentAt) OR confirmEmailSentAt < :notBefore)",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: {
-        ":pending": "pending",
-        ":now": now.toISOString(),
-        ":notBefore": notBefore.toISOString(),
-      },
+      UpdateExpression: "SET confirmSentFor = :generation, confirmEmailSentAt = :now",
+      ConditionExpression: "generation = :generation",
+      ExpressionAttributeValues: { ":generation": generation, ":now": now.toISOString() },
     });
   }
 
-  async releaseConfirmationEmail(id: string, reservedAt: Date): Promise<void> {
-    await this.update({
-      Key: subscriberKey(id),
-      UpdateExpression: "REMOVE confirmEmailSentAt",
-      ConditionExpression: "confirmEmailSentAt = :reservedAt",
-      ExpressionAttributeValues: { ":reservedAt": reservedAt.toISOString() },
-    });
+  /**
+   * Optimistic concurrency on one item: read the slots, write them back only if nobody else did
+   * in between (`version`), else read again. Expired slots are dropped on each write, and the
+   * whole item expires through TTL once its newest slot is out of the window.
+   */
+  async reserveMailboxSlot(
+    mailbox: string,
+    signupId: string,
+    now: Date,
+    windowSeconds: number,
+    limit: number,
+  ): Promise<boolean> {
+    const key = mailboxItemKey(mailbox);
+    const since = now.getTime() - windowSeconds * 1000;
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const { Item } = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+      );
+      const slots = ((Item?.slots ?? []) as Array<{ at: number; signup: string }>).filter(
+        (slot) => slot.at > since,
+      );
+      if (slots.some((slot) => slot.signup === signupId)) return true;
+      if (slots.length >= limit) return false;
+      const version = Number(Item?.version ?? 0);
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              ...key,
+              slots: [...slots, { at: now.getTime(), signup: signupId }],
+              version: version + 1,
+              expiresAt: Math.floor(now.getTime() / 1000) + windowSeconds,
+            },
+            ConditionExpression: "attribute_not_exists(pk) OR version = :version",
+            ExpressionAttributeValues: { ":version": version },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new Error(`reserveMailboxSlot: too much contention on one mailbox`);
   }
 
-  async activate(id: string, now: Date, ip: string): Promise<ActivateResult> {
+  async activate(id: string, now: Date, ip: string, generation?: string): Promise<ActivateResult> {
     const done = await this.update({
       Key: subscriberKey(id),
       UpdateExpression:
         "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :id",
-      ConditionExpression: "#status = :pending",
+      ConditionExpression:
+        generation === undefined
+          ? "#status = :pending"
+          : "#status = :pending AND generation = :generation",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {
         ":active": "active",
@@ -164,19 +208,21 @@ export class DynamoStore implements SubscriberStore {
         ":ip": ip,
         ":gpk": activeKey(shardOf(id, this.shards)),
         ":id": id,
+        ...(generation === undefined ? {} : { ":generation": generation }),
       },
     });
     if (done) return "activated";
     const current = await this.get(id);
     if (!current) return "missing";
-    return current.status === "active" ? "already-active" : "not-pending";
+    const sameSignup = generation === undefined || current.generation === generation;
+    return current.status === "active" && sameSignup ? "already-active" : "not-pending";
   }
 
   async unsubscribe(id: string, now: Date): Promise<UnsubscribeResult> {
     const done = await this.update({
       Key: subscriberKey(id),
       UpdateExpression:
-        "SET #status = :unsubscribed, unsubscribedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk",
+        "SET #status = :unsubscribed, unsubscribedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk, generation",
       ConditionExpression: "#status IN (:pending, :active)",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {

@@ -5,6 +5,7 @@
  *   subscriber   pk = SUB#<id>          sk = SUB
  *                gsi1pk = ACTIVE#<shard> gsi1sk = <id>     (only while status = active)
  *   rate limit   pk = RATE#<key>        sk = <window start>  expiresAt = TTL (epoch seconds)
+ *   mailbox      pk = MAILBOX#<hash>    sk = MAILBOX         slots, version, expiresAt = TTL
  */
 import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 
@@ -19,6 +20,7 @@ export const ACTIVE_SHARDS = 16;
 
 export const subscriberKey = (id: string) => ({ pk: `SUB#${id}`, sk: "SUB" });
 export const activeKey = (shard: number) => `ACTIVE#${shard}`;
+export const mailboxItemKey = (mailbox: string) => ({ pk: `MAILBOX#${mailbox}`, sk: "MAILBOX" });
 export const rateKey = (key: string, windowStart: Date) => ({
   pk: `RATE#${key}`,
   sk: windowStart.toISOString(),

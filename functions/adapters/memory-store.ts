@@ -10,14 +10,16 @@ import type {
   ActivePage,
   ClaimRequest,
   ClaimResult,
+  SignupRecord,
   SubscriberStore,
   UnsubscribeResult,
 } from "../core/ports.js";
-import type { Consent, Subscriber } from "../core/types.js";
+import type { Subscriber } from "../core/types.js";
 
 export class MemoryStore implements SubscriberStore {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
+  private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
 
   constructor(readonly shards = 4) {}
 
@@ -46,42 +48,53 @@ export class MemoryStore implements SubscriberStore {
     return true;
   }
 
-  async resubscribe(id: string, consent: Consent, firstName: string | undefined, now: Date) {
+  async beginSignup(id: string, signup: SignupRecord, expected: string | undefined) {
     return this.mutate(id, (s) => {
-      if (s.status !== "unsubscribed") return false;
+      if (s.status !== "pending" && s.status !== "unsubscribed") return false;
+      if (s.generation !== expected) return false;
       s.status = "pending";
-      s.consent = structuredClone(consent);
-      s.updatedAt = now.toISOString();
-      if (firstName !== undefined) s.firstName = firstName;
+      s.generation = signup.generation;
+      if (signup.firstName === undefined) delete s.firstName;
+      else s.firstName = signup.firstName;
+      s.consent = structuredClone(signup.consent);
+      const earlier = s.consentHistory ?? signup.earlierConsents ?? [];
+      s.consentHistory = [...structuredClone(earlier), structuredClone(signup.consent)];
+      s.updatedAt = signup.now.toISOString();
       delete s.unsubscribedAt;
       return true;
     });
   }
 
-  async reserveConfirmationEmail(id: string, now: Date, notBefore: Date) {
+  async markConfirmationSent(id: string, generation: string, now: Date) {
     return this.mutate(id, (s) => {
-      if (s.status !== "pending") return false;
-      if (s.confirmEmailSentAt !== undefined && s.confirmEmailSentAt >= notBefore.toISOString()) {
-        return false;
-      }
+      if (s.generation !== generation) return false;
+      s.confirmSentFor = generation;
       s.confirmEmailSentAt = now.toISOString();
       return true;
     });
   }
 
-  async releaseConfirmationEmail(id: string, reservedAt: Date) {
-    this.mutate(id, (s) => {
-      if (s.confirmEmailSentAt !== reservedAt.toISOString()) return false;
-      delete s.confirmEmailSentAt;
-      return true;
-    });
+  async reserveMailboxSlot(
+    mailbox: string,
+    signupId: string,
+    now: Date,
+    windowSeconds: number,
+    limit: number,
+  ) {
+    const since = now.getTime() - windowSeconds * 1000;
+    const kept = (this.mailboxes.get(mailbox) ?? []).filter((slot) => slot.at > since);
+    if (kept.some((slot) => slot.signup === signupId)) return true;
+    if (kept.length >= limit) return false;
+    this.mailboxes.set(mailbox, [...kept, { at: now.getTime(), signup: signupId }]);
+    return true;
   }
 
-  async activate(id: string, now: Date, ip: string): Promise<ActivateResult> {
+  async activate(id: string, now: Date, ip: string, generation?: string): Promise<ActivateResult> {
     const current = this.subscribers.get(id);
     if (!current) return "missing";
-    if (current.status === "active") return "already-active";
-    if (current.status !== "pending") return "not-pending";
+    const sameSignup = generation === undefined || current.generation === generation;
+    if (current.status === "active" && sameSignup) return "already-active";
+    if (current.status !== "pending" || !sameSignup) return "not-pending";
     this.mutate(id, (s) => {
       s.status = "active";
       s.confirmedAt = now.toISOString();
@@ -98,6 +111,7 @@ export class MemoryStore implements SubscriberStore {
     if (current.status !== "pending" && current.status !== "active") return "already";
     this.mutate(id, (s) => {
       s.status = "unsubscribed";
+      delete s.generation;
       s.unsubscribedAt = now.toISOString();
       s.updatedAt = now.toISOString();
       return true;

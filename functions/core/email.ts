@@ -30,3 +30,30 @@ export function subscriberId(normalizedEmail: string): string {
 export function shardOf(id: string, shards: number): number {
   return Number.parseInt(id.slice(0, 8), 16) % shards;
 }
+
+const GMAIL_DOMAINS = new Set(["gmail.com", "googlemail.com"]);
+
+/**
+ * The real mailbox behind an address, for limits that a `+tag` or a case change must not get
+ * around: lowercased, `+tag` dropped from the local part, and for Gmail (gmail.com and
+ * googlemail.com are one service, which ignores dots) dots dropped and the domain unified.
+ * `Ann+x@Example.org` → `ann@example.org`; `a.n.n+1@googlemail.com` → `ann@gmail.com`.
+ */
+export function canonicalMailbox(normalizedEmail: string): string {
+  const lower = normalizedEmail.toLowerCase();
+  const at = lower.lastIndexOf("@");
+  let local = lower.slice(0, at);
+  let domain = lower.slice(at + 1);
+  const plus = local.indexOf("+");
+  if (plus > 0) local = local.slice(0, plus);
+  if (GMAIL_DOMAINS.has(domain)) {
+    local = local.replace(/\./g, "");
+    domain = "gmail.com";
+  }
+  return `${local}@${domain}`;
+}
+
+/** The key of a mailbox in the store: a hash, so the limit's record holds no address. */
+export function mailboxKey(normalizedEmail: string): string {
+  return createHash("sha256").update(canonicalMailbox(normalizedEmail)).digest("hex").slice(0, 32);
+}

@@ -39,6 +39,13 @@ export class TooManyRequestsError extends AppError {
   readonly code = "too_many_requests";
 }
 
+/** A state-changing request sent by a page of another site (Origin / Sec-Fetch-Site). */
+export class CrossSiteRequestError extends AppError {
+  override name = "CrossSiteRequestError";
+  readonly status = 403;
+  readonly code = "cross_site_request";
+}
+
 export class NotFoundError extends AppError {
   override name = "NotFoundError";
   readonly status = 404;

@@ -6,6 +6,20 @@ import type { Verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
 import type { Consent, Subscriber } from "./types.js";
 
+/** What a signup that gets a confirmation email writes on the subscriber. */
+export interface SignupRecord {
+  /** The signup's id: its confirm link carries it, and only the latest one works. */
+  generation: string;
+  firstName: string | undefined;
+  consent: Consent;
+  now: Date;
+  /**
+   * The history to start from when the item has none (written before consentHistory existed):
+   * its one `consent`, so that it is kept rather than overwritten.
+   */
+  earlierConsents?: readonly Consent[];
+}
+
 /** Time, as the core sees it (functions/adapters/system.ts has the real one). */
 export interface Clock {
   now(): Date;
@@ -55,32 +69,41 @@ export interface SubscriberStore {
   create(subscriber: Subscriber): Promise<boolean>;
 
   /**
-   * Takes an unsubscribed subscriber back to pending with fresh consent (a new signup).
-   * False if the subscriber is not unsubscribed (bounced and complained stay as they are).
+   * A new signup for an existing pending or unsubscribed subscriber: back to (or still) pending,
+   * with `signup.generation` as the one generation whose confirm link works (earlier links retire),
+   * the signup's first name (none: removed), and its consent appended to `consentHistory` (and
+   * copied to `consent`, the latest). Conditional on the generation read before (`expected`;
+   * undefined: none), so of two racing signups one wins. False if the condition failed.
    */
-  resubscribe(
-    id: string,
-    consent: Consent,
-    firstName: string | undefined,
+  beginSignup(id: string, signup: SignupRecord, expected: string | undefined): Promise<boolean>;
+
+  /** Records that the confirmation of `generation` went out; false if a newer signup replaced it. */
+  markConfirmationSent(id: string, generation: string, now: Date): Promise<boolean>;
+
+  /**
+   * Takes one of `limit` confirmation-email slots of a real mailbox (see core/email.ts mailboxKey)
+   * in the last `windowSeconds`. Idempotent per `signupId`: a redelivered signup finds its own
+   * slot and gets true again. False when the mailbox has had its `limit` already.
+   */
+  reserveMailboxSlot(
+    mailbox: string,
+    signupId: string,
     now: Date,
+    windowSeconds: number,
+    limit: number,
   ): Promise<boolean>;
 
   /**
-   * Reserves the right to send a confirmation email now: sets confirmEmailSentAt = now when it is
-   * absent or earlier than `notBefore`, and the subscriber is still pending. False otherwise.
+   * pending → active (joins the active set), recording confirmation time and IP. With a
+   * `generation`, only while it is still the subscriber's (a confirm link of a retired signup
+   * gets "not-pending", and "already-active" only for the generation that was confirmed).
    */
-  reserveConfirmationEmail(id: string, now: Date, notBefore: Date): Promise<boolean>;
+  activate(id: string, now: Date, ip: string, generation?: string): Promise<ActivateResult>;
 
   /**
-   * Gives back a reservation whose email could not be sent, so the next signup attempt sends one.
-   * Only the reservation made at `reservedAt` is removed (a newer one stays).
+   * pending or active → unsubscribed (leaves the active set, and retires every confirm link by
+   * dropping the generation). Idempotent.
    */
-  releaseConfirmationEmail(id: string, reservedAt: Date): Promise<void>;
-
-  /** pending → active (joins the active set), recording confirmation time and IP. */
-  activate(id: string, now: Date, ip: string): Promise<ActivateResult>;
-
-  /** Any status except unsubscribed → unsubscribed (leaves the active set). Idempotent. */
   unsubscribe(id: string, now: Date): Promise<UnsubscribeResult>;
 
   /** Marks a subscriber bounced or complained (leaves the active set). False if missing or unchanged. */
@@ -185,4 +208,14 @@ export interface Log {
   info(message: string, data: Record<string, unknown>): void;
   warn(message: string, data: Record<string, unknown>): void;
   error(message: string, data: Record<string, unknown>): void;
+}
+
+/* -------------------------------------------------------- sending switch */
+
+/** The configuration set's sending switch (SES v2 SendingOptions.SendingEnabled). */
+export interface SendingSwitch {
+  /** Stops all sending through the configuration set; idempotent. */
+  pause(): Promise<void>;
+  /** True while sending through the configuration set is paused. */
+  isPaused(): Promise<boolean>;
 }

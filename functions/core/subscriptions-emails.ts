@@ -4,11 +4,11 @@
  * carry List-Unsubscribe + List-Unsubscribe-Post (the goodbye does not: there is nothing left to
  * leave, and a one-click button on it would only confuse).
  */
-import { fill, firstNameValue } from "./fill.js";
+import { FIRST_NAME_FALLBACK, fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { confirmUrl, unsubscribeUrl } from "./links.js";
 import type { OutgoingEmail } from "./ports.js";
-import type { Signer } from "./tokens.js";
+import { confirmSubject, type Signer } from "./tokens.js";
 import type { CompiledTemplate, Subscriber, SystemEmails } from "./types.js";
 
 export interface Site {
@@ -44,19 +44,27 @@ function render(
 export function systemEmail(
   context: SystemEmailContext,
   kind: SystemEmailKind,
-  subscriber: Pick<Subscriber, "id" | "email" | "firstName">,
+  subscriber: Pick<Subscriber, "id" | "email" | "firstName" | "generation">,
 ): OutgoingEmail {
   const { signer, emails, site } = context;
+  if (kind === "confirm" && subscriber.generation === undefined) {
+    throw new Error("systemEmail: a confirmation needs the signup's generation");
+  }
   const unsubscribe = unsubscribeUrl(site.baseUrl, signer.issue("unsubscribe", subscriber.id));
   const values = {
-    first_name: firstNameValue(subscriber.firstName),
+    // The confirmation goes out before the owner agreed to anything: never a name someone typed.
+    first_name: kind === "confirm" ? FIRST_NAME_FALLBACK : firstNameValue(subscriber.firstName),
     unsubscribe_url: unsubscribe,
     postal_address: site.postalAddress,
     ...(kind === "confirm"
       ? {
           confirm_url: confirmUrl(
             site.baseUrl,
-            signer.issue("confirm", subscriber.id, CONFIRM_TTL_SECONDS),
+            signer.issue(
+              "confirm",
+              confirmSubject(subscriber.id, subscriber.generation ?? ""),
+              CONFIRM_TTL_SECONDS,
+            ),
           ),
         }
       : {}),

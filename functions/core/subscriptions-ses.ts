@@ -125,8 +125,22 @@ export async function handleSesEvent(
 }
 
 const snsEnvelope = z.object({
-  Records: z.array(z.object({ Sns: z.object({ Message: z.string() }) })).check(z.minLength(1)),
+  Records: z
+    .array(z.object({ Sns: z.object({ Message: z.string(), TopicArn: z.optional(z.string()) }) }))
+    .check(z.minLength(1)),
 });
+
+/** Where SES feedback may come from; anything else is refused, unread. */
+export interface SesEventSources {
+  /** The configuration set's SNS topic (the SesEvents link). */
+  topicArn: string;
+}
+
+/** The only EventBridge source SES events carry; AWS reserves `aws.*` for its own services. */
+export const SES_EVENTBRIDGE_SOURCE = "aws.ses";
+
+/** An SNS record from another topic, or an EventBridge event from another source. */
+const UNTRUSTED = Symbol("untrusted");
 const eventBridgeEnvelope = z.object({
   source: z.string(),
   "detail-type": z.string(),
@@ -138,10 +152,11 @@ const eventBridgeEnvelope = z.object({
  * bounce/complaint topic: Records[].Sns.Message is the SES JSON) or an EventBridge event (`detail`).
  * An entry that is not JSON comes back undefined, and then fails handleSesEvent's validation.
  */
-export function unwrapSesEvents(envelope: unknown): unknown[] {
+export function unwrapSesEvents(envelope: unknown, sources: SesEventSources): unknown[] {
   const sns = z.safeParse(snsEnvelope, envelope);
   if (sns.success) {
     return sns.data.Records.map((record) => {
+      if (record.Sns.TopicArn !== sources.topicArn) return UNTRUSTED;
       try {
         return JSON.parse(record.Sns.Message) as unknown;
       } catch {
@@ -150,21 +165,30 @@ export function unwrapSesEvents(envelope: unknown): unknown[] {
     });
   }
   const bridge = z.safeParse(eventBridgeEnvelope, envelope);
+  if (bridge.success && bridge.data.source !== SES_EVENTBRIDGE_SOURCE) return [UNTRUSTED];
   return [bridge.success ? bridge.data.detail : undefined];
 }
 
 /**
- * Applies every SES event in an SNS or EventBridge delivery. A record that is not an SES event is
- * logged and skipped (a retry would not fix it); a store failure throws, so the delivery is retried
- * (suppression is idempotent).
+ * Applies every SES event in an SNS or EventBridge delivery. A record from another topic or
+ * source is refused unread (anyone who can invoke the function must not unsubscribe readers);
+ * a record that is not an SES event is logged and skipped (a retry would not fix it); a store
+ * failure throws, so the delivery is retried (suppression is idempotent), and after Lambda's
+ * retries it lands on the SesEventsDlq (sst.config.ts), never dropped.
  */
 export async function handleSesNotification(
-  deps: { store: SubscriberStore; clock: Clock; log: Log },
+  deps: { store: SubscriberStore; clock: Clock; log: Log; sources: SesEventSources },
   envelope: unknown,
-): Promise<{ processed: number; skipped: number }> {
+): Promise<{ processed: number; skipped: number; refused: number }> {
   let processed = 0;
   let skipped = 0;
-  for (const sesEvent of unwrapSesEvents(envelope)) {
+  let refused = 0;
+  for (const sesEvent of unwrapSesEvents(envelope, deps.sources)) {
+    if (sesEvent === UNTRUSTED) {
+      refused += 1;
+      deps.log.warn("refusing a record from an unknown topic or source", {});
+      continue;
+    }
     try {
       const outcome = await handleSesEvent(deps, sesEvent);
       processed += 1;
@@ -175,5 +199,5 @@ export async function handleSesNotification(
       deps.log.warn("skipping a record that is not an SES event", { issues: error.issues });
     }
   }
-  return { processed, skipped };
+  return { processed, skipped, refused };
 }

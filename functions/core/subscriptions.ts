@@ -5,14 +5,16 @@
  *   (none) ──subscribe──▶ pending ──confirm──▶ active ──unsubscribe──▶ unsubscribed
  *                            ▲                                             │
  *                            └───────────────subscribe (fresh consent)─────┘
+ *   subscribe only queues the signup; core/confirmations.ts writes it and sends the confirmation.
  *   bounced / complained (functions/core/subscriptions-ses.ts) are final: signup sends nothing.
  */
-import { normalizeEmail, subscriberId } from "./email.js";
+import { newSignupId, type SignupRequest } from "./confirmations.js";
+import { normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
-import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
+import type { Clock, Log, Mailer, Queue, SubscriberStore } from "./ports.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
-import type { Signer } from "./tokens.js";
-import type { Consent, Subscriber, SystemEmails } from "./types.js";
+import { parseConfirmSubject, type Signer } from "./tokens.js";
+import type { SystemEmails } from "./types.js";
 
 export type { Site } from "./subscriptions-emails.js";
 
@@ -24,18 +26,21 @@ export const CONSENT = {
     "I can unsubscribe at any time with the link in every email.",
 } as const;
 
-/** At most one confirmation email per address in this many hours. */
-export const CONFIRM_RESEND_HOURS = 24;
-
 /** Per-IP signup limit: this many POSTs per fixed window. */
 export const SIGNUP_LIMIT = { perWindow: 10, windowSeconds: 60 * 60 } as const;
 
 export const MAX_FIRST_NAME_LENGTH = 100;
 
-export interface SubscriptionDeps {
+/** What the signup itself needs: the per-IP counter and the outbox. */
+export interface SignupDeps {
   store: SubscriberStore;
-  mailer: Mailer;
   clock: Clock;
+  /** The durable confirmation outbox (SQS in AWS). */
+  outbox: Queue<SignupRequest>;
+}
+
+export interface SubscriptionDeps extends SignupDeps {
+  mailer: Mailer;
   signer: Signer;
   emails: SystemEmails;
   site: Site;
@@ -62,17 +67,37 @@ export class RateLimitedError extends TooManyRequestsError {
   }
 }
 
-function cleanFirstName(value: unknown): string | undefined {
+/**
+ * Characters a name never needs and an attacker uses to disguise text: controls (CR/LF included,
+ * never in a subject line), format characters (bidi overrides such as U+202E, zero-width
+ * spaces and joiners, the BOM, soft hyphens) and line and paragraph separators. Controls and
+ * separators become a space; format characters disappear.
+ */
+const NAME_SPACES = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}]+/gu;
+const NAME_INVISIBLE = /\p{Cf}/gu;
+/**
+ * What makes a name a link or an address: an @, a scheme or path (: / \\), angle brackets, "www",
+ * or a dot right before two letters, as in a host name ("evil.example", "bit .ly"). Checked on
+ * the NFKC form, so fullwidth "＠" or "．" count too. A name with any of these is refused.
+ */
+const NAME_LINKLIKE = /[@:/\\<>]|\bwww\b|\.\p{L}{2,}/iu;
+
+/** The cleaned first name, or undefined when none was given; throws BadRequestError. */
+export function cleanFirstName(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") {
     throw new BadRequestError("firstName must be text.", "invalid_first_name");
   }
-  // Control characters (CR/LF included) never belong in a name, nor in a subject line.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
-  const name = value.replace(/[\u0000-\u001f\u007f]/g, " ").trim();
+  const name = value.normalize("NFC").replace(NAME_INVISIBLE, "").replace(NAME_SPACES, " ").trim();
   if (name.length > MAX_FIRST_NAME_LENGTH) {
     throw new BadRequestError(
       `firstName must be at most ${MAX_FIRST_NAME_LENGTH} characters.`,
+      "invalid_first_name",
+    );
+  }
+  if (NAME_LINKLIKE.test(name.normalize("NFKC"))) {
+    throw new BadRequestError(
+      "firstName must be a name, not a web address or an email address.",
       "invalid_first_name",
     );
   }
@@ -95,12 +120,12 @@ export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName">):
 }
 
 /**
- * Signs an address up (double opt-in). Resolves the same way whatever state the address is in, so
- * callers can't learn who is subscribed; the store work is the same shape in every branch (one read,
- * one conditional write attempt, one conditional reservation) and only a successful reservation
- * sends (at most one confirmation email per address per CONFIRM_RESEND_HOURS).
+ * Signs an address up (double opt-in): validates, counts the per-IP limit, and puts the signup on
+ * the durable outbox (core/confirmations.ts delivers it). Nothing about the address is read or
+ * written here, so the answer is the same in status, body and timing whether the address is new,
+ * pending, active, unsubscribed or suppressed, and whether SES is up or not.
  */
-export async function subscribe(deps: SubscriptionDeps, input: SubscribeInput): Promise<void> {
+export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promise<void> {
   const { email, firstName } = parseSignup(input);
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return;
 
@@ -120,49 +145,19 @@ export async function subscribe(deps: SubscriptionDeps, input: SubscribeInput): 
     throw new RateLimitedError(Math.max(1, retryAfter));
   }
 
-  const id = subscriberId(email);
-  const consent: Consent = {
-    at: now.toISOString(),
-    ip: input.ip,
-    userAgent: input.userAgent.slice(0, 512),
-    source: input.source,
-    textVersion: CONSENT.version,
+  const request: SignupRequest = {
+    signupId: newSignupId(),
+    email,
+    ...(firstName === undefined ? {} : { firstName }),
+    consent: {
+      at: now.toISOString(),
+      ip: input.ip,
+      userAgent: input.userAgent.slice(0, 512),
+      source: input.source,
+      textVersion: CONSENT.version,
+    },
   };
-
-  const existing = await store.get(id);
-  let recipient: Pick<Subscriber, "id" | "email" | "firstName"> | undefined;
-  if (!existing) {
-    const created = await store.create({
-      id,
-      email,
-      ...(firstName === undefined ? {} : { firstName }),
-      status: "pending",
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      consent,
-      sentTips: [],
-    });
-    // Lost a race with a concurrent signup: the other one is pending now; treat it as a resend.
-    recipient = created ? { id, email, firstName } : await store.get(id);
-  } else if (existing.status === "unsubscribed") {
-    await store.resubscribe(id, consent, firstName, now);
-    recipient = { ...existing, firstName: firstName ?? existing.firstName };
-  } else {
-    // pending: resend (rate-limited below); active, bounced, complained: the reservation fails.
-    recipient = existing;
-  }
-  if (!recipient) return;
-
-  const notBefore = new Date(now.getTime() - CONFIRM_RESEND_HOURS * 60 * 60 * 1000);
-  // Reserve before sending: two concurrent signups can't both send.
-  if (!(await store.reserveConfirmationEmail(id, now, notBefore))) return;
-  try {
-    await deps.mailer.send(systemEmail(deps, "confirm", recipient));
-  } catch (error) {
-    // Not sent: give the 24 h slot back, so the reader's next try gets the email.
-    await store.releaseConfirmationEmail(id, now);
-    throw error;
-  }
+  await deps.outbox.sendAll([request]);
 }
 
 /**
@@ -184,6 +179,24 @@ async function sendBestEffort(
   }
 }
 
+/**
+ * For the page a confirm link opens (GET, which changes nothing): throws InvalidTokenError unless
+ * the link is still the subscriber's (pending, or active through this very link), so a retired
+ * link shows the error page rather than a button that can only fail.
+ */
+export async function checkConfirmLink(
+  deps: Pick<SubscriptionDeps, "signer" | "store">,
+  token: unknown,
+): Promise<void> {
+  const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
+  const { id, generation } = parseConfirmSubject(subject);
+  const subscriber = await deps.store.get(id);
+  const live =
+    subscriber?.generation === generation &&
+    (subscriber.status === "pending" || subscriber.status === "active");
+  if (!live) throw new InvalidTokenError("This link is invalid or has expired.");
+}
+
 export type ConfirmResult = "confirmed" | "already-confirmed";
 
 /**
@@ -195,8 +208,10 @@ export async function confirm(
   token: unknown,
   ip: string,
 ): Promise<ConfirmResult> {
-  const id = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
-  const result = await deps.store.activate(id, deps.clock.now(), ip);
+  const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
+  const { id, generation } = parseConfirmSubject(subject);
+  // Bound to the signup it was issued for: a later signup or an unsubscribe retired it.
+  const result = await deps.store.activate(id, deps.clock.now(), ip, generation);
   if (result === "already-active") return "already-confirmed";
   if (result !== "activated") {
     // Unsubscribed, bounced, complained or gone: the link is no longer good for anything.

@@ -48,10 +48,20 @@ export interface Subscriber {
   status: SubscriberStatus;
   createdAt: string;
   updatedAt: string;
+  /** The consent of the latest signup (also the last entry of consentHistory). */
   consent: Consent;
+  /** Every signup's consent, oldest first: appended, never overwritten. */
+  consentHistory?: Consent[];
+  /**
+   * The id of the signup whose confirm link is good (issue 9): a later signup replaces it and an
+   * unsubscribe removes it, so older confirm links stop working.
+   */
+  generation?: string;
+  /** The generation whose confirmation email went out (a redelivered signup sends nothing). */
+  confirmSentFor?: string;
   confirmedAt?: string;
   confirmIp?: string;
-  /** Last time a confirmation email was sent (rate-limits resends). */
+  /** Last time a confirmation email was sent. */
   confirmEmailSentAt?: string;
   unsubscribedAt?: string;
   /** Slugs of every tip this subscriber has received. */

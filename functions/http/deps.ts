@@ -7,6 +7,7 @@ import type { ContentBundle } from "../core/types.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";
+import { outboxQueue } from "../runtime/outbox.js";
 import { tokenSigner } from "../runtime/signer.js";
 import { subscriberStore } from "../runtime/store.js";
 
@@ -28,6 +29,7 @@ export function appDeps(): AppDeps {
       content: bundle,
       site: { baseUrl, postalAddress, unsubscribeMailto },
       log: log(),
+      outbox: outboxQueue(),
     };
   }
   return deps;

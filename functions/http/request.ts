@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import {
   BadRequestError,
+  CrossSiteRequestError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from "../core/errors.js";
@@ -99,4 +100,30 @@ export function formBody(text: string): Record<string, string> {
     if (!(key in fields)) fields[key] = value;
   }
   return fields;
+}
+
+/** Sec-Fetch-Site values of a request a page of this site (or the user, typing) started. */
+const OWN_FETCH_SITES = new Set(["same-origin", "none"]);
+
+/**
+ * Throws CrossSiteRequestError when a browser says the request comes from a page of another
+ * origin. Fetch Metadata decides when present (`Sec-Fetch-Site` must be same-origin or none);
+ * browsers without it are judged by `Origin`, which must be the site's (the opaque "null" is
+ * refused). A request with neither header is not a browser's form post: mailbox providers send
+ * RFC 8058 one-click POSTs without them, and so do API clients.
+ */
+export function refuseCrossSite(event: Event, siteUrl: string): void {
+  const refuse = (): never => {
+    throw new CrossSiteRequestError("Forms from other sites can't be posted here.");
+  };
+  const fetchSite = header(event, "sec-fetch-site")?.trim().toLowerCase();
+  if (fetchSite !== undefined) {
+    if (!OWN_FETCH_SITES.has(fetchSite)) refuse();
+    return;
+  }
+  const origin = header(event, "origin")?.trim();
+  if (origin === undefined) return;
+  if (!URL.canParse(origin)) refuse();
+  const given = new URL(origin).origin;
+  if (given === "null" || given !== new URL(siteUrl).origin) refuse();
 }

@@ -1,6 +1,7 @@
 /**
  * Routes API Gateway HTTP API (payload v2) requests by method and path to the small per-route
- * modules, and maps every error to its status (respond.ts):
+ * modules, refuses POSTs from other sites (request.ts refuseCrossSite), and maps every error to
+ * its status (respond.ts); the route modules themselves just throw:
  *
  *   GET  /                 signup page
  *   POST /subscribe        JSON or form signup → 202
@@ -13,6 +14,7 @@ import { NotFoundError } from "../core/errors.js";
 import { getConfirm, postConfirm } from "./confirm.js";
 import type { AppDeps } from "./deps.js";
 import { getHome } from "./home.js";
+import { isFormPost, refuseCrossSite } from "./request.js";
 import { fromError, type Result, WrongMethodError } from "./respond.js";
 import { postSubscribe } from "./subscribe.js";
 import { getUnsubscribe, postUnsubscribe } from "./unsubscribe.js";
@@ -23,15 +25,20 @@ type Handler = (event: APIGatewayProxyEventV2, deps: AppDeps, param: string) => 
 interface Route {
   match: (path: string) => string | undefined;
   methods: Partial<Record<string, Handler>>;
-  /** How errors that happen before a handler runs (405) are shown. */
-  as: "json" | "html";
+  /** How the route's errors are shown: a JSON body or an HTML page. */
+  as: "json" | "html" | ((event: APIGatewayProxyEventV2) => "json" | "html");
 }
 
 const exact = (want: string) => (path: string) => (path === want ? "" : undefined);
 
 const ROUTES: readonly Route[] = [
   { match: exact("/"), methods: { GET: getHome }, as: "html" },
-  { match: exact("/subscribe"), methods: { POST: postSubscribe }, as: "json" },
+  {
+    match: exact("/subscribe"),
+    methods: { POST: postSubscribe },
+    // The signup page's form gets pages; API clients get JSON.
+    as: (event) => (isFormPost(event) ? "html" : "json"),
+  },
   { match: exact("/confirm"), methods: { GET: getConfirm, POST: postConfirm }, as: "html" },
   {
     match: exact("/unsubscribe"),
@@ -61,16 +68,17 @@ export function createApi(deps: () => AppDeps) {
     for (const route of ROUTES) {
       const param = route.match(path);
       if (param === undefined) continue;
-      const handle = route.methods[method === "HEAD" ? "GET" : method];
-      if (!handle) {
-        const allow = Object.keys(route.methods).join(", ");
-        return fromError(new WrongMethodError(allow), route.as, { method, path });
-      }
+      const as = typeof route.as === "function" ? route.as(event) : route.as;
       try {
-        const result = await handle(event, deps(), param);
+        const handle = route.methods[method === "HEAD" ? "GET" : method];
+        if (!handle) throw new WrongMethodError(Object.keys(route.methods).join(", "));
+        const appDeps = deps();
+        // Every route that changes state is a POST: none may be sent by another site's page.
+        if (method === "POST") refuseCrossSite(event, appDeps.site.baseUrl);
+        const result = await handle(event, appDeps, param);
         return method === "HEAD" ? { ...result, body: "" } : result;
       } catch (error) {
-        return fromError(error, route.as, { method, path });
+        return fromError(error, as, { method, path });
       }
     }
     return fromError(new NotFoundError("No such route."), "json", { method, path });

@@ -6,7 +6,7 @@ import { subscribe } from "../core/subscriptions.js";
 import type { AppDeps } from "./deps.js";
 import { checkInboxPage } from "./pages.js";
 import { type Event, formOrJsonBody, isFormPost, sourceIp, userAgent } from "./request.js";
-import { fromError, html, json, type Result } from "./respond.js";
+import { html, json, type Result } from "./respond.js";
 
 /** Evens out the time a new signup (which sends an email) and a known address (which doesn't) take. */
 export const MIN_ANSWER_MS = 300;
@@ -20,20 +20,16 @@ export const ACCEPTED = {
 export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result> {
   const started = Date.now();
   const asHtml = isFormPost(event);
-  try {
-    const body = formOrJsonBody(event);
-    await subscribe(deps, {
-      email: body.email,
-      firstName: body.firstName,
-      honeypot: body.website,
-      ip: sourceIp(event),
-      userAgent: userAgent(event),
-      source: asHtml ? "signup-page" : "api",
-    });
-    const wait = started + MIN_ANSWER_MS - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    return asHtml ? html(202, checkInboxPage()) : json(202, ACCEPTED);
-  } catch (error) {
-    return fromError(error, asHtml ? "html" : "json", { route: "POST /subscribe" });
-  }
+  const body = formOrJsonBody(event);
+  await subscribe(deps, {
+    email: body.email,
+    firstName: body.firstName,
+    honeypot: body.website,
+    ip: sourceIp(event),
+    userAgent: userAgent(event),
+    source: asHtml ? "signup-page" : "api",
+  });
+  const wait = started + MIN_ANSWER_MS - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  return asHtml ? html(202, checkInboxPage()) : json(202, ACCEPTED);
 }

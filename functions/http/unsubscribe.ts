@@ -2,31 +2,24 @@
  * GET /unsubscribe?token= shows a one-button form; POST /unsubscribe?token= unsubscribes. The POST
  * is also the RFC 8058 one-click target (body List-Unsubscribe=One-Click): 200, never a redirect,
  * and 200 again when repeated. Any content type is accepted there, as mailbox providers differ.
+ * Errors are mapped to pages by the router.
  */
 import { unsubscribe } from "../core/subscriptions.js";
 import type { AppDeps } from "./deps.js";
 import { unsubscribedPage, unsubscribeHelpPage, unsubscribePromptPage } from "./pages.js";
 import { bodyText, type Event, formBody, isFormPost, query } from "./request.js";
-import { fromError, html, type Result } from "./respond.js";
+import { html, type Result } from "./respond.js";
 
 export async function getUnsubscribe(event: Event, deps: AppDeps): Promise<Result> {
-  try {
-    const token = query(event, "token");
-    if (token === undefined) return html(200, unsubscribeHelpPage());
-    deps.signer.verify(token, "unsubscribe");
-    return html(200, unsubscribePromptPage(token));
-  } catch (error) {
-    return fromError(error, "html", { route: "GET /unsubscribe" });
-  }
+  const token = query(event, "token");
+  if (token === undefined) return html(200, unsubscribeHelpPage());
+  deps.signer.verify(token, "unsubscribe");
+  return html(200, unsubscribePromptPage(token));
 }
 
 export async function postUnsubscribe(event: Event, deps: AppDeps): Promise<Result> {
-  try {
-    const text = bodyText(event); // size-capped even when the token is in the query
-    const token = query(event, "token") ?? (isFormPost(event) ? formBody(text).token : undefined);
-    await unsubscribe(deps, token);
-    return html(200, unsubscribedPage());
-  } catch (error) {
-    return fromError(error, "html", { route: "POST /unsubscribe" });
-  }
+  const text = bodyText(event); // size-capped even when the token is in the query
+  const token = query(event, "token") ?? (isFormPost(event) ? formBody(text).token : undefined);
+  await unsubscribe(deps, token);
+  return html(200, unsubscribedPage());
 }

@@ -146,12 +146,17 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
 }
 
+/** The local stack's signing key: 32 bytes as hex, public, for development only. */
+export const LOCAL_TOKEN_KEYS =
+  "local:cc600f32e6ba13149a3b67be570d009a57f67555f233a57418779094f99e22cb";
+
 export interface LocalSettings {
   baseUrl: string;
   fromAddress?: string;
   postalAddress?: string;
   tokenKeys?: string;
   queueUrl?: string;
+  outboxUrl?: string;
   extra?: Record<string, string | number>;
 }
 
@@ -164,9 +169,12 @@ export function localEnvironment(aws: LocalAws, settings: LocalSettings): Record
     SST_RESOURCE_App: JSON.stringify({ name: "strength-tips", stage: "local" }),
     SST_RESOURCE_Subscribers: JSON.stringify({ name: aws.tableName }),
     SST_RESOURCE_TokenKeys: JSON.stringify({
-      value: settings.tokenKeys ?? "local:local-development-signing-key-not-secret-0001",
+      value: settings.tokenKeys ?? LOCAL_TOKEN_KEYS,
     }),
     SST_RESOURCE_SendQueue: JSON.stringify({ url: settings.queueUrl ?? "memory://send-queue" }),
+    SST_RESOURCE_ConfirmOutbox: JSON.stringify({
+      url: settings.outboxUrl ?? "memory://confirm-outbox",
+    }),
     SST_RESOURCE_Settings: JSON.stringify({
       baseUrl: settings.baseUrl,
       fromAddress: settings.fromAddress ?? "Weekly Strength Tips <tips@example.com>",

@@ -73,71 +73,148 @@ export function storeLifecycleContract(
       expect(await store.get(subscriberId("nobody@example.com"))).toBeUndefined();
     });
 
-    it("resubscribes only an unsubscribed subscriber, with fresh consent", async () => {
+    const GEN_A = "aaaaaaaaaaaaaaaa";
+    const GEN_B = "bbbbbbbbbbbbbbbb";
+    const signupRecord = (
+      generation: string,
+      firstName: string | undefined,
+      c: Consent,
+      now: Date,
+    ) => ({
+      generation,
+      firstName,
+      consent: c,
+      now,
+    });
+
+    it("begins a signup only on a pending or unsubscribed subscriber with the generation read", async () => {
       const store = await makeStore();
-      for (const status of ["pending", "active", "bounced", "complained"] as const) {
+      for (const status of ["active", "bounced", "complained"] as const) {
         const s = await withStatus(store, status);
-        expect(await store.resubscribe(s.id, consent({ ip: "9.9.9.9" }), "X", at(HOUR))).toBe(
-          false,
-        );
+        const record = signupRecord(GEN_A, "X", consent({ ip: "9.9.9.9" }), at(HOUR));
+        expect(await store.beginSignup(s.id, record, undefined)).toBe(false);
         expect((await store.get(s.id))?.status).toBe(status);
+        expect((await store.get(s.id))?.generation).toBeUndefined();
       }
       expect(
-        await store.resubscribe(subscriberId("gone@example.com"), consent(), undefined, T0),
+        await store.beginSignup(
+          subscriberId("gone@example.com"),
+          signupRecord(GEN_A, undefined, consent(), T0),
+          undefined,
+        ),
       ).toBe(false);
+      expect(await store.get(subscriberId("gone@example.com"))).toBeUndefined();
+    });
 
-      const s = await withStatus(store, "unsubscribed");
-      expect((await store.get(s.id))?.unsubscribedAt).toBe(T0.toISOString());
-      const fresh = consent({ at: at(HOUR).toISOString(), ip: "9.9.9.9", textVersion: "v2" });
-      expect(await store.resubscribe(s.id, fresh, undefined, at(HOUR))).toBe(true);
-      const saved = await store.get(s.id);
-      expect(saved).toMatchObject({ status: "pending", firstName: "Ann", consent: fresh });
-      expect(saved?.unsubscribedAt).toBeUndefined();
+    it("appends each signup's consent, replaces the generation and name, and loses a race", async () => {
+      const store = await makeStore();
+      const first = consent();
+      const s = pendingSubscriber({ generation: GEN_A, consent: first, consentHistory: [first] });
+      await store.create(s);
+      const second = consent({ at: at(HOUR).toISOString(), ip: "9.9.9.9", textVersion: "v2" });
+      // A writer that read no generation (or an old one) loses: someone else signed up since.
+      expect(
+        await store.beginSignup(s.id, signupRecord(GEN_B, "Bea", second, at(HOUR)), undefined),
+      ).toBe(false);
+      expect(
+        await store.beginSignup(s.id, signupRecord(GEN_B, "Bea", second, at(HOUR)), GEN_B),
+      ).toBe(false);
+      expect(
+        await store.beginSignup(s.id, signupRecord(GEN_B, "Bea", second, at(HOUR)), GEN_A),
+      ).toBe(true);
+      let saved = await store.get(s.id);
+      expect(saved).toMatchObject({
+        status: "pending",
+        generation: GEN_B,
+        firstName: "Bea",
+        consent: second,
+      });
+      expect(saved?.consentHistory).toEqual([first, second]);
       expect(saved?.updatedAt).toBe(at(HOUR).toISOString());
 
+      // Unsubscribing drops the generation; the next signup starts from none, without a name.
       await store.unsubscribe(s.id, at(2 * HOUR));
-      expect(await store.resubscribe(s.id, fresh, "Bea", at(3 * HOUR))).toBe(true);
-      expect((await store.get(s.id))?.firstName).toBe("Bea");
-    });
-
-    /** A store with one pending subscriber, and a reservation call with the 24 h window. */
-    async function pendingWithReservations() {
-      const store = await makeStore();
-      const s = pendingSubscriber();
-      await store.create(s);
-      const reserve = (now: Date) =>
-        store.reserveConfirmationEmail(s.id, now, new Date(now.getTime() - DAY));
-      return { store, s, reserve };
-    }
-
-    it("reserves a confirmation email at most once per window, only while pending", async () => {
-      const { store, s, reserve } = await pendingWithReservations();
-      expect(await reserve(T0)).toBe(true);
-      expect((await store.get(s.id))?.confirmEmailSentAt).toBe(T0.toISOString());
-      expect(await reserve(at(HOUR))).toBe(false);
-      expect(await reserve(at(DAY))).toBe(false); // exactly 24 h later: not yet
-      expect(await reserve(at(DAY + 1))).toBe(true);
-      expect((await store.get(s.id))?.confirmEmailSentAt).toBe(at(DAY + 1).toISOString());
-
-      for (const status of ["active", "unsubscribed", "bounced", "complained"] as const) {
-        const other = await withStatus(store, status);
-        expect(await store.reserveConfirmationEmail(other.id, T0, at(-DAY))).toBe(false);
-      }
+      saved = await store.get(s.id);
+      expect(saved?.generation).toBeUndefined();
+      expect(saved?.unsubscribedAt).toBe(at(2 * HOUR).toISOString());
+      const third = consent({ at: at(3 * HOUR).toISOString(), ip: "8.8.8.8" });
       expect(
-        await store.reserveConfirmationEmail(subscriberId("x@example.com"), T0, at(-DAY)),
-      ).toBe(false);
+        await store.beginSignup(
+          s.id,
+          signupRecord(GEN_A, undefined, third, at(3 * HOUR)),
+          undefined,
+        ),
+      ).toBe(true);
+      saved = await store.get(s.id);
+      expect(saved).toMatchObject({ status: "pending", generation: GEN_A, consent: third });
+      expect(saved?.firstName).toBeUndefined();
+      expect(saved?.unsubscribedAt).toBeUndefined();
+      expect(saved?.consentHistory).toEqual([first, second, third]);
     });
 
-    it("releases only the confirmation reservation it is given", async () => {
-      const { store, s, reserve } = await pendingWithReservations();
-      expect(await reserve(T0)).toBe(true);
-      await store.releaseConfirmationEmail(s.id, at(-HOUR)); // not this reservation: kept
-      expect((await store.get(s.id))?.confirmEmailSentAt).toBe(T0.toISOString());
-      expect(await reserve(at(HOUR))).toBe(false);
-      await store.releaseConfirmationEmail(s.id, T0);
-      expect((await store.get(s.id))?.confirmEmailSentAt).toBeUndefined();
-      expect(await reserve(at(HOUR))).toBe(true);
-      await store.releaseConfirmationEmail(subscriberId("nobody@example.com"), T0); // no-op
+    it("keeps the consent of an item written before consentHistory existed", async () => {
+      const store = await makeStore();
+      const old = consent({ textVersion: "v0" });
+      const s = pendingSubscriber({ consent: old }); // no consentHistory, no generation
+      await store.create(s);
+      const next = consent({ at: at(HOUR).toISOString(), ip: "9.9.9.9" });
+      const record = { ...signupRecord(GEN_A, undefined, next, at(HOUR)), earlierConsents: [old] };
+      expect(await store.beginSignup(s.id, record, undefined)).toBe(true);
+      expect((await store.get(s.id))?.consentHistory).toEqual([old, next]);
+      // Once there is a history, earlierConsents is ignored: nothing is rewritten.
+      const third = consent({ at: at(2 * HOUR).toISOString() });
+      const again = {
+        ...signupRecord(GEN_B, undefined, third, at(2 * HOUR)),
+        earlierConsents: [third],
+      };
+      expect(await store.beginSignup(s.id, again, GEN_A)).toBe(true);
+      expect((await store.get(s.id))?.consentHistory).toEqual([old, next, third]);
+    });
+
+    it("records a sent confirmation only for the current generation", async () => {
+      const store = await makeStore();
+      const s = pendingSubscriber({ generation: GEN_A });
+      await store.create(s);
+      expect(await store.markConfirmationSent(s.id, GEN_B, T0)).toBe(false);
+      expect((await store.get(s.id))?.confirmSentFor).toBeUndefined();
+      expect(await store.markConfirmationSent(s.id, GEN_A, T0)).toBe(true);
+      expect(await store.get(s.id)).toMatchObject({
+        confirmSentFor: GEN_A,
+        confirmEmailSentAt: T0.toISOString(),
+      });
+      expect(await store.markConfirmationSent(subscriberId("none@example.com"), GEN_A, T0)).toBe(
+        false,
+      );
+    });
+
+    it("gives a mailbox `limit` slots per window, once per signup, and frees them as they age", async () => {
+      const store = await makeStore();
+      const mailbox = `mailbox-${process.pid}-${Date.now()}-${Math.random()}`;
+      const take = (signup: string, now: Date) =>
+        store.reserveMailboxSlot(mailbox, signup, now, 86_400, 2);
+      expect(await take("s1", T0)).toBe(true);
+      expect(await take("s1", at(HOUR))).toBe(true); // a redelivery of s1: its own slot
+      expect(await take("s2", at(2 * HOUR))).toBe(true);
+      expect(await take("s3", at(3 * HOUR))).toBe(false);
+      expect(await take("s2", at(3 * HOUR))).toBe(true);
+      expect(await take("s3", at(DAY - 1))).toBe(false); // just under 24 h after s1: still inside
+      expect(await take("s3", at(DAY + 1))).toBe(true); // s1 has aged out
+      expect(await take("s4", at(DAY + 2))).toBe(false);
+      // Another mailbox has its own slots.
+      expect(await store.reserveMailboxSlot(`${mailbox}-other`, "s4", at(DAY + 2), 86_400, 2)).toBe(
+        true,
+      );
+    });
+
+    it("never hands out more slots than the limit to concurrent signups", async () => {
+      const store = await makeStore();
+      const mailbox = `race-${process.pid}-${Date.now()}-${Math.random()}`;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          store.reserveMailboxSlot(mailbox, `r${i}`, T0, 86_400, 2),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(2);
     });
 
     it("activates pending subscribers only, and says why not", async () => {
@@ -158,6 +235,18 @@ export function storeLifecycleContract(
         expect((await store.get(other.id))?.status).toBe(status);
       }
       expect(await store.activate(subscriberId("none@example.com"), T0, "1.1.1.1")).toBe("missing");
+    });
+
+    it("activates only with the current generation when one is given", async () => {
+      const store = await makeStore();
+      const s = pendingSubscriber({ generation: GEN_B });
+      await store.create(s);
+      expect(await store.activate(s.id, T0, "1.1.1.1", GEN_A)).toBe("not-pending");
+      expect((await store.get(s.id))?.status).toBe("pending");
+      expect(await store.activate(s.id, T0, "1.1.1.1", GEN_B)).toBe("activated");
+      expect(await store.activate(s.id, T0, "1.1.1.1", GEN_B)).toBe("already-active");
+      expect(await store.activate(s.id, T0, "1.1.1.1", GEN_A)).toBe("not-pending");
+      expect((await store.get(s.id))?.status).toBe("active");
     });
 
     it("unsubscribes idempotently and takes the subscriber out of the active set", async () => {

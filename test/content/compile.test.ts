@@ -117,9 +117,15 @@ describe("system emails", () => {
     expect(goodbye.text).toContain("{{postal_address}}");
   });
 
-  it("all greet with {{first_name}} and have fixed subjects and preheaders", () => {
+  it("greet by {{first_name}} after confirming only, and have fixed subjects and preheaders", () => {
     for (const [name, email] of Object.entries(bundle.emails)) {
-      expect(email.text, name).toContain("Hi {{first_name}},");
+      if (name === "confirm") {
+        // Sent before the owner agreed: no text chosen by whoever typed the address.
+        expect(`${email.subject}${email.html}${email.text}`).not.toContain("{{first_name}}");
+        expect(email.text).toContain("Hello,");
+      } else {
+        expect(email.text, name).toContain("Hi {{first_name}},");
+      }
       expect(email.subject.length, name).toBeGreaterThan(10);
       expect(email.html, name).toContain(escapeHtml(email.preheader));
       expect(email.html, name).toContain(`<title>${escapeHtml(email.subject)}</title>`);
@@ -172,6 +178,17 @@ describe("template problems", () => {
     expect(result.problems.map((p) => [p.file, p.message])).toContainEqual([
       file,
       expect.stringContaining("unknown placeholder {{firstname}}"),
+    ]);
+  });
+
+  it("a confirmation template that greets by {{first_name}} is refused", async () => {
+    const file = path.join(EMAIL_FIXTURES, "name-in-confirm/confirm.mjml");
+    const result = await compileTemplate("confirm", file);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => [p.file, p.message])).toContainEqual([
+      file,
+      "{{first_name}} is not available in the confirm email",
     ]);
   });
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { ConfirmationDeferredError } from "../../functions/core/confirmations.js";
 import { subscriberId } from "../../functions/core/email.js";
 import { BadRequestError, InvalidTokenError } from "../../functions/core/errors.js";
 import {
   CONSENT,
+  checkConfirmLink,
   confirm,
   RateLimitedError,
   SIGNUP_LIMIT,
@@ -22,8 +24,8 @@ const signup = (email: string, extra: Record<string, unknown> = {}) => ({
 
 describe("subscribe", () => {
   it("creates a pending subscriber with consent and sends one confirmation", async () => {
-    const { deps, store, mailer } = memoryDeps();
-    await subscribe(deps, signup("  Ann.Runner@Example.COM ", { firstName: " Ann " }));
+    const { store, mailer, signUp } = memoryDeps();
+    await signUp(signup("  Ann.Runner@Example.COM ", { firstName: " Ann " }));
     const id = subscriberId("Ann.Runner@example.com");
     const saved = await store.get(id);
     expect(saved).toMatchObject({
@@ -42,7 +44,8 @@ describe("subscribe", () => {
     expect(mailer.sent).toHaveLength(1);
     const [email] = mailer.sent;
     expect(email?.to).toBe("Ann.Runner@example.com");
-    expect(email?.subject).toBe("Confirm, Ann");
+    // The test template asks for {{first_name}}: the confirmation fills in the fallback anyway.
+    expect(email?.subject).toBe("Confirm, there");
     expect(email?.text).toContain(`${BASE}/confirm?token=`);
     expect(email?.headers).toEqual([
       {
@@ -53,22 +56,76 @@ describe("subscribe", () => {
     ]);
   });
 
-  it("gives the 24 h slot back when the confirmation email cannot be sent", async () => {
-    const { deps, store, mailer } = memoryDeps();
-    mailer.setFault(() => new Error("SES down"));
-    await expect(subscribe(deps, signup("retry@example.com"))).rejects.toThrow("SES down");
+  it("puts no first name in the confirmation, even where the template asks for one", async () => {
+    const { mailer, signUp } = memoryDeps();
+    await signUp(signup("zed@example.com", { firstName: "Zelda Quux" }));
+    const [email] = mailer.sent;
+    expect(`${email?.subject} ${email?.html} ${email?.text}`).not.toMatch(/Zelda|Quux/);
+  });
+
+  it("only queues the signup: nothing about the address is read or written, nothing sent", async () => {
+    const { deps, store, mailer, outbox } = memoryDeps();
+    await subscribe(deps, signup("queued@example.com", { firstName: "Q" }));
+    expect(store.all()).toEqual([]);
+    expect(mailer.sent).toEqual([]);
+    expect(outbox.peek()).toEqual([
+      {
+        signupId: expect.stringMatching(/^[0-9a-f]{16}$/),
+        email: "queued@example.com",
+        firstName: "Q",
+        consent: expect.objectContaining({ ip: "203.0.113.7", source: "signup-page" }),
+      },
+    ]);
+  });
+
+  it("keeps a signup whose confirmation failed on the outbox, and sends it once when SES is back", async () => {
+    const { deps, store, mailer, outbox, signUp, deliver } = memoryDeps();
+    mailer.setFault(() => new Error("SES throttled"));
+    // The signup itself succeeds: the failure stays behind the outbox.
+    await expect(subscribe(deps, signup("retry@example.com"))).resolves.toBeUndefined();
+    expect(await deliver()).toEqual([expect.objectContaining({ message: "SES throttled" })]);
+    expect(await deliver()).toEqual([expect.objectContaining({ message: "SES throttled" })]);
+    expect(outbox.size).toBe(1);
     const id = subscriberId("retry@example.com");
-    expect((await store.get(id))?.confirmEmailSentAt).toBeUndefined();
-    expect(mailer.sent).toHaveLength(0);
+    expect((await store.get(id))?.confirmSentFor).toBeUndefined();
     mailer.setFault(undefined);
-    await subscribe(deps, signup("retry@example.com"));
+    expect(await deliver()).toEqual(["sent"]);
     expect(mailer.sent.map((e) => e.to)).toEqual(["retry@example.com"]);
+    expect(outbox.size).toBe(0);
+    // The two failed attempts took one mailbox slot, not three: a second signup still gets one.
+    await signUp(signup("retry@example.com"));
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it("sends a redelivered signup's confirmation once", async () => {
+    const { deps, mailer, outbox, deliver } = memoryDeps();
+    await subscribe(deps, signup("twice@example.com"));
+    const [request] = outbox.peek();
+    expect(await deliver()).toEqual(["sent"]);
+    // SQS delivers at least once: the same message again.
+    await outbox.sendAll([request as NonNullable<typeof request>]);
+    expect(await deliver()).toEqual(["already-sent"]);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("retries a signup whose store write fails, and loses nothing", async () => {
+    const { deps, store, mailer, deliver } = memoryDeps();
+    const original = store.create.bind(store);
+    let failures = 1;
+    store.create = async (subscriber) => {
+      if (failures-- > 0) throw new Error("DynamoDB unavailable");
+      return original(subscriber);
+    };
+    await subscribe(deps, signup("flaky@example.com"));
+    expect(await deliver()).toEqual([expect.objectContaining({ message: "DynamoDB unavailable" })]);
+    expect(await deliver()).toEqual(["sent"]);
+    expect(mailer.sent).toHaveLength(1);
   });
 
   it("adds the mailto to List-Unsubscribe when one is configured", async () => {
-    const { deps, mailer } = memoryDeps();
+    const { deps, mailer, signUp } = memoryDeps();
     deps.site = { ...deps.site, unsubscribeMailto: "leave@example.com" };
-    await subscribe(deps, signup("m@example.com"));
+    await signUp(signup("m@example.com"));
     expect(mailer.sent[0]?.headers?.[0]?.value).toMatch(
       /^<https:\/\/tips\.example\.com\/unsubscribe\?token=[^>]+>, <mailto:leave@example\.com\?subject=unsubscribe>$/,
     );
@@ -82,8 +139,8 @@ describe("subscribe", () => {
     ["two at signs", "a@b@example.com", "invalid_email"],
     ["too long", `${"a".repeat(250)}@example.com`, "invalid_email"],
   ])("rejects an email that is %s, writing nothing", async (_name, email, code) => {
-    const { deps, store, mailer } = memoryDeps();
-    const error = await subscribe(deps, signup(email as string)).catch((e: unknown) => e);
+    const { store, mailer, signUp } = memoryDeps();
+    const error = await signUp(signup(email as string)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as BadRequestError).code).toBe(code);
     expect(store.all()).toEqual([]);
@@ -101,76 +158,208 @@ describe("subscribe", () => {
     expect(store.all()).toEqual([]);
   });
 
-  it("strips control characters from the first name", async () => {
-    const { deps, store } = memoryDeps();
-    await subscribe(deps, signup("a@example.com", { firstName: "Ann\r\nBcc: x" }));
-    expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe("Ann  Bcc: x");
+  it.each([
+    ["CR/LF (a header injection)", "Ann\r\nLee", "Ann Lee"],
+    ["a right-to-left override", "Ann\u202Eeel", "Anneel"],
+    ["bidi isolates and marks", "\u2066Ann\u2069\u200F", "Ann"],
+    ["zero-width spaces and joiners", "A\u200Bn\u200Cn\u200D\u2060", "Ann"],
+    ["a byte-order mark and a soft hyphen", "\uFEFFAn\u00ADn", "Ann"],
+    ["line and paragraph separators", "Ann\u2028Lee\u2029", "Ann Lee"],
+    ["odd spaces", "Ann\u00A0\u3000 Lee", "Ann Lee"],
+    ["only invisible characters", "\u200B\u202E", undefined],
+  ])("cleans a first name with %s", async (_what, firstName, saved) => {
+    const { store, signUp } = memoryDeps();
+    await signUp(signup("a@example.com", { firstName }));
+    expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe(saved);
   });
 
-  it("does nothing at all when the honeypot is filled", async () => {
-    const { deps, store, mailer } = memoryDeps();
-    await subscribe(deps, signup("bot@example.com", { honeypot: "http://spam.example" }));
+  it.each([
+    ["a URL", "Claim your prize at https://evil.example"],
+    ["a bare host name", "evil.example"],
+    ["a host name with a space before the dot", "visit bit .ly"],
+    ["www", "www evil"],
+    ["an email address", "write to me at x@evil.example"],
+    ["a fullwidth at sign", "x＠evil"],
+    ["a URL hidden behind zero-width characters", "evil\u200B.\u200Bexample"],
+    ["a path", "go to /promo"],
+    ["angle brackets", "<b>Ann</b>"],
+  ])("refuses a first name with %s, writing and sending nothing", async (_what, firstName) => {
+    const { store, mailer, signUp } = memoryDeps();
+    const error = await signUp(signup("a@example.com", { firstName })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect((error as BadRequestError).code).toBe("invalid_first_name");
     expect(store.all()).toEqual([]);
     expect(mailer.sent).toEqual([]);
   });
 
-  it("resends to a pending address at most once per 24 hours", async () => {
-    const { deps, clock, mailer } = memoryDeps();
-    await subscribe(deps, signup("p@example.com"));
-    clock.advance(23 * HOUR);
-    await subscribe(deps, signup("p@example.com"));
-    expect(mailer.sent).toHaveLength(1);
-    clock.advance(HOUR + 1000);
-    await subscribe(deps, signup("p@example.com"));
-    expect(mailer.sent).toHaveLength(2);
+  it.each(["Ann", "J.R.", "Mary-Jane", "O’Brien", "José María", "Dr. Who", "李小龙"])(
+    "keeps the ordinary name %s",
+    async (firstName) => {
+      const { store, signUp } = memoryDeps();
+      await signUp(signup("a@example.com", { firstName }));
+      expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe(firstName);
+    },
+  );
+
+  it("does nothing at all when the honeypot is filled", async () => {
+    const { store, mailer, signUp } = memoryDeps();
+    await signUp(signup("bot@example.com", { honeypot: "http://spam.example" }));
+    expect(store.all()).toEqual([]);
+    expect(mailer.sent).toEqual([]);
   });
 
-  it("sends nothing to an active, bounced or complained address", async () => {
-    const { deps, store, clock, mailer } = memoryDeps();
+  it("sends at most 2 confirmations per real mailbox in 24 h, whatever its case, +tags or Gmail dots", async () => {
+    const { clock, mailer, store, signUp } = memoryDeps();
+    const variants = [
+      "victim+1@gmail.com",
+      "Victim+2@Gmail.com",
+      "v.i.c.t.i.m@googlemail.com",
+      "VICTIM+prize@gmail.com",
+    ];
+    const outcomes = [];
+    for (const [i, email] of variants.entries()) {
+      outcomes.push(...(await signUp(signup(email, { ip: `198.51.100.${i}` }))));
+    }
+    expect(outcomes).toEqual(["sent", "sent", "mailbox-limit", "mailbox-limit"]);
+    expect(mailer.sent).toHaveLength(2);
+    // The refused signups wrote nothing.
+    expect(store.all().map((s) => s.email)).toEqual(["victim+1@gmail.com", "Victim+2@gmail.com"]);
+    // Dots count outside Gmail; other mailboxes have their own limit.
+    expect(await signUp(signup("v.ictim@example.com"))).toEqual(["sent"]);
+    clock.advance(DAY + 1000);
+    expect(await signUp(signup("victim+later@gmail.com"))).toEqual(["sent"]);
+    expect(mailer.sent).toHaveLength(4);
+  });
+
+  it("keeps signups beyond the hourly budget waiting on the outbox, then sends them", async () => {
+    const { deps, clock, mailer, outbox, deliver } = memoryDeps({}, { confirmationsPerHour: 2 });
+    for (const n of [1, 2, 3]) await subscribe(deps, signup(`budget${n}@example.com`));
+    const results = await deliver();
+    expect(results.slice(0, 2)).toEqual(["sent", "sent"]);
+    expect(results[2]).toBeInstanceOf(ConfirmationDeferredError);
+    expect((results[2] as ConfirmationDeferredError).retryAfterSeconds).toBe(3600);
+    expect(mailer.sent).toHaveLength(2);
+    expect(outbox.size).toBe(1);
+    // Still waiting later in the same hour; written nowhere yet.
+    clock.advance(30 * 60 * 1000);
+    expect((await deliver())[0]).toBeInstanceOf(ConfirmationDeferredError);
+    expect(await deps.store.get(subscriberId("budget3@example.com"))).toBeUndefined();
+    clock.advance(30 * 60 * 1000);
+    expect(await deliver()).toEqual(["sent"]);
+    expect(mailer.sent.map((e) => e.to)).toEqual([
+      "budget1@example.com",
+      "budget2@example.com",
+      "budget3@example.com",
+    ]);
+  });
+
+  it("a second signup of a pending address sends a new link and retires the first", async () => {
+    const { deps, store, mailer, signUp } = memoryDeps();
+    await signUp(signup("p@example.com", { firstName: "Owner" }));
+    const first = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
+    await expect(checkConfirmLink(deps, first)).resolves.toBeUndefined();
+    await signUp(signup("p@example.com", { firstName: "Stranger" }));
+    const second = tokenFromLink(mailer.sent[1]?.text ?? "", `${BASE}/confirm`);
+    // The page of the retired link shows the error, not a button.
+    await expect(checkConfirmLink(deps, first)).rejects.toThrow(InvalidTokenError);
+    await expect(checkConfirmLink(deps, second)).resolves.toBeUndefined();
+    await expect(confirm(deps, first, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
+    expect((await store.get(subscriberId("p@example.com")))?.status).toBe("pending");
+    await expect(confirm(deps, second, "1.1.1.1")).resolves.toBe("confirmed");
+    expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Stranger");
+    // Used once: its page still opens (confirming again answers "You're in").
+    await expect(checkConfirmLink(deps, second)).resolves.toBeUndefined();
+  });
+
+  it("sends nothing to an active, bounced or complained address, and changes nothing", async () => {
+    const { store, clock, mailer, signUp } = memoryDeps();
     for (const email of ["active@example.com", "b@example.com", "c@example.com"]) {
-      await subscribe(deps, signup(email));
+      await signUp(signup(email));
     }
     await store.activate(subscriberId("active@example.com"), clock.now(), "1.1.1.1");
     await store.suppress(subscriberId("b@example.com"), "bounced", clock.now());
     await store.suppress(subscriberId("c@example.com"), "complained", clock.now());
     clock.advance(2 * DAY);
     mailer.sent.length = 0;
+    const before = store.all();
     for (const email of ["active@example.com", "b@example.com", "c@example.com"]) {
-      await expect(subscribe(deps, signup(email))).resolves.toBeUndefined();
+      expect(await signUp(signup(email, { firstName: "Mallory" }))).toEqual(["not-needed"]);
     }
     expect(mailer.sent).toEqual([]);
-    expect((await store.get(subscriberId("b@example.com")))?.status).toBe("bounced");
+    expect(store.all()).toEqual(before);
   });
 
-  it("takes an unsubscribed address back to pending with fresh consent and confirms again", async () => {
-    const { deps, store, clock, mailer } = memoryDeps();
-    await subscribe(deps, signup("u@example.com", { firstName: "Old" }));
+  it("old confirm links die with an unsubscribe and stay dead after a stranger signs up again", async () => {
+    const { deps, store, clock, mailer, signUp } = memoryDeps();
+    await signUp(signup("u@example.com", { firstName: "Owner" }));
+    const oldLink = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
     const id = subscriberId("u@example.com");
-    await store.unsubscribe(id, clock.now());
+    const unsubscribeLink = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
+    await unsubscribe(deps, unsubscribeLink);
+    await expect(confirm(deps, oldLink, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
     clock.advance(HOUR);
-    // Within 24 h of the first confirmation: the resubscribe happens, the email waits.
-    await subscribe(deps, signup("u@example.com", { firstName: "New", ip: "198.51.100.1" }));
-    let saved = await store.get(id);
-    expect(saved?.status).toBe("pending");
-    expect(saved?.firstName).toBe("New");
-    expect(saved?.consent.ip).toBe("198.51.100.1");
-    expect(saved?.consent.at).toBe(clock.now().toISOString());
-    expect(mailer.sent).toHaveLength(1);
-    await store.unsubscribe(id, clock.now());
-    clock.advance(DAY);
-    await subscribe(deps, signup("u@example.com"));
-    saved = await store.get(id);
-    expect(saved?.status).toBe("pending");
-    expect(mailer.sent).toHaveLength(2);
-    expect(mailer.sent[1]?.subject).toBe("Confirm, New");
+    // A stranger signs the address up again with their own text as the name.
+    await signUp(signup("u@example.com", { firstName: "Stranger", ip: "198.51.100.66" }));
+    await expect(confirm(deps, oldLink, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
+    expect((await store.get(id))?.status).toBe("pending");
+    expect(mailer.sent.filter((e) => e.subject.startsWith("Welcome"))).toEqual([]);
+  });
+
+  it("a reader who re-signs up within 24 h of unsubscribing gets a confirmation; consent is appended", async () => {
+    const { deps, store, clock, mailer, signUp } = memoryDeps();
+    await signUp(signup("u@example.com", { firstName: "Old" }));
+    const id = subscriberId("u@example.com");
+    const firstConsent = (await store.get(id))?.consent;
+    await confirm(deps, tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`), "1.1.1.1");
+    await unsubscribe(deps, tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`));
+    clock.advance(HOUR);
+    expect(await signUp(signup("u@example.com", { firstName: "New", ip: "198.51.100.1" }))).toEqual(
+      ["sent"],
+    );
+    const saved = await store.get(id);
+    expect(saved).toMatchObject({ status: "pending", firstName: "New" });
+    expect(saved?.consent).toMatchObject({ ip: "198.51.100.1", at: clock.now().toISOString() });
+    expect(saved?.consentHistory).toEqual([firstConsent, saved?.consent]);
+    const confirmations = mailer.sent.filter((e) => e.subject.startsWith("Confirm"));
+    expect(confirmations).toHaveLength(2);
+    const link = tokenFromLink(confirmations[1]?.text ?? "", `${BASE}/confirm`);
+    await expect(confirm(deps, link, "1.1.1.1")).resolves.toBe("confirmed");
+    expect(mailer.sent.at(-1)?.subject).toBe("Welcome, New");
+  });
+
+  it("keeps the consent of a subscriber from before consent histories, when it signs up again", async () => {
+    const { store, clock, signUp } = memoryDeps();
+    const id = subscriberId("legacy@example.com");
+    const old = {
+      at: "2025-01-01T00:00:00.000Z",
+      ip: "192.0.2.1",
+      userAgent: "ua",
+      source: "signup-page",
+      textVersion: "2024",
+    };
+    await store.create({
+      id,
+      email: "legacy@example.com",
+      status: "unsubscribed",
+      createdAt: old.at,
+      updatedAt: old.at,
+      consent: old,
+      sentTips: [],
+    });
+    expect(await signUp(signup("legacy@example.com"))).toEqual(["sent"]);
+    const saved = await store.get(id);
+    expect(saved?.consentHistory).toEqual([
+      old,
+      expect.objectContaining({ at: clock.now().toISOString() }),
+    ]);
   });
 
   it("limits signups per IP and says when to retry", async () => {
-    const { deps, clock } = memoryDeps();
+    const { deps, clock, signUp } = memoryDeps();
     for (let i = 0; i < SIGNUP_LIMIT.perWindow; i++) {
-      await subscribe(deps, signup(`r${i}@example.com`));
+      await signUp(signup(`r${i}@example.com`));
     }
-    const error = await subscribe(deps, signup("one-more@example.com")).catch((e: unknown) => e);
+    const error = await signUp(signup("one-more@example.com")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
     // The clock sits at 09:00:00, the start of a window: the whole hour remains.
     expect((error as RateLimitedError).retryAfterSeconds).toBe(3600);
@@ -185,7 +374,7 @@ describe("subscribe", () => {
 describe("confirm", () => {
   async function pending() {
     const ctx = memoryDeps();
-    await subscribe(ctx.deps, signup("c@example.com", { firstName: "Cat" }));
+    await ctx.signUp(signup("c@example.com", { firstName: "Cat" }));
     const token = tokenFromLink(ctx.mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
     return { ...ctx, token, id: subscriberId("c@example.com") };
   }
@@ -242,8 +431,8 @@ describe("confirm", () => {
 
 describe("unsubscribe", () => {
   it("still unsubscribes when the goodbye email fails, and logs a warning", async () => {
-    const { deps, store, mailer } = memoryDeps();
-    await subscribe(deps, signup("h@example.com"));
+    const { deps, store, mailer, signUp } = memoryDeps();
+    await signUp(signup("h@example.com"));
     const token = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
     const logged: string[] = [];
     deps.log = { warn: (m) => logged.push(`warn ${m}`), error: (m) => logged.push(`error ${m}`) };
@@ -254,8 +443,8 @@ describe("unsubscribe", () => {
   });
 
   it("unsubscribes idempotently and says goodbye once, without an unsubscribe header", async () => {
-    const { deps, store, mailer } = memoryDeps();
-    await subscribe(deps, signup("g@example.com"));
+    const { deps, store, mailer, signUp } = memoryDeps();
+    await signUp(signup("g@example.com"));
     const confirmToken = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
     await confirm(deps, confirmToken, "1.1.1.1");
     const token = tokenFromLink(mailer.sent[1]?.text ?? "", `${BASE}/unsubscribe`);
@@ -270,8 +459,8 @@ describe("unsubscribe", () => {
   });
 
   it("never expires", async () => {
-    const { deps, clock, mailer } = memoryDeps();
-    await subscribe(deps, signup("old@example.com"));
+    const { deps, clock, mailer, signUp } = memoryDeps();
+    await signUp(signup("old@example.com"));
     const token = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
     clock.advance(5 * 365 * DAY);
     await expect(unsubscribe(deps, token)).resolves.toBe("unsubscribed");

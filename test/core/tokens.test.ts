@@ -1,15 +1,33 @@
 import { describe, expect, it } from "vitest";
 import { InvalidTokenError } from "../../functions/core/errors.js";
-import { createSigner, type TokenPurpose } from "../../functions/core/tokens.js";
+import {
+  confirmSubject,
+  createSigner,
+  KeyringError,
+  parseKeyring,
+  type TokenPurpose,
+} from "../../functions/core/tokens.js";
 import { DAY, TestClock } from "../support/lifecycle.js";
 
 const ID = "0123456789abcdef0123456789abcdef";
+/** A confirm link's subject: the subscriber and the signup (generation) it was issued for. */
+const CONFIRM = confirmSubject(ID, "fedcba9876543210");
 const OLD = { kid: "old", secret: "old-secret-0123456789abcdef0123456789" };
 const NEW = { kid: "new", secret: "new-secret-0123456789abcdef0123456789" };
 
 function setup() {
   const clock = new TestClock();
   return { clock, signer: createSigner([NEW, OLD], clock) };
+}
+
+/**
+ * The same 32 bytes spelt differently: the 43rd base64url character carries 4 bits of data and
+ * 2 unused bits, which Buffer.from ignores. Flipping an unused bit keeps the decoded MAC equal.
+ */
+function nonCanonical(signature: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet.indexOf(signature.slice(-1));
+  return signature.slice(0, -1) + alphabet[last ^ 1];
 }
 
 /** Replaces part `index` of a token (kid.purpose.id.expiry.mac). */
@@ -22,9 +40,8 @@ function withPart(token: string, index: number, value: string): string {
 describe("tokens", () => {
   it("round-trips both purposes", () => {
     const { signer } = setup();
-    for (const purpose of ["confirm", "unsubscribe"] as const) {
-      expect(signer.verify(signer.issue(purpose, ID, 60), purpose)).toBe(ID);
-    }
+    expect(signer.verify(signer.issue("confirm", CONFIRM, 60), "confirm")).toBe(CONFIRM);
+    expect(signer.verify(signer.issue("unsubscribe", ID), "unsubscribe")).toBe(ID);
   });
 
   it("verifies a token signed with a rotated-out (but still listed) key", () => {
@@ -44,17 +61,17 @@ describe("tokens", () => {
 
   it("expires confirm tokens at their TTL; unsubscribe tokens never", () => {
     const { clock, signer } = setup();
-    const confirmToken = signer.issue("confirm", ID, 7 * 24 * 3600);
+    const confirmToken = signer.issue("confirm", CONFIRM, 7 * 24 * 3600);
     const unsubscribeToken = signer.issue("unsubscribe", ID);
     clock.advance(7 * DAY);
-    expect(signer.verify(confirmToken, "confirm")).toBe(ID);
+    expect(signer.verify(confirmToken, "confirm")).toBe(CONFIRM);
     clock.advance(1000);
     expect(() => signer.verify(confirmToken, "confirm")).toThrow(InvalidTokenError);
     clock.advance(3650 * DAY);
     expect(signer.verify(unsubscribeToken, "unsubscribe")).toBe(ID);
   });
 
-  const good = setup().signer.issue("confirm", ID, 3600);
+  const good = setup().signer.issue("confirm", CONFIRM, 3600);
   const signature = good.split(".")[4] ?? "";
   const flipped = (signature[0] === "A" ? "B" : "A") + signature.slice(1);
   const cases: Array<[string, unknown, TokenPurpose]> = [
@@ -62,11 +79,41 @@ describe("tokens", () => {
     ["tampered signature", withPart(good, 4, flipped), "confirm"],
     ["truncated signature", withPart(good, 4, signature.slice(0, -4)), "confirm"],
     ["purpose swapped in the text", withPart(good, 1, "unsubscribe"), "unsubscribe"],
-    ["other subscriber id", withPart(good, 2, "f".repeat(32)), "confirm"],
+    [
+      "other subscriber id",
+      withPart(good, 2, confirmSubject("f".repeat(32), "fedcba9876543210")),
+      "confirm",
+    ],
+    ["other generation", withPart(good, 2, confirmSubject(ID, "0".repeat(16))), "confirm"],
+    [
+      "a confirm link without a generation (signed)",
+      setup().signer.issue("confirm", ID, 3600),
+      "confirm",
+    ],
+    [
+      "an unsubscribe link with a generation (signed)",
+      setup().signer.issue("unsubscribe", CONFIRM),
+      "unsubscribe",
+    ],
     ["expiry pushed out", withPart(good, 3, "99999999999"), "confirm"],
     ["expiry not a number", withPart(good, 3, "1e10"), "confirm"],
     ["unknown kid", withPart(good, 0, "nope"), "confirm"],
     ["id not hex", withPart(good, 2, "Z".repeat(32)), "confirm"],
+    ["signature with a trailing character outside the alphabet", `${good}]`, "confirm"],
+    ["signature with padding", `${good}==`, "confirm"],
+    ["signature with one padding character", `${good}=`, "confirm"],
+    ["signature in the + / alphabet", withPart(good, 4, signature.replace(/^./, "+")), "confirm"],
+    [
+      "signature with a space inside",
+      withPart(good, 4, `${signature.slice(0, 20)} ${signature.slice(20)}`),
+      "confirm",
+    ],
+    ["signature with a second MAC appended", withPart(good, 4, signature + signature), "confirm"],
+    [
+      "signature with a non-canonical last character",
+      withPart(good, 4, nonCanonical(signature)),
+      "confirm",
+    ],
     ["too few parts", good.split(".").slice(0, 4).join("."), "confirm"],
     ["too many parts", `${good}.x`, "confirm"],
     ["empty", "", "confirm"],
@@ -74,12 +121,72 @@ describe("tokens", () => {
     ["not a string", 12345, "confirm"],
     ["undefined", undefined, "confirm"],
   ];
+  it("accepts the token the cases below are made from", () => {
+    expect(setup().signer.verify(good, "confirm")).toBe(CONFIRM);
+  });
+
   it.each(cases)("rejects %s", (_name, token, purpose) => {
     const { signer } = setup();
     expect(() => signer.verify(token as string, purpose)).toThrow(InvalidTokenError);
   });
 
+  it("the non-canonical signature really decodes to the same MAC (so the check above matters)", () => {
+    const other = nonCanonical(signature);
+    expect(other).not.toBe(signature);
+    expect(Buffer.from(other, "base64url").equals(Buffer.from(signature, "base64url"))).toBe(true);
+    expect(
+      Buffer.from(`${signature}]`, "base64url").equals(Buffer.from(signature, "base64url")),
+    ).toBe(true);
+  });
+
+  it("refuses a keyring with a key id used twice", () => {
+    expect(() => createSigner([NEW, { ...OLD, kid: "new" }], new TestClock())).toThrow(
+      /"new" is used twice/,
+    );
+  });
+
   it("needs at least one key", () => {
     expect(() => createSigner([], new TestClock())).toThrow(/at least one/);
+  });
+});
+
+describe("parseKeyring (the TokenKeys secret)", () => {
+  const HEX = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  const B64 = "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=";
+
+  it("reads kid:secret pairs, hex or base64, first one first", () => {
+    expect(parseKeyring(`k2:${HEX}, k1:${B64}`)).toEqual([
+      { kid: "k2", secret: HEX },
+      { kid: "k1", secret: B64 },
+    ]);
+  });
+
+  it.each([
+    ["an empty ring", "", /empty/],
+    ["no key id", HEX, /kid:secret/],
+    ["a bad key id", `bad kid!:${HEX}`, /kid:secret/],
+    ["a key id used twice", `k1:${HEX},k1:${B64}`, /"k1" is used twice/],
+    ["16 bytes of hex", `k1:${HEX.slice(0, 32)}`, /at least 32 random bytes/],
+    ["63 hex characters", `k1:${HEX.slice(0, 63)}`, /at least 32 random bytes/],
+    [
+      "a typed-in phrase",
+      "k1:this is my very secret signing key, please keep it",
+      /32 random bytes/,
+    ],
+    ["one repeated character", `k1:${"a".repeat(80)}`, /32 random bytes/],
+    ["an empty secret", "k1:", /32 random bytes/],
+  ])("refuses %s, naming the entry", (_what, raw, message) => {
+    const error = (() => {
+      try {
+        parseKeyring(raw);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(KeyringError);
+    expect((error as Error).message).toMatch(message);
+    // The message names the key, never the secret.
+    expect((error as Error).message).not.toContain(HEX.slice(0, 32));
   });
 });

@@ -10,12 +10,20 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { ACTIVE_INDEX, tableDefinition } from "../../functions/adapters/dynamo-table.js";
 import {
+  ACTIVE_INDEX_NAME,
+  ALARMS,
+  API,
   API_ROUTES,
+  CONFIRM_OUTBOX,
+  FROM_ADDRESS,
   FUNCTIONS,
+  type IamStatement,
   LINK_EVIDENCE,
   LINK_NAMES,
   type LinkName,
+  ROUTE_THROTTLING,
   SEND_QUEUE,
+  SES_EVENTS,
   SETTINGS,
   TABLE,
   WEEKLY_EVENT,
@@ -38,6 +46,9 @@ const GETTER_LINK: Record<string, LinkName> = {
   tokenKeys: "TokenKeys",
   queueUrl: "SendQueue",
   settings: "Settings",
+  outboxUrl: "ConfirmOutbox",
+  sesEventsTopic: "SesEvents",
+  emailConfigurationSet: "Email",
 };
 const SES_SDK = "@aws-sdk/client-sesv2";
 
@@ -61,7 +72,7 @@ describe("infra wiring table", () => {
   it("names the evidence of every link", () => {
     expect(Object.keys(LINK_EVIDENCE).sort()).toEqual([...LINK_NAMES].sort());
     for (const [getter, link] of Object.entries(GETTER_LINK)) {
-      expect(LINK_EVIDENCE[link]).toBe(`${getter}()`);
+      if (link !== "Email") expect(LINK_EVIDENCE[link]).toBe(`${getter}()`);
     }
     expect(LINK_EVIDENCE.Email).toBe(SES_SDK);
   });
@@ -190,6 +201,170 @@ describe("infra wiring table", () => {
       { AttributeName: active.rangeKey, KeyType: "RANGE" },
     ]);
     expect(gsis[0]?.Projection?.ProjectionType).toBe(active.projection.toUpperCase());
+    expect(ACTIVE_INDEX_NAME).toBe(ACTIVE_INDEX);
+    // A setting nobody reads is not a setting.
+    expect(Object.keys(SETTINGS)).not.toContain("activeShards");
+  });
+});
+
+/** Every function's IAM actions, exactly: the least each one's code needs. */
+const EXPECTED_ACTIONS: Record<keyof typeof FUNCTIONS, string[]> = {
+  // Signups are written by the outbox: the API only reads, counts and updates.
+  api: ["dynamodb:GetItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"],
+  confirmOutbox: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "ses:SendEmail"],
+  weekly: [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "sqs:SendMessage",
+  ],
+  sendBatch: [
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "ses:GetAccount",
+    "ses:GetConfigurationSet",
+    "ses:SendEmail",
+  ],
+  sesEvents: ["dynamodb:UpdateItem", "sqs:SendMessage"],
+  pauseSending: ["ses:PutConfigurationSetSendingOptions"],
+};
+
+const statementsOf = (fn: { permissions: readonly IamStatement[] }) => fn.permissions;
+
+describe("IAM: least privilege", () => {
+  it.each(entries)("%s: exactly its expected actions", (key, fn) => {
+    const actions = [...new Set(statementsOf(fn).flatMap((s) => s.actions))].sort();
+    expect(actions).toEqual(EXPECTED_ACTIONS[key as keyof typeof FUNCTIONS]);
+  });
+
+  it.each(entries)("%s: no wildcard action, no scan or table administration", (_key, fn) => {
+    for (const statement of statementsOf(fn)) {
+      for (const action of statement.actions) {
+        expect(action).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+        expect(action).not.toMatch(
+          /^dynamodb:(Scan|DeleteTable|UpdateTable|CreateTable|DeleteItem|Batch\w+|PartiQL\w+)$/,
+        );
+        expect(action).not.toMatch(/^(sns|sqs|ses|dynamodb):\*$/);
+      }
+    }
+  });
+
+  it.each(entries)(
+    "%s: a resource of * only for actions that have no resource scope",
+    (_key, fn) => {
+      for (const statement of statementsOf(fn)) {
+        if (statement.resources.includes("*"))
+          expect(statement.actions).toEqual(["ses:GetAccount"]);
+      }
+    },
+  );
+
+  it.each(entries)(
+    "%s: SendEmail only from our address, through our identity and set",
+    (_key, fn) => {
+      for (const statement of statementsOf(fn).filter((s) => s.actions.includes("ses:SendEmail"))) {
+        expect(statement.actions).toEqual(["ses:SendEmail"]);
+        expect([...statement.resources].sort()).toEqual(["configurationSet", "identity"]);
+        expect(statement.conditions).toEqual([
+          { test: "StringEquals", variable: "ses:FromAddress", values: [FROM_ADDRESS] },
+        ]);
+      }
+    },
+  );
+
+  it.each(entries)(
+    "%s: Query on the active index only; item actions on the table only",
+    (_key, fn) => {
+      for (const statement of statementsOf(fn)) {
+        const dynamo = statement.actions.filter((a) => a.startsWith("dynamodb:"));
+        if (dynamo.includes("dynamodb:Query")) expect(statement.resources).toEqual(["activeIndex"]);
+        else if (dynamo.length > 0) expect(statement.resources).toEqual(["table"]);
+      }
+    },
+  );
+
+  it.each(entries)(
+    "%s: DynamoDB and SES actions only with the links that name them",
+    (_key, fn) => {
+      const actions = statementsOf(fn).flatMap((s) => s.actions);
+      const links = fn.links as readonly LinkName[];
+      expect(actions.some((a) => a.startsWith("dynamodb:"))).toBe(links.includes("Subscribers"));
+      expect(actions.some((a) => a.startsWith("ses:"))).toBe(links.includes("Email"));
+    },
+  );
+
+  it("sst.config.ts takes links' permissions away and gives each function its statements", () => {
+    const text = readFileSync(path.join(ROOT, "sst.config.ts"), "utf8");
+    for (const component of ["Dynamo", "Queue", "SnsTopic", "Email"]) {
+      expect(text).toMatch(
+        new RegExp(
+          `sst\\.Linkable\\.wrap\\(sst\\.aws\\.${component},[^)]*\\) => \\(\\{\\s*properties:`,
+        ),
+      );
+    }
+    expect(text).not.toMatch(/include:/);
+    expect(text).toContain("permissions: fn.permissions.map(");
+  });
+});
+
+describe("edges: API, outbox, feedback, alarms", () => {
+  const text = readFileSync(path.join(ROOT, "sst.config.ts"), "utf8");
+
+  it("turns CORS off and the execute-api URL off behind a custom domain", () => {
+    expect(API).toEqual({ cors: false, disableExecuteApiEndpointWithDomain: true });
+    expect(text).toContain("cors: wiring.API.cors");
+    expect(text).toContain("args.disableExecuteApiEndpoint = true");
+  });
+
+  it("throttles every route on its own, one-click unsubscribes above signups", () => {
+    expect(Object.keys(ROUTE_THROTTLING).sort()).toEqual([...API_ROUTES].sort());
+    const signup = ROUTE_THROTTLING["POST /subscribe"];
+    const oneClick = ROUTE_THROTTLING["POST /unsubscribe"];
+    expect(oneClick.rateLimit).toBeGreaterThan(signup.rateLimit * 10);
+    for (const limit of Object.values(ROUTE_THROTTLING)) {
+      expect(limit.burstLimit).toBeGreaterThanOrEqual(limit.rateLimit);
+    }
+    expect(text).toContain("args.routeSettings = Object.entries(wiring.ROUTE_THROTTLING)");
+  });
+
+  it("gives the outbox room for the consumer and hours of retries before its dead-letter queue", () => {
+    expect(CONFIRM_OUTBOX.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      FUNCTIONS.confirmOutbox.timeoutSeconds,
+    );
+    expect(
+      CONFIRM_OUTBOX.visibilityTimeoutSeconds * CONFIRM_OUTBOX.maxReceiveCount,
+    ).toBeGreaterThan(3600);
+    const consumer = readFileSync(path.join(ROOT, FUNCTIONS.confirmOutbox.file), "utf8");
+    expect(CONFIRM_OUTBOX.partialResponses).toBe(/\bbatchItemFailures\b/.test(consumer));
+    expect(text).toMatch(/emptyQueueAlarm\("ConfirmOutboxDlqAlarm", confirmOutboxDlq/);
+  });
+
+  it("sends failed SES events to a dead-letter queue with an alarm on its depth", () => {
+    expect(SES_EVENTS.maximumRetryAttempts).toBe(2);
+    expect(text).toMatch(
+      /FunctionEventInvokeConfig\("SesEventsRetries",[\s\S]*onFailure: \{ destination: sesEventsDlq\.arn \}/,
+    );
+    expect(text).toMatch(/emptyQueueAlarm\("SesEventsDlqAlarm", sesEventsDlq/);
+    expect(text).toContain(
+      'sesEventsTopic.subscribe("SesEventsSubscription", sesEventsHandler.arn)',
+    );
+  });
+
+  it("alarms at half of SES's review thresholds, notifying Alerts and pausing the set", async () => {
+    const { REPUTATION_THRESHOLDS } = await import("../../functions/core/breaker.js");
+    expect(ALARMS.bounceRate.threshold).toBe(0.05 / 2);
+    expect(ALARMS.complaintRate.threshold).toBe(0.001 / 2);
+    expect(REPUTATION_THRESHOLDS).toEqual({
+      bounceRate: ALARMS.bounceRate.threshold,
+      complaintRate: ALARMS.complaintRate.threshold,
+    });
+    expect(text).toContain('new sst.aws.SnsTopic("Alerts")');
+    expect(text).toContain('alerts.subscribe("AlertsEmail", config.alertEmail)');
+    expect(text).toContain("alarmActions: [alerts.arn, pauseSending.arn]");
+    expect(text).toContain('principal: "lambda.alarms.cloudwatch.amazonaws.com"');
   });
 });
 
@@ -232,6 +407,8 @@ describe("sst.config.ts", () => {
       SendQueue: /new sst\.aws\.Queue\("SendQueue"/,
       Settings: /new sst\.Linkable\("Settings"/,
       Email: /new sst\.aws\.Email\(\s*"Email"/,
+      ConfirmOutbox: /new sst\.aws\.Queue\("ConfirmOutbox"/,
+      SesEvents: /new sst\.aws\.SnsTopic\("SesEvents"\)/,
     };
     for (const link of LINK_NAMES) expect(text).toMatch(names[link]);
   });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriberId } from "../../functions/core/email.js";
 import { createSigner, type Signer } from "../../functions/core/tokens.js";
-import { startTestStack, type TestStack } from "../support/stack.js";
+import { eventually, startTestStack, type TestStack } from "../support/stack.js";
 
 let stack: TestStack;
 let signer: Signer;
@@ -14,6 +14,9 @@ const PENDING = "pending-bad-input@example.com";
 const ACTIVE = "active-bad-input@example.com";
 const pendingId = subscriberId(PENDING);
 const activeId = subscriberId(ACTIVE);
+/** The seeded pending subscriber's signup: its confirm links carry it. */
+const PENDING_GENERATION = "0123456789abcdef";
+const pendingConfirm = `${pendingId}-${PENDING_GENERATION}`;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -33,7 +36,14 @@ beforeAll(async () => {
     source: "test",
     textVersion: "v",
   };
-  await stack.store.create({ id: pendingId, email: PENDING, status: "pending", consent, ...base });
+  await stack.store.create({
+    id: pendingId,
+    email: PENDING,
+    status: "pending",
+    consent,
+    generation: PENDING_GENERATION,
+    ...base,
+  });
   await stack.store.create({ id: activeId, email: ACTIVE, status: "pending", consent, ...base });
   await stack.store.activate(activeId, now, "1.1.1.1");
 });
@@ -185,12 +195,64 @@ const cases: Case[] = [
     status: 400,
     code: "invalid_first_name",
   },
+  {
+    name: "first name that is a URL",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({
+      email: "a@example.com",
+      firstName: "Claim your prize at https://evil.example",
+    }),
+    status: 400,
+    code: "invalid_first_name",
+  },
+  {
+    name: "first name that is an email address",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: "a@example.com", firstName: "mail me at x@evil.example" }),
+    status: 400,
+    code: "invalid_first_name",
+  },
+  {
+    name: "first name with a host name hidden by zero-width spaces (form)",
+    path: "/subscribe",
+    headers: form,
+    body: `email=a%40example.com&firstName=${encodeURIComponent("evil\u200B.\u200Bexample")}`,
+    status: 400,
+    html: "not a web address",
+  },
   // POST /confirm
+  {
+    name: "confirm: valid token with a character outside base64url appended",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${encodeURIComponent(`${signer.issue("confirm", pendingConfirm, 3600)}]`)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: valid token with base64 padding appended",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${encodeURIComponent(`${signer.issue("confirm", pendingConfirm, 3600)}==`)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "unsubscribe: valid token with padding appended",
+    path: () =>
+      `/unsubscribe?token=${encodeURIComponent(`${signer.issue("unsubscribe", activeId)}=`)}`,
+    headers: form,
+    body: "List-Unsubscribe=One-Click",
+    status: 400,
+    html: INVALID_LINK,
+  },
   {
     name: "confirm: tampered token",
     path: "/confirm",
     headers: form,
-    body: () => `token=${tamper(signer.issue("confirm", pendingId, 3600))}`,
+    body: () => `token=${tamper(signer.issue("confirm", pendingConfirm, 3600))}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -198,7 +260,23 @@ const cases: Case[] = [
     name: "confirm: expired token",
     path: "/confirm",
     headers: form,
-    body: () => `token=${expiredSigner.issue("confirm", pendingId, 7 * 86_400)}`,
+    body: () => `token=${expiredSigner.issue("confirm", pendingConfirm, 7 * 86_400)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: a signed link of an earlier signup (retired generation)",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${signer.issue("confirm", `${pendingId}-fedcba9876543210`, 3600)}`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "confirm: a signed link without a generation (issued before links were bound)",
+    path: "/confirm",
+    headers: form,
+    body: () => `token=${signer.issue("confirm", pendingId, 3600)}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -214,7 +292,8 @@ const cases: Case[] = [
     name: "confirm: unknown key id",
     path: "/confirm",
     headers: form,
-    body: () => `token=${signer.issue("confirm", pendingId, 3600).replace(/^[^.]+/, "rotated")}`,
+    body: () =>
+      `token=${signer.issue("confirm", pendingConfirm, 3600).replace(/^[^.]+/, "rotated")}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -245,7 +324,7 @@ const cases: Case[] = [
   {
     name: "confirm: GET with a tampered token",
     method: "GET",
-    path: () => `/confirm?token=${tamper(signer.issue("confirm", pendingId, 3600))}`,
+    path: () => `/confirm?token=${tamper(signer.issue("confirm", pendingConfirm, 3600))}`,
     status: 400,
     html: INVALID_LINK,
   },
@@ -304,6 +383,63 @@ const cases: Case[] = [
     status: 400,
     html: INVALID_LINK,
   },
+  // Cross-site posts: a page of another site making its visitors' browsers post our forms
+  {
+    name: "cross-site form signup (Origin of another site)",
+    path: "/subscribe",
+    headers: { ...form, origin: "https://evil.example" },
+    body: "email=victim%40example.com&firstName=Ann",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "cross-site JSON signup (Sec-Fetch-Site: cross-site, no Origin)",
+    path: "/subscribe",
+    headers: { ...json, "sec-fetch-site": "cross-site" },
+    body: '{"email":"victim@example.com"}',
+    status: 403,
+    code: "cross_site_request",
+  },
+  {
+    name: "signup from a sibling subdomain (Sec-Fetch-Site: same-site)",
+    path: "/subscribe",
+    headers: { ...form, "sec-fetch-site": "same-site" },
+    body: "email=victim%40example.com",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "signup from a sandboxed frame (Origin: null)",
+    path: "/subscribe",
+    headers: { ...form, origin: "null" },
+    body: "email=victim%40example.com",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "signup with our host on another port as Origin",
+    path: "/subscribe",
+    headers: { ...form, origin: "http://127.0.0.1:1" },
+    body: "email=victim%40example.com",
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "cross-site confirm with a valid token",
+    path: "/confirm",
+    headers: { ...form, origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+    body: () => `token=${signer.issue("confirm", pendingConfirm, 3600)}`,
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "cross-site unsubscribe with a valid token",
+    path: () => `/unsubscribe?token=${signer.issue("unsubscribe", activeId)}`,
+    headers: { ...form, "sec-fetch-site": "cross-site" },
+    body: "List-Unsubscribe=One-Click",
+    status: 403,
+    html: "other sites",
+  },
   // Routing
   { name: "unknown route", method: "GET", path: "/admin", status: 404, code: "not_found" },
   {
@@ -356,6 +492,11 @@ describe("bad input changes nothing", () => {
       expect(text).toContain(c.html);
     }
     if (c.status === 405) expect(response.headers.get("allow")).toBeTruthy();
+    // Every answer, error or not: HSTS, and no CORS (no other site may read our answers).
+    expect(response.headers.get("strict-transport-security")).toBe(
+      "max-age=63072000; includeSubDomains",
+    );
+    expect(response.headers.get("access-control-allow-origin")).toBeNull();
     expect(await stack.scan()).toEqual(before);
     expect((await stack.mailbox()).length).toBe(mailBefore);
   });
@@ -373,6 +514,9 @@ describe("unexpected errors", () => {
     const { MemoryStore } = await import("../../functions/adapters/memory-store.js");
     const { memoryDeps } = await import("../support/lifecycle.js");
     class BrokenStore extends MemoryStore {
+      override async hit(): Promise<never> {
+        throw new Error("secret-table-name exploded at 10.0.0.1");
+      }
       override async get(): Promise<undefined> {
         throw new Error("secret-table-name exploded at 10.0.0.1");
       }
@@ -392,7 +536,7 @@ describe("unexpected errors", () => {
       body,
       isBase64Encoded: false,
     });
-    const token = deps.signer.issue("confirm", pendingId, 3600);
+    const token = deps.signer.issue("confirm", `${pendingId}-0123456789abcdef`, 3600);
     for (const [path, type, body, expectType] of [
       ["/subscribe", "application/json", '{"email":"a@example.com"}', /json/],
       ["/subscribe", "application/x-www-form-urlencoded", "email=a%40example.com", /html/],
@@ -427,6 +571,8 @@ describe("unexpected errors", () => {
       // biome-ignore lint/suspicious/noExplicitAny: a hand-built partial API Gateway event
     } as any)) as { statusCode: number };
     expect(result.statusCode).toBe(202);
-    expect((await stack.store.get(subscriberId("base64@example.com")))?.status).toBe("pending");
+    // The signup is written by the outbox, in the background.
+    const saved = await eventually(() => stack.store.get(subscriberId("base64@example.com")));
+    expect(saved.status).toBe("pending");
   });
 });

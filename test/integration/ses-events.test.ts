@@ -13,6 +13,9 @@ import { ensureTable, type LocalAws, localStore, startLocalAws } from "../../scr
 import { TestClock } from "../support/lifecycle.js";
 
 const silent = { info() {}, warn() {}, error() {} };
+/** The configuration set's topic: the only one the handler trusts. */
+const TOPIC = "arn:aws:sns:eu-west-1:123456789012:strength-tips-ses-events";
+const sources = { topicArn: TOPIC };
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/ses-events/${name}.json`, import.meta.url), "utf8"));
@@ -27,7 +30,7 @@ function sns(...messages: unknown[]) {
       Sns: {
         Type: "Notification",
         MessageId: `message-${i}`,
-        TopicArn: "arn:aws:sns:eu-west-1:123456789012:ses-events",
+        TopicArn: TOPIC,
         Message: typeof message === "string" ? message : JSON.stringify(message),
         Timestamp: "2026-03-02T09:00:06.000Z",
         MessageAttributes: {},
@@ -65,7 +68,7 @@ beforeEach(async () => {
   const tableName = `ses-events-${tables}`;
   await ensureTable(aws.dynamoEndpoint, tableName);
   store = localStore(aws.dynamoEndpoint, tableName);
-  handler = (event) => handleSesNotification({ store, clock, log: silent }, event);
+  handler = (event) => handleSesNotification({ store, clock, log: silent, sources }, event);
   const now = clock.now().toISOString();
   for (const email of ADDRESSES) {
     const id = subscriberId(email);
@@ -96,7 +99,11 @@ async function isListedActive(email: string): Promise<boolean> {
 
 describe("SES events through the Lambda handler", () => {
   it("a permanent bounce (address in another case) marks the subscriber bounced", async () => {
-    expect(await handler(sns(fixture("permanent-bounce")))).toEqual({ processed: 1, skipped: 0 });
+    expect(await handler(sns(fixture("permanent-bounce")))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statusOf("hard.bounce@example.com")).toBe("bounced");
     expect(await isListedActive("hard.bounce@example.com")).toBe(false);
     const others = await statuses();
@@ -106,7 +113,11 @@ describe("SES events through the Lambda handler", () => {
 
   it("a transient bounce changes nothing", async () => {
     const before = await statuses();
-    expect(await handler(sns(fixture("transient-bounce")))).toEqual({ processed: 1, skipped: 0 });
+    expect(await handler(sns(fixture("transient-bounce")))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statuses()).toEqual(before);
     expect(await isListedActive("full.mailbox@example.com")).toBe(true);
   });
@@ -119,7 +130,11 @@ describe("SES events through the Lambda handler", () => {
 
   it("a delivery changes nothing", async () => {
     const before = await statuses();
-    expect(await handler(sns(fixture("delivery")))).toEqual({ processed: 1, skipped: 0 });
+    expect(await handler(sns(fixture("delivery")))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statuses()).toEqual(before);
   });
 
@@ -130,7 +145,7 @@ describe("SES events through the Lambda handler", () => {
 
   it("a duplicate delivery of one bounce suppresses once and then changes nothing", async () => {
     const event = fixture("duplicate-sns-delivery");
-    expect(await handler(event)).toEqual({ processed: 2, skipped: 0 });
+    expect(await handler(event)).toEqual({ processed: 2, skipped: 0, refused: 0 });
     const after = await store.get(subscriberId("twice.bounced@example.com"));
     expect(after?.status).toBe("bounced");
     clock.advance(60_000);
@@ -139,7 +154,11 @@ describe("SES events through the Lambda handler", () => {
   });
 
   it("accepts an EventBridge event (detail = the SES event)", async () => {
-    expect(await handler(fixture("eventbridge-complaint"))).toEqual({ processed: 1, skipped: 0 });
+    expect(await handler(fixture("eventbridge-complaint"))).toEqual({
+      processed: 1,
+      skipped: 0,
+      refused: 0,
+    });
     expect(await statusOf("bridge.complaint@example.com")).toBe("complained");
   });
 
@@ -148,9 +167,9 @@ describe("SES events through the Lambda handler", () => {
     const result = await handler(
       sns(fixture("malformed"), "not json {", { hello: "world" }, fixture("delivery")),
     );
-    expect(result).toEqual({ processed: 1, skipped: 3 });
+    expect(result).toEqual({ processed: 1, skipped: 3, refused: 0 });
     expect(await statuses()).toEqual(before);
-    expect(await handler({ something: "else" })).toEqual({ processed: 0, skipped: 1 });
+    expect(await handler({ something: "else" })).toEqual({ processed: 0, skipped: 1, refused: 0 });
   });
 
   it("a bounce for an unknown address creates nothing", async () => {
@@ -162,15 +181,55 @@ describe("SES events through the Lambda handler", () => {
     expect(await store.get(subscriberId("stranger@example.com"))).toBeUndefined();
   });
 
-  it("lets a store failure through, so that Lambda retries the delivery", async () => {
-    class BrokenStore extends MemoryStore {
-      override async suppress(): Promise<boolean> {
-        throw new Error("DynamoDB is down");
+  it("lets a store failure through, so that Lambda retries the delivery, and the retry lands", async () => {
+    let down = true;
+    class FlakyStore extends MemoryStore {
+      override async suppress(id: string, status: "bounced" | "complained", now: Date) {
+        if (down) throw new Error("DynamoDB is down");
+        return super.suppress(id, status, now);
       }
     }
-    const deps = { store: new BrokenStore(), clock, log: silent };
-    await expect(handleSesNotification(deps, sns(fixture("permanent-bounce")))).rejects.toThrow(
-      "DynamoDB is down",
-    );
+    const flaky = new FlakyStore();
+    const email = "angry.reader@example.com";
+    const now = clock.now().toISOString();
+    await flaky.create({
+      id: subscriberId(email),
+      email,
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+      consent: { at: now, ip: "1.1.1.1", userAgent: "t", source: "test", textVersion: "v" },
+      sentTips: [],
+    });
+    const deps = { store: flaky, clock, log: silent, sources };
+    const delivery = sns(fixture("complaint"));
+    await expect(handleSesNotification(deps, delivery)).rejects.toThrow("DynamoDB is down");
+    expect((await flaky.get(subscriberId(email)))?.status).toBe("active");
+    // Lambda's retry (or a redrive from SesEventsDlq) of the same delivery, once DynamoDB is back.
+    down = false;
+    await expect(handleSesNotification(deps, delivery)).resolves.toMatchObject({ processed: 1 });
+    expect((await flaky.get(subscriberId(email)))?.status).toBe("complained");
+  });
+
+  it("refuses a complaint published to another SNS topic, changing nobody", async () => {
+    const before = await statuses();
+    const forged = sns(fixture("complaint"), fixture("permanent-bounce"));
+    for (const record of forged.Records) {
+      record.Sns.TopicArn = "arn:aws:sns:eu-west-1:999999999999:attacker-topic";
+    }
+    expect(await handler(forged)).toEqual({ processed: 0, skipped: 0, refused: 2 });
+    const missing = sns(fixture("complaint")) as {
+      Records: Array<{ Sns: Record<string, unknown> }>;
+    };
+    delete missing.Records[0]?.Sns.TopicArn;
+    expect(await handler(missing)).toEqual({ processed: 0, skipped: 0, refused: 1 });
+    expect(await statuses()).toEqual(before);
+  });
+
+  it("refuses an EventBridge event whose source is not SES", async () => {
+    const before = await statuses();
+    const forged = { ...(fixture("eventbridge-complaint") as object), source: "my.app" };
+    expect(await handler(forged)).toEqual({ processed: 0, skipped: 0, refused: 1 });
+    expect(await statuses()).toEqual(before);
   });
 });

@@ -1,8 +1,18 @@
 /** Shared helpers for the subscriber-lifecycle tests: templates, a settable clock, core deps. */
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
+import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import {
+  type DeliveryOutcome,
+  deliverConfirmation,
+  type SignupRequest,
+} from "../../functions/core/confirmations.js";
 import type { Clock } from "../../functions/core/ports.js";
-import type { SubscriptionDeps } from "../../functions/core/subscriptions.js";
+import {
+  type SubscribeInput,
+  type SubscriptionDeps,
+  subscribe,
+} from "../../functions/core/subscriptions.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import type { SystemEmails } from "../../functions/core/types.js";
 
@@ -43,20 +53,52 @@ export class TestClock implements Clock {
 export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
 
-export function memoryDeps(overrides: Partial<SubscriptionDeps> = {}) {
+export function memoryDeps(
+  overrides: Partial<SubscriptionDeps> = {},
+  options: { confirmationsPerHour?: number } = {},
+) {
   const clock = new TestClock();
   const store = new MemoryStore(4);
   const mailer = new MemoryMailer();
+  const outbox = new MemoryQueue<SignupRequest>();
   const deps: SubscriptionDeps = {
     store,
     mailer,
     clock,
+    outbox,
     signer: createSigner(TEST_KEYS, clock),
     emails: TEST_EMAILS,
     site: { baseUrl: "https://tips.example.com", postalAddress: "1 Example Street, Springfield" },
     ...overrides,
   };
-  return { deps, clock, store, mailer };
+  /**
+   * Delivers every signup waiting on the outbox, as the outbox Lambda would; one that fails is
+   * put back (SQS redelivers it). Returns each delivery's outcome, or the error it threw.
+   */
+  async function deliver(): Promise<Array<DeliveryOutcome | Error>> {
+    const results: Array<DeliveryOutcome | Error> = [];
+    const failed: SignupRequest[] = [];
+    const confirmationDeps = {
+      ...deps,
+      confirmationsPerHour: options.confirmationsPerHour ?? 1000,
+    };
+    await outbox.drain(async (request) => {
+      try {
+        results.push(await deliverConfirmation(confirmationDeps, request));
+      } catch (error) {
+        results.push(error as Error);
+        failed.push(request);
+      }
+    });
+    await outbox.sendAll(failed);
+    return results;
+  }
+  /** subscribe(), then deliver() what it queued. */
+  async function signUp(input: SubscribeInput) {
+    await subscribe(deps, input);
+    return deliver();
+  }
+  return { deps, clock, store, mailer, outbox, deliver, signUp };
 }
 
 /** The value of `?token=` in the first URL in `text` that starts with `prefix`. */

@@ -1,0 +1,198 @@
+/**
+ * The confirmation outbox: signups arrive here from the queue (SQS in AWS, an in-process twin
+ * locally), are written to the subscriber and get their confirmation email. Pure: ports in.
+ *
+ * For each signup, in this order (each step one conditional write on one item):
+ *   1. nothing for an active, bounced or complained subscriber;
+ *   2. a redelivered signup that was already written resumes at the send, or stops if sent;
+ *   3. a slot of the real mailbox: at most MAILBOX_LIMIT confirmation emails per 24 h for one
+ *      mailbox, whatever its case, +tags or Gmail dots (core/email.ts canonicalMailbox);
+ *   4. the list-wide hourly budget (`confirmationsPerHour`): beyond it the signup waits, and the
+ *      queue delivers it again later;
+ *   5. the subscriber becomes pending with this signup as its generation (earlier confirm links
+ *      retire), its name, and its consent appended to the history;
+ *   6. the email (its link carries the generation), then the record that it went out.
+ * A failure at 5 or 6 throws, and the queue delivers the signup again: nothing is lost, and the
+ * record of step 6 keeps a redelivery from sending twice.
+ */
+import { randomBytes } from "node:crypto";
+import { mailboxKey, subscriberId } from "./email.js";
+import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
+import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
+import type { Consent } from "./types.js";
+import * as z from "./zod.js";
+
+/** One confirmation email per real mailbox at most this often. */
+export const MAILBOX_LIMIT = { perWindow: 2, windowSeconds: 24 * 60 * 60 } as const;
+
+/** The store key of the list-wide hourly budget counter. */
+export const BUDGET_KEY = "confirmations";
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** A signup on the outbox: everything the consent record and the confirmation need. */
+export interface SignupRequest {
+  /** Random, 16 hex characters: becomes the subscriber's generation. */
+  signupId: string;
+  /** Normalized (core/email.ts normalizeEmail). */
+  email: string;
+  firstName?: string;
+  consent: Consent;
+}
+
+export function newSignupId(): string {
+  return randomBytes(8).toString("hex");
+}
+
+const signupRequestSchema = z.object({
+  signupId: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+  email: z.string().check(z.minLength(3), z.maxLength(254)),
+  firstName: z.optional(z.string().check(z.maxLength(100))),
+  consent: z.object({
+    at: z.string(),
+    ip: z.string(),
+    userAgent: z.string(),
+    source: z.string(),
+    textVersion: z.string(),
+  }),
+});
+
+/** The signup in a queue message body, or undefined when the body is not one. */
+export function parseSignupRequest(body: string): SignupRequest | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = z.safeParse(signupRequestSchema, value);
+  if (!parsed.success) return undefined;
+  const { firstName, ...rest } = parsed.data;
+  return firstName === undefined ? rest : { ...rest, firstName };
+}
+
+/** The hourly budget is spent: the signup waits until the next hour. */
+export class ConfirmationDeferredError extends Error {
+  override name = "ConfirmationDeferredError";
+  constructor(readonly retryAfterSeconds: number) {
+    super(`the hourly confirmation budget is spent; retry in ${retryAfterSeconds} s`);
+  }
+}
+
+/** Another signup for the same subscriber was written between our read and our write. */
+export class SignupConflictError extends Error {
+  override name = "SignupConflictError";
+}
+
+export interface ConfirmationDeps extends SystemEmailContext {
+  store: SubscriberStore;
+  mailer: Mailer;
+  clock: Clock;
+  /** The list-wide budget of confirmation emails per clock hour (Settings). */
+  confirmationsPerHour: number;
+}
+
+export type DeliveryOutcome =
+  /** The confirmation went out. */
+  | "sent"
+  /** A redelivery of a signup whose confirmation went out already. */
+  | "already-sent"
+  /** Active, bounced or complained: no confirmation. */
+  | "not-needed"
+  /** The mailbox had its confirmations for the last 24 h: nothing written, nothing sent. */
+  | "mailbox-limit";
+
+/** Delivers one signup (see the top of this file). Throws when it should be tried again. */
+export async function deliverConfirmation(
+  deps: ConfirmationDeps,
+  request: SignupRequest,
+): Promise<DeliveryOutcome> {
+  const { store, clock } = deps;
+  const now = clock.now();
+  const id = subscriberId(request.email);
+  const current = await store.get(id);
+  if (current && current.status !== "pending" && current.status !== "unsubscribed") {
+    return "not-needed";
+  }
+  const generation = request.signupId;
+  if (current?.generation === generation) {
+    if (current.confirmSentFor === generation) return "already-sent";
+  } else {
+    const mailbox = mailboxKey(request.email);
+    const { perWindow, windowSeconds } = MAILBOX_LIMIT;
+    if (!(await store.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
+      return "mailbox-limit";
+    }
+    const hourStart = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+    if (await store.hit(BUDGET_KEY, new Date(hourStart), 3600, deps.confirmationsPerHour)) {
+      throw new ConfirmationDeferredError(
+        Math.max(1, Math.ceil((hourStart + HOUR_MS - now.getTime()) / 1000)),
+      );
+    }
+    const { firstName, consent } = request;
+    const record = {
+      generation,
+      firstName,
+      consent,
+      now,
+      // An item from before consentHistory existed keeps its one consent as the first entry.
+      ...(current && !current.consentHistory ? { earlierConsents: [current.consent] } : {}),
+    };
+    const written = current
+      ? await store.beginSignup(id, record, current.generation)
+      : await store.create({
+          id,
+          email: request.email,
+          ...(firstName === undefined ? {} : { firstName }),
+          status: "pending",
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
+          consent,
+          consentHistory: [consent],
+          generation,
+          sentTips: [],
+        });
+    if (!written) throw new SignupConflictError(`subscriber ${id} changed during the signup`);
+  }
+  const recipient = {
+    id,
+    email: current?.email ?? request.email,
+    firstName: request.firstName,
+    generation,
+  };
+  await deps.mailer.send(systemEmail(deps, "confirm", recipient));
+  await store.markConfirmationSent(id, generation, now);
+  return "sent";
+}
+
+/**
+ * Delivers the signups of one queue batch; returns the ids of the records to deliver again
+ * (a failed send, a failed store, a spent budget). A record that is not a signup is logged and
+ * dropped: delivering it again would not change it.
+ */
+export async function deliverQueuedSignups(
+  records: ReadonlyArray<{ id: string; body: string }>,
+  deps: ConfirmationDeps & { log: Log },
+): Promise<string[]> {
+  const retry: string[] = [];
+  for (const record of records) {
+    const request = parseSignupRequest(record.body);
+    if (!request) {
+      deps.log.error("dropping an outbox message that is not a signup", { messageId: record.id });
+      continue;
+    }
+    const subscriber = subscriberId(request.email);
+    try {
+      const outcome = await deliverConfirmation(deps, request);
+      deps.log.info("confirmation", { outcome, subscriberId: subscriber });
+    } catch (error) {
+      retry.push(record.id);
+      const level = error instanceof ConfirmationDeferredError ? "info" : "warn";
+      deps.log[level]("confirmation will be retried", {
+        subscriberId: subscriber,
+        error: String(error),
+      });
+    }
+  }
+  return retry;
+}
