@@ -245,6 +245,7 @@ export default $config({
         postalAddress: postalAddress.value,
         configurationSet: email.configSet,
         ...(config.unsubscribeMailto ? { unsubscribeMailto: config.unsubscribeMailto } : {}),
+        ...(config.defaultTimeZone ? { defaultTimeZone: config.defaultTimeZone } : {}),
         ...wiring.SETTINGS,
       },
     });

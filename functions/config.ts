@@ -5,7 +5,10 @@
  *
  * Locally, scripts/local/stack.ts sets the same SST_RESOURCE_* variables that SST sets in AWS.
  */
+
+import type { WeekdayNumbers } from "luxon";
 import { Resource } from "sst/resource";
+import { isTimeZone, type Schedule } from "./core/schedule.js";
 import { KeyringError, parseKeyring } from "./core/tokens.js";
 import * as z from "./core/zod.js";
 
@@ -129,7 +132,23 @@ const settingsSchema = z.object({
    * here only (infra/wiring.ts sets it only to change it).
    */
   confirmationsPerHour: z._default(numberish(z.int().check(z.positive())), 200),
+  /** The zone of readers who chose none (an IANA name). */
+  defaultTimeZone: z._default(
+    z.string().check(z.refine(isTimeZone, "must be an IANA time zone such as Europe/London")),
+    "UTC",
+  ),
+  /** Each reader's delivery slot, in their own zone: ISO weekday (1 = Monday) and hour. */
+  deliveryWeekday: z._default(numberish(z.int().check(z.minimum(1), z.maximum(7))), 1),
+  deliveryHour: z._default(numberish(z.int().check(z.minimum(0), z.maximum(23))), 7),
 });
+
+/** The stage's schedule (core/schedule.ts) from its settings. */
+export function scheduleOf(s: Settings): Schedule {
+  return {
+    defaultTimeZone: s.defaultTimeZone,
+    slot: { weekday: s.deliveryWeekday as WeekdayNumbers, hour: s.deliveryHour },
+  };
+}
 
 export type Settings = z.output<typeof settingsSchema>;
 

@@ -28,6 +28,11 @@ export interface StageConfig {
   /** Optional address for the List-Unsubscribe mailto: header. */
   unsubscribeMailto?: string;
   /**
+   * The IANA zone of readers who chose none (their Monday 07:00 is taken there); unset: UTC
+   * (functions/config.ts). Validated at cold start.
+   */
+  defaultTimeZone?: string;
+  /**
    * Who gets the operator alerts (reputation breaker, dead letters) by email, through the Alerts
    * SNS topic. AWS emails a confirmation link to it after the first deploy.
    */

@@ -235,13 +235,14 @@ export const API_ROUTES = [
 ] as const;
 
 /**
- * When the weekly planner runs: Mondays at 07:00 UTC, and again at 11:00 UTC as a sweep
- * (EventBridge Scheduler cron syntax: minutes hours day-of-month month day-of-week year). Both
- * passes plan the same ISO week; the claims make the second send only to whoever the first left
- * (a planner that died, a batch gone to the dead-letter queue), and nothing to anyone else. The
- * README's deploy guide quotes it.
+ * When the planner runs: every hour, on the hour (EventBridge Scheduler cron syntax: minutes hours
+ * day-of-month month day-of-week year). Each pass plans the readers whose own delivery slot
+ * (Monday 07:00 where they live, core/schedule.ts) has passed in their own week and who have not
+ * had that week's tip; the active index is sorted by each reader's next due instant, so a pass
+ * reads only them. A reader a pass missed (a planner that died, a dead-lettered batch) is still
+ * due at the next. The README's deploy guide quotes it.
  */
-export const WEEKLY_SCHEDULE = "cron(0 7,11 ? * MON *)";
+export const WEEKLY_SCHEDULE = "cron(0 * * * ? *)";
 export const WEEKLY_TIMEZONE = "UTC";
 
 /**

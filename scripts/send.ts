@@ -1,5 +1,5 @@
 /**
- * `npm run send -- [--week 2026-W48] [--dry-run] [--limit N] [--rate R]`
+ * `npm run send -- [--at 2026-11-23T07:00:00Z] [--week 2026-W48] [--dry-run] [--limit N] [--rate R]`
  *
  * Runs the weekly send against the configured endpoints: by default the local stack of
  * `npm start` (DynamoDB stand-in on 127.0.0.1:8000, SES stand-in on 127.0.0.1:8005, or
@@ -28,11 +28,15 @@ export const EXIT = {
   incomplete: 4,
 } as const;
 
-export const USAGE = `Usage: npm run send -- [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
+export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
 
-  --week W     ISO week to send (default: this week). A week already sent sends nothing again,
-               and a week older than a subscriber's last one sends them nothing.
-  --dry-run    print the plan (recipients per tip, duration, SES cost) and send nothing
+  --at T       run as the hourly planner would at the ISO instant T (default: now): everyone
+               whose own Monday 07:00 has passed in their own week, not yet sent that week
+  --week W     the operator's override: ISO week W for every active reader, whatever their zone.
+               A week already sent sends nothing again, and a week older than a reader's last
+               one sends them nothing.
+  --dry-run    print the plan (recipients per week and tip, readers due per hour for the next
+               day, duration, SES cost), send nothing and move nobody's schedule
   --limit N    send at most N emails
   --rate R     emails per second (default: the SES quota, else settings maxSendRate); the run
                aims at 90% of it and never exceeds it in any second
@@ -54,6 +58,7 @@ export class UsageError extends Error {
 
 export interface SendOptions {
   week?: string;
+  at?: Date;
   dryRun: boolean;
   limit?: number;
   rate?: number;
@@ -67,6 +72,7 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
       args: argv,
       options: {
         week: { type: "string" },
+        at: { type: "string" },
         "dry-run": { type: "boolean", default: false },
         limit: { type: "string" },
         rate: { type: "string" },
@@ -87,6 +93,17 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
       );
     }
     options.week = values.week;
+  }
+  if (typeof values.at === "string") {
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(values.at)
+      ? new Date(values.at)
+      : undefined;
+    if (!at || Number.isNaN(at.getTime())) {
+      throw new UsageError(
+        `--at must be an ISO instant with its offset, like 2026-11-23T07:00:00Z, not ${JSON.stringify(values.at)}`,
+      );
+    }
+    options.at = at;
   }
   if (typeof values.limit === "string") {
     const limit = Number(values.limit);
@@ -146,12 +163,13 @@ const duration = (seconds: number) =>
 
 export function formatSummary(report: RunReport): string {
   const rows: [string, string | number][] = [
-    ["week", `${report.week} (run ${report.runId})`],
+    ["week", `${report.week ?? weeksOf(report.byWeek)} (run ${report.runId})`],
     ["planned", report.planned],
     ["sent", report.sent],
     ["skipped (already sent)", report.skippedAlreadySent],
     ["superseded (later week)", report.superseded],
     ["caught up (no tip left)", report.caughtUp],
+    ["not yet due (slot ahead)", report.notDue],
     ["in flight (another run)", report.inFlight],
     ["failed", `${report.failed} (${report.failedTransient} transient)`],
     ["deferred (throttled)", report.deferred],
@@ -168,6 +186,13 @@ export function formatSummary(report: RunReport): string {
   }
   return rows.map(([k, v]) => `  ${k.padEnd(24)} ${v}`).join("\n");
 }
+
+/** "2026-W48 ×3, 2026-W49 ×1", or a dash when nobody was planned. */
+const weeksOf = (byWeek: Record<string, number>) =>
+  Object.entries(byWeek)
+    .sort()
+    .map(([week, n]) => `${week} ×${n}`)
+    .join(", ") || "each reader's own";
 
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : "unpaced");
 
@@ -230,10 +255,9 @@ export async function main(argv: string[]): Promise<number> {
     console.error("functions/generated/content.ts is missing: run `npm run build` first.");
     return EXIT.error;
   }
-  const { settings } = await import("../functions/config.js");
+  const { settings, scheduleOf } = await import("../functions/config.js");
   const { systemClock, realSleep, systemRandom } = await import("../functions/adapters/system.js");
   const { MemoryQueue } = await import("../functions/adapters/memory-queue.js");
-  const { isoWeek } = await import("../functions/core/week.js");
   const { inOrder } = await import("../functions/core/sequence.js");
   const { tipIndex } = await import("../functions/core/sender.js");
   const { sendWeek } = await import("../functions/core/send-run.js");
@@ -243,15 +267,17 @@ export async function main(argv: string[]): Promise<number> {
   const { workerLimit, PACE_AIM } = await import("../functions/core/pacing.js");
 
   const config = settings();
-  const week = options.week ?? isoWeek(new Date());
+  const at = options.at ?? systemClock.now();
   const runId = `local-${new Date().toISOString()}`;
   const mailer = sesMailer();
+  const schedule = scheduleOf(config);
   const planning = {
     store: subscriberStore(),
     tips: inOrder(tips),
-    week,
+    ...(options.week ? { week: options.week } : {}),
     runId,
-    now: systemClock.now(),
+    now: at,
+    schedule,
     batchSize: config.batchSize,
     staleClaimSeconds: config.staleClaimSeconds,
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
@@ -263,13 +289,20 @@ export async function main(argv: string[]): Promise<number> {
     const limit = workerLimit(status.quota, config.maxSendRate, 1, options.rate);
     const report = await plan({
       ...planning,
+      dryRun: true,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
     });
     const seconds = report.planned / (limit * PACE_AIM);
-    console.log(`Dry run for ${week}: nothing sent.\n`);
+    const what = options.week ? `${options.week} for everyone` : `the pass at ${at.toISOString()}`;
+    console.log(`Dry run for ${what}: nothing sent.\n`);
     if (status.stopped) console.log(`  SES WOULD REFUSE          ${status.stopped.message}`);
-    console.log(`  active subscribers read   ${report.active}`);
+    console.log(
+      `  readers read              ${report.active}${options.week ? "" : " (due ones only)"}`,
+    );
     console.log(`  would send                ${report.planned}`);
+    for (const [week, n] of Object.entries(report.byWeek).sort()) {
+      console.log(`    ${String(n).padStart(8)}  in their ${week}`);
+    }
     for (const tip of inOrder(tips)) {
       const n = report.byTip[tip.slug];
       if (n) console.log(`    ${String(n).padStart(8)}  ${tip.slug}`);
@@ -278,6 +311,14 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  superseded (later week)   ${report.superseded}`);
     console.log(`  caught up (no tip left)   ${report.caughtUp}`);
     console.log(`  in flight (another run)   ${report.inFlight}`);
+    console.log(`  not yet due (slot ahead)  ${report.notDue}`);
+    const { dueByHour } = await import("../functions/core/due-hours.js");
+    const hours = await dueByHour(planning.store, at, 24);
+    console.log("  readers due per hour, next 24 h (UTC):");
+    for (const { hour, readers } of hours) {
+      console.log(`    ${hour.toISOString().slice(0, 13)}:00  ${String(readers).padStart(8)}`);
+    }
+    if (hours.length === 0) console.log("    nobody");
     console.log(
       `  estimated duration        ${duration(seconds)} at ${round(limit * PACE_AIM)} emails/s (90% of ${round(limit)}, ${status.quota ? "the SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
     );
@@ -313,6 +354,7 @@ export async function main(argv: string[]): Promise<number> {
     tips: tipIndex(tips),
     links: config,
     settings: config,
+    schedule,
     workers: 1,
     ...(options.rate !== undefined ? { rate: options.rate } : {}),
     // Errors are printed after the progress bar; per-batch info is the bar itself.

@@ -22,7 +22,15 @@ import type {
   UnsubscribeResult,
 } from "../core/ports.js";
 import type { Claim, Subscriber } from "../core/types.js";
-import { ACTIVE_INDEX, activeKey, mailboxItemKey, rateKey, subscriberKey } from "./dynamo-table.js";
+import {
+  ACTIVE_INDEX,
+  activeKey,
+  dueSortKey,
+  dueUpperBound,
+  mailboxItemKey,
+  rateKey,
+  subscriberKey,
+} from "./dynamo-table.js";
 
 type Item = Record<string, unknown>;
 
@@ -47,7 +55,7 @@ function toItem(subscriber: Subscriber, shards: number): Item {
   if (sentTips.length > 0) item.sentTips = new Set(sentTips);
   if (subscriber.status === "active") {
     item.gsi1pk = activeKey(shardOf(subscriber.id, shards));
-    item.gsi1sk = subscriber.id;
+    item.gsi1sk = dueSortKey(subscriber.id, subscriber.dueAt);
   }
   return item;
 }
@@ -195,7 +203,7 @@ export class DynamoStore implements SubscriberStore {
     const done = await this.update({
       Key: subscriberKey(id),
       UpdateExpression:
-        "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :id",
+        "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :gsk REMOVE dueAt",
       ConditionExpression:
         generation === undefined
           ? "#status = :pending"
@@ -207,7 +215,7 @@ export class DynamoStore implements SubscriberStore {
         ":now": now.toISOString(),
         ":ip": ip,
         ":gpk": activeKey(shardOf(id, this.shards)),
-        ":id": id,
+        ":gsk": dueSortKey(id, undefined),
         ...(generation === undefined ? {} : { ":generation": generation }),
       },
     });
@@ -246,13 +254,30 @@ export class DynamoStore implements SubscriberStore {
     });
   }
 
-  async listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
+  listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
+    return this.queryActive(shard, undefined, cursor, limit);
+  }
+
+  listDue(shard: number, dueBy: Date, cursor: string | undefined, limit: number) {
+    return this.queryActive(shard, dueBy, cursor, limit);
+  }
+
+  /** One page of a shard of the active index, all of it or only the part due by `dueBy`. */
+  private async queryActive(
+    shard: number,
+    dueBy: Date | undefined,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<ActivePage> {
     const result = await this.doc.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: ACTIVE_INDEX,
-        KeyConditionExpression: "gsi1pk = :pk",
-        ExpressionAttributeValues: { ":pk": activeKey(shard) },
+        KeyConditionExpression: dueBy ? "gsi1pk = :pk AND gsi1sk < :upper" : "gsi1pk = :pk",
+        ExpressionAttributeValues: {
+          ":pk": activeKey(shard),
+          ...(dueBy ? { ":upper": dueUpperBound(dueBy) } : {}),
+        },
         Limit: limit,
         ExclusiveStartKey: cursor
           ? (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Item)
@@ -266,6 +291,20 @@ export class DynamoStore implements SubscriberStore {
           cursor: Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString("base64url"),
         }
       : { items };
+  }
+
+  async reschedule(id: string, dueAt: Date): Promise<void> {
+    await this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "SET dueAt = :due, gsi1sk = :gsk",
+      ConditionExpression: "#status = :active",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":active": "active",
+        ":due": dueAt.toISOString(),
+        ":gsk": dueSortKey(id, dueAt.toISOString()),
+      },
+    });
   }
 
   /**
@@ -311,6 +350,7 @@ export class DynamoStore implements SubscriberStore {
     runId: string,
     messageId: string,
     now: Date,
+    nextDueAt: Date,
   ): Promise<void> {
     const claim: Claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
     // Unconditional: SES has accepted the email, so the record must say so whatever else changed.
@@ -319,7 +359,7 @@ export class DynamoStore implements SubscriberStore {
         TableName: this.table,
         Key: subscriberKey(id),
         UpdateExpression:
-          "SET claim = :claim, lastWeekSent = :week, updatedAt = :now ADD sentTips :tip, rev :one",
+          "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
         ConditionExpression: "attribute_exists(pk)",
         ExpressionAttributeValues: {
           ":claim": claim,
@@ -327,6 +367,9 @@ export class DynamoStore implements SubscriberStore {
           ":now": now.toISOString(),
           ":tip": new Set([tip]),
           ":one": 1,
+          ":due": nextDueAt.toISOString(),
+          // Harmless on someone who left meanwhile: without gsi1pk the item is not in the index.
+          ":gsk": dueSortKey(id, nextDueAt.toISOString()),
         },
       }),
     );

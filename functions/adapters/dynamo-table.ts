@@ -3,7 +3,7 @@
  * scripts/local/stack.ts creates it in dynalite from this definition.
  *
  *   subscriber   pk = SUB#<id>          sk = SUB
- *                gsi1pk = ACTIVE#<shard> gsi1sk = <id>     (only while status = active)
+ *                gsi1pk = ACTIVE#<shard> gsi1sk = <dueAt>#<id>   (only while status = active)
  *   rate limit   pk = RATE#<key>        sk = <window start>  expiresAt = TTL (epoch seconds)
  *   mailbox      pk = MAILBOX#<hash>    sk = MAILBOX         slots, version, expiresAt = TTL
  */
@@ -21,6 +21,13 @@ export const ACTIVE_SHARDS = 16;
 export const subscriberKey = (id: string) => ({ pk: `SUB#${id}`, sk: "SUB" });
 export const activeKey = (shard: number) => `ACTIVE#${shard}`;
 export const mailboxItemKey = (mailbox: string) => ({ pk: `MAILBOX#${mailbox}`, sk: "MAILBOX" });
+/**
+ * The active index's sort key: the reader's next due instant, then the id. An absent dueAt sorts
+ * first ("#…" before any ISO date), i.e. due now.
+ */
+export const dueSortKey = (id: string, dueAt: string | undefined) => `${dueAt ?? ""}#${id}`;
+/** Every sort key due at or before `dueBy` is below this ("$" follows "#"). */
+export const dueUpperBound = (dueBy: Date) => `${dueBy.toISOString()}$`;
 export const rateKey = (key: string, windowStart: Date) => ({
   pk: `RATE#${key}`,
   sk: windowStart.toISOString(),

@@ -15,6 +15,7 @@ import type {
   UnsubscribeResult,
 } from "../core/ports.js";
 import type { Subscriber } from "../core/types.js";
+import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
 export class MemoryStore implements SubscriberStore {
   private readonly subscribers = new Map<string, Subscriber>();
@@ -100,6 +101,7 @@ export class MemoryStore implements SubscriberStore {
       s.confirmedAt = now.toISOString();
       s.confirmIp = ip;
       s.updatedAt = now.toISOString();
+      delete s.dueAt;
       return true;
     });
     return "activated";
@@ -129,15 +131,34 @@ export class MemoryStore implements SubscriberStore {
   }
 
   async listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
-    const ids = [...this.subscribers.values()]
+    return this.page(shard, undefined, cursor, limit);
+  }
+
+  async listDue(shard: number, dueBy: Date, cursor: string | undefined, limit: number) {
+    return this.page(shard, dueBy, cursor, limit);
+  }
+
+  /** The active index, as DynamoStore keeps it: sorted by dueSortKey, optionally cut at dueBy. */
+  private page(shard: number, dueBy: Date | undefined, cursor: string | undefined, limit: number) {
+    const upper = dueBy ? dueUpperBound(dueBy) : undefined;
+    const keys = [...this.subscribers.values()]
       .filter((s) => s.status === "active" && shardOf(s.id, this.shards) === shard)
-      .map((s) => s.id)
-      .sort()
-      .filter((id) => cursor === undefined || id > cursor);
-    const page = ids.slice(0, limit);
-    const items = page.map((id) => structuredClone(this.subscribers.get(id) as Subscriber));
+      .map((s) => ({ id: s.id, key: dueSortKey(s.id, s.dueAt) }))
+      .filter(({ key }) => upper === undefined || key < upper)
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .filter(({ key }) => cursor === undefined || key > cursor);
+    const page = keys.slice(0, limit);
+    const items = page.map(({ id }) => structuredClone(this.subscribers.get(id) as Subscriber));
     const last = page[page.length - 1];
-    return ids.length > limit && last !== undefined ? { items, cursor: last } : { items };
+    return keys.length > limit && last !== undefined ? { items, cursor: last.key } : { items };
+  }
+
+  async reschedule(id: string, dueAt: Date) {
+    this.mutate(id, (s) => {
+      if (s.status !== "active") return false;
+      s.dueAt = dueAt.toISOString();
+      return true;
+    });
   }
 
   /** One write to the send record: applies `change` and adds one to the send revision. */
@@ -172,9 +193,11 @@ export class MemoryStore implements SubscriberStore {
     runId: string,
     messageId: string,
     now: Date,
+    nextDueAt: Date,
   ) {
     this.sendWrite(id, (s) => {
       s.claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
+      s.dueAt = nextDueAt.toISOString();
       s.lastWeekSent = week;
       s.updatedAt = now.toISOString();
       if (!s.sentTips.includes(tip)) s.sentTips.push(tip);

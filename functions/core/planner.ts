@@ -1,11 +1,18 @@
 /**
- * The weekly planner: reads the active set (every shard in parallel, page by page), decides who
- * gets which tip this week, and enqueues batches of recipients for the sender. It writes nothing
- * to the store: the sender's conditional claim is what makes each email go out once, so running
- * the planner twice (a duplicate EventBridge delivery, an operator rerun) is harmless.
+ * The planner: runs every hour and reads, from every shard in parallel, only the readers who are
+ * due (the active index sorts by each reader's next due instant); for each it takes the week where
+ * the reader lives (core/schedule.ts), decides which tip they get (core/eligibility.ts), and
+ * enqueues batches of recipients, one week per batch. Its only writes move a reader's due instant
+ * (someone caught up, or who joined after this week's slot, waits for the next one); the sender's
+ * conditional claim is what makes each email go out once, so running the planner twice (a
+ * duplicate EventBridge delivery, an operator rerun) is harmless.
+ *
+ * With `week` set (an operator's `npm run send -- --week`), every active reader is read and that
+ * week is everyone's, as before per-reader schedules: replays of an older week send nothing.
  */
 import { verdict } from "./eligibility.js";
 import type { Queue, SubscriberStore } from "./ports.js";
+import { nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
 import { nextTip } from "./sequence.js";
 import type { CompiledTip, Subscriber } from "./types.js";
 
@@ -17,6 +24,8 @@ export interface Recipient {
   tip: string;
   /** The subscriber's send revision when planned: the claim needs no second read while unchanged. */
   rev?: number;
+  /** The reader's time zone (absent: the stage default): when they are due after this week. */
+  timeZone?: string;
 }
 
 /** One queue message: what one sender invocation handles. */
@@ -31,9 +40,14 @@ export interface PlanInput {
   queue: Queue<SendBatch>;
   /** In order (see sequence.ts inOrder). */
   tips: readonly CompiledTip[];
-  week: string;
+  /** Everyone's week, read from the whole active set (an operator's override); else each reader's own. */
+  week?: string;
   runId: string;
+  /** The planning instant (the scheduled hour): who is due by then, and their local weeks. */
   now: Date;
+  schedule: Schedule;
+  /** Plan only: move no reader's due instant. */
+  dryRun?: boolean;
   batchSize: number;
   /** A pending claim older than this is a dead sender's and is planned again. */
   staleClaimSeconds: number;
@@ -48,10 +62,15 @@ export interface PlanInput {
 }
 
 export interface PlanReport {
-  week: string;
+  /** The operator's week, when one was given. */
+  week?: string;
   runId: string;
-  /** Active subscribers read. */
+  /** Active subscribers read (due ones only, without an operator's week). */
   active: number;
+  /** Read as due, but their slot this week is still ahead or they joined after it: moved to it. */
+  notDue: number;
+  /** Recipients per week (the readers' own weeks). */
+  byWeek: Record<string, number>;
   /** Recipients enqueued. */
   planned: number;
   batches: number;
@@ -87,15 +106,17 @@ export function decide(
 }
 
 export async function plan(input: PlanInput): Promise<PlanReport> {
-  const { store, queue, tips, week, runId, batchSize } = input;
+  const { store, queue, tips, runId, batchSize, schedule, now } = input;
   const pageSize = input.pageSize ?? 250;
   const flushEvery = Math.max(1, input.flushEvery ?? 10);
   const limit = input.limit ?? Number.POSITIVE_INFINITY;
-  const staleBefore = new Date(input.now.getTime() - input.staleClaimSeconds * 1000);
+  const staleBefore = new Date(now.getTime() - input.staleClaimSeconds * 1000);
   const report: PlanReport = {
-    week,
+    ...(input.week ? { week: input.week } : {}),
     runId,
     active: 0,
+    notDue: 0,
+    byWeek: {},
     planned: 0,
     batches: 0,
     skippedAlreadySent: 0,
@@ -106,16 +127,26 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     byTip: {},
   };
 
-  let current: Recipient[] = [];
+  /** Recipients not yet in a batch, per week. */
+  const current = new Map<string, Recipient[]>();
   let ready: SendBatch[] = [];
   const full = () => report.planned >= limit || (input.shouldStop?.() ?? false);
 
-  const seal = () => {
-    if (current.length === 0) return;
-    ready.push({ week, runId, recipients: current });
+  const seal = (week: string) => {
+    const recipients = current.get(week) ?? [];
+    if (recipients.length === 0) return;
+    ready.push({ week, runId, recipients });
     report.batches += 1;
-    current = [];
+    current.delete(week);
   };
+  /** Due again at their next slot (a write; none in a dry run or under an operator's week). */
+  const later = (subscriber: Subscriber) =>
+    input.dryRun || input.week
+      ? undefined
+      : store.reschedule(
+          subscriber.id,
+          nextDelivery(now, zoneOf(subscriber, schedule), schedule.slot),
+        );
   const flush = async (force: boolean) => {
     if (ready.length === 0 || (!force && ready.length < flushEvery)) return;
     const out = ready;
@@ -127,23 +158,37 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     let cursor: string | undefined;
     do {
       if (full()) return;
-      const page = await store.listActive(shard, cursor, pageSize);
+      const page = input.week
+        ? await store.listActive(shard, cursor, pageSize)
+        : await store.listDue(shard, now, cursor, pageSize);
       cursor = page.cursor;
+      const moves: Promise<void>[] = [];
       for (const subscriber of page.items) {
         if (full()) break;
         report.active += 1;
+        const week = input.week ?? readerDueWeek(subscriber, now, schedule);
+        if (week === undefined) {
+          report.notDue += 1;
+          moves.push(later(subscriber) ?? Promise.resolve());
+          continue;
+        }
         const decision = decide(subscriber, tips, week, staleBefore);
         switch (decision.kind) {
           case "already-sent":
+            // Due although sent: the record of their next slot was lost; put it back.
             report.skippedAlreadySent += 1;
+            moves.push(later(subscriber) ?? Promise.resolve());
             break;
           case "superseded":
             report.superseded += 1;
+            moves.push(later(subscriber) ?? Promise.resolve());
             break;
           case "inactive":
             break;
           case "caught-up":
+            // Nothing to send now; look again next week, when new tips may be there.
             report.caughtUp += 1;
+            moves.push(later(subscriber) ?? Promise.resolve());
             break;
           case "in-flight":
             report.inFlight += 1;
@@ -157,19 +202,24 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
               rev: subscriber.rev ?? 0,
             };
             if (subscriber.firstName) recipient.firstName = subscriber.firstName;
-            current.push(recipient);
+            if (subscriber.timeZone) recipient.timeZone = subscriber.timeZone;
+            const batch = current.get(week) ?? [];
+            batch.push(recipient);
+            current.set(week, batch);
             report.planned += 1;
             report.byTip[decision.tip.slug] = (report.byTip[decision.tip.slug] ?? 0) + 1;
-            if (current.length >= batchSize) seal();
+            report.byWeek[week] = (report.byWeek[week] ?? 0) + 1;
+            if (batch.length >= batchSize) seal(week);
           }
         }
       }
+      await Promise.all(moves);
       await flush(false);
     } while (cursor !== undefined);
   };
 
   await Promise.all(Array.from({ length: store.shards }, (_, shard) => readShard(shard)));
-  seal();
+  for (const week of [...current.keys()]) seal(week);
   await flush(true);
   return report;
 }

@@ -94,7 +94,8 @@ export interface SubscriberStore {
   ): Promise<boolean>;
 
   /**
-   * pending → active (joins the active set), recording confirmation time and IP. With a
+   * pending → active (joins the active set, due at once: the planner's next pass moves them to
+   * their first delivery slot after confirming), recording confirmation time and IP. With a
    * `generation`, only while it is still the subscriber's (a confirm link of a retired signup
    * gets "not-pending", and "already-active" only for the generation that was confirmed).
    */
@@ -113,12 +114,29 @@ export interface SubscriberStore {
   listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage>;
 
   /**
+   * One page of the active subscribers of one shard who are due by `dueBy` (dueAt absent or at or
+   * before it), in order of dueAt: what an hourly planner reads.
+   */
+  listDue(
+    shard: number,
+    dueBy: Date,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<ActivePage>;
+
+  /** Moves an active subscriber's next due instant (a caught-up reader waits a week). */
+  reschedule(id: string, dueAt: Date): Promise<void>;
+
+  /**
    * Conditional claim for (week, tip, subscriber) before the SES call: succeeds only when
    * core/eligibility.ts `verdict` says eligible at the moment of the write.
    */
   claim(id: string, request: ClaimRequest): Promise<ClaimResult>;
 
-  /** After SES accepted: records the MessageId, adds the tip to sentTips, sets lastWeekSent. */
+  /**
+   * After SES accepted: records the MessageId, adds the tip to sentTips, sets lastWeekSent, and
+   * makes the reader due next at `nextDueAt` (their next week's slot).
+   */
   markSent(
     id: string,
     week: string,
@@ -126,6 +144,7 @@ export interface SubscriberStore {
     runId: string,
     messageId: string,
     now: Date,
+    nextDueAt: Date,
   ): Promise<void>;
 
   /** The send failed for this recipient only: record why; the claim stays (no retry this week). */

@@ -73,3 +73,36 @@ export function nextDelivery(instant: Date, zone: string, slot = DEFAULT_SLOT): 
   const nextWeek = label(at(instant, zone).plus({ weeks: 1 }));
   return deliveryInstant(nextWeek, zone, slot);
 }
+
+/** What an hourly planner needs to know of the stage's schedule. */
+export interface Schedule {
+  /** For readers who chose no zone. */
+  defaultTimeZone: string;
+  slot: DeliverySlot;
+}
+
+/** The reader's zone, or the stage default. */
+export const zoneOf = (reader: { timeZone?: string }, schedule: Schedule) =>
+  reader.timeZone ?? schedule.defaultTimeZone;
+
+/**
+ * The week a reader is due at `instant`: their local week once its slot has passed, and only if
+ * they had confirmed by that slot (a reader who joins on a Tuesday starts the next Monday).
+ */
+export function readerDueWeek(
+  reader: { timeZone?: string; confirmedAt?: string },
+  instant: Date,
+  schedule: Schedule,
+): string | undefined {
+  const zone = zoneOf(reader, schedule);
+  const week = dueWeek(instant, zone, schedule.slot);
+  if (week === undefined) return undefined;
+  const slot = deliveryInstant(week, zone, schedule.slot);
+  if (reader.confirmedAt !== undefined && reader.confirmedAt > slot.toISOString()) return undefined;
+  return week;
+}
+
+/** The slot after `week`'s, where the reader lives: when they are due once `week` is sent. */
+export function slotAfter(week: string, zone: string, slot = DEFAULT_SLOT): Date {
+  return nextDelivery(deliveryInstant(week, zone, slot), zone, slot);
+}

@@ -17,6 +17,7 @@ import { BatchUnfinishedError, type StopReason } from "./errors.js";
 import { createPacer, dailyBudget, inFlightFor, workerLimit } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Log } from "./ports.js";
+import { isTimeZone } from "./schedule.js";
 import {
   addBatch,
   type BatchReport,
@@ -39,6 +40,7 @@ export const sendBatchSchema = z.object({
         firstName: z.optional(z.string().check(z.maxLength(200))),
         tip: z.string().check(z.minLength(1), z.maxLength(200)),
         rev: z.optional(z.int().check(z.minimum(0))),
+        timeZone: z.optional(z.string().check(z.refine(isTimeZone))),
       }),
     )
     .check(z.maxLength(1000)),
@@ -53,7 +55,16 @@ export interface QueuedRecord {
 export interface SendWorkerDeps
   extends Pick<
     SenderDeps,
-    "store" | "mailer" | "signer" | "clock" | "sleep" | "random" | "tips" | "links" | "retry"
+    | "store"
+    | "mailer"
+    | "signer"
+    | "clock"
+    | "sleep"
+    | "random"
+    | "tips"
+    | "links"
+    | "retry"
+    | "schedule"
   > {
   settings: {
     maxSendRate: number;

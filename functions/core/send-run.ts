@@ -14,9 +14,14 @@ import { createSendWorker, type SendWorker, type SendWorkerDeps } from "./send-q
 import type { BatchReport, Halt } from "./sender.js";
 
 export interface RunReport {
-  week: string;
+  /** The operator's week, when one was given; else each reader's own (byWeek). */
+  week?: string;
   runId: string;
   planned: number;
+  /** Planned recipients per week (the readers' own weeks). */
+  byWeek: Record<string, number>;
+  /** Read as due but not yet due (slot ahead, or joined after it): moved to their next slot. */
+  notDue: number;
   sent: number;
   skippedAlreadySent: number;
   superseded: number;
@@ -59,9 +64,11 @@ export function runReport(
   worker: Pick<SendWorker, "limit" | "rate">,
 ): RunReport {
   const report: RunReport = {
-    week: planned.week,
+    ...(planned.week ? { week: planned.week } : {}),
     runId: planned.runId,
     planned: planned.planned,
+    byWeek: planned.byWeek,
+    notDue: planned.notDue,
     sent: sent.sent,
     skippedAlreadySent: planned.skippedAlreadySent + sent.skippedAlreadySent,
     superseded: planned.superseded + sent.superseded,

@@ -30,6 +30,7 @@ import { unsubscribeUrl, viewUrl } from "./links.js";
 import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
 import type { Clock, Mailer, OutgoingEmail, Random, Sleep, SubscriberStore } from "./ports.js";
+import { type Schedule, slotAfter, zoneOf } from "./schedule.js";
 import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
 
@@ -73,6 +74,8 @@ export interface SenderDeps {
   links: LinkSettings;
   /** A pending claim older than this is a dead sender's (the queue's visibility timeout). */
   staleClaimSeconds: number;
+  /** Where each reader's next week's slot is, once this week's tip is recorded. */
+  schedule: Schedule;
   pacer: Pacer;
   /** Sends in flight at once. */
   parallel: number;
@@ -240,7 +243,16 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     // SES has accepted the email: try hard to record it, or a later takeover would send it again.
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await store.markSent(recipient.id, week, recipient.tip, runId, messageId, clock.now());
+        const next = slotAfter(week, zoneOf(recipient, deps.schedule), deps.schedule.slot);
+        await store.markSent(
+          recipient.id,
+          week,
+          recipient.tip,
+          runId,
+          messageId,
+          clock.now(),
+          next,
+        );
         return;
       } catch (error) {
         if (attempt >= 3) throw error;

@@ -66,8 +66,15 @@ export interface Subscriber {
   unsubscribedAt?: string;
   /** Slugs of every tip this subscriber has received. */
   sentTips: string[];
-  /** ISO week of the last tip sent. */
+  /** ISO week of the last tip sent, in the reader's own time zone. */
   lastWeekSent?: string;
+  /** IANA time zone the reader's week and delivery hour are taken in (absent: the stage default). */
+  timeZone?: string;
+  /**
+   * ISO instant from which the reader is next due (their next delivery slot); absent: due now. The
+   * active index sorts by it, so an hourly planner reads only the readers who are due.
+   */
+  dueAt?: string;
   claim?: Claim;
   /**
    * The send revision: every write to claim, sentTips or lastWeekSent adds one (absent = 0). A

@@ -1,22 +1,22 @@
 /**
- * EventBridge schedule → plan this week's send onto SendQueue. The week comes from the event's
- * time, not the clock, and the run id from the event id: a retried or duplicated delivery, or the
- * sweep pass later on Monday, plans the same week again, and the claims make that a no-op for
- * everyone already sent.
+ * EventBridge schedule, every hour → plan whoever is due onto SendQueue: each reader whose own
+ * Monday 07:00 (core/schedule.ts) has passed in their own week and who has not had that week's tip.
+ * The instant comes from the event's scheduled time, not the clock, and the run id from the event
+ * id: a retried or duplicated delivery plans the same hour again, and the claims make that a no-op
+ * for everyone already sent. A reader missed by one pass (a planner that died, a dead-lettered
+ * batch) is still due at the next.
  */
 import type { ScheduledEvent } from "aws-lambda";
-import { systemClock } from "../adapters/system.js";
-import { settings } from "../config.js";
+import { scheduleOf, settings } from "../config.js";
 import { plan } from "../core/planner.js";
 import { inOrder } from "../core/sequence.js";
-import { isoWeek } from "../core/week.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { sendQueue } from "../runtime/queue.js";
 import { subscriberStore } from "../runtime/store.js";
 
-/** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans "NaN-W…". */
+/** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans garbage. */
 const scheduleEvent = z.object({
   id: z.string().check(z.minLength(1)),
   time: z.iso.datetime({ offset: true }),
@@ -24,17 +24,17 @@ const scheduleEvent = z.object({
 
 export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
   const { id, time } = z.parse(scheduleEvent, { id: event?.id, time: event?.time });
-  const { batchSize, staleClaimSeconds } = settings();
+  const config = settings();
   const report = await plan({
     store: subscriberStore(),
     queue: sendQueue(),
     tips: inOrder(bundle.tips),
-    week: isoWeek(new Date(time)),
     runId: `cron-${id}`,
-    now: systemClock.now(),
-    batchSize,
-    staleClaimSeconds,
+    now: new Date(time),
+    schedule: scheduleOf(config),
+    batchSize: config.batchSize,
+    staleClaimSeconds: config.staleClaimSeconds,
   });
-  log().info("weekly send planned", { ...report });
+  log().info("send planned", { ...report });
   return report;
 };

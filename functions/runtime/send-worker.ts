@@ -1,6 +1,6 @@
 /** A send worker for one send-batch invocation, built from config and the runtime adapters. */
 import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
-import { settings } from "../config.js";
+import { scheduleOf, settings } from "../config.js";
 import { createSendWorker, type SendWorker } from "../core/send-queue.js";
 import { tipIndex } from "../core/sender.js";
 import { bundle } from "../generated/content.js";
@@ -24,6 +24,7 @@ export function sendWorker(): Promise<SendWorker> {
     tips,
     links: config,
     settings: config,
+    schedule: scheduleOf(config),
     workers: config.senderConcurrency,
     log: log(),
   });

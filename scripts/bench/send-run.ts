@@ -79,6 +79,7 @@ const links = {
 };
 
 const FROM = "Weekly Strength Tips <tips@example.com>";
+const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as const;
 const callStarts: number[] = [];
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
@@ -133,6 +134,7 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
       week: input.week,
       runId: `bench-${input.week}-${Date.now()}`,
       now: systemClock.now(),
+      schedule: SCHEDULE,
       batchSize: settings.batchSize,
       staleClaimSeconds: settings.staleClaimSeconds,
       ...(input.limit !== undefined ? { limit: input.limit } : {}),
@@ -147,6 +149,7 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
     tips: tipIndex(bundle.tips),
     links,
     settings,
+    schedule: SCHEDULE,
     workers: 1,
     parallel: input.parallel,
     log: { info: () => {}, warn: console.error, error: console.error },

@@ -9,6 +9,8 @@ import { subscriber } from "../support/send-fixtures.js";
 const WEEK = "2026-W48";
 const T0 = new Date("2026-11-23T09:00:00.000Z");
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+/** Next week's slot, as the sender passes it. */
+const NEXT = new Date("2026-11-30T07:00:00.000Z");
 
 function request(runId: string, now = T0, staleMinutes = 60): ClaimRequest {
   return {
@@ -51,7 +53,7 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       const store = make();
       const s = await fresh(store, { sentTips: ["intro"] });
       expect(await store.claim(s.id, request("a"))).toBe("claimed");
-      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1), NEXT);
       const saved = await store.get(s.id);
       expect(saved?.lastWeekSent).toBe(WEEK);
       expect([...(saved?.sentTips ?? [])].sort()).toEqual(["intro", "squats"]);
@@ -86,7 +88,7 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       const store = make();
       const s = await fresh(store);
       await store.claim(s.id, request("a"));
-      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1), NEXT);
       await store.releaseClaim(s.id, WEEK, "a");
       expect((await store.get(s.id))?.claim?.state).toBe("sent");
     });
@@ -104,7 +106,7 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       const store = make();
       const s = await fresh(store);
       await store.claim(s.id, { ...request("a"), week: "2026-W47" });
-      await store.markSent(s.id, "2026-W47", "squats", "a", "msg-0", T0);
+      await store.markSent(s.id, "2026-W47", "squats", "a", "msg-0", T0, NEXT);
       expect(await store.claim(s.id, { ...request("b"), tip: "lunges" })).toBe("claimed");
     });
 
@@ -144,7 +146,7 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       const store = make();
       const s = await fresh(store);
       await store.claim(s.id, request("a"));
-      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1), NEXT);
       expect(await store.claim(s.id, { ...request("old"), week: "2026-W47", tip: "lunges" })).toBe(
         "superseded",
       );
@@ -171,7 +173,7 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       expect(rev1).toBeGreaterThan(rev0);
       // A second planner saw the old revision: its claim must not overwrite the first.
       expect(await store.claim(s.id, { ...request("b"), seenRev: rev0 })).toBe("in-flight");
-      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1));
+      await store.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(1), NEXT);
       expect((await store.get(s.id))?.rev ?? 0).toBeGreaterThan(rev1);
       expect(await store.claim(s.id, { ...request("c", minutes(500)), seenRev: rev1 })).toBe(
         "already-sent",
@@ -195,6 +197,50 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
         Array.from({ length: 10 }, (_, i) => store.claim(s.id, request(`run-${i}`, minutes(120)))),
       );
       expect(results.filter((r) => r === "claimed")).toHaveLength(1);
+    });
+
+    it("lists as due only readers whose next slot has come, and markSent moves them to the next", async () => {
+      const store = make();
+      const due = await fresh(store, { dueAt: "2026-11-23T07:00:00.000Z" });
+      const later = await fresh(store, { dueAt: "2026-11-30T07:00:00.000Z" });
+      const unset = await fresh(store);
+      const left = await fresh(store, { dueAt: "2026-11-01T07:00:00.000Z" });
+      await store.unsubscribe(left.id, T0);
+      const dueIds = async (by: Date) => {
+        const ids: string[] = [];
+        for (let shard = 0; shard < store.shards; shard += 1) {
+          let cursor: string | undefined;
+          do {
+            const page = await store.listDue(shard, by, cursor, 2);
+            ids.push(...page.items.map((s) => s.id));
+            cursor = page.cursor;
+          } while (cursor !== undefined);
+        }
+        return ids;
+      };
+      const at = new Date("2026-11-23T09:00:00.000Z");
+      const ids = await dueIds(at);
+      expect(ids).toContain(due.id);
+      expect(ids).toContain(unset.id);
+      expect(ids).not.toContain(later.id);
+      expect(ids).not.toContain(left.id);
+      // Exactly at the instant counts as due.
+      expect(await dueIds(new Date("2026-11-30T07:00:00.000Z"))).toContain(later.id);
+
+      await store.claim(due.id, request("a"));
+      await store.markSent(due.id, WEEK, "squats", "a", "m-1", minutes(1), NEXT);
+      expect((await store.get(due.id))?.dueAt).toBe(NEXT.toISOString());
+      expect(await dueIds(at)).not.toContain(due.id);
+      await store.reschedule(unset.id, NEXT);
+      expect(await dueIds(at)).not.toContain(unset.id);
+      await store.reschedule(left.id, T0);
+      expect(await dueIds(at)).not.toContain(left.id);
+
+      // A newly confirmed reader is due at once (the planner's next pass places them).
+      const joining = await fresh(store, { status: "pending", dueAt: "2027-01-04T07:00:00.000Z" });
+      expect(await store.activate(joining.id, T0, "127.0.0.1")).toBe("activated");
+      expect((await store.get(joining.id))?.dueAt).toBeUndefined();
+      expect(await dueIds(at)).toContain(joining.id);
     });
   });
 }

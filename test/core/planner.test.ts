@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { plan, type SendBatch } from "../../functions/core/planner.js";
-import { seed, subscriber, TIPS } from "../support/send-fixtures.js";
+import { SCHEDULE, seed, subscriber, TIPS } from "../support/send-fixtures.js";
 
 const WEEK = "2026-W48";
 const NOW = new Date("2026-11-23T09:00:00.000Z");
@@ -18,6 +18,7 @@ async function planFor(store: MemoryStore, extra: { limit?: number; batchSize?: 
     now: NOW,
     batchSize: extra.batchSize ?? 2,
     staleClaimSeconds: 3600,
+    schedule: SCHEDULE,
     pageSize: 2,
     ...(extra.limit !== undefined ? { limit: extra.limit } : {}),
   });

@@ -13,6 +13,7 @@ import {
   FakeClock,
   LINKS,
   recordingLog,
+  SCHEDULE,
   seed,
   signer,
   subscriber,
@@ -51,6 +52,7 @@ async function setup(mailer = new MemoryMailer()) {
     tips: tipIndex(TIPS),
     links: LINKS,
     settings: { maxSendRate: 100, max24HourSend: 1000, staleClaimSeconds: 960 },
+    schedule: SCHEDULE,
     workers: 2,
     log,
   };

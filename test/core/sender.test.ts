@@ -16,6 +16,7 @@ import {
   crashingStore,
   FakeClock,
   LINKS,
+  SCHEDULE,
   seed,
   signer,
   subscriber,
@@ -45,6 +46,7 @@ async function setup(count: number, fault?: FaultInjector) {
     tips: tipIndex(TIPS),
     links: LINKS,
     staleClaimSeconds: 960,
+    schedule: SCHEDULE,
     pacer: createPacer({ limit: 1000, clock, sleep: clock.sleep }),
     parallel: 3,
     sleep: clock.sleep,
@@ -218,7 +220,15 @@ describe("sendBatch", () => {
     const { store, mailer, batch, deps, subs } = await setup(4);
     await store.unsubscribe(subs[0]?.id as string, new Date());
     await store.suppress(subs[1]?.id as string, "bounced", new Date());
-    await store.markSent(subs[2]?.id as string, WEEK, "squats", "other", "m-1", new Date());
+    await store.markSent(
+      subs[2]?.id as string,
+      WEEK,
+      "squats",
+      "other",
+      "m-1",
+      new Date(),
+      new Date(),
+    );
     const report = await sendBatch(batch, deps());
     expect(report).toMatchObject({ sent: 1, inactive: 2, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[3]?.email]);
@@ -226,8 +236,24 @@ describe("sendBatch", () => {
 
   it("a replayed older week sends nothing to those who got a later one", async () => {
     const { store, mailer, batch, deps, subs } = await setup(3);
-    await store.markSent(subs[0]?.id as string, "2026-W49", "lunges", "later", "m-1", new Date());
-    await store.markSent(subs[1]?.id as string, WEEK, "squats", "same", "m-2", new Date());
+    await store.markSent(
+      subs[0]?.id as string,
+      "2026-W49",
+      "lunges",
+      "later",
+      "m-1",
+      new Date(),
+      new Date(),
+    );
+    await store.markSent(
+      subs[1]?.id as string,
+      WEEK,
+      "squats",
+      "same",
+      "m-2",
+      new Date(),
+      new Date(),
+    );
     const report = await sendBatch(batch, deps());
     expect(report).toMatchObject({ sent: 1, superseded: 1, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[2]?.email]);

@@ -23,6 +23,10 @@ describe("parseSendArgs", () => {
       await parseSendArgs(["--week", "2026-W48", "--dry-run", "--limit", "10", "--rate", "2.5"]),
     ).toEqual({ week: "2026-W48", dryRun: true, limit: 10, rate: 2.5 });
     expect(await parseSendArgs([])).toEqual({ dryRun: false });
+    expect(await parseSendArgs(["--at", "2026-11-22T17:00:00+14:00"])).toEqual({
+      dryRun: false,
+      at: new Date("2026-11-22T03:00:00.000Z"),
+    });
     expect(await parseSendArgs(["-h"])).toBe("help");
   });
 
@@ -35,6 +39,9 @@ describe("parseSendArgs", () => {
     [["--rate", "0"], /--rate must be a number of emails per second/],
     [["--rate", "fast"], /--rate must be/],
     [["--bogus"], /Unknown option '--bogus'/],
+    [["--at", "monday"], /--at must be an ISO instant/],
+    [["--at", "2026-11-23T07:00"], /--at must be an ISO instant with its offset/],
+    [["--at", "2026-13-40T07:00:00Z"], /--at must be an ISO instant/],
     [["extra"], /positional/i],
   ])("%j is refused", async (args, message) => {
     await expect(parseSendArgs(args)).rejects.toThrow(message);

@@ -21,7 +21,13 @@ import {
   localStore,
   startLocalAws,
 } from "../../scripts/local/aws.js";
-import { countByRecipient, recordingLog, runWeek, subscriber } from "../support/send-fixtures.js";
+import {
+  countByRecipient,
+  recordingLog,
+  runWeek,
+  SCHEDULE,
+  subscriber,
+} from "../support/send-fixtures.js";
 import {
   clearSes,
   isSendEmail,
@@ -255,6 +261,48 @@ describe("replays: an older week after a newer one sends nothing", () => {
   });
 });
 
+describe("each reader's own Monday 07:00, through `npm run send -- --at`", () => {
+  it("plans by each reader's zone, shows the hours ahead in a dry run, and sends each once", async () => {
+    const { main } = await import("../../scripts/send.js");
+    generation += 1;
+    const readers = [
+      subscriber(`g${generation}-kiritimati@example.com`, { timeZone: "Pacific/Kiritimati" }),
+      subscriber(`g${generation}-la@example.com`, { timeZone: "America/Los_Angeles" }),
+    ];
+    const store = localStore(aws.dynamoEndpoint, aws.tableName);
+    for (const r of readers) expect(await store.create(r)).toBe(true);
+    // Sunday 2028-11-19 18:00 UTC: Monday 08:00 of 2028-W47 in Kiritimati; Sunday 10:00 of
+    // 2028-W46 in Los Angeles, whose W46 slot passed a week ago and was never sent.
+    const at = "2028-11-19T18:00:00Z";
+    const lines: string[] = [];
+    const quiet = { log: console.log, error: console.error };
+    console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
+    console.error = () => {};
+    try {
+      expect(await main(["--at", at, "--dry-run"])).toBe(0);
+      const dry = lines.join("\n");
+      expect(dry).toMatch(/Dry run for the pass at 2028-11-19T18:00:00.000Z/);
+      expect(dry).toMatch(/in their 2028-W47/);
+      expect(dry).toMatch(/readers due per hour, next 24 h/);
+      expect(proxy.calls).toEqual([]);
+      expect(await main(["--at", at, "--rate", "500"])).toBe(0);
+      expect(await main(["--at", at, "--rate", "500"])).toBe(0);
+    } finally {
+      Object.assign(console, quiet);
+    }
+    await expectEachOnce(readers);
+    const sent = new Map(
+      (await sesEmails(aws.sesEndpoint)).map((e) => [e.destination.to[0], e.subject]),
+    );
+    expect(sent.size).toBeGreaterThanOrEqual(2);
+    expect((await store.get(readers[0]?.id as string))?.lastWeekSent).toBe("2028-W47");
+    expect((await store.get(readers[1]?.id as string))?.lastWeekSent).toBe("2028-W46");
+    // Each is due next at their own following Monday 07:00.
+    expect((await store.get(readers[0]?.id as string))?.dueAt).toBe("2028-11-26T17:00:00.000Z");
+    expect((await store.get(readers[1]?.id as string))?.dueAt).toBe("2028-11-20T15:00:00.000Z");
+  });
+});
+
 describe("crashes and stops", () => {
   it("a sender killed mid-batch: the redelivered batch takes over its stale claims, N delivered exactly once", async () => {
     const subs = await seedActive(12);
@@ -329,6 +377,7 @@ describe("crashes and stops", () => {
         tips: tipIndex(bundle.tips),
         links: settings(),
         settings: { ...settings(), maxSendRate: 1000 },
+        schedule: SCHEDULE,
         workers: 1,
         log: recordingLog().log,
       });
@@ -399,11 +448,13 @@ describe("Lambda handlers on the local stack", () => {
     const { handler: weekly } = await import("../../functions/cron/weekly.js");
     const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
     const { memoryQueue } = await import("../../functions/runtime/queue.js");
-    const event = { id: "5f1c-event", time: "2026-12-28T07:00:00Z" }; // 2026-W53
+    const event = { id: "5f1c-event", time: "2026-12-28T07:00:00Z" }; // Monday of 2026-W53
     const first = await weekly(event);
     const second = await weekly(event);
-    expect(first.week).toBe("2026-W53");
-    expect(second).toMatchObject({ week: "2026-W53", runId: first.runId, planned: first.planned });
+    // Readers with no zone of their own are in UTC: their Monday 07:00 is the event's hour.
+    expect(first.byWeek).toEqual({ "2026-W53": first.planned });
+    expect(first.planned).toBeGreaterThanOrEqual(15);
+    expect(second).toMatchObject({ runId: first.runId, planned: first.planned });
 
     const queue = memoryQueue("memory://send-queue");
     expect(queue.size).toBe(first.batches + second.batches);

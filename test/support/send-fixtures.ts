@@ -76,6 +76,9 @@ export const LINKS = {
   postalAddress: "Strength Tips, 1 Example Street, Springfield 00000",
 };
 
+/** The stage schedule of the tests: Monday 07:00, UTC for readers who chose no zone. */
+export const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as const;
+
 export const SETTINGS = {
   ...LINKS,
   batchSize: 3,
@@ -94,6 +97,8 @@ export function recordingLog() {
 }
 
 export interface WeekRun {
+  /** An hourly pass at this instant: each reader's own week (no `week` override). */
+  hourly?: Date;
   store: SubscriberStore;
   mailer: Mailer;
   clock: FakeClock | Clock;
@@ -118,9 +123,10 @@ export function runWeek(run: WeekRun): Promise<RunReport> {
     planning: {
       store: run.store,
       tips,
-      week: run.week ?? "2026-W48",
+      ...(run.hourly ? {} : { week: run.week ?? "2026-W48" }),
       runId: run.runId ?? `run-${Math.random().toString(36).slice(2)}`,
-      now: run.clock.now(),
+      now: run.hourly ?? run.clock.now(),
+      schedule: SCHEDULE,
       batchSize: settings.batchSize,
       staleClaimSeconds: settings.staleClaimSeconds,
       ...(run.limit !== undefined ? { limit: run.limit } : {}),
@@ -135,6 +141,7 @@ export function runWeek(run: WeekRun): Promise<RunReport> {
     tips: tipIndex(tips),
     links: settings,
     settings,
+    schedule: SCHEDULE,
     workers: 1,
     ...(run.rate !== undefined ? { rate: run.rate } : {}),
     ...(run.parallel !== undefined ? { parallel: run.parallel } : {}),

@@ -1,0 +1,42 @@
+/**
+ * How many readers fall due in each coming hour (for `npm run send -- --dry-run` and the runway
+ * report): read from the active index, which sorts by each reader's next due instant, so only the
+ * readers due in the window are read.
+ */
+import type { SubscriberStore } from "./ports.js";
+
+export interface DueHour {
+  /** The start of the UTC hour. */
+  hour: Date;
+  readers: number;
+}
+
+const HOUR = 3_600_000;
+
+/** Readers due in each UTC hour from `from`'s hour on, `hours` hours long; readers overdue count in the first. */
+export async function dueByHour(
+  store: SubscriberStore,
+  from: Date,
+  hours: number,
+): Promise<DueHour[]> {
+  const start = Math.floor(from.getTime() / HOUR) * HOUR;
+  const end = new Date(start + hours * HOUR - 1);
+  const counts = new Map<number, number>();
+  await Promise.all(
+    Array.from({ length: store.shards }, async (_, shard) => {
+      let cursor: string | undefined;
+      do {
+        const page = await store.listDue(shard, end, cursor, 500);
+        cursor = page.cursor;
+        for (const reader of page.items) {
+          const due = reader.dueAt ? Date.parse(reader.dueAt) : start;
+          const hour = Math.max(start, Math.floor(due / HOUR) * HOUR);
+          counts.set(hour, (counts.get(hour) ?? 0) + 1);
+        }
+      } while (cursor !== undefined);
+    }),
+  );
+  return [...counts]
+    .sort((a, b) => a[0] - b[0])
+    .map(([hour, readers]) => ({ hour: new Date(hour), readers }));
+}
