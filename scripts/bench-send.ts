@@ -1,5 +1,5 @@
 /**
- * `npm run bench:send [-- --n 20000 --pacing-seconds 20 --pacing-rate 50]`
+ * `npm run bench:send [-- --n 20000 --pacing-seconds 20 --pacing-rate 50 --plan-n 100000]`
  *
  * The weekly send's cost on this machine, loopback only, bounded in time:
  *   1. starts dynalite and aws-ses-v2-local in two child processes (so they use the other core),
@@ -10,7 +10,9 @@
  *      worker), unpaced, in a fresh process: emails/s, CPU-ms per email, ratio to the floor, and
  *      the window between SES accepting an email and its record being stored,
  *   5. the path paced at 50/s for 20 s: the busiest second vs the limit, the rate vs the aim,
- *   6. the sender and API Lambdas bundled as SST deploys them: size, and import time in a fresh
+ *   6. one hourly planning pass over --plan-n readers whose due instants spread over the week,
+ *      against a pass that reads them all,
+ *   7. the sender and API Lambdas bundled as SST deploys them: size, and import time in a fresh
  *      process (cold start).
  * The SES stand-in keeps every email in memory, so its store is cleared every second.
  */
@@ -21,8 +23,17 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ACTIVE_SHARDS, activeKey, subscriberKey } from "../functions/adapters/dynamo-table.js";
+import { DynamoStore } from "../functions/adapters/dynamo-store.js";
+import {
+  ACTIVE_SHARDS,
+  activeKey,
+  dueSortKey,
+  subscriberKey,
+} from "../functions/adapters/dynamo-table.js";
 import { shardOf, subscriberId } from "../functions/core/email.js";
+import { plan } from "../functions/core/planner.js";
+import { inOrder } from "../functions/core/sequence.js";
+import { bundle } from "../functions/generated/content.js";
 import { kb } from "./bench/bundle.js";
 import { coldStart } from "./bench/cold-start.js";
 import type { SendRunInput, SendRunOutput } from "./bench/send-run.js";
@@ -86,7 +97,17 @@ async function standIn(kind: "dynamo" | "ses", tables: string[] = []): Promise<s
   return (JSON.parse(line) as { endpoint: string }).endpoint;
 }
 
-async function seed(endpoint: string, table: string, from: number, to: number): Promise<number> {
+/**
+ * Seeds active subscribers `from`..`to`. With `dueFrom`, reader i is next due `i mod 168` hours
+ * after it (spread evenly over a week, as readers in every zone are), else due now.
+ */
+async function seed(
+  endpoint: string,
+  table: string,
+  from: number,
+  to: number,
+  dueFrom?: Date,
+): Promise<number> {
   const started = performance.now();
   const doc = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
@@ -101,6 +122,9 @@ async function seed(endpoint: string, table: string, from: number, to: number): 
       for (let i = start; i < Math.min(to, start + 25); i += 1) {
         const email = `bench${i}@example.com`;
         const id = subscriberId(email);
+        const dueAt = dueFrom
+          ? new Date(dueFrom.getTime() + (i % 168) * 3_600_000).toISOString()
+          : undefined;
         items.push({
           PutRequest: {
             Item: {
@@ -120,7 +144,8 @@ async function seed(endpoint: string, table: string, from: number, to: number): 
               },
               confirmedAt: at,
               gsi1pk: activeKey(shardOf(id, ACTIVE_SHARDS)),
-              gsi1sk: id,
+              gsi1sk: dueSortKey(id, dueAt),
+              ...(dueAt ? { dueAt } : {}),
             },
           },
         });
@@ -155,7 +180,7 @@ const verdict = (ok: boolean) => (ok ? "✓" : "✗");
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
 
 const USAGE =
-  "usage: npm run bench:send -- [--n 20000 (≥ 1000)] [--pacing-seconds 20] [--pacing-rate 50]";
+  "usage: npm run bench:send -- [--n 20000 (≥ 1000)] [--pacing-seconds 20] [--pacing-rate 50] [--plan-n 100000]";
 
 function options() {
   try {
@@ -164,6 +189,7 @@ function options() {
         n: { type: "string", default: "20000" },
         "pacing-seconds": { type: "string", default: "20" },
         "pacing-rate": { type: "string", default: "50" },
+        "plan-n": { type: "string", default: "100000" },
       },
       strict: true,
     }).values;
@@ -181,7 +207,15 @@ async function main() {
   const n = Number(values.n);
   const pacingSeconds = Number(values["pacing-seconds"]);
   const pacingRate = Number(values["pacing-rate"]);
-  if (!Number.isInteger(n) || n < 1000 || !(pacingSeconds > 0) || !(pacingRate > 0)) {
+  const planN = Number(values["plan-n"]);
+  if (
+    !Number.isInteger(n) ||
+    n < 1000 ||
+    !(pacingSeconds > 0) ||
+    !(pacingRate > 0) ||
+    !Number.isInteger(planN) ||
+    planN < 1000
+  ) {
     console.error(USAGE);
     process.exit(2);
   }
@@ -189,7 +223,7 @@ async function main() {
     `bench:send: ${n.toLocaleString()} subscribers, loopback stand-ins in child processes, ${PARALLEL} sends in flight`,
   );
   const [dynamo, ses] = await Promise.all([
-    standIn("dynamo", ["BenchPath", "BenchFloor"]),
+    standIn("dynamo", ["BenchPath", "BenchFloor", "BenchPlan"]),
     standIn("ses"),
   ]);
   const seeded = await Promise.all([
@@ -237,6 +271,36 @@ async function main() {
       `SES accepted → recorded at ${aimed}/s (a production pace): p50 ${ms(pu.p50)}, p99 ${ms(pu.p99)}, max ${ms(pu.max)}`,
     );
   }
+
+  // One hourly planning pass over planN readers due evenly over the week, against a full read.
+  const monday = new Date("2026-11-23T07:00:00.000Z");
+  const seededPlan = await seed(dynamo, "BenchPlan", 0, planN, monday);
+  const planStore = new DynamoStore({
+    tableName: "BenchPlan",
+    shards: ACTIVE_SHARDS,
+    clientOptions: { endpoint: dynamo, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+  });
+  const planPass = async (week?: string) => {
+    const started = performance.now();
+    const report = await plan({
+      store: planStore,
+      queue: { sendAll: async () => {} },
+      tips: inOrder(bundle.tips),
+      ...(week ? { week } : {}),
+      runId: "bench-plan",
+      now: new Date(monday.getTime() + 30 * 60_000),
+      schedule: { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } },
+      batchSize: 100,
+      staleClaimSeconds: 960,
+      dryRun: true,
+    });
+    return { ms: performance.now() - started, read: report.active };
+  };
+  const hourly = await planPass();
+  const full = await planPass("2026-W48");
+  console.log(
+    `planning pass at ${planN.toLocaleString()} readers (seeded in ${(seededPlan / 1000).toFixed(1)} s, due evenly over the week): the hourly pass reads ${hourly.read.toLocaleString()} due in ${ms(hourly.ms)}; reading everyone would take ${ms(full.ms)} for ${full.read.toLocaleString()} (${(full.ms / hourly.ms).toFixed(0)}×)`,
+  );
 
   const cold = [];
   for (const entry of ["functions/events/send-batch.ts", "functions/http/api.ts"]) {
