@@ -15,7 +15,6 @@
  * A failure at 5 or 6 throws, and the queue delivers the signup again: nothing is lost, and the
  * record of step 6 keeps a redelivery from sending twice.
  */
-import { randomBytes } from "node:crypto";
 import { mailboxKey, subscriberId } from "./email.js";
 import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
@@ -38,10 +37,6 @@ export interface SignupRequest {
   email: string;
   firstName?: string;
   consent: Consent;
-}
-
-export function newSignupId(): string {
-  return randomBytes(8).toString("hex");
 }
 
 const signupRequestSchema = z.object({

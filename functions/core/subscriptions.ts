@@ -8,7 +8,7 @@
  *   subscribe only queues the signup; core/confirmations.ts writes it and sends the confirmation.
  *   bounced / complained (functions/core/subscriptions-ses.ts) are final: signup sends nothing.
  */
-import { newSignupId, type SignupRequest } from "./confirmations.js";
+import type { SignupRequest } from "./confirmations.js";
 import { normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Log, Mailer, Queue, SubscriberStore } from "./ports.js";
@@ -37,6 +37,8 @@ export interface SignupDeps {
   clock: Clock;
   /** The durable confirmation outbox (SQS in AWS). */
   outbox: Queue<SignupRequest>;
+  /** A fresh signup id, 16 random hex characters (adapters/system.ts): randomness is a port. */
+  newSignupId: () => string;
 }
 
 export interface SubscriptionDeps extends SignupDeps {
@@ -146,7 +148,7 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
   }
 
   const request: SignupRequest = {
-    signupId: newSignupId(),
+    signupId: deps.newSignupId(),
     email,
     ...(firstName === undefined ? {} : { firstName }),
     consent: {

@@ -1,6 +1,6 @@
 /** The core's dependencies for the Lambdas, built once per container from config and the runtime adapters. */
 
-import { systemClock } from "../adapters/system.js";
+import { randomSignupId, systemClock } from "../adapters/system.js";
 import { settings } from "../config.js";
 import type { SubscriptionDeps } from "../core/subscriptions.js";
 import type { ContentBundle } from "../core/types.js";
@@ -30,6 +30,7 @@ export function appDeps(): AppDeps {
       site: { baseUrl, postalAddress, unsubscribeMailto },
       log: log(),
       outbox: outboxQueue(),
+      newSignupId: randomSignupId,
     };
   }
   return deps;

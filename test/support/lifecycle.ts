@@ -2,6 +2,7 @@
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import { randomSignupId } from "../../functions/adapters/system.js";
 import {
   type DeliveryOutcome,
   deliverConfirmation,
@@ -66,6 +67,7 @@ export function memoryDeps(
     mailer,
     clock,
     outbox,
+    newSignupId: randomSignupId,
     signer: createSigner(TEST_KEYS, clock),
     emails: TEST_EMAILS,
     site: { baseUrl: "https://tips.example.com", postalAddress: "1 Example Street, Springfield" },
