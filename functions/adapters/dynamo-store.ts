@@ -21,7 +21,7 @@ import type {
   SubscriberStore,
   UnsubscribeResult,
 } from "../core/ports.js";
-import type { Claim, Subscriber } from "../core/types.js";
+import { type Claim, READER_FIELDS, type Reader, type Subscriber } from "../core/types.js";
 import {
   ACTIVE_INDEX,
   activeKey,
@@ -118,18 +118,22 @@ export class DynamoStore implements SubscriberStore {
 
   beginSignup(id: string, signup: SignupRecord, expected: string | undefined) {
     const named = signup.firstName !== undefined;
+    const zoned = signup.timeZone !== undefined;
+    const set = [
+      "#status = :pending, generation = :generation, consent = :consent, updatedAt = :now",
+      "consentHistory = list_append(if_not_exists(consentHistory, :none), :consents)",
+      ...(named ? ["firstName = :firstName"] : []),
+      ...(zoned ? ["#tz = :timeZone"] : []),
+    ];
+    // TIMEZONE is one of DynamoDB's reserved words: the attribute goes by #tz.
+    const remove = ["unsubscribedAt", ...(named ? [] : ["firstName"]), ...(zoned ? [] : ["#tz"])];
     return this.update({
       Key: subscriberKey(id),
-      UpdateExpression:
-        "SET #status = :pending, generation = :generation, consent = :consent, updatedAt = :now, " +
-        "consentHistory = list_append(if_not_exists(consentHistory, :none), :consents)" +
-        (named
-          ? ", firstName = :firstName REMOVE unsubscribedAt"
-          : " REMOVE unsubscribedAt, firstName"),
+      UpdateExpression: `SET ${set.join(", ")} REMOVE ${remove.join(", ")}`,
       ConditionExpression:
         "#status IN (:pending, :unsubscribed) AND " +
         (expected === undefined ? "attribute_not_exists(generation)" : "generation = :expected"),
-      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeNames: { "#status": "status", "#tz": "timeZone" },
       ExpressionAttributeValues: {
         ":pending": "pending",
         ":unsubscribed": "unsubscribed",
@@ -139,6 +143,7 @@ export class DynamoStore implements SubscriberStore {
         ":none": signup.earlierConsents ?? [],
         ":now": signup.now.toISOString(),
         ...(named ? { ":firstName": signup.firstName } : {}),
+        ...(zoned ? { ":timeZone": signup.timeZone } : {}),
         ...(expected === undefined ? {} : { ":expected": expected }),
       },
     });
@@ -274,6 +279,9 @@ export class DynamoStore implements SubscriberStore {
         TableName: this.table,
         IndexName: ACTIVE_INDEX,
         KeyConditionExpression: dueBy ? "gsi1pk = :pk AND gsi1sk < :upper" : "gsi1pk = :pk",
+        // Only what the send engine reads: the consent history and the rest stay in the table.
+        ProjectionExpression: READER_FIELDS.map((_, i) => `#r${i}`).join(", "),
+        ExpressionAttributeNames: Object.fromEntries(READER_FIELDS.map((f, i) => [`#r${i}`, f])),
         ExpressionAttributeValues: {
           ":pk": activeKey(shard),
           ...(dueBy ? { ":upper": dueUpperBound(dueBy) } : {}),
@@ -284,7 +292,7 @@ export class DynamoStore implements SubscriberStore {
           : undefined,
       }),
     );
-    const items = (result.Items ?? []).map(fromItem);
+    const items: Reader[] = (result.Items ?? []).map(fromItem);
     return result.LastEvaluatedKey
       ? {
           items,

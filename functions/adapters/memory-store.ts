@@ -57,6 +57,8 @@ export class MemoryStore implements SubscriberStore {
       s.generation = signup.generation;
       if (signup.firstName === undefined) delete s.firstName;
       else s.firstName = signup.firstName;
+      if (signup.timeZone === undefined) delete s.timeZone;
+      else s.timeZone = signup.timeZone;
       s.consent = structuredClone(signup.consent);
       const earlier = s.consentHistory ?? signup.earlierConsents ?? [];
       s.consentHistory = [...structuredClone(earlier), structuredClone(signup.consent)];

@@ -17,6 +17,7 @@
  */
 import { mailboxKey, subscriberId } from "./email.js";
 import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
+import { isTimeZone } from "./schedule.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
 import type { Consent } from "./types.js";
 import * as z from "./zod.js";
@@ -36,6 +37,8 @@ export interface SignupRequest {
   /** Normalized (core/email.ts normalizeEmail). */
   email: string;
   firstName?: string;
+  /** IANA zone the reader chose (core/schedule.ts isTimeZone); absent: the stage default. */
+  timeZone?: string;
   consent: Consent;
 }
 
@@ -43,6 +46,7 @@ const signupRequestSchema = z.object({
   signupId: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
   email: z.string().check(z.minLength(3), z.maxLength(254)),
   firstName: z.optional(z.string().check(z.maxLength(100))),
+  timeZone: z.optional(z.string().check(z.refine(isTimeZone))),
   consent: z.object({
     at: z.string(),
     ip: z.string(),
@@ -62,8 +66,12 @@ export function parseSignupRequest(body: string): SignupRequest | undefined {
   }
   const parsed = z.safeParse(signupRequestSchema, value);
   if (!parsed.success) return undefined;
-  const { firstName, ...rest } = parsed.data;
-  return firstName === undefined ? rest : { ...rest, firstName };
+  const { firstName, timeZone, ...rest } = parsed.data;
+  return {
+    ...rest,
+    ...(firstName === undefined ? {} : { firstName }),
+    ...(timeZone === undefined ? {} : { timeZone }),
+  };
 }
 
 /** The hourly budget is spent: the signup waits until the next hour. */
@@ -124,10 +132,11 @@ export async function deliverConfirmation(
         Math.max(1, Math.ceil((hourStart + HOUR_MS - now.getTime()) / 1000)),
       );
     }
-    const { firstName, consent } = request;
+    const { firstName, timeZone, consent } = request;
     const record = {
       generation,
       firstName,
+      timeZone,
       consent,
       now,
       // An item from before consentHistory existed keeps its one consent as the first entry.
@@ -139,6 +148,7 @@ export async function deliverConfirmation(
           id,
           email: request.email,
           ...(firstName === undefined ? {} : { firstName }),
+          ...(timeZone === undefined ? {} : { timeZone }),
           status: "pending",
           createdAt: now.toISOString(),
           updatedAt: now.toISOString(),

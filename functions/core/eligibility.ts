@@ -40,7 +40,10 @@ export interface VerdictRequest {
 /** ISO weeks ("2026-W48") order as strings: the year has four digits, the week two. */
 const before = (a: string, b: string) => a < b;
 
-export function verdict(subscriber: Subscriber | undefined, request: VerdictRequest): Verdict {
+export function verdict(
+  subscriber: Pick<Subscriber, "status" | "lastWeekSent" | "sentTips" | "claim"> | undefined,
+  request: VerdictRequest,
+): Verdict {
   if (subscriber?.status !== "active") return { kind: "inactive" };
   const { week } = request;
   const last = subscriber.lastWeekSent;

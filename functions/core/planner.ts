@@ -14,7 +14,7 @@ import { verdict } from "./eligibility.js";
 import type { Queue, SubscriberStore } from "./ports.js";
 import { nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
 import { nextTip } from "./sequence.js";
-import type { CompiledTip, Subscriber } from "./types.js";
+import type { CompiledTip, Reader } from "./types.js";
 
 export interface Recipient {
   id: string;
@@ -94,7 +94,7 @@ type Decision =
 
 /** What this week holds for one subscriber (the rule itself is core/eligibility.ts). */
 export function decide(
-  subscriber: Subscriber,
+  subscriber: Reader,
   tips: readonly CompiledTip[],
   week: string,
   staleBefore: Date,
@@ -140,7 +140,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     current.delete(week);
   };
   /** Due again at their next slot (a write; none in a dry run or under an operator's week). */
-  const later = (subscriber: Subscriber) =>
+  const later = (subscriber: Reader) =>
     input.dryRun || input.week
       ? undefined
       : store.reschedule(

@@ -4,13 +4,15 @@
  */
 import type { Verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
-import type { Consent, Subscriber } from "./types.js";
+import type { Consent, Reader, Subscriber } from "./types.js";
 
 /** What a signup that gets a confirmation email writes on the subscriber. */
 export interface SignupRecord {
   /** The signup's id: its confirm link carries it, and only the latest one works. */
   generation: string;
   firstName: string | undefined;
+  /** The zone chosen at this signup; undefined: the stage default (a previous choice is dropped). */
+  timeZone: string | undefined;
   consent: Consent;
   now: Date;
   /**
@@ -54,7 +56,8 @@ export interface ClaimRequest {
 }
 
 export interface ActivePage {
-  items: Subscriber[];
+  /** Only what the send engine reads (types.ts READER_FIELDS): pages are read every hour. */
+  items: Reader[];
   /** Opaque; absent on the last page. */
   cursor?: string;
 }

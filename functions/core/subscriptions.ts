@@ -12,6 +12,7 @@ import type { SignupRequest } from "./confirmations.js";
 import { normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Log, Mailer, Queue, SubscriberStore } from "./ports.js";
+import { isTimeZone } from "./schedule.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
 import { parseConfirmSubject, type Signer } from "./tokens.js";
 import type { SystemEmails } from "./types.js";
@@ -53,6 +54,8 @@ export interface SubscriptionDeps extends SignupDeps {
 export interface SubscribeInput {
   email: unknown;
   firstName?: unknown;
+  /** An IANA time zone (their Monday 07:00 is taken there); absent or empty: the stage default. */
+  timeZone?: unknown;
   ip: string;
   userAgent: string;
   /** Where the signup came from, e.g. "signup-page" or "api". */
@@ -107,9 +110,10 @@ export function cleanFirstName(value: unknown): string | undefined {
 }
 
 /** Validates and normalizes the signup fields; throws BadRequestError before anything is written. */
-export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName">): {
+export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName" | "timeZone">): {
   email: string;
   firstName: string | undefined;
+  timeZone: string | undefined;
 } {
   if (input.email === undefined || input.email === null || input.email === "") {
     throw new BadRequestError("An email address is required.", "missing_email");
@@ -118,7 +122,23 @@ export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName">):
   if (!email) {
     throw new BadRequestError("That doesn't look like a valid email address.", "invalid_email");
   }
-  return { email, firstName: cleanFirstName(input.firstName) };
+  return {
+    email,
+    firstName: cleanFirstName(input.firstName),
+    timeZone: parseTimeZone(input.timeZone),
+  };
+}
+
+/** An IANA zone, or undefined for none; anything else is a 400 that says what is expected. */
+export function parseTimeZone(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string" || !isTimeZone(value.trim())) {
+    throw new BadRequestError(
+      "timeZone must be an IANA time zone such as Europe/London or America/New_York.",
+      "invalid_time_zone",
+    );
+  }
+  return value.trim();
 }
 
 /**
@@ -128,7 +148,7 @@ export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName">):
  * pending, active, unsubscribed or suppressed, and whether SES is up or not.
  */
 export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promise<void> {
-  const { email, firstName } = parseSignup(input);
+  const { email, firstName, timeZone } = parseSignup(input);
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return;
 
   const { store, clock } = deps;
@@ -151,6 +171,7 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
     signupId: deps.newSignupId(),
     email,
     ...(firstName === undefined ? {} : { firstName }),
+    ...(timeZone === undefined ? {} : { timeZone }),
     consent: {
       at: now.toISOString(),
       ip: input.ip,

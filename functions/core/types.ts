@@ -83,6 +83,23 @@ export interface Subscriber {
   rev?: number;
 }
 
+/** What the send engine reads of a subscriber (the planner's index pages carry only this). */
+export const READER_FIELDS = [
+  "id",
+  "email",
+  "firstName",
+  "status",
+  "confirmedAt",
+  "sentTips",
+  "lastWeekSent",
+  "timeZone",
+  "dueAt",
+  "claim",
+  "rev",
+] as const satisfies readonly (keyof Subscriber)[];
+
+export type Reader = Pick<Subscriber, (typeof READER_FIELDS)[number]>;
+
 /** A compiled email with `{{placeholders}}` still to be filled per recipient (see core/fill.ts). */
 export interface CompiledTemplate {
   subject: string;

@@ -1,5 +1,5 @@
 /**
- * POST /subscribe — JSON or form body { email, firstName?, website? (honeypot) }. Always 202 with
+ * POST /subscribe — JSON or form body { email, firstName?, timeZone? (IANA), website? (honeypot) }. Always 202 with
  * the same body, and never faster than MIN_ANSWER_MS, whatever state the address is in.
  */
 import { subscribe } from "../core/subscriptions.js";
@@ -24,6 +24,7 @@ export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result
   await subscribe(deps, {
     email: body.email,
     firstName: body.firstName,
+    timeZone: body.timeZone,
     honeypot: body.website,
     ip: sourceIp(event),
     userAgent: userAgent(event),

@@ -80,11 +80,25 @@ export function storeLifecycleContract(
       firstName: string | undefined,
       c: Consent,
       now: Date,
+      timeZone: string | undefined = undefined,
     ) => ({
       generation,
       firstName,
+      timeZone,
       consent: c,
       now,
+    });
+
+    it("a signup sets the reader's time zone, and a later one without a zone drops it", async () => {
+      const store = await makeStore();
+      const s = pendingSubscriber({ generation: GEN_A });
+      await store.create(s);
+      const zoned = signupRecord(GEN_B, "Ann", consent(), at(HOUR), "Pacific/Kiritimati");
+      expect(await store.beginSignup(s.id, zoned, GEN_A)).toBe(true);
+      expect((await store.get(s.id))?.timeZone).toBe("Pacific/Kiritimati");
+      const plain = signupRecord(GEN_A, "Ann", consent(), at(2 * HOUR));
+      expect(await store.beginSignup(s.id, plain, GEN_B)).toBe(true);
+      expect((await store.get(s.id))?.timeZone).toBeUndefined();
     });
 
     it("begins a signup only on a pending or unsubscribed subscriber with the generation read", async () => {

@@ -118,6 +118,32 @@ describe("signup page", () => {
   });
 });
 
+describe("a reader's time zone", () => {
+  it("is taken from the signup (JSON or form) and kept; the stage default when none is given", async () => {
+    const cases = [
+      ["zone-json@example.com", { timeZone: "Pacific/Kiritimati" }, "Pacific/Kiritimati"],
+      ["zone-none@example.com", {}, undefined],
+    ] as const;
+    for (const [email, extra] of cases) {
+      expect((await postJson("/subscribe", { email, ...extra })).status).toBe(202);
+    }
+    const form = await postForm("/subscribe", {
+      email: "zone-form@example.com",
+      timeZone: "America/St_Johns",
+    });
+    expect(form.status).toBe(202);
+    await settle();
+    for (const [email, , zone] of cases) {
+      const saved = await stack.store.get(subscriberId(email));
+      expect(saved?.status, email).toBe("pending");
+      expect(saved?.timeZone, email).toBe(zone);
+    }
+    expect((await stack.store.get(subscriberId("zone-form@example.com")))?.timeZone).toBe(
+      "America/St_Johns",
+    );
+  });
+});
+
 describe("the lifecycle", () => {
   const address = "Lee.Runner@Example.COM";
   const normalized = "Lee.Runner@example.com";
