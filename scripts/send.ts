@@ -26,6 +26,8 @@ export const EXIT = {
   stopped: 3,
   /** Some recipients are left for a later run: deferred by throttling, transient errors, or in flight. */
   incomplete: 4,
+  /** Ctrl-C: no email started after it, claims not yet sent were given back. */
+  interrupted: 130,
 } as const;
 
 export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
@@ -44,7 +46,8 @@ export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [-
 
 Exit codes: 0 done · 1 error · 2 usage · 3 stopped by SES (paused, suspended, daily quota: run
 again once SES allows it) · 4 some recipients left for a later run (throttled, transient errors,
-or claims of a run that died, taken over after the stale window).
+or claims of another run, taken over after the stale window if it died) · 130 interrupted
+(Ctrl-C: nothing started after it; run again).
 
 Endpoints: those of the running \`npm start\`, whatever its ports; DYNAMODB_ENDPOINT,
 SES_ENDPOINT and BASE_URL (for links) override them (defaults 127.0.0.1:8000, :8005, :3000).`;
@@ -66,6 +69,7 @@ export interface SendOptions {
 
 export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help"> {
   const { isIsoWeek } = await import("../functions/core/week.js");
+  const { localWeek } = await import("../functions/core/schedule.js");
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -92,6 +96,13 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
         `--week must be an ISO week like 2026-W48 (year, "-W", two-digit week that exists in that year), not ${JSON.stringify(values.week)}`,
       );
     }
+    // No week that has not begun anywhere yet: it would be sent now and hold every week before it.
+    const latest = localWeek(new Date(), "Pacific/Kiritimati");
+    if (values.week > latest) {
+      throw new UsageError(
+        `--week ${values.week} has not begun yet anywhere (the latest is ${latest}); a future week would be sent now and hold back every week until then`,
+      );
+    }
     options.week = values.week;
   }
   if (typeof values.at === "string") {
@@ -101,6 +112,11 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
     if (!at || Number.isNaN(at.getTime())) {
       throw new UsageError(
         `--at must be an ISO instant with its offset, like 2026-11-23T07:00:00Z, not ${JSON.stringify(values.at)}`,
+      );
+    }
+    if (at.getTime() > Date.now() + 3_600_000) {
+      throw new UsageError(
+        `--at ${values.at} is in the future: readers due by then would get next week's tip now`,
       );
     }
     options.at = at;
@@ -198,8 +214,9 @@ const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : "
 
 /** The exit code a finished run deserves (EXIT). */
 export function exitCode(report: RunReport): number {
+  if (report.stopped?.reason === "interrupted") return EXIT.interrupted;
   if (report.stopped) return EXIT.stopped;
-  return report.leftForLater > 0 ? EXIT.incomplete : EXIT.done;
+  return report.leftForLater + report.inFlight > 0 ? EXIT.incomplete : EXIT.done;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -337,8 +354,13 @@ export async function main(argv: string[]): Promise<number> {
   let done = 0;
   const errors: string[] = [];
   const quiet = () => {};
+  // Ctrl-C: no email starts after it, claims not yet sent are given back, the summary is printed.
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  process.once("SIGINT", onInterrupt);
   bar.start(0, 0, { rate: 0 });
   const report = await sendWeek({
+    signal: interrupt.signal,
     planning,
     queue: new MemoryQueue<string>({ capacity: 4 }),
     onPlanned: (n) => {
@@ -369,17 +391,29 @@ export async function main(argv: string[]): Promise<number> {
         rate: (done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1),
       });
     },
-  }).finally(() => bar.stop());
+  }).finally(() => {
+    bar.stop();
+    process.off("SIGINT", onInterrupt);
+  });
   console.log(`\nWeekly send finished:\n${formatSummary(report)}`);
   for (const line of errors) console.error(line);
   const code = exitCode(report);
-  if (report.stopped) {
+  if (options.limit !== undefined && report.planned >= options.limit) {
+    console.error(
+      `\n--limit ${options.limit} reached: more readers may be due; run \`npm run send\` again to go on.`,
+    );
+  }
+  if (report.stopped?.reason === "interrupted") {
+    console.error(
+      `\nINTERRUPTED: no email started after Ctrl-C; claims not yet sent were given back. Run \`npm run send\` again to finish (exit code ${code}).`,
+    );
+  } else if (report.stopped) {
     console.error(
       `\nSENDING STOPPED (${report.stopped.reason}): ${report.stopped.message}\nNothing more was sent. Run \`npm run send\` again once SES allows it (exit code ${code}).`,
     );
   } else if (code === EXIT.incomplete) {
     console.error(
-      `\n${report.leftForLater} batch(es) left recipients for a later run (deferred ${report.deferred}, transient ${report.failedTransient}, in flight ${report.inFlight}); run \`npm run send\` again later (exit code ${code}).`,
+      `\nRecipients left for a later run: deferred ${report.deferred}, transient ${report.failedTransient}, in flight ${report.inFlight} (another run's claims: if that run died, they are taken over ${Math.round(config.staleClaimSeconds / 60)} minutes after it took them). Run \`npm run send\` again later (exit code ${code}).`,
     );
   }
   return code;

@@ -29,7 +29,7 @@ import {
 } from "./local/aws.js";
 import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
 import { type LocalOutbox, startLocalOutbox } from "./local/outbox.js";
-import { removeStackFile, writeStackFile } from "./local/stack-file.js";
+import { readStackFile, removeStackFile, writeStackFile } from "./local/stack-file.js";
 
 /** A start-up problem with a message a person can act on. */
 class StartError extends Error {
@@ -177,6 +177,13 @@ async function main(): Promise<void> {
   const sesPort = portFlag(values["ses-port"], "ses-port");
   if (!values["skip-build"]) build();
 
+  const running = readStackFile();
+  if (running) {
+    throw new StartError(
+      `Another npm start is running in this checkout (pid ${running.pid}, ${running.baseUrl}). ` +
+        "Stop it first (Ctrl-C in its terminal): npm run send and npm run check talk to the one recorded in .data/local-stack.json.",
+    );
+  }
   const dataDir = values["in-memory"] ? undefined : join(ROOT, ".data/dynamo");
   const stack = await startStack({ port, dynamoPort, sesPort, dataDir });
   // `npm run send` and `npm run check` find this stack on whatever ports it was given.

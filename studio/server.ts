@@ -150,12 +150,26 @@ ${checksList(
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Only this machine's names for the studio: a page elsewhere that points its own host name at
+    // 127.0.0.1 (DNS rebinding) is refused before anything is read or written.
+    const own = [`127.0.0.1:${req.socket.localPort}`, `localhost:${req.socket.localPort}`];
+    if (!own.includes(req.headers.host ?? "")) {
+      return send(res, 403, "text/plain", "forbidden: open the studio at 127.0.0.1");
+    }
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return send(res, 400, "text/plain", "bad request: malformed %-escape in the path");
+    }
     if (req.method === "POST" && url.pathname === "/new-tip") {
       // Only a form on the studio's own page may create files (no cross-site posts).
       const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      const site = req.headers["sec-fetch-site"];
+      const foreignOrigin = origin !== undefined && !own.some((h) => origin === `http://${h}`);
+      const foreignSite = site !== undefined && site !== "same-origin" && site !== "none";
+      if (foreignOrigin || foreignSite) {
         return send(res, 403, "text/plain", "forbidden: the form must come from the studio");
       }
       const created = createTip(options.tipsDir, (await readForm(req)).get("title") ?? "");

@@ -5,9 +5,10 @@
  *   1. A schedule at PACE_AIM (90%) of the limit, kept on an ABSOLUTE timeline (GCRA, "virtual
  *      scheduling"): a late timer makes one call late but does not shift the ones after it, so
  *      the long-run rate is the aimed one.
- *   2. A hard cap: at most floor(limit) releases in any 1,000 ms, checked against the times the
- *      slots were really released (a sliding log). Catching up after a stalled event loop can
- *      therefore never put more than the limit into one second, which is what SES counts.
+ *   2. A hard cap: at most floor(limit) releases in any 1,050 ms (a second, plus a guard for
+ *      the jitter between a release here and the call's arrival at SES), checked against the
+ *      times the slots were really released (a sliding log). Catching up after a stalled event
+ *      loop can therefore never put more than the limit into one second, which is what SES counts.
  * Releases are serialised, so concurrent callers share one schedule.
  *
  * Why not an npm limiter: `limiter` (4.1.0) keeps its clock and timers at module level
@@ -18,6 +19,9 @@ import type { Clock, SendQuota, Sleep } from "./ports.js";
 
 /** The share of the limit the schedule aims at: a little under, so jitter never crosses it. */
 export const PACE_AIM = 0.9;
+
+/** The cap's window: one second as SES counts it, plus 50 ms for network and timer jitter. */
+export const CAP_WINDOW_MS = 1050;
 
 export interface Pacer {
   /** The limit in calls per second (Infinity: unpaced). */
@@ -55,7 +59,7 @@ export function createPacer(options: PacerOptions): Pacer {
   const take = async () => {
     const now = clock.now().getTime();
     const slot = Math.max(next, now);
-    const capped = released.length === cap ? (released[0] as number) + 1000 : slot;
+    const capped = released.length === cap ? (released[0] as number) + CAP_WINDOW_MS : slot;
     const at = Math.max(slot, capped);
     next = at + interval;
     if (at > now) await sleep(at - now);

@@ -12,7 +12,7 @@
  */
 import { verdict } from "./eligibility.js";
 import type { Queue, SubscriberStore } from "./ports.js";
-import { nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
+import { localWeek, nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
 import { nextTip } from "./sequence.js";
 import type { CompiledTip, Reader } from "./types.js";
 
@@ -105,6 +105,12 @@ export function decide(
   return tip ? { kind: "send", tip, stale: judged.takeover } : { kind: "caught-up" };
 }
 
+/**
+ * An operator's week, unless it is still ahead where the reader lives: a week that has not begun
+ * for them is never sent early (it would hold back every week until then).
+ */
+const notAhead = (week: string, current: string) => (week <= current ? week : undefined);
+
 export async function plan(input: PlanInput): Promise<PlanReport> {
   const { store, queue, tips, runId, batchSize, schedule, now } = input;
   const pageSize = input.pageSize ?? 250;
@@ -166,7 +172,9 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
       for (const subscriber of page.items) {
         if (full()) break;
         report.active += 1;
-        const week = input.week ?? readerDueWeek(subscriber, now, schedule);
+        const week = input.week
+          ? notAhead(input.week, localWeek(now, zoneOf(subscriber, schedule)))
+          : readerDueWeek(subscriber, now, schedule);
         if (week === undefined) {
           report.notDue += 1;
           moves.push(later(subscriber) ?? Promise.resolve());

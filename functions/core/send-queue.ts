@@ -13,7 +13,7 @@
  * comes after the visibility timeout, which is the stale window, and takes them over), not
  * attempted because sending stopped, or a store failure. The claims skip whoever was done.
  */
-import { BatchUnfinishedError, type StopReason } from "./errors.js";
+import { BatchUnfinishedError } from "./errors.js";
 import { createPacer, dailyBudget, inFlightFor, workerLimit } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Log } from "./ports.js";
@@ -79,6 +79,8 @@ export interface SendWorkerDeps
   parallel?: number;
   log: Log;
   onSettled?: SenderDeps["onSettled"];
+  /** Aborted: no SES call starts any more, claims not yet sent are given back (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface SendWorker {
@@ -119,7 +121,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const pacer = createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
   const control: RunControl = { budget: dailyBudget(status.quota, settings.max24HourSend) };
   const total = emptyBatchReport();
-  let announced: StopReason | undefined;
+  let announced: Halt["reason"] | undefined;
 
   /** Loud, once per worker: an operator must act (the metric and its alarm follow from it). */
   const halt = (stop: Halt) => {
@@ -132,6 +134,15 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     control.halted = status.stopped;
     halt(status.stopped);
   }
+  deps.signal?.addEventListener(
+    "abort",
+    () => {
+      const stop: Halt = { reason: "interrupted", message: "stopped by the operator" };
+      control.halted ??= stop;
+      halt(stop);
+    },
+    { once: true },
+  );
 
   const sendRecord = async (record: QueuedRecord): Promise<void> => {
     const parsed = z.safeParse(sendBatchSchema, parseJson(record.body));

@@ -35,7 +35,8 @@ import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
 
 export interface Halt {
-  reason: StopReason;
+  /** What SES said, or "interrupted": the operator stopped the run (Ctrl-C). */
+  reason: StopReason | "interrupted";
   message: string;
 }
 

@@ -15,7 +15,7 @@ import type { Clock, Log, Mailer, Queue, SubscriberStore } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
 import { parseConfirmSubject, type Signer } from "./tokens.js";
-import type { SystemEmails } from "./types.js";
+import type { Subscriber, SystemEmails } from "./types.js";
 
 export type { Site } from "./subscriptions-emails.js";
 
@@ -192,9 +192,10 @@ async function sendBestEffort(
   id: string,
   kind: "welcome" | "goodbye",
   level: "warn" | "error",
+  wanted: (subscriber: Subscriber) => boolean = () => true,
 ): Promise<void> {
   const subscriber = await deps.store.get(id);
-  if (!subscriber) return;
+  if (!subscriber || !wanted(subscriber)) return;
   try {
     await deps.mailer.send(systemEmail(deps, kind, subscriber));
   } catch (error) {
@@ -259,7 +260,9 @@ export async function unsubscribe(
   const id = deps.signer.verify(typeof token === "string" ? token : "", "unsubscribe");
   const result = await deps.store.unsubscribe(id, deps.clock.now());
   if (result !== "unsubscribed") return "already-unsubscribed";
-  await sendBestEffort(deps, id, "goodbye", "warn");
+  // A goodbye only to someone who had joined: a pending address whose owner said "not me" gets
+  // nothing more from us.
+  await sendBestEffort(deps, id, "goodbye", "warn", (s) => s.confirmedAt !== undefined);
   return "unsubscribed";
 }
 

@@ -5,12 +5,12 @@
  */
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { METRICS, METRICS_NAMESPACE } from "../../infra/wiring.js";
-import type { StopReason } from "../core/errors.js";
+import type { Halt } from "../core/sender.js";
 
 let metrics: Metrics | undefined;
 
 /** Counts one stop of sending (the SendingStopped alarm fires on it) and flushes at once. */
-export function countSendingStopped(reason: StopReason): void {
+export function countSendingStopped(reason: Halt["reason"]): void {
   metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "sender" });
   metrics.addMetric(METRICS.sendingStopped, MetricUnit.Count, 1);
   metrics.addMetadata("reason", reason);

@@ -19,8 +19,14 @@ export function writeStackFile(endpoints: StackEndpoints, file = FILE): void {
   writeFileSync(file, `${JSON.stringify({ ...endpoints, pid: process.pid }, null, 2)}\n`);
 }
 
+/** Removes the file if this process wrote it (another stack's record stays). */
 export function removeStackFile(file = FILE): void {
-  rmSync(file, { force: true });
+  try {
+    const found = JSON.parse(readFileSync(file, "utf8")) as { pid?: number };
+    if (found.pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    // No file, or not ours to judge: leave it.
+  }
 }
 
 function alive(pid: number): boolean {
@@ -33,7 +39,7 @@ function alive(pid: number): boolean {
 }
 
 /** The endpoints of the running `npm start`, or undefined when none is running. */
-export function readStackFile(file = FILE): StackEndpoints | undefined {
+export function readStackFile(file = FILE): (StackEndpoints & { pid: number }) | undefined {
   try {
     const found = JSON.parse(readFileSync(file, "utf8")) as StackEndpoints & { pid: number };
     return Number.isInteger(found.pid) && alive(found.pid) ? found : undefined;

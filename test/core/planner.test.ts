@@ -118,6 +118,17 @@ describe("plan", () => {
     ]);
   });
 
+  it("an operator's week is never sent to a reader for whom it has not begun", async () => {
+    const store = new MemoryStore(2);
+    // 2026-11-23T09:00Z is Monday of 2026-W48 in UTC, still Sunday 22:00 of W47 in Pago Pago.
+    await seed(store, [subscriber(1), subscriber(2, { timeZone: "Pacific/Pago_Pago" })]);
+    const { report, batches } = await planFor(store);
+    expect(report).toMatchObject({ planned: 1, notDue: 1 });
+    expect(batches.flatMap((b) => b.recipients.map((r) => r.email))).toEqual([
+      "runner1@example.com",
+    ]);
+  });
+
   it("plans at most `limit` recipients", async () => {
     const store = new MemoryStore(4);
     await seed(

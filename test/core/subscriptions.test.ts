@@ -433,6 +433,7 @@ describe("unsubscribe", () => {
   it("still unsubscribes when the goodbye email fails, and logs a warning", async () => {
     const { deps, store, mailer, signUp } = memoryDeps();
     await signUp(signup("h@example.com"));
+    await confirm(deps, tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`), "1.1.1.1");
     const token = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
     const logged: string[] = [];
     deps.log = { warn: (m) => logged.push(`warn ${m}`), error: (m) => logged.push(`error ${m}`) };
@@ -456,6 +457,15 @@ describe("unsubscribe", () => {
     expect(goodbyes).toHaveLength(1);
     expect(goodbyes[0]?.headers).toBeUndefined();
     expect((await store.listActive(0, undefined, 10)).items).toEqual([]);
+  });
+
+  it("sends no goodbye to a pending address whose owner says 'not me'", async () => {
+    const { deps, store, mailer, signUp } = memoryDeps();
+    await signUp(signup("notme@example.com"));
+    const token = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
+    await expect(unsubscribe(deps, token)).resolves.toBe("unsubscribed");
+    expect((await store.get(subscriberId("notme@example.com")))?.status).toBe("unsubscribed");
+    expect(mailer.sent).toHaveLength(1);
   });
 
   it("never expires", async () => {

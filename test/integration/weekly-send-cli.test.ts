@@ -42,6 +42,8 @@ describe("parseSendArgs", () => {
     [["--at", "monday"], /--at must be an ISO instant/],
     [["--at", "2026-11-23T07:00"], /--at must be an ISO instant with its offset/],
     [["--at", "2026-13-40T07:00:00Z"], /--at must be an ISO instant/],
+    [["--at", "2099-01-05T07:00:00Z"], /--at .* is in the future/],
+    [["--week", "2099-W02"], /--week 2099-W02 has not begun yet anywhere/],
     [["extra"], /positional/i],
   ])("%j is refused", async (args, message) => {
     await expect(parseSendArgs(args)).rejects.toThrow(message);
@@ -51,7 +53,7 @@ describe("parseSendArgs", () => {
 
 describe("exit codes", () => {
   const report = (changes: Partial<RunReport>) =>
-    ({ leftForLater: 0, ...changes }) as unknown as RunReport;
+    ({ leftForLater: 0, inFlight: 0, ...changes }) as unknown as RunReport;
   it.each([
     ["everyone settled", {}, EXIT.done],
     ["SES paused the account", { stopped: { reason: "paused", message: "" } }, EXIT.stopped],
@@ -62,6 +64,12 @@ describe("exit codes", () => {
       EXIT.stopped,
     ],
     ["batches left for a later run", { leftForLater: 2 }, EXIT.incomplete],
+    ["another run's claims in flight", { inFlight: 6 }, EXIT.incomplete],
+    [
+      "interrupted by Ctrl-C",
+      { stopped: { reason: "interrupted", message: "" } },
+      EXIT.interrupted,
+    ],
   ] as const)("%s → %i", (_what, changes, code) => {
     expect(exitCode(report(changes as Partial<RunReport>))).toBe(code);
   });

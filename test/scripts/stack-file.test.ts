@@ -1,6 +1,6 @@
 /** `npm start` tells `npm run send` and `npm run check` where it runs; its first request waits for the handler. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -26,8 +26,12 @@ describe("the local stack file", () => {
     const text = JSON.parse(readFileSync(file, "utf8"));
     writeFileSync(file, JSON.stringify({ ...text, pid: Number(dead) }));
     expect(readStackFile(file)).toBeUndefined();
+    // Only the stack that wrote the file removes it: another one's record stays.
     removeStackFile(file);
-    expect(readStackFile(file)).toBeUndefined();
+    expect(existsSync(file)).toBe(true);
+    writeStackFile(endpoints, file);
+    removeStackFile(file);
+    expect(existsSync(file)).toBe(false);
   });
 });
 

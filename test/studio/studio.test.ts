@@ -4,6 +4,7 @@
  * the "new tip" action's file.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as studioMain } from "../../scripts/studio.js";
@@ -218,6 +219,43 @@ describe("what the studio writes", () => {
     expect(empty.status).toBe(400);
     expect(await empty.text()).toContain("cannot make a file name");
     expect(snapshot(fx.dir)).toEqual(before);
+  });
+
+  it.each([
+    ["another host name pointed at 127.0.0.1 (DNS rebinding)", { host: "evil.example" }],
+    ["a cross-site post without an Origin", { "sec-fetch-site": "cross-site" }],
+    ["a same-site post from a sibling", { "sec-fetch-site": "same-site" }],
+  ])("refuses %s and writes nothing", async (_what, headers) => {
+    const before = snapshot(fx.dir);
+    const { port } = new URL(fx.studio.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          method: "POST",
+          path: "/new-tip",
+          headers: {
+            host: `127.0.0.1:${port}`,
+            "content-type": "application/x-www-form-urlencoded",
+            ...headers,
+            ...("host" in headers ? { host: `${headers.host}:${port}` } : {}),
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end("title=Rebound");
+    });
+    expect(status).toBe(403);
+    expect(snapshot(fx.dir)).toEqual(before);
+  });
+
+  it("answers a malformed %-escape in a path with 400, not 500", async () => {
+    expect((await fetch(`${fx.studio.url}/tip/%E0%A4`)).status).toBe(400);
   });
 });
 
