@@ -186,6 +186,7 @@ export function formatSummary(report: RunReport): string {
     ["superseded (later week)", report.superseded],
     ["caught up (no tip left)", report.caughtUp],
     ["not yet due (slot ahead)", report.notDue],
+    ["paused (by the reader)", report.paused],
     ["in flight (another run)", report.inFlight],
     ["failed", `${report.failed} (${report.failedTransient} transient)`],
     ["deferred (throttled)", report.deferred],
@@ -329,6 +330,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  caught up (no tip left)   ${report.caughtUp}`);
     console.log(`  in flight (another run)   ${report.inFlight}`);
     console.log(`  not yet due (slot ahead)  ${report.notDue}`);
+    console.log(`  paused (by the reader)    ${report.paused}`);
     const { dueByHour } = await import("../functions/core/due-hours.js");
     const hours = await dueByHour(planning.store, at, 24);
     console.log("  readers due per hour, next 24 h (UTC):");

@@ -17,6 +17,7 @@ import type {
   ActivePage,
   ClaimRequest,
   ClaimResult,
+  PreferenceChanges,
   SignupRecord,
   SubscriberStore,
   UnsubscribeResult,
@@ -299,6 +300,43 @@ export class DynamoStore implements SubscriberStore {
           cursor: Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString("base64url"),
         }
       : { items };
+  }
+
+  updatePreferences(id: string, changes: PreferenceChanges): Promise<boolean> {
+    const values: Record<string, string> = {};
+    const set: string[] = [];
+    const remove: string[] = [];
+    const names: Record<string, string> = { "#status": "status" };
+    const fields: [string, string | null | undefined][] = [
+      ["timeZone", changes.timeZone],
+      ["firstName", changes.firstName],
+      ["pausedUntil", changes.pausedUntil === null ? null : changes.pausedUntil?.toISOString()],
+      ["dueAt", changes.dueAt === null ? null : changes.dueAt?.toISOString()],
+    ];
+    for (const [field, value] of fields) {
+      if (value === undefined) continue;
+      // Names go through #aliases: timeZone is one of DynamoDB's reserved words.
+      names[`#${field}`] = field;
+      if (value === null) remove.push(`#${field}`);
+      else {
+        set.push(`#${field} = :${field}`);
+        values[`:${field}`] = value;
+      }
+    }
+    if (changes.dueAt !== undefined) {
+      set.push("gsi1sk = :gsk");
+      values[":gsk"] = dueSortKey(id, changes.dueAt?.toISOString());
+    }
+    return this.update({
+      Key: subscriberKey(id),
+      UpdateExpression: [
+        set.length ? `SET ${set.join(", ")}` : "",
+        remove.length ? `REMOVE ${remove.join(", ")}` : "",
+      ].join(" "),
+      ConditionExpression: "#status = :active",
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ":active": "active", ...values },
+    });
   }
 
   async reschedule(id: string, dueAt: Date): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   ActivePage,
   ClaimRequest,
   ClaimResult,
+  PreferenceChanges,
   SignupRecord,
   SubscriberStore,
   UnsubscribeResult,
@@ -153,6 +154,27 @@ export class MemoryStore implements SubscriberStore {
     const items = page.map(({ id }) => structuredClone(this.subscribers.get(id) as Subscriber));
     const last = page[page.length - 1];
     return keys.length > limit && last !== undefined ? { items, cursor: last.key } : { items };
+  }
+
+  async updatePreferences(id: string, changes: PreferenceChanges) {
+    return this.mutate(id, (s) => {
+      if (s.status !== "active") return false;
+      const set = <K extends "timeZone" | "firstName">(
+        key: K,
+        value: string | null | undefined,
+      ) => {
+        if (value === null) delete s[key];
+        else if (value !== undefined) s[key] = value;
+      };
+      set("timeZone", changes.timeZone);
+      set("firstName", changes.firstName);
+      for (const key of ["pausedUntil", "dueAt"] as const) {
+        const value = changes[key];
+        if (value === null) delete s[key];
+        else if (value !== undefined) s[key] = value.toISOString();
+      }
+      return true;
+    });
   }
 
   async reschedule(id: string, dueAt: Date) {

@@ -69,6 +69,8 @@ export interface PlanReport {
   active: number;
   /** Read as due, but their slot this week is still ahead or they joined after it: moved to it. */
   notDue: number;
+  /** Paused from /manage: nothing until the pause ends. */
+  paused: number;
   /** Recipients per week (the readers' own weeks). */
   byWeek: Record<string, number>;
   /** Recipients enqueued. */
@@ -122,6 +124,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     runId,
     active: 0,
     notDue: 0,
+    paused: 0,
     byWeek: {},
     planned: 0,
     batches: 0,
@@ -172,6 +175,14 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
       for (const subscriber of page.items) {
         if (full()) break;
         report.active += 1;
+        if (subscriber.pausedUntil && subscriber.pausedUntil > now.toISOString()) {
+          // Paused from /manage, even under an operator's week: due again when the pause ends.
+          report.paused += 1;
+          if (!input.dryRun && !input.week) {
+            moves.push(store.reschedule(subscriber.id, new Date(subscriber.pausedUntil)));
+          }
+          continue;
+        }
         const week = input.week
           ? notAhead(input.week, localWeek(now, zoneOf(subscriber, schedule)))
           : readerDueWeek(subscriber, now, schedule);

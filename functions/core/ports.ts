@@ -55,6 +55,13 @@ export interface ClaimRequest {
   seenRev?: number;
 }
 
+export interface PreferenceChanges {
+  timeZone?: string | null;
+  firstName?: string | null;
+  pausedUntil?: Date | null;
+  dueAt?: Date | null;
+}
+
 export interface ActivePage {
   /** Only what the send engine reads (types.ts READER_FIELDS): pages are read every hour. */
   items: Reader[];
@@ -129,6 +136,12 @@ export interface SubscriberStore {
 
   /** Moves an active subscriber's next due instant (a caught-up reader waits a week). */
   reschedule(id: string, dueAt: Date): Promise<void>;
+
+  /**
+   * The reader's own changes (/manage), while active: each field given is set, or removed when
+   * null (dueAt null: due at once). False if the subscriber is not active.
+   */
+  updatePreferences(id: string, changes: PreferenceChanges): Promise<boolean>;
 
   /**
    * Conditional claim for (week, tip, subscriber) before the SES call: succeeds only when

@@ -22,6 +22,8 @@ export interface RunReport {
   byWeek: Record<string, number>;
   /** Read as due but not yet due (slot ahead, or joined after it): moved to their next slot. */
   notDue: number;
+  /** Paused from /manage. */
+  paused: number;
   sent: number;
   skippedAlreadySent: number;
   superseded: number;
@@ -69,6 +71,7 @@ export function runReport(
     planned: planned.planned,
     byWeek: planned.byWeek,
     notDue: planned.notDue,
+    paused: planned.paused,
     sent: sent.sent,
     skippedAlreadySent: planned.skippedAlreadySent + sent.skippedAlreadySent,
     superseded: planned.superseded + sent.superseded,

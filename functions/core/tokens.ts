@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { InvalidTokenError } from "./errors.js";
 import type { Clock } from "./ports.js";
 
-export type TokenPurpose = "confirm" | "unsubscribe";
+export type TokenPurpose = "confirm" | "unsubscribe" | "manage";
 
 export interface SigningKey {
   kid: string;
@@ -44,6 +44,7 @@ const SUBJECT = /^[0-9a-f]{32}(?:-[0-9a-f]{16})?$/;
 const SUBJECT_OF: Record<TokenPurpose, RegExp> = {
   confirm: /^[0-9a-f]{32}-[0-9a-f]{16}$/,
   unsubscribe: /^[0-9a-f]{32}$/,
+  manage: /^[0-9a-f]{32}$/,
 };
 const MAX_TOKEN_LENGTH = 256;
 /** HMAC-SHA256 is 32 bytes: exactly 43 base64url characters, no padding. */

@@ -75,6 +75,8 @@ export interface Subscriber {
    * active index sorts by it, so an hourly planner reads only the readers who are due.
    */
   dueAt?: string;
+  /** ISO instant a pause (from /manage) ends: no delivery before it. */
+  pausedUntil?: string;
   claim?: Claim;
   /**
    * The send revision: every write to claim, sentTips or lastWeekSent adds one (absent = 0). A
@@ -94,6 +96,7 @@ export const READER_FIELDS = [
   "lastWeekSent",
   "timeZone",
   "dueAt",
+  "pausedUntil",
   "claim",
   "rev",
 ] as const satisfies readonly (keyof Subscriber)[];

@@ -1,7 +1,8 @@
 /** The core's dependencies for the Lambdas, built once per container from config and the runtime adapters. */
 
 import { randomSignupId, systemClock } from "../adapters/system.js";
-import { settings } from "../config.js";
+import { scheduleOf, settings } from "../config.js";
+import type { Schedule } from "../core/schedule.js";
 import type { SubscriptionDeps } from "../core/subscriptions.js";
 import type { ContentBundle } from "../core/types.js";
 import { bundle } from "../generated/content.js";
@@ -13,6 +14,8 @@ import { subscriberStore } from "../runtime/store.js";
 
 export interface AppDeps extends SubscriptionDeps {
   content: ContentBundle;
+  /** The stage's delivery schedule (the /manage page shows and moves it). */
+  schedule: Schedule;
 }
 
 let deps: AppDeps | undefined;
@@ -31,6 +34,7 @@ export function appDeps(): AppDeps {
       log: log(),
       outbox: outboxQueue(),
       newSignupId: randomSignupId,
+      schedule: scheduleOf(settings()),
     };
   }
   return deps;

@@ -7,6 +7,7 @@
  *   POST /subscribe        JSON or form signup → 202
  *   GET  /confirm          confirm button (changes nothing)     POST /confirm      activate
  *   GET  /unsubscribe      unsubscribe button                   POST /unsubscribe  one-click
+ *   GET  /manage           the reader's settings                POST /manage       change one
  *   GET  /view/{slug}      a tip in the browser
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -14,6 +15,7 @@ import { NotFoundError } from "../core/errors.js";
 import { getConfirm, postConfirm } from "./confirm.js";
 import type { AppDeps } from "./deps.js";
 import { getHome } from "./home.js";
+import { getManage, postManage } from "./manage.js";
 import { isFormPost, refuseCrossSite } from "./request.js";
 import { fromError, type Result, WrongMethodError } from "./respond.js";
 import { postSubscribe } from "./subscribe.js";
@@ -45,6 +47,7 @@ const ROUTES: readonly Route[] = [
     methods: { GET: getUnsubscribe, POST: postUnsubscribe },
     as: "html",
   },
+  { match: exact("/manage"), methods: { GET: getManage, POST: postManage }, as: "html" },
   {
     match: (path) => {
       const slug = /^\/view\/([^/]+)$/.exec(path)?.[1];

@@ -549,7 +549,11 @@ describe("unexpected errors", () => {
       }
     }
     const { deps } = memoryDeps({ store: new BrokenStore() });
-    const api = createApi(() => ({ ...deps, content: bundle }));
+    const api = createApi(() => ({
+      ...deps,
+      content: bundle,
+      schedule: { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } },
+    }));
     const event = (path: string, method: string, body: string, type: string) => ({
       version: "2.0",
       routeKey: "$default",

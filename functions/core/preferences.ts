@@ -1,0 +1,158 @@
+/**
+ * The reader's preferences (GET/POST /manage, from the "Manage preferences" link): pause for 1–12
+ * weeks, resume, change time zone or first name, or unsubscribe. The link's token (purpose
+ * "manage") never expires, like the unsubscribe link. Reading changes nothing; every change is
+ * one conditional write on the reader's own item, and moves their next due instant so the hourly
+ * planner neither reads nor mails them before it.
+ */
+import { DateTime } from "luxon";
+import { BadRequestError, InvalidTokenError } from "./errors.js";
+import type { Clock, SubscriberStore } from "./ports.js";
+import { nextDelivery, type Schedule, zoneOf } from "./schedule.js";
+import {
+  cleanFirstName,
+  parseTimeZone,
+  type SubscriptionDeps,
+  unsubscribe,
+} from "./subscriptions.js";
+import type { Signer } from "./tokens.js";
+import type { Subscriber } from "./types.js";
+
+export const MAX_PAUSE_WEEKS = 12;
+
+export type ManageAction =
+  | { action: "pause"; weeks: number }
+  | { action: "resume" }
+  | { action: "timezone"; timeZone: string | undefined }
+  | { action: "name"; firstName: string | undefined }
+  | { action: "unsubscribe" };
+
+/** What the page shows. */
+export interface Preferences {
+  email: string;
+  firstName?: string;
+  /** The zone in use, and whether it is the stage's default. */
+  timeZone: string;
+  defaultZone: boolean;
+  status: Subscriber["status"];
+  /** When deliveries resume, if paused: e.g. "Monday 7 April". */
+  pausedUntil?: string;
+  /** The reader's next delivery, in their zone: e.g. "Monday 30 November, 07:00". */
+  nextDelivery?: string;
+}
+
+export interface PreferencesDeps {
+  store: SubscriberStore;
+  signer: Pick<Signer, "verify">;
+  clock: Clock;
+  schedule: Schedule;
+}
+
+/** Parses the form of POST /manage; throws BadRequestError with what is expected. */
+export function parseManageForm(form: Record<string, string | undefined>): ManageAction {
+  switch (form.action) {
+    case "pause": {
+      const weeks = Number(form.weeks);
+      if (!/^\d{1,2}$/.test(form.weeks ?? "") || weeks < 1 || weeks > MAX_PAUSE_WEEKS) {
+        throw new BadRequestError(
+          `weeks must be a whole number from 1 to ${MAX_PAUSE_WEEKS}.`,
+          "invalid_weeks",
+        );
+      }
+      return { action: "pause", weeks };
+    }
+    case "resume":
+    case "unsubscribe":
+      return { action: form.action };
+    case "timezone":
+      return { action: "timezone", timeZone: parseTimeZone(form.timeZone) };
+    case "name":
+      return { action: "name", firstName: cleanFirstName(form.firstName) };
+    default:
+      throw new BadRequestError(
+        "action must be pause, resume, timezone, name or unsubscribe.",
+        "invalid_action",
+      );
+  }
+}
+
+const when = (instant: Date, zone: string, format: string) =>
+  DateTime.fromJSDate(instant, { zone }).setLocale("en-GB").toFormat(format);
+
+function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
+  const zone = zoneOf(subscriber, deps.schedule);
+  const now = deps.clock.now();
+  const paused = subscriber.pausedUntil && subscriber.pausedUntil > now.toISOString();
+  const next = paused
+    ? new Date(subscriber.pausedUntil as string)
+    : subscriber.dueAt && subscriber.dueAt > now.toISOString()
+      ? new Date(subscriber.dueAt)
+      : nextDelivery(now, zone, deps.schedule.slot);
+  return {
+    email: subscriber.email,
+    ...(subscriber.firstName ? { firstName: subscriber.firstName } : {}),
+    timeZone: zone,
+    defaultZone: subscriber.timeZone === undefined,
+    status: subscriber.status,
+    ...(paused ? { pausedUntil: when(next, zone, "cccc d LLLL") } : {}),
+    ...(subscriber.status === "active"
+      ? { nextDelivery: when(next, zone, "cccc d LLLL, HH:mm") }
+      : {}),
+  };
+}
+
+async function reader(deps: PreferencesDeps, token: unknown): Promise<Subscriber> {
+  const id = deps.signer.verify(typeof token === "string" ? token : "", "manage");
+  const subscriber = await deps.store.get(id);
+  // A reader who no longer exists gets the same answer as a bad link.
+  if (!subscriber) throw new InvalidTokenError("This link is invalid or has expired.");
+  return subscriber;
+}
+
+/** GET /manage: the reader's settings; changes nothing. */
+export async function showPreferences(deps: PreferencesDeps, token: unknown) {
+  return view(await reader(deps, token), deps);
+}
+
+/** POST /manage: applies one action and returns the settings as they now are. */
+export async function applyPreferences(
+  deps: PreferencesDeps & SubscriptionDeps,
+  token: unknown,
+  change: ManageAction,
+): Promise<Preferences> {
+  const subscriber = await reader(deps, token);
+  if (change.action === "unsubscribe") {
+    await unsubscribe(deps, deps.signer.issue("unsubscribe", subscriber.id));
+    return view((await deps.store.get(subscriber.id)) ?? subscriber, deps);
+  }
+  if (subscriber.status !== "active") {
+    throw new BadRequestError(
+      "Only a current subscription has settings to change: sign up again to come back.",
+      "not_subscribed",
+    );
+  }
+  const now = deps.clock.now();
+  const zone =
+    change.action === "timezone"
+      ? (change.timeZone ?? deps.schedule.defaultTimeZone)
+      : zoneOf(subscriber, deps.schedule);
+  const resumeAt = (weeks: number) => {
+    const first = nextDelivery(now, zone, deps.schedule.slot);
+    return DateTime.fromJSDate(first, { zone }).plus({ weeks }).toJSDate();
+  };
+  const pausedUntil = subscriber.pausedUntil ? new Date(subscriber.pausedUntil) : undefined;
+  const stillPaused = pausedUntil && pausedUntil > now ? pausedUntil : undefined;
+  const changes =
+    change.action === "pause"
+      ? { pausedUntil: resumeAt(change.weeks), dueAt: resumeAt(change.weeks) }
+      : change.action === "resume"
+        ? { pausedUntil: null, dueAt: null }
+        : change.action === "timezone"
+          ? // Due at once (unless paused): the next pass judges this week in the new zone.
+            { timeZone: change.timeZone ?? null, dueAt: stillPaused ?? null }
+          : { firstName: change.firstName ?? null };
+  if (!(await deps.store.updatePreferences(subscriber.id, changes))) {
+    throw new BadRequestError("This subscription changed meanwhile: please try again.", "conflict");
+  }
+  return view((await deps.store.get(subscriber.id)) ?? subscriber, deps);
+}

@@ -1,0 +1,50 @@
+/** The preferences page (GET/POST /manage): the reader's settings and one form per change. */
+import { escapeHtml } from "../core/fill.js";
+import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
+import { MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
+import { layout } from "./pages.js";
+
+/** Every IANA zone this runtime knows, for the time zone select (no script needed). */
+const ZONES = ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/"))];
+
+const form = (token: string, action: string, fields: string, button: string) =>
+  `<form method="post" action="/manage">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<input type="hidden" name="action" value="${action}">
+${fields}<button type="submit">${button}</button>
+</form>`;
+
+export function managePage(token: string, p: Preferences, notice?: string): string {
+  if (p.status !== "active") {
+    return layout(
+      "Your subscription",
+      `<h1>Your subscription</h1>
+${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
+<p>${escapeHtml(p.email)} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>`,
+    );
+  }
+  const zones = ZONES.map(
+    (z) => `<option value="${z}"${z === p.timeZone ? " selected" : ""}>${z}</option>`,
+  ).join("");
+  const weeks = Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1)
+    .map((n) => `<option value="${n}">${n} week${n === 1 ? "" : "s"}</option>`)
+    .join("");
+  const state = p.pausedUntil
+    ? `<p><strong>Paused until ${escapeHtml(p.pausedUntil)}.</strong> Your tips start again by themselves then.</p>
+${form(token, "resume", "", "Resume now")}`
+    : `<p>Your next tip: <strong>${escapeHtml(p.nextDelivery ?? "")}</strong> (${escapeHtml(p.timeZone)}).</p>
+${form(token, "pause", `<label for="weeks">Pause for</label>\n<select id="weeks" name="weeks">${weeks}</select>\n`, "Pause")}`;
+  return layout(
+    "Your preferences",
+    `<h1>Your preferences</h1>
+${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
+<p>Tips go to <strong>${escapeHtml(p.email)}</strong>.</p>
+${state}
+<h2>Time zone</h2>
+${form(token, "timezone", `<label for="timeZone">Your tip comes on Monday at 07:00 in</label>\n<select id="timeZone" name="timeZone">${zones}</select>\n`, "Save time zone")}
+<h2>Name</h2>
+${form(token, "name", `<label for="firstName">First name <span class="optional">(optional)</span></label>\n<input id="firstName" name="firstName" type="text" maxlength="${MAX_FIRST_NAME_LENGTH}" autocomplete="given-name" value="${escapeHtml(p.firstName ?? "")}">\n`, "Save name")}
+<h2>Leave</h2>
+${form(token, "unsubscribe", "", "Unsubscribe")}`,
+  );
+}

@@ -1,0 +1,123 @@
+/** The reader's preferences (core/preferences.ts): pause, resume, time zone, name, unsubscribe. */
+import { describe, expect, it } from "vitest";
+import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import { BadRequestError, InvalidTokenError } from "../../functions/core/errors.js";
+import {
+  applyPreferences,
+  parseManageForm,
+  showPreferences,
+} from "../../functions/core/preferences.js";
+import { memoryDeps } from "../support/lifecycle.js";
+import { FakeClock, runWeek, SCHEDULE, seed, subscriber, tips } from "../support/send-fixtures.js";
+
+const TIPS = tips("a", "b", "c", "d", "e", "f");
+
+async function setup() {
+  const { deps } = memoryDeps();
+  const store = new MemoryStore(2);
+  const reader = subscriber("pat@example.com", { firstName: "Pat" });
+  await seed(store, [reader]);
+  // Monday 23 November 2026, 09:00 UTC: this week's slot (07:00) has passed.
+  const clock = new FakeClock(Date.parse("2026-11-23T09:00:00Z"));
+  const all = { ...deps, store, clock, schedule: SCHEDULE };
+  const token = all.signer.issue("manage", reader.id);
+  return { all, store, clock, reader, token };
+}
+
+describe("parseManageForm", () => {
+  it.each([
+    [
+      { action: "pause", weeks: "3" },
+      { action: "pause", weeks: 3 },
+    ],
+    [{ action: "resume" }, { action: "resume" }],
+    [
+      { action: "timezone", timeZone: "Europe/London" },
+      { action: "timezone", timeZone: "Europe/London" },
+    ],
+    [
+      { action: "timezone", timeZone: "" },
+      { action: "timezone", timeZone: undefined },
+    ],
+    [
+      { action: "name", firstName: " Ann " },
+      { action: "name", firstName: "Ann" },
+    ],
+    [{ action: "unsubscribe" }, { action: "unsubscribe" }],
+  ])("%j → %j", (form, expected) => {
+    expect(parseManageForm(form)).toEqual(expected);
+  });
+
+  it.each([
+    [{}, /action must be pause, resume, timezone, name or unsubscribe/],
+    [{ action: "delete" }, /action must be/],
+    [{ action: "pause" }, /weeks must be a whole number from 1 to 12/],
+    [{ action: "pause", weeks: "0" }, /weeks must be/],
+    [{ action: "pause", weeks: "13" }, /weeks must be/],
+    [{ action: "pause", weeks: "2.5" }, /weeks must be/],
+    [{ action: "timezone", timeZone: "Mars/Base" }, /IANA time zone/],
+    [{ action: "name", firstName: "visit https://evil.example" }, /not a web address/],
+  ])("%j is a 400: %s", (form, message) => {
+    expect(() => parseManageForm(form as Record<string, string>)).toThrow(message);
+    expect(() => parseManageForm(form as Record<string, string>)).toThrow(BadRequestError);
+  });
+});
+
+describe("preferences", () => {
+  it("shows the settings and changes nothing; a bad or foreign token is refused", async () => {
+    const { all, store, reader, token } = await setup();
+    const before = await store.get(reader.id);
+    expect(await showPreferences(all, token)).toMatchObject({
+      email: "pat@example.com",
+      firstName: "Pat",
+      timeZone: "UTC",
+      defaultZone: true,
+      status: "active",
+      nextDelivery: "Monday 30 November, 07:00",
+    });
+    expect(await store.get(reader.id)).toEqual(before);
+    const unsubscribeToken = all.signer.issue("unsubscribe", reader.id);
+    await expect(showPreferences(all, unsubscribeToken)).rejects.toThrow(InvalidTokenError);
+    await expect(showPreferences(all, `${token}x`)).rejects.toThrow(InvalidTokenError);
+  });
+
+  it("a pause skips deliveries until it ends and then resumes by itself", async () => {
+    const { all, store, clock, token } = await setup();
+    const mailer = new MemoryMailer();
+    const pass = () => runWeek({ store, mailer, clock, tips: TIPS, hourly: clock.now() });
+    expect((await pass()).sent).toBe(1); // this week's tip
+    const paused = await applyPreferences(all, token, { action: "pause", weeks: 2 });
+    // The next two Mondays are skipped: back on Monday 14 December.
+    expect(paused.pausedUntil).toBe("Monday 14 December");
+    for (let hour = 0; hour < 24 * 21; hour += 1) {
+      clock.advance(3_600_000);
+      await pass();
+    }
+    // Three weeks later: only the Monday after the pause brought a tip.
+    const weeks = mailer.sent.map((e) => e.tags?.week);
+    expect(weeks).toEqual(["2026-W48", "2026-W51"]);
+  });
+
+  it("resume, time zone and name take effect at once; unsubscribe ends it", async () => {
+    const { all, store, reader, token } = await setup();
+    await applyPreferences(all, token, { action: "pause", weeks: 4 });
+    const resumed = await applyPreferences(all, token, { action: "resume" });
+    expect(resumed.pausedUntil).toBeUndefined();
+    expect((await store.get(reader.id))?.dueAt).toBeUndefined(); // due at the next pass
+    const zoned = await applyPreferences(all, token, {
+      action: "timezone",
+      timeZone: "Pacific/Kiritimati",
+    });
+    expect(zoned).toMatchObject({ timeZone: "Pacific/Kiritimati", defaultZone: false });
+    expect((await store.get(reader.id))?.timeZone).toBe("Pacific/Kiritimati");
+    expect(
+      await applyPreferences(all, token, { action: "name", firstName: undefined }),
+    ).not.toHaveProperty("firstName");
+    const left = await applyPreferences(all, token, { action: "unsubscribe" });
+    expect(left.status).toBe("unsubscribed");
+    await expect(applyPreferences(all, token, { action: "pause", weeks: 1 })).rejects.toThrow(
+      /sign up again/,
+    );
+  });
+});
