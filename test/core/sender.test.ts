@@ -65,7 +65,7 @@ describe("sendBatch", () => {
     expect(email?.html).toContain("Hi Ann,");
     expect(email?.html).toContain(LINKS.postalAddress);
     expect(email?.text).toMatch(/Unsubscribe: https:\/\/tips\.example\.com\/unsubscribe\?token=/);
-    expect(email?.text).toMatch(/View: https:\/\/tips\.example\.com\/view\/squats\?token=/);
+    expect(email?.text).toMatch(/View: https:\/\/tips\.example\.com\/tips\/squats\?token=/);
     expect(email?.tags).toEqual({ kind: "tip", week: WEEK, tip: "squats" });
     const lu = email?.headers?.filter((h) => h.name === "List-Unsubscribe") ?? [];
     expect(lu).toHaveLength(1);
