@@ -51,7 +51,8 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   },
   goodbye: {
     tokens: ["subject", "preheader"],
-    placeholders: ["first_name", "postal_address"],
+    // No unsubscribe link (there is nothing left to leave); a link back to the signup page.
+    placeholders: ["first_name", "postal_address", "site_url"],
   },
 };
 

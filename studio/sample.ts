@@ -1,7 +1,8 @@
 /**
  * An email as one sample reader gets it: placeholders filled with sample values, and the dark
  * variant that colour-inverting clients (the Gmail and Outlook apps among them) show to readers
- * in dark mode. The templates have no dark styles of their own, so those clients invert them.
+ * in dark mode. The templates have dark styles of their own (prefers-color-scheme) for the clients
+ * that honour them; these clients ignore them and invert, which the templates are made to survive.
  */
 import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
@@ -14,6 +15,7 @@ export function sampleValues(slug: string): Required<FillValues> {
     unsubscribe_url: "https://example.com/unsubscribe?token=sample-token",
     confirm_url: "https://example.com/confirm?token=sample-token",
     view_url: `https://example.com/tips/${slug}`,
+    site_url: "https://example.com/",
     postal_address:
       "Weekly Strength Tips for Runners, 123 Example Street, Springfield, OR 97477, USA",
   };

@@ -10,6 +10,7 @@ export const PLACEHOLDERS = [
   "confirm_url",
   "view_url",
   "postal_address",
+  "site_url",
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type FillValues = Partial<Record<Placeholder, string>>;
