@@ -245,6 +245,7 @@ export default $config({
         postalAddress: postalAddress.value,
         configurationSet: email.configSet,
         ...(config.unsubscribeMailto ? { unsubscribeMailto: config.unsubscribeMailto } : {}),
+        ...(config.replyTo ? { replyTo: config.replyTo } : {}),
         ...wiring.SETTINGS,
       },
     });

@@ -6,6 +6,7 @@
  */
 import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
+import { LOCAL_POSTAL_ADDRESS } from "../scripts/local/sample-site.js";
 
 export const SAMPLE_FROM = "Weekly Strength Tips for Runners";
 
@@ -16,8 +17,7 @@ export function sampleValues(slug: string): Required<FillValues> {
     confirm_url: "https://example.com/confirm?token=sample-token",
     view_url: `https://example.com/tips/${slug}`,
     site_url: "https://example.com/",
-    postal_address:
-      "Weekly Strength Tips for Runners, 123 Example Street, Springfield, OR 97477, USA",
+    postal_address: LOCAL_POSTAL_ADDRESS,
   };
 }
 

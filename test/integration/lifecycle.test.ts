@@ -78,7 +78,13 @@ function expectUnsubscribeHeaders(email: MailboxEmail) {
   expect(names.filter((n) => n === "list-unsubscribe")).toHaveLength(1);
   expect(names.filter((n) => n === "list-unsubscribe-post")).toHaveLength(1);
   const value = email.headers?.find((h) => h.name === "List-Unsubscribe")?.value ?? "";
-  expect(value).toMatch(new RegExp(`^<${stack.baseUrl}/unsubscribe\\?token=[^>]+>$`));
+  // The https one-click URL first, then the mailto: that the stages (and the local stack) set.
+  expect(value).toMatch(
+    new RegExp(
+      `^<${stack.baseUrl}/unsubscribe\\?token=[^>]+>, <mailto:unsubscribe@example\\.com\\?subject=unsubscribe>$`,
+    ),
+  );
+  expect(email.replyTo).toEqual(["Weekly Strength Tips <coach@example.com>"]);
   expect(email.headers?.find((h) => h.name === "List-Unsubscribe-Post")?.value).toBe(
     "List-Unsubscribe=One-Click",
   );
