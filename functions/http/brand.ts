@@ -88,7 +88,8 @@ label{display:block;font-weight:600;margin-top:16px}
 input[type=email],input[type=text]{display:block;width:100%;padding:10px;font:inherit;margin-top:4px;border:1px solid var(--field-border);border-radius:6px;background:var(--field);color:var(--text)}
 button,.button{display:inline-block;margin-top:20px;padding:14px 28px;font:inherit;font-size:17px;font-weight:700;line-height:1.2;border:0;border-radius:6px;background:var(--button);color:var(--button-text);text-decoration:none;cursor:pointer}
 button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-.consent{font-size:14px;color:var(--muted)}
+.consent{font-size:14px;color:var(--muted);margin-top:12px}
+form{margin-bottom:20px}
 .hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
 .tips{list-style:none;padding:0;margin:0}
 .tips li{margin:0;padding:20px 0;border-top:1px solid var(--rule)}
@@ -104,7 +105,7 @@ button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid var(-
 .pager{display:flex;justify-content:space-between;gap:16px;flex-wrap:wrap;margin-top:24px;font-size:15px}
 .site-footer{text-align:center;padding:24px 12px 40px;font-size:13px;color:var(--muted)}
 .site-footer a{color:var(--muted)}
-@media (max-width:480px){body{font-size:17px}main{padding:24px 20px}h1{font-size:24px}.wrap{padding:0 8px}}
+@media (max-width:480px){body{font-size:17px}main{padding:24px 20px}h1{font-size:24px}.wrap{padding:0 8px}.brand{font-size:12px;letter-spacing:.5px}}
 `
   .trim()
   .replace(/\n/g, "");
