@@ -43,6 +43,12 @@ const DARK_STYLE =
   "<style>html{filter:invert(1) hue-rotate(180deg);background:#fff}img{filter:invert(1) hue-rotate(180deg)}</style>";
 
 export function darkVariant(html: string): string {
+  // Those clients ignore the email's own dark styles: they never apply here, whatever the
+  // scheme of the browser showing the preview (a query that can never match).
+  html = html.replace(
+    /prefers-color-scheme:\s*dark\)/g,
+    "prefers-color-scheme:dark) and (max-width:0px)",
+  );
   return html.includes("</head>")
     ? html.replace("</head>", `${DARK_STYLE}</head>`)
     : `${DARK_STYLE}${html}`;

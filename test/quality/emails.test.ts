@@ -62,6 +62,19 @@ describe.each(TABLE)("%s", (name, email) => {
     expect(padding.length).toBeGreaterThanOrEqual(150);
   });
 
+  it("has dark mode: the meta tags, dark styles, and one surface for inverting clients", () => {
+    expect(email.html).toContain('<meta name="color-scheme" content="light dark">');
+    expect(email.html).toContain('<meta name="supported-color-schemes" content="light dark">');
+    const dark = email.html.split(/@media \(prefers-color-scheme:\s*dark\)/)[1] ?? "";
+    expect(dark).toMatch(/^\{[^@]*\.card[^{]*\{[^}]*background-color:#1d2025/);
+    // A client that inverts every colour turns a card lighter than its page into one darker than
+    // its page; with the card on the page's own colour (and a border), both stay one surface.
+    const page = /<body[^>]*background-color:(#[0-9a-f]{3,6})/i.exec(email.html)?.[1];
+    const cards = [...email.html.matchAll(/class="card"[^>]*background-color:(#[0-9a-f]{3,6})/gi)];
+    expect(cards.length).toBeGreaterThan(0);
+    for (const [, colour] of cards) expect(colour).toBe(page);
+  });
+
   it("has a text part for reading: URLs on their own lines, others ≤ 78, no 'button'", () => {
     const lines = email.text.split("\n");
     for (const line of lines) {
