@@ -122,3 +122,20 @@ describe("a tip with a photo, a long link and a mailto", () => {
     }
   });
 });
+
+describe("sample values", () => {
+  it("the studio and preview show the local stack's postal address", async () => {
+    const { localEnvironment } = await import("../../scripts/local/aws.js");
+    const { sampleValues } = await import("../../studio/sample.js");
+    const env = localEnvironment(
+      {
+        dynamoEndpoint: "http://127.0.0.1:1",
+        sesEndpoint: "http://127.0.0.1:2",
+        tableName: "t",
+      } as never,
+      { baseUrl: "http://127.0.0.1:3" },
+    );
+    const settings = JSON.parse(env.SST_RESOURCE_Settings ?? "{}") as { postalAddress: string };
+    expect(settings.postalAddress).toBe(sampleValues("x").postal_address);
+  });
+});
