@@ -34,7 +34,7 @@ function decode(html: string): string {
   });
 }
 
-describe.each(TABLE)("%s", (name, email) => {
+describe.each(TABLE)("%s", (_name, email) => {
   it("has at most 40 KB of HTML", () => {
     expect(Buffer.byteLength(email.html, "utf8")).toBeLessThanOrEqual(40 * 1024);
   });
@@ -92,16 +92,18 @@ describe.each(TABLE)("%s", (name, email) => {
     // The first line is words, not a URL (clients that show the text part preview its start).
     expect(lines[0]).not.toMatch(/https?:/);
   });
+});
 
-  it.runIf(!["confirm", "welcome", "goodbye"].includes(name))(
-    "ends its text part with the view-in-browser link",
-    () => {
+describe.each(TABLE.filter(([name]) => !["confirm", "welcome", "goodbye"].includes(name)))(
+  "%s",
+  (_name, email) => {
+    it("ends its text part with the view-in-browser link", () => {
       const tail = email.text.trimEnd().split("\n").slice(-2);
       expect(tail[0]).toBe("View this email in your browser:");
       expect(tail[1]).toMatch(/^https:\/\/tips\.example\.com\/tips\/[a-z0-9-]+\?token=/);
-    },
-  );
-});
+    });
+  },
+);
 
 describe("a tip with a photo, a long link and a mailto", () => {
   it("keeps the photo's alt text and puts the URL alone on its line", async () => {
