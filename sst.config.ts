@@ -246,6 +246,7 @@ export default $config({
         configurationSet: email.configSet,
         ...(config.unsubscribeMailto ? { unsubscribeMailto: config.unsubscribeMailto } : {}),
         ...(config.defaultTimeZone ? { defaultTimeZone: config.defaultTimeZone } : {}),
+        ...(config.replyTo ? { replyTo: config.replyTo } : {}),
         ...wiring.SETTINGS,
       },
     });

@@ -86,6 +86,24 @@ export function bundleSource(bundle: ContentBundle, outFile: string): string {
         "    ",
       );
     });
+  const archive = [...bundle.archive]
+    .sort((a, b) => a.order - b.order)
+    .map((t) => {
+      bodies.push(t.html);
+      return objectSource(
+        {
+          slug: t.slug,
+          order: t.order,
+          title: t.title,
+          summary: t.summary,
+          tags: [...t.tags],
+          ...(t.publishedAt ? { publishedAt: t.publishedAt } : {}),
+          readingMinutes: t.readingMinutes,
+          html: { code: `body(${bodies.length - 1})` },
+        },
+        "    ",
+      );
+    });
   const email = (t: CompiledTemplate) =>
     objectSource({ subject: t.subject, preheader: t.preheader, ...body(t) }, "    ");
   const emails = [
@@ -117,7 +135,10 @@ export function bundleSource(bundle: ContentBundle, outFile: string): string {
     "  ],",
     '  "emails": {',
     emails.join(",\n"),
-    "  }",
+    "  },",
+    '  "archive": [',
+    archive.map((t) => `    ${t.trimStart()}`).join(",\n"),
+    "  ]",
     "};",
     "",
   ].join("\n");

@@ -12,11 +12,17 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type { CompiledTip, ContentBundle, SystemEmails } from "../functions/core/types.js";
+import type {
+  ArchiveTip,
+  CompiledTip,
+  ContentBundle,
+  SystemEmails,
+} from "../functions/core/types.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
 import type { CompiledTipEmail } from "./compile.js";
 import { compileSystemEmails, sizeProblem } from "./email.js";
 import { lineOfKey, type Problem, problem } from "./problems.js";
+import { webHtml } from "./render.js";
 import type { FrontMatter, Tip } from "./schema.js";
 import { type CompiledMjml, compileTemplates, type TemplateName } from "./templates.js";
 import type { TipReport } from "./tip.js";
@@ -194,8 +200,25 @@ export function assemble(input: {
   result.bundle = {
     tips: compiled.map(withoutBodyHtml),
     emails: { confirm: emails.confirm, welcome: emails.welcome, goodbye: emails.goodbye },
+    archive: reports.flatMap((r) => (r.tip && r.email ? [archiveTip(r)] : [])),
   };
   return result;
+}
+
+/** A tip for the public archive: its front matter and its body without the email's styles. */
+function archiveTip(report: TipReport): ArchiveTip {
+  const tip = report.tip as NonNullable<TipReport["tip"]>;
+  const email = report.email as CompiledTipEmail;
+  return {
+    slug: tip.slug,
+    order: tip.order,
+    title: tip.title,
+    summary: tip.summary,
+    tags: [...tip.tags],
+    ...(tip.publishedAt ? { publishedAt: String(tip.publishedAt) } : {}),
+    readingMinutes: report.reading.minutes,
+    html: webHtml(email.bodyHtml),
+  };
 }
 
 function withoutBodyHtml(email: CompiledTipEmail): CompiledTip {

@@ -20,7 +20,7 @@ let doIUseEmail: DoIUseEmail | undefined;
 export const EMAIL_CLIENTS = ["gmail.*", "apple-mail.*", "outlook.*", "yahoo.*"];
 
 /** `feature` → the clients that do not support it, from doiuse-email's messages. */
-function unsupported(html: string): Map<string, string[]> {
+export function unsupported(html: string): Map<string, string[]> {
   // Loaded on first use only: with the results cached, a check never loads it.
   doIUseEmail ??= (require("@jsx-email/doiuse-email") as { doIUseEmail: DoIUseEmail }).doIUseEmail;
   const result = doIUseEmail(html, { emailClients: EMAIL_CLIENTS });

@@ -83,3 +83,12 @@ export function renderMarkdown(body: string, tokens?: Token[]): string {
   const html = tokens ? marked.parser(tokens) : marked.parse(body, { async: false });
   return addStyles(html).trim();
 }
+
+/**
+ * A rendered body for the web (the archive's tip pages): the same HTML without the inline styles
+ * the email needs, so the page's stylesheet (light and dark) styles it. Every attribute value was
+ * escaped when rendered, so a style attribute ends at its first `"`.
+ */
+export function webHtml(emailHtml: string): string {
+  return emailHtml.replace(/ style="[^"]*"/g, "").replace(/ width="536"/g, "");
+}

@@ -37,7 +37,7 @@ interface TemplateSpec {
 export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   tip: {
     tokens: ["subject", "preheader", "order", "title", "body"],
-    placeholders: ["first_name", "view_url", "unsubscribe_url", "postal_address"],
+    placeholders: ["first_name", "view_url", "manage_url", "unsubscribe_url", "postal_address"],
   },
   // No {{first_name}}: whoever signs an address up chooses the name, and the confirmation goes
   // out before the mailbox's owner has agreed to anything, so it carries no text of theirs.
@@ -51,7 +51,8 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   },
   goodbye: {
     tokens: ["subject", "preheader"],
-    placeholders: ["first_name", "postal_address"],
+    // No unsubscribe link (there is nothing left to leave); a link back to the signup page.
+    placeholders: ["first_name", "postal_address", "site_url"],
   },
 };
 

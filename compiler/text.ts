@@ -1,5 +1,7 @@
 /**
- * Text: the plain-text part of an email, with html-to-text. Links become `text [url]`,
+ * Text: the plain-text part of an email, with html-to-text, written for reading: a link becomes
+ * its label and a colon, then its URL on a line of its own (so no URL is broken or runs into the
+ * words around it, and the other lines stay ≤ 78 characters); an image becomes its alt text;
  * placeholders stay intact, data tables written in a tip stay tables.
  *
  * A template's text is converted once, with its build-time tokens in place. A tip's own text is
@@ -7,18 +9,60 @@
  * HTML of its body alone, never from the whole email; it then goes where `%%body%%` stands
  * (compile.ts).
  */
+
+import type { FormatCallback } from "html-to-text";
 import { compile } from "html-to-text";
 import type { Token, Tokens } from "marked";
 import { classifyHref } from "./links.js";
 
+interface Node {
+  type?: string;
+  data?: string;
+  attribs?: Record<string, string>;
+  children?: Node[];
+}
+
+const textOf = (node: Node): string =>
+  node.type === "text" ? (node.data ?? "") : (node.children ?? []).map(textOf).join("");
+
+/** A link: `label:`, then the URL alone on its line; a mailto: `label (address)` inline. */
+const readableLink: FormatCallback = (elem, walk, builder) => {
+  const node = elem as Node;
+  const href = node.attribs?.href?.trim() ?? "";
+  const label = words(textOf(node)).join(" ");
+  if (href === "") {
+    walk(elem.children, builder);
+    return;
+  }
+  if (href.startsWith("mailto:")) {
+    const address = href.slice("mailto:".length);
+    walk(elem.children, builder);
+    if (words(label).join("") !== address)
+      builder.addInline(` (${address})`, { noWordTransform: true });
+    return;
+  }
+  if (label !== "" && words(label).join("") !== href) builder.addInline(`${label}:`);
+  builder.addLineBreak();
+  builder.addInline(href, { noWordTransform: true });
+  builder.addLineBreak();
+};
+
+/** An image: its alt text, so a reader of the text part knows what it shows. */
+const imageAlt: FormatCallback = (elem, _walk, builder) => {
+  const alt = (elem as Node).attribs?.alt?.trim();
+  if (alt) builder.addInline(`[Image: ${alt}]`);
+};
+
 const TEXT_OPTIONS = {
   wordwrap: 78,
+  formatters: { readableLink, imageAlt },
   selectors: [
-    {
-      selector: "a",
-      options: { linkBrackets: ["[", "]"] as [string, string], hideLinkHrefIfSameAsText: true },
-    },
-    { selector: "img", format: "skip" },
+    { selector: "a", format: "readableLink" },
+    { selector: "img", format: "imageAlt" },
+    // The hidden preheader is the inbox preview, not part of the text; the confirm link's
+    // copy-me fallback is for HTML clients only (the text part has the link once already).
+    { selector: "div.preheader", format: "skip" },
+    { selector: "p.html-only", format: "skip" },
     { selector: "h1", options: { uppercase: false } },
     { selector: "h2", options: { uppercase: false } },
     { selector: "h3", options: { uppercase: false } },
@@ -31,10 +75,18 @@ const TEXT_OPTIONS = {
 /** Compiled once: html-to-text's `convert` would rebuild its selectors on every call. */
 const convert = compile(TEXT_OPTIONS);
 
-/** The plain-text part: links as `text [url]`, placeholders intact. */
+/** The plain-text part: links as `label:` and the URL on its own line, placeholders intact. */
 export function htmlToText(html: string): string {
-  return `${convert(html).trim()}\n`;
+  return tidy(`${convert(html).trim()}\n`);
 }
+
+/** A line of only punctuation is what followed a link's URL (`….`): it is dropped. */
+function tidy(text: string): string {
+  return text.replace(/\n[ \t]*[.,;:!?)]+[ \t]*(?=\n)/g, "");
+}
+
+/** A forced line break in inline text (a link's URL stands on its own line). */
+const BREAK = "\u0001";
 
 const WIDTH = TEXT_OPTIONS.wordwrap;
 
@@ -43,6 +95,10 @@ const words = (text: string) => text.split(/[ \t\r\n\f\u200b]+/).filter((w) => w
 
 /** Greedy word wrap, exactly as html-to-text's InlineTextBuilder does it (long words kept whole). */
 function wrap(text: string, width: number): string[] {
+  return text.split(BREAK).flatMap((segment) => wrapWords(segment, width));
+}
+
+function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
   let line: string[] = [];
   let available = width;
@@ -98,10 +154,16 @@ function inline(tokens: readonly Token[]): string {
           out += label; // rendered as its label (render.ts)
           break;
         }
-        const href = link.href.trim().replace(/^mailto:/, "");
-        if (href.includes("&")) throw new Unsupported();
+        const raw = link.href.trim();
+        if (raw.includes("&")) throw new Unsupported();
         const spoken = words(label).join("");
-        out += spoken === "" ? href : spoken === href ? label : `${label} [${href}]`;
+        if (raw.startsWith("mailto:")) {
+          const address = raw.slice("mailto:".length);
+          out += spoken === address ? label : `${label} (${address})`;
+        } else {
+          const lead = spoken === "" || spoken === raw ? "" : `${label}:`;
+          out += `${lead}${BREAK}${raw}${BREAK}`;
+        }
         break;
       }
       default:
@@ -152,7 +214,7 @@ export function markdownText(tokens: readonly Token[]): string | undefined {
       out += block.text;
       trailing = block.trailing;
     }
-    return `${out}\n`;
+    return tidy(`${out}\n`);
   } catch (error) {
     if (error instanceof Unsupported) return undefined;
     throw error;

@@ -112,6 +112,8 @@ const settingsSchema = z.object({
   fromAddress: z.string().check(z.minLength(3)),
   postalAddress: z.string().check(z.minLength(5)),
   configurationSet: z.optional(z.string().check(z.minLength(1))),
+  /** Reply-To of every email, e.g. "hello@example.com" (a mailbox someone reads); unset: From. */
+  replyTo: z.optional(z.string().check(z.minLength(3))),
   /** Optional mailto: for the List-Unsubscribe header, e.g. "unsubscribe@example.com". */
   unsubscribeMailto: z.optional(z.string().check(z.minLength(3))),
   /** Fallbacks when SES GetAccount is not available. */

@@ -25,8 +25,14 @@ export interface StageConfig {
   dns: "route53" | "manual";
   /** ACM certificate for siteDomain when dns is "manual". */
   certificateArn?: string;
-  /** Optional address for the List-Unsubscribe mailto: header. */
+  /**
+   * The address of the List-Unsubscribe mailto: (on by default: some mailbox providers offer
+   * their unsubscribe button only with one). Mail to it must reach someone, or an inbound rule,
+   * who unsubscribes the sender; one-click HTTPS is what Gmail and Yahoo use.
+   */
   unsubscribeMailto?: string;
+  /** Where readers' replies go (Reply-To of every email): a mailbox someone reads. */
+  replyTo?: string;
   /**
    * The IANA zone of readers who chose none (their Monday 07:00 is taken there); unset: UTC
    * (functions/config.ts). Validated at cold start.
@@ -52,6 +58,8 @@ const STAGES: Record<string, StageConfig> = {
     dmarc: DMARC,
     siteDomain: "tips.example.com",
     dns: "route53",
+    unsubscribeMailto: "unsubscribe@example.com",
+    replyTo: "Weekly Strength Tips <coach@example.com>",
     production: true,
   },
   /** A full copy to send a test issue to yourself before production. */
@@ -61,6 +69,8 @@ const STAGES: Record<string, StageConfig> = {
     dmarc: DMARC,
     siteDomain: "tips-staging.example.com",
     dns: "route53",
+    unsubscribeMailto: "unsubscribe@staging.example.com",
+    replyTo: "Weekly Strength Tips <coach@staging.example.com>",
     production: false,
   },
 };
@@ -80,6 +90,9 @@ export function stageConfig(
     sender: env.TIPS_SENDER_EMAIL ?? "you@example.com",
     dmarc: DMARC,
     dns: "manual",
+    // A personal stage sends from one verified address: unsubscribe requests and replies go to it.
+    unsubscribeMailto: env.TIPS_UNSUBSCRIBE_EMAIL ?? env.TIPS_SENDER_EMAIL ?? "you@example.com",
+    replyTo: env.TIPS_REPLY_TO ?? env.TIPS_SENDER_EMAIL ?? "you@example.com",
     ...(env.TIPS_ALERT_EMAIL ? { alertEmail: env.TIPS_ALERT_EMAIL } : {}),
     production: false,
   };

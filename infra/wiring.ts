@@ -166,7 +166,7 @@ export const SENDER_CONCURRENCY = 4;
 export const FUNCTIONS = {
   /** ONE Lambda behind the HTTP API serves every route in API_ROUTES. */
   api: wire("functions/http/api.ts", {
-    description: "Signup page, double opt-in, one-click unsubscribe, web view",
+    description: "Signup page, double opt-in, one-click unsubscribe, archive, feed",
     links: ["Subscribers", "TokenKeys", "Settings", "Email", "ConfirmOutbox"],
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -232,6 +232,11 @@ export const API_ROUTES = [
   "GET /unsubscribe",
   "POST /unsubscribe",
   "GET /view/{slug}",
+  "GET /tips",
+  "GET /tips/{slug}",
+  "GET /feed.xml",
+  "GET /manage",
+  "POST /manage",
 ] as const;
 
 /**
@@ -274,6 +279,11 @@ export const ROUTE_THROTTLING: Readonly<
   "GET /unsubscribe": { burstLimit: 100, rateLimit: 50 },
   "POST /unsubscribe": { burstLimit: 200, rateLimit: 100 },
   "GET /view/{slug}": { burstLimit: 50, rateLimit: 20 },
+  "GET /tips": { burstLimit: 50, rateLimit: 20 },
+  "GET /tips/{slug}": { burstLimit: 100, rateLimit: 50 },
+  "GET /feed.xml": { burstLimit: 50, rateLimit: 20 },
+  "GET /manage": { burstLimit: 20, rateLimit: 10 },
+  "POST /manage": { burstLimit: 20, rateLimit: 10 },
 };
 
 /**

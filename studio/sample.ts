@@ -1,10 +1,12 @@
 /**
  * An email as one sample reader gets it: placeholders filled with sample values, and the dark
  * variant that colour-inverting clients (the Gmail and Outlook apps among them) show to readers
- * in dark mode. The templates have no dark styles of their own, so those clients invert them.
+ * in dark mode. The templates have dark styles of their own (prefers-color-scheme) for the clients
+ * that honour them; these clients ignore them and invert, which the templates are made to survive.
  */
 import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
+import { LOCAL_POSTAL_ADDRESS } from "../scripts/local/sample-site.js";
 
 export const SAMPLE_FROM = "Weekly Strength Tips for Runners";
 
@@ -14,8 +16,9 @@ export function sampleValues(slug: string): Required<FillValues> {
     unsubscribe_url: "https://example.com/unsubscribe?token=sample-token",
     confirm_url: "https://example.com/confirm?token=sample-token",
     view_url: `https://example.com/tips/${slug}`,
-    postal_address:
-      "Weekly Strength Tips for Runners, 123 Example Street, Springfield, OR 97477, USA",
+    manage_url: "https://example.com/manage?token=sample-token",
+    site_url: "https://example.com/",
+    postal_address: LOCAL_POSTAL_ADDRESS,
   };
 }
 
@@ -41,6 +44,12 @@ const DARK_STYLE =
   "<style>html{filter:invert(1) hue-rotate(180deg);background:#fff}img{filter:invert(1) hue-rotate(180deg)}</style>";
 
 export function darkVariant(html: string): string {
+  // Those clients ignore the email's own dark styles: they never apply here, whatever the
+  // scheme of the browser showing the preview (a query that can never match).
+  html = html.replace(
+    /prefers-color-scheme:\s*dark\)/g,
+    "prefers-color-scheme:dark) and (max-width:0px)",
+  );
   return html.includes("</head>")
     ? html.replace("</head>", `${DARK_STYLE}</head>`)
     : `${DARK_STYLE}${html}`;

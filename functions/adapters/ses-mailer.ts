@@ -30,6 +30,8 @@ export const SES_CLIENT_POLICY = { maxAttempts: 1 } as const satisfies SESv2Clie
 export interface SesMailerOptions {
   from: string;
   configurationSet?: string;
+  /** Where readers' replies go (Reply-To), e.g. "Coach <hello@example.com>"; unset: the From. */
+  replyTo?: string;
   /** Region, endpoint, credentials, request handler; retries are always off (SES_CLIENT_POLICY). */
   clientOptions?: SESv2ClientConfig;
 }
@@ -92,9 +94,11 @@ export function sendEmailInput(
   from: string,
   configurationSet: string | undefined,
   email: OutgoingEmail,
+  replyTo?: string,
 ): SendEmailCommandInput {
   return {
     FromEmailAddress: from,
+    ...(replyTo ? { ReplyToAddresses: [replyTo] } : {}),
     Destination: { ToAddresses: [email.to] },
     ConfigurationSetName: configurationSet,
     EmailTags: email.tags
@@ -124,7 +128,12 @@ export class SesMailer implements Mailer {
     try {
       const result = await this.client.send(
         new SendEmailCommand(
-          sendEmailInput(this.options.from, this.options.configurationSet, email),
+          sendEmailInput(
+            this.options.from,
+            this.options.configurationSet,
+            email,
+            this.options.replyTo,
+          ),
         ),
       );
       if (!result.MessageId) throw new Error("SES accepted the email but returned no MessageId");

@@ -9,7 +9,9 @@ export const PLACEHOLDERS = [
   "unsubscribe_url",
   "confirm_url",
   "view_url",
+  "manage_url",
   "postal_address",
+  "site_url",
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type FillValues = Partial<Record<Placeholder, string>>;
@@ -57,7 +59,7 @@ export function assertKnownPlaceholders(template: string, where: string): void {
 }
 
 export function fill(template: string, values: FillValues, mode: "html" | "text"): string {
-  return template.replace(PATTERN, (_match, name: string) => {
+  const filled = template.replace(PATTERN, (_match, name: string) => {
     if (!KNOWN.has(name)) {
       throw new TemplateFillError(`unknown placeholder {{${name}}}`);
     }
@@ -67,4 +69,36 @@ export function fill(template: string, values: FillValues, mode: "html" | "text"
     }
     return mode === "html" ? escapeHtml(value) : value;
   });
+  return mode === "text" ? rewrapLongLines(filled) : filled;
+}
+
+/** Text lines are at most this long (RFC 5322's advice; the compiler wraps at it too). */
+export const TEXT_WIDTH = 78;
+
+/**
+ * A value filled into the text part can make its line too long (a long postal address): such a
+ * line is wrapped again at word boundaries, keeping its indent. URLs, which stand on lines of
+ * their own, are never broken.
+ */
+function rewrapLongLines(text: string): string {
+  if (!text.split("\n").some((line) => line.length > TEXT_WIDTH)) return text;
+  return text
+    .split("\n")
+    .map((line) => {
+      if (line.length <= TEXT_WIDTH || line.includes("://")) return line;
+      const indent = /^\s*/.exec(line)?.[0] ?? "";
+      const out: string[] = [];
+      let current = "";
+      for (const word of line.trim().split(/\s+/)) {
+        if (current !== "" && indent.length + current.length + 1 + word.length > TEXT_WIDTH) {
+          out.push(indent + current);
+          current = word;
+        } else {
+          current = current === "" ? word : `${current} ${word}`;
+        }
+      }
+      out.push(indent + current);
+      return out.join("\n");
+    })
+    .join("\n");
 }

@@ -18,10 +18,16 @@ export function confirmUrl(baseUrl: string, token: string): string {
 }
 
 /**
- * The "view in browser" URL of a tip. `token` is the subscriber's unsubscribe token, so the web
- * view can carry their own unsubscribe link; without it the page links to a generic one.
+ * The "view in browser" URL of a tip: its page in the public archive. `token` is the subscriber's
+ * unsubscribe token, so the page carries their own unsubscribe link. (Emails sent before the
+ * archive link to /view/{slug}, which redirects here.)
  */
 export function viewUrl(baseUrl: string, slug: string, token?: string): string {
-  const path = `${base(baseUrl)}/view/${encodeURIComponent(slug)}`;
+  const path = `${base(baseUrl)}/tips/${encodeURIComponent(slug)}`;
   return token === undefined ? path : `${path}?token=${encodeURIComponent(token)}`;
+}
+
+/** The reader's preferences page (GET /manage): its token never expires, like unsubscribe's. */
+export function manageUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/manage?token=${encodeURIComponent(token)}`;
 }

@@ -26,7 +26,7 @@ import {
 } from "./errors.js";
 import { fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
-import { unsubscribeUrl, viewUrl } from "./links.js";
+import { manageUrl, unsubscribeUrl, viewUrl } from "./links.js";
 import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
 import type { Clock, Mailer, OutgoingEmail, Random, Sleep, SubscriberStore } from "./ports.js";
@@ -178,6 +178,7 @@ export function composeEmail(
     first_name: firstNameValue(recipient.firstName),
     unsubscribe_url: unsubscribe,
     view_url: viewUrl(links.baseUrl, tip.slug, token),
+    manage_url: manageUrl(links.baseUrl, signer.issue("manage", recipient.id)),
     postal_address: links.postalAddress,
   };
   return {

@@ -56,6 +56,7 @@ export function systemEmail(
     first_name: kind === "confirm" ? FIRST_NAME_FALLBACK : firstNameValue(subscriber.firstName),
     unsubscribe_url: unsubscribe,
     postal_address: site.postalAddress,
+    ...(kind === "goodbye" ? { site_url: `${site.baseUrl.replace(/\/+$/, "")}/` } : {}),
     ...(kind === "confirm"
       ? {
           confirm_url: confirmUrl(

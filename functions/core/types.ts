@@ -129,9 +129,29 @@ export interface SystemEmails {
   goodbye: CompiledTemplate;
 }
 
+/**
+ * A tip as the public archive shows it (GET /tips, /tips/{slug}, /feed.xml): its metadata and the
+ * HTML of its body without the email's inline styles (the page's stylesheet styles it).
+ */
+export interface ArchiveTip {
+  slug: string;
+  order: number;
+  title: string;
+  summary: string;
+  tags: readonly string[];
+  /** YYYY-MM-DD; a tip dated after today is held back from the archive and the feed. */
+  publishedAt?: string;
+  /** Minutes to read, at 230 words a minute. */
+  readingMinutes: number;
+  /** The body's HTML (no title): rendered Markdown, escaped, no inline styles. */
+  html: string;
+}
+
 /** What `npm run build` generates into functions/generated/content.ts. */
 export interface ContentBundle {
   /** Sorted by `order`, ascending. */
   tips: readonly CompiledTip[];
   emails: SystemEmails;
+  /** Every tip for the public archive, sorted by `order`; filtered by date when served. */
+  archive: readonly ArchiveTip[];
 }

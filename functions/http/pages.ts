@@ -1,51 +1,25 @@
 /**
- * Server-rendered HTML pages: no JavaScript, one inline stylesheet (allowed by the CSP), labels on
- * every field. Every dynamic value goes through escapeHtml.
+ * Server-rendered HTML pages in the brand's one layout (brand.ts): no JavaScript, labels on every
+ * field. Every dynamic value goes through escapeHtml.
  */
 import { escapeHtml } from "../core/fill.js";
 import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
+import { page, SITE_NAME } from "./brand.js";
 
-export const SITE_NAME = "Weekly Strength Tips for Runners";
+export { SITE_NAME };
 
-const STYLE = `
-:root{color-scheme:light dark;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5}
-body{margin:0;padding:2rem 1rem}
-main,footer{max-width:34rem;margin:0 auto}
-h1{font-size:1.6rem;line-height:1.25}
-label{display:block;font-weight:600;margin-top:1rem}
-input[type=email],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;margin-top:.25rem;border:1px solid #767676;border-radius:4px}
-button{margin-top:1.25rem;padding:.7rem 1.4rem;font-size:1rem;font-weight:600;border:0;border-radius:4px;background:#0b5cad;color:#fff;cursor:pointer}
-button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
-.optional{font-weight:400}
-.consent{font-size:.9rem}
-.hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
-footer{margin-top:3rem;font-size:.85rem;opacity:.8;border-top:1px solid #8886;padding-top:1rem}
-`;
-
+/** A page in the brand (brand.ts): a title and the content of its <main>. */
 export function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · ${SITE_NAME}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-<footer><p><a href="/">${SITE_NAME}</a></p></footer>
-</body>
-</html>
-`;
+  return page({ title, body });
 }
 
 export function signupPage(): string {
-  return layout(
-    "Sign up",
-    `<h1>${SITE_NAME}</h1>
+  return page({
+    title: "Sign up",
+    index: true,
+    description:
+      "One short strength-training tip a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.",
+    body: `<h1 id="signup">Get stronger legs for running, one tip a week</h1>
 <p>One short strength-training exercise a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.</p>
 <form method="post" action="/subscribe">
 <label for="email">Email address</label>
@@ -60,8 +34,9 @@ export function signupPage(): string {
 <input type="hidden" name="consentVersion" value="${escapeHtml(CONSENT.version)}">
 <button type="submit" aria-describedby="consent">Subscribe</button>
 </form>
-<p>We'll email you a link to confirm first. Nothing is sent until you click it.</p>`,
-  );
+<p>We'll email you a link to confirm first. Nothing is sent until you click it.</p>
+<p><a href="/tips">Read the tips so far</a> before you decide.</p>`,
+  });
 }
 
 export function checkInboxPage(): string {
@@ -77,7 +52,7 @@ export function confirmPromptPage(token: string): string {
   return layout(
     "Confirm your subscription",
     `<h1>Confirm your subscription</h1>
-<p>One more step: press the button to start getting a strength tip each week.</p>
+<p>One more step: confirm below to start getting a strength tip each week.</p>
 <form method="post" action="/confirm">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
 <button type="submit">Confirm my subscription</button>
@@ -97,7 +72,7 @@ export function unsubscribePromptPage(token: string): string {
   return layout(
     "Unsubscribe",
     `<h1>Unsubscribe</h1>
-<p>Press the button and you won't get any more tips from us.</p>
+<p>Unsubscribe below and you won't get any more tips from us.</p>
 <form method="post" action="/unsubscribe?token=${encodeURIComponent(token)}">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe</button>
@@ -129,6 +104,6 @@ export function errorPage(status: number, message: string): string {
     title,
     `<h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(message)}</p>
-<p><a href="/">Back to the signup page</a></p>`,
+<p><a href="/tips">See all tips</a> or <a href="/">go to the signup page</a>.</p>`,
   );
 }

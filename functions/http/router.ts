@@ -8,10 +8,12 @@
  *   GET  /confirm          confirm button (changes nothing)     POST /confirm      activate
  *   GET  /unsubscribe      unsubscribe button                   POST /unsubscribe  one-click
  *   GET  /manage           the reader's settings                POST /manage       change one
- *   GET  /view/{slug}      a tip in the browser
+ *   GET  /tips             the public archive                   GET  /tips/{slug}  one tip
+ *   GET  /feed.xml         RSS 2.0 of the archive               GET  /view/{slug}  301 to /tips/{slug}
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { NotFoundError } from "../core/errors.js";
+import { getFeed, getTip, getTips, getView } from "./archive.js";
 import { getConfirm, postConfirm } from "./confirm.js";
 import type { AppDeps } from "./deps.js";
 import { getHome } from "./home.js";
@@ -20,7 +22,6 @@ import { isFormPost, refuseCrossSite } from "./request.js";
 import { fromError, type Result, WrongMethodError } from "./respond.js";
 import { postSubscribe } from "./subscribe.js";
 import { getUnsubscribe, postUnsubscribe } from "./unsubscribe.js";
-import { getView } from "./view.js";
 
 type Handler = (event: APIGatewayProxyEventV2, deps: AppDeps, param: string) => Promise<Result>;
 
@@ -32,6 +33,18 @@ interface Route {
 }
 
 const exact = (want: string) => (path: string) => (path === want ? "" : undefined);
+
+/** `/<prefix>/{slug}`: the decoded slug, or undefined. */
+const slugUnder = (prefix: string) => (path: string) => {
+  if (!path.startsWith(`/${prefix}/`)) return undefined;
+  const slug = path.slice(prefix.length + 2);
+  if (slug === "" || slug.includes("/")) return undefined;
+  try {
+    return decodeURIComponent(slug);
+  } catch {
+    return undefined;
+  }
+};
 
 const ROUTES: readonly Route[] = [
   { match: exact("/"), methods: { GET: getHome }, as: "html" },
@@ -48,19 +61,10 @@ const ROUTES: readonly Route[] = [
     as: "html",
   },
   { match: exact("/manage"), methods: { GET: getManage, POST: postManage }, as: "html" },
-  {
-    match: (path) => {
-      const slug = /^\/view\/([^/]+)$/.exec(path)?.[1];
-      if (slug === undefined) return undefined;
-      try {
-        return decodeURIComponent(slug);
-      } catch {
-        return undefined;
-      }
-    },
-    methods: { GET: getView },
-    as: "html",
-  },
+  { match: exact("/tips"), methods: { GET: getTips }, as: "html" },
+  { match: slugUnder("tips"), methods: { GET: getTip }, as: "html" },
+  { match: exact("/feed.xml"), methods: { GET: getFeed }, as: "html" },
+  { match: slugUnder("view"), methods: { GET: getView }, as: "html" },
 ];
 
 /** Builds a handler over the given dependencies (tests may pass their own). */

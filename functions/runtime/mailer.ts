@@ -5,10 +5,11 @@ import { aws, clientOptions, settings } from "../config.js";
 let mailer: SesMailer | undefined;
 
 export function sesMailer(): SesMailer {
-  const { fromAddress, configurationSet } = settings();
+  const { fromAddress, configurationSet, replyTo } = settings();
   mailer ??= new SesMailer({
     from: fromAddress,
     configurationSet,
+    ...(replyTo ? { replyTo } : {}),
     clientOptions: clientOptions(aws().SES_ENDPOINT),
   });
   return mailer;

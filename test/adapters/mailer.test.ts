@@ -212,3 +212,23 @@ describe("classifySesError", () => {
     expect(classifySesError(error)).toBeInstanceOf(MailTransientError);
   });
 });
+
+describe("Reply-To", () => {
+  it("goes out on every email when set, and not at all when not", async () => {
+    const endpoint = aws?.sesEndpoint ?? "";
+    const withReplyTo = new SesMailer({
+      from: "Weekly Strength Tips <tips@example.com>",
+      replyTo: "Coach <coach@example.com>",
+      clientOptions: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+    });
+    const email = { subject: "s", html: "<p>h</p>", text: "t" };
+    await withReplyTo.send({ ...email, to: "reply-to@example.com" });
+    await sesMailer().send({ ...email, to: "no-reply-to@example.com" });
+    const store = (await (await fetch(`${endpoint}/store`)).json()) as {
+      emails: { destination: { to: string[] }; replyTo: string[] }[];
+    };
+    const to = (address: string) => store.emails.find((e) => e.destination.to.includes(address));
+    expect(to("reply-to@example.com")?.replyTo).toEqual(["Coach <coach@example.com>"]);
+    expect(to("no-reply-to@example.com")?.replyTo).toEqual([]);
+  });
+});

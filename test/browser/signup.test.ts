@@ -108,27 +108,32 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
     await mail(3); // the goodbye
   });
 
-  it("shows a tip in the browser (the email's view-in-browser page)", async () => {
+  it("opens an email's view-in-browser link as the tip's page in the archive", async () => {
     const { bundle } = await import("../../functions/generated/content.js");
-    const tip = bundle.tips[0];
+    const tip = bundle.archive[0];
     expect(tip).toBeDefined();
     const errors: string[] = [];
     page.on("console", (message) => {
       if (message.type() === "error") errors.push(message.text());
     });
+    // An email sent before the archive links to /view/{slug}: it lands on /tips/{slug}.
     const response = await page.goto(
       `${stack.baseUrl}/view/${encodeURIComponent(tip?.slug ?? "")}`,
     );
     expect(response?.status()).toBe(200);
-    await expect(page.title()).resolves.toBe(tip?.subject);
+    expect(new URL(page.url()).pathname).toBe(`/tips/${tip?.slug}`);
+    await expect(page.title()).resolves.toBe(`${tip?.title} · Weekly Strength Tips for Runners`);
+    await expect(page.getByRole("main").count()).resolves.toBe(1);
     await expect(
-      page
-        .getByText(tip?.title ?? "")
-        .first()
-        .isVisible(),
+      page.getByRole("heading", { level: 1, name: tip?.title ?? "" }).isVisible(),
+    ).resolves.toBe(true);
+    await expect(
+      page.getByRole("link", { name: "Sign up for the weekly tip" }).isVisible(),
     ).resolves.toBe(true);
     await shot("7-view");
-    // The CSP lets the email's inline styles through: nothing was refused.
+    await page.goto(`${stack.baseUrl}/tips`);
+    await shot("8-archive");
+    // The CSP lets the page's inline styles through: nothing was refused.
     expect(errors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
   });
 });

@@ -18,7 +18,9 @@ const SAMPLE = {
   unsubscribe_url: "https://example.com/u?token=abc&x=1",
   confirm_url: "https://example.com/c?token=abc",
   view_url: "https://example.com/tips/x",
+  manage_url: "https://example.com/manage?token=abc",
   postal_address: "1 Example Street, Springfield",
+  site_url: "https://example.com/",
 };
 
 let bundle: ContentBundle;
@@ -46,7 +48,9 @@ describe("compiled tips", () => {
   it("each have the unsubscribe link, postal address, view link and preheader in the HTML", () => {
     expect(bundle.tips.length).toBeGreaterThanOrEqual(12);
     for (const tip of bundle.tips) {
-      expect(tip.html, tip.slug).toMatch(/<a href="\{\{unsubscribe_url\}\}"[^>]*>Unsubscribe<\/a>/);
+      expect(tip.html, tip.slug).toMatch(
+        /<a href="\{\{unsubscribe_url\}\}"[^>]*>Unsubscribe with one click, any time<\/a>/,
+      );
       expect(tip.html, tip.slug).toContain('href="{{view_url}}"');
       expect(tip.html, tip.slug).toContain("{{postal_address}}");
       expect(tip.html, tip.slug).toContain(escapeHtml(tip.preheader));
@@ -57,10 +61,12 @@ describe("compiled tips", () => {
     }
   });
 
-  it("each have a text part with the unsubscribe URL, and links as `text [url]`", () => {
+  it("each have a text part with the unsubscribe URL, and links as `label:` then the URL", () => {
     for (const tip of bundle.tips) {
-      expect(tip.text, tip.slug).toContain("Unsubscribe [{{unsubscribe_url}}]");
-      expect(tip.text, tip.slug).toContain("View in browser [{{view_url}}]");
+      expect(tip.text, tip.slug).toContain(
+        "Unsubscribe with one click, any time:\n{{unsubscribe_url}}\n",
+      );
+      expect(tip.text, tip.slug).toMatch(/View this email in your browser:\n\{\{view_url\}\}\n$/);
       expect(tip.text, tip.slug).toContain("{{postal_address}}");
       expect(tip.text, tip.slug).toContain("This week:");
       expect(tip.text, tip.slug).not.toContain("<");
@@ -96,9 +102,11 @@ describe("system emails", () => {
     expect(confirm.html).toMatch(/<a[^>]*href="\{\{confirm_url\}\}"/);
     expect(confirm.text).toContain("expires in 7 days");
     expect(confirm.text).toMatch(
-      /If you didn't ask for this, ignore this email\s+— you won't hear from us again\./,
+      /If you didn't ask for this, ignore this email:\s+you won't hear from us again\./,
     );
-    expect(confirm.text).toContain("[{{confirm_url}}]");
+    // Once: the button's link; the HTML's copy-me fallback is not repeated in the text.
+    expect(confirm.text.split("{{confirm_url}}")).toHaveLength(2);
+    expect(confirm.text).toContain("Yes, send me the tips:\n{{confirm_url}}\n");
     expect(confirm.html).toContain('href="{{unsubscribe_url}}"');
     expect(confirm.html).toContain("{{postal_address}}");
   });
@@ -106,14 +114,17 @@ describe("system emails", () => {
   it("welcome: one tip every week, with the standard footer", () => {
     const { welcome } = bundle.emails;
     expect(welcome.text).toContain("One tip every week.");
-    expect(welcome.text).toContain("Unsubscribe [{{unsubscribe_url}}]");
+    expect(welcome.text).toContain("Unsubscribe with one click, any time:\n{{unsubscribe_url}}");
     expect(welcome.text).toContain("and confirmed your address.");
   });
 
   it("goodbye: no unsubscribe link, a sign-up-again line, the postal address", () => {
     const { goodbye } = bundle.emails;
     expect(goodbye.html).not.toContain("{{unsubscribe_url}}");
-    expect(goodbye.text).toContain("Changed your mind? You can sign up again");
+    expect(goodbye.text).toContain(
+      "Changed your mind? You can always sign up again:\n{{site_url}}\n",
+    );
+    expect(goodbye.html).toMatch(/<a href="\{\{site_url\}\}"[^>]*>sign up again<\/a>/);
     expect(goodbye.text).toContain("{{postal_address}}");
   });
 
@@ -204,9 +215,9 @@ describe("template problems", () => {
     expect(files).toContain("test/fixtures/emails/invalid-mjml/confirm.mjml");
   });
 
-  it("html-to-text keeps placeholders in hrefs intact", () => {
+  it("html-to-text keeps placeholders in hrefs intact, on a line of their own", () => {
     expect(htmlToText('<p><a href="{{unsubscribe_url}}">Unsubscribe</a></p>')).toBe(
-      "Unsubscribe [{{unsubscribe_url}}]\n",
+      "Unsubscribe:\n{{unsubscribe_url}}\n",
     );
   });
 });

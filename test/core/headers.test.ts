@@ -52,8 +52,8 @@ describe("links", () => {
     );
     expect(confirmUrl("https://t.example", "a.b")).toBe("https://t.example/confirm?token=a.b");
     expect(viewUrl("https://t.example", "hip thrusts", "t")).toBe(
-      "https://t.example/view/hip%20thrusts?token=t",
+      "https://t.example/tips/hip%20thrusts?token=t",
     );
-    expect(viewUrl("https://t.example", "squats")).toBe("https://t.example/view/squats");
+    expect(viewUrl("https://t.example", "squats")).toBe("https://t.example/tips/squats");
   });
 });

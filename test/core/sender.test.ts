@@ -67,7 +67,7 @@ describe("sendBatch", () => {
     expect(email?.html).toContain("Hi Ann,");
     expect(email?.html).toContain(LINKS.postalAddress);
     expect(email?.text).toMatch(/Unsubscribe: https:\/\/tips\.example\.com\/unsubscribe\?token=/);
-    expect(email?.text).toMatch(/View: https:\/\/tips\.example\.com\/view\/squats\?token=/);
+    expect(email?.text).toMatch(/View: https:\/\/tips\.example\.com\/tips\/squats\?token=/);
     expect(email?.tags).toEqual({ kind: "tip", week: WEEK, tip: "squats" });
     const lu = email?.headers?.filter((h) => h.name === "List-Unsubscribe") ?? [];
     expect(lu).toHaveLength(1);
@@ -80,6 +80,9 @@ describe("sendBatch", () => {
     const token = decodeURIComponent(/token=([^>&]+)/.exec(lu[0]?.value ?? "")?.[1] ?? "");
     expect(token.split(".")[3]).toBe("0");
     const recipientId = signer.verify(token, "unsubscribe");
+    // A "Manage preferences" link of the reader's own, never expiring either.
+    const manage = decodeURIComponent(/manage\?token=([^"&]+)/.exec(email?.html ?? "")?.[1] ?? "");
+    expect(signer.verify(manage, "manage")).toBe(recipientId);
     const saved = await store.get(recipientId);
     expect(saved).toMatchObject({ lastWeekSent: WEEK, sentTips: ["squats"] });
     expect(saved?.claim).toMatchObject({ state: "sent", messageId: expect.any(String) });

@@ -549,11 +549,7 @@ describe("unexpected errors", () => {
       }
     }
     const { deps } = memoryDeps({ store: new BrokenStore() });
-    const api = createApi(() => ({
-      ...deps,
-      content: bundle,
-      schedule: { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } },
-    }));
+    const api = createApi(() => ({ ...deps, content: bundle }));
     const event = (path: string, method: string, body: string, type: string) => ({
       version: "2.0",
       routeKey: "$default",

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriberId } from "../../functions/core/email.js";
 import { SIGNUP_LIMIT } from "../../functions/core/subscriptions.js";
+import { createSigner, parseKeyring } from "../../functions/core/tokens.js";
 import { ACCEPTED, MIN_ANSWER_MS } from "../../functions/http/subscribe.js";
+import { subscriber } from "../support/send-fixtures.js";
 import {
   eventually,
   linkIn,
@@ -78,7 +80,13 @@ function expectUnsubscribeHeaders(email: MailboxEmail) {
   expect(names.filter((n) => n === "list-unsubscribe")).toHaveLength(1);
   expect(names.filter((n) => n === "list-unsubscribe-post")).toHaveLength(1);
   const value = email.headers?.find((h) => h.name === "List-Unsubscribe")?.value ?? "";
-  expect(value).toMatch(new RegExp(`^<${stack.baseUrl}/unsubscribe\\?token=[^>]+>$`));
+  // The https one-click URL first, then the mailto: that the stages (and the local stack) set.
+  expect(value).toMatch(
+    new RegExp(
+      `^<${stack.baseUrl}/unsubscribe\\?token=[^>]+>, <mailto:unsubscribe@example\\.com\\?subject=unsubscribe>$`,
+    ),
+  );
+  expect(email.replyTo).toEqual(["Weekly Strength Tips <coach@example.com>"]);
   expect(email.headers?.find((h) => h.name === "List-Unsubscribe-Post")?.value).toBe(
     "List-Unsubscribe=One-Click",
   );
@@ -141,6 +149,43 @@ describe("a reader's time zone", () => {
     expect((await stack.store.get(subscriberId("zone-form@example.com")))?.timeZone).toBe(
       "America/St_Johns",
     );
+  });
+});
+
+describe("the preferences page (/manage)", () => {
+  it("shows the settings, pauses and resumes by form, and refuses bad input and other sites", async () => {
+    const reader = subscriber("pref@example.com", { firstName: "Pri" });
+    expect(await stack.store.create(reader)).toBe(true);
+    const keys = parseKeyring(JSON.parse(stack.env.SST_RESOURCE_TokenKeys as string).value);
+    const token = createSigner(keys, { now: () => new Date() }).issue("manage", reader.id);
+    const page = await fetch(`${stack.baseUrl}/manage?token=${encodeURIComponent(token)}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain("pref@example.com");
+    expect(html).toMatch(/Your next tip: <strong>Monday \d+ \w+, 07:00<\/strong> \(UTC\)/);
+    expect(await stack.store.get(reader.id)).toMatchObject({ status: "active" });
+
+    const paused = await postForm("/manage", { token, action: "pause", weeks: "3" });
+    expect(paused.status).toBe(200);
+    expect(await paused.text()).toMatch(/Paused until Monday \d+ \w+/);
+    expect((await stack.store.get(reader.id))?.pausedUntil).toBeDefined();
+
+    const bad = await postForm("/manage", { token, action: "pause", weeks: "40" });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("weeks must be a whole number from 1 to 12");
+    const foreign = await postForm(
+      "/manage",
+      { token, action: "resume" },
+      { origin: "https://evil.example" },
+    );
+    expect(foreign.status).toBe(403);
+    expect((await stack.store.get(reader.id))?.pausedUntil).toBeDefined();
+
+    const resumed = await postForm("/manage", { token, action: "resume" });
+    expect(await resumed.text()).toContain("Your tips are back on.");
+    expect((await stack.store.get(reader.id))?.pausedUntil).toBeUndefined();
+    const wrong = await fetch(`${stack.baseUrl}/manage?token=not-a-token`);
+    expect(wrong.status).toBe(400);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type SignupRequest,
 } from "../../functions/core/confirmations.js";
 import type { Clock } from "../../functions/core/ports.js";
+import type { Schedule } from "../../functions/core/schedule.js";
 import {
   type SubscribeInput,
   type SubscriptionDeps,
@@ -62,7 +63,9 @@ export function memoryDeps(
   const store = new MemoryStore(4);
   const mailer = new MemoryMailer();
   const outbox = new MemoryQueue<SignupRequest>();
-  const deps: SubscriptionDeps = {
+  const deps: SubscriptionDeps & { schedule: Schedule } = {
+    // The stage schedule the HTTP routes get (the /manage page): Monday 07:00, UTC by default.
+    schedule: { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } },
     store,
     mailer,
     clock,

@@ -18,7 +18,7 @@ export function tip(slug: string, order: number): CompiledTip {
     hash: "0".repeat(64),
     subject: `Strength tip: ${slug}`,
     preheader: `About ${slug}`,
-    html: `<p>Hi {{first_name}},</p><p>${slug}</p><a href="{{view_url}}">view</a><a href="{{unsubscribe_url}}">unsubscribe</a><p>{{postal_address}}</p>`,
+    html: `<p>Hi {{first_name}},</p><p>${slug}</p><a href="{{view_url}}">view</a><a href="{{manage_url}}">manage</a><a href="{{unsubscribe_url}}">unsubscribe</a><p>{{postal_address}}</p>`,
     text: `Hi {{first_name}},\n${slug}\nView: {{view_url}}\nUnsubscribe: {{unsubscribe_url}}\n{{postal_address}}`,
   };
 }

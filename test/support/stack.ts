@@ -14,6 +14,8 @@ export interface MailboxEmail {
   from: string;
   destination: { to: string[]; cc: string[]; bcc: string[] };
   subject: string;
+  /** Reply-To addresses, as the SES stand-in stores them. */
+  replyTo?: string[];
   body: { html?: string; text?: string };
   headers?: Array<{ name: string; value: string }>;
   at: number;

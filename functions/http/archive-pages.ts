@@ -1,0 +1,109 @@
+/**
+ * The public archive's pages, in the brand's layout (brand.ts): the list of tips (GET /tips) and
+ * one tip as a web page (GET /tips/{slug}). A tip page is a page, not the email: a <main>, no
+ * preheader, no "view in browser" link to itself, and a call to subscribe.
+ */
+import { tipPath } from "../core/archive.js";
+import { escapeHtml } from "../core/fill.js";
+import type { ArchiveTip } from "../core/types.js";
+import { page } from "./brand.js";
+
+const FORMAT_DATE = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+  timeZone: "UTC",
+});
+
+function date(day: string): string {
+  return `<time datetime="${escapeHtml(day)}">${escapeHtml(FORMAT_DATE.format(new Date(`${day}T00:00:00Z`)))}</time>`;
+}
+
+function tags(tip: ArchiveTip): string {
+  return `<ul class="tags" aria-label="Tags">${tip.tags.map((t) => `<li>${escapeHtml(t)}</li>`).join("")}</ul>`;
+}
+
+function meta(tip: ArchiveTip): string {
+  const parts = [
+    tip.publishedAt ? date(tip.publishedAt) : "",
+    `${tip.readingMinutes || 1} min read`,
+  ].filter((p) => p !== "");
+  return parts.join(" · ");
+}
+
+const SUBSCRIBE_CALL = `<section class="cta" aria-labelledby="cta-title">
+<h2 id="cta-title">Get a tip like this every week</h2>
+<p>One short strength exercise for runners in your inbox each week. Free, and one click to leave.</p>
+<a class="button" href="/#signup">Sign up for the weekly tip</a>
+</section>`;
+
+export function archivePage(tips: readonly ArchiveTip[]): string {
+  const list =
+    tips.length === 0
+      ? "<p>The first tip is on its way. Sign up and it comes straight to your inbox.</p>"
+      : `<ol class="tips">
+${tips
+  .map(
+    (tip) => `<li>
+<p class="eyebrow">Tip #${tip.order}</p>
+<h2><a href="${escapeHtml(tipPath(tip.slug))}">${escapeHtml(tip.title)}</a></h2>
+<p>${escapeHtml(tip.summary)}</p>
+<p class="meta">${meta(tip)}</p>
+${tags(tip)}
+</li>`,
+  )
+  .join("\n")}
+</ol>`;
+  return page({
+    title: "All tips",
+    index: true,
+    description:
+      "Every strength-training tip for runners so far, in the order subscribers get them.",
+    body: `<h1>All tips</h1>
+<p>Every tip so far, in the order subscribers get them: one a week, each with one small action. Follow along by email, or in a feed reader with the <a href="/feed.xml">RSS feed</a>.</p>
+${list}
+${SUBSCRIBE_CALL}`,
+  });
+}
+
+export interface TipPageOptions {
+  /** Absolute base URL, for the canonical link. */
+  baseUrl: string;
+  /** The reader's own unsubscribe link, when they came from their email. */
+  unsubscribeUrl?: string;
+  previous?: ArchiveTip;
+  next?: ArchiveTip;
+}
+
+export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
+  const pager = [
+    options.previous
+      ? `<a href="${escapeHtml(tipPath(options.previous.slug))}" rel="prev">← #${options.previous.order}: ${escapeHtml(options.previous.title)}</a>`
+      : "<span></span>",
+    options.next
+      ? `<a href="${escapeHtml(tipPath(options.next.slug))}" rel="next">#${options.next.order}: ${escapeHtml(options.next.title)} →</a>`
+      : "",
+  ].join("\n");
+  const reader = options.unsubscribeUrl
+    ? `<p class="small">You get these tips by email. <a href="${escapeHtml(options.unsubscribeUrl)}">Unsubscribe</a> with one click, any time.</p>`
+    : "";
+  return page({
+    title: tip.title,
+    // A reader's copy (with their token) is theirs alone: only the plain address is indexed.
+    index: options.unsubscribeUrl === undefined,
+    canonical: `${options.baseUrl}${tipPath(tip.slug)}`,
+    description: tip.summary,
+    body: `<article>
+<p class="eyebrow">Strength tip #${tip.order}</p>
+<h1>${escapeHtml(tip.title)}</h1>
+<p class="meta">${meta(tip)}</p>
+${tip.html}
+${tags(tip)}
+</article>
+<nav class="pager" aria-label="More tips">
+${pager}
+</nav>
+${SUBSCRIBE_CALL}
+${reader}`,
+  });
+}

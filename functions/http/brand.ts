@@ -1,0 +1,167 @@
+/**
+ * The brand of every page: the emails' header, colours and type scale, as one page layout that any
+ * page (signup, confirm, archive, a tip, an error, pages still to come) wraps its content in.
+ *
+ * No JavaScript, one inline stylesheet (the CSP allows inline styles only). Both colour schemes are
+ * written out in full: light by default, dark under `prefers-color-scheme: dark`; nothing is left
+ * to the browser's defaults, so every pair of colours is a pair we chose (and axe-core checks in
+ * both schemes, test/browser/quality.test.ts). From 320 px up: one column, fluid, no fixed widths.
+ */
+import { escapeHtml } from "../core/fill.js";
+
+export const SITE_NAME = "Weekly Strength Tips for Runners";
+
+/**
+ * The palette. Light is the emails' own (tip.mjml, head.mjml); dark keeps the orange as a lighter
+ * tint, since #c2410c on a dark card falls under 4.5:1. Every text colour is ≥ 4.5:1 on the
+ * backgrounds it is used on, in its scheme.
+ */
+export const PALETTE = {
+  light: {
+    page: "#f3f4f6",
+    card: "#ffffff",
+    text: "#1f2933",
+    muted: "#52606d",
+    accent: "#c2410c",
+    button: "#c2410c",
+    buttonText: "#ffffff",
+    rule: "#d3d8de",
+    field: "#ffffff",
+    fieldBorder: "#6b7785",
+    codeBg: "#f1f3f5",
+  },
+  dark: {
+    page: "#121417",
+    card: "#1d2025",
+    text: "#eef0f2",
+    muted: "#b7bfc8",
+    accent: "#fdba74",
+    button: "#fb923c",
+    buttonText: "#121417",
+    rule: "#3a3f47",
+    field: "#121417",
+    fieldBorder: "#9aa3ad",
+    codeBg: "#2a2e35",
+  },
+} as const;
+
+type Palette = Record<keyof (typeof PALETTE)["light"], string>;
+
+const vars = (p: Palette) =>
+  Object.entries(p)
+    .map(([name, value]) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:${value}`)
+    .join(";");
+
+/** The type scale of the emails: 16 px body (17 px on phones), 26–28 px titles, 13 px small print. */
+const STYLE = `
+:root{color-scheme:light;${vars(PALETTE.light)}}
+@media (prefers-color-scheme:dark){:root{color-scheme:dark;${vars(PALETTE.dark)}}}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;background:var(--page);color:var(--text);font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.6}
+.wrap{max-width:600px;margin:0 auto;padding:0 12px}
+.site-header{text-align:center;padding:28px 12px 16px}
+.brand{color:var(--accent);font-size:14px;font-weight:700;letter-spacing:1px;text-transform:uppercase;text-decoration:none}
+.brand:hover{text-decoration:underline}
+.site-nav{margin-top:6px;font-size:14px}
+.site-nav a{color:var(--muted);margin:0 8px}
+main{background:var(--card);border-radius:8px;padding:32px}
+h1{margin:0 0 16px;font-size:26px;line-height:1.25;font-weight:800;color:var(--text)}
+h2{margin:28px 0 12px;font-size:21px;line-height:1.3;font-weight:700}
+h3{margin:24px 0 10px;font-size:18px;line-height:1.3;font-weight:700}
+h4{margin:20px 0 8px;font-size:16px;line-height:1.3;font-weight:700}
+p,ul,ol,pre,table,blockquote{margin:0 0 16px}
+ul,ol{padding:0 0 0 24px}
+li{margin:0 0 8px}
+a{color:var(--accent);text-decoration:underline}
+img{display:block;max-width:100%;height:auto;border:0;margin:0 0 16px}
+blockquote{padding:4px 0 4px 16px;border-left:4px solid var(--accent);color:var(--muted)}
+code{font-family:Menlo,Consolas,monospace;font-size:14px;background:var(--code-bg);color:var(--text)}
+pre{padding:12px;background:var(--code-bg);border-radius:4px;white-space:pre-wrap;font-size:14px}
+hr{border:0;border-top:1px solid var(--rule);margin:24px 0}
+table{border-collapse:collapse;display:block;overflow-x:auto}
+th,td{border:1px solid var(--rule);padding:6px 8px;text-align:left}
+.eyebrow{margin:0 0 8px;font-size:13px;font-weight:700;letter-spacing:1px;text-transform:uppercase;color:var(--accent)}
+.meta,.small{font-size:13px;color:var(--muted)}
+label{display:block;font-weight:600;margin-top:16px}
+.optional{font-weight:400;color:var(--muted)}
+input[type=email],input[type=text]{display:block;width:100%;padding:10px;font:inherit;margin-top:4px;border:1px solid var(--field-border);border-radius:6px;background:var(--field);color:var(--text)}
+button,.button{display:inline-block;margin-top:20px;padding:14px 28px;font:inherit;font-size:17px;font-weight:700;line-height:1.2;border:0;border-radius:6px;background:var(--button);color:var(--button-text);text-decoration:none;cursor:pointer}
+button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+.consent{font-size:14px;color:var(--muted);margin-top:12px}
+form{margin-bottom:20px}
+.hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
+.tips{list-style:none;padding:0;margin:0}
+.tips li{margin:0;padding:20px 0;border-top:1px solid var(--rule)}
+.tips li:first-child{border-top:0;padding-top:4px}
+.tips h2{margin:0 0 6px;font-size:20px}
+.tips h2 a{color:var(--text);text-decoration:none}
+.tips h2 a:hover{text-decoration:underline}
+.tips p{margin:0 0 6px}
+.tags{list-style:none;padding:0;margin:8px 0 0;display:flex;flex-wrap:wrap;gap:6px}
+.tags li{margin:0;padding:2px 10px;border:1px solid var(--rule);border-radius:999px;font-size:13px;color:var(--muted)}
+.cta{margin-top:32px;padding-top:24px;border-top:1px solid var(--rule)}
+.cta h2{margin-top:0}
+.pager{display:flex;justify-content:space-between;gap:16px;flex-wrap:wrap;margin-top:24px;font-size:15px}
+.site-footer{text-align:center;padding:24px 12px 40px;font-size:13px;color:var(--muted)}
+.site-footer a{color:var(--muted)}
+@media (max-width:480px){body{font-size:17px}main{padding:24px 20px}h1{font-size:24px}.wrap{padding:0 8px}.brand{font-size:12px;letter-spacing:.5px}}
+`
+  .trim()
+  .replace(/\n/g, "");
+
+export interface PageOptions {
+  /** The page's own title; the site name follows it in <title>. */
+  title: string;
+  /** The content of <main>. */
+  body: string;
+  /** The meta description (public pages). */
+  description?: string;
+  /** Public pages (the archive) may be indexed; every other page says noindex. */
+  index?: boolean;
+  /** The page's canonical absolute URL (a tip reached with a reader's token points at its plain one). */
+  canonical?: string;
+  /** Extra trusted markup for <head> (e.g. the feed's alternate link). */
+  head?: string;
+}
+
+/** The one page layout: header, <main>, footer, in the brand. */
+export function page(options: PageOptions): string {
+  const head = [
+    options.description
+      ? `<meta name="description" content="${escapeHtml(options.description)}">`
+      : "",
+    options.index ? "" : '<meta name="robots" content="noindex">',
+    options.canonical ? `<link rel="canonical" href="${escapeHtml(options.canonical)}">` : "",
+    '<link rel="alternate" type="application/rss+xml" title="Weekly Strength Tips for Runners" href="/feed.xml">',
+    options.head ?? "",
+  ]
+    .filter((line) => line !== "")
+    .join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(options.title)} · ${SITE_NAME}</title>
+${head}
+<style>${STYLE}</style>
+</head>
+<body>
+<div class="wrap">
+<header class="site-header">
+<a class="brand" href="/">${SITE_NAME}</a>
+<nav class="site-nav" aria-label="Site"><a href="/tips">All tips</a><a href="/">Sign up</a><a href="/feed.xml">RSS feed</a></nav>
+</header>
+<main>
+${options.body}
+</main>
+<footer class="site-footer">
+<p>One strength-training tip for runners, every week. Free, and one click to leave.</p>
+</footer>
+</div>
+</body>
+</html>
+`;
+}

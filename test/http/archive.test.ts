@@ -1,0 +1,224 @@
+/**
+ * The public archive and feed through the API handler itself (functions/http/router.ts), over tips
+ * compiled from test/fixtures/tips/archive by the real compiler, on a fixed day (2026-06-01 UTC):
+ * one fixture per case (undated, dated in the past, dated today, dated tomorrow, markup in the
+ * title). The feed is checked by an XML parser and against RSS 2.0's required elements.
+ */
+import path from "node:path";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkContent } from "../../compiler/check.js";
+import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
+import type { ContentBundle } from "../../functions/core/types.js";
+import { createApi } from "../../functions/http/router.js";
+import { memoryDeps, TestClock } from "../support/lifecycle.js";
+
+const FIXTURES = path.join(import.meta.dirname, "../fixtures/tips/archive");
+const BASE = "https://tips.example.com";
+
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+let content: ContentBundle;
+let api: ReturnType<typeof createApi>;
+let token: string;
+
+beforeAll(async () => {
+  process.env.CONTENT_REPORT_CACHE = "off";
+  const result = await checkContent({ tipsDir: FIXTURES, emailsDir: DEFAULT_EMAILS_DIR });
+  expect(result.problems).toEqual([]);
+  content = result.bundle as ContentBundle;
+  const clock = new TestClock(new Date("2026-06-01T00:00:00.000Z"));
+  const { deps } = memoryDeps({ clock, site: { baseUrl: BASE, postalAddress: "1 Example St" } });
+  token = deps.signer.issue("unsubscribe", "0123456789abcdef0123456789abcdef");
+  api = createApi(() => ({ ...deps, content }));
+});
+
+async function get(pathAndQuery: string, method = "GET"): Promise<Answer> {
+  const [rawPath, rawQueryString = ""] = pathAndQuery.split("?");
+  const queryStringParameters = Object.fromEntries(new URLSearchParams(rawQueryString));
+  const event = {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath,
+    rawQueryString,
+    ...(rawQueryString ? { queryStringParameters } : {}),
+    headers: {},
+    requestContext: { http: { method, path: rawPath, sourceIp: "192.0.2.1" } },
+    isBase64Encoded: false,
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
+  return (await api(event as any)) as Answer;
+}
+
+const count = (text: string, pattern: RegExp) => (text.match(pattern) ?? []).length;
+
+describe("GET /tips", () => {
+  it("lists every tip that is out, in order, with its title, summary, tags and a link", async () => {
+    const answer = await get("/tips");
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers["content-type"]).toBe("text/html; charset=utf-8");
+    const slugs = [...answer.body.matchAll(/<h2><a href="\/tips\/([^"]+)">/g)].map((m) => m[1]);
+    expect(slugs).toEqual(["undated", "published", "today", "markup-in-title"]);
+    expect(answer.body).toContain("Tip #2");
+    expect(answer.body).toContain("A tip dated in the past.");
+    expect(answer.body).toContain("<li>squats</li><li>legs</li>");
+    expect(answer.body).not.toContain("Held back");
+    expect(answer.body).toContain("Squats &amp; lunges: &lt;the&gt; &quot;basics&quot;");
+  });
+
+  it("is public: indexable, cacheable, and under the same security headers", async () => {
+    const answer = await get("/tips");
+    expect(answer.body).not.toContain("noindex");
+    expect(answer.headers["cache-control"]).toBe("public, max-age=300");
+    expect(answer.headers["content-security-policy"]).toMatch(/^default-src 'none';/);
+    expect(answer.headers["content-security-policy"]).not.toContain("script");
+    expect(answer.headers["strict-transport-security"]).toMatch(/max-age=63072000/);
+    expect(answer.headers["referrer-policy"]).toBe("same-origin");
+    expect(answer.body).not.toMatch(/<script/i);
+  });
+});
+
+describe("GET /tips/{slug}", () => {
+  it("is a page: one <main>, one h1, no preheader, no link to itself, a call to subscribe", async () => {
+    const answer = await get("/tips/published");
+    expect(answer.statusCode).toBe(200);
+    expect(count(answer.body, /<main>/g)).toBe(1);
+    expect(count(answer.body, /<h1[ >]/g)).toBe(1);
+    expect(answer.body).toContain("<h1>Published in January</h1>");
+    expect(answer.body).toContain("A published body.");
+    expect(answer.body).not.toMatch(/display:\s*none/);
+    expect(answer.body).not.toMatch(/<a [^>]*href="[^"]*\/tips\/published"/);
+    expect(answer.body).toContain('href="/#signup"');
+    expect(answer.body).not.toContain("{{");
+    expect(answer.body).not.toContain("/unsubscribe?token=");
+    expect(answer.body).toContain(`<link rel="canonical" href="${BASE}/tips/published">`);
+    expect(answer.body).toContain('<time datetime="2026-01-05">5 January 2026</time>');
+  });
+
+  it("links to the tips before and after it", async () => {
+    const answer = await get("/tips/today");
+    expect(answer.body).toContain('href="/tips/published" rel="prev"');
+    expect(answer.body).toContain('href="/tips/markup-in-title" rel="next"');
+  });
+
+  it("with the reader's token, carries their own unsubscribe link and is not cached or indexed", async () => {
+    const answer = await get(`/tips/undated?token=${token}`);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toContain(`href="${BASE}/unsubscribe?token=${token}"`);
+    expect(answer.body).toContain('<meta name="robots" content="noindex">');
+    expect(answer.headers["cache-control"]).toBe("no-store");
+  });
+
+  it.each([
+    ["a tampered token", `${token}x`],
+    ["garbage", "garbage"],
+    ["an empty token", ""],
+  ])("with %s, is the public page", async (_name, bad) => {
+    const answer = await get(`/tips/undated?token=${encodeURIComponent(bad ?? "")}`);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).not.toContain("/unsubscribe?token=");
+  });
+
+  it.each([
+    ["an unknown slug", "/tips/no-such-tip"],
+    ["a held-back tip", "/tips/held-back"],
+    ["a held-back tip with a bad token", "/tips/held-back?token=garbage"],
+    ["a nested path", "/tips/published/extra"],
+    ["a malformed escape", "/tips/%E0%A4%A"],
+  ])("answers %s with 404", async (_name, target) => {
+    const answer = await get(target);
+    expect(answer.statusCode).toBe(404);
+    expect(answer.body).not.toContain("A body nobody sees yet.");
+  });
+
+  it("shows a held-back tip to a reader who was sent it (a valid token)", async () => {
+    const answer = await get(`/tips/held-back?token=${token}`);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.body).toContain("A body nobody sees yet.");
+    expect(answer.body).toContain('<meta name="robots" content="noindex">');
+  });
+
+  it("says 404 as a page in the brand", async () => {
+    const answer = await get("/tips/no-such-tip");
+    expect(answer.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(answer.body).toContain("There is no tip at this address.");
+    expect(answer.body).toContain('class="brand"');
+  });
+
+  it.each(["POST", "PUT", "DELETE"])("refuses %s with 405 (GET only)", async (method) => {
+    const answer = await get("/tips/published", method);
+    expect(answer.statusCode).toBe(405);
+    expect(answer.headers.allow).toBe("GET");
+  });
+});
+
+describe("GET /view/{slug} (links in emails already sent)", () => {
+  it("redirects permanently to the tip's page, keeping the reader's token", async () => {
+    const answer = await get(`/view/undated?token=${token}`);
+    expect(answer.statusCode).toBe(301);
+    expect(answer.headers.location).toBe(`${BASE}/tips/undated?token=${token}`);
+  });
+
+  it("answers an unknown slug with the 404 page", async () => {
+    expect((await get("/view/no-such-tip")).statusCode).toBe(404);
+  });
+});
+
+describe("GET /feed.xml", () => {
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@" });
+
+  it("is well-formed RSS 2.0 with the channel's required elements and a self link", async () => {
+    const answer = await get("/feed.xml");
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers["content-type"]).toBe("application/rss+xml; charset=utf-8");
+    expect(XMLValidator.validate(answer.body)).toBe(true);
+    const { rss } = parser.parse(answer.body);
+    expect(rss["@version"]).toBe("2.0");
+    expect(rss.channel.title).toBe("Weekly Strength Tips for Runners");
+    expect(rss.channel.link).toBe(`${BASE}/tips`);
+    expect(rss.channel.description).toEqual(expect.any(String));
+    expect(rss.channel["atom:link"]["@href"]).toBe(`${BASE}/feed.xml`);
+    expect(rss.channel["atom:link"]["@rel"]).toBe("self");
+  });
+
+  it("has one item per tip that is out, newest first, every link absolute", async () => {
+    const { rss } = parser.parse((await get("/feed.xml")).body);
+    const items = rss.channel.item as Record<string, unknown>[];
+    expect(items.map((i) => i.link)).toEqual([
+      `${BASE}/tips/today`,
+      `${BASE}/tips/published`,
+      `${BASE}/tips/markup-in-title`,
+      `${BASE}/tips/undated`,
+    ]);
+    for (const item of items) {
+      expect(item.title).toEqual(expect.any(String));
+      expect(item.description).toEqual(expect.any(String));
+      expect((item.guid as Record<string, string>)["#text"]).toBe(item.link);
+      const links = [...String(item["content:encoded"]).matchAll(/(?:href|src)="([^"]*)"/g)];
+      for (const [, href] of links) expect(href).toMatch(/^(https:|mailto:)/);
+    }
+    const dated = items.find((i) => i.link === `${BASE}/tips/published`);
+    expect(dated?.pubDate).toBe("Mon, 05 Jan 2026 00:00:00 GMT");
+    expect(new Date(String(dated?.pubDate)).toISOString()).toBe("2026-01-05T00:00:00.000Z");
+  });
+
+  it("keeps markup in titles and bodies as text", async () => {
+    const parsed = new XMLParser({ processEntities: true, htmlEntities: false }).parse(
+      (await get("/feed.xml")).body,
+    );
+    const items = parsed.rss.channel.item as Record<string, string>[];
+    const tricky = items.find((i) => i.link === `${BASE}/tips/markup-in-title`);
+    expect(tricky?.title).toBe('#5: Squats & lunges: <the> "basics"');
+    expect(tricky?.["content:encoded"]).toContain("<strong>bold</strong>");
+    const undated = items.find((i) => i.link === `${BASE}/tips/undated`);
+    expect(undated?.["content:encoded"]).toContain('href="https://example.com/study?a=1&amp;b=2"');
+  });
+
+  it("leaves out a held-back tip", async () => {
+    expect((await get("/feed.xml")).body).not.toContain("held-back");
+  });
+});

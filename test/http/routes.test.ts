@@ -1,0 +1,48 @@
+/**
+ * Every route the infrastructure declares (infra/wiring.ts API_ROUTES, what API Gateway sends to
+ * the Lambda) is one the router answers, and the public GET routes answer without a token.
+ */
+import { describe, expect, it } from "vitest";
+import { bundle } from "../../functions/generated/content.js";
+import { createApi } from "../../functions/http/router.js";
+import { API_ROUTES } from "../../infra/wiring.js";
+import { memoryDeps } from "../support/lifecycle.js";
+
+const { deps } = memoryDeps();
+const api = createApi(() => ({ ...deps, content: bundle }));
+const slug = bundle.archive.find((t) => t.publishedAt === undefined)?.slug ?? "";
+
+async function call(method: string, path: string) {
+  const event = {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: path,
+    rawQueryString: "",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    requestContext: { http: { method, path, sourceIp: "192.0.2.1" } },
+    body: "",
+    isBase64Encoded: false,
+  };
+  // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
+  return (await api(event as any)) as { statusCode: number; body: string };
+}
+
+describe("API routes", () => {
+  it.each(API_ROUTES.map((route) => route.split(" ") as [string, string]))(
+    "%s %s is routed",
+    async (method, pattern) => {
+      const answer = await call(method, pattern.replace("{slug}", slug));
+      expect(answer.body).not.toContain("No such route.");
+      expect(answer.statusCode).not.toBe(405);
+    },
+  );
+
+  it.each([
+    ["/tips", 200],
+    [`/tips/${slug}`, 200],
+    ["/feed.xml", 200],
+    [`/view/${slug}`, 301],
+  ])("GET %s answers %i without a token", async (path, status) => {
+    expect((await call("GET", path)).statusCode).toBe(status);
+  });
+});
