@@ -47,7 +47,7 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   },
   welcome: {
     tokens: ["subject", "preheader"],
-    placeholders: ["first_name", "unsubscribe_url", "postal_address"],
+    placeholders: ["first_name", "manage_url", "unsubscribe_url", "postal_address"],
   },
   goodbye: {
     tokens: ["subject", "preheader"],

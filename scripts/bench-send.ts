@@ -254,7 +254,7 @@ async function main() {
   const quarter = Math.floor(n / rounds);
   const tables = (side: string) => Array.from({ length: rounds }, (_, i) => `Bench${side}${i}`);
   const [dynamo, ses] = await Promise.all([
-    standIn("dynamo", [...tables("Path"), ...tables("Floor"), "BenchPlan"]),
+    standIn("dynamo", [...tables("Path"), ...tables("Floor"), "BenchPace", "BenchPlan"]),
     standIn("ses"),
   ]);
   const seedStarted = performance.now();
@@ -293,8 +293,9 @@ async function main() {
   }
 
   const limit = Math.round(pacingRate * pacingSeconds * 0.9);
+  await seed(dynamo, "BenchPace", 0, limit);
   const paced = await sendRun(
-    { ...base, mode: "path", table: "BenchPath0", week: "2026-W49", rate: pacingRate, limit },
+    { ...base, mode: "path", table: "BenchPace", rate: pacingRate, limit },
     ses,
   );
   const aimed = pacingRate * 0.9;

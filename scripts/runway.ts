@@ -39,14 +39,26 @@ export async function reportRunway(options: RunwayOptions = {}): Promise<void> {
         maxAttempts: 1,
       },
     });
-    // Only what runway() needs is kept, page by page.
+    const { deliveryInstant, localWeek } = await import("../functions/core/schedule.js");
+    // Only what runway() needs is kept, page by page, with the pauses and delivery hours.
     const seen: { status: string; sentTips: string[] }[] = [];
+    const now = new Date();
+    let paused = 0;
+    const hours = new Map<string, number>();
     await Promise.all(
       Array.from({ length: store.shards }, async (_, shard) => {
         let cursor: string | undefined;
         do {
           const page = await store.listActive(shard, cursor, 500);
-          for (const s of page.items) seen.push({ status: s.status, sentTips: s.sentTips });
+          for (const s of page.items) {
+            seen.push({ status: s.status, sentTips: s.sentTips });
+            if (s.pausedUntil && s.pausedUntil > now.toISOString()) paused += 1;
+            // Where this reader's Monday 07:00 falls in UTC (readers without a zone: UTC).
+            const zone = s.timeZone ?? "UTC";
+            const slot = deliveryInstant(localWeek(now, zone), zone);
+            const hour = `${slot.toUTCString().slice(0, 3)} ${slot.toISOString().slice(11, 13)}:00 UTC`;
+            hours.set(hour, (hours.get(hour) ?? 0) + 1);
+          }
           cursor = page.cursor;
         } while (cursor);
       }),
@@ -60,6 +72,11 @@ export async function reportRunway(options: RunwayOptions = {}): Promise<void> {
     log(
       `${warn}runway: ${r.weeks} week${r.weeks === 1 ? "" : "s"} until the most advanced subscribers run out (${r.tips} tips, most advanced has received ${r.maxReceived})`,
     );
+    const byHour = [...hours]
+      .sort((a, b) => b[1] - a[1])
+      .map(([hour, n]) => `${hour}: ${n}`)
+      .join(" · ");
+    log(`readers: ${r.subscribers} active, ${paused} paused; delivery hours ${byHour}`);
   } catch (error) {
     log(`⚠ runway: could not read the local table at ${endpoint}: ${(error as Error).message}`);
   }

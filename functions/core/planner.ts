@@ -148,6 +148,16 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     report.batches += 1;
     current.delete(week);
   };
+  /** Each zone's current week at the planning instant, computed once per zone. */
+  const weeks = new Map<string, string>();
+  const currentWeek = (zone: string) => {
+    let week = weeks.get(zone);
+    if (week === undefined) {
+      week = localWeek(now, zone);
+      weeks.set(zone, week);
+    }
+    return week;
+  };
   /** Due again at their next slot (a write; none in a dry run or under an operator's week). */
   const later = (subscriber: Reader) =>
     input.dryRun || input.week
@@ -184,7 +194,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
           continue;
         }
         const week = input.week
-          ? notAhead(input.week, localWeek(now, zoneOf(subscriber, schedule)))
+          ? notAhead(input.week, currentWeek(zoneOf(subscriber, schedule)))
           : readerDueWeek(subscriber, now, schedule);
         if (week === undefined) {
           report.notDue += 1;

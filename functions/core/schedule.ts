@@ -33,7 +33,7 @@ const label = (t: DateTime) => `${t.weekYear}-W${String(t.weekNumber).padStart(2
 
 /** The ISO week ("2026-W48") that `instant` falls in, where the reader lives. */
 export function localWeek(instant: Date, zone: string): string {
-  return label(at(instant, zone));
+  return memo(`week|${instant.getTime()}|${zone}`, () => label(at(instant, zone)));
 }
 
 /**
@@ -41,6 +41,27 @@ export function localWeek(instant: Date, zone: string): string {
  * skips is moved forward past the jump (the wall clock reads later that morning), never dropped.
  */
 export function deliveryInstant(week: string, zone: string, slot = DEFAULT_SLOT): Date {
+  return new Date(
+    memo(`${week}|${zone}|${slot.weekday}|${slot.hour}`, () => slotOf(week, zone, slot)),
+  );
+}
+
+/**
+ * Pure results by key, for the hot paths (every email's next slot, every reader's week): Luxon
+ * resolving a zone costs about 0.1 ms a call. Bounded: cleared past 10,000 entries.
+ */
+const cache = new Map<string, number | string>();
+function memo<T extends number | string>(key: string, compute: () => T): T {
+  let value = cache.get(key) as T | undefined;
+  if (value === undefined) {
+    if (cache.size >= 10_000) cache.clear();
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+function slotOf(week: string, zone: string, slot: DeliverySlot): number {
   const m = WEEK.exec(week);
   if (!m) throw new Error(`not an ISO week: ${JSON.stringify(week)}`);
   const local = DateTime.fromObject(
@@ -53,7 +74,7 @@ export function deliveryInstant(week: string, zone: string, slot = DEFAULT_SLOT)
     { zone },
   );
   if (!local.isValid) throw new Error(`no ${week} in ${zone}: ${local.invalidExplanation}`);
-  return local.toJSDate();
+  return local.toMillis();
 }
 
 /**
@@ -104,5 +125,8 @@ export function readerDueWeek(
 
 /** The slot after `week`'s, where the reader lives: when they are due once `week` is sent. */
 export function slotAfter(week: string, zone: string, slot = DEFAULT_SLOT): Date {
-  return nextDelivery(deliveryInstant(week, zone, slot), zone, slot);
+  const key = `after|${week}|${zone}|${slot.weekday}|${slot.hour}`;
+  return new Date(
+    memo(key, () => nextDelivery(deliveryInstant(week, zone, slot), zone, slot).getTime()),
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { FIRST_NAME_FALLBACK, fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
-import { confirmUrl, unsubscribeUrl } from "./links.js";
+import { confirmUrl, manageUrl, unsubscribeUrl } from "./links.js";
 import type { OutgoingEmail } from "./ports.js";
 import { confirmSubject, type Signer } from "./tokens.js";
 import type { CompiledTemplate, Subscriber, SystemEmails } from "./types.js";
@@ -57,6 +57,9 @@ export function systemEmail(
     unsubscribe_url: unsubscribe,
     postal_address: site.postalAddress,
     ...(kind === "goodbye" ? { site_url: `${site.baseUrl.replace(/\/+$/, "")}/` } : {}),
+    ...(kind === "welcome"
+      ? { manage_url: manageUrl(site.baseUrl, signer.issue("manage", subscriber.id)) }
+      : {}),
     ...(kind === "confirm"
       ? {
           confirm_url: confirmUrl(

@@ -3,9 +3,7 @@ import { escapeHtml } from "../core/fill.js";
 import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
 import { MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { layout } from "./pages.js";
-
-/** Every IANA zone this runtime knows, for the time zone select (no script needed). */
-const ZONES = ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/"))];
+import { timeZoneSelect } from "./time-zones.js";
 
 const form = (token: string, action: string, fields: string, button: string) =>
   `<form method="post" action="/manage">
@@ -23,9 +21,6 @@ ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
 <p>${escapeHtml(p.email)} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>`,
     );
   }
-  const zones = ZONES.map(
-    (z) => `<option value="${z}"${z === p.timeZone ? " selected" : ""}>${z}</option>`,
-  ).join("");
   const weeks = Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1)
     .map((n) => `<option value="${n}">${n} week${n === 1 ? "" : "s"}</option>`)
     .join("");
@@ -41,7 +36,7 @@ ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
 <p>Tips go to <strong>${escapeHtml(p.email)}</strong>.</p>
 ${state}
 <h2>Time zone</h2>
-${form(token, "timezone", `<label for="timeZone">Your tip comes on Monday at 07:00 in</label>\n<select id="timeZone" name="timeZone">${zones}</select>\n`, "Save time zone")}
+${form(token, "timezone", `<label for="timeZone">Your tip comes on Monday at 07:00 in</label>\n${timeZoneSelect(p.timeZone)}\n`, "Save time zone")}
 <h2>Name</h2>
 ${form(token, "name", `<label for="firstName">First name <span class="optional">(optional)</span></label>\n<input id="firstName" name="firstName" type="text" maxlength="${MAX_FIRST_NAME_LENGTH}" autocomplete="given-name" value="${escapeHtml(p.firstName ?? "")}">\n`, "Save name")}
 <h2>Leave</h2>

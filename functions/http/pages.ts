@@ -5,6 +5,7 @@
 import { escapeHtml } from "../core/fill.js";
 import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { page, SITE_NAME } from "./brand.js";
+import { timeZoneSelect } from "./time-zones.js";
 
 export { SITE_NAME };
 
@@ -26,6 +27,8 @@ export function signupPage(): string {
 <input id="email" name="email" type="email" required autocomplete="email" maxlength="254" inputmode="email">
 <label for="firstName">First name <span class="optional">(optional)</span></label>
 <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}">
+<label for="timeZone">Your time zone <span class="optional">(your tip comes on Monday at 07:00 there)</span></label>
+${timeZoneSelect(undefined, "Not sure: UTC")}
 <div class="hp" aria-hidden="true">
 <label for="website">Leave this field empty</label>
 <input id="website" name="website" type="text" tabindex="-1" autocomplete="off">

@@ -8,6 +8,7 @@ import { AppError, BadRequestError, MethodNotAllowedError } from "../core/errors
 import { RateLimitedError } from "../core/subscriptions.js";
 import { log } from "../runtime/log.js";
 import { errorPage } from "./pages.js";
+import { ZONE_SCRIPT_HASH, ZONE_SCRIPT_TAG } from "./time-zones.js";
 
 export type Result = APIGatewayProxyStructuredResultV2 & {
   statusCode: number;
@@ -26,6 +27,9 @@ export const HSTS = "max-age=63072000; includeSubDomains";
 const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** A page with the time zone field may run its one script, by its hash (time-zones.ts); no other. */
+const ZONE_CSP = `${CSP}; script-src ${ZONE_SCRIPT_HASH}`;
+
 export interface HtmlOptions {
   /** Extra CSP sources for img-src (the web view of a tip may show images). */
   imgSrc?: string;
@@ -33,7 +37,8 @@ export interface HtmlOptions {
 }
 
 export function html(statusCode: number, body: string, options: HtmlOptions = {}): Result {
-  const csp = options.imgSrc ? `${CSP}; img-src ${options.imgSrc}` : CSP;
+  const base = body.includes(ZONE_SCRIPT_TAG) ? ZONE_CSP : CSP;
+  const csp = options.imgSrc ? `${base}; img-src ${options.imgSrc}` : base;
   return {
     statusCode,
     headers: {

@@ -13,7 +13,7 @@ import {
   type LocalAws,
   startLocalAws,
 } from "../../scripts/local/aws.js";
-import { isSendEmail, startSesProxy, THROTTLED } from "../support/ses-local.js";
+import { isSendEmail, startSesProxy, THROTTLED, withSesAccount } from "../support/ses-local.js";
 import { type Delivered, mailerContract } from "./mailer.contract.js";
 
 let aws: LocalAws | undefined;
@@ -31,33 +31,6 @@ function sesMailer(endpoint = aws?.sesEndpoint, configurationSet?: string): SesM
     ...(configurationSet ? { configurationSet } : {}),
     clientOptions: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });
-}
-
-const ACCOUNT = {
-  DedicatedIpAutoWarmupEnabled: false,
-  Details: {
-    AdditionalContactEmailAddresses: [],
-    ContactLanguage: "EN",
-    MailType: "MARKETING",
-    ReviewDetails: { CaseId: "1", Status: "GRANTED" },
-    UseCaseDescription: "newsletter",
-    WebsiteURL: "https://tips.example.com",
-  },
-  EnforcementStatus: "HEALTHY",
-  ProductionAccessEnabled: true,
-  SendingEnabled: true,
-  SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 120 },
-  SuppressionAttributes: { SuppressedReasons: [] },
-};
-
-/** Runs `check` while aws-ses-v2-local (in this process) answers GetAccount with `account`. */
-async function withAccount(account: object, check: () => Promise<void>) {
-  process.env.AWS_SES_ACCOUNT = JSON.stringify(account);
-  try {
-    await check();
-  } finally {
-    delete process.env.AWS_SES_ACCOUNT;
-  }
 }
 
 interface StoredEmail {
@@ -111,7 +84,7 @@ describe("SesMailer.status", () => {
   });
 
   it("reads MaxSendRate, Max24HourSend and SentLast24Hours from GetAccount", async () => {
-    await withAccount(ACCOUNT, async () => {
+    await withSesAccount({}, async () => {
       expect(await sesMailer().status()).toEqual({
         quota: { maxSendRate: 14, max24HourSend: 50_000, sentLast24Hours: 120 },
       });
@@ -122,7 +95,7 @@ describe("SesMailer.status", () => {
     ["the account's sending is paused", { SendingEnabled: false }, "paused"],
     ["the account is shut down", { EnforcementStatus: "SHUTDOWN" }, "suspended"],
   ])("says stop when %s", async (_what, change, reason) => {
-    await withAccount({ ...ACCOUNT, ...change }, async () => {
+    await withSesAccount(change, async () => {
       expect((await sesMailer().status()).stopped?.reason).toBe(reason);
     });
   });

@@ -68,6 +68,28 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
     return emails;
   }
 
+  it("preselects the browser's own time zone (the one script, allowed by its hash) and keeps it", async () => {
+    const context = await browser.newContext({ timezoneId: "Pacific/Kiritimati" });
+    const zoned = await context.newPage();
+    const blocked: string[] = [];
+    zoned.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    try {
+      await zoned.goto(`${stack.baseUrl}/`);
+      await expect(zoned.locator("#timeZone").inputValue()).resolves.toBe("Pacific/Kiritimati");
+      expect(blocked).toEqual([]);
+      const who = `zone-${Date.now()}@example.com`;
+      await zoned.getByLabel("Email address").fill(who);
+      await zoned.getByRole("button", { name: "Subscribe" }).click();
+      await zoned.getByRole("heading", { name: "Check your inbox" }).waitFor();
+      const saved = await eventually(async () => stack.store.get(subscriberId(who)));
+      expect(saved.timeZone).toBe("Pacific/Kiritimati");
+    } finally {
+      await context.close();
+    }
+  });
+
   it("signs up, confirms and unsubscribes", async () => {
     await page.goto(`${stack.baseUrl}/`);
     await expect(page.title()).resolves.toContain("Sign up");
@@ -77,6 +99,8 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
     await page.getByLabel("Email address").focus();
     await page.keyboard.press("Tab");
     await expect(page.evaluate("document.activeElement?.id")).resolves.toBe("firstName");
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate("document.activeElement?.id")).resolves.toBe("timeZone");
     await page.keyboard.press("Tab");
     await expect(page.evaluate("document.activeElement?.tagName")).resolves.toBe("BUTTON");
     await page.getByLabel("Email address").fill(address);

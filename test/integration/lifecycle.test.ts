@@ -2,11 +2,14 @@
  * The whole lifecycle over real HTTP against the local stack: signup → confirmation email →
  * confirm page → welcome (once) → one-click unsubscribe (repeatable) → signup again.
  */
+
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriberId } from "../../functions/core/email.js";
 import { SIGNUP_LIMIT } from "../../functions/core/subscriptions.js";
 import { createSigner, parseKeyring } from "../../functions/core/tokens.js";
 import { ACCEPTED, MIN_ANSWER_MS } from "../../functions/http/subscribe.js";
+import { ZONE_SCRIPT } from "../../functions/http/time-zones.js";
 import { subscriber } from "../support/send-fixtures.js";
 import {
   eventually,
@@ -113,7 +116,14 @@ describe("signup page", () => {
       /<input id="website" name="website" type="text" tabindex="-1" autocomplete="off">/,
     );
     expect(html).toContain('aria-hidden="true"');
-    expect(html).not.toContain("<script");
+    // One script only: the time zone preselection, allowed by its hash in the CSP.
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? "");
+    expect(scripts).toEqual([ZONE_SCRIPT]);
+    const digest = createHash("sha256").update(ZONE_SCRIPT).digest("base64");
+    expect(response.headers.get("content-security-policy")).toContain(
+      `script-src 'sha256-${digest}'`,
+    );
+    expect(html).toMatch(/<select id="timeZone" name="timeZone">/);
   });
 
   it("answers HEAD like GET without a body, and explains unsubscribing without a token", async () => {

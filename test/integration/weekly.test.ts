@@ -32,6 +32,7 @@ import {
   clearSes,
   isSendEmail,
   type ProxyAnswer,
+  SES_ACCOUNT,
   type SesProxy,
   seededRandom,
   sesEmails,
@@ -518,22 +519,7 @@ describe("Lambda handlers on the local stack", () => {
       recipients: [{ id: reader?.id, email: reader?.email, tip: bundle.tips[0]?.slug }],
     });
     // aws-ses-v2-local runs in this process and answers GetAccount from this variable.
-    process.env.AWS_SES_ACCOUNT = JSON.stringify({
-      DedicatedIpAutoWarmupEnabled: false,
-      Details: {
-        AdditionalContactEmailAddresses: [],
-        ContactLanguage: "EN",
-        MailType: "MARKETING",
-        ReviewDetails: { CaseId: "1", Status: "GRANTED" },
-        UseCaseDescription: "newsletter",
-        WebsiteURL: "https://tips.example.com",
-      },
-      EnforcementStatus: "HEALTHY",
-      ProductionAccessEnabled: true,
-      SendingEnabled: false,
-      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 0 },
-      SuppressionAttributes: { SuppressedReasons: [] },
-    });
+    process.env.AWS_SES_ACCOUNT = JSON.stringify({ ...SES_ACCOUNT, SendingEnabled: false });
     delete process.env.POWERTOOLS_METRICS_DISABLED;
     const logger = (await import("../../functions/runtime/log.js")).log();
     logger.setLogLevel("ERROR");

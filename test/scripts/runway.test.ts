@@ -55,6 +55,7 @@ describe("runway report", () => {
     await store.create(subscriber("left@example.com", "unsubscribed", ["a", "b", "c", "d"]));
     expect(await report()).toEqual([
       "runway: 3 weeks until the most advanced subscribers run out (6 tips, most advanced has received 3)",
+      "readers: 3 active, 0 paused; delivery hours Mon 07:00 UTC: 3",
     ]);
   });
 
@@ -62,7 +63,24 @@ describe("runway report", () => {
     await store.create(subscriber("ahead@example.com", "active", ["a", "b", "c", "d", "e"]));
     expect(await report()).toEqual([
       "⚠ runway: 1 week until the most advanced subscribers run out (6 tips, most advanced has received 5)",
+      "readers: 4 active, 0 paused; delivery hours Mon 07:00 UTC: 4",
     ]);
+  });
+
+  it("counts paused readers and readers per delivery hour", async () => {
+    await store.create({
+      ...subscriber("kiri@example.com", "active", []),
+      timeZone: "Pacific/Kiritimati",
+      pausedUntil: "2099-01-05T07:00:00.000Z",
+    });
+    await store.create({
+      ...subscriber("la@example.com", "active", []),
+      timeZone: "America/Los_Angeles",
+    });
+    const [, readers] = await report();
+    expect(readers).toMatch(/^readers: 6 active, 1 paused; delivery hours Mon 07:00 UTC: 4 · /);
+    expect(readers).toContain("Sun 17:00 UTC: 1");
+    expect(readers).toMatch(/Mon 1[45]:00 UTC: 1/); // 07:00 PST or PDT
   });
 
   it("warns instead of failing when the table is missing", async () => {

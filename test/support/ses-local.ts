@@ -156,3 +156,34 @@ export function seededRandom(seed: number): () => number {
     return state / 2147483647;
   };
 }
+
+/** A GetAccount answer of a healthy production account (aws-ses-v2-local reads AWS_SES_ACCOUNT). */
+export const SES_ACCOUNT = {
+  DedicatedIpAutoWarmupEnabled: false,
+  Details: {
+    AdditionalContactEmailAddresses: [],
+    ContactLanguage: "EN",
+    MailType: "MARKETING",
+    ReviewDetails: { CaseId: "1", Status: "GRANTED" },
+    UseCaseDescription: "newsletter",
+    WebsiteURL: "https://tips.example.com",
+  },
+  EnforcementStatus: "HEALTHY",
+  ProductionAccessEnabled: true,
+  SendingEnabled: true,
+  SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 120 },
+  SuppressionAttributes: { SuppressedReasons: [] },
+};
+
+/**
+ * Runs `check` while aws-ses-v2-local, running in this process, answers GetAccount with
+ * SES_ACCOUNT changed by `changes`.
+ */
+export async function withSesAccount<T>(changes: object, check: () => Promise<T>): Promise<T> {
+  process.env.AWS_SES_ACCOUNT = JSON.stringify({ ...SES_ACCOUNT, ...changes });
+  try {
+    return await check();
+  } finally {
+    delete process.env.AWS_SES_ACCOUNT;
+  }
+}

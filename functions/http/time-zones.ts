@@ -1,0 +1,37 @@
+/**
+ * The time zone field of the signup and preferences pages: a <select> of every IANA zone this
+ * runtime knows (it works without JavaScript), and one small script that preselects the
+ * browser's own zone where scripts run. The script is allowed by its hash in the CSP
+ * (respond.ts), so no other script can run on our pages.
+ */
+import { createHash } from "node:crypto";
+import { escapeHtml } from "../core/fill.js";
+
+/** Every IANA zone this runtime knows (Node's ICU data). */
+export const TIME_ZONES: readonly string[] = [
+  "UTC",
+  ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/")),
+];
+
+/** Picks the browser's zone in the select, if the page has one and the zone is in it. */
+export const ZONE_SCRIPT =
+  '(function(){try{var s=document.getElementById("timeZone");var z=Intl.DateTimeFormat().resolvedOptions().timeZone;if(s&&z&&!s.dataset.chosen){for(var i=0;i<s.options.length;i++){if(s.options[i].value===z){s.value=z;break}}}}catch(e){}})();';
+
+/** The script as it stands in a page. */
+export const ZONE_SCRIPT_TAG = `<script>${ZONE_SCRIPT}</script>`;
+
+/** The CSP source that allows exactly ZONE_SCRIPT. */
+export const ZONE_SCRIPT_HASH = `'sha256-${createHash("sha256").update(ZONE_SCRIPT).digest("base64")}'`;
+
+/**
+ * The select: `chosen` is preselected (and kept: the script leaves a reader's own choice alone);
+ * without one, the first option is the stage default.
+ */
+export function timeZoneSelect(chosen: string | undefined, defaultLabel?: string): string {
+  const options = TIME_ZONES.map(
+    (zone) => `<option value="${zone}"${zone === chosen ? " selected" : ""}>${zone}</option>`,
+  ).join("");
+  const first = defaultLabel ? `<option value="">${escapeHtml(defaultLabel)}</option>` : "";
+  return `<select id="timeZone" name="timeZone"${chosen ? ' data-chosen="1"' : ""}>${first}${options}</select>
+${ZONE_SCRIPT_TAG}`;
+}
