@@ -85,9 +85,9 @@ th,td{border:1px solid var(--rule);padding:6px 8px;text-align:left}
 .meta,.small{font-size:13px;color:var(--muted)}
 label{display:block;font-weight:600;margin-top:16px}
 .optional{font-weight:400;color:var(--muted)}
-input[type=email],input[type=text]{display:block;width:100%;padding:10px;font:inherit;margin-top:4px;border:1px solid var(--field-border);border-radius:6px;background:var(--field);color:var(--text)}
+input[type=email],input[type=text],select{display:block;width:100%;padding:10px;font:inherit;margin-top:4px;border:1px solid var(--field-border);border-radius:6px;background:var(--field);color:var(--text)}
 button,.button{display:inline-block;margin-top:20px;padding:14px 28px;font:inherit;font-size:17px;font-weight:700;line-height:1.2;border:0;border-radius:6px;background:var(--button);color:var(--button-text);text-decoration:none;cursor:pointer}
-button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+button:focus-visible,input:focus-visible,select:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .consent{font-size:14px;color:var(--muted);margin-top:12px}
 form{margin-bottom:20px}
 .hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}

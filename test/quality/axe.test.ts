@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishedTips } from "../../functions/core/archive.js";
 import { bundle } from "../../functions/generated/content.js";
 import { archivePage, tipPage } from "../../functions/http/archive-pages.js";
+import { managePage } from "../../functions/http/manage-page.js";
 import {
   checkInboxPage,
   confirmedPage,
@@ -52,6 +53,41 @@ const PAGES: [string, string][] = [
   ["404", errorPage(404, "There is no tip at this address.")],
   ["500", errorPage(500, "Something went wrong on our side.")],
   ["archive", archivePage(archive)],
+  [
+    "preferences",
+    managePage(token, {
+      email: "pat@example.com",
+      timeZone: "UTC",
+      defaultZone: true,
+      status: "active",
+      nextDelivery: "Monday 30 November, 07:00",
+    }),
+  ],
+  [
+    "preferences, paused",
+    managePage(
+      token,
+      {
+        email: "pat@example.com",
+        firstName: "Pat",
+        timeZone: "Europe/London",
+        defaultZone: false,
+        status: "active",
+        pausedUntil: "Monday 14 December",
+        nextDelivery: "Monday 14 December, 07:00",
+      },
+      "Paused.",
+    ),
+  ],
+  [
+    "preferences, unsubscribed",
+    managePage(token, {
+      email: "pat@example.com",
+      timeZone: "UTC",
+      defaultZone: true,
+      status: "unsubscribed",
+    }),
+  ],
   ...archive.map((tip, i): [string, string] => [
     `tip page ${tip.slug}`,
     tipPage(tip, {
