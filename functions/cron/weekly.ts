@@ -13,7 +13,7 @@ import { inOrder } from "../core/sequence.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
-import { sendQueue } from "../runtime/queue.js";
+import { sendQueue } from "../runtime/send-queue.js";
 import { subscriberStore } from "../runtime/store.js";
 
 /** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans garbage. */

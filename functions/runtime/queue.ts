@@ -1,31 +1,37 @@
 /**
- * The send queue for a Lambda (and the local stack): SQS from the SendQueue link, or, when the link
- * says `memory://…` (scripts/local/aws.ts localEnvironment), one in-process queue per process that
- * the local runner drains with the sender.
+ * The queues of a Lambda (and of the local stack), by the URL their link gives: SQS, or, when the
+ * link says `memory://…` (scripts/local/aws.ts localEnvironment), one in-process queue per URL
+ * and process, which the local stack drains with the same consumer as the Lambda.
  */
 import { MemoryQueue } from "../adapters/memory-queue.js";
 import { SqsQueue } from "../adapters/sqs-queue.js";
-import { aws, clientOptions, queueUrl } from "../config.js";
+import { aws, clientOptions } from "../config.js";
 import type { SendBatch } from "../core/planner.js";
 import type { Queue } from "../core/ports.js";
 
-let queue: Queue<SendBatch> | undefined;
-const local = new Map<string, MemoryQueue<SendBatch>>();
+const local = new Map<string, MemoryQueue<unknown>>();
+const remote = new Map<string, Queue<unknown>>();
 
-/** The in-process queue behind a memory:// URL (the same one sendQueue() returns for it). */
-export function memoryQueue(url: string): MemoryQueue<SendBatch> {
+/** The in-process queue behind a memory:// URL (the same one queueAt() returns for it). */
+export function memoryQueue<T = SendBatch>(url: string): MemoryQueue<T> {
   let found = local.get(url);
   if (!found) {
-    found = new MemoryQueue<SendBatch>();
+    found = new MemoryQueue<unknown>();
     local.set(url, found);
   }
-  return found;
+  return found as MemoryQueue<T>;
 }
 
-export function sendQueue(): Queue<SendBatch> {
-  const url = queueUrl();
-  queue ??= url.startsWith("memory://")
-    ? memoryQueue(url)
-    : new SqsQueue<SendBatch>({ queueUrl: url, clientOptions: clientOptions(aws().SQS_ENDPOINT) });
-  return queue;
+/** The queue at `url`, built once per process. */
+export function queueAt<T>(url: string): Queue<T> {
+  if (url.startsWith("memory://")) return memoryQueue<T>(url);
+  let found = remote.get(url);
+  if (!found) {
+    found = new SqsQueue<unknown>({
+      queueUrl: url,
+      clientOptions: clientOptions(aws().SQS_ENDPOINT),
+    });
+    remote.set(url, found);
+  }
+  return found as Queue<T>;
 }
