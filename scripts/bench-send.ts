@@ -6,9 +6,11 @@
  *   2. seeds N subscribers for each side, in four tables of N/4 (BatchWriteItem),
  *   3. takes turns, a quarter each time, in fresh processes: the floor, a minimal client making
  *      the same three SDK calls per email (claim, SendEmail, mark) at the same concurrency; then
- *      the path, the same sendWeek as `npm run send` and the Lambdas (planner → queue → send
- *      worker), unpaced: emails/s, CPU-ms per email, ratio to the floor (the turns keep it fair
- *      on a busy machine), and the window between SES accepting an email and its record,
+ *      the path, the same planner and send worker as `npm run send` and the Lambdas (the planner
+ *      fills an in-process queue, then the worker drains it; the sending is timed, as the
+ *      floor's is after it read its list), unpaced: emails/s, CPU-ms per email (sender, and the
+ *      planner's beside it), ratio to the floor (the turns keep it fair on a busy machine), and
+ *      the window between SES accepting an email and its record,
  *   5. the path paced at 50/s for 20 s: the busiest second vs the limit, the rate vs the aim,
  *   6. one hourly planning pass over --plan-n readers whose due instants spread over the week,
  *      against a pass that reads them all,
@@ -284,6 +286,12 @@ async function main() {
   );
   const ratio = path.emailsPerSecond / floor.emailsPerSecond;
   console.log(`sender CPU per email: ${path.cpuMsPerEmail.toFixed(2)} ms`);
+  const planCpu =
+    pathRuns.reduce((sum, r) => sum + (r.planning?.cpuMsPerEmail ?? 0) * r.sent, 0) /
+    Math.max(1, path.sent);
+  console.log(
+    `planner CPU per email (before the timed sending, as the floor reads its list first): ${planCpu.toFixed(2)} ms`,
+  );
   console.log(`ratio to the floor: ${ratio.toFixed(2)}`);
   const u = path.unrecorded;
   if (u) {

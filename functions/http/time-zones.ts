@@ -7,11 +7,12 @@
 import { createHash } from "node:crypto";
 import { escapeHtml } from "../core/fill.js";
 
-/** Every IANA zone this runtime knows (Node's ICU data). */
-export const TIME_ZONES: readonly string[] = [
-  "UTC",
-  ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/")),
-];
+/** Every IANA zone this runtime knows (Node's ICU data), listed on first use, not at cold start. */
+let zones: readonly string[] | undefined;
+export function timeZones(): readonly string[] {
+  zones ??= ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/"))];
+  return zones;
+}
 
 /** Picks the browser's zone in the select, if the page has one and the zone is in it. */
 export const ZONE_SCRIPT =
@@ -28,9 +29,9 @@ export const ZONE_SCRIPT_HASH = `'sha256-${createHash("sha256").update(ZONE_SCRI
  * without one, the first option is the stage default.
  */
 export function timeZoneSelect(chosen: string | undefined, defaultLabel?: string): string {
-  const options = TIME_ZONES.map(
-    (zone) => `<option value="${zone}"${zone === chosen ? " selected" : ""}>${zone}</option>`,
-  ).join("");
+  const options = timeZones()
+    .map((zone) => `<option value="${zone}"${zone === chosen ? " selected" : ""}>${zone}</option>`)
+    .join("");
   const first = defaultLabel ? `<option value="">${escapeHtml(defaultLabel)}</option>` : "";
   return `<select id="timeZone" name="timeZone"${chosen ? ' data-chosen="1"' : ""}>${first}${options}</select>
 ${ZONE_SCRIPT_TAG}`;

@@ -2,9 +2,10 @@
  * One weekly send in its own process, so its CPU and memory are measured alone. Input: one JSON
  * argument; output: one JSON line.
  *
- *   mode "path":  the path `npm run send` and the Lambdas run (core/send-run.ts sendWeek: planner
- *                 → in-process queue → send worker) on DynamoStore and SesMailer, the SES client
- *                 as functions/runtime builds it (no SDK retries).
+ *   mode "path":  the pieces `npm run send` and the Lambdas run (the planner into an in-process
+ *                 queue, then the send worker, the send-batch Lambda's code, draining it) on
+ *                 DynamoStore and SesMailer, the SES client as functions/runtime builds it (no SDK
+ *                 retries). The sending is timed; the planning is reported beside it.
  *   mode "floor": the least any sender could do for the same emails: per subscriber one
  *                 conditional UpdateItem (claim), one SendEmail of an email of the same size, one
  *                 UpdateItem (mark), at the same concurrency, against the same stand-ins.
@@ -22,8 +23,10 @@ import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { SesMailer, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
+import { plan } from "../../functions/core/planner.js";
 import type { Mailer, SubscriberStore } from "../../functions/core/ports.js";
-import { type RunReport, sendWeek } from "../../functions/core/send-run.js";
+import { createSendWorker } from "../../functions/core/send-queue.js";
+import { type RunReport, runReport } from "../../functions/core/send-run.js";
 import { composeEmail, tipIndex } from "../../functions/core/sender.js";
 import { inOrder } from "../../functions/core/sequence.js";
 import { createSigner } from "../../functions/core/tokens.js";
@@ -58,6 +61,8 @@ export interface SendRunOutput {
   report?: RunReport;
   /** SES accepted → markSent stored, ms: p50, p99, max. */
   unrecorded?: { p50: number; p99: number; max: number };
+  /** The path's planning phase (before the timed sending). */
+  planning?: { ms: number; cpuMsPerEmail: number };
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as SendRunInput;
@@ -127,19 +132,30 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
     maxSendRate: input.rate ?? Number.POSITIVE_INFINITY,
     max24HourSend: 10_000_000,
   };
-  const report = await sendWeek({
-    planning: {
-      store,
-      tips: inOrder(bundle.tips),
-      week: input.week,
-      runId: `bench-${input.week}-${Date.now()}`,
-      now: systemClock.now(),
-      schedule: SCHEDULE,
-      batchSize: settings.batchSize,
-      staleClaimSeconds: settings.staleClaimSeconds,
-      ...(input.limit !== undefined ? { limit: input.limit } : {}),
-    },
-    queue: new MemoryQueue<string>({ capacity: 4 }),
+  // Two phases, the same pieces as sendWeek: the planner fills an in-process queue, then the send
+  // worker, the send-batch Lambda's code, drains it. The sending phase is what is timed, as the
+  // floor's is after it has read its list; the planning is reported beside it.
+  const queue = new MemoryQueue<string>();
+  const planStarted = performance.now();
+  const planCpu = process.cpuUsage();
+  const planned = await plan({
+    store,
+    queue: { sendAll: (batches) => queue.sendAll(batches.map((b) => JSON.stringify(b))) },
+    tips: inOrder(bundle.tips),
+    week: input.week,
+    runId: `bench-${input.week}-${Date.now()}`,
+    now: systemClock.now(),
+    schedule: SCHEDULE,
+    batchSize: settings.batchSize,
+    staleClaimSeconds: settings.staleClaimSeconds,
+    ...(input.limit !== undefined ? { limit: input.limit } : {}),
+  });
+  const planUsed = process.cpuUsage(planCpu);
+  planning = {
+    ms: performance.now() - planStarted,
+    cpuMsPerEmail: (planUsed.user + planUsed.system) / 1000 / Math.max(1, planned.planned),
+  };
+  const worker = await createSendWorker({
     store,
     mailer,
     signer,
@@ -154,6 +170,18 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
     parallel: input.parallel,
     log: { info: () => {}, warn: console.error, error: console.error },
   });
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  let n = 0;
+  await queue.drain(
+    async (body) => {
+      n += 1;
+      await worker.handle([{ id: `b${n}`, body }]);
+    },
+    { concurrency: 2, untilClosed: false },
+  );
+  timing = { ms: performance.now() - started, cpu: process.cpuUsage(cpu) };
+  const report = runReport(planned, worker.report, 0, timing.ms, worker);
   return { sent: report.sent, report, unrecorded };
 }
 
@@ -227,17 +255,20 @@ async function floor(): Promise<{ sent: number }> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: input.parallel }, worker));
-  floorTiming = { ms: performance.now() - started, cpu: process.cpuUsage(cpu) };
+  timing = { ms: performance.now() - started, cpu: process.cpuUsage(cpu) };
   return { sent };
 }
-let floorTiming: { ms: number; cpu: NodeJS.CpuUsage } | undefined;
+/** The timed phase of either side: sending, once the list is at hand. */
+let timing: { ms: number; cpu: NodeJS.CpuUsage } | undefined;
+/** The path's planning phase, reported beside its sending. */
+let planning: { ms: number; cpuMsPerEmail: number } | undefined;
 
 const started = performance.now();
 const cpu = process.cpuUsage();
 const result: { sent: number; report?: RunReport; unrecorded?: number[] } =
   input.mode === "floor" ? await floor() : await path();
-const elapsed = floorTiming?.ms ?? performance.now() - started;
-const used = floorTiming?.cpu ?? process.cpuUsage(cpu);
+const elapsed = timing?.ms ?? performance.now() - started;
+const used = timing?.cpu ?? process.cpuUsage(cpu);
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 const output: SendRunOutput = {
@@ -249,6 +280,7 @@ const output: SendRunOutput = {
   sendWindowMs: (callStarts[callStarts.length - 1] ?? 0) - (callStarts[0] ?? 0),
   busiestSecond: busiestWindow(callStarts),
 };
+if (planning) output.planning = planning;
 if (result.report && result.unrecorded) {
   output.report = result.report;
   const sorted = [...result.unrecorded].sort((a, b) => a - b);
