@@ -43,7 +43,7 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   // out before the mailbox's owner has agreed to anything, so it carries no text of theirs.
   confirm: {
     tokens: ["subject", "preheader"],
-    placeholders: ["confirm_url", "unsubscribe_url", "postal_address"],
+    placeholders: ["confirm_url", "manage_url", "unsubscribe_url", "postal_address"],
   },
   welcome: {
     tokens: ["subject", "preheader"],
@@ -52,7 +52,7 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   goodbye: {
     tokens: ["subject", "preheader"],
     // No unsubscribe link (there is nothing left to leave); a link back to the signup page.
-    placeholders: ["first_name", "postal_address", "site_url"],
+    placeholders: ["first_name", "manage_url", "postal_address", "site_url"],
   },
 };
 

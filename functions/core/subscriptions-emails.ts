@@ -57,9 +57,8 @@ export function systemEmail(
     unsubscribe_url: unsubscribe,
     postal_address: site.postalAddress,
     ...(kind === "goodbye" ? { site_url: `${site.baseUrl.replace(/\/+$/, "")}/` } : {}),
-    ...(kind === "welcome"
-      ? { manage_url: manageUrl(site.baseUrl, signer.issue("manage", subscriber.id)) }
-      : {}),
+    // Every email links to the reader's preferences page (it says where the subscription stands).
+    manage_url: manageUrl(site.baseUrl, signer.issue("manage", subscriber.id)),
     ...(kind === "confirm"
       ? {
           confirm_url: confirmUrl(

@@ -13,6 +13,13 @@ ${fields}<button type="submit">${button}</button>
 </form>`;
 
 export function managePage(token: string, p: Preferences, notice?: string): string {
+  if (p.status === "pending") {
+    return layout(
+      "Your subscription",
+      `<h1>Your subscription</h1>
+<p>${escapeHtml(p.email)} is not confirmed yet: use the link in the confirmation email we sent. Once it is, your settings appear here.</p>`,
+    );
+  }
   if (p.status !== "active") {
     return layout(
       "Your subscription",

@@ -455,6 +455,12 @@ describe("unsubscribe", () => {
     expect((await store.get(id))?.status).toBe("unsubscribed");
     const goodbyes = mailer.sent.filter((e) => e.subject.startsWith("Goodbye"));
     expect(goodbyes).toHaveLength(1);
+    // Every email, the confirmation, the welcome and the goodbye, links to the reader's own
+    // preferences page.
+    for (const email of mailer.sent) {
+      const manage = tokenFromLink(email.text, `${BASE}/manage`);
+      expect(deps.signer.verify(manage, "manage"), email.subject).toBe(id);
+    }
     expect(goodbyes[0]?.headers).toBeUndefined();
     expect((await store.listActive(0, undefined, 10)).items).toEqual([]);
   });

@@ -80,6 +80,15 @@ const PAGES: [string, string][] = [
     ),
   ],
   [
+    "preferences, not confirmed yet",
+    managePage(token, {
+      email: "pat@example.com",
+      timeZone: "UTC",
+      defaultZone: true,
+      status: "pending",
+    }),
+  ],
+  [
     "preferences, unsubscribed",
     managePage(token, {
       email: "pat@example.com",

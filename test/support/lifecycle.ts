@@ -26,19 +26,19 @@ export const TEST_EMAILS: SystemEmails = {
     subject: "Confirm, {{first_name}}",
     preheader: "",
     html: '<a href="{{confirm_url}}">confirm</a> <a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
-    text: "confirm: {{confirm_url}} unsubscribe: {{unsubscribe_url}} {{postal_address}}",
+    text: "confirm: {{confirm_url}} unsubscribe: {{unsubscribe_url}} manage: {{manage_url}} {{postal_address}}",
   },
   welcome: {
     subject: "Welcome, {{first_name}}",
     preheader: "",
     html: '<p>Hi {{first_name}}</p><a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
-    text: "Hi {{first_name}} unsubscribe: {{unsubscribe_url}} {{postal_address}}",
+    text: "Hi {{first_name}} unsubscribe: {{unsubscribe_url}} manage: {{manage_url}} {{postal_address}}",
   },
   goodbye: {
     subject: "Goodbye, {{first_name}}",
     preheader: "",
     html: "<p>Bye {{first_name}}</p> {{postal_address}}",
-    text: "Bye {{first_name}} {{postal_address}}",
+    text: "Bye {{first_name}} manage: {{manage_url}} {{postal_address}}",
   },
 };
 
