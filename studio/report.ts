@@ -8,7 +8,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CheckResult } from "../compiler/check.js";
-import type { Problem } from "../compiler/problems.js";
 import { escapeHtml as esc } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { emailMain, indexMain, layout, type ViewKind } from "./page.js";
@@ -21,14 +20,27 @@ const SHOT_FOR: Partial<Record<ViewKind, string>> = {
   "desktop-dark": "dark-600.png",
 };
 
-interface Entry {
-  name: string;
-  heading: string;
-  email?: FilledEmail;
-  problems: readonly Problem[];
-  warnings: readonly Problem[];
-  reading?: { words: number; minutes: number };
-  size?: { html: number; text: number };
+/** One email of the report: what emailMain shows, and its name. */
+type Entry = { name: string } & Omit<Parameters<typeof emailMain>[0], "view" | "root">;
+
+/** A system email (confirm, welcome, goodbye) as the report and the studio show it. */
+export function templateEntry(
+  result: CheckResult,
+  emailsDir: string,
+  name: "confirm" | "welcome" | "goodbye",
+): Entry {
+  const compiled: CompiledTemplate | undefined = result.emails[name];
+  const file = path.join(emailsDir, `${name}.mjml`);
+  return {
+    name,
+    heading: `${name} email (emails/${name}.mjml)`,
+    ...(compiled ? { email: sampleEmail(compiled, name) } : {}),
+    problems: result.problems.filter((p) => p.file.endsWith(".mjml")),
+    warnings: result.warnings.filter((p) => p.file === file),
+    ...(compiled
+      ? { size: { html: Buffer.byteLength(compiled.html), text: Buffer.byteLength(compiled.text) } }
+      : {}),
+  };
 }
 
 /** Writes <out>/<name>/email.html and email.txt for one filled email. */
@@ -60,19 +72,7 @@ export async function writeReview(options: {
     size: r.size,
   }));
   for (const name of ["confirm", "welcome", "goodbye"] as const) {
-    const compiled: CompiledTemplate | undefined = result.emails[name];
-    const file = path.join(options.emailsDir, `${name}.mjml`);
-    entries.push({
-      name,
-      heading: `${name} email (emails/${name}.mjml)`,
-      email: compiled && sampleEmail(compiled, name),
-      problems: result.problems.filter((p) => p.file.endsWith(".mjml")),
-      warnings: result.warnings.filter((p) => p.file === file),
-      size: compiled && {
-        html: Buffer.byteLength(compiled.html),
-        text: Buffer.byteLength(compiled.text),
-      },
-    });
+    entries.push(templateEntry(result, options.emailsDir, name));
   }
   mkdirSync(out, { recursive: true });
   const files: string[] = [];

@@ -10,6 +10,7 @@ import path from "node:path";
 import { createTip } from "../compiler/scaffold.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { checksList, emailMain, indexMain, layout, type ViewKind } from "./page.js";
+import { templateEntry } from "./report.js";
 import { darkVariant, sampleEmail } from "./sample.js";
 import { type Change, StudioState } from "./state.js";
 
@@ -119,19 +120,7 @@ ${checksList(
       return layout({ title: "tip template · Studio", page: "tip", main, live: true, version });
     }
     if (isSystem(name)) {
-      const file = path.join(options.emailsDir, `${name}.mjml`);
-      const compiled = result.emails[name];
-      const main = emailMain({
-        ...common,
-        heading: `${name} email (emails/${name}.mjml)`,
-        email: compiled && sampleEmail(compiled, name),
-        problems: result.problems.filter((p) => p.file.endsWith(".mjml")),
-        warnings: result.warnings.filter((p) => p.file === file),
-        size: compiled && {
-          html: Buffer.byteLength(compiled.html),
-          text: Buffer.byteLength(compiled.text),
-        },
-      });
+      const main = emailMain({ ...common, ...templateEntry(result, options.emailsDir, name) });
       return layout({ title: `${name} · Studio`, page: name, main, live: true, version });
     }
     const report = state.report(name);
