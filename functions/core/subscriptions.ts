@@ -91,18 +91,18 @@ const NAME_LINKLIKE = /[@:/\\<>]|\bwww\b|\.\p{L}{2,}/iu;
 export function cleanFirstName(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") {
-    throw new BadRequestError("firstName must be text.", "invalid_first_name");
+    throw new BadRequestError("The first name (firstName) must be text.", "invalid_first_name");
   }
   const name = value.normalize("NFC").replace(NAME_INVISIBLE, "").replace(NAME_SPACES, " ").trim();
   if (name.length > MAX_FIRST_NAME_LENGTH) {
     throw new BadRequestError(
-      `firstName must be at most ${MAX_FIRST_NAME_LENGTH} characters.`,
+      `The first name (firstName) must be at most ${MAX_FIRST_NAME_LENGTH} characters.`,
       "invalid_first_name",
     );
   }
   if (NAME_LINKLIKE.test(name.normalize("NFKC"))) {
     throw new BadRequestError(
-      "firstName must be a name, not a web address or an email address.",
+      "The first name (firstName) must be a name, not a web address or an email address.",
       "invalid_first_name",
     );
   }
@@ -134,7 +134,7 @@ export function parseTimeZone(value: unknown): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string" || !isTimeZone(value.trim())) {
     throw new BadRequestError(
-      "timeZone must be an IANA time zone such as Europe/London or America/New_York.",
+      "The time zone (timeZone) must be an IANA time zone such as Europe/London or America/New_York.",
       "invalid_time_zone",
     );
   }
