@@ -190,15 +190,24 @@ describe("weekly send on dynalite + aws-ses-v2-local, production client configur
     // The stand-in has no account: the sender falls back to settings.maxSendRate.
     const report = await send(week, { maxSendRate: 30 });
     expect(report.limit).toBe(30);
-    expect(report.deferred).toBe(0);
     const ours = new Set(subs.map((s) => s.email));
-    const calls = proxy.calls;
+    const calls = [...proxy.calls];
     expect(calls.filter((c) => c.status === 429).length).toBeGreaterThan(10);
     expect(busiestWindow(calls.map((c) => c.at))).toBeLessThanOrEqual(30);
     const perRecipient = countByRecipient(calls.flatMap((c) => c.to));
     for (const [to, n] of perRecipient) expect(n, to).toBeLessThanOrEqual(6);
     expect(calls.length).toBe(report.sesCalls);
     expect([...perRecipient.keys()].filter((to) => ours.has(to))).toHaveLength(90);
+    // A recipient throttled on all six calls (0.2^6 each, about one run in a hundred) is
+    // deferred, its claim given back: the next run (SQS's redelivery in AWS) sends it. Nothing lost.
+    if (report.deferred > 0) {
+      proxy.calls.length = 0;
+      const again = await send(week, { maxSendRate: 30 });
+      expect(again.sent).toBe(report.deferred);
+      for (const [to, n] of countByRecipient(proxy.calls.flatMap((c) => c.to))) {
+        expect(n, to).toBeLessThanOrEqual(6);
+      }
+    }
     await expectEachOnce(subs);
   });
 });
