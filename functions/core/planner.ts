@@ -159,9 +159,9 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     return week;
   };
   /** Due again at their next slot (a write; none in a dry run or under an operator's week). */
-  const later = (subscriber: Reader) =>
+  const later = (subscriber: Reader): Promise<void> =>
     input.dryRun || input.week
-      ? undefined
+      ? Promise.resolve()
       : store.reschedule(
           subscriber.id,
           nextDelivery(now, zoneOf(subscriber, schedule), schedule.slot),
@@ -198,7 +198,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
           : readerDueWeek(subscriber, now, schedule);
         if (week === undefined) {
           report.notDue += 1;
-          moves.push(later(subscriber) ?? Promise.resolve());
+          moves.push(later(subscriber));
           continue;
         }
         const decision = decide(subscriber, tips, week, staleBefore);
@@ -206,18 +206,18 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
           case "already-sent":
             // Due although sent: the record of their next slot was lost; put it back.
             report.skippedAlreadySent += 1;
-            moves.push(later(subscriber) ?? Promise.resolve());
+            moves.push(later(subscriber));
             break;
           case "superseded":
             report.superseded += 1;
-            moves.push(later(subscriber) ?? Promise.resolve());
+            moves.push(later(subscriber));
             break;
           case "inactive":
             break;
           case "caught-up":
             // Nothing to send now; look again next week, when new tips may be there.
             report.caughtUp += 1;
-            moves.push(later(subscriber) ?? Promise.resolve());
+            moves.push(later(subscriber));
             break;
           case "in-flight":
             report.inFlight += 1;
