@@ -1,15 +1,27 @@
 /**
  * SubscriberStore on DynamoDB. Every write that can race is conditional; no transactions
  * (dynalite has none, and none are needed: each operation touches one item).
+ *
+ * Reads and puts go through the DocumentClient. Updates, the send's hot path (claim and mark for
+ * every email), go through a plain DynamoDBClient built with the SDK's `cacheMiddleware` (its
+ * middleware stack resolved once per command class, not per call; the DocumentClient refuses that
+ * option), their values marshalled by @aws-sdk/util-dynamodb, as the DocumentClient would: a third
+ * less client CPU per UpdateItem (`npm run bench:send` prints the figures).
  */
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type {
@@ -40,8 +52,15 @@ export interface DynamoStoreOptions {
   shards: number;
   client?: DynamoDBClient;
   /** Client options when no client is given (region, endpoint, credentials). */
-  clientOptions?: ConstructorParameters<typeof DynamoDBClient>[0];
+  clientOptions?: DynamoDBClientConfig;
 }
+
+/** What the store's update client is built with, whatever else the caller sets. */
+export const DYNAMO_UPDATE_CLIENT_POLICY = {
+  cacheMiddleware: true,
+} as const satisfies DynamoDBClientConfig;
+
+const MARSHALL = { removeUndefinedValues: true } as const;
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -73,20 +92,41 @@ export class DynamoStore implements SubscriberStore {
   readonly shards: number;
   private readonly table: string;
   private readonly doc: DynamoDBDocumentClient;
+  private readonly updates: DynamoDBClient;
 
   constructor(options: DynamoStoreOptions) {
     this.table = options.tableName;
     this.shards = options.shards;
     const client = options.client ?? new DynamoDBClient(options.clientOptions ?? {});
-    this.doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    // A copy: the DocumentClient writes into the options it is given.
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { ...MARSHALL } });
+    this.updates =
+      options.client ??
+      new DynamoDBClient({ ...options.clientOptions, ...DYNAMO_UPDATE_CLIENT_POLICY });
+  }
+
+  /** UpdateItem with plain values (marshalled here); returns the attributes asked for, if any. */
+  private async write(
+    input: Omit<UpdateCommandInput, "TableName">,
+  ): Promise<Record<string, unknown> | undefined> {
+    const { Key, ExpressionAttributeValues, ...rest } = input;
+    const result = await this.updates.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        ...rest,
+        Key: marshall(Key, MARSHALL),
+        ...(ExpressionAttributeValues
+          ? { ExpressionAttributeValues: marshall(ExpressionAttributeValues, MARSHALL) }
+          : {}),
+      }),
+    );
+    return result.Attributes ? unmarshall(result.Attributes) : undefined;
   }
 
   /** Runs a conditional update; false when the condition did not hold. */
-  private async update(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], "TableName">) {
+  private async update(input: Omit<UpdateCommandInput, "TableName">) {
     try {
-      await this.doc.send(new UpdateCommand({ TableName: this.table, ...input }));
+      await this.write(input);
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -400,25 +440,22 @@ export class DynamoStore implements SubscriberStore {
   ): Promise<void> {
     const claim: Claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
     // Unconditional: SES has accepted the email, so the record must say so whatever else changed.
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: subscriberKey(id),
-        UpdateExpression:
-          "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: {
-          ":claim": claim,
-          ":week": week,
-          ":now": now.toISOString(),
-          ":tip": new Set([tip]),
-          ":one": 1,
-          ":due": nextDueAt.toISOString(),
-          // Harmless on someone who left meanwhile: without gsi1pk the item is not in the index.
-          ":gsk": dueSortKey(id, nextDueAt.toISOString()),
-        },
-      }),
-    );
+    await this.write({
+      Key: subscriberKey(id),
+      UpdateExpression:
+        "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: {
+        ":claim": claim,
+        ":week": week,
+        ":now": now.toISOString(),
+        ":tip": new Set([tip]),
+        ":one": 1,
+        ":due": nextDueAt.toISOString(),
+        // Harmless on someone who left meanwhile: without gsi1pk the item is not in the index.
+        ":gsk": dueSortKey(id, nextDueAt.toISOString()),
+      },
+    });
   }
 
   async markFailed(
@@ -462,19 +499,16 @@ export class DynamoStore implements SubscriberStore {
   }
 
   async hit(key: string, windowStart: Date, windowSeconds: number, limit: number) {
-    const result = await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: rateKey(key, windowStart),
-        UpdateExpression: "ADD hits :one SET expiresAt = :expires",
-        ExpressionAttributeValues: {
-          ":one": 1,
-          // Expired counters are deleted by DynamoDB TTL in AWS (dynalite has no TTL; harmless).
-          ":expires": Math.floor(windowStart.getTime() / 1000) + windowSeconds * 2,
-        },
-        ReturnValues: "UPDATED_NEW",
-      }),
-    );
-    return Number(result.Attributes?.hits ?? 0) > limit;
+    const attributes = await this.write({
+      Key: rateKey(key, windowStart),
+      UpdateExpression: "ADD hits :one SET expiresAt = :expires",
+      ExpressionAttributeValues: {
+        ":one": 1,
+        // Expired counters are deleted by DynamoDB TTL in AWS (dynalite has no TTL; harmless).
+        ":expires": Math.floor(windowStart.getTime() / 1000) + windowSeconds * 2,
+      },
+      ReturnValues: "UPDATED_NEW",
+    });
+    return Number(attributes?.hits ?? 0) > limit;
   }
 }

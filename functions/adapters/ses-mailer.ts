@@ -25,7 +25,11 @@ import {
 import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
 
 /** What every SES client of ours is built with, whatever else the caller sets. */
-export const SES_CLIENT_POLICY = { maxAttempts: 1 } as const satisfies SESv2ClientConfig;
+export const SES_CLIENT_POLICY = {
+  maxAttempts: 1,
+  // The middleware stack resolved once per command class, not per SendEmail (an SDK option).
+  cacheMiddleware: true,
+} as const satisfies SESv2ClientConfig;
 
 export interface SesMailerOptions {
   from: string;

@@ -58,22 +58,66 @@ export function assertKnownPlaceholders(template: string, where: string): void {
   }
 }
 
+/** A template cut at its placeholders once: parts[i], names[i], parts[i + 1], … */
+interface CutTemplate {
+  parts: string[];
+  names: Placeholder[];
+}
+
+/** The templates a process fills (a few per tip), cut once each: a send fills them per email. */
+const cut = new Map<string, CutTemplate>();
+const CUT_CACHE_SIZE = 512;
+
+function cutTemplate(template: string): CutTemplate {
+  const known = cut.get(template);
+  if (known) return known;
+  const parts: string[] = [];
+  const names: Placeholder[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PATTERN)) {
+    const name = match[1] as string;
+    if (!KNOWN.has(name)) throw new TemplateFillError(`unknown placeholder {{${name}}}`);
+    parts.push(template.slice(last, match.index));
+    names.push(name as Placeholder);
+    last = match.index + match[0].length;
+  }
+  parts.push(template.slice(last));
+  if (cut.size >= CUT_CACHE_SIZE) cut.clear();
+  const result = { parts, names };
+  cut.set(template, result);
+  return result;
+}
+
 export function fill(template: string, values: FillValues, mode: "html" | "text"): string {
-  const filled = template.replace(PATTERN, (_match, name: string) => {
-    if (!KNOWN.has(name)) {
-      throw new TemplateFillError(`unknown placeholder {{${name}}}`);
-    }
-    const value = values[name as Placeholder];
+  const { parts, names } = cutTemplate(template);
+  let filled = parts[0] as string;
+  for (let i = 0; i < names.length; i += 1) {
+    const name = names[i] as Placeholder;
+    const value = values[name];
     if (value === undefined) {
       throw new TemplateFillError(`missing value for placeholder {{${name}}}`);
     }
-    return mode === "html" ? escapeHtml(value) : value;
-  });
-  return mode === "text" ? rewrapLongLines(filled) : filled;
+    filled += (mode === "html" ? escapeHtml(value) : value) + parts[i + 1];
+  }
+  return mode === "text" && hasLineToWrap(filled) ? rewrapLongLines(filled) : filled;
 }
 
 /** Text lines are at most this long (RFC 5322's advice; the compiler wraps at it too). */
 export const TEXT_WIDTH = 78;
+
+/** Whether a line is longer than TEXT_WIDTH and holds no URL (scanned without splitting). */
+function hasLineToWrap(text: string): boolean {
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf("\n", start);
+    const end = newline === -1 ? text.length : newline;
+    if (end - start > TEXT_WIDTH) {
+      const url = text.indexOf("://", start);
+      if (url === -1 || url >= end) return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
 
 /**
  * A value filled into the text part can make its line too long (a long postal address): such a
@@ -81,7 +125,6 @@ export const TEXT_WIDTH = 78;
  * their own, are never broken.
  */
 function rewrapLongLines(text: string): string {
-  if (!text.split("\n").some((line) => line.length > TEXT_WIDTH)) return text;
   return text
     .split("\n")
     .map((line) => {

@@ -8,20 +8,27 @@
  *                 retries). The sending is timed; the planning is reported beside it.
  *   mode "floor": the least any sender could do for the same emails: per subscriber one
  *                 conditional UpdateItem (claim), one SendEmail of an email of the same size, one
- *                 UpdateItem (mark), at the same concurrency, against the same stand-ins.
+ *                 UpdateItem (mark), at the same concurrency, against the same stand-ins, with
+ *                 clients built as the adapters build theirs (SES_CLIENT_POLICY,
+ *                 DYNAMO_UPDATE_CLIENT_POLICY), so the ratio weighs the engine, not the settings.
  *
  * Both report emails/s and CPU-ms per email (process.cpuUsage over the run); "path" also reports
  * the window between SES accepting an email and its markSent being stored (the one place a crash
  * could still cause a second email), as percentiles.
  */
 import { Agent } from "node:http";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
+import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { SESv2Client, SendEmailCommand, type SendEmailCommandOutput } from "@aws-sdk/client-sesv2";
+import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import { DYNAMO_UPDATE_CLIENT_POLICY, DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
-import { SesMailer, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
+import {
+  SES_CLIENT_POLICY,
+  SesMailer,
+  sendEmailInput,
+} from "../../functions/adapters/ses-mailer.js";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import { plan } from "../../functions/core/planner.js";
 import type { Mailer, SubscriberStore } from "../../functions/core/ports.js";
@@ -187,11 +194,15 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
 
 /** The floor: claim, SendEmail, mark, and nothing else, at the same concurrency. */
 async function floor(): Promise<{ sent: number }> {
-  const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...common, endpoint: input.dynamo, requestHandler: handler() }),
-  );
-  // The SDK's defaults (its own retries on): the floor is the least a client must do.
-  const ses = new SESv2Client({ ...common, endpoint: input.ses, requestHandler: handler() });
+  const dynamoOptions = { ...common, endpoint: input.dynamo, requestHandler: handler() };
+  const doc = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoOptions));
+  const updates = new DynamoDBClient({ ...dynamoOptions, ...DYNAMO_UPDATE_CLIENT_POLICY });
+  const ses = new SESv2Client({
+    ...common,
+    endpoint: input.ses,
+    requestHandler: handler(),
+    ...SES_CLIENT_POLICY,
+  });
   // The ids to mail, read before the clock starts (the path reads them as it goes).
   const ids: { pk: string; sk: string; email: string }[] = [];
   for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
@@ -227,26 +238,39 @@ async function floor(): Promise<{ sent: number }> {
     while (next < ids.length) {
       const item = ids[next] as (typeof ids)[number];
       next += 1;
-      const key = { pk: item.pk, sk: item.sk };
-      await doc.send(
-        new UpdateCommand({
+      const key = marshall({ pk: item.pk, sk: item.sk });
+      await updates.send(
+        new UpdateItemCommand({
           TableName: input.table,
           Key: key,
           UpdateExpression: "SET claim = :claim",
           ConditionExpression: "attribute_not_exists(lastWeekSent) OR lastWeekSent <> :week",
-          ExpressionAttributeValues: { ":claim": { week: input.week }, ":week": input.week },
+          ExpressionAttributeValues: marshall({
+            ":claim": { week: input.week },
+            ":week": input.week,
+          }),
         }),
       );
-      callStarts.push(performance.now());
-      const result = await ses.send(
-        new SendEmailCommand(sendEmailInput(FROM, undefined, { ...email, to: item.email })),
+      const command = new SendEmailCommand(
+        sendEmailInput(FROM, undefined, { ...email, to: item.email }),
       );
-      await doc.send(
-        new UpdateCommand({
+      // The SES client makes one call (SES_CLIENT_POLICY): a reset keep-alive socket is retried
+      // here, as the sender's own loop does.
+      let result: SendEmailCommandOutput | undefined;
+      for (let attempt = 1; !result; attempt += 1) {
+        callStarts.push(performance.now());
+        try {
+          result = await ses.send(command);
+        } catch (error) {
+          if (attempt >= 6) throw error;
+        }
+      }
+      await updates.send(
+        new UpdateItemCommand({
           TableName: input.table,
           Key: key,
           UpdateExpression: "SET lastWeekSent = :week, messageId = :id",
-          ExpressionAttributeValues: { ":week": input.week, ":id": result.MessageId },
+          ExpressionAttributeValues: marshall({ ":week": input.week, ":id": result.MessageId }),
         }),
       );
       sent += 1;

@@ -54,11 +54,43 @@ const fills: Array<[string, string, Record<string, string>, "html" | "text", str
     "text",
     "Hi {{postal_address}}",
   ],
+  ["a template with no placeholder comes back whole", "No braces.", {}, "html", "No braces."],
+  [
+    "placeholders at the very start and end, side by side",
+    "{{first_name}}{{view_url}}",
+    { first_name: "A", view_url: "v" },
+    "text",
+    "Av",
+  ],
+  [
+    "a text line a value makes longer than 78 is wrapped at words, keeping its indent",
+    "  Sent by {{postal_address}}\nbye",
+    {
+      postal_address:
+        "Strength Tips, 1 Example Street, Springfield 00000, United States of America",
+    },
+    "text",
+    "  Sent by Strength Tips, 1 Example Street, Springfield 00000, United States of\n  America\nbye",
+  ],
+  [
+    "a long URL on its own line is never broken",
+    "Leave: \n{{unsubscribe_url}}\n",
+    { unsubscribe_url: `https://tips.example.com/unsubscribe?token=${"x".repeat(90)}` },
+    "text",
+    `Leave: \nhttps://tips.example.com/unsubscribe?token=${"x".repeat(90)}\n`,
+  ],
 ];
 
 describe("fill", () => {
   it.each(fills)("%s", (_name, template, vals, mode, expected) => {
     expect(fill(template, vals, mode)).toBe(expected);
+  });
+
+  it("fills a template it has cut before with each call's own values", () => {
+    const template = "<p>{{first_name}}: {{view_url}}</p>";
+    expect(fill(template, { first_name: "A", view_url: "1" }, "html")).toBe("<p>A: 1</p>");
+    expect(fill(template, { first_name: "B&", view_url: "2" }, "html")).toBe("<p>B&amp;: 2</p>");
+    expect(() => fill(template, { first_name: "C" }, "html")).toThrow("{{view_url}}");
   });
 
   // [description, template, values, message fragment]
