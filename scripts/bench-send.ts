@@ -42,6 +42,16 @@ import type { SendRunInput, SendRunOutput } from "./bench/send-run.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local/aws.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
+/** The seeded readers' time zones, both hemispheres and a half-hour offset. */
+const BENCH_ZONES = [
+  "Europe/London",
+  "America/New_York",
+  "America/Los_Angeles",
+  "Europe/Berlin",
+  "Asia/Kolkata",
+  "Australia/Sydney",
+  "America/Sao_Paulo",
+];
 const HARD_LIMIT_MS = 10 * 60_000;
 const AIMS = {
   ratioToFloor: 0.85,
@@ -134,6 +144,8 @@ async function seed(
               id,
               email,
               ...(i % 2 === 0 ? { firstName: `Runner${i}` } : {}),
+              // Readers name their zone at signup; one in ten predates that (the stage default).
+              ...(i % 10 === 0 ? {} : { timeZone: BENCH_ZONES[i % BENCH_ZONES.length] }),
               status: "active",
               createdAt: at,
               updatedAt: at,

@@ -1,0 +1,170 @@
+/**
+ * SesMailer's client writes requests with SesJsonProtocol (JSON.stringify) instead of the SDK's
+ * default codec. These tests hold it to the default: the same SendEmail bytes for awkward text,
+ * and the same reading of answers and errors. A change in the SDK that broke either fails here.
+ */
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { HttpResponse } from "@smithy/core/protocols";
+import { describe, expect, it } from "vitest";
+import { SesMailer, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
+import type { OutgoingEmail, SendingStatus } from "../../functions/core/ports.js";
+
+interface Captured {
+  bodies: string[];
+  paths: string[];
+}
+
+/** A request handler that records each request and gives one canned answer. */
+function cannedHandler(status: number, body: string, headers: Record<string, string> = {}) {
+  const captured: Captured = { bodies: [], paths: [] };
+  const handler = {
+    async handle(request: { body?: unknown; path: string }) {
+      captured.paths.push(request.path);
+      if (request.body !== undefined) {
+        captured.bodies.push(
+          typeof request.body === "string"
+            ? request.body
+            : new TextDecoder().decode(request.body as Uint8Array),
+        );
+      }
+      return {
+        response: new HttpResponse({
+          statusCode: status,
+          headers: { "content-type": "application/json", ...headers },
+          body: new TextEncoder().encode(body),
+        }),
+      };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+    destroy() {},
+  };
+  return { handler, captured };
+}
+
+const CLIENT = {
+  region: "us-east-1",
+  endpoint: "http://127.0.0.1:9",
+  credentials: { accessKeyId: "test", secretAccessKey: "test" },
+};
+const FROM = "Weekly Strength Tips <tips@example.com>";
+
+function mailerWith(handler: ReturnType<typeof cannedHandler>["handler"]): SesMailer {
+  return new SesMailer({
+    from: FROM,
+    configurationSet: "tips",
+    replyTo: "Coach <coach@example.com>",
+    clientOptions: { ...CLIENT, requestHandler: handler },
+  });
+}
+
+/** The body the SDK's own default client writes for the same email. */
+async function defaultBody(email: OutgoingEmail): Promise<string> {
+  const { handler, captured } = cannedHandler(200, '{"MessageId":"m-1"}');
+  const client = new SESv2Client({ ...CLIENT, maxAttempts: 1, requestHandler: handler });
+  await client.send(
+    new SendEmailCommand(sendEmailInput(FROM, "tips", email, "Coach <coach@example.com>")),
+  );
+  return captured.bodies[0] as string;
+}
+
+const base: OutgoingEmail = {
+  to: "reader@example.com",
+  subject: "Squats",
+  html: "<p>Hi</p>",
+  text: "Hi",
+  headers: [{ name: "List-Unsubscribe", value: "<https://tips.example.com/u?t=a.b>" }],
+  tags: { kind: "tip", week: "2026-W48", tip: "squats" },
+};
+
+// [what, the email]
+const emails: Array<[string, OutgoingEmail]> = [
+  ["plain ASCII", base],
+  [
+    "quotes, backslashes, tabs and control characters",
+    { ...base, subject: 'A "quoted" \\ back\tslash \u0001\u001f', text: "line\r\nline\u0000" },
+  ],
+  [
+    "accents, emoji and a lone surrogate",
+    { ...base, subject: "Zoë’s 5 × 5 💪", text: "Grüße 😀 \ud800 end" },
+  ],
+  [
+    "the line and paragraph separators JSON allows but JavaScript once did not",
+    { ...base, html: "<p>a\u2028b\u2029c</p>" },
+  ],
+  ["HTML with every escaped character", { ...base, html: `<a href="x?a=1&b='2'">&lt;</a>` }],
+  ["no tags, no headers", { ...base, tags: undefined, headers: undefined }],
+];
+
+describe("SesJsonProtocol against the SDK's default codec", () => {
+  it.each(emails)("SendEmail's body is byte for byte the same: %s", async (_what, email) => {
+    const { handler, captured } = cannedHandler(200, '{"MessageId":"m-1"}');
+    const result = await mailerWith(handler).send(email);
+    expect(result).toEqual({ messageId: "m-1" });
+    expect(captured.paths).toEqual(["/v2/email/outbound-emails"]);
+    expect(captured.bodies[0]).toBe(await defaultBody(email));
+  });
+
+  // [what, status, body, headers, the error class and reason the mailer reports]
+  const errors: Array<[string, number, object, Record<string, string>, string, string?]> = [
+    [
+      "throttled",
+      429,
+      { message: "Maximum sending rate exceeded." },
+      { "x-amzn-errortype": "TooManyRequestsException" },
+      "MailThrottledError",
+    ],
+    [
+      "rejected",
+      400,
+      { __type: "MessageRejected", message: "Email address is not verified." },
+      {},
+      "MailRejectedError",
+    ],
+    [
+      "daily quota",
+      400,
+      { message: "Daily message quota exceeded." },
+      { "x-amzn-errortype": "LimitExceededException:http://internal.amazon.com/" },
+      "MailStoppedError",
+      "daily-quota",
+    ],
+    [
+      "account paused",
+      400,
+      { message: "Sending paused for this account." },
+      { "x-amzn-errortype": "SendingPausedException" },
+      "MailStoppedError",
+      "paused",
+    ],
+    ["a server error", 503, { message: "busy" }, {}, "MailTransientError"],
+  ];
+  it.each(errors)("an error answer is read by name: %s", async (...row) => {
+    const [, status, body, headers, name, reason] = row;
+    const { handler } = cannedHandler(status, JSON.stringify(body), headers);
+    const error = (await mailerWith(handler)
+      .send(base)
+      .catch((e: unknown) => e)) as Error & { reason?: string };
+    expect(error.name).toBe(name);
+    if (reason) expect(error.reason).toBe(reason);
+  });
+
+  it("reads GetAccount's quota and switches", async () => {
+    const account = {
+      SendQuota: { Max24HourSend: 50_000, MaxSendRate: 14, SentLast24Hours: 1_200 },
+      SendingEnabled: false,
+      EnforcementStatus: "HEALTHY",
+      ProductionAccessEnabled: true,
+    };
+    const { handler } = cannedHandler(200, JSON.stringify(account));
+    const mailer = new SesMailer({
+      from: FROM,
+      clientOptions: { ...CLIENT, requestHandler: handler },
+    });
+    const status: SendingStatus = await mailer.status();
+    expect(status).toEqual({
+      quota: { maxSendRate: 14, max24HourSend: 50_000, sentLast24Hours: 1_200 },
+      stopped: { reason: "paused", message: "SES account sending is disabled" },
+    });
+  });
+});
