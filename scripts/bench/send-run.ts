@@ -8,7 +8,8 @@
  *                 retries). The sending is timed; the planning is reported beside it.
  *   mode "floor": the least any sender could do for the same emails: per subscriber one
  *                 conditional UpdateItem (claim), one SendEmail of an email of the same size, one
- *                 UpdateItem (mark), at the same concurrency, against the same stand-ins, with
+ *                 UpdateItem (mark), each write the same as the store's (so DynamoDB works as
+ *                 hard for both sides), at the same concurrency, against the same stand-ins, with
  *                 clients built as the adapters build theirs (SES_CLIENT_POLICY,
  *                 DYNAMO_UPDATE_CLIENT_POLICY), so the ratio weighs the engine, not the settings.
  *
@@ -22,7 +23,12 @@ import { SESv2Client, SendEmailCommand, type SendEmailCommandOutput } from "@aws
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { DYNAMO_UPDATE_CLIENT_POLICY, DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters/dynamo-table.js";
+import {
+  ACTIVE_INDEX,
+  ACTIVE_SHARDS,
+  activeKey,
+  dueSortKey,
+} from "../../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import {
   SES_CLIENT_POLICY,
@@ -204,7 +210,7 @@ async function floor(): Promise<{ sent: number }> {
     ...SES_CLIENT_POLICY,
   });
   // The ids to mail, read before the clock starts (the path reads them as it goes).
-  const ids: { pk: string; sk: string; email: string }[] = [];
+  const ids: { pk: string; sk: string; id: string; email: string; rev?: number }[] = [];
   for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
     let start: Record<string, unknown> | undefined;
     do {
@@ -214,7 +220,7 @@ async function floor(): Promise<{ sent: number }> {
           IndexName: ACTIVE_INDEX,
           KeyConditionExpression: "gsi1pk = :pk",
           ExpressionAttributeValues: { ":pk": activeKey(shard) },
-          ProjectionExpression: "pk, sk, email",
+          ProjectionExpression: "pk, sk, id, email, rev",
           ExclusiveStartKey: start,
         }),
       );
@@ -232,6 +238,10 @@ async function floor(): Promise<{ sent: number }> {
     signer,
     links,
   );
+  // One instant, one run and one next slot for all: the floor decides nothing per reader.
+  const now = new Date().toISOString();
+  const runId = `floor-${input.week}-${Date.now()}`;
+  const nextDue = new Date(Date.now() + 7 * 24 * 3_600_000).toISOString();
   let next = 0;
   let sent = 0;
   const worker = async () => {
@@ -239,15 +249,21 @@ async function floor(): Promise<{ sent: number }> {
       const item = ids[next] as (typeof ids)[number];
       next += 1;
       const key = marshall({ pk: item.pk, sk: item.sk });
+      // The same two writes as DynamoStore's claim and markSent (so DynamoDB does the same work
+      // for both sides), with none of the engine's decisions around them.
+      const rev = item.rev ?? 0;
       await updates.send(
         new UpdateItemCommand({
           TableName: input.table,
           Key: key,
-          UpdateExpression: "SET claim = :claim",
-          ConditionExpression: "attribute_not_exists(lastWeekSent) OR lastWeekSent <> :week",
+          UpdateExpression: "SET claim = :claim ADD rev :one",
+          ConditionExpression: `#status = :active AND ${rev === 0 ? "(attribute_not_exists(rev) OR rev = :rev)" : "rev = :rev"}`,
+          ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: marshall({
-            ":claim": { week: input.week },
-            ":week": input.week,
+            ":active": "active",
+            ":claim": { week: input.week, state: "pending", tip: tip.slug, at: now, runId },
+            ":one": 1,
+            ":rev": rev,
           }),
         }),
       );
@@ -269,8 +285,25 @@ async function floor(): Promise<{ sent: number }> {
         new UpdateItemCommand({
           TableName: input.table,
           Key: key,
-          UpdateExpression: "SET lastWeekSent = :week, messageId = :id",
-          ExpressionAttributeValues: marshall({ ":week": input.week, ":id": result.MessageId }),
+          UpdateExpression:
+            "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: marshall({
+            ":claim": {
+              week: input.week,
+              state: "sent",
+              tip: tip.slug,
+              at: now,
+              runId,
+              messageId: result.MessageId,
+            },
+            ":week": input.week,
+            ":now": now,
+            ":tip": new Set([tip.slug]),
+            ":one": 1,
+            ":due": nextDue,
+            ":gsk": dueSortKey(item.id, nextDue),
+          }),
         }),
       );
       sent += 1;
