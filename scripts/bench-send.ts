@@ -4,17 +4,18 @@
  * The weekly send's cost on this machine, loopback only, bounded in time:
  *   1. starts dynalite and aws-ses-v2-local in two child processes (so they use the other core),
  *   2. seeds N subscribers for each side, in four tables of N/4 (BatchWriteItem),
- *   3. takes turns, a quarter each time, in fresh processes: the floor, a minimal client making
- *      the same three SDK calls per email (claim, SendEmail, mark) at the same concurrency; then
- *      the path, the same planner and send worker as `npm run send` and the Lambdas (the planner
- *      fills an in-process queue, then the worker drains it; the sending is timed, as the
- *      floor's is after it read its list), unpaced: emails/s, CPU-ms per email (sender, and the
- *      planner's beside it), ratio to the floor (the turns keep it fair on a busy machine), and
- *      the window between SES accepting an email and its record,
- *   5. the path paced at 50/s for 20 s: the busiest second vs the limit, the rate vs the aim,
- *   6. one hourly planning pass over --plan-n readers whose due instants spread over the week,
+ *   3. takes turns, a quarter each time, in fresh processes: the path, the same planner and send
+ *      worker as `npm run send` and the Lambdas (the planner fills an in-process queue, then the
+ *      worker drains it; the sending is timed, as the floor's is after it read its list); then
+ *      the floor, a minimal client making the same three SDK calls per email (claim, SendEmail,
+ *      mark) at the same concurrency (as many recipients in progress as the path just had),
+ *      unpaced: emails/s, CPU-ms per email (sender, and the planner's beside it), ratio to the
+ *      floor (the turns keep it fair on a busy machine), and the window between SES accepting
+ *      an email and its record,
+ *   4. the path paced at 50/s for 20 s: the busiest second vs the limit, the rate vs the aim,
+ *   5. one hourly planning pass over --plan-n readers whose due instants spread over the week,
  *      against a pass that reads them all,
- *   7. the sender and API Lambdas bundled as SST deploys them: size, and import time in a fresh
+ *   6. the sender and API Lambdas bundled as SST deploys them: size, and import time in a fresh
  *      process (cold start).
  * The SES stand-in keeps every email in memory, so its store is cleared every second.
  */
@@ -203,6 +204,7 @@ function combine(runs: readonly SendRunOutput[]): SendRunOutput {
     peakRss: Math.max(...runs.map((r) => r.peakRss)),
     sendWindowMs: Math.max(...runs.map((r) => r.sendWindowMs)),
     busiestSecond: Math.max(...runs.map((r) => r.busiestSecond)),
+    meanInProgress: runs.reduce((sum, r) => sum + r.meanInProgress * r.durationMs, 0) / durationMs,
     ...(windows.length
       ? {
           unrecorded: {
@@ -260,7 +262,7 @@ async function main() {
     process.exit(2);
   }
   console.log(
-    `bench:send: ${n.toLocaleString()} subscribers, loopback stand-ins in child processes, ${PARALLEL} sends in flight`,
+    `bench:send: ${n.toLocaleString()} subscribers, loopback stand-ins in child processes, at most ${PARALLEL} recipients in progress on the path (two batches at a time share them), the floor with as many`,
   );
   // The floor and the path take turns, a quarter of the subscribers each time, each quarter in
   // tables of its own: both see the same machine, however busy it is, and the ratio holds.
@@ -283,8 +285,14 @@ async function main() {
   const floorRuns: SendRunOutput[] = [];
   const pathRuns: SendRunOutput[] = [];
   for (let i = 0; i < rounds; i += 1) {
-    floorRuns.push(await sendRun({ ...base, mode: "floor", table: `BenchFloor${i}` }, ses));
-    pathRuns.push(await sendRun({ ...base, mode: "path", table: `BenchPath${i}` }, ses));
+    const pathRun = await sendRun({ ...base, mode: "path", table: `BenchPath${i}` }, ses);
+    pathRuns.push(pathRun);
+    // The same concurrency: the floor keeps as many recipients in progress as the path just did
+    // (at most 64, the limit two batches at a time share).
+    const parallel = Math.max(1, Math.round(pathRun.meanInProgress));
+    floorRuns.push(
+      await sendRun({ ...base, mode: "floor", table: `BenchFloor${i}`, parallel }, ses),
+    );
   }
   const floor = combine(floorRuns);
   const path = combine(pathRuns);
@@ -295,6 +303,9 @@ async function main() {
   const deferred = pathRuns.reduce((sum, r) => sum + (r.report?.deferred ?? 0), 0);
   console.log(
     `path (npm run send / the Lambdas): ${path.sent.toLocaleString()} in ${(path.durationMs / 1000).toFixed(1)} s = ${path.emailsPerSecond.toFixed(0)} emails/s, peak RSS ${mb(path.peakRss)}, failed ${failed}, deferred ${deferred}`,
+  );
+  console.log(
+    `recipients in progress at once (claim → mark, time-weighted): path ${path.meanInProgress.toFixed(0)}, floor ${floor.meanInProgress.toFixed(0)}`,
   );
   const ratio = path.emailsPerSecond / floor.emailsPerSecond;
   console.log(`sender CPU per email: ${path.cpuMsPerEmail.toFixed(2)} ms`);

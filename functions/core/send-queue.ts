@@ -13,6 +13,7 @@
  * comes after the visibility timeout, which is the stale window, and takes them over), not
  * attempted because sending stopped, or a store failure. The claims skip whoever was done.
  */
+import pLimit from "p-limit";
 import { BatchUnfinishedError } from "./errors.js";
 import { createPacer, dailyBudget, inFlightFor, workerLimit } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
@@ -75,7 +76,10 @@ export interface SendWorkerDeps
   workers: number;
   /** Operator override of the rate limit (emails/s): lowers a known quota, never raises it. */
   rate?: number;
-  /** Sends in flight at once (default: enough for the rate at ~100 ms per SES call). */
+  /**
+   * Recipients in progress at once, across every batch this worker sends at the same time
+   * (default: enough for the rate at ~100 ms per SES call).
+   */
   parallel?: number;
   log: Log;
   onSettled?: SenderDeps["onSettled"];
@@ -120,6 +124,8 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
   const pacer = createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
   const control: RunControl = { budget: dailyBudget(status.quota, settings.max24HourSend) };
+  const parallel = deps.parallel ?? inFlightFor(pacer.rate);
+  const inProgress = pLimit(parallel);
   const total = emptyBatchReport();
   let announced: Halt["reason"] | undefined;
 
@@ -159,7 +165,8 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
         ...deps,
         staleClaimSeconds: settings.staleClaimSeconds,
         pacer,
-        parallel: deps.parallel ?? inFlightFor(pacer.rate),
+        parallel,
+        inProgress,
         control,
       });
     } catch (error) {

@@ -17,6 +17,8 @@
  * Store errors are not swallowed: they abort the batch (the Lambda fails, SQS redelivers; claims
  * left pending are taken over once older than the stale window).
  */
+
+import type { LimitFunction } from "p-limit";
 import {
   MailRejectedError,
   MailStoppedError,
@@ -78,8 +80,14 @@ export interface SenderDeps {
   /** Where each reader's next week's slot is, once this week's tip is recorded. */
   schedule: Schedule;
   pacer: Pacer;
-  /** Sends in flight at once. */
+  /** Sends in flight at once within this batch. */
   parallel: number;
+  /**
+   * Shared by every batch a worker sends at once (core/send-queue.ts): at most its limit of
+   * recipients in progress in all, so a second batch fills the first one's tail instead of
+   * doubling what is in flight.
+   */
+  inProgress?: LimitFunction;
   control: RunControl;
   retry?: RetryPolicy;
   /** Called after each recipient is settled (progress bars). */
@@ -321,8 +329,10 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
         settle("unattempted");
         continue;
       }
+      // Waiting for a place among those in progress, sending may have stopped meanwhile.
+      const take = () => (mustStop() ? Promise.resolve<Outcome>("unattempted") : one(recipient));
       try {
-        settle(await one(recipient));
+        settle(await (deps.inProgress ? deps.inProgress(take) : take()));
       } catch (error) {
         fatal ??= { error };
       }

@@ -76,6 +76,8 @@ export interface SendRunOutput {
   unrecorded?: { p50: number; p99: number; max: number };
   /** The path's planning phase (before the timed sending). */
   planning?: { ms: number; cpuMsPerEmail: number };
+  /** Recipients between claim and mark at once, averaged over the sending (time-weighted). */
+  meanInProgress: number;
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as SendRunInput;
@@ -99,6 +101,16 @@ const links = {
 const FROM = "Weekly Strength Tips <tips@example.com>";
 const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as const;
 const callStarts: number[] = [];
+
+/** Time-weighted count of recipients between their claim and their mark. */
+const inProgress = { now: 0, area: 0, since: 0, first: 0 };
+function progress(delta: 1 | -1) {
+  const t = performance.now();
+  if (inProgress.first === 0) inProgress.first = t;
+  if (inProgress.since !== 0) inProgress.area += inProgress.now * (t - inProgress.since);
+  inProgress.now += delta;
+  inProgress.since = t;
+}
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
@@ -126,8 +138,13 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
   };
   const emailOf = new Map<string, string>();
   const store: SubscriberStore = Object.assign(Object.create(inner) as DynamoStore, {
+    async claim(...args: Parameters<SubscriberStore["claim"]>) {
+      progress(1);
+      return inner.claim(...args);
+    },
     async markSent(...args: Parameters<SubscriberStore["markSent"]>) {
       await inner.markSent(...args);
+      progress(-1);
       const to = emailOf.get(args[0]);
       const at = to === undefined ? undefined : accepted.get(to);
       if (at !== undefined) unrecorded.push(performance.now() - at);
@@ -248,6 +265,7 @@ async function floor(): Promise<{ sent: number }> {
     while (next < ids.length) {
       const item = ids[next] as (typeof ids)[number];
       next += 1;
+      progress(1);
       const key = marshall({ pk: item.pk, sk: item.sk });
       // The same two writes as DynamoStore's claim and markSent (so DynamoDB does the same work
       // for both sides), with none of the engine's decisions around them.
@@ -306,6 +324,7 @@ async function floor(): Promise<{ sent: number }> {
           }),
         }),
       );
+      progress(-1);
       sent += 1;
     }
   };
@@ -336,6 +355,7 @@ const output: SendRunOutput = {
   peakRss,
   sendWindowMs: (callStarts[callStarts.length - 1] ?? 0) - (callStarts[0] ?? 0),
   busiestSecond: busiestWindow(callStarts),
+  meanInProgress: inProgress.area / Math.max(1, inProgress.since - inProgress.first),
 };
 if (planning) output.planning = planning;
 if (result.report && result.unrecorded) {

@@ -174,4 +174,45 @@ describe("a send worker (one SQS delivery)", () => {
       data: { reason: "configuration-set-paused", detail: "breaker" },
     });
   });
+
+  it("batches sent at once share one limit of recipients in progress: a second batch fills the first one's tail, it does not double what is in flight", async () => {
+    const store = new MemoryStore(4);
+    const numbers = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    await seed(
+      store,
+      numbers.map((n) => subscriber(n)),
+    );
+    // Between a recipient's claim and their mark: the most at once, with real turns of the event
+    // loop in between so that batches interleave as they do against SES.
+    let now = 0;
+    let most = 0;
+    const counted = Object.assign(Object.create(store) as MemoryStore, {
+      claim: async (...args: Parameters<MemoryStore["claim"]>) => {
+        now += 1;
+        most = Math.max(most, now);
+        return store.claim(...args);
+      },
+      markSent: async (...args: Parameters<MemoryStore["markSent"]>) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        now -= 1;
+        return store.markSent(...args);
+      },
+    });
+    const mailer = new MemoryMailer();
+    const slow = {
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return mailer.send(email);
+      },
+      status: () => mailer.status(),
+    };
+    const { deps } = await setup();
+    const worker = await createSendWorker({ ...deps, store: counted, mailer: slow, parallel: 3 });
+    await Promise.all([
+      worker.sendRecord({ id: "a", body: batchOf(1, 2, 3, 4, 5) }),
+      worker.sendRecord({ id: "b", body: batchOf(6, 7, 8, 9, 10) }),
+    ]);
+    expect(mailer.sent).toHaveLength(10);
+    expect(most).toBe(3);
+  });
 });
