@@ -107,7 +107,7 @@ export class DynamoStore implements SubscriberStore {
 
   /** UpdateItem with plain values (marshalled here); returns the attributes asked for, if any. */
   private async write(
-    input: Omit<UpdateCommandInput, "TableName">,
+    input: Omit<UpdateCommandInput, "TableName" | "AttributeUpdates" | "Expected">,
   ): Promise<Record<string, unknown> | undefined> {
     const { Key, ExpressionAttributeValues, ...rest } = input;
     const result = await this.updates.send(
@@ -124,7 +124,9 @@ export class DynamoStore implements SubscriberStore {
   }
 
   /** Runs a conditional update; false when the condition did not hold. */
-  private async update(input: Omit<UpdateCommandInput, "TableName">) {
+  private async update(
+    input: Omit<UpdateCommandInput, "TableName" | "AttributeUpdates" | "Expected">,
+  ) {
     try {
       await this.write(input);
       return true;

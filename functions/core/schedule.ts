@@ -19,6 +19,8 @@ export const DEFAULT_SLOT: DeliverySlot = { weekday: 1, hour: 7 };
 const WEEK = /^(\d{4})-W(\d{2})$/;
 
 const knownZones = new Set<string>();
+/** Intl takes any letter case ("europe/LONDON"), so the names a stranger can send are unbounded. */
+const KNOWN_ZONES_MAX = 2048;
 
 /** Whether `zone` is an IANA time zone this runtime knows (e.g. "Europe/London"). */
 export function isTimeZone(zone: string): boolean {
@@ -26,8 +28,11 @@ export function isTimeZone(zone: string): boolean {
   const valid =
     zone.length <= 64 && IANAZone.isValidZone(zone) && (zone === "UTC" || zone.includes("/"));
   // Luxon asks Intl for a formatter each time (about 80 µs): a send checks every recipient's zone
-  // in every batch, so the valid ones (a few hundred exist) are remembered.
-  if (valid) knownZones.add(zone);
+  // in every batch, so the valid ones (a few hundred exist, in their usual spelling) are remembered.
+  if (valid) {
+    if (knownZones.size >= KNOWN_ZONES_MAX) knownZones.clear();
+    knownZones.add(zone);
+  }
   return valid;
 }
 

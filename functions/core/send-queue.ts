@@ -124,7 +124,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
   const pacer = createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
   const control: RunControl = { budget: dailyBudget(status.quota, settings.max24HourSend) };
-  const parallel = deps.parallel ?? inFlightFor(pacer.rate);
+  const parallel = Math.max(1, Math.round(deps.parallel ?? inFlightFor(pacer.rate)));
   const inProgress = pLimit(parallel);
   const total = emptyBatchReport();
   let announced: Halt["reason"] | undefined;

@@ -6,7 +6,7 @@
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { HttpResponse } from "@smithy/core/protocols";
 import { describe, expect, it } from "vitest";
-import { SesMailer, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
+import { SesJsonProtocol, SesMailer, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
 import type { OutgoingEmail, SendingStatus } from "../../functions/core/ports.js";
 
 interface Captured {
@@ -97,6 +97,17 @@ const emails: Array<[string, OutgoingEmail]> = [
 ];
 
 describe("SesJsonProtocol against the SDK's default codec", () => {
+  it("is the protocol every SesMailer's client is built with, whatever the caller passes", () => {
+    const { handler } = cannedHandler(200, "{}");
+    const mailer = new SesMailer({
+      from: FROM,
+      clientOptions: { ...CLIENT, requestHandler: handler, maxAttempts: 5 },
+    });
+    const config = (mailer as unknown as { client: SESv2Client }).client.config;
+    expect(config.protocol).toBeInstanceOf(SesJsonProtocol);
+    expect(config.cacheMiddleware).toBe(true);
+  });
+
   it.each(emails)("SendEmail's body is byte for byte the same: %s", async (_what, email) => {
     const { handler, captured } = cannedHandler(200, '{"MessageId":"m-1"}');
     const result = await mailerWith(handler).send(email);
