@@ -89,6 +89,8 @@ input[type=email],input[type=text],select{display:block;width:100%;padding:10px;
 button,.button{display:inline-block;margin-top:20px;padding:14px 28px;font:inherit;font-size:17px;font-weight:700;line-height:1.2;border:0;border-radius:6px;background:var(--button);color:var(--button-text);text-decoration:none;cursor:pointer}
 button:focus-visible,input:focus-visible,select:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .consent{font-size:14px;color:var(--muted);margin-top:12px}
+.form-problem{padding:12px 14px;border-left:4px solid var(--accent);background:var(--code-bg);font-weight:600}
+input[aria-invalid=true],select[aria-invalid=true]{border:2px solid var(--accent)}
 form{margin-bottom:20px}
 .hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
 .tips{list-style:none;padding:0;margin:0}

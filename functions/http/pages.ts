@@ -3,6 +3,7 @@
  * field. Every dynamic value goes through escapeHtml.
  */
 import { escapeHtml } from "../core/fill.js";
+import { isTimeZone } from "../core/schedule.js";
 import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { page, SITE_NAME } from "./brand.js";
 import { timeZoneSelect } from "./time-zones.js";
@@ -14,21 +15,48 @@ export function layout(title: string, body: string): string {
   return page({ title, body });
 }
 
-export function signupPage(): string {
+/** The signup form's fields, as the reader typed them. */
+export type SignupField = "email" | "firstName" | "timeZone";
+
+/** A signup sent back: what was wrong, with which field, and what the reader had typed. */
+export interface SignupProblem {
+  message: string;
+  field: SignupField;
+  values: Partial<Record<SignupField, string>>;
+}
+
+/** `value="…"` for a field, and the marks that tie it to the problem when it is the one. */
+function fieldState(name: SignupField, problem: SignupProblem | undefined): string {
+  const value = problem?.values[name];
+  const filled = value ? ` value="${escapeHtml(value)}"` : "";
+  const invalid =
+    problem?.field === name ? ' aria-invalid="true" aria-describedby="signup-problem"' : "";
+  return `${filled}${invalid}`;
+}
+
+/**
+ * GET /, and a form signup sent back with what was wrong: the form again, filled in as the reader
+ * left it, the problem said above it and tied to its field.
+ */
+export function signupPage(problem?: SignupProblem): string {
+  const zone = problem?.values.timeZone;
+  const said = problem
+    ? `<p class="form-problem" id="signup-problem" role="alert">${escapeHtml(problem.message)}</p>\n`
+    : "";
   return page({
-    title: "Sign up",
-    index: true,
+    title: problem ? "Sign up: check the form" : "Sign up",
+    index: !problem,
     description:
       "One short strength-training tip a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.",
     body: `<h1 id="signup">Get stronger legs for running, one tip a week</h1>
 <p>One short strength-training exercise a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.</p>
-<form method="post" action="/subscribe">
+${said}<form method="post" action="/subscribe">
 <label for="email">Email address</label>
-<input id="email" name="email" type="email" required autocomplete="email" maxlength="254" inputmode="email">
+<input id="email" name="email" type="email" required autocomplete="email" maxlength="254" inputmode="email"${fieldState("email", problem)}>
 <label for="firstName">First name <span class="optional">(optional)</span></label>
-<input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}">
+<input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}"${fieldState("firstName", problem)}>
 <label for="timeZone">Your time zone <span class="optional">(your tip comes on Monday at 07:00 there)</span></label>
-${timeZoneSelect(undefined, "Not sure: UTC")}
+${timeZoneSelect(zone && isTimeZone(zone) ? zone : undefined, "Not sure: UTC", problem?.field === "timeZone" ? "signup-problem" : undefined)}
 <div class="hp" aria-hidden="true">
 <label for="website">Leave this field empty</label>
 <input id="website" name="website" type="text" tabindex="-1" autocomplete="off">

@@ -2,9 +2,10 @@
  * POST /subscribe — JSON or form body { email, firstName?, timeZone? (IANA), website? (honeypot) }. Always 202 with
  * the same body, and never faster than MIN_ANSWER_MS, whatever state the address is in.
  */
+import { BadRequestError } from "../core/errors.js";
 import { subscribe } from "../core/subscriptions.js";
 import type { AppDeps } from "./deps.js";
-import { checkInboxPage } from "./pages.js";
+import { checkInboxPage, type SignupField, signupPage } from "./pages.js";
 import { type Event, formOrJsonBody, isFormPost, sourceIp, userAgent } from "./request.js";
 import { html, json, type Result } from "./respond.js";
 
@@ -17,19 +18,48 @@ export const ACCEPTED = {
     "If that address can receive email, a confirmation link is on its way. Check your inbox.",
 } as const;
 
+/** The form field each of parseSignup's refusals is about. */
+const FIELD_OF: Record<string, SignupField> = {
+  missing_email: "email",
+  invalid_email: "email",
+  invalid_first_name: "firstName",
+  invalid_time_zone: "timeZone",
+};
+
+const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+
 export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result> {
   const started = Date.now();
   const asHtml = isFormPost(event);
   const body = formOrJsonBody(event);
-  await subscribe(deps, {
-    email: body.email,
-    firstName: body.firstName,
-    timeZone: body.timeZone,
-    honeypot: body.website,
-    ip: sourceIp(event),
-    userAgent: userAgent(event),
-    source: asHtml ? "signup-page" : "api",
-  });
+  try {
+    await subscribe(deps, {
+      email: body.email,
+      firstName: body.firstName,
+      timeZone: body.timeZone,
+      honeypot: body.website,
+      ip: sourceIp(event),
+      userAgent: userAgent(event),
+      source: asHtml ? "signup-page" : "api",
+    });
+  } catch (error) {
+    const field = error instanceof BadRequestError ? FIELD_OF[error.code] : undefined;
+    if (!asHtml || !field) throw error;
+    // A reader's form comes back filled in as they left it, the problem said in their words
+    // (without the API's field name in brackets).
+    return html(
+      400,
+      signupPage({
+        message: (error as Error).message.replace(/ \((?:email|firstName|timeZone)\)/, ""),
+        field,
+        values: {
+          email: text(body.email)?.slice(0, 254),
+          firstName: text(body.firstName)?.slice(0, 200),
+          timeZone: text(body.timeZone)?.slice(0, 64),
+        },
+      }),
+    );
+  }
   const wait = started + MIN_ANSWER_MS - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   return asHtml ? html(202, checkInboxPage()) : json(202, ACCEPTED);

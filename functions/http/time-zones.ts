@@ -28,11 +28,24 @@ export const ZONE_SCRIPT_HASH = `'sha256-${createHash("sha256").update(ZONE_SCRI
  * The select: `chosen` is preselected (and kept: the script leaves a reader's own choice alone);
  * without one, the first option is the stage default.
  */
-export function timeZoneSelect(chosen: string | undefined, defaultLabel?: string): string {
-  const options = timeZones()
-    .map((zone) => `<option value="${zone}"${zone === chosen ? " selected" : ""}>${zone}</option>`)
+export function timeZoneSelect(
+  chosen: string | undefined,
+  defaultLabel?: string,
+  /** The id of a problem said about this field (the select is then marked invalid). */
+  problemId?: string,
+): string {
+  const listed = timeZones();
+  // A zone this runtime knows by another of its names (Asia/Kolkata where ICU lists
+  // Asia/Calcutta) is offered as given, rather than silently replaced by the first option.
+  const own = chosen !== undefined && !listed.includes(chosen) ? [chosen] : [];
+  const options = [...own, ...listed]
+    .map((zone) => {
+      const value = escapeHtml(zone);
+      return `<option value="${value}"${zone === chosen ? " selected" : ""}>${value}</option>`;
+    })
     .join("");
   const first = defaultLabel ? `<option value="">${escapeHtml(defaultLabel)}</option>` : "";
-  return `<select id="timeZone" name="timeZone"${chosen ? ' data-chosen="1"' : ""}>${first}${options}</select>
+  const invalid = problemId ? ` aria-invalid="true" aria-describedby="${problemId}"` : "";
+  return `<select id="timeZone" name="timeZone"${chosen ? ' data-chosen="1"' : ""}${invalid}>${first}${options}</select>
 ${ZONE_SCRIPT_TAG}`;
 }

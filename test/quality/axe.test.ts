@@ -43,6 +43,14 @@ const first = archive[0];
 const token = "k1.unsubscribe.0123456789abcdef0123456789abcdef.0.sample";
 const PAGES: [string, string][] = [
   ["signup", signupPage()],
+  [
+    "signup sent back with a problem",
+    signupPage({
+      message: "That doesn't look like a valid email address.",
+      field: "email",
+      values: { email: "ann@example", firstName: "Ann", timeZone: "Asia/Kolkata" },
+    }),
+  ],
   ["check your inbox", checkInboxPage()],
   ["confirm prompt", confirmPromptPage(token)],
   ["confirmed", confirmedPage()],
