@@ -14,9 +14,14 @@ export function timeZones(): readonly string[] {
   return zones;
 }
 
-/** Picks the browser's zone in the select, if the page has one and the zone is in it. */
+/**
+ * Picks the browser's zone in the select, if the page has one and the zone is in it. A browser
+ * may name a zone otherwise than this runtime's list (Firefox says Asia/Kolkata where ICU lists
+ * Asia/Calcutta, Europe/Kyiv for Europe/Kiev): then the browser is asked what it calls each
+ * listed zone, and the one that is its own is picked.
+ */
 export const ZONE_SCRIPT =
-  '(function(){try{var s=document.getElementById("timeZone");var z=Intl.DateTimeFormat().resolvedOptions().timeZone;if(s&&z&&!s.dataset.chosen){for(var i=0;i<s.options.length;i++){if(s.options[i].value===z){s.value=z;break}}}}catch(e){}})();';
+  '(function(){try{var s=document.getElementById("timeZone");var z=Intl.DateTimeFormat().resolvedOptions().timeZone;if(!s||!z||s.dataset.chosen)return;var o=s.options,i;for(i=0;i<o.length;i++){if(o[i].value===z){s.value=z;return}}for(i=0;i<o.length;i++){try{if(o[i].value&&new Intl.DateTimeFormat("en",{timeZone:o[i].value}).resolvedOptions().timeZone===z){s.value=o[i].value;return}}catch(e){}}}catch(e){}})();';
 
 /** The script as it stands in a page. */
 export const ZONE_SCRIPT_TAG = `<script>${ZONE_SCRIPT}</script>`;
