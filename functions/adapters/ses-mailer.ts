@@ -8,7 +8,6 @@
  * for every call. With the SDK's default (3 attempts, TooManyRequests counted as throttling) one
  * recipient could cost up to 18 calls, none of them paced.
  */
-
 import {
   GetAccountCommand,
   GetConfigurationSetCommand,
@@ -31,8 +30,8 @@ import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
  * SES v2's REST-JSON protocol with the SDK's JsonCodec, which writes a request body with
  * JSON.stringify, in place of its default JsonCodec2, which writes every string character by
  * character in JavaScript: a SendEmail carries about 18 KB of HTML and text, and that loop was the
- * largest single cost of a send's CPU. The bodies are byte for byte the same, and answers and
- * errors read the same (test/adapters/ses-protocol.test.ts holds both to it).
+ * single largest function in a send's CPU profile. The bodies are byte for byte the same, and
+ * answers and errors read the same (test/adapters/ses-protocol.test.ts holds both to it).
  */
 export class SesJsonProtocol extends AwsRestJsonProtocol {
   constructor(settings: ConstructorParameters<typeof AwsRestJsonProtocol>[0]) {
