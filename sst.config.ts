@@ -130,10 +130,21 @@ export default $config({
     if (config.alertEmail) {
       alerts.subscribe("AlertsEmail", config.alertEmail);
     }
-    /** An alarm on a queue that must stay empty: a message there is lost work until redriven. */
-    const emptyQueueAlarm = (name: string, queue: sst.aws.Queue, what: string) =>
-      new aws.cloudwatch.MetricAlarm(name, {
-        alarmDescription: `${what} waits in ${name.replace(/Alarm$/, "")}: fix the cause, then redrive it (README, Deploy).`,
+    /**
+     * A dead-letter queue that keeps what it holds for `retentionSeconds`, and an alarm on the
+     * Alerts topic as soon as anything is in it: a message there is lost work until redriven
+     * (`what` says what waits there).
+     */
+    const deadLetterQueue = (name: string, retentionSeconds: number, what: string) => {
+      const queue = new sst.aws.Queue(name, {
+        transform: {
+          queue: (args) => {
+            args.messageRetentionSeconds = retentionSeconds;
+          },
+        },
+      });
+      new aws.cloudwatch.MetricAlarm(`${name}Alarm`, {
+        alarmDescription: `${what} waits in ${name}: fix the cause, then redrive it (README, Deploy).`,
         namespace: "AWS/SQS",
         metricName: wiring.ALARMS.deadLetterDepth.metric,
         dimensions: { QueueName: queue.nodes.queue.name },
@@ -145,43 +156,38 @@ export default $config({
         treatMissingData: "notBreaching",
         alarmActions: [alerts.arn],
       });
+      return queue;
+    };
 
     // ---- Queue -----------------------------------------------------------------------------
-    const sendDlq = new sst.aws.Queue("SendDlq", {
-      transform: {
-        queue: (args) => {
-          args.messageRetentionSeconds = wiring.SEND_QUEUE.dlqRetentionSeconds;
-        },
-      },
-    });
+    // Batches the sender gave up on after every redelivery: someone was not mailed this week.
+    const sendDlq = deadLetterQueue(
+      "SendDlq",
+      wiring.SEND_QUEUE.dlqRetentionSeconds,
+      "A send batch (someone not mailed this week)",
+    );
     const sendQueue = new sst.aws.Queue("SendQueue", {
       visibilityTimeout: `${wiring.SEND_QUEUE.visibilityTimeoutSeconds} seconds`,
       dlq: { queue: sendDlq.arn, retry: wiring.SEND_QUEUE.maxReceiveCount },
     });
 
     // The confirmation outbox: signups wait here for their confirmation email.
-    const confirmOutboxDlq = new sst.aws.Queue("ConfirmOutboxDlq", {
-      transform: {
-        queue: (args) => {
-          args.messageRetentionSeconds = wiring.CONFIRM_OUTBOX.dlqRetentionSeconds;
-        },
-      },
-    });
+    const confirmOutboxDlq = deadLetterQueue(
+      "ConfirmOutboxDlq",
+      wiring.CONFIRM_OUTBOX.dlqRetentionSeconds,
+      "A signup without its confirmation",
+    );
     const confirmOutbox = new sst.aws.Queue("ConfirmOutbox", {
       visibilityTimeout: `${wiring.CONFIRM_OUTBOX.visibilityTimeoutSeconds} seconds`,
       dlq: { queue: confirmOutboxDlq.arn, retry: wiring.CONFIRM_OUTBOX.maxReceiveCount },
     });
-    emptyQueueAlarm("ConfirmOutboxDlqAlarm", confirmOutboxDlq, "A signup without its confirmation");
 
     // SES events whose handler failed after Lambda's retries (e.g. DynamoDB down): kept, alarmed.
-    const sesEventsDlq = new sst.aws.Queue("SesEventsDlq", {
-      transform: {
-        queue: (args) => {
-          args.messageRetentionSeconds = wiring.SES_EVENTS.dlqRetentionSeconds;
-        },
-      },
-    });
-    emptyQueueAlarm("SesEventsDlqAlarm", sesEventsDlq, "A bounce or complaint not yet applied");
+    const sesEventsDlq = deadLetterQueue(
+      "SesEventsDlq",
+      wiring.SES_EVENTS.dlqRetentionSeconds,
+      "A bounce or complaint not yet applied",
+    );
 
     // ---- Send engine alarms (Alerts is declared above) ---------------------------------------
     // The sender stopped because SES said so (paused, suspended, daily quota): the sender logs it
@@ -199,8 +205,6 @@ export default $config({
       treatMissingData: "notBreaching",
       alarmActions: [alerts.arn],
     });
-    // Batches the sender gave up on after every redelivery: someone was not mailed this week.
-    emptyQueueAlarm("SendDlqAlarm", sendDlq, "A send batch (someone not mailed this week)");
 
     // ---- HTTP API --------------------------------------------------------------------------
     const api = new sst.aws.ApiGatewayV2("Api", {

@@ -313,6 +313,22 @@ describe("IAM: least privilege", () => {
 describe("edges: API, outbox, feedback, alarms", () => {
   const text = readFileSync(path.join(ROOT, "sst.config.ts"), "utf8");
 
+  it("gives every queue's dead letters a queue of their own, kept and alarmed", () => {
+    // deadLetterQueue() makes the queue with its retention and the alarm on the Alerts topic.
+    expect(text).toMatch(
+      /const deadLetterQueue = [\s\S]*new aws\.cloudwatch\.MetricAlarm\(`\$\{name\}Alarm`/,
+    );
+    expect(text).toMatch(/alarmActions: \[alerts\.arn\],\s*\}\);\s*return queue;/);
+    for (const [variable, name] of [
+      ["sendDlq", "SendDlq"],
+      ["confirmOutboxDlq", "ConfirmOutboxDlq"],
+      ["sesEventsDlq", "SesEventsDlq"],
+    ]) {
+      expect(text).toMatch(new RegExp(`const ${variable} = deadLetterQueue\\(\\s*"${name}",`));
+    }
+    expect(text).toContain("dlq: { queue: sendDlq.arn, retry: wiring.SEND_QUEUE.maxReceiveCount }");
+  });
+
   it("turns CORS off and the execute-api URL off behind a custom domain", () => {
     expect(API).toEqual({ cors: false, disableExecuteApiEndpointWithDomain: true });
     expect(text).toContain("cors: wiring.API.cors");
@@ -339,7 +355,7 @@ describe("edges: API, outbox, feedback, alarms", () => {
     ).toBeGreaterThan(3600);
     const consumer = readFileSync(path.join(ROOT, FUNCTIONS.confirmOutbox.file), "utf8");
     expect(CONFIRM_OUTBOX.partialResponses).toBe(/\bbatchItemFailures\b/.test(consumer));
-    expect(text).toMatch(/emptyQueueAlarm\("ConfirmOutboxDlqAlarm", confirmOutboxDlq/);
+    expect(text).toMatch(/confirmOutboxDlq = deadLetterQueue\(\s*"ConfirmOutboxDlq",/);
   });
 
   it("sends failed SES events to a dead-letter queue with an alarm on its depth", () => {
@@ -347,7 +363,7 @@ describe("edges: API, outbox, feedback, alarms", () => {
     expect(text).toMatch(
       /FunctionEventInvokeConfig\("SesEventsRetries",[\s\S]*onFailure: \{ destination: sesEventsDlq\.arn \}/,
     );
-    expect(text).toMatch(/emptyQueueAlarm\("SesEventsDlqAlarm", sesEventsDlq/);
+    expect(text).toMatch(/sesEventsDlq = deadLetterQueue\(\s*"SesEventsDlq",/);
     expect(text).toContain(
       'sesEventsTopic.subscribe("SesEventsSubscription", sesEventsHandler.arn)',
     );
