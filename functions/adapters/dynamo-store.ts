@@ -13,6 +13,7 @@ import {
   DynamoDBClient,
   type DynamoDBClientConfig,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
@@ -62,6 +63,65 @@ export const DYNAMO_UPDATE_CLIENT_POLICY = {
 
 const MARSHALL = { removeUndefinedValues: true } as const;
 
+/** An UpdateItem with plain values, before the table is named and the values marshalled. */
+export type PlainUpdate = Omit<UpdateCommandInput, "TableName" | "AttributeUpdates" | "Expected">;
+
+/** The UpdateItem input for `table`, its key and values marshalled as the DocumentClient would. */
+export function updateItemInput(table: string, update: PlainUpdate): UpdateItemCommandInput {
+  const { Key, ExpressionAttributeValues, ...rest } = update;
+  return {
+    TableName: table,
+    ...rest,
+    Key: marshall(Key, MARSHALL),
+    ...(ExpressionAttributeValues
+      ? { ExpressionAttributeValues: marshall(ExpressionAttributeValues, MARSHALL) }
+      : {}),
+  };
+}
+
+/**
+ * The claim's write: the pending claim set and the revision moved, only while `rev` is the one
+ * judged and the subscriber is still active. Exported, with markSentWrite, so that the benchmark's
+ * floor makes exactly the store's two writes per email.
+ */
+export function claimWrite(id: string, claim: Claim, rev: number): PlainUpdate {
+  return {
+    Key: subscriberKey(id),
+    UpdateExpression: "SET claim = :claim ADD rev :one",
+    ConditionExpression: `#status = :active AND ${rev === 0 ? "(attribute_not_exists(rev) OR rev = :rev)" : "rev = :rev"}`,
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":active": "active", ":claim": claim, ":one": 1, ":rev": rev },
+  };
+}
+
+/**
+ * The mark's write, unconditional but for the item's existence: SES has accepted the email, so
+ * the record must say so whatever else changed; the reader's next slot moves with it.
+ */
+export function markSentWrite(
+  id: string,
+  claim: Claim & { state: "sent" },
+  now: Date,
+  nextDueAt: Date,
+): PlainUpdate {
+  return {
+    Key: subscriberKey(id),
+    UpdateExpression:
+      "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
+    ConditionExpression: "attribute_exists(pk)",
+    ExpressionAttributeValues: {
+      ":claim": claim,
+      ":week": claim.week,
+      ":now": now.toISOString(),
+      ":tip": new Set([claim.tip]),
+      ":one": 1,
+      ":due": nextDueAt.toISOString(),
+      // Harmless on someone who left meanwhile: without gsi1pk the item is not in the index.
+      ":gsk": dueSortKey(id, nextDueAt.toISOString()),
+    },
+  };
+}
+
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
@@ -106,27 +166,15 @@ export class DynamoStore implements SubscriberStore {
   }
 
   /** UpdateItem with plain values (marshalled here); returns the attributes asked for, if any. */
-  private async write(
-    input: Omit<UpdateCommandInput, "TableName" | "AttributeUpdates" | "Expected">,
-  ): Promise<Record<string, unknown> | undefined> {
-    const { Key, ExpressionAttributeValues, ...rest } = input;
+  private async write(input: PlainUpdate): Promise<Record<string, unknown> | undefined> {
     const result = await this.updates.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        ...rest,
-        Key: marshall(Key, MARSHALL),
-        ...(ExpressionAttributeValues
-          ? { ExpressionAttributeValues: marshall(ExpressionAttributeValues, MARSHALL) }
-          : {}),
-      }),
+      new UpdateItemCommand(updateItemInput(this.table, input)),
     );
     return result.Attributes ? unmarshall(result.Attributes) : undefined;
   }
 
   /** Runs a conditional update; false when the condition did not hold. */
-  private async update(
-    input: Omit<UpdateCommandInput, "TableName" | "AttributeUpdates" | "Expected">,
-  ) {
+  private async update(input: PlainUpdate) {
     try {
       await this.write(input);
       return true;
@@ -417,13 +465,7 @@ export class DynamoStore implements SubscriberStore {
         if (judged.kind !== "eligible") return judged.kind;
         rev = current?.rev ?? 0;
       }
-      const done = await this.update({
-        Key: subscriberKey(id),
-        UpdateExpression: "SET claim = :claim ADD rev :one",
-        ConditionExpression: `#status = :active AND ${rev === 0 ? "(attribute_not_exists(rev) OR rev = :rev)" : "rev = :rev"}`,
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":active": "active", ":claim": claim, ":one": 1, ":rev": rev },
-      });
+      const done = await this.update(claimWrite(id, claim, rev));
       if (done) return "claimed";
       rev = undefined;
     }
@@ -440,24 +482,8 @@ export class DynamoStore implements SubscriberStore {
     now: Date,
     nextDueAt: Date,
   ): Promise<void> {
-    const claim: Claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
-    // Unconditional: SES has accepted the email, so the record must say so whatever else changed.
-    await this.write({
-      Key: subscriberKey(id),
-      UpdateExpression:
-        "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: {
-        ":claim": claim,
-        ":week": week,
-        ":now": now.toISOString(),
-        ":tip": new Set([tip]),
-        ":one": 1,
-        ":due": nextDueAt.toISOString(),
-        // Harmless on someone who left meanwhile: without gsi1pk the item is not in the index.
-        ":gsk": dueSortKey(id, nextDueAt.toISOString()),
-      },
-    });
+    const claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId } as const;
+    await this.write(markSentWrite(id, claim, now, nextDueAt));
   }
 
   async markFailed(

@@ -21,14 +21,14 @@ import { Agent } from "node:http";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { SESv2Client, SendEmailCommand, type SendEmailCommandOutput } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
-import { DYNAMO_UPDATE_CLIENT_POLICY, DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import {
-  ACTIVE_INDEX,
-  ACTIVE_SHARDS,
-  activeKey,
-  dueSortKey,
-} from "../../functions/adapters/dynamo-table.js";
+  claimWrite,
+  DYNAMO_UPDATE_CLIENT_POLICY,
+  DynamoStore,
+  markSentWrite,
+  updateItemInput,
+} from "../../functions/adapters/dynamo-store.js";
+import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import {
   SES_CLIENT_POLICY,
@@ -227,7 +227,7 @@ async function floor(): Promise<{ sent: number }> {
     ...SES_CLIENT_POLICY,
   });
   // The ids to mail, read before the clock starts (the path reads them as it goes).
-  const ids: { pk: string; sk: string; id: string; email: string; rev?: number }[] = [];
+  const ids: { id: string; email: string; rev?: number }[] = [];
   for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
     let start: Record<string, unknown> | undefined;
     do {
@@ -237,7 +237,7 @@ async function floor(): Promise<{ sent: number }> {
           IndexName: ACTIVE_INDEX,
           KeyConditionExpression: "gsi1pk = :pk",
           ExpressionAttributeValues: { ":pk": activeKey(shard) },
-          ProjectionExpression: "pk, sk, id, email, rev",
+          ProjectionExpression: "id, email, rev",
           ExclusiveStartKey: start,
         }),
       );
@@ -256,9 +256,10 @@ async function floor(): Promise<{ sent: number }> {
     links,
   );
   // One instant, one run and one next slot for all: the floor decides nothing per reader.
-  const now = new Date().toISOString();
+  const now = new Date();
+  const at = now.toISOString();
   const runId = `floor-${input.week}-${Date.now()}`;
-  const nextDue = new Date(Date.now() + 7 * 24 * 3_600_000).toISOString();
+  const nextDue = new Date(Date.now() + 7 * 24 * 3_600_000);
   let next = 0;
   let sent = 0;
   const worker = async () => {
@@ -266,24 +267,13 @@ async function floor(): Promise<{ sent: number }> {
       const item = ids[next] as (typeof ids)[number];
       next += 1;
       progress(1);
-      const key = marshall({ pk: item.pk, sk: item.sk });
       // The same two writes as DynamoStore's claim and markSent (so DynamoDB does the same work
       // for both sides), with none of the engine's decisions around them.
-      const rev = item.rev ?? 0;
+      const pending = { week: input.week, state: "pending", tip: tip.slug, at, runId } as const;
       await updates.send(
-        new UpdateItemCommand({
-          TableName: input.table,
-          Key: key,
-          UpdateExpression: "SET claim = :claim ADD rev :one",
-          ConditionExpression: `#status = :active AND ${rev === 0 ? "(attribute_not_exists(rev) OR rev = :rev)" : "rev = :rev"}`,
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: marshall({
-            ":active": "active",
-            ":claim": { week: input.week, state: "pending", tip: tip.slug, at: now, runId },
-            ":one": 1,
-            ":rev": rev,
-          }),
-        }),
+        new UpdateItemCommand(
+          updateItemInput(input.table, claimWrite(item.id, pending, item.rev ?? 0)),
+        ),
       );
       const command = new SendEmailCommand(
         sendEmailInput(FROM, undefined, { ...email, to: item.email }),
@@ -299,30 +289,11 @@ async function floor(): Promise<{ sent: number }> {
           if (attempt >= 6) throw error;
         }
       }
+      const mark = { ...pending, state: "sent", messageId: result.MessageId } as const;
       await updates.send(
-        new UpdateItemCommand({
-          TableName: input.table,
-          Key: key,
-          UpdateExpression:
-            "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: marshall({
-            ":claim": {
-              week: input.week,
-              state: "sent",
-              tip: tip.slug,
-              at: now,
-              runId,
-              messageId: result.MessageId,
-            },
-            ":week": input.week,
-            ":now": now,
-            ":tip": new Set([tip.slug]),
-            ":one": 1,
-            ":due": nextDue,
-            ":gsk": dueSortKey(item.id, nextDue),
-          }),
-        }),
+        new UpdateItemCommand(
+          updateItemInput(input.table, markSentWrite(item.id, mark, now, nextDue)),
+        ),
       );
       progress(-1);
       sent += 1;
