@@ -77,6 +77,19 @@ export const LINKS = {
 };
 
 /** The stage schedule of the tests: Monday 07:00, UTC for readers who chose no zone. */
+/**
+ * The zones the schedule's tests cross: both sides of the date line (Kiritimati +14, Pago Pago
+ * −11), a 30-minute DST (Lord Howe), a half-hour offset (St John's), and both hemispheres' DST.
+ */
+export const EDGE_ZONES = [
+  "Pacific/Kiritimati",
+  "Pacific/Pago_Pago",
+  "Australia/Lord_Howe",
+  "America/St_Johns",
+  "Europe/London",
+  "America/Los_Angeles",
+] as const;
+
 export const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as const;
 
 export const SETTINGS = {
