@@ -306,7 +306,7 @@ export default $config({
               }
             : {}),
         })),
-        // The AWS SDK comes from the Lambda runtime, not the bundle: why, and the trade-off, in
+        // The AWS SDK is bundled with our code, not taken from the Lambda runtime: why, in
         // infra/wiring.ts (NODEJS_BUNDLE). test/bundle.test.ts measures the bundles built so.
         nodejs: {
           format: wiring.NODEJS_BUNDLE.format,

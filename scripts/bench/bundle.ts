@@ -2,7 +2,7 @@
  * Bundles a Lambda entry the way SST 4 does for deploys and reports its size and which
  * build-time-only packages leaked into it.
  *
- * Our part of the options (format, minify, the AWS SDK external) comes from infra/wiring.ts
+ * Our part of the options (format, minify, what stays external) comes from infra/wiring.ts
  * NODEJS_BUNDLE, the same object sst.config.ts hands to SST. The rest is what SST's Node runtime
  * (pkg/runtime/node/build.go in the SST repository) always sets: platform node, bundle, target
  * esnext, keepNames, mainFields module/main, `sharp` and `pg-native` external, no source map in a
@@ -38,7 +38,7 @@ export interface BundleInfo {
   bytes: number;
   /** Input files matching BUILD_ONLY. */
   leaked: string[];
-  /** Input files matching RUNTIME_SDK (none while the SDK is external). */
+  /** Input files matching RUNTIME_SDK (the SDK is bundled: infra/wiring.ts NODEJS_BUNDLE). */
   sdkFiles: string[];
   /** Bytes per top-level package (or "own code"), largest first. */
   breakdown: [string, number][];

@@ -138,9 +138,22 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
   };
   const emailOf = new Map<string, string>();
   const store: SubscriberStore = Object.assign(Object.create(inner) as DynamoStore, {
+    // A recipient is in progress from its claim until the claim ends: marked sent, marked
+    // failed, released (halted, throttled, transient), or never taken (not "claimed").
     async claim(...args: Parameters<SubscriberStore["claim"]>) {
       progress(1);
-      return inner.claim(...args);
+      const result = await inner.claim(...args).catch((error: unknown) => {
+        progress(-1);
+        throw error;
+      });
+      if (result !== "claimed") progress(-1);
+      return result;
+    },
+    async markFailed(...args: Parameters<SubscriberStore["markFailed"]>) {
+      await inner.markFailed(...args).finally(() => progress(-1));
+    },
+    async releaseClaim(...args: Parameters<SubscriberStore["releaseClaim"]>) {
+      await inner.releaseClaim(...args).finally(() => progress(-1));
     },
     async markSent(...args: Parameters<SubscriberStore["markSent"]>) {
       await inner.markSent(...args);
