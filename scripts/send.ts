@@ -22,7 +22,7 @@ export const EXIT = {
   /** An error (the store failed, the content is missing, nothing listening). */
   error: 1,
   usage: 2,
-  /** SES stopped the run: paused, configuration set paused, suspended, or the daily quota. */
+  /** SES stopped the run: paused, configuration set paused, suspended, the daily quota, or the sender refused. */
   stopped: 3,
   /** Some recipients are left for a later run: deferred by throttling, transient errors, or in flight. */
   incomplete: 4,

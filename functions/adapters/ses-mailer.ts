@@ -64,12 +64,47 @@ export interface SesMailerOptions {
   clientOptions?: SESv2ClientConfig;
 }
 
-/** Maps an SES v2 error (by its exception name) to the engine's error classes. */
-export function classifySesError(error: unknown): Error {
+/** The address in a From line ("Name <addr>" or a bare address), lower-cased. */
+function addressOf(from: string): string {
+  return (/<([^<>]+)>\s*$/.exec(from)?.[1] ?? from).trim().toLowerCase();
+}
+
+/**
+ * Whether an SES "not verified" refusal names the sender: SES lists the identities that failed
+ * ("Email address is not verified. The following identities failed the check in region
+ * EU-WEST-1: tips@example.com"). The From address or its domain there fails every email; a
+ * reader's address alone (the SES sandbox) fails only theirs.
+ */
+function refusesSender(message: string, from: string | undefined): boolean {
+  if (!from || !/not verified/i.test(message)) return false;
+  const address = addressOf(from);
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  const listed = message
+    .slice(message.lastIndexOf(":") + 1)
+    .split(/[\s,]+/)
+    .map((identity) => identity.trim().toLowerCase().replace(/\.$/, ""))
+    .filter((identity) => identity !== "");
+  return listed.some((identity) => identity === address || identity === domain);
+}
+
+/**
+ * Maps an SES v2 error (by its exception name) to the engine's error classes. `from` is the
+ * sender's From line: a refusal of the sender itself stops the run instead of failing each reader
+ * in turn.
+ */
+export function classifySesError(error: unknown, from?: string): Error {
   const name = (error as { name?: string })?.name ?? "";
   const message = (error as { message?: string })?.message ?? String(error);
   if (/daily message quota/i.test(message) || name === "LimitExceededException") {
     return new MailStoppedError(`SES daily quota reached: ${message}`, "daily-quota");
+  }
+  // The same answer for every reader: the From identity unverified, or what SendEmail names (the
+  // configuration set, an identity) missing. Failing readers one by one would end everyone's week.
+  if (
+    name === "NotFoundException" ||
+    (name === "MessageRejected" && refusesSender(message, from))
+  ) {
+    return new MailStoppedError(`SES refuses the sender: ${name}: ${message}`, "sender-refused");
   }
   // SES v2 names a paused configuration set in the message of SendingPausedException.
   if (
@@ -93,7 +128,6 @@ export function classifySesError(error: unknown): Error {
       return new MailStoppedError(`SES account suspended: ${message}`, "suspended");
     case "MessageRejected":
     case "BadRequestException":
-    case "NotFoundException":
       return new MailRejectedError(`${name}: ${message}`);
     case "TimeoutError":
     case "InternalFailure":
@@ -167,7 +201,7 @@ export class SesMailer implements Mailer {
       if (!result.MessageId) throw new Error("SES accepted the email but returned no MessageId");
       return { messageId: result.MessageId };
     } catch (error) {
-      throw classifySesError(error);
+      throw classifySesError(error, this.options.from);
     }
   }
 

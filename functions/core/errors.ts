@@ -87,10 +87,16 @@ export class MailRejectedError extends Error {
 
 /**
  * Why sending as a whole cannot go on: the account's sending is paused, the configuration set's
- * sending is paused (the reputation breaker), the account is suspended, or SES says the daily
- * quota is spent.
+ * sending is paused (the reputation breaker), the account is suspended, SES says the daily quota
+ * is spent, or SES refuses the sender itself (the From identity is not verified, the configuration
+ * set does not exist): an answer that would be the same for every reader.
  */
-export type StopReason = "paused" | "configuration-set-paused" | "suspended" | "daily-quota";
+export type StopReason =
+  | "paused"
+  | "configuration-set-paused"
+  | "suspended"
+  | "daily-quota"
+  | "sender-refused";
 
 /** Sending as a whole cannot go on: stop the run at once, and say so loudly. */
 export class MailStoppedError extends Error {

@@ -160,7 +160,12 @@ describe("classifySesError", () => {
     ["AccountSuspendedException", "suspended", MailStoppedError, "suspended"],
     ["MessageRejected", "Email address is not verified.", MailRejectedError, undefined],
     ["BadRequestException", "Illegal address", MailRejectedError, undefined],
-    ["NotFoundException", "no such configuration set", MailRejectedError, undefined],
+    [
+      "NotFoundException",
+      "Configuration set tips does not exist.",
+      MailStoppedError,
+      "sender-refused",
+    ],
     ["InternalFailure", "boom", MailTransientError, undefined],
     ["TimeoutError", "socket", MailTransientError, undefined],
     ["Error", "socket hang up", Error, undefined],
@@ -174,6 +179,29 @@ describe("classifySesError", () => {
       expect(classified).not.toBeInstanceOf(MailTransientError);
     }
     if (reason) expect((classified as MailStoppedError).reason).toBe(reason);
+  });
+
+  const NOT_VERIFIED =
+    "Email address is not verified. The following identities failed the check in region EU-WEST-1:";
+  it.each([
+    ["the From address", `${NOT_VERIFIED} tips@example.com`, MailStoppedError],
+    ["the From address in other case", `${NOT_VERIFIED} Tips@Example.com`, MailStoppedError],
+    ["the From domain", `${NOT_VERIFIED} example.com`, MailStoppedError],
+    [
+      "the sender and a reader",
+      `${NOT_VERIFIED} reader@else.org, tips@example.com`,
+      MailStoppedError,
+    ],
+    ["a reader only (the SES sandbox)", `${NOT_VERIFIED} reader@else.org`, MailRejectedError],
+    ["a reader of the same domain", `${NOT_VERIFIED} reader@example.com`, MailRejectedError],
+    ["no identity", "Email address is not verified.", MailRejectedError],
+  ] as const)("MessageRejected naming %s: %s", (_what, message, kind) => {
+    const error = Object.assign(new Error(message), { name: "MessageRejected" });
+    const classified = classifySesError(error, "Weekly Strength Tips <tips@example.com>");
+    expect(classified).toBeInstanceOf(kind);
+    if (kind === MailStoppedError) {
+      expect((classified as MailStoppedError).reason).toBe("sender-refused");
+    }
   });
 
   it.each([

@@ -452,6 +452,56 @@ describe("crashes and stops", () => {
   });
 });
 
+describe("SES refuses the sender itself: a stop, not a failure of each reader", () => {
+  it.each([
+    [
+      "the From identity is not verified",
+      "MessageRejected",
+      "Email address is not verified. The following identities failed the check in region US-EAST-1: tips@example.com",
+    ],
+    [
+      "the configuration set does not exist",
+      "NotFoundException",
+      "Configuration set tips does not exist.",
+    ],
+  ])(
+    "%s: `npm run send` exits 3, nobody's week is spent, the fixed rerun sends everyone once",
+    async (_what, errorType, message) => {
+      const { main, EXIT } = await import("../../scripts/send.js");
+      const subs = await seedActive(10);
+      const week = nextWeek();
+      answerSend = () => ({ status: 400, errorType, body: { message } });
+      const errors: string[] = [];
+      const quiet = { log: console.log, error: console.error };
+      console.log = () => {};
+      console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
+      let code: number;
+      try {
+        code = await main(["--week", week, "--rate", "200"]);
+      } finally {
+        Object.assign(console, quiet);
+      }
+      expect(code).toBe(EXIT.stopped);
+      expect(errors.join("\n")).toMatch(/SENDING STOPPED \(sender-refused\)/);
+      // One answer is enough: the calls already under way, not one per reader.
+      expect(proxy.calls.length).toBeLessThan(subs.length);
+      const store = runtime.store.subscriberStore();
+      for (const s of subs)
+        expect((await store.get(s.id))?.claim?.state, s.email).not.toBe("failed");
+
+      answerSend = undefined;
+      console.log = () => {};
+      console.error = () => {};
+      try {
+        expect(await main(["--week", week, "--rate", "200"])).toBe(EXIT.done);
+      } finally {
+        Object.assign(console, quiet);
+      }
+      await expectEachOnce(subs);
+    },
+  );
+});
+
 describe("Lambda handlers on the local stack", () => {
   it("the cron handler called twice with the same event sends once", async () => {
     const subs = await seedActive(15);
