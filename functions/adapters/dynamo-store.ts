@@ -81,16 +81,30 @@ export function updateItemInput(table: string, update: PlainUpdate): UpdateItemC
 
 /**
  * The claim's write: the pending claim set and the revision moved, only while `rev` is the one
- * judged and the subscriber is still active. Exported, with markSentWrite, so that the benchmark's
- * floor makes exactly the store's two writes per email.
+ * judged, the subscriber is still active and not paused at the claim's instant (pauses and other
+ * status changes do not move `rev`), and, when given, `email` is still their address. Exported,
+ * with markSentWrite, so that the benchmark's floor makes exactly the store's two writes per email.
  */
-export function claimWrite(id: string, claim: Claim, rev: number): PlainUpdate {
+export function claimWrite(id: string, claim: Claim, rev: number, email?: string): PlainUpdate {
+  const conditions = [
+    "#status = :active",
+    "(attribute_not_exists(pausedUntil) OR pausedUntil <= :at)",
+    ...(email !== undefined ? ["email = :email"] : []),
+    rev === 0 ? "(attribute_not_exists(rev) OR rev = :rev)" : "rev = :rev",
+  ];
   return {
     Key: subscriberKey(id),
     UpdateExpression: "SET claim = :claim ADD rev :one",
-    ConditionExpression: `#status = :active AND ${rev === 0 ? "(attribute_not_exists(rev) OR rev = :rev)" : "rev = :rev"}`,
+    ConditionExpression: conditions.join(" AND "),
     ExpressionAttributeNames: { "#status": "status" },
-    ExpressionAttributeValues: { ":active": "active", ":claim": claim, ":one": 1, ":rev": rev },
+    ExpressionAttributeValues: {
+      ":active": "active",
+      ":claim": claim,
+      ":at": claim.at,
+      ":one": 1,
+      ":rev": rev,
+      ...(email !== undefined ? { ":email": email } : {}),
+    },
   };
 }
 
@@ -465,7 +479,7 @@ export class DynamoStore implements SubscriberStore {
         if (judged.kind !== "eligible") return judged.kind;
         rev = current?.rev ?? 0;
       }
-      const done = await this.update(claimWrite(id, claim, rev));
+      const done = await this.update(claimWrite(id, claim, rev, request.email));
       if (done) return "claimed";
       rev = undefined;
     }

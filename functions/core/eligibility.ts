@@ -14,6 +14,10 @@
  *   - a claim of this week that was sent or failed ends the week for them;
  *   - a pending claim of any week younger than the stale window is in flight (someone may be
  *     calling SES for it right now); an older one is a dead sender's and may be taken over.
+ * At the claim, just before the email goes, also (the planner checks the pause itself, to move
+ * the reader's slot past it):
+ *   - a reader paused from /manage gets nothing until the pause ends;
+ *   - the address the email would go to must still be the reader's.
  */
 import type { Subscriber } from "./types.js";
 
@@ -26,7 +30,9 @@ export type Verdict =
   | { kind: "superseded" }
   /** A pending claim younger than the stale window: a live sender may be on it. */
   | { kind: "in-flight" }
-  /** Not active (pending, unsubscribed, bounced, complained) or gone. */
+  /** Paused from /manage until a later instant. */
+  | { kind: "paused" }
+  /** Not active (pending, unsubscribed, bounced, complained), gone, or not at this address. */
   | { kind: "inactive" };
 
 export interface VerdictRequest {
@@ -35,16 +41,34 @@ export interface VerdictRequest {
   tip?: string;
   /** A pending claim taken before this instant is stale. */
   staleBefore: Date;
+  /** The moment of sending: a reader paused beyond it is "paused". */
+  now?: Date;
+  /** The address the email would go to: someone else's (changed, forged) is "inactive". */
+  email?: string;
+}
+
+/** Whether a reader is paused (from /manage) at `now`. */
+export function isPaused<T extends Pick<Subscriber, "pausedUntil">>(
+  subscriber: T,
+  now: Date,
+): subscriber is T & { pausedUntil: string } {
+  return subscriber.pausedUntil !== undefined && subscriber.pausedUntil > now.toISOString();
 }
 
 /** ISO weeks ("2026-W48") order as strings: the year has four digits, the week two. */
 const before = (a: string, b: string) => a < b;
 
 export function verdict(
-  subscriber: Pick<Subscriber, "status" | "lastWeekSent" | "sentTips" | "claim"> | undefined,
+  subscriber:
+    | Pick<Subscriber, "status" | "email" | "pausedUntil" | "lastWeekSent" | "sentTips" | "claim">
+    | undefined,
   request: VerdictRequest,
 ): Verdict {
   if (subscriber?.status !== "active") return { kind: "inactive" };
+  if (request.email !== undefined && request.email !== subscriber.email) {
+    return { kind: "inactive" };
+  }
+  if (request.now !== undefined && isPaused(subscriber, request.now)) return { kind: "paused" };
   const { week } = request;
   const last = subscriber.lastWeekSent;
   if (last !== undefined) {

@@ -10,7 +10,7 @@
  * With `week` set (an operator's `npm run send -- --week`), every active reader is read and that
  * week is everyone's, as before per-reader schedules: replays of an older week send nothing.
  */
-import { verdict } from "./eligibility.js";
+import { isPaused, verdict } from "./eligibility.js";
 import type { Queue, SubscriberStore } from "./ports.js";
 import { localWeek, nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
 import { nextTip } from "./sequence.js";
@@ -92,7 +92,7 @@ export interface PlanReport {
 
 type Decision =
   | { kind: "send"; tip: CompiledTip; stale: boolean }
-  | { kind: "already-sent" | "superseded" | "caught-up" | "in-flight" | "inactive" };
+  | { kind: "already-sent" | "superseded" | "caught-up" | "in-flight" | "paused" | "inactive" };
 
 /** What this week holds for one subscriber (the rule itself is core/eligibility.ts). */
 export function decide(
@@ -185,7 +185,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
       for (const subscriber of page.items) {
         if (full()) break;
         report.active += 1;
-        if (subscriber.pausedUntil && subscriber.pausedUntil > now.toISOString()) {
+        if (isPaused(subscriber, now)) {
           // Paused from /manage, even under an operator's week: due again when the pause ends.
           report.paused += 1;
           if (!input.dryRun && !input.week) {
@@ -212,6 +212,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
             report.superseded += 1;
             moves.push(later(subscriber));
             break;
+          case "paused": // not judged here: the pause was looked at above
           case "inactive":
             break;
           case "caught-up":

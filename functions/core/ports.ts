@@ -44,9 +44,12 @@ export interface ClaimRequest {
   week: string;
   tip: string;
   runId: string;
+  /** The moment of the claim: a reader paused beyond it is not claimed ("paused"). */
   now: Date;
   /** A pending claim taken before this instant is stale and may be taken over. */
   staleBefore: Date;
+  /** The address the email will go to: claimed only while it is the subscriber's. */
+  email?: string;
   /**
    * The subscriber's send revision (Subscriber.rev) when the planner judged them eligible. A store
    * may claim without reading again while the revision is unchanged; any other value (or none)

@@ -28,10 +28,12 @@ import {
   type SenderDeps,
   sendBatch,
 } from "./sender.js";
+import { isIsoWeek, weekStart } from "./week.js";
 import * as z from "./zod.js";
 
 export const sendBatchSchema = z.object({
-  week: z.string().check(z.regex(/^\d{4}-W\d{2}$/)),
+  // A real ISO week ("2025-W53" does not exist): its slots must be computable before any email.
+  week: z.string().check(z.regex(/^\d{4}-W\d{2}$/), z.refine(isIsoWeek, "not an ISO week")),
   runId: z.string().check(z.minLength(1), z.maxLength(200)),
   recipients: z
     .array(
@@ -102,6 +104,15 @@ export interface SendWorker {
   handle(records: readonly QueuedRecord[]): Promise<string[]>;
 }
 
+/** The earliest time zone (UTC+14) is this far ahead of UTC: its Monday begins the week. */
+const EARLIEST_ZONE_AHEAD_MS = 14 * 3_600_000;
+
+/** Whether `week` has not yet begun anywhere on Earth at `now`. */
+export function notBegun(week: string, now: Date): boolean {
+  const start = weekStart(week);
+  return start !== undefined && start.getTime() - EARLIEST_ZONE_AHEAD_MS > now.getTime();
+}
+
 function parseJson(body: string): unknown {
   try {
     return JSON.parse(body);
@@ -158,6 +169,12 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       return;
     }
     const batch: SendBatch = parsed.data;
+    if (notBegun(batch.week, deps.clock.now())) {
+      // A week that has not begun in any time zone comes from a fault or a forgery: sending it
+      // would also push the reader's next slot past every real week. Never better: let it go.
+      log.error("send batch of a week not begun", { messageId: record.id, week: batch.week });
+      return;
+    }
     if (control.halted) throw new BatchUnfinishedError(`sending stopped: ${control.halted.reason}`);
     let report: BatchReport;
     try {

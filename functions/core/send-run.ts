@@ -71,7 +71,7 @@ export function runReport(
     planned: planned.planned,
     byWeek: planned.byWeek,
     notDue: planned.notDue,
-    paused: planned.paused,
+    paused: planned.paused + sent.paused,
     sent: sent.sent,
     skippedAlreadySent: planned.skippedAlreadySent + sent.skippedAlreadySent,
     superseded: planned.superseded + sent.superseded,

@@ -19,6 +19,7 @@
  */
 
 import type { LimitFunction } from "p-limit";
+import { verdict } from "./eligibility.js";
 import {
   MailRejectedError,
   MailStoppedError,
@@ -99,6 +100,7 @@ export type Outcome =
   | "already-sent"
   | "superseded"
   | "in-flight"
+  | "paused"
   | "inactive"
   | "failed"
   | "failed-transient"
@@ -112,6 +114,8 @@ export interface BatchReport {
   superseded: number;
   /** Held by a claim younger than the stale window (a live sender, or a dead one not yet stale). */
   inFlight: number;
+  /** Paused from /manage between planning and sending: their slot waits for the pause's end. */
+  paused: number;
   /** Left (unsubscribed, bounced, complained) between planning and sending. */
   inactive: number;
   /** Rejected by SES for this recipient: recorded, not retried this week. */
@@ -136,6 +140,7 @@ const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "retries" 
   "already-sent": "skippedAlreadySent",
   superseded: "superseded",
   "in-flight": "inFlight",
+  paused: "paused",
   inactive: "inactive",
   failed: "failed",
   "failed-transient": "failedTransient",
@@ -149,6 +154,7 @@ export function emptyBatchReport(): BatchReport {
     skippedAlreadySent: 0,
     superseded: 0,
     inFlight: 0,
+    paused: 0,
     inactive: 0,
     failed: 0,
     failedTransient: 0,
@@ -231,8 +237,30 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
    * a throttled or transient failure is retried after a jittered backoff, at most retry.attempts
    * calls in all (then the last failure is thrown).
    */
-  const deliver = async (email: OutgoingEmail): Promise<{ messageId: string } | "halted"> => {
+  /**
+   * Before a retry, which comes after a back-off: whether the reader left, paused or changed
+   * address meanwhile (the claim was judged before the first call).
+   */
+  const withdrawn = async (recipient: Recipient): Promise<"paused" | "inactive" | undefined> => {
+    const current = await store.get(recipient.id);
+    const judged = verdict(current, {
+      week,
+      staleBefore: new Date(0),
+      now: clock.now(),
+      email: recipient.email,
+    });
+    return judged.kind === "paused" || judged.kind === "inactive" ? judged.kind : undefined;
+  };
+
+  const deliver = async (
+    email: OutgoingEmail,
+    recipient: Recipient,
+  ): Promise<{ messageId: string } | "halted" | "paused" | "inactive"> => {
     for (let attempt = 1; ; attempt += 1) {
+      if (attempt > 1) {
+        const gone = await withdrawn(recipient);
+        if (gone) return gone;
+      }
       await deps.pacer.acquire();
       if (mustStop()) return "halted";
       report.sesCalls += 1;
@@ -249,11 +277,10 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     }
   };
 
-  const markSent = async (recipient: Recipient, messageId: string) => {
+  const markSent = async (recipient: Recipient, messageId: string, next: Date) => {
     // SES has accepted the email: try hard to record it, or a later takeover would send it again.
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const next = slotAfter(week, zoneOf(recipient, deps.schedule), deps.schedule.slot);
         await store.markSent(
           recipient.id,
           week,
@@ -272,6 +299,9 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
   };
 
   const attempt = async (recipient: Recipient, tip: CompiledTip): Promise<Outcome> => {
+    // Everything the record of a sent email needs is worked out before the claim: once SES has
+    // accepted, only the write may fail (and it is retried).
+    const next = slotAfter(week, zoneOf(recipient, deps.schedule), deps.schedule.slot);
     const now = clock.now();
     const claim = await store.claim(recipient.id, {
       week,
@@ -279,12 +309,16 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
       runId,
       now,
       staleBefore: new Date(now.getTime() - deps.staleClaimSeconds * 1000),
+      email: recipient.email,
       ...(recipient.rev !== undefined ? { seenRev: recipient.rev } : {}),
     });
     if (claim !== "claimed") return claim;
-    let result: { messageId: string } | "halted";
+    let result: Awaited<ReturnType<typeof deliver>>;
     try {
-      result = await deliver(composeEmail(recipient, tip, week, deps.signer, deps.links));
+      result = await deliver(
+        composeEmail(recipient, tip, week, deps.signer, deps.links),
+        recipient,
+      );
     } catch (error) {
       if (error instanceof MailRejectedError) {
         await store.markFailed(recipient.id, week, runId, describe(error), clock.now());
@@ -302,7 +336,11 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
       await release(recipient.id);
       return "unattempted";
     }
-    await markSent(recipient, result.messageId);
+    if (result === "paused" || result === "inactive") {
+      await release(recipient.id);
+      return result;
+    }
+    await markSent(recipient, result.messageId, next);
     return "sent";
   };
 

@@ -285,7 +285,7 @@ async function floor(): Promise<{ sent: number }> {
       const pending = { week: input.week, state: "pending", tip: tip.slug, at, runId } as const;
       await updates.send(
         new UpdateItemCommand(
-          updateItemInput(input.table, claimWrite(item.id, pending, item.rev ?? 0)),
+          updateItemInput(input.table, claimWrite(item.id, pending, item.rev ?? 0, item.email)),
         ),
       );
       const command = new SendEmailCommand(

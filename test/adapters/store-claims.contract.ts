@@ -189,6 +189,31 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       expect((await store.get(s.id))?.claim).toBeUndefined();
     });
 
+    it("a seenRev does not let a claim through for someone who paused since, until the pause ends", async () => {
+      const store = make();
+      const s = await fresh(store);
+      const rev = (await store.get(s.id))?.rev ?? 0;
+      const until = minutes(60 * 24 * 14);
+      expect(await store.updatePreferences(s.id, { pausedUntil: until })).toBe(true);
+      expect(await store.claim(s.id, { ...request("a"), seenRev: rev })).toBe("paused");
+      expect((await store.get(s.id))?.claim).toBeUndefined();
+      // The pause ends at its instant: a claim then goes through.
+      expect(await store.claim(s.id, { ...request("b", until), seenRev: rev })).toBe("claimed");
+    });
+
+    it("claims only for the subscriber's own address, with a seenRev or without", async () => {
+      const store = make();
+      const s = await fresh(store);
+      const rev = (await store.get(s.id))?.rev ?? 0;
+      const elsewhere = { ...request("a"), email: "someone-else@example.net" };
+      expect(await store.claim(s.id, { ...elsewhere, seenRev: rev })).toBe("inactive");
+      expect(await store.claim(s.id, elsewhere)).toBe("inactive");
+      expect((await store.get(s.id))?.claim).toBeUndefined();
+      expect(await store.claim(s.id, { ...request("b"), email: s.email, seenRev: rev })).toBe(
+        "claimed",
+      );
+    });
+
     it("ten concurrent takeovers of a stale claim: exactly one wins", async () => {
       const store = make();
       const s = await fresh(store);

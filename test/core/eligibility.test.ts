@@ -78,6 +78,50 @@ describe("verdict", () => {
     });
   });
 
+  const AT = new Date(NOW);
+  it.each([
+    ["paused beyond the claim's instant", { pausedUntil: ago(-60) }, AT, { kind: "paused" }],
+    [
+      "paused until this very instant",
+      { pausedUntil: AT.toISOString() },
+      AT,
+      { kind: "eligible", takeover: false },
+    ],
+    ["a pause that has ended", { pausedUntil: ago(60) }, AT, { kind: "eligible", takeover: false }],
+    [
+      "paused, judged without an instant (the planner looks itself)",
+      { pausedUntil: ago(-60) },
+      undefined,
+      { kind: "eligible", takeover: false },
+    ],
+    [
+      "paused and unsubscribed",
+      { pausedUntil: ago(-60), status: "unsubscribed" as const },
+      AT,
+      { kind: "inactive" },
+    ],
+  ] as const)("%s", (_what, overrides, now, expected) => {
+    const request = {
+      week: WEEK,
+      tip: "squats",
+      staleBefore: STALE_BEFORE,
+      ...(now ? { now } : {}),
+    };
+    expect(verdict(subscriber(1, overrides), request)).toEqual(expected);
+  });
+
+  it("an address that is not the subscriber's is inactive; their own is judged as usual", () => {
+    const s = subscriber(1);
+    const request = { week: WEEK, tip: "squats", staleBefore: STALE_BEFORE };
+    expect(verdict(s, { ...request, email: "someone-else@example.net" })).toEqual({
+      kind: "inactive",
+    });
+    expect(verdict(s, { ...request, email: s.email })).toEqual({
+      kind: "eligible",
+      takeover: false,
+    });
+  });
+
   it("without a tip, only the week is judged", () => {
     const s = subscriber(1, { sentTips: ["squats"] });
     expect(verdict(s, { week: WEEK, staleBefore: STALE_BEFORE })).toEqual({

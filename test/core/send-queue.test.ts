@@ -5,6 +5,7 @@ import { MailThrottledError } from "../../functions/core/errors.js";
 import type { SendBatch } from "../../functions/core/planner.js";
 import {
   createSendWorker,
+  notBegun,
   type QueuedRecord,
   type SendWorkerDeps,
 } from "../../functions/core/send-queue.js";
@@ -84,6 +85,10 @@ describe("a send worker (one SQS delivery)", () => {
     ["not JSON", "{oops"],
     ["a bad week", JSON.stringify({ week: "48", runId: "r", recipients: [] })],
     [
+      "a week that does not exist (2025 has 52)",
+      JSON.stringify({ week: "2025-W53", runId: "r", recipients: [] }),
+    ],
+    [
       "a bad id",
       JSON.stringify({
         week: WEEK,
@@ -101,6 +106,30 @@ describe("a send worker (one SQS delivery)", () => {
     expect(retry).toEqual([]);
     expect(mailer.sent.map((e) => e.to)).toEqual(["runner4@example.com"]);
     expect(logged.find((l) => l.message === "malformed send batch")?.data.messageId).toBe("bad");
+  });
+
+  it("drops a batch of a week not begun in any time zone, sending nothing and moving nobody", async () => {
+    const { mailer, deliver, logged, store } = await setup();
+    const future = JSON.parse(batchOf(4)) as SendBatch;
+    future.week = "2099-W01";
+    const retry = await deliver([{ id: "future", body: JSON.stringify(future) }]);
+    expect(retry).toEqual([]);
+    expect(mailer.sent).toEqual([]);
+    const reader = await store.get(subscriber(4).id);
+    expect(reader?.claim).toBeUndefined();
+    expect(reader?.lastWeekSent).toBeUndefined();
+    expect(logged.find((l) => l.message === "send batch of a week not begun")?.level).toBe("error");
+  });
+
+  it.each([
+    // Week 49 of 2026 begins Monday 30 November, 00:00 at UTC+14: Sunday 10:00 UTC.
+    ["2026-W49", "2026-11-29T09:59:59.000Z", true],
+    ["2026-W49", "2026-11-29T10:00:00.000Z", false],
+    ["2026-W48", "2026-11-23T09:00:00.000Z", false],
+    ["2026-W10", "2026-11-23T09:00:00.000Z", false],
+    ["2099-W01", "2026-11-23T09:00:00.000Z", true],
+  ])("%s has not begun anywhere at %s: %s", (week, now, expected) => {
+    expect(notBegun(week, new Date(now))).toBe(expected);
   });
 
   it("asks for redelivery of a batch deferred by throttling, and only that one", async () => {

@@ -115,6 +115,39 @@ describe("sendBatch", () => {
     expect(new Set(mailer.sent.map((e) => e.to)).size).toBe(4);
   });
 
+  it.each([
+    [
+      "unsubscribes",
+      "inactive",
+      (store: MemoryStore, id: string, now: Date) => store.unsubscribe(id, now),
+    ],
+    [
+      "pauses from /manage",
+      "paused",
+      (store: MemoryStore, id: string, now: Date) =>
+        store.updatePreferences(id, { pausedUntil: new Date(now.getTime() + 14 * 86_400_000) }),
+    ],
+  ] as const)(
+    "a reader who %s while throttled gets no retry: the claim is released",
+    async (_what, outcome, leave) => {
+      let left: Promise<unknown> | undefined;
+      const ctx: { store?: MemoryStore; id?: string; now?: () => Date } = {};
+      const { store, mailer, batch, deps, subs, clock } = await setup(1, (_email, call) => {
+        // SES throttles the first call; the reader acts during the back-off.
+        if (call !== 1) return undefined;
+        left = leave(ctx.store as MemoryStore, ctx.id as string, (ctx.now as () => Date)());
+        return new MailThrottledError("slow down");
+      });
+      Object.assign(ctx, { store, id: subs[0]?.id, now: () => clock.now() });
+      const report = await sendBatch(batch, deps());
+      await left;
+      expect(mailer.calls).toBe(1);
+      expect(mailer.sent).toEqual([]);
+      expect(report).toMatchObject({ sent: 0, [outcome]: 1, sesCalls: 1 });
+      expect((await store.get(subs[0]?.id as string))?.claim).toBeUndefined();
+    },
+  );
+
   it("defers and releases the claim after the last throttled attempt", async () => {
     const { store, batch, deps } = await setup(2, () => new MailThrottledError("slow down"));
     const report = await sendBatch(batch, {

@@ -256,16 +256,17 @@ describe("replays: an older week after a newer one sends nothing", () => {
       return bodies;
     };
 
-    // 2027-W20's batches fail their first deliveries (say DynamoDB was down) and are kept, as
-    // the dead-letter queue keeps them; 2027-W21 goes out normally; then W20 is redriven.
-    await weekly({ id: "w20", time: "2027-05-17T07:00:00Z" });
-    const w20 = await drain();
-    await weekly({ id: "w21", time: "2027-05-24T07:00:00Z" });
+    // 2026-W03's batches fail their first deliveries (say DynamoDB was down) and are kept, as
+    // the dead-letter queue keeps them; 2026-W04 goes out normally; then W03 is redriven. (Past
+    // weeks, after the readers' confirmation: the sender drops a batch of a week not begun.)
+    await weekly({ id: "w03", time: "2026-01-12T07:00:00Z" });
+    const w03 = await drain();
+    await weekly({ id: "w04", time: "2026-01-19T07:00:00Z" });
     expect(await deliver(await drain())).toEqual([]);
     await expectEachOnce(subs);
 
     proxy.calls.length = 0;
-    expect(await deliver(w20)).toEqual([]);
+    expect(await deliver(w03)).toEqual([]);
     expect(proxy.calls).toEqual([]);
     await expectEachOnce(subs);
   });
@@ -508,12 +509,13 @@ describe("Lambda handlers on the local stack", () => {
     const { handler: weekly } = await import("../../functions/cron/weekly.js");
     const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
     const { memoryQueue } = await import("../../functions/runtime/queue.js");
-    const event = { id: "5f1c-event", time: "2026-12-28T07:00:00Z" }; // Monday of 2026-W53
+    // Monday of 2026-W06: past (the sender drops a week not begun), after the readers confirmed.
+    const event = { id: "5f1c-event", time: "2026-02-02T07:00:00Z" };
     const first = await weekly(event);
     const second = await weekly(event);
     // Readers with no zone of their own are in UTC: their Monday 07:00 is the event's hour (a
-    // reader of an earlier test in Los Angeles is still in their Sunday of 2026-W52).
-    expect(first.byWeek["2026-W53"]).toBeGreaterThanOrEqual(15);
+    // reader of an earlier test in Los Angeles is still in their Sunday of 2026-W05).
+    expect(first.byWeek["2026-W06"]).toBeGreaterThanOrEqual(15);
     expect(Object.values(first.byWeek).reduce((a, b) => a + b, 0)).toBe(first.planned);
     expect(second).toMatchObject({ runId: first.runId, planned: first.planned });
 
