@@ -39,6 +39,12 @@ export interface PacerOptions {
   sleep: Sleep;
   /** Share of the limit to aim at (default PACE_AIM). */
   aim?: number;
+  /**
+   * Start as though the cap's whole window had just been used: a pacer that takes over its share
+   * of the rate from another that stopped a moment ago (the next Lambda invocation in a new
+   * container) cannot add to that one's last second. Its first call waits one window.
+   */
+  afterBusy?: boolean;
 }
 
 export function createPacer(options: PacerOptions): Pacer {
@@ -51,7 +57,9 @@ export function createPacer(options: PacerOptions): Pacer {
   const interval = 1000 / rate;
   const cap = Math.max(1, Math.floor(limit));
   /** Times of the last `cap` releases, oldest first. */
-  const released: number[] = [];
+  const released: number[] = options.afterBusy
+    ? Array.from({ length: cap }, () => clock.now().getTime())
+    : [];
   /** The schedule's next slot, ms since epoch. */
   let next = Number.NEGATIVE_INFINITY;
   let turn: Promise<void> = Promise.resolve();
@@ -74,6 +82,21 @@ export function createPacer(options: PacerOptions): Pacer {
       turn = turn.then(take);
       return turn;
     },
+  };
+}
+
+/**
+ * The pacer of one send lane (a Lambda container: one invocation at a time), kept across its
+ * invocations while the limit stays the same, so the hand-over from one invocation to the next
+ * keeps the schedule instead of starting a fresh one beside the last one's calls. A new lane (a
+ * new container, a changed limit) starts `afterBusy`: another lane may have just stopped on the
+ * same share of the rate.
+ */
+export function lanePacer(clock: Clock, sleep: Sleep): (limit: number) => Pacer {
+  let kept: Pacer | undefined;
+  return (limit) => {
+    if (kept?.limit !== limit) kept = createPacer({ limit, clock, sleep, afterBusy: true });
+    return kept;
   };
 }
 

@@ -15,7 +15,7 @@
  */
 import pLimit from "p-limit";
 import { BatchUnfinishedError } from "./errors.js";
-import { createPacer, dailyBudget, inFlightFor, workerLimit } from "./pacing.js";
+import { createPacer, dailyBudget, inFlightFor, type Pacer, workerLimit } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Log } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
@@ -79,6 +79,11 @@ export interface SendWorkerDeps
   /** Operator override of the rate limit (emails/s): lowers a known quota, never raises it. */
   rate?: number;
   /**
+   * The pacer for this worker's limit (default: a new one). The send-batch Lambda keeps its
+   * container's across invocations (core/pacing.ts lanePacer).
+   */
+  pacerFor?: (limit: number) => Pacer;
+  /**
    * Recipients in progress at once, across every batch this worker sends at the same time
    * (default: enough for the rate at ~100 ms per SES call).
    */
@@ -133,7 +138,8 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const { settings, log } = deps;
   const status = await deps.mailer.status();
   const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
-  const pacer = createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
+  const pacer =
+    deps.pacerFor?.(limit) ?? createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
   const control: RunControl = { budget: dailyBudget(status.quota, settings.max24HourSend) };
   const parallel = Math.max(1, Math.round(deps.parallel ?? inFlightFor(pacer.rate)));
   const inProgress = pLimit(parallel);

@@ -1,6 +1,7 @@
 /** A send worker for one send-batch invocation, built from config and the runtime adapters. */
 import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
 import { scheduleOf, settings } from "../config.js";
+import { lanePacer } from "../core/pacing.js";
 import { createSendWorker, type SendWorker } from "../core/send-queue.js";
 import { tipIndex } from "../core/sender.js";
 import { bundle } from "../generated/content.js";
@@ -10,6 +11,8 @@ import { tokenSigner } from "./signer.js";
 import { subscriberStore } from "./store.js";
 
 const tips = tipIndex(bundle.tips);
+/** This container's send lane: one pacer across its invocations (core/pacing.ts lanePacer). */
+const pacerFor = lanePacer(systemClock, realSleep);
 
 /** Asks SES for the quota and whether sending is possible, once per invocation. */
 export function sendWorker(): Promise<SendWorker> {
@@ -26,6 +29,7 @@ export function sendWorker(): Promise<SendWorker> {
     settings: config,
     schedule: scheduleOf(config),
     workers: config.senderConcurrency,
+    pacerFor,
     log: log(),
   });
 }

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  CAP_WINDOW_MS,
   createPacer,
   dailyBudget,
   inFlightFor,
+  lanePacer,
   PACE_AIM,
   workerLimit,
 } from "../../functions/core/pacing.js";
@@ -94,6 +96,29 @@ describe("createPacer", () => {
     expect(clock.ms).toBe(start);
     await pacer.acquire();
     expect(clock.ms).toBe(start + 100);
+  });
+
+  it("afterBusy: the first call waits one window, as though the limit had just been used", async () => {
+    const clock = new FakeClock(0);
+    const pacer = createPacer({ limit: 3.5, clock, sleep: clock.sleep, afterBusy: true });
+    const times: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await pacer.acquire();
+      times.push(clock.ms);
+    }
+    expect(times[0]).toBe(CAP_WINDOW_MS);
+    // The last one's three calls just before 0, then this one's: never more than 3 in a window.
+    expect(busiestWindow([-700, -350, -1, ...times])).toBeLessThanOrEqual(3);
+  });
+
+  it("lanePacer keeps one pacer across invocations while the limit stays, a new one when it changes", () => {
+    const clock = new FakeClock(0);
+    const pacerFor = lanePacer(clock, clock.sleep);
+    const first = pacerFor(3.5);
+    expect(pacerFor(3.5)).toBe(first);
+    const changed = pacerFor(2);
+    expect(changed).not.toBe(first);
+    expect(changed.limit).toBe(2);
   });
 
   it("is a no-op at an infinite limit and rejects a non-positive one", async () => {

@@ -1,0 +1,91 @@
+/**
+ * The rate across Lambda invocations: senderConcurrency lanes (containers), each running one
+ * invocation after another, each invocation a fresh send worker as functions/runtime builds it.
+ * The hand-over from one invocation to the next must not put more than the account's
+ * MaxSendRate into any second. On the real clock, since the lanes overlap in time.
+ */
+import { describe, expect, it } from "vitest";
+import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import { realSleep, systemClock } from "../../functions/adapters/system.js";
+import { lanePacer, type Pacer } from "../../functions/core/pacing.js";
+import type { SendBatch } from "../../functions/core/planner.js";
+import { createSendWorker } from "../../functions/core/send-queue.js";
+import { tipIndex } from "../../functions/core/sender.js";
+import { busiestWindow } from "../../scripts/bench/windows.js";
+import {
+  LINKS,
+  recordingLog,
+  SCHEDULE,
+  seed,
+  signer,
+  subscriber,
+  TIPS,
+} from "../support/send-fixtures.js";
+
+const MAX_SEND_RATE = 14;
+const LANES = 4;
+const INVOCATIONS = 3;
+/** Recipients per batch: a little over one second of a lane's share (14 / 4 = 3.5/s). */
+const PER_BATCH = 4;
+
+async function run(containers: "kept" | "new each time"): Promise<number[]> {
+  const store = new MemoryStore(4);
+  const starts: number[] = [];
+  const mailer = new MemoryMailer({
+    quota: { maxSendRate: MAX_SEND_RATE, max24HourSend: 100_000, sentLast24Hours: 0 },
+    fault: () => {
+      starts.push(performance.now());
+      return undefined;
+    },
+  });
+  const readers = Array.from({ length: LANES * INVOCATIONS * PER_BATCH }, (_, i) =>
+    subscriber(`lane-reader-${i}@example.com`),
+  );
+  await seed(store, readers);
+  const lane = async (n: number) => {
+    let container = lanePacer(systemClock, realSleep);
+    for (let i = 0; i < INVOCATIONS; i += 1) {
+      if (containers === "new each time" && i > 0) container = lanePacer(systemClock, realSleep);
+      const first = (n * INVOCATIONS + i) * PER_BATCH;
+      const batch: SendBatch = {
+        week: "2026-W48",
+        runId: `lanes-${containers}`,
+        recipients: readers
+          .slice(first, first + PER_BATCH)
+          .map((r) => ({ id: r.id, email: r.email, tip: "squats" })),
+      };
+      const pacerFor: (limit: number) => Pacer = container;
+      const worker = await createSendWorker({
+        store,
+        mailer,
+        signer,
+        clock: systemClock,
+        sleep: realSleep,
+        random: Math.random,
+        tips: tipIndex(TIPS),
+        links: LINKS,
+        settings: { maxSendRate: 1, max24HourSend: 100_000, staleClaimSeconds: 960 },
+        schedule: SCHEDULE,
+        workers: LANES,
+        pacerFor,
+        log: recordingLog().log,
+      });
+      expect(await worker.handle([{ id: `m${n}-${i}`, body: JSON.stringify(batch) }])).toEqual([]);
+    }
+  };
+  await Promise.all(Array.from({ length: LANES }, (_, n) => lane(n)));
+  expect(mailer.sent).toHaveLength(readers.length);
+  return starts;
+}
+
+describe("send lanes: invocation after invocation", () => {
+  it.each(["kept", "new each time"] as const)(
+    "containers %s: no second holds more than MaxSendRate calls",
+    async (containers) => {
+      const starts = await run(containers);
+      expect(busiestWindow(starts)).toBeLessThanOrEqual(MAX_SEND_RATE);
+    },
+    30_000,
+  );
+});
