@@ -233,11 +233,6 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
   };
 
   /**
-   * SES calls for one email: each takes a pacer slot and is made only while nothing said stop;
-   * a throttled or transient failure is retried after a jittered backoff, at most retry.attempts
-   * calls in all (then the last failure is thrown).
-   */
-  /**
    * Before a retry, which comes after a back-off: whether the reader left, paused or changed
    * address meanwhile (the claim was judged before the first call).
    */
@@ -252,6 +247,12 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     return judged.kind === "paused" || judged.kind === "inactive" ? judged.kind : undefined;
   };
 
+  /**
+   * SES calls for one email: each takes a pacer slot and is made only while nothing said stop;
+   * a throttled or transient failure is retried after a jittered backoff, at most retry.attempts
+   * calls in all (then the last failure is thrown), each retry only while the reader is still
+   * there to be sent to (withdrawn).
+   */
   const deliver = async (
     email: OutgoingEmail,
     recipient: Recipient,
