@@ -55,6 +55,26 @@ export const SES_CLIENT_POLICY = {
   protocol: SesJsonProtocol,
 } as const satisfies SESv2ClientConfig;
 
+/**
+ * How long one SES call may take before it is abandoned as a transient failure (and retried by
+ * the sender's loop, on a new pacer slot): a connection that hangs would otherwise hold its
+ * recipient, and the Lambda, until the invocation's own timeout. SES answers in well under a
+ * second; the margin is for a slow network, not a slow SES.
+ */
+export const SES_REQUEST_TIMEOUT_MS = 20_000;
+
+/**
+ * The request handler an SES client of ours is built with: the caller's handler options (agent,
+ * sockets) with the request timeout added, unless the caller brings a handler of its own.
+ */
+export function sesRequestHandler(
+  given: SESv2ClientConfig["requestHandler"],
+  timeoutMs = SES_REQUEST_TIMEOUT_MS,
+): SESv2ClientConfig["requestHandler"] {
+  if (given && typeof (given as { handle?: unknown }).handle === "function") return given;
+  return { requestTimeout: timeoutMs, throwOnRequestTimeout: true, ...(given as object) };
+}
+
 export interface SesMailerOptions {
   from: string;
   configurationSet?: string;
@@ -62,6 +82,8 @@ export interface SesMailerOptions {
   replyTo?: string;
   /** Region, endpoint, credentials, request handler; retries are always off (SES_CLIENT_POLICY). */
   clientOptions?: SESv2ClientConfig;
+  /** One call's time limit (default SES_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
 
 /** The address in a From line ("Name <addr>" or a bare address), lower-cased. */
@@ -183,7 +205,14 @@ export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
 
   constructor(private readonly options: SesMailerOptions) {
-    this.client = new SESv2Client({ ...options.clientOptions, ...SES_CLIENT_POLICY });
+    this.client = new SESv2Client({
+      ...options.clientOptions,
+      requestHandler: sesRequestHandler(
+        options.clientOptions?.requestHandler,
+        options.requestTimeoutMs,
+      ),
+      ...SES_CLIENT_POLICY,
+    });
   }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {

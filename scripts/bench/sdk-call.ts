@@ -18,7 +18,11 @@ import {
   updateItemInput,
 } from "../../functions/adapters/dynamo-store.js";
 import { subscriberKey } from "../../functions/adapters/dynamo-table.js";
-import { SES_CLIENT_POLICY, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
+import {
+  SES_CLIENT_POLICY,
+  sendEmailInput,
+  sesRequestHandler,
+} from "../../functions/adapters/ses-mailer.js";
 import { systemClock } from "../../functions/adapters/system.js";
 import { composeEmail } from "../../functions/core/sender.js";
 import { inOrder } from "../../functions/core/sequence.js";
@@ -148,7 +152,7 @@ const email = composeEmail(
 const ses = new SESv2Client({
   ...common,
   endpoint: input.ses,
-  requestHandler: keepAlive(),
+  requestHandler: sesRequestHandler(keepAlive()),
   ...SES_CLIENT_POLICY,
 });
 const sesRequest = capture(ses);

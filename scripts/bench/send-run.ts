@@ -34,6 +34,7 @@ import {
   SES_CLIENT_POLICY,
   SesMailer,
   sendEmailInput,
+  sesRequestHandler,
 } from "../../functions/adapters/ses-mailer.js";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import { plan } from "../../functions/core/planner.js";
@@ -236,7 +237,7 @@ async function floor(): Promise<{ sent: number }> {
   const ses = new SESv2Client({
     ...common,
     endpoint: input.ses,
-    requestHandler: handler(),
+    requestHandler: sesRequestHandler(handler()),
     ...SES_CLIENT_POLICY,
   });
   // The ids to mail, read before the clock starts (the path reads them as it goes).

@@ -1,6 +1,13 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
-import { classifySesError, SesMailer } from "../../functions/adapters/ses-mailer.js";
+import {
+  classifySesError,
+  SES_REQUEST_TIMEOUT_MS,
+  SesMailer,
+  sesRequestHandler,
+} from "../../functions/adapters/ses-mailer.js";
 import {
   MailRejectedError,
   MailStoppedError,
@@ -211,6 +218,50 @@ describe("classifySesError", () => {
   ])("%s is transient (retried by the sender)", (_what, fields) => {
     const error = Object.assign(new Error("socket hang up"), fields);
     expect(classifySesError(error)).toBeInstanceOf(MailTransientError);
+  });
+});
+
+describe("a SendEmail that never gets an answer", () => {
+  it("is abandoned after the request timeout as a transient failure (the sender retries it)", async () => {
+    // Accepts the connection and the request, answers nothing: a hung network path.
+    const sockets = new Set<import("node:net").Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("data", () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const mailer = new SesMailer({
+        from: "Weekly Strength Tips <tips@example.com>",
+        clientOptions: {
+          endpoint: `http://127.0.0.1:${port}`,
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+        },
+        requestTimeoutMs: 300,
+      });
+      const started = performance.now();
+      const outcome = await mailer
+        .send({ to: "reader@example.com", subject: "s", html: "<p>h</p>", text: "t" })
+        .catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(MailTransientError);
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it.each([
+    ["no handler options", undefined],
+    ["an agent of the caller's", { httpAgent: {} }],
+  ])("the request timeout is on by default, with %s", (_what, given) => {
+    expect(sesRequestHandler(given as never)).toMatchObject({
+      ...(given ?? {}),
+      requestTimeout: SES_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    });
   });
 });
 
