@@ -91,30 +91,38 @@ function addressOf(from: string): string {
   return (/<([^<>]+)>\s*$/.exec(from)?.[1] ?? from).trim().toLowerCase();
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Whether `text` names `identity` on its own (not as part of a longer address or domain). */
+function names(text: string, identity: string): boolean {
+  return new RegExp(`(^|[^a-z0-9._%+@-])${escapeRegExp(identity)}($|[^a-z0-9-])`).test(text);
+}
+
 /**
- * Whether an SES "not verified" refusal names the sender: SES lists the identities that failed
- * ("Email address is not verified. The following identities failed the check in region
- * EU-WEST-1: tips@example.com"). The From address or its domain there fails every email; a
- * reader's address alone (the SES sandbox) fails only theirs.
+ * Whether an SES "not verified" refusal is about the sender. SES lists the identities that
+ * failed as they were sent ("… failed the check in region EU-WEST-1: Weekly Strength Tips
+ * <tips@example.com>"), and cuts a long list short. The From address or its domain named: the
+ * sender, and every email would fail. Only the reader's address named (the SES sandbox): that
+ * reader alone. Neither to be found: the sender too, because a stop is undone by running again
+ * and a reader's failed week is not.
  */
-function refusesSender(message: string, from: string | undefined): boolean {
-  if (!from || !/not verified/i.test(message)) return false;
-  const address = addressOf(from);
-  const domain = address.slice(address.lastIndexOf("@") + 1);
-  const listed = message
-    .slice(message.lastIndexOf(":") + 1)
-    .split(/[\s,]+/)
-    .map((identity) => identity.trim().toLowerCase().replace(/\.$/, ""))
-    .filter((identity) => identity !== "");
-  return listed.some((identity) => identity === address || identity === domain);
+function refusesSender(message: string, from: string | undefined, to: string | undefined): boolean {
+  if (!/not verified/i.test(message)) return false;
+  const text = message.toLowerCase();
+  if (from) {
+    const address = addressOf(from);
+    const domain = address.slice(address.lastIndexOf("@") + 1);
+    if (names(text, address) || names(text, domain)) return true;
+  }
+  return !(to && names(text, addressOf(to)));
 }
 
 /**
  * Maps an SES v2 error (by its exception name) to the engine's error classes. `from` is the
- * sender's From line: a refusal of the sender itself stops the run instead of failing each reader
- * in turn.
+ * sender's From line and `to` the reader's address: a refusal of the sender itself stops the run
+ * instead of failing each reader in turn.
  */
-export function classifySesError(error: unknown, from?: string): Error {
+export function classifySesError(error: unknown, from?: string, to?: string): Error {
   const name = (error as { name?: string })?.name ?? "";
   const message = (error as { message?: string })?.message ?? String(error);
   if (/daily message quota/i.test(message) || name === "LimitExceededException") {
@@ -124,7 +132,7 @@ export function classifySesError(error: unknown, from?: string): Error {
   // configuration set, an identity) missing. Failing readers one by one would end everyone's week.
   if (
     name === "NotFoundException" ||
-    (name === "MessageRejected" && refusesSender(message, from))
+    (name === "MessageRejected" && refusesSender(message, from, to))
   ) {
     return new MailStoppedError(`SES refuses the sender: ${name}: ${message}`, "sender-refused");
   }
@@ -230,7 +238,7 @@ export class SesMailer implements Mailer {
       if (!result.MessageId) throw new Error("SES accepted the email but returned no MessageId");
       return { messageId: result.MessageId };
     } catch (error) {
-      throw classifySesError(error, this.options.from);
+      throw classifySesError(error, this.options.from, email.to);
     }
   }
 

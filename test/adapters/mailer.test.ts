@@ -165,7 +165,9 @@ describe("classifySesError", () => {
     ["ConfigurationSetSendingPausedException", "x", MailStoppedError, "configuration-set-paused"],
     ["MailFromDomainNotVerifiedException", "nope", MailStoppedError, "paused"],
     ["AccountSuspendedException", "suspended", MailStoppedError, "suspended"],
-    ["MessageRejected", "Email address is not verified.", MailRejectedError, undefined],
+    // Not verified, and nothing says whose: a stop (a rerun undoes it; a failed week is lost).
+    ["MessageRejected", "Email address is not verified.", MailStoppedError, "sender-refused"],
+    ["MessageRejected", "Illegal header value.", MailRejectedError, undefined],
     ["BadRequestException", "Illegal address", MailRejectedError, undefined],
     [
       "NotFoundException",
@@ -193,18 +195,40 @@ describe("classifySesError", () => {
   it.each([
     ["the From address", `${NOT_VERIFIED} tips@example.com`, MailStoppedError],
     ["the From address in other case", `${NOT_VERIFIED} Tips@Example.com`, MailStoppedError],
+    [
+      "the From as it was sent, display name and all",
+      `${NOT_VERIFIED} Weekly Strength Tips <tips@example.com>`,
+      MailStoppedError,
+    ],
+    [
+      "the From with a quoted display name",
+      `${NOT_VERIFIED} "Weekly Strength Tips" <tips@example.com>`,
+      MailStoppedError,
+    ],
     ["the From domain", `${NOT_VERIFIED} example.com`, MailStoppedError],
     [
       "the sender and a reader",
-      `${NOT_VERIFIED} reader@else.org, tips@example.com`,
+      `${NOT_VERIFIED} reader@else.org, Weekly Strength Tips <tips@example.com>`,
       MailStoppedError,
     ],
-    ["a reader only (the SES sandbox)", `${NOT_VERIFIED} reader@else.org`, MailRejectedError],
-    ["a reader of the same domain", `${NOT_VERIFIED} reader@example.com`, MailRejectedError],
-    ["no identity", "Email address is not verified.", MailRejectedError],
+    ["a list cut short", `${NOT_VERIFIED} a@else.org, b@else.org, ...`, MailStoppedError],
+    ["no identity", "Email address is not verified.", MailStoppedError],
+    ["the reader only (the SES sandbox)", `${NOT_VERIFIED} reader@else.org`, MailRejectedError],
+    [
+      "the reader only, in the sender's domain",
+      `${NOT_VERIFIED} reader@example.com`,
+      MailRejectedError,
+    ],
+    [
+      "the reader only, with a name",
+      `${NOT_VERIFIED} "Reader" <Reader@Else.org>`,
+      MailRejectedError,
+    ],
   ] as const)("MessageRejected naming %s: %s", (_what, message, kind) => {
     const error = Object.assign(new Error(message), { name: "MessageRejected" });
-    const classified = classifySesError(error, "Weekly Strength Tips <tips@example.com>");
+    const from = "Weekly Strength Tips <tips@example.com>";
+    const to = message.includes("@example.com") ? "reader@example.com" : "reader@else.org";
+    const classified = classifySesError(error, from, to);
     expect(classified).toBeInstanceOf(kind);
     if (kind === MailStoppedError) {
       expect((classified as MailStoppedError).reason).toBe("sender-refused");

@@ -458,7 +458,7 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
     [
       "the From identity is not verified",
       "MessageRejected",
-      "Email address is not verified. The following identities failed the check in region US-EAST-1: tips@example.com",
+      "Email address is not verified. The following identities failed the check in region US-EAST-1: Weekly Strength Tips <tips@example.com>",
     ],
     [
       "the configuration set does not exist",
