@@ -44,6 +44,7 @@ import {
   mailboxItemKey,
   rateKey,
   subscriberKey,
+  turnKey,
 } from "./dynamo-table.js";
 
 type Item = Record<string, unknown>;
@@ -537,6 +538,15 @@ export class DynamoStore implements SubscriberStore {
         ":pending": "pending",
         ":one": 1,
       },
+    });
+  }
+
+  async takeTurn(key: string, at: Date, spacingMs: number) {
+    return this.update({
+      Key: turnKey(key),
+      UpdateExpression: "SET lastAt = :at",
+      ConditionExpression: "attribute_not_exists(lastAt) OR lastAt <= :free",
+      ExpressionAttributeValues: { ":at": at.getTime(), ":free": at.getTime() - spacingMs },
     });
   }
 

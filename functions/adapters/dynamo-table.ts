@@ -28,6 +28,8 @@ export const mailboxItemKey = (mailbox: string) => ({ pk: `MAILBOX#${mailbox}`, 
 export const dueSortKey = (id: string, dueAt: string | undefined) => `${dueAt ?? ""}#${id}`;
 /** Every sort key due at or before `dueBy` is below this ("$" follows "#"). */
 export const dueUpperBound = (dueBy: Date) => `${dueBy.toISOString()}$`;
+/** One shared turn (core/pacing.ts sharedTurns): its last taking is on this item. */
+export const turnKey = (key: string) => ({ pk: `TURN#${key}`, sk: "TURN" });
 export const rateKey = (key: string, windowStart: Date) => ({
   pk: `RATE#${key}`,
   sk: windowStart.toISOString(),

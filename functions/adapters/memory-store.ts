@@ -21,6 +21,8 @@ import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 export class MemoryStore implements SubscriberStore {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
+  /** Each turn's last taking, ms since epoch. */
+  private readonly turns = new Map<string, number>();
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
 
   constructor(readonly shards = 4) {}
@@ -245,6 +247,13 @@ export class MemoryStore implements SubscriberStore {
       delete s.claim;
       return true;
     });
+  }
+
+  async takeTurn(key: string, at: Date, spacingMs: number) {
+    const last = this.turns.get(key);
+    if (last !== undefined && last > at.getTime() - spacingMs) return false;
+    this.turns.set(key, at.getTime());
+    return true;
   }
 
   async hit(key: string, windowStart: Date, _windowSeconds: number, limit: number) {

@@ -101,6 +101,36 @@ export function lanePacer(clock: Clock, sleep: Sleep): (limit: number) => Pacer 
 }
 
 /**
+ * Senders that each hold less than one call a second of the account's rate (a rate below the
+ * number of senders, as in the SES sandbox's 1/s) cannot keep to it each on their own: each
+ * pacer allows one call per window, and all of them may make it in the same second. Each call
+ * then also takes the account's one shared turn, `CAP_WINDOW_MS ÷ rate` after the last one taken
+ * by anyone (`take`: one conditional write in the store), waiting a part of that between tries.
+ */
+export function sharedTurns(
+  pacer: Pacer,
+  options: {
+    accountLimit: number;
+    take: (at: Date, spacingMs: number) => Promise<boolean>;
+    clock: Clock;
+    sleep: Sleep;
+    random: () => number;
+  },
+): Pacer {
+  const spacingMs = CAP_WINDOW_MS / options.accountLimit;
+  return {
+    limit: pacer.limit,
+    rate: pacer.rate,
+    async acquire() {
+      await pacer.acquire();
+      while (!(await options.take(options.clock.now(), spacingMs))) {
+        await options.sleep(spacingMs * (0.25 + options.random() * 0.5));
+      }
+    },
+  };
+}
+
+/**
  * The limit one sender worker may use: the account's MaxSendRate when SES tells it (else the
  * configured fallback), optionally lowered by the operator (never raised above a known quota),
  * split evenly over the `workers` senders that may run at once.

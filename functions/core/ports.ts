@@ -177,6 +177,13 @@ export interface SubscriberStore {
    * after this hit exceeds `limit`.
    */
   hit(key: string, windowStart: Date, windowSeconds: number, limit: number): Promise<boolean>;
+
+  /**
+   * Takes the turn named `key` at `at` if the last one taken, by anyone, was at least `spacingMs`
+   * before (one conditional write): how senders that each hold less than one call a second of
+   * the account's rate keep to it together. False when the turn is not yet free.
+   */
+  takeTurn(key: string, at: Date, spacingMs: number): Promise<boolean>;
 }
 
 /* ----------------------------------------------------------------- mailer */

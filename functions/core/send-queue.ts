@@ -15,7 +15,14 @@
  */
 import pLimit from "p-limit";
 import { BatchUnfinishedError } from "./errors.js";
-import { createPacer, dailyBudget, inFlightFor, type Pacer, workerLimit } from "./pacing.js";
+import {
+  createPacer,
+  dailyBudget,
+  inFlightFor,
+  type Pacer,
+  sharedTurns,
+  workerLimit,
+} from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Log } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
@@ -109,6 +116,9 @@ export interface SendWorker {
   handle(records: readonly QueuedRecord[]): Promise<string[]>;
 }
 
+/** The name of the account's shared send turn in the store (see sharedTurns). */
+export const SEND_TURN = "ses-send";
+
 /** The earliest time zone (UTC+14) is this far ahead of UTC: its Monday begins the week. */
 const EARLIEST_ZONE_AHEAD_MS = 14 * 3_600_000;
 
@@ -138,8 +148,19 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const { settings, log } = deps;
   const status = await deps.mailer.status();
   const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
-  const pacer =
+  const own =
     deps.pacerFor?.(limit) ?? createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
+  // Less than one call a second each: the senders take turns on the account's rate together.
+  const pacer =
+    limit < 1
+      ? sharedTurns(own, {
+          accountLimit: limit * Math.max(1, deps.workers),
+          take: (at, spacingMs) => deps.store.takeTurn(SEND_TURN, at, spacingMs),
+          clock: deps.clock,
+          sleep: deps.sleep,
+          random: deps.random,
+        })
+      : own;
   const control: RunControl = { budget: dailyBudget(status.quota, settings.max24HourSend) };
   const parallel = Math.max(1, Math.round(deps.parallel ?? inFlightFor(pacer.rate)));
   const inProgress = pLimit(parallel);

@@ -128,7 +128,7 @@ describe("SesJsonProtocol against the SDK's default codec", () => {
     [
       "rejected",
       400,
-      { __type: "MessageRejected", message: "Email address is not verified." },
+      { __type: "MessageRejected", message: "Illegal address" },
       {},
       "MailRejectedError",
     ],

@@ -214,6 +214,21 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       );
     });
 
+    it("a shared turn is taken once per spacing, by whoever comes first", async () => {
+      const store = make();
+      const key = `turn-${Math.random().toString(36).slice(2)}`;
+      const at = (ms: number) => new Date(T0.getTime() + ms);
+      expect(await store.takeTurn(key, at(0), 500)).toBe(true);
+      expect(await store.takeTurn(key, at(499), 500)).toBe(false);
+      expect(await store.takeTurn(`${key}-other`, at(499), 500)).toBe(true);
+      expect(await store.takeTurn(key, at(500), 500)).toBe(true);
+      // Ten takers at once: one turn.
+      const taken = await Promise.all(
+        Array.from({ length: 10 }, () => store.takeTurn(key, at(1000), 500)),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(1);
+    });
+
     it("ten concurrent takeovers of a stale claim: exactly one wins", async () => {
       const store = make();
       const s = await fresh(store);
