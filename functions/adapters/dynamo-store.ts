@@ -111,28 +111,44 @@ export function claimWrite(id: string, claim: Claim, rev: number, email?: string
 
 /**
  * The mark's write, unconditional but for the item's existence: SES has accepted the email, so
- * the record must say so whatever else changed; the reader's next slot moves with it.
+ * the record must say so whatever else changed; the reader's next slot moves with it. With
+ * `slotZone`, the write holds only while that is still the reader's zone (DynamoStore.markSent
+ * then records the email without the slot); without `nextDueAt`, the slot is left as it is.
  */
 export function markSentWrite(
   id: string,
   claim: Claim & { state: "sent" },
   now: Date,
-  nextDueAt: Date,
+  nextDueAt?: Date,
+  slotZone?: { timeZone?: string },
 ): PlainUpdate {
+  const slot =
+    nextDueAt === undefined
+      ? undefined
+      : {
+          ":due": nextDueAt.toISOString(),
+          // Harmless on someone who left meanwhile: without gsi1pk the item is not in the index.
+          ":gsk": dueSortKey(id, nextDueAt.toISOString()),
+        };
+  const zone = slotZone?.timeZone;
   return {
     Key: subscriberKey(id),
-    UpdateExpression:
-      "SET claim = :claim, lastWeekSent = :week, updatedAt = :now, dueAt = :due, gsi1sk = :gsk ADD sentTips :tip, rev :one",
-    ConditionExpression: "attribute_exists(pk)",
+    UpdateExpression: `SET claim = :claim, lastWeekSent = :week, updatedAt = :now${slot ? ", dueAt = :due, gsi1sk = :gsk" : ""} ADD sentTips :tip, rev :one`,
+    ConditionExpression: [
+      "attribute_exists(pk)",
+      ...(slotZone === undefined
+        ? []
+        : [zone === undefined ? "attribute_not_exists(#tz)" : "#tz = :tz"]),
+    ].join(" AND "),
+    ...(slotZone === undefined ? {} : { ExpressionAttributeNames: { "#tz": "timeZone" } }),
     ExpressionAttributeValues: {
       ":claim": claim,
       ":week": claim.week,
       ":now": now.toISOString(),
       ":tip": new Set([claim.tip]),
       ":one": 1,
-      ":due": nextDueAt.toISOString(),
-      // Harmless on someone who left meanwhile: without gsi1pk the item is not in the index.
-      ":gsk": dueSortKey(id, nextDueAt.toISOString()),
+      ...slot,
+      ...(zone === undefined ? {} : { ":tz": zone }),
     },
   };
 }
@@ -496,9 +512,13 @@ export class DynamoStore implements SubscriberStore {
     messageId: string,
     now: Date,
     nextDueAt: Date,
+    slotZone?: { timeZone?: string },
   ): Promise<void> {
     const claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId } as const;
-    await this.write(markSentWrite(id, claim, now, nextDueAt));
+    if (await this.update(markSentWrite(id, claim, now, nextDueAt, slotZone))) return;
+    // The zone changed since the batch was planned (or the item is gone, and this write says so
+    // by failing): the email is recorded, and the slot left to the reader's new zone.
+    await this.write(markSentWrite(id, claim, now));
   }
 
   async markFailed(

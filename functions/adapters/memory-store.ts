@@ -220,10 +220,13 @@ export class MemoryStore implements SubscriberStore {
     messageId: string,
     now: Date,
     nextDueAt: Date,
+    slotZone?: { timeZone?: string },
   ) {
     this.sendWrite(id, (s) => {
       s.claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
-      s.dueAt = nextDueAt.toISOString();
+      if (slotZone === undefined || slotZone.timeZone === s.timeZone) {
+        s.dueAt = nextDueAt.toISOString();
+      }
       s.lastWeekSent = week;
       s.updatedAt = now.toISOString();
       if (!s.sentTips.includes(tip)) s.sentTips.push(tip);

@@ -164,6 +164,12 @@ export interface SubscriberStore {
     messageId: string,
     now: Date,
     nextDueAt: Date,
+    /**
+     * The zone `nextDueAt` was worked out in (the batch's). When the reader has since chosen
+     * another zone on /manage, the sent email is recorded all the same, and their next slot is
+     * left to their new zone (the planner works it out).
+     */
+    slotZone?: { timeZone?: string },
   ): Promise<void>;
 
   /** The send failed for this recipient only: record why; the claim stays (no retry this week). */

@@ -290,6 +290,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
           messageId,
           clock.now(),
           next,
+          { ...(recipient.timeZone !== undefined ? { timeZone: recipient.timeZone } : {}) },
         );
         return;
       } catch (error) {

@@ -241,7 +241,7 @@ async function floor(): Promise<{ sent: number }> {
     ...SES_CLIENT_POLICY,
   });
   // The ids to mail, read before the clock starts (the path reads them as it goes).
-  const ids: { id: string; email: string; rev?: number }[] = [];
+  const ids: { id: string; email: string; rev?: number; timeZone?: string }[] = [];
   for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
     let start: Record<string, unknown> | undefined;
     do {
@@ -251,7 +251,8 @@ async function floor(): Promise<{ sent: number }> {
           IndexName: ACTIVE_INDEX,
           KeyConditionExpression: "gsi1pk = :pk",
           ExpressionAttributeValues: { ":pk": activeKey(shard) },
-          ProjectionExpression: "id, email, rev",
+          ProjectionExpression: "id, email, rev, #tz",
+          ExpressionAttributeNames: { "#tz": "timeZone" },
           ExclusiveStartKey: start,
         }),
       );
@@ -306,7 +307,12 @@ async function floor(): Promise<{ sent: number }> {
       const mark = { ...pending, state: "sent", messageId: result.MessageId } as const;
       await updates.send(
         new UpdateItemCommand(
-          updateItemInput(input.table, markSentWrite(item.id, mark, now, nextDue)),
+          updateItemInput(
+            input.table,
+            markSentWrite(item.id, mark, now, nextDue, {
+              ...(item.timeZone !== undefined ? { timeZone: item.timeZone } : {}),
+            }),
+          ),
         ),
       );
       progress(-1);

@@ -61,6 +61,31 @@ export function storeClaimsContract(name: string, make: () => SubscriberStore): 
       expect(await store.claim(s.id, request("b", minutes(500)))).toBe("already-sent");
     });
 
+    it("markSent leaves the next slot to a zone the reader chose after the batch was planned", async () => {
+      const store = make();
+      const moved = await fresh(store, { timeZone: "Pacific/Pago_Pago" });
+      const stayed = await fresh(store, { timeZone: "Pacific/Pago_Pago" });
+      const unzoned = await fresh(store);
+      for (const s of [moved, stayed, unzoned]) {
+        expect(await store.claim(s.id, request("a"))).toBe("claimed");
+      }
+      // /manage: a new zone, due at once (the planner works out the slot there).
+      expect(
+        await store.updatePreferences(moved.id, { timeZone: "Pacific/Kiritimati", dueAt: null }),
+      ).toBe(true);
+      const batchZone = { timeZone: "Pacific/Pago_Pago" };
+      await store.markSent(moved.id, WEEK, "squats", "a", "m1", minutes(1), NEXT, batchZone);
+      await store.markSent(stayed.id, WEEK, "squats", "a", "m2", minutes(1), NEXT, batchZone);
+      await store.markSent(unzoned.id, WEEK, "squats", "a", "m3", minutes(1), NEXT, {});
+      const after = await store.get(moved.id);
+      expect(after).toMatchObject({ lastWeekSent: WEEK, timeZone: "Pacific/Kiritimati" });
+      expect(after?.claim).toMatchObject({ state: "sent", messageId: "m1" });
+      expect(after?.sentTips).toContain("squats");
+      expect(after?.dueAt).toBeUndefined();
+      expect((await store.get(stayed.id))?.dueAt).toBe(NEXT.toISOString());
+      expect((await store.get(unzoned.id))?.dueAt).toBe(NEXT.toISOString());
+    });
+
     it("markFailed keeps the claim (no retry this week), even after the stale window", async () => {
       const store = make();
       const s = await fresh(store);
