@@ -88,6 +88,22 @@ function send(week: string, options: { clock?: Clock; maxSendRate?: number } = {
   });
 }
 
+/** `npm run send` with `args`, in this process; what it prints is kept for the test, not shown. */
+async function sendCli(args: string[]): Promise<{ code: number; out: string; errors: string }> {
+  const { main } = await import("../../scripts/send.js");
+  const out: string[] = [];
+  const errors: string[] = [];
+  const quiet = { log: console.log, error: console.error };
+  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
+  console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
+  try {
+    const code = await main(args);
+    return { code, out: out.join("\n"), errors: errors.join("\n") };
+  } finally {
+    Object.assign(console, quiet);
+  }
+}
+
 async function mailTo(subs: Subscriber[]): Promise<Map<string, number>> {
   const wanted = new Set(subs.map((s) => s.email));
   const emails = await sesEmails(aws.sesEndpoint);
@@ -214,23 +230,15 @@ describe("weekly send on dynalite + aws-ses-v2-local, production client configur
 
 describe("replays: an older week after a newer one sends nothing", () => {
   it("through `npm run send -- --week`", async () => {
-    const { main } = await import("../../scripts/send.js");
     const subs = await seedActive(12);
-    const quiet = { log: console.log, error: console.error };
-    console.log = () => {};
-    console.error = () => {};
-    try {
-      expect(await main(["--week", "2026-W12", "--rate", "500"])).toBe(0);
-      expect(await main(["--week", "2026-W13", "--rate", "500"])).toBe(0);
-      const before = await mailTo(subs);
-      for (const s of subs) expect(before.get(s.email)).toBe(2);
-      proxy.calls.length = 0;
-      expect(await main(["--week", "2026-W12", "--rate", "500"])).toBe(0);
-      expect(await main(["--week", "2026-W05", "--rate", "500"])).toBe(0);
-      expect(await main(["--week", "2026-W13", "--rate", "500"])).toBe(0);
-    } finally {
-      Object.assign(console, quiet);
-    }
+    expect((await sendCli(["--week", "2026-W12", "--rate", "500"])).code).toBe(0);
+    expect((await sendCli(["--week", "2026-W13", "--rate", "500"])).code).toBe(0);
+    const before = await mailTo(subs);
+    for (const s of subs) expect(before.get(s.email)).toBe(2);
+    proxy.calls.length = 0;
+    expect((await sendCli(["--week", "2026-W12", "--rate", "500"])).code).toBe(0);
+    expect((await sendCli(["--week", "2026-W05", "--rate", "500"])).code).toBe(0);
+    expect((await sendCli(["--week", "2026-W13", "--rate", "500"])).code).toBe(0);
     expect(proxy.calls).toEqual([]);
     const after = await mailTo(subs);
     for (const s of subs) expect(after.get(s.email)).toBe(2);
@@ -274,7 +282,6 @@ describe("replays: an older week after a newer one sends nothing", () => {
 
 describe("each reader's own Monday 07:00, through `npm run send -- --at`", () => {
   it("plans by each reader's zone, shows the hours ahead in a dry run, and sends each once", async () => {
-    const { main } = await import("../../scripts/send.js");
     generation += 1;
     const readers = [
       subscriber(`g${generation}-kiritimati@example.com`, { timeZone: "Pacific/Kiritimati" }),
@@ -285,22 +292,14 @@ describe("each reader's own Monday 07:00, through `npm run send -- --at`", () =>
     // Sunday 2026-11-15 18:00 UTC: Monday 08:00 of 2026-W47 in Kiritimati; Sunday 10:00 of
     // 2026-W46 in Los Angeles, whose W46 slot passed six days ago and was never sent.
     const at = "2026-11-15T18:00:00Z";
-    const lines: string[] = [];
-    const quiet = { log: console.log, error: console.error };
-    console.log = (...parts: unknown[]) => lines.push(parts.join(" "));
-    console.error = () => {};
-    try {
-      expect(await main(["--at", at, "--dry-run"])).toBe(0);
-      const dry = lines.join("\n");
-      expect(dry).toMatch(/Dry run for the pass at 2026-11-15T18:00:00.000Z/);
-      expect(dry).toMatch(/in their 2026-W47/);
-      expect(dry).toMatch(/readers due per hour, next 24 h/);
-      expect(proxy.calls).toEqual([]);
-      expect(await main(["--at", at, "--rate", "500"])).toBe(0);
-      expect(await main(["--at", at, "--rate", "500"])).toBe(0);
-    } finally {
-      Object.assign(console, quiet);
-    }
+    const dry = await sendCli(["--at", at, "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toMatch(/Dry run for the pass at 2026-11-15T18:00:00.000Z/);
+    expect(dry.out).toMatch(/in their 2026-W47/);
+    expect(dry.out).toMatch(/readers due per hour, next 24 h/);
+    expect(proxy.calls).toEqual([]);
+    expect((await sendCli(["--at", at, "--rate", "500"])).code).toBe(0);
+    expect((await sendCli(["--at", at, "--rate", "500"])).code).toBe(0);
     await expectEachOnce(readers);
     const sent = new Map(
       (await sesEmails(aws.sesEndpoint)).map((e) => [e.destination.to[0], e.subject]),
@@ -403,7 +402,7 @@ describe("crashes and stops", () => {
   });
 
   it("SES's daily-quota answer stops `npm run send` at once: no SES call starts after it, exit code 3", async () => {
-    const { main, EXIT } = await import("../../scripts/send.js");
+    const { EXIT } = await import("../../scripts/send.js");
     const { MailStoppedError } = await import("../../functions/core/errors.js");
     await seedActive(60);
     let calls = 0;
@@ -432,19 +431,14 @@ describe("crashes and stops", () => {
         throw error;
       }
     };
-    const errors: string[] = [];
-    const quiet = { log: console.log, error: console.error };
-    console.log = () => {};
-    console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
-    let code: number;
+    let run: Awaited<ReturnType<typeof sendCli>>;
     try {
-      code = await main(["--week", nextWeek(), "--rate", "200"]);
+      run = await sendCli(["--week", nextWeek(), "--rate", "200"]);
     } finally {
-      Object.assign(console, quiet);
       mailer.send = send;
     }
-    expect(code).toBe(EXIT.stopped);
-    expect(errors.join("\n")).toMatch(/SENDING STOPPED \(daily-quota\)/);
+    expect(run.code).toBe(EXIT.stopped);
+    expect(run.errors).toMatch(/SENDING STOPPED \(daily-quota\)/);
     expect(firstStop).toBeLessThan(Number.POSITIVE_INFINITY);
     // Calls already on their way may still come back with the same answer; none may start once
     // the first answer is in (1 ms of grace for callbacks already queued at that instant).
@@ -468,22 +462,13 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
   ])(
     "%s: `npm run send` exits 3, nobody's week is spent, the fixed rerun sends everyone once",
     async (_what, errorType, message) => {
-      const { main, EXIT } = await import("../../scripts/send.js");
+      const { EXIT } = await import("../../scripts/send.js");
       const subs = await seedActive(10);
       const week = nextWeek();
       answerSend = () => ({ status: 400, errorType, body: { message } });
-      const errors: string[] = [];
-      const quiet = { log: console.log, error: console.error };
-      console.log = () => {};
-      console.error = (...parts: unknown[]) => errors.push(parts.join(" "));
-      let code: number;
-      try {
-        code = await main(["--week", week, "--rate", "200"]);
-      } finally {
-        Object.assign(console, quiet);
-      }
-      expect(code).toBe(EXIT.stopped);
-      expect(errors.join("\n")).toMatch(/SENDING STOPPED \(sender-refused\)/);
+      const run = await sendCli(["--week", week, "--rate", "200"]);
+      expect(run.code).toBe(EXIT.stopped);
+      expect(run.errors).toMatch(/SENDING STOPPED \(sender-refused\)/);
       // One answer is enough: the calls already under way, not one per reader.
       expect(proxy.calls.length).toBeLessThan(subs.length);
       const store = runtime.store.subscriberStore();
@@ -491,13 +476,7 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
         expect((await store.get(s.id))?.claim?.state, s.email).not.toBe("failed");
 
       answerSend = undefined;
-      console.log = () => {};
-      console.error = () => {};
-      try {
-        expect(await main(["--week", week, "--rate", "200"])).toBe(EXIT.done);
-      } finally {
-        Object.assign(console, quiet);
-      }
+      expect((await sendCli(["--week", week, "--rate", "200"])).code).toBe(EXIT.done);
       await expectEachOnce(subs);
     },
   );
