@@ -46,6 +46,7 @@ import {
   subscriberKey,
   turnKey,
 } from "./dynamo-table.js";
+import { reuseRequestWork } from "./sdk-client.js";
 
 type Item = Record<string, unknown>;
 
@@ -188,12 +189,15 @@ export class DynamoStore implements SubscriberStore {
   constructor(options: DynamoStoreOptions) {
     this.table = options.tableName;
     this.shards = options.shards;
-    const client = options.client ?? new DynamoDBClient(options.clientOptions ?? {});
+    const client =
+      options.client ?? reuseRequestWork(new DynamoDBClient(options.clientOptions ?? {}));
     // A copy: the DocumentClient writes into the options it is given.
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { ...MARSHALL } });
     this.updates =
       options.client ??
-      new DynamoDBClient({ ...options.clientOptions, ...DYNAMO_UPDATE_CLIENT_POLICY });
+      reuseRequestWork(
+        new DynamoDBClient({ ...options.clientOptions, ...DYNAMO_UPDATE_CLIENT_POLICY }),
+      );
   }
 
   /** UpdateItem with plain values (marshalled here); returns the attributes asked for, if any. */

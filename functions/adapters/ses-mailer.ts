@@ -25,6 +25,7 @@ import {
   MailTransientError,
 } from "../core/errors.js";
 import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
+import { reuseRequestWork } from "./sdk-client.js";
 
 /**
  * SES v2's REST-JSON protocol with the SDK's JsonCodec, which writes a request body with
@@ -213,14 +214,16 @@ export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
 
   constructor(private readonly options: SesMailerOptions) {
-    this.client = new SESv2Client({
-      ...options.clientOptions,
-      requestHandler: sesRequestHandler(
-        options.clientOptions?.requestHandler,
-        options.requestTimeoutMs,
-      ),
-      ...SES_CLIENT_POLICY,
-    });
+    this.client = reuseRequestWork(
+      new SESv2Client({
+        ...options.clientOptions,
+        requestHandler: sesRequestHandler(
+          options.clientOptions?.requestHandler,
+          options.requestTimeoutMs,
+        ),
+        ...SES_CLIENT_POLICY,
+      }),
+    );
   }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {

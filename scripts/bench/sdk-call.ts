@@ -5,7 +5,7 @@
  * argument; output: one JSON line.
  *
  * For each call: the client as the adapters build it (SES_CLIENT_POLICY,
- * DYNAMO_UPDATE_CLIENT_POLICY, a keep-alive agent) against the stand-in, and the very request it
+ * DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork, a keep-alive agent) against the stand-in, and the very request it
  * sent (headers and body, captured from its first call) sent again by node:http alone. Both run
  * at the same concurrency, in alternating rounds, and the median round is reported.
  */
@@ -18,6 +18,7 @@ import {
   updateItemInput,
 } from "../../functions/adapters/dynamo-store.js";
 import { subscriberKey } from "../../functions/adapters/dynamo-table.js";
+import { reuseRequestWork } from "../../functions/adapters/sdk-client.js";
 import {
   SES_CLIENT_POLICY,
   sendEmailInput,
@@ -149,12 +150,14 @@ const email = composeEmail(
   signer,
   { baseUrl: "https://tips.example.com", postalAddress: "Strength Tips, 1 Example Street" },
 );
-const ses = new SESv2Client({
-  ...common,
-  endpoint: input.ses,
-  requestHandler: sesRequestHandler(keepAlive()),
-  ...SES_CLIENT_POLICY,
-});
+const ses = reuseRequestWork(
+  new SESv2Client({
+    ...common,
+    endpoint: input.ses,
+    requestHandler: sesRequestHandler(keepAlive()),
+    ...SES_CLIENT_POLICY,
+  }),
+);
 const sesRequest = capture(ses);
 const sendEmail = () =>
   ses.send(new SendEmailCommand(sendEmailInput("Tips <tips@example.com>", undefined, email)));
@@ -162,12 +165,14 @@ await sendEmail();
 const sendEmailCost = await compare(sendEmail, replayer(sesRequest()));
 
 // UpdateItem: one attribute set on one item, the size of the store's claim and mark.
-const dynamo = new DynamoDBClient({
-  ...common,
-  endpoint: input.dynamo,
-  requestHandler: keepAlive(),
-  ...DYNAMO_UPDATE_CLIENT_POLICY,
-});
+const dynamo = reuseRequestWork(
+  new DynamoDBClient({
+    ...common,
+    endpoint: input.dynamo,
+    requestHandler: keepAlive(),
+    ...DYNAMO_UPDATE_CLIENT_POLICY,
+  }),
+);
 const dynamoRequest = capture(dynamo);
 let n = 0;
 const updateItem = () => {

@@ -11,7 +11,7 @@
  *                 UpdateItem (mark), each write the same as the store's (so DynamoDB works as
  *                 hard for both sides), at the same concurrency, against the same stand-ins, with
  *                 clients built as the adapters build theirs (SES_CLIENT_POLICY,
- *                 DYNAMO_UPDATE_CLIENT_POLICY), so the ratio weighs the engine, not the settings.
+ *                 DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork), so the ratio weighs the engine, not the settings.
  *
  * Both report emails/s and CPU-ms per email (process.cpuUsage over the run); "path" also reports
  * the window between SES accepting an email and its markSent being stored (the one place a crash
@@ -30,6 +30,7 @@ import {
 } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
+import { reuseRequestWork } from "../../functions/adapters/sdk-client.js";
 import {
   SES_CLIENT_POLICY,
   SesMailer,
@@ -233,13 +234,17 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
 async function floor(): Promise<{ sent: number }> {
   const dynamoOptions = { ...common, endpoint: input.dynamo, requestHandler: handler() };
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoOptions));
-  const updates = new DynamoDBClient({ ...dynamoOptions, ...DYNAMO_UPDATE_CLIENT_POLICY });
-  const ses = new SESv2Client({
-    ...common,
-    endpoint: input.ses,
-    requestHandler: sesRequestHandler(handler()),
-    ...SES_CLIENT_POLICY,
-  });
+  const updates = reuseRequestWork(
+    new DynamoDBClient({ ...dynamoOptions, ...DYNAMO_UPDATE_CLIENT_POLICY }),
+  );
+  const ses = reuseRequestWork(
+    new SESv2Client({
+      ...common,
+      endpoint: input.ses,
+      requestHandler: sesRequestHandler(handler()),
+      ...SES_CLIENT_POLICY,
+    }),
+  );
   // The ids to mail, read before the clock starts (the path reads them as it goes).
   const ids: { id: string; email: string; rev?: number; timeZone?: string }[] = [];
   for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {

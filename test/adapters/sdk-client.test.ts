@@ -1,0 +1,188 @@
+/**
+ * reuseRequestWork keeps one signer per auth scheme and one reading of the user agent per
+ * client. These tests hold a client so built to the SDK's own: at the same instant, the same
+ * requests byte for byte (signature and user agent included), a day later too; and a failed
+ * build is not kept.
+ */
+import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { HttpResponse } from "@smithy/core/protocols";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { reuseRequestWork } from "../../functions/adapters/sdk-client.js";
+import { SES_CLIENT_POLICY } from "../../functions/adapters/ses-mailer.js";
+
+interface Sent {
+  method: string;
+  hostname: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A request handler that records each request as sent and gives one canned answer. */
+function recorder(answer: string, contentType: string) {
+  const sent: Sent[] = [];
+  const handler = {
+    async handle(request: Sent) {
+      sent.push({ ...request, headers: { ...request.headers } });
+      return {
+        response: new HttpResponse({
+          statusCode: 200,
+          headers: { "content-type": contentType },
+          body: new TextEncoder().encode(answer),
+        }),
+      };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+    destroy() {},
+  };
+  return { handler, sent };
+}
+
+const COMMON = {
+  region: "eu-west-1",
+  credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret", sessionToken: "token" },
+};
+
+const update = (n: number) =>
+  new UpdateItemCommand({
+    TableName: "Subscribers",
+    Key: { pk: { S: `SUB#${n}` } },
+    UpdateExpression: "SET #n = :n",
+    ExpressionAttributeNames: { "#n": "n" },
+    ExpressionAttributeValues: { ":n": { N: String(n) } },
+  });
+
+const sendEmail = (n: number) =>
+  new SendEmailCommand({
+    FromEmailAddress: "tips@example.com",
+    Destination: { ToAddresses: [`reader${n}@example.com`] },
+    Content: { Simple: { Subject: { Data: `Tip ${n}` }, Body: { Text: { Data: "Squat." } } } },
+  });
+
+type Handler = ReturnType<typeof recorder>["handler"];
+
+/** A client of each kind on the send path, as a function that sends request n. */
+const CASES: {
+  service: string;
+  answer: [body: string, contentType: string];
+  make: (handler: Handler, reuse: boolean) => (n: number) => Promise<unknown>;
+}[] = [
+  {
+    service: "DynamoDB UpdateItem",
+    answer: ["{}", "application/x-amz-json-1.0"],
+    make(handler, reuse) {
+      const client = fixedInvocationId(new DynamoDBClient({ ...COMMON, requestHandler: handler }));
+      if (reuse) reuseRequestWork(client);
+      return (n) => client.send(update(n));
+    },
+  },
+  {
+    service: "SES SendEmail",
+    answer: ['{"MessageId":"m-1"}', "application/json"],
+    make(handler, reuse) {
+      const client = fixedInvocationId(
+        new SESv2Client({ ...COMMON, requestHandler: handler, ...SES_CLIENT_POLICY }),
+      );
+      if (reuse) reuseRequestWork(client);
+      return (n) => client.send(sendEmail(n));
+    },
+  },
+];
+
+/**
+ * Sets the one signed header meant to differ on every request (a random id) to a fixed value,
+ * just before signing, so that two clients' signatures can be compared.
+ */
+function fixedInvocationId<C extends DynamoDBClient | SESv2Client>(client: C): C {
+  type Args = { request: { headers: Record<string, string> } };
+  const setId = (next: (args: Args) => Promise<unknown>) => async (args: Args) => {
+    args.request.headers["amz-sdk-invocation-id"] = "00000000-0000-4000-8000-000000000000";
+    return next(args);
+  };
+  (client.middlewareStack as SESv2Client["middlewareStack"]).addRelativeTo(setId as never, {
+    relation: "before",
+    toMiddleware: "httpSigningMiddleware",
+    name: "fixedInvocationId",
+  });
+  return client;
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("reuseRequestWork", () => {
+  for (const { service, make, answer } of CASES) {
+    it(`${service}: the same requests as the SDK's own client, signed, at two dates`, async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      const plain = recorder(...answer);
+      const reused = recorder(...answer);
+      const sendPlain = make(plain.handler, false);
+      const sendReused = make(reused.handler, true);
+      // Two requests on one day, one on the next: the kept signer signs for the new day.
+      const instants = ["2026-11-23T09:00:00Z", "2026-11-23T09:00:05Z", "2026-11-24T00:00:01Z"];
+      for (const [n, instant] of instants.entries()) {
+        vi.setSystemTime(new Date(instant));
+        await sendPlain(n);
+        await sendReused(n);
+      }
+      expect(reused.sent).toHaveLength(3);
+      expect(reused.sent).toEqual(plain.sent);
+      expect(reused.sent[2]?.headers["x-amz-date"]).toBe("20261124T000001Z");
+      expect(reused.sent[2]?.headers.authorization).toContain("/20261124/");
+      expect(reused.sent[0]?.headers.authorization).not.toBe(reused.sent[1]?.headers.authorization);
+    });
+  }
+
+  it("builds the signer once per auth scheme and reads the user agent once", async () => {
+    const plain = recorder("{}", "application/x-amz-json-1.0");
+    const client = new DynamoDBClient({ ...COMMON, requestHandler: plain.handler });
+    let builds = 0;
+    const build = client.config.signer;
+    client.config.signer = (scheme) => {
+      builds += 1;
+      return build(scheme);
+    };
+    let readings = 0;
+    const read = client.config.defaultUserAgentProvider;
+    client.config.defaultUserAgentProvider = () => {
+      readings += 1;
+      return read();
+    };
+    reuseRequestWork(client);
+    for (let n = 0; n < 4; n += 1) await client.send(update(n));
+    expect(builds).toBe(1);
+    expect(readings).toBe(1);
+    expect(plain.sent).toHaveLength(4);
+  });
+
+  it("does not keep a failed build: the next request builds again", async () => {
+    const signer = { sign: async <T>(request: T) => request };
+    let attempts = 0;
+    let readings = 0;
+    const client = reuseRequestWork({
+      config: {
+        signer: async () => {
+          attempts += 1;
+          if (attempts === 1) throw new Error("no credentials yet");
+          return signer;
+        },
+        defaultUserAgentProvider: async () => {
+          readings += 1;
+          if (readings === 1) throw new Error("not yet");
+          return [["aws-sdk-js", "3"]] as [string, string][];
+        },
+      },
+    });
+    await expect(client.config.signer()).rejects.toThrow("no credentials yet");
+    await expect(client.config.defaultUserAgentProvider()).rejects.toThrow("not yet");
+    await expect(client.config.signer()).resolves.toBe(signer);
+    await expect(client.config.signer()).resolves.toBe(signer);
+    await expect(client.config.defaultUserAgentProvider()).resolves.toEqual([["aws-sdk-js", "3"]]);
+    await expect(client.config.defaultUserAgentProvider()).resolves.toEqual([["aws-sdk-js", "3"]]);
+    expect(attempts).toBe(2);
+    expect(readings).toBe(2);
+  });
+});
