@@ -158,6 +158,28 @@ describe("reuseRequestWork", () => {
     expect(plain.sent).toHaveLength(4);
   });
 
+  it("signs with credentials renewed after the signer was built", async () => {
+    // Temporary credentials (an operator's role session, say) about to expire are fetched again
+    // on the next request; the kept signer must sign with the new ones, as the SDK's own does.
+    let current = "AKIDFIRST";
+    const credentials = async () => ({
+      accessKeyId: current,
+      secretAccessKey: `secret-of-${current}`,
+      expiration: new Date(Date.now() + 60_000),
+    });
+    const sent = recorder("{}", "application/x-amz-json-1.0");
+    const client = reuseRequestWork(
+      new DynamoDBClient({ ...COMMON, credentials, requestHandler: sent.handler }),
+    );
+    await client.send(update(0));
+    current = "AKIDRENEWED";
+    await client.send(update(1));
+    const keyIds = sent.sent.map(
+      (request) => /Credential=(\w+)\//.exec(request.headers.authorization ?? "")?.[1],
+    );
+    expect(keyIds).toEqual(["AKIDFIRST", "AKIDRENEWED"]);
+  });
+
   it("does not keep a failed build: the next request builds again", async () => {
     const signer = { sign: async <T>(request: T) => request };
     let attempts = 0;
