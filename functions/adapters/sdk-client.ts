@@ -32,14 +32,15 @@ export function reuseRequestWork<C extends { config: ReusableConfig }>(client: C
   const signers = new Map<string, Promise<RequestSigner>>();
   config.signer = (scheme) => {
     const key = schemeKey(scheme);
-    let signer = signers.get(key);
-    if (!signer) {
-      signer = build(scheme);
-      // A failed build (no credentials yet, say) is not kept: the next request tries again.
-      signer.catch(() => signers.delete(key));
-      signers.set(key, signer);
-    }
-    return signer;
+    const kept = signers.get(key);
+    if (kept) return kept;
+    const built = build(scheme);
+    signers.set(key, built);
+    // A failed build (no region yet, say) is not kept: the next request tries again.
+    built.catch(() => {
+      if (signers.get(key) === built) signers.delete(key);
+    });
+    return built;
   };
   const read = config.defaultUserAgentProvider;
   let userAgent: Promise<UserAgent> | undefined;
