@@ -6,11 +6,16 @@
  *
  * - The SigV4 signer. A client given no `signer` builds a new SignatureV4 for each request, from a
  *   copy of its whole config (about 50 keys, kept in V8's slow dictionary mode: some 12 µs a
- *   copy on this machine). The signer depends only on the auth scheme the endpoint names
- *   (signing name and region), so one is kept per scheme, built by the SDK's own factory.
- * - The default user agent (SDK version, OS and its release, Node version), read anew on each
- *   request; kept after the first reading. The per-request part of the header (features used)
- *   is still written by the SDK's middleware.
+ *   copy on this machine). What the factory reads that can differ from one request to the next
+ *   is the auth scheme the endpoint names and the credentials provider on the config (which can
+ *   be replaced while the client runs); the signing region and name it fixes on the config itself
+ *   at its first build. So one signer is kept per scheme, built again when the credentials
+ *   provider is no longer the one it was built with; the SDK's own factory builds it. The date
+ *   and the credentials' values are read at signing time, by the SDK, as before.
+ * - The default user agent (SDK version, OS and its release, Node version, the Lambda runtime's
+ *   name), read anew on each request; kept after the first reading, since none of it changes
+ *   while a process runs. The per-request part of the header (features used, app id) is still
+ *   written by the SDK's middleware.
  *
  * On the send path each email costs three SDK calls, so this is paid back on every email.
  */
@@ -25,30 +30,32 @@ type UserAgent = Awaited<ReturnType<ReusableConfig["defaultUserAgentProvider"]>>
 const schemeKey = (scheme: AuthScheme): string =>
   scheme ? `${scheme.name}|${scheme.signingName ?? ""}|${scheme.signingRegion ?? ""}` : "";
 
-/** Makes `client` build its signer once per auth scheme and read its user agent once. */
+/** Makes `client` build its signer once per auth scheme and credentials provider, and read its user agent once. */
 export function reuseRequestWork<C extends { config: ReusableConfig }>(client: C): C {
   const config = client.config;
   const build = config.signer;
-  const signers = new Map<string, Promise<RequestSigner>>();
+  const signers = new Map<string, { credentials: unknown; signer: Promise<RequestSigner> }>();
   config.signer = (scheme) => {
     const key = schemeKey(scheme);
+    const credentials = (config as { credentials?: unknown }).credentials;
     const kept = signers.get(key);
-    if (kept) return kept;
-    const built = build(scheme);
-    signers.set(key, built);
+    if (kept && kept.credentials === credentials) return kept.signer;
+    const entry = { credentials, signer: build(scheme) };
+    signers.set(key, entry);
     // A failed build (no region yet, say) is not kept: the next request tries again.
-    built.catch(() => {
-      if (signers.get(key) === built) signers.delete(key);
+    entry.signer.catch(() => {
+      if (signers.get(key) === entry) signers.delete(key);
     });
-    return built;
+    return entry.signer;
   };
-  const read = config.defaultUserAgentProvider;
+  const read = config.defaultUserAgentProvider as (...args: unknown[]) => Promise<UserAgent>;
   let userAgent: Promise<UserAgent> | undefined;
-  config.defaultUserAgentProvider = () => {
+  config.defaultUserAgentProvider = (...args: unknown[]) => {
     if (!userAgent) {
-      userAgent = read();
-      userAgent.catch(() => {
-        userAgent = undefined;
+      const reading = read(...args);
+      userAgent = reading;
+      reading.catch(() => {
+        if (userAgent === reading) userAgent = undefined;
       });
     }
     return userAgent;

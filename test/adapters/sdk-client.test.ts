@@ -180,6 +180,24 @@ describe("reuseRequestWork", () => {
     expect(keyIds).toEqual(["AKIDFIRST", "AKIDRENEWED"]);
   });
 
+  it("signs with credentials set on the client after its first request, as the SDK's own does", async () => {
+    const plain = recorder("{}", "application/x-amz-json-1.0");
+    const reused = recorder("{}", "application/x-amz-json-1.0");
+    const clients = [
+      new DynamoDBClient({ ...COMMON, requestHandler: plain.handler }),
+      reuseRequestWork(new DynamoDBClient({ ...COMMON, requestHandler: reused.handler })),
+    ];
+    for (const client of clients) await client.send(update(0));
+    for (const client of clients) {
+      client.config.credentials = { accessKeyId: "AKIDSECOND", secretAccessKey: "s2" } as never;
+    }
+    for (const client of clients) await client.send(update(1));
+    const keyIds = (sent: Sent[]) =>
+      sent.map((request) => /Credential=(\w+)\//.exec(request.headers.authorization ?? "")?.[1]);
+    expect(keyIds(plain.sent)).toEqual(["AKIDEXAMPLE", "AKIDSECOND"]);
+    expect(keyIds(reused.sent)).toEqual(keyIds(plain.sent));
+  });
+
   it("does not keep a failed build: the next request builds again", async () => {
     const signer = { sign: async <T>(request: T) => request };
     let attempts = 0;
