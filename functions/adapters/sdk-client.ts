@@ -30,7 +30,10 @@ type UserAgent = Awaited<ReturnType<ReusableConfig["defaultUserAgentProvider"]>>
 const schemeKey = (scheme: AuthScheme): string =>
   scheme ? `${scheme.name}|${scheme.signingName ?? ""}|${scheme.signingRegion ?? ""}` : "";
 
-/** Makes `client` build its signer once per auth scheme and credentials provider, and read its user agent once. */
+/**
+ * Makes `client` build its signer once per auth scheme and credentials provider, and read its
+ * user agent once.
+ */
 export function reuseRequestWork<C extends { config: ReusableConfig }>(client: C): C {
   const config = client.config;
   const build = config.signer;

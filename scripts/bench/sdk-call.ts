@@ -5,9 +5,10 @@
  * argument; output: one JSON line.
  *
  * For each call: the client as the adapters build it (SES_CLIENT_POLICY,
- * DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork, a keep-alive agent) against the stand-in, and the very request it
- * sent (headers and body, captured from its first call) sent again by node:http alone. Both run
- * at the same concurrency, in alternating rounds, and the median round is reported.
+ * DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork, a keep-alive agent) against the stand-in, and
+ * the very request it sent (headers and body, captured from its first call) sent again by
+ * node:http alone. Both run at the same concurrency, in alternating rounds, and the median round
+ * is reported.
  */
 import http, { Agent } from "node:http";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";

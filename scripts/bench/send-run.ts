@@ -11,7 +11,8 @@
  *                 UpdateItem (mark), each write the same as the store's (so DynamoDB works as
  *                 hard for both sides), at the same concurrency, against the same stand-ins, with
  *                 clients built as the adapters build theirs (SES_CLIENT_POLICY,
- *                 DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork), so the ratio weighs the engine, not the settings.
+ *                 DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork), so the ratio weighs the engine,
+ *                 not the settings.
  *
  * Both report emails/s and CPU-ms per email (process.cpuUsage over the run); "path" also reports
  * the window between SES accepting an email and its markSent being stored (the one place a crash
