@@ -63,6 +63,15 @@ export const DYNAMO_UPDATE_CLIENT_POLICY = {
   cacheMiddleware: true,
 } as const satisfies DynamoDBClientConfig;
 
+/**
+ * The client the store's updates (claim, mark) go through, as the store builds it: the policy
+ * above over the caller's options, the per-request work done once (reuseRequestWork). The bench's
+ * floor builds its client here too, so it cannot drift from the store's.
+ */
+export function dynamoUpdateClient(options: DynamoDBClientConfig = {}): DynamoDBClient {
+  return reuseRequestWork(new DynamoDBClient({ ...options, ...DYNAMO_UPDATE_CLIENT_POLICY }));
+}
+
 const MARSHALL = { removeUndefinedValues: true } as const;
 
 /** An UpdateItem with plain values, before the table is named and the values marshalled. */
@@ -193,11 +202,7 @@ export class DynamoStore implements SubscriberStore {
       options.client ?? reuseRequestWork(new DynamoDBClient(options.clientOptions ?? {}));
     // A copy: the DocumentClient writes into the options it is given.
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { ...MARSHALL } });
-    this.updates =
-      options.client ??
-      reuseRequestWork(
-        new DynamoDBClient({ ...options.clientOptions, ...DYNAMO_UPDATE_CLIENT_POLICY }),
-      );
+    this.updates = options.client ?? dynamoUpdateClient(options.clientOptions);
   }
 
   /** UpdateItem with plain values (marshalled here); returns the attributes asked for, if any. */

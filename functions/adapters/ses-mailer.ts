@@ -76,6 +76,21 @@ export function sesRequestHandler(
   return { requestTimeout: timeoutMs, throwOnRequestTimeout: true, ...(given as object) };
 }
 
+/**
+ * The SES client as SesMailer builds it: the caller's options (region, endpoint, credentials,
+ * request handler), a time limit on each call, SES_CLIENT_POLICY over them, the per-request work
+ * done once (reuseRequestWork). The bench's floor builds its client here too.
+ */
+export function sesClient(options: SESv2ClientConfig = {}, requestTimeoutMs?: number): SESv2Client {
+  return reuseRequestWork(
+    new SESv2Client({
+      ...options,
+      requestHandler: sesRequestHandler(options.requestHandler, requestTimeoutMs),
+      ...SES_CLIENT_POLICY,
+    }),
+  );
+}
+
 export interface SesMailerOptions {
   from: string;
   configurationSet?: string;
@@ -214,16 +229,7 @@ export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
 
   constructor(private readonly options: SesMailerOptions) {
-    this.client = reuseRequestWork(
-      new SESv2Client({
-        ...options.clientOptions,
-        requestHandler: sesRequestHandler(
-          options.clientOptions?.requestHandler,
-          options.requestTimeoutMs,
-        ),
-        ...SES_CLIENT_POLICY,
-      }),
-    );
+    this.client = sesClient(options.clientOptions, options.requestTimeoutMs);
   }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {

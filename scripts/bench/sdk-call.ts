@@ -4,27 +4,18 @@
  * part of "CPU per email" that no engine can go below. Runs in its own process; input: one JSON
  * argument; output: one JSON line.
  *
- * For each call: the client as the adapters build it (SES_CLIENT_POLICY,
- * DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork, a keep-alive agent) against the stand-in, and
- * the very request it sent (headers and body, captured from its first call) sent again by
- * node:http alone. Both run at the same concurrency, in alternating rounds, and the median round
- * is reported.
+ * For each call: the client as the adapters build it (sesClient, dynamoUpdateClient, with a
+ * keep-alive agent) against the stand-in, and the very request it sent (headers and body,
+ * captured from its first call) sent again by node:http alone. Both run at the same concurrency,
+ * in alternating rounds, and the median round is reported.
  */
 import http, { Agent } from "node:http";
-import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { HttpRequest } from "@smithy/core/protocols";
-import {
-  DYNAMO_UPDATE_CLIENT_POLICY,
-  updateItemInput,
-} from "../../functions/adapters/dynamo-store.js";
+import { dynamoUpdateClient, updateItemInput } from "../../functions/adapters/dynamo-store.js";
 import { subscriberKey } from "../../functions/adapters/dynamo-table.js";
-import { reuseRequestWork } from "../../functions/adapters/sdk-client.js";
-import {
-  SES_CLIENT_POLICY,
-  sendEmailInput,
-  sesRequestHandler,
-} from "../../functions/adapters/ses-mailer.js";
+import { sendEmailInput, sesClient } from "../../functions/adapters/ses-mailer.js";
 import { systemClock } from "../../functions/adapters/system.js";
 import { composeEmail } from "../../functions/core/sender.js";
 import { inOrder } from "../../functions/core/sequence.js";
@@ -151,14 +142,7 @@ const email = composeEmail(
   signer,
   { baseUrl: "https://tips.example.com", postalAddress: "Strength Tips, 1 Example Street" },
 );
-const ses = reuseRequestWork(
-  new SESv2Client({
-    ...common,
-    endpoint: input.ses,
-    requestHandler: sesRequestHandler(keepAlive()),
-    ...SES_CLIENT_POLICY,
-  }),
-);
+const ses = sesClient({ ...common, endpoint: input.ses, requestHandler: keepAlive() });
 const sesRequest = capture(ses);
 const sendEmail = () =>
   ses.send(new SendEmailCommand(sendEmailInput("Tips <tips@example.com>", undefined, email)));
@@ -166,14 +150,11 @@ await sendEmail();
 const sendEmailCost = await compare(sendEmail, replayer(sesRequest()));
 
 // UpdateItem: one attribute set on one item, the size of the store's claim and mark.
-const dynamo = reuseRequestWork(
-  new DynamoDBClient({
-    ...common,
-    endpoint: input.dynamo,
-    requestHandler: keepAlive(),
-    ...DYNAMO_UPDATE_CLIENT_POLICY,
-  }),
-);
+const dynamo = dynamoUpdateClient({
+  ...common,
+  endpoint: input.dynamo,
+  requestHandler: keepAlive(),
+});
 const dynamoRequest = capture(dynamo);
 let n = 0;
 const updateItem = () => {

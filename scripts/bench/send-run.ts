@@ -10,9 +10,8 @@
  *                 conditional UpdateItem (claim), one SendEmail of an email of the same size, one
  *                 UpdateItem (mark), each write the same as the store's (so DynamoDB works as
  *                 hard for both sides), at the same concurrency, against the same stand-ins, with
- *                 clients built as the adapters build theirs (SES_CLIENT_POLICY,
- *                 DYNAMO_UPDATE_CLIENT_POLICY, reuseRequestWork), so the ratio weighs the engine,
- *                 not the settings.
+ *                 clients built by the adapters' own builders (sesClient,
+ *                 dynamoUpdateClient), so the ratio weighs the engine, not the settings.
  *
  * Both report emails/s and CPU-ms per email (process.cpuUsage over the run); "path" also reports
  * the window between SES accepting an email and its markSent being stored (the one place a crash
@@ -20,24 +19,18 @@
  */
 import { Agent } from "node:http";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { SESv2Client, SendEmailCommand, type SendEmailCommandOutput } from "@aws-sdk/client-sesv2";
+import { SendEmailCommand, type SendEmailCommandOutput } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   claimWrite,
-  DYNAMO_UPDATE_CLIENT_POLICY,
   DynamoStore,
+  dynamoUpdateClient,
   markSentWrite,
   updateItemInput,
 } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_INDEX, ACTIVE_SHARDS, activeKey } from "../../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
-import { reuseRequestWork } from "../../functions/adapters/sdk-client.js";
-import {
-  SES_CLIENT_POLICY,
-  SesMailer,
-  sendEmailInput,
-  sesRequestHandler,
-} from "../../functions/adapters/ses-mailer.js";
+import { SesMailer, sendEmailInput, sesClient } from "../../functions/adapters/ses-mailer.js";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import { plan } from "../../functions/core/planner.js";
 import type { Mailer, SubscriberStore } from "../../functions/core/ports.js";
@@ -235,17 +228,8 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
 async function floor(): Promise<{ sent: number }> {
   const dynamoOptions = { ...common, endpoint: input.dynamo, requestHandler: handler() };
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoOptions));
-  const updates = reuseRequestWork(
-    new DynamoDBClient({ ...dynamoOptions, ...DYNAMO_UPDATE_CLIENT_POLICY }),
-  );
-  const ses = reuseRequestWork(
-    new SESv2Client({
-      ...common,
-      endpoint: input.ses,
-      requestHandler: sesRequestHandler(handler()),
-      ...SES_CLIENT_POLICY,
-    }),
-  );
+  const updates = dynamoUpdateClient(dynamoOptions);
+  const ses = sesClient({ ...common, endpoint: input.ses, requestHandler: handler() });
   // The ids to mail, read before the clock starts (the path reads them as it goes).
   const ids: { id: string; email: string; rev?: number; timeZone?: string }[] = [];
   for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
