@@ -1,15 +1,19 @@
 /**
  * reuseRequestWork keeps one signer per auth scheme and one reading of the user agent per
- * client. These tests hold a client so built to the SDK's own: at the same instant, the same
- * requests byte for byte (signature and user agent included), a day later too; and a failed
- * build is not kept.
+ * client, and the client's config in V8's fast mode. These tests hold a client so built to the
+ * SDK's own: at the same instant, the same requests byte for byte (signature and user agent
+ * included), a day later too; a failed build is not kept; and V8 itself says the config of the
+ * send path's clients has fast properties, before and after requests.
  */
+
+import { setFlagsFromString } from "node:v8";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import { HttpResponse } from "@smithy/core/protocols";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { dynamoUpdateClient } from "../../functions/adapters/dynamo-store.js";
 import { reuseRequestWork } from "../../functions/adapters/sdk-client.js";
-import { SES_CLIENT_POLICY } from "../../functions/adapters/ses-mailer.js";
+import { SES_CLIENT_POLICY, sesClient } from "../../functions/adapters/ses-mailer.js";
 
 interface Sent {
   method: string;
@@ -224,5 +228,31 @@ describe("reuseRequestWork", () => {
     await expect(client.config.defaultUserAgentProvider()).resolves.toEqual([["aws-sdk-js", "3"]]);
     expect(attempts).toBe(2);
     expect(readings).toBe(2);
+  });
+
+  it("keeps the send path's client configs in V8's fast mode, before and after requests", async () => {
+    // V8's own answer, through its natives syntax (allowed here, in this test process only).
+    setFlagsFromString("--allow-natives-syntax");
+    const hasFastProperties = new Function("o", "return %HasFastProperties(o)") as (
+      o: object,
+    ) => boolean;
+    const dynamo = recorder("{}", "application/x-amz-json-1.0");
+    const ses = recorder('{"MessageId":"m-1"}', "application/json");
+    const plain = recorder("{}", "application/x-amz-json-1.0");
+    const dynamoClient = dynamoUpdateClient({ ...COMMON, requestHandler: dynamo.handler });
+    const mailClient = sesClient({ ...COMMON, requestHandler: ses.handler });
+    const plainClient = new DynamoDBClient({ ...COMMON, requestHandler: plain.handler });
+    // The SDK's own client keeps its config as a dictionary: what reuseRequestWork changes.
+    expect(hasFastProperties(plainClient.config)).toBe(false);
+    expect(hasFastProperties(dynamoClient.config)).toBe(true);
+    expect(hasFastProperties(mailClient.config)).toBe(true);
+    for (let n = 0; n < 3; n += 1) {
+      await dynamoClient.send(update(n));
+      await mailClient.send(sendEmail(n));
+    }
+    expect(dynamo.sent).toHaveLength(3);
+    expect(ses.sent).toHaveLength(3);
+    expect(hasFastProperties(dynamoClient.config)).toBe(true);
+    expect(hasFastProperties(mailClient.config)).toBe(true);
   });
 });
