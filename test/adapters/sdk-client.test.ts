@@ -9,40 +9,15 @@
 import { setFlagsFromString } from "node:v8";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { HttpResponse } from "@smithy/core/protocols";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { dynamoUpdateClient } from "../../functions/adapters/dynamo-store.js";
 import { reuseRequestWork } from "../../functions/adapters/sdk-client.js";
 import { SES_CLIENT_POLICY, sesClient } from "../../functions/adapters/ses-mailer.js";
+import { cannedHandler, type SentRequest } from "../support/sdk-handler.js";
 
-interface Sent {
-  method: string;
-  hostname: string;
-  path: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-/** A request handler that records each request as sent and gives one canned answer. */
-function recorder(answer: string, contentType: string) {
-  const sent: Sent[] = [];
-  const handler = {
-    async handle(request: Sent) {
-      sent.push({ ...request, headers: { ...request.headers } });
-      return {
-        response: new HttpResponse({
-          statusCode: 200,
-          headers: { "content-type": contentType },
-          body: new TextEncoder().encode(answer),
-        }),
-      };
-    },
-    updateHttpClientConfig() {},
-    httpHandlerConfigs: () => ({}),
-    destroy() {},
-  };
-  return { handler, sent };
-}
+/** A handler recording each request, answering `answer` with `contentType`. */
+const recorder = (answer: string, contentType: string) =>
+  cannedHandler(answer, { headers: { "content-type": contentType } });
 
 const COMMON = {
   region: "eu-west-1",
@@ -196,7 +171,7 @@ describe("reuseRequestWork", () => {
       client.config.credentials = { accessKeyId: "AKIDSECOND", secretAccessKey: "s2" } as never;
     }
     for (const client of clients) await client.send(update(1));
-    const keyIds = (sent: Sent[]) =>
+    const keyIds = (sent: SentRequest[]) =>
       sent.map((request) => /Credential=(\w+)\//.exec(request.headers.authorization ?? "")?.[1]);
     expect(keyIds(plain.sent)).toEqual(["AKIDEXAMPLE", "AKIDSECOND"]);
     expect(keyIds(reused.sent)).toEqual(keyIds(plain.sent));

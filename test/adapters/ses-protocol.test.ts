@@ -4,43 +4,10 @@
  * and the same reading of answers and errors. A change in the SDK that broke either fails here.
  */
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { HttpResponse } from "@smithy/core/protocols";
 import { describe, expect, it } from "vitest";
 import { SesJsonProtocol, SesMailer, sendEmailInput } from "../../functions/adapters/ses-mailer.js";
 import type { OutgoingEmail, SendingStatus } from "../../functions/core/ports.js";
-
-interface Captured {
-  bodies: string[];
-  paths: string[];
-}
-
-/** A request handler that records each request and gives one canned answer. */
-function cannedHandler(status: number, body: string, headers: Record<string, string> = {}) {
-  const captured: Captured = { bodies: [], paths: [] };
-  const handler = {
-    async handle(request: { body?: unknown; path: string }) {
-      captured.paths.push(request.path);
-      if (request.body !== undefined) {
-        captured.bodies.push(
-          typeof request.body === "string"
-            ? request.body
-            : new TextDecoder().decode(request.body as Uint8Array),
-        );
-      }
-      return {
-        response: new HttpResponse({
-          statusCode: status,
-          headers: { "content-type": "application/json", ...headers },
-          body: new TextEncoder().encode(body),
-        }),
-      };
-    },
-    updateHttpClientConfig() {},
-    httpHandlerConfigs: () => ({}),
-    destroy() {},
-  };
-  return { handler, captured };
-}
+import { bodyText, cannedHandler, type SentRequest } from "../support/sdk-handler.js";
 
 const CLIENT = {
   region: "us-east-1",
@@ -60,12 +27,12 @@ function mailerWith(handler: ReturnType<typeof cannedHandler>["handler"]): SesMa
 
 /** The body the SDK's own default client writes for the same email. */
 async function defaultBody(email: OutgoingEmail): Promise<string> {
-  const { handler, captured } = cannedHandler(200, '{"MessageId":"m-1"}');
+  const { handler, sent } = cannedHandler('{"MessageId":"m-1"}');
   const client = new SESv2Client({ ...CLIENT, maxAttempts: 1, requestHandler: handler });
   await client.send(
     new SendEmailCommand(sendEmailInput(FROM, "tips", email, "Coach <coach@example.com>")),
   );
-  return captured.bodies[0] as string;
+  return bodyText(sent[0] as SentRequest);
 }
 
 const base: OutgoingEmail = {
@@ -98,7 +65,7 @@ const emails: Array<[string, OutgoingEmail]> = [
 
 describe("SesJsonProtocol against the SDK's default codec", () => {
   it("is the protocol every SesMailer's client is built with, whatever the caller passes", () => {
-    const { handler } = cannedHandler(200, "{}");
+    const { handler } = cannedHandler("{}");
     const mailer = new SesMailer({
       from: FROM,
       clientOptions: { ...CLIENT, requestHandler: handler, maxAttempts: 5 },
@@ -109,11 +76,11 @@ describe("SesJsonProtocol against the SDK's default codec", () => {
   });
 
   it.each(emails)("SendEmail's body is byte for byte the same: %s", async (_what, email) => {
-    const { handler, captured } = cannedHandler(200, '{"MessageId":"m-1"}');
+    const { handler, sent } = cannedHandler('{"MessageId":"m-1"}');
     const result = await mailerWith(handler).send(email);
     expect(result).toEqual({ messageId: "m-1" });
-    expect(captured.paths).toEqual(["/v2/email/outbound-emails"]);
-    expect(captured.bodies[0]).toBe(await defaultBody(email));
+    expect(sent.map((request) => request.path)).toEqual(["/v2/email/outbound-emails"]);
+    expect(bodyText(sent[0] as SentRequest)).toBe(await defaultBody(email));
   });
 
   // [what, status, body, headers, the error class and reason the mailer reports]
@@ -152,7 +119,7 @@ describe("SesJsonProtocol against the SDK's default codec", () => {
   ];
   it.each(errors)("an error answer is read by name: %s", async (...row) => {
     const [, status, body, headers, name, reason] = row;
-    const { handler } = cannedHandler(status, JSON.stringify(body), headers);
+    const { handler } = cannedHandler(JSON.stringify(body), { status, headers });
     const error = (await mailerWith(handler)
       .send(base)
       .catch((e: unknown) => e)) as Error & { reason?: string };
@@ -167,7 +134,7 @@ describe("SesJsonProtocol against the SDK's default codec", () => {
       EnforcementStatus: "HEALTHY",
       ProductionAccessEnabled: true,
     };
-    const { handler } = cannedHandler(200, JSON.stringify(account));
+    const { handler } = cannedHandler(JSON.stringify(account));
     const mailer = new SesMailer({
       from: FROM,
       clientOptions: { ...CLIENT, requestHandler: handler },
