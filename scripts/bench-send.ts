@@ -3,17 +3,19 @@
  *
  * The weekly send's cost on this machine, loopback only, bounded in time:
  *   1. starts dynalite and aws-ses-v2-local in two child processes (so they use the other core),
- *   2. seeds N subscribers for each side, in four tables of N/4 (BatchWriteItem),
- *   3. takes turns, a quarter each time, in fresh processes: the path, the same planner and send
- *      worker as `npm run send` and the Lambdas (the planner fills an in-process queue, then the
- *      worker drains it; the sending is timed, as the floor's is after it read its list); then
- *      the floor, a minimal client making the same three SDK calls per email (claim, SendEmail,
- *      mark) at the same concurrency (as many recipients in progress as the path just had),
- *      unpaced: emails/s, CPU-ms per email (sender, and the planner's beside it), ratio to the
- *      floor (the turns keep it fair on a busy machine), and the window between SES accepting
- *      an email and its record; then the floor taken apart: what one UpdateItem and one
- *      SendEmail cost through the SDK, each kind run alone, against the same requests sent by
- *      node:http (scripts/bench/sdk-call.ts),
+ *   2. seeds N subscribers for each side, and 1,000 more to warm up on (BatchWriteItem),
+ *   3. starts each side in a process of its own and lets them take turns, 1,000 recipients at a
+ *      time (path, floor; floor, path; …), after one turn each to warm up that is not counted:
+ *      the path, the same planner and send worker as `npm run send` and the Lambdas (the planner
+ *      fills an in-process queue, then the worker drains it; the sending is timed, as the
+ *      floor's is after it read its list); the floor, a minimal client making the same three SDK
+ *      calls per email (claim, SendEmail, mark) at the same concurrency (as many recipients in
+ *      progress as the path just had), unpaced: emails/s, CPU-ms per email (sender, and the
+ *      planner's beside it), ratio to the floor (the turns keep it fair on a machine whose
+ *      speed changes from minute to minute; the ratio of each turn is printed too), and the
+ *      window between SES accepting an email and its record; then the floor taken apart: what
+ *      one UpdateItem and one SendEmail cost through the SDK, each kind run alone, against the
+ *      same requests sent by node:http (scripts/bench/sdk-call.ts),
  *   4. the path paced at 50/s for 20 s: the busiest second vs the limit, the rate vs the aim,
  *   5. one hourly planning pass over --plan-n readers whose due instants spread over the week,
  *      against a pass that reads them all,
@@ -42,7 +44,13 @@ import { bundle } from "../functions/generated/content.js";
 import { kb } from "./bench/bundle.js";
 import { coldStart } from "./bench/cold-start.js";
 import type { SdkCallInput, SdkCallOutput } from "./bench/sdk-call.js";
-import type { SendRunInput, SendRunOutput } from "./bench/send-run.js";
+import type {
+  ChunkCommand,
+  ChunkOutput,
+  ReadyOutput,
+  SendRunInput,
+  SendRunOutput,
+} from "./bench/send-run.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local/aws.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -77,12 +85,16 @@ const deadline = setTimeout(() => {
 }, HARD_LIMIT_MS);
 deadline.unref();
 
-/** Runs a TypeScript file in a child node process; resolves with its first stdout line. */
-async function tsChild(
-  file: string,
-  args: string[],
-  keep: boolean,
-): Promise<{ line: string; child: ChildProcess }> {
+interface Child {
+  child: ChildProcess;
+  /** The child's next line on stdout (rejects if it exits first). */
+  next(): Promise<string>;
+  /** Writes one line to the child's stdin. */
+  send(line: string): void;
+}
+
+/** Runs a TypeScript file in a child node process, talking to it a line at a time. */
+function tsChild(file: string, args: string[]): Child {
   // BENCH_PROFILE=1: CPU profiles of each process in .artifacts/bench-profile (chrome devtools).
   const profile = process.env.BENCH_PROFILE
     ? ["--cpu-prof", "--cpu-prof-dir", path.join(ROOT, ".artifacts/bench-profile")]
@@ -97,19 +109,29 @@ async function tsChild(
     },
   );
   children.push(child);
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const first = await Promise.race([
-    once(lines, "line").then(([line]) => line as string),
-    once(child, "exit").then(([code]) => {
-      throw new Error(`${file} exited with ${code} before answering`);
-    }),
-  ]);
-  if (!keep) lines.close();
-  return { line: first, child };
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[
+    Symbol.asyncIterator
+  ]();
+  const exited = once(child, "exit").then(([code]) => {
+    throw new Error(`${file} exited with ${code} before answering`);
+  });
+  exited.catch(() => {});
+  return {
+    child,
+    next: () =>
+      Promise.race([
+        lines.next().then((r) => {
+          if (r.done) throw new Error(`${file} closed its output before answering`);
+          return r.value;
+        }),
+        exited,
+      ]),
+    send: (line) => child.stdin?.write(`${line}\n`),
+  };
 }
 
 async function standIn(kind: "dynamo" | "ses", tables: string[] = []): Promise<string> {
-  const { line } = await tsChild("scripts/bench/standin.ts", [kind, ...tables], true);
+  const line = await tsChild("scripts/bench/standin.ts", [kind, ...tables]).next();
   return (JSON.parse(line) as { endpoint: string }).endpoint;
 }
 
@@ -179,48 +201,40 @@ async function seed(
   return performance.now() - started;
 }
 
-/** Runs one measuring child (send-run.ts, sdk-call.ts) while the SES stand-in is kept empty. */
-async function measure<T>(file: string, input: object, ses: string): Promise<T> {
-  // aws-ses-v2-local keeps every email: empty it every second while the run goes on.
-  const clearing = setInterval(() => {
-    fetch(`${ses}/clear-store`, { method: "POST" }).catch(() => {});
-  }, 1000);
-  try {
-    const { line } = await tsChild(file, [JSON.stringify(input)], false);
-    return JSON.parse(line) as T;
-  } finally {
+/** aws-ses-v2-local keeps every email: empties it every second until the returned stop is called. */
+function keepEmpty(ses: string): () => Promise<void> {
+  const clear = () => fetch(`${ses}/clear-store`, { method: "POST" }).catch(() => {});
+  const clearing = setInterval(clear, 1000);
+  return async () => {
     clearInterval(clearing);
-    await fetch(`${ses}/clear-store`, { method: "POST" }).catch(() => {});
+    await clear();
+  };
+}
+
+/** Runs sdk-call.ts, which answers one line and exits, while the SES stand-in is kept empty. */
+async function measureCalls(input: SdkCallInput, ses: string): Promise<SdkCallOutput> {
+  const stop = keepEmpty(ses);
+  try {
+    return JSON.parse(await tsChild("scripts/bench/sdk-call.ts", [JSON.stringify(input)]).next());
+  } finally {
+    await stop();
   }
 }
 
-const sendRun = (input: SendRunInput, ses: string) =>
-  measure<SendRunOutput>("scripts/bench/send-run.ts", input, ses);
-
-/** Rounds added up: emails/s and CPU per email over all of them, the worst window and memory. */
-function combine(runs: readonly SendRunOutput[]): SendRunOutput {
-  const sent = runs.reduce((sum, r) => sum + r.sent, 0);
-  const durationMs = runs.reduce((sum, r) => sum + r.durationMs, 0);
-  const cpuMs = runs.reduce((sum, r) => sum + r.cpuMsPerEmail * r.sent, 0);
-  const windows = runs.flatMap((r) => (r.unrecorded ? [r.unrecorded] : []));
+/** One side (send-run.ts) in its own process, ready to send in chunks. */
+async function startSide(input: SendRunInput) {
+  const child = tsChild("scripts/bench/send-run.ts", [JSON.stringify(input)]);
+  const ready = JSON.parse(await child.next()) as ReadyOutput;
   return {
-    sent,
-    durationMs,
-    emailsPerSecond: sent / (durationMs / 1000),
-    cpuMsPerEmail: cpuMs / Math.max(1, sent),
-    peakRss: Math.max(...runs.map((r) => r.peakRss)),
-    sendWindowMs: Math.max(...runs.map((r) => r.sendWindowMs)),
-    busiestSecond: Math.max(...runs.map((r) => r.busiestSecond)),
-    meanInProgress: runs.reduce((sum, r) => sum + r.meanInProgress * r.durationMs, 0) / durationMs,
-    ...(windows.length
-      ? {
-          unrecorded: {
-            p50: windows.reduce((sum, w) => sum + w.p50, 0) / windows.length,
-            p99: Math.max(...windows.map((w) => w.p99)),
-            max: Math.max(...windows.map((w) => w.max)),
-          },
-        }
-      : {}),
+    ready,
+    async chunk(command: ChunkCommand): Promise<ChunkOutput> {
+      child.send(JSON.stringify(command));
+      return JSON.parse(await child.next()) as ChunkOutput;
+    },
+    async end(): Promise<SendRunOutput> {
+      child.send(JSON.stringify({ end: true }));
+      return JSON.parse(await child.next()) as SendRunOutput;
+    },
   };
 }
 
@@ -229,7 +243,7 @@ const verdict = (ok: boolean) => (ok ? "✓" : "✗");
 const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 0)} ms`;
 
 const USAGE =
-  "usage: npm run bench:send -- [--n 20000 (≥ 1000)] [--pacing-seconds 20] [--pacing-rate 50] [--plan-n 100000]";
+  "usage: npm run bench:send -- [--n 20000 (a multiple of 1000)] [--pacing-seconds 20] [--pacing-rate 50] [--plan-n 100000]";
 
 function options() {
   try {
@@ -250,6 +264,8 @@ function options() {
 
 /** SES calls in flight for an unpaced run: what the path uses (inFlightFor(Infinity)). */
 const PARALLEL = 64;
+/** Recipients per turn: ten batches, some 3 seconds of sending. */
+const CHUNK = 1000;
 
 async function main() {
   const values = options();
@@ -259,7 +275,8 @@ async function main() {
   const planN = Number(values["plan-n"]);
   if (
     !Number.isInteger(n) ||
-    n < 1000 ||
+    n < CHUNK ||
+    n % CHUNK !== 0 ||
     !(pacingSeconds > 0) ||
     !(pacingRate > 0) ||
     !Number.isInteger(planN) ||
@@ -271,69 +288,84 @@ async function main() {
   console.log(
     `bench:send: ${n.toLocaleString()} subscribers, loopback stand-ins in child processes, at most ${PARALLEL} recipients in progress on the path (two batches at a time share them), the floor with as many`,
   );
-  // The floor and the path take turns, a quarter of the subscribers each time, each quarter in
-  // tables of its own: both see the same machine, however busy it is, and the ratio holds.
-  const rounds = 4;
-  const quarter = Math.floor(n / rounds);
-  const tables = (side: string) => Array.from({ length: rounds }, (_, i) => `Bench${side}${i}`);
+  // The path and the floor each run in one process of their own, and take turns a chunk of 1,000
+  // at a time (path, floor; floor, path; …), so a host whose speed changes from one minute to
+  // the next weighs on both alike. Each side first sends one chunk more, not counted, as the JIT
+  // warms up.
   const [dynamo, ses] = await Promise.all([
-    standIn("dynamo", [...tables("Path"), ...tables("Floor"), "BenchPace", "BenchPlan"]),
+    standIn("dynamo", ["BenchPath", "BenchFloor", "BenchPace", "BenchPlan"]),
     standIn("ses"),
   ]);
   const seedStarted = performance.now();
-  for (const table of [...tables("Path"), ...tables("Floor")]) {
-    await seed(dynamo, table, 0, quarter);
-  }
+  for (const table of ["BenchPath", "BenchFloor"]) await seed(dynamo, table, 0, n + CHUNK);
   console.log(
-    `seeded: 2 × ${rounds} × ${quarter.toLocaleString()} in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s (BatchWriteItem)`,
+    `seeded: 2 × ${(n + CHUNK).toLocaleString()} in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s (BatchWriteItem)`,
   );
 
   const base = { dynamo, ses, week: "2026-W48", rate: null, parallel: PARALLEL } as const;
-  const floorRuns: SendRunOutput[] = [];
-  const pathRuns: SendRunOutput[] = [];
-  for (let i = 0; i < rounds; i += 1) {
-    const pathRun = await sendRun({ ...base, mode: "path", table: `BenchPath${i}` }, ses);
-    pathRuns.push(pathRun);
-    // The same concurrency: the floor keeps as many recipients in progress as the path just did
-    // (at most 64, the limit two batches at a time share).
-    const parallel = Math.max(1, Math.round(pathRun.meanInProgress));
-    floorRuns.push(
-      await sendRun({ ...base, mode: "floor", table: `BenchFloor${i}`, parallel }, ses),
-    );
+  const stopEmptying = keepEmpty(ses);
+  const pathSide = await startSide({ ...base, mode: "path", table: "BenchPath" });
+  const floorSide = await startSide({ ...base, mode: "floor", table: "BenchFloor" });
+  // The same concurrency: the floor keeps as many recipients in progress as the path last did
+  // (at most 64, the limit two batches at a time share).
+  let parallel = PARALLEL;
+  const pathTurn = async (command: ChunkCommand) => {
+    const out = await pathSide.chunk(command);
+    parallel = Math.max(1, Math.round(out.meanInProgress));
+    return out;
+  };
+  const floorTurn = (command: ChunkCommand) => floorSide.chunk({ ...command, parallel });
+  const warmPath = await pathTurn({ chunk: CHUNK, warmUp: true });
+  const warmFloor = await floorTurn({ chunk: CHUNK, warmUp: true });
+  const ratios: number[] = [];
+  for (let i = 0; i < n / CHUNK; i += 1) {
+    const command = { chunk: CHUNK };
+    let p: ChunkOutput;
+    let f: ChunkOutput;
+    if (i % 2 === 0) {
+      p = await pathTurn(command);
+      f = await floorTurn(command);
+    } else {
+      f = await floorTurn(command);
+      p = await pathTurn(command);
+    }
+    ratios.push(p.sent / p.ms / (f.sent / f.ms));
   }
-  const floor = combine(floorRuns);
-  const path = combine(pathRuns);
+  const path = await pathSide.end();
+  const floor = await floorSide.end();
+  await stopEmptying();
   console.log(
     `floor (claim + SendEmail + mark, nothing else): ${floor.sent.toLocaleString()} in ${(floor.durationMs / 1000).toFixed(1)} s = ${floor.emailsPerSecond.toFixed(0)} emails/s, ${ms(floor.cpuMsPerEmail)} CPU per email`,
   );
-  const failed = pathRuns.reduce((sum, r) => sum + (r.report?.failed ?? 0), 0);
-  const deferred = pathRuns.reduce((sum, r) => sum + (r.report?.deferred ?? 0), 0);
   console.log(
-    `path (npm run send / the Lambdas): ${path.sent.toLocaleString()} in ${(path.durationMs / 1000).toFixed(1)} s = ${path.emailsPerSecond.toFixed(0)} emails/s, peak RSS ${mb(path.peakRss)}, failed ${failed}, deferred ${deferred}`,
+    `path (npm run send / the Lambdas): ${path.sent.toLocaleString()} in ${(path.durationMs / 1000).toFixed(1)} s = ${path.emailsPerSecond.toFixed(0)} emails/s, peak RSS ${mb(path.peakRss)}, failed ${path.report?.failed ?? 0}, deferred ${path.report?.deferred ?? 0}`,
   );
   console.log(
     `recipients in progress at once (claim → mark, time-weighted): path ${path.meanInProgress.toFixed(0)}, floor ${floor.meanInProgress.toFixed(0)}`,
   );
   const ratio = path.emailsPerSecond / floor.emailsPerSecond;
   console.log(`sender CPU per email: ${path.cpuMsPerEmail.toFixed(2)} ms`);
-  const planCpu =
-    pathRuns.reduce((sum, r) => sum + (r.planning?.cpuMsPerEmail ?? 0) * r.sent, 0) /
-    Math.max(1, path.sent);
   console.log(
-    `planner CPU per email (before the timed sending, as the floor reads its list first): ${planCpu.toFixed(2)} ms`,
+    `planner CPU per email (before the timed sending, as the floor reads its list first): ${(path.planning?.cpuMsPerEmail ?? 0).toFixed(2)} ms`,
+  );
+  console.log(
+    `warm-up (the first ${CHUNK.toLocaleString()} of each side, not counted): path ${ms(warmPath.cpuMs / warmPath.sent)} CPU per email, floor ${ms(warmFloor.cpuMs / warmFloor.sent)}`,
   );
   console.log(`ratio to the floor: ${ratio.toFixed(2)}`);
+  const sorted = [...ratios].sort((x, y) => x - y);
+  console.log(
+    `  turn by turn (${ratios.length} turns of ${CHUNK.toLocaleString()} each, in order): ${ratios.map((r) => r.toFixed(2)).join(" ")}; median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(2)}`,
+  );
   // The floor's own cost taken apart: its three SDK calls, and the same requests without the
   // SDK, at the same concurrency.
-  const calls = await measure<SdkCallOutput>(
-    "scripts/bench/sdk-call.ts",
+  const calls = await measureCalls(
     {
       dynamo,
       ses,
       table: "BenchPace",
       parallel: Math.max(1, Math.round(path.meanInProgress)),
       calls: 2000,
-    } satisfies SdkCallInput,
+    },
     ses,
   );
   const sdkPerEmail = 2 * calls.updateItem.sdk + calls.sendEmail.sdk;
@@ -350,10 +382,16 @@ async function main() {
 
   const limit = Math.round(pacingRate * pacingSeconds * 0.9);
   await seed(dynamo, "BenchPace", 0, limit);
-  const paced = await sendRun(
-    { ...base, mode: "path", table: "BenchPace", rate: pacingRate, limit },
-    ses,
-  );
+  const stopEmptyingPaced = keepEmpty(ses);
+  const pacedSide = await startSide({
+    ...base,
+    mode: "path",
+    table: "BenchPace",
+    rate: pacingRate,
+  });
+  await pacedSide.chunk({ chunk: limit });
+  const paced = await pacedSide.end();
+  await stopEmptyingPaced();
   const aimed = pacingRate * 0.9;
   const achieved = (paced.sent - 1) / (paced.sendWindowMs / 1000);
   const pacingError = achieved / aimed - 1;

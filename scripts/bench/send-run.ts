@@ -1,23 +1,33 @@
 /**
- * One weekly send in its own process, so its CPU and memory are measured alone. Input: one JSON
- * argument; output: one JSON line.
+ * One side of the weekly send's benchmark in its own process, so its CPU and memory are measured
+ * alone. Input: one JSON argument. It gets ready (the path plans its week, the floor reads its
+ * list), prints {"ready": …}, then sends in chunks as told on stdin, one JSON line per line read:
+ *
+ *   {"chunk": 1000, "parallel": 63}  → sends the next 1,000 recipients, prints a ChunkOutput
+ *   {"end": true}                    → prints the SendRunOutput of every chunk but the first
+ *                                      (the warm-up), then exits
+ *
+ * so that the bench can let the path and the floor take turns a chunk at a time, both warm, and
+ * both see the same machine however its speed changes from one minute to the next.
  *
  *   mode "path":  the pieces `npm run send` and the Lambdas run (the planner into an in-process
  *                 queue, then the send worker, the send-batch Lambda's code, draining it) on
  *                 DynamoStore and SesMailer, the SES client as functions/runtime builds it (no SDK
- *                 retries). The sending is timed; the planning is reported beside it.
+ *                 retries). A chunk is that many planned batches put on a queue and drained, two
+ *                 at a time, as the send-batch Lambda takes them.
  *   mode "floor": the least any sender could do for the same emails: per subscriber one
  *                 conditional UpdateItem (claim), one SendEmail of an email of the same size, one
  *                 UpdateItem (mark), each write the same as the store's (so DynamoDB works as
- *                 hard for both sides), at the same concurrency, against the same stand-ins, with
- *                 clients built by the adapters' own builders (sesClient,
+ *                 hard for both sides), at the concurrency it is told, against the same stand-ins,
+ *                 with clients built by the adapters' own builders (sesClient,
  *                 dynamoUpdateClient), so the ratio weighs the engine, not the settings.
  *
- * Both report emails/s and CPU-ms per email (process.cpuUsage over the run); "path" also reports
- * the window between SES accepting an email and its markSent being stored (the one place a crash
- * could still cause a second email), as percentiles.
+ * Both report emails/s and CPU-ms per email (process.cpuUsage over each chunk); "path" also
+ * reports the window between SES accepting an email and its markSent being stored (the one place
+ * a crash could still cause a second email), as percentiles.
  */
 import { Agent } from "node:http";
+import { createInterface } from "node:readline";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { SendEmailCommand, type SendEmailCommandOutput } from "@aws-sdk/client-sesv2";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
@@ -51,19 +61,44 @@ export interface SendRunInput {
   week: string;
   /** Emails per second; null = unpaced. */
   rate: number | null;
-  limit?: number;
-  /** SES calls in flight (the path's default for an unpaced run is 64). */
+  /** The path's recipients in progress at once (64, what an unpaced send worker keeps). */
   parallel: number;
+}
+
+/** Sends the next `chunk` recipients (the path: in whole batches of 100). */
+export interface ChunkCommand {
+  chunk: number;
+  /** The floor's recipients in progress at once (the path's are fixed at start). */
+  parallel?: number;
+  /** Not counted in the final output (the first chunk: the JIT warms up). */
+  warmUp?: boolean;
+}
+
+export interface ReadyOutput {
+  ready: true;
+  /** Recipients this side can send (the path: planned; the floor: listed). */
+  recipients: number;
+  /** The path's planning (before any chunk). */
+  planning?: { ms: number; cpuMsPerEmail: number };
+}
+
+export interface ChunkOutput {
+  sent: number;
+  ms: number;
+  /** User + system CPU of this process over the chunk. */
+  cpuMs: number;
+  /** Recipients between claim and mark at once, averaged over the chunk (time-weighted). */
+  meanInProgress: number;
 }
 
 export interface SendRunOutput {
   sent: number;
   durationMs: number;
   emailsPerSecond: number;
-  /** User + system CPU of this process over the run, per email sent. */
+  /** User + system CPU of this process over the counted chunks, per email sent. */
   cpuMsPerEmail: number;
   peakRss: number;
-  /** First to last SES call, ms (what the pacer controls). */
+  /** First to last SES call of the counted chunks, ms (what the pacer controls). */
   sendWindowMs: number;
   /** The most SES calls that started within any 1,000 ms. */
   busiestSecond: number;
@@ -96,9 +131,14 @@ const links = {
 
 const FROM = "Weekly Strength Tips <tips@example.com>";
 const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as const;
+const BATCH_SIZE = 100;
+/** SES call starts of the counted chunks. */
 const callStarts: number[] = [];
+/** SES accepted → recorded, ms, of the counted chunks. */
+const unrecorded: number[] = [];
+let counting = true;
 
-/** Time-weighted count of recipients between their claim and their mark. */
+/** Time-weighted count of recipients between their claim and their mark, over one chunk. */
 const inProgress = { now: 0, area: 0, since: 0, first: 0 };
 function progress(delta: 1 | -1) {
   const t = performance.now();
@@ -107,11 +147,26 @@ function progress(delta: 1 | -1) {
   inProgress.now += delta;
   inProgress.since = t;
 }
+function startChunk() {
+  Object.assign(inProgress, { now: 0, area: 0, since: 0, first: 0 });
+}
+const meanInProgress = () => inProgress.area / Math.max(1, inProgress.since - inProgress.first);
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+const callStarted = () => {
+  if (counting) callStarts.push(performance.now());
+};
 
-/** The path: the same sendWeek as `npm run send`, with timing wrappers around the adapters. */
-async function path(): Promise<{ sent: number; report: RunReport; unrecorded: number[] }> {
+interface Side {
+  recipients: number;
+  planning?: { ms: number; cpuMsPerEmail: number };
+  /** Sends the next `count` recipients. */
+  chunk(count: number, parallel: number): Promise<number>;
+  report?(): RunReport;
+}
+
+/** The path: the same planner and send worker as `npm run send`, with timing around the adapters. */
+async function path(): Promise<Side> {
   const inner = new DynamoStore({
     tableName: input.table,
     shards: ACTIVE_SHARDS,
@@ -122,10 +177,9 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
     clientOptions: { ...common, endpoint: input.ses, requestHandler: handler() },
   });
   const accepted = new Map<string, number>();
-  const unrecorded: number[] = [];
   const mailer: Mailer = {
     async send(email) {
-      callStarts.push(performance.now());
+      callStarted();
       const result = await ses.send(email);
       accepted.set(email.to, performance.now());
       return result;
@@ -156,7 +210,7 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
       progress(-1);
       const to = emailOf.get(args[0]);
       const at = to === undefined ? undefined : accepted.get(to);
-      if (at !== undefined) unrecorded.push(performance.now() - at);
+      if (at !== undefined && counting) unrecorded.push(performance.now() - at);
     },
     async listActive(...args: Parameters<SubscriberStore["listActive"]>) {
       const page = await inner.listActive(...args);
@@ -166,20 +220,23 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
   });
   const settings = {
     ...links,
-    batchSize: 100,
+    batchSize: BATCH_SIZE,
     staleClaimSeconds: 960,
     maxSendRate: input.rate ?? Number.POSITIVE_INFINITY,
     max24HourSend: 10_000_000,
   };
-  // Two phases, the same pieces as sendWeek: the planner fills an in-process queue, then the send
-  // worker, the send-batch Lambda's code, drains it. The sending phase is what is timed, as the
-  // floor's is after it has read its list; the planning is reported beside it.
-  const queue = new MemoryQueue<string>();
+  // The planner's messages, as it puts them on the queue; each chunk puts the next ones on an
+  // in-process queue and the send worker, the send-batch Lambda's code, drains it.
+  const messages: string[] = [];
   const planStarted = performance.now();
   const planCpu = process.cpuUsage();
   const planned = await plan({
     store,
-    queue: { sendAll: (batches) => queue.sendAll(batches.map((b) => JSON.stringify(b))) },
+    queue: {
+      sendAll: async (batches) => {
+        for (const batch of batches) messages.push(JSON.stringify(batch));
+      },
+    },
     tips: inOrder(bundle.tips),
     week: input.week,
     runId: `bench-${input.week}-${Date.now()}`,
@@ -187,13 +244,8 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
     schedule: SCHEDULE,
     batchSize: settings.batchSize,
     staleClaimSeconds: settings.staleClaimSeconds,
-    ...(input.limit !== undefined ? { limit: input.limit } : {}),
   });
   const planUsed = process.cpuUsage(planCpu);
-  planning = {
-    ms: performance.now() - planStarted,
-    cpuMsPerEmail: (planUsed.user + planUsed.system) / 1000 / Math.max(1, planned.planned),
-  };
   const worker = await createSendWorker({
     store,
     mailer,
@@ -209,28 +261,43 @@ async function path(): Promise<{ sent: number; report: RunReport; unrecorded: nu
     parallel: input.parallel,
     log: { info: () => {}, warn: console.error, error: console.error },
   });
-  const started = performance.now();
-  const cpu = process.cpuUsage();
+  let next = 0;
   let n = 0;
-  await queue.drain(
-    async (body) => {
-      n += 1;
-      await worker.handle([{ id: `b${n}`, body }]);
+  let sendingMs = 0;
+  return {
+    recipients: planned.planned,
+    planning: {
+      ms: performance.now() - planStarted,
+      cpuMsPerEmail: (planUsed.user + planUsed.system) / 1000 / Math.max(1, planned.planned),
     },
-    { concurrency: 2, untilClosed: false },
-  );
-  timing = { ms: performance.now() - started, cpu: process.cpuUsage(cpu) };
-  const report = runReport(planned, worker.report, 0, timing.ms, worker);
-  return { sent: report.sent, report, unrecorded };
+    async chunk(count) {
+      const started = performance.now();
+      const sentBefore = worker.report.sent;
+      const queue = new MemoryQueue<string>();
+      const batches = Math.ceil(count / BATCH_SIZE);
+      await queue.sendAll(messages.slice(next, next + batches));
+      next += batches;
+      await queue.drain(
+        async (body) => {
+          n += 1;
+          await worker.handle([{ id: `b${n}`, body }]);
+        },
+        { concurrency: 2, untilClosed: false },
+      );
+      sendingMs += performance.now() - started;
+      return worker.report.sent - sentBefore;
+    },
+    report: () => runReport(planned, worker.report, 0, sendingMs, worker),
+  };
 }
 
-/** The floor: claim, SendEmail, mark, and nothing else, at the same concurrency. */
-async function floor(): Promise<{ sent: number }> {
+/** The floor: claim, SendEmail, mark, and nothing else, at the concurrency it is told. */
+async function floor(): Promise<Side> {
   const dynamoOptions = { ...common, endpoint: input.dynamo, requestHandler: handler() };
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoOptions));
   const updates = dynamoUpdateClient(dynamoOptions);
   const ses = sesClient({ ...common, endpoint: input.ses, requestHandler: handler() });
-  // The ids to mail, read before the clock starts (the path reads them as it goes).
+  // The ids to mail, read before any chunk (the path plans before any chunk).
   const ids: { id: string; email: string; rev?: number; timeZone?: string }[] = [];
   for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
     let start: Record<string, unknown> | undefined;
@@ -266,82 +333,112 @@ async function floor(): Promise<{ sent: number }> {
   const runId = `floor-${input.week}-${Date.now()}`;
   const nextDue = new Date(Date.now() + 7 * 24 * 3_600_000);
   let next = 0;
-  let sent = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const item = ids[next] as (typeof ids)[number];
-      next += 1;
-      progress(1);
-      // The same two writes as DynamoStore's claim and markSent (so DynamoDB does the same work
-      // for both sides), with none of the engine's decisions around them.
-      const pending = { week: input.week, state: "pending", tip: tip.slug, at, runId } as const;
-      await updates.send(
-        new UpdateItemCommand(
-          updateItemInput(input.table, claimWrite(item.id, pending, item.rev ?? 0, item.email)),
-        ),
-      );
-      const command = new SendEmailCommand(
-        sendEmailInput(FROM, undefined, { ...email, to: item.email }),
-      );
-      // The SES client makes one call (SES_CLIENT_POLICY): a reset keep-alive socket is retried
-      // here, as the sender's own loop does.
-      let result: SendEmailCommandOutput | undefined;
-      for (let attempt = 1; !result; attempt += 1) {
-        callStarts.push(performance.now());
-        try {
-          result = await ses.send(command);
-        } catch (error) {
-          if (attempt >= 6) throw error;
-        }
+  const one = async (item: (typeof ids)[number]) => {
+    progress(1);
+    // The same two writes as DynamoStore's claim and markSent (so DynamoDB does the same work
+    // for both sides), with none of the engine's decisions around them.
+    const pending = { week: input.week, state: "pending", tip: tip.slug, at, runId } as const;
+    await updates.send(
+      new UpdateItemCommand(
+        updateItemInput(input.table, claimWrite(item.id, pending, item.rev ?? 0, item.email)),
+      ),
+    );
+    const command = new SendEmailCommand(
+      sendEmailInput(FROM, undefined, { ...email, to: item.email }),
+    );
+    // The SES client makes one call (SES_CLIENT_POLICY): a reset keep-alive socket is retried
+    // here, as the sender's own loop does.
+    let result: SendEmailCommandOutput | undefined;
+    for (let attempt = 1; !result; attempt += 1) {
+      callStarted();
+      try {
+        result = await ses.send(command);
+      } catch (error) {
+        if (attempt >= 6) throw error;
       }
-      const mark = { ...pending, state: "sent", messageId: result.MessageId } as const;
-      await updates.send(
-        new UpdateItemCommand(
-          updateItemInput(
-            input.table,
-            markSentWrite(item.id, mark, now, nextDue, {
-              ...(item.timeZone !== undefined ? { timeZone: item.timeZone } : {}),
-            }),
-          ),
-        ),
-      );
-      progress(-1);
-      sent += 1;
     }
+    const mark = { ...pending, state: "sent", messageId: result.MessageId } as const;
+    await updates.send(
+      new UpdateItemCommand(
+        updateItemInput(
+          input.table,
+          markSentWrite(item.id, mark, now, nextDue, {
+            ...(item.timeZone !== undefined ? { timeZone: item.timeZone } : {}),
+          }),
+        ),
+      ),
+    );
+    progress(-1);
   };
+  return {
+    recipients: ids.length,
+    async chunk(count, parallel) {
+      const end = Math.min(ids.length, next + count);
+      let sent = 0;
+      const worker = async () => {
+        while (next < end) {
+          const item = ids[next] as (typeof ids)[number];
+          next += 1;
+          await one(item);
+          sent += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+      return sent;
+    },
+  };
+}
+
+const side = input.mode === "floor" ? await floor() : await path();
+const ready: ReadyOutput = {
+  ready: true,
+  recipients: side.recipients,
+  ...(side.planning ? { planning: side.planning } : {}),
+};
+process.stdout.write(`${JSON.stringify(ready)}\n`);
+
+/** The counted chunks added up. */
+const total = { sent: 0, ms: 0, cpuMs: 0, inProgressArea: 0 };
+for await (const line of createInterface({ input: process.stdin })) {
+  const command = JSON.parse(line) as ChunkCommand | { end: true };
+  if ("end" in command) break;
+  counting = command.warmUp !== true;
+  startChunk();
   const started = performance.now();
   const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: input.parallel }, worker));
-  timing = { ms: performance.now() - started, cpu: process.cpuUsage(cpu) };
-  return { sent };
+  const sent = await side.chunk(command.chunk, command.parallel ?? input.parallel);
+  const used = process.cpuUsage(cpu);
+  const chunk: ChunkOutput = {
+    sent,
+    ms: performance.now() - started,
+    cpuMs: (used.user + used.system) / 1000,
+    meanInProgress: meanInProgress(),
+  };
+  if (counting) {
+    total.sent += chunk.sent;
+    total.ms += chunk.ms;
+    total.cpuMs += chunk.cpuMs;
+    total.inProgressArea += chunk.meanInProgress * chunk.ms;
+  }
+  process.stdout.write(`${JSON.stringify(chunk)}\n`);
 }
-/** The timed phase of either side: sending, once the list is at hand. */
-let timing: { ms: number; cpu: NodeJS.CpuUsage } | undefined;
-/** The path's planning phase, reported beside its sending. */
-let planning: { ms: number; cpuMsPerEmail: number } | undefined;
-
-const started = performance.now();
-const cpu = process.cpuUsage();
-const result: { sent: number; report?: RunReport; unrecorded?: number[] } =
-  input.mode === "floor" ? await floor() : await path();
-const elapsed = timing?.ms ?? performance.now() - started;
-const used = timing?.cpu ?? process.cpuUsage(cpu);
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 const output: SendRunOutput = {
-  sent: result.sent,
-  durationMs: elapsed,
-  emailsPerSecond: result.sent / (elapsed / 1000),
-  cpuMsPerEmail: (used.user + used.system) / 1000 / Math.max(1, result.sent),
+  sent: total.sent,
+  durationMs: total.ms,
+  emailsPerSecond: total.sent / (total.ms / 1000),
+  cpuMsPerEmail: total.cpuMs / Math.max(1, total.sent),
   peakRss,
   sendWindowMs: (callStarts[callStarts.length - 1] ?? 0) - (callStarts[0] ?? 0),
   busiestSecond: busiestWindow(callStarts),
-  meanInProgress: inProgress.area / Math.max(1, inProgress.since - inProgress.first),
+  meanInProgress: total.inProgressArea / Math.max(1, total.ms),
 };
-if (planning) output.planning = planning;
-if (result.report && result.unrecorded) {
-  output.report = result.report;
-  const sorted = [...result.unrecorded].sort((a, b) => a - b);
+if (side.planning) output.planning = side.planning;
+const report = side.report?.();
+if (report) {
+  output.report = report;
+  const sorted = [...unrecorded].sort((a, b) => a - b);
   output.unrecorded = {
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
