@@ -349,7 +349,7 @@ async function main() {
     `planner CPU per email (before the timed sending, as the floor reads its list first): ${(path.planning?.cpuMsPerEmail ?? 0).toFixed(2)} ms`,
   );
   console.log(
-    `warm-up (the first ${CHUNK.toLocaleString()} of each side, not counted): path ${ms(warmPath.cpuMs / warmPath.sent)} CPU per email, floor ${ms(warmFloor.cpuMs / warmFloor.sent)}`,
+    `warm-up (the first ${CHUNK.toLocaleString()} of each side, not counted): path ${ms(warmPath.cpuMs / warmPath.sent)} CPU per email, floor ${ms(warmFloor.cpuMs / warmFloor.sent)}; counted in, the sender's ${ms((path.cpuMsPerEmail * path.sent + warmPath.cpuMs) / (path.sent + warmPath.sent))} per email`,
   );
   console.log(`ratio to the floor: ${ratio.toFixed(2)}`);
   const sorted = [...ratios].sort((x, y) => x - y);
