@@ -4,8 +4,8 @@
  * list), prints {"ready": …}, then sends in chunks as told on stdin, one JSON line per line read:
  *
  *   {"chunk": 1000, "parallel": 63}  → sends the next 1,000 recipients, prints a ChunkOutput
- *   {"end": true}                    → prints the SendRunOutput of every chunk but the first
- *                                      (the warm-up), then exits
+ *                                      (with "warmUp": true, the chunk is not counted below)
+ *   {"end": true}                    → prints the SendRunOutput of the counted chunks, exits
  *
  * so that the bench can let the path and the floor take turns a chunk at a time, both warm, and
  * both see the same machine however its speed changes from one minute to the next.
@@ -22,9 +22,10 @@
  *                 with clients built by the adapters' own builders (sesClient,
  *                 dynamoUpdateClient), so the ratio weighs the engine, not the settings.
  *
- * Both report emails/s and CPU-ms per email (process.cpuUsage over each chunk); "path" also
- * reports the window between SES accepting an email and its markSent being stored (the one place
- * a crash could still cause a second email), as percentiles.
+ * Both report emails/s over the counted chunks' sending time, and CPU-ms per email: the process's
+ * own (process.cpuUsage) from the first counted chunk to the end. "path" also reports the window
+ * between SES accepting an email and its markSent being stored (the one place a crash could still
+ * cause a second email), as percentiles.
  */
 import { Agent } from "node:http";
 import { createInterface } from "node:readline";
