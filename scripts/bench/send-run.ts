@@ -3,18 +3,18 @@
  * alone. Input: one JSON argument. It gets ready (the path plans its week, the floor reads its
  * list), prints {"ready": …}, then sends in chunks as told on stdin, one JSON line per line read:
  *
- *   {"chunk": 1000, "parallel": 63}  → sends the next 1,000 recipients, prints a ChunkOutput
- *                                      (with "warmUp": true, the chunk is not counted below)
- *   {"end": true}                    → prints the SendRunOutput of the counted chunks, exits
+ *   {"chunk": 1000, "parallel": 64}  → sends the next 1,000 recipients, prints a ChunkOutput
+ *   {"end": true}                    → prints the SendRunOutput of all its chunks, exits
  *
- * so that the bench can let the path and the floor take turns a chunk at a time, both warm, and
- * both see the same machine however its speed changes from one minute to the next.
+ * so that the bench can let the path and the floor take turns a chunk at a time, and both see the
+ * same machine however its speed changes from one minute to the next.
  *
  *   mode "path":  the pieces `npm run send` and the Lambdas run (the planner into an in-process
  *                 queue, then the send worker, the send-batch Lambda's code, draining it) on
  *                 DynamoStore and SesMailer, the SES client as functions/runtime builds it (no SDK
- *                 retries). A chunk is that many planned batches put on a queue and drained, two
- *                 at a time, as the send-batch Lambda takes them.
+ *                 retries). A chunk is that many of the planner's batches put on an in-process
+ *                 queue and drained two at a time, as `npm run send` drains them (the send-batch
+ *                 Lambda takes one per invocation).
  *   mode "floor": the least any sender could do for the same emails: per subscriber one
  *                 conditional UpdateItem (claim), one SendEmail of an email of the same size, one
  *                 UpdateItem (mark), each write the same as the store's (so DynamoDB works as
@@ -22,8 +22,9 @@
  *                 with clients built by the adapters' own builders (sesClient,
  *                 dynamoUpdateClient), so the ratio weighs the engine, not the settings.
  *
- * Both report emails/s over the counted chunks' sending time, and CPU-ms per email: the process's
- * own (process.cpuUsage) from the first counted chunk to the end. "path" also reports the window
+ * Both report emails/s over the chunks' sending time, and CPU-ms per email: the process's own
+ * (process.cpuUsage) from its first chunk to its end, the waits between chunks included, so work
+ * a chunk leaves to V8's own threads is counted too. "path" also reports the window
  * between SES accepting an email and its markSent being stored (the one place a crash could still
  * cause a second email), as percentiles.
  */
@@ -71,8 +72,6 @@ export interface ChunkCommand {
   chunk: number;
   /** The floor's recipients in progress at once (the path's are fixed at start). */
   parallel?: number;
-  /** Not counted in the final output (the first chunk: the JIT warms up). */
-  warmUp?: boolean;
 }
 
 export interface ReadyOutput {
@@ -96,10 +95,10 @@ export interface SendRunOutput {
   sent: number;
   durationMs: number;
   emailsPerSecond: number;
-  /** User + system CPU of this process from the first counted chunk to the end, per email sent. */
+  /** User + system CPU of this process from its first chunk to its end, per email sent. */
   cpuMsPerEmail: number;
   peakRss: number;
-  /** First to last SES call of the counted chunks, ms (what the pacer controls). */
+  /** First to last SES call, ms (what the pacer controls). */
   sendWindowMs: number;
   /** The most SES calls that started within any 1,000 ms. */
   busiestSecond: number;
@@ -133,11 +132,10 @@ const links = {
 const FROM = "Weekly Strength Tips <tips@example.com>";
 const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as const;
 const BATCH_SIZE = 100;
-/** SES call starts of the counted chunks. */
+/** SES call starts. */
 const callStarts: number[] = [];
-/** SES accepted → recorded, ms, of the counted chunks. */
+/** SES accepted → recorded, ms. */
 const unrecorded: number[] = [];
-let counting = true;
 
 /** Time-weighted count of recipients between their claim and their mark, over one chunk. */
 const inProgress = { now: 0, area: 0, since: 0, first: 0 };
@@ -155,7 +153,7 @@ const meanInProgress = () => inProgress.area / Math.max(1, inProgress.since - in
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 const callStarted = () => {
-  if (counting) callStarts.push(performance.now());
+  callStarts.push(performance.now());
 };
 
 interface Side {
@@ -211,7 +209,7 @@ async function path(): Promise<Side> {
       progress(-1);
       const to = emailOf.get(args[0]);
       const at = to === undefined ? undefined : accepted.get(to);
-      if (at !== undefined && counting) unrecorded.push(performance.now() - at);
+      if (at !== undefined) unrecorded.push(performance.now() - at);
     },
     async listActive(...args: Parameters<SubscriberStore["listActive"]>) {
       const page = await inner.listActive(...args);
@@ -398,18 +396,17 @@ const ready: ReadyOutput = {
 };
 process.stdout.write(`${JSON.stringify(ready)}\n`);
 
-/** The counted chunks added up. */
+/** The chunks added up. */
 const total = { sent: 0, ms: 0, inProgressArea: 0 };
 /**
- * The process's CPU from the first counted chunk to the end, the waits between chunks included:
- * work a chunk leaves behind (V8 sweeping on its own threads, say) is counted too.
+ * The process's CPU from its first chunk to its end, the waits between chunks included: work a
+ * chunk leaves behind (V8 sweeping on its own threads, say) is counted too.
  */
 let countedFrom: NodeJS.CpuUsage | undefined;
 for await (const line of createInterface({ input: process.stdin })) {
   const command = JSON.parse(line) as ChunkCommand | { end: true };
   if ("end" in command) break;
-  counting = command.warmUp !== true;
-  if (counting) countedFrom ??= process.cpuUsage();
+  countedFrom ??= process.cpuUsage();
   startChunk();
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -421,11 +418,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     cpuMs: (used.user + used.system) / 1000,
     meanInProgress: meanInProgress(),
   };
-  if (counting) {
-    total.sent += chunk.sent;
-    total.ms += chunk.ms;
-    total.inProgressArea += chunk.meanInProgress * chunk.ms;
-  }
+  total.sent += chunk.sent;
+  total.ms += chunk.ms;
+  total.inProgressArea += chunk.meanInProgress * chunk.ms;
   process.stdout.write(`${JSON.stringify(chunk)}\n`);
 }
 const counted = countedFrom ? process.cpuUsage(countedFrom) : { user: 0, system: 0 };
