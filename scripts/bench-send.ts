@@ -41,6 +41,7 @@ import { shardOf, subscriberId } from "../functions/core/email.js";
 import { plan } from "../functions/core/planner.js";
 import { inOrder } from "../functions/core/sequence.js";
 import { bundle } from "../functions/generated/content.js";
+import { SENDER_CONCURRENCY } from "../infra/wiring.js";
 import { kb } from "./bench/bundle.js";
 import { coldStart } from "./bench/cold-start.js";
 import type { SdkCallInput, SdkCallOutput } from "./bench/sdk-call.js";
@@ -361,6 +362,11 @@ async function main() {
   const later = turns.slice(1);
   console.log(
     `  the first ${CHUNK.toLocaleString()} (V8 compiling hot code): path ${ms(perEmail(turns.slice(0, 1).map((t) => t.path)))} CPU per email, floor ${ms(perEmail(turns.slice(0, 1).map((t) => t.floor)))}; the rest: path ${ms(perEmail(later.map((t) => t.path)))}, floor ${ms(perEmail(later.map((t) => t.floor)))}`,
+  );
+  // A sender container's share of a send: SENDER_CONCURRENCY containers split it, each from cold.
+  const share = Math.max(1, Math.round(n / SENDER_CONCURRENCY / CHUNK));
+  console.log(
+    `  a fresh process's first ${(share * CHUNK).toLocaleString()} (one of ${SENDER_CONCURRENCY} sender containers' share of this send, each from cold): path ${ms(perEmail(turns.slice(0, share).map((t) => t.path)))} CPU per email, floor ${ms(perEmail(turns.slice(0, share).map((t) => t.floor)))}`,
   );
   console.log(
     `  CPU per email, turn by turn: path ${turns.map((t) => (t.path.cpuMs / t.path.sent).toFixed(2)).join(" ")}; floor ${turns.map((t) => (t.floor.cpuMs / t.floor.sent).toFixed(2)).join(" ")}`,

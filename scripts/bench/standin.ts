@@ -20,10 +20,22 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/**
+ * Idle keep-alive connections are kept a minute, not Node's default 5 s: the bench's two sides
+ * take turns, and a side that waits out the other's turn must not find its sockets being closed
+ * under it as it sends again (a reset connection at that instant crashed a run).
+ */
+function keepIdleSockets(server: Server) {
+  const http = server as Server & { keepAliveTimeout?: number; headersTimeout?: number };
+  http.keepAliveTimeout = 60_000;
+  http.headersTimeout = 61_000;
+}
+
 const [kind, ...tables] = process.argv.slice(2);
 let endpoint: string;
 if (kind === "dynamo") {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  keepIdleSockets(server);
   endpoint = `http://${LOCAL_HOST}:${await listen(server)}`;
   for (const table of tables) await ensureTable(endpoint, table);
 } else if (kind === "ses") {
@@ -32,6 +44,7 @@ if (kind === "dynamo") {
   const port = await listen(probe);
   await new Promise((resolve) => probe.close(resolve));
   const server = await startSes({ host: LOCAL_HOST, port });
+  keepIdleSockets(server);
   endpoint = `http://${LOCAL_HOST}:${(server.address() as AddressInfo).port}`;
 } else {
   console.error("usage: standin.ts dynamo <table>... | ses");
