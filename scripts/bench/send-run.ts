@@ -109,6 +109,8 @@ export interface SendRunOutput {
   planning?: { ms: number; cpuMsPerEmail: number };
   /** Recipients between claim and mark at once, averaged over the sending (time-weighted). */
   meanInProgress: number;
+  /** The floor's SendEmail calls made again after a failure (the path's are in its report). */
+  sesRetries: number;
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as SendRunInput;
@@ -136,6 +138,8 @@ const BATCH_SIZE = 100;
 const callStarts: number[] = [];
 /** SES accepted → recorded, ms. */
 const unrecorded: number[] = [];
+/** The floor's SendEmail calls made again after a failure (a reset keep-alive socket, say). */
+let sesRetries = 0;
 
 /** Time-weighted count of recipients between their claim and their mark, over one chunk. */
 const inProgress = { now: 0, area: 0, since: 0, first: 0 };
@@ -263,6 +267,8 @@ async function path(): Promise<Side> {
   let next = 0;
   let n = 0;
   let sendingMs = 0;
+  /** Batches the worker handed back for a later delivery (unfinished recipients). */
+  let leftForLater = 0;
   return {
     recipients: planned.planned,
     planning: {
@@ -279,14 +285,14 @@ async function path(): Promise<Side> {
       await queue.drain(
         async (body) => {
           n += 1;
-          await worker.handle([{ id: `b${n}`, body }]);
+          leftForLater += (await worker.handle([{ id: `b${n}`, body }])).length;
         },
         { concurrency: 2, untilClosed: false },
       );
       sendingMs += performance.now() - started;
       return worker.report.sent - sentBefore;
     },
-    report: () => runReport(planned, worker.report, 0, sendingMs, worker),
+    report: () => runReport(planned, worker.report, leftForLater, sendingMs, worker),
   };
 }
 
@@ -354,6 +360,7 @@ async function floor(): Promise<Side> {
         result = await ses.send(command);
       } catch (error) {
         if (attempt >= 6) throw error;
+        sesRetries += 1;
       }
     }
     const mark = { ...pending, state: "sent", messageId: result.MessageId } as const;
@@ -435,6 +442,7 @@ const output: SendRunOutput = {
   sendWindowMs: (callStarts[callStarts.length - 1] ?? 0) - (callStarts[0] ?? 0),
   busiestSecond: busiestWindow(callStarts),
   meanInProgress: total.inProgressArea / Math.max(1, total.ms),
+  sesRetries,
 };
 if (side.planning) output.planning = side.planning;
 const report = side.report?.();
