@@ -40,6 +40,7 @@ import {
 } from "../functions/adapters/dynamo-table.js";
 import { shardOf, subscriberId } from "../functions/core/email.js";
 import { plan } from "../functions/core/planner.js";
+import type { RunReport } from "../functions/core/send-run.js";
 import { inOrder } from "../functions/core/sequence.js";
 import { bundle } from "../functions/generated/content.js";
 import { SENDER_CONCURRENCY } from "../infra/wiring.js";
@@ -242,6 +243,32 @@ async function startSide(input: SendRunInput) {
   };
 }
 
+/** What a path run's report says it did not send, and its stop, one part each. */
+function unsentParts(report: RunReport | undefined): string[] {
+  if (!report) return ["no report"];
+  const counts = {
+    failed: report.failed,
+    deferred: report.deferred,
+    "failed transiently": report.failedTransient,
+    "in flight elsewhere": report.inFlight,
+    unattempted: report.unattempted,
+    "batches handed back": report.leftForLater,
+  };
+  return [
+    ...Object.entries(counts)
+      .filter(([, count]) => count > 0)
+      .map(([what, count]) => `${what} ${count}`),
+    ...(report.stopped ? [`stopped: ${report.stopped.reason}`] : []),
+  ];
+}
+
+const unsent = (report: RunReport | undefined) =>
+  unsentParts(report).join(", ") || "nothing unsent";
+
+/** Whether a path run sent all `expected` recipients with nothing unsent and no stop. */
+const sentAll = (run: SendRunOutput, expected: number) =>
+  run.sent === expected && unsentParts(run.report).length === 0;
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 /** Whether every aim was met: the bench exits 1 otherwise. */
 let allMet = true;
@@ -323,8 +350,9 @@ async function main() {
       throw new Error(`the ${name} has ${side.ready.recipients} recipients to send, not ${n}`);
     }
   }
-  // The same concurrency: the floor may keep as many recipients in progress as the path's limit.
-  const command = { chunk: CHUNK, parallel: PARALLEL };
+  // The same concurrency: both sides are given PARALLEL (base), the floor's workers and the path's
+  // limit of recipients in progress.
+  const command = { chunk: CHUNK };
   const turns: { path: ChunkOutput; floor: ChunkOutput }[] = [];
   for (let i = 0; i < n / CHUNK; i += 1) {
     if (i % 2 === 0) {
@@ -340,17 +368,12 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const [path, floor] = await Promise.all([pathSide.end(), floorSide.end()]);
   await stopEmptying();
-  const report = path.report;
-  const unfinished = report
-    ? report.failedTransient + report.inFlight + report.unattempted + report.leftForLater
-    : 0;
-  const complete =
-    path.sent === n && floor.sent === n && unfinished === 0 && report?.stopped === undefined;
+  const complete = sentAll(path, n) && floor.sent === n;
   console.log(
     `floor (claim + SendEmail + mark, nothing else): ${floor.sent.toLocaleString()} in ${(floor.durationMs / 1000).toFixed(1)} s = ${floor.emailsPerSecond.toFixed(0)} emails/s, ${ms(floor.cpuMsPerEmail)} CPU per email, SendEmail calls made again ${floor.sesRetries}`,
   );
   console.log(
-    `path (npm run send / the Lambdas): ${path.sent.toLocaleString()} in ${(path.durationMs / 1000).toFixed(1)} s = ${path.emailsPerSecond.toFixed(0)} emails/s, peak RSS ${mb(path.peakRss)}, failed ${report?.failed ?? 0}, deferred ${report?.deferred ?? 0}, left unfinished ${unfinished}${report?.stopped ? `, stopped: ${report.stopped.reason}` : ""}`,
+    `path (npm run send / the Lambdas): ${path.sent.toLocaleString()} in ${(path.durationMs / 1000).toFixed(1)} s = ${path.emailsPerSecond.toFixed(0)} emails/s, peak RSS ${mb(path.peakRss)}, ${unsent(path.report)}`,
   );
   console.log(
     `recipients in progress at once (claim → mark, time-weighted): path ${path.meanInProgress.toFixed(0)}, floor ${floor.meanInProgress.toFixed(0)}`,
@@ -428,13 +451,7 @@ async function main() {
   await pacedSide.chunk({ chunk: limit });
   const paced = await pacedSide.end();
   await stopEmptyingPaced();
-  const pacedComplete =
-    pacedSide.ready.recipients === limit &&
-    paced.sent === limit &&
-    (paced.report?.failed ?? 0) +
-      (paced.report?.deferred ?? 0) +
-      (paced.report?.leftForLater ?? 0) ===
-      0;
+  const pacedComplete = pacedSide.ready.recipients === limit && sentAll(paced, limit);
   const aimed = pacingRate * 0.9;
   const achieved = (paced.sent - 1) / (paced.sendWindowMs / 1000);
   const pacingError = achieved / aimed - 1;
@@ -490,7 +507,7 @@ async function main() {
   console.log("\nsummary vs aims");
   if (!complete) {
     console.log(
-      `  ${verdict(false)} every recipient sent on both sides: path ${path.sent}, floor ${floor.sent} of ${n}, ${unfinished} left unfinished`,
+      `  ${verdict(false)} every recipient sent on both sides: path ${path.sent}, floor ${floor.sent} of ${n}; the path's ${unsent(path.report)}`,
     );
   }
   console.log(

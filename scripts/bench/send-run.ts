@@ -3,8 +3,8 @@
  * alone. Input: one JSON argument. It gets ready (the path plans its week, the floor reads its
  * list), prints {"ready": …}, then sends in chunks as told on stdin, one JSON line per line read:
  *
- *   {"chunk": 1000, "parallel": 64}  → sends the next 1,000 recipients, prints a ChunkOutput
- *   {"end": true}                    → prints the SendRunOutput of all its chunks, exits
+ *   {"chunk": 1000}  → sends the next 1,000 recipients, prints a ChunkOutput
+ *   {"end": true}    → prints the SendRunOutput of all its chunks, exits
  *
  * so that the bench can let the path and the floor take turns a chunk at a time, and both see the
  * same machine however its speed changes from one minute to the next.
@@ -63,15 +63,13 @@ export interface SendRunInput {
   week: string;
   /** Emails per second; null = unpaced. */
   rate: number | null;
-  /** The path's recipients in progress at once (64, what an unpaced send worker keeps). */
+  /** Recipients in progress at once: the path's limit, the floor's workers (64 unpaced). */
   parallel: number;
 }
 
 /** Sends the next `chunk` recipients (the path: in whole batches of 100). */
 export interface ChunkCommand {
   chunk: number;
-  /** The floor's recipients in progress at once (the path's are fixed at start). */
-  parallel?: number;
 }
 
 export interface ReadyOutput {
@@ -164,8 +162,9 @@ interface Side {
   recipients: number;
   planning?: { ms: number; cpuMsPerEmail: number };
   /** Sends the next `count` recipients. */
-  chunk(count: number, parallel: number): Promise<number>;
-  report?(): RunReport;
+  chunk(count: number): Promise<number>;
+  /** The run's report, given the chunks' sending time in all. */
+  report?(sendingMs: number): RunReport;
 }
 
 /** The path: the same planner and send worker as `npm run send`, with timing around the adapters. */
@@ -266,7 +265,6 @@ async function path(): Promise<Side> {
   });
   let next = 0;
   let n = 0;
-  let sendingMs = 0;
   /** Batches the worker handed back for a later delivery (unfinished recipients). */
   let leftForLater = 0;
   return {
@@ -276,7 +274,6 @@ async function path(): Promise<Side> {
       cpuMsPerEmail: (planUsed.user + planUsed.system) / 1000 / Math.max(1, planned.planned),
     },
     async chunk(count) {
-      const started = performance.now();
       const sentBefore = worker.report.sent;
       const queue = new MemoryQueue<string>();
       const batches = Math.ceil(count / BATCH_SIZE);
@@ -289,14 +286,13 @@ async function path(): Promise<Side> {
         },
         { concurrency: 2, untilClosed: false },
       );
-      sendingMs += performance.now() - started;
       return worker.report.sent - sentBefore;
     },
-    report: () => runReport(planned, worker.report, leftForLater, sendingMs, worker),
+    report: (sendingMs) => runReport(planned, worker.report, leftForLater, sendingMs, worker),
   };
 }
 
-/** The floor: claim, SendEmail, mark, and nothing else, at the concurrency it is told. */
+/** The floor: claim, SendEmail, mark, and nothing else, at the same concurrency. */
 async function floor(): Promise<Side> {
   const dynamoOptions = { ...common, endpoint: input.dynamo, requestHandler: handler() };
   const doc = DynamoDBDocumentClient.from(new DynamoDBClient(dynamoOptions));
@@ -378,7 +374,7 @@ async function floor(): Promise<Side> {
   };
   return {
     recipients: ids.length,
-    async chunk(count, parallel) {
+    async chunk(count) {
       const end = Math.min(ids.length, next + count);
       let sent = 0;
       const worker = async () => {
@@ -389,7 +385,7 @@ async function floor(): Promise<Side> {
           sent += 1;
         }
       };
-      await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+      await Promise.all(Array.from({ length: Math.max(1, input.parallel) }, worker));
       return sent;
     },
   };
@@ -417,7 +413,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   startChunk();
   const started = performance.now();
   const cpu = process.cpuUsage();
-  const sent = await side.chunk(command.chunk, command.parallel ?? input.parallel);
+  const sent = await side.chunk(command.chunk);
   const used = process.cpuUsage(cpu);
   const chunk: ChunkOutput = {
     sent,
@@ -445,7 +441,7 @@ const output: SendRunOutput = {
   sesRetries,
 };
 if (side.planning) output.planning = side.planning;
-const report = side.report?.();
+const report = side.report?.(total.ms);
 if (report) {
   output.report = report;
   const sorted = [...unrecorded].sort((a, b) => a - b);
