@@ -6,7 +6,7 @@
  *                            ▲                                             │
  *                            └───────────────subscribe (fresh consent)─────┘
  *   subscribe only queues the signup; core/confirmations.ts writes it and sends the confirmation.
- *   bounced / complained (functions/core/subscriptions-ses.ts) are final: signup sends nothing.
+ *   bounced / complained (functions/core/feedback.ts) are final: signup sends nothing.
  */
 import type { SignupRequest } from "./confirmations.js";
 import { normalizeEmail } from "./email.js";
@@ -265,5 +265,3 @@ export async function unsubscribe(
   await sendBestEffort(deps, id, "goodbye", "warn", (s) => s.confirmedAt !== undefined);
   return "unsubscribed";
 }
-
-export { handleSesEvent, type SesEventOutcome } from "./subscriptions-ses.js";

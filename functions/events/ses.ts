@@ -1,20 +1,14 @@
-/**
- * SES feedback Lambda: bounce and complaint notifications, through SNS or EventBridge
- * (see handleSesNotification in core/subscriptions-ses.ts). Only the SesEvents topic is trusted.
- */
+/** SesEventsQueue → bounces and complaints applied to the list (see ./ses-records.ts). */
+import type { Context, SQSEvent } from "aws-lambda";
 import { systemClock } from "../adapters/system.js";
 import { sesEventsTopic } from "../config.js";
-import { handleSesNotification } from "../core/subscriptions-ses.js";
 import { log } from "../runtime/log.js";
 import { subscriberStore } from "../runtime/store.js";
+import { handleSesBatch } from "./ses-records.js";
 
-export const handler = (event: unknown) =>
-  handleSesNotification(
-    {
-      store: subscriberStore(),
-      clock: systemClock,
-      log: log(),
-      sources: { topicArn: sesEventsTopic() },
-    },
+export const handler = (event: SQSEvent, context?: Context) =>
+  handleSesBatch(
+    { store: subscriberStore(), clock: systemClock, log: log(), topicArn: sesEventsTopic() },
     event,
+    context,
   );

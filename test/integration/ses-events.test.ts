@@ -1,43 +1,63 @@
 /**
- * Recorded SES feedback (test/fixtures/ses-events) through the events Lambda handler, against
- * DynamoStore on dynalite: SNS-wrapped, EventBridge-wrapped, duplicates and malformed records.
+ * Recorded SES feedback (test/fixtures/ses-events) as SQS delivers it (SNS envelope in the body)
+ * through the events handler's batch logic, against DynamoStore on dynalite: duplicates,
+ * malformed and forged records, and a store failure that fails only its own record.
  */
 import { readFileSync } from "node:fs";
+import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { shardOf, subscriberId } from "../../functions/core/email.js";
-import { handleSesNotification } from "../../functions/core/subscriptions-ses.js";
 import type { SubscriberStatus } from "../../functions/core/types.js";
+import { handleSesBatch, type SesEventsDeps } from "../../functions/events/ses-records.js";
 import { ensureTable, type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
 import { TestClock } from "../support/lifecycle.js";
 
 const silent = { info() {}, warn() {}, error() {} };
 /** The configuration set's topic: the only one the handler trusts. */
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:strength-tips-ses-events";
-const sources = { topicArn: TOPIC };
 
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/ses-events/${name}.json`, import.meta.url), "utf8"));
 
-/** How SNS hands an SES notification to Lambda. */
-function sns(...messages: unknown[]) {
+/** An SNS notification of `message`, as SQS holds it (raw delivery off). */
+function notification(message: unknown, topicArn = TOPIC): string {
+  return JSON.stringify({
+    Type: "Notification",
+    MessageId: "7b3e1f0a-0000-5e6f-8a9b-000000000000",
+    TopicArn: topicArn,
+    Message: typeof message === "string" ? message : JSON.stringify(message),
+    Timestamp: "2026-03-02T09:00:06.000Z",
+    SignatureVersion: "1",
+    Signature: "EXAMPLE",
+    SigningCertURL: "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0.pem",
+    UnsubscribeURL: "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
+  });
+}
+
+/** An SQS event of the given bodies (SES events are wrapped in an SNS notification). */
+function sqs(...bodies: string[]): SQSEvent {
   return {
-    Records: messages.map((message, i) => ({
-      EventSource: "aws:sns",
-      EventVersion: "1.0",
-      EventSubscriptionArn: "arn:aws:sns:eu-west-1:123456789012:ses-events:sub",
-      Sns: {
-        Type: "Notification",
-        MessageId: `message-${i}`,
-        TopicArn: TOPIC,
-        Message: typeof message === "string" ? message : JSON.stringify(message),
-        Timestamp: "2026-03-02T09:00:06.000Z",
-        MessageAttributes: {},
+    Records: bodies.map((body, i) => ({
+      messageId: `m-${i}`,
+      receiptHandle: `r-${i}`,
+      body,
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "1772442005600",
+        SenderId: "AIDAIT2UOQQY3AUEKVGXU",
+        ApproximateFirstReceiveTimestamp: "1772442005612",
       },
+      messageAttributes: {},
+      md5OfBody: "",
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:eu-west-1:123456789012:SesEventsQueue",
+      awsRegion: "eu-west-1",
     })),
   };
 }
+const events = (...messages: unknown[]) => sqs(...messages.map((m) => notification(m)));
 
 const ADDRESSES = [
   "hard.bounce@example.com",
@@ -54,7 +74,7 @@ let aws: LocalAws;
 let store: DynamoStore;
 let tables = 0;
 const clock = new TestClock();
-let handler: (event: unknown) => ReturnType<typeof handleSesNotification>;
+let handler: (event: SQSEvent) => ReturnType<typeof handleSesBatch>;
 
 beforeAll(async () => {
   aws = await startLocalAws();
@@ -68,7 +88,7 @@ beforeEach(async () => {
   const tableName = `ses-events-${tables}`;
   await ensureTable(aws.dynamoEndpoint, tableName);
   store = localStore(aws.dynamoEndpoint, tableName);
-  handler = (event) => handleSesNotification({ store, clock, log: silent, sources }, event);
+  handler = (event) => handleSesBatch({ store, clock, log: silent, topicArn: TOPIC }, event);
   const now = clock.now().toISOString();
   for (const email of ADDRESSES) {
     const id = subscriberId(email);
@@ -97,13 +117,11 @@ async function isListedActive(email: string): Promise<boolean> {
   return page.items.some((s) => s.id === id);
 }
 
-describe("SES events through the Lambda handler", () => {
+const ALL_DONE = { batchItemFailures: [] };
+
+describe("SES events through the events handler", () => {
   it("a permanent bounce (address in another case) marks the subscriber bounced", async () => {
-    expect(await handler(sns(fixture("permanent-bounce")))).toEqual({
-      processed: 1,
-      skipped: 0,
-      refused: 0,
-    });
+    expect(await handler(events(fixture("permanent-bounce")))).toEqual(ALL_DONE);
     expect(await statusOf("hard.bounce@example.com")).toBe("bounced");
     expect(await isListedActive("hard.bounce@example.com")).toBe(false);
     const others = await statuses();
@@ -113,39 +131,31 @@ describe("SES events through the Lambda handler", () => {
 
   it("a transient bounce changes nothing", async () => {
     const before = await statuses();
-    expect(await handler(sns(fixture("transient-bounce")))).toEqual({
-      processed: 1,
-      skipped: 0,
-      refused: 0,
-    });
+    expect(await handler(events(fixture("transient-bounce")))).toEqual(ALL_DONE);
     expect(await statuses()).toEqual(before);
     expect(await isListedActive("full.mailbox@example.com")).toBe(true);
   });
 
   it("a complaint marks the subscriber complained", async () => {
-    await handler(sns(fixture("complaint")));
+    await handler(events(fixture("complaint")));
     expect(await statusOf("angry.reader@example.com")).toBe("complained");
     expect(await isListedActive("angry.reader@example.com")).toBe(false);
   });
 
   it("a delivery changes nothing", async () => {
     const before = await statuses();
-    expect(await handler(sns(fixture("delivery")))).toEqual({
-      processed: 1,
-      skipped: 0,
-      refused: 0,
-    });
+    expect(await handler(events(fixture("delivery")))).toEqual(ALL_DONE);
     expect(await statuses()).toEqual(before);
   });
 
   it("accepts the older notificationType shape", async () => {
-    await handler(sns(fixture("legacy-notification-bounce")));
+    await handler(events(fixture("legacy-notification-bounce")));
     expect(await statusOf("legacy.bounce@example.com")).toBe("bounced");
   });
 
-  it("a duplicate delivery of one bounce suppresses once and then changes nothing", async () => {
-    const event = fixture("duplicate-sns-delivery");
-    expect(await handler(event)).toEqual({ processed: 2, skipped: 0, refused: 0 });
+  it("a recorded duplicate delivery of one bounce suppresses once, then changes nothing", async () => {
+    const event = fixture("duplicate-sqs-delivery") as SQSEvent;
+    expect(await handler(event)).toEqual(ALL_DONE);
     const after = await store.get(subscriberId("twice.bounced@example.com"));
     expect(after?.status).toBe("bounced");
     clock.advance(60_000);
@@ -153,23 +163,20 @@ describe("SES events through the Lambda handler", () => {
     expect(await store.get(subscriberId("twice.bounced@example.com"))).toEqual(after);
   });
 
-  it("accepts an EventBridge event (detail = the SES event)", async () => {
-    expect(await handler(fixture("eventbridge-complaint"))).toEqual({
-      processed: 1,
-      skipped: 0,
-      refused: 0,
-    });
-    expect(await statusOf("bridge.complaint@example.com")).toBe("complained");
-  });
-
-  it("skips malformed records without failing the batch or changing anyone", async () => {
+  it("drops malformed records without failing the batch or changing anyone", async () => {
     const before = await statuses();
     const result = await handler(
-      sns(fixture("malformed"), "not json {", { hello: "world" }, fixture("delivery")),
+      sqs(
+        notification(fixture("malformed")),
+        notification("not json {"),
+        notification({ hello: "world" }),
+        "not an SNS notification",
+        JSON.stringify({ Type: "SubscriptionConfirmation", TopicArn: TOPIC, Message: "{}" }),
+        notification(fixture("delivery")),
+      ),
     );
-    expect(result).toEqual({ processed: 1, skipped: 3, refused: 0 });
+    expect(result).toEqual(ALL_DONE);
     expect(await statuses()).toEqual(before);
-    expect(await handler({ something: "else" })).toEqual({ processed: 0, skipped: 1, refused: 0 });
   });
 
   it("a bounce for an unknown address creates nothing", async () => {
@@ -177,59 +184,59 @@ describe("SES events through the Lambda handler", () => {
       bounce: { bouncedRecipients: Array<{ emailAddress: string }> };
     };
     bounce.bounce.bouncedRecipients = [{ emailAddress: "Stranger <stranger@example.com>" }];
-    await handler(sns(bounce));
+    await handler(events(bounce));
     expect(await store.get(subscriberId("stranger@example.com"))).toBeUndefined();
   });
 
-  it("lets a store failure through, so that Lambda retries the delivery, and the retry lands", async () => {
+  it("fails only the record the store failed, so SQS delivers it again, and the retry lands", async () => {
     let down = true;
     class FlakyStore extends MemoryStore {
       override async suppress(id: string, status: "bounced" | "complained", now: Date) {
-        if (down) throw new Error("DynamoDB is down");
+        if (down && status === "complained") throw new Error("DynamoDB is down");
         return super.suppress(id, status, now);
       }
     }
     const flaky = new FlakyStore();
-    const email = "angry.reader@example.com";
     const now = clock.now().toISOString();
-    await flaky.create({
-      id: subscriberId(email),
-      email,
-      status: "active",
-      createdAt: now,
-      updatedAt: now,
-      consent: { at: now, ip: "1.1.1.1", userAgent: "t", source: "test", textVersion: "v" },
-      sentTips: [],
+    for (const email of ["angry.reader@example.com", "hard.bounce@example.com"]) {
+      await flaky.create({
+        id: subscriberId(email),
+        email,
+        status: "active",
+        createdAt: now,
+        updatedAt: now,
+        consent: { at: now, ip: "1.1.1.1", userAgent: "t", source: "test", textVersion: "v" },
+        sentTips: [],
+      });
+    }
+    const deps: SesEventsDeps = { store: flaky, clock, log: silent, topicArn: TOPIC };
+    const delivery = events(fixture("complaint"), fixture("permanent-bounce"));
+    expect(await handleSesBatch(deps, delivery)).toEqual({
+      batchItemFailures: [{ itemIdentifier: "m-0" }],
     });
-    const deps = { store: flaky, clock, log: silent, sources };
-    const delivery = sns(fixture("complaint"));
-    await expect(handleSesNotification(deps, delivery)).rejects.toThrow("DynamoDB is down");
-    expect((await flaky.get(subscriberId(email)))?.status).toBe("active");
-    // Lambda's retry (or a redrive from SesEventsDlq) of the same delivery, once DynamoDB is back.
+    expect((await flaky.get(subscriberId("angry.reader@example.com")))?.status).toBe("active");
+    expect((await flaky.get(subscriberId("hard.bounce@example.com")))?.status).toBe("bounced");
+    // SQS's redelivery (or a redrive from SesEventsDlq) of the record, once DynamoDB is back.
     down = false;
-    await expect(handleSesNotification(deps, delivery)).resolves.toMatchObject({ processed: 1 });
-    expect((await flaky.get(subscriberId(email)))?.status).toBe("complained");
+    expect(await handleSesBatch(deps, events(fixture("complaint")))).toEqual(ALL_DONE);
+    expect((await flaky.get(subscriberId("angry.reader@example.com")))?.status).toBe("complained");
   });
 
-  it("refuses a complaint published to another SNS topic, changing nobody", async () => {
+  it("refuses records published to another topic, or with none, changing nobody", async () => {
     const before = await statuses();
-    const forged = sns(fixture("complaint"), fixture("permanent-bounce"));
-    for (const record of forged.Records) {
-      record.Sns.TopicArn = "arn:aws:sns:eu-west-1:999999999999:attacker-topic";
-    }
-    expect(await handler(forged)).toEqual({ processed: 0, skipped: 0, refused: 2 });
-    const missing = sns(fixture("complaint")) as {
-      Records: Array<{ Sns: Record<string, unknown> }>;
-    };
-    delete missing.Records[0]?.Sns.TopicArn;
-    expect(await handler(missing)).toEqual({ processed: 0, skipped: 0, refused: 1 });
+    const attacker = "arn:aws:sns:eu-west-1:999999999999:attacker-topic";
+    const forged = sqs(
+      notification(fixture("complaint"), attacker),
+      notification(fixture("permanent-bounce"), attacker),
+      JSON.stringify({ Type: "Notification", Message: JSON.stringify(fixture("complaint")) }),
+    );
+    expect(await handler(forged)).toEqual(ALL_DONE);
     expect(await statuses()).toEqual(before);
   });
 
-  it("refuses an EventBridge event whose source is not SES", async () => {
+  it("refuses an EventBridge event, even one claiming to come from SES", async () => {
     const before = await statuses();
-    const forged = { ...(fixture("eventbridge-complaint") as object), source: "my.app" };
-    expect(await handler(forged)).toEqual({ processed: 0, skipped: 0, refused: 1 });
+    expect(await handler(sqs(JSON.stringify(fixture("eventbridge-complaint"))))).toEqual(ALL_DONE);
     expect(await statuses()).toEqual(before);
   });
 });

@@ -1,0 +1,69 @@
+/**
+ * SES feedback applied to the list: a permanent bounce or a complaint takes each address it names
+ * out for good; transient and undetermined bounces, and every other event (Delivery, Open, …),
+ * change nothing. Suppression is conditional in the store, so a repeated event is a no-op.
+ */
+import { normalizeEmail, subscriberId } from "./email.js";
+import type { Clock, SubscriberStore } from "./ports.js";
+
+/** One SES event, as the edge parsed it (functions/events/ses-records.ts). */
+export interface Feedback {
+  /** SES's eventType (or notificationType), e.g. "Bounce", "Complaint", "Delivery". */
+  type: string;
+  messageId: string;
+  bounceType?: "Permanent" | "Transient" | "Undetermined";
+  /** The addresses a bounce or complaint names, as SES wrote them ("Ann <ann@x.org>" too). */
+  recipients: readonly string[];
+}
+
+export interface FeedbackOutcome {
+  type: string;
+  messageId: string;
+  action: "suppressed" | "ignored";
+  /** Why nothing was done, for the log. */
+  reason?: string;
+  /** One entry per recipient that led to suppression. */
+  recipients: Array<{ subscriberId: string; changed: boolean }>;
+}
+
+/** "Ann <ann@x.org>" or "ann@x.org" → the normalized address, or undefined. */
+function addressOf(raw: string): string | undefined {
+  const angled = /<([^<>]+)>\s*$/.exec(raw);
+  return normalizeEmail(angled?.[1] ?? raw);
+}
+
+/** Applies one SES event. A store failure throws, so the event is delivered again. */
+export async function applyFeedback(
+  deps: { store: Pick<SubscriberStore, "suppress">; clock: Clock },
+  feedback: Feedback,
+): Promise<FeedbackOutcome> {
+  const base = { type: feedback.type, messageId: feedback.messageId };
+  let status: "bounced" | "complained";
+  if (feedback.type === "Bounce") {
+    if (feedback.bounceType !== "Permanent") {
+      return {
+        ...base,
+        action: "ignored",
+        reason: `${feedback.bounceType} bounce`,
+        recipients: [],
+      };
+    }
+    status = "bounced";
+  } else if (feedback.type === "Complaint") {
+    status = "complained";
+  } else {
+    return { ...base, action: "ignored", reason: `${feedback.type} event`, recipients: [] };
+  }
+
+  const now = deps.clock.now();
+  const ids = new Set<string>();
+  for (const raw of feedback.recipients) {
+    const email = addressOf(raw);
+    if (email) ids.add(subscriberId(email));
+  }
+  const recipients = [];
+  for (const id of ids) {
+    recipients.push({ subscriberId: id, changed: await deps.store.suppress(id, status, now) });
+  }
+  return { ...base, action: "suppressed", recipients };
+}
