@@ -1,6 +1,7 @@
 /**
- * What differs between stages. Edit the placeholders (example.com) before the first deploy:
- * sst.config.ts refuses to deploy a stage whose sender is still a placeholder.
+ * What differs between stages. Before the first deploy set DOMAIN (or TIPS_DOMAIN) and the
+ * production alert address (ALERT_EMAIL, or TIPS_ALERT_EMAIL): sst.config.ts refuses a stage that
+ * still sends from a placeholder, and production without someone to alert.
  *
  * A plain module with no SST globals and no imports (sst.config.ts loads it with a dynamic import).
  */
@@ -13,14 +14,16 @@ export interface StageConfig {
    * and a DMARC record) or, for a personal stage, one email address you verify by clicking.
    */
   sender: string;
-  /** DMARC policy record for a domain sender. */
+  /** The DMARC record of a domain sender, its aggregate reports (rua) to `dmarcReports`. */
   dmarc: string;
+  /** Who receives the domain's DMARC aggregate reports. */
+  dmarcReports?: string;
   /** Custom domain of the HTTP API (the public site); unset: the execute-api URL. */
   siteDomain?: string;
   /**
    * Who writes the DNS records (SES verification, DMARC, the API's certificate and alias):
    * "route53": SST, in the Route 53 hosted zone of the domain; "manual": you, from the records
-   * SST prints (the API custom domain then needs `certificateArn`).
+   * the deploy prints and keeps as the `dnsRecords` output (docs/deploying.md).
    */
   dns: "route53" | "manual";
   /** ACM certificate for siteDomain when dns is "manual". */
@@ -39,8 +42,9 @@ export interface StageConfig {
    */
   defaultTimeZone?: string;
   /**
-   * Who gets the operator alerts (reputation breaker, dead letters) by email, through the Alerts
-   * SNS topic. AWS emails a confirmation link to it after the first deploy.
+   * Who gets the operator alerts (every alarm: dead letters, a stopped or failing send, API
+   * errors, the reputation breaker) by email. AWS emails a confirmation link to it after the
+   * first deploy. Production refuses to deploy without one.
    */
   alertEmail?: string;
   /** Keep the table (and its data) if the stage is removed, and protect it from deletion. */
@@ -49,56 +53,79 @@ export interface StageConfig {
 
 export const PRODUCTION_STAGE = "production";
 
-const DMARC = "v=DMARC1; p=quarantine; adkim=r; aspf=r;";
+/** The domain production and staging send from and serve under. */
+const DOMAIN = "example.com";
+/** Who gets production's alerts; required before production deploys. */
+const ALERT_EMAIL: string | undefined = undefined;
 
-const STAGES: Record<string, StageConfig> = {
-  production: {
+type Env = Record<string, string | undefined>;
+
+function dmarcRecord(reports: string | undefined): string {
+  return `v=DMARC1; p=quarantine; adkim=r; aspf=r;${reports ? ` rua=mailto:${reports};` : ""}`;
+}
+
+/** production and staging: a domain of their own (TIPS_DOMAIN overrides DOMAIN above). */
+function namedStage(stage: string, env: Env): StageConfig | undefined {
+  if (stage !== PRODUCTION_STAGE && stage !== "staging") return undefined;
+  const production = stage === PRODUCTION_STAGE;
+  const apex = env.TIPS_DOMAIN ?? DOMAIN;
+  const domain = production ? apex : `staging.${apex}`;
+  const dmarcReports = env.TIPS_DMARC_REPORTS ?? `dmarc-reports@${apex}`;
+  const alertEmail = env.TIPS_ALERT_EMAIL ?? (production ? ALERT_EMAIL : undefined);
+  return {
     region: "us-east-1",
-    sender: "example.com",
-    dmarc: DMARC,
-    siteDomain: "tips.example.com",
-    dns: "route53",
-    unsubscribeMailto: "unsubscribe@example.com",
-    replyTo: "Weekly Strength Tips <coach@example.com>",
-    production: true,
-  },
-  /** A full copy to send a test issue to yourself before production. */
-  staging: {
-    region: "us-east-1",
-    sender: "staging.example.com",
-    dmarc: DMARC,
-    siteDomain: "tips-staging.example.com",
-    dns: "route53",
-    unsubscribeMailto: "unsubscribe@staging.example.com",
-    replyTo: "Weekly Strength Tips <coach@staging.example.com>",
-    production: false,
-  },
-};
+    sender: domain,
+    dmarc: dmarcRecord(dmarcReports),
+    dmarcReports,
+    siteDomain: production ? `tips.${apex}` : `tips-staging.${apex}`,
+    dns: env.TIPS_DNS === "manual" ? "manual" : "route53",
+    unsubscribeMailto: `unsubscribe@${domain}`,
+    replyTo: `Weekly Strength Tips <coach@${domain}>`,
+    ...(alertEmail ? { alertEmail } : {}),
+    production,
+  };
+}
 
 /**
  * The configuration of a stage. Any other stage name (a personal stage, the offline `typecheck`
- * stage) sends from the single address in TIPS_SENDER_EMAIL and uses the execute-api URL.
+ * stage) sends from TIPS_SENDER: one verified address, or a domain whose records you add by hand
+ * (dns "manual"); it uses the execute-api URL.
  */
-export function stageConfig(
-  stage: string,
-  env: Record<string, string | undefined> = {},
-): StageConfig {
-  const known = STAGES[stage];
-  if (known) return known;
+export function stageConfig(stage: string, env: Env = {}): StageConfig {
+  const named = namedStage(stage, env);
+  if (named) return named;
+  const sender = env.TIPS_SENDER ?? env.TIPS_SENDER_EMAIL ?? "you@example.com";
+  const address = sender.includes("@") ? sender : `tips@${sender}`;
+  const dmarcReports = env.TIPS_DMARC_REPORTS ?? (sender.includes("@") ? undefined : address);
   return {
     region: env.AWS_REGION ?? "us-east-1",
-    sender: env.TIPS_SENDER_EMAIL ?? "you@example.com",
-    dmarc: DMARC,
+    sender,
+    dmarc: dmarcRecord(dmarcReports),
+    ...(dmarcReports ? { dmarcReports } : {}),
     dns: "manual",
-    // A personal stage sends from one verified address: unsubscribe requests and replies go to it.
-    unsubscribeMailto: env.TIPS_UNSUBSCRIBE_EMAIL ?? env.TIPS_SENDER_EMAIL ?? "you@example.com",
-    replyTo: env.TIPS_REPLY_TO ?? env.TIPS_SENDER_EMAIL ?? "you@example.com",
+    // A personal stage sends from one address: unsubscribe requests and replies go to it.
+    unsubscribeMailto: env.TIPS_UNSUBSCRIBE_EMAIL ?? address,
+    replyTo: env.TIPS_REPLY_TO ?? address,
     ...(env.TIPS_ALERT_EMAIL ? { alertEmail: env.TIPS_ALERT_EMAIL } : {}),
     production: false,
   };
 }
 
-/** True while the sender is still one of the placeholders above. */
-export function isPlaceholder(config: StageConfig): boolean {
-  return /(^|[.@])example\.com$/.test(config.sender);
+/** Why the stage cannot deploy as configured, or undefined when it can. */
+export function deployRefusal(stage: string, config: StageConfig): string | undefined {
+  const placeholder = /(^|[.@])example\.com$/;
+  if (placeholder.test(config.sender) || placeholder.test(config.siteDomain ?? "")) {
+    return (
+      `Stage "${stage}" still sends from the placeholder ${config.sender}: set DOMAIN in ` +
+      "infra/stages.ts (or TIPS_DOMAIN) for production and staging, or TIPS_SENDER for a " +
+      "personal stage, before deploying."
+    );
+  }
+  if (config.production && !config.alertEmail) {
+    return (
+      `Stage "${stage}" has no alert address, so its alarms would reach nobody: set ALERT_EMAIL ` +
+      "in infra/stages.ts (or TIPS_ALERT_EMAIL) before deploying."
+    );
+  }
+  return undefined;
 }

@@ -1,11 +1,7 @@
 /**
  * The wiring table of the newsletter's infrastructure: which Lambda runs which handler, what it is
- * linked to, how long it may run, and the numbers the resources are built with.
- *
- * A plain module with no SST or Pulumi globals and no imports, so that both sst.config.ts (which
- * loads it with a dynamic import, as SST requires) and test/infra/wiring.test.ts can read it. The
- * test checks every entry against the handler's source: the file exists, exports `handler`, and
- * reads through functions/config.ts exactly the links listed here.
+ * linked to, how long it may run, and the numbers the resources are built with. A plain module
+ * (no SST globals), read by infra/*.ts and by local tools; test/infra checks the deployed result.
  */
 
 /**
@@ -32,22 +28,7 @@ export const LINK_NAMES: readonly LinkName[] = [
 ];
 
 /**
- * How the handler code shows that it needs a link (checked by test/infra/wiring.test.ts):
- * a call of the functions/config.ts getter, or for `Email` (SES send permission, configuration
- * set) a value import of the SES v2 SDK anywhere in the handler's relative imports.
- */
-export const LINK_EVIDENCE: Readonly<Record<LinkName, string>> = {
-  Subscribers: "tableName()",
-  TokenKeys: "tokenKeys()",
-  SendQueue: "queueUrl()",
-  Settings: "settings()",
-  Email: "@aws-sdk/client-sesv2",
-  ConfirmOutbox: "outboxUrl()",
-  SesEvents: "sesEventsTopic()",
-};
-
-/**
- * What an IAM statement may name; sst.config.ts turns each into the deployed resource's ARN.
+ * What an IAM statement may name; infra/functions.ts turns each into the deployed resource's ARN.
  * Links grant nothing by themselves (sst.config.ts wraps every linkable component so that it
  * carries values only): every permission a function has is one of the statements below.
  */
@@ -58,7 +39,6 @@ export type IamResource =
   | "configurationSet"
   | "sendQueue"
   | "confirmOutbox"
-  | "sesEventsDlq"
   /** Only for actions that have no resource-level scope (ses:GetAccount). */
   | "*";
 
@@ -78,19 +58,21 @@ export interface IamStatement {
 /** Placeholder for the bare From address in IAM conditions. */
 export const FROM_ADDRESS = "<fromAddress>";
 
-/** DynamoDB: one item at a time. No Scan, no BatchWrite, no table administration. */
-const ITEM_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
-
+/**
+ * Each statement names what one piece of handler code calls (test/infra/functions.test.ts runs
+ * every handler with its deployed links and records the AWS calls it makes).
+ */
 const IAM = {
-  items: { actions: ITEM_ACTIONS, resources: ["table"] },
-  /** Reads and conditional updates, never a new item (the API creates no subscriber). */
-  readUpdate: { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: ["table"] },
-  suppress: { actions: ["dynamodb:UpdateItem"], resources: ["table"] },
+  getItem: { actions: ["dynamodb:GetItem"], resources: ["table"] },
+  putItem: { actions: ["dynamodb:PutItem"], resources: ["table"] },
+  updateItem: { actions: ["dynamodb:UpdateItem"], resources: ["table"] },
   queryActive: { actions: ["dynamodb:Query"], resources: ["activeIndex"] },
   /**
-   * SendEmail only, from our own address, through our identity and configuration set (SES v2
-   * authorizes SendEmail against both: an email through another set, or from another address,
-   * is refused).
+   * SendEmail only, from our own address, through our configuration set. SES v2 authorizes
+   * SendEmail against the From identity and the configuration set (and, while the account is in
+   * the sandbox, the recipient's identity too): production names its own identity; other stages
+   * name identity/* so that a sandboxed account can send to verified recipients. The From
+   * condition keeps every stage to its own address.
    */
   sendEmail: {
     actions: ["ses:SendEmail"],
@@ -107,8 +89,6 @@ const IAM = {
   },
   enqueueSend: { actions: ["sqs:SendMessage"], resources: ["sendQueue"] },
   enqueueConfirmation: { actions: ["sqs:SendMessage"], resources: ["confirmOutbox"] },
-  /** Lambda's on-failure destination writes with the function's own role. */
-  deadLetter: { actions: ["sqs:SendMessage"], resources: ["sesEventsDlq"] },
 } as const satisfies Record<string, IamStatement>;
 
 export interface FunctionWiring {
@@ -170,8 +150,8 @@ export const FUNCTIONS = {
     links: ["Subscribers", "TokenKeys", "Settings", "Email", "ConfirmOutbox"],
     timeoutSeconds: 10,
     memoryMb: 512,
-    // Rate counters, confirm and unsubscribe; welcome and goodbye emails; the outbox.
-    permissions: [IAM.readUpdate, IAM.sendEmail, IAM.enqueueConfirmation],
+    // Reads a reader, counts rates, confirms and unsubscribes; welcome and goodbye emails.
+    permissions: [IAM.getItem, IAM.updateItem, IAM.sendEmail, IAM.enqueueConfirmation],
   }),
   /** The confirmation outbox: writes each queued signup and sends its confirmation. */
   confirmOutbox: wire("functions/events/confirm-outbox.ts", {
@@ -179,37 +159,40 @@ export const FUNCTIONS = {
     links: ["Subscribers", "TokenKeys", "Settings", "Email"],
     timeoutSeconds: 30,
     memoryMb: 256,
-    permissions: [IAM.items, IAM.sendEmail],
+    // Creates or renews the signup, takes its mailbox slot, sends its confirmation.
+    permissions: [IAM.getItem, IAM.putItem, IAM.updateItem, IAM.sendEmail],
   }),
   /** The weekly planner: picks the week's tip and enqueues batches of recipients. */
   weekly: wire("functions/cron/weekly.ts", {
     description: "Weekly planner: enqueue this week's send in batches",
-    links: ["Subscribers", "SendQueue", "Settings"],
+    links: ["Subscribers", "SendQueue", "Settings", "Email"],
     timeoutSeconds: 900,
     memoryMb: 512,
-    permissions: [IAM.items, IAM.queryActive, IAM.enqueueSend],
+    // Lists who is due, moves caught-up readers on, enqueues; plans nothing while paused.
+    permissions: [IAM.queryActive, IAM.updateItem, IAM.enqueueSend, IAM.getConfigurationSet],
   }),
   /** The sender: consumes SendQueue, sends through SES within the account's rate. */
   sendBatch: wire("functions/events/send-batch.ts", {
     description: "Sender: one SendQueue message (a batch of recipients) per invocation",
     links: ["Subscribers", "TokenKeys", "Settings", "Email"],
-    timeoutSeconds: 900,
+    timeoutSeconds: 300,
     memoryMb: 512,
+    // Claims (reading a reader whose record changed), records, paces; sends within the quota.
     permissions: [
-      IAM.items,
-      IAM.queryActive,
+      IAM.getItem,
+      IAM.updateItem,
       IAM.sendEmail,
       IAM.getAccount,
       IAM.getConfigurationSet,
     ],
   }),
-  /** SES bounce and complaint events, through the configuration set's SNS topic. */
+  /** SES bounce and complaint events: SNS topic → SesEventsQueue → this consumer. */
   sesEvents: wire("functions/events/ses.ts", {
     description: "SES bounce and complaint events: suppress the address",
     links: ["Subscribers", "SesEvents"],
     timeoutSeconds: 30,
     memoryMb: 256,
-    permissions: [IAM.suppress, IAM.deadLetter],
+    permissions: [IAM.updateItem],
   }),
   /** The reputation breaker: a bounce or complaint rate alarm pauses the configuration set. */
   pauseSending: wire("functions/events/pause-sending.ts", {
@@ -293,43 +276,61 @@ export const ROUTE_THROTTLING: Readonly<
  */
 export const API = { cors: false, disableExecuteApiEndpointWithDomain: true } as const;
 
+/**
+ * AWS's guidance for a queue that feeds a Lambda: a visibility timeout of at least six times the
+ * function's timeout, so that Lambda's own retries of a throttled invocation fit in it.
+ */
+const visibilityFor = (fn: FunctionWiring) => 6 * fn.timeoutSeconds;
+
 /** The confirmation outbox (ConfirmOutbox) and its dead-letter queue. */
 export const CONFIRM_OUTBOX = {
-  /** At least the consumer's timeout; also how long a failed or deferred signup waits. */
-  visibilityTimeoutSeconds: 120,
-  /** 120 s × 60 receives ≈ 2 h of retries (SES outage, or a spent hourly budget) before the DLQ. */
-  maxReceiveCount: 60,
+  /** Also how long a failed or deferred signup waits before its next try. */
+  visibilityTimeoutSeconds: visibilityFor(FUNCTIONS.confirmOutbox),
+  /** 180 s × 40 receives = 2 h of retries (SES outage, or a spent hourly budget) before the DLQ. */
+  maxReceiveCount: 40,
   dlqRetentionSeconds: 14 * 24 * 60 * 60,
   batchSize: 10,
   partialResponses: true,
 } as const;
 
-/** Lambda's async retries of the SES events handler before its on-failure destination. */
+/** SES events: the topic delivers to this queue (SNS envelope kept), the handler consumes it. */
 export const SES_EVENTS = {
-  maximumRetryAttempts: 2,
+  visibilityTimeoutSeconds: visibilityFor(FUNCTIONS.sesEvents),
+  /** 180 s × 10 receives = 30 min of retries (e.g. DynamoDB unavailable) before the DLQ. */
+  maxReceiveCount: 10,
   dlqRetentionSeconds: 14 * 24 * 60 * 60,
+  batchSize: 10,
+  partialResponses: true,
 } as const;
 
 /**
- * Alarms. Reputation: SES puts an account under review at a 5 % bounce rate or a 0.1 % complaint
- * rate; we alarm, and pause the configuration set, at half of each. Dead letters: any message in
- * a dead-letter queue is a lost complaint or confirmation until someone redrives it.
+ * Alarms, every one on the Alerts topic. Reputation: SES puts an account under review at a 5 %
+ * bounce rate or a 0.1 % complaint rate; we alarm, and pause the configuration set, at half of
+ * each, on the set's own metrics (one stage cannot trip another's breaker). Dead letters: any
+ * message in a dead-letter queue is lost work until someone redrives it.
  */
 export const ALARMS = {
   bounceRate: { metric: "Reputation.BounceRate", threshold: 0.025 },
   complaintRate: { metric: "Reputation.ComplaintRate", threshold: 0.0005 },
+  /** The dimension of a configuration set's own reputation metrics. */
+  configurationSetDimension: "ses:configuration-set",
   periodSeconds: 900,
   deadLetterDepth: { metric: "ApproximateNumberOfMessagesVisible", threshold: 1 },
+  /** Any planner invocation that failed (it runs hourly; the next pass retries the readers). */
+  plannerErrors: { metric: "Errors", threshold: 1, periodSeconds: 3600 },
+  /** Any 5xx answer of the API in five minutes: bad input gets a 4xx, so a 5xx is a fault. */
+  api5xx: { metric: "5xx", threshold: 1, periodSeconds: 300 },
+  /**
+   * A send batch waiting this long: senders are failing or SES's rate is too low for the list
+   * (at 14 emails/s two hours is some 100,000 emails).
+   */
+  sendQueueAge: { metric: "ApproximateAgeOfOldestMessage", thresholdSeconds: 2 * 60 * 60 },
 } as const;
 
 /** SendQueue and its dead-letter queue. */
 export const SEND_QUEUE = {
-  /**
-   * Must be at least the sender's timeout, or SQS hands a message to a second sender while the
-   * first is still working on it (Lambda refuses an event source mapping whose queue visibility
-   * timeout is below the function timeout). 900 s timeout + 60 s headroom.
-   */
-  visibilityTimeoutSeconds: FUNCTIONS.sendBatch.timeoutSeconds + 60,
+  /** Six times the sender's timeout (AWS's guidance), so no live sender's batch is redelivered. */
+  visibilityTimeoutSeconds: visibilityFor(FUNCTIONS.sendBatch),
   /** Receives before a message moves to the dead-letter queue. */
   maxReceiveCount: 5,
   /** Keep dead letters for the SQS maximum, 14 days, to inspect and redrive them. */

@@ -1,0 +1,58 @@
+/**
+ * Every alarm notifies the Alerts topic, and the stage's alert address gets each by email (AWS
+ * sends it a confirmation link after the first deploy). Helpers for alarms and dead-letter queues.
+ */
+import { config } from "./config";
+import { ALARMS } from "./wiring";
+
+export const alerts = new sst.aws.SnsTopic("Alerts");
+
+if (config.alertEmail) {
+  new aws.sns.TopicSubscription("AlertsEmail", {
+    topic: alerts.arn,
+    protocol: "email",
+    endpoint: config.alertEmail,
+  });
+}
+
+type AlarmArgs = Omit<
+  aws.cloudwatch.MetricAlarmArgs,
+  "alarmActions" | "treatMissingData" | "evaluationPeriods" | "comparisonOperator"
+> & {
+  alarmActions?: $util.Input<string>[];
+};
+
+/** A CloudWatch alarm on the Alerts topic (plus any other action given). */
+export function alarm(name: string, args: AlarmArgs) {
+  return new aws.cloudwatch.MetricAlarm(name, {
+    evaluationPeriods: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    ...args,
+    treatMissingData: "notBreaching",
+    alarmActions: [alerts.arn, ...(args.alarmActions ?? [])],
+  });
+}
+
+/**
+ * A dead-letter queue that keeps what it holds for `retentionSeconds`, alarmed as soon as
+ * anything is in it (`what` says what waits there). Redrive: docs/operating.md.
+ */
+export function deadLetterQueue(name: string, retentionSeconds: number, what: string) {
+  const queue = new sst.aws.Queue(name, {
+    transform: {
+      queue: (args) => {
+        args.messageRetentionSeconds = retentionSeconds;
+      },
+    },
+  });
+  alarm(`${name}Alarm`, {
+    alarmDescription: `${what} waits in ${name}: fix the cause, then redrive it (docs/operating.md).`,
+    namespace: "AWS/SQS",
+    metricName: ALARMS.deadLetterDepth.metric,
+    dimensions: { QueueName: queue.nodes.queue.name },
+    statistic: "Maximum",
+    period: 300,
+    threshold: ALARMS.deadLetterDepth.threshold,
+  });
+  return queue;
+}

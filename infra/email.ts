@@ -1,0 +1,139 @@
+/**
+ * Sending: the SES identity and configuration set (reputation metrics on), and the way back for
+ * bounces and complaints: configuration set → SesEvents topic → SesEventsQueue (a dead-letter
+ * queue behind it) → the SES events function (infra/functions.ts).
+ */
+import { deadLetterQueue } from "./alerts";
+import { account, config, region, sendsFromDomain } from "./config";
+import { SES_EVENTS } from "./wiring";
+
+export const sesEventsTopic = new sst.aws.SnsTopic("SesEvents");
+
+// SES publishes configuration-set events only to a topic that allows it to.
+const sesEventsPolicy = new aws.sns.TopicPolicy("SesEventsPolicy", {
+  arn: sesEventsTopic.arn,
+  policy: aws.iam.getPolicyDocumentOutput({
+    statements: [
+      {
+        sid: "AllowSesEventPublishing",
+        actions: ["sns:Publish"],
+        principals: [{ type: "Service", identifiers: ["ses.amazonaws.com"] }],
+        resources: [sesEventsTopic.arn],
+        conditions: [
+          { test: "StringEquals", variable: "AWS:SourceAccount", values: [account.accountId] },
+          {
+            test: "ArnLike",
+            variable: "AWS:SourceArn",
+            values: [
+              $interpolate`arn:aws:ses:${region.region}:${account.accountId}:configuration-set/*`,
+            ],
+          },
+        ],
+      },
+    ],
+  }).json,
+});
+
+export const email = new sst.aws.Email(
+  "Email",
+  {
+    sender: config.sender,
+    // A domain sender gets Easy DKIM (CNAMEs), DMARC (TXT) and a custom MAIL FROM subdomain
+    // (MX + SPF TXT) so that SPF aligns with the From domain as well as DKIM.
+    ...(sendsFromDomain
+      ? { dmarc: config.dmarc, mailFrom: { domain: `mail.${config.sender}` } }
+      : {}),
+    dns: sendsFromDomain && config.dns === "route53" ? sst.aws.dns() : false,
+    events: [
+      { name: "bounces-complaints", types: ["bounce", "complaint"], topic: sesEventsTopic.arn },
+    ],
+    transform: {
+      // The set's own bounce and complaint rates, for the breaker's alarms (infra/functions.ts).
+      configurationSet: (args) => {
+        args.reputationOptions = { reputationMetricsEnabled: true };
+      },
+    },
+  },
+  { dependsOn: [sesEventsPolicy] },
+);
+
+/** Events whose handler kept failing (e.g. DynamoDB unavailable): kept, alarmed, redrivable. */
+export const sesEventsDlq = deadLetterQueue(
+  "SesEventsDlq",
+  SES_EVENTS.dlqRetentionSeconds,
+  "A bounce or complaint not yet applied",
+);
+
+export const sesEventsQueue = new sst.aws.Queue("SesEventsQueue", {
+  visibilityTimeout: `${SES_EVENTS.visibilityTimeoutSeconds} seconds`,
+  dlq: { queue: sesEventsDlq.arn, retry: SES_EVENTS.maxReceiveCount },
+});
+
+// Only the SesEvents topic may write to the queue (SST's own queue policy would let any topic).
+const sesEventsQueuePolicy = new aws.sqs.QueuePolicy("SesEventsQueuePolicy", {
+  queueUrl: sesEventsQueue.url,
+  policy: aws.iam.getPolicyDocumentOutput({
+    statements: [
+      {
+        sid: "OnlyTheSesEventsTopic",
+        actions: ["sqs:SendMessage"],
+        principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+        resources: [sesEventsQueue.arn],
+        conditions: [
+          { test: "ArnEquals", variable: "aws:SourceArn", values: [sesEventsTopic.arn] },
+        ],
+      },
+    ],
+  }).json,
+});
+
+// The SNS envelope is kept (no raw delivery): the handler checks the topic it names.
+new aws.sns.TopicSubscription(
+  "SesEventsToQueue",
+  {
+    topic: sesEventsTopic.arn,
+    protocol: "sqs",
+    endpoint: sesEventsQueue.arn,
+    rawMessageDelivery: false,
+  },
+  { dependsOn: [sesEventsQueuePolicy] },
+);
+
+export interface DnsRecord {
+  type: "CNAME" | "MX" | "TXT";
+  name: string;
+  value: string;
+}
+
+/**
+ * The records a domain sender needs when nobody writes them for us (dns "manual"): a stack
+ * output, and printed during the deploy as soon as SES has made the DKIM tokens, because SST
+ * then waits for the domain's verification.
+ */
+export const dnsRecords =
+  sendsFromDomain && config.dns === "manual"
+    ? $resolve([email.nodes.identity.dkimSigningAttributes, region.region]).apply(
+        ([dkim, regionName]) => {
+          const domain = config.sender;
+          const records: DnsRecord[] = [
+            ...((typeof dkim === "object" ? dkim.tokens : undefined) ?? []).map((token) => ({
+              type: "CNAME" as const,
+              name: `${token}._domainkey.${domain}`,
+              value: `${token}.dkim.amazonses.com`,
+            })),
+            {
+              type: "MX",
+              name: `mail.${domain}`,
+              value: `10 feedback-smtp.${regionName}.amazonses.com`,
+            },
+            { type: "TXT", name: `mail.${domain}`, value: "v=spf1 include:amazonses.com ~all" },
+            { type: "TXT", name: `_dmarc.${domain}`, value: config.dmarc },
+          ];
+          $util.log.info(
+            `Add these DNS records for ${domain}; SES verifies the domain once they resolve:\n` +
+              records.map((r) => `  ${r.type}\t${r.name}\t${r.value}`).join("\n"),
+          );
+          return records;
+        },
+      )
+    : undefined;

@@ -1,0 +1,429 @@
+/**
+ * The infrastructure as `sst deploy` would create it: sst.config.ts evaluated with SST's own
+ * components under Pulumi's mocks (scripts/infra/graph), for each kind of stage, and the
+ * resources it registers checked for what a first deploy and a working newsletter need.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { tableDefinition } from "../../functions/adapters/dynamo-table.js";
+import { REPUTATION_THRESHOLDS } from "../../functions/core/breaker.js";
+import { evaluateGraph, type Graph } from "../../scripts/infra/graph/index.js";
+import {
+  actionsOf,
+  arnOf,
+  type DeployedFunction,
+  deployedFunctions,
+  named,
+  ofType,
+  one,
+  queueNamed,
+} from "../support/graph.js";
+
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
+
+const STAGES = {
+  production: { stage: "production", senderDomain: "runner.test", alertEmail: "ops@runner.test" },
+  staging: { stage: "staging", senderDomain: "runner.test" },
+  personal: { stage: "alice", senderEmail: "alice@runner.test" },
+  personalDomain: { stage: "dana", senderDomain: "dana.test", alertEmail: "dana@dana.test" },
+} as const;
+type StageKey = keyof typeof STAGES;
+
+const graphs = {} as Record<StageKey, Graph>;
+
+beforeAll(async () => {
+  // Two at a time: each evaluation bundles six handlers and loads the AWS provider.
+  const keys = Object.keys(STAGES) as StageKey[];
+  for (let i = 0; i < keys.length; i += 2) {
+    await Promise.all(
+      keys.slice(i, i + 2).map(async (key) => {
+        graphs[key] = await evaluateGraph(STAGES[key], "ignore");
+      }),
+    );
+  }
+}, 240_000);
+
+const each = Object.keys(STAGES) as StageKey[];
+
+const HANDLERS = {
+  api: "functions/http/api.handler",
+  weekly: "functions/cron/weekly.handler",
+  sendBatch: "functions/events/send-batch.handler",
+  confirmOutbox: "functions/events/confirm-outbox.handler",
+  sesEvents: "functions/events/ses.handler",
+  pauseSending: "functions/events/pause-sending.handler",
+} as const;
+
+function fn(graph: Graph, key: keyof typeof HANDLERS): DeployedFunction {
+  const found = deployedFunctions(graph).get(HANDLERS[key]);
+  if (!found) throw new Error(`no function for ${HANDLERS[key]}`);
+  return found;
+}
+
+describe("refusals: a stage that could not work does not deploy", () => {
+  it("production without an alert address names the setting", async () => {
+    await expect(
+      evaluateGraph({ stage: "production", senderDomain: "runner.test" }, "ignore"),
+    ).rejects.toThrow(/no alert address.*ALERT_EMAIL.*TIPS_ALERT_EMAIL/s);
+  });
+
+  it("a stage still on the placeholder domain names the setting", async () => {
+    await expect(
+      evaluateGraph({ stage: "production", alertEmail: "ops@runner.test" }, "ignore"),
+    ).rejects.toThrow(/placeholder example\.com.*TIPS_DOMAIN/s);
+  });
+});
+
+describe.each(each)("%s stage", (key) => {
+  const graph = () => graphs[key];
+
+  it("deploys every handler, on the Lambda runtime's Node 24, arm64", () => {
+    const functions = deployedFunctions(graph());
+    expect([...functions.keys()].sort()).toEqual(Object.values(HANDLERS).sort());
+    for (const f of functions.values()) {
+      expect(f.resource.props.runtime).toBe("nodejs24.x");
+      expect(f.resource.props.architectures).toEqual(["arm64"]);
+    }
+  });
+
+  it("creates the API stage after every route its throttling names", () => {
+    const stage = one(graph(), "aws:apigatewayv2/stage:Stage", () => true);
+    const routes = ofType(graph(), "aws:apigatewayv2/route:Route");
+    const routeKeys = routes.map((r) => r.props.routeKey as string);
+    const settings = stage.props.routeSettings as {
+      routeKey: string;
+      throttlingRateLimit: number;
+    }[];
+    expect(settings.length).toBeGreaterThan(0);
+    for (const setting of settings) expect(routeKeys).toContain(setting.routeKey);
+    expect([...stage.dependsOn].sort()).toEqual(routes.map((r) => r.name).sort());
+    // One-click unsubscribes (RFC 8058) get more room than signups.
+    const rate = (k: string) => settings.find((s) => s.routeKey === k)?.throttlingRateLimit ?? 0;
+    expect(rate("POST /unsubscribe")).toBeGreaterThan(rate("POST /subscribe"));
+  });
+
+  it("sends every alarm to the Alerts topic", () => {
+    const alertsArn = arnOf(named(graph(), "AlertsTopic"));
+    const alarms = ofType(graph(), ALARM);
+    expect(alarms.length).toBeGreaterThanOrEqual(9);
+    for (const alarm of alarms) expect(alarm.props.alarmActions).toContain(alertsArn);
+  });
+
+  it("alarms on every dead-letter queue, the planner, API errors and a stuck send", () => {
+    const alarms = ofType(graph(), ALARM);
+    const on = (metric: string, dimension: string, value: unknown) =>
+      alarms.filter(
+        (a) =>
+          a.props.metricName === metric &&
+          (a.props.dimensions as Record<string, unknown>)[dimension] === value,
+      );
+    for (const dlq of ["SendDlq", "ConfirmOutboxDlq", "SesEventsDlq"]) {
+      const queue = queueNamed(graph(), dlq);
+      expect(on("ApproximateNumberOfMessagesVisible", "QueueName", queue.props.name)).toHaveLength(
+        1,
+      );
+    }
+    const planner = fn(graph(), "weekly").resource.props.name;
+    expect(on("Errors", "FunctionName", planner)).toHaveLength(1);
+    expect(on("5xx", "ApiId", named(graph(), "ApiApi").props.id ?? "api0123456")).toHaveLength(1);
+    const sendQueue = queueNamed(graph(), "SendQueue").props.name;
+    expect(on("ApproximateAgeOfOldestMessage", "QueueName", sendQueue)).toHaveLength(1);
+    expect(alarms.filter((a) => a.props.metricName === "SendingStopped")).toHaveLength(1);
+  });
+
+  it("answers the API within API Gateway's 30 s integration limit", () => {
+    expect(fn(graph(), "api").timeout).toBeLessThanOrEqual(30);
+  });
+
+  it("trips its own breaker on its own configuration set's reputation", () => {
+    const set = one(graph(), "aws:sesv2/configurationSet:ConfigurationSet", () => true);
+    expect(set.props.reputationOptions).toMatchObject({ reputationMetricsEnabled: true });
+    const pause = arnOf(fn(graph(), "pauseSending").resource);
+    for (const metric of ["Reputation.BounceRate", "Reputation.ComplaintRate"]) {
+      const alarm = one(graph(), ALARM, (p) => p.metricName === metric);
+      expect(alarm.props.namespace).toBe("AWS/SES");
+      expect(alarm.props.dimensions).toEqual({
+        "ses:configuration-set": set.props.configurationSetName,
+      });
+      expect(alarm.props.alarmActions).toContain(pause);
+      // Half of SES's review thresholds (5 % bounces, 0.1 % complaints), as the breaker knows them.
+      const known =
+        REPUTATION_THRESHOLDS[metric === "Reputation.BounceRate" ? "bounceRate" : "complaintRate"];
+      expect(alarm.props.threshold).toBe(known);
+    }
+    expect(REPUTATION_THRESHOLDS).toEqual({ bounceRate: 0.05 / 2, complaintRate: 0.001 / 2 });
+  });
+
+  it("brings SES events through a queue only the events topic may write to", () => {
+    const topicArn = arnOf(named(graph(), "SesEventsTopic"));
+    const queue = queueNamed(graph(), "SesEventsQueue");
+    const dlq = queueNamed(graph(), "SesEventsDlq");
+    const subscription = one(graph(), SUBSCRIPTION, (p) => p.protocol === "sqs");
+    expect(subscription.props).toMatchObject({
+      topic: topicArn,
+      endpoint: arnOf(queue),
+      rawMessageDelivery: false,
+    });
+    const policy = one(
+      graph(),
+      "aws:sqs/queuePolicy:QueuePolicy",
+      (p) => p.queueUrl === queue.props.url,
+    );
+    expect(subscription.dependsOn).toContain(policy.name);
+    const statements = JSON.parse(policy.props.policy as string).Statement;
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Principal: { Service: ["sns.amazonaws.com"] },
+        Condition: { ArnEquals: { "aws:SourceArn": [topicArn] } },
+      }),
+    ]);
+    expect(JSON.parse(queue.props.redrivePolicy as string)).toMatchObject({
+      deadLetterTargetArn: arnOf(dlq),
+    });
+    const consumer = fn(graph(), "sesEvents");
+    expect(consumer.queue?.name).toBe(queue.name);
+    expect(consumer.mapping?.props.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    expect(
+      ofType(graph(), "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"),
+    ).toEqual([]);
+  });
+
+  it("gives every queue a dead-letter queue and six times its consumer's timeout", () => {
+    for (const f of deployedFunctions(graph()).values()) {
+      if (!f.queue) continue;
+      expect(Number(f.queue.props.visibilityTimeoutSeconds)).toBeGreaterThanOrEqual(6 * f.timeout);
+      expect(JSON.parse(f.queue.props.redrivePolicy as string).deadLetterTargetArn).toMatch(/Dlq/);
+      expect(f.mapping?.props.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    }
+    expect(fn(graph(), "sendBatch").timeout).toBeLessThanOrEqual(300);
+  });
+
+  it("lets a send claim go stale exactly when SQS would redeliver its batch", () => {
+    const sender = graph().functions.find((f) => f.handler === HANDLERS.sendBatch);
+    const settings = sender?.links.Settings as Record<string, number>;
+    const { queue, mapping } = fn(graph(), "sendBatch");
+    expect(settings.staleClaimSeconds).toBe(Number(queue?.props.visibilityTimeoutSeconds));
+    expect(mapping?.props.scalingConfig).toEqual({
+      maximumConcurrency: settings.senderConcurrency,
+    });
+    expect(mapping?.props.batchSize).toBe(1);
+  });
+
+  it("declares the table the adapters use, with recovery and TTL", () => {
+    const table = one(graph(), "aws:dynamodb/table:Table", () => true);
+    const local = tableDefinition("x");
+    expect(table.props.hashKey).toBe("pk");
+    expect(table.props.rangeKey).toBe("sk");
+    const indexes = table.props.globalSecondaryIndexes as {
+      name: string;
+      hashKey: string;
+      rangeKey: string;
+    }[];
+    expect(indexes.map((i) => [i.name, i.hashKey, i.rangeKey])).toEqual(
+      (local.GlobalSecondaryIndexes ?? []).map((i) => [
+        i.IndexName,
+        i.KeySchema?.find((k) => k.KeyType === "HASH")?.AttributeName,
+        i.KeySchema?.find((k) => k.KeyType === "RANGE")?.AttributeName,
+      ]),
+    );
+    expect(table.props.pointInTimeRecovery).toEqual({ enabled: true });
+    expect(table.props.ttl).toMatchObject({ attributeName: "expiresAt", enabled: true });
+    expect(table.props.deletionProtectionEnabled).toBe(key === "production");
+  });
+
+  it("runs the planner every hour with the fields its handler reads", () => {
+    const schedule = one(graph(), "aws:scheduler/schedule:Schedule", () => true);
+    expect(schedule.props.scheduleExpression).toBe("cron(0 * * * ? *)");
+    expect(schedule.props.scheduleExpressionTimezone).toBe("UTC");
+    const input = JSON.parse((schedule.props.target as { input: string }).input);
+    expect(input).toEqual({
+      id: "<aws.scheduler.execution-id>",
+      time: "<aws.scheduler.scheduled-time>",
+    });
+  });
+
+  it("keeps the API to its custom domain when it has one, with no CORS", () => {
+    const api = named(graph(), "ApiApi");
+    expect(api.props.corsConfiguration ?? {}).toEqual({});
+    const hasDomain = key === "production" || key === "staging";
+    expect(api.props.disableExecuteApiEndpoint ?? false).toBe(hasDomain);
+    expect(ofType(graph(), "aws:apigatewayv2/domainName:DomainName")).toHaveLength(
+      hasDomain ? 1 : 0,
+    );
+  });
+});
+
+describe("alerts reach a person", () => {
+  it.each([
+    ["production", "ops@runner.test"],
+    ["personalDomain", "dana@dana.test"],
+  ] as const)(
+    "%s: the alert address is an email subscription of the Alerts topic",
+    (key, address) => {
+      const subscription = one(graphs[key], SUBSCRIPTION, (p) => p.protocol === "email");
+      expect(subscription.props).toMatchObject({
+        endpoint: address,
+        topic: arnOf(named(graphs[key], "AlertsTopic")),
+      });
+      // No Lambda was made of the address.
+      expect(deployedFunctions(graphs[key]).size).toBe(Object.keys(HANDLERS).length);
+    },
+  );
+
+  it.each(["staging", "personal"] as const)(
+    "%s without an address says so in its outputs",
+    (key) => {
+      expect(ofType(graphs[key], SUBSCRIPTION).filter((s) => s.props.protocol === "email")).toEqual(
+        [],
+      );
+      expect(graphs[key].outputs.alertEmail).toMatch(/none/);
+    },
+  );
+});
+
+describe("SendEmail: from our own address, and in the sandbox to verified recipients", () => {
+  const sendStatement = (graph: Graph, key: keyof typeof HANDLERS) => {
+    const found = fn(graph, key).statements.find((s) => s.Action.includes("ses:SendEmail"));
+    if (!found) throw new Error(`${key} may not send`);
+    return found;
+  };
+
+  it("production names its own identity and configuration set", () => {
+    const identity = one(graphs.production, "aws:sesv2/emailIdentity:EmailIdentity", () => true);
+    const set = one(graphs.production, "aws:sesv2/configurationSet:ConfigurationSet", () => true);
+    for (const key of ["api", "confirmOutbox", "sendBatch"] as const) {
+      const statement = sendStatement(graphs.production, key);
+      expect([...statement.Resource].sort()).toEqual([arnOf(identity), arnOf(set)].sort());
+      expect(statement.Condition).toEqual({
+        StringEquals: { "ses:FromAddress": ["tips@runner.test"] },
+      });
+    }
+  });
+
+  it.each(["staging", "personal", "personalDomain"] as const)(
+    "%s may send to any identity (sandbox recipients), only from its address",
+    (key) => {
+      const from = {
+        staging: "tips@staging.runner.test",
+        personal: "alice@runner.test",
+        personalDomain: "tips@dana.test",
+      }[key];
+      for (const handler of ["api", "confirmOutbox", "sendBatch"] as const) {
+        const statement = sendStatement(graphs[key], handler);
+        expect(statement.Resource).toContain("arn:aws:ses:us-east-1:123456789012:identity/*");
+        expect(statement.Condition).toEqual({ StringEquals: { "ses:FromAddress": [from] } });
+      }
+    },
+  );
+});
+
+describe("least privilege: each function may call exactly what its code calls", () => {
+  const EXPECTED: Record<keyof typeof HANDLERS, string[]> = {
+    api: ["dynamodb:GetItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"],
+    confirmOutbox: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "ses:SendEmail",
+      // Consuming its queue (SST's subscriber grant).
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ReceiveMessage",
+    ],
+    weekly: ["dynamodb:Query", "dynamodb:UpdateItem", "ses:GetConfigurationSet", "sqs:SendMessage"],
+    sendBatch: [
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "ses:GetAccount",
+      "ses:GetConfigurationSet",
+      "ses:SendEmail",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ReceiveMessage",
+    ],
+    sesEvents: [
+      "dynamodb:UpdateItem",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "sqs:ReceiveMessage",
+    ],
+    pauseSending: ["ses:PutConfigurationSetSendingOptions"],
+  };
+
+  it.each(Object.keys(EXPECTED) as (keyof typeof HANDLERS)[])("%s", (key) => {
+    for (const stage of each) {
+      expect(actionsOf(fn(graphs[stage], key))).toEqual([...EXPECTED[key]].sort());
+    }
+  });
+
+  it("grants no wildcard action, no scan, no table administration; * only where AWS has no scope", () => {
+    for (const stage of each) {
+      for (const f of deployedFunctions(graphs[stage]).values()) {
+        for (const s of f.statements) {
+          for (const action of s.Action) {
+            expect(action).toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+            expect(action).not.toMatch(/^dynamodb:(Scan|\w+Table|DeleteItem|Batch\w+|PartiQL\w+)$/);
+          }
+          if (s.Resource.includes("*")) expect(s.Action).toEqual(["ses:GetAccount"]);
+        }
+      }
+    }
+  });
+
+  it("scopes each DynamoDB grant to the table (Query to the active index only)", () => {
+    const table = arnOf(one(graphs.production, "aws:dynamodb/table:Table", () => true));
+    for (const f of deployedFunctions(graphs.production).values()) {
+      for (const s of f.statements) {
+        if (!s.Action.some((a) => a.startsWith("dynamodb:"))) continue;
+        expect(s.Resource).toEqual(
+          s.Action.includes("dynamodb:Query") ? [`${table}/index/active`] : [table],
+        );
+      }
+    }
+  });
+});
+
+describe("a domain whose DNS the operator writes", () => {
+  it("prints the DKIM, MAIL FROM and DMARC records as outputs, DMARC reports included", () => {
+    const records = graphs.personalDomain.outputs.dnsRecords as {
+      type: string;
+      name: string;
+      value: string;
+    }[];
+    expect(records.filter((r) => r.type === "CNAME")).toEqual(
+      ["dkim1token", "dkim2token", "dkim3token"].map((t) => ({
+        type: "CNAME",
+        name: `${t}._domainkey.dana.test`,
+        value: `${t}.dkim.amazonses.com`,
+      })),
+    );
+    expect(records).toContainEqual({
+      type: "MX",
+      name: "mail.dana.test",
+      value: "10 feedback-smtp.us-east-1.amazonses.com",
+    });
+    expect(records).toContainEqual({
+      type: "TXT",
+      name: "mail.dana.test",
+      value: "v=spf1 include:amazonses.com ~all",
+    });
+    const dmarc = records.find((r) => r.name === "_dmarc.dana.test");
+    expect(dmarc?.value).toMatch(/^v=DMARC1; .*rua=mailto:tips@dana\.test;/);
+  });
+
+  it("route53 stages write them, DMARC reports going to the stage's setting", () => {
+    expect(graphs.production.outputs.dnsRecords).toBeUndefined();
+    const dmarc = one(graphs.production, "aws:route53/record:Record", (p) =>
+      String(p.name).startsWith("_dmarc."),
+    );
+    expect(JSON.stringify(dmarc.props.records)).toMatch(/rua=mailto:dmarc-reports@runner\.test/);
+  });
+});
