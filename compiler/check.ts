@@ -12,15 +12,22 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import type {
-  ArchiveTip,
-  CompiledTip,
-  ContentBundle,
-  SystemEmails,
-} from "../functions/core/types.js";
+import type { CompiledTip, ContentBundle, SystemEmails } from "../functions/core/types.js";
+import type { CreditedTip } from "../functions/http/archive-pages.js";
+import type { SiteAssets } from "../functions/http/site-assets.js";
+import {
+  brandAssets,
+  figureAsset,
+  type PlannedAsset,
+  type RenderedAsset,
+  renderAssets,
+  tipCardAsset,
+} from "./assets.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
 import type { CompiledTipEmail } from "./compile.js";
 import { compileSystemEmails, sizeProblem } from "./email.js";
+import { ASSET_PREFIX, contentRoot } from "./images.js";
+import { defaultSiteUrl } from "./paths.js";
 import { lineOfKey, type Problem, problem } from "./problems.js";
 import { webHtml } from "./render.js";
 import type { FrontMatter, Tip } from "./schema.js";
@@ -34,6 +41,8 @@ export interface CheckOptions {
   emailsDir: string;
   /** Check only these tip slugs (file names without .md); links may still point to any tip. */
   only?: readonly string[];
+  /** The site's base URL, under which emails link their images (default: defaultSiteUrl()). */
+  siteUrl?: string;
 }
 
 export interface CheckResult {
@@ -51,6 +60,10 @@ export interface CheckResult {
   emails: Partial<SystemEmails>;
   /** The compiled content; present only when there are no problems. */
   bundle?: ContentBundle;
+  /** The site's static files (figures, social cards, icons); drawn by checkContent only. */
+  assets?: RenderedAsset[];
+  /** The addresses of the brand's files (favicon, logo, home card). */
+  site?: SiteAssets;
 }
 
 export function listTipFiles(tipsDir: string): string[] {
@@ -77,14 +90,57 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
       );
     }
   }
+  const siteUrl = options.siteUrl ?? defaultSiteUrl();
   const compiled = await compileTemplates(emailsDir);
-  const reports = await checkTips(files, tipsDir, compiled.templates.tip);
-  return assemble({
+  const reports = await checkTips(files, tipsDir, compiled.templates.tip, siteUrl);
+  const brand = brandAssets();
+  const drawn = await drawAssets(reports, brand.plan);
+  const result = assemble({
     ...compiled,
     reports,
     emailsDir,
-    problems: [...problems, ...compiled.problems],
+    siteUrl,
+    problems: [...problems, ...compiled.problems, ...drawn.brandProblems],
   });
+  result.site = brand.site;
+  result.assets = drawn.assets;
+  return result;
+}
+
+/**
+ * Draws every figure, tip card and brand file. A figure or card over its limit is a problem of
+ * the tip that shows it (and that tip then has no email); a brand file's, of the file itself.
+ */
+async function drawAssets(
+  reports: TipReport[],
+  brandPlan: readonly PlannedAsset[],
+): Promise<{ assets: RenderedAsset[]; brandProblems: Problem[] }> {
+  const users = new Map<string, TipReport[]>();
+  const plan: PlannedAsset[] = [...brandPlan];
+  const use = (asset: PlannedAsset, report: TipReport) => {
+    plan.push(asset);
+    users.set(asset.name, [...(users.get(asset.name) ?? []), report]);
+  };
+  for (const report of reports) {
+    for (const image of report.images ?? []) use(figureAsset(image), report);
+    if (report.tip) use(tipCardAsset(report.tip), report);
+  }
+  const { assets, problems } = await renderAssets(plan);
+  const brandProblems: Problem[] = [];
+  const bySource = new Map(plan.map((p) => [p.source, p.name]));
+  for (const p of problems) {
+    const tips = users.get(bySource.get(p.file) ?? "") ?? [];
+    if (tips.length === 0) brandProblems.push(p);
+    for (const report of tips) {
+      report.problems.push({
+        ...p,
+        file: report.file,
+        message: `${path.basename(p.file)}: ${p.message}`,
+      });
+      delete report.email;
+    }
+  }
+  return { assets, brandProblems };
 }
 
 /** Whether tip results are cached; CONTENT_REPORT_CACHE=off turns it off (the tests do). */
@@ -94,12 +150,16 @@ async function checkTips(
   files: readonly string[],
   tipsDir: string,
   template: CompiledMjml | undefined,
+  siteUrl: string,
 ): Promise<TipReport[]> {
-  // What a tip's result depends on besides its own bytes.
+  // What a tip's result depends on besides its own bytes: the tips beside it, the template, the
+  // site's address and the images it may show.
   const context = [
     tipsDir,
     existsSync(tipsDir) ? listTipFiles(tipsDir).join("\n") : "",
     template ? `${template.file}\n${template.html}\n${template.text}` : "no template",
+    siteUrl,
+    imagesFingerprint(contentRoot(tipsDir)),
   ].join("\0");
   let tip: typeof import("./tip.js") | undefined;
   const reports: TipReport[] = [];
@@ -118,7 +178,7 @@ async function checkTips(
       continue;
     }
     tip ??= await import("./tip.js");
-    const report = tip.checkTip(file, tipsDir, template);
+    const report = tip.checkTip(file, tipsDir, template, siteUrl);
     if (key) {
       const { tokens, ...stored } = report;
       void tokens;
@@ -127,6 +187,29 @@ async function checkTips(
     reports.push(report);
   }
   return reports;
+}
+
+/** Names, sizes and times of the image files under the content folder: a cached tip's images. */
+function imagesFingerprint(root: string): string {
+  const hash = createHash("sha256");
+  const visit = (dir: string) => {
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(file);
+      else if (/\.(svg|png|jpe?g|webp)$/i.test(entry.name)) {
+        const stat = statSync(file);
+        hash.update(`${file}\0${stat.size}\0${stat.mtimeMs}\n`);
+      }
+    }
+  };
+  visit(root);
+  return hash.digest("hex");
 }
 
 /** A second tip with the same slug or order is reported on that second tip. */
@@ -168,8 +251,11 @@ export function assemble(input: {
   problems: readonly Problem[];
   warnings: readonly Problem[];
   emailsDir: string;
+  /** The site's base URL the tips were compiled with (their images' addresses). */
+  siteUrl?: string;
 }): CheckResult {
   const { templates, emailsDir } = input;
+  const siteUrl = input.siteUrl ?? defaultSiteUrl();
   const problems = [...input.problems];
   const reports = input.reports.map((r) => ({ ...r, problems: [...r.problems] }));
   const byOrder = (a: TipReport, b: TipReport) =>
@@ -200,13 +286,16 @@ export function assemble(input: {
   result.bundle = {
     tips: compiled.map(withoutBodyHtml),
     emails: { confirm: emails.confirm, welcome: emails.welcome, goodbye: emails.goodbye },
-    archive: reports.flatMap((r) => (r.tip && r.email ? [archiveTip(r)] : [])),
+    archive: reports.flatMap((r) => (r.tip && r.email ? [archiveTip(r, siteUrl)] : [])),
   };
   return result;
 }
 
-/** A tip for the public archive: its front matter and its body without the email's styles. */
-function archiveTip(report: TipReport): ArchiveTip {
+/**
+ * A tip for the public archive: its front matter, its body without the email's styles (its images
+ * from the site itself), who wrote it and the expert it rests on, and its social card.
+ */
+function archiveTip(report: TipReport, siteUrl: string): CreditedTip {
   const tip = report.tip as NonNullable<TipReport["tip"]>;
   const email = report.email as CompiledTipEmail;
   return {
@@ -217,7 +306,10 @@ function archiveTip(report: TipReport): ArchiveTip {
     tags: [...tip.tags],
     ...(tip.publishedAt ? { publishedAt: String(tip.publishedAt) } : {}),
     readingMinutes: report.reading.minutes,
-    html: webHtml(email.bodyHtml),
+    html: webHtml(email.bodyHtml, siteUrl),
+    ...(tip.author ? { author: tip.author } : {}),
+    ...(tip.expert ? { expert: tip.expert } : {}),
+    card: `${ASSET_PREFIX}${tipCardAsset(tip).name}`,
   };
 }
 

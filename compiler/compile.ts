@@ -6,6 +6,7 @@
 import type { Token } from "marked";
 import type { CompiledTip } from "../functions/core/types.js";
 import { renderEmail, tipSubject } from "./email.js";
+import type { LocalImage } from "./images.js";
 import { lex } from "./links.js";
 import { renderMarkdown } from "./render.js";
 import type { Tip } from "./schema.js";
@@ -15,14 +16,40 @@ import { htmlToText, markdownText } from "./text.js";
 /** A tip's email, with the HTML of its own body (what the email-client checks look at). */
 export type CompiledTipEmail = CompiledTip & { bodyHtml: string };
 
+export interface CompileOptions {
+  /** The site's base URL, for the absolute addresses of the tip's images. */
+  siteUrl: string;
+  /** The tip's checked images of the repository (images.ts). */
+  images: readonly LocalImage[];
+}
+
+/** "Written by …" and "Expert: …" from the front matter, joined; empty when it names neither. */
+export function byline(tip: Pick<Tip, "author" | "expert">): string {
+  return [tip.author ? `Written by ${tip.author}` : "", tip.expert ? `Expert: ${tip.expert}` : ""]
+    .filter((part) => part !== "")
+    .join(" · ");
+}
+
 /** One tip's email: its Markdown rendered into the tip template. */
-export function compileTip(tip: Tip, template: CompiledMjml, tokens?: Token[]): CompiledTipEmail {
+export function compileTip(
+  tip: Tip,
+  template: CompiledMjml,
+  tokens: Token[] | undefined,
+  options: CompileOptions,
+): CompiledTipEmail {
   const subject = tipSubject(tip.order, tip.title);
   const lexed = tokens ?? lex(tip.body);
-  const bodyHtml = renderMarkdown(tip.body, lexed);
+  const bodyHtml = renderMarkdown(tip.body, lexed, options);
   const email = renderEmail(
     template,
-    { subject, preheader: tip.summary, order: String(tip.order), title: tip.title, body: bodyHtml },
+    {
+      subject,
+      preheader: tip.summary,
+      order: String(tip.order),
+      title: tip.title,
+      byline: byline(tip),
+      body: bodyHtml,
+    },
     markdownText(lexed) ?? htmlToText(bodyHtml),
   );
   return {

@@ -5,7 +5,8 @@
  * - A relative link must point to another tip file (`[squats](./squats.md)` or `(squats.md)`).
  *   An email has no stable address for another tip at build time, so such links are rendered as
  *   their plain label text (see render.ts). Any other relative link, anchor or scheme is rejected.
- * - Images need alt text and an absolute https URL (a relative image cannot load in an inbox).
+ * - Images need alt text, and either an absolute https URL or a relative path to an image of the
+ *   repository (images.ts checks those files and gives each a hashed address on the site).
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -113,12 +114,14 @@ export function checkLinks(
           ),
         );
       }
-      if (!/^https:\/\//i.test(t.href) || classifyHref(t.href) !== "external") {
+      const kind = classifyHref(t.href);
+      // A relative path is an image of the repository: images.ts checks the file.
+      if (kind !== "relative" && (!/^https:\/\//i.test(t.href) || kind !== "external")) {
         problems.push(
           problem(
             file,
-            `image "${t.href}" is not an absolute https:// URL`,
-            "host the image and use its full https:// address (relative images cannot load in an email)",
+            `image "${t.href}" is not an absolute https:// URL or a path to an image in content/images`,
+            "link an image of the repository as ../images/<file>, or use a full https:// address",
             line,
           ),
         );

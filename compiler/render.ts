@@ -6,6 +6,7 @@
  */
 import { Marked, type Token, type Tokens } from "marked";
 import { escapeHtml } from "../functions/core/fill.js";
+import { ASSET_PREFIX, assetUrl, type LocalImage } from "./images.js";
 import { classifyHref } from "./links.js";
 
 export const COLORS = {
@@ -34,6 +35,18 @@ const STYLE: Record<string, string> = {
 };
 
 const LINK_STYLE = `color:${COLORS.accent};text-decoration:underline;`;
+const IMAGE_STYLE =
+  "display:block;width:100%;max-width:536px;height:auto;border:0;margin:0 0 16px 0;";
+
+/** What the image renderer needs while one body renders (set only for that synchronous call). */
+let rendering: { siteUrl: string; images: ReadonlyMap<string, LocalImage> } | undefined;
+
+export interface RenderOptions {
+  /** The site's base URL: images of the repository are linked absolutely under it. */
+  siteUrl: string;
+  /** The tip's checked images (images.ts), by the href written in the tip. */
+  images: readonly LocalImage[];
+}
 
 function addStyles(html: string): string {
   return html.replace(
@@ -66,8 +79,15 @@ function createMarked(): Marked {
         return `<a href="${escapeHtml(href.trim())}"${titleAttr} style="${LINK_STYLE}">${label}</a>`;
       },
       image({ href, text }: Tokens.Image) {
-        if (classifyHref(href) !== "external") return escapeHtml(text);
-        return `<img src="${escapeHtml(href.trim())}" alt="${escapeHtml(text)}" width="536" style="display:block;width:100%;max-width:536px;height:auto;border:0;margin:0 0 16px 0;">`;
+        const kind = classifyHref(href);
+        const local = kind === "relative" ? rendering?.images.get(href.trim()) : undefined;
+        if (local && rendering) {
+          // An image of the repository: its PNG's absolute address (emails load nothing relative).
+          const src = assetUrl(rendering.siteUrl, local.name);
+          return `<img src="${escapeHtml(src)}" alt="${escapeHtml(text)}" width="${local.width}" height="${local.height}" style="${IMAGE_STYLE}">`;
+        }
+        if (kind !== "external") return escapeHtml(text);
+        return `<img src="${escapeHtml(href.trim())}" alt="${escapeHtml(text)}" width="536" style="${IMAGE_STYLE}">`;
       },
     },
   });
@@ -79,9 +99,16 @@ const marked = createMarked();
  * Renders a tip body (already validated) to inline-styled HTML. `tokens`, when given, are the
  * body already lexed by links.ts's lex() (the checks lex it first), so it is not lexed twice.
  */
-export function renderMarkdown(body: string, tokens?: Token[]): string {
-  const html = tokens ? marked.parser(tokens) : marked.parse(body, { async: false });
-  return addStyles(html).trim();
+export function renderMarkdown(body: string, tokens?: Token[], options?: RenderOptions): string {
+  rendering = options
+    ? { siteUrl: options.siteUrl, images: new Map(options.images.map((i) => [i.href, i])) }
+    : undefined;
+  try {
+    const html = tokens ? marked.parser(tokens) : marked.parse(body, { async: false });
+    return addStyles(html).trim();
+  } finally {
+    rendering = undefined;
+  }
 }
 
 /**
@@ -89,6 +116,10 @@ export function renderMarkdown(body: string, tokens?: Token[]): string {
  * the email needs, so the page's stylesheet (light and dark) styles it. Every attribute value was
  * escaped when rendered, so a style attribute ends at its first `"`.
  */
-export function webHtml(emailHtml: string): string {
-  return emailHtml.replace(/ style="[^"]*"/g, "").replace(/ width="536"/g, "");
+export function webHtml(emailHtml: string, siteUrl?: string): string {
+  const html = emailHtml.replace(/ style="[^"]*"/g, "");
+  // Images of the repository: the page loads them from its own site, wherever that is served.
+  if (!siteUrl) return html;
+  const absolute = escapeHtml(assetUrl(siteUrl, ""));
+  return html.replaceAll(`src="${absolute}`, `src="${ASSET_PREFIX}`);
 }

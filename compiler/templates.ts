@@ -36,7 +36,8 @@ interface TemplateSpec {
 
 export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   tip: {
-    tokens: ["subject", "preheader", "order", "title", "body"],
+    // byline: who wrote the tip and the expert it rests on (front matter author, expert).
+    tokens: ["subject", "preheader", "order", "title", "byline", "body"],
     placeholders: ["first_name", "view_url", "manage_url", "unsubscribe_url", "postal_address"],
   },
   // No {{first_name}}: whoever signs an address up chooses the name, and the confirmation goes

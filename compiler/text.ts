@@ -124,6 +124,9 @@ function wrapWords(text: string, width: number): string[] {
 
 class Unsupported extends Error {}
 
+/** A character reference (`&amp;`, `&#39;`), which html-to-text would decode. */
+const ENTITY = /&(#[0-9]+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i;
+
 /** Inline tokens → text as html-to-text writes their HTML: links as `label [url]`. */
 function inline(tokens: readonly Token[]): string {
   let out = "";
@@ -138,7 +141,7 @@ function inline(tokens: readonly Token[]): string {
           break;
         }
         // An entity (&amp;) would be decoded by html-to-text: leave such text to it.
-        if (t.text.includes("&")) throw new Unsupported();
+        if (ENTITY.test(t.text)) throw new Unsupported();
         out += t.text;
         break;
       }
@@ -147,6 +150,13 @@ function inline(tokens: readonly Token[]): string {
       case "del":
         out += inline((t as Tokens.Strong).tokens);
         break;
+      case "image": {
+        // As imageAlt above: the alt text in brackets (an image without alt text is dropped).
+        const alt = (t as Tokens.Image).text.trim();
+        if (ENTITY.test(alt)) throw new Unsupported();
+        if (alt !== "") out += `[Image: ${alt}]`;
+        break;
+      }
       case "link": {
         const link = t as Tokens.Link;
         const label = inline(link.tokens);

@@ -11,8 +11,10 @@ import { checkBody } from "./body.js";
 import { compatWarnings } from "./compat.js";
 import { type CompiledTipEmail, compileTip } from "./compile.js";
 import { htmlBytes, sizeProblem } from "./email.js";
+import { checkImages, type LocalImage } from "./images.js";
 import { checkLinks, lex } from "./links.js";
 import { splitSource } from "./parse.js";
+import { defaultSiteUrl } from "./paths.js";
 import type { Problem } from "./problems.js";
 import { checkPlaceholderText, qualityWarnings, readingTime } from "./quality.js";
 import type { Tip } from "./schema.js";
@@ -38,6 +40,8 @@ export interface TipReport {
   size?: { html: number; text: number };
   /** The lexed Markdown body, reused when the tip is rendered. */
   tokens?: Token[];
+  /** The images of the repository the tip shows (checked; rendered by assets.ts). */
+  images?: LocalImage[];
 }
 
 /** Checks one tip file on its own (everything except cross-file uniqueness); no compiling. */
@@ -63,9 +67,12 @@ export function checkTipFile(file: string, tipsDir: string): TipReport {
   report.reading = readingTime(tokens);
   const front = validateFrontMatter(file, parsed);
   if (!front.ok) report.problems.push(...front.problems);
+  const images = checkImages(file, parsed.body, parsed.bodyLine, tokens, tipsDir);
+  report.images = images.images;
   report.problems.push(
     ...checkBody(file, parsed.body, parsed.bodyLine, tokens),
     ...checkLinks(file, parsed.body, parsed.bodyLine, tokens, tipsDir),
+    ...images.problems,
     ...checkPlaceholderText(file, source),
   );
   if (!front.ok) return report;
@@ -84,9 +91,16 @@ export function checkTipFile(file: string, tipsDir: string): TipReport {
 }
 
 /** Compiles a checked tip into its email (when it has no errors), adding size and compat checks. */
-export function compileReport(report: TipReport, template: CompiledMjml | undefined): void {
+export function compileReport(
+  report: TipReport,
+  template: CompiledMjml | undefined,
+  siteUrl: string = defaultSiteUrl(),
+): void {
   if (!report.tip || report.problems.length > 0 || !template) return;
-  const email = compileTip(report.tip, template, report.tokens);
+  const email = compileTip(report.tip, template, report.tokens, {
+    siteUrl,
+    images: report.images ?? [],
+  });
   const tooBig = sizeProblem(report.file, email.html);
   report.size = { html: htmlBytes(email.html), text: htmlBytes(email.text) };
   if (tooBig) {
@@ -102,8 +116,9 @@ export function checkTip(
   file: string,
   tipsDir: string,
   template: CompiledMjml | undefined,
+  siteUrl: string = defaultSiteUrl(),
 ): TipReport {
   const report = checkTipFile(file, tipsDir);
-  compileReport(report, template);
+  compileReport(report, template, siteUrl);
   return report;
 }

@@ -1,12 +1,25 @@
 /**
- * `npm run build [-- --tips <dir> --emails <dir> --out <file>]`: validates (same report and
- * exit 1 as `npm run check` on any problem), compiles, and writes functions/generated/content.ts.
+ * `npm run build [-- --tips <dir> --emails <dir> --out <file> --site-url <url> --site-dir <dir>]`:
+ * validates (same report and exit 1 as `npm run check` on any problem), compiles, and writes
+ * functions/generated/content.ts, functions/generated/assets.ts (the brand's asset addresses) and
+ * the site's static files into <site-dir>/assets/ (dist/site/assets/; served at /assets/).
+ *
+ * Emails link their images absolutely, under --site-url (default SITE_URL, else
+ * http://127.0.0.1:3000, where `npm start` serves them).
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { writeBundle } from "../compiler/bundle.js";
+import type { RenderedAsset } from "../compiler/assets.js";
+import { siteAssetsSource, writeBundle, writeModule } from "../compiler/bundle.js";
 import { checkContent } from "../compiler/check.js";
-import { DEFAULT_BUNDLE_FILE, DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR } from "../compiler/paths.js";
+import {
+  DEFAULT_BUNDLE_FILE,
+  DEFAULT_EMAILS_DIR,
+  DEFAULT_SITE_DIR,
+  DEFAULT_TIPS_DIR,
+  defaultSiteUrl,
+} from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
 import { runWhenExecuted } from "./cli.js";
 import { reportRunway } from "./runway.js";
@@ -18,22 +31,32 @@ export async function main(argv: string[]): Promise<number> {
       tips: { type: "string", default: DEFAULT_TIPS_DIR },
       emails: { type: "string", default: DEFAULT_EMAILS_DIR },
       out: { type: "string", default: DEFAULT_BUNDLE_FILE },
+      "site-url": { type: "string" },
+      "site-dir": { type: "string", default: DEFAULT_SITE_DIR },
       "skip-runway": { type: "boolean", default: false },
     },
     strict: true,
   });
+  const siteUrl = (values["site-url"] ?? defaultSiteUrl()).replace(/\/+$/, "");
   const result = await checkContent({
     tipsDir: path.resolve(values.tips),
     emailsDir: path.resolve(values.emails),
+    siteUrl,
   });
-  if (result.problems.length > 0 || !result.bundle) {
+  if (result.problems.length > 0 || !result.bundle || !result.site) {
     console.error(formatProblems(result.problems));
     console.error("build failed: nothing was written");
     return 1;
   }
   const out = writeBundle(result.bundle, path.resolve(values.out));
+  const assetsModule = path.join(path.dirname(path.resolve(values.out)), "assets.ts");
+  writeModule(siteAssetsSource(result.site, assetsModule), assetsModule);
+  const written = writeAssets(result.assets ?? [], path.resolve(values["site-dir"]));
   console.log(
     `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + 3 system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
+  );
+  console.log(
+    `${written.count} images in ${path.relative(process.cwd(), written.dir) || written.dir} (${(written.bytes / 1024).toFixed(0)} KB), linked from emails under ${siteUrl}/assets/`,
   );
   if (result.warnings.length > 0) {
     console.log(`${result.warnings.length} warnings, none fatal: npm run check lists them`);
@@ -41,6 +64,24 @@ export async function main(argv: string[]): Promise<number> {
   // Reported, never fatal: a short runway is the editors' cue to write more tips.
   if (!values["skip-runway"]) await reportRunway({ tips: result.bundle.tips });
   return 0;
+}
+
+/**
+ * Writes each asset under <siteDir>/assets/ by its hashed name. Files of earlier builds stay: an
+ * email already sent keeps linking its images.
+ */
+function writeAssets(
+  assets: readonly RenderedAsset[],
+  siteDir: string,
+): { dir: string; count: number; bytes: number } {
+  const dir = path.join(siteDir, "assets");
+  mkdirSync(dir, { recursive: true });
+  let bytes = 0;
+  for (const asset of assets) {
+    writeFileSync(path.join(dir, asset.name), asset.bytes);
+    bytes += asset.bytes.length;
+  }
+  return { dir, count: assets.length, bytes };
 }
 
 runWhenExecuted(import.meta.url, main);

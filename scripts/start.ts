@@ -19,6 +19,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { DEFAULT_SITE_DIR } from "../compiler/paths.js";
 import { KeyringError, parseKeyring } from "../functions/core/tokens.js";
 import {
   LOCAL_HOST,
@@ -90,6 +91,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     {
       trustForwardedFor: options.trustForwardedFor ?? false,
       onError: (error) => console.error("local http adapter:", error),
+      // The figures, icons and social cards the build drew (emails link them here too).
+      siteDir: DEFAULT_SITE_DIR,
     },
   );
   const port = await listenHttp(server, options.port ?? 0, "--port");
@@ -134,12 +137,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-function build(): void {
-  // The runway is reported once the local table is up (below), not by the build.
-  const result = spawnSync("npm", ["run", "--silent", "build", "--", "--skip-runway"], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
+function build(port: number): void {
+  // The runway is reported once the local table is up (below), not by the build. Emails link
+  // their images under this stack's own address.
+  const siteUrl = `http://${LOCAL_HOST}:${port}`;
+  const result = spawnSync(
+    "npm",
+    ["run", "--silent", "build", "--", "--skip-runway", "--site-url", siteUrl],
+    {
+      cwd: ROOT,
+      stdio: "inherit",
+    },
+  );
   if (result.status !== 0) {
     throw new StartError(`npm run build failed (exit code ${result.status ?? result.signal}).`);
   }
@@ -175,7 +184,7 @@ async function main(): Promise<void> {
   const port = portFlag(values.port, "port");
   const dynamoPort = portFlag(values["dynamo-port"], "dynamo-port");
   const sesPort = portFlag(values["ses-port"], "ses-port");
-  if (!values["skip-build"]) build();
+  if (!values["skip-build"]) build(port);
 
   const running = readStackFile();
   if (running) {

@@ -9,6 +9,27 @@ import type { ArchiveTip } from "../core/types.js";
 import { page } from "./brand.js";
 
 /**
+ * An archive tip as the build writes it (compiler/check.ts): also who wrote it and the expert
+ * whose point it rests on (front matter `author`, `expert`), and its social card's path.
+ */
+export type CreditedTip = ArchiveTip & {
+  author?: string;
+  expert?: string;
+  /** The tip's Open Graph card, a path under /assets/. */
+  card?: string;
+};
+
+/** "Written by …" and "Expert: …", when the tip names them. */
+export function byline(tip: ArchiveTip): string {
+  const { author, expert } = tip as CreditedTip;
+  const parts = [
+    author ? `Written by <span class="author">${escapeHtml(author)}</span>` : "",
+    expert ? `Expert: <span class="expert">${escapeHtml(expert)}</span>` : "",
+  ].filter((p) => p !== "");
+  return parts.length === 0 ? "" : `<p class="byline">${parts.join(" · ")}</p>`;
+}
+
+/**
  * Built on first use, not at import: an Intl formatter loads its locale data (about 9 ms here),
  * which every cold start of the API would pay, for the archive pages alone.
  */
@@ -42,7 +63,7 @@ const SUBSCRIBE_CALL = `<section class="cta" aria-labelledby="cta-title">
 <a class="button" href="/#signup">Sign up for the weekly tip</a>
 </section>`;
 
-export function archivePage(tips: readonly ArchiveTip[]): string {
+export function archivePage(tips: readonly ArchiveTip[], baseUrl?: string): string {
   const list =
     tips.length === 0
       ? "<p>The first tip is on its way. Sign up and it comes straight to your inbox.</p>"
@@ -62,6 +83,7 @@ ${tags(tip)}
   return page({
     title: "All tips",
     index: true,
+    ...(baseUrl ? { canonical: `${baseUrl}/tips`, social: { baseUrl } } : {}),
     description:
       "Every strength-training tip for runners so far, in the order subscribers get them.",
     body: `<h1>All tips</h1>
@@ -98,9 +120,16 @@ export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
     index: options.unsubscribeUrl === undefined,
     canonical: `${options.baseUrl}${tipPath(tip.slug)}`,
     description: tip.summary,
+    social: {
+      baseUrl: options.baseUrl,
+      type: "article",
+      ...((tip as CreditedTip).card ? { image: (tip as CreditedTip).card } : {}),
+      imageAlt: `Strength tip #${tip.order}: ${tip.title}`,
+    },
     body: `<article>
 <p class="eyebrow">Strength tip #${tip.order}</p>
 <h1>${escapeHtml(tip.title)}</h1>
+${byline(tip)}
 <p class="meta">${meta(tip)}</p>
 ${tip.html}
 ${tags(tip)}

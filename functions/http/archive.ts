@@ -23,7 +23,9 @@ const PUBLIC_CACHE = "public, max-age=300";
 
 export async function getTips(_event: Event, deps: AppDeps): Promise<Result> {
   const tips = publishedTips(deps.content.archive, deps.clock.now());
-  return html(200, archivePage(tips), { headers: { "cache-control": PUBLIC_CACHE } });
+  return html(200, archivePage(tips, deps.site.baseUrl), {
+    headers: { "cache-control": PUBLIC_CACHE },
+  });
 }
 
 export async function getTip(event: Event, deps: AppDeps, slug: string): Promise<Result> {

@@ -8,8 +8,11 @@
  * both schemes, test/browser/quality.test.ts). From 320 px up: one column, fluid, no fixed widths.
  */
 import { escapeHtml } from "../core/fill.js";
+import { siteAssets } from "./site-assets.js";
 
-export const SITE_NAME = "Weekly Strength Tips for Runners";
+import { SITE_NAME } from "./site-name.js";
+
+export { SITE_NAME };
 
 /**
  * The palette. Light is the emails' own (tip.mjml, head.mjml); dark keeps the orange as a lighter
@@ -63,6 +66,7 @@ body{margin:0;background:var(--page);color:var(--text);font-family:-apple-system
 .site-header{text-align:center;padding:28px 12px 16px}
 .brand{color:var(--accent);font-size:14px;font-weight:700;letter-spacing:1px;text-transform:uppercase;text-decoration:none}
 .brand:hover{text-decoration:underline}
+.brand img{display:inline-block;vertical-align:middle;width:32px;height:32px;margin:0 10px 2px 0;border:0}
 .site-nav{margin-top:6px;font-size:14px}
 .site-nav a{color:var(--muted);margin:0 8px}
 main{background:var(--card);border-radius:8px;padding:32px}
@@ -83,6 +87,8 @@ table{border-collapse:collapse;display:block;overflow-x:auto}
 th,td{border:1px solid var(--rule);padding:6px 8px;text-align:left}
 .eyebrow{margin:0 0 8px;font-size:13px;font-weight:700;letter-spacing:1px;text-transform:uppercase;color:var(--accent)}
 .meta,.small{font-size:13px;color:var(--muted)}
+.byline{margin:0 0 8px;font-size:14px;color:var(--muted)}
+.byline span{color:var(--text);font-weight:600}
 label{display:block;font-weight:600;margin-top:16px}
 .optional{font-weight:400;color:var(--muted)}
 input[type=email],input[type=text],select{display:block;width:100%;padding:10px;font:inherit;margin-top:4px;border:1px solid var(--field-border);border-radius:6px;background:var(--field);color:var(--text)}
@@ -125,6 +131,46 @@ export interface PageOptions {
   canonical?: string;
   /** Extra trusted markup for <head> (e.g. the feed's alternate link). */
   head?: string;
+  /**
+   * Open Graph and Twitter card tags (link previews): the site's absolute base URL and the card's
+   * path under /assets/ (default: the site's own card), with its alt text.
+   */
+  social?: { baseUrl: string; image?: string; imageAlt?: string; type?: "website" | "article" };
+}
+
+/** The favicon in SVG, a 32 px PNG for browsers without SVG icons, and the iOS home-screen icon. */
+function icons(): string {
+  return [
+    `<link rel="icon" href="${escapeHtml(siteAssets.favicon)}" type="image/svg+xml">`,
+    `<link rel="icon" href="${escapeHtml(siteAssets.faviconPng)}" sizes="32x32" type="image/png">`,
+    `<link rel="apple-touch-icon" href="${escapeHtml(siteAssets.appleTouchIcon)}">`,
+  ].join("\n");
+}
+
+/** og:* and twitter:* tags of a public page; every URL absolute, as link previews need. */
+function socialTags(options: PageOptions): string {
+  const social = options.social;
+  if (!social) return "";
+  const base = social.baseUrl.replace(/\/+$/, "");
+  const image = `${base}${social.image ?? siteAssets.card}`;
+  const tags: [string, string][] = [
+    ["og:type", social.type ?? "website"],
+    ["og:site_name", SITE_NAME],
+    ["og:title", options.title],
+    ...(options.description
+      ? ([["og:description", options.description]] as [string, string][])
+      : []),
+    ["og:url", options.canonical ?? `${base}/`],
+    ["og:image", image],
+    ["og:image:type", "image/png"],
+    ["og:image:width", "1200"],
+    ["og:image:height", "630"],
+    ["og:image:alt", social.imageAlt ?? `${SITE_NAME}: ${options.title}`],
+  ];
+  return [
+    ...tags.map(([p, c]) => `<meta property="${p}" content="${escapeHtml(c)}">`),
+    '<meta name="twitter:card" content="summary_large_image">',
+  ].join("\n");
 }
 
 /** The one page layout: header, <main>, footer, in the brand. */
@@ -136,6 +182,8 @@ export function page(options: PageOptions): string {
     options.index ? "" : '<meta name="robots" content="noindex">',
     options.canonical ? `<link rel="canonical" href="${escapeHtml(options.canonical)}">` : "",
     '<link rel="alternate" type="application/rss+xml" title="Weekly Strength Tips for Runners" href="/feed.xml">',
+    icons(),
+    socialTags(options),
     options.head ?? "",
   ]
     .filter((line) => line !== "")
@@ -153,7 +201,7 @@ ${head}
 <body>
 <div class="wrap">
 <header class="site-header">
-<a class="brand" href="/">${SITE_NAME}</a>
+<a class="brand" href="/"><img src="${escapeHtml(siteAssets.logo)}" alt="" width="32" height="32">${SITE_NAME}</a>
 <nav class="site-nav" aria-label="Site"><a href="/tips">All tips</a><a href="/">Sign up</a><a href="/feed.xml">RSS feed</a></nav>
 </header>
 <main>

@@ -38,7 +38,7 @@ function fieldState(name: SignupField, problem: SignupProblem | undefined): stri
  * GET /, and a form signup sent back with what was wrong: the form again, filled in as the reader
  * left it, the problem said above it and tied to its field.
  */
-export function signupPage(problem?: SignupProblem): string {
+export function signupPage(problem?: SignupProblem, baseUrl?: string): string {
   const zone = problem?.values.timeZone;
   const said = problem
     ? `<p class="form-problem" id="signup-problem" role="alert">${escapeHtml(problem.message)}</p>\n`
@@ -46,6 +46,8 @@ export function signupPage(problem?: SignupProblem): string {
   return page({
     title: problem ? "Sign up: check the form" : "Sign up",
     index: !problem,
+    // Link previews of the home page show the site's card.
+    ...(baseUrl && !problem ? { social: { baseUrl } } : {}),
     description:
       "One short strength-training tip a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.",
     body: `<h1 id="signup">Get stronger legs for running, one tip a week</h1>

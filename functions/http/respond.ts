@@ -27,18 +27,21 @@ export const HSTS = "max-age=63072000; includeSubDomains";
 const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/** Every page shows the site's own images (logo, favicon, a tip's figures) from /assets/. */
+const IMG_SRC = "img-src 'self'";
+
 /** A page with the time zone field may run its one script, by its hash (time-zones.ts); no other. */
 const ZONE_CSP = `${CSP}; script-src ${ZONE_SCRIPT_HASH}`;
 
 export interface HtmlOptions {
-  /** Extra CSP sources for img-src (the web view of a tip may show images). */
+  /** CSP sources for img-src besides the site's own (a tip may show images from elsewhere). */
   imgSrc?: string;
   headers?: Record<string, string>;
 }
 
 export function html(statusCode: number, body: string, options: HtmlOptions = {}): Result {
   const base = body.includes(ZONE_SCRIPT_TAG) ? ZONE_CSP : CSP;
-  const csp = options.imgSrc ? `${base}; img-src ${options.imgSrc}` : base;
+  const csp = `${base}; ${IMG_SRC}${options.imgSrc ? ` ${options.imgSrc}` : ""}`;
   return {
     statusCode,
     headers: {

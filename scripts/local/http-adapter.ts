@@ -6,7 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import path from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { serveAsset } from "./assets.js";
 import { LOCAL_HOST, listen } from "./aws.js";
 
 export type HttpHandler = (
@@ -25,6 +27,8 @@ export interface AdapterOptions {
    */
   trustForwardedFor?: boolean;
   onError?: (error: unknown) => void;
+  /** The built site's folder (dist/site): its assets/ are served under /assets/. */
+  siteDir?: string;
 }
 
 export function toEvent(
@@ -114,6 +118,12 @@ export function createHttpServer(handler: HttpHandler, options: AdapterOptions =
   return createServer((request, response) => {
     void (async () => {
       try {
+        if (
+          options.siteDir &&
+          (await serveAsset(path.join(options.siteDir, "assets"), request, response))
+        ) {
+          return;
+        }
         const body = await readBody(request);
         if (body === undefined) {
           write(response, {

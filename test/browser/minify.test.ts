@@ -49,6 +49,8 @@ describe("minified emails", () => {
       const tip = compileTip(
         report.tip as NonNullable<typeof report.tip>,
         await template("tip", minify),
+        report.tokens,
+        { siteUrl: "https://tips.example.com", images: report.images ?? [] },
       );
       const confirm = renderEmail(await template("confirm", minify), SYSTEM_COPY.confirm);
       return [sampleEmail(tip, "squats"), sampleEmail(confirm, "confirm")];

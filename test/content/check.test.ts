@@ -112,7 +112,7 @@ const rows: Row[] = [
   {
     fixture: "relative-image",
     file: "relative-image.md",
-    message: "not an absolute https:// URL",
+    message: 'image not found: "images/squat.png"',
     line: 11,
   },
   { fixture: "script-tag", file: "script-tag.md", message: "<script> in the body", line: 11 },
