@@ -4,6 +4,7 @@
  */
 import { alarm } from "./alerts";
 import { api, settings, throttledRoutes } from "./api";
+import { assetsRoute } from "./assets";
 import { account, config, region } from "./config";
 import { email, sesEventsQueue, sesEventsTopic } from "./email";
 import { confirmOutbox, sendQueue } from "./queues";
@@ -89,7 +90,10 @@ function errorsAlarm(
 
 // ---- The API: one function behind every route ---------------------------------------------
 export const apiFunction = new sst.aws.Function("ApiHandler", functionArgs("api"));
-throttledRoutes(wiring.API_ROUTES.map((route) => api.route(route, apiFunction.arn).nodes.route));
+throttledRoutes([
+  ...wiring.API_ROUTES.map((route) => api.route(route, apiFunction.arn).nodes.route),
+  assetsRoute.nodes.route,
+]);
 alarm("Api5xxAlarm", {
   alarmDescription: "The site answered with a server error (5xx): see the API function's logs.",
   namespace: "AWS/ApiGateway",

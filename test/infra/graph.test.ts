@@ -244,6 +244,36 @@ describe.each(each)("%s stage", (key) => {
     });
   });
 
+  it("serves the site's images from a bucket at /assets/ on the site, kept for good", () => {
+    const bucket = one(graph(), "aws:s3/bucket:Bucket", () => true);
+    const route = one(graph(), "aws:apigatewayv2/route:Route", (p) =>
+      String(p.routeKey).startsWith("GET /assets/"),
+    );
+    expect(route.props.routeKey).toBe("GET /assets/{file}");
+    const integration = one(graph(), "aws:apigatewayv2/integration:Integration", (p) =>
+      String(p.integrationUri).includes("/assets/"),
+    );
+    expect(integration.props).toMatchObject({
+      integrationType: "HTTP_PROXY",
+      integrationMethod: "GET",
+      integrationUri: `https://${bucket.props.bucketDomainName}/assets/{file}`,
+    });
+    expect(JSON.stringify(integration.props.responseParameters)).toContain(
+      '"overwrite:header.X-Content-Type-Options":"nosniff"',
+    );
+    const objects = ofType(graph(), "aws:s3/bucketObjectv2:BucketObjectv2").filter(
+      (o) => o.props.bucket === bucket.props.bucket,
+    );
+    expect(objects.map((o) => o.props.key)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^assets\/squat\.[0-9a-f]{10}\.png$/)]),
+    );
+    for (const object of objects) {
+      expect(object.props.cacheControl).toBe("public, max-age=31536000, immutable");
+      expect(object.props.contentType).toMatch(/^image\/(png|svg\+xml)$/);
+      expect(object.retainOnDelete).toBe(true);
+    }
+  });
+
   it("keeps the API to its custom domain when it has one, with no CORS", () => {
     const api = named(graph(), "ApiApi");
     expect(api.props.corsConfiguration ?? {}).toEqual({});

@@ -20,6 +20,9 @@ export interface GraphResource {
   name: string;
   props: Record<string, unknown>;
   dependsOn: string[];
+  /** Set only when the program keeps the resource on removal or protects it. */
+  retainOnDelete?: true;
+  protect?: true;
 }
 
 export interface Graph {
@@ -82,7 +85,7 @@ interface Pulumi {
         type: string;
         name: string;
         resource: unknown;
-        opts: { dependsOn?: unknown };
+        opts: { dependsOn?: unknown; retainOnDelete?: boolean; protect?: boolean };
       }) => undefined,
     ): void;
     runInPulumiStack(init: () => Promise<unknown>): Promise<unknown>;
@@ -162,6 +165,8 @@ export async function evaluateStack(options: EvaluateOptions): Promise<Graph> {
           name: args.name,
           props: {},
           dependsOn: [],
+          ...(args.opts.retainOnDelete ? { retainOnDelete: true as const } : {}),
+          ...(args.opts.protect ? { protect: true as const } : {}),
           deps: args.opts.dependsOn,
         });
         return undefined;

@@ -87,6 +87,7 @@ export function mockState(
       state.bucket = (inputs.bucket as string | undefined) ?? physical;
       state.arn = `arn:aws:s3:::${state.bucket as string}`;
       state.bucketRegionalDomainName = `${state.bucket as string}.s3.${region}.amazonaws.com`;
+      state.bucketDomainName = `${state.bucket as string}.s3.amazonaws.com`;
       break;
   }
   return state;
