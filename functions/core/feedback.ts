@@ -14,6 +14,8 @@ export interface Feedback {
   bounceType?: "Permanent" | "Transient" | "Undetermined";
   /** The addresses a bounce or complaint names, as SES wrote them ("Ann <ann@x.org>" too). */
   recipients: readonly string[];
+  /** Whom the email was sent to (mail.destination): only they can bounce or complain. */
+  destination: readonly string[];
 }
 
 export interface FeedbackOutcome {
@@ -24,6 +26,8 @@ export interface FeedbackOutcome {
   reason?: string;
   /** One entry per recipient that led to suppression. */
   recipients: Array<{ subscriberId: string; changed: boolean }>;
+  /** Recipients named that the email was not sent to: not applied. */
+  strangers?: number;
 }
 
 /** "Ann <ann@x.org>" or "ann@x.org" → the normalized address, or undefined. */
@@ -56,14 +60,22 @@ export async function applyFeedback(
   }
 
   const now = deps.clock.now();
-  const ids = new Set<string>();
-  for (const raw of feedback.recipients) {
+  const idOf = (raw: string) => {
     const email = addressOf(raw);
-    if (email) ids.add(subscriberId(email));
+    return email ? subscriberId(email) : undefined;
+  };
+  const sentTo = new Set(feedback.destination.map(idOf));
+  const ids = new Set<string>();
+  let strangers = 0;
+  for (const raw of feedback.recipients) {
+    const id = idOf(raw);
+    if (!id) continue;
+    if (sentTo.has(id)) ids.add(id);
+    else strangers += 1;
   }
   const recipients = [];
   for (const id of ids) {
     recipients.push({ subscriberId: id, changed: await deps.store.suppress(id, status, now) });
   }
-  return { ...base, action: "suppressed", recipients };
+  return { ...base, action: "suppressed", recipients, ...(strangers ? { strangers } : {}) };
 }

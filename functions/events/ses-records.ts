@@ -1,20 +1,28 @@
 /**
  * SES events as SQS delivers them: each record's body is the SNS notification (raw delivery is
  * off) whose Message is the SES event JSON. Parsed here, at the edge, into core/feedback.ts's
- * Feedback; a record from another topic is refused unread, one that is not an SES event is
- * logged and dropped (a retry would not fix it), and a store failure fails only its record, so
- * SQS delivers it again and, after its retries, keeps it in SesEventsDlq.
+ * Feedback. A record from another topic, or whose SNS signature does not verify, is refused
+ * unread; one that is not an SES event is logged and dropped (a retry would not fix it); a store
+ * failure fails only its record, so SQS delivers it again and, after its retries, keeps it in
+ * SesEventsDlq.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { applyFeedback, type Feedback } from "../core/feedback.js";
 import type { Clock, Log, SubscriberStore } from "../core/ports.js";
 import * as z from "../core/zod.js";
+import type { SnsSignatureVerifier } from "./sns-signature.js";
 
 const snsNotification = z.object({
   Type: z.literal("Notification"),
+  MessageId: z.string(),
   TopicArn: z.string(),
+  Subject: z.optional(z.nullable(z.string())),
   Message: z.string(),
+  Timestamp: z.string(),
+  SignatureVersion: z.string(),
+  Signature: z.string(),
+  SigningCertURL: z.string(),
 });
 
 const recipient = z.object({ emailAddress: z.string().check(z.minLength(1)) });
@@ -22,7 +30,10 @@ const recipient = z.object({ emailAddress: z.string().check(z.minLength(1)) });
 const sesEvent = z.object({
   eventType: z.optional(z.string().check(z.minLength(1))),
   notificationType: z.optional(z.string().check(z.minLength(1))),
-  mail: z.object({ messageId: z.string().check(z.minLength(1)) }),
+  mail: z.object({
+    messageId: z.string().check(z.minLength(1)),
+    destination: z.array(z.string()),
+  }),
   bounce: z.optional(
     z.object({
       bounceType: z.enum(["Permanent", "Transient", "Undetermined"]),
@@ -51,11 +62,20 @@ function json(text: string): unknown {
   }
 }
 
-/** One SQS record's body → the SES event it carries, if it comes from `topicArn`. */
-export function parseSesRecord(body: string, topicArn: string): SesRecord {
+/**
+ * One SQS record's body → the SES event it carries, if SNS signed it for `topicArn`. Throws only
+ * when the signing certificate cannot be fetched (the record is then delivered again).
+ */
+export async function parseSesRecord(
+  body: string,
+  topicArn: string,
+  verifier: Pick<SnsSignatureVerifier, "problem">,
+): Promise<SesRecord> {
   const envelope = z.safeParse(snsNotification, json(body));
   if (!envelope.success) return { kind: "malformed", issues: issuesOf(envelope.error) };
   if (envelope.data.TopicArn !== topicArn) return { kind: "refused", reason: "another topic" };
+  const forged = await verifier.problem(envelope.data);
+  if (forged) return { kind: "refused", reason: forged };
   const event = z.safeParse(sesEvent, json(envelope.data.Message));
   if (!event.success) return { kind: "malformed", issues: issuesOf(event.error) };
   const { eventType, notificationType, mail, bounce, complaint } = event.data;
@@ -73,6 +93,7 @@ export function parseSesRecord(body: string, topicArn: string): SesRecord {
     feedback: {
       type,
       messageId: mail.messageId,
+      destination: mail.destination,
       ...(bounce ? { bounceType: bounce.bounceType } : {}),
       recipients: type === "Bounce" || type === "Complaint" ? recipients : [],
     },
@@ -85,6 +106,7 @@ export interface SesEventsDeps {
   log: Log;
   /** The SesEvents topic: the only one whose notifications are applied. */
   topicArn: string;
+  verifier: Pick<SnsSignatureVerifier, "problem">;
 }
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -96,9 +118,12 @@ export function handleSesBatch(
   context?: Context,
 ): Promise<SQSBatchResponse> {
   const apply = async (record: SQSRecord) => {
-    const parsed = parseSesRecord(record.body, deps.topicArn);
+    const parsed = await parseSesRecord(record.body, deps.topicArn, deps.verifier);
     if (parsed.kind === "refused") {
-      deps.log.warn("refusing a record from another topic", { messageId: record.messageId });
+      deps.log.warn("refusing an unauthentic record", {
+        messageId: record.messageId,
+        reason: parsed.reason,
+      });
     } else if (parsed.kind === "malformed") {
       deps.log.warn("dropping a record that is not an SES event", { issues: parsed.issues });
     } else {

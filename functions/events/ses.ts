@@ -5,10 +5,20 @@ import { sesEventsTopic } from "../config.js";
 import { log } from "../runtime/log.js";
 import { subscriberStore } from "../runtime/store.js";
 import { handleSesBatch } from "./ses-records.js";
+import { SnsSignatureVerifier } from "./sns-signature.js";
+
+/** Per container: certificates are fetched once. */
+const verifier = new SnsSignatureVerifier();
 
 export const handler = (event: SQSEvent, context?: Context) =>
   handleSesBatch(
-    { store: subscriberStore(), clock: systemClock, log: log(), topicArn: sesEventsTopic() },
+    {
+      store: subscriberStore(),
+      clock: systemClock,
+      log: log(),
+      topicArn: sesEventsTopic(),
+      verifier,
+    },
     event,
     context,
   );

@@ -15,9 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { subscriberId } from "../../functions/core/email.js";
 import { handleSesBatch } from "../../functions/events/ses-records.js";
+import { SnsSignatureVerifier } from "../../functions/events/sns-signature.js";
 import { SES_EVENTS } from "../../infra/wiring.js";
 import { TestClock } from "../support/lifecycle.js";
 import { type Moto, motoMissing, startMoto } from "../support/moto.js";
+import { signed, testFetcher } from "../support/sns.js";
 import { pollOnce } from "../support/sqs-event-source.js";
 
 const missing = motoMissing();
@@ -41,16 +43,16 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-const complaint = JSON.stringify({
-  Type: "Notification",
-  MessageId: "n-1",
-  TopicArn: TOPIC,
-  Message: JSON.stringify({
-    eventType: "Complaint",
-    mail: { messageId: "ses-1", destination: [EMAIL] },
-    complaint: { complainedRecipients: [{ emailAddress: EMAIL }] },
+const complaint = JSON.stringify(
+  signed({
+    TopicArn: TOPIC,
+    Message: JSON.stringify({
+      eventType: "Complaint",
+      mail: { messageId: "ses-1", destination: [EMAIL] },
+      complaint: { complainedRecipients: [{ emailAddress: EMAIL }] },
+    }),
   }),
-});
+);
 
 describe.skipIf(missing)("SES events: dead-lettered, then redriven", () => {
   it("keeps a complaint the store could not apply, and applies it after a redrive", async () => {
@@ -95,7 +97,16 @@ describe.skipIf(missing)("SES events: dead-lettered, then redriven", () => {
     });
     const silent = { info() {}, warn() {}, error() {} };
     const handler = (event: Parameters<typeof handleSesBatch>[1]) =>
-      handleSesBatch({ store, clock, log: silent, topicArn: TOPIC }, event);
+      handleSesBatch(
+        {
+          store,
+          clock,
+          log: silent,
+          topicArn: TOPIC,
+          verifier: new SnsSignatureVerifier(testFetcher()),
+        },
+        event,
+      );
 
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: complaint }));
     let receives = 0;

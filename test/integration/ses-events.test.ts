@@ -11,8 +11,10 @@ import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { shardOf, subscriberId } from "../../functions/core/email.js";
 import type { SubscriberStatus } from "../../functions/core/types.js";
 import { handleSesBatch, type SesEventsDeps } from "../../functions/events/ses-records.js";
+import { SnsSignatureVerifier } from "../../functions/events/sns-signature.js";
 import { ensureTable, type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
 import { TestClock } from "../support/lifecycle.js";
+import { CERT_URL, OTHER_KEY, type SignOptions, signed, testFetcher } from "../support/sns.js";
 
 const silent = { info() {}, warn() {}, error() {} };
 /** The configuration set's topic: the only one the handler trusts. */
@@ -21,19 +23,24 @@ const TOPIC = "arn:aws:sns:eu-west-1:123456789012:strength-tips-ses-events";
 const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../fixtures/ses-events/${name}.json`, import.meta.url), "utf8"));
 
-/** An SNS notification of `message`, as SQS holds it (raw delivery off). */
-function notification(message: unknown, topicArn = TOPIC): string {
-  return JSON.stringify({
-    Type: "Notification",
-    MessageId: "7b3e1f0a-0000-5e6f-8a9b-000000000000",
-    TopicArn: topicArn,
-    Message: typeof message === "string" ? message : JSON.stringify(message),
-    Timestamp: "2026-03-02T09:00:06.000Z",
-    SignatureVersion: "1",
-    Signature: "EXAMPLE",
-    SigningCertURL: "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0.pem",
-    UnsubscribeURL: "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe",
-  });
+/** A signed SNS notification of `message`, as SQS holds it (raw delivery off). */
+function notification(message: unknown, topicArn = TOPIC, options: SignOptions = {}): string {
+  const text = typeof message === "string" ? message : JSON.stringify(message);
+  return JSON.stringify(signed({ TopicArn: topicArn, Message: text }, options));
+}
+
+/** The recorded delivery with each body signed again by the test key (SNS's is not ours). */
+function resigned(event: SQSEvent): SQSEvent {
+  return {
+    Records: event.Records.map((record) => {
+      const body = JSON.parse(record.body) as {
+        TopicArn: string;
+        Message: string;
+        MessageId: string;
+      };
+      return { ...record, body: JSON.stringify(signed(body)) };
+    }),
+  };
 }
 
 /** An SQS event of the given bodies (SES events are wrapped in an SNS notification). */
@@ -75,6 +82,7 @@ let store: DynamoStore;
 let tables = 0;
 const clock = new TestClock();
 let handler: (event: SQSEvent) => ReturnType<typeof handleSesBatch>;
+let fetcher: ReturnType<typeof testFetcher>;
 
 beforeAll(async () => {
   aws = await startLocalAws();
@@ -88,7 +96,10 @@ beforeEach(async () => {
   const tableName = `ses-events-${tables}`;
   await ensureTable(aws.dynamoEndpoint, tableName);
   store = localStore(aws.dynamoEndpoint, tableName);
-  handler = (event) => handleSesBatch({ store, clock, log: silent, topicArn: TOPIC }, event);
+  fetcher = testFetcher();
+  const verifier = new SnsSignatureVerifier(fetcher);
+  handler = (event) =>
+    handleSesBatch({ store, clock, log: silent, topicArn: TOPIC, verifier }, event);
   const now = clock.now().toISOString();
   for (const email of ADDRESSES) {
     const id = subscriberId(email);
@@ -154,7 +165,7 @@ describe("SES events through the events handler", () => {
   });
 
   it("a recorded duplicate delivery of one bounce suppresses once, then changes nothing", async () => {
-    const event = fixture("duplicate-sqs-delivery") as SQSEvent;
+    const event = resigned(fixture("duplicate-sqs-delivery") as SQSEvent);
     expect(await handler(event)).toEqual(ALL_DONE);
     const after = await store.get(subscriberId("twice.bounced@example.com"));
     expect(after?.status).toBe("bounced");
@@ -209,7 +220,13 @@ describe("SES events through the events handler", () => {
         sentTips: [],
       });
     }
-    const deps: SesEventsDeps = { store: flaky, clock, log: silent, topicArn: TOPIC };
+    const deps: SesEventsDeps = {
+      store: flaky,
+      clock,
+      log: silent,
+      topicArn: TOPIC,
+      verifier: new SnsSignatureVerifier(testFetcher()),
+    };
     const delivery = events(fixture("complaint"), fixture("permanent-bounce"));
     expect(await handleSesBatch(deps, delivery)).toEqual({
       batchItemFailures: [{ itemIdentifier: "m-0" }],
@@ -228,7 +245,7 @@ describe("SES events through the events handler", () => {
     const forged = sqs(
       notification(fixture("complaint"), attacker),
       notification(fixture("permanent-bounce"), attacker),
-      JSON.stringify({ Type: "Notification", Message: JSON.stringify(fixture("complaint")) }),
+      JSON.stringify({ ...signed({ TopicArn: TOPIC, Message: "{}" }), TopicArn: undefined }),
     );
     expect(await handler(forged)).toEqual(ALL_DONE);
     expect(await statuses()).toEqual(before);
@@ -238,5 +255,77 @@ describe("SES events through the events handler", () => {
     const before = await statuses();
     expect(await handler(sqs(JSON.stringify(fixture("eventbridge-complaint"))))).toEqual(ALL_DONE);
     expect(await statuses()).toEqual(before);
+  });
+
+  it("refuses notifications whose signature does not verify, changing nobody", async () => {
+    const before = await statuses();
+    const complaint = JSON.stringify(fixture("complaint"));
+    const genuine = signed({ TopicArn: TOPIC, Message: complaint });
+    const forgeries = [
+      // The red team's: the right topic, a made-up signature.
+      { ...genuine, Signature: "forged" },
+      // Signed by a key that is not the certificate's.
+      signed({ TopicArn: TOPIC, Message: complaint }, { key: OTHER_KEY }),
+      // Signed, then the message changed.
+      { ...genuine, Message: JSON.stringify(fixture("permanent-bounce")) },
+      // A certificate from anywhere but SNS, or not over HTTPS.
+      signed({ TopicArn: TOPIC, Message: complaint }, { certUrl: "https://evil.example/sns.pem" }),
+      signed(
+        { TopicArn: TOPIC, Message: complaint },
+        { certUrl: CERT_URL.replace("https", "http") },
+      ),
+      signed(
+        { TopicArn: TOPIC, Message: complaint },
+        { certUrl: "https://sns.eu-west-1.amazonaws.com.evil.example/x.pem" },
+      ),
+      { ...genuine, SignatureVersion: "3" },
+    ];
+    expect(await handler(sqs(...forgeries.map((f) => JSON.stringify(f))))).toEqual(ALL_DONE);
+    expect(await statuses()).toEqual(before);
+    // Only the SNS address was ever fetched, and only once.
+    expect(fetcher.fetched).toEqual([CERT_URL]);
+  });
+
+  it("accepts both signature versions, fetching the certificate once", async () => {
+    await handler(
+      sqs(
+        notification(fixture("complaint"), TOPIC, { version: "1" }),
+        notification(fixture("permanent-bounce"), TOPIC, { version: "2" }),
+      ),
+    );
+    expect(await statusOf("angry.reader@example.com")).toBe("complained");
+    expect(await statusOf("hard.bounce@example.com")).toBe("bounced");
+    expect(fetcher.fetched).toEqual([CERT_URL]);
+  });
+
+  it("retries a record whose certificate cannot be fetched, without refusing it", async () => {
+    const deps: SesEventsDeps = {
+      store,
+      clock,
+      log: silent,
+      topicArn: TOPIC,
+      verifier: new SnsSignatureVerifier(async () => {
+        throw new Error("network down");
+      }),
+    };
+    expect(await handleSesBatch(deps, events(fixture("complaint")))).toEqual({
+      batchItemFailures: [{ itemIdentifier: "m-0" }],
+    });
+    expect(await statusOf("angry.reader@example.com")).toBe("active");
+  });
+
+  it("applies a bounce or complaint only to recipients the email was sent to", async () => {
+    const complaint = structuredClone(fixture("complaint")) as {
+      complaint: { complainedRecipients: Array<{ emailAddress: string }> };
+      mail: { destination: string[] };
+    };
+    complaint.complaint.complainedRecipients = [
+      { emailAddress: "happy.reader@example.com" },
+      { emailAddress: "angry.reader@example.com" },
+    ];
+    complaint.mail.destination = ["Angry Reader <Angry.Reader@example.com>"];
+    await handler(events(complaint));
+    expect(await statusOf("angry.reader@example.com")).toBe("complained");
+    expect(await statusOf("happy.reader@example.com")).toBe("active");
   });
 });
