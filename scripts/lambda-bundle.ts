@@ -10,9 +10,9 @@
  */
 import path from "node:path";
 import { build } from "esbuild";
-import { NODEJS_BUNDLE } from "../../infra/wiring.js";
+import { NODEJS_BUNDLE } from "../infra/wiring.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
+const ROOT = path.resolve(import.meta.dirname, "..");
 
 /** Packages that belong to the content build only and must never reach a Lambda. */
 export const BUILD_ONLY = /node_modules\/(mjml[^/]*|gray-matter|marked|html-to-text|js-yaml)\//;
