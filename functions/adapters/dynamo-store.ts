@@ -1,28 +1,20 @@
 /**
- * SubscriberStore on DynamoDB. Every write that can race is conditional; no transactions
- * (dynalite has none, and none are needed: each operation touches one item).
- *
- * Reads and puts go through the DocumentClient. Updates, the send's hot path (claim and mark for
- * every email), go through a plain DynamoDBClient built with the SDK's `cacheMiddleware` (its
- * middleware stack resolved once per command class, not per call; the DocumentClient refuses that
- * option), their values marshalled by @aws-sdk/util-dynamodb, as the DocumentClient would: a third
- * less client CPU per UpdateItem (`npm run bench:send` prints the figures).
+ * SubscriberStore on DynamoDB, through one DocumentClient. Every write that can race is
+ * conditional; no transactions (dynalite has none, and each operation touches one item).
  */
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
   type DynamoDBClientConfig,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type {
@@ -46,7 +38,6 @@ import {
   subscriberKey,
   turnKey,
 } from "./dynamo-table.js";
-import { reuseRequestWork } from "./sdk-client.js";
 
 type Item = Record<string, unknown>;
 
@@ -58,45 +49,15 @@ export interface DynamoStoreOptions {
   clientOptions?: DynamoDBClientConfig;
 }
 
-/** What the store's update client is built with, whatever else the caller sets. */
-export const DYNAMO_UPDATE_CLIENT_POLICY = {
-  cacheMiddleware: true,
-} as const satisfies DynamoDBClientConfig;
-
-/**
- * The client the store's updates (claim, mark) go through, as the store builds it: the policy
- * above over the caller's options, the per-request work done once (reuseRequestWork). The bench's
- * floor builds its client here too, so it cannot drift from the store's.
- */
-export function dynamoUpdateClient(options: DynamoDBClientConfig = {}): DynamoDBClient {
-  return reuseRequestWork(new DynamoDBClient({ ...options, ...DYNAMO_UPDATE_CLIENT_POLICY }));
-}
-
-const MARSHALL = { removeUndefinedValues: true } as const;
-
-/** An UpdateItem with plain values, before the table is named and the values marshalled. */
-export type PlainUpdate = Omit<UpdateCommandInput, "TableName" | "AttributeUpdates" | "Expected">;
-
-/** The UpdateItem input for `table`, its key and values marshalled as the DocumentClient would. */
-export function updateItemInput(table: string, update: PlainUpdate): UpdateItemCommandInput {
-  const { Key, ExpressionAttributeValues, ...rest } = update;
-  return {
-    TableName: table,
-    ...rest,
-    Key: marshall(Key, MARSHALL),
-    ...(ExpressionAttributeValues
-      ? { ExpressionAttributeValues: marshall(ExpressionAttributeValues, MARSHALL) }
-      : {}),
-  };
-}
+/** An UpdateItem before the table is named. */
+type PlainUpdate = Omit<UpdateCommandInput, "TableName">;
 
 /**
  * The claim's write: the pending claim set and the revision moved, only while `rev` is the one
  * judged, the subscriber is still active and not paused at the claim's instant (pauses and other
- * status changes do not move `rev`), and, when given, `email` is still their address. Exported,
- * with markSentWrite, so that the benchmark's floor makes exactly the store's two writes per email.
+ * status changes do not move `rev`), and, when given, `email` is still their address.
  */
-export function claimWrite(id: string, claim: Claim, rev: number, email?: string): PlainUpdate {
+function claimWrite(id: string, claim: Claim, rev: number, email?: string): PlainUpdate {
   const conditions = [
     "#status = :active",
     "(attribute_not_exists(pausedUntil) OR pausedUntil <= :at)",
@@ -125,7 +86,7 @@ export function claimWrite(id: string, claim: Claim, rev: number, email?: string
  * `slotZone`, the write holds only while that is still the reader's zone (DynamoStore.markSent
  * then records the email without the slot); without `nextDueAt`, the slot is left as it is.
  */
-export function markSentWrite(
+function markSentWrite(
   id: string,
   claim: Claim & { state: "sent" },
   now: Date,
@@ -193,24 +154,20 @@ export class DynamoStore implements SubscriberStore {
   readonly shards: number;
   private readonly table: string;
   private readonly doc: DynamoDBDocumentClient;
-  private readonly updates: DynamoDBClient;
 
   constructor(options: DynamoStoreOptions) {
     this.table = options.tableName;
     this.shards = options.shards;
-    const client =
-      options.client ?? reuseRequestWork(new DynamoDBClient(options.clientOptions ?? {}));
-    // A copy: the DocumentClient writes into the options it is given.
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { ...MARSHALL } });
-    this.updates = options.client ?? dynamoUpdateClient(options.clientOptions);
+    const client = options.client ?? new DynamoDBClient(options.clientOptions ?? {});
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
   }
 
-  /** UpdateItem with plain values (marshalled here); returns the attributes asked for, if any. */
+  /** UpdateItem; returns the attributes asked for, if any. */
   private async write(input: PlainUpdate): Promise<Record<string, unknown> | undefined> {
-    const result = await this.updates.send(
-      new UpdateItemCommand(updateItemInput(this.table, input)),
-    );
-    return result.Attributes ? unmarshall(result.Attributes) : undefined;
+    const result = await this.doc.send(new UpdateCommand({ TableName: this.table, ...input }));
+    return result.Attributes;
   }
 
   /** Runs a conditional update; false when the condition did not hold. */
