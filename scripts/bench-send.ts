@@ -142,10 +142,9 @@ async function main() {
     await seed(aws.dynamoEndpoint, aws.tableName, paced);
     const starts: number[] = [];
     const config = { ...settings(), maxSendRate: rate };
-    const store = runtime.store.subscriberStore();
     const report = await sendWeek({
       planning: {
-        store,
+        ledger: runtime.store.sendLedger(),
         tips: inOrder(bundle.tips),
         week: "2026-W48",
         runId: "bench",
@@ -155,7 +154,9 @@ async function main() {
         staleClaimSeconds: config.staleClaimSeconds,
       },
       queue: new MemoryQueue<string>({ capacity: 4 }),
-      store,
+      ledger: runtime.store.sendLedger(),
+      subscribers: runtime.store.subscriberStore(),
+      limits: runtime.store.limits(),
       mailer: timed(runtime.mailer.sesMailer(), starts),
       signer: runtime.signer.tokenSigner(),
       clock: systemClock,
@@ -181,7 +182,7 @@ async function main() {
     );
     const planStarted = performance.now();
     const pass = await plan({
-      store: localStore(aws.dynamoEndpoint, "BenchPlan"),
+      ledger: localStore(aws.dynamoEndpoint, "BenchPlan").ledger,
       queue: { sendAll: async () => {} },
       tips: inOrder(bundle.tips),
       runId: "bench-plan",

@@ -279,7 +279,7 @@ export async function main(argv: string[]): Promise<number> {
   const { inOrder } = await import("../functions/core/sequence.js");
   const { tipIndex } = await import("../functions/core/sender.js");
   const { sendWeek } = await import("../functions/core/send-run.js");
-  const { subscriberStore } = await import("../functions/runtime/store.js");
+  const { limits, sendLedger, subscriberStore } = await import("../functions/runtime/store.js");
   const { sesMailer } = await import("../functions/runtime/mailer.js");
   const { tokenSigner } = await import("../functions/runtime/signer.js");
   const { workerLimit, PACE_AIM } = await import("../functions/core/pacing.js");
@@ -290,7 +290,7 @@ export async function main(argv: string[]): Promise<number> {
   const mailer = sesMailer();
   const schedule = scheduleOf(config);
   const planning = {
-    store: subscriberStore(),
+    ledger: sendLedger(),
     tips: inOrder(tips),
     ...(options.week ? { week: options.week } : {}),
     runId,
@@ -332,7 +332,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  not yet due (slot ahead)  ${report.notDue}`);
     console.log(`  paused (by the reader)    ${report.paused}`);
     const { dueByHour } = await import("../functions/core/due-hours.js");
-    const hours = await dueByHour(planning.store, at, 24);
+    const hours = await dueByHour(planning.ledger, at, 24);
     console.log("  readers due per hour, next 24 h (UTC):");
     for (const { hour, readers } of hours) {
       console.log(`    ${hour.toISOString().slice(0, 13)}:00  ${String(readers).padStart(8)}`);
@@ -369,7 +369,9 @@ export async function main(argv: string[]): Promise<number> {
       planned += n;
       bar.setTotal(planned);
     },
-    store: planning.store,
+    ledger: planning.ledger,
+    subscribers: subscriberStore(),
+    limits: limits(),
     mailer,
     signer: tokenSigner(),
     clock: systemClock,

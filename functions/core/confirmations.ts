@@ -16,7 +16,7 @@
  * record of step 6 keeps a redelivery from sending twice.
  */
 import { mailboxKey, subscriberId } from "./email.js";
-import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
+import type { Clock, Limits, Log, Mailer, Subscribers } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
 import type { Consent } from "./types.js";
@@ -88,7 +88,8 @@ export class SignupConflictError extends Error {
 }
 
 export interface ConfirmationDeps extends SystemEmailContext {
-  store: SubscriberStore;
+  subscribers: Subscribers;
+  limits: Pick<Limits, "hit" | "reserveMailboxSlot">;
   mailer: Mailer;
   clock: Clock;
   /** The list-wide budget of confirmation emails per clock hour (Settings). */
@@ -110,10 +111,10 @@ export async function deliverConfirmation(
   deps: ConfirmationDeps,
   request: SignupRequest,
 ): Promise<DeliveryOutcome> {
-  const { store, clock } = deps;
+  const { subscribers, limits, clock } = deps;
   const now = clock.now();
   const id = subscriberId(request.email);
-  const current = await store.get(id);
+  const current = await subscribers.get(id);
   if (current && current.status !== "pending" && current.status !== "unsubscribed") {
     return "not-needed";
   }
@@ -123,11 +124,11 @@ export async function deliverConfirmation(
   } else {
     const mailbox = mailboxKey(request.email);
     const { perWindow, windowSeconds } = MAILBOX_LIMIT;
-    if (!(await store.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
+    if (!(await limits.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
       return "mailbox-limit";
     }
     const hourStart = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-    if (await store.hit(BUDGET_KEY, new Date(hourStart), 3600, deps.confirmationsPerHour)) {
+    if (await limits.hit(BUDGET_KEY, new Date(hourStart), 3600, deps.confirmationsPerHour)) {
       throw new ConfirmationDeferredError(
         Math.max(1, Math.ceil((hourStart + HOUR_MS - now.getTime()) / 1000)),
       );
@@ -143,8 +144,8 @@ export async function deliverConfirmation(
       ...(current && !current.consentHistory ? { earlierConsents: [current.consent] } : {}),
     };
     const written = current
-      ? await store.beginSignup(id, record, current.generation)
-      : await store.create({
+      ? await subscribers.beginSignup(id, record, current.generation)
+      : await subscribers.create({
           id,
           email: request.email,
           ...(firstName === undefined ? {} : { firstName }),
@@ -166,7 +167,7 @@ export async function deliverConfirmation(
     generation,
   };
   await deps.mailer.send(systemEmail(deps, "confirm", recipient));
-  await store.markConfirmationSent(id, generation, now);
+  await subscribers.markConfirmationSent(id, generation, now);
   return "sent";
 }
 

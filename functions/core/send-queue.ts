@@ -24,7 +24,7 @@ import {
   workerLimit,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
-import type { Log } from "./ports.js";
+import type { Limits, Log } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
 import {
   addBatch,
@@ -65,7 +65,8 @@ export interface QueuedRecord {
 export interface SendWorkerDeps
   extends Pick<
     SenderDeps,
-    | "store"
+    | "ledger"
+    | "subscribers"
     | "mailer"
     | "signer"
     | "clock"
@@ -76,6 +77,8 @@ export interface SendWorkerDeps
     | "retry"
     | "schedule"
   > {
+  /** The account's shared send turn, for senders that each hold less than one call a second. */
+  limits: Pick<Limits, "takeTurn">;
   settings: {
     maxSendRate: number;
     max24HourSend: number;
@@ -155,7 +158,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     limit < 1
       ? sharedTurns(own, {
           accountLimit: limit * Math.max(1, deps.workers),
-          take: (at, spacingMs) => deps.store.takeTurn(SEND_TURN, at, spacingMs),
+          take: (at, spacingMs) => deps.limits.takeTurn(SEND_TURN, at, spacingMs),
           clock: deps.clock,
           sleep: deps.sleep,
           random: deps.random,

@@ -32,7 +32,15 @@ import { listUnsubscribeHeaders } from "./headers.js";
 import { manageUrl, unsubscribeUrl, viewUrl } from "./links.js";
 import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
-import type { Clock, Mailer, OutgoingEmail, Random, Sleep, SubscriberStore } from "./ports.js";
+import type {
+  Clock,
+  Mailer,
+  OutgoingEmail,
+  Random,
+  SendLedger,
+  Sleep,
+  Subscribers,
+} from "./ports.js";
 import { type Schedule, slotAfter, zoneOf } from "./schedule.js";
 import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
@@ -68,7 +76,9 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 100, maxMs: 5_000 };
 
 export interface SenderDeps {
-  store: SubscriberStore;
+  ledger: SendLedger;
+  /** Read before a retry: whether the reader left or paused meanwhile. */
+  subscribers: Pick<Subscribers, "get">;
   mailer: Mailer;
   signer: Pick<Signer, "issue">;
   clock: Clock;
@@ -210,7 +220,7 @@ function describe(error: unknown): string {
 }
 
 export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<BatchReport> {
-  const { store, mailer, clock, sleep, random, control } = deps;
+  const { ledger, mailer, clock, sleep, random, control } = deps;
   const { week, runId } = batch;
   const retry = deps.retry ?? DEFAULT_RETRY;
   const report = emptyBatchReport();
@@ -226,7 +236,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
 
   const release = async (id: string) => {
     try {
-      await store.releaseClaim(id, week, runId);
+      await ledger.releaseClaim(id, week, runId);
     } catch {
       // The claim goes stale and is taken over after the stale window: nothing is lost.
     }
@@ -237,7 +247,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
    * address meanwhile (the claim was judged before the first call).
    */
   const withdrawn = async (recipient: Recipient): Promise<"paused" | "inactive" | undefined> => {
-    const current = await store.get(recipient.id);
+    const current = await deps.subscribers.get(recipient.id);
     const judged = verdict(current, {
       week,
       staleBefore: new Date(0),
@@ -282,7 +292,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     // SES has accepted the email: try hard to record it, or a later takeover would send it again.
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await store.markSent(
+        await ledger.markSent(
           recipient.id,
           week,
           recipient.tip,
@@ -305,7 +315,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
     // accepted, only the write may fail (and it is retried).
     const next = slotAfter(week, zoneOf(recipient, deps.schedule), deps.schedule.slot);
     const now = clock.now();
-    const claim = await store.claim(recipient.id, {
+    const claim = await ledger.claim(recipient.id, {
       week,
       tip: tip.slug,
       runId,
@@ -323,7 +333,7 @@ export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<Bat
       );
     } catch (error) {
       if (error instanceof MailRejectedError) {
-        await store.markFailed(recipient.id, week, runId, describe(error), clock.now());
+        await ledger.markFailed(recipient.id, week, runId, describe(error), clock.now());
         return "failed";
       }
       // Halt before anything else is awaited: no other worker may start a call meanwhile.

@@ -8,7 +8,7 @@
  */
 import { normalizeEmail, subscriberId } from "./email.js";
 import { BadRequestError } from "./errors.js";
-import type { Clock, Log, SubscriberStore } from "./ports.js";
+import type { Clock, Log, Subscribers } from "./ports.js";
 import * as z from "./zod.js";
 
 const recipient = z.object({ emailAddress: z.string().check(z.minLength(1)) });
@@ -74,7 +74,7 @@ function addressOf(raw: string): string | undefined {
 
 /** Applies one SES event. Throws BadRequestError when `event` is not one. */
 export async function handleSesEvent(
-  deps: { store: SubscriberStore; clock: Clock },
+  deps: { store: Subscribers; clock: Clock },
   event: unknown,
 ): Promise<SesEventOutcome> {
   const parsed = z.safeParse(sesEventSchema, event);
@@ -177,7 +177,7 @@ export function unwrapSesEvents(envelope: unknown, sources: SesEventSources): un
  * retries it lands on the SesEventsDlq (sst.config.ts), never dropped.
  */
 export async function handleSesNotification(
-  deps: { store: SubscriberStore; clock: Clock; log: Log; sources: SesEventSources },
+  deps: { store: Subscribers; clock: Clock; log: Log; sources: SesEventSources },
   envelope: unknown,
 ): Promise<{ processed: number; skipped: number; refused: number }> {
   let processed = 0;

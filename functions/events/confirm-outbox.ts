@@ -7,13 +7,14 @@ import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";
 import { tokenSigner } from "../runtime/signer.js";
-import { subscriberStore } from "../runtime/store.js";
+import { limits, subscriberStore } from "../runtime/store.js";
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const { baseUrl, postalAddress, unsubscribeMailto, confirmationsPerHour } = settings();
   const records = event.Records.map((record) => ({ id: record.messageId, body: record.body }));
   const retry = await deliverQueuedSignups(records, {
-    store: subscriberStore(),
+    subscribers: subscriberStore(),
+    limits: limits(),
     mailer: sesMailer(),
     clock: systemClock,
     signer: tokenSigner(),

@@ -8,7 +8,7 @@ import { bundle } from "../generated/content.js";
 import { log } from "./log.js";
 import { sesMailer } from "./mailer.js";
 import { tokenSigner } from "./signer.js";
-import { subscriberStore } from "./store.js";
+import { limits, sendLedger, subscriberStore } from "./store.js";
 
 const tips = tipIndex(bundle.tips);
 /** This container's send lane: one pacer across its invocations (core/pacing.ts lanePacer). */
@@ -18,7 +18,9 @@ const pacerFor = lanePacer(systemClock, realSleep);
 export function sendWorker(): Promise<SendWorker> {
   const config = settings();
   return createSendWorker({
-    store: subscriberStore(),
+    subscribers: subscriberStore(),
+    ledger: sendLedger(),
+    limits: limits(),
     mailer: sesMailer(),
     signer: tokenSigner(),
     clock: systemClock,

@@ -65,7 +65,9 @@ async function run(containers: "kept" | "new each time", c: Case): Promise<numbe
       };
       const pacerFor: (limit: number) => Pacer = container;
       const worker = await createSendWorker({
-        store,
+        subscribers: store,
+        ledger: store,
+        limits: store,
         mailer,
         signer,
         clock: systemClock,

@@ -44,7 +44,9 @@ async function setup(mailer = new MemoryMailer()) {
   const clock = new FakeClock();
   const { lines: logged, log } = recordingLog();
   const deps: SendWorkerDeps = {
-    store,
+    subscribers: store,
+    ledger: store,
+    limits: store,
     mailer,
     signer,
     clock,
@@ -155,7 +157,7 @@ describe("a send worker (one SQS delivery)", () => {
         throw new Error("DynamoDB is down");
       },
     });
-    const retry = await deliver([{ id: "m1", body: batchOf(1) }], { store: down });
+    const retry = await deliver([{ id: "m1", body: batchOf(1) }], { ledger: down });
     expect(retry).toEqual(["m1"]);
   });
 
@@ -172,7 +174,7 @@ describe("a send worker (one SQS delivery)", () => {
         return result;
       },
     });
-    expect(await deliver([record], { store: dying, parallel: 1 })).toEqual(["m1"]);
+    expect(await deliver([record], { ledger: dying, parallel: 1 })).toEqual(["m1"]);
     expect(mailer.sent).toHaveLength(2);
     const pending = store.all().filter((s) => s.claim?.state === "pending");
     expect(pending).toHaveLength(1);
@@ -236,7 +238,7 @@ describe("a send worker (one SQS delivery)", () => {
       status: () => mailer.status(),
     };
     const { deps } = await setup();
-    const worker = await createSendWorker({ ...deps, store: counted, mailer: slow, parallel: 3 });
+    const worker = await createSendWorker({ ...deps, ledger: counted, mailer: slow, parallel: 3 });
     await Promise.all([
       worker.sendRecord({ id: "a", body: batchOf(1, 2, 3, 4, 5) }),
       worker.sendRecord({ id: "b", body: batchOf(6, 7, 8, 9, 10) }),

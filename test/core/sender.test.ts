@@ -39,7 +39,8 @@ async function setup(count: number, fault?: FaultInjector) {
     ),
   };
   const deps = (control: RunControl = { budget: Number.POSITIVE_INFINITY }) => ({
-    store,
+    subscribers: store,
+    ledger: store,
     mailer,
     signer,
     clock,
@@ -298,7 +299,7 @@ describe("sendBatch", () => {
   it("propagates a store failure (a crash), taking no new claims after it", async () => {
     const { store, mailer, batch, deps } = await setup(10);
     await expect(
-      sendBatch(batch, { ...deps(), store: crashingStore(store, 3), parallel: 1 }),
+      sendBatch(batch, { ...deps(), ledger: crashingStore(store, 3), parallel: 1 }),
     ).rejects.toBeInstanceOf(CrashError);
     expect(mailer.sent).toHaveLength(3);
     const pending = store.all().filter((s) => s.claim?.state === "pending");

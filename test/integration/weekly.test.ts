@@ -1,7 +1,7 @@
 /**
- * The weekly send on the local stand-ins, through the production builders: the store, mailer and
- * signer of functions/runtime/* (so the SES client is exactly the one the Lambdas build: no SDK
- * retries), the cron and send-batch handlers, and `npm run send`'s main(). All SES traffic goes
+ * The weekly send on the local stand-ins, through the production builders: the DynamoDB adapters,
+ * and the mailer and signer of functions/runtime/* (so the SES client is exactly the one the
+ * Lambdas build: no SDK retries), the cron and send-batch handlers, and `npm run send`'s main(). All SES traffic goes
  * through a loopback proxy in front of aws-ses-v2-local that records every SendEmail call and can
  * answer like SES does under pressure (429, daily quota). Exactly once is checked from the SES
  * stand-in's mailbox.
@@ -75,7 +75,7 @@ function nextWeek(): string {
 /** One week through planner → in-process queue → send worker, on the production adapters. */
 function send(week: string, options: { clock?: Clock; maxSendRate?: number } = {}) {
   return runWeek({
-    store: runtime.store.subscriberStore(),
+    store: localStore(aws.dynamoEndpoint, aws.tableName),
     mailer: runtime.mailer.sesMailer(),
     clock: options.clock ?? systemClock,
     sleep: realSleep,
@@ -378,7 +378,9 @@ describe("crashes and stops", () => {
     });
     const redeliver = async (clock: Clock) => {
       const worker = await createSendWorker({
-        store,
+        subscribers: store,
+        ledger: runtime.store.sendLedger(),
+        limits: runtime.store.limits(),
         mailer: runtime.mailer.sesMailer(),
         signer: tokenSigner(),
         clock,
@@ -520,7 +522,7 @@ describe("Lambda handlers on the local stack", () => {
     const tip = bundle.tips[0]?.slug as string;
     const week = nextWeek();
     const [busy, free] = await seedActive(2);
-    const store = runtime.store.subscriberStore();
+    const store = runtime.store.sendLedger();
     // Another sender holds a fresh claim on `busy`: in flight, so its batch must come again.
     expect(
       await store.claim(busy?.id as string, {

@@ -2,7 +2,14 @@
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { realSleep } from "../../functions/adapters/system.js";
 import { subscriberId } from "../../functions/core/email.js";
-import type { Clock, Log, Mailer, SubscriberStore } from "../../functions/core/ports.js";
+import type {
+  Clock,
+  Limits,
+  Log,
+  Mailer,
+  SendLedger,
+  Subscribers,
+} from "../../functions/core/ports.js";
 import { type RunReport, sendWeek } from "../../functions/core/send-run.js";
 import { tipIndex } from "../../functions/core/sender.js";
 import { createSigner } from "../../functions/core/tokens.js";
@@ -48,7 +55,13 @@ export function subscriber(
   };
 }
 
-export async function seed(store: SubscriberStore, subscribers: Subscriber[]): Promise<void> {
+/** The whole table, every port of it: MemoryStore, or DynamoStore on dynalite. */
+export type TableStore = Subscribers & SendLedger & Limits;
+
+export async function seed(
+  store: Pick<Subscribers, "create">,
+  subscribers: Subscriber[],
+): Promise<void> {
   for (const s of subscribers) await store.create(s);
 }
 
@@ -112,7 +125,7 @@ export function recordingLog() {
 export interface WeekRun {
   /** An hourly pass at this instant: each reader's own week (no `week` override). */
   hourly?: Date;
-  store: SubscriberStore;
+  store: TableStore;
   mailer: Mailer;
   clock: FakeClock | Clock;
   week?: string;
@@ -134,7 +147,7 @@ export function runWeek(run: WeekRun): Promise<RunReport> {
   const sleep = run.sleep ?? ("sleep" in run.clock ? run.clock.sleep : realSleep);
   return sendWeek({
     planning: {
-      store: run.store,
+      ledger: run.store,
       tips,
       ...(run.hourly ? {} : { week: run.week ?? "2026-W48" }),
       runId: run.runId ?? `run-${Math.random().toString(36).slice(2)}`,
@@ -145,7 +158,9 @@ export function runWeek(run: WeekRun): Promise<RunReport> {
       ...(run.limit !== undefined ? { limit: run.limit } : {}),
     },
     queue: new MemoryQueue<string>({ capacity: 4 }),
-    store: run.store,
+    subscribers: run.store,
+    ledger: run.store,
+    limits: run.store,
     mailer: run.mailer,
     signer,
     clock: run.clock,
@@ -170,25 +185,27 @@ export class CrashError extends Error {
  * Wraps a store so that the run "crashes" once `after` emails are recorded as sent: every later
  * claim is written (so it is left pending, as by a process that died) and then throws CrashError.
  */
-export function crashingStore<S extends SubscriberStore>(inner: S, after: number): S {
+export function crashingStore<S extends SendLedger>(inner: S, after: number): S {
   let sent = 0;
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === "markSent") {
-        return async (...args: Parameters<SubscriberStore["markSent"]>) => {
+        return async (...args: Parameters<SendLedger["markSent"]>) => {
           await target.markSent(...args);
           sent += 1;
         };
       }
       if (prop === "claim") {
-        return async (...args: Parameters<SubscriberStore["claim"]>) => {
+        return async (...args: Parameters<SendLedger["claim"]>) => {
           const result = await target.claim(...args);
           if (sent >= after) throw new CrashError(`crash after ${sent} sends`);
           return result;
         };
       }
       const value = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
+      return typeof value === "function"
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }
