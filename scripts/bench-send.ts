@@ -20,12 +20,11 @@ import {
   subscriberKey,
 } from "../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../functions/adapters/memory-queue.js";
-import { realSleep, systemClock, systemRandom } from "../functions/adapters/system.js";
+import { systemClock } from "../functions/adapters/system.js";
 import { shardOf, subscriberId } from "../functions/core/email.js";
-import { plan } from "../functions/core/planner.js";
+import { plan, type SendBatch } from "../functions/core/planner.js";
 import type { Mailer } from "../functions/core/ports.js";
-import { sendWeek } from "../functions/core/send-run.js";
-import { tipIndex } from "../functions/core/sender.js";
+import { sendInProcess } from "../functions/core/send-run.js";
 import { inOrder } from "../functions/core/sequence.js";
 import { bundle } from "../functions/generated/content.js";
 import { busiestWindow } from "./bench/windows.js";
@@ -43,6 +42,7 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"];
 const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as const;
 const MONDAY = new Date("2026-11-23T07:00:00.000Z");
+const BATCHES = { batchSize: 100, staleClaimSeconds: 960 };
 
 /** Writes `count` active readers, 25 an item batch; with `dueFrom`, reader i is due i mod 168 h after it. */
 async function seed(endpoint: string, table: string, count: number, dueFrom?: Date) {
@@ -130,44 +130,27 @@ async function main() {
   }
   const aws = await startLocalAws({ tableName: "BenchSend" });
   try {
-    const env = localEnvironment(aws, { baseUrl: "https://tips.example.com" });
+    const settings = { maxSendRate: rate };
+    const env = localEnvironment(aws, { baseUrl: "https://tips.example.com", extra: settings });
     Object.assign(process.env, env, { LOG_LEVEL: "ERROR" });
-    const runtime = {
-      store: await import("../functions/runtime/store.js"),
-      mailer: await import("../functions/runtime/mailer.js"),
-      signer: await import("../functions/runtime/signer.js"),
-    };
-    const { settings } = await import("../functions/config.js");
-
-    await seed(aws.dynamoEndpoint, aws.tableName, paced);
+    // The wiring of `npm run send` and the Lambdas; the mailer notes when each SES call starts.
+    const { buildSendWorker, sendPorts } = await import("../functions/runtime/send-worker.js");
+    const ports = sendPorts();
     const starts: number[] = [];
-    const config = { ...settings(), maxSendRate: rate };
-    const report = await sendWeek({
-      planning: {
-        ledger: runtime.store.sendLedger(),
-        tips: inOrder(bundle.tips),
-        week: "2026-W48",
-        runId: "bench",
-        now: systemClock.now(),
-        schedule: SCHEDULE,
-        batchSize: config.batchSize,
-        staleClaimSeconds: config.staleClaimSeconds,
+    await seed(aws.dynamoEndpoint, aws.tableName, paced);
+    const worker = await buildSendWorker(
+      { ...ports, mailer: timed(ports.mailer, starts) },
+      {
+        workers: 1,
+        log: { info: () => {}, warn: console.error, error: console.error },
       },
-      queue: new MemoryQueue<string>({ capacity: 4 }),
-      ledger: runtime.store.sendLedger(),
-      subscribers: runtime.store.subscriberStore(),
-      limits: runtime.store.limits(),
-      mailer: timed(runtime.mailer.sesMailer(), starts),
-      signer: runtime.signer.tokenSigner(),
+    );
+    const planning = { ledger: ports.ledger, tips: inOrder(bundle.tips), week: "2026-W48" };
+    const report = await sendInProcess({
+      planning: { ...planning, runId: "bench", now: new Date(), schedule: SCHEDULE, ...BATCHES },
+      queue: new MemoryQueue<SendBatch>({ capacity: 4 }),
+      worker,
       clock: systemClock,
-      sleep: realSleep,
-      random: systemRandom,
-      tips: tipIndex(bundle.tips),
-      links: config,
-      settings: config,
-      schedule: SCHEDULE,
-      workers: 1,
-      log: { info: () => {}, warn: console.error, error: console.error },
     });
     const seconds = ((starts.at(-1) ?? 0) - (starts[0] ?? 0)) / 1000;
     console.log(
@@ -188,8 +171,7 @@ async function main() {
       runId: "bench-plan",
       now: new Date(MONDAY.getTime() + 30 * 60_000),
       schedule: SCHEDULE,
-      batchSize: config.batchSize,
-      staleClaimSeconds: config.staleClaimSeconds,
+      ...BATCHES,
       dryRun: true,
     });
     console.log(

@@ -6,11 +6,11 @@ import type { SendBatch } from "../../functions/core/planner.js";
 import {
   createSendWorker,
   notBegun,
-  type QueuedRecord,
   type SendWorkerDeps,
 } from "../../functions/core/send-queue.js";
 import { tipIndex } from "../../functions/core/sender.js";
 import {
+  deliverRecords,
   FakeClock,
   LINKS,
   recordingLog,
@@ -59,13 +59,15 @@ async function setup(mailer = new MemoryMailer()) {
     workers: 2,
     log,
   };
-  /** One delivery of `records` to a fresh worker, as one Lambda invocation. */
-  const deliver = async (records: QueuedRecord[], overrides: Partial<SendWorkerDeps> = {}) =>
-    (await createSendWorker({ ...deps, ...overrides })).handle(records);
+  /** One SQS delivery of `records` to a fresh worker, as one Lambda invocation. */
+  const deliver = async (
+    records: Array<{ id: string; body: string }>,
+    overrides: Partial<SendWorkerDeps> = {},
+  ) => deliverRecords(await createSendWorker({ ...deps, ...overrides }), records, log);
   return { store, mailer, deps, logged, clock, deliver };
 }
 
-describe("a send worker (one SQS delivery)", () => {
+describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)", () => {
   it("sends every batch and asks for no redelivery", async () => {
     const { mailer, deliver, logged } = await setup();
     const retry = await deliver([
@@ -240,8 +242,8 @@ describe("a send worker (one SQS delivery)", () => {
     const { deps } = await setup();
     const worker = await createSendWorker({ ...deps, ledger: counted, mailer: slow, parallel: 3 });
     await Promise.all([
-      worker.sendRecord({ id: "a", body: batchOf(1, 2, 3, 4, 5) }),
-      worker.sendRecord({ id: "b", body: batchOf(6, 7, 8, 9, 10) }),
+      worker.send(JSON.parse(batchOf(1, 2, 3, 4, 5)), "a"),
+      worker.send(JSON.parse(batchOf(6, 7, 8, 9, 10)), "b"),
     ]);
     expect(mailer.sent).toHaveLength(10);
     expect(most).toBe(3);

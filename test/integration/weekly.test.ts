@@ -23,6 +23,7 @@ import {
 } from "../../scripts/local/aws.js";
 import {
   countByRecipient,
+  deliverRecords,
   recordingLog,
   runWeek,
   SCHEDULE,
@@ -393,7 +394,7 @@ describe("crashes and stops", () => {
         workers: 1,
         log: recordingLog().log,
       });
-      return worker.handle([{ id: "m1", body: record }]);
+      return deliverRecords(worker, [{ id: "m1", body: record }]);
     };
     const visibility = settings().staleClaimSeconds;
     // Its claims may be younger than the window at the first redelivery: it hands itself back…

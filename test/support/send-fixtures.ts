@@ -1,7 +1,10 @@
 /** Shared fixtures for the send engine's tests: tips, subscribers, a fake clock, crash wrappers. */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { SQSEvent } from "aws-lambda";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { realSleep } from "../../functions/adapters/system.js";
 import { subscriberId } from "../../functions/core/email.js";
+import type { SendBatch } from "../../functions/core/planner.js";
 import type {
   Clock,
   Limits,
@@ -10,10 +13,12 @@ import type {
   SendLedger,
   Subscribers,
 } from "../../functions/core/ports.js";
-import { type RunReport, sendWeek } from "../../functions/core/send-run.js";
+import { createSendWorker, type SendWorker } from "../../functions/core/send-queue.js";
+import { type RunReport, sendInProcess } from "../../functions/core/send-run.js";
 import { tipIndex } from "../../functions/core/sender.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import type { CompiledTip, Subscriber, SubscriberStatus } from "../../functions/core/types.js";
+import { PARTIAL_BATCH, sendBatchRecord } from "../../functions/events/sqs.js";
 import { SETTINGS as WIRED } from "../../infra/wiring.js";
 
 export function tip(slug: string, order: number): CompiledTip {
@@ -141,23 +146,11 @@ export interface WeekRun {
 }
 
 /** One week through the same path as `npm run send`: planner → in-process queue → send worker. */
-export function runWeek(run: WeekRun): Promise<RunReport> {
+export async function runWeek(run: WeekRun): Promise<RunReport> {
   const settings = { ...SETTINGS, ...run.settings };
   const tips = run.tips ?? TIPS;
   const sleep = run.sleep ?? ("sleep" in run.clock ? run.clock.sleep : realSleep);
-  return sendWeek({
-    planning: {
-      ledger: run.store,
-      tips,
-      ...(run.hourly ? {} : { week: run.week ?? "2026-W48" }),
-      runId: run.runId ?? `run-${Math.random().toString(36).slice(2)}`,
-      now: run.hourly ?? run.clock.now(),
-      schedule: SCHEDULE,
-      batchSize: settings.batchSize,
-      staleClaimSeconds: settings.staleClaimSeconds,
-      ...(run.limit !== undefined ? { limit: run.limit } : {}),
-    },
-    queue: new MemoryQueue<string>({ capacity: 4 }),
+  const worker = await createSendWorker({
     subscribers: run.store,
     ledger: run.store,
     limits: run.store,
@@ -175,6 +168,45 @@ export function runWeek(run: WeekRun): Promise<RunReport> {
     ...(run.parallel !== undefined ? { parallel: run.parallel } : {}),
     log: run.log ?? recordingLog().log,
   });
+  return sendInProcess({
+    planning: {
+      ledger: run.store,
+      tips,
+      ...(run.hourly ? {} : { week: run.week ?? "2026-W48" }),
+      runId: run.runId ?? `run-${Math.random().toString(36).slice(2)}`,
+      now: run.hourly ?? run.clock.now(),
+      schedule: SCHEDULE,
+      batchSize: settings.batchSize,
+      staleClaimSeconds: settings.staleClaimSeconds,
+      ...(run.limit !== undefined ? { limit: run.limit } : {}),
+    },
+    queue: new MemoryQueue<SendBatch>({ capacity: 4 }),
+    worker,
+    clock: run.clock,
+  });
+}
+
+/**
+ * One SQS delivery of `records` to `worker`, through the send-batch Lambda's edge (the body
+ * parsed, Powertools' batch processor): the ids of the records to deliver again.
+ */
+export async function deliverRecords(
+  worker: Pick<SendWorker, "send">,
+  records: ReadonlyArray<{ id: string; body: string }>,
+  log: Pick<Log, "error"> = recordingLog().log,
+): Promise<string[]> {
+  const event = {
+    Records: records.map((r) => ({ messageId: r.id, body: r.body })),
+  } as unknown as SQSEvent;
+  const processor = new BatchProcessor(EventType.SQS);
+  const record = sendBatchRecord(worker, log);
+  const { batchItemFailures } = await processPartialResponse(
+    event,
+    record,
+    processor,
+    PARTIAL_BATCH,
+  );
+  return batchItemFailures.map((failure) => failure.itemIdentifier);
 }
 
 export class CrashError extends Error {
