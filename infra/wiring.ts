@@ -2,10 +2,11 @@
  * The wiring table of the newsletter's infrastructure: which Lambda runs which handler, what it is
  * linked to, how long it may run, and the numbers the resources are built with.
  *
- * A plain module with no SST or Pulumi globals and no imports, so that both sst.config.ts (which
- * loads it with a dynamic import, as SST requires) and test/infra/wiring.test.ts can read it. The
- * test checks every entry against the handler's source: the file exists, exports `handler`, and
- * reads through functions/config.ts exactly the links listed here.
+ * A plain module with no SST or Pulumi globals, importing only plain constants, so that both
+ * sst.config.ts (which loads it with a dynamic import, as SST requires) and
+ * test/infra/wiring.test.ts can read it. The test checks every entry against the handler's
+ * source: the file exists, exports `handler`, and reads through functions/config.ts exactly the
+ * links listed here.
  */
 
 /**
@@ -370,14 +371,8 @@ export const SETTINGS = {
   staleClaimSeconds: SEND_QUEUE.visibilityTimeoutSeconds,
 } as const;
 
-/** CloudWatch namespace of the custom metrics (Powertools Metrics, EMF in the logs). */
-export const METRICS_NAMESPACE = "StrengthTips";
-
-/** Metrics the alarms in sst.config.ts watch. */
-export const METRICS = {
-  /** 1 each time a sender stops because SES said so (paused, suspended, daily quota). */
-  sendingStopped: "SendingStopped",
-} as const;
+/** The custom metrics the Lambdas emit and the alarms in sst.config.ts watch. */
+export { METRICS, METRICS_NAMESPACE } from "../functions/runtime/metric-names.js";
 
 /** The display name in the From header. */
 export const FROM_NAME = "Weekly Strength Tips";

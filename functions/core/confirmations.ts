@@ -42,7 +42,8 @@ export interface SignupRequest {
   consent: Consent;
 }
 
-const signupRequestSchema = z.object({
+/** A signup as the outbox carries it (functions/events/sqs.ts checks each message with it). */
+export const signupRequestSchema = z.object({
   signupId: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
   email: z.string().check(z.minLength(3), z.maxLength(254)),
   firstName: z.optional(z.string().check(z.maxLength(100))),
@@ -55,24 +56,6 @@ const signupRequestSchema = z.object({
     textVersion: z.string(),
   }),
 });
-
-/** The signup in a queue message body, or undefined when the body is not one. */
-export function parseSignupRequest(body: string): SignupRequest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const parsed = z.safeParse(signupRequestSchema, value);
-  if (!parsed.success) return undefined;
-  const { firstName, timeZone, ...rest } = parsed.data;
-  return {
-    ...rest,
-    ...(firstName === undefined ? {} : { firstName }),
-    ...(timeZone === undefined ? {} : { timeZone }),
-  };
-}
 
 /** The hourly budget is spent: the signup waits until the next hour. */
 export class ConfirmationDeferredError extends Error {
@@ -172,33 +155,23 @@ export async function deliverConfirmation(
 }
 
 /**
- * Delivers the signups of one queue batch; returns the ids of the records to deliver again
- * (a failed send, a failed store, a spent budget). A record that is not a signup is logged and
- * dropped: delivering it again would not change it.
+ * Delivers one signup from the outbox and logs what came of it; throws when the queue should
+ * deliver it again (a failed send, a failed store, a spent budget).
  */
-export async function deliverQueuedSignups(
-  records: ReadonlyArray<{ id: string; body: string }>,
+export async function deliverQueuedSignup(
   deps: ConfirmationDeps & { log: Log },
-): Promise<string[]> {
-  const retry: string[] = [];
-  for (const record of records) {
-    const request = parseSignupRequest(record.body);
-    if (!request) {
-      deps.log.error("dropping an outbox message that is not a signup", { messageId: record.id });
-      continue;
-    }
-    const subscriber = subscriberId(request.email);
-    try {
-      const outcome = await deliverConfirmation(deps, request);
-      deps.log.info("confirmation", { outcome, subscriberId: subscriber });
-    } catch (error) {
-      retry.push(record.id);
-      const level = error instanceof ConfirmationDeferredError ? "info" : "warn";
-      deps.log[level]("confirmation will be retried", {
-        subscriberId: subscriber,
-        error: String(error),
-      });
-    }
+  request: SignupRequest,
+): Promise<void> {
+  const subscriber = subscriberId(request.email);
+  try {
+    const outcome = await deliverConfirmation(deps, request);
+    deps.log.info("confirmation", { outcome, subscriberId: subscriber });
+  } catch (error) {
+    const level = error instanceof ConfirmationDeferredError ? "info" : "warn";
+    deps.log[level]("confirmation will be retried", {
+      subscriberId: subscriber,
+      error: String(error),
+    });
+    throw error;
   }
-  return retry;
 }

@@ -4,6 +4,11 @@
  * handler that throws marks its record failed, and Powertools' batch processor reports it.
  */
 import type { SQSRecord } from "aws-lambda";
+import {
+  type ConfirmationDeps,
+  deliverQueuedSignup,
+  signupRequestSchema,
+} from "../core/confirmations.js";
 import type { Log } from "../core/ports.js";
 import { type SendWorker, sendBatchSchema } from "../core/send-queue.js";
 import * as z from "../core/zod.js";
@@ -43,3 +48,12 @@ export function recordHandler<S extends z.ZodMiniType>(
 /** A SendQueue record → the worker's send (it throws when the batch should come again). */
 export const sendBatchRecord = (worker: Pick<SendWorker, "send">, log: Pick<Log, "error">) =>
   recordHandler(sendBatchSchema, "malformed send batch", log, worker.send);
+
+/** A ConfirmOutbox record → its confirmation email (it throws when the signup should come again). */
+export const signupRecord = (deps: ConfirmationDeps & { log: Log }) =>
+  recordHandler(
+    signupRequestSchema,
+    "dropping an outbox message that is not a signup",
+    deps.log,
+    (request) => deliverQueuedSignup(deps, request),
+  );
