@@ -84,6 +84,47 @@ export class FakeClock implements Clock {
   };
 }
 
+/**
+ * A clock for work that runs concurrently (several senders, a backoff beside a pacer): sleep()
+ * resolves at now + ms of virtual time, and the clock moves to the earliest sleeper's time one
+ * event-loop turn at a time (setImmediate), when the work in progress has run as far as it can.
+ * Nothing waits in real time. With `late`, each wake-up comes that many ms late, as real
+ * timers do.
+ */
+export class VirtualClock implements Clock {
+  private readonly sleepers: Array<{ at: number; wake: () => void }> = [];
+  private turning = false;
+
+  constructor(
+    public ms = Date.parse("2026-11-23T09:00:00.000Z"),
+    private readonly late: () => number = () => 0,
+  ) {}
+
+  now(): Date {
+    return new Date(this.ms);
+  }
+
+  sleep = (ms: number): Promise<void> =>
+    new Promise((wake) => {
+      this.sleepers.push({ at: this.ms + Math.max(0, ms) + this.late(), wake });
+      this.turn();
+    });
+
+  private turn(): void {
+    if (this.turning) return;
+    this.turning = true;
+    setImmediate(() => {
+      this.turning = false;
+      this.sleepers.sort((a, b) => a.at - b.at);
+      const next = this.sleepers.shift();
+      if (!next) return;
+      this.ms = Math.max(this.ms, next.at);
+      next.wake();
+      if (this.sleepers.length > 0) this.turn();
+    });
+  }
+}
+
 export const signer = createSigner(
   [{ kid: "t1", secret: "test-signing-secret-0123456789-abcdef" }],
   { now: () => new Date() },

@@ -1,4 +1,4 @@
-/** A studio on a random loopback port over a temporary copy of two real tips. */
+/** A studio on a random loopback port over a temporary copy of two fixture tips. */
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,7 +18,7 @@ export interface StudioFixture {
 export async function startFixtureStudio(): Promise<StudioFixture> {
   const dir = mkdtempSync(path.join(tmpdir(), "studio-"));
   for (const name of TIPS) {
-    copyFileSync(path.join(ROOT, "content/tips", name), path.join(dir, name));
+    copyFileSync(path.join(ROOT, "test/fixtures/tips/studio", name), path.join(dir, name));
   }
   const log: string[] = [];
   const studio = await startStudio({
