@@ -1,5 +1,5 @@
 /**
- * `npm run screenshots [-- --out <dir>]`: the README's screenshots, in headless Chromium
+ * `npm run screenshots [-- --out <dir>]`: the screenshots in docs/screenshots, in headless Chromium
  * (studio/chromium.ts), from the built content (run `npm run build` first):
  *
  *   signup-desktop.png, signup-mobile.png          the signup page, 1280 px and 375 px
