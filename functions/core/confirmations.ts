@@ -1,19 +1,8 @@
 /**
- * The confirmation outbox: signups arrive here from the queue (SQS in AWS, an in-process twin
- * locally), are written to the subscriber and get their confirmation email. Pure: ports in.
- *
- * For each signup, in this order (each step one conditional write on one item):
- *   1. nothing for an active, bounced or complained subscriber;
- *   2. a redelivered signup that was already written resumes at the send, or stops if sent;
- *   3. a slot of the real mailbox: at most MAILBOX_LIMIT confirmation emails per 24 h for one
- *      mailbox, whatever its case, +tags or Gmail dots (core/email.ts canonicalMailbox);
- *   4. the list-wide hourly budget (`confirmationsPerHour`): beyond it the signup waits, and the
- *      queue delivers it again later;
- *   5. the subscriber becomes pending with this signup as its generation (earlier confirm links
- *      retire), its name, and its consent appended to the history;
- *   6. the email (its link carries the generation), then the record that it went out.
- * A failure at 5 or 6 throws, and the queue delivers the signup again: nothing is lost, and the
- * record of step 6 keeps a redelivery from sending twice.
+ * The confirmation outbox: each signup from the queue is written to its subscriber and gets its
+ * confirmation email, at most MAILBOX_LIMIT per real mailbox a day and `confirmationsPerHour` for
+ * the whole list. A failure throws and the queue delivers the signup again; the record that the
+ * email went out keeps a redelivery from sending it twice (docs/architecture.md has the steps).
  */
 import { mailboxKey, subscriberId } from "./email.js";
 import type { Clock, Limits, Log, Mailer, Subscribers } from "./ports.js";

@@ -1,14 +1,10 @@
 /**
- * The planner: runs every hour and reads, from every shard in parallel, only the readers who are
- * due (the active index sorts by each reader's next due instant); for each it takes the week where
- * the reader lives (core/schedule.ts), decides which tip they get (core/eligibility.ts), and
- * enqueues batches of recipients, one week per batch. Its only writes move a reader's due instant
- * (someone caught up, or who joined after this week's slot, waits for the next one); the sender's
- * conditional claim is what makes each email go out once, so running the planner twice (a
- * duplicate EventBridge delivery, an operator rerun) is harmless.
- *
- * With `week` set (an operator's `npm run send -- --week`), every active reader is read and that
- * week is everyone's, as before per-reader schedules: replays of an older week send nothing.
+ * The planner: every hour, reads only the readers who are due (the active index sorts by each
+ * reader's next due instant), takes each one's week where they live (core/schedule.ts) and their
+ * next tip (core/eligibility.ts), and queues batches of recipients, one week per batch. Its only
+ * writes move a reader's due instant; the sender's claim makes each email go out once, so a second
+ * pass is harmless. With `week` (an operator's `npm run send -- --week`), every active reader is
+ * read and that week is everyone's.
  */
 import { isPaused, verdict } from "./eligibility.js";
 import type { Queue, SendLedger } from "./ports.js";

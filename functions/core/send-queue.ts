@@ -1,17 +1,9 @@
 /**
- * The consumer side of the send queue: a send worker mails queued batches of recipients with one
- * Sender (core/sender.ts). The send-batch Lambda makes one per invocation; `npm run send` and the
- * bench make one per run and feed it in process (core/send-run.ts). functions/runtime/
- * send-worker.ts builds it for all three.
- *
- * A worker asks SES once, at creation, for the quota and whether sending is possible at all
- * (account or configuration set paused, account suspended: then it sends nothing), and paces at
- * the limit divided by the senders that may run at once.
- *
- * A batch is handed back for redelivery when it is not finished: recipients deferred by
- * throttling, transient errors, in flight (a dead sender's claims not yet stale: the redelivery
- * comes after the visibility timeout, which is the stale window, and takes them over), not
- * attempted because sending stopped, or a store failure. The claims skip whoever was done.
+ * The send worker: asks SES once for the quota and whether sending is possible at all, paces at
+ * the limit split over the senders that may run at once, and mails each queued batch with one
+ * Sender (core/sender.ts). A batch left unfinished (deferred, in flight elsewhere, halted, a store
+ * failure) throws BatchUnfinishedError, so that the queue delivers it again; the claims skip whoever
+ * was done. functions/runtime/send-worker.ts wires it for the Lambda, `npm run send` and the bench.
  */
 import { BatchUnfinishedError } from "./errors.js";
 import {

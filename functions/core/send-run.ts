@@ -58,7 +58,7 @@ export interface SendRunInput {
   onPlanned?: (recipients: number) => void;
 }
 
-export function runReport(
+function runReport(
   planned: PlanReport,
   sent: BatchReport,
   leftForLater: number,

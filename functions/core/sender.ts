@@ -1,17 +1,9 @@
 /**
- * The sender: mails one batch of recipients, each exactly once. For each recipient: one email of
- * the day's budget reserved → claim (a conditional write; core/eligibility.ts decides) → the tip
- * filled for them → a pacer slot → SES → markSent with the MessageId.
- *
- * SES failures, by class (core/errors.ts):
- *   throttled, transient → retried after a jittered backoff, a pacer slot each time, at most
- *                          retry.attempts calls (this is the only retry layer); then the claim is
- *                          released and the recipient counted deferred or failedTransient;
- *   rejected             → markFailed (no retry this week), go on;
- *   stopped              → the claim released and the sender halts: no SES call starts after it;
- *   anything else        → the claim released, counted failedTransient, go on.
- * A store failure aborts the batch: the queue delivers it again, and the claims it left pending
- * are taken over once older than the stale window.
+ * The sender: mails one batch of recipients, each exactly once: the day's budget, the claim
+ * (core/eligibility.ts decides), the tip filled for them, a pacer slot, SES, the record with the
+ * MessageId. Throttled and transient failures are retried here, and only here; a rejection is
+ * recorded; SES's stop halts every batch of the worker; a store failure aborts the batch, which
+ * the queue delivers again (docs/architecture.md has the table of SES answers).
  */
 import pLimit, { type LimitFunction } from "p-limit";
 import { verdict } from "./eligibility.js";

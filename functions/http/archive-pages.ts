@@ -9,8 +9,8 @@ import type { ArchiveTip } from "../core/types.js";
 import { page } from "./brand.js";
 
 /**
- * Built on first use, not at import: an Intl formatter loads its locale data (about 9 ms here),
- * which every cold start of the API would pay, for the archive pages alone.
+ * Built on first use, not at import: an Intl formatter loads its locale data, which every cold
+ * start of the API would pay, for the archive pages alone.
  */
 let formatDate: Intl.DateTimeFormat | undefined;
 
