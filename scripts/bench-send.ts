@@ -11,21 +11,16 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import {
-  ACTIVE_SHARDS,
-  activeKey,
-  dueSortKey,
-  subscriberKey,
-} from "../functions/adapters/dynamo-table.js";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ACTIVE_SHARDS, DynamoTable, toItem } from "../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../functions/adapters/memory-queue.js";
 import { systemClock } from "../functions/adapters/system.js";
-import { shardOf, subscriberId } from "../functions/core/email.js";
+import { subscriberId } from "../functions/core/email.js";
 import { plan, type SendBatch } from "../functions/core/planner.js";
 import type { Mailer } from "../functions/core/ports.js";
 import { sendInProcess } from "../functions/core/send-run.js";
 import { inOrder } from "../functions/core/sequence.js";
+import type { Subscriber } from "../functions/core/types.js";
 import { bundle } from "../functions/generated/content.js";
 import { busiestWindow } from "./bench/windows.js";
 import { bundleLambda, kb } from "./lambda-bundle.js";
@@ -44,24 +39,19 @@ const SCHEDULE = { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } } as co
 const MONDAY = new Date("2026-11-23T07:00:00.000Z");
 const BATCHES = { batchSize: 100, staleClaimSeconds: 960 };
 
-/** Writes `count` active readers, 25 an item batch; with `dueFrom`, reader i is due i mod 168 h after it. */
-async function seed(endpoint: string, table: string, count: number, dueFrom?: Date) {
-  const doc = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS }),
-  );
+/** Writes `count` active readers, 25 a request; with `dueFrom`, reader i is due i mod 168 h after it. */
+async function seed(endpoint: string, tableName: string, count: number, dueFrom?: Date) {
+  const clientOptions = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const { doc } = new DynamoTable({ tableName, shards: ACTIVE_SHARDS, clientOptions });
   const at = "2026-01-05T10:00:00.000Z";
-  const item = (i: number) => {
+  const reader = (i: number): Subscriber => {
     const email = `bench${i}@example.com`;
-    const id = subscriberId(email);
     const dueAt = dueFrom && new Date(dueFrom.getTime() + (i % 168) * 3_600_000).toISOString();
     const consent = { at, ip: "127.0.0.1", userAgent: "bench", source: "bench", textVersion: "v1" };
     return {
-      ...subscriberKey(id),
-      ...{ id, email, status: "active", createdAt: at, updatedAt: at, confirmedAt: at, consent },
+      ...{ id: subscriberId(email), email, status: "active", consent, sentTips: [] },
+      ...{ createdAt: at, updatedAt: at, confirmedAt: at, ...(dueAt ? { dueAt } : {}) },
       ...(i % 10 === 0 ? {} : { timeZone: ZONES[i % ZONES.length] }),
-      ...(dueAt ? { dueAt } : {}),
-      gsi1pk: activeKey(shardOf(id, ACTIVE_SHARDS)),
-      gsi1sk: dueSortKey(id, dueAt),
     };
   };
   let next = 0;
@@ -70,27 +60,18 @@ async function seed(endpoint: string, table: string, count: number, dueFrom?: Da
       const from = next;
       next = Math.min(count, next + 25);
       let requests = Array.from({ length: next - from }, (_, k) => ({
-        PutRequest: { Item: item(from + k) },
+        PutRequest: { Item: toItem(reader(from + k), ACTIVE_SHARDS) },
       }));
       while (requests.length > 0) {
-        const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-        requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
+        const out = await doc.send(
+          new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
+        );
+        requests = (out.UnprocessedItems?.[tableName] ?? []) as typeof requests;
       }
     }
   };
   await Promise.all(Array.from({ length: 8 }, writer));
   doc.destroy();
-}
-
-/** The production mailer, with the time each SES call started. */
-function timed(mailer: Mailer, starts: number[]): Mailer {
-  return {
-    send: (email) => {
-      starts.push(performance.now());
-      return mailer.send(email);
-    },
-    status: () => mailer.status(),
-  };
 }
 
 /** Import time of a Lambda bundled as SST deploys it, median of `runs` fresh processes. */
@@ -137,14 +118,14 @@ async function main() {
     const { buildSendWorker, sendPorts } = await import("../functions/runtime/send-worker.js");
     const ports = sendPorts();
     const starts: number[] = [];
+    const send: Mailer["send"] = (email) => {
+      starts.push(performance.now());
+      return ports.mailer.send(email);
+    };
     await seed(aws.dynamoEndpoint, aws.tableName, paced);
-    const worker = await buildSendWorker(
-      { ...ports, mailer: timed(ports.mailer, starts) },
-      {
-        workers: 1,
-        log: { info: () => {}, warn: console.error, error: console.error },
-      },
-    );
+    const log = { info: () => {}, warn: console.error, error: console.error };
+    const mailer: Mailer = { send, status: () => ports.mailer.status() };
+    const worker = await buildSendWorker({ ...ports, mailer }, { workers: 1, log });
     const planning = { ledger: ports.ledger, tips: inOrder(bundle.tips), week: "2026-W48" };
     const report = await sendInProcess({
       planning: { ...planning, runId: "bench", now: new Date(), schedule: SCHEDULE, ...BATCHES },
@@ -158,11 +139,7 @@ async function main() {
     );
 
     await ensureTable(aws.dynamoEndpoint, "BenchPlan");
-    const started = performance.now();
     await seed(aws.dynamoEndpoint, "BenchPlan", readers, MONDAY);
-    console.log(
-      `seeded ${readers.toLocaleString()} readers in ${((performance.now() - started) / 1000).toFixed(0)} s`,
-    );
     const planStarted = performance.now();
     const pass = await plan({
       ledger: localStore(aws.dynamoEndpoint, "BenchPlan").ledger,
