@@ -124,15 +124,14 @@ export const ARCHITECTURE = "arm64";
 
 /**
  * How SST bundles every Lambda (the `nodejs` function args in sst.config.ts), and how
- * test/bundle.test.ts and `npm run bench:send` measure the bundles (scripts/bench/bundle.ts), read
- * from here by both so they cannot drift. `format` and `minify` are set explicitly rather than
+ * test/bundle.test.ts and `npm run bench:send` measure the bundles (scripts/lambda-bundle.ts),
+ * read from here by both so they cannot drift. `format` and `minify` are set explicitly rather than
  * left to SST's defaults.
  *
  * The AWS SDK is bundled (nothing external), as AWS advises for production: the SDK version that
  * runs is the one in package-lock.json that the tests ran against, and the tree-shaken, minified
  * clients start faster than the runtime's copy, which is many files resolved at import
- * (`npm run bench:send` prints each bundle's size and its import time in a fresh process; the
- * runtime's copy measured 382 ms for the sender, the bundle far less, see the README).
+ * (docs/performance.md has each bundle's size and cold start).
  */
 export const NODEJS_BUNDLE = {
   format: "esm",
@@ -228,7 +227,7 @@ export const API_ROUTES = [
  * (Monday 07:00 where they live, core/schedule.ts) has passed in their own week and who have not
  * had that week's tip; the active index is sorted by each reader's next due instant, so a pass
  * reads only them. A reader a pass missed (a planner that died, a dead-lettered batch) is still
- * due at the next. The README's deploy guide quotes it.
+ * due at the next. The deploy guide (docs/deploying.md) quotes it.
  */
 export const WEEKLY_SCHEDULE = "cron(0 * * * ? *)";
 export const WEEKLY_TIMEZONE = "UTC";
@@ -371,14 +370,8 @@ export const SETTINGS = {
   staleClaimSeconds: SEND_QUEUE.visibilityTimeoutSeconds,
 } as const;
 
-/** CloudWatch namespace of the custom metrics (Powertools Metrics, EMF in the logs). */
-export const METRICS_NAMESPACE = "StrengthTips";
-
-/** Metrics the alarms in sst.config.ts watch. */
-export const METRICS = {
-  /** 1 each time a sender stops because SES said so (paused, suspended, daily quota). */
-  sendingStopped: "SendingStopped",
-} as const;
+/** The custom metrics the Lambdas emit and the alarms in sst.config.ts watch. */
+export { METRICS, METRICS_NAMESPACE } from "../functions/runtime/metric-names.js";
 
 /** The display name in the From header. */
 export const FROM_NAME = "Weekly Strength Tips";

@@ -1,8 +1,8 @@
 /**
  * `npm run caniemail [-- --out <file>]`: the caniemail.com report of every email as a reader gets
  * it (the built content, sample values), through @jsx-email/doiuse-email: which HTML and CSS
- * features each one uses that Gmail, Apple Mail, Outlook or Yahoo do not support. Information for
- * the README (docs/caniemail.md), not a gate: most entries are progressive enhancements that a
+ * features each one uses that Gmail, Apple Mail, Outlook or Yahoo do not support, written to
+ * docs/caniemail.md. Information, not a gate: most entries are progressive enhancements that a
  * client without them simply skips (dark-mode styles, border-radius in Outlook).
  */
 import { writeFileSync } from "node:fs";

@@ -16,11 +16,11 @@ import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/pat
 import { formatProblems } from "../compiler/problems.js";
 import { compileTemplates } from "../compiler/templates.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
+import { findChromium } from "../studio/chromium.js";
 import { writeEmailFiles, writeReview } from "../studio/report.js";
 import { sampleEmail } from "../studio/sample.js";
 import { screenshotEmails } from "../studio/screenshots.js";
 import { runWhenExecuted } from "./cli.js";
-import { findChromium } from "./local/chromium.js";
 
 export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye"] as const;
 

@@ -1,6 +1,6 @@
 /**
- * `npm run screenshots [-- --out <dir>]`: the README's screenshots, in headless Chromium
- * (scripts/local/chromium.ts), from the built content (run `npm run build` first):
+ * `npm run screenshots [-- --out <dir>]`: the screenshots in docs/screenshots, in headless Chromium
+ * (studio/chromium.ts), from the built content (run `npm run build` first):
  *
  *   signup-desktop.png, signup-mobile.png          the signup page, 1280 px and 375 px
  *   tip-light-desktop.png, tip-light-mobile.png    the first tip's email, 600 px and 375 px
@@ -13,9 +13,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { REPO_ROOT } from "../compiler/paths.js";
 import { signupPage } from "../functions/http/pages.js";
+import { findChromium, launchChromium } from "../studio/chromium.js";
 import { sampleEmail } from "../studio/sample.js";
 import { runWhenExecuted } from "./cli.js";
-import { findChromium, launchChromium } from "./local/chromium.js";
 
 interface Shot {
   file: string;

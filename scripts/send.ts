@@ -274,23 +274,21 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.error;
   }
   const { settings, scheduleOf } = await import("../functions/config.js");
-  const { systemClock, realSleep, systemRandom } = await import("../functions/adapters/system.js");
+  const { systemClock } = await import("../functions/adapters/system.js");
   const { MemoryQueue } = await import("../functions/adapters/memory-queue.js");
   const { inOrder } = await import("../functions/core/sequence.js");
-  const { tipIndex } = await import("../functions/core/sender.js");
-  const { sendWeek } = await import("../functions/core/send-run.js");
-  const { subscriberStore } = await import("../functions/runtime/store.js");
-  const { sesMailer } = await import("../functions/runtime/mailer.js");
-  const { tokenSigner } = await import("../functions/runtime/signer.js");
+  const { sendInProcess } = await import("../functions/core/send-run.js");
+  const { buildSendWorker, sendPorts } = await import("../functions/runtime/send-worker.js");
   const { workerLimit, PACE_AIM } = await import("../functions/core/pacing.js");
 
   const config = settings();
   const at = options.at ?? systemClock.now();
   const runId = `local-${new Date().toISOString()}`;
-  const mailer = sesMailer();
+  const ports = sendPorts();
+  const { mailer } = ports;
   const schedule = scheduleOf(config);
   const planning = {
-    store: subscriberStore(),
+    ledger: ports.ledger,
     tips: inOrder(tips),
     ...(options.week ? { week: options.week } : {}),
     runId,
@@ -332,7 +330,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  not yet due (slot ahead)  ${report.notDue}`);
     console.log(`  paused (by the reader)    ${report.paused}`);
     const { dueByHour } = await import("../functions/core/due-hours.js");
-    const hours = await dueByHour(planning.store, at, 24);
+    const hours = await dueByHour(planning.ledger, at, 24);
     console.log("  readers due per hour, next 24 h (UTC):");
     for (const { hour, readers } of hours) {
       console.log(`    ${hour.toISOString().slice(0, 13)}:00  ${String(readers).padStart(8)}`);
@@ -361,42 +359,36 @@ export async function main(argv: string[]): Promise<number> {
   const onInterrupt = () => interrupt.abort();
   process.once("SIGINT", onInterrupt);
   bar.start(0, 0, { rate: 0 });
-  const report = await sendWeek({
-    signal: interrupt.signal,
-    planning,
-    queue: new MemoryQueue<string>({ capacity: 4 }),
-    onPlanned: (n) => {
-      planned += n;
-      bar.setTotal(planned);
-    },
-    store: planning.store,
-    mailer,
-    signer: tokenSigner(),
-    clock: systemClock,
-    sleep: realSleep,
-    random: systemRandom,
-    tips: tipIndex(tips),
-    links: config,
-    settings: config,
-    schedule,
+  // Errors are printed after the progress bar; per-batch info is the bar itself.
+  const log = {
+    info: quiet,
+    warn: (message: string, data: object) => errors.push(`${message} ${JSON.stringify(data)}`),
+    error: (message: string, data: object) => errors.push(`${message} ${JSON.stringify(data)}`),
+  };
+  const onSettled = () => {
+    done += 1;
+    bar.update(done, { rate: (done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1) });
+  };
+  const onPlanned = (n: number) => {
+    planned += n;
+    bar.setTotal(planned);
+  };
+  const report = await buildSendWorker(ports, {
+    // This process sends alone, at the whole rate.
     workers: 1,
     ...(options.rate !== undefined ? { rate: options.rate } : {}),
-    // Errors are printed after the progress bar; per-batch info is the bar itself.
-    log: {
-      info: quiet,
-      warn: (message, data) => errors.push(`${message} ${JSON.stringify(data)}`),
-      error: (message, data) => errors.push(`${message} ${JSON.stringify(data)}`),
-    },
-    onSettled: () => {
-      done += 1;
-      bar.update(done, {
-        rate: (done / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1),
-      });
-    },
-  }).finally(() => {
-    bar.stop();
-    process.off("SIGINT", onInterrupt);
-  });
+    signal: interrupt.signal,
+    log,
+    onSettled,
+  })
+    .then((worker) => {
+      const queue = new MemoryQueue<SendBatch>({ capacity: 4 });
+      return sendInProcess({ planning, queue, worker, clock: systemClock, onPlanned });
+    })
+    .finally(() => {
+      bar.stop();
+      process.off("SIGINT", onInterrupt);
+    });
   console.log(`\nWeekly send finished:\n${formatSummary(report)}`);
   for (const line of errors) console.error(line);
   const code = exitCode(report);

@@ -6,9 +6,12 @@
  */
 import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
-import { LOCAL_POSTAL_ADDRESS } from "../scripts/local/sample-site.js";
 
 export const SAMPLE_FROM = "Weekly Strength Tips for Runners";
+
+/** The sample postal address: the studio's and preview's, and the local stack's too. */
+export const LOCAL_POSTAL_ADDRESS =
+  "Weekly Strength Tips for Runners, 123 Example Street, Springfield, OR 97477, USA";
 
 export function sampleValues(slug: string): Required<FillValues> {
   return {

@@ -1,10 +1,10 @@
 /**
- * Screenshots of emails in headless Chromium (scripts/local/chromium.ts), one browser for many
+ * Screenshots of emails in headless Chromium (studio/chromium.ts), one browser for many
  * emails. Every network request is blocked: a preview must not fetch anything.
  */
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "../scripts/local/chromium.js";
+import { launchChromium } from "./chromium.js";
 import { darkVariant } from "./sample.js";
 
 export interface Shot {

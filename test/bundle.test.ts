@@ -1,5 +1,5 @@
 /**
- * Each Lambda, bundled as SST will deploy it (scripts/bench/bundle.ts: SST's esbuild options plus
+ * Each Lambda, bundled as SST will deploy it (scripts/lambda-bundle.ts: SST's esbuild options plus
  * infra/wiring.ts NODEJS_BUNDLE, the AWS SDK bundled and tree-shaken), has no build-time-only
  * package in it (MJML, gray-matter, marked, html-to-text, js-yaml) and stays within 1 MB.
  * Its import time in a fresh process (cold start) is a benchmark figure: `npm run bench:send`.
@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FUNCTIONS, NODEJS_BUNDLE } from "../infra/wiring.js";
-import { bundleLambda, kb } from "../scripts/bench/bundle.js";
+import { bundleLambda, kb } from "../scripts/lambda-bundle.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ENTRIES = Object.values(FUNCTIONS).map((fn) => fn.file);

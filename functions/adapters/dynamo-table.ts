@@ -1,13 +1,32 @@
 /**
- * The single-table key design (README, "Data model"). sst.config.ts declares the same table;
- * scripts/local/stack.ts creates it in dynalite from this definition.
+ * The Subscribers table: its single-table key design, and the one DocumentClient its three
+ * adapters share (dynamo-subscribers.ts, dynamo-ledger.ts, dynamo-limits.ts). sst.config.ts
+ * declares the same table; scripts/local/aws.ts creates it in dynalite from tableDefinition.
  *
  *   subscriber   pk = SUB#<id>          sk = SUB
  *                gsi1pk = ACTIVE#<shard> gsi1sk = <dueAt>#<id>   (only while status = active)
  *   rate limit   pk = RATE#<key>        sk = <window start>  expiresAt = TTL (epoch seconds)
  *   mailbox      pk = MAILBOX#<hash>    sk = MAILBOX         slots, version, expiresAt = TTL
+ *   turn         pk = TURN#<key>        sk = TURN            lastAt
  */
-import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { shardOf } from "../core/email.js";
+import type { Subscriber } from "../core/types.js";
+
+export type Item = Record<string, unknown>;
 
 export const ACTIVE_INDEX = "active";
 
@@ -59,5 +78,95 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
         Projection: { ProjectionType: "ALL" },
       },
     ],
+  };
+}
+
+export interface DynamoTableOptions {
+  tableName: string;
+  shards: number;
+  client?: DynamoDBClient;
+  /** Client options when no client is given (region, endpoint, credentials). */
+  clientOptions?: DynamoDBClientConfig;
+}
+
+/** An UpdateItem or PutItem before the table is named. */
+export type TableUpdate = Omit<UpdateCommandInput, "TableName">;
+export type TablePut = Omit<PutCommandInput, "TableName">;
+
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string })?.name === "ConditionalCheckFailedException"
+  );
+}
+
+/** The table through one DocumentClient, with the calls every adapter makes. */
+export class DynamoTable {
+  readonly name: string;
+  readonly shards: number;
+  readonly doc: DynamoDBDocumentClient;
+
+  constructor(options: DynamoTableOptions) {
+    this.name = options.tableName;
+    this.shards = options.shards;
+    const client = options.client ?? new DynamoDBClient(options.clientOptions ?? {});
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  }
+
+  /** GetItem, strongly consistent. */
+  async read(key: Item): Promise<Item | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  /** UpdateItem; returns the attributes asked for, if any. */
+  async write(input: TableUpdate): Promise<Item | undefined> {
+    const result = await this.doc.send(new UpdateCommand({ TableName: this.name, ...input }));
+    return result.Attributes;
+  }
+
+  /** A conditional UpdateItem; false when its condition did not hold. */
+  async update(input: TableUpdate): Promise<boolean> {
+    return this.conditional(() => this.write(input));
+  }
+
+  /** A conditional PutItem; false when its condition did not hold. */
+  async put(input: TablePut): Promise<boolean> {
+    return this.conditional(() =>
+      this.doc.send(new PutCommand({ TableName: this.name, ...input })),
+    );
+  }
+
+  private async conditional(call: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+export function toItem(subscriber: Subscriber, shards: number): Item {
+  const { sentTips, ...rest } = subscriber;
+  const item: Item = { ...subscriberKey(subscriber.id), ...rest };
+  if (sentTips.length > 0) item.sentTips = new Set(sentTips);
+  if (subscriber.status === "active") {
+    item.gsi1pk = activeKey(shardOf(subscriber.id, shards));
+    item.gsi1sk = dueSortKey(subscriber.id, subscriber.dueAt);
+  }
+  return item;
+}
+
+export function fromItem(item: Item): Subscriber {
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, sentTips, ...rest } = item;
+  return {
+    ...(rest as unknown as Omit<Subscriber, "sentTips">),
+    sentTips: sentTips instanceof Set ? [...(sentTips as Set<string>)] : [],
   };
 }

@@ -1,6 +1,6 @@
 /**
- * In-memory SubscriberStore with the same semantics as DynamoStore (the contract suite in
- * test/adapters/store.contract.ts holds both to them). For unit tests and dry runs.
+ * The whole table in memory, every port of it (Subscribers, SendLedger, Limits), with the same
+ * semantics as the DynamoDB adapters: test/adapters/*.contract.ts holds both to them.
  */
 
 import { verdict } from "../core/eligibility.js";
@@ -10,15 +10,17 @@ import type {
   ActivePage,
   ClaimRequest,
   ClaimResult,
+  Limits,
   PreferenceChanges,
+  SendLedger,
   SignupRecord,
-  SubscriberStore,
+  Subscribers,
   UnsubscribeResult,
 } from "../core/ports.js";
 import type { Subscriber } from "../core/types.js";
 import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
-export class MemoryStore implements SubscriberStore {
+export class MemoryStore implements Subscribers, SendLedger, Limits {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
   /** Each turn's last taking, ms since epoch. */

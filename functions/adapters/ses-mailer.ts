@@ -1,12 +1,7 @@
 /**
- * Mailer on Amazon SES v2. SendEmail with Simple content carries custom headers
- * (Content.Simple.Headers), which is how List-Unsubscribe and List-Unsubscribe-Post travel.
- * SES failures are classified into the errors the send engine treats differently.
- *
- * The client is always built here, with the SDK's retries off (maxAttempts 1): a throttled
- * SendEmail is retried only by the sender's own loop (core/sender.ts), which takes a pacer slot
- * for every call. With the SDK's default (3 attempts, TooManyRequests counted as throttling) one
- * recipient could cost up to 18 calls, none of them paced.
+ * The Mailer on Amazon SES v2: SendEmail with Simple content, whose Headers carry
+ * List-Unsubscribe. SES failures become the errors the send engine tells apart (core/errors.ts).
+ * The SDK never retries (maxAttempts 1): the sender's own loop retries, one pacer slot a call.
  */
 import {
   GetAccountCommand,
@@ -16,8 +11,6 @@ import {
   SendEmailCommand,
   type SendEmailCommandInput,
 } from "@aws-sdk/client-sesv2";
-import { AwsRestJsonProtocol } from "@aws-sdk/core/protocols";
-import { JsonCodec } from "@smithy/core/protocols";
 import {
   MailRejectedError,
   MailStoppedError,
@@ -25,48 +18,17 @@ import {
   MailTransientError,
 } from "../core/errors.js";
 import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
-import { reuseRequestWork } from "./sdk-client.js";
-
-/**
- * SES v2's REST-JSON protocol with the SDK's JsonCodec, which writes a request body with
- * JSON.stringify, in place of its default JsonCodec2, which writes every string character by
- * character in JavaScript: a SendEmail carries about 18 KB of HTML and text, and that loop was the
- * single largest function in a send's CPU profile. The bodies are byte for byte the same, and
- * answers and errors read the same (test/adapters/ses-protocol.test.ts holds both to it).
- */
-export class SesJsonProtocol extends AwsRestJsonProtocol {
-  constructor(settings: ConstructorParameters<typeof AwsRestJsonProtocol>[0]) {
-    super({
-      ...settings,
-      // The settings AwsRestJsonProtocol gives its own codec (7: epoch seconds by default).
-      jsonCodec: new JsonCodec({
-        timestampFormat: { useTrait: true, default: 7 },
-        httpBindings: true,
-        jsonName: true,
-      }),
-    });
-  }
-}
-
-/** What every SES client of ours is built with, whatever else the caller sets. */
-export const SES_CLIENT_POLICY = {
-  maxAttempts: 1,
-  // The middleware stack resolved once per command class, not per SendEmail (an SDK option).
-  cacheMiddleware: true,
-  protocol: SesJsonProtocol,
-} as const satisfies SESv2ClientConfig;
 
 /**
  * How long one SES call may take before it is abandoned as a transient failure (and retried by
- * the sender's loop, on a new pacer slot): a connection that hangs would otherwise hold its
- * recipient, and the Lambda, until the invocation's own timeout. SES answers in well under a
- * second; the margin is for a slow network, not a slow SES.
+ * the sender's loop): a hung connection would otherwise hold its recipient, and the Lambda,
+ * until the invocation's timeout.
  */
 export const SES_REQUEST_TIMEOUT_MS = 20_000;
 
 /**
- * The request handler an SES client of ours is built with: the caller's handler options (agent,
- * sockets) with the request timeout added, unless the caller brings a handler of its own.
+ * The request handler an SES client of ours is built with: the caller's handler options with the
+ * request timeout added, unless the caller brings a handler of its own.
  */
 export function sesRequestHandler(
   given: SESv2ClientConfig["requestHandler"],
@@ -76,27 +38,12 @@ export function sesRequestHandler(
   return { requestTimeout: timeoutMs, throwOnRequestTimeout: true, ...(given as object) };
 }
 
-/**
- * The SES client as SesMailer builds it: the caller's options (region, endpoint, credentials,
- * request handler), a time limit on each call, SES_CLIENT_POLICY over them, the per-request work
- * done once (reuseRequestWork). The bench's floor builds its client here too.
- */
-export function sesClient(options: SESv2ClientConfig = {}, requestTimeoutMs?: number): SESv2Client {
-  return reuseRequestWork(
-    new SESv2Client({
-      ...options,
-      requestHandler: sesRequestHandler(options.requestHandler, requestTimeoutMs),
-      ...SES_CLIENT_POLICY,
-    }),
-  );
-}
-
 export interface SesMailerOptions {
   from: string;
   configurationSet?: string;
   /** Where readers' replies go (Reply-To), e.g. "Coach <hello@example.com>"; unset: the From. */
   replyTo?: string;
-  /** Region, endpoint, credentials, request handler; retries are always off (SES_CLIENT_POLICY). */
+  /** Region, endpoint, credentials, request handler; retries are always off. */
   clientOptions?: SESv2ClientConfig;
   /** One call's time limit (default SES_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
@@ -229,7 +176,14 @@ export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
 
   constructor(private readonly options: SesMailerOptions) {
-    this.client = sesClient(options.clientOptions, options.requestTimeoutMs);
+    const given = options.clientOptions ?? {};
+    this.client = new SESv2Client({
+      ...given,
+      requestHandler: sesRequestHandler(given.requestHandler, options.requestTimeoutMs),
+      maxAttempts: 1,
+      // The middleware stack is resolved once per command class, not per SendEmail.
+      cacheMiddleware: true,
+    });
   }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {

@@ -1,22 +1,11 @@
 /**
- * The confirmation outbox: signups arrive here from the queue (SQS in AWS, an in-process twin
- * locally), are written to the subscriber and get their confirmation email. Pure: ports in.
- *
- * For each signup, in this order (each step one conditional write on one item):
- *   1. nothing for an active, bounced or complained subscriber;
- *   2. a redelivered signup that was already written resumes at the send, or stops if sent;
- *   3. a slot of the real mailbox: at most MAILBOX_LIMIT confirmation emails per 24 h for one
- *      mailbox, whatever its case, +tags or Gmail dots (core/email.ts canonicalMailbox);
- *   4. the list-wide hourly budget (`confirmationsPerHour`): beyond it the signup waits, and the
- *      queue delivers it again later;
- *   5. the subscriber becomes pending with this signup as its generation (earlier confirm links
- *      retire), its name, and its consent appended to the history;
- *   6. the email (its link carries the generation), then the record that it went out.
- * A failure at 5 or 6 throws, and the queue delivers the signup again: nothing is lost, and the
- * record of step 6 keeps a redelivery from sending twice.
+ * The confirmation outbox: each signup from the queue is written to its subscriber and gets its
+ * confirmation email, at most MAILBOX_LIMIT per real mailbox a day and `confirmationsPerHour` for
+ * the whole list. A failure throws and the queue delivers the signup again; the record that the
+ * email went out keeps a redelivery from sending it twice (docs/architecture.md has the steps).
  */
 import { mailboxKey, subscriberId } from "./email.js";
-import type { Clock, Log, Mailer, SubscriberStore } from "./ports.js";
+import type { Clock, Limits, Log, Mailer, Subscribers } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
 import type { Consent } from "./types.js";
@@ -42,7 +31,8 @@ export interface SignupRequest {
   consent: Consent;
 }
 
-const signupRequestSchema = z.object({
+/** A signup as the outbox carries it (functions/events/sqs.ts checks each message with it). */
+export const signupRequestSchema = z.object({
   signupId: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
   email: z.string().check(z.minLength(3), z.maxLength(254)),
   firstName: z.optional(z.string().check(z.maxLength(100))),
@@ -55,24 +45,6 @@ const signupRequestSchema = z.object({
     textVersion: z.string(),
   }),
 });
-
-/** The signup in a queue message body, or undefined when the body is not one. */
-export function parseSignupRequest(body: string): SignupRequest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  const parsed = z.safeParse(signupRequestSchema, value);
-  if (!parsed.success) return undefined;
-  const { firstName, timeZone, ...rest } = parsed.data;
-  return {
-    ...rest,
-    ...(firstName === undefined ? {} : { firstName }),
-    ...(timeZone === undefined ? {} : { timeZone }),
-  };
-}
 
 /** The hourly budget is spent: the signup waits until the next hour. */
 export class ConfirmationDeferredError extends Error {
@@ -88,7 +60,8 @@ export class SignupConflictError extends Error {
 }
 
 export interface ConfirmationDeps extends SystemEmailContext {
-  store: SubscriberStore;
+  subscribers: Subscribers;
+  limits: Pick<Limits, "hit" | "reserveMailboxSlot">;
   mailer: Mailer;
   clock: Clock;
   /** The list-wide budget of confirmation emails per clock hour (Settings). */
@@ -110,10 +83,10 @@ export async function deliverConfirmation(
   deps: ConfirmationDeps,
   request: SignupRequest,
 ): Promise<DeliveryOutcome> {
-  const { store, clock } = deps;
+  const { subscribers, limits, clock } = deps;
   const now = clock.now();
   const id = subscriberId(request.email);
-  const current = await store.get(id);
+  const current = await subscribers.get(id);
   if (current && current.status !== "pending" && current.status !== "unsubscribed") {
     return "not-needed";
   }
@@ -123,11 +96,11 @@ export async function deliverConfirmation(
   } else {
     const mailbox = mailboxKey(request.email);
     const { perWindow, windowSeconds } = MAILBOX_LIMIT;
-    if (!(await store.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
+    if (!(await limits.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
       return "mailbox-limit";
     }
     const hourStart = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-    if (await store.hit(BUDGET_KEY, new Date(hourStart), 3600, deps.confirmationsPerHour)) {
+    if (await limits.hit(BUDGET_KEY, new Date(hourStart), 3600, deps.confirmationsPerHour)) {
       throw new ConfirmationDeferredError(
         Math.max(1, Math.ceil((hourStart + HOUR_MS - now.getTime()) / 1000)),
       );
@@ -143,8 +116,8 @@ export async function deliverConfirmation(
       ...(current && !current.consentHistory ? { earlierConsents: [current.consent] } : {}),
     };
     const written = current
-      ? await store.beginSignup(id, record, current.generation)
-      : await store.create({
+      ? await subscribers.beginSignup(id, record, current.generation)
+      : await subscribers.create({
           id,
           email: request.email,
           ...(firstName === undefined ? {} : { firstName }),
@@ -166,38 +139,28 @@ export async function deliverConfirmation(
     generation,
   };
   await deps.mailer.send(systemEmail(deps, "confirm", recipient));
-  await store.markConfirmationSent(id, generation, now);
+  await subscribers.markConfirmationSent(id, generation, now);
   return "sent";
 }
 
 /**
- * Delivers the signups of one queue batch; returns the ids of the records to deliver again
- * (a failed send, a failed store, a spent budget). A record that is not a signup is logged and
- * dropped: delivering it again would not change it.
+ * Delivers one signup from the outbox and logs what came of it; throws when the queue should
+ * deliver it again (a failed send, a failed store, a spent budget).
  */
-export async function deliverQueuedSignups(
-  records: ReadonlyArray<{ id: string; body: string }>,
+export async function deliverQueuedSignup(
   deps: ConfirmationDeps & { log: Log },
-): Promise<string[]> {
-  const retry: string[] = [];
-  for (const record of records) {
-    const request = parseSignupRequest(record.body);
-    if (!request) {
-      deps.log.error("dropping an outbox message that is not a signup", { messageId: record.id });
-      continue;
-    }
-    const subscriber = subscriberId(request.email);
-    try {
-      const outcome = await deliverConfirmation(deps, request);
-      deps.log.info("confirmation", { outcome, subscriberId: subscriber });
-    } catch (error) {
-      retry.push(record.id);
-      const level = error instanceof ConfirmationDeferredError ? "info" : "warn";
-      deps.log[level]("confirmation will be retried", {
-        subscriberId: subscriber,
-        error: String(error),
-      });
-    }
+  request: SignupRequest,
+): Promise<void> {
+  const subscriber = subscriberId(request.email);
+  try {
+    const outcome = await deliverConfirmation(deps, request);
+    deps.log.info("confirmation", { outcome, subscriberId: subscriber });
+  } catch (error) {
+    const level = error instanceof ConfirmationDeferredError ? "info" : "warn";
+    deps.log[level]("confirmation will be retried", {
+      subscriberId: subscriber,
+      error: String(error),
+    });
+    throw error;
   }
-  return retry;
 }

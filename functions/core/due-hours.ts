@@ -3,7 +3,7 @@
  * report): read from the active index, which sorts by each reader's next due instant, so only the
  * readers due in the window are read.
  */
-import type { SubscriberStore } from "./ports.js";
+import type { SendLedger } from "./ports.js";
 
 export interface DueHour {
   /** The start of the UTC hour. */
@@ -15,7 +15,7 @@ const HOUR = 3_600_000;
 
 /** Readers due in each UTC hour from `from`'s hour on, `hours` hours long; readers overdue count in the first. */
 export async function dueByHour(
-  store: SubscriberStore,
+  ledger: Pick<SendLedger, "shards" | "listDue">,
   from: Date,
   hours: number,
 ): Promise<DueHour[]> {
@@ -23,10 +23,10 @@ export async function dueByHour(
   const end = new Date(start + hours * HOUR - 1);
   const counts = new Map<number, number>();
   await Promise.all(
-    Array.from({ length: store.shards }, async (_, shard) => {
+    Array.from({ length: ledger.shards }, async (_, shard) => {
       let cursor: string | undefined;
       do {
-        const page = await store.listDue(shard, end, cursor, 500);
+        const page = await ledger.listDue(shard, end, cursor, 500);
         cursor = page.cursor;
         for (const reader of page.items) {
           const due = reader.dueAt ? Date.parse(reader.dueAt) : start;

@@ -1,23 +1,8 @@
 /**
- * The one rule that decides whether a subscriber may be sent a tip in a week. The planner uses it
- * to choose who is due; every store's claim applies it (the in-memory store directly, the DynamoDB
- * store to the item it read, then writes conditionally on the item's send revision), so the rule
- * is written here only.
- *
- * Exactly once per (subscriber, tip), at most one tip per subscriber per week, never an older
- * week after a newer one:
- *   - only active subscribers;
- *   - a week at or before the last week sent sends nothing (same week: already sent; an older
- *     week replayed or redriven: superseded);
- *   - a tip the subscriber has received is never sent again;
- *   - a claim of a later week (sent, failed or pending) supersedes this week;
- *   - a claim of this week that was sent or failed ends the week for them;
- *   - a pending claim of any week younger than the stale window is in flight (someone may be
- *     calling SES for it right now); an older one is a dead sender's and may be taken over.
- * At the claim, just before the email goes, also (the planner checks the pause itself, to move
- * the reader's slot past it):
- *   - a reader paused from /manage gets nothing until the pause ends;
- *   - the address the email would go to must still be the reader's.
+ * The one rule that decides whether a subscriber may be sent a tip in a week: exactly once per
+ * (subscriber, tip), at most one tip a week, never an older week after a newer one. The planner
+ * uses it to choose who is due and every store's claim applies it, so it is written here only
+ * (docs/architecture.md spells it out).
  */
 import type { Subscriber } from "./types.js";
 

@@ -4,7 +4,7 @@
  * change nothing. Suppression is conditional in the store, so a repeated event is a no-op.
  */
 import { normalizeEmail, subscriberId } from "./email.js";
-import type { Clock, SubscriberStore } from "./ports.js";
+import type { Clock, Subscribers } from "./ports.js";
 
 /** One SES event, as the edge parsed it (functions/events/ses-records.ts). */
 export interface Feedback {
@@ -38,7 +38,7 @@ function addressOf(raw: string): string | undefined {
 
 /** Applies one SES event. A store failure throws, so the event is delivered again. */
 export async function applyFeedback(
-  deps: { store: Pick<SubscriberStore, "suppress">; clock: Clock },
+  deps: { store: Pick<Subscribers, "suppress">; clock: Clock },
   feedback: Feedback,
 ): Promise<FeedbackOutcome> {
   const base = { type: feedback.type, messageId: feedback.messageId };

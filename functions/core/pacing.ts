@@ -1,19 +1,10 @@
 /**
- * Send pacing: every SES call, first try or retry, takes one slot from the pacer.
- *
- * Two rules, both on the injected clock:
- *   1. A schedule at PACE_AIM (90%) of the limit, kept on an ABSOLUTE timeline (GCRA, "virtual
- *      scheduling"): a late timer makes one call late but does not shift the ones after it, so
- *      the long-run rate is the aimed one.
- *   2. A hard cap: at most floor(limit) releases in any 1,050 ms (a second, plus a guard for
- *      the jitter between a release here and the call's arrival at SES), checked against the
- *      times the slots were really released (a sliding log). Catching up after a stalled event
- *      loop can therefore never put more than the limit into one second, which is what SES counts.
- * Releases are serialised, so concurrent callers share one schedule.
- *
- * Why not an npm limiter: `limiter` (4.1.0) keeps its clock and timers at module level
- * (performance.now / setTimeout), so pacing could only be tested with global fake timers, and
- * neither it nor `bottleneck` offers the sliding cap. Here the clock and sleep are ports.
+ * Send pacing: every SES call, first try or retry, takes one slot from a pacer. The pacer aims at
+ * PACE_AIM of the limit on an absolute timeline (GCRA: a late timer delays one call, not the ones
+ * after it) and never releases more than floor(limit) calls in any CAP_WINDOW_MS, counted from
+ * the times slots were really released. Releases are serialised, so concurrent callers share one
+ * schedule. Written here, not taken from npm: `limiter` and `bottleneck` keep their own clock and
+ * timers and have no sliding cap, and here the clock and sleep are ports.
  */
 import type { Clock, SendQuota, Sleep } from "./ports.js";
 

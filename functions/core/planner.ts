@@ -1,17 +1,13 @@
 /**
- * The planner: runs every hour and reads, from every shard in parallel, only the readers who are
- * due (the active index sorts by each reader's next due instant); for each it takes the week where
- * the reader lives (core/schedule.ts), decides which tip they get (core/eligibility.ts), and
- * enqueues batches of recipients, one week per batch. Its only writes move a reader's due instant
- * (someone caught up, or who joined after this week's slot, waits for the next one); the sender's
- * conditional claim is what makes each email go out once, so running the planner twice (a
- * duplicate EventBridge delivery, an operator rerun) is harmless.
- *
- * With `week` set (an operator's `npm run send -- --week`), every active reader is read and that
- * week is everyone's, as before per-reader schedules: replays of an older week send nothing.
+ * The planner: every hour, reads only the readers who are due (the active index sorts by each
+ * reader's next due instant), takes each one's week where they live (core/schedule.ts) and their
+ * next tip (core/eligibility.ts), and queues batches of recipients, one week per batch. Its only
+ * writes move a reader's due instant; the sender's claim makes each email go out once, so a second
+ * pass is harmless. With `week` (an operator's `npm run send -- --week`), every active reader is
+ * read and that week is everyone's.
  */
 import { isPaused, verdict } from "./eligibility.js";
-import type { Queue, SubscriberStore } from "./ports.js";
+import type { Queue, SendLedger } from "./ports.js";
 import { localWeek, nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
 import { nextTip } from "./sequence.js";
 import type { CompiledTip, Reader } from "./types.js";
@@ -36,7 +32,7 @@ export interface SendBatch {
 }
 
 export interface PlanInput {
-  store: SubscriberStore;
+  ledger: SendLedger;
   queue: Queue<SendBatch>;
   /** In order (see sequence.ts inOrder). */
   tips: readonly CompiledTip[];
@@ -114,7 +110,7 @@ export function decide(
 const notAhead = (week: string, current: string) => (week <= current ? week : undefined);
 
 export async function plan(input: PlanInput): Promise<PlanReport> {
-  const { store, queue, tips, runId, batchSize, schedule, now } = input;
+  const { ledger, queue, tips, runId, batchSize, schedule, now } = input;
   const pageSize = input.pageSize ?? 250;
   const flushEvery = Math.max(1, input.flushEvery ?? 10);
   const limit = input.limit ?? Number.POSITIVE_INFINITY;
@@ -162,7 +158,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const later = (subscriber: Reader): Promise<void> =>
     input.dryRun || input.week
       ? Promise.resolve()
-      : store.reschedule(
+      : ledger.reschedule(
           subscriber.id,
           nextDelivery(now, zoneOf(subscriber, schedule), schedule.slot),
         );
@@ -178,8 +174,8 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     do {
       if (full()) return;
       const page = input.week
-        ? await store.listActive(shard, cursor, pageSize)
-        : await store.listDue(shard, now, cursor, pageSize);
+        ? await ledger.listActive(shard, cursor, pageSize)
+        : await ledger.listDue(shard, now, cursor, pageSize);
       cursor = page.cursor;
       const moves: Promise<void>[] = [];
       for (const subscriber of page.items) {
@@ -189,7 +185,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
           // Paused from /manage, even under an operator's week: due again when the pause ends.
           report.paused += 1;
           if (!input.dryRun && !input.week) {
-            moves.push(store.reschedule(subscriber.id, new Date(subscriber.pausedUntil)));
+            moves.push(ledger.reschedule(subscriber.id, new Date(subscriber.pausedUntil)));
           }
           continue;
         }
@@ -248,7 +244,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     } while (cursor !== undefined);
   };
 
-  await Promise.all(Array.from({ length: store.shards }, (_, shard) => readShard(shard)));
+  await Promise.all(Array.from({ length: ledger.shards }, (_, shard) => readShard(shard)));
   for (const week of [...current.keys()]) seal(week);
   await flush(true);
   return report;

@@ -33,7 +33,7 @@ export type Sleep = (ms: number) => Promise<void>;
 /** A number in [0, 1), for jitter; tests pass a fixed one. */
 export type Random = () => number;
 
-/* ------------------------------------------------------------------ store */
+/* ------------------------------------------------------------ the table */
 
 export type ActivateResult = "activated" | "already-active" | "not-pending" | "missing";
 export type UnsubscribeResult = "unsubscribed" | "already" | "missing";
@@ -72,10 +72,8 @@ export interface ActivePage {
   cursor?: string;
 }
 
-export interface SubscriberStore {
-  /** How many shards the active set is spread over (keys ACTIVE#0..shards-1). */
-  readonly shards: number;
-
+/** The subscribers themselves: signing up, confirming, their preferences, leaving. */
+export interface Subscribers {
   get(id: string): Promise<Subscriber | undefined>;
 
   /** Inserts a new subscriber; false (and nothing written) if the id exists already. */
@@ -94,19 +92,6 @@ export interface SubscriberStore {
   markConfirmationSent(id: string, generation: string, now: Date): Promise<boolean>;
 
   /**
-   * Takes one of `limit` confirmation-email slots of a real mailbox (see core/email.ts mailboxKey)
-   * in the last `windowSeconds`. Idempotent per `signupId`: a redelivered signup finds its own
-   * slot and gets true again. False when the mailbox has had its `limit` already.
-   */
-  reserveMailboxSlot(
-    mailbox: string,
-    signupId: string,
-    now: Date,
-    windowSeconds: number,
-    limit: number,
-  ): Promise<boolean>;
-
-  /**
    * pending → active (joins the active set, due at once: the planner's next pass moves them to
    * their first delivery slot after confirming), recording confirmation time and IP. With a
    * `generation`, only while it is still the subscriber's (a confirm link of a retired signup
@@ -122,6 +107,18 @@ export interface SubscriberStore {
 
   /** Marks a subscriber bounced or complained (leaves the active set). False if missing or unchanged. */
   suppress(id: string, status: "bounced" | "complained", now: Date): Promise<boolean>;
+
+  /**
+   * The reader's own changes (/manage), while active: each field given is set, or removed when
+   * null (dueAt null: due at once). False if the subscriber is not active.
+   */
+  updatePreferences(id: string, changes: PreferenceChanges): Promise<boolean>;
+}
+
+/** The send ledger: who is due when, and which week's tip each reader was sent. */
+export interface SendLedger {
+  /** How many shards the active set is spread over (keys ACTIVE#0..shards-1). */
+  readonly shards: number;
 
   /** One page of the active subscribers of one shard. */
   listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage>;
@@ -139,12 +136,6 @@ export interface SubscriberStore {
 
   /** Moves an active subscriber's next due instant (a caught-up reader waits a week). */
   reschedule(id: string, dueAt: Date): Promise<void>;
-
-  /**
-   * The reader's own changes (/manage), while active: each field given is set, or removed when
-   * null (dueAt null: due at once). False if the subscriber is not active.
-   */
-  updatePreferences(id: string, changes: PreferenceChanges): Promise<boolean>;
 
   /**
    * Conditional claim for (week, tip, subscriber) before the SES call: succeeds only when
@@ -177,12 +168,28 @@ export interface SubscriberStore {
 
   /** Gives a pending claim back (the run stopped before sending): the next run may take it. */
   releaseClaim(id: string, week: string, runId: string): Promise<void>;
+}
 
+/** Limits and pacing: counters in fixed windows, mailbox slots, and the senders' shared turn. */
+export interface Limits {
   /**
    * Counts one hit for `key` in the fixed window starting at `windowStart`; true when the count
    * after this hit exceeds `limit`.
    */
   hit(key: string, windowStart: Date, windowSeconds: number, limit: number): Promise<boolean>;
+
+  /**
+   * Takes one of `limit` confirmation-email slots of a real mailbox (see core/email.ts mailboxKey)
+   * in the last `windowSeconds`. Idempotent per `signupId`: a redelivered signup finds its own
+   * slot and gets true again. False when the mailbox has had its `limit` already.
+   */
+  reserveMailboxSlot(
+    mailbox: string,
+    signupId: string,
+    now: Date,
+    windowSeconds: number,
+    limit: number,
+  ): Promise<boolean>;
 
   /**
    * Takes the turn named `key` at `at` if the last one taken, by anyone, was at least `spacingMs`

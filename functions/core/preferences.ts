@@ -7,7 +7,7 @@
  */
 import { DateTime } from "luxon";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
-import type { Clock, SubscriberStore } from "./ports.js";
+import type { Clock, Subscribers } from "./ports.js";
 import { nextDelivery, type Schedule, zoneOf } from "./schedule.js";
 import {
   cleanFirstName,
@@ -42,7 +42,7 @@ export interface Preferences {
 }
 
 export interface PreferencesDeps {
-  store: SubscriberStore;
+  subscribers: Subscribers;
   signer: Pick<Signer, "verify">;
   clock: Clock;
   schedule: Schedule;
@@ -103,7 +103,7 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
 
 async function reader(deps: PreferencesDeps, token: unknown): Promise<Subscriber> {
   const id = deps.signer.verify(typeof token === "string" ? token : "", "manage");
-  const subscriber = await deps.store.get(id);
+  const subscriber = await deps.subscribers.get(id);
   // A reader who no longer exists gets the same answer as a bad link.
   if (!subscriber) throw new InvalidTokenError("This link is invalid or has expired.");
   return subscriber;
@@ -123,7 +123,7 @@ export async function applyPreferences(
   const subscriber = await reader(deps, token);
   if (change.action === "unsubscribe") {
     await unsubscribe(deps, deps.signer.issue("unsubscribe", subscriber.id));
-    return view((await deps.store.get(subscriber.id)) ?? subscriber, deps);
+    return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);
   }
   if (subscriber.status !== "active") {
     throw new BadRequestError(
@@ -151,8 +151,8 @@ export async function applyPreferences(
           ? // Due at once (unless paused): the next pass judges this week in the new zone.
             { timeZone: change.timeZone ?? null, dueAt: stillPaused ?? null }
           : { firstName: change.firstName ?? null };
-  if (!(await deps.store.updatePreferences(subscriber.id, changes))) {
+  if (!(await deps.subscribers.updatePreferences(subscriber.id, changes))) {
     throw new BadRequestError("This subscription changed meanwhile: please try again.", "conflict");
   }
-  return view((await deps.store.get(subscriber.id)) ?? subscriber, deps);
+  return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);
 }

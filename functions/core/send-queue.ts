@@ -1,19 +1,10 @@
 /**
- * The consumer side of the send queue: a send worker takes queue records (each one batch of
- * recipients, zod-checked) and mails them with sendBatch. The send-batch Lambda makes one worker
- * per invocation from SQS records; `npm run send`, the benchmark and the tests make one per run
- * and feed it from an in-process queue (core/send-run.ts). Same code, same decisions.
- *
- * A worker asks SES once, at creation, for the quota and whether sending is possible at all
- * (account or configuration set paused, account suspended: then it sends nothing). It paces at the
- * limit divided by the senders that may run at once (the event source's maximum concurrency).
- *
- * A record is handed back for redelivery when its batch is not finished: recipients deferred by
- * throttling, transient errors, in flight (a dead sender's claims not yet stale: the redelivery
- * comes after the visibility timeout, which is the stale window, and takes them over), not
- * attempted because sending stopped, or a store failure. The claims skip whoever was done.
+ * The send worker: asks SES once for the quota and whether sending is possible at all, paces at
+ * the limit split over the senders that may run at once, and mails each queued batch with one
+ * Sender (core/sender.ts). A batch left unfinished (deferred, in flight elsewhere, halted, a store
+ * failure) throws BatchUnfinishedError, so that the queue delivers it again; the claims skip whoever
+ * was done. functions/runtime/send-worker.ts wires it for the Lambda, `npm run send` and the bench.
  */
-import pLimit from "p-limit";
 import { BatchUnfinishedError } from "./errors.js";
 import {
   createPacer,
@@ -24,16 +15,15 @@ import {
   workerLimit,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
-import type { Log } from "./ports.js";
+import type { Limits, Log } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
 import {
   addBatch,
   type BatchReport,
   emptyBatchReport,
   type Halt,
-  type RunControl,
+  Sender,
   type SenderDeps,
-  sendBatch,
 } from "./sender.js";
 import { isIsoWeek, weekStart } from "./week.js";
 import * as z from "./zod.js";
@@ -56,16 +46,11 @@ export const sendBatchSchema = z.object({
     .check(z.maxLength(1000)),
 });
 
-export interface QueuedRecord {
-  /** The queue's message id, returned when the record should be delivered again. */
-  id: string;
-  body: string;
-}
-
 export interface SendWorkerDeps
   extends Pick<
     SenderDeps,
-    | "store"
+    | "ledger"
+    | "subscribers"
     | "mailer"
     | "signer"
     | "clock"
@@ -75,7 +60,10 @@ export interface SendWorkerDeps
     | "links"
     | "retry"
     | "schedule"
+    | "onSettled"
   > {
+  /** The account's shared send turn, for senders that each hold less than one call a second. */
+  limits: Pick<Limits, "takeTurn">;
   settings: {
     maxSendRate: number;
     max24HourSend: number;
@@ -96,7 +84,6 @@ export interface SendWorkerDeps
    */
   parallel?: number;
   log: Log;
-  onSettled?: SenderDeps["onSettled"];
   /** Aborted: no SES call starts any more, claims not yet sent are given back (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -108,12 +95,10 @@ export interface SendWorker {
   /** Everything this worker has done so far. */
   readonly report: BatchReport;
   /**
-   * Sends one record's batch; throws BatchUnfinishedError when the record should be delivered
-   * again (the send-batch Lambda hands it to Powertools' batch processor as a partial failure).
+   * Sends one queued batch (`messageId` names it in the log); throws BatchUnfinishedError when
+   * its message should be delivered again.
    */
-  sendRecord(record: QueuedRecord): Promise<void>;
-  /** Sends each record's batch in turn; returns the ids of the records to deliver again. */
-  handle(records: readonly QueuedRecord[]): Promise<string[]>;
+  send(batch: SendBatch, messageId: string): Promise<void>;
 }
 
 /** The name of the account's shared send turn in the store (see sharedTurns). */
@@ -128,14 +113,6 @@ export function notBegun(week: string, now: Date): boolean {
   return start !== undefined && start.getTime() - EARLIEST_ZONE_AHEAD_MS > now.getTime();
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether a batch left someone to a later delivery. */
 function unfinished(report: BatchReport): boolean {
   return (
@@ -144,83 +121,69 @@ function unfinished(report: BatchReport): boolean {
   );
 }
 
+/** The pacer for `limit`: below one call a second, senders also take turns on the account's rate. */
+function pacerOf(deps: SendWorkerDeps, limit: number): Pacer {
+  const own =
+    deps.pacerFor?.(limit) ?? createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
+  if (limit >= 1) return own;
+  return sharedTurns(own, {
+    accountLimit: limit * Math.max(1, deps.workers),
+    take: (at, spacingMs) => deps.limits.takeTurn(SEND_TURN, at, spacingMs),
+    clock: deps.clock,
+    sleep: deps.sleep,
+    random: deps.random,
+  });
+}
+
 export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker> {
   const { settings, log } = deps;
   const status = await deps.mailer.status();
   const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
-  const own =
-    deps.pacerFor?.(limit) ?? createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
-  // Less than one call a second each: the senders take turns on the account's rate together.
-  const pacer =
-    limit < 1
-      ? sharedTurns(own, {
-          accountLimit: limit * Math.max(1, deps.workers),
-          take: (at, spacingMs) => deps.store.takeTurn(SEND_TURN, at, spacingMs),
-          clock: deps.clock,
-          sleep: deps.sleep,
-          random: deps.random,
-        })
-      : own;
-  const control: RunControl = { budget: dailyBudget(status.quota, settings.max24HourSend) };
-  const parallel = Math.max(1, Math.round(deps.parallel ?? inFlightFor(pacer.rate)));
-  const inProgress = pLimit(parallel);
+  const pacer = pacerOf(deps, limit);
+  const sender = new Sender(
+    { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
+    {
+      budget: dailyBudget(status.quota, settings.max24HourSend),
+      parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate)),
+    },
+  );
   const total = emptyBatchReport();
-  let announced: Halt["reason"] | undefined;
+  let announced = false;
 
   /** Loud, once per worker: an operator must act (the metric and its alarm follow from it). */
   const halt = (stop: Halt) => {
+    sender.halt(stop);
     total.stopped ??= stop;
     if (announced) return;
-    announced = stop.reason;
+    announced = true;
     log.error("sending stopped", { reason: stop.reason, detail: stop.message });
   };
-  if (status.stopped) {
-    control.halted = status.stopped;
-    halt(status.stopped);
-  }
+  if (status.stopped) halt(status.stopped);
   deps.signal?.addEventListener(
     "abort",
-    () => {
-      const stop: Halt = { reason: "interrupted", message: "stopped by the operator" };
-      control.halted ??= stop;
-      halt(stop);
-    },
+    () => halt({ reason: "interrupted", message: "stopped by the operator" }),
     { once: true },
   );
 
-  const sendRecord = async (record: QueuedRecord): Promise<void> => {
-    const parsed = z.safeParse(sendBatchSchema, parseJson(record.body));
-    if (!parsed.success) {
-      // A malformed message never gets better: log it and let it go (nothing was sent).
-      log.error("malformed send batch", { messageId: record.id, issues: parsed.error.issues });
-      return;
-    }
-    const batch: SendBatch = parsed.data;
+  const send = async (batch: SendBatch, messageId: string): Promise<void> => {
     if (notBegun(batch.week, deps.clock.now())) {
       // A week that has not begun in any time zone comes from a fault or a forgery: sending it
       // would also push the reader's next slot past every real week. Never better: let it go.
-      log.error("send batch of a week not begun", { messageId: record.id, week: batch.week });
+      log.error("send batch of a week not begun", { messageId, week: batch.week });
       return;
     }
-    if (control.halted) throw new BatchUnfinishedError(`sending stopped: ${control.halted.reason}`);
+    if (sender.halted) throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
     let report: BatchReport;
     try {
-      report = await sendBatch(batch, {
-        ...deps,
-        staleClaimSeconds: settings.staleClaimSeconds,
-        pacer,
-        parallel,
-        inProgress,
-        control,
-      });
+      report = await sender.sendBatch(batch);
     } catch (error) {
       // The store failed: claims taken are left pending and are taken over after the stale window.
-      log.error("send batch failed", { messageId: record.id, error: error as Error });
+      log.error("send batch failed", { messageId, error: error as Error });
       throw new BatchUnfinishedError("the store failed", { cause: error });
     }
     addBatch(total, report);
     log.info("send batch done", {
-      messageId: record.id,
+      messageId,
       week: batch.week,
       runId: batch.runId,
       limit,
@@ -230,22 +193,5 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     if (unfinished(report)) throw new BatchUnfinishedError("recipients left for a later delivery");
   };
 
-  return {
-    limit,
-    rate: pacer.rate,
-    report: total,
-    sendRecord,
-    async handle(records) {
-      const retry: string[] = [];
-      for (const record of records) {
-        try {
-          await sendRecord(record);
-        } catch (error) {
-          if (!(error instanceof BatchUnfinishedError)) throw error;
-          retry.push(record.id);
-        }
-      }
-      return retry;
-    },
-  };
+  return { limit, rate: pacer.rate, report: total, send };
 }

@@ -1,16 +1,16 @@
 /**
- * One weekly send in one process: the planner (planner.ts) writes batches to a queue and a send
- * worker (send-queue.ts) consumes them, exactly as the Lambdas do through SQS, with the queue in
- * this process instead. `npm run send`, the benchmark and the tests run this; the bodies go
- * through the queue as JSON and are parsed and checked on the way out, as SQS records are.
+ * One weekly send in one process: the planner (planner.ts) puts batches on a queue and a send
+ * worker (send-queue.ts) consumes them, as the Lambdas do through SQS, with the queue in this
+ * process instead. `npm run send`, the bench and the tests run this.
  *
- * Records the worker hands back for redelivery have no visibility timeout here: they are counted
- * (`leftForLater`) and the people in them are sent by a later run, or by the sweep pass.
+ * Batches the worker hands back have no visibility timeout here: they are counted
+ * (`leftForLater`), and the readers in them are sent by a later run.
  */
+import { BatchUnfinishedError } from "./errors.js";
 import type { PlanInput, PlanReport, SendBatch } from "./planner.js";
 import { plan } from "./planner.js";
 import type { Clock, DrainableQueue } from "./ports.js";
-import { createSendWorker, type SendWorker, type SendWorkerDeps } from "./send-queue.js";
+import type { SendWorker } from "./send-queue.js";
 import type { BatchReport, Halt } from "./sender.js";
 
 export interface RunReport {
@@ -50,7 +50,7 @@ export interface RunReport {
 
 export interface SendRunInput {
   planning: Omit<PlanInput, "queue" | "shouldStop">;
-  queue: DrainableQueue<string>;
+  queue: DrainableQueue<SendBatch>;
   worker: SendWorker;
   clock: Clock;
   /** Batches sent at once (two keep the pacer busy across batch boundaries). */
@@ -58,7 +58,7 @@ export interface SendRunInput {
   onPlanned?: (recipients: number) => void;
 }
 
-export function runReport(
+function runReport(
   planned: PlanReport,
   sent: BatchReport,
   leftForLater: number,
@@ -105,9 +105,14 @@ export async function sendInProcess(input: SendRunInput): Promise<RunReport> {
 
   const sender = queue
     .drain(
-      async (body) => {
+      async (batch) => {
         n += 1;
-        leftForLater += (await worker.handle([{ id: `local-${n}`, body }])).length;
+        try {
+          await worker.send(batch, `local-${n}`);
+        } catch (error) {
+          if (!(error instanceof BatchUnfinishedError)) throw error;
+          leftForLater += 1;
+        }
       },
       { concurrency: input.concurrency ?? 2, untilClosed: true },
     )
@@ -123,7 +128,7 @@ export async function sendInProcess(input: SendRunInput): Promise<RunReport> {
       ...input.planning,
       queue: {
         sendAll: async (batches: readonly SendBatch[]) => {
-          await queue.sendAll(batches.map((batch) => JSON.stringify(batch)));
+          await queue.sendAll(batches);
           input.onPlanned?.(batches.reduce((sum, b) => sum + b.recipients.length, 0));
         },
       },
@@ -142,12 +147,4 @@ export async function sendInProcess(input: SendRunInput): Promise<RunReport> {
   if (senderError) throw senderError.error;
   if (planError || !planned) throw planError?.error;
   return runReport(planned, worker.report, leftForLater, clock.now().getTime() - started, worker);
-}
-
-/** A send worker made from `deps`, fed by `queue` from the planner: one week, in this process. */
-export async function sendWeek(
-  deps: SendWorkerDeps & Omit<SendRunInput, "worker">,
-): Promise<RunReport> {
-  const worker = await createSendWorker(deps);
-  return sendInProcess({ ...deps, worker });
 }

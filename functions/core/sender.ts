@@ -1,24 +1,11 @@
 /**
- * The sender: mails one batch of recipients, each exactly once.
- *
- * For every recipient: claim (a conditional write, core/eligibility.ts decides) → fill the tip →
- * pacer slot → SES → markSent with the MessageId. Several sends are in flight at once (SES calls
- * take ~50-100 ms), all drawing from one pacer.
- *
- * Failures, by class (core/errors.ts):
- *   MailThrottledError → backoff with full jitter, a new pacer slot, retry the same recipient (at
- *   MailTransientError   most retry.attempts SES calls for one recipient: this loop is the only
- *                        retry layer, the SES client itself never retries); still failing after
- *                        the last one → release the claim, count it deferred (throttled) or
- *                        failedTransient (network, 5xx).
- *   MailRejectedError  → markFailed (no retry this week), count failed, go on.
- *   MailStoppedError   → release the claim and halt: no worker starts another SES call.
- *   anything else      → release the claim, count failedTransient, go on.
- * Store errors are not swallowed: they abort the batch (the Lambda fails, SQS redelivers; claims
- * left pending are taken over once older than the stale window).
+ * The sender: mails one batch of recipients, each exactly once: the day's budget, the claim
+ * (core/eligibility.ts decides), the tip filled for them, a pacer slot, SES, the record with the
+ * MessageId. Throttled and transient failures are retried here, and only here; a rejection is
+ * recorded; SES's stop halts every batch of the worker; a store failure aborts the batch, which
+ * the queue delivers again (docs/architecture.md has the table of SES answers).
  */
-
-import type { LimitFunction } from "p-limit";
+import pLimit, { type LimitFunction } from "p-limit";
 import { verdict } from "./eligibility.js";
 import {
   MailRejectedError,
@@ -32,7 +19,15 @@ import { listUnsubscribeHeaders } from "./headers.js";
 import { manageUrl, unsubscribeUrl, viewUrl } from "./links.js";
 import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
-import type { Clock, Mailer, OutgoingEmail, Random, Sleep, SubscriberStore } from "./ports.js";
+import type {
+  Clock,
+  Mailer,
+  OutgoingEmail,
+  Random,
+  SendLedger,
+  Sleep,
+  Subscribers,
+} from "./ports.js";
 import { type Schedule, slotAfter, zoneOf } from "./schedule.js";
 import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
@@ -41,14 +36,6 @@ export interface Halt {
   /** What SES said, or "interrupted": the operator stopped the run (Ctrl-C). */
   reason: StopReason | "interrupted";
   message: string;
-}
-
-/** Shared by every batch a worker sends: once halted, no SES call starts. */
-export interface RunControl {
-  /** SES said stop (paused, suspended, daily quota): set by the first such answer. */
-  halted?: Halt;
-  /** Emails that may still be sent (the daily quota); decremented before each claim. */
-  budget: number;
 }
 
 export interface LinkSettings {
@@ -68,7 +55,9 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 100, maxMs: 5_000 };
 
 export interface SenderDeps {
-  store: SubscriberStore;
+  ledger: SendLedger;
+  /** Read before a retry: whether the reader left or paused meanwhile. */
+  subscribers: Pick<Subscribers, "get">;
   mailer: Mailer;
   signer: Pick<Signer, "issue">;
   clock: Clock;
@@ -81,15 +70,6 @@ export interface SenderDeps {
   /** Where each reader's next week's slot is, once this week's tip is recorded. */
   schedule: Schedule;
   pacer: Pacer;
-  /** Sends in flight at once within this batch. */
-  parallel: number;
-  /**
-   * Shared by every batch a worker sends at once (core/send-queue.ts): at most its limit of
-   * recipients in progress in all, so a second batch fills the first one's tail instead of
-   * doubling what is in flight.
-   */
-  inProgress?: LimitFunction;
-  control: RunControl;
   retry?: RetryPolicy;
   /** Called after each recipient is settled (progress bars). */
   onSettled?: (outcome: Outcome) => void;
@@ -209,181 +189,221 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
-export async function sendBatch(batch: SendBatch, deps: SenderDeps): Promise<BatchReport> {
-  const { store, mailer, clock, sleep, random, control } = deps;
-  const { week, runId } = batch;
-  const retry = deps.retry ?? DEFAULT_RETRY;
-  const report = emptyBatchReport();
-  let next = 0;
-  let fatal: { error: unknown } | undefined;
-  /** No SES call may start once SES said stop or the store failed. */
-  const mustStop = () => control.halted !== undefined || fatal !== undefined;
+/** The wait before retry number `attempt`: full jitter over half to all of a doubling cap. */
+function backoff(retry: RetryPolicy, attempt: number, random: number): number {
+  const cap = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
+  return cap / 2 + random * (cap / 2);
+}
 
-  const settle = (outcome: Outcome) => {
-    report[COUNTER[outcome]] += 1;
-    deps.onSettled?.(outcome);
-  };
+/** What SES made of one email: accepted, or why no call was made. */
+type Delivery = { messageId: string } | "halted" | "paused" | "inactive";
 
-  const release = async (id: string) => {
-    try {
-      await store.releaseClaim(id, week, runId);
-    } catch {
-      // The claim goes stale and is taken over after the stale window: nothing is lost.
+/** One batch being sent: its report, the next recipient to take, the store failure if any. */
+interface BatchRun {
+  batch: SendBatch;
+  report: BatchReport;
+  next: number;
+  failure?: { error: unknown };
+}
+
+/**
+ * Sends batches for one send worker. What it holds is shared by every batch it sends at once:
+ * the day's budget, the halt, and one limit of recipients in progress, so a second batch fills
+ * the first one's tail instead of doubling what is in flight.
+ */
+export class Sender {
+  /** Set by SES's first stop answer, or by the operator: from then on no SES call starts. */
+  halted?: Halt;
+  /** Emails that may still go out today: one is reserved before each claim. */
+  budget: number;
+  private readonly parallel: number;
+  private readonly inProgress: LimitFunction;
+
+  constructor(
+    private readonly deps: SenderDeps,
+    options: { budget: number; parallel: number },
+  ) {
+    this.budget = options.budget;
+    this.parallel = Math.max(1, options.parallel);
+    this.inProgress = pLimit(this.parallel);
+  }
+
+  halt(stop: Halt): void {
+    this.halted ??= stop;
+  }
+
+  async sendBatch(batch: SendBatch): Promise<BatchReport> {
+    const run: BatchRun = { batch, report: emptyBatchReport(), next: 0 };
+    await Promise.all(Array.from({ length: this.parallel }, () => this.work(run)));
+    if (run.failure) throw run.failure.error;
+    const { report } = run;
+    if (this.halted) report.stopped = this.halted;
+    else if (report.unattempted > 0 && this.budget <= 0) {
+      report.stopped = { reason: "daily-quota", message: "the day's sending quota is used up" };
     }
-  };
+    return report;
+  }
 
-  /**
-   * Before a retry, which comes after a back-off: whether the reader left, paused or changed
-   * address meanwhile (the claim was judged before the first call).
-   */
-  const withdrawn = async (recipient: Recipient): Promise<"paused" | "inactive" | undefined> => {
-    const current = await store.get(recipient.id);
-    const judged = verdict(current, {
-      week,
-      staleBefore: new Date(0),
-      now: clock.now(),
+  /** No SES call may start once SES said stop or the store failed. */
+  private stopped(run: BatchRun): boolean {
+    return this.halted !== undefined || run.failure !== undefined;
+  }
+
+  /** One of a batch's workers: settles recipient after recipient until none is left. */
+  private async work(run: BatchRun): Promise<void> {
+    while (run.next < run.batch.recipients.length) {
+      const recipient = run.batch.recipients[run.next] as Recipient;
+      run.next += 1;
+      try {
+        const outcome = this.stopped(run)
+          ? "unattempted"
+          : await this.inProgress(() => this.sendOne(run, recipient));
+        run.report[COUNTER[outcome]] += 1;
+        this.deps.onSettled?.(outcome);
+      } catch (error) {
+        run.failure ??= { error };
+      }
+    }
+  }
+
+  /** One recipient, with a share of the day's budget that is given back unless it was sent. */
+  private async sendOne(run: BatchRun, recipient: Recipient): Promise<Outcome> {
+    // Waiting for a place among those in progress, sending may have stopped meanwhile.
+    if (this.stopped(run)) return "unattempted";
+    const tip = this.deps.tips.get(recipient.tip);
+    if (!tip) return "failed-transient"; // content changed since planning: the next run replans
+    if (this.budget <= 0) return "unattempted";
+    this.budget -= 1;
+    let outcome: Outcome = "unattempted";
+    try {
+      outcome = await this.attempt(run, recipient, tip);
+      return outcome;
+    } finally {
+      if (outcome !== "sent") this.budget += 1;
+    }
+  }
+
+  /** Claim, deliver, record. */
+  private async attempt(run: BatchRun, recipient: Recipient, tip: CompiledTip): Promise<Outcome> {
+    const { week } = run.batch;
+    // What the record of a sent email needs is worked out before the claim: once SES has
+    // accepted, only the write may fail (and it is retried).
+    const next = slotAfter(week, zoneOf(recipient, this.deps.schedule), this.deps.schedule.slot);
+    const claim = await this.claim(run, recipient, tip);
+    if (claim !== "claimed") return claim;
+    let delivery: Delivery;
+    try {
+      const email = composeEmail(recipient, tip, week, this.deps.signer, this.deps.links);
+      delivery = await this.deliver(run, email, recipient);
+    } catch (error) {
+      return this.failed(run, recipient, error);
+    }
+    if (typeof delivery !== "string") {
+      await this.recordSent(run, recipient, delivery.messageId, next);
+      return "sent";
+    }
+    await this.release(run, recipient.id);
+    return delivery === "halted" ? "unattempted" : delivery;
+  }
+
+  private claim(run: BatchRun, recipient: Recipient, tip: CompiledTip) {
+    const now = this.deps.clock.now();
+    return this.deps.ledger.claim(recipient.id, {
+      week: run.batch.week,
+      tip: tip.slug,
+      runId: run.batch.runId,
+      now,
+      staleBefore: new Date(now.getTime() - this.deps.staleClaimSeconds * 1000),
       email: recipient.email,
+      ...(recipient.rev !== undefined ? { seenRev: recipient.rev } : {}),
     });
-    return judged.kind === "paused" || judged.kind === "inactive" ? judged.kind : undefined;
-  };
+  }
 
   /**
-   * SES calls for one email: each takes a pacer slot and is made only while nothing said stop;
-   * a throttled or transient failure is retried after a jittered backoff, at most retry.attempts
-   * calls in all (then the last failure is thrown), each retry only while the reader is still
-   * there to be sent to (withdrawn).
+   * The SES calls for one email: each after a pacer slot, and only while nothing said stop; a
+   * throttled or transient failure is retried after a backoff, while the reader is still there to
+   * be sent to, at most retry.attempts calls in all (then the last failure is thrown).
    */
-  const deliver = async (
-    email: OutgoingEmail,
-    recipient: Recipient,
-  ): Promise<{ messageId: string } | "halted" | "paused" | "inactive"> => {
+  private async deliver(run: BatchRun, email: OutgoingEmail, recipient: Recipient) {
+    const retry = this.deps.retry ?? DEFAULT_RETRY;
     for (let attempt = 1; ; attempt += 1) {
       if (attempt > 1) {
-        const gone = await withdrawn(recipient);
+        const gone = await this.withdrawn(run, recipient);
         if (gone) return gone;
       }
-      await deps.pacer.acquire();
-      if (mustStop()) return "halted";
-      report.sesCalls += 1;
+      await this.deps.pacer.acquire();
+      if (this.stopped(run)) return "halted";
+      run.report.sesCalls += 1;
       try {
-        return await mailer.send(email);
+        return await this.deps.mailer.send(email);
       } catch (error) {
         const retryable =
           error instanceof MailThrottledError || error instanceof MailTransientError;
         if (!retryable || attempt >= retry.attempts) throw error;
-        report.retries += 1;
-        const cap = Math.min(retry.maxMs, retry.baseMs * 2 ** (attempt - 1));
-        await sleep(cap / 2 + random() * (cap / 2));
+        run.report.retries += 1;
+        await this.deps.sleep(backoff(retry, attempt, this.deps.random()));
       }
     }
-  };
+  }
 
-  const markSent = async (recipient: Recipient, messageId: string, next: Date) => {
-    // SES has accepted the email: try hard to record it, or a later takeover would send it again.
+  /** Before a retry: whether the reader left, paused or changed address since the claim. */
+  private async withdrawn(run: BatchRun, recipient: Recipient) {
+    const judged = verdict(await this.deps.subscribers.get(recipient.id), {
+      week: run.batch.week,
+      staleBefore: new Date(0),
+      now: this.deps.clock.now(),
+      email: recipient.email,
+    });
+    return judged.kind === "paused" || judged.kind === "inactive" ? judged.kind : undefined;
+  }
+
+  /** What a failed delivery means for the recipient, and for the sender. */
+  private async failed(run: BatchRun, recipient: Recipient, error: unknown): Promise<Outcome> {
+    const { week, runId } = run.batch;
+    if (error instanceof MailRejectedError) {
+      const now = this.deps.clock.now();
+      await this.deps.ledger.markFailed(recipient.id, week, runId, describe(error), now);
+      return "failed";
+    }
+    // Halt before anything else is awaited: no other worker may start a call meanwhile.
+    if (error instanceof MailStoppedError) {
+      this.halt({ reason: error.reason, message: error.message });
+    }
+    await this.release(run, recipient.id);
+    if (error instanceof MailStoppedError) return "unattempted";
+    return error instanceof MailThrottledError ? "deferred" : "failed-transient";
+  }
+
+  /** SES has accepted the email: try hard to record it, or a takeover would send it again. */
+  private async recordSent(run: BatchRun, recipient: Recipient, messageId: string, next: Date) {
+    const { week, runId } = run.batch;
+    const zone = recipient.timeZone !== undefined ? { timeZone: recipient.timeZone } : {};
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await store.markSent(
+        const now = this.deps.clock.now();
+        await this.deps.ledger.markSent(
           recipient.id,
           week,
           recipient.tip,
           runId,
           messageId,
-          clock.now(),
+          now,
           next,
-          { ...(recipient.timeZone !== undefined ? { timeZone: recipient.timeZone } : {}) },
+          zone,
         );
         return;
       } catch (error) {
         if (attempt >= 3) throw error;
-        await sleep(50 * attempt);
+        await this.deps.sleep(50 * attempt);
       }
     }
-  };
-
-  const attempt = async (recipient: Recipient, tip: CompiledTip): Promise<Outcome> => {
-    // Everything the record of a sent email needs is worked out before the claim: once SES has
-    // accepted, only the write may fail (and it is retried).
-    const next = slotAfter(week, zoneOf(recipient, deps.schedule), deps.schedule.slot);
-    const now = clock.now();
-    const claim = await store.claim(recipient.id, {
-      week,
-      tip: tip.slug,
-      runId,
-      now,
-      staleBefore: new Date(now.getTime() - deps.staleClaimSeconds * 1000),
-      email: recipient.email,
-      ...(recipient.rev !== undefined ? { seenRev: recipient.rev } : {}),
-    });
-    if (claim !== "claimed") return claim;
-    let result: Awaited<ReturnType<typeof deliver>>;
-    try {
-      result = await deliver(
-        composeEmail(recipient, tip, week, deps.signer, deps.links),
-        recipient,
-      );
-    } catch (error) {
-      if (error instanceof MailRejectedError) {
-        await store.markFailed(recipient.id, week, runId, describe(error), clock.now());
-        return "failed";
-      }
-      // Halt before anything else is awaited: no other worker may start a call meanwhile.
-      if (error instanceof MailStoppedError) {
-        control.halted ??= { reason: error.reason, message: error.message };
-      }
-      await release(recipient.id);
-      if (error instanceof MailStoppedError) return "unattempted";
-      return error instanceof MailThrottledError ? "deferred" : "failed-transient";
-    }
-    if (result === "halted") {
-      await release(recipient.id);
-      return "unattempted";
-    }
-    if (result === "paused" || result === "inactive") {
-      await release(recipient.id);
-      return result;
-    }
-    await markSent(recipient, result.messageId, next);
-    return "sent";
-  };
-
-  const one = async (recipient: Recipient): Promise<Outcome> => {
-    const tip = deps.tips.get(recipient.tip);
-    if (!tip) return "failed-transient"; // content changed since planning: the next run replans
-    // Reserve one email of the daily quota before claiming; give it back unless it was sent.
-    if (control.budget <= 0) return "unattempted";
-    control.budget -= 1;
-    let outcome: Outcome = "unattempted";
-    try {
-      outcome = await attempt(recipient, tip);
-      return outcome;
-    } finally {
-      if (outcome !== "sent") control.budget += 1;
-    }
-  };
-
-  const worker = async () => {
-    while (next < batch.recipients.length) {
-      const recipient = batch.recipients[next] as Recipient;
-      next += 1;
-      if (mustStop()) {
-        settle("unattempted");
-        continue;
-      }
-      // Waiting for a place among those in progress, sending may have stopped meanwhile.
-      const take = () => (mustStop() ? Promise.resolve<Outcome>("unattempted") : one(recipient));
-      try {
-        settle(await (deps.inProgress ? deps.inProgress(take) : take()));
-      } catch (error) {
-        fatal ??= { error };
-      }
-    }
-  };
-
-  await Promise.all(Array.from({ length: Math.max(1, deps.parallel) }, worker));
-  if (fatal) throw fatal.error;
-  if (control.halted) report.stopped = control.halted;
-  else if (report.unattempted > 0 && control.budget <= 0) {
-    report.stopped = { reason: "daily-quota", message: "the day's sending quota is used up" };
   }
-  return report;
+
+  private async release(run: BatchRun, id: string): Promise<void> {
+    try {
+      await this.deps.ledger.releaseClaim(id, run.batch.week, run.batch.runId);
+    } catch {
+      // The claim goes stale and is taken over after the stale window: nothing is lost.
+    }
+  }
 }

@@ -11,7 +11,7 @@
 import type { SignupRequest } from "./confirmations.js";
 import { normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
-import type { Clock, Log, Mailer, Queue, SubscriberStore } from "./ports.js";
+import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
 import { parseConfirmSubject, type Signer } from "./tokens.js";
@@ -34,7 +34,7 @@ export const MAX_FIRST_NAME_LENGTH = 100;
 
 /** What the signup itself needs: the per-IP counter and the outbox. */
 export interface SignupDeps {
-  store: SubscriberStore;
+  limits: Pick<Limits, "hit">;
   clock: Clock;
   /** The durable confirmation outbox (SQS in AWS). */
   outbox: Queue<SignupRequest>;
@@ -43,6 +43,7 @@ export interface SignupDeps {
 }
 
 export interface SubscriptionDeps extends SignupDeps {
+  subscribers: Subscribers;
   mailer: Mailer;
   signer: Signer;
   emails: SystemEmails;
@@ -151,12 +152,12 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
   const { email, firstName, timeZone } = parseSignup(input);
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return;
 
-  const { store, clock } = deps;
+  const { limits, clock } = deps;
   const now = clock.now();
   const windowMs = SIGNUP_LIMIT.windowSeconds * 1000;
   const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
   if (
-    await store.hit(
+    await limits.hit(
       `subscribe:${input.ip}`,
       windowStart,
       SIGNUP_LIMIT.windowSeconds,
@@ -194,7 +195,7 @@ async function sendBestEffort(
   level: "warn" | "error",
   wanted: (subscriber: Subscriber) => boolean = () => true,
 ): Promise<void> {
-  const subscriber = await deps.store.get(id);
+  const subscriber = await deps.subscribers.get(id);
   if (!subscriber || !wanted(subscriber)) return;
   try {
     await deps.mailer.send(systemEmail(deps, kind, subscriber));
@@ -209,12 +210,12 @@ async function sendBestEffort(
  * link shows the error page rather than a button that can only fail.
  */
 export async function checkConfirmLink(
-  deps: Pick<SubscriptionDeps, "signer" | "store">,
+  deps: Pick<SubscriptionDeps, "signer" | "subscribers">,
   token: unknown,
 ): Promise<void> {
   const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
   const { id, generation } = parseConfirmSubject(subject);
-  const subscriber = await deps.store.get(id);
+  const subscriber = await deps.subscribers.get(id);
   const live =
     subscriber?.generation === generation &&
     (subscriber.status === "pending" || subscriber.status === "active");
@@ -235,7 +236,7 @@ export async function confirm(
   const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
   const { id, generation } = parseConfirmSubject(subject);
   // Bound to the signup it was issued for: a later signup or an unsubscribe retired it.
-  const result = await deps.store.activate(id, deps.clock.now(), ip, generation);
+  const result = await deps.subscribers.activate(id, deps.clock.now(), ip, generation);
   if (result === "already-active") return "already-confirmed";
   if (result !== "activated") {
     // Unsubscribed, bounced, complained or gone: the link is no longer good for anything.
@@ -258,7 +259,7 @@ export async function unsubscribe(
   token: unknown,
 ): Promise<UnsubscribeOutcome> {
   const id = deps.signer.verify(typeof token === "string" ? token : "", "unsubscribe");
-  const result = await deps.store.unsubscribe(id, deps.clock.now());
+  const result = await deps.subscribers.unsubscribe(id, deps.clock.now());
   if (result !== "unsubscribed") return "already-unsubscribed";
   // A goodbye only to someone who had joined: a pending address whose owner said "not me" gets
   // nothing more from us.

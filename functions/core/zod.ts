@@ -1,7 +1,7 @@
 /**
  * zod for the Lambdas: `zod/mini`, the functional, tree-shakable build of zod 4
  * (`z.string().check(z.minLength(1))`, `z.optional(…)`, `z.pipe(…)`), instead of the full `zod`
- * whose `import { z }` pulls every method and every locale into each bundle (~440 KB minified).
+ * whose `import { z }` pulls every method and every locale into each bundle.
  *
  * zod/mini has no error messages of its own (every issue reads "Invalid input"), so this module
  * loads the English ones, the same messages the full `zod` gives, for the logs and config errors.

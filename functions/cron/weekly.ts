@@ -14,7 +14,7 @@ import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { sendQueue } from "../runtime/send-queue.js";
-import { subscriberStore } from "../runtime/store.js";
+import { sendLedger } from "../runtime/store.js";
 
 /** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans garbage. */
 const scheduleEvent = z.object({
@@ -26,7 +26,7 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
   const { id, time } = z.parse(scheduleEvent, { id: event?.id, time: event?.time });
   const config = settings();
   const report = await plan({
-    store: subscriberStore(),
+    ledger: sendLedger(),
     queue: sendQueue(),
     tips: inOrder(bundle.tips),
     runId: `cron-${id}`,

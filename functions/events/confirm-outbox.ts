@@ -1,19 +1,26 @@
-/** ConfirmOutbox → confirmation emails: writes each queued signup and mails it (core/confirmations.ts). */
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+/**
+ * ConfirmOutbox → confirmation emails: each queued signup is written and mailed
+ * (core/confirmations.ts). A signup that fails goes back in batchItemFailures, through
+ * Powertools' processPartialResponse, and SQS delivers it again.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { systemClock } from "../adapters/system.js";
 import { settings } from "../config.js";
-import { deliverQueuedSignups } from "../core/confirmations.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";
 import { tokenSigner } from "../runtime/signer.js";
-import { subscriberStore } from "../runtime/store.js";
+import { limits, subscriberStore } from "../runtime/store.js";
+import { PARTIAL_BATCH, signupRecord } from "./sqs.js";
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+const processor = new BatchProcessor(EventType.SQS);
+
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   const { baseUrl, postalAddress, unsubscribeMailto, confirmationsPerHour } = settings();
-  const records = event.Records.map((record) => ({ id: record.messageId, body: record.body }));
-  const retry = await deliverQueuedSignups(records, {
-    store: subscriberStore(),
+  const deliver = signupRecord({
+    subscribers: subscriberStore(),
+    limits: limits(),
     mailer: sesMailer(),
     clock: systemClock,
     signer: tokenSigner(),
@@ -22,5 +29,6 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     confirmationsPerHour,
     log: log(),
   });
-  return { batchItemFailures: retry.map((itemIdentifier) => ({ itemIdentifier })) };
+  const options = { ...PARTIAL_BATCH, ...(context ? { context } : {}) };
+  return processPartialResponse(event, deliver, processor, options);
 };

@@ -1,11 +1,11 @@
 /** CloudWatch alarm action → pause the configuration set's sending (core/breaker.ts). */
 import { SesSendingSwitch } from "../adapters/ses-sending-switch.js";
 import { aws, clientOptions, emailConfigurationSet } from "../config.js";
-import { tripBreaker } from "../core/breaker.js";
 import { log } from "../runtime/log.js";
+import { onAlarmEvent } from "./alarm.js";
 
 export const handler = (event: unknown) =>
-  tripBreaker(
+  onAlarmEvent(
     {
       sending: new SesSendingSwitch({
         configurationSet: emailConfigurationSet(),

@@ -1,23 +1,30 @@
 /**
- * SendQueue → a send worker: mails each queued batch (see core/send-queue.ts). Powertools' batch
- * processor turns a record the worker left unfinished into a partial batch failure, so SQS
- * delivers that record again after the visibility timeout.
+ * SendQueue → a send worker mails each queued batch (core/send-queue.ts). A record that is not a
+ * batch is logged and let go; one the worker left unfinished is reported to SQS through
+ * Powertools' processPartialResponse and delivered again after the visibility timeout.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { realSleep, systemClock } from "../adapters/system.js";
+import { lanePacer } from "../core/pacing.js";
+import { log } from "../runtime/log.js";
 import { countSendingStopped } from "../runtime/metrics.js";
-import { sendWorker } from "../runtime/send-worker.js";
+import { buildSendWorker, sendPorts } from "../runtime/send-worker.js";
+import { PARTIAL_BATCH, sendBatchRecord } from "./sqs.js";
 
 const processor = new BatchProcessor(EventType.SQS);
+/** This container's send lane: one pacer across its invocations. */
+const pacerFor = lanePacer(systemClock, realSleep);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-  const worker = await sendWorker();
-  const send = (record: SQSRecord) =>
-    worker.sendRecord({ id: record.messageId, body: record.body });
-  const response = await processPartialResponse(event, send, processor, {
-    ...(context ? { context } : {}),
-    throwOnFullBatchFailure: false,
-  });
+  const worker = await buildSendWorker(sendPorts(), { pacerFor });
+  const options = { ...PARTIAL_BATCH, ...(context ? { context } : {}) };
+  const response = await processPartialResponse(
+    event,
+    sendBatchRecord(worker, log()),
+    processor,
+    options,
+  );
   if (worker.report.stopped) countSendingStopped(worker.report.stopped.reason);
   return response;
 };

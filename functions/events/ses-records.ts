@@ -9,9 +9,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { applyFeedback, type Feedback } from "../core/feedback.js";
-import type { Clock, Log, SubscriberStore } from "../core/ports.js";
+import type { Clock, Log, Subscribers } from "../core/ports.js";
 import * as z from "../core/zod.js";
 import type { SnsSignatureVerifier } from "./sns-signature.js";
+import { PARTIAL_BATCH, parseBody } from "./sqs.js";
 
 const snsNotification = z.object({
   Type: z.literal("Notification"),
@@ -54,14 +55,6 @@ function issuesOf(error: { issues: readonly z.core.$ZodIssue[] }): string[] {
   return error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
 }
 
-function json(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * One SQS record's body → the SES event it carries, if SNS signed it for `topicArn`. Throws only
  * when the signing certificate cannot be fetched (the record is then delivered again).
@@ -71,12 +64,12 @@ export async function parseSesRecord(
   topicArn: string,
   verifier: Pick<SnsSignatureVerifier, "problem">,
 ): Promise<SesRecord> {
-  const envelope = z.safeParse(snsNotification, json(body));
+  const envelope = parseBody(snsNotification, body);
   if (!envelope.success) return { kind: "malformed", issues: issuesOf(envelope.error) };
   if (envelope.data.TopicArn !== topicArn) return { kind: "refused", reason: "another topic" };
   const forged = await verifier.problem(envelope.data);
   if (forged) return { kind: "refused", reason: forged };
-  const event = z.safeParse(sesEvent, json(envelope.data.Message));
+  const event = parseBody(sesEvent, envelope.data.Message);
   if (!event.success) return { kind: "malformed", issues: issuesOf(event.error) };
   const { eventType, notificationType, mail, bounce, complaint } = event.data;
   const type = eventType ?? notificationType;
@@ -101,7 +94,7 @@ export async function parseSesRecord(
 }
 
 export interface SesEventsDeps {
-  store: Pick<SubscriberStore, "suppress">;
+  store: Pick<Subscribers, "suppress">;
   clock: Clock;
   log: Log;
   /** The SesEvents topic: the only one whose notifications are applied. */
@@ -132,6 +125,6 @@ export function handleSesBatch(
   };
   return processPartialResponse(event, apply, processor, {
     ...(context ? { context } : {}),
-    throwOnFullBatchFailure: false,
+    ...PARTIAL_BATCH,
   });
 }

@@ -30,8 +30,8 @@ export function byline(tip: ArchiveTip): string {
 }
 
 /**
- * Built on first use, not at import: an Intl formatter loads its locale data (about 9 ms here),
- * which every cold start of the API would pay, for the archive pages alone.
+ * Built on first use, not at import: an Intl formatter loads its locale data, which every cold
+ * start of the API would pay, for the archive pages alone.
  */
 let formatDate: Intl.DateTimeFormat | undefined;
 

@@ -10,7 +10,7 @@ import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";
 import { outboxQueue } from "../runtime/outbox.js";
 import { tokenSigner } from "../runtime/signer.js";
-import { subscriberStore } from "../runtime/store.js";
+import { limits, subscriberStore } from "../runtime/store.js";
 
 export interface AppDeps extends SubscriptionDeps {
   content: ContentBundle;
@@ -24,7 +24,8 @@ export function appDeps(): AppDeps {
   if (!deps) {
     const { baseUrl, postalAddress, unsubscribeMailto } = settings();
     deps = {
-      store: subscriberStore(),
+      subscribers: subscriberStore(),
+      limits: limits(),
       mailer: sesMailer(),
       clock: systemClock,
       signer: tokenSigner(),

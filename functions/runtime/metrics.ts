@@ -1,11 +1,10 @@
 /**
  * Custom metrics for the Lambdas (Powertools Metrics: CloudWatch embedded metric format in the
- * logs, no API call). The namespace and names are infra/wiring.ts's, which the alarms in
- * sst.config.ts watch.
+ * logs, no API call), named in metric-names.ts, which the alarms watch.
  */
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { METRICS, METRICS_NAMESPACE } from "../../infra/wiring.js";
 import type { Halt } from "../core/sender.js";
+import { METRICS, METRICS_NAMESPACE } from "./metric-names.js";
 
 let metrics: Metrics | undefined;
 

@@ -1,26 +1,58 @@
-/** A send worker for one send-batch invocation, built from config and the runtime adapters. */
+/**
+ * The send worker, wired once: from its ports and the stage's settings, for the send-batch
+ * Lambda, `npm run send` and the bench alike. Callers say only what differs: how many senders
+ * share the account's rate, an operator's rate, a pacer kept across invocations, progress.
+ */
 import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
 import { scheduleOf, settings } from "../config.js";
-import { lanePacer } from "../core/pacing.js";
-import { createSendWorker, type SendWorker } from "../core/send-queue.js";
+import type { Pacer } from "../core/pacing.js";
+import type { Limits, Log, Mailer, SendLedger, Subscribers } from "../core/ports.js";
+import { createSendWorker, type SendWorker, type SendWorkerDeps } from "../core/send-queue.js";
 import { tipIndex } from "../core/sender.js";
+import type { Signer } from "../core/tokens.js";
 import { bundle } from "../generated/content.js";
 import { log } from "./log.js";
 import { sesMailer } from "./mailer.js";
 import { tokenSigner } from "./signer.js";
-import { subscriberStore } from "./store.js";
+import { limits, sendLedger, subscriberStore } from "./store.js";
 
 const tips = tipIndex(bundle.tips);
-/** This container's send lane: one pacer across its invocations (core/pacing.ts lanePacer). */
-const pacerFor = lanePacer(systemClock, realSleep);
 
-/** Asks SES for the quota and whether sending is possible, once per invocation. */
-export function sendWorker(): Promise<SendWorker> {
+export interface SendPorts {
+  subscribers: Subscribers;
+  ledger: SendLedger;
+  limits: Limits;
+  mailer: Mailer;
+  signer: Signer;
+}
+
+/** The ports on the linked table and SES. */
+export const sendPorts = (): SendPorts => ({
+  subscribers: subscriberStore(),
+  ledger: sendLedger(),
+  limits: limits(),
+  mailer: sesMailer(),
+  signer: tokenSigner(),
+});
+
+export interface SendWorkerOptions extends Pick<SendWorkerDeps, "rate" | "onSettled" | "signal"> {
+  /** Senders that share the account's rate (default: the Lambdas', settings senderConcurrency). */
+  workers?: number;
+  /** A pacer per limit kept across invocations (core/pacing.ts lanePacer). */
+  pacerFor?: (limit: number) => Pacer;
+  log?: Log;
+}
+
+/** Asks SES for the quota and whether sending is possible, once per worker. */
+export function buildSendWorker(
+  ports: SendPorts,
+  options: SendWorkerOptions = {},
+): Promise<SendWorker> {
   const config = settings();
+  const { workers, log: logTo, ...rest } = options;
   return createSendWorker({
-    store: subscriberStore(),
-    mailer: sesMailer(),
-    signer: tokenSigner(),
+    ...ports,
+    ...rest,
     clock: systemClock,
     sleep: realSleep,
     random: systemRandom,
@@ -28,8 +60,7 @@ export function sendWorker(): Promise<SendWorker> {
     links: config,
     settings: config,
     schedule: scheduleOf(config),
-    workers: config.senderConcurrency,
-    pacerFor,
-    log: log(),
+    workers: workers ?? config.senderConcurrency,
+    log: logTo ?? log(),
   });
 }

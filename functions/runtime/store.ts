@@ -1,15 +1,29 @@
-/** The subscriber store for a Lambda: built once per container from the linked table. */
-import { DynamoStore } from "../adapters/dynamo-store.js";
-import { ACTIVE_SHARDS } from "../adapters/dynamo-table.js";
+/** The table's ports for a Lambda: one DocumentClient per container, on the linked table. */
+
+import { DynamoSendLedger } from "../adapters/dynamo-ledger.js";
+import { DynamoLimits } from "../adapters/dynamo-limits.js";
+import { DynamoSubscribers } from "../adapters/dynamo-subscribers.js";
+import { ACTIVE_SHARDS, DynamoTable } from "../adapters/dynamo-table.js";
 import { aws, clientOptions, tableName } from "../config.js";
+import type { Limits, SendLedger, Subscribers } from "../core/ports.js";
 
-let store: DynamoStore | undefined;
+let table: DynamoTable | undefined;
+let ports: { subscribers: Subscribers; ledger: SendLedger; limits: Limits } | undefined;
 
-export function subscriberStore(): DynamoStore {
-  store ??= new DynamoStore({
+function tablePorts() {
+  table ??= new DynamoTable({
     tableName: tableName(),
     shards: ACTIVE_SHARDS,
     clientOptions: clientOptions(aws().DYNAMODB_ENDPOINT),
   });
-  return store;
+  ports ??= {
+    subscribers: new DynamoSubscribers(table),
+    ledger: new DynamoSendLedger(table),
+    limits: new DynamoLimits(table),
+  };
+  return ports;
 }
+
+export const subscriberStore = (): Subscribers => tablePorts().subscribers;
+export const sendLedger = (): SendLedger => tablePorts().ledger;
+export const limits = (): Limits => tablePorts().limits;

@@ -15,7 +15,7 @@ import dynalite from "dynalite";
 import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_SHARDS, tableDefinition } from "../../functions/adapters/dynamo-table.js";
 import { SETTINGS } from "../../infra/wiring.js";
-import { LOCAL_POSTAL_ADDRESS } from "./sample-site.js";
+import { LOCAL_POSTAL_ADDRESS } from "../../studio/sample.js";
 
 export const LOCAL_HOST = "127.0.0.1";
 export const LOCAL_REGION = "us-east-1";

@@ -13,7 +13,7 @@ import { compileTip } from "../../compiler/compile.js";
 import { renderEmail, SYSTEM_COPY } from "../../compiler/email.js";
 import { type CompiledMjml, compileTemplate } from "../../compiler/templates.js";
 import { checkTipFile } from "../../compiler/tip.js";
-import { findChromium } from "../../scripts/local/chromium.js";
+import { findChromium } from "../../studio/chromium.js";
 import { sampleEmail } from "../../studio/sample.js";
 import { SHOTS, screenshotEmails } from "../../studio/screenshots.js";
 

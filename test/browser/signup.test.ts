@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { subscriberId } from "../../functions/core/email.js";
-import { findChromium, launchChromium } from "../../scripts/local/chromium.js";
+import { findChromium, launchChromium } from "../../studio/chromium.js";
 import {
   eventually,
   linkIn,

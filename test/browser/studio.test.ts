@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium, launchChromium } from "../../scripts/local/chromium.js";
+import { findChromium, launchChromium } from "../../studio/chromium.js";
 import { type StudioFixture, startFixtureStudio } from "../support/studio.js";
 
 const chromium = findChromium();

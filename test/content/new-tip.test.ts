@@ -22,9 +22,9 @@ describe("new-tip", () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), "new-tip-"));
-    // Two real tips without cross-links, so the directory is valid on its own.
+    // Two fixture tips without cross-links, so the directory is valid on its own.
     for (const name of ["why-runners-should-lift.md", "every-step-lands-hard.md"]) {
-      copyFileSync(path.join(ROOT, "content/tips", name), path.join(dir, name));
+      copyFileSync(path.join(ROOT, "test/fixtures/tips/studio", name), path.join(dir, name));
     }
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));

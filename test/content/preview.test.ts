@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findChromium } from "../../scripts/local/chromium.js";
 import { main } from "../../scripts/preview.js";
+import { findChromium } from "../../studio/chromium.js";
 import { type CliResult, runMain } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

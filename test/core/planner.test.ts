@@ -10,7 +10,7 @@ const NOW = new Date("2026-11-23T09:00:00.000Z");
 async function planFor(store: MemoryStore, extra: { limit?: number; batchSize?: number } = {}) {
   const queue = new MemoryQueue<SendBatch>();
   const report = await plan({
-    store,
+    ledger: store,
     queue,
     tips: TIPS,
     week: WEEK,

@@ -20,7 +20,7 @@ async function setup() {
   await seed(store, [reader]);
   // Monday 23 November 2026, 09:00 UTC: this week's slot (07:00) has passed.
   const clock = new FakeClock(Date.parse("2026-11-23T09:00:00Z"));
-  const all = { ...deps, store, clock, schedule: SCHEDULE };
+  const all = { ...deps, subscribers: store, clock, schedule: SCHEDULE };
   const token = all.signer.issue("manage", reader.id);
   return { all, store, clock, reader, token };
 }

@@ -6,11 +6,11 @@ import type { SendBatch } from "../../functions/core/planner.js";
 import {
   createSendWorker,
   notBegun,
-  type QueuedRecord,
   type SendWorkerDeps,
 } from "../../functions/core/send-queue.js";
 import { tipIndex } from "../../functions/core/sender.js";
 import {
+  deliverRecords,
   FakeClock,
   LINKS,
   recordingLog,
@@ -44,7 +44,9 @@ async function setup(mailer = new MemoryMailer()) {
   const clock = new FakeClock();
   const { lines: logged, log } = recordingLog();
   const deps: SendWorkerDeps = {
-    store,
+    subscribers: store,
+    ledger: store,
+    limits: store,
     mailer,
     signer,
     clock,
@@ -57,13 +59,15 @@ async function setup(mailer = new MemoryMailer()) {
     workers: 2,
     log,
   };
-  /** One delivery of `records` to a fresh worker, as one Lambda invocation. */
-  const deliver = async (records: QueuedRecord[], overrides: Partial<SendWorkerDeps> = {}) =>
-    (await createSendWorker({ ...deps, ...overrides })).handle(records);
+  /** One SQS delivery of `records` to a fresh worker, as one Lambda invocation. */
+  const deliver = async (
+    records: Array<{ id: string; body: string }>,
+    overrides: Partial<SendWorkerDeps> = {},
+  ) => deliverRecords(await createSendWorker({ ...deps, ...overrides }), records, log);
   return { store, mailer, deps, logged, clock, deliver };
 }
 
-describe("a send worker (one SQS delivery)", () => {
+describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)", () => {
   it("sends every batch and asks for no redelivery", async () => {
     const { mailer, deliver, logged } = await setup();
     const retry = await deliver([
@@ -155,7 +159,7 @@ describe("a send worker (one SQS delivery)", () => {
         throw new Error("DynamoDB is down");
       },
     });
-    const retry = await deliver([{ id: "m1", body: batchOf(1) }], { store: down });
+    const retry = await deliver([{ id: "m1", body: batchOf(1) }], { ledger: down });
     expect(retry).toEqual(["m1"]);
   });
 
@@ -172,7 +176,7 @@ describe("a send worker (one SQS delivery)", () => {
         return result;
       },
     });
-    expect(await deliver([record], { store: dying, parallel: 1 })).toEqual(["m1"]);
+    expect(await deliver([record], { ledger: dying, parallel: 1 })).toEqual(["m1"]);
     expect(mailer.sent).toHaveLength(2);
     const pending = store.all().filter((s) => s.claim?.state === "pending");
     expect(pending).toHaveLength(1);
@@ -236,10 +240,10 @@ describe("a send worker (one SQS delivery)", () => {
       status: () => mailer.status(),
     };
     const { deps } = await setup();
-    const worker = await createSendWorker({ ...deps, store: counted, mailer: slow, parallel: 3 });
+    const worker = await createSendWorker({ ...deps, ledger: counted, mailer: slow, parallel: 3 });
     await Promise.all([
-      worker.sendRecord({ id: "a", body: batchOf(1, 2, 3, 4, 5) }),
-      worker.sendRecord({ id: "b", body: batchOf(6, 7, 8, 9, 10) }),
+      worker.send(JSON.parse(batchOf(1, 2, 3, 4, 5)), "a"),
+      worker.send(JSON.parse(batchOf(6, 7, 8, 9, 10)), "b"),
     ]);
     expect(mailer.sent).toHaveLength(10);
     expect(most).toBe(3);

@@ -10,7 +10,7 @@ import {
 } from "../../functions/core/errors.js";
 import { createPacer } from "../../functions/core/pacing.js";
 import type { Recipient, SendBatch } from "../../functions/core/planner.js";
-import { type RunControl, sendBatch, tipIndex } from "../../functions/core/sender.js";
+import { Sender, type SenderDeps, tipIndex } from "../../functions/core/sender.js";
 import {
   CrashError,
   crashingStore,
@@ -38,8 +38,9 @@ async function setup(count: number, fault?: FaultInjector) {
       (s): Recipient => ({ id: s.id, email: s.email, tip: "squats", firstName: "Ann" }),
     ),
   };
-  const deps = (control: RunControl = { budget: Number.POSITIVE_INFINITY }) => ({
-    store,
+  const deps: SenderDeps = {
+    subscribers: store,
+    ledger: store,
     mailer,
     signer,
     clock,
@@ -48,18 +49,22 @@ async function setup(count: number, fault?: FaultInjector) {
     staleClaimSeconds: 960,
     schedule: SCHEDULE,
     pacer: createPacer({ limit: 1000, clock, sleep: clock.sleep }),
-    parallel: 3,
     sleep: clock.sleep,
     random: () => 0.5,
-    control,
-  });
-  return { store, mailer, clock, batch, subs, deps };
+  };
+  /** A sender over `deps` with `overrides`: no daily limit, three recipients in progress. */
+  const sender = (overrides: Partial<SenderDeps> = {}, limits = {}) =>
+    new Sender(
+      { ...deps, ...overrides },
+      { budget: Number.POSITIVE_INFINITY, parallel: 3, ...limits },
+    );
+  return { store, mailer, clock, batch, subs, sender };
 }
 
 describe("sendBatch", () => {
   it("claims, fills, sends with the unsubscribe headers and tags, and marks sent", async () => {
-    const { store, mailer, batch, deps, subs } = await setup(3);
-    const report = await sendBatch(batch, deps());
+    const { store, mailer, batch, sender, subs } = await setup(3);
+    const report = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 3, failed: 0, deferred: 0 });
     expect(mailer.sent).toHaveLength(3);
     const email = mailer.sent[0];
@@ -90,15 +95,12 @@ describe("sendBatch", () => {
   });
 
   it("defaults the first name to 'runner' and adds the mailto when configured", async () => {
-    const { mailer, batch, deps } = await setup(1);
+    const { mailer, batch, sender } = await setup(1);
     const plain: SendBatch = {
       ...batch,
       recipients: batch.recipients.map(({ firstName: _f, ...r }) => r),
     };
-    await sendBatch(plain, {
-      ...deps(),
-      links: { ...LINKS, unsubscribeMailto: "unsub@example.com" },
-    });
+    await sender({ links: { ...LINKS, unsubscribeMailto: "unsub@example.com" } }).sendBatch(plain);
     expect(mailer.sent[0]?.text).toContain("Hi there,");
     const lu = mailer.sent[0]?.headers?.find((h) => h.name === "List-Unsubscribe")?.value;
     expect(lu).toMatch(/^<https:[^>]+>, <mailto:unsub@example\.com\?subject=unsubscribe>$/);
@@ -106,10 +108,10 @@ describe("sendBatch", () => {
 
   it("retries a throttled recipient with backoff until it goes through", async () => {
     let calls = 0;
-    const { mailer, batch, deps } = await setup(4, () =>
+    const { mailer, batch, sender } = await setup(4, () =>
       ++calls % 2 === 1 ? new MailThrottledError("slow down") : undefined,
     );
-    const report = await sendBatch(batch, deps());
+    const report = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 4, deferred: 0 });
     expect(report.retries).toBeGreaterThan(0);
     expect(new Set(mailer.sent.map((e) => e.to)).size).toBe(4);
@@ -132,14 +134,14 @@ describe("sendBatch", () => {
     async (_what, outcome, leave) => {
       let left: Promise<unknown> | undefined;
       const ctx: { store?: MemoryStore; id?: string; now?: () => Date } = {};
-      const { store, mailer, batch, deps, subs, clock } = await setup(1, (_email, call) => {
+      const { store, mailer, batch, sender, subs, clock } = await setup(1, (_email, call) => {
         // SES throttles the first call; the reader acts during the back-off.
         if (call !== 1) return undefined;
         left = leave(ctx.store as MemoryStore, ctx.id as string, (ctx.now as () => Date)());
         return new MailThrottledError("slow down");
       });
       Object.assign(ctx, { store, id: subs[0]?.id, now: () => clock.now() });
-      const report = await sendBatch(batch, deps());
+      const report = await sender().sendBatch(batch);
       await left;
       expect(mailer.calls).toBe(1);
       expect(mailer.sent).toEqual([]);
@@ -149,20 +151,17 @@ describe("sendBatch", () => {
   );
 
   it("defers and releases the claim after the last throttled attempt", async () => {
-    const { store, batch, deps } = await setup(2, () => new MailThrottledError("slow down"));
-    const report = await sendBatch(batch, {
-      ...deps(),
-      retry: { attempts: 3, baseMs: 10, maxMs: 50 },
-    });
+    const { store, batch, sender } = await setup(2, () => new MailThrottledError("slow down"));
+    const report = await sender({ retry: { attempts: 3, baseMs: 10, maxMs: 50 } }).sendBatch(batch);
     expect(report).toMatchObject({ sent: 0, deferred: 2, retries: 4 });
     for (const s of store.all()) expect(s.claim).toBeUndefined();
   });
 
   it("records a rejection as failed and goes on", async () => {
-    const { store, mailer, batch, deps } = await setup(3, (email) =>
+    const { store, mailer, batch, sender } = await setup(3, (email) =>
       email.to === "runner2@example.com" ? new MailRejectedError("bad address") : undefined,
     );
-    const report = await sendBatch(batch, deps());
+    const report = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 2, failed: 1 });
     expect(mailer.sent.map((e) => e.to)).not.toContain("runner2@example.com");
     const failed = store.all().find((s) => s.email === "runner2@example.com");
@@ -171,10 +170,10 @@ describe("sendBatch", () => {
   });
 
   it("stops at once when sending is paused, releasing the claim and leaving the rest unclaimed", async () => {
-    const { store, mailer, batch, deps } = await setup(10, (_e, call) =>
+    const { store, mailer, batch, sender } = await setup(10, (_e, call) =>
       call === 3 ? new MailStoppedError("paused", "paused") : undefined,
     );
-    const report = await sendBatch(batch, { ...deps(), parallel: 1 });
+    const report = await sender({}, { parallel: 1 }).sendBatch(batch);
     expect(report.stopped?.reason).toBe("paused");
     expect(report.sent).toBe(2);
     expect(report.unattempted).toBe(8);
@@ -186,30 +185,29 @@ describe("sendBatch", () => {
 
   it("retries a network failure or a 5xx like throttling, then counts it transient", async () => {
     let runner2Calls = 0;
-    const { store, mailer, batch, deps } = await setup(2, (email) => {
+    const { store, mailer, batch, sender } = await setup(2, (email) => {
       if (email.to === "runner1@example.com") return new MailTransientError("ECONNRESET");
       runner2Calls += 1;
       return runner2Calls === 1 ? new MailTransientError("InternalFailure") : undefined;
     });
-    const report = await sendBatch(batch, { ...deps(), parallel: 1 });
+    const report = await sender({}, { parallel: 1 }).sendBatch(batch);
     expect(report).toMatchObject({ sent: 1, failedTransient: 1 });
     expect(mailer.calls).toBe(6 + 2);
     expect(store.all().find((s) => s.email === "runner1@example.com")?.claim).toBeUndefined();
   });
 
   it("counts any other error as transient, releases the claim and goes on", async () => {
-    const { store, batch, deps } = await setup(3, (email) =>
+    const { store, batch, sender } = await setup(3, (email) =>
       email.to === "runner1@example.com" ? new Error("socket hang up") : undefined,
     );
-    const report = await sendBatch(batch, deps());
+    const report = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 2, failedTransient: 1 });
     expect(store.all().find((s) => s.email === "runner1@example.com")?.claim).toBeUndefined();
   });
 
   it("stops cleanly before the daily quota", async () => {
-    const { mailer, batch, deps } = await setup(10);
-    const control: RunControl = { budget: 4 };
-    const report = await sendBatch(batch, deps(control));
+    const { mailer, batch, sender } = await setup(10);
+    const report = await sender({}, { budget: 4 }).sendBatch(batch);
     expect(report.sent).toBe(4);
     expect(report.stopped?.reason).toBe("daily-quota");
     expect(mailer.sent).toHaveLength(4);
@@ -224,16 +222,18 @@ describe("sendBatch", () => {
     ["AccountSuspended", new MailStoppedError("suspended", "suspended")],
     ["a paused configuration set", new MailStoppedError("paused", "configuration-set-paused")],
   ])("after %s, no worker starts another SES call, retries included", async (_what, stop) => {
-    const control: RunControl = { budget: Number.POSITIVE_INFINITY };
+    let halted = () => false;
     let callsAfterStop = 0;
     let n = 0;
-    const { mailer, batch, deps } = await setup(60, () => {
-      if (control.halted) callsAfterStop += 1;
+    const { mailer, batch, sender } = await setup(60, () => {
+      if (halted()) callsAfterStop += 1;
       n += 1;
       if (n === 9) return stop;
       return n % 2 === 0 ? new MailThrottledError("slow down") : undefined;
     });
-    const report = await sendBatch(batch, { ...deps(control), parallel: 8 });
+    const eight = sender({}, { parallel: 8 });
+    halted = () => eight.halted !== undefined;
+    const report = await eight.sendBatch(batch);
     expect(report.stopped?.reason).toBe(stop.reason);
     expect(callsAfterStop).toBe(0);
     // Only calls that had started before the answer came back may follow it.
@@ -242,10 +242,10 @@ describe("sendBatch", () => {
   });
 
   it("makes at most retry.attempts SES calls for one recipient, each after a pacer slot", async () => {
-    const { mailer, batch, deps, clock } = await setup(5, () => new MailThrottledError("slow"));
+    const { mailer, batch, sender, clock } = await setup(5, () => new MailThrottledError("slow"));
     const acquired: number[] = [];
     const pacer = { limit: 10, rate: 9, acquire: async () => void acquired.push(clock.ms) };
-    const report = await sendBatch(batch, { ...deps(), pacer });
+    const report = await sender({ pacer }).sendBatch(batch);
     expect(report.deferred).toBe(5);
     expect(mailer.calls).toBe(5 * 6);
     expect(report.sesCalls).toBe(mailer.calls);
@@ -253,7 +253,7 @@ describe("sendBatch", () => {
   });
 
   it("does not mail anyone who left after planning, nor anyone already sent", async () => {
-    const { store, mailer, batch, deps, subs } = await setup(4);
+    const { store, mailer, batch, sender, subs } = await setup(4);
     await store.unsubscribe(subs[0]?.id as string, new Date());
     await store.suppress(subs[1]?.id as string, "bounced", new Date());
     await store.markSent(
@@ -265,13 +265,13 @@ describe("sendBatch", () => {
       new Date(),
       new Date(),
     );
-    const report = await sendBatch(batch, deps());
+    const report = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 1, inactive: 2, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[3]?.email]);
   });
 
   it("a replayed older week sends nothing to those who got a later one", async () => {
-    const { store, mailer, batch, deps, subs } = await setup(3);
+    const { store, mailer, batch, sender, subs } = await setup(3);
     await store.markSent(
       subs[0]?.id as string,
       "2026-W49",
@@ -290,15 +290,15 @@ describe("sendBatch", () => {
       new Date(),
       new Date(),
     );
-    const report = await sendBatch(batch, deps());
+    const report = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 1, superseded: 1, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[2]?.email]);
   });
 
   it("propagates a store failure (a crash), taking no new claims after it", async () => {
-    const { store, mailer, batch, deps } = await setup(10);
+    const { store, mailer, batch, sender } = await setup(10);
     await expect(
-      sendBatch(batch, { ...deps(), store: crashingStore(store, 3), parallel: 1 }),
+      sender({ ledger: crashingStore(store, 3) }, { parallel: 1 }).sendBatch(batch),
     ).rejects.toBeInstanceOf(CrashError);
     expect(mailer.sent).toHaveLength(3);
     const pending = store.all().filter((s) => s.claim?.state === "pending");

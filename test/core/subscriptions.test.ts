@@ -243,7 +243,7 @@ describe("subscribe", () => {
     // Still waiting later in the same hour; written nowhere yet.
     clock.advance(30 * 60 * 1000);
     expect((await deliver())[0]).toBeInstanceOf(ConfirmationDeferredError);
-    expect(await deps.store.get(subscriberId("budget3@example.com"))).toBeUndefined();
+    expect(await deps.subscribers.get(subscriberId("budget3@example.com"))).toBeUndefined();
     clock.advance(30 * 60 * 1000);
     expect(await deliver()).toEqual(["sent"]);
     expect(mailer.sent.map((e) => e.to)).toEqual([

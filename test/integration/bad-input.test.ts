@@ -548,7 +548,8 @@ describe("unexpected errors", () => {
         throw new Error("secret-table-name exploded at 10.0.0.1");
       }
     }
-    const { deps } = memoryDeps({ store: new BrokenStore() });
+    const broken = new BrokenStore();
+    const { deps } = memoryDeps({ subscribers: broken, limits: broken });
     const api = createApi(() => ({ ...deps, content: bundle }));
     const event = (path: string, method: string, body: string, type: string) => ({
       version: "2.0",

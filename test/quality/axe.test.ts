@@ -26,7 +26,7 @@ import {
   unsubscribePromptPage,
 } from "../../functions/http/pages.js";
 import { ZONE_SCRIPT } from "../../functions/http/time-zones.js";
-import { findChromium, launchChromium } from "../../scripts/local/chromium.js";
+import { findChromium, launchChromium } from "../../studio/chromium.js";
 import { emailsAsSent } from "../support/outgoing.js";
 
 const chromium = findChromium();

@@ -66,7 +66,8 @@ export function memoryDeps(
   const deps: SubscriptionDeps & { schedule: Schedule } = {
     // The stage schedule the HTTP routes get (the /manage page): Monday 07:00, UTC by default.
     schedule: { defaultTimeZone: "UTC", slot: { weekday: 1, hour: 7 } },
-    store,
+    subscribers: store,
+    limits: store,
     mailer,
     clock,
     outbox,
@@ -85,6 +86,7 @@ export function memoryDeps(
     const failed: SignupRequest[] = [];
     const confirmationDeps = {
       ...deps,
+      limits: store,
       confirmationsPerHour: options.confirmationsPerHour ?? 1000,
     };
     await outbox.drain(async (request) => {

@@ -11,7 +11,7 @@ import { composeEmail } from "../../functions/core/sender.js";
 import { systemEmail } from "../../functions/core/subscriptions-emails.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import type { ContentBundle } from "../../functions/core/types.js";
-import { LOCAL_POSTAL_ADDRESS } from "../../scripts/local/sample-site.js";
+import { LOCAL_POSTAL_ADDRESS } from "../../studio/sample.js";
 import { TEST_KEYS } from "./lifecycle.js";
 
 export const SITE = {

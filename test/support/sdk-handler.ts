@@ -3,8 +3,6 @@
  * as the SDK hands it over (headers copied) and gives one canned answer, so a test can read what
  * a client would have sent and how it reads an answer, without a server.
  */
-import { HttpResponse } from "@smithy/core/protocols";
-
 export interface SentRequest {
   method: string;
   hostname: string;
@@ -23,11 +21,12 @@ export function cannedHandler(
     async handle(request: SentRequest) {
       sent.push({ ...request, headers: { ...request.headers } });
       return {
-        response: new HttpResponse({
+        // The shape of an HttpResponse, which the SDK reads by its fields.
+        response: {
           statusCode: status,
           headers: { "content-type": "application/json", ...headers },
           body: new TextEncoder().encode(body),
-        }),
+        },
       };
     },
     updateHttpClientConfig() {},

@@ -1,12 +1,24 @@
 /** Shared fixtures for the send engine's tests: tips, subscribers, a fake clock, crash wrappers. */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { SQSEvent } from "aws-lambda";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { realSleep } from "../../functions/adapters/system.js";
 import { subscriberId } from "../../functions/core/email.js";
-import type { Clock, Log, Mailer, SubscriberStore } from "../../functions/core/ports.js";
-import { type RunReport, sendWeek } from "../../functions/core/send-run.js";
+import type { SendBatch } from "../../functions/core/planner.js";
+import type {
+  Clock,
+  Limits,
+  Log,
+  Mailer,
+  SendLedger,
+  Subscribers,
+} from "../../functions/core/ports.js";
+import { createSendWorker, type SendWorker } from "../../functions/core/send-queue.js";
+import { type RunReport, sendInProcess } from "../../functions/core/send-run.js";
 import { tipIndex } from "../../functions/core/sender.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import type { CompiledTip, Subscriber, SubscriberStatus } from "../../functions/core/types.js";
+import { PARTIAL_BATCH, sendBatchRecord } from "../../functions/events/sqs.js";
 import { SETTINGS as WIRED } from "../../infra/wiring.js";
 
 export function tip(slug: string, order: number): CompiledTip {
@@ -48,7 +60,13 @@ export function subscriber(
   };
 }
 
-export async function seed(store: SubscriberStore, subscribers: Subscriber[]): Promise<void> {
+/** The whole table, every port of it: MemoryStore, or DynamoStore on dynalite. */
+export type TableStore = Subscribers & SendLedger & Limits;
+
+export async function seed(
+  store: Pick<Subscribers, "create">,
+  subscribers: Subscriber[],
+): Promise<void> {
   for (const s of subscribers) await store.create(s);
 }
 
@@ -64,6 +82,47 @@ export class FakeClock implements Clock {
   sleep = async (ms: number): Promise<void> => {
     this.ms += Math.max(0, ms);
   };
+}
+
+/**
+ * A clock for work that runs concurrently (several senders, a backoff beside a pacer): sleep()
+ * resolves at now + ms of virtual time, and the clock moves to the earliest sleeper's time one
+ * event-loop turn at a time (setImmediate), when the work in progress has run as far as it can.
+ * Nothing waits in real time. With `late`, each wake-up comes that many ms late, as real
+ * timers do.
+ */
+export class VirtualClock implements Clock {
+  private readonly sleepers: Array<{ at: number; wake: () => void }> = [];
+  private turning = false;
+
+  constructor(
+    public ms = Date.parse("2026-11-23T09:00:00.000Z"),
+    private readonly late: () => number = () => 0,
+  ) {}
+
+  now(): Date {
+    return new Date(this.ms);
+  }
+
+  sleep = (ms: number): Promise<void> =>
+    new Promise((wake) => {
+      this.sleepers.push({ at: this.ms + Math.max(0, ms) + this.late(), wake });
+      this.turn();
+    });
+
+  private turn(): void {
+    if (this.turning) return;
+    this.turning = true;
+    setImmediate(() => {
+      this.turning = false;
+      this.sleepers.sort((a, b) => a.at - b.at);
+      const next = this.sleepers.shift();
+      if (!next) return;
+      this.ms = Math.max(this.ms, next.at);
+      next.wake();
+      if (this.sleepers.length > 0) this.turn();
+    });
+  }
 }
 
 export const signer = createSigner(
@@ -112,7 +171,7 @@ export function recordingLog() {
 export interface WeekRun {
   /** An hourly pass at this instant: each reader's own week (no `week` override). */
   hourly?: Date;
-  store: SubscriberStore;
+  store: TableStore;
   mailer: Mailer;
   clock: FakeClock | Clock;
   week?: string;
@@ -128,24 +187,14 @@ export interface WeekRun {
 }
 
 /** One week through the same path as `npm run send`: planner → in-process queue → send worker. */
-export function runWeek(run: WeekRun): Promise<RunReport> {
+export async function runWeek(run: WeekRun): Promise<RunReport> {
   const settings = { ...SETTINGS, ...run.settings };
   const tips = run.tips ?? TIPS;
   const sleep = run.sleep ?? ("sleep" in run.clock ? run.clock.sleep : realSleep);
-  return sendWeek({
-    planning: {
-      store: run.store,
-      tips,
-      ...(run.hourly ? {} : { week: run.week ?? "2026-W48" }),
-      runId: run.runId ?? `run-${Math.random().toString(36).slice(2)}`,
-      now: run.hourly ?? run.clock.now(),
-      schedule: SCHEDULE,
-      batchSize: settings.batchSize,
-      staleClaimSeconds: settings.staleClaimSeconds,
-      ...(run.limit !== undefined ? { limit: run.limit } : {}),
-    },
-    queue: new MemoryQueue<string>({ capacity: 4 }),
-    store: run.store,
+  const worker = await createSendWorker({
+    subscribers: run.store,
+    ledger: run.store,
+    limits: run.store,
     mailer: run.mailer,
     signer,
     clock: run.clock,
@@ -160,6 +209,45 @@ export function runWeek(run: WeekRun): Promise<RunReport> {
     ...(run.parallel !== undefined ? { parallel: run.parallel } : {}),
     log: run.log ?? recordingLog().log,
   });
+  return sendInProcess({
+    planning: {
+      ledger: run.store,
+      tips,
+      ...(run.hourly ? {} : { week: run.week ?? "2026-W48" }),
+      runId: run.runId ?? `run-${Math.random().toString(36).slice(2)}`,
+      now: run.hourly ?? run.clock.now(),
+      schedule: SCHEDULE,
+      batchSize: settings.batchSize,
+      staleClaimSeconds: settings.staleClaimSeconds,
+      ...(run.limit !== undefined ? { limit: run.limit } : {}),
+    },
+    queue: new MemoryQueue<SendBatch>({ capacity: 4 }),
+    worker,
+    clock: run.clock,
+  });
+}
+
+/**
+ * One SQS delivery of `records` to `worker`, through the send-batch Lambda's edge (the body
+ * parsed, Powertools' batch processor): the ids of the records to deliver again.
+ */
+export async function deliverRecords(
+  worker: Pick<SendWorker, "send">,
+  records: ReadonlyArray<{ id: string; body: string }>,
+  log: Pick<Log, "error"> = recordingLog().log,
+): Promise<string[]> {
+  const event = {
+    Records: records.map((r) => ({ messageId: r.id, body: r.body })),
+  } as unknown as SQSEvent;
+  const processor = new BatchProcessor(EventType.SQS);
+  const record = sendBatchRecord(worker, log);
+  const { batchItemFailures } = await processPartialResponse(
+    event,
+    record,
+    processor,
+    PARTIAL_BATCH,
+  );
+  return batchItemFailures.map((failure) => failure.itemIdentifier);
 }
 
 export class CrashError extends Error {
@@ -170,25 +258,27 @@ export class CrashError extends Error {
  * Wraps a store so that the run "crashes" once `after` emails are recorded as sent: every later
  * claim is written (so it is left pending, as by a process that died) and then throws CrashError.
  */
-export function crashingStore<S extends SubscriberStore>(inner: S, after: number): S {
+export function crashingStore<S extends SendLedger>(inner: S, after: number): S {
   let sent = 0;
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === "markSent") {
-        return async (...args: Parameters<SubscriberStore["markSent"]>) => {
+        return async (...args: Parameters<SendLedger["markSent"]>) => {
           await target.markSent(...args);
           sent += 1;
         };
       }
       if (prop === "claim") {
-        return async (...args: Parameters<SubscriberStore["claim"]>) => {
+        return async (...args: Parameters<SendLedger["claim"]>) => {
           const result = await target.claim(...args);
           if (sent >= after) throw new CrashError(`crash after ${sent} sends`);
           return result;
         };
       }
       const value = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
+      return typeof value === "function"
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
     },
   });
 }

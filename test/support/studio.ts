@@ -1,16 +1,5 @@
-/**
- * A studio on a random loopback port over a temporary copy of two real tips, the second given a
- * title too long for inboxes (a warning for the pages to show).
- */
-import {
-  copyFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+/** A studio on a random loopback port over a temporary copy of two fixture tips. */
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,17 +18,8 @@ export interface StudioFixture {
 export async function startFixtureStudio(): Promise<StudioFixture> {
   const dir = mkdtempSync(path.join(tmpdir(), "studio-"));
   for (const name of TIPS) {
-    copyFileSync(path.join(ROOT, "content/tips", name), path.join(dir, name));
+    copyFileSync(path.join(ROOT, "test/fixtures/tips/studio", name), path.join(dir, name));
   }
-  // The second tip gets a title too long for inboxes, so the pages have a warning to show.
-  const second = path.join(dir, TIPS[1] as string);
-  writeFileSync(
-    second,
-    readFileSync(second, "utf8").replace(
-      /^title: .*$/m,
-      "title: Every step lands at about 3.5 times your bodyweight",
-    ),
-  );
   const log: string[] = [];
   const studio = await startStudio({
     tipsDir: dir,

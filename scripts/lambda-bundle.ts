@@ -1,18 +1,13 @@
 /**
- * Bundles a Lambda entry the way SST 4 does for deploys and reports its size and which
- * build-time-only packages leaked into it.
- *
- * Our part of the options (format, minify, what stays external) comes from infra/wiring.ts
- * NODEJS_BUNDLE, the same object sst.config.ts hands to SST. The rest is what SST's Node runtime
- * (pkg/runtime/node/build.go in the SST repository) always sets: platform node, bundle, target
- * esnext, keepNames, mainFields module/main, `sharp` and `pg-native` external, no source map in a
- * deploy, and a banner that gives ES modules `require`, `__filename` and `__dirname`.
+ * A Lambda entry bundled the way SST 4 deploys it, for test/bundle.test.ts and bench:send: our
+ * options from infra/wiring.ts NODEJS_BUNDLE, the rest what SST's Node runtime always sets
+ * (pkg/runtime/node/build.go in the SST repository).
  */
 import path from "node:path";
 import { build } from "esbuild";
-import { NODEJS_BUNDLE } from "../../infra/wiring.js";
+import { NODEJS_BUNDLE } from "../infra/wiring.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
+const ROOT = path.resolve(import.meta.dirname, "..");
 
 /** Packages that belong to the content build only and must never reach a Lambda. */
 export const BUILD_ONLY = /node_modules\/(mjml[^/]*|gray-matter|marked|html-to-text|js-yaml)\//;

@@ -1,0 +1,67 @@
+/** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots and shared turns. */
+import type { Limits } from "../core/ports.js";
+import { type DynamoTable, mailboxItemKey, rateKey, turnKey } from "./dynamo-table.js";
+
+export class DynamoLimits implements Limits {
+  constructor(private readonly table: DynamoTable) {}
+
+  async hit(key: string, windowStart: Date, windowSeconds: number, limit: number) {
+    const attributes = await this.table.write({
+      Key: rateKey(key, windowStart),
+      UpdateExpression: "ADD hits :one SET expiresAt = :expires",
+      ExpressionAttributeValues: {
+        ":one": 1,
+        // Expired counters are deleted by DynamoDB TTL in AWS (dynalite has no TTL; harmless).
+        ":expires": Math.floor(windowStart.getTime() / 1000) + windowSeconds * 2,
+      },
+      ReturnValues: "UPDATED_NEW",
+    });
+    return Number(attributes?.hits ?? 0) > limit;
+  }
+
+  /**
+   * Optimistic concurrency on one item: read the slots, write them back only if nobody else did
+   * in between (`version`), else read again. Expired slots are dropped on each write, and the
+   * whole item expires through TTL once its newest slot is out of the window.
+   */
+  async reserveMailboxSlot(
+    mailbox: string,
+    signupId: string,
+    now: Date,
+    windowSeconds: number,
+    limit: number,
+  ): Promise<boolean> {
+    const key = mailboxItemKey(mailbox);
+    const since = now.getTime() - windowSeconds * 1000;
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const item = await this.table.read(key);
+      const slots = ((item?.slots ?? []) as Array<{ at: number; signup: string }>).filter(
+        (slot) => slot.at > since,
+      );
+      if (slots.some((slot) => slot.signup === signupId)) return true;
+      if (slots.length >= limit) return false;
+      const version = Number(item?.version ?? 0);
+      const written = await this.table.put({
+        Item: {
+          ...key,
+          slots: [...slots, { at: now.getTime(), signup: signupId }],
+          version: version + 1,
+          expiresAt: Math.floor(now.getTime() / 1000) + windowSeconds,
+        },
+        ConditionExpression: "attribute_not_exists(pk) OR version = :version",
+        ExpressionAttributeValues: { ":version": version },
+      });
+      if (written) return true;
+    }
+    throw new Error(`reserveMailboxSlot: too much contention on one mailbox`);
+  }
+
+  async takeTurn(key: string, at: Date, spacingMs: number) {
+    return this.table.update({
+      Key: turnKey(key),
+      UpdateExpression: "SET lastAt = :at",
+      ConditionExpression: "attribute_not_exists(lastAt) OR lastAt <= :free",
+      ExpressionAttributeValues: { ":at": at.getTime(), ":free": at.getTime() - spacingMs },
+    });
+  }
+}

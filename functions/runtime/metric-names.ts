@@ -1,0 +1,13 @@
+/**
+ * The custom metrics' namespace and names: the Lambdas emit them (runtime/metrics.ts) and the
+ * alarms in sst.config.ts watch them (infra/wiring.ts re-exports them).
+ */
+
+/** CloudWatch namespace of the custom metrics (Powertools Metrics, EMF in the logs). */
+export const METRICS_NAMESPACE = "StrengthTips";
+
+/** Metrics the alarms watch. */
+export const METRICS = {
+  /** 1 each time a sender stops because SES said so (paused, suspended, daily quota). */
+  sendingStopped: "SendingStopped",
+} as const;

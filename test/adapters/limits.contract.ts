@@ -1,0 +1,69 @@
+/** The Limits contract (functions/core/ports.ts), run against the in-memory twin and dynalite. */
+import { describe, expect, it } from "vitest";
+import type { TablePorts } from "./subscribers.contract.js";
+
+const T0 = new Date("2026-03-02T09:00:00.000Z");
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+let counter = 0;
+
+export function limitsContract(name: string, make: () => Promise<TablePorts>): void {
+  describe(`Limits contract: ${name}`, () => {
+    it("gives a mailbox `limit` slots per window, once per signup, and frees them as they age", async () => {
+      const { limits } = await make();
+      const mailbox = `mailbox-${process.pid}-${Date.now()}-${Math.random()}`;
+      const take = (signup: string, now: Date) =>
+        limits.reserveMailboxSlot(mailbox, signup, now, 86_400, 2);
+      expect(await take("s1", T0)).toBe(true);
+      expect(await take("s1", at(HOUR))).toBe(true); // a redelivery of s1: its own slot
+      expect(await take("s2", at(2 * HOUR))).toBe(true);
+      expect(await take("s3", at(3 * HOUR))).toBe(false);
+      expect(await take("s2", at(3 * HOUR))).toBe(true);
+      expect(await take("s3", at(DAY - 1))).toBe(false); // just under 24 h after s1: still inside
+      expect(await take("s3", at(DAY + 1))).toBe(true); // s1 has aged out
+      expect(await take("s4", at(DAY + 2))).toBe(false);
+      // Another mailbox has its own slots.
+      expect(
+        await limits.reserveMailboxSlot(`${mailbox}-other`, "s4", at(DAY + 2), 86_400, 2),
+      ).toBe(true);
+    });
+
+    it("never hands out more slots than the limit to concurrent signups", async () => {
+      const { limits } = await make();
+      const mailbox = `race-${process.pid}-${Date.now()}-${Math.random()}`;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          limits.reserveMailboxSlot(mailbox, `r${i}`, T0, 86_400, 2),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(2);
+    });
+
+    it("counts hits per key and window", async () => {
+      const { limits } = await make();
+      const key = `subscribe:198.51.100.${counter++ % 250}-${Date.now()}`;
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await limits.hit(key, T0, 3600, 3));
+      expect(results).toEqual([false, false, false, true]);
+      expect(await limits.hit(`${key}-other`, T0, 3600, 3)).toBe(false);
+      expect(await limits.hit(key, at(HOUR), 3600, 3)).toBe(false);
+      expect(await limits.hit(key, T0, 3600, 3)).toBe(true);
+    });
+
+    it("a shared turn is taken once per spacing, by whoever comes first", async () => {
+      const { limits } = await make();
+      const key = `turn-${Math.random().toString(36).slice(2)}`;
+      const at = (ms: number) => new Date(T0.getTime() + ms);
+      expect(await limits.takeTurn(key, at(0), 500)).toBe(true);
+      expect(await limits.takeTurn(key, at(499), 500)).toBe(false);
+      expect(await limits.takeTurn(`${key}-other`, at(499), 500)).toBe(true);
+      expect(await limits.takeTurn(key, at(500), 500)).toBe(true);
+      // Ten takers at once: one turn.
+      const taken = await Promise.all(
+        Array.from({ length: 10 }, () => limits.takeTurn(key, at(1000), 500)),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(1);
+    });
+  });
+}
