@@ -164,7 +164,7 @@ export const FUNCTIONS = {
   /** The weekly planner: picks the week's tip and enqueues batches of recipients. */
   weekly: wire("functions/cron/weekly.ts", {
     description: "Weekly planner: enqueue this week's send in batches",
-    links: ["Subscribers", "SendQueue", "Settings", "Email"],
+    links: ["Subscribers", "SendQueue", "Settings"],
     timeoutSeconds: 900,
     memoryMb: 512,
     // Lists who is due, moves caught-up readers on, enqueues; plans nothing while paused.

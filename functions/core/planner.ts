@@ -7,7 +7,7 @@
  * read and that week is everyone's.
  */
 import { isPaused, verdict } from "./eligibility.js";
-import type { Queue, SendLedger } from "./ports.js";
+import type { Queue, SendingSwitch, SendLedger } from "./ports.js";
 import { localWeek, nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
 import { nextTip } from "./sequence.js";
 import type { CompiledTip, Reader } from "./types.js";
@@ -34,6 +34,11 @@ export interface SendBatch {
 export interface PlanInput {
   ledger: SendLedger;
   queue: Queue<SendBatch>;
+  /**
+   * The configuration set's switch: while it is paused (the reputation breaker) the pass plans
+   * nobody, since every batch would only wait out its retries in the dead-letter queue.
+   */
+  sending?: Pick<SendingSwitch, "isPaused">;
   /** In order (see sequence.ts inOrder). */
   tips: readonly CompiledTip[];
   /** Everyone's week, read from the whole active set (an operator's override); else each reader's own. */
@@ -61,6 +66,8 @@ export interface PlanReport {
   /** The operator's week, when one was given. */
   week?: string;
   runId: string;
+  /** The configuration set was paused: nobody was read or planned. */
+  sendingPaused?: true;
   /** Active subscribers read (due ones only, without an operator's week). */
   active: number;
   /** Read as due, but their slot this week is still ahead or they joined after it: moved to it. */
@@ -131,6 +138,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     staleRetried: 0,
     byTip: {},
   };
+  if (await input.sending?.isPaused()) return { ...report, sendingPaused: true };
 
   /** Recipients not yet in a batch, per week. */
   const current = new Map<string, Recipient[]>();

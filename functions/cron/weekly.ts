@@ -13,7 +13,9 @@ import { inOrder } from "../core/sequence.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
+import { countPlanningPaused } from "../runtime/metrics.js";
 import { sendQueue } from "../runtime/send-queue.js";
+import { plannerSendingSwitch } from "../runtime/sending.js";
 import { sendLedger } from "../runtime/store.js";
 
 /** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans garbage. */
@@ -28,6 +30,7 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
   const report = await plan({
     ledger: sendLedger(),
     queue: sendQueue(),
+    sending: plannerSendingSwitch(),
     tips: inOrder(bundle.tips),
     runId: `cron-${id}`,
     now: new Date(time),
@@ -35,6 +38,9 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
     batchSize: config.batchSize,
     staleClaimSeconds: config.staleClaimSeconds,
   });
-  log().info("send planned", { ...report });
+  log().info(report.sendingPaused ? "planned nobody: sending is paused" : "send planned", {
+    ...report,
+  });
+  if (report.sendingPaused) countPlanningPaused();
   return report;
 };

@@ -10,4 +10,6 @@ export const METRICS_NAMESPACE = "StrengthTips";
 export const METRICS = {
   /** 1 each time a sender stops because SES said so (paused, suspended, daily quota). */
   sendingStopped: "SendingStopped",
+  /** 1 each hourly pass that planned nobody because the configuration set is paused. */
+  planningPaused: "PlanningPaused",
 } as const;

@@ -6,12 +6,26 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Halt } from "../core/sender.js";
 import { METRICS, METRICS_NAMESPACE } from "./metric-names.js";
 
-let metrics: Metrics | undefined;
+const byService = new Map<string, Metrics>();
 
-/** Counts one stop of sending (the SendingStopped alarm fires on it) and flushes at once. */
-export function countSendingStopped(reason: Halt["reason"]): void {
-  metrics ??= new Metrics({ namespace: METRICS_NAMESPACE, serviceName: "sender" });
-  metrics.addMetric(METRICS.sendingStopped, MetricUnit.Count, 1);
-  metrics.addMetadata("reason", reason);
+/** Counts one `name` for `service` and flushes at once. */
+function count(service: string, name: string, metadata: Record<string, string> = {}): void {
+  let metrics = byService.get(service);
+  if (!metrics) {
+    metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
+    byService.set(service, metrics);
+  }
+  metrics.addMetric(name, MetricUnit.Count, 1);
+  for (const [key, value] of Object.entries(metadata)) metrics.addMetadata(key, value);
   metrics.publishStoredMetrics();
+}
+
+/** Counts one stop of sending (the SendingStopped alarm fires on it). */
+export function countSendingStopped(reason: Halt["reason"]): void {
+  count("sender", METRICS.sendingStopped, { reason });
+}
+
+/** Counts one hourly pass that planned nobody because the configuration set is paused. */
+export function countPlanningPaused(): void {
+  count("planner", METRICS.planningPaused);
 }

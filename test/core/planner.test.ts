@@ -129,6 +129,31 @@ describe("plan", () => {
     ]);
   });
 
+  it("plans nobody, reading and moving no one, while the configuration set is paused", async () => {
+    const store = new MemoryStore(4);
+    await seed(store, [subscriber(1), subscriber(2)]);
+    const before = await store.listActive(0, undefined, 100);
+    const queue = new MemoryQueue<SendBatch>();
+    const input = {
+      ledger: store,
+      queue,
+      tips: TIPS,
+      runId: "cron-paused",
+      now: NOW,
+      batchSize: 2,
+      staleClaimSeconds: 3600,
+      schedule: SCHEDULE,
+    };
+    const paused = await plan({ ...input, sending: { isPaused: async () => true } });
+    expect(paused).toMatchObject({ sendingPaused: true, active: 0, planned: 0, batches: 0 });
+    expect(queue.peek()).toEqual([]);
+    expect(await store.listActive(0, undefined, 100)).toEqual(before);
+    // Resumed: the next pass plans them as if nothing had happened.
+    const resumed = await plan({ ...input, sending: { isPaused: async () => false } });
+    expect(resumed.sendingPaused).toBeUndefined();
+    expect(resumed.planned).toBe(2);
+  });
+
   it("plans at most `limit` recipients", async () => {
     const store = new MemoryStore(4);
     await seed(
