@@ -119,6 +119,11 @@ export function classifySesError(error: unknown, from?: string, to?: string): Er
       return new MailStoppedError(`SES sending paused: ${message}`, "paused");
     case "AccountSuspendedException":
       return new MailStoppedError(`SES account suspended: ${message}`, "suspended");
+    // IAM refuses the call (a missing grant, or in the sandbox a recipient SES has not
+    // verified): the same for every reader until someone changes it, never worth a retry.
+    case "AccessDeniedException":
+    case "AccessDenied":
+      return new MailStoppedError(`SES access denied: ${message}`, "access-denied");
     case "MessageRejected":
     case "BadRequestException":
       return new MailRejectedError(`${name}: ${message}`);

@@ -96,7 +96,9 @@ export type StopReason =
   | "configuration-set-paused"
   | "suspended"
   | "daily-quota"
-  | "sender-refused";
+  | "sender-refused"
+  /** The function may not send as it tried (IAM, or the SES sandbox's unverified recipient). */
+  | "access-denied";
 
 /** Sending as a whole cannot go on: stop the run at once, and say so loudly. */
 export class MailStoppedError extends Error {

@@ -175,6 +175,12 @@ describe("classifySesError", () => {
       MailStoppedError,
       "sender-refused",
     ],
+    [
+      "AccessDeniedException",
+      "User is not authorized to perform ses:SendEmail on resource identity/reader@example.org",
+      MailStoppedError,
+      "access-denied",
+    ],
     ["InternalFailure", "boom", MailTransientError, undefined],
     ["TimeoutError", "socket", MailTransientError, undefined],
     ["Error", "socket hang up", Error, undefined],

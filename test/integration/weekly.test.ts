@@ -482,6 +482,11 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
       "NotFoundException",
       "Configuration set tips does not exist.",
     ],
+    [
+      "IAM refuses SendEmail (a sandboxed stage, an unverified recipient)",
+      "AccessDeniedException",
+      "User: arn:aws:sts::123456789012:assumed-role/sender is not authorized to perform: ses:SendEmail on resource: arn:aws:ses:us-east-1:123456789012:identity/runner@example.com",
+    ],
   ])(
     "%s: `npm run send` exits 3, nobody's week is spent, the fixed rerun sends everyone once",
     async (_what, errorType, message) => {
@@ -491,7 +496,8 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
       answerSend = () => ({ status: 400, errorType, body: { message } });
       const run = await sendCli(["--week", week, "--rate", "200"]);
       expect(run.code).toBe(EXIT.stopped);
-      expect(run.errors).toMatch(/SENDING STOPPED \(sender-refused\)/);
+      const reason = errorType === "AccessDeniedException" ? "access-denied" : "sender-refused";
+      expect(run.errors).toMatch(new RegExp(`SENDING STOPPED \\(${reason}\\)`));
       // One answer is enough: the calls already under way, not one per reader.
       expect(proxy.calls.length).toBeLessThan(subs.length);
       const store = runtime.store.subscriberStore();
