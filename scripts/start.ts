@@ -30,6 +30,7 @@ import {
 } from "./local/aws.js";
 import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
 import { type LocalOutbox, startLocalOutbox } from "./local/outbox.js";
+import { localSender } from "./local/sample-site.js";
 import { readStackFile, removeStackFile, writeStackFile } from "./local/stack-file.js";
 
 /** A start-up problem with a message a person can act on. */
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
   });
 
   console.log(`
-Weekly Strength Tips: local stack is up
+${localSender()}: local stack is up
 
   Signup page      ${stack.baseUrl}/
   Mailbox viewer   ${stack.aws.sesEndpoint}/   (every email sent; JSON at ${stack.aws.sesEndpoint}/store)

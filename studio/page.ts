@@ -8,7 +8,7 @@ import type { TipReport } from "../compiler/check.js";
 import { HTML_MAX_BYTES } from "../compiler/email.js";
 import type { Problem } from "../compiler/problems.js";
 import { escapeHtml as esc } from "../functions/core/fill.js";
-import { type FilledEmail, SAMPLE_FROM } from "./sample.js";
+import type { FilledEmail } from "./sample.js";
 
 /** How an email's views are shown: live frames (studio) or screenshots (report); "" leaves one out. */
 export type ViewKind = "desktop" | "mobile" | "desktop-dark" | "mobile-dark";
@@ -171,6 +171,8 @@ export function emailMain(options: {
   size?: { html: number; text: number };
   view: ViewRenderer;
   root: string;
+  /** The sender's name, as the inbox shows it (the brand's sender). */
+  from: string;
 }): string {
   const { email } = options;
   const head = `<h1>${esc(options.heading)}</h1>`;
@@ -188,7 +190,7 @@ export function emailMain(options: {
   ].join("");
   return `${head}
 <h2>In the inbox</h2>
-<div class="inbox"><div class="avatar" aria-hidden="true">W</div><div class="from">${esc(SAMPLE_FROM)}</div><div class="when">Mon 07:00</div>
+<div class="inbox"><div class="avatar" aria-hidden="true">${esc(options.from.slice(0, 1).toUpperCase())}</div><div class="from">${esc(options.from)}</div><div class="when">Mon 07:00</div>
 <div class="line"><span class="subject">${esc(email.subject)}</span> <span class="pre">— ${esc(email.preheader)}</span></div></div>
 <div class="facts">${facts}</div>
 <h2>Checks</h2>

@@ -21,7 +21,7 @@ const SHOT_FOR: Partial<Record<ViewKind, string>> = {
 };
 
 /** One email of the report: what emailMain shows, and its name. */
-type Entry = { name: string } & Omit<Parameters<typeof emailMain>[0], "view" | "root">;
+type Entry = { name: string } & Omit<Parameters<typeof emailMain>[0], "view" | "root" | "from">;
 
 /** A system email (confirm, welcome, goodbye) as the report and the studio show it. */
 export function templateEntry(
@@ -99,7 +99,7 @@ export async function writeReview(options: {
           ? ""
           : `<iframe src="${encodeURIComponent(e.name)}/email.html" width="${width}" title="${esc(kind)}" sandbox></iframe>`;
     };
-    return `<section id="${esc(e.name)}">${emailMain({ ...e, view, root })}</section>`;
+    return `<section id="${esc(e.name)}">${emailMain({ ...e, view, root, from: result.brand.sender })}</section>`;
   });
   const summary = indexMain({
     reports: result.reports,

@@ -8,8 +8,6 @@ import { type FillValues, fill } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { LOCAL_POSTAL_ADDRESS } from "../scripts/local/sample-site.js";
 
-export const SAMPLE_FROM = "Weekly Strength Tips for Runners";
-
 export function sampleValues(slug: string): Required<FillValues> {
   return {
     first_name: "Alex",

@@ -22,6 +22,8 @@ const isSystem = (name: string): name is SystemName =>
 export interface StudioOptions {
   tipsDir: string;
   emailsDir: string;
+  /** The brand file (default: content/newsletter.yml of this repository). */
+  brandFile?: string;
   port: number;
   /** Paths are shown relative to this (the repository root). */
   root: string;
@@ -58,7 +60,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 export async function startStudio(options: StudioOptions): Promise<Studio> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const state = new StudioState(options.tipsDir, options.emailsDir);
+  const state = new StudioState(options.tipsDir, options.emailsDir, options.brandFile);
   await state.load();
   const clients = new Set<ServerResponse>();
   let waiters: ((change: Change) => void)[] = [];
@@ -84,7 +86,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
 
   const page = (name: string): string | undefined => {
     const { result, version } = state;
-    const common = { view: frame(name), root: options.root };
+    const common = { view: frame(name), root: options.root, from: state.brand.sender };
     if (name === "index") {
       const templates = (["tip", ...SYSTEM_EMAILS] as const).map((t) => {
         const file = path.join(options.emailsDir, `${t}.mjml`);
@@ -231,25 +233,27 @@ ${checksList(
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  const changed = (dir: string) => (_event: string, name: string | Buffer | null) => {
-    if (name) pending.add(path.join(dir, name.toString()));
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const paths = [...pending];
-      pending = new Set();
-      running = running.then(async () => {
-        try {
-          const change = await state.update(paths);
-          log(
-            `updated ${change.names.filter((n) => n !== "index").join(", ") || "the list"} in ${change.ms} ms`,
-          );
-          publish(change);
-        } catch (error) {
-          log(`studio: could not re-check: ${error instanceof Error ? error.message : error}`);
-        }
-      });
-    }, options.debounceMs ?? 20);
-  };
+  const changed =
+    (dir: string, only?: string) => (_event: string, name: string | Buffer | null) => {
+      if (only !== undefined && name?.toString() !== only) return;
+      if (name) pending.add(path.join(dir, name.toString()));
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const paths = [...pending];
+        pending = new Set();
+        running = running.then(async () => {
+          try {
+            const change = await state.update(paths);
+            log(
+              `updated ${change.names.filter((n) => n !== "index").join(", ") || "the list"} in ${change.ms} ms`,
+            );
+            publish(change);
+          } catch (error) {
+            log(`studio: could not re-check: ${error instanceof Error ? error.message : error}`);
+          }
+        });
+      }, options.debounceMs ?? 20);
+    };
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, "127.0.0.1", () => resolve());
@@ -258,6 +262,11 @@ ${checksList(
   const watchers: FSWatcher[] = [
     watch(options.tipsDir, changed(options.tipsDir)),
     watch(options.emailsDir, { recursive: true }, changed(options.emailsDir)),
+    // The brand file's folder (an editor may save by replacing the file): that file's events only.
+    watch(
+      path.dirname(state.brandFile),
+      changed(path.dirname(state.brandFile), path.basename(state.brandFile)),
+    ),
   ];
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;

@@ -6,7 +6,8 @@
 import { tipPath } from "../core/archive.js";
 import { escapeHtml } from "../core/fill.js";
 import type { ArchiveTip } from "../core/types.js";
-import { page } from "./brand.js";
+import { brand, page } from "./brand.js";
+import { tipLabel } from "./site-brand.js";
 
 /**
  * An archive tip as the build writes it (compiler/check.ts): also who wrote it and the expert
@@ -59,7 +60,7 @@ function meta(tip: ArchiveTip): string {
 
 const SUBSCRIBE_CALL = `<section class="cta" aria-labelledby="cta-title">
 <h2 id="cta-title">Get a tip like this every week</h2>
-<p>One short strength exercise for runners in your inbox each week. Free, and one click to leave.</p>
+<p>${escapeHtml(brand.tagline)} Free, and one click to leave.</p>
 <a class="button" href="/#signup">Sign up for the weekly tip</a>
 </section>`;
 
@@ -84,8 +85,7 @@ ${tags(tip)}
     title: "All tips",
     index: true,
     ...(baseUrl ? { canonical: `${baseUrl}/tips`, social: { baseUrl } } : {}),
-    description:
-      "Every strength-training tip for runners so far, in the order subscribers get them.",
+    description: `Every tip of ${brand.name} so far, in the order subscribers get them.`,
     body: `<h1>All tips</h1>
 <p>Every tip so far, in the order subscribers get them: one a week, each with one small action. Follow along by email, or in a feed reader with the <a href="/feed.xml">RSS feed</a>.</p>
 ${list}
@@ -124,10 +124,10 @@ export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
       baseUrl: options.baseUrl,
       type: "article",
       ...((tip as CreditedTip).card ? { image: (tip as CreditedTip).card } : {}),
-      imageAlt: `Strength tip #${tip.order}: ${tip.title}`,
+      imageAlt: `${tipLabel(brand, tip.order)}: ${tip.title}`,
     },
     body: `<article>
-<p class="eyebrow">Strength tip #${tip.order}</p>
+<p class="eyebrow">${escapeHtml(tipLabel(brand, tip.order))}</p>
 <h1>${escapeHtml(tip.title)}</h1>
 ${byline(tip)}
 <p class="meta">${meta(tip)}</p>

@@ -14,7 +14,7 @@ import { isPublished, publishedTips, rssFeed, tipPath, utcDay } from "../core/ar
 import { NotFoundError } from "../core/errors.js";
 import { unsubscribeUrl } from "../core/links.js";
 import { archivePage, tipPage } from "./archive-pages.js";
-import { SITE_NAME } from "./brand.js";
+import { brand, SITE_NAME } from "./brand.js";
 import type { AppDeps } from "./deps.js";
 import { type Event, query } from "./request.js";
 import { HSTS, html, type Result } from "./respond.js";
@@ -56,7 +56,7 @@ export async function getFeed(_event: Event, deps: AppDeps): Promise<Result> {
     {
       baseUrl: deps.site.baseUrl,
       title: SITE_NAME,
-      description: "One strength-training tip for runners, every week.",
+      description: brand.tagline,
     },
     tips,
   );

@@ -5,7 +5,7 @@
 import { escapeHtml } from "../core/fill.js";
 import { isTimeZone } from "../core/schedule.js";
 import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
-import { page, SITE_NAME } from "./brand.js";
+import { brand, page, SITE_NAME } from "./brand.js";
 import { timeZoneSelect } from "./time-zones.js";
 
 export { SITE_NAME };
@@ -48,10 +48,9 @@ export function signupPage(problem?: SignupProblem, baseUrl?: string): string {
     index: !problem,
     // Link previews of the home page show the site's card.
     ...(baseUrl && !problem ? { social: { baseUrl } } : {}),
-    description:
-      "One short strength-training tip a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.",
-    body: `<h1 id="signup">Get stronger legs for running, one tip a week</h1>
-<p>One short strength-training exercise a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.</p>
+    description: brand.topic.pitch,
+    body: `<h1 id="signup">${escapeHtml(brand.topic.promise)}</h1>
+<p>${escapeHtml(brand.topic.pitch)}</p>
 ${said}<form method="post" action="/subscribe">
 <label for="email">Email address</label>
 <input id="email" name="email" type="email" required autocomplete="email" maxlength="254" inputmode="email"${fieldState("email", problem)}>
@@ -85,7 +84,7 @@ export function confirmPromptPage(token: string): string {
   return layout(
     "Confirm your subscription",
     `<h1>Confirm your subscription</h1>
-<p>One more step: confirm below to start getting a strength tip each week.</p>
+<p>One more step: confirm below to start getting a tip each week.</p>
 <form method="post" action="/confirm">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
 <button type="submit">Confirm my subscription</button>
