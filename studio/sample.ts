@@ -4,7 +4,7 @@
  * in dark mode. The templates have dark styles of their own (prefers-color-scheme) for the clients
  * that honour them; these clients ignore them and invert, which the templates are made to survive.
  */
-import { type FillValues, fill } from "../functions/core/fill.js";
+import { escapeHtml, type FillValues, fill, TemplateFillError } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { LOCAL_POSTAL_ADDRESS } from "../scripts/local/sample-site.js";
 
@@ -32,9 +32,26 @@ export function sampleEmail(email: CompiledTemplate, slug: string): FilledEmail 
   return {
     subject: email.subject,
     preheader: email.preheader,
-    html: fill(email.html, values, "html"),
-    text: fill(email.text, values, "text"),
+    html: fillForPreview(email.html, values, "html"),
+    text: fillForPreview(email.text, values, "text"),
   };
+}
+
+/**
+ * fill(), or for a draft whose body has a placeholder fill() refuses (its error is listed above
+ * the preview), the known ones filled and the rest left as written.
+ */
+function fillForPreview(template: string, values: Required<FillValues>, mode: "html" | "text") {
+  try {
+    return fill(template, values, mode);
+  } catch (error) {
+    if (!(error instanceof TemplateFillError)) throw error;
+    return template.replace(/\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g, (match, name: string) => {
+      const value = (values as Record<string, string | undefined>)[name];
+      if (value === undefined) return match;
+      return mode === "html" ? escapeHtml(value) : value;
+    });
+  }
 }
 
 /** Full colour inversion, with photos turned back, as inverting clients render dark mode. */

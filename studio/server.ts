@@ -9,7 +9,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import { createTip } from "../compiler/scaffold.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
-import { checksList, emailMain, indexMain, layout, type ViewKind } from "./page.js";
+import {
+  checksList,
+  emailMain,
+  indexMain,
+  LIVE_SCRIPT_HASH,
+  layout,
+  type ViewKind,
+} from "./page.js";
 import { templateEntry } from "./report.js";
 import { darkVariant, sampleEmail } from "./sample.js";
 import { type Change, StudioState } from "./state.js";
@@ -40,11 +47,33 @@ export interface Studio {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
+/**
+ * A studio page: its own live script (by hash), inline styles, frames and fetches of the studio
+ * itself only; no other site may frame it.
+ */
+const PAGE_HEADERS = {
+  "content-security-policy": `default-src 'self'; script-src ${LIVE_SCRIPT_HASH}; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  "x-frame-options": "DENY",
+};
+
+/** An email's preview: framed by the studio's own pages only (its images load from the site). */
+const EMAIL_HEADERS = {
+  "content-security-policy": "script-src 'none'; frame-ancestors 'self'",
+  "x-frame-options": "SAMEORIGIN",
+};
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = PAGE_HEADERS,
+): void {
   res.writeHead(status, {
     "content-type": `${type}; charset=utf-8`,
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
+    ...headers,
   });
   res.end(body);
 }
@@ -179,11 +208,11 @@ ${checksList(
       }
       log(`created ${path.relative(options.root, created.file)} (order ${created.order})`);
       publish(await state.update([created.file]));
-      res.writeHead(303, { location: `/tip/${encodeURIComponent(created.slug)}` });
+      res.writeHead(303, { location: `/tip/${encodeURIComponent(created.slug)}`, ...PAGE_HEADERS });
       return res.end();
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD, POST" });
+      res.writeHead(405, { allow: "GET, HEAD, POST", ...PAGE_HEADERS });
       return res.end();
     }
     if (url.pathname === "/events") {
@@ -191,6 +220,7 @@ ${checksList(
         "content-type": "text/event-stream",
         "cache-control": "no-store",
         connection: "keep-alive",
+        ...PAGE_HEADERS,
       });
       res.write(`retry: 500\n: studio version ${state.version}\n\n`);
       clients.add(res);
@@ -215,6 +245,7 @@ ${checksList(
           200,
           "text/html",
           url.searchParams.get("mode") === "dark" ? darkVariant(html) : html,
+          EMAIL_HEADERS,
         );
       }
     }
