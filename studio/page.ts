@@ -68,7 +68,7 @@ ul.checks{list-style:none;padding:0;margin:0}
 .checks .fix{color:var(--muted)}
 .draft{padding:10px 12px;border:1px solid var(--bad);border-radius:6px;background:var(--surface)}
 pre.text{background:var(--surface);border:1px solid var(--line);padding:12px;white-space:pre-wrap;max-width:700px;font-size:13px;overflow-x:auto}
-@media (max-width:600px){header{padding:10px 12px}header form{margin-left:0;max-width:none}main{padding:16px 12px 40px}.inbox{grid-template-columns:36px 1fr}.inbox .when{display:none}.inbox .line{grid-column:2/3}}
+@media (max-width:600px){header{padding:10px 12px}header form{margin-left:0;max-width:none}main{padding:16px 12px 40px}.inbox{grid-template-columns:36px 1fr}.inbox .when{display:none}.inbox .line{grid-column:2/3}.list .tags{display:none}}
 `;
 
 /** Reloads what changed when a file is saved (studio only): no manual reload. */
@@ -157,7 +157,7 @@ export function indexMain(options: {
   const rows = options.reports
     .map(
       (r) =>
-        `<tr><td>${r.tip ? `#${r.tip.order}` : "?"}</td><td><a href="${esc(options.href(r.name))}">${esc(r.tip?.title ?? r.name)}</a><br><small>${esc(r.name)}.md</small></td><td>${(r.tip?.tags ?? []).map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</td><td>${r.reading.minutes} min</td><td>${status(r.problems.length, r.warnings.length)}</td></tr>`,
+        `<tr><td>${r.tip ? `#${r.tip.order}` : "?"}</td><td><a href="${esc(options.href(r.name))}">${esc(r.tip?.title ?? r.name)}</a><br><small>${esc(r.name)}.md</small></td><td class="tags">${(r.tip?.tags ?? []).map((t) => `<span class="tag">${esc(t)}</span>`).join("")}</td><td>${r.reading.minutes} min</td><td>${status(r.problems.length, r.warnings.length)}</td></tr>`,
     )
     .join("");
   const templates = options.templates
@@ -168,7 +168,7 @@ export function indexMain(options: {
     .join("");
   return `<h1>Tips, in the order subscribers get them</h1>
 ${options.general.length > 0 ? checksList(options.general, [], options.root) : ""}
-<div class="scroll"><table class="list"><thead><tr><th>Order</th><th>Title</th><th>Tags</th><th>Read</th><th>Checks</th></tr></thead><tbody>${rows}</tbody></table></div>
+<div class="scroll"><table class="list"><thead><tr><th>Order</th><th>Title</th><th class="tags">Tags</th><th>Read</th><th>Checks</th></tr></thead><tbody>${rows}</tbody></table></div>
 <h2>Templates</h2>
 <div class="scroll"><table class="list"><thead><tr><th>Email</th><th>Template</th><th>Checks</th></tr></thead><tbody>${templates}</tbody></table></div>`;
 }

@@ -58,13 +58,20 @@ function fillForPreview(template: string, values: Required<FillValues>, mode: "h
 const DARK_STYLE =
   "<style>html{filter:invert(1) hue-rotate(180deg);background:#fff}img{filter:invert(1) hue-rotate(180deg)}</style>";
 
-export function darkVariant(html: string): string {
-  // Those clients ignore the email's own dark styles: they never apply here, whatever the
-  // scheme of the browser showing the preview (a query that can never match).
-  html = html.replace(
+/**
+ * The email in light mode whatever the scheme of the browser showing the preview (an editor in
+ * dark mode still sees the light view as labelled): its own dark styles never apply.
+ */
+export function lightVariant(html: string): string {
+  return html.replace(
     /prefers-color-scheme:\s*dark\)/g,
     "prefers-color-scheme:dark) and (max-width:0px)",
   );
+}
+
+export function darkVariant(html: string): string {
+  // Those clients ignore the email's own dark styles: they never apply here (lightVariant).
+  html = lightVariant(html);
   return html.includes("</head>")
     ? html.replace("</head>", `${DARK_STYLE}</head>`)
     : `${DARK_STYLE}${html}`;

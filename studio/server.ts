@@ -18,7 +18,7 @@ import {
   type ViewKind,
 } from "./page.js";
 import { templateEntry } from "./report.js";
-import { darkVariant, sampleEmail } from "./sample.js";
+import { darkVariant, lightVariant, sampleEmail } from "./sample.js";
 import { type Change, StudioState } from "./state.js";
 
 export const SYSTEM_EMAILS = ["confirm", "welcome", "goodbye"] as const;
@@ -244,7 +244,7 @@ ${checksList(
           res,
           200,
           "text/html",
-          url.searchParams.get("mode") === "dark" ? darkVariant(html) : html,
+          url.searchParams.get("mode") === "dark" ? darkVariant(html) : lightVariant(html),
           EMAIL_HEADERS,
         );
       }

@@ -1,7 +1,9 @@
 /**
  * The public archive's pages, in the brand's layout (brand.ts): the list of tips (GET /tips) and
  * one tip as a web page (GET /tips/{slug}). A tip page is a page, not the email: a <main>, no
- * preheader, no "view in browser" link to itself, and a call to subscribe.
+ * preheader, no "view in browser" link to itself, its links to other tips as links, and a call to
+ * subscribe; a reader's own copy (from their email) has their preferences and unsubscribe links
+ * instead, and no signup.
  */
 import { tipPath } from "../core/archive.js";
 import { escapeHtml } from "../core/fill.js";
@@ -98,6 +100,8 @@ export interface TipPageOptions {
   baseUrl: string;
   /** The reader's own unsubscribe link, when they came from their email. */
   unsubscribeUrl?: string;
+  /** The reader's own preferences page, when they came from their email. */
+  manageUrl?: string;
   previous?: ArchiveTip;
   next?: ArchiveTip;
 }
@@ -112,12 +116,16 @@ export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
       : "",
   ].join("\n");
   const reader = options.unsubscribeUrl
-    ? `<p class="small">You get these tips by email. <a href="${escapeHtml(options.unsubscribeUrl)}">Unsubscribe</a> with one click, any time.</p>`
+    ? `<section class="cta" aria-labelledby="yours-title">
+<h2 id="yours-title">Your copy</h2>
+<p>You get these tips by email.${options.manageUrl ? ` <a href="${escapeHtml(options.manageUrl)}">Your preferences</a>: pause, time zone, name.` : ""} <a href="${escapeHtml(options.unsubscribeUrl)}">Unsubscribe</a> with one click, any time.</p>
+</section>`
     : "";
   return page({
     title: tip.title,
     // A reader's copy (with their token) is theirs alone: only the plain address is indexed.
     index: options.unsubscribeUrl === undefined,
+    reader: options.unsubscribeUrl !== undefined,
     canonical: `${options.baseUrl}${tipPath(tip.slug)}`,
     description: tip.summary,
     social: {
@@ -137,7 +145,6 @@ ${tags(tip)}
 <nav class="pager" aria-label="More tips">
 ${pager}
 </nav>
-${SUBSCRIBE_CALL}
-${reader}`,
+${reader || SUBSCRIBE_CALL}`,
   });
 }

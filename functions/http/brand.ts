@@ -64,6 +64,9 @@ label{display:block;font-weight:600;margin-top:16px}
 .optional{font-weight:400;color:var(--muted)}
 input[type=email],input[type=text],select{display:block;width:100%;padding:10px;font:inherit;margin-top:4px;border:1px solid var(--field-border);border-radius:6px;background:var(--field);color:var(--text)}
 button,.button{display:inline-block;margin-top:20px;padding:14px 28px;font:inherit;font-size:17px;font-weight:700;line-height:1.2;border:0;border-radius:6px;background:var(--button);color:var(--button-text);text-decoration:none;cursor:pointer}
+button.destructive,button.secondary{background:transparent;color:var(--text);border:2px solid var(--text);padding:12px 26px}
+button.destructive:hover,button.secondary:hover{background:var(--code)}
+.leave{margin-top:36px;padding-top:8px;border-top:1px solid var(--rule)}
 button:focus-visible,input:focus-visible,select:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .consent{font-size:14px;color:var(--muted);margin-top:12px}
 .form-problem{padding:12px 14px;border-left:4px solid var(--accent);background:var(--code);font-weight:600}
@@ -98,6 +101,8 @@ export interface PageOptions {
   description?: string;
   /** Public pages (the archive) may be indexed; every other page says noindex. */
   index?: boolean;
+  /** A subscriber's own page (their copy of a tip): the header offers no signup. */
+  reader?: boolean;
   /** The page's canonical absolute URL (a tip reached with a reader's token points at its plain one). */
   canonical?: string;
   /** Extra trusted markup for <head> (e.g. the feed's alternate link). */
@@ -173,7 +178,7 @@ ${head}
 <div class="wrap">
 <header class="site-header">
 <a class="brand" href="/"><img src="${escapeHtml(siteAssets.logo)}" alt="" width="32" height="32">${escapeHtml(SITE_NAME)}</a>
-<nav class="site-nav" aria-label="Site"><a href="/tips">All tips</a><a href="/">Sign up</a><a href="/feed.xml">RSS feed</a></nav>
+<nav class="site-nav" aria-label="Site"><a href="/tips">All tips</a>${options.reader ? "" : '<a href="/">Sign up</a>'}<a href="/feed.xml">RSS feed</a></nav>
 </header>
 <main>
 ${options.body}
