@@ -65,7 +65,9 @@ export async function writeReview(options: {
   const entries: Entry[] = result.reports.map((r) => ({
     name: r.name,
     heading: r.tip ? `#${r.tip.order} ${r.tip.title}` : `${r.name}.md`,
-    email: r.email && sampleEmail(r.email, r.tip?.slug ?? r.name),
+    // What ships: a tip with errors shows them alone here (the studio previews drafts).
+    email:
+      r.problems.length === 0 && r.email ? sampleEmail(r.email, r.tip?.slug ?? r.name) : undefined,
     problems: r.problems,
     warnings: r.warnings,
     reading: r.reading,
