@@ -1,7 +1,8 @@
 /**
  * The site's static files, built from SVG sources in the repository: the figures tips show
- * (images.ts), a social card per tip and one for the home page (content/brand/card.svg with their
- * text), and the brand's own files (content/brand/: logo, favicon).
+ * (images.ts), a social card per tip and one for the home page (the brand's card template with
+ * their text), and the brand's own files (logo, favicon), all named in content/newsletter.yml;
+ * `%%name%%` in the logo and favicon (their <title>) becomes the newsletter's name.
  *
  * Every file gets a content-hashed name (images.ts hashedName), known without rendering, so a tip
  * is compiled with its addresses before anything is drawn. Rendering is sharp's (SVG through
@@ -10,10 +11,10 @@
  * The build writes them to dist/site/assets/, served at /assets/ (`npm start` locally).
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { escapeHtml } from "../functions/core/fill.js";
 import type { SiteAssets } from "../functions/http/site-assets.js";
-import { SITE_NAME } from "../functions/http/site-name.js";
+import { tipLabel } from "../functions/http/site-brand.js";
+import type { Brand } from "./brand-base.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
 import {
   ASSET_PREFIX,
@@ -22,11 +23,7 @@ import {
   IMAGE_SCALE,
   type LocalImage,
 } from "./images.js";
-import { REPO_ROOT } from "./paths.js";
 import { type Problem, problem } from "./problems.js";
-
-/** The brand's sources. */
-export const BRAND_DIR = path.join(REPO_ROOT, "content/brand");
 
 /** Open Graph's recommended card size (1.91:1), in pixels. */
 export const CARD_WIDTH = 1200;
@@ -49,8 +46,6 @@ export interface RenderedAsset {
   /** image/png or image/svg+xml. */
   contentType: string;
 }
-
-const brandFile = (name: string) => path.join(BRAND_DIR, name);
 
 const memo = new Map<string, Buffer>();
 function read(file: string): Buffer {
@@ -126,9 +121,8 @@ export function fillCard(template: string, values: CardText): string {
     .replaceAll("%%lines%%", tspans);
 }
 
-/** A social card drawn from content/brand/card.svg with the given text. */
-function cardAsset(stem: string, text: CardText): PlannedAsset {
-  const file = brandFile("card.svg");
+/** A social card drawn from the brand's card template with the given text. */
+function cardAsset(stem: string, text: CardText, file: string): PlannedAsset {
   return {
     name: hashedName(stem, read(file), text.eyebrow, text.title, text.footer),
     source: file,
@@ -138,48 +132,61 @@ function cardAsset(stem: string, text: CardText): PlannedAsset {
 }
 
 /** A tip's social card: its number and title, and the newsletter's name. */
-export function tipCardAsset(tip: { slug: string; order: number; title: string }): PlannedAsset {
-  return cardAsset(`card-${tip.slug}`, {
-    eyebrow: `Strength tip #${tip.order}`,
-    title: tip.title,
-    footer: SITE_NAME,
-  });
+export function tipCardAsset(
+  tip: { slug: string; order: number; title: string },
+  brand: Pick<Brand, "name" | "topic" | "files">,
+): PlannedAsset {
+  return cardAsset(
+    `card-${tip.slug}`,
+    { eyebrow: tipLabel(brand, tip.order), title: tip.title, footer: brand.name },
+    brand.files.card,
+  );
+}
+
+/** A brand SVG with the newsletter's name in place of `%%name%%` (its <title>). */
+function named(file: string, name: string): Buffer {
+  return Buffer.from(read(file).toString("utf8").replaceAll("%%name%%", xml(name)));
 }
 
 /** The brand's own files: favicon (SVG, and PNGs for browsers without SVG icons), logo, card. */
-export function brandAssets(): { plan: PlannedAsset[]; site: SiteAssets } {
-  const favicon = brandFile("favicon.svg");
-  const logo = brandFile("logo.svg");
+export function brandAssets(brand: Brand): { plan: PlannedAsset[]; site: SiteAssets } {
+  const { favicon, logo } = brand.files;
+  const faviconSvg = named(favicon, brand.name);
+  const logoSvg = named(logo, brand.name);
   const plan: PlannedAsset[] = [
     {
-      name: svgName("favicon", read(favicon)),
+      name: svgName("favicon", faviconSvg),
       source: favicon,
       output: { kind: "svg" },
-      input: () => read(favicon),
+      input: () => faviconSvg,
     },
     {
-      name: hashedName("favicon-32", read(favicon), "32"),
+      name: hashedName("favicon-32", faviconSvg, "32"),
       source: favicon,
       output: { kind: "png", width: 32, height: 32 },
-      input: () => read(favicon),
+      input: () => faviconSvg,
     },
     {
-      name: hashedName("apple-touch-icon", read(favicon), "180"),
+      name: hashedName("apple-touch-icon", faviconSvg, "180"),
       source: favicon,
       output: { kind: "png", width: 180, height: 180 },
-      input: () => read(favicon),
+      input: () => faviconSvg,
     },
     {
-      name: svgName("logo", read(logo)),
+      name: svgName("logo", logoSvg),
       source: logo,
       output: { kind: "svg" },
-      input: () => read(logo),
+      input: () => logoSvg,
     },
-    cardAsset("card", {
-      eyebrow: "Strength training for runners",
-      title: SITE_NAME,
-      footer: "One short tip a week. Free, one click to leave.",
-    }),
+    cardAsset(
+      "card",
+      {
+        eyebrow: brand.topic.subject,
+        title: brand.name,
+        footer: "One short tip a week. Free, one click to leave.",
+      },
+      brand.files.card,
+    ),
   ];
   const url = (i: number) => `${ASSET_PREFIX}${(plan[i] as PlannedAsset).name}`;
   return {

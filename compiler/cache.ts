@@ -40,7 +40,10 @@ const PACKAGES = [
   "@jsx-email/doiuse-email",
   "marked",
   "gray-matter",
+  "yaml",
   "zod",
+  "colord",
+  "entities",
 ];
 
 let salt: string | undefined;

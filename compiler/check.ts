@@ -1,8 +1,9 @@
 /**
- * checkContent: the whole pipeline over a tips folder and a templates folder. The templates are
- * compiled once (templates.ts); each tip is checked and compiled on its own (tip.ts); then the
- * checks across tips run (a slug or order used twice) and the bundle is put together. Every
- * problem in every file is collected in one pass. The build, `npm run check`, the studio,
+ * checkContent: the whole pipeline over the brand file, a tips folder and a templates folder. The
+ * brand is read (brand.ts); the templates are compiled once with it (templates.ts); each tip is
+ * checked and compiled on its own (tip.ts); then the checks across tips run (a slug or order used
+ * twice), the system emails are checked as they ship (shipped.ts) and the bundle is put together.
+ * Every problem in every file is collected in one pass. The build, `npm run check`, the studio,
  * preview and the tests all call this (the studio calls tip.ts's checkTip for a saved file).
  *
  * Each tip's result is cached (cache.ts), keyed by its bytes, the names of the tips beside it
@@ -15,6 +16,7 @@ import path from "node:path";
 import type { CompiledTip, ContentBundle, SystemEmails } from "../functions/core/types.js";
 import type { CreditedTip } from "../functions/http/archive-pages.js";
 import type { SiteAssets } from "../functions/http/site-assets.js";
+import type { SiteBrand } from "../functions/http/site-brand.js";
 import {
   brandAssets,
   figureAsset,
@@ -23,15 +25,22 @@ import {
   renderAssets,
   tipCardAsset,
 } from "./assets.js";
+import { type Brand, STAND_IN_BRAND } from "./brand-base.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
 import type { CompiledTipEmail } from "./compile.js";
 import { compileSystemEmails, sizeProblem } from "./email.js";
 import { ASSET_PREFIX, contentRoot } from "./images.js";
-import { defaultSiteUrl } from "./paths.js";
+import { DEFAULT_BRAND_FILE, defaultSiteUrl } from "./paths.js";
 import { lineOfKey, type Problem, problem } from "./problems.js";
 import { webHtml } from "./render.js";
 import type { FrontMatter, Tip } from "./schema.js";
-import { type CompiledMjml, compileTemplates, type TemplateName } from "./templates.js";
+import { placeholderProblems } from "./shipped.js";
+import {
+  type CompiledMjml,
+  compileTemplates,
+  TEMPLATE_SPECS,
+  type TemplateName,
+} from "./templates.js";
 import type { TipReport } from "./tip.js";
 
 export type { TipReport } from "./tip.js";
@@ -43,6 +52,8 @@ export interface CheckOptions {
   only?: readonly string[];
   /** The site's base URL, under which emails link their images (default: defaultSiteUrl()). */
   siteUrl?: string;
+  /** The brand file (default: content/newsletter.yml of this repository). */
+  brandFile?: string;
 }
 
 export interface CheckResult {
@@ -64,6 +75,8 @@ export interface CheckResult {
   assets?: RenderedAsset[];
   /** The addresses of the brand's files (favicon, logo, home card). */
   site?: SiteAssets;
+  /** The brand everything was compiled with (a plain stand-in when the brand file has problems). */
+  brand: Brand;
 }
 
 export function listTipFiles(tipsDir: string): string[] {
@@ -91,20 +104,40 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
     }
   }
   const siteUrl = options.siteUrl ?? defaultSiteUrl();
-  const compiled = await compileTemplates(emailsDir);
-  const reports = await checkTips(files, tipsDir, compiled.templates.tip, siteUrl);
-  const brand = brandAssets();
-  const drawn = await drawAssets(reports, brand.plan);
+  const checked = await loadBrand(options.brandFile ?? DEFAULT_BRAND_FILE);
+  const brand = checked.brand ?? STAND_IN_BRAND;
+  const compiled = await compileTemplates(emailsDir, brand);
+  const reports = await checkTips(files, tipsDir, compiled.templates.tip, siteUrl, brand);
+  const own = checked.brand ? brandAssets(checked.brand) : undefined;
+  const drawn = await drawAssets(reports, own?.plan ?? [], brand);
   const result = assemble({
     ...compiled,
     reports,
     emailsDir,
     siteUrl,
-    problems: [...problems, ...compiled.problems, ...drawn.brandProblems],
+    brand,
+    problems: [...problems, ...checked.problems, ...compiled.problems, ...drawn.brandProblems],
   });
-  result.site = brand.site;
+  if (own) result.site = own.site;
   result.assets = drawn.assets;
   return result;
+}
+
+/**
+ * The brand file, checked (brand.ts), or the result of its last check when its bytes are the same
+ * and its pictures are still there: then the YAML, schema and colour libraries are not loaded.
+ */
+async function loadBrand(file: string): Promise<{ brand?: Brand; problems: Problem[] }> {
+  const bytes = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+  const key = bytes === undefined ? undefined : cacheKey("brand", path.resolve(file), bytes);
+  const cached = key ? readCache<{ brand: Brand }>(key) : undefined;
+  if (cached && Object.values(cached.brand.files).every((f) => existsSync(f))) {
+    return { brand: cached.brand, problems: [] };
+  }
+  const { checkBrand } = await import("./brand.js");
+  const checked = checkBrand(file);
+  if (key && checked.brand) writeCache(key, { brand: checked.brand });
+  return checked;
 }
 
 /**
@@ -114,6 +147,7 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
 async function drawAssets(
   reports: TipReport[],
   brandPlan: readonly PlannedAsset[],
+  brand: Brand,
 ): Promise<{ assets: RenderedAsset[]; brandProblems: Problem[] }> {
   const users = new Map<string, TipReport[]>();
   const plan: PlannedAsset[] = [...brandPlan];
@@ -123,7 +157,7 @@ async function drawAssets(
   };
   for (const report of reports) {
     for (const image of report.images ?? []) use(figureAsset(image), report);
-    if (report.tip) use(tipCardAsset(report.tip), report);
+    if (report.tip && brand.files.card) use(tipCardAsset(report.tip, brand), report);
   }
   const { assets, problems } = await renderAssets(plan);
   const brandProblems: Problem[] = [];
@@ -137,7 +171,6 @@ async function drawAssets(
         file: report.file,
         message: `${path.basename(p.file)}: ${p.message}`,
       });
-      delete report.email;
     }
   }
   return { assets, brandProblems };
@@ -151,14 +184,16 @@ async function checkTips(
   tipsDir: string,
   template: CompiledMjml | undefined,
   siteUrl: string,
+  brand: SiteBrand,
 ): Promise<TipReport[]> {
   // What a tip's result depends on besides its own bytes: the tips beside it, the template, the
-  // site's address and the images it may show.
+  // site's address, the brand and the images it may show.
   const context = [
     tipsDir,
     existsSync(tipsDir) ? listTipFiles(tipsDir).join("\n") : "",
     template ? `${template.file}\n${template.html}\n${template.text}` : "no template",
     siteUrl,
+    JSON.stringify(brand),
     imagesFingerprint(contentRoot(tipsDir)),
   ].join("\0");
   let tip: typeof import("./tip.js") | undefined;
@@ -178,7 +213,7 @@ async function checkTips(
       continue;
     }
     tip ??= await import("./tip.js");
-    const report = tip.checkTip(file, tipsDir, template, siteUrl);
+    const report = tip.checkTip(file, tipsDir, template, { siteUrl, brand });
     if (key) {
       const { tokens, ...stored } = report;
       void tokens;
@@ -212,29 +247,35 @@ function imagesFingerprint(root: string): string {
   return hash.digest("hex");
 }
 
-/** A second tip with the same slug or order is reported on that second tip. */
+/**
+ * A slug or order used by more than one tip: an error on each of those tips, naming the others
+ * (whichever was edited last, both show it).
+ */
 export function duplicates(
   tips: readonly (FrontMatter & { file: string; matter: string })[],
   key: "slug" | "order",
 ): Problem[] {
-  const seen = new Map<string | number, { file: string }>();
+  const byValue = new Map<string | number, (FrontMatter & { file: string; matter: string })[]>();
+  for (const tip of tips) byValue.set(tip[key], [...(byValue.get(tip[key]) ?? []), tip]);
   const problems: Problem[] = [];
-  for (const tip of tips) {
-    const first = seen.get(tip[key]);
-    if (!first) {
-      seen.set(tip[key], tip);
-      continue;
+  for (const [value, sharing] of byValue) {
+    if (sharing.length < 2) continue;
+    for (const tip of sharing) {
+      const others = sharing
+        .filter((other) => other !== tip)
+        .map((other) => path.basename(other.file))
+        .join(", ");
+      problems.push(
+        problem(
+          tip.file,
+          `duplicate ${key} ${JSON.stringify(value)}: also used by ${others}`,
+          key === "order"
+            ? `give each tip its own order number: change it here or in ${others} (the next free one is the highest + 1)`
+            : "each tip needs a unique slug equal to its file name",
+          lineOfKey(tip.matter, key),
+        ),
+      );
     }
-    problems.push(
-      problem(
-        tip.file,
-        `duplicate ${key} ${JSON.stringify(tip[key])}: already used by ${path.basename(first.file)}`,
-        key === "order"
-          ? "give each tip its own order number (the next free one is the highest + 1)"
-          : "each tip needs a unique slug equal to its file name",
-        lineOfKey(tip.matter, key),
-      ),
-    );
   }
   return problems;
 }
@@ -253,8 +294,10 @@ export function assemble(input: {
   emailsDir: string;
   /** The site's base URL the tips were compiled with (their images' addresses). */
   siteUrl?: string;
+  /** The brand the templates and tips were compiled with. */
+  brand: Brand;
 }): CheckResult {
-  const { templates, emailsDir } = input;
+  const { templates, emailsDir, brand } = input;
   const siteUrl = input.siteUrl ?? defaultSiteUrl();
   const problems = [...input.problems];
   const reports = input.reports.map((r) => ({ ...r, problems: [...r.problems] }));
@@ -265,28 +308,30 @@ export function assemble(input: {
   const tips = reports.flatMap((r) => (r.tip ? [r.tip] : []));
   const byFile = new Map(reports.map((r) => [r.file, r]));
   for (const p of [...duplicates(tips, "slug"), ...duplicates(tips, "order")]) {
-    const report = byFile.get(p.file);
-    if (!report) continue;
-    report.problems.push(p);
-    delete report.email;
+    byFile.get(p.file)?.problems.push(p);
   }
 
-  const emails = compileSystemEmails(templates);
+  const emails = compileSystemEmails(templates, brand);
   for (const name of ["confirm", "welcome", "goodbye"] as const) {
     const email = emails[name];
-    const tooBig = email && sizeProblem(path.join(emailsDir, `${name}.mjml`), email.html);
+    if (!email) continue;
+    const file = path.join(emailsDir, `${name}.mjml`);
+    const tooBig = sizeProblem(file, email.html);
     if (tooBig) problems.push(tooBig);
+    problems.push(
+      ...placeholderProblems({ file, email, allowed: TEMPLATE_SPECS[name].placeholders }),
+    );
   }
 
   for (const report of reports) problems.push(...report.problems);
   const warnings = [...reports.flatMap((r) => r.warnings), ...input.warnings];
-  const result: CheckResult = { problems, warnings, tips, reports, templates, emails };
+  const result: CheckResult = { problems, warnings, tips, reports, templates, emails, brand };
   if (problems.length > 0 || !emails.confirm || !emails.welcome || !emails.goodbye) return result;
   const compiled = reports.flatMap((r) => (r.email ? [r.email] : []));
   result.bundle = {
     tips: compiled.map(withoutBodyHtml),
     emails: { confirm: emails.confirm, welcome: emails.welcome, goodbye: emails.goodbye },
-    archive: reports.flatMap((r) => (r.tip && r.email ? [archiveTip(r, siteUrl)] : [])),
+    archive: reports.flatMap((r) => (r.tip && r.email ? [archiveTip(r, siteUrl, brand)] : [])),
   };
   return result;
 }
@@ -295,7 +340,7 @@ export function assemble(input: {
  * A tip for the public archive: its front matter, its body without the email's styles (its images
  * from the site itself), who wrote it and the expert it rests on, and its social card.
  */
-function archiveTip(report: TipReport, siteUrl: string): CreditedTip {
+function archiveTip(report: TipReport, siteUrl: string, brand: Brand): CreditedTip {
   const tip = report.tip as NonNullable<TipReport["tip"]>;
   const email = report.email as CompiledTipEmail;
   return {
@@ -306,15 +351,16 @@ function archiveTip(report: TipReport, siteUrl: string): CreditedTip {
     tags: [...tip.tags],
     ...(tip.publishedAt ? { publishedAt: String(tip.publishedAt) } : {}),
     readingMinutes: report.reading.minutes,
-    html: webHtml(email.bodyHtml, siteUrl),
+    html: webHtml(email.webBodyHtml, siteUrl),
     ...(tip.author ? { author: tip.author } : {}),
     ...(tip.expert ? { expert: tip.expert } : {}),
-    card: `${ASSET_PREFIX}${tipCardAsset(tip).name}`,
+    card: `${ASSET_PREFIX}${tipCardAsset(tip, brand).name}`,
   };
 }
 
 function withoutBodyHtml(email: CompiledTipEmail): CompiledTip {
-  const { bodyHtml, ...tip } = email;
+  const { bodyHtml, webBodyHtml, ...tip } = email;
   void bodyHtml;
+  void webBodyHtml;
   return tip;
 }

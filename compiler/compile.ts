@@ -5,6 +5,7 @@
  */
 import type { Token } from "marked";
 import type { CompiledTip } from "../functions/core/types.js";
+import type { SiteBrand } from "../functions/http/site-brand.js";
 import { renderEmail, tipSubject } from "./email.js";
 import type { LocalImage } from "./images.js";
 import { lex } from "./links.js";
@@ -13,14 +14,19 @@ import type { Tip } from "./schema.js";
 import type { CompiledMjml } from "./templates.js";
 import { htmlToText, markdownText } from "./text.js";
 
-/** A tip's email, with the HTML of its own body (what the email-client checks look at). */
-export type CompiledTipEmail = CompiledTip & { bodyHtml: string };
+/**
+ * A tip's email, with the HTML of its own body (what the email-client checks look at) and the
+ * body as the web shows it (its links to other tips are links there).
+ */
+export type CompiledTipEmail = CompiledTip & { bodyHtml: string; webBodyHtml: string };
 
 export interface CompileOptions {
   /** The site's base URL, for the absolute addresses of the tip's images. */
   siteUrl: string;
   /** The tip's checked images of the repository (images.ts). */
   images: readonly LocalImage[];
+  /** The newsletter's brand: the subject's topic phrase, the body's colours. */
+  brand: SiteBrand;
 }
 
 /** "Written by …" and "Expert: …" from the front matter, joined; empty when it names neither. */
@@ -37,9 +43,14 @@ export function compileTip(
   tokens: Token[] | undefined,
   options: CompileOptions,
 ): CompiledTipEmail {
-  const subject = tipSubject(tip.order, tip.title);
+  const subject = tipSubject(tip.order, tip.title, options.brand);
   const lexed = tokens ?? lex(tip.body);
-  const bodyHtml = renderMarkdown(tip.body, lexed, options);
+  const render = { siteUrl: options.siteUrl, images: options.images, file: tip.file };
+  const bodyHtml = renderMarkdown(tip.body, lexed, {
+    ...render,
+    colors: options.brand.colors.light,
+  });
+  const webBodyHtml = renderMarkdown(tip.body, lexed, { ...render, links: "web" });
   const email = renderEmail(
     template,
     {
@@ -54,6 +65,7 @@ export function compileTip(
   );
   return {
     bodyHtml,
+    webBodyHtml,
     slug: tip.slug,
     order: tip.order,
     title: tip.title,

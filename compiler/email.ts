@@ -7,6 +7,7 @@
  */
 import { escapeHtml } from "../functions/core/fill.js";
 import type { CompiledTemplate, SystemEmails } from "../functions/core/types.js";
+import { type SiteBrand, tipLabel } from "../functions/http/site-brand.js";
 import { type Problem, problem } from "./problems.js";
 import { type CompiledMjml, fillTokens, type SystemEmailName } from "./templates.js";
 
@@ -17,24 +18,29 @@ import { type CompiledMjml, fillTokens, type SystemEmailName } from "./templates
  */
 export const HTML_MAX_BYTES = 90 * 1024;
 
-/** Fixed subjects and preheaders of the system emails. */
-export const SYSTEM_COPY: Record<SystemEmailName, { subject: string; preheader: string }> = {
-  confirm: {
-    subject: "Confirm your subscription to Weekly Strength Tips for Runners",
-    preheader: "One tap to start getting a strength tip every week. The link expires in 7 days.",
-  },
-  welcome: {
-    subject: "Welcome to Weekly Strength Tips for Runners",
-    preheader: "You're confirmed: one practical strength tip for runners, every week.",
-  },
-  goodbye: {
-    subject: "You're unsubscribed from Weekly Strength Tips for Runners",
-    preheader: "You won't get any more emails from us. Thanks for training with us.",
-  },
-};
+/** The subjects and preheaders of the system emails, with the newsletter's name and tagline. */
+export function systemCopy(
+  brand: Pick<SiteBrand, "name" | "tagline">,
+): Record<SystemEmailName, { subject: string; preheader: string }> {
+  return {
+    confirm: {
+      subject: `Confirm your subscription to ${brand.name}`,
+      preheader: "One tap to start getting a tip every week. The link expires in 7 days.",
+    },
+    welcome: {
+      subject: `Welcome to ${brand.name}`,
+      preheader: `You're confirmed. ${brand.tagline}`,
+    },
+    goodbye: {
+      subject: `You're unsubscribed from ${brand.name}`,
+      preheader: "You won't get any more emails from us. Thanks for training with us.",
+    },
+  };
+}
 
-export function tipSubject(order: number, title: string): string {
-  return `Strength tip #${order}: ${title}`;
+/** A tip's subject: "<topic.tip> #3: <title>" (the brand's phrase, the number, the title). */
+export function tipSubject(order: number, title: string, brand: Pick<SiteBrand, "topic">): string {
+  return `${tipLabel(brand, order)}: ${title}`;
 }
 
 /**
@@ -76,11 +82,13 @@ export function sizeProblem(file: string, html: string): Problem | undefined {
 
 export function compileSystemEmails(
   templates: Partial<Record<SystemEmailName, CompiledMjml>>,
+  brand: Pick<SiteBrand, "name" | "tagline">,
 ): Partial<SystemEmails> {
   const emails: Partial<SystemEmails> = {};
+  const copy = systemCopy(brand);
   for (const name of ["confirm", "welcome", "goodbye"] as const) {
     const template = templates[name];
-    if (template) emails[name] = renderEmail(template, SYSTEM_COPY[name]);
+    if (template) emails[name] = renderEmail(template, copy[name]);
   }
   return emails;
 }

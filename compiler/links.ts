@@ -1,10 +1,14 @@
 /**
  * Links and images in a tip body.
  *
- * - http(s) and mailto links are kept as links.
+ * - http(s) and mailto links are kept as links, when they go where they say: no user name or
+ *   password before the host (`https://example.com@evil.example/` goes to evil.example), no
+ *   international (non-ASCII or `xn--`) host names, whose letters can imitate a familiar address,
+ *   no backslashes, and a mailto: is one plain address with no `?` (no cc, bcc, subject or body).
  * - A relative link must point to another tip file (`[squats](./squats.md)` or `(squats.md)`).
  *   An email has no stable address for another tip at build time, so such links are rendered as
- *   their plain label text (see render.ts). Any other relative link, anchor or scheme is rejected.
+ *   their plain label text there, and as links to the tip's page on the web (see render.ts). Any
+ *   other relative link, anchor or scheme is rejected.
  * - Images need alt text, and either an absolute https URL or a relative path to an image of the
  *   repository (images.ts checks those files and gives each a hashed address on the site).
  */
@@ -28,21 +32,76 @@ export function classifyHref(href: string): HrefKind {
 const HOST =
   /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/i;
 
-/** An absolute http(s) URL with a real host name, or a mailto: with one address at such a host. */
-export function wellFormed(href: string): boolean {
-  if (/\s/.test(href)) return false;
+/** The local part of a plain address: letters, digits and RFC 5322's atom characters, dots between. */
+const LOCAL_PART = /^[A-Za-z0-9!#$&'*+/=^_`{|}~-]+(?:\.[A-Za-z0-9!#$&'*+/=^_`{|}~-]+)*$/;
+
+/** Why an http(s) or mailto: link is refused, in plain words with a fix; undefined when it is fine. */
+export function hrefProblem(href: string): { message: string; fix: string } | undefined {
+  const malformed = {
+    message: `malformed URL "${href}"`,
+    fix: "check the address: a full host name such as example.com, no spaces, and for mailto: one address like coach@example.com",
+  };
+  if (/\s/.test(href)) return malformed;
+  if (/^mailto:/i.test(href)) {
+    const address = href.slice("mailto:".length);
+    if (/[?&]/.test(address)) {
+      return {
+        message: `mailto: link with extra fields "${href}": a ? adds cc, bcc, subject or body lines to the reader's email`,
+        fix: "link the address alone, e.g. mailto:coach@example.com, and say in the text what to write",
+      };
+    }
+    if (/[%,;]/.test(address) || /[^\x21-\x7e]/.test(address)) {
+      return {
+        message: `mailto: link "${href}" is not one plain address`,
+        fix: "write one address as is (no commas, no %-escapes, no letters outside ASCII), e.g. mailto:coach@example.com",
+      };
+    }
+    const at = address.lastIndexOf("@");
+    const local = address.slice(0, at);
+    const host = address.slice(at + 1);
+    if (at <= 0 || !LOCAL_PART.test(local) || !HOST.test(host)) return malformed;
+    return undefined;
+  }
+  if (!/^https?:\/\//i.test(href)) return malformed;
+  // Everything between // and the first /, ? or #: what browsers take for the host.
+  const authority = /^https?:\/\/([^/?#]*)/i.exec(href)?.[1] ?? "";
+  if (href.includes("\\")) {
+    return {
+      message: `link with a backslash "${href}": browsers read \\ as /, so the link may not go where it looks`,
+      fix: "write the address with forward slashes only, as the site shows it",
+    };
+  }
+  if (authority.includes("@")) {
+    return {
+      message: `link with a user name before its host "${href}": it goes to ${authority.slice(authority.lastIndexOf("@") + 1) || "another host"}, not to what is written before the @`,
+      fix: "link the site's own address, with nothing before its host name (no user:password@)",
+    };
+  }
   let url: URL;
   try {
     url = new URL(href);
   } catch {
-    return false;
+    return malformed;
   }
-  if (url.protocol === "mailto:") {
-    const [address = ""] = decodeURIComponent(url.pathname).split("?");
-    const at = address.lastIndexOf("@");
-    return at > 0 && HOST.test(address.slice(at + 1));
+  if (/[^\x21-\x7e]/.test(authority) || url.hostname.split(".").some((l) => l.startsWith("xn--"))) {
+    return {
+      message: `link to an international host name "${href}" (${url.hostname}): letters from other scripts can imitate a familiar address, so such hosts are refused`,
+      fix: "link the plain ASCII address of the site (letters a-z, digits and hyphens); if the site has none, name it in the text instead",
+    };
   }
-  return (url.protocol === "http:" || url.protocol === "https:") && HOST.test(url.hostname);
+  if (/%/.test(authority)) {
+    return {
+      message: `link with an escaped host name "${href}"`,
+      fix: "write the host name plainly, e.g. https://example.com/…",
+    };
+  }
+  if (url.username !== "" || url.password !== "" || !HOST.test(url.hostname)) return malformed;
+  return undefined;
+}
+
+/** An absolute http(s) URL with a real, plain host name, or a mailto: with one plain address. */
+export function wellFormed(href: string): boolean {
+  return hrefProblem(href) === undefined;
 }
 
 /** The tip file a relative href points to (absolute path), whether or not it exists. */
@@ -130,15 +189,15 @@ export function checkLinks(
     }
     const kind = classifyHref(t.href);
     if (kind === "invalid") {
+      const why = /^(https?:\/\/|mailto:)/i.test(t.href.trim())
+        ? hrefProblem(t.href.trim())
+        : undefined;
       problems.push(
         problem(
           file,
-          /^(https?:\/\/|mailto:)/i.test(t.href.trim())
-            ? `malformed URL "${t.href}"`
-            : `unsupported link "${t.href}"`,
-          /^(https?:\/\/|mailto:)/i.test(t.href.trim())
-            ? "check the address: a full host name such as example.com, no spaces, and for mailto: one address like coach@example.com"
-            : "use a full http(s):// or mailto: address, or link another tip as (./other-tip.md)",
+          why?.message ?? `unsupported link "${t.href}"`,
+          why?.fix ??
+            "use a full http(s):// or mailto: address, or link another tip as (./other-tip.md)",
           line,
         ),
       );

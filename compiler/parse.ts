@@ -1,6 +1,7 @@
 /**
  * Parse: splits a tip file into its YAML front matter and Markdown body (gray-matter), and turns
- * YAML errors into problems with line numbers. Validation of the fields is validate.ts.
+ * YAML errors into problems in plain words with their lines (yaml.ts). Validation of the fields is
+ * validate.ts.
  *
  * Only YAML front matter is accepted. gray-matter would `eval` a `---js` block, so every
  * executable engine is replaced by one that throws, and options are always passed: gray-matter
@@ -9,6 +10,7 @@
  */
 import matter from "gray-matter";
 import { lineAt, type Problem, problem } from "./problems.js";
+import { parseYamlOrThrow, YamlSyntaxError } from "./yaml.js";
 
 export class BlockedEngineError extends Error {
   override name = "BlockedEngineError";
@@ -18,8 +20,16 @@ const blocked = (language: string) => (): never => {
   throw new BlockedEngineError(`${language} front matter is not allowed`);
 };
 
+/** Front matter as YAML (an empty one is no fields); a syntax error throws YamlSyntaxError. */
+function yamlEngine(input: string): object {
+  return (parseYamlOrThrow(input) ?? {}) as object;
+}
+
 const MATTER_OPTIONS = {
   engines: {
+    // YAML through the `yaml` library (yaml.ts), whose errors we can say in plain words.
+    yaml: yamlEngine,
+    yml: yamlEngine,
     js: blocked("JavaScript"),
     javascript: blocked("JavaScript"),
     coffee: blocked("CoffeeScript"),
@@ -38,17 +48,6 @@ export interface ParsedSource {
   body: string;
   /** 1-based file line on which the body starts. */
   bodyLine: number;
-}
-
-interface YamlErrorLike {
-  name: string;
-  reason?: string;
-  message: string;
-  mark?: { line: number; column: number };
-}
-
-function isYamlError(err: unknown): err is YamlErrorLike {
-  return err instanceof Error && err.name === "YAMLException";
 }
 
 /** Splits and YAML-parses a tip source. Returns problems instead of throwing. */
@@ -86,16 +85,15 @@ export function splitSource(
         1,
       );
     }
-    if (isYamlError(err)) {
-      // The YAML text starts right after the opening "---", i.e. its line 0 is the rest of file
-      // line 1, so the YAML's 0-based line is the file's 1-based line.
-      const line = err.mark ? err.mark.line + 1 : undefined;
-      const reason = err.reason ?? err.message.split("\n")[0] ?? "invalid YAML";
-      return fail(
-        `invalid YAML in front matter: ${reason}`,
-        'fix the YAML syntax on that line (quote values that contain ": " or start with a special character)',
-        line,
-      );
+    if (err instanceof YamlSyntaxError) {
+      // The YAML text starts right after the opening "---": its line 1 is the rest of file line
+      // 1, so a line of the YAML is the same line of the file.
+      return {
+        ok: false,
+        problems: err.problems.map((p) =>
+          problem(file, `invalid YAML in the front matter: ${p.message}`, p.fix, p.line),
+        ),
+      };
     }
     return fail(
       `cannot read front matter: ${err instanceof Error ? err.message : String(err)}`,

@@ -4,6 +4,7 @@
  * inboxes cut off, accessibility of links, headings and images, and the reading time.
  */
 import type { Token, Tokens } from "marked";
+import type { SiteBrand } from "../functions/http/site-brand.js";
 import { tipSubject } from "./email.js";
 import { linkTokens, locator } from "./links.js";
 import { lineAt, lineOfKey, type Problem, problem } from "./problems.js";
@@ -72,16 +73,20 @@ const GENERIC_LINK_TEXT = /^(click here|here|this|this link|link|read more|more|
 const FILE_NAME = /\.(png|jpe?g|gif|webp|svg)$|^(img|image|dsc|photo)[-_ ]?\d+/i;
 
 /** Warnings: subject length and accessibility. */
-export function qualityWarnings(tip: Tip, tokens: Token[]): Problem[] {
+export function qualityWarnings(
+  tip: Tip,
+  tokens: Token[],
+  brand: Pick<SiteBrand, "topic">,
+): Problem[] {
   const warnings: Problem[] = [];
   const { file, body, bodyLine } = tip;
-  const subject = tipSubject(tip.order, tip.title);
+  const subject = tipSubject(tip.order, tip.title, brand);
   if (subject.length > SUBJECT_MAX) {
     warnings.push(
       problem(
         file,
         `subject is ${subject.length} characters ("${subject}"); most inboxes show about ${SUBJECT_MAX}`,
-        `shorten the title to ${SUBJECT_MAX - tipSubject(tip.order, "").length} characters or fewer so the subject is not cut off`,
+        `shorten the title to ${SUBJECT_MAX - tipSubject(tip.order, "", brand).length} characters or fewer so the subject is not cut off`,
         lineOfKey(tip.matter, "title"),
       ),
     );

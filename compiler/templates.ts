@@ -6,6 +6,10 @@
  * substituted afterwards, so a thousand tips cost one mjml run. Per-recipient `{{placeholders}}`
  * (functions/core/fill.ts) pass through untouched and are filled at send time.
  *
+ * The brand (content/newsletter.yml, brand.ts) is written in before mjml runs: `%%brand.name%%`,
+ * `%%brand.tagline%%`, `%%brand.topic.tip%%`, `%%brand.light.accent%%`, `%%brand.dark.page%%` and so
+ * on, so the templates hold no name and no colour of their own.
+ *
  * `<mj-include path="..." />` is expanded here, not by mjml: mjml 5 ignores includes by default
  * (silently), and does not report validation errors inside included files. Expanding in code
  * lets a missing partial or an error inside a partial be reported with the partial's own path
@@ -15,13 +19,16 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   assertKnownPlaceholders,
+  escapeHtml,
   type Placeholder,
   placeholdersIn,
 } from "../functions/core/fill.js";
 import type { SystemEmails } from "../functions/core/types.js";
+import type { Brand } from "./brand-base.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
 import { templateCompatWarnings } from "./compat.js";
 import { type Problem, problem } from "./problems.js";
+import { textLineProblems } from "./shipped.js";
 
 export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
@@ -70,6 +77,7 @@ export interface CompiledMjml {
 }
 
 const TOKEN = /%%([a-z_]+)%%/g;
+const BRAND_TOKEN = /%%brand\.([A-Za-z.]+)%%/g;
 const INCLUDE = /<mj-include\b[^>]*?\bpath\s*=\s*"([^"]+)"[^>]*?\/?>(?:\s*<\/mj-include>)?/;
 
 interface Expanded {
@@ -148,6 +156,49 @@ function isMjmlValidationError(
   return err instanceof Error && Array.isArray((err as { errors?: unknown }).errors);
 }
 
+/** The value of `%%brand.<path>%%`: a colour (`light.accent`) or a phrase (`name`, `topic.tip`). */
+function brandValue(brand: Brand, at: string): string | undefined {
+  const [first, second, ...rest] = at.split(".");
+  if (rest.length > 0) return undefined;
+  if ((first === "light" || first === "dark") && second !== undefined) {
+    return Object.hasOwn(brand.colors[first], second)
+      ? brand.colors[first][second as keyof Brand["colors"]["light"]]
+      : undefined;
+  }
+  if (first === "topic" && second !== undefined) {
+    return Object.hasOwn(brand.topic, second)
+      ? escapeHtml(brand.topic[second as keyof Brand["topic"]])
+      : undefined;
+  }
+  if (second === undefined && (first === "name" || first === "tagline" || first === "sender")) {
+    return escapeHtml(brand[first]);
+  }
+  return undefined;
+}
+
+/** Writes the brand into a template's expanded text; an unknown `%%brand.…%%` is a problem. */
+function fillBrand(expanded: Expanded, brand: Brand, file: string): Problem[] {
+  const problems: Problem[] = [];
+  const lines = expanded.text.split("\n").map((line, i) =>
+    line.replace(BRAND_TOKEN, (match, at: string) => {
+      const value = brandValue(brand, at);
+      if (value !== undefined) return value;
+      const origin = expanded.origins[i] ?? { file, line: i + 1 };
+      problems.push(
+        problem(
+          origin.file,
+          `unknown brand value ${match}`,
+          "use %%brand.name%%, %%brand.tagline%%, %%brand.sender%%, %%brand.topic.<tip|subject|promise|pitch>%% or %%brand.<light|dark>.<colour>%% (the colours of content/newsletter.yml)",
+          origin.line,
+        ),
+      );
+      return match;
+    }),
+  );
+  expanded.text = lines.join("\n");
+  return problems;
+}
+
 /** Substitutes %%tokens%% in one pass (substituted values are never rescanned). */
 export function fillTokens(html: string, values: Record<string, string>): string {
   return html.replace(TOKEN, (match, name: string) => values[name] ?? match);
@@ -157,11 +208,14 @@ export function fillTokens(html: string, values: Record<string, string>): string
 export async function compileTemplate(
   name: TemplateName,
   file: string,
+  brand: Brand,
   /** `minify: false` only to compare against the minified output (test/browser/minify.test.ts). */
   { minify = true }: { minify?: boolean } = {},
 ): Promise<{ ok: true; value: CompiledMjml } | { ok: false; problems: Problem[] }> {
   const expanded = expandIncludes(file);
   if (!expanded.ok) return expanded;
+  const unknown = fillBrand(expanded.value, brand, file);
+  if (unknown.length > 0) return { ok: false, problems: unknown };
   const { text, origins } = expanded.value;
   const key = cacheKey(name, file, text, minify ? "minified" : "as is");
   const cached = readCache<CompiledMjml>(key);
@@ -301,12 +355,16 @@ function checkCompiled(
       ),
     );
   }
+  problems.push(...textLineProblems(file, text, `the ${name} email's text part`));
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, value: template };
 }
 
 /** Compiles every template in `emailsDir`; all problems are collected. */
-export async function compileTemplates(emailsDir: string): Promise<{
+export async function compileTemplates(
+  emailsDir: string,
+  brand: Brand,
+): Promise<{
   templates: Partial<Record<TemplateName, CompiledMjml>>;
   problems: Problem[];
   /** Email-client compatibility notes on each compiled template. */
@@ -321,7 +379,7 @@ export async function compileTemplates(emailsDir: string): Promise<{
       problems.push(problem(file, `missing template ${name}.mjml`, `create ${file}`));
       continue;
     }
-    const result = await compileTemplate(name, file);
+    const result = await compileTemplate(name, file, brand);
     if (result.ok) {
       templates[name] = result.value;
       warnings.push(...result.value.warnings);

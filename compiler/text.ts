@@ -80,9 +80,28 @@ export function htmlToText(html: string): string {
   return tidy(`${convert(html).trim()}\n`);
 }
 
-/** A line of only punctuation is what followed a link's URL (`….`): it is dropped. */
+/** Punctuation that continues a sentence, at the start of a line. */
+const CONTINUING = /^[ \t]*[.,;:!?)\]}…]+[ \t]*/;
+
+/**
+ * A link's URL stands on its own line, so the punctuation after the link would start the next
+ * line (". Once you have confirmed…"): after a line that is one word (a URL or a placeholder), that
+ * punctuation is dropped, and a line of nothing else goes with it. No line of a text part starts
+ * with such punctuation (compiler/shipped.ts checks it).
+ */
 function tidy(text: string): string {
-  return text.replace(/\n[ \t]*[.,;:!?)]+[ \t]*(?=\n)/g, "");
+  const lines = text.split("\n");
+  const out: string[] = [];
+  for (const line of lines) {
+    const previous = out.at(-1);
+    if (previous !== undefined && /^\S+$/.test(previous) && CONTINUING.test(line)) {
+      const rest = line.replace(CONTINUING, "");
+      if (rest !== "") out.push(rest);
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join("\n");
 }
 
 /** A forced line break in inline text (a link's URL stands on its own line). */

@@ -1,12 +1,16 @@
 /**
  * One tip, on its own: parsed (parse.ts), validated (validate.ts, body.ts, links.ts), reviewed
- * (quality.ts, compat.ts) and compiled into its email (compile.ts) against compiled templates.
- * The studio calls checkTip for each saved file; check.ts calls it for each tip not in its cache.
+ * (quality.ts, compat.ts), compiled into its email (compile.ts) against compiled templates, and
+ * the email checked as it ships (shipped.ts). A tip whose front matter is valid is compiled even
+ * when it has errors, so the studio can preview a draft (its errors listed above it); only a tip
+ * without errors goes into the bundle (check.ts). The studio calls checkTip for each saved file;
+ * check.ts calls it for each tip not in its cache.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Token } from "marked";
+import type { SiteBrand } from "../functions/http/site-brand.js";
 import { checkBody } from "./body.js";
 import { compatWarnings } from "./compat.js";
 import { type CompiledTipEmail, compileTip } from "./compile.js";
@@ -18,7 +22,8 @@ import { defaultSiteUrl } from "./paths.js";
 import type { Problem } from "./problems.js";
 import { checkPlaceholderText, qualityWarnings, readingTime } from "./quality.js";
 import type { Tip } from "./schema.js";
-import type { CompiledMjml } from "./templates.js";
+import { placeholderProblems, textLineProblems } from "./shipped.js";
+import { type CompiledMjml, fillTokens, TEMPLATE_SPECS } from "./templates.js";
 import { checkSlug, validateFrontMatter } from "./validate.js";
 
 /** Everything known about one tip file: what the studio and the review report show. */
@@ -34,7 +39,10 @@ export interface TipReport {
   warnings: Problem[];
   /** Words in the body and minutes to read them. */
   reading: { words: number; minutes: number };
-  /** The compiled email, when there are no errors. */
+  /**
+   * The compiled email, whenever the front matter is valid and the tip template compiled: with
+   * errors it is a draft's preview, never shipped.
+   */
   email?: CompiledTipEmail;
   /** Bytes of the compiled HTML and text. */
   size?: { html: number; text: number };
@@ -42,10 +50,20 @@ export interface TipReport {
   tokens?: Token[];
   /** The images of the repository the tip shows (checked; rendered by assets.ts). */
   images?: LocalImage[];
+  /** The file's text, from checking to compiling (not kept). */
+  source?: string;
+}
+
+/** What a tip is checked and compiled with besides its own file. */
+export interface TipContext {
+  /** The site's base URL, for the absolute addresses of the tip's images (default: defaultSiteUrl()). */
+  siteUrl?: string;
+  /** The newsletter's brand (content/newsletter.yml). */
+  brand: SiteBrand;
 }
 
 /** Checks one tip file on its own (everything except cross-file uniqueness); no compiling. */
-export function checkTipFile(file: string, tipsDir: string): TipReport {
+export function checkTipFile(file: string, tipsDir: string, brand: SiteBrand): TipReport {
   const raw = readFileSync(file);
   const source = raw.toString("utf8");
   const name = path.basename(file, ".md");
@@ -86,28 +104,47 @@ export function checkTipFile(file: string, tipsDir: string): TipReport {
     matter: parsed.matter,
     hash,
   };
-  report.warnings.push(...qualityWarnings(report.tip, tokens));
+  report.warnings.push(...qualityWarnings(report.tip, tokens, brand));
+  report.source = source;
   return report;
 }
 
-/** Compiles a checked tip into its email (when it has no errors), adding size and compat checks. */
+/**
+ * Compiles a tip with valid front matter into its email, and checks the email as it ships: its
+ * size, its placeholders and the lines of its text part. Email-client notes are added for a tip
+ * without errors only (a draft's would be noise).
+ */
 export function compileReport(
   report: TipReport,
   template: CompiledMjml | undefined,
-  siteUrl: string = defaultSiteUrl(),
+  context: TipContext,
 ): void {
-  if (!report.tip || report.problems.length > 0 || !template) return;
+  const source = report.source;
+  delete report.source;
+  if (!report.tip || !template) return;
+  const hadProblems = report.problems.length > 0;
   const email = compileTip(report.tip, template, report.tokens, {
-    siteUrl,
+    siteUrl: context.siteUrl ?? defaultSiteUrl(),
     images: report.images ?? [],
+    brand: context.brand,
   });
-  const tooBig = sizeProblem(report.file, email.html);
   report.size = { html: htmlBytes(email.html), text: htmlBytes(email.text) };
-  if (tooBig) {
-    report.problems.push(tooBig);
-    return;
+  const tooBig = sizeProblem(report.file, email.html);
+  if (tooBig) report.problems.push(tooBig);
+  const empty = Object.fromEntries(TEMPLATE_SPECS.tip.tokens.map((t) => [t, ""]));
+  report.problems.push(
+    ...placeholderProblems({
+      file: report.file,
+      email,
+      allowed: TEMPLATE_SPECS.tip.placeholders,
+      template: { html: fillTokens(template.html, empty), text: fillTokens(template.text, empty) },
+      ...(source === undefined ? {} : { source }),
+    }),
+    ...textLineProblems(report.file, email.text, "the email's text part"),
+  );
+  if (!hadProblems && report.problems.length === 0) {
+    report.warnings.push(...compatWarnings(report.file, email.bodyHtml));
   }
-  report.warnings.push(...compatWarnings(report.file, email.bodyHtml));
   report.email = email;
 }
 
@@ -116,9 +153,9 @@ export function checkTip(
   file: string,
   tipsDir: string,
   template: CompiledMjml | undefined,
-  siteUrl: string = defaultSiteUrl(),
+  context: TipContext,
 ): TipReport {
-  const report = checkTipFile(file, tipsDir);
-  compileReport(report, template, siteUrl);
+  const report = checkTipFile(file, tipsDir, context.brand);
+  compileReport(report, template, context);
   return report;
 }

@@ -5,7 +5,7 @@
  * settings name a route that does not exist yet. SST creates the stage with the API, before any
  * route, so the stage waits for the routes: `throttledRoutes` is resolved with them.
  */
-import { config } from "./config";
+import { brand, config } from "./config";
 import { email } from "./email";
 import { postalAddress } from "./storage";
 import { API, API_THROTTLING, fromAddress, ROUTE_THROTTLING, SETTINGS } from "./wiring";
@@ -60,12 +60,12 @@ export const baseUrl = config.siteDomain ? `https://${config.siteDomain}` : api.
 export const settings = new sst.Linkable("Settings", {
   properties: {
     baseUrl,
-    fromAddress: fromAddress(config.sender),
+    fromAddress: fromAddress(brand.sender, config.sender),
     postalAddress: postalAddress.value,
     configurationSet: email.configSet,
     ...(config.unsubscribeMailto ? { unsubscribeMailto: config.unsubscribeMailto } : {}),
     ...(config.defaultTimeZone ? { defaultTimeZone: config.defaultTimeZone } : {}),
-    ...(config.replyTo ? { replyTo: config.replyTo } : {}),
+    ...(config.replyTo ? { replyTo: `${brand.sender} <${config.replyTo}>` } : {}),
     ...SETTINGS,
   },
 });

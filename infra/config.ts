@@ -3,6 +3,7 @@
  * that could not work. Loaded first by sst.config.ts.
  */
 import { execSync } from "node:child_process";
+import { readBrand } from "../compiler/brand";
 import { deployRefusal, stageConfig } from "./stages";
 
 export const config = stageConfig($app.stage, process.env);
@@ -12,6 +13,9 @@ if (refusal) throw new Error(refusal);
 
 /** Whether the sender is a domain (Easy DKIM, MAIL FROM, DMARC) rather than one address. */
 export const sendsFromDomain = !config.sender.includes("@");
+
+/** The newsletter's name and sender name (content/newsletter.yml). */
+export const brand = readBrand(process.cwd());
 
 export const account = aws.getCallerIdentityOutput({});
 export const region = aws.getRegionOutput({});

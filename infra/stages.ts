@@ -34,7 +34,10 @@ export interface StageConfig {
    * who unsubscribes the sender; one-click HTTPS is what Gmail and Yahoo use.
    */
   unsubscribeMailto?: string;
-  /** Where readers' replies go (Reply-To of every email): a mailbox someone reads. */
+  /**
+   * Where readers' replies go (Reply-To of every email): a mailbox someone reads. The brand's
+   * sender name (content/newsletter.yml) is put in front of it.
+   */
   replyTo?: string;
   /**
    * The IANA zone of readers who chose none (their Monday 07:00 is taken there); unset: UTC
@@ -80,7 +83,7 @@ function namedStage(stage: string, env: Env): StageConfig | undefined {
     siteDomain: production ? `tips.${apex}` : `tips-staging.${apex}`,
     dns: env.TIPS_DNS === "manual" ? "manual" : "route53",
     unsubscribeMailto: `unsubscribe@${domain}`,
-    replyTo: `Weekly Strength Tips <coach@${domain}>`,
+    replyTo: `coach@${domain}`,
     ...(alertEmail ? { alertEmail } : {}),
     production,
   };

@@ -217,6 +217,7 @@ export const API_ROUTES = [
   "GET /tips",
   "GET /tips/{slug}",
   "GET /feed.xml",
+  "GET /feed.xsl",
   "GET /manage",
   "POST /manage",
 ] as const;
@@ -264,6 +265,7 @@ export const ROUTE_THROTTLING: Readonly<
   "GET /tips": { burstLimit: 50, rateLimit: 20 },
   "GET /tips/{slug}": { burstLimit: 100, rateLimit: 50 },
   "GET /feed.xml": { burstLimit: 50, rateLimit: 20 },
+  "GET /feed.xsl": { burstLimit: 50, rateLimit: 20 },
   "GET /manage": { burstLimit: 20, rateLimit: 10 },
   "POST /manage": { burstLimit: 20, rateLimit: 10 },
 };
@@ -373,8 +375,6 @@ export const SETTINGS = {
 /** The custom metrics the Lambdas emit and the alarms in sst.config.ts watch. */
 export { METRICS, METRICS_NAMESPACE } from "../functions/runtime/metric-names.js";
 
-/** The display name in the From header. */
-export const FROM_NAME = "Weekly Strength Tips";
 /** Local part of the From address when the sender identity is a domain. */
 export const FROM_LOCAL_PART = "tips";
 
@@ -383,7 +383,7 @@ export function senderAddress(sender: string): string {
   return sender.includes("@") ? sender : `${FROM_LOCAL_PART}@${sender}`;
 }
 
-/** `Weekly Strength Tips <tips@example.com>` for a domain, or the address itself. */
-export function fromAddress(sender: string): string {
-  return `${FROM_NAME} <${senderAddress(sender)}>`;
+/** `<name> <tips@example.com>` for a domain, or `<name> <the address>`. */
+export function fromAddress(name: string, sender: string): string {
+  return `${name} <${senderAddress(sender)}>`;
 }

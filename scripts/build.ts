@@ -1,8 +1,9 @@
 /**
- * `npm run build [-- --tips <dir> --emails <dir> --out <file> --site-url <url> --site-dir <dir>]`:
- * validates (same report and exit 1 as `npm run check` on any problem), compiles, and writes
- * functions/generated/content.ts, functions/generated/assets.ts (the brand's asset addresses) and
- * the site's static files into <site-dir>/assets/ (dist/site/assets/; served at /assets/).
+ * `npm run build [-- --tips <dir> --emails <dir> --brand <file> --out <file> --site-url <url>
+ * --site-dir <dir>]`: validates (same report and exit 1 as `npm run check` on any problem),
+ * compiles, and writes functions/generated/content.ts, functions/generated/brand.ts (the brand of
+ * content/newsletter.yml), functions/generated/assets.ts (the brand's asset addresses) and the
+ * site's static files into <site-dir>/assets/ (dist/site/assets/; served at /assets/).
  *
  * Emails link their images absolutely, under --site-url (default SITE_URL, else
  * http://127.0.0.1:3000, where `npm start` serves them).
@@ -11,9 +12,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { RenderedAsset } from "../compiler/assets.js";
-import { siteAssetsSource, writeBundle, writeModule } from "../compiler/bundle.js";
+import { siteBrand } from "../compiler/brand-base.js";
+import { brandSource, siteAssetsSource, writeBundle, writeModule } from "../compiler/bundle.js";
 import { checkContent } from "../compiler/check.js";
 import {
+  DEFAULT_BRAND_FILE,
   DEFAULT_BUNDLE_FILE,
   DEFAULT_EMAILS_DIR,
   DEFAULT_SITE_DIR,
@@ -21,6 +24,7 @@ import {
   defaultSiteUrl,
 } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
+import { isTemplateWarning, templateNotes } from "../compiler/report.js";
 import { runWhenExecuted } from "./cli.js";
 import { reportRunway } from "./runway.js";
 
@@ -30,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       tips: { type: "string", default: DEFAULT_TIPS_DIR },
       emails: { type: "string", default: DEFAULT_EMAILS_DIR },
+      brand: { type: "string", default: DEFAULT_BRAND_FILE },
       out: { type: "string", default: DEFAULT_BUNDLE_FILE },
       "site-url": { type: "string" },
       "site-dir": { type: "string", default: DEFAULT_SITE_DIR },
@@ -41,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
   const result = await checkContent({
     tipsDir: path.resolve(values.tips),
     emailsDir: path.resolve(values.emails),
+    brandFile: path.resolve(values.brand),
     siteUrl,
   });
   if (result.problems.length > 0 || !result.bundle || !result.site) {
@@ -51,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
   const out = writeBundle(result.bundle, path.resolve(values.out));
   const assetsModule = path.join(path.dirname(path.resolve(values.out)), "assets.ts");
   writeModule(siteAssetsSource(result.site, assetsModule), assetsModule);
+  const brandModule = path.join(path.dirname(path.resolve(values.out)), "brand.ts");
+  writeModule(brandSource(siteBrand(result.brand), brandModule), brandModule);
   const written = writeAssets(result.assets ?? [], path.resolve(values["site-dir"]));
   console.log(
     `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + 3 system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
@@ -58,9 +66,15 @@ export async function main(argv: string[]): Promise<number> {
   console.log(
     `${written.count} images in ${path.relative(process.cwd(), written.dir) || written.dir} (${(written.bytes / 1024).toFixed(0)} KB), linked from emails under ${siteUrl}/assets/`,
   );
-  if (result.warnings.length > 0) {
-    console.log(`${result.warnings.length} warnings, none fatal: npm run check lists them`);
+  // The same count `npm run check` lists; the templates' email-client notes are told apart.
+  const tipWarnings = result.warnings.filter((w) => !isTemplateWarning(w)).length;
+  if (tipWarnings > 0) {
+    console.log(
+      `${tipWarnings} warning${tipWarnings === 1 ? "" : "s"}, none fatal: npm run check lists ${tipWarnings === 1 ? "it" : "them"}`,
+    );
   }
+  const notes = templateNotes(result);
+  if (notes) console.log(notes);
   // Reported, never fatal: a short runway is the editors' cue to write more tips.
   if (!values["skip-runway"]) await reportRunway({ tips: result.bundle.tips });
   return 0;

@@ -11,10 +11,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkContent, listTipFiles } from "../compiler/check.js";
-import { renderEmail, SYSTEM_COPY } from "../compiler/email.js";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
-import { compileTemplates } from "../compiler/templates.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { findChromium } from "../studio/chromium.js";
 import { writeEmailFiles, writeReview } from "../studio/report.js";
@@ -34,10 +32,11 @@ async function compileOne(
 ): Promise<{ email: CompiledTemplate } | { error: string }> {
   if ((SYSTEM_EMAIL_NAMES as readonly string[]).includes(slug)) {
     const name = slug as (typeof SYSTEM_EMAIL_NAMES)[number];
-    const { templates, problems } = await compileTemplates(emailsDir);
-    const template = templates[name];
-    if (problems.length > 0 || !template) return { error: formatProblems(problems) };
-    return { email: renderEmail(template, SYSTEM_COPY[name]) };
+    // No tip at all: the brand, the templates and the system emails only.
+    const { emails, problems } = await checkContent({ tipsDir, emailsDir, only: [] });
+    const email = emails[name];
+    if (problems.length > 0 || !email) return { error: formatProblems(problems) };
+    return { email };
   }
   const known = existsSync(tipsDir)
     ? listTipFiles(tipsDir).map((f) => path.basename(f, ".md"))

@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DEFAULT_SITE_DIR } from "../compiler/paths.js";
 import { KeyringError, parseKeyring } from "../functions/core/tokens.js";
+import { localSender } from "../studio/sample.js";
 import {
   LOCAL_HOST,
   type LocalAws,
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
   });
 
   console.log(`
-Weekly Strength Tips: local stack is up
+${localSender()}: local stack is up
 
   Signup page      ${stack.baseUrl}/
   Mailbox viewer   ${stack.aws.sesEndpoint}/   (every email sent; JSON at ${stack.aws.sesEndpoint}/store)

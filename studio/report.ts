@@ -21,7 +21,7 @@ const SHOT_FOR: Partial<Record<ViewKind, string>> = {
 };
 
 /** One email of the report: what emailMain shows, and its name. */
-type Entry = { name: string } & Omit<Parameters<typeof emailMain>[0], "view" | "root">;
+type Entry = { name: string } & Omit<Parameters<typeof emailMain>[0], "view" | "root" | "from">;
 
 /** A system email (confirm, welcome, goodbye) as the report and the studio show it. */
 export function templateEntry(
@@ -65,7 +65,9 @@ export async function writeReview(options: {
   const entries: Entry[] = result.reports.map((r) => ({
     name: r.name,
     heading: r.tip ? `#${r.tip.order} ${r.tip.title}` : `${r.name}.md`,
-    email: r.email && sampleEmail(r.email, r.tip?.slug ?? r.name),
+    // What ships: a tip with errors shows them alone here (the studio previews drafts).
+    email:
+      r.problems.length === 0 && r.email ? sampleEmail(r.email, r.tip?.slug ?? r.name) : undefined,
     problems: r.problems,
     warnings: r.warnings,
     reading: r.reading,
@@ -99,7 +101,7 @@ export async function writeReview(options: {
           ? ""
           : `<iframe src="${encodeURIComponent(e.name)}/email.html" width="${width}" title="${esc(kind)}" sandbox></iframe>`;
     };
-    return `<section id="${esc(e.name)}">${emailMain({ ...e, view, root })}</section>`;
+    return `<section id="${esc(e.name)}">${emailMain({ ...e, view, root, from: result.brand.sender })}</section>`;
   });
   const summary = indexMain({
     reports: result.reports,

@@ -4,14 +4,19 @@
  * in dark mode. The templates have dark styles of their own (prefers-color-scheme) for the clients
  * that honour them; these clients ignore them and invert, which the templates are made to survive.
  */
-import { type FillValues, fill } from "../functions/core/fill.js";
+
+import { checkBrand } from "../compiler/brand.js";
+import { DEFAULT_BRAND_FILE } from "../compiler/paths.js";
+import { escapeHtml, type FillValues, fill, TemplateFillError } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 
-export const SAMPLE_FROM = "Weekly Strength Tips for Runners";
-
 /** The sample postal address: the studio's and preview's, and the local stack's too. */
-export const LOCAL_POSTAL_ADDRESS =
-  "Weekly Strength Tips for Runners, 123 Example Street, Springfield, OR 97477, USA";
+export const LOCAL_POSTAL_ADDRESS = "123 Example Street, Springfield, OR 97477, USA";
+
+/** The brand's sender name, or a plain one while the brand file has problems (`npm run check` says). */
+export function localSender(): string {
+  return checkBrand(DEFAULT_BRAND_FILE).brand?.sender ?? "Newsletter";
+}
 
 export function sampleValues(slug: string): Required<FillValues> {
   return {
@@ -37,22 +42,46 @@ export function sampleEmail(email: CompiledTemplate, slug: string): FilledEmail 
   return {
     subject: email.subject,
     preheader: email.preheader,
-    html: fill(email.html, values, "html"),
-    text: fill(email.text, values, "text"),
+    html: fillForPreview(email.html, values, "html"),
+    text: fillForPreview(email.text, values, "text"),
   };
+}
+
+/**
+ * fill(), or for a draft whose body has a placeholder fill() refuses (its error is listed above
+ * the preview), the known ones filled and the rest left as written.
+ */
+function fillForPreview(template: string, values: Required<FillValues>, mode: "html" | "text") {
+  try {
+    return fill(template, values, mode);
+  } catch (error) {
+    if (!(error instanceof TemplateFillError)) throw error;
+    return template.replace(/\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g, (match, name: string) => {
+      const value = (values as Record<string, string | undefined>)[name];
+      if (value === undefined) return match;
+      return mode === "html" ? escapeHtml(value) : value;
+    });
+  }
 }
 
 /** Full colour inversion, with photos turned back, as inverting clients render dark mode. */
 const DARK_STYLE =
   "<style>html{filter:invert(1) hue-rotate(180deg);background:#fff}img{filter:invert(1) hue-rotate(180deg)}</style>";
 
-export function darkVariant(html: string): string {
-  // Those clients ignore the email's own dark styles: they never apply here, whatever the
-  // scheme of the browser showing the preview (a query that can never match).
-  html = html.replace(
+/**
+ * The email in light mode whatever the scheme of the browser showing the preview (an editor in
+ * dark mode still sees the light view as labelled): its own dark styles never apply.
+ */
+export function lightVariant(html: string): string {
+  return html.replace(
     /prefers-color-scheme:\s*dark\)/g,
     "prefers-color-scheme:dark) and (max-width:0px)",
   );
+}
+
+export function darkVariant(html: string): string {
+  // Those clients ignore the email's own dark styles: they never apply here (lightVariant).
+  html = lightVariant(html);
   return html.includes("</head>")
     ? html.replace("</head>", `${DARK_STYLE}</head>`)
     : `${DARK_STYLE}${html}`;

@@ -9,9 +9,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import { createTip } from "../compiler/scaffold.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
-import { checksList, emailMain, indexMain, layout, type ViewKind } from "./page.js";
+import {
+  checksList,
+  emailMain,
+  indexMain,
+  LIVE_SCRIPT_HASH,
+  layout,
+  type ViewKind,
+} from "./page.js";
 import { templateEntry } from "./report.js";
-import { darkVariant, sampleEmail } from "./sample.js";
+import { darkVariant, lightVariant, sampleEmail } from "./sample.js";
 import { type Change, StudioState } from "./state.js";
 
 export const SYSTEM_EMAILS = ["confirm", "welcome", "goodbye"] as const;
@@ -22,6 +29,8 @@ const isSystem = (name: string): name is SystemName =>
 export interface StudioOptions {
   tipsDir: string;
   emailsDir: string;
+  /** The brand file (default: content/newsletter.yml of this repository). */
+  brandFile?: string;
   port: number;
   /** Paths are shown relative to this (the repository root). */
   root: string;
@@ -38,11 +47,33 @@ export interface Studio {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
+/**
+ * A studio page: its own live script (by hash), inline styles, frames and fetches of the studio
+ * itself only; no other site may frame it.
+ */
+const PAGE_HEADERS = {
+  "content-security-policy": `default-src 'self'; script-src ${LIVE_SCRIPT_HASH}; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+  "x-frame-options": "DENY",
+};
+
+/** An email's preview: framed by the studio's own pages only (its images load from the site). */
+const EMAIL_HEADERS = {
+  "content-security-policy": "script-src 'none'; frame-ancestors 'self'",
+  "x-frame-options": "SAMEORIGIN",
+};
+
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = PAGE_HEADERS,
+): void {
   res.writeHead(status, {
     "content-type": `${type}; charset=utf-8`,
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
+    ...headers,
   });
   res.end(body);
 }
@@ -58,7 +89,7 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 export async function startStudio(options: StudioOptions): Promise<Studio> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const state = new StudioState(options.tipsDir, options.emailsDir);
+  const state = new StudioState(options.tipsDir, options.emailsDir, options.brandFile);
   await state.load();
   const clients = new Set<ServerResponse>();
   let waiters: ((change: Change) => void)[] = [];
@@ -84,7 +115,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
 
   const page = (name: string): string | undefined => {
     const { result, version } = state;
-    const common = { view: frame(name), root: options.root };
+    const common = { view: frame(name), root: options.root, from: state.brand.sender };
     if (name === "index") {
       const templates = (["tip", ...SYSTEM_EMAILS] as const).map((t) => {
         const file = path.join(options.emailsDir, `${t}.mjml`);
@@ -177,11 +208,11 @@ ${checksList(
       }
       log(`created ${path.relative(options.root, created.file)} (order ${created.order})`);
       publish(await state.update([created.file]));
-      res.writeHead(303, { location: `/tip/${encodeURIComponent(created.slug)}` });
+      res.writeHead(303, { location: `/tip/${encodeURIComponent(created.slug)}`, ...PAGE_HEADERS });
       return res.end();
     }
     if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD, POST" });
+      res.writeHead(405, { allow: "GET, HEAD, POST", ...PAGE_HEADERS });
       return res.end();
     }
     if (url.pathname === "/events") {
@@ -189,6 +220,7 @@ ${checksList(
         "content-type": "text/event-stream",
         "cache-control": "no-store",
         connection: "keep-alive",
+        ...PAGE_HEADERS,
       });
       res.write(`retry: 500\n: studio version ${state.version}\n\n`);
       clients.add(res);
@@ -212,7 +244,8 @@ ${checksList(
           res,
           200,
           "text/html",
-          url.searchParams.get("mode") === "dark" ? darkVariant(html) : html,
+          url.searchParams.get("mode") === "dark" ? darkVariant(html) : lightVariant(html),
+          EMAIL_HEADERS,
         );
       }
     }
@@ -231,25 +264,27 @@ ${checksList(
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  const changed = (dir: string) => (_event: string, name: string | Buffer | null) => {
-    if (name) pending.add(path.join(dir, name.toString()));
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const paths = [...pending];
-      pending = new Set();
-      running = running.then(async () => {
-        try {
-          const change = await state.update(paths);
-          log(
-            `updated ${change.names.filter((n) => n !== "index").join(", ") || "the list"} in ${change.ms} ms`,
-          );
-          publish(change);
-        } catch (error) {
-          log(`studio: could not re-check: ${error instanceof Error ? error.message : error}`);
-        }
-      });
-    }, options.debounceMs ?? 20);
-  };
+  const changed =
+    (dir: string, only?: string) => (_event: string, name: string | Buffer | null) => {
+      if (only !== undefined && name?.toString() !== only) return;
+      if (name) pending.add(path.join(dir, name.toString()));
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const paths = [...pending];
+        pending = new Set();
+        running = running.then(async () => {
+          try {
+            const change = await state.update(paths);
+            log(
+              `updated ${change.names.filter((n) => n !== "index").join(", ") || "the list"} in ${change.ms} ms`,
+            );
+            publish(change);
+          } catch (error) {
+            log(`studio: could not re-check: ${error instanceof Error ? error.message : error}`);
+          }
+        });
+      }, options.debounceMs ?? 20);
+    };
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, "127.0.0.1", () => resolve());
@@ -258,6 +293,11 @@ ${checksList(
   const watchers: FSWatcher[] = [
     watch(options.tipsDir, changed(options.tipsDir)),
     watch(options.emailsDir, { recursive: true }, changed(options.emailsDir)),
+    // The brand file's folder (an editor may save by replacing the file): that file's events only.
+    watch(
+      path.dirname(state.brandFile),
+      changed(path.dirname(state.brandFile), path.basename(state.brandFile)),
+    ),
   ];
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;

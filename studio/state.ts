@@ -1,13 +1,15 @@
 /**
- * What the studio knows: every tip checked and compiled, and the templates. A saved tip is
- * re-checked on its own against the compiled templates (no mjml run); adding or removing a tip
- * re-checks them all (another tip's links may now resolve, or break); a saved template recompiles
- * the templates and every tip.
+ * What the studio knows: the brand, every tip checked and compiled, and the templates. A saved tip
+ * is re-checked on its own against the compiled templates (no mjml run); adding or removing a tip
+ * re-checks them all (another tip's links may now resolve, or break); a saved template or brand
+ * file recompiles the templates and every tip.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { type Brand, checkBrand, STAND_IN_BRAND } from "../compiler/brand.js";
 import { assemble, type CheckResult, listTipFiles, type TipReport } from "../compiler/check.js";
+import { DEFAULT_BRAND_FILE } from "../compiler/paths.js";
 import { type Problem, problem } from "../compiler/problems.js";
 import { compileTemplates } from "../compiler/templates.js";
 import { checkTip } from "../compiler/tip.js";
@@ -23,13 +25,25 @@ export interface Change {
 export class StudioState {
   private reports = new Map<string, TipReport>();
   private compiled?: Awaited<ReturnType<typeof compileTemplates>>;
+  private brandCheck: { brand?: Brand; problems: Problem[] } = { problems: [] };
   result!: CheckResult;
   version = 0;
 
   constructor(
     readonly tipsDir: string,
     readonly emailsDir: string,
+    readonly brandFile: string = DEFAULT_BRAND_FILE,
   ) {}
+
+  /** The brand in use (a plain stand-in while the brand file has problems). */
+  get brand(): Brand {
+    return this.brandCheck.brand ?? STAND_IN_BRAND;
+  }
+
+  private async compileAll(): Promise<void> {
+    this.brandCheck = checkBrand(this.brandFile);
+    this.compiled = await compileTemplates(this.emailsDir, this.brand);
+  }
 
   private files(): string[] {
     return existsSync(this.tipsDir) ? listTipFiles(this.tipsDir) : [];
@@ -44,7 +58,10 @@ export class StudioState {
 
   private recheck(files: readonly string[]): void {
     for (const file of files) {
-      this.reports.set(file, checkTip(file, this.tipsDir, this.compiled?.templates.tip));
+      this.reports.set(
+        file,
+        checkTip(file, this.tipsDir, this.compiled?.templates.tip, { brand: this.brand }),
+      );
     }
   }
 
@@ -53,15 +70,16 @@ export class StudioState {
     this.result = assemble({
       reports: [...this.reports.values()],
       templates: compiled.templates,
-      problems: [...this.general(), ...compiled.problems],
+      problems: [...this.general(), ...this.brandCheck.problems, ...compiled.problems],
       warnings: compiled.warnings,
       emailsDir: this.emailsDir,
+      brand: this.brand,
     });
     this.version++;
   }
 
   async load(): Promise<void> {
-    this.compiled = await compileTemplates(this.emailsDir);
+    await this.compileAll();
     this.reports.clear();
     this.recheck(this.files());
     this.rebuild();
@@ -71,12 +89,14 @@ export class StudioState {
   async update(changed: readonly string[]): Promise<Change> {
     const start = performance.now();
     const names = new Set<string>(["index"]);
-    const templateChanged = changed.some((p) => p.endsWith(".mjml"));
+    const templateChanged = changed.some(
+      (p) => p.endsWith(".mjml") || path.resolve(p) === path.resolve(this.brandFile),
+    );
     const files = this.files();
     const known = new Set(this.reports.keys());
     const setChanged = files.length !== known.size || files.some((f) => !known.has(f));
     if (templateChanged) {
-      this.compiled = await compileTemplates(this.emailsDir);
+      await this.compileAll();
       for (const name of ["tip", "confirm", "welcome", "goodbye"]) names.add(name);
     }
     if (templateChanged || setChanged) {

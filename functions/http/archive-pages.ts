@@ -1,12 +1,15 @@
 /**
  * The public archive's pages, in the brand's layout (brand.ts): the list of tips (GET /tips) and
  * one tip as a web page (GET /tips/{slug}). A tip page is a page, not the email: a <main>, no
- * preheader, no "view in browser" link to itself, and a call to subscribe.
+ * preheader, no "view in browser" link to itself, its links to other tips as links, and a call to
+ * subscribe; a reader's own copy (from their email) has their preferences and unsubscribe links
+ * instead, and no signup.
  */
 import { tipPath } from "../core/archive.js";
 import { escapeHtml } from "../core/fill.js";
 import type { ArchiveTip } from "../core/types.js";
-import { page } from "./brand.js";
+import { brand, page } from "./brand.js";
+import { tipLabel } from "./site-brand.js";
 
 /**
  * An archive tip as the build writes it (compiler/check.ts): also who wrote it and the expert
@@ -59,7 +62,7 @@ function meta(tip: ArchiveTip): string {
 
 const SUBSCRIBE_CALL = `<section class="cta" aria-labelledby="cta-title">
 <h2 id="cta-title">Get a tip like this every week</h2>
-<p>One short strength exercise for runners in your inbox each week. Free, and one click to leave.</p>
+<p>${escapeHtml(brand.tagline)} Free, and one click to leave.</p>
 <a class="button" href="/#signup">Sign up for the weekly tip</a>
 </section>`;
 
@@ -84,8 +87,7 @@ ${tags(tip)}
     title: "All tips",
     index: true,
     ...(baseUrl ? { canonical: `${baseUrl}/tips`, social: { baseUrl } } : {}),
-    description:
-      "Every strength-training tip for runners so far, in the order subscribers get them.",
+    description: `Every tip of ${brand.name} so far, in the order subscribers get them.`,
     body: `<h1>All tips</h1>
 <p>Every tip so far, in the order subscribers get them: one a week, each with one small action. Follow along by email, or in a feed reader with the <a href="/feed.xml">RSS feed</a>.</p>
 ${list}
@@ -98,6 +100,8 @@ export interface TipPageOptions {
   baseUrl: string;
   /** The reader's own unsubscribe link, when they came from their email. */
   unsubscribeUrl?: string;
+  /** The reader's own preferences page, when they came from their email. */
+  manageUrl?: string;
   previous?: ArchiveTip;
   next?: ArchiveTip;
 }
@@ -112,22 +116,26 @@ export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
       : "",
   ].join("\n");
   const reader = options.unsubscribeUrl
-    ? `<p class="small">You get these tips by email. <a href="${escapeHtml(options.unsubscribeUrl)}">Unsubscribe</a> with one click, any time.</p>`
+    ? `<section class="cta" aria-labelledby="yours-title">
+<h2 id="yours-title">Your copy</h2>
+<p>You get these tips by email.${options.manageUrl ? ` <a href="${escapeHtml(options.manageUrl)}">Your preferences</a>: pause, time zone, name.` : ""} <a href="${escapeHtml(options.unsubscribeUrl)}">Unsubscribe</a> with one click, any time.</p>
+</section>`
     : "";
   return page({
     title: tip.title,
     // A reader's copy (with their token) is theirs alone: only the plain address is indexed.
     index: options.unsubscribeUrl === undefined,
+    reader: options.unsubscribeUrl !== undefined,
     canonical: `${options.baseUrl}${tipPath(tip.slug)}`,
     description: tip.summary,
     social: {
       baseUrl: options.baseUrl,
       type: "article",
       ...((tip as CreditedTip).card ? { image: (tip as CreditedTip).card } : {}),
-      imageAlt: `Strength tip #${tip.order}: ${tip.title}`,
+      imageAlt: `${tipLabel(brand, tip.order)}: ${tip.title}`,
     },
     body: `<article>
-<p class="eyebrow">Strength tip #${tip.order}</p>
+<p class="eyebrow">${escapeHtml(tipLabel(brand, tip.order))}</p>
 <h1>${escapeHtml(tip.title)}</h1>
 ${byline(tip)}
 <p class="meta">${meta(tip)}</p>
@@ -137,7 +145,6 @@ ${tags(tip)}
 <nav class="pager" aria-label="More tips">
 ${pager}
 </nav>
-${SUBSCRIBE_CALL}
-${reader}`,
+${reader || SUBSCRIBE_CALL}`,
   });
 }

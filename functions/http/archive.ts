@@ -2,81 +2,150 @@
  * The public archive and feed, GET only:
  *
  *   GET /tips               every tip that is out (publishedAt today or earlier, or none)
- *   GET /tips/{slug}        one tip as a page; ?token=<unsubscribe token> adds the reader's own
- *                           unsubscribe link (the emails' "view in browser" link)
- *   GET /feed.xml           RSS 2.0 of the same tips, absolute links
+ *   GET /tips/{slug}        one tip as a page; ?token=<unsubscribe token> makes it the reader's
+ *                           own copy (the emails' "view in browser" link): their unsubscribe and
+ *                           preferences links, no signup
+ *   GET /feed.xml           RSS 2.0 of the same tips, dated, absolute links (feed.ts)
+ *   GET /feed.xsl           the stylesheet that shows the feed as a page in a browser
  *   GET /view/{slug}        the address of emails already sent: 301 to /tips/{slug}, query kept
  *
- * A tip held back (dated after today) is a 404 for everyone but a reader with a valid token, who
- * was sent it. Public answers may be cached for 5 minutes; a page with a token never is.
+ * A tip held back (dated after today) answers exactly as a slug that does not exist (404, the
+ * same page) at every path, with or without a token, except to the reader it was sent to: a valid
+ * token of a reader whose record lists the tip as sent. Public answers may be cached for 5
+ * minutes; a page with a token never is.
  */
-import { isPublished, publishedTips, rssFeed, tipPath, utcDay } from "../core/archive.js";
+import { isPublished, publishedTips, tipPath, utcDay } from "../core/archive.js";
 import { NotFoundError } from "../core/errors.js";
-import { unsubscribeUrl } from "../core/links.js";
+import { manageUrl, unsubscribeUrl } from "../core/links.js";
+import type { ArchiveTip } from "../core/types.js";
 import { archivePage, tipPage } from "./archive-pages.js";
-import { SITE_NAME } from "./brand.js";
 import type { AppDeps } from "./deps.js";
+import { FEED_STYLESHEET, feedStylesheet, rssFeed } from "./feed.js";
 import { type Event, query } from "./request.js";
 import { HSTS, html, type Result } from "./respond.js";
 
 const PUBLIC_CACHE = "public, max-age=300";
 
+/** What every path says for a tip it does not show: the same as for a slug that never existed. */
+const notFound = () => new NotFoundError("There is no tip at this address.");
+
 export async function getTips(_event: Event, deps: AppDeps): Promise<Result> {
-  const tips = publishedTips(deps.content.archive, deps.clock.now());
+  const tips = publishedTips(deps.content.archive, deps.clock.now()).map((tip) =>
+    withHeldLinks(tip, deps),
+  );
   return html(200, archivePage(tips, deps.site.baseUrl), {
     headers: { "cache-control": PUBLIC_CACHE },
   });
 }
 
-export async function getTip(event: Event, deps: AppDeps, slug: string): Promise<Result> {
-  const tip = deps.content.archive.find((candidate) => candidate.slug === slug);
-  const token = validUnsubscribeToken(deps, query(event, "token"));
-  const today = utcDay(deps.clock.now());
-  if (!tip || (!isPublished(tip, today) && token === undefined)) {
-    throw new NotFoundError("There is no tip at this address.");
+/** The reader a valid unsubscribe token names, with their record when it exists. */
+async function readerOf(deps: AppDeps, token: string | undefined) {
+  if (token === undefined) return undefined;
+  let id: string;
+  try {
+    id = deps.signer.verify(token, "unsubscribe");
+  } catch {
+    return undefined;
   }
+  return { id, token, subscriber: await deps.subscribers.get(id) };
+}
+
+/**
+ * The tip at `slug` if this request may see it: out already, or held back and sent to the reader
+ * whose token this is. Anything else is the unknown slug's answer.
+ */
+async function visibleTip(
+  deps: AppDeps,
+  slug: string,
+  token: string | undefined,
+): Promise<{ tip: ArchiveTip; reader?: Awaited<ReturnType<typeof readerOf>> }> {
+  const tip = deps.content.archive.find((candidate) => candidate.slug === slug);
+  if (!tip) throw notFound();
+  const reader = await readerOf(deps, token);
+  if (isPublished(tip, utcDay(deps.clock.now()))) return { tip, reader };
+  if (reader?.subscriber?.sentTips.includes(tip.slug)) return { tip, reader };
+  throw notFound();
+}
+
+export async function getTip(event: Event, deps: AppDeps, slug: string): Promise<Result> {
+  const { tip, reader } = await visibleTip(deps, slug, query(event, "token"));
   const out = publishedTips(deps.content.archive, deps.clock.now());
   const at = out.findIndex((t) => t.slug === tip.slug);
   const { baseUrl } = deps.site;
-  const body = tipPage(tip, {
+  const body = tipPage(withHeldLinks(tip, deps), {
     baseUrl,
-    ...(token ? { unsubscribeUrl: unsubscribeUrl(baseUrl, token) } : {}),
+    ...(reader
+      ? {
+          unsubscribeUrl: unsubscribeUrl(baseUrl, reader.token),
+          ...(reader.subscriber
+            ? { manageUrl: manageUrl(baseUrl, deps.signer.issue("manage", reader.id)) }
+            : {}),
+        }
+      : {}),
     ...(at > 0 ? { previous: out[at - 1] } : {}),
     ...(at >= 0 && at < out.length - 1 ? { next: out[at + 1] } : {}),
   });
   return html(200, body, {
     imgSrc: "https:",
-    ...(token ? {} : { headers: { "cache-control": PUBLIC_CACHE } }),
+    ...(reader ? {} : { headers: { "cache-control": PUBLIC_CACHE } }),
   });
 }
 
+/**
+ * A tip whose links to other tips that are still held back are their plain words: a page never
+ * points at a tip that is not out (the link would only find the unknown slug's answer).
+ */
+function withHeldLinks(tip: ArchiveTip, deps: AppDeps): ArchiveTip {
+  const today = utcDay(deps.clock.now());
+  const held = new Set(
+    deps.content.archive.filter((t) => !isPublished(t, today)).map((t) => tipPath(t.slug)),
+  );
+  if (held.size === 0 || !tip.html.includes('href="/tips/')) return tip;
+  const html = tip.html.replace(
+    /<a href="(\/tips\/[^"#?]+)"[^>]*>([\s\S]*?)<\/a>/g,
+    (link, path: string, label: string) => (held.has(path) ? label : link),
+  );
+  return { ...tip, html };
+}
+
 export async function getFeed(_event: Event, deps: AppDeps): Promise<Result> {
-  const tips = publishedTips(deps.content.archive, deps.clock.now());
-  const body = rssFeed(
-    {
-      baseUrl: deps.site.baseUrl,
-      title: SITE_NAME,
-      description: "One strength-training tip for runners, every week.",
-    },
-    tips,
+  const tips = publishedTips(deps.content.archive, deps.clock.now()).map((tip) =>
+    withHeldLinks(tip, deps),
   );
   return {
     statusCode: 200,
     headers: {
-      "content-type": "application/rss+xml; charset=utf-8",
+      // application/xml, not application/rss+xml: browsers show the latter as plain text and
+      // never apply its stylesheet; feed readers read either.
+      "content-type": "application/xml; charset=utf-8",
+      "x-content-type-options": "nosniff",
+      "cache-control": PUBLIC_CACHE,
+      "strict-transport-security": HSTS,
+      // As a page: its own stylesheet (browsers load XSLT as a script) and the styles that
+      // stylesheet writes, nothing else; never framed.
+      "content-security-policy": `default-src 'none'; script-src ${deps.site.baseUrl.replace(/\/+$/, "")}${FEED_STYLESHEET}; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    },
+    body: rssFeed(deps.site.baseUrl, tips),
+  };
+}
+
+/** The feed's stylesheet (feed.ts): what makes /feed.xml a page in a browser. */
+export async function getFeedStylesheet(): Promise<Result> {
+  return {
+    statusCode: 200,
+    headers: {
+      "content-type": "text/xsl; charset=utf-8",
       "x-content-type-options": "nosniff",
       "cache-control": PUBLIC_CACHE,
       "strict-transport-security": HSTS,
     },
-    body,
+    body: feedStylesheet(),
   };
 }
 
 /** The emails' old "view in browser" address: a permanent redirect, the query (token) kept. */
 export async function getView(event: Event, deps: AppDeps, slug: string): Promise<Result> {
-  if (!deps.content.archive.some((tip) => tip.slug === slug)) {
-    throw new NotFoundError("There is no tip at this address.");
-  }
+  await visibleTip(deps, slug, query(event, "token"));
   const search = event.rawQueryString ? `?${event.rawQueryString}` : "";
   return {
     statusCode: 301,
@@ -88,15 +157,4 @@ export async function getView(event: Event, deps: AppDeps, slug: string): Promis
     },
     body: "",
   };
-}
-
-/** The token when it is a valid unsubscribe token; a bad one just means the public page. */
-function validUnsubscribeToken(deps: AppDeps, token: string | undefined): string | undefined {
-  if (token === undefined) return undefined;
-  try {
-    deps.signer.verify(token, "unsubscribe");
-    return token;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,64 +1,35 @@
 /**
  * The brand of every page: the emails' header, colours and type scale, as one page layout that any
- * page (signup, confirm, archive, a tip, an error, pages still to come) wraps its content in.
+ * page (signup, confirm, archive, a tip, an error, pages still to come) wraps its content in. The
+ * name, the words and the colours are the brand file's (content/newsletter.yml, compiled into
+ * functions/generated/brand.ts).
  *
  * No JavaScript, one inline stylesheet (the CSP allows inline styles only). Both colour schemes are
  * written out in full: light by default, dark under `prefers-color-scheme: dark`; nothing is left
- * to the browser's defaults, so every pair of colours is a pair we chose (and axe-core checks in
- * both schemes, test/browser/quality.test.ts). From 320 px up: one column, fluid, no fixed widths.
+ * to the browser's defaults, so every pair of colours is a pair we chose (the build checks each
+ * text colour reaches 4.5:1 on its backgrounds, and axe-core checks the pages in both schemes).
+ * From 320 px up: one column, fluid, no fixed widths.
  */
 import { escapeHtml } from "../core/fill.js";
+import { brand } from "../generated/brand.js";
 import { siteAssets } from "./site-assets.js";
+import type { Palette } from "./site-brand.js";
 
-import { SITE_NAME } from "./site-name.js";
+export { brand };
 
-export { SITE_NAME };
+/** The newsletter's name, as every page shows it. */
+export const SITE_NAME = brand.name;
 
-/**
- * The palette. Light is the emails' own (tip.mjml, head.mjml); dark keeps the orange as a lighter
- * tint, since #c2410c on a dark card falls under 4.5:1. Every text colour is ≥ 4.5:1 on the
- * backgrounds it is used on, in its scheme.
- */
-export const PALETTE = {
-  light: {
-    page: "#f3f4f6",
-    card: "#ffffff",
-    text: "#1f2933",
-    muted: "#52606d",
-    accent: "#c2410c",
-    button: "#c2410c",
-    buttonText: "#ffffff",
-    rule: "#d3d8de",
-    field: "#ffffff",
-    fieldBorder: "#6b7785",
-    codeBg: "#f1f3f5",
-  },
-  dark: {
-    page: "#121417",
-    card: "#1d2025",
-    text: "#eef0f2",
-    muted: "#b7bfc8",
-    accent: "#fdba74",
-    button: "#fb923c",
-    buttonText: "#121417",
-    rule: "#3a3f47",
-    field: "#121417",
-    fieldBorder: "#9aa3ad",
-    codeBg: "#2a2e35",
-  },
-} as const;
-
-type Palette = Record<keyof (typeof PALETTE)["light"], string>;
-
+/** The page's custom properties: the palette, and the form fields drawn from it. */
 const vars = (p: Palette) =>
-  Object.entries(p)
+  Object.entries({ ...p, field: p.card, fieldBorder: p.muted })
     .map(([name, value]) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:${value}`)
     .join(";");
 
 /** The type scale of the emails: 16 px body (17 px on phones), 26–28 px titles, 13 px small print. */
 const STYLE = `
-:root{color-scheme:light;${vars(PALETTE.light)}}
-@media (prefers-color-scheme:dark){:root{color-scheme:dark;${vars(PALETTE.dark)}}}
+:root{color-scheme:light;${vars(brand.colors.light)}}
+@media (prefers-color-scheme:dark){:root{color-scheme:dark;${vars(brand.colors.dark)}}}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;background:var(--page);color:var(--text);font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.6}
@@ -80,8 +51,8 @@ li{margin:0 0 8px}
 a{color:var(--accent);text-decoration:underline}
 img{display:block;max-width:100%;height:auto;border:0;margin:0 0 16px}
 blockquote{padding:4px 0 4px 16px;border-left:4px solid var(--accent);color:var(--muted)}
-code{font-family:Menlo,Consolas,monospace;font-size:14px;background:var(--code-bg);color:var(--text)}
-pre{padding:12px;background:var(--code-bg);border-radius:4px;white-space:pre-wrap;font-size:14px}
+code{font-family:Menlo,Consolas,monospace;font-size:14px;background:var(--code);color:var(--text)}
+pre{padding:12px;background:var(--code);border-radius:4px;white-space:pre-wrap;font-size:14px}
 hr{border:0;border-top:1px solid var(--rule);margin:24px 0}
 table{border-collapse:collapse;display:block;overflow-x:auto}
 th,td{border:1px solid var(--rule);padding:6px 8px;text-align:left}
@@ -93,9 +64,12 @@ label{display:block;font-weight:600;margin-top:16px}
 .optional{font-weight:400;color:var(--muted)}
 input[type=email],input[type=text],select{display:block;width:100%;padding:10px;font:inherit;margin-top:4px;border:1px solid var(--field-border);border-radius:6px;background:var(--field);color:var(--text)}
 button,.button{display:inline-block;margin-top:20px;padding:14px 28px;font:inherit;font-size:17px;font-weight:700;line-height:1.2;border:0;border-radius:6px;background:var(--button);color:var(--button-text);text-decoration:none;cursor:pointer}
+button.destructive,button.secondary{background:transparent;color:var(--text);border:2px solid var(--text);padding:12px 26px}
+button.destructive:hover,button.secondary:hover{background:var(--code)}
+.leave{margin-top:36px;padding-top:8px;border-top:1px solid var(--rule)}
 button:focus-visible,input:focus-visible,select:focus-visible,a:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 .consent{font-size:14px;color:var(--muted);margin-top:12px}
-.form-problem{padding:12px 14px;border-left:4px solid var(--accent);background:var(--code-bg);font-weight:600}
+.form-problem{padding:12px 14px;border-left:4px solid var(--accent);background:var(--code);font-weight:600}
 input[aria-invalid=true],select[aria-invalid=true]{border:2px solid var(--accent)}
 form{margin-bottom:20px}
 .hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
@@ -127,6 +101,8 @@ export interface PageOptions {
   description?: string;
   /** Public pages (the archive) may be indexed; every other page says noindex. */
   index?: boolean;
+  /** A subscriber's own page (their copy of a tip): the header offers no signup. */
+  reader?: boolean;
   /** The page's canonical absolute URL (a tip reached with a reader's token points at its plain one). */
   canonical?: string;
   /** Extra trusted markup for <head> (e.g. the feed's alternate link). */
@@ -181,7 +157,7 @@ export function page(options: PageOptions): string {
       : "",
     options.index ? "" : '<meta name="robots" content="noindex">',
     options.canonical ? `<link rel="canonical" href="${escapeHtml(options.canonical)}">` : "",
-    '<link rel="alternate" type="application/rss+xml" title="Weekly Strength Tips for Runners" href="/feed.xml">',
+    `<link rel="alternate" type="application/rss+xml" title="${escapeHtml(SITE_NAME)}" href="/feed.xml">`,
     icons(),
     socialTags(options),
     options.head ?? "",
@@ -194,21 +170,21 @@ export function page(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${escapeHtml(options.title)} · ${SITE_NAME}</title>
+<title>${escapeHtml(options.title)} · ${escapeHtml(SITE_NAME)}</title>
 ${head}
 <style>${STYLE}</style>
 </head>
 <body>
 <div class="wrap">
 <header class="site-header">
-<a class="brand" href="/"><img src="${escapeHtml(siteAssets.logo)}" alt="" width="32" height="32">${SITE_NAME}</a>
-<nav class="site-nav" aria-label="Site"><a href="/tips">All tips</a><a href="/">Sign up</a><a href="/feed.xml">RSS feed</a></nav>
+<a class="brand" href="/"><img src="${escapeHtml(siteAssets.logo)}" alt="" width="32" height="32">${escapeHtml(SITE_NAME)}</a>
+<nav class="site-nav" aria-label="Site"><a href="/tips">All tips</a>${options.reader ? "" : '<a href="/">Sign up</a>'}<a href="/feed.xml">RSS feed</a></nav>
 </header>
 <main>
 ${options.body}
 </main>
 <footer class="site-footer">
-<p>One strength-training tip for runners, every week. Free, and one click to leave.</p>
+<p>${escapeHtml(brand.tagline)} Free, and one click to leave.</p>
 </footer>
 </div>
 </body>

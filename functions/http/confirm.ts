@@ -1,11 +1,16 @@
 /**
  * GET /confirm?token= shows a button and changes nothing (mail scanners prefetch links);
- * POST /confirm (form field token) activates and sends the welcome email once.
- * Errors are mapped to pages by the router.
+ * POST /confirm (form field token) activates and sends the welcome email once, then says when the
+ * reader's first tip comes (their next delivery slot, core/schedule.ts) and links onward: the
+ * tips so far and their preferences. Errors are mapped to pages by the router.
  */
+import { DateTime } from "luxon";
+import { manageUrl } from "../core/links.js";
+import { nextDelivery, zoneOf } from "../core/schedule.js";
 import { checkConfirmLink, confirm } from "../core/subscriptions.js";
+import { parseConfirmSubject } from "../core/tokens.js";
 import type { AppDeps } from "./deps.js";
-import { confirmedPage, confirmPromptPage } from "./pages.js";
+import { type Confirmed, confirmedPage, confirmPromptPage } from "./pages.js";
 import { type Event, query, sourceIp } from "./request.js";
 import { html, type Result } from "./respond.js";
 import { tokenOf } from "./token.js";
@@ -17,6 +22,35 @@ export async function getConfirm(event: Event, deps: AppDeps): Promise<Result> {
 }
 
 export async function postConfirm(event: Event, deps: AppDeps): Promise<Result> {
-  await confirm(deps, tokenOf(event, query(event, "token")), sourceIp(event));
-  return html(200, confirmedPage());
+  const token = tokenOf(event, query(event, "token"));
+  await confirm(deps, token, sourceIp(event));
+  // confirm() verified the token: its subject names the reader.
+  const { id } = parseConfirmSubject(deps.signer.verify(String(token), "confirm"));
+  return html(200, confirmedPage(await confirmed(deps, id)));
+}
+
+const when = (instant: Date, zone: string, format: string) =>
+  DateTime.fromJSDate(instant, { zone }).setLocale("en-GB").toFormat(format);
+
+/**
+ * When the reader's tips come: their next delivery slot from now (the planner sends nothing for a
+ * slot that passed before they confirmed), or the later instant they are due at; the end of a pause.
+ */
+async function confirmed(deps: AppDeps, id: string): Promise<Confirmed> {
+  const reader = await deps.subscribers.get(id);
+  const now = deps.clock.now();
+  const zone = zoneOf(reader ?? {}, deps.schedule);
+  const due =
+    reader?.dueAt && reader.dueAt > now.toISOString() ? new Date(reader.dueAt) : undefined;
+  const next = due ?? nextDelivery(now, zone, deps.schedule.slot);
+  const paused = reader?.pausedUntil && reader.pausedUntil > now.toISOString();
+  return {
+    when: when(next, zone, "cccc d LLLL 'at' HH:mm"),
+    timeZone: zone,
+    first: (reader?.sentTips.length ?? 0) === 0,
+    ...(paused
+      ? { pausedUntil: when(new Date(reader.pausedUntil as string), zone, "cccc d LLLL") }
+      : {}),
+    manageUrl: manageUrl(deps.site.baseUrl, deps.signer.issue("manage", id)),
+  };
 }

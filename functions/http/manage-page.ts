@@ -1,15 +1,25 @@
-/** The preferences page (GET/POST /manage): the reader's settings and one form per change. */
+/**
+ * The preferences page (GET/POST /manage): the reader's settings, one section and form per change
+ * under its own heading, and leaving apart at the end: Unsubscribe is the one destructive choice,
+ * drawn as an outlined button unlike every Save.
+ */
 import { escapeHtml } from "../core/fill.js";
 import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
 import { MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { layout } from "./pages.js";
 import { timeZoneSelect } from "./time-zones.js";
 
-const form = (token: string, action: string, fields: string, button: string) =>
+const form = (
+  token: string,
+  action: string,
+  fields: string,
+  button: string,
+  kind: "save" | "destructive" = "save",
+) =>
   `<form method="post" action="/manage">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
 <input type="hidden" name="action" value="${action}">
-${fields}<button type="submit">${button}</button>
+${fields}<button type="submit"${kind === "destructive" ? ' class="destructive"' : ""}>${button}</button>
 </form>`;
 
 export function managePage(token: string, p: Preferences, notice?: string): string {
@@ -41,12 +51,16 @@ ${form(token, "pause", `<label for="weeks">Pause for</label>\n<select id="weeks"
     `<h1>Your preferences</h1>
 ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
 <p>Tips go to <strong>${escapeHtml(p.email)}</strong>.</p>
+<h2>Your tips</h2>
 ${state}
 <h2>Time zone</h2>
 ${form(token, "timezone", `<label for="timeZone">Your tip comes on Monday at 07:00 in</label>\n${timeZoneSelect(p.timeZone)}\n`, "Save time zone")}
 <h2>Name</h2>
 ${form(token, "name", `<label for="firstName">First name <span class="optional">(optional)</span></label>\n<input id="firstName" name="firstName" type="text" maxlength="${MAX_FIRST_NAME_LENGTH}" autocomplete="given-name" value="${escapeHtml(p.firstName ?? "")}">\n`, "Save name")}
-<h2>Leave</h2>
-${form(token, "unsubscribe", "", "Unsubscribe")}`,
+<section class="leave" aria-labelledby="leave-title">
+<h2 id="leave-title">Leave</h2>
+<p>Unsubscribing stops every tip for good. ${p.pausedUntil ? "" : "To stop for a while instead, pause above. "}You can sign up again later.</p>
+${form(token, "unsubscribe", "", "Unsubscribe", "destructive")}
+</section>`,
   );
 }

@@ -5,7 +5,7 @@
 import { escapeHtml } from "../core/fill.js";
 import { isTimeZone } from "../core/schedule.js";
 import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
-import { page, SITE_NAME } from "./brand.js";
+import { brand, page, SITE_NAME } from "./brand.js";
 import { timeZoneSelect } from "./time-zones.js";
 
 export { SITE_NAME };
@@ -48,10 +48,9 @@ export function signupPage(problem?: SignupProblem, baseUrl?: string): string {
     index: !problem,
     // Link previews of the home page show the site's card.
     ...(baseUrl && !problem ? { social: { baseUrl } } : {}),
-    description:
-      "One short strength-training tip a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.",
-    body: `<h1 id="signup">Get stronger legs for running, one tip a week</h1>
-<p>One short strength-training exercise a week, chosen for runners: stronger hips, knees and ankles, fewer injuries.</p>
+    description: brand.topic.pitch,
+    body: `<h1 id="signup">${escapeHtml(brand.topic.promise)}</h1>
+<p>${escapeHtml(brand.topic.pitch)}</p>
 ${said}<form method="post" action="/subscribe">
 <label for="email">Email address</label>
 <input id="email" name="email" type="email" required autocomplete="email" maxlength="254" inputmode="email"${fieldState("email", problem)}>
@@ -85,7 +84,7 @@ export function confirmPromptPage(token: string): string {
   return layout(
     "Confirm your subscription",
     `<h1>Confirm your subscription</h1>
-<p>One more step: confirm below to start getting a strength tip each week.</p>
+<p>One more step: confirm below to start getting a tip each week.</p>
 <form method="post" action="/confirm">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
 <button type="submit">Confirm my subscription</button>
@@ -93,15 +92,61 @@ export function confirmPromptPage(token: string): string {
   );
 }
 
-export function confirmedPage(): string {
+/** What "You're in" tells a reader: when their tips come, and their preferences page. */
+export interface Confirmed {
+  /** "Monday 7 December at 07:00", in their zone. */
+  when: string;
+  timeZone: string;
+  /** Their first tip (none sent yet), or the next one (they confirmed before). */
+  first: boolean;
+  /** The date their pause ends, when paused. */
+  pausedUntil?: string;
+  manageUrl: string;
+}
+
+export function confirmedPage(c: Confirmed): string {
+  const when = c.pausedUntil
+    ? `<p>Your tips are paused until <strong>${escapeHtml(c.pausedUntil)}</strong>; they start again by themselves then.</p>`
+    : `<p>Your ${c.first ? "first" : "next"} tip arrives on <strong>${escapeHtml(c.when)}</strong> (${escapeHtml(c.timeZone)}).${c.first ? " A welcome email is on its way now." : ""}</p>`;
   return layout(
     "You're in",
     `<h1>You're in</h1>
-<p>Your subscription is confirmed. Your first tip arrives with the next weekly send, and a welcome email is on its way now.</p>`,
+<p>Your subscription is confirmed.</p>
+${when}
+<h2>While you wait</h2>
+<ul>
+<li><a href="/tips">Read the tips so far</a>: every tip subscribers have had, in order.</li>
+<li><a href="${escapeHtml(c.manageUrl)}">Your preferences</a>: change your time zone or name, or pause the tips.</li>
+</ul>`,
   );
 }
 
-export function unsubscribePromptPage(token: string): string {
+/** The pause offered instead of leaving: a form to /manage with the reader's preferences token. */
+export function pauseInstead(manageToken: string, maxWeeks: number): string {
+  const weeks = Array.from({ length: maxWeeks }, (_, i) => i + 1)
+    .map(
+      (n) =>
+        `<option value="${n}"${n === 4 ? " selected" : ""}>${n} week${n === 1 ? "" : "s"}</option>`,
+    )
+    .join("");
+  return `<section aria-labelledby="pause-title">
+<h2 id="pause-title">Need a break instead?</h2>
+<p>Pause the tips for a while: nothing comes until the pause ends, then they start again by themselves.</p>
+<form method="post" action="/manage">
+<input type="hidden" name="token" value="${escapeHtml(manageToken)}">
+<input type="hidden" name="action" value="pause">
+<label for="weeks">Pause for</label>
+<select id="weeks" name="weeks">${weeks}</select>
+<button type="submit" class="secondary">Pause the tips</button>
+</form>
+</section>`;
+}
+
+/**
+ * GET /unsubscribe?token=: the one-click form first (what the reader came for), then, for an
+ * active reader, a pause as the quieter alternative.
+ */
+export function unsubscribePromptPage(token: string, pause?: string): string {
   return layout(
     "Unsubscribe",
     `<h1>Unsubscribe</h1>
@@ -109,7 +154,8 @@ export function unsubscribePromptPage(token: string): string {
 <form method="post" action="/unsubscribe?token=${encodeURIComponent(token)}">
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe</button>
-</form>`,
+</form>
+${pause ? `<div class="leave">\n${pause}\n</div>` : ""}`,
   );
 }
 

@@ -10,10 +10,11 @@
  *   GET  /manage           the reader's settings                POST /manage       change one
  *   GET  /tips             the public archive                   GET  /tips/{slug}  one tip
  *   GET  /feed.xml         RSS 2.0 of the archive               GET  /view/{slug}  301 to /tips/{slug}
+ *   GET  /feed.xsl         the feed's stylesheet (the feed as a page in a browser)
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { NotFoundError } from "../core/errors.js";
-import { getFeed, getTip, getTips, getView } from "./archive.js";
+import { getFeed, getFeedStylesheet, getTip, getTips, getView } from "./archive.js";
 import { getConfirm, postConfirm } from "./confirm.js";
 import type { AppDeps } from "./deps.js";
 import { getHome } from "./home.js";
@@ -64,6 +65,7 @@ const ROUTES: readonly Route[] = [
   { match: exact("/tips"), methods: { GET: getTips }, as: "html" },
   { match: slugUnder("tips"), methods: { GET: getTip }, as: "html" },
   { match: exact("/feed.xml"), methods: { GET: getFeed }, as: "html" },
+  { match: exact("/feed.xsl"), methods: { GET: getFeedStylesheet }, as: "html" },
   { match: slugUnder("view"), methods: { GET: getView }, as: "html" },
 ];
 

@@ -1,20 +1,33 @@
 /**
- * GET /unsubscribe?token= shows a one-button form; POST /unsubscribe?token= unsubscribes. The POST
- * is also the RFC 8058 one-click target (body List-Unsubscribe=One-Click): 200, never a redirect,
- * and 200 again when repeated. Any content type is accepted there, as mailbox providers differ.
+ * GET /unsubscribe?token= shows a one-button form, and to an active reader a pause instead (a form
+ * to /manage with their preferences token); POST /unsubscribe?token= unsubscribes. The POST is
+ * also the RFC 8058 one-click target (body List-Unsubscribe=One-Click): 200, never a redirect, and
+ * 200 again when repeated. Any content type is accepted there, as mailbox providers differ.
  * Errors are mapped to pages by the router.
  */
+import { MAX_PAUSE_WEEKS } from "../core/preferences.js";
 import { unsubscribe } from "../core/subscriptions.js";
 import type { AppDeps } from "./deps.js";
-import { unsubscribedPage, unsubscribeHelpPage, unsubscribePromptPage } from "./pages.js";
+import {
+  pauseInstead,
+  unsubscribedPage,
+  unsubscribeHelpPage,
+  unsubscribePromptPage,
+} from "./pages.js";
 import { bodyText, type Event, formBody, isFormPost, query } from "./request.js";
 import { html, type Result } from "./respond.js";
 
 export async function getUnsubscribe(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token");
   if (token === undefined) return html(200, unsubscribeHelpPage());
-  deps.signer.verify(token, "unsubscribe");
-  return html(200, unsubscribePromptPage(token));
+  const id = deps.signer.verify(token, "unsubscribe");
+  const reader = await deps.subscribers.get(id);
+  const now = deps.clock.now().toISOString();
+  const pausable = reader?.status === "active" && !(reader.pausedUntil && reader.pausedUntil > now);
+  const pause = pausable
+    ? pauseInstead(deps.signer.issue("manage", id), MAX_PAUSE_WEEKS)
+    : undefined;
+  return html(200, unsubscribePromptPage(token, pause));
 }
 
 export async function postUnsubscribe(event: Event, deps: AppDeps): Promise<Result> {

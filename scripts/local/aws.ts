@@ -15,7 +15,7 @@ import dynalite from "dynalite";
 import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_SHARDS, tableDefinition } from "../../functions/adapters/dynamo-table.js";
 import { SETTINGS } from "../../infra/wiring.js";
-import { LOCAL_POSTAL_ADDRESS } from "../../studio/sample.js";
+import { LOCAL_POSTAL_ADDRESS, localSender } from "../../studio/sample.js";
 
 export const LOCAL_HOST = "127.0.0.1";
 export const LOCAL_REGION = "us-east-1";
@@ -178,9 +178,9 @@ export function localEnvironment(aws: LocalAws, settings: LocalSettings): Record
     }),
     SST_RESOURCE_Settings: JSON.stringify({
       baseUrl: settings.baseUrl,
-      fromAddress: settings.fromAddress ?? "Weekly Strength Tips <tips@example.com>",
+      fromAddress: settings.fromAddress ?? `${localSender()} <tips@example.com>`,
       postalAddress: settings.postalAddress ?? LOCAL_POSTAL_ADDRESS,
-      replyTo: "Weekly Strength Tips <coach@example.com>",
+      replyTo: `${localSender()} <coach@example.com>`,
       unsubscribeMailto: "unsubscribe@example.com",
       // What the infrastructure sets in AWS (sender concurrency, the claims' stale window).
       ...SETTINGS,

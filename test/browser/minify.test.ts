@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { readBrand } from "../../compiler/brand.js";
 import { compileTip } from "../../compiler/compile.js";
-import { renderEmail, SYSTEM_COPY } from "../../compiler/email.js";
+import { renderEmail, systemCopy } from "../../compiler/email.js";
 import { type CompiledMjml, compileTemplate } from "../../compiler/templates.js";
 import { checkTipFile } from "../../compiler/tip.js";
 import { findChromium } from "../../studio/chromium.js";
@@ -18,6 +19,7 @@ import { sampleEmail } from "../../studio/sample.js";
 import { SHOTS, screenshotEmails } from "../../studio/screenshots.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const brand = readBrand(ROOT);
 const chromium = findChromium();
 const HAVE_CHROMIUM = "path" in chromium;
 const MISSING = "reason" in chromium ? chromium.reason : "";
@@ -30,7 +32,9 @@ if (!HAVE_CHROMIUM && !IN_CI) {
 }
 
 async function template(name: "tip" | "confirm", minify: boolean): Promise<CompiledMjml> {
-  const result = await compileTemplate(name, path.join(ROOT, "emails", `${name}.mjml`), { minify });
+  const result = await compileTemplate(name, path.join(ROOT, "emails", `${name}.mjml`), brand, {
+    minify,
+  });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   return result.value;
 }
@@ -43,16 +47,16 @@ describe("minified emails", () => {
   it.runIf(HAVE_CHROMIUM)("look exactly like the unminified ones, and are smaller", async () => {
     if (!("path" in chromium)) throw new Error(MISSING);
     const tipsDir = path.join(ROOT, "content/tips");
-    const report = checkTipFile(path.join(tipsDir, "squats.md"), tipsDir);
+    const report = checkTipFile(path.join(tipsDir, "squats.md"), tipsDir, brand);
     if (!report.tip) throw new Error("squats.md does not check");
     const emails = async (minify: boolean) => {
       const tip = compileTip(
         report.tip as NonNullable<typeof report.tip>,
         await template("tip", minify),
         report.tokens,
-        { siteUrl: "https://tips.example.com", images: report.images ?? [] },
+        { siteUrl: "https://tips.example.com", images: report.images ?? [], brand },
       );
-      const confirm = renderEmail(await template("confirm", minify), SYSTEM_COPY.confirm);
+      const confirm = renderEmail(await template("confirm", minify), systemCopy(brand).confirm);
       return [sampleEmail(tip, "squats"), sampleEmail(confirm, "confirm")];
     };
     const [minified, asIs] = [await emails(true), await emails(false)];

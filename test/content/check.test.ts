@@ -79,13 +79,25 @@ const rows: Row[] = [
   {
     fixture: "duplicate-slug",
     file: "b.md",
-    message: 'duplicate slug "a": already used by a.md',
+    message: 'duplicate slug "a": also used by a.md',
+    line: 3,
+  },
+  {
+    fixture: "duplicate-slug",
+    file: "a.md",
+    message: 'duplicate slug "a": also used by b.md',
     line: 3,
   },
   {
     fixture: "duplicate-order",
     file: "second.md",
-    message: "duplicate order 5: already used by first.md",
+    message: "duplicate order 5: also used by first.md",
+    line: 4,
+  },
+  {
+    fixture: "duplicate-order",
+    file: "first.md",
+    message: "duplicate order 5: also used by second.md",
     line: 4,
   },
   {
@@ -299,7 +311,8 @@ describe("checkContent reports everything at once", () => {
       ["unknown-field.md", 'unknown field "colour"'],
       ["broken-link.md", "broken link"],
       ["script-tag.md", "<script> in the body"],
-      ["good.md", "duplicate order 2: already used by clash.md"],
+      ["good.md", "duplicate order 2: also used by clash.md"],
+      ["clash.md", "duplicate order 2: also used by good.md"],
     ];
     for (const [file, message] of expected) {
       expect(
@@ -348,7 +361,7 @@ describe("the check CLI", () => {
       "test/fixtures/tips/multiple/unknown-field.md:7: unknown field",
     );
     expect(result.stderr).toMatch(/script-tag\.md:11: <script> in the body.*\n {2}fix: /);
-    expect(result.stderr).toMatch(/6 problems found\./);
+    expect(result.stderr).toMatch(/8 problems found\./);
   });
 
   it("reports an invalid template passed with --emails", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Brand, readBrand } from "../../compiler/brand.js";
 import { bundleSource, writeBundle } from "../../compiler/bundle.js";
 import { checkContent } from "../../compiler/check.js";
 import { HTML_MAX_BYTES } from "../../compiler/email.js";
@@ -24,6 +25,7 @@ const SAMPLE = {
 };
 
 let bundle: ContentBundle;
+let brand: Brand;
 
 beforeAll(async () => {
   const result = await checkContent({
@@ -33,6 +35,7 @@ beforeAll(async () => {
   expect(result.problems).toEqual([]);
   if (!result.bundle) throw new Error("no bundle");
   bundle = result.bundle;
+  brand = result.brand;
 });
 
 describe("compiled tips", () => {
@@ -40,7 +43,7 @@ describe("compiled tips", () => {
     const orders = bundle.tips.map((t) => t.order);
     expect(orders).toEqual([...orders].sort((a, b) => a - b));
     for (const tip of bundle.tips) {
-      expect(tip.subject).toBe(`Strength tip #${tip.order}: ${tip.title}`);
+      expect(tip.subject).toBe(`${brand.topic.tip} #${tip.order}: ${tip.title}`);
       expect(tip.hash).toMatch(/^[0-9a-f]{64}$/);
     }
   });
@@ -55,7 +58,7 @@ describe("compiled tips", () => {
       expect(tip.html, tip.slug).toContain("{{postal_address}}");
       expect(tip.html, tip.slug).toContain(escapeHtml(tip.preheader));
       expect(tip.html, tip.slug).toContain(
-        "You're getting this because you signed up for Weekly Strength Tips for Runners and confirmed your address.",
+        `You're getting this because you signed up for ${escapeHtml(brand.name)} and confirmed your address.`,
       );
       expect(tip.html, tip.slug).not.toMatch(/%7B%7B|%%[a-z]+%%/i);
     }
@@ -147,7 +150,7 @@ describe("system emails", () => {
 describe("template problems", () => {
   it("an invalid MJML template fails with the template's path and line", async () => {
     const file = path.join(EMAIL_FIXTURES, "invalid-mjml/tip.mjml");
-    const result = await compileTemplate("tip", file);
+    const result = await compileTemplate("tip", file, readBrand(ROOT));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual([
@@ -159,6 +162,7 @@ describe("template problems", () => {
     const result = await compileTemplate(
       "tip",
       path.join(EMAIL_FIXTURES, "partial-error/tip.mjml"),
+      readBrand(ROOT),
     );
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -171,7 +175,7 @@ describe("template problems", () => {
 
   it("a missing partial is an error, not silently dropped", async () => {
     const file = path.join(EMAIL_FIXTURES, "missing-partial/tip.mjml");
-    const result = await compileTemplate("tip", file);
+    const result = await compileTemplate("tip", file, readBrand(ROOT));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems[0]).toMatchObject({
@@ -183,7 +187,7 @@ describe("template problems", () => {
 
   it("an unknown placeholder in a template is reported with its path", async () => {
     const file = path.join(EMAIL_FIXTURES, "unknown-placeholder/welcome.mjml");
-    const result = await compileTemplate("welcome", file);
+    const result = await compileTemplate("welcome", file, readBrand(ROOT));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems.map((p) => [p.file, p.message])).toContainEqual([
@@ -194,7 +198,7 @@ describe("template problems", () => {
 
   it("a confirmation template that greets by {{first_name}} is refused", async () => {
     const file = path.join(EMAIL_FIXTURES, "name-in-confirm/confirm.mjml");
-    const result = await compileTemplate("confirm", file);
+    const result = await compileTemplate("confirm", file, readBrand(ROOT));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems.map((p) => [p.file, p.message])).toContainEqual([

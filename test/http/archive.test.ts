@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
 import type { ContentBundle } from "../../functions/core/types.js";
+import { brand } from "../../functions/generated/brand.js";
 import { createApi } from "../../functions/http/router.js";
 import { memoryDeps, TestClock } from "../support/lifecycle.js";
 
@@ -25,6 +26,9 @@ interface Answer {
 let content: ContentBundle;
 let api: ReturnType<typeof createApi>;
 let token: string;
+/** A reader who was sent the held-back tip, and one who was not. */
+let sentToken: string;
+let strangerToken: string;
 
 beforeAll(async () => {
   process.env.CONTENT_REPORT_CACHE = "off";
@@ -34,6 +38,26 @@ beforeAll(async () => {
   const clock = new TestClock(new Date("2026-06-01T00:00:00.000Z"));
   const { deps } = memoryDeps({ clock, site: { baseUrl: BASE, postalAddress: "1 Example St" } });
   token = deps.signer.issue("unsubscribe", "0123456789abcdef0123456789abcdef");
+  const reader = (id: string, sentTips: string[]) =>
+    deps.subscribers.create({
+      id,
+      email: `${id.slice(0, 6)}@example.com`,
+      status: "active",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      consent: {
+        at: "2026-01-01T00:00:00.000Z",
+        ip: "192.0.2.1",
+        userAgent: "test",
+        source: "test",
+        textVersion: "1",
+      },
+      sentTips,
+    });
+  await reader("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ["undated", "held-back"]);
+  await reader("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", ["undated"]);
+  sentToken = deps.signer.issue("unsubscribe", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  strangerToken = deps.signer.issue("unsubscribe", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
   api = createApi(() => ({ ...deps, content }));
 });
 
@@ -136,10 +160,21 @@ describe("GET /tips/{slug}", () => {
   });
 
   it("shows a held-back tip to a reader who was sent it (a valid token)", async () => {
-    const answer = await get(`/tips/held-back?token=${token}`);
+    const answer = await get(`/tips/held-back?token=${sentToken}`);
     expect(answer.statusCode).toBe(200);
     expect(answer.body).toContain("A body nobody sees yet.");
     expect(answer.body).toContain('<meta name="robots" content="noindex">');
+    expect(answer.headers["cache-control"]).toBe("no-store");
+  });
+
+  it("is the reader's own copy with their token: their links, no signup", async () => {
+    const answer = await get(`/tips/undated?token=${sentToken}`);
+    expect(answer.body).toContain(`href="${BASE}/unsubscribe?token=${sentToken}"`);
+    expect(answer.body).toMatch(/href="https:\/\/tips\.example\.com\/manage\?token=[^"]+"/);
+    expect(answer.body).not.toContain('href="/#signup"');
+    expect(answer.body).not.toMatch(/<a href="\/">Sign up<\/a>/);
+    const plain = await get("/tips/undated");
+    expect(plain.body).toContain('href="/#signup"');
   });
 
   it("says 404 as a page in the brand", async () => {
@@ -153,6 +188,48 @@ describe("GET /tips/{slug}", () => {
     const answer = await get("/tips/published", method);
     expect(answer.statusCode).toBe(405);
     expect(answer.headers.allow).toBe("GET");
+  });
+});
+
+describe("a held-back tip answers exactly like a slug that does not exist", () => {
+  const same = async (held: string, unknown: string) => {
+    const [a, b] = [await get(held), await get(unknown)];
+    expect(a.statusCode, held).toBe(b.statusCode);
+    expect(a.body, held).toBe(b.body);
+    expect(a.headers["cache-control"], held).toBe(b.headers["cache-control"]);
+    expect(a.body).not.toContain("A body nobody sees yet.");
+  };
+
+  it.each([
+    ["no token", ""],
+    ["a stranger's valid token", "stranger"],
+    ["a valid token of a subscriber who does not exist", "nobody"],
+    ["a tampered token", "tampered"],
+  ])("at /tips/{slug} and /view/{slug}, with %s", async (_name, which) => {
+    const t =
+      which === "stranger"
+        ? strangerToken
+        : which === "nobody"
+          ? token
+          : which === "tampered"
+            ? `${sentToken}x`
+            : undefined;
+    const q = t === undefined ? "" : `?token=${encodeURIComponent(t)}`;
+    await same(`/tips/held-back${q}`, `/tips/no-such-tip${q}`);
+    await same(`/view/held-back${q}`, `/view/no-such-tip${q}`);
+    expect((await get(`/view/held-back${q}`)).statusCode).toBe(404);
+  });
+
+  it("is in neither the archive nor the feed, and links to it are plain words", async () => {
+    for (const target of ["/tips", "/feed.xml", `/tips?token=${sentToken}`]) {
+      expect((await get(target)).body).not.toContain("held-back");
+    }
+  });
+
+  it("the reader who was sent it is redirected from /view/{slug} to it", async () => {
+    const answer = await get(`/view/held-back?token=${sentToken}`);
+    expect(answer.statusCode).toBe(301);
+    expect(answer.headers.location).toBe(`${BASE}/tips/held-back?token=${sentToken}`);
   });
 });
 
@@ -174,11 +251,12 @@ describe("GET /feed.xml", () => {
   it("is well-formed RSS 2.0 with the channel's required elements and a self link", async () => {
     const answer = await get("/feed.xml");
     expect(answer.statusCode).toBe(200);
-    expect(answer.headers["content-type"]).toBe("application/rss+xml; charset=utf-8");
+    expect(answer.headers["content-type"]).toBe("application/xml; charset=utf-8");
     expect(XMLValidator.validate(answer.body)).toBe(true);
     const { rss } = parser.parse(answer.body);
     expect(rss["@version"]).toBe("2.0");
-    expect(rss.channel.title).toBe("Weekly Strength Tips for Runners");
+    expect(rss.channel.title).toBe(brand.name);
+    expect(rss.channel.description).toBe(brand.tagline);
     expect(rss.channel.link).toBe(`${BASE}/tips`);
     expect(rss.channel.description).toEqual(expect.any(String));
     expect(rss.channel["atom:link"]["@href"]).toBe(`${BASE}/feed.xml`);
@@ -188,14 +266,19 @@ describe("GET /feed.xml", () => {
   it("has one item per tip that is out, newest first, every link absolute", async () => {
     const { rss } = parser.parse((await get("/feed.xml")).body);
     const items = rss.channel.item as Record<string, unknown>[];
-    expect(items.map((i) => i.link)).toEqual([
-      `${BASE}/tips/today`,
-      `${BASE}/tips/published`,
-      `${BASE}/tips/markup-in-title`,
-      `${BASE}/tips/undated`,
-    ]);
+    // An undated tip is dated to the newsletter's launch (the brand's `launched`); on the same
+    // day, the later tip in the series comes first.
+    const order: [string, string, number][] = [
+      ["today", "2026-06-01", 3],
+      ["published", "2026-01-05", 2],
+      ["markup-in-title", brand.launched, 5],
+      ["undated", brand.launched, 1],
+    ];
+    order.sort((a, b) => b[1].localeCompare(a[1]) || b[2] - a[2]);
+    expect(items.map((i) => i.link)).toEqual(order.map(([slug]) => `${BASE}/tips/${slug}`));
     for (const item of items) {
       expect(item.title).toEqual(expect.any(String));
+      expect(Number.isNaN(new Date(String(item.pubDate)).getTime()), String(item.link)).toBe(false);
       expect(item.description).toEqual(expect.any(String));
       expect((item.guid as Record<string, string>)["#text"]).toBe(item.link);
       const links = [...String(item["content:encoded"]).matchAll(/(?:href|src)="([^"]*)"/g)];
@@ -212,7 +295,7 @@ describe("GET /feed.xml", () => {
     );
     const items = parsed.rss.channel.item as Record<string, string>[];
     const tricky = items.find((i) => i.link === `${BASE}/tips/markup-in-title`);
-    expect(tricky?.title).toBe('#5: Squats & lunges: <the> "basics"');
+    expect(tricky?.title).toBe(`${brand.topic.tip} #5: Squats & lunges: <the> "basics"`);
     expect(tricky?.["content:encoded"]).toContain("<strong>bold</strong>");
     const undated = items.find((i) => i.link === `${BASE}/tips/undated`);
     expect(undated?.["content:encoded"]).toContain('href="https://example.com/study?a=1&amp;b=2"');
@@ -220,5 +303,17 @@ describe("GET /feed.xml", () => {
 
   it("leaves out a held-back tip", async () => {
     expect((await get("/feed.xml")).body).not.toContain("held-back");
+  });
+
+  it("names its stylesheet, which the site serves as XSLT", async () => {
+    const feed = await get("/feed.xml");
+    expect(feed.body).toMatch(
+      /^<\?xml [^?]*\?>\n<\?xml-stylesheet type="text\/xsl" href="\/feed\.xsl"\?>/,
+    );
+    const xsl = await get("/feed.xsl");
+    expect(xsl.statusCode).toBe(200);
+    expect(xsl.headers["content-type"]).toBe("text/xsl; charset=utf-8");
+    expect(XMLValidator.validate(xsl.body)).toBe(true);
+    expect(xsl.body).toContain('xmlns:xsl="http://www.w3.org/1999/XSL/Transform"');
   });
 });

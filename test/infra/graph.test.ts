@@ -3,7 +3,10 @@
  * components under Pulumi's mocks (scripts/infra/graph), for each kind of stage, and the
  * resources it registers checked for what a first deploy and a working newsletter need.
  */
+
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { readBrand } from "../../compiler/brand.js";
 import { tableDefinition } from "../../functions/adapters/dynamo-table.js";
 import { REPUTATION_THRESHOLDS } from "../../functions/core/breaker.js";
 import { evaluateGraph, type Graph } from "../../scripts/infra/graph/index.js";
@@ -18,6 +21,7 @@ import {
   queueNamed,
 } from "../support/graph.js";
 
+const ROOT = path.resolve(import.meta.dirname, "../..");
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
 
@@ -198,6 +202,20 @@ describe.each(each)("%s stage", (key) => {
       expect(f.mapping?.props.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
     }
     expect(fn(graph(), "sendBatch").timeout).toBeLessThanOrEqual(300);
+  });
+
+  it("sends from the brand's sender name at the stage's address", () => {
+    const settings = graph().functions.find((f) => f.handler === HANDLERS.sendBatch)?.links
+      .Settings as { fromAddress: string; replyTo?: string };
+    const { sender } = readBrand(ROOT);
+    const address = {
+      production: "tips@runner.test",
+      staging: "tips@staging.runner.test",
+      personal: "alice@runner.test",
+      personalDomain: "tips@dana.test",
+    }[key];
+    expect(settings.fromAddress).toBe(`${sender} <${address}>`);
+    expect(settings.replyTo).toMatch(new RegExp(`^${sender} <[^<>@]+@[^<>@]+>$`));
   });
 
   it("lets a send claim go stale exactly when SQS would redeliver its batch", () => {

@@ -80,7 +80,7 @@ describe("the studio's pages", () => {
 
   it("shows a tip as a reader gets it: inbox row, four views, text part, size, reading time, checks", async () => {
     const { body } = await get("/tip/every-step-lands-hard");
-    expect(body).toContain("Weekly Strength Tips for Runners</div>");
+    expect(body).toContain(`${fx.studio.state.brand.sender}</div>`);
     expect(body).toContain(
       'class="subject">Strength tip #2: Every step lands at about 3.5 times your bodyweight<',
     );

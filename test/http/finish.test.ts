@@ -1,0 +1,186 @@
+/**
+ * The pages that finish a reader's errand, through the API handler over the memory adapters:
+ * "You're in" names the day of the first tip in the reader's zone and links onward; the
+ * unsubscribe page offers an active reader a pause that works; /manage keeps Unsubscribe apart,
+ * under its own heading; links between tips are links on the web, and the feed's addresses are
+ * absolute, over the real built content.
+ */
+import { describe, expect, it } from "vitest";
+import type { ContentBundle } from "../../functions/core/types.js";
+import { bundle } from "../../functions/generated/content.js";
+import { createApi } from "../../functions/http/router.js";
+import { memoryDeps, TestClock, tokenFromLink } from "../support/lifecycle.js";
+
+const BASE = "https://tips.example.com";
+
+function setup(now: string, content: ContentBundle = bundle) {
+  const clock = new TestClock(new Date(now));
+  const fx = memoryDeps({ clock, site: { baseUrl: BASE, postalAddress: "1 Example St" } });
+  const api = createApi(() => ({ ...fx.deps, content }));
+  const call = async (method: string, pathAndQuery: string, body?: string) => {
+    const [rawPath, rawQueryString = ""] = pathAndQuery.split("?");
+    const event = {
+      version: "2.0",
+      routeKey: "$default",
+      rawPath,
+      rawQueryString,
+      ...(rawQueryString
+        ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) }
+        : {}),
+      headers: body ? { "content-type": "application/x-www-form-urlencoded" } : {},
+      requestContext: { http: { method, path: rawPath, sourceIp: "192.0.2.1" } },
+      body: body ?? "",
+      isBase64Encoded: false,
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
+    return (await api(event as any)) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+    };
+  };
+  /** Signs up and confirms a reader; returns their emails' links' tokens. */
+  const reader = async (email: string, timeZone: string) => {
+    await fx.signUp({ email, timeZone, ip: "192.0.2.1", userAgent: "test", source: "test" });
+    const confirmation = fx.mailer.sent.find((m) => m.to === email);
+    const confirm = tokenFromLink(confirmation?.text ?? "", `${BASE}/confirm`);
+    const unsubscribe = tokenFromLink(confirmation?.text ?? "", `${BASE}/unsubscribe`);
+    return { confirm, unsubscribe };
+  };
+  return { ...fx, call, reader };
+}
+
+describe("You're in", () => {
+  it("names the day and hour of the first tip in the reader's zone, and links onward", async () => {
+    // A Tuesday: the first tip is next Monday's, 07:00 in London.
+    const { call, reader } = setup("2026-03-03T10:00:00Z");
+    const { confirm } = await reader("ann@example.com", "Europe/London");
+    const page = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("<h1>You're in</h1>");
+    expect(page.body).toMatch(
+      /first tip arrives on <strong>Monday 9 March at 07:00<\/strong> \(Europe\/London\)/,
+    );
+    expect(page.body).toContain('href="/tips"');
+    const manage = /href="(https:\/\/tips\.example\.com\/manage\?token=[^"]+)"/.exec(page.body);
+    expect(manage).not.toBeNull();
+    // The preferences link works: it opens the reader's own settings.
+    const settings = await call(
+      "GET",
+      (manage?.[1] ?? "").slice(BASE.length).replace(/&amp;/g, "&"),
+    );
+    expect(settings.statusCode).toBe(200);
+    expect(settings.body).toContain("ann@example.com");
+  });
+
+  it("on a Monday before 07:00 where the reader lives, the first tip is that morning's", async () => {
+    const { call, reader } = setup("2026-03-09T05:30:00Z");
+    const { confirm } = await reader("bo@example.com", "Europe/Berlin");
+    const page = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    expect(page.body).toMatch(/<strong>Monday 9 March at 07:00<\/strong> \(Europe\/Berlin\)/);
+  });
+});
+
+describe("the unsubscribe page", () => {
+  it("offers an active reader a pause instead, which pauses them", async () => {
+    const { call, reader, store } = setup("2026-03-03T10:00:00Z");
+    const { confirm, unsubscribe } = await reader("cy@example.com", "UTC");
+    await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const page = await call("GET", `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("Need a break instead?");
+    const form =
+      /<form method="post" action="\/manage">([\s\S]*?)<\/form>/.exec(page.body)?.[1] ?? "";
+    const manageToken = /name="token" value="([^"]+)"/.exec(form)?.[1] ?? "";
+    expect(form).toContain('name="action" value="pause"');
+    const paused = await call(
+      "POST",
+      "/manage",
+      `token=${encodeURIComponent(manageToken)}&action=pause&weeks=3`,
+    );
+    expect(paused.statusCode).toBe(200);
+    expect(paused.body).toContain("Paused until");
+    const [subscriber] = store.all();
+    expect(subscriber?.status).toBe("active");
+    expect(subscriber?.pausedUntil).toBeDefined();
+    // Paused already: the page offers leaving only.
+    const again = await call("GET", `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`);
+    expect(again.body).not.toContain("Need a break instead?");
+    expect(again.body).toContain("Unsubscribe</button>");
+  });
+
+  it("offers no pause to a signup that was never confirmed", async () => {
+    const { call, reader } = setup("2026-03-03T10:00:00Z");
+    const { unsubscribe } = await reader("di@example.com", "UTC");
+    const page = await call("GET", `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain("Need a break instead?");
+    expect(page.body).toContain("Unsubscribe</button>");
+  });
+});
+
+describe("the preferences page", () => {
+  it("has a heading per section, and Unsubscribe apart as the one destructive button", async () => {
+    const { call, reader } = setup("2026-03-03T10:00:00Z");
+    const { confirm } = await reader("ed@example.com", "UTC");
+    const confirmed = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const manage = /href="https:\/\/tips\.example\.com(\/manage\?token=[^"]+)"/.exec(
+      confirmed.body,
+    );
+    const page = await call("GET", manage?.[1] ?? "");
+    const headings = [...page.body.matchAll(/<h2[^>]*>([^<]+)<\/h2>/g)].map((m) => m[1]);
+    expect(headings).toEqual(["Your tips", "Time zone", "Name", "Leave"]);
+    const buttons = [...page.body.matchAll(/<button type="submit"([^>]*)>([^<]+)<\/button>/g)];
+    const destructive = buttons.filter((b) => b[1]?.includes("destructive")).map((b) => b[2]);
+    expect(destructive).toEqual(["Unsubscribe"]);
+    const leave = page.body.indexOf('<section class="leave"');
+    expect(leave).toBeGreaterThan(page.body.indexOf("Save name"));
+  });
+});
+
+describe("tips on the web", () => {
+  const linking = bundle.archive.find((t) => /href="\/tips\//.test(t.html));
+  const emailOf = (slug: string) => bundle.tips.find((t) => t.slug === slug);
+
+  it("a tip's link to another tip is a link to that tip's page (its email keeps the words)", async () => {
+    expect(linking, "a shipped tip links another").toBeDefined();
+    const target = /href="\/tips\/([^"]+)"/.exec(linking?.html ?? "")?.[1] ?? "";
+    expect(bundle.archive.some((t) => t.slug === target)).toBe(true);
+    const { call } = setup("2026-12-07T10:00:00Z");
+    const page = await call("GET", `/tips/${linking?.slug}`);
+    expect(page.body).toContain(`href="/tips/${target}"`);
+    expect(emailOf(linking?.slug ?? "")?.html).not.toContain(`/tips/${target}"`);
+  });
+
+  it("a link to a tip still held back is plain words on the page", async () => {
+    const target = /href="\/tips\/([^"]+)"/.exec(linking?.html ?? "")?.[1] ?? "";
+    const content: ContentBundle = {
+      ...bundle,
+      archive: bundle.archive.map((t) =>
+        t.slug === target ? { ...t, publishedAt: "2099-01-01" } : t,
+      ),
+    };
+    const { call } = setup("2026-12-07T10:00:00Z", content);
+    const page = await call("GET", `/tips/${linking?.slug}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain(`href="/tips/${target}"`);
+  });
+
+  it("the feed's every address is absolute, its images too, and every item is dated", async () => {
+    const { call } = setup("2026-12-07T10:00:00Z");
+    const feed = await call("GET", "/feed.xml");
+    const encoded = [...feed.body.matchAll(/<content:encoded>([\s\S]*?)<\/content:encoded>/g)]
+      .map((m) => m[1] ?? "")
+      .join("\n")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">");
+    const addresses = [...encoded.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1] ?? "");
+    expect(addresses.some((a) => /\/assets\/[^"]+\.png$/.test(a))).toBe(true);
+    for (const a of addresses) expect(a).toMatch(/^(https:\/\/|mailto:)/);
+    const items = feed.body.split("<item>").length - 1;
+    expect(items).toBe(bundle.archive.length);
+    expect(feed.body.split("<pubDate>").length - 1).toBe(items);
+  });
+});
