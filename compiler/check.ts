@@ -38,6 +38,7 @@ import { placeholderProblems } from "./shipped.js";
 import {
   type CompiledMjml,
   compileTemplates,
+  SYSTEM_EMAIL_NAMES,
   TEMPLATE_SPECS,
   type TemplateName,
 } from "./templates.js";
@@ -311,8 +312,8 @@ export function assemble(input: {
     byFile.get(p.file)?.problems.push(p);
   }
 
-  const emails = compileSystemEmails(templates, brand);
-  for (const name of ["confirm", "welcome", "goodbye"] as const) {
+  const emails = compileSystemEmails(templates, brand, tips);
+  for (const name of SYSTEM_EMAIL_NAMES) {
     const email = emails[name];
     if (!email) continue;
     const file = path.join(emailsDir, `${name}.mjml`);
@@ -326,11 +327,14 @@ export function assemble(input: {
   for (const report of reports) problems.push(...report.problems);
   const warnings = [...reports.flatMap((r) => r.warnings), ...input.warnings];
   const result: CheckResult = { problems, warnings, tips, reports, templates, emails, brand };
-  if (problems.length > 0 || !emails.confirm || !emails.welcome || !emails.goodbye) return result;
+  const systemEmails = SYSTEM_EMAIL_NAMES.every((name) => emails[name])
+    ? (emails as SystemEmails)
+    : undefined;
+  if (problems.length > 0 || !systemEmails) return result;
   const compiled = reports.flatMap((r) => (r.email ? [r.email] : []));
   result.bundle = {
     tips: compiled.map(withoutBodyHtml),
-    emails: { confirm: emails.confirm, welcome: emails.welcome, goodbye: emails.goodbye },
+    emails: systemEmails,
     archive: reports.flatMap((r) => (r.tip && r.email ? [archiveTip(r, siteUrl, brand)] : [])),
   };
   return result;

@@ -6,7 +6,7 @@
 import type { Token } from "marked";
 import type { CompiledTip } from "../functions/core/types.js";
 import type { SiteBrand } from "../functions/http/site-brand.js";
-import { renderEmail, tipSubject } from "./email.js";
+import { renderEmail, tipSubjectTemplate } from "./email.js";
 import type { LocalImage } from "./images.js";
 import { lex } from "./links.js";
 import { renderMarkdown } from "./render.js";
@@ -43,7 +43,7 @@ export function compileTip(
   tokens: Token[] | undefined,
   options: CompileOptions,
 ): CompiledTipEmail {
-  const subject = tipSubject(tip.order, tip.title, options.brand);
+  const subject = tipSubjectTemplate(tip.title, options.brand);
   const lexed = tokens ?? lex(tip.body);
   const render = { siteUrl: options.siteUrl, images: options.images, file: tip.file };
   const bodyHtml = renderMarkdown(tip.body, lexed, {
@@ -56,7 +56,6 @@ export function compileTip(
     {
       subject,
       preheader: tip.summary,
-      order: String(tip.order),
       title: tip.title,
       byline: byline(tip),
       body: bodyHtml,

@@ -6,10 +6,15 @@
  * Markdown or HTML libraries), so a check whose tips are all cached never loads them.
  */
 import { escapeHtml } from "../functions/core/fill.js";
-import type { CompiledTemplate, SystemEmails } from "../functions/core/types.js";
+import type { CompiledTemplate, CompiledTip, SystemEmails } from "../functions/core/types.js";
 import { type SiteBrand, tipLabel } from "../functions/http/site-brand.js";
 import { type Problem, problem } from "./problems.js";
-import { type CompiledMjml, fillTokens, type SystemEmailName } from "./templates.js";
+import {
+  type CompiledMjml,
+  fillTokens,
+  SYSTEM_EMAIL_NAMES,
+  type SystemEmailName,
+} from "./templates.js";
 
 /**
  * The compiled HTML of one email may be at most this many bytes. Gmail clips messages over
@@ -35,12 +40,24 @@ export function systemCopy(
       subject: `You're unsubscribed from ${brand.name}`,
       preheader: "You won't get any more emails from us. Thanks for training with us.",
     },
+    finished: {
+      subject: `You've finished ${brand.name}`,
+      preheader: "Every tip so far, in one list, and what happens next.",
+    },
   };
 }
 
-/** A tip's subject: "<topic.tip> #3: <title>" (the brand's phrase, the number, the title). */
-export function tipSubject(order: number, title: string, brand: Pick<SiteBrand, "topic">): string {
-  return `${tipLabel(brand, order)}: ${title}`;
+/**
+ * A tip's subject as a reader reads it: "<topic.tip> #3: <title>", 3 being their own place in the
+ * series (the longest a subject gets is with the highest number: the tip's order or more).
+ */
+export function tipSubject(number: number, title: string, brand: Pick<SiteBrand, "topic">): string {
+  return `${tipLabel(brand, number)}: ${title}`;
+}
+
+/** The subject as compiled: the number is the reader's, filled at send time. */
+export function tipSubjectTemplate(title: string, brand: Pick<SiteBrand, "topic">): string {
+  return `${brand.topic.tip} #{{tip_number}}: ${title}`;
 }
 
 /**
@@ -80,15 +97,38 @@ export function sizeProblem(file: string, html: string): Problem | undefined {
   );
 }
 
+/** The finished email's list of the tips a reader had, each linking to its page. */
+function seriesList(
+  tips: readonly Pick<CompiledTip, "slug" | "title">[],
+  brand: Pick<SiteBrand, "colors">,
+) {
+  const style = `color:${brand.colors.light.accent};text-decoration:underline;`;
+  const html = `<ol style="margin:0 0 16px 0;padding:0 0 0 24px;">${tips
+    .map(
+      (t) =>
+        `<li style="margin:0 0 6px 0;"><a href="{{site_url}}/tips/${encodeURIComponent(t.slug)}" style="${style}">${escapeHtml(t.title)}</a></li>`,
+    )
+    .join("")}</ol>`;
+  const text = tips.map((t, i) => `${i + 1}. ${t.title}`).join("\n");
+  return { html, text };
+}
+
 export function compileSystemEmails(
   templates: Partial<Record<SystemEmailName, CompiledMjml>>,
-  brand: Pick<SiteBrand, "name" | "tagline">,
+  brand: Pick<SiteBrand, "name" | "tagline" | "colors">,
+  tips: readonly Pick<CompiledTip, "slug" | "title">[] = [],
 ): Partial<SystemEmails> {
   const emails: Partial<SystemEmails> = {};
   const copy = systemCopy(brand);
-  for (const name of ["confirm", "welcome", "goodbye"] as const) {
+  for (const name of SYSTEM_EMAIL_NAMES) {
     const template = templates[name];
-    if (template) emails[name] = renderEmail(template, copy[name]);
+    if (!template) continue;
+    if (name === "finished") {
+      const list = seriesList(tips, brand);
+      emails[name] = renderEmail(template, { ...copy[name], body: list.html }, list.text);
+    } else {
+      emails[name] = renderEmail(template, copy[name]);
+    }
   }
   return emails;
 }

@@ -12,13 +12,10 @@ export const DEFAULT_BRAND_FILE = path.join(REPO_ROOT, "content/newsletter.yml")
 /** Where the build writes the site's static files (hashed images, icons, social cards). */
 export const DEFAULT_SITE_DIR = path.join(REPO_ROOT, "dist/site");
 
-/** The address `npm start` serves on by default (its --port 3000). */
-export const LOCAL_SITE_URL = "http://127.0.0.1:3000";
-
 /**
- * The site's public base URL, which emails link their images under: SITE_URL, else the local one.
- * A deploy builds with the stage's address (e.g. SITE_URL=https://tips.example.com).
+ * What emails link their images under: the {{site_url}} placeholder, which the sender fills with
+ * the stage's own address when it sends (so a build needs to know no address).
  */
 export function defaultSiteUrl(): string {
-  return (process.env.SITE_URL || LOCAL_SITE_URL).replace(/\/+$/, "");
+  return "{{site_url}}";
 }

@@ -127,11 +127,16 @@ export function placeholderProblems(check: ShippedCheck): Problem[] {
         }
       }
     }
+    // The template's own placeholders (the reader's tip number in the subject) are no braces.
+    const shown = (content: string) =>
+      content.replace(PLACEHOLDER, (match, name: string) =>
+        allowed.includes(name as Placeholder) ? "" : match,
+      );
     for (const [part, content] of [
       ["subject", email.subject],
       ["preview text", email.preheader],
     ] as const) {
-      if (BRACES.test(content.replace(INVISIBLE, ""))) {
+      if (BRACES.test(shown(content).replace(INVISIBLE, ""))) {
         problems.push(
           problem(file, `the email's ${part} shows "{{" or "}}" to readers`, fix, sourceLine()),
         );

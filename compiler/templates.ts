@@ -30,7 +30,9 @@ import { templateCompatWarnings } from "./compat.js";
 import { type Problem, problem } from "./problems.js";
 import { textLineProblems } from "./shipped.js";
 
-export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye"] as const;
+export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye", "finished"] as const;
+/** The emails that are not tips, in the order the studio and the reports show them. */
+export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye", "finished"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type SystemEmailName = keyof SystemEmails;
 
@@ -44,8 +46,18 @@ interface TemplateSpec {
 export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   tip: {
     // byline: who wrote the tip and the expert it rests on (front matter author, expert).
-    tokens: ["subject", "preheader", "order", "title", "byline", "body"],
-    placeholders: ["first_name", "view_url", "manage_url", "unsubscribe_url", "postal_address"],
+    tokens: ["subject", "preheader", "title", "byline", "body"],
+    // site_url: the absolute address of the tip's images (compile.ts); tip_number: the
+    // reader's own place in the series, in the subject and above the title.
+    placeholders: [
+      "first_name",
+      "view_url",
+      "manage_url",
+      "unsubscribe_url",
+      "postal_address",
+      "site_url",
+      "tip_number",
+    ],
   },
   // No {{first_name}}: whoever signs an address up chooses the name, and the confirmation goes
   // out before the mailbox's owner has agreed to anything, so it carries no text of theirs.
@@ -61,6 +73,11 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
     tokens: ["subject", "preheader"],
     // No unsubscribe link (there is nothing left to leave); a link back to the signup page.
     placeholders: ["first_name", "manage_url", "postal_address", "site_url"],
+  },
+  // Sent once at the slot after a reader's last tip; %%body%% lists every tip they had.
+  finished: {
+    tokens: ["subject", "preheader", "body"],
+    placeholders: ["first_name", "manage_url", "unsubscribe_url", "postal_address", "site_url"],
   },
 };
 

@@ -132,12 +132,22 @@ export function compileReport(
   const tooBig = sizeProblem(report.file, email.html);
   if (tooBig) report.problems.push(tooBig);
   const empty = Object.fromEntries(TEMPLATE_SPECS.tip.tokens.map((t) => [t, ""]));
+  // The template's own placeholders, and the {{site_url}} of each image the compiler placed.
+  const images = (content: string, before: string) =>
+    "{{site_url}}".repeat(content.split(`${before}{{site_url}}/assets/`).length - 1);
   report.problems.push(
     ...placeholderProblems({
       file: report.file,
       email,
       allowed: TEMPLATE_SPECS.tip.placeholders,
-      template: { html: fillTokens(template.html, empty), text: fillTokens(template.text, empty) },
+      template: {
+        // The subject is the template's (its reader's number), in the HTML's <title> too.
+        html:
+          fillTokens(template.html, { ...empty, subject: email.subject }) +
+          images(email.html, 'src="'),
+        text:
+          fillTokens(template.text, { ...empty, subject: email.subject }) + images(email.text, ""),
+      },
       ...(source === undefined ? {} : { source }),
     }),
     ...textLineProblems(report.file, email.text, "the email's text part"),

@@ -22,10 +22,4 @@ export const region = aws.getRegionOutput({});
 
 // Compile the committed tips into functions/generated/content.ts before SST bundles the Lambdas,
 // so every deploy ships exactly what is in git, and draw the site's images (infra/assets.ts).
-execSync("npm run build", {
-  stdio: "inherit",
-  env: {
-    ...process.env,
-    ...(config.siteDomain ? { SITE_URL: `https://${config.siteDomain}` } : {}),
-  },
-});
+execSync("npm run build", { stdio: "inherit" });

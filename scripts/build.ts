@@ -1,12 +1,10 @@
 /**
- * `npm run build [-- --tips <dir> --emails <dir> --brand <file> --out <file> --site-url <url>
- * --site-dir <dir>]`: validates (same report and exit 1 as `npm run check` on any problem),
- * compiles, and writes functions/generated/content.ts, functions/generated/brand.ts (the brand of
+ * `npm run build [-- --tips <dir> --emails <dir> --brand <file> --out <file> --site-dir <dir>]`:
+ * validates (same report and exit 1 as `npm run check` on any problem), compiles, and writes
+ * functions/generated/content.ts, functions/generated/brand.ts (the brand of
  * content/newsletter.yml), functions/generated/assets.ts (the brand's asset addresses) and the
- * site's static files into <site-dir>/assets/ (dist/site/assets/; served at /assets/).
- *
- * Emails link their images absolutely, under --site-url (default SITE_URL, else
- * http://127.0.0.1:3000, where `npm start` serves them).
+ * site's static files into <site-dir>/assets/ (dist/site/assets/; served at /assets/). Emails
+ * link their images under {{site_url}}, which the sender fills with the stage's address.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -21,7 +19,6 @@ import {
   DEFAULT_EMAILS_DIR,
   DEFAULT_SITE_DIR,
   DEFAULT_TIPS_DIR,
-  defaultSiteUrl,
 } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
 import { isTemplateWarning, templateNotes } from "../compiler/report.js";
@@ -36,18 +33,15 @@ export async function main(argv: string[]): Promise<number> {
       emails: { type: "string", default: DEFAULT_EMAILS_DIR },
       brand: { type: "string", default: DEFAULT_BRAND_FILE },
       out: { type: "string", default: DEFAULT_BUNDLE_FILE },
-      "site-url": { type: "string" },
       "site-dir": { type: "string", default: DEFAULT_SITE_DIR },
       "skip-runway": { type: "boolean", default: false },
     },
     strict: true,
   });
-  const siteUrl = (values["site-url"] ?? defaultSiteUrl()).replace(/\/+$/, "");
   const result = await checkContent({
     tipsDir: path.resolve(values.tips),
     emailsDir: path.resolve(values.emails),
     brandFile: path.resolve(values.brand),
-    siteUrl,
   });
   if (result.problems.length > 0 || !result.bundle || !result.site) {
     console.error(formatProblems(result.problems));
@@ -61,10 +55,10 @@ export async function main(argv: string[]): Promise<number> {
   writeModule(brandSource(siteBrand(result.brand), brandModule), brandModule);
   const written = writeAssets(result.assets ?? [], path.resolve(values["site-dir"]));
   console.log(
-    `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + 3 system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
+    `${out.written ? "wrote" : "unchanged"} ${path.relative(process.cwd(), out.file)}: ${result.bundle.tips.length} tips + ${Object.keys(result.bundle.emails).length} system emails, ${(out.bytes / 1024).toFixed(1)} KB`,
   );
   console.log(
-    `${written.count} images in ${path.relative(process.cwd(), written.dir) || written.dir} (${(written.bytes / 1024).toFixed(0)} KB), linked from emails under ${siteUrl}/assets/`,
+    `${written.count} images in ${path.relative(process.cwd(), written.dir) || written.dir} (${(written.bytes / 1024).toFixed(0)} KB)`,
   );
   // The same count `npm run check` lists; the templates' email-client notes are told apart.
   const tipWarnings = result.warnings.filter((w) => !isTemplateWarning(w)).length;

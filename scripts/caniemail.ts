@@ -5,11 +5,13 @@
  * docs/caniemail.md. Information, not a gate: most entries are progressive enhancements that a
  * client without them simply skips (dark-mode styles, border-radius in Outlook).
  */
+
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { EMAIL_CLIENTS, unsupported } from "../compiler/compat.js";
 import { REPO_ROOT } from "../compiler/paths.js";
+import { SYSTEM_EMAIL_NAMES } from "../compiler/templates.js";
 import { sampleEmail } from "../studio/sample.js";
 import { runWhenExecuted } from "./cli.js";
 
@@ -22,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   const { bundle } = await import("../functions/generated/content.js");
   const emails = [
     ...bundle.tips.map((t) => ({ name: `tip: ${t.slug}`, html: sampleEmail(t, t.slug).html })),
-    ...(["confirm", "welcome", "goodbye"] as const).map((n) => ({
+    ...SYSTEM_EMAIL_NAMES.map((n) => ({
       name: n,
       html: sampleEmail(bundle.emails[n], n).html,
     })),

@@ -7,20 +7,22 @@
  * desktop-600.png, mobile-375.png and dark-600.png. `--all`: the review report, every email and
  * its checks in <out>/index.html (studio/report.ts); exit 1 if any check failed.
  */
+
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { checkContent, listTipFiles } from "../compiler/check.js";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
+import { SYSTEM_EMAIL_NAMES } from "../compiler/templates.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { findChromium } from "../studio/chromium.js";
 import { writeEmailFiles, writeReview } from "../studio/report.js";
-import { sampleEmail } from "../studio/sample.js";
+import { BUILT_SITE_URL, sampleEmail } from "../studio/sample.js";
 import { screenshotEmails } from "../studio/screenshots.js";
 import { runWhenExecuted } from "./cli.js";
 
-export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye"] as const;
+export { SYSTEM_EMAIL_NAMES };
 
 const USAGE =
   "usage: npm run preview -- <slug|confirm|welcome|goodbye> [--out <dir>]  or  npm run preview -- --all";
@@ -94,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(compiled.error);
     return 1;
   }
-  const email = sampleEmail(compiled.email, slug);
+  const email = sampleEmail(compiled.email, slug, BUILT_SITE_URL);
   const files = writeEmailFiles(out, slug, email);
   if ("path" in chromium) {
     files.push(

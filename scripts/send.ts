@@ -266,9 +266,9 @@ export async function main(argv: string[]): Promise<number> {
     );
   }
 
-  let tips: import("../functions/core/types.js").ContentBundle["tips"];
+  let content: import("../functions/core/types.js").ContentBundle;
   try {
-    tips = (await import("../functions/generated/content.js")).bundle.tips;
+    content = (await import("../functions/generated/content.js")).bundle;
   } catch {
     console.error("functions/generated/content.ts is missing: run `npm run build` first.");
     return EXIT.error;
@@ -276,7 +276,8 @@ export async function main(argv: string[]): Promise<number> {
   const { settings, scheduleOf } = await import("../functions/config.js");
   const { systemClock } = await import("../functions/adapters/system.js");
   const { MemoryQueue } = await import("../functions/adapters/memory-queue.js");
-  const { inOrder } = await import("../functions/core/sequence.js");
+  const { series } = await import("../functions/core/sequence.js");
+  const tips = series(content.tips, content.emails.finished);
   const { sendInProcess } = await import("../functions/core/send-run.js");
   const { buildSendWorker, sendPorts } = await import("../functions/runtime/send-worker.js");
   const { workerLimit, PACE_AIM } = await import("../functions/core/pacing.js");
@@ -289,7 +290,7 @@ export async function main(argv: string[]): Promise<number> {
   const schedule = scheduleOf(config);
   const planning = {
     ledger: ports.ledger,
-    tips: inOrder(tips),
+    tips,
     ...(options.week ? { week: options.week } : {}),
     runId,
     now: at,
@@ -319,7 +320,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const [week, n] of Object.entries(report.byWeek).sort()) {
       console.log(`    ${String(n).padStart(8)}  in their ${week}`);
     }
-    for (const tip of inOrder(tips)) {
+    for (const tip of tips) {
       const n = report.byTip[tip.slug];
       if (n) console.log(`    ${String(n).padStart(8)}  ${tip.slug}`);
     }

@@ -139,17 +139,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 function build(port: number): void {
-  // The runway is reported once the local table is up (below), not by the build. Emails link
-  // their images under this stack's own address.
-  const siteUrl = `http://${LOCAL_HOST}:${port}`;
-  const result = spawnSync(
-    "npm",
-    ["run", "--silent", "build", "--", "--skip-runway", "--site-url", siteUrl],
-    {
-      cwd: ROOT,
-      stdio: "inherit",
-    },
-  );
+  // The runway is reported once the local table is up (below), not by the build.
+  const result = spawnSync("npm", ["run", "--silent", "build", "--", "--skip-runway"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   if (result.status !== 0) {
     throw new StartError(`npm run build failed (exit code ${result.status ?? result.signal}).`);
   }

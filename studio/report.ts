@@ -5,13 +5,15 @@
  * subscribers will get. Each email's files are in <out>/<name>/. Without Chromium, the page
  * shows the emails in frames instead of screenshots and says why.
  */
+
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CheckResult } from "../compiler/check.js";
+import { SYSTEM_EMAIL_NAMES } from "../compiler/templates.js";
 import { escapeHtml as esc } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { emailMain, indexMain, layout, type ViewKind } from "./page.js";
-import { type FilledEmail, sampleEmail } from "./sample.js";
+import { BUILT_SITE_URL, type FilledEmail, sampleEmail } from "./sample.js";
 import { screenshotEmails } from "./screenshots.js";
 
 const SHOT_FOR: Partial<Record<ViewKind, string>> = {
@@ -27,14 +29,14 @@ type Entry = { name: string } & Omit<Parameters<typeof emailMain>[0], "view" | "
 export function templateEntry(
   result: CheckResult,
   emailsDir: string,
-  name: "confirm" | "welcome" | "goodbye",
+  name: (typeof SYSTEM_EMAIL_NAMES)[number],
 ): Entry {
   const compiled: CompiledTemplate | undefined = result.emails[name];
   const file = path.join(emailsDir, `${name}.mjml`);
   return {
     name,
     heading: `${name} email (emails/${name}.mjml)`,
-    ...(compiled ? { email: sampleEmail(compiled, name) } : {}),
+    ...(compiled ? { email: sampleEmail(compiled, name, BUILT_SITE_URL) } : {}),
     problems: result.problems.filter((p) => p.file.endsWith(".mjml")),
     warnings: result.warnings.filter((p) => p.file === file),
     ...(compiled
@@ -67,13 +69,15 @@ export async function writeReview(options: {
     heading: r.tip ? `#${r.tip.order} ${r.tip.title}` : `${r.name}.md`,
     // What ships: a tip with errors shows them alone here (the studio previews drafts).
     email:
-      r.problems.length === 0 && r.email ? sampleEmail(r.email, r.tip?.slug ?? r.name) : undefined,
+      r.problems.length === 0 && r.email
+        ? sampleEmail(r.email, r.tip?.slug ?? r.name, BUILT_SITE_URL)
+        : undefined,
     problems: r.problems,
     warnings: r.warnings,
     reading: r.reading,
     size: r.size,
   }));
-  for (const name of ["confirm", "welcome", "goodbye"] as const) {
+  for (const name of SYSTEM_EMAIL_NAMES) {
     entries.push(templateEntry(result, options.emailsDir, name));
   }
   mkdirSync(out, { recursive: true });
@@ -105,7 +109,7 @@ export async function writeReview(options: {
   });
   const summary = indexMain({
     reports: result.reports,
-    templates: ["confirm", "welcome", "goodbye"].map((name) => ({
+    templates: SYSTEM_EMAIL_NAMES.map((name) => ({
       name,
       problems: 0,
       warnings: result.warnings.filter(

@@ -5,10 +5,14 @@
  * that honour them; these clients ignore them and invert, which the templates are made to survive.
  */
 
+import { pathToFileURL } from "node:url";
 import { checkBrand } from "../compiler/brand.js";
-import { DEFAULT_BRAND_FILE } from "../compiler/paths.js";
+import { DEFAULT_BRAND_FILE, DEFAULT_SITE_DIR } from "../compiler/paths.js";
 import { escapeHtml, type FillValues, fill, TemplateFillError } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
+
+/** Where the review report's and preview's files load the emails' images from: the build's. */
+export const BUILT_SITE_URL = pathToFileURL(DEFAULT_SITE_DIR).href.replace(/\/+$/, "");
 
 /** The sample postal address: the studio's and preview's, and the local stack's too. */
 export const LOCAL_POSTAL_ADDRESS = "123 Example Street, Springfield, OR 97477, USA";
@@ -18,15 +22,20 @@ export function localSender(): string {
   return checkBrand(DEFAULT_BRAND_FILE).brand?.sender ?? "Newsletter";
 }
 
-export function sampleValues(slug: string): Required<FillValues> {
+/**
+ * Sample values for every placeholder. `siteUrl` is where the email's images are loaded from:
+ * the studio serves them itself ("", its own origin); the review report points at the built files.
+ */
+export function sampleValues(slug: string, siteUrl = "", tipNumber = 1): Required<FillValues> {
   return {
     first_name: "Alex",
     unsubscribe_url: "https://example.com/unsubscribe?token=sample-token",
     confirm_url: "https://example.com/confirm?token=sample-token",
     view_url: `https://example.com/tips/${slug}`,
     manage_url: "https://example.com/manage?token=sample-token",
-    site_url: "https://example.com/",
+    site_url: siteUrl,
     postal_address: LOCAL_POSTAL_ADDRESS,
+    tip_number: String(tipNumber),
   };
 }
 
@@ -37,10 +46,15 @@ export interface FilledEmail {
   text: string;
 }
 
-export function sampleEmail(email: CompiledTemplate, slug: string): FilledEmail {
-  const values = sampleValues(slug);
+/** The email as a reader gets it; a tip as the reader whose tip number is its order. */
+export function sampleEmail(
+  email: CompiledTemplate & { order?: number },
+  slug: string,
+  siteUrl = "",
+): FilledEmail {
+  const values = sampleValues(slug, siteUrl, email.order ?? 1);
   return {
-    subject: email.subject,
+    subject: fillForPreview(email.subject, values, "text"),
     preheader: email.preheader,
     html: fillForPreview(email.html, values, "html"),
     text: fillForPreview(email.text, values, "text"),

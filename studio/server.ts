@@ -4,11 +4,14 @@
  * one action that writes into the repository, "new tip". File watching (node:fs watch) drives
  * the updates; an error in a tip shows on its page and never stops the server.
  */
+
 import { type FSWatcher, watch } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import { createTip } from "../compiler/scaffold.js";
+import { SYSTEM_EMAIL_NAMES } from "../compiler/templates.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
+import { serveAsset } from "./assets.js";
 import {
   checksList,
   emailMain,
@@ -21,7 +24,7 @@ import { templateEntry } from "./report.js";
 import { darkVariant, lightVariant, sampleEmail } from "./sample.js";
 import { type Change, StudioState } from "./state.js";
 
-export const SYSTEM_EMAILS = ["confirm", "welcome", "goodbye"] as const;
+export const SYSTEM_EMAILS = SYSTEM_EMAIL_NAMES;
 type SystemName = (typeof SYSTEM_EMAILS)[number];
 const isSystem = (name: string): name is SystemName =>
   (SYSTEM_EMAILS as readonly string[]).includes(name);
@@ -215,6 +218,8 @@ ${checksList(
       res.writeHead(405, { allow: "GET, HEAD, POST", ...PAGE_HEADERS });
       return res.end();
     }
+    // The emails' images ({{site_url}} is the studio itself in its previews), as the build drew them.
+    if (await serveAsset(path.join(options.root, "dist", "site", "assets"), req, res)) return;
     if (url.pathname === "/events") {
       res.writeHead(200, {
         "content-type": "text/event-stream",

@@ -11,7 +11,7 @@ import { type Brand, checkBrand, STAND_IN_BRAND } from "../compiler/brand.js";
 import { assemble, type CheckResult, listTipFiles, type TipReport } from "../compiler/check.js";
 import { DEFAULT_BRAND_FILE } from "../compiler/paths.js";
 import { type Problem, problem } from "../compiler/problems.js";
-import { compileTemplates } from "../compiler/templates.js";
+import { compileTemplates, SYSTEM_EMAIL_NAMES } from "../compiler/templates.js";
 import { checkTip } from "../compiler/tip.js";
 
 export interface Change {
@@ -97,7 +97,7 @@ export class StudioState {
     const setChanged = files.length !== known.size || files.some((f) => !known.has(f));
     if (templateChanged) {
       await this.compileAll();
-      for (const name of ["tip", "confirm", "welcome", "goodbye"]) names.add(name);
+      for (const name of ["tip", ...SYSTEM_EMAIL_NAMES]) names.add(name);
     }
     if (templateChanged || setChanged) {
       this.reports.clear();

@@ -12,6 +12,8 @@ export const PLACEHOLDERS = [
   "manage_url",
   "postal_address",
   "site_url",
+  /** The reader's own place in the series: their third tip is 3. */
+  "tip_number",
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type FillValues = Partial<Record<Placeholder, string>>;

@@ -7,6 +7,11 @@ function base(baseUrl: string): string {
   return baseUrl.replace(/\/+$/, "");
 }
 
+/** The site itself, no trailing slash: emails' {{site_url}} (their images, the archive). */
+export function siteUrl(baseUrl: string): string {
+  return base(baseUrl);
+}
+
 /** The one-click unsubscribe URL (GET shows a button, POST unsubscribes; RFC 8058). */
 export function unsubscribeUrl(baseUrl: string, token: string): string {
   return `${base(baseUrl)}/unsubscribe?token=${encodeURIComponent(token)}`;

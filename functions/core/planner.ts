@@ -9,7 +9,7 @@
 import { isPaused, verdict } from "./eligibility.js";
 import type { Queue, SendingSwitch, SendLedger } from "./ports.js";
 import { localWeek, nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
-import { nextTip } from "./sequence.js";
+import { nextTip, tipNumber } from "./sequence.js";
 import type { CompiledTip, Reader } from "./types.js";
 
 export interface Recipient {
@@ -22,6 +22,8 @@ export interface Recipient {
   rev?: number;
   /** The reader's time zone (absent: the stage default): when they are due after this week. */
   timeZone?: string;
+  /** The reader's own number for this tip (their third tip is 3); absent in older batches. */
+  number?: number;
 }
 
 /** One queue message: what one sender invocation handles. */
@@ -234,6 +236,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
               email: subscriber.email,
               tip: decision.tip.slug,
               rev: subscriber.rev ?? 0,
+              number: tipNumber(subscriber.sentTips),
             };
             if (subscriber.firstName) recipient.firstName = subscriber.firstName;
             if (subscriber.timeZone) recipient.timeZone = subscriber.timeZone;

@@ -16,7 +16,7 @@ import {
 } from "./errors.js";
 import { fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
-import { manageUrl, unsubscribeUrl, viewUrl } from "./links.js";
+import { manageUrl, siteUrl, unsubscribeUrl, viewUrl } from "./links.js";
 import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
 import type {
@@ -174,6 +174,8 @@ export function composeEmail(
     view_url: viewUrl(links.baseUrl, tip.slug, token),
     manage_url: manageUrl(links.baseUrl, signer.issue("manage", recipient.id)),
     postal_address: links.postalAddress,
+    site_url: siteUrl(links.baseUrl),
+    tip_number: String(recipient.number ?? tip.order),
   };
   return {
     to: recipient.email,

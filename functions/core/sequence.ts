@@ -7,9 +7,36 @@
  * tip simply stops counting. Someone who confirmed this week has received nothing and starts at
  * the first tip. A subscriber who has received every tip is caught up and gets nothing.
  */
-import type { CompiledTip } from "./types.js";
+import type { CompiledTemplate, CompiledTip } from "./types.js";
 
 type Ordered = Pick<CompiledTip, "slug" | "order">;
+
+/**
+ * The "you've finished the series" email's place in the sequence: after every tip, sent once, at
+ * the slot after a reader's last tip. Its slug joins their sentTips like a tip's, so a tip
+ * published later goes to them next, and the email itself never twice.
+ */
+export const SERIES_END = "series-finished";
+
+/** The sequence a send walks: the tips in order, then the series' end (when there are tips). */
+export function series(tips: readonly CompiledTip[], finished: CompiledTemplate): CompiledTip[] {
+  const ordered = inOrder(tips);
+  if (ordered.length === 0) return ordered;
+  const end: CompiledTip = {
+    ...finished,
+    slug: SERIES_END,
+    order: Number.POSITIVE_INFINITY,
+    title: finished.subject,
+    tags: [],
+    hash: SERIES_END,
+  };
+  return [...ordered, end];
+}
+
+/** A reader's own number for their next tip: the tips they have had, plus one. */
+export function tipNumber(sentTips: readonly string[]): number {
+  return sentTips.filter((slug) => slug !== SERIES_END).length + 1;
+}
 
 /** The tips sorted by `order` (ties by slug, so the sequence is total and stable). */
 export function inOrder<T extends Ordered>(tips: readonly T[]): T[] {
@@ -24,9 +51,10 @@ export function nextTip<T extends Ordered>(
   tips: readonly T[],
   sentTips: readonly string[],
 ): T | undefined {
-  if (sentTips.length === 0) return tips[0];
   const received = new Set(sentTips);
-  return tips.find((tip) => !received.has(tip.slug));
+  const next = tips.find((tip) => !received.has(tip.slug));
+  // The series' end follows a tip, never stands alone.
+  return next?.slug === SERIES_END && tipNumber(sentTips) === 1 ? undefined : next;
 }
 
 export interface Runway {

@@ -6,7 +6,7 @@
  */
 import { FIRST_NAME_FALLBACK, fill, firstNameValue } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
-import { confirmUrl, manageUrl, unsubscribeUrl } from "./links.js";
+import { confirmUrl, manageUrl, siteUrl, unsubscribeUrl } from "./links.js";
 import type { OutgoingEmail } from "./ports.js";
 import { confirmSubject, type Signer } from "./tokens.js";
 import type { CompiledTemplate, Subscriber, SystemEmails } from "./types.js";
@@ -56,7 +56,7 @@ export function systemEmail(
     first_name: kind === "confirm" ? FIRST_NAME_FALLBACK : firstNameValue(subscriber.firstName),
     unsubscribe_url: unsubscribe,
     postal_address: site.postalAddress,
-    ...(kind === "goodbye" ? { site_url: `${site.baseUrl.replace(/\/+$/, "")}/` } : {}),
+    site_url: siteUrl(site.baseUrl),
     // Every email links to the reader's preferences page (it says where the subscription stands).
     manage_url: manageUrl(site.baseUrl, signer.issue("manage", subscriber.id)),
     ...(kind === "confirm"

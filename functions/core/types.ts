@@ -127,6 +127,8 @@ export interface SystemEmails {
   welcome: CompiledTemplate;
   /** Confirms an unsubscribe (sent once, never again afterwards). */
   goodbye: CompiledTemplate;
+  /** Sent once, at the slot after a reader's last tip (core/sequence.ts SERIES_END). */
+  finished: CompiledTemplate;
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { ScheduledEvent } from "aws-lambda";
 import { scheduleOf, settings } from "../config.js";
 import { plan } from "../core/planner.js";
-import { inOrder } from "../core/sequence.js";
+import { series } from "../core/sequence.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
@@ -31,7 +31,7 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
     ledger: sendLedger(),
     queue: sendQueue(),
     sending: plannerSendingSwitch(),
-    tips: inOrder(bundle.tips),
+    tips: series(bundle.tips, bundle.emails.finished),
     runId: `cron-${id}`,
     now: new Date(time),
     schedule: scheduleOf(config),

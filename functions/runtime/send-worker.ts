@@ -9,6 +9,7 @@ import type { Pacer } from "../core/pacing.js";
 import type { Limits, Log, Mailer, SendLedger, Subscribers } from "../core/ports.js";
 import { createSendWorker, type SendWorker, type SendWorkerDeps } from "../core/send-queue.js";
 import { tipIndex } from "../core/sender.js";
+import { series } from "../core/sequence.js";
 import type { Signer } from "../core/tokens.js";
 import { bundle } from "../generated/content.js";
 import { log } from "./log.js";
@@ -16,7 +17,7 @@ import { sesMailer } from "./mailer.js";
 import { tokenSigner } from "./signer.js";
 import { limits, sendLedger, subscriberStore } from "./store.js";
 
-const tips = tipIndex(bundle.tips);
+const tips = tipIndex(series(bundle.tips, bundle.emails.finished));
 
 export interface SendPorts {
   subscribers: Subscribers;

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { serveAsset } from "./assets.js";
+import { serveAsset } from "../../studio/assets.js";
 import { LOCAL_HOST, listen } from "./aws.js";
 
 export type HttpHandler = (

@@ -177,7 +177,7 @@ describe("a brand under another name", () => {
     const tips = result.bundle?.tips ?? [];
     expect(tips.length).toBe(2);
     for (const tip of tips) {
-      expect(tip.subject).toBe(`${other.tip} #${tip.order}: ${tip.title}`);
+      expect(tip.subject).toBe(`${other.tip} #{{tip_number}}: ${tip.title}`);
       expect(tip.html).toContain(other.name);
       expect(tip.text).toContain(other.name);
       expect(owns(`${tip.subject}\n${tip.html}\n${tip.text}`)).toEqual([]);
@@ -186,7 +186,7 @@ describe("a brand under another name", () => {
 
   it("every system email's subject, preview, HTML and text carry the new name, none of the old", () => {
     const emails = Object.values(result.bundle?.emails ?? {});
-    expect(emails).toHaveLength(3);
+    expect(emails).toHaveLength(4);
     for (const email of emails) {
       expect(email.subject).toContain(other.name);
       expect(email.html).toContain(other.name);

@@ -386,7 +386,7 @@ describe("the check CLI", () => {
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
       const lines = result.stdout.trim().split("\n");
-      expect(lines[0]).toMatch(/^✓ 1 tip and 4 email templates OK/);
+      expect(lines[0]).toMatch(/^✓ 1 tip and 5 email templates OK/);
       expect(lines[1]).toBe("  #1   only-tip  1 min read");
       expect(lines[2]).toMatch(/^email clients: .*tip \d+, confirm \d+, welcome \d+, goodbye \d+/);
       expect(lines.at(-1)).toBe(

@@ -21,7 +21,8 @@ const SAMPLE = {
   view_url: "https://example.com/tips/x",
   manage_url: "https://example.com/manage?token=abc",
   postal_address: "1 Example Street, Springfield",
-  site_url: "https://example.com/",
+  site_url: "https://example.com",
+  tip_number: "3",
 };
 
 let bundle: ContentBundle;
@@ -43,7 +44,11 @@ describe("compiled tips", () => {
     const orders = bundle.tips.map((t) => t.order);
     expect(orders).toEqual([...orders].sort((a, b) => a - b));
     for (const tip of bundle.tips) {
-      expect(tip.subject).toBe(`${brand.topic.tip} #${tip.order}: ${tip.title}`);
+      // The number is the reader's own place in the series, filled when it is sent.
+      expect(tip.subject).toBe(`${brand.topic.tip} #{{tip_number}}: ${tip.title}`);
+      expect(fill(tip.subject, { tip_number: "3" }, "text")).toBe(
+        `${brand.topic.tip} #3: ${tip.title}`,
+      );
       expect(tip.hash).toMatch(/^[0-9a-f]{64}$/);
     }
   });

@@ -114,7 +114,8 @@ describe("plan", () => {
     const { report, batches } = await planFor(store);
     expect(report).toMatchObject({ planned: 1, superseded: 2 });
     expect(batches.flatMap((b) => b.recipients)).toEqual([
-      { id: subscriber(3).id, email: "runner3@example.com", tip: "lunges", rev: 4 },
+      // Their second tip: "#2" in its subject, whatever lunges' order.
+      { id: subscriber(3).id, email: "runner3@example.com", tip: "lunges", rev: 4, number: 2 },
     ]);
   });
 

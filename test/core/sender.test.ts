@@ -10,7 +10,7 @@ import {
 } from "../../functions/core/errors.js";
 import { createPacer } from "../../functions/core/pacing.js";
 import type { Recipient, SendBatch } from "../../functions/core/planner.js";
-import { Sender, type SenderDeps, tipIndex } from "../../functions/core/sender.js";
+import { composeEmail, Sender, type SenderDeps, tipIndex } from "../../functions/core/sender.js";
 import {
   CrashError,
   crashingStore,
@@ -21,6 +21,7 @@ import {
   signer,
   subscriber,
   TIPS,
+  tip,
 } from "../support/send-fixtures.js";
 
 const WEEK = "2026-W48";
@@ -60,6 +61,41 @@ async function setup(count: number, fault?: FaultInjector) {
     );
   return { store, mailer, clock, batch, subs, sender };
 }
+
+describe("composeEmail", () => {
+  const numbered = {
+    ...tip("lunges", 40),
+    subject: "Strength tip #{{tip_number}}: Lunges",
+    html: '<p>#{{tip_number}}</p><img src="{{site_url}}/assets/lunge.0123456789.png" alt="A lunge"><a href="{{unsubscribe_url}}">u</a>',
+    text: "#{{tip_number}} {{site_url}}/assets/lunge.0123456789.png {{unsubscribe_url}}",
+  };
+
+  it("numbers the tip by the reader's own place and loads images from the site", () => {
+    const email = composeEmail(
+      { id: "r1", email: "r1@example.com", tip: "lunges", number: 2 },
+      numbered,
+      WEEK,
+      signer,
+      { ...LINKS, baseUrl: "https://tips.example.com/" },
+    );
+    expect(email.subject).toBe("Strength tip #2: Lunges");
+    expect(email.html).toContain(
+      '<p>#2</p><img src="https://tips.example.com/assets/lunge.0123456789.png"',
+    );
+    expect(email.text).toContain("#2 https://tips.example.com/assets/lunge.0123456789.png");
+  });
+
+  it("falls back to the tip's order for a batch planned before readers had numbers", () => {
+    const email = composeEmail(
+      { id: "r1", email: "r1@example.com", tip: "lunges" },
+      numbered,
+      WEEK,
+      signer,
+      LINKS,
+    );
+    expect(email.subject).toBe("Strength tip #40: Lunges");
+  });
+});
 
 describe("sendBatch", () => {
   it("claims, fills, sends with the unsubscribe headers and tags, and marks sent", async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { inOrder, nextTip, runway } from "../../functions/core/sequence.js";
+import {
+  inOrder,
+  nextTip,
+  runway,
+  SERIES_END,
+  series,
+  tipNumber,
+} from "../../functions/core/sequence.js";
 import { tip, tips } from "../support/send-fixtures.js";
 
 const slugs = (list: readonly { slug: string }[]) => list.map((t) => t.slug);
@@ -89,5 +96,42 @@ describe("runway", () => {
   it("is the whole list with no subscribers, and 0 once someone is caught up", () => {
     expect(runway(tips("a", "b"), []).weeks).toBe(2);
     expect(runway(tips("a", "b"), [{ status: "active", sentTips: ["a", "b"] }]).weeks).toBe(0);
+  });
+});
+
+describe("the series' end", () => {
+  const finished = {
+    subject: "You've finished the series",
+    preheader: "",
+    html: "<p>{{first_name}}</p>",
+    text: "{{first_name}}",
+  };
+  const list = series(tips("a", "b"), finished);
+
+  it("comes once, after a reader's last tip, and a tip published later comes next", () => {
+    const received: string[] = [];
+    for (let week = 0; week < 5; week += 1) {
+      const next = nextTip(list, received);
+      if (!next) break;
+      received.push(next.slug);
+    }
+    expect(received).toEqual(["a", "b", SERIES_END]);
+    // A new tip: sent at the reader's next slot, and then nothing again (no second end).
+    const more = series([...tips("a", "b"), tip("c", 30)], finished);
+    expect(nextTip(more, received)?.slug).toBe("c");
+    expect(nextTip(more, [...received, "c"])).toBeUndefined();
+  });
+
+  it("never stands alone: not for a reader who has had no tip, not when there are no tips", () => {
+    expect(nextTip(list, [])?.slug).toBe("a");
+    expect(series([], finished)).toEqual([]);
+    // A reader whose only tips were removed since: the end waits for a tip of the series.
+    expect(nextTip(series([], finished), ["gone"])).toBeUndefined();
+  });
+
+  it("numbers each reader's tips by their own place in the series", () => {
+    expect(tipNumber([])).toBe(1);
+    expect(tipNumber(["a", "b"])).toBe(3);
+    expect(tipNumber(["a", "b", SERIES_END])).toBe(3);
   });
 });

@@ -635,3 +635,37 @@ describe("Lambda handlers on the local stack", () => {
     expect(memoryQueue("memory://send-queue").size).toBe(queued);
   });
 });
+
+describe("each reader's number, and the series' end", () => {
+  it("numbers a tip by the reader's place, ends the series once, then sends nothing", async () => {
+    const { bundle } = await import("../../functions/generated/content.js");
+    const { brand } = await import("../../functions/generated/brand.js");
+    const slugs = bundle.tips.map((t) => t.slug);
+    generation += 1;
+    const second = subscriber(`g${generation}-second@example.com`, {
+      // Their first tip was the last in the editors' order: #2 is still their second.
+      sentTips: slugs.slice(-1),
+    });
+    const done = subscriber(`g${generation}-done@example.com`, { sentTips: slugs });
+    await seedActive(0, [second, done]);
+    const to = async (s: Subscriber) =>
+      (await sesEmails(aws.sesEndpoint)).filter((e) => e.destination.to.includes(s.email));
+
+    // The table is the file's: another test's crashed run may still hold a claim (exit 4).
+    const run = await sendCli(["--week", "2026-W45", "--rate", "500"]);
+    expect([0, 4], `${run.out}\n${run.errors}`).toContain(run.code);
+    expect((await to(second)).map((e) => e.subject)).toEqual([
+      `${brand.topic.tip} #2: ${bundle.tips[0]?.title}`,
+    ]);
+    const [finished] = await to(done);
+    expect(finished?.subject).toBe(bundle.emails.finished.subject);
+    for (const tip of bundle.tips) expect(finished?.body.text).toContain(tip.title);
+    expect(finished?.body.html).toContain(`href="https://tips.example.com/tips"`);
+
+    await clearSes(aws.sesEndpoint);
+    expect([0, 4]).toContain((await sendCli(["--week", "2026-W46", "--rate", "500"])).code);
+    expect(await to(done)).toEqual([]);
+    const store = runtime.store.subscriberStore();
+    expect((await store.get(done.id))?.sentTips).toContain("series-finished");
+  });
+});

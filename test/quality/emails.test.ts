@@ -2,10 +2,12 @@
  * Every email as a reader gets it (test/support/outgoing.ts: the production functions, an https
  * site, long real tokens): its size, its inbox preview, and a text part written for reading.
  */
+
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
+import { SYSTEM_EMAIL_NAMES } from "../../compiler/templates.js";
 import type { ContentBundle } from "../../functions/core/types.js";
 import { bundle } from "../../functions/generated/content.js";
 import { emailsAsSent } from "../support/outgoing.js";
@@ -94,7 +96,7 @@ describe.each(TABLE)("%s", (_name, email) => {
   });
 });
 
-describe.each(TABLE.filter(([name]) => !["confirm", "welcome", "goodbye"].includes(name)))(
+describe.each(TABLE.filter(([name]) => !(SYSTEM_EMAIL_NAMES as readonly string[]).includes(name)))(
   "%s",
   (_name, email) => {
     it("ends its text part with the view-in-browser link", () => {

@@ -28,6 +28,12 @@ export const TEST_EMAILS: SystemEmails = {
     html: '<a href="{{confirm_url}}">confirm</a> <a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
     text: "confirm: {{confirm_url}} unsubscribe: {{unsubscribe_url}} manage: {{manage_url}} {{postal_address}}",
   },
+  finished: {
+    subject: "Finished, {{first_name}}",
+    preheader: "",
+    html: '<p>Hi {{first_name}}</p><a href="{{site_url}}/tips">all</a> <a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
+    text: "Hi {{first_name}} all: {{site_url}}/tips unsubscribe: {{unsubscribe_url}} manage: {{manage_url}} {{postal_address}}",
+  },
   welcome: {
     subject: "Welcome, {{first_name}}",
     preheader: "",

@@ -5,7 +5,9 @@
  * same assembled as MIME (nodemailer's composer) with the headers SES sends them with, for the
  * tools that judge a message as a whole (SpamAssassin).
  */
+
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
+import { SYSTEM_EMAIL_NAMES } from "../../compiler/templates.js";
 import type { OutgoingEmail } from "../../functions/core/ports.js";
 import { composeEmail } from "../../functions/core/sender.js";
 import { systemEmail } from "../../functions/core/subscriptions-emails.js";
@@ -40,7 +42,7 @@ export function emailsAsSent(content: ContentBundle): NamedEmail[] {
     name: tip.slug,
     email: composeEmail({ ...READER, tip: tip.slug }, tip, "2026-W10", signer, SITE),
   }));
-  const system = (["confirm", "welcome", "goodbye"] as const).map((kind) => ({
+  const system = SYSTEM_EMAIL_NAMES.map((kind) => ({
     name: kind,
     email: systemEmail({ signer, emails: content.emails, site: SITE }, kind, READER),
   }));
