@@ -1,5 +1,6 @@
 /**
  * `npm run send -- [--at 2026-11-23T07:00:00Z] [--week 2026-W48] [--dry-run] [--limit N] [--rate R]`
+ * `npm run send -- --test <address> [--tip <slug>]` (scripts/test-send.ts)
  *
  * Runs the weekly send against the configured endpoints: by default the local stack of
  * `npm start` (DynamoDB stand-in on 127.0.0.1:8000, SES stand-in on 127.0.0.1:8005, or
@@ -31,6 +32,7 @@ export const EXIT = {
 } as const;
 
 export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
+       npm run send -- --test ADDRESS [--tip SLUG]
 
   --at T       run as the hourly planner would at the ISO instant T (default: now): everyone
                whose own Monday 07:00 has passed in their own week, not yet sent that week
@@ -42,6 +44,8 @@ export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [-
   --limit N    send at most N emails
   --rate R     emails per second (default: the SES quota, else settings maxSendRate); the run
                aims at 90% of it and never exceeds it in any second
+  --test A     send one tip now to the address A, its subject marked [Test], recording nothing
+               (--tip SLUG picks the tip, default the first; series-finished is the series' end)
   -h, --help   this help
 
 Exit codes: 0 done · 1 error · 2 usage · 3 stopped by SES (paused, suspended, daily quota: run
@@ -60,6 +64,9 @@ export class UsageError extends Error {
 }
 
 export interface SendOptions {
+  /** A test send to this address (scripts/test-send.ts), of `tip`. */
+  test?: string;
+  tip?: string;
   week?: string;
   at?: Date;
   dryRun: boolean;
@@ -80,6 +87,8 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
         "dry-run": { type: "boolean", default: false },
         limit: { type: "string" },
         rate: { type: "string" },
+        test: { type: "string" },
+        tip: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -90,6 +99,20 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
   }
   if (values.help) return "help";
   const options: SendOptions = { dryRun: values["dry-run"] === true };
+  if (typeof values.tip === "string" && typeof values.test !== "string") {
+    throw new UsageError("--tip picks the tip of a --test send");
+  }
+  if (typeof values.test === "string") {
+    const others = ["week", "at", "dry-run", "limit", "rate"].filter(
+      (flag) => values[flag] !== undefined && values[flag] !== false,
+    );
+    if (others.length > 0) {
+      throw new UsageError(`--test sends one email: it takes no --${others.join(", --")}`);
+    }
+    options.test = values.test;
+    if (typeof values.tip === "string") options.tip = values.tip;
+    return options;
+  }
   if (typeof values.week === "string") {
     if (!isIsoWeek(values.week)) {
       throw new UsageError(
@@ -236,21 +259,21 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.done;
   }
 
-  const endpoints = localEndpoints();
-  for (const [what, url] of [
-    ["DynamoDB stand-in", endpoints.dynamo],
-    ["SES stand-in", endpoints.ses],
-  ] as const) {
-    if (!(await reachable(url))) {
-      console.error(
-        `Nothing is listening at ${url} (the ${what}).\nStart the local stack first with \`npm start\` (in another terminal), then run \`npm run send\` again.`,
-      );
-      return EXIT.error;
-    }
-  }
-
-  // The local stack's environment, as `npm start` sets it, unless links are configured already.
+  // A deployed stage's links (`npx sst shell --stage <stage> -- npm run send …`), or else the
+  // local stack's environment, as `npm start` sets it.
   if (!process.env.SST_RESOURCE_Settings) {
+    const endpoints = localEndpoints();
+    for (const [what, url] of [
+      ["DynamoDB stand-in", endpoints.dynamo],
+      ["SES stand-in", endpoints.ses],
+    ] as const) {
+      if (!(await reachable(url))) {
+        console.error(
+          `Nothing is listening at ${url} (the ${what}).\nStart the local stack first with \`npm start\` (in another terminal), then run \`npm run send\` again.`,
+        );
+        return EXIT.error;
+      }
+    }
     const { localEnvironment } = await import("./local/aws.js");
     Object.assign(
       process.env,
@@ -272,6 +295,17 @@ export async function main(argv: string[]): Promise<number> {
   } catch {
     console.error("functions/generated/content.ts is missing: run `npm run build` first.");
     return EXIT.error;
+  }
+  if (options.test !== undefined) {
+    const { sendTestEmail } = await import("./test-send.js");
+    const result = await sendTestEmail(content, {
+      to: options.test,
+      ...(options.tip ? { tip: options.tip } : {}),
+    });
+    (result.code === 0 ? console.log : console.error)(
+      result.code === 2 ? `npm run send: ${result.message}` : result.message,
+    );
+    return result.code;
   }
   const { settings, scheduleOf } = await import("../functions/config.js");
   const { systemClock } = await import("../functions/adapters/system.js");

@@ -669,3 +669,62 @@ describe("each reader's number, and the series' end", () => {
     expect((await store.get(done.id))?.sentTips).toContain("series-finished");
   });
 });
+
+describe("npm run send -- --test", () => {
+  it("sends one tip now, marked as a test, with working links, and records nothing", async () => {
+    const { bundle } = await import("../../functions/generated/content.js");
+    const [reader] = await seedActive(1);
+    const before = await runtime.store.subscriberStore().get(reader?.id as string);
+    const third = bundle.tips[2];
+    const run = await sendCli(["--test", reader?.email ?? "", "--tip", third?.slug ?? ""]);
+    expect(run.code, run.errors).toBe(0);
+    const emails = (await sesEmails(aws.sesEndpoint)).filter((e) =>
+      e.destination.to.includes(reader?.email ?? ""),
+    );
+    expect(emails.map((e) => e.subject)).toEqual([
+      `[Test] ${third?.subject.replace("{{tip_number}}", "3")}`,
+    ]);
+    expect(emails[0]?.body.text).toMatch(/https:\/\/tips\.example\.com\/unsubscribe\?token=/);
+    expect(emails[0]?.body.text).not.toContain("{{");
+    // Nothing in the ledger: the reader's own week and tips are untouched.
+    expect(await runtime.store.subscriberStore().get(reader?.id as string)).toEqual(before);
+  });
+
+  it("defaults to the first tip, to any address", async () => {
+    const { bundle } = await import("../../functions/generated/content.js");
+    const run = await sendCli(["--test", "operator@example.org"]);
+    expect(run.code, run.errors).toBe(0);
+    const [email] = (await sesEmails(aws.sesEndpoint)).filter((e) =>
+      e.destination.to.includes("operator@example.org"),
+    );
+    expect(email?.subject).toBe(`[Test] ${bundle.tips[0]?.subject.replace("{{tip_number}}", "1")}`);
+  });
+
+  it("says the address must be verified when the SES sandbox refuses it (exit 3)", async () => {
+    answerSend = () => ({
+      status: 400,
+      errorType: "MessageRejected",
+      body: {
+        message:
+          "Email address is not verified. The following identities failed the check in region US-EAST-1: stranger@example.org",
+      },
+    });
+    const run = await sendCli(["--test", "stranger@example.org"]);
+    expect(run.code).toBe(3);
+    expect(run.errors).toMatch(/SES sandbox, stranger@example\.org must be a verified identity/);
+  });
+
+  it.each([
+    [["--test", "not-an-address"], /needs an email address/],
+    [
+      ["--test", "a@example.org", "--tip", "no-such-tip"],
+      /--tip must be one of: .*series-finished/,
+    ],
+    [["--test", "a@example.org", "--week", "2026-W10"], /takes no --week/],
+    [["--tip", "squats"], /--tip picks the tip of a --test send/],
+  ])("refuses %j with exit 2", async (args, message) => {
+    const run = await sendCli(args);
+    expect(run.code).toBe(2);
+    expect(run.errors).toMatch(message);
+  });
+});

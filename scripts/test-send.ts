@@ -1,0 +1,79 @@
+/**
+ * `npm run send -- --test <address> [--tip <slug>]`: one tip, now, to one address, as a reader
+ * gets it, its subject marked as a test; nothing is recorded in the send ledger. Against the
+ * local stack, or a deployed stage through `npx sst shell --stage <stage> -- npm run send …`.
+ */
+import type { ContentBundle } from "../functions/core/types.js";
+
+export interface TestSendOptions {
+  to: string;
+  /** A tip's slug, or the series' end; default: the first tip. */
+  tip?: string;
+}
+
+export interface TestSendResult {
+  code: 0 | 1 | 2 | 3;
+  message: string;
+}
+
+export async function sendTestEmail(
+  content: ContentBundle,
+  options: TestSendOptions,
+): Promise<TestSendResult> {
+  const { normalizeEmail, subscriberId } = await import("../functions/core/email.js");
+  const { series } = await import("../functions/core/sequence.js");
+  const { composeEmail } = await import("../functions/core/sender.js");
+  const { MailRejectedError, MailStoppedError } = await import("../functions/core/errors.js");
+  const { settings } = await import("../functions/config.js");
+  const { sesMailer } = await import("../functions/runtime/mailer.js");
+  const { tokenSigner } = await import("../functions/runtime/signer.js");
+
+  const to = normalizeEmail(options.to);
+  if (!to)
+    return { code: 2, message: `--test needs an email address, not ${JSON.stringify(options.to)}` };
+  const sequence = series(content.tips, content.emails.finished);
+  const index = options.tip ? sequence.findIndex((t) => t.slug === options.tip) : 0;
+  const tip = sequence[index];
+  if (!tip) {
+    return {
+      code: 2,
+      message: `--tip must be one of: ${sequence.map((t) => t.slug).join(", ")}`,
+    };
+  }
+  const config = settings();
+  // Links are the address's own: a reader who is subscribed can try them on their own record.
+  const email = composeEmail(
+    {
+      id: subscriberId(to),
+      email: to,
+      tip: tip.slug,
+      number: Math.min(index + 1, content.tips.length),
+    },
+    tip,
+    "test",
+    tokenSigner(),
+    config,
+  );
+  try {
+    const { messageId } = await sesMailer().send({
+      ...email,
+      subject: `[Test] ${email.subject}`,
+      tags: { kind: "test", tip: tip.slug },
+    });
+    return { code: 0, message: `sent "${tip.slug}" to ${to} (SES message ${messageId})` };
+  } catch (error) {
+    const sandboxed =
+      (error instanceof MailStoppedError && error.reason === "access-denied") ||
+      (error instanceof MailRejectedError && /not verified/i.test(error.message));
+    if (sandboxed) {
+      return {
+        code: 3,
+        message: `SES refused: ${(error as Error).message}\nWhile the account is in the SES sandbox, ${to} must be a verified identity first (SES console → Identities → Create identity → Email address).`,
+      };
+    }
+    if (error instanceof MailStoppedError) {
+      return { code: 3, message: `SES refused (${error.reason}): ${error.message}` };
+    }
+    return { code: 1, message: `the test send failed: ${(error as Error).message}` };
+  }
+}
