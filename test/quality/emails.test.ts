@@ -36,15 +36,17 @@ function decode(html: string): string {
   });
 }
 
-describe.each(TABLE)("%s", (_name, email) => {
+describe.each(TABLE)("%s", (name, email) => {
   it("has at most 40 KB of HTML", () => {
     expect(Buffer.byteLength(email.html, "utf8")).toBeLessThanOrEqual(40 * 1024);
   });
 
   it("previews as its summary alone: the preheader first in the body, padded", () => {
-    const preheader = [...bundle.tips, ...Object.values(bundle.emails)].find(
-      (e) => e.subject === email.subject,
-    )?.preheader;
+    const compiled: [string, { preheader: string }][] = [
+      ...bundle.tips.map((t) => [t.slug, t] as [string, { preheader: string }]),
+      ...Object.entries(bundle.emails),
+    ];
+    const preheader = compiled.find(([n]) => n === name)?.[1].preheader;
     expect(preheader).toBeTruthy();
     const body = email.html.slice(email.html.indexOf("<body"));
     const hidden = /<div class="preheader"[^>]*>([^<]*)<\/div>/.exec(body);
