@@ -146,7 +146,7 @@ export const FUNCTIONS = {
   /** ONE Lambda behind the HTTP API serves every route in API_ROUTES. */
   api: wire("functions/http/api.ts", {
     description: "Signup page, double opt-in, one-click unsubscribe, archive, feed",
-    links: ["Subscribers", "TokenKeys", "Settings", "Email", "ConfirmOutbox"],
+    links: ["Subscribers", "TokenKeys", "Settings", "ConfirmOutbox"],
     timeoutSeconds: 10,
     memoryMb: 512,
     // Reads a reader, counts rates, confirms and unsubscribes; welcome and goodbye emails.
@@ -155,7 +155,7 @@ export const FUNCTIONS = {
   /** The confirmation outbox: writes each queued signup and sends its confirmation. */
   confirmOutbox: wire("functions/events/confirm-outbox.ts", {
     description: "Confirmation outbox: write each signup, send its confirmation (retried)",
-    links: ["Subscribers", "TokenKeys", "Settings", "Email"],
+    links: ["Subscribers", "TokenKeys", "Settings"],
     timeoutSeconds: 30,
     memoryMb: 256,
     // Creates or renews the signup, takes its mailbox slot, sends its confirmation.
@@ -173,7 +173,7 @@ export const FUNCTIONS = {
   /** The sender: consumes SendQueue, sends through SES within the account's rate. */
   sendBatch: wire("functions/events/send-batch.ts", {
     description: "Sender: one SendQueue message (a batch of recipients) per invocation",
-    links: ["Subscribers", "TokenKeys", "Settings", "Email"],
+    links: ["Subscribers", "TokenKeys", "Settings"],
     timeoutSeconds: 300,
     memoryMb: 512,
     // Claims (reading a reader whose record changed), records, paces; sends within the quota.
