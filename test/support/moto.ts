@@ -1,7 +1,9 @@
 /**
- * moto_server (moto 5.2.1), a second emulator of SQS and DynamoDB independent of the embedded
- * stand-ins, on a free loopback port. On a machine without it the suites that use it skip with
- * the reason; under CI=true they fail instead, since CI installs it (.ci/run).
+ * moto (5.2.1), a second emulator of SQS and DynamoDB independent of the embedded stand-ins, on a
+ * free loopback port. It is served one request at a time: moto_server's threaded server applies
+ * a conditional write without a lock, so two racing writes could both pass their condition, which
+ * DynamoDB never allows. On a machine without moto the suites that use it skip with the reason;
+ * under CI=true they fail instead, since CI installs it (.ci/run).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { freePort } from "./ports.js";
@@ -12,8 +14,16 @@ export interface Moto {
 }
 
 /** Why moto cannot run here, or undefined when it can. */
+/** moto's own server, as moto_server runs it, but answering one request at a time. */
+const SERVE = [
+  "import sys",
+  "from moto.server import DomainDispatcherApplication, create_backend_app",
+  "from werkzeug.serving import run_simple",
+  "run_simple('127.0.0.1', int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False)",
+].join("\n");
+
 export function motoMissing(): string | undefined {
-  const found = spawnSync("moto_server", ["--help"], { stdio: "ignore" });
+  const found = spawnSync("python3", ["-c", "import moto.server"], { stdio: "ignore" });
   if (found.error || found.status !== 0) {
     if (process.env.CI === "true") {
       throw new Error("moto_server is not installed, and CI must run every emulator suite");
@@ -25,9 +35,7 @@ export function motoMissing(): string | undefined {
 
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
-  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: "ignore",
-  });
+  const child: ChildProcess = spawn("python3", ["-c", SERVE, String(port)], { stdio: "ignore" });
   const endpoint = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
