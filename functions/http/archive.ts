@@ -2,17 +2,17 @@
  * The public archive and feed, GET only:
  *
  *   GET /tips               every tip that is out (publishedAt today or earlier, or none)
- *   GET /tips/{slug}        one tip as a page; ?token=<unsubscribe token> adds the reader's own
- *                           unsubscribe link (the emails' "view in browser" link)
+ *   GET /tips/{slug}        one tip as a page; ?token=<view token> (the emails' "view in browser"
+ *                           link) shows it before its date too, and is never cached
  *   GET /feed.xml           RSS 2.0 of the same tips, absolute links
  *   GET /view/{slug}        the address of emails already sent: 301 to /tips/{slug}, query kept
  *
- * A tip held back (dated after today) is a 404 for everyone but a reader with a valid token, who
- * was sent it. Public answers may be cached for 5 minutes; a page with a token never is.
+ * A tip held back (dated after today) is a 404 for everyone but the holder of its view token, which
+ * only the email of that tip carries: the token names the tip, not the reader, and can do nothing
+ * but show it. Public answers may be cached for 5 minutes; a page with a token never is.
  */
 import { isPublished, publishedTips, rssFeed, tipPath, utcDay } from "../core/archive.js";
 import { NotFoundError } from "../core/errors.js";
-import { unsubscribeUrl } from "../core/links.js";
 import { archivePage, tipPage } from "./archive-pages.js";
 import { SITE_NAME } from "./brand.js";
 import type { AppDeps } from "./deps.js";
@@ -30,7 +30,7 @@ export async function getTips(_event: Event, deps: AppDeps): Promise<Result> {
 
 export async function getTip(event: Event, deps: AppDeps, slug: string): Promise<Result> {
   const tip = deps.content.archive.find((candidate) => candidate.slug === slug);
-  const token = validUnsubscribeToken(deps, query(event, "token"));
+  const token = validViewToken(deps, query(event, "token"), slug);
   const today = utcDay(deps.clock.now());
   if (!tip || (!isPublished(tip, today) && token === undefined)) {
     throw new NotFoundError("There is no tip at this address.");
@@ -40,7 +40,6 @@ export async function getTip(event: Event, deps: AppDeps, slug: string): Promise
   const { baseUrl } = deps.site;
   const body = tipPage(tip, {
     baseUrl,
-    ...(token ? { unsubscribeUrl: unsubscribeUrl(baseUrl, token) } : {}),
     ...(at > 0 ? { previous: out[at - 1] } : {}),
     ...(at >= 0 && at < out.length - 1 ? { next: out[at + 1] } : {}),
   });
@@ -90,12 +89,11 @@ export async function getView(event: Event, deps: AppDeps, slug: string): Promis
   };
 }
 
-/** The token when it is a valid unsubscribe token; a bad one just means the public page. */
-function validUnsubscribeToken(deps: AppDeps, token: string | undefined): string | undefined {
+/** The token when it is the view token of this tip; a bad one just means the public page. */
+function validViewToken(deps: AppDeps, token: string | undefined, slug: string) {
   if (token === undefined) return undefined;
   try {
-    deps.signer.verify(token, "unsubscribe");
-    return token;
+    return deps.signer.verify(token, "view") === slug ? token : undefined;
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@ import { escapeHtml } from "../core/fill.js";
 import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
 import { MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { layout } from "./pages.js";
+import { rightsSection } from "./rights-pages.js";
 import { timeZoneSelect } from "./time-zones.js";
 
 const form = (token: string, action: string, fields: string, button: string) =>
@@ -17,7 +18,8 @@ export function managePage(token: string, p: Preferences, notice?: string): stri
     return layout(
       "Your subscription",
       `<h1>Your subscription</h1>
-<p>${escapeHtml(p.email)} is not confirmed yet: use the link in the confirmation email we sent. Once it is, your settings appear here.</p>`,
+<p>${escapeHtml(p.email)} is not confirmed yet: use the link in the confirmation email we sent. Once it is, your settings appear here.</p>
+${rightsSection(token)}`,
     );
   }
   if (p.status !== "active") {
@@ -25,7 +27,8 @@ export function managePage(token: string, p: Preferences, notice?: string): stri
       "Your subscription",
       `<h1>Your subscription</h1>
 ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
-<p>${escapeHtml(p.email)} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>`,
+<p>${escapeHtml(p.email)} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>
+${rightsSection(token)}`,
     );
   }
   const weeks = Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1)
@@ -47,6 +50,7 @@ ${form(token, "timezone", `<label for="timeZone">Your tip comes on Monday at 07:
 <h2>Name</h2>
 ${form(token, "name", `<label for="firstName">First name <span class="optional">(optional)</span></label>\n<input id="firstName" name="firstName" type="text" maxlength="${MAX_FIRST_NAME_LENGTH}" autocomplete="given-name" value="${escapeHtml(p.firstName ?? "")}">\n`, "Save name")}
 <h2>Leave</h2>
-${form(token, "unsubscribe", "", "Unsubscribe")}`,
+${form(token, "unsubscribe", "", "Unsubscribe")}
+${rightsSection(token)}`,
   );
 }

@@ -9,6 +9,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
+import type { Signer } from "../../functions/core/tokens.js";
 import type { ContentBundle } from "../../functions/core/types.js";
 import { createApi } from "../../functions/http/router.js";
 import { memoryDeps, TestClock } from "../support/lifecycle.js";
@@ -25,6 +26,7 @@ interface Answer {
 let content: ContentBundle;
 let api: ReturnType<typeof createApi>;
 let token: string;
+let signer: Signer;
 
 beforeAll(async () => {
   process.env.CONTENT_REPORT_CACHE = "off";
@@ -33,7 +35,8 @@ beforeAll(async () => {
   content = result.bundle as ContentBundle;
   const clock = new TestClock(new Date("2026-06-01T00:00:00.000Z"));
   const { deps } = memoryDeps({ clock, site: { baseUrl: BASE, postalAddress: "1 Example St" } });
-  token = deps.signer.issue("unsubscribe", "0123456789abcdef0123456789abcdef");
+  signer = deps.signer;
+  token = deps.signer.issue("view", "undated");
   api = createApi(() => ({ ...deps, content }));
 });
 
@@ -105,12 +108,21 @@ describe("GET /tips/{slug}", () => {
     expect(answer.body).toContain('href="/tips/markup-in-title" rel="next"');
   });
 
-  it("with the reader's token, carries their own unsubscribe link and is not cached or indexed", async () => {
+  it("with the tip's view token, is never cached and carries no one's unsubscribe link", async () => {
     const answer = await get(`/tips/undated?token=${token}`);
     expect(answer.statusCode).toBe(200);
-    expect(answer.body).toContain(`href="${BASE}/unsubscribe?token=${token}"`);
-    expect(answer.body).toContain('<meta name="robots" content="noindex">');
+    expect(answer.body).not.toContain("/unsubscribe?token=");
     expect(answer.headers["cache-control"]).toBe("no-store");
+  });
+
+  it("takes a reader's unsubscribe or manage token for nothing: the public page", async () => {
+    const reader = "0123456789abcdef0123456789abcdef";
+    for (const purpose of ["unsubscribe", "manage"] as const) {
+      const answer = await get(`/tips/undated?token=${signer.issue(purpose, reader)}`);
+      expect(answer.statusCode).toBe(200);
+      expect(answer.headers["cache-control"]).toBe("public, max-age=300");
+      expect(answer.body).not.toContain("/unsubscribe?token=");
+    }
   });
 
   it.each([
@@ -135,11 +147,13 @@ describe("GET /tips/{slug}", () => {
     expect(answer.body).not.toContain("A body nobody sees yet.");
   });
 
-  it("shows a held-back tip to a reader who was sent it (a valid token)", async () => {
-    const answer = await get(`/tips/held-back?token=${token}`);
-    expect(answer.statusCode).toBe(200);
-    expect(answer.body).toContain("A body nobody sees yet.");
-    expect(answer.body).toContain('<meta name="robots" content="noindex">');
+  it("shows a held-back tip with its own view token (its email's link), and with no other", async () => {
+    const own = await get(`/tips/held-back?token=${signer.issue("view", "held-back")}`);
+    expect(own.statusCode).toBe(200);
+    expect(own.body).toContain("A body nobody sees yet.");
+    expect(own.headers["cache-control"]).toBe("no-store");
+    // Another tip's view token does not open it.
+    expect((await get(`/tips/held-back?token=${token}`)).statusCode).toBe(404);
   });
 
   it("says 404 as a page in the brand", async () => {
