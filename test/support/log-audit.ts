@@ -9,11 +9,10 @@ import { afterAll, expect } from "vitest";
 import { redact } from "../../functions/core/redact.js";
 
 /** One record per process, however often this file is loaded (the fast config shares workers). */
-const state = ((globalThis as Record<string, unknown>).__logAudit ??= {
-  lines: [] as string[],
-  forbidden: new Set<string>(),
-  tapped: false,
-}) as { lines: string[]; forbidden: Set<string>; tapped: boolean };
+type AuditState = { lines: string[]; forbidden: Set<string>; tapped: boolean };
+const shared = globalThis as { __logAudit?: AuditState };
+shared.__logAudit ??= { lines: [], forbidden: new Set(), tapped: false };
+const state = shared.__logAudit;
 const { lines, forbidden } = state;
 
 /** Text no log line may hold (a reader's first name, say). */
