@@ -4,7 +4,8 @@
  * a URL's `token=`. Names are never handed to a log in the first place.
  */
 
-const ADDRESS = /[^\s<>()[\]{}"',;:@]+@[^\s<>()[\]{}"',;:@]+\.[^\s<>()[\]{}"',;:@]+/g;
+/** A local part (no path separators, so `node_modules/@scope/pkg` is no address) @ a host name. */
+const ADDRESS = /[^\s@<>()[\]{}"',;:/\\]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+/gu;
 const TOKEN = /\b[A-Za-z0-9_-]{1,16}\.(?:confirm|unsubscribe|manage|view)\.[A-Za-z0-9._-]+/g;
 const TOKEN_PARAM = /([?&]token=)[^&\s"'<>]+/g;
 

@@ -14,6 +14,11 @@ describe("redact", () => {
     ],
     ["token k1.manage.0123456789abcdef0123456789abcdef.17.0.Zz_- leaked", "token [token] leaked"],
     ["nothing to hide at 10:00", "nothing to hide at 10:00"],
+    [
+      "a stack: at f (file:///x/node_modules/@aws-sdk/client/dist/index.js:1:2)",
+      "a stack: at f (file:///x/node_modules/@aws-sdk/client/dist/index.js:1:2)",
+    ],
+    ["José@exämple.org wrote", "[address] wrote"],
   ])("%s", (text, expected) => {
     expect(redact(text)).toBe(expected);
   });
