@@ -32,6 +32,7 @@ export default $config({
     const { sendQueue, sendDlq, confirmOutboxDlq } = await import("./infra/queues");
     const { api, baseUrl } = await import("./infra/api");
     const { weeklyPlanner } = await import("./infra/functions");
+    const { inboundRecord } = await import("./infra/inbound");
     const { alerts } = await import("./infra/alerts");
 
     return {
@@ -47,7 +48,13 @@ export default $config({
       alertEmail: config.alertEmail ?? "none: alarms reach nobody (set TIPS_ALERT_EMAIL)",
       configurationSet: email.configSet,
       weeklyPlanner: weeklyPlanner.nodes.function.name,
-      ...(dnsRecords ? { dnsRecords } : {}),
+      unsubscribeMailto:
+        config.unsubscribeMailto ?? "none: the emails offer the one-click link alone",
+      ...(dnsRecords
+        ? {
+            dnsRecords: inboundRecord ? dnsRecords.apply((r) => [...r, inboundRecord]) : dnsRecords,
+          }
+        : {}),
     };
   },
 });

@@ -3,13 +3,14 @@
  * part with zod (zod/mini, through core/zod.ts) on first use and caches it for the life of the Lambda container, so a function
  * reads only the resources it is linked to (test/infra/wiring.test.ts checks that).
  *
- * Locally, scripts/local/stack.ts sets the same SST_RESOURCE_* variables that SST sets in AWS.
+ * Locally, scripts/local/aws.ts sets the same SST_RESOURCE_* variables that SST sets in AWS. The
+ * keys are the one exception: in AWS only their SSM parameters' names are linked (runtime/keys.ts
+ * reads the values); on the local stack the values come from the environment.
  */
 
 import type { WeekdayNumbers } from "luxon";
 import { Resource } from "sst/resource";
 import { isTimeZone, type Schedule } from "./core/schedule.js";
-import { KeyringError, parseKeyring } from "./core/tokens.js";
 import * as z from "./core/zod.js";
 
 function once<T>(load: () => T): () => T {
@@ -79,25 +80,46 @@ export const emailConfigurationSet = once(
       .configSet,
 );
 
-const keyringSchema = z.pipe(
-  z.string(),
-  z.transform((raw: string, ctx) => {
-    try {
-      return parseKeyring(raw);
-    } catch (error) {
-      if (!(error instanceof KeyringError)) throw error;
-      ctx.issues.push({ code: "custom", input: "(secret)", message: error.message });
-      return z.NEVER;
-    }
-  }),
-);
+/** Whether `name` is linked to this function. */
+function isLinked(name: string): boolean {
+  try {
+    return (Resource as unknown as Record<string, unknown>)[name] !== undefined;
+  } catch {
+    return false;
+  }
+}
 
-export type Keyring = z.output<typeof keyringSchema>;
+/** Where the stage's keys are (runtime/keys.ts reads them). */
+export type KeySource =
+  /** In AWS: the names of two SSM SecureString parameters, never their values. */
+  | { from: "ssm"; tokenKeys: string; idKey: string }
+  /** On the local stack (no Keys link): the values themselves, from TOKEN_KEYS and ID_KEY. */
+  | { from: "env"; tokenKeys: string; idKey: string };
 
-/** The token signing keys; the first one signs, all of them verify (rotation). */
-export const tokenKeys = once(
-  () => parse("TokenKeys", z.object({ value: keyringSchema }), linked("TokenKeys")).value,
-);
+const keysLinkSchema = z.object({
+  tokenKeys: z.string().check(z.minLength(1)),
+  idKey: z.string().check(z.minLength(1)),
+});
+const localKeysSchema = z.object({
+  TOKEN_KEYS: z.string().check(z.minLength(1)),
+  ID_KEY: z.string().check(z.minLength(1)),
+});
+
+/**
+ * The token keyring (`kid:secret[,…]`, the first signs, all verify) and the id key (the secret of
+ * every keyed hash of an address): SSM parameter names from the Keys link, or, without one,
+ * values from TOKEN_KEYS and ID_KEY (the local stack, never a deployed function).
+ */
+export const keySource = once((): KeySource => {
+  if (isLinked("Keys")) return { from: "ssm", ...parse("Keys", keysLinkSchema, linked("Keys")) };
+  const env = z.safeParse(localKeysSchema, process.env);
+  if (!env.success) {
+    throw new Error(
+      "config: no Keys link and no TOKEN_KEYS and ID_KEY: link Keys in infra/wiring.ts, or set both locally.",
+    );
+  }
+  return { from: "env", tokenKeys: env.data.TOKEN_KEYS, idKey: env.data.ID_KEY };
+});
 
 /** A number, or a string of one (linked properties may arrive as strings), checked by `then`. */
 const numberish = (then: z.ZodMiniNumber<number> | z.ZodMiniNumberFormat) =>
@@ -114,8 +136,16 @@ const settingsSchema = z.object({
   configurationSet: z.optional(z.string().check(z.minLength(1))),
   /** Reply-To of every email, e.g. "hello@example.com" (a mailbox someone reads); unset: From. */
   replyTo: z.optional(z.string().check(z.minLength(3))),
-  /** Optional mailto: for the List-Unsubscribe header, e.g. "unsubscribe@example.com". */
+  /**
+   * The List-Unsubscribe mailto: address, e.g. "unsubscribe@inbound.example.com": set only where
+   * an SES receipt rule hands its mail to the unsubscribe-by-mail function (infra/inbound.ts).
+   */
   unsubscribeMailto: z.optional(z.string().check(z.minLength(3))),
+  /**
+   * The configuration set of confirmation emails: their own reputation metrics and breaker, so
+   * their bounces pause only confirmations. Unset: the one set (`configurationSet`).
+   */
+  confirmationSet: z.optional(z.string().check(z.minLength(1))),
   /** Fallbacks when SES GetAccount is not available. */
   maxSendRate: z._default(numberish(z.number().check(z.positive())), 14),
   max24HourSend: z._default(numberish(z.int().check(z.positive())), 50_000),
@@ -162,6 +192,7 @@ const awsSchema = z.object({
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   SES_ENDPOINT: z.optional(z.url()),
   SQS_ENDPOINT: z.optional(z.url()),
+  SSM_ENDPOINT: z.optional(z.url()),
   LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT"]), "INFO"),
 });
 

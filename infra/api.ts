@@ -6,7 +6,7 @@
  * route, so the stage waits for the routes: `throttledRoutes` is resolved with them.
  */
 import { brand, config } from "./config";
-import { email } from "./email";
+import { confirmationSet, email } from "./email";
 import { postalAddress } from "./storage";
 import { API, API_THROTTLING, fromAddress, ROUTE_THROTTLING, SETTINGS } from "./wiring";
 
@@ -63,6 +63,7 @@ export const settings = new sst.Linkable("Settings", {
     fromAddress: fromAddress(brand.sender, config.sender),
     postalAddress: postalAddress.value,
     configurationSet: email.configSet,
+    confirmationSet: confirmationSet.configurationSetName,
     ...(config.unsubscribeMailto ? { unsubscribeMailto: config.unsubscribeMailto } : {}),
     ...(config.defaultTimeZone ? { defaultTimeZone: config.defaultTimeZone } : {}),
     ...(config.replyTo ? { replyTo: `${brand.sender} <${config.replyTo}>` } : {}),

@@ -5,7 +5,7 @@
  */
 import { deadLetterQueue } from "./alerts";
 import { account, config, region, sendsFromDomain } from "./config";
-import { SES_EVENTS } from "./wiring";
+import { confirmationSetName, SES_EVENTS } from "./wiring";
 
 export const sesEventsTopic = new sst.aws.SnsTopic("SesEvents");
 
@@ -49,9 +49,38 @@ export const email = new sst.aws.Email(
     ],
     transform: {
       // The set's own bounce and complaint rates, for the breaker's alarms (infra/functions.ts).
+      // The list's own suppression (a bounce or complaint takes the reader off) is the only one:
+      // the account-level list would silently drop a reader who signed up again and confirmed.
       configurationSet: (args) => {
         args.reputationOptions = { reputationMetricsEnabled: true };
+        args.suppressionOptions = { suppressedReasons: [] };
       },
+    },
+  },
+  { dependsOn: [sesEventsPolicy] },
+);
+
+/**
+ * Confirmation emails go through a set of their own: their bounces (strangers' made-up
+ * addresses) count in its own reputation metrics, and its breaker pauses only confirmations.
+ * Its bounces and complaints reach the same topic, so they take addresses off the list too.
+ */
+export const confirmationSet = new aws.sesv2.ConfigurationSet("ConfirmationsConfigSet", {
+  configurationSetName: confirmationSetName($app.stage),
+  reputationOptions: { reputationMetricsEnabled: true },
+  // A mailbox that bounced once may sign up again and must get its confirmation (the list's
+  // own suppression decides), so SES's account-level list is not applied here either.
+  suppressionOptions: { suppressedReasons: [] },
+});
+new aws.sesv2.ConfigurationSetEventDestination(
+  "ConfirmationsBouncesComplaints",
+  {
+    configurationSetName: confirmationSet.configurationSetName,
+    eventDestinationName: "bounces-complaints",
+    eventDestination: {
+      enabled: true,
+      matchingEventTypes: ["BOUNCE", "COMPLAINT"],
+      snsDestination: { topicArn: sesEventsTopic.arn },
     },
   },
   { dependsOn: [sesEventsPolicy] },

@@ -6,14 +6,14 @@ import { alarm } from "./alerts";
 import { api, settings, throttledRoutes } from "./api";
 import { assetsRoute } from "./assets";
 import { account, config, region } from "./config";
-import { email, sesEventsQueue, sesEventsTopic } from "./email";
+import { confirmationSet, email, sesEventsQueue, sesEventsTopic } from "./email";
 import { confirmOutbox, sendQueue } from "./queues";
-import { table, tokenKeys } from "./storage";
+import { keyParameters, keys, table } from "./storage";
 import * as wiring from "./wiring";
 
 const links: Record<wiring.LinkName, unknown> = {
   Subscribers: table,
-  TokenKeys: tokenKeys,
+  Keys: keys,
   SendQueue: sendQueue,
   Settings: settings,
   Email: email,
@@ -31,6 +31,13 @@ const iamResources: Record<wiring.IamResource, $util.Input<string>[]> = {
     ? [email.nodes.identity.arn]
     : [$interpolate`arn:aws:ses:${region.region}:${account.accountId}:identity/*`],
   configurationSet: [email.nodes.configurationSet.arn],
+  confirmationSet: [confirmationSet.arn],
+  tokenKeysParameter: [
+    $interpolate`arn:aws:ssm:${region.region}:${account.accountId}:parameter${keyParameters.tokenKeys}`,
+  ],
+  idKeyParameter: [
+    $interpolate`arn:aws:ssm:${region.region}:${account.accountId}:parameter${keyParameters.idKey}`,
+  ],
   sendQueue: [sendQueue.arn],
   confirmOutbox: [confirmOutbox.arn],
   "*": ["*"],
@@ -39,7 +46,7 @@ const iamResources: Record<wiring.IamResource, $util.Input<string>[]> = {
 const conditionValue = (value: string) =>
   value === wiring.FROM_ADDRESS ? wiring.senderAddress(config.sender) : value;
 
-function functionArgs(key: wiring.FunctionKey): sst.aws.FunctionArgs {
+export function functionArgs(key: wiring.FunctionKey): sst.aws.FunctionArgs {
   const fn = wiring.FUNCTIONS[key];
   return {
     handler: fn.handler,
@@ -71,7 +78,7 @@ function functionArgs(key: wiring.FunctionKey): sst.aws.FunctionArgs {
 }
 
 /** An alarm on any error of a function (AWS/Lambda Errors). */
-function errorsAlarm(
+export function errorsAlarm(
   name: string,
   functionName: $util.Input<string>,
   what: string,
@@ -167,9 +174,9 @@ sesEventsQueue.subscribe(functionArgs("sesEvents"), {
   },
 });
 
-// ---- The reputation breaker -----------------------------------------------------------------
-// Half of SES's review thresholds, on this stage's configuration set only: notify the operator
-// and pause the set.
+// ---- The reputation breakers ----------------------------------------------------------------
+// Half of SES's review thresholds, on each of this stage's configuration sets (the weekly one,
+// and the confirmations'): notify the operator and pause that set only.
 const pauseSending = new sst.aws.Function("PauseSending", functionArgs("pauseSending"));
 new aws.lambda.Permission("PauseSendingFromAlarms", {
   action: "lambda:InvokeFunction",
@@ -177,18 +184,23 @@ new aws.lambda.Permission("PauseSendingFromAlarms", {
   principal: "lambda.alarms.cloudwatch.amazonaws.com",
   sourceAccount: account.accountId,
 });
-for (const [name, rate] of [
-  ["BounceRateAlarm", wiring.ALARMS.bounceRate],
-  ["ComplaintRateAlarm", wiring.ALARMS.complaintRate],
+for (const [prefix, set, what] of [
+  ["", email.configSet, "the weekly tips and welcome emails"],
+  ["Confirmations", confirmationSet.configurationSetName, "confirmation emails only"],
 ] as const) {
-  alarm(name, {
-    alarmDescription: `${rate.metric} ≥ ${rate.threshold}: half of SES's review threshold. Sending through the configuration set is paused; fix the cause, then resume it (docs/operating.md).`,
-    namespace: "AWS/SES",
-    metricName: rate.metric,
-    dimensions: { [wiring.ALARMS.configurationSetDimension]: email.configSet },
-    statistic: "Maximum",
-    period: wiring.ALARMS.periodSeconds,
-    threshold: rate.threshold,
-    alarmActions: [pauseSending.arn],
-  });
+  for (const [name, rate] of [
+    ["BounceRateAlarm", wiring.ALARMS.bounceRate],
+    ["ComplaintRateAlarm", wiring.ALARMS.complaintRate],
+  ] as const) {
+    alarm(`${prefix}${name}`, {
+      alarmDescription: `${rate.metric} ≥ ${rate.threshold}: half of SES's review threshold. Sending of ${what} is paused; fix the cause, then resume it (docs/operating.md).`,
+      namespace: "AWS/SES",
+      metricName: rate.metric,
+      dimensions: { [wiring.ALARMS.configurationSetDimension]: set },
+      statistic: "Maximum",
+      period: wiring.ALARMS.periodSeconds,
+      threshold: rate.threshold,
+      alarmActions: [pauseSending.arn],
+    });
+  }
 }

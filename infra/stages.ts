@@ -29,11 +29,16 @@ export interface StageConfig {
   /** ACM certificate for siteDomain when dns is "manual". */
   certificateArn?: string;
   /**
-   * The address of the List-Unsubscribe mailto: (on by default: some mailbox providers offer
-   * their unsubscribe button only with one). Mail to it must reach someone, or an inbound rule,
-   * who unsubscribes the sender; one-click HTTPS is what Gmail and Yahoo use.
+   * The List-Unsubscribe mailto: address, set only where SES receives its mail and hands it to
+   * the unsubscribe-by-mail function (infra/inbound.ts): `unsubscribe@inbound.<domain>`. Unset
+   * (personal stages, regions without SES receiving, staging unless TIPS_INBOUND=on): the emails
+   * offer the one-click https link alone, which is what Gmail and Yahoo use.
    */
   unsubscribeMailto?: string;
+  /** The domain SES receives the mailto's mail on (its MX record), when unsubscribeMailto is set. */
+  inboundDomain?: string;
+  /** The Route 53 hosted zone that holds the stage's records (named stages, dns "route53"). */
+  zone?: string;
   /**
    * Where readers' replies go (Reply-To of every email): a mailbox someone reads. The brand's
    * sender name (content/newsletter.yml) is put in front of it.
@@ -56,6 +61,12 @@ export interface StageConfig {
 
 export const PRODUCTION_STAGE = "production";
 
+/**
+ * The regions where SES receives email (AWS: "Amazon Simple Email Service endpoints and quotas",
+ * email receiving endpoints). Add a region here when AWS adds receiving to it.
+ */
+export const RECEIVING_REGIONS: readonly string[] = ["us-east-1", "us-west-2", "eu-west-1"];
+
 /** The domain production and staging send from and serve under. */
 const DOMAIN = "example.com";
 /** Who gets production's alerts; required before production deploys. */
@@ -75,14 +86,23 @@ function namedStage(stage: string, env: Env): StageConfig | undefined {
   const domain = production ? apex : `staging.${apex}`;
   const dmarcReports = env.TIPS_DMARC_REPORTS ?? `dmarc-reports@${apex}`;
   const alertEmail = env.TIPS_ALERT_EMAIL ?? (production ? ALERT_EMAIL : undefined);
+  const region = "us-east-1";
+  // An account has one active receipt rule set per region: production takes it; staging only
+  // when told (TIPS_INBOUND=on, e.g. in an account of its own).
+  const inbound =
+    RECEIVING_REGIONS.includes(region) &&
+    (production ? env.TIPS_INBOUND !== "off" : env.TIPS_INBOUND === "on");
   return {
-    region: "us-east-1",
+    region,
     sender: domain,
     dmarc: dmarcRecord(dmarcReports),
     dmarcReports,
     siteDomain: production ? `tips.${apex}` : `tips-staging.${apex}`,
     dns: env.TIPS_DNS === "manual" ? "manual" : "route53",
-    unsubscribeMailto: `unsubscribe@${domain}`,
+    ...(inbound
+      ? { unsubscribeMailto: `unsubscribe@inbound.${domain}`, inboundDomain: `inbound.${domain}` }
+      : {}),
+    zone: apex,
     replyTo: `coach@${domain}`,
     ...(alertEmail ? { alertEmail } : {}),
     production,
@@ -106,8 +126,7 @@ export function stageConfig(stage: string, env: Env = {}): StageConfig {
     dmarc: dmarcRecord(dmarcReports),
     ...(dmarcReports ? { dmarcReports } : {}),
     dns: "manual",
-    // A personal stage sends from one address: unsubscribe requests and replies go to it.
-    unsubscribeMailto: env.TIPS_UNSUBSCRIBE_EMAIL ?? address,
+    // A personal stage receives no mail: its emails offer the one-click link alone.
     replyTo: env.TIPS_REPLY_TO ?? address,
     ...(env.TIPS_ALERT_EMAIL ? { alertEmail: env.TIPS_ALERT_EMAIL } : {}),
     production: false,

@@ -1,6 +1,6 @@
-/** The subscribers table and the stage's secrets. */
+/** The subscribers table, the stage's keys (by their SSM parameters' names) and its secret. */
 import { config } from "./config";
-import { TABLE } from "./wiring";
+import { keyParameter, TABLE } from "./wiring";
 
 export const table = new sst.aws.Dynamo("Subscribers", {
   fields: TABLE.fields,
@@ -17,9 +17,14 @@ export const table = new sst.aws.Dynamo("Subscribers", {
 });
 
 /**
- * `kid:secret[,kid:secret…]`, the first signs:
- * `npx sst secret set TokenKeys "k1:$(openssl rand -hex 32)" --stage production`.
+ * The stage's keys live in SSM SecureString parameters that the operator writes (`npm run keys`,
+ * docs/deploying.md): the link carries their names only, and each function that reads one may
+ * call ssm:GetParameter on that one (infra/wiring.ts).
  */
-export const tokenKeys = new sst.Secret("TokenKeys");
+export const keyParameters = {
+  tokenKeys: keyParameter($app.stage, "token-keys"),
+  idKey: keyParameter($app.stage, "id-key"),
+};
+export const keys = new sst.Linkable("Keys", { properties: keyParameters });
 /** The physical postal address every email must carry (CAN-SPAM). */
 export const postalAddress = new sst.Secret("PostalAddress");

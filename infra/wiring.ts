@@ -10,7 +10,7 @@
  */
 export type LinkName =
   | "Subscribers"
-  | "TokenKeys"
+  | "Keys"
   | "SendQueue"
   | "Settings"
   | "Email"
@@ -19,7 +19,7 @@ export type LinkName =
 
 export const LINK_NAMES: readonly LinkName[] = [
   "Subscribers",
-  "TokenKeys",
+  "Keys",
   "SendQueue",
   "Settings",
   "Email",
@@ -37,6 +37,11 @@ export type IamResource =
   | "activeIndex"
   | "identity"
   | "configurationSet"
+  /** The configuration set of confirmation emails (its own reputation and breaker). */
+  | "confirmationSet"
+  /** The SSM SecureString parameters of the token keyring and of the id key (keyParameter). */
+  | "tokenKeysParameter"
+  | "idKeyParameter"
   | "sendQueue"
   | "confirmOutbox"
   /** Only for actions that have no resource-level scope (ses:GetAccount). */
@@ -79,13 +84,22 @@ const IAM = {
     resources: ["identity", "configurationSet"],
     conditions: [{ test: "StringEquals", variable: "ses:FromAddress", values: [FROM_ADDRESS] }],
   },
+  /** Confirmation emails: the same, through the confirmations' own configuration set. */
+  sendConfirmation: {
+    actions: ["ses:SendEmail"],
+    resources: ["identity", "confirmationSet"],
+    conditions: [{ test: "StringEquals", variable: "ses:FromAddress", values: [FROM_ADDRESS] }],
+  },
+  /** The stage's keys, read at cold start through Powertools Parameters (runtime/keys.ts). */
+  readTokenKeys: { actions: ["ssm:GetParameter"], resources: ["tokenKeysParameter"] },
+  readIdKey: { actions: ["ssm:GetParameter"], resources: ["idKeyParameter"] },
   /** The account's live quota and rate; GetAccount has no resource-level scope. */
   getAccount: { actions: ["ses:GetAccount"], resources: ["*"] },
   /** Whether the configuration set is paused (the reputation breaker). */
   getConfigurationSet: { actions: ["ses:GetConfigurationSet"], resources: ["configurationSet"] },
   pauseSending: {
     actions: ["ses:PutConfigurationSetSendingOptions"],
-    resources: ["configurationSet"],
+    resources: ["configurationSet", "confirmationSet"],
   },
   enqueueSend: { actions: ["sqs:SendMessage"], resources: ["sendQueue"] },
   enqueueConfirmation: { actions: ["sqs:SendMessage"], resources: ["confirmOutbox"] },
@@ -145,21 +159,38 @@ export const SENDER_CONCURRENCY = 4;
 export const FUNCTIONS = {
   /** ONE Lambda behind the HTTP API serves every route in API_ROUTES. */
   api: wire("functions/http/api.ts", {
-    description: "Signup page, double opt-in, one-click unsubscribe, archive, feed",
-    links: ["Subscribers", "TokenKeys", "Settings", "ConfirmOutbox"],
+    description: "Signup page, double opt-in, one-click unsubscribe, /manage, archive, feed",
+    links: ["Subscribers", "Keys", "Settings", "ConfirmOutbox"],
     timeoutSeconds: 10,
     memoryMb: 512,
-    // Reads a reader, counts rates, confirms and unsubscribes; welcome and goodbye emails.
-    permissions: [IAM.getItem, IAM.updateItem, IAM.sendEmail, IAM.enqueueConfirmation],
+    // Reads a reader, counts rates, confirms and unsubscribes, erases (a PutItem of the erasure
+    // mark over the record); the welcome email; its keys.
+    permissions: [
+      IAM.getItem,
+      IAM.putItem,
+      IAM.updateItem,
+      IAM.sendEmail,
+      IAM.enqueueConfirmation,
+      IAM.readTokenKeys,
+      IAM.readIdKey,
+    ],
   }),
   /** The confirmation outbox: writes each queued signup and sends its confirmation. */
   confirmOutbox: wire("functions/events/confirm-outbox.ts", {
     description: "Confirmation outbox: write each signup, send its confirmation (retried)",
-    links: ["Subscribers", "TokenKeys", "Settings"],
+    links: ["Subscribers", "Keys", "Settings"],
     timeoutSeconds: 30,
     memoryMb: 256,
-    // Creates or renews the signup, takes its mailbox slot, sends its confirmation.
-    permissions: [IAM.getItem, IAM.putItem, IAM.updateItem, IAM.sendEmail],
+    // Creates or renews the signup, takes its mailbox slot and its shares of the hour's budget,
+    // sends its confirmation through the confirmations' configuration set.
+    permissions: [
+      IAM.getItem,
+      IAM.putItem,
+      IAM.updateItem,
+      IAM.sendConfirmation,
+      IAM.readTokenKeys,
+      IAM.readIdKey,
+    ],
   }),
   /** The weekly planner: picks the week's tip and enqueues batches of recipients. */
   weekly: wire("functions/cron/weekly.ts", {
@@ -173,33 +204,51 @@ export const FUNCTIONS = {
   /** The sender: consumes SendQueue, sends through SES within the account's rate. */
   sendBatch: wire("functions/events/send-batch.ts", {
     description: "Sender: one SendQueue message (a batch of recipients) per invocation",
-    links: ["Subscribers", "TokenKeys", "Settings"],
+    links: ["Subscribers", "Keys", "Settings"],
     timeoutSeconds: 300,
     memoryMb: 512,
-    // Claims (reading a reader whose record changed), records, paces; sends within the quota.
+    // Claims (reading a reader whose record changed), records, paces; sends within the quota;
+    // signs the links.
     permissions: [
       IAM.getItem,
       IAM.updateItem,
       IAM.sendEmail,
       IAM.getAccount,
       IAM.getConfigurationSet,
+      IAM.readTokenKeys,
     ],
   }),
   /** SES bounce and complaint events: SNS topic → SesEventsQueue → this consumer. */
   sesEvents: wire("functions/events/ses.ts", {
     description: "SES bounce and complaint events: suppress the address",
-    links: ["Subscribers", "SesEvents"],
+    links: ["Subscribers", "SesEvents", "Keys"],
     timeoutSeconds: 30,
     memoryMb: 256,
-    permissions: [IAM.updateItem],
+    // Finds each address's record by its keyed hash (the id key), and suppresses it.
+    permissions: [IAM.updateItem, IAM.readIdKey],
   }),
-  /** The reputation breaker: a bounce or complaint rate alarm pauses the configuration set. */
+  /**
+   * The reputation breaker: a bounce or complaint rate alarm pauses the configuration set it is
+   * about: the weekly set, or the confirmations' (whose bounces then stop only confirmations).
+   */
   pauseSending: wire("functions/events/pause-sending.ts", {
-    description: "Reputation breaker: pause the configuration set's sending on a rate alarm",
-    links: ["Email"],
+    description: "Reputation breaker: pause the configuration set of a rate alarm",
+    links: ["Email", "Settings"],
     timeoutSeconds: 30,
     memoryMb: 128,
     permissions: [IAM.pauseSending],
+  }),
+  /**
+   * Mail to the List-Unsubscribe mailto: an SES receipt rule invokes it (infra/inbound.ts, only
+   * on stages that receive mail).
+   */
+  unsubscribeMail: wire("functions/events/unsubscribe-mail.ts", {
+    description: "Unsubscribe by mail: SES receipt rule for the List-Unsubscribe mailto",
+    links: ["Subscribers", "Keys", "Settings"],
+    timeoutSeconds: 30,
+    memoryMb: 256,
+    // Reads the reader (their links' sign-out), unsubscribes; its keys.
+    permissions: [IAM.getItem, IAM.updateItem, IAM.readTokenKeys, IAM.readIdKey],
   }),
 } as const satisfies Record<string, FunctionWiring>;
 
@@ -220,6 +269,7 @@ export const API_ROUTES = [
   "GET /feed.xsl",
   "GET /manage",
   "POST /manage",
+  "GET /privacy",
 ] as const;
 
 /**
@@ -268,6 +318,7 @@ export const ROUTE_THROTTLING: Readonly<
   "GET /feed.xsl": { burstLimit: 50, rateLimit: 20 },
   "GET /manage": { burstLimit: 20, rateLimit: 10 },
   "POST /manage": { burstLimit: 20, rateLimit: 10 },
+  "GET /privacy": { burstLimit: 50, rateLimit: 20 },
 };
 
 /**
@@ -353,7 +404,10 @@ export const TABLE = {
   primaryIndex: { hashKey: "pk", rangeKey: "sk" },
   /** Sparse: only active subscribers carry gsi1pk = ACTIVE#0..ACTIVE#15. */
   globalIndexes: { active: { hashKey: "gsi1pk", rangeKey: "gsi1sk", projection: "all" } },
-  /** TTL of the rate-limit counter items. */
+  /**
+   * The TTL attribute: rate counters and mailbox slots, and every subscriber record but an active
+   * reader's (functions/core/retention.ts).
+   */
   ttl: "expiresAt",
 } as const;
 
@@ -375,6 +429,17 @@ export const SETTINGS = {
 /** The custom metrics the Lambdas emit and the alarms in sst.config.ts watch. */
 export { METRICS, METRICS_NAMESPACE } from "../functions/runtime/metric-names.js";
 
+/**
+ * The SSM SecureString parameter of one of a stage's keys (runtime/keys.ts reads them; the
+ * operator writes them with `npm run keys`, docs/deploying.md). The token keyring may rotate;
+ * the id key never does (every subscriber's id is a keyed hash under it).
+ */
+export function keyParameter(stage: string, key: "token-keys" | "id-key"): string {
+  return `/strength-tips/${stage}/${key}`;
+}
+
+/** The configuration set of confirmation emails (the weekly one is SST's Email component's). */
+export const confirmationSetName = (stage: string) => `strength-tips-${stage}-confirmations`;
 /** Local part of the From address when the sender identity is a domain. */
 export const FROM_LOCAL_PART = "tips";
 

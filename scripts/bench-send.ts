@@ -15,7 +15,7 @@ import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { ACTIVE_SHARDS, DynamoTable, toItem } from "../functions/adapters/dynamo-table.js";
 import { MemoryQueue } from "../functions/adapters/memory-queue.js";
 import { systemClock } from "../functions/adapters/system.js";
-import { subscriberId } from "../functions/core/email.js";
+import { keyedHashes } from "../functions/core/email.js";
 import { plan, type SendBatch } from "../functions/core/planner.js";
 import type { Mailer } from "../functions/core/ports.js";
 import { sendInProcess } from "../functions/core/send-run.js";
@@ -32,6 +32,7 @@ import {
   localStore,
   startLocalAws,
 } from "./local/aws.js";
+import { LOCAL_ID_KEY } from "./local/keys.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const ZONES = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"];
@@ -49,7 +50,13 @@ async function seed(endpoint: string, tableName: string, count: number, dueFrom?
     const dueAt = dueFrom && new Date(dueFrom.getTime() + (i % 168) * 3_600_000).toISOString();
     const consent = { at, ip: "127.0.0.1", userAgent: "bench", source: "bench", textVersion: "v1" };
     return {
-      ...{ id: subscriberId(email), email, status: "active", consent, sentTips: [] },
+      ...{
+        id: keyedHashes(LOCAL_ID_KEY).subscriberId(email),
+        email,
+        status: "active",
+        consent,
+        sentTips: [],
+      },
       ...{ createdAt: at, updatedAt: at, confirmedAt: at, ...(dueAt ? { dueAt } : {}) },
       ...(i % 10 === 0 ? {} : { timeZone: ZONES[i % ZONES.length] }),
     };

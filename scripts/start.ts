@@ -9,7 +9,8 @@
  *                                functions/events/confirm-outbox.ts (scripts/local/outbox.ts)
  *
  * Flags: --port 3000 --dynamo-port 8000 --ses-port 8005 --in-memory --skip-build
- * TOKEN_KEYS (optional) replaces the local signing key; it is checked like TokenKeys in AWS.
+ * TOKEN_KEYS and ID_KEY (optional) replace the local keys; they are checked as a Lambda's cold
+ * start checks the stage's keys (a short, repeated or patterned key stops it before it listens).
  * startStack() is also what the integration and browser tests use (on random ports).
  */
 import { spawnSync } from "node:child_process";
@@ -20,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DEFAULT_SITE_DIR } from "../compiler/paths.js";
-import { KeyringError, parseKeyring } from "../functions/core/tokens.js";
+import { KeyringError, parseKeyring, parseSecret } from "../functions/core/tokens.js";
 import { localSender } from "../studio/sample.js";
 import {
   LOCAL_HOST,
@@ -53,8 +54,10 @@ export interface StackOptions {
   trustForwardedFor?: boolean;
   /** LOG_LEVEL for the handlers; defaults to the environment's, else WARN. */
   logLevel?: string;
-  /** The TokenKeys keyring; defaults to TOKEN_KEYS from the environment, else a local key. */
+  /** The token keyring; defaults to TOKEN_KEYS from the environment, else a local key. */
   tokenKeys?: string;
+  /** The id key; defaults to ID_KEY from the environment, else a local key. */
+  idKey?: string;
   /** Tests only: the SES endpoint the handlers call (e.g. a proxy that fails on purpose). */
   sesEndpoint?: string;
 }
@@ -76,8 +79,10 @@ export interface Stack {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const tokenKeys = options.tokenKeys ?? process.env.TOKEN_KEYS;
-  // The same check as a Lambda's cold start, before anything listens.
-  if (tokenKeys !== undefined) parseKeyring(tokenKeys);
+  const idKey = options.idKey ?? process.env.ID_KEY;
+  // The same checks as a Lambda's cold start, before anything listens.
+  if (tokenKeys !== undefined) parseKeyring(tokenKeys, "TOKEN_KEYS");
+  if (idKey !== undefined) parseSecret(idKey, "ID_KEY");
   // Requests that arrive while the stand-ins start and the handler loads wait for it, rather than
   // failing: the port must be open first, because the base URL in the links names it.
   let loaded: (handler: HttpHandler) => void = () => {};
@@ -115,6 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...localEnvironment(aws, {
       baseUrl,
       ...(tokenKeys === undefined ? {} : { tokenKeys }),
+      ...(idKey === undefined ? {} : { idKey }),
       ...(options.settings ? { extra: options.settings } : {}),
     }),
     LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL ?? "WARN",

@@ -20,13 +20,13 @@ export async function sendTestEmail(
   content: ContentBundle,
   options: TestSendOptions,
 ): Promise<TestSendResult> {
-  const { normalizeEmail, subscriberId } = await import("../functions/core/email.js");
+  const { normalizeEmail } = await import("../functions/core/email.js");
   const { series } = await import("../functions/core/sequence.js");
   const { composeEmail } = await import("../functions/core/sender.js");
   const { MailRejectedError, MailStoppedError } = await import("../functions/core/errors.js");
   const { settings } = await import("../functions/config.js");
   const { sesMailer } = await import("../functions/runtime/mailer.js");
-  const { tokenSigner } = await import("../functions/runtime/signer.js");
+  const { addressHashes, loadKeys, tokenSigner } = await import("../functions/runtime/keys.js");
 
   const to = normalizeEmail(options.to);
   if (!to)
@@ -41,10 +41,11 @@ export async function sendTestEmail(
     };
   }
   const config = settings();
+  await loadKeys({ tokens: true, id: true });
   // Links are the address's own: a reader who is subscribed can try them on their own record.
   const email = composeEmail(
     {
-      id: subscriberId(to),
+      id: addressHashes().subscriberId(to),
       email: to,
       tip: tip.slug,
       number: Math.min(index + 1, content.tips.length),

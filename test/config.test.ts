@@ -7,7 +7,10 @@ const OLD_SECRET = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266
 const base = {
   SST_RESOURCE_App: JSON.stringify({ name: "strength-tips", stage: "test" }),
   SST_RESOURCE_Subscribers: JSON.stringify({ name: "subs-table" }),
-  SST_RESOURCE_TokenKeys: JSON.stringify({ value: `${KEY},k0:${OLD_SECRET}` }),
+  SST_RESOURCE_Keys: JSON.stringify({
+    tokenKeys: "/strength-tips/test/token-keys",
+    idKey: "/strength-tips/test/id-key",
+  }),
   SST_RESOURCE_SendQueue: JSON.stringify({ url: "https://sqs.example/queue" }),
   SST_RESOURCE_Settings: JSON.stringify({
     baseUrl: "https://tips.example.com/",
@@ -36,13 +39,15 @@ function probe(env: Record<string, string>, ...getters: string[]): Probe {
 
 describe("config", () => {
   it("reads each linked resource through Resource", () => {
-    const got = probe(base, "tableName", "queueUrl", "tokenKeys", "settings");
+    const got = probe(base, "tableName", "queueUrl", "keySource", "settings");
     expect(got.tableName?.value).toBe("subs-table");
     expect(got.queueUrl?.value).toBe("https://sqs.example/queue");
-    expect(got.tokenKeys?.value).toEqual([
-      { kid: "k1", secret: SECRET },
-      { kid: "k0", secret: OLD_SECRET },
-    ]);
+    // The keys' parameters by name: their values are never part of a function's configuration.
+    expect(got.keySource?.value).toEqual({
+      from: "ssm",
+      tokenKeys: "/strength-tips/test/token-keys",
+      idKey: "/strength-tips/test/id-key",
+    });
     const settings = got.settings?.value as Record<string, unknown>;
     expect(settings.baseUrl).toBe("https://tips.example.com");
     expect(settings.maxSendRate).toBe(50);
@@ -58,42 +63,50 @@ describe("config", () => {
     expect(got.tableName?.value).toBe("subs-table");
   });
 
-  it.each([
-    ["a short secret", "k1:short", /at least 32 random bytes/],
-    ["16 bytes of hex", "k1:0123456789abcdef0123456789abcdef", /at least 32 random bytes/],
-    ["a bad key id", `bad kid!:${SECRET}`, /kid:secret/],
-    ["no key id", SECRET, /kid:secret/],
-    ["a key id used twice", `${KEY},k1:${OLD_SECRET}`, /"k1" is used twice/],
-  ])("rejects token keys with %s, saying why and never echoing a secret", (_what, value, why) => {
-    const got = probe({ ...base, SST_RESOURCE_TokenKeys: JSON.stringify({ value }) }, "tokenKeys");
-    expect(got.tokenKeys?.error).toMatch(/TokenKeys is invalid/);
-    expect(got.tokenKeys?.error).toMatch(why);
-    expect(got.tokenKeys?.error).not.toContain(SECRET);
-    expect(got.tokenKeys?.error).not.toContain(OLD_SECRET);
+  it("takes the keys' values from the environment only where no Keys link names parameters", () => {
+    const { SST_RESOURCE_Keys: _omit, ...local } = base;
+    const env = { ...local, TOKEN_KEYS: KEY, ID_KEY: OLD_SECRET };
+    expect(probe(env, "keySource").keySource?.value).toEqual({
+      from: "env",
+      tokenKeys: KEY,
+      idKey: OLD_SECRET,
+    });
+    // A Keys link wins over values lying around in the environment.
+    expect(
+      probe({ ...env, SST_RESOURCE_Keys: base.SST_RESOURCE_Keys }, "keySource").keySource?.value,
+    ).toMatchObject({ from: "ssm" });
+    expect(probe(local, "keySource").keySource?.error).toMatch(/no Keys link and no TOKEN_KEYS/);
   });
 
-  it("fails the API Lambda's cold start on a bad keyring, with the reason", () => {
+  it("fails the API Lambda's cold start on a weak or malformed key, with the reason", () => {
     const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([key]) => !key.startsWith("SST_RESOURCE_")),
+      Object.entries(process.env).filter(
+        ([key]) => !key.startsWith("SST_RESOURCE_") && key !== "TOKEN_KEYS" && key !== "ID_KEY",
+      ),
     );
-    const env = {
-      ...clean,
-      ...base,
-      SST_RESOURCE_TokenKeys: JSON.stringify({ value: `${KEY},k1:${OLD_SECRET}` }),
-    };
-    const run = (file: string) =>
-      spawnSync(process.execPath, ["--import", "tsx", "-e", `await import("./${file}")`], {
-        env,
-        encoding: "utf8",
-      });
-    const bad = run("functions/http/api.ts");
-    expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/TokenKeys is invalid[\s\S]*"k1" is used twice/);
-    const good = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "-e", 'await import("./functions/http/api.ts")'],
-      { env: { ...env, SST_RESOURCE_TokenKeys: base.SST_RESOURCE_TokenKeys }, encoding: "utf8" },
-    );
+    const { SST_RESOURCE_Keys: _omit, ...local } = base;
+    const run = (keys: Record<string, string>) =>
+      spawnSync(
+        process.execPath,
+        ["--import", "tsx", "-e", 'await import("./functions/http/api.ts")'],
+        { env: { ...clean, ...local, ...keys }, encoding: "utf8" },
+      );
+    const cases = [
+      [
+        { TOKEN_KEYS: `${KEY},k1:${OLD_SECRET}`, ID_KEY: OLD_SECRET },
+        /TOKEN_KEYS entry 2.*"k1" is used twice/,
+      ],
+      [{ TOKEN_KEYS: `k1:${"0123456789abcdef".repeat(4)}`, ID_KEY: OLD_SECRET }, /repeats a block/],
+      [{ TOKEN_KEYS: KEY, ID_KEY: "a".repeat(64) }, /ID_KEY: .*32 random bytes/],
+    ] as const;
+    for (const [keys, why] of cases) {
+      const bad = run(keys);
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toMatch(why);
+      expect(bad.stderr).not.toContain(SECRET);
+      expect(bad.stderr).not.toContain(OLD_SECRET);
+    }
+    const good = run({ TOKEN_KEYS: KEY, ID_KEY: OLD_SECRET });
     expect(good.stderr).toBe("");
     expect(good.status).toBe(0);
   });
@@ -106,6 +119,9 @@ describe("config", () => {
     await expect(startStack({ tokenKeys: "local:not-random" })).rejects.toThrow(
       /at least 32 random bytes/,
     );
+    await expect(
+      startStack({ tokenKeys: KEY, idKey: "0123456789abcdef".repeat(4) }),
+    ).rejects.toThrow(/ID_KEY.*repeats a block/);
   });
 
   it("rejects settings without a postal address", () => {

@@ -70,7 +70,7 @@ function markSentWrite(
   const zone = slotZone?.timeZone;
   return {
     Key: subscriberKey(id),
-    UpdateExpression: `SET claim = :claim, lastWeekSent = :week, updatedAt = :now${slot ? ", dueAt = :due, gsi1sk = :gsk" : ""} ADD sentTips :tip, rev :one`,
+    UpdateExpression: `SET claim = :claim, lastWeekSent = :week, updatedAt = :now, sentLog = list_append(if_not_exists(sentLog, :none), :sent)${slot ? ", dueAt = :due, gsi1sk = :gsk" : ""} ADD sentTips :tip, rev :one`,
     ConditionExpression: [
       "attribute_exists(pk)",
       ...(slotZone === undefined
@@ -84,6 +84,8 @@ function markSentWrite(
       ":now": now.toISOString(),
       ":tip": new Set([claim.tip]),
       ":one": 1,
+      ":none": [],
+      ":sent": [{ tip: claim.tip, week: claim.week, at: now.toISOString() }],
       ...slot,
       ...(zone === undefined ? {} : { ":tz": zone }),
     },

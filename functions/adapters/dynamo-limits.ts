@@ -19,6 +19,28 @@ export class DynamoLimits implements Limits {
     return Number(attributes?.hits ?? 0) > limit;
   }
 
+  take(key: string, windowStart: Date, windowSeconds: number, limit: number) {
+    return this.table.update({
+      Key: rateKey(key, windowStart),
+      UpdateExpression: "ADD hits :one SET expiresAt = :expires",
+      ConditionExpression: "attribute_not_exists(hits) OR hits < :limit",
+      ExpressionAttributeValues: {
+        ":one": 1,
+        ":limit": limit,
+        ":expires": Math.floor(windowStart.getTime() / 1000) + windowSeconds * 2,
+      },
+    });
+  }
+
+  async giveBack(key: string, windowStart: Date) {
+    await this.table.update({
+      Key: rateKey(key, windowStart),
+      UpdateExpression: "ADD hits :minus",
+      ConditionExpression: "hits > :zero",
+      ExpressionAttributeValues: { ":minus": -1, ":zero": 0 },
+    });
+  }
+
   /**
    * Optimistic concurrency on one item: read the slots, write them back only if nobody else did
    * in between (`version`), else read again. Expired slots are dropped on each write, and the

@@ -33,6 +33,8 @@ export class DynamoStore implements Subscribers, SendLedger, Limits {
   activate: Subscribers["activate"] = (...a) => this.subscribers.activate(...a);
   unsubscribe: Subscribers["unsubscribe"] = (...a) => this.subscribers.unsubscribe(...a);
   suppress: Subscribers["suppress"] = (...a) => this.subscribers.suppress(...a);
+  erase: Subscribers["erase"] = (...a) => this.subscribers.erase(...a);
+  signOutLinks: Subscribers["signOutLinks"] = (...a) => this.subscribers.signOutLinks(...a);
   updatePreferences: Subscribers["updatePreferences"] = (...a) =>
     this.subscribers.updatePreferences(...a);
 
@@ -45,6 +47,8 @@ export class DynamoStore implements Subscribers, SendLedger, Limits {
   releaseClaim: SendLedger["releaseClaim"] = (...a) => this.ledger.releaseClaim(...a);
 
   hit: Limits["hit"] = (...a) => this.limits.hit(...a);
+  take: Limits["take"] = (...a) => this.limits.take(...a);
+  giveBack: Limits["giveBack"] = (...a) => this.limits.giveBack(...a);
   reserveMailboxSlot: Limits["reserveMailboxSlot"] = (...a) => this.limits.reserveMailboxSlot(...a);
   takeTurn: Limits["takeTurn"] = (...a) => this.limits.takeTurn(...a);
 }

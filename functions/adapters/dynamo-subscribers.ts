@@ -1,4 +1,7 @@
-/** Subscribers (core/ports.ts) on the DynamoDB table: one item per subscriber. */
+/**
+ * Subscribers (core/ports.ts) on the DynamoDB table: one item per subscriber, or, once erased,
+ * the erasure mark in its place (status "erased", the keyed-hash id and the time, nothing else).
+ */
 import { shardOf } from "../core/email.js";
 import type {
   ActivateResult,
@@ -7,6 +10,7 @@ import type {
   Subscribers,
   UnsubscribeResult,
 } from "../core/ports.js";
+import { expiresAtFor } from "../core/retention.js";
 import type { Subscriber } from "../core/types.js";
 import {
   activeKey,
@@ -17,18 +21,43 @@ import {
   toItem,
 } from "./dynamo-table.js";
 
+/** The status of an erasure mark: never a Subscriber's (get() does not return it). */
+const ERASED = "erased";
+
 export class DynamoSubscribers implements Subscribers {
   constructor(private readonly table: DynamoTable) {}
 
   async get(id: string): Promise<Subscriber | undefined> {
     const item = await this.table.read(subscriberKey(id));
-    return item ? fromItem(item) : undefined;
+    return item && item.status !== ERASED ? fromItem(item) : undefined;
   }
 
   create(subscriber: Subscriber): Promise<boolean> {
+    const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
     return this.table.put({
-      Item: toItem(subscriber, this.table.shards),
-      ConditionExpression: "attribute_not_exists(pk)",
+      Item: toItem({ ...subscriber, ...(expiresAt ? { expiresAt } : {}) }, this.table.shards),
+      // Over an erasure mark only for a signup given after the erasure.
+      ConditionExpression:
+        "attribute_not_exists(pk) OR (#status = :erased AND erasedAt < :consentAt)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":erased": ERASED, ":consentAt": subscriber.consent.at },
+    });
+  }
+
+  async erase(id: string, now: Date): Promise<"erased" | "absent"> {
+    const old = await this.table.replace({
+      Item: { ...subscriberKey(id), id, status: ERASED, erasedAt: now.toISOString() },
+    });
+    return old && old.status !== ERASED ? "erased" : "absent";
+  }
+
+  signOutLinks(id: string, at: number): Promise<boolean> {
+    return this.table.update({
+      Key: subscriberKey(id),
+      UpdateExpression: "SET linksNotBefore = :at",
+      ConditionExpression: "attribute_exists(pk) AND #status <> :erased",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":at": at, ":erased": ERASED },
     });
   }
 
@@ -37,6 +66,7 @@ export class DynamoSubscribers implements Subscribers {
     const zoned = signup.timeZone !== undefined;
     const set = [
       "#status = :pending, generation = :generation, consent = :consent, updatedAt = :now",
+      "expiresAt = :expires",
       "consentHistory = list_append(if_not_exists(consentHistory, :none), :consents)",
       ...(named ? ["firstName = :firstName"] : []),
       ...(zoned ? ["#tz = :timeZone"] : []),
@@ -47,12 +77,15 @@ export class DynamoSubscribers implements Subscribers {
       Key: subscriberKey(id),
       UpdateExpression: `SET ${set.join(", ")} REMOVE ${remove.join(", ")}`,
       ConditionExpression:
-        "#status IN (:pending, :unsubscribed) AND " +
+        "#status IN (:pending, :unsubscribed, :bounced, :complained) AND " +
         (expected === undefined ? "attribute_not_exists(generation)" : "generation = :expected"),
       ExpressionAttributeNames: { "#status": "status", "#tz": "timeZone" },
       ExpressionAttributeValues: {
         ":pending": "pending",
         ":unsubscribed": "unsubscribed",
+        ":bounced": "bounced",
+        ":complained": "complained",
+        ":expires": expiresAtFor("pending", signup.now),
         ":generation": signup.generation,
         ":consent": signup.consent,
         ":consents": [signup.consent],
@@ -78,7 +111,7 @@ export class DynamoSubscribers implements Subscribers {
     const done = await this.table.update({
       Key: subscriberKey(id),
       UpdateExpression:
-        "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :gsk REMOVE dueAt",
+        "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :gsk REMOVE dueAt, expiresAt",
       ConditionExpression:
         generation === undefined
           ? "#status = :pending"
@@ -105,7 +138,7 @@ export class DynamoSubscribers implements Subscribers {
     const done = await this.table.update({
       Key: subscriberKey(id),
       UpdateExpression:
-        "SET #status = :unsubscribed, unsubscribedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk, generation",
+        "SET #status = :unsubscribed, unsubscribedAt = :now, updatedAt = :now, expiresAt = :expires REMOVE gsi1pk, gsi1sk, generation",
       ConditionExpression: "#status IN (:pending, :active)",
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: {
@@ -113,6 +146,7 @@ export class DynamoSubscribers implements Subscribers {
         ":pending": "pending",
         ":active": "active",
         ":now": now.toISOString(),
+        ":expires": expiresAtFor("unsubscribed", now),
       },
     });
     if (done) return "unsubscribed";
@@ -122,10 +156,16 @@ export class DynamoSubscribers implements Subscribers {
   suppress(id: string, status: "bounced" | "complained", now: Date) {
     return this.table.update({
       Key: subscriberKey(id),
-      UpdateExpression: "SET #status = :status, updatedAt = :now REMOVE gsi1pk, gsi1sk",
-      ConditionExpression: "attribute_exists(pk) AND #status <> :status",
+      UpdateExpression:
+        "SET #status = :status, updatedAt = :now, expiresAt = :expires REMOVE gsi1pk, gsi1sk, generation",
+      ConditionExpression: "attribute_exists(pk) AND #status <> :status AND #status <> :erased",
       ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":status": status, ":now": now.toISOString() },
+      ExpressionAttributeValues: {
+        ":status": status,
+        ":now": now.toISOString(),
+        ":expires": expiresAtFor(status, now),
+        ":erased": ERASED,
+      },
     });
   }
 

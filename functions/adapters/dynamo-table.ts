@@ -3,10 +3,12 @@
  * adapters share (dynamo-subscribers.ts, dynamo-ledger.ts, dynamo-limits.ts). sst.config.ts
  * declares the same table; scripts/local/aws.ts creates it in dynalite from tableDefinition.
  *
- *   subscriber   pk = SUB#<id>          sk = SUB
+ *   subscriber   pk = SUB#<id>          sk = SUB       expiresAt = TTL unless active
  *                gsi1pk = ACTIVE#<shard> gsi1sk = <dueAt>#<id>   (only while status = active)
+ *   erased       pk = SUB#<id>          sk = SUB       status = erased, erasedAt (nothing else)
  *   rate limit   pk = RATE#<key>        sk = <window start>  expiresAt = TTL (epoch seconds)
  *   mailbox      pk = MAILBOX#<hash>    sk = MAILBOX         slots, version, expiresAt = TTL
+ *   (every <id>, <hash> and client or domain in a <key> is a keyed hash: core/email.ts)
  *   turn         pk = TURN#<key>        sk = TURN            lastAt
  */
 import {
@@ -132,6 +134,14 @@ export class DynamoTable {
   /** A conditional UpdateItem; false when its condition did not hold. */
   async update(input: TableUpdate): Promise<boolean> {
     return this.conditional(() => this.write(input));
+  }
+
+  /** PutItem that replaces whatever was there; returns the item it replaced, if any. */
+  async replace(input: TablePut): Promise<Item | undefined> {
+    const result = await this.doc.send(
+      new PutCommand({ TableName: this.name, ReturnValues: "ALL_OLD", ...input }),
+    );
+    return result.Attributes;
   }
 
   /** A conditional PutItem; false when its condition did not hold. */

@@ -17,6 +17,7 @@ import type {
   Subscribers,
   UnsubscribeResult,
 } from "../core/ports.js";
+import { expiresAtFor } from "../core/retention.js";
 import type { Subscriber } from "../core/types.js";
 import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
@@ -26,6 +27,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   /** Each turn's last taking, ms since epoch. */
   private readonly turns = new Map<string, number>();
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
+  /** Erasure marks: id → ISO time of the erasure. */
+  private readonly erased = new Map<string, string>();
 
   constructor(readonly shards = 4) {}
 
@@ -50,15 +53,36 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
 
   async create(subscriber: Subscriber) {
     if (this.subscribers.has(subscriber.id)) return false;
-    this.subscribers.set(subscriber.id, structuredClone(subscriber));
+    const erasedAt = this.erased.get(subscriber.id);
+    if (erasedAt !== undefined && !(erasedAt < subscriber.consent.at)) return false;
+    this.erased.delete(subscriber.id);
+    const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
+    this.subscribers.set(subscriber.id, {
+      ...structuredClone(subscriber),
+      ...(expiresAt ? { expiresAt } : {}),
+    });
     return true;
+  }
+
+  async erase(id: string, now: Date): Promise<"erased" | "absent"> {
+    const existed = this.subscribers.delete(id);
+    this.erased.set(id, now.toISOString());
+    return existed ? "erased" : "absent";
+  }
+
+  async signOutLinks(id: string, at: number) {
+    return this.mutate(id, (s) => {
+      s.linksNotBefore = at;
+      return true;
+    });
   }
 
   async beginSignup(id: string, signup: SignupRecord, expected: string | undefined) {
     return this.mutate(id, (s) => {
-      if (s.status !== "pending" && s.status !== "unsubscribed") return false;
+      if (s.status === "active") return false;
       if (s.generation !== expected) return false;
       s.status = "pending";
+      s.expiresAt = expiresAtFor("pending", signup.now) as number;
       s.generation = signup.generation;
       if (signup.firstName === undefined) delete s.firstName;
       else s.firstName = signup.firstName;
@@ -109,6 +133,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
       s.confirmIp = ip;
       s.updatedAt = now.toISOString();
       delete s.dueAt;
+      delete s.expiresAt;
       return true;
     });
     return "activated";
@@ -121,6 +146,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     this.mutate(id, (s) => {
       s.status = "unsubscribed";
       delete s.generation;
+      s.expiresAt = expiresAtFor("unsubscribed", now) as number;
       s.unsubscribedAt = now.toISOString();
       s.updatedAt = now.toISOString();
       return true;
@@ -132,6 +158,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     return this.mutate(id, (s) => {
       if (s.status === status) return false;
       s.status = status;
+      delete s.generation;
+      s.expiresAt = expiresAtFor(status, now) as number;
       s.updatedAt = now.toISOString();
       return true;
     });
@@ -232,6 +260,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
       s.lastWeekSent = week;
       s.updatedAt = now.toISOString();
       if (!s.sentTips.includes(tip)) s.sentTips.push(tip);
+      s.sentLog = [...(s.sentLog ?? []), { tip, week, at: now.toISOString() }];
       return true;
     });
   }
@@ -259,6 +288,20 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     if (last !== undefined && last > at.getTime() - spacingMs) return false;
     this.turns.set(key, at.getTime());
     return true;
+  }
+
+  async take(key: string, windowStart: Date, _windowSeconds: number, limit: number) {
+    const k = `${key}|${windowStart.toISOString()}`;
+    const n = this.hits.get(k) ?? 0;
+    if (n >= limit) return false;
+    this.hits.set(k, n + 1);
+    return true;
+  }
+
+  async giveBack(key: string, windowStart: Date) {
+    const k = `${key}|${windowStart.toISOString()}`;
+    const n = this.hits.get(k) ?? 0;
+    if (n > 0) this.hits.set(k, n - 1);
   }
 
   async hit(key: string, windowStart: Date, _windowSeconds: number, limit: number) {

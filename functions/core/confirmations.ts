@@ -1,10 +1,11 @@
 /**
  * The confirmation outbox: each signup from the queue is written to its subscriber and gets its
  * confirmation email, at most MAILBOX_LIMIT per real mailbox a day and `confirmationsPerHour` for
- * the whole list. A failure throws and the queue delivers the signup again; the record that the
- * email went out keeps a redelivery from sending it twice (docs/architecture.md has the steps).
+ * the whole list, of which one network or one recipient domain gets at most its SHARES. A failure
+ * throws and the queue delivers the signup again; the record that the email went out keeps a
+ * redelivery from sending it twice (docs/architecture.md has the steps).
  */
-import { mailboxKey, subscriberId } from "./email.js";
+import type { KeyedHashes } from "./email.js";
 import type { Clock, Limits, Log, Mailer, Subscribers } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
@@ -16,6 +17,16 @@ export const MAILBOX_LIMIT = { perWindow: 2, windowSeconds: 24 * 60 * 60 } as co
 
 /** The store key of the list-wide hourly budget counter. */
 export const BUDGET_KEY = "confirmations";
+
+/**
+ * The most of the hourly budget one client network (IPv4 /24, IPv6 /48) and one recipient domain
+ * may use, so that a flood from one place, or of made-up addresses at one domain, leaves the rest
+ * for everyone else. At the default budget of 200: 20 per network, 50 per domain.
+ */
+export const SHARES = { network: 0.1, domain: 0.25 } as const;
+
+/** A share of the hourly budget, as a count (at least 1). */
+export const shareOf = (budget: number, share: number) => Math.max(1, Math.floor(budget * share));
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -61,7 +72,8 @@ export class SignupConflictError extends Error {
 
 export interface ConfirmationDeps extends SystemEmailContext {
   subscribers: Subscribers;
-  limits: Pick<Limits, "hit" | "reserveMailboxSlot">;
+  limits: Pick<Limits, "take" | "giveBack" | "reserveMailboxSlot">;
+  hashes: KeyedHashes;
   mailer: Mailer;
   clock: Clock;
   /** The list-wide budget of confirmation emails per clock hour (Settings). */
@@ -73,38 +85,69 @@ export type DeliveryOutcome =
   | "sent"
   /** A redelivery of a signup whose confirmation went out already. */
   | "already-sent"
-  /** Active, bounced or complained: no confirmation. */
+  /** Already active: no confirmation. */
   | "not-needed"
+  /** The address was erased after this signup was made: the signup is dropped. */
+  | "erased"
   /** The mailbox had its confirmations for the last 24 h: nothing written, nothing sent. */
   | "mailbox-limit";
+
+/**
+ * Takes the signup's unit of the hour's budget, its network's share and its domain's share, or
+ * none of them: ConfirmationDeferredError when any is used up (the signup waits on the queue).
+ */
+async function takeBudget(
+  deps: ConfirmationDeps,
+  request: SignupRequest,
+  now: Date,
+): Promise<void> {
+  const hourStart = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS);
+  const budget = deps.confirmationsPerHour;
+  const counters = [
+    [
+      `${BUDGET_KEY}:network:${deps.hashes.networkKey(request.consent.ip)}`,
+      shareOf(budget, SHARES.network),
+    ],
+    [
+      `${BUDGET_KEY}:domain:${deps.hashes.domainKey(request.email)}`,
+      shareOf(budget, SHARES.domain),
+    ],
+    [BUDGET_KEY, budget],
+  ] as const;
+  const taken: string[] = [];
+  for (const [key, limit] of counters) {
+    if (await deps.limits.take(key, hourStart, 3600, limit)) {
+      taken.push(key);
+      continue;
+    }
+    for (const earlier of taken) await deps.limits.giveBack(earlier, hourStart);
+    throw new ConfirmationDeferredError(
+      Math.max(1, Math.ceil((hourStart.getTime() + HOUR_MS - now.getTime()) / 1000)),
+    );
+  }
+}
 
 /** Delivers one signup (see the top of this file). Throws when it should be tried again. */
 export async function deliverConfirmation(
   deps: ConfirmationDeps,
   request: SignupRequest,
 ): Promise<DeliveryOutcome> {
-  const { subscribers, limits, clock } = deps;
+  const { subscribers, limits, clock, hashes } = deps;
   const now = clock.now();
-  const id = subscriberId(request.email);
+  const id = hashes.subscriberId(request.email);
   const current = await subscribers.get(id);
-  if (current && current.status !== "pending" && current.status !== "unsubscribed") {
-    return "not-needed";
-  }
+  // Anyone but an active reader may sign up (again): pending, left, bounced or complained.
+  if (current?.status === "active") return "not-needed";
   const generation = request.signupId;
   if (current?.generation === generation) {
     if (current.confirmSentFor === generation) return "already-sent";
   } else {
-    const mailbox = mailboxKey(request.email);
+    const mailbox = hashes.mailboxKey(request.email);
     const { perWindow, windowSeconds } = MAILBOX_LIMIT;
     if (!(await limits.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
       return "mailbox-limit";
     }
-    const hourStart = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
-    if (await limits.hit(BUDGET_KEY, new Date(hourStart), 3600, deps.confirmationsPerHour)) {
-      throw new ConfirmationDeferredError(
-        Math.max(1, Math.ceil((hourStart + HOUR_MS - now.getTime()) / 1000)),
-      );
-    }
+    await takeBudget(deps, request, now);
     const { firstName, timeZone, consent } = request;
     const record = {
       generation,
@@ -129,8 +172,14 @@ export async function deliverConfirmation(
           consentHistory: [consent],
           generation,
           sentTips: [],
+          // Links of anyone who had this address before (and was erased) never work for this one.
+          linksNotBefore: Math.floor(now.getTime() / 1000),
         });
-    if (!written) throw new SignupConflictError(`subscriber ${id} changed during the signup`);
+    if (!written) {
+      // No record, and none could be made: the address was erased after this signup was given.
+      if (!current && !(await subscribers.get(id))) return "erased";
+      throw new SignupConflictError(`subscriber ${id} changed during the signup`);
+    }
   }
   const recipient = {
     id,
@@ -151,7 +200,7 @@ export async function deliverQueuedSignup(
   deps: ConfirmationDeps & { log: Log },
   request: SignupRequest,
 ): Promise<void> {
-  const subscriber = subscriberId(request.email);
+  const subscriber = deps.hashes.subscriberId(request.email);
   try {
     const outcome = await deliverConfirmation(deps, request);
     deps.log.info("confirmation", { outcome, subscriberId: subscriber });

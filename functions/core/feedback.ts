@@ -1,9 +1,9 @@
 /**
  * SES feedback applied to the list: a permanent bounce or a complaint takes each address it names
- * out for good; transient and undetermined bounces, and every other event (Delivery, Open, …),
+ * off the list (until a new signup is confirmed); transient and undetermined bounces, and every other event (Delivery, Open, …),
  * change nothing. Suppression is conditional in the store, so a repeated event is a no-op.
  */
-import { normalizeEmail, subscriberId } from "./email.js";
+import { type KeyedHashes, normalizeEmail } from "./email.js";
 import type { Clock, Subscribers } from "./ports.js";
 
 /** One SES event, as the edge parsed it (functions/events/ses-records.ts). */
@@ -38,7 +38,11 @@ function addressOf(raw: string): string | undefined {
 
 /** Applies one SES event. A store failure throws, so the event is delivered again. */
 export async function applyFeedback(
-  deps: { store: Pick<Subscribers, "suppress">; clock: Clock },
+  deps: {
+    store: Pick<Subscribers, "suppress">;
+    clock: Clock;
+    hashes: Pick<KeyedHashes, "subscriberId">;
+  },
   feedback: Feedback,
 ): Promise<FeedbackOutcome> {
   const base = { type: feedback.type, messageId: feedback.messageId };
@@ -62,7 +66,7 @@ export async function applyFeedback(
   const now = deps.clock.now();
   const idOf = (raw: string) => {
     const email = addressOf(raw);
-    return email ? subscriberId(email) : undefined;
+    return email ? deps.hashes.subscriberId(email) : undefined;
   };
   const sentTo = new Set(feedback.destination.map(idOf));
   const ids = new Set<string>();

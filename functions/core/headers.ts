@@ -1,11 +1,13 @@
 /**
  * RFC 2369 List-Unsubscribe and RFC 8058 one-click headers for every email we send.
  *
- *   List-Unsubscribe: <https://example.com/unsubscribe?token=…>, <mailto:unsub@example.com?subject=unsubscribe>
+ *   List-Unsubscribe: <https://example.com/unsubscribe?token=T>, <mailto:unsub@example.com?subject=unsubscribe%20T>
  *   List-Unsubscribe-Post: List-Unsubscribe=One-Click
  *
  * Exactly one List-Unsubscribe header with exactly one HTTPS URL (plain http is accepted only for
- * loopback hosts, i.e. the local stack), optionally followed by one mailto: URI.
+ * loopback hosts, i.e. the local stack), optionally followed by one mailto: URI whose subject
+ * carries the URL's own token, so that mail to it unsubscribes that reader and nobody else
+ * (core/mail-unsubscribe.ts).
  */
 
 export interface EmailHeader {
@@ -39,19 +41,30 @@ function checkedUrl(raw: string): string {
   return raw;
 }
 
-/** "unsub@example.com" or "mailto:unsub@example.com" → "mailto:unsub@example.com?subject=unsubscribe". */
-function mailtoUri(mailto: string): string {
+/**
+ * "unsub@example.com" or "mailto:unsub@example.com", and the link's token T →
+ * "mailto:unsub@example.com?subject=unsubscribe%20T".
+ */
+function mailtoUri(mailto: string, token: string | null): string {
   const address = mailto.trim().replace(/^mailto:/i, "");
   if (!/^[^@\s<>,"?]+@[^@\s<>,"?]+$/.test(address)) {
     throw new Error(`listUnsubscribeHeaders: not an email address: ${JSON.stringify(mailto)}`);
   }
-  return `mailto:${address}?subject=unsubscribe`;
+  if (!token || !/^[A-Za-z0-9._-]+$/.test(token)) {
+    throw new Error("listUnsubscribeHeaders: a mailto needs the unsubscribe URL's token");
+  }
+  return `mailto:${address}?subject=${encodeURIComponent(`${UNSUBSCRIBE_SUBJECT} ${token}`)}`;
 }
+
+/** The subject a mailto unsubscribe request carries, before the reader's token. */
+export const UNSUBSCRIBE_SUBJECT = "unsubscribe";
 
 /** The two headers, in the shape OutgoingEmail.headers takes. */
 export function listUnsubscribeHeaders(unsubscribeUrl: string, mailto?: string): EmailHeader[] {
   const targets = [`<${checkedUrl(unsubscribeUrl)}>`];
-  if (mailto !== undefined && mailto.trim() !== "") targets.push(`<${mailtoUri(mailto)}>`);
+  if (mailto !== undefined && mailto.trim() !== "") {
+    targets.push(`<${mailtoUri(mailto, new URL(unsubscribeUrl).searchParams.get("token"))}>`);
+  }
   return [
     { name: LIST_UNSUBSCRIBE, value: targets.join(", ") },
     { name: LIST_UNSUBSCRIBE_POST, value: ONE_CLICK },

@@ -23,9 +23,9 @@ export function confirmUrl(baseUrl: string, token: string): string {
 }
 
 /**
- * The "view in browser" URL of a tip: its page in the public archive. `token` is the subscriber's
- * unsubscribe token, so the page carries their own unsubscribe link. (Emails sent before the
- * archive link to /view/{slug}, which redirects here.)
+ * The "view in browser" URL of a tip: its page in the public archive. `token` is the tip's view
+ * token (core/tokens.ts), which shows the page before the tip's date and does nothing else.
+ * (/view/{slug} redirects here.)
  */
 export function viewUrl(baseUrl: string, slug: string, token?: string): string {
   const path = `${base(baseUrl)}/tips/${encodeURIComponent(slug)}`;

@@ -76,15 +76,20 @@ export interface ActivePage {
 export interface Subscribers {
   get(id: string): Promise<Subscriber | undefined>;
 
-  /** Inserts a new subscriber; false (and nothing written) if the id exists already. */
+  /**
+   * Inserts a new subscriber; false (and nothing written) if the id exists already, or was
+   * erased after the signup's consent was given (a signup made before an erasure never undoes it).
+   * Over an older erasure mark it writes the new record.
+   */
   create(subscriber: Subscriber): Promise<boolean>;
 
   /**
    * A new signup for an existing pending or unsubscribed subscriber: back to (or still) pending,
    * with `signup.generation` as the one generation whose confirm link works (earlier links retire),
    * the signup's first name (none: removed), and its consent appended to `consentHistory` (and
-   * copied to `consent`, the latest). Conditional on the generation read before (`expected`;
-   * undefined: none), so of two racing signups one wins. False if the condition failed.
+   * copied to `consent`, the latest). Also from bounced or complained: a mailbox that works again
+   * gets a new confirmation. Conditional on the generation read before (`expected`; undefined:
+   * none), so of two racing signups one wins. False if the condition failed.
    */
   beginSignup(id: string, signup: SignupRecord, expected: string | undefined): Promise<boolean>;
 
@@ -107,6 +112,19 @@ export interface Subscribers {
 
   /** Marks a subscriber bounced or complained (leaves the active set). False if missing or unchanged. */
   suppress(id: string, status: "bounced" | "complained", now: Date): Promise<boolean>;
+
+  /**
+   * Erases a subscriber: the record is replaced by an erasure mark that holds only the id (a
+   * keyed hash) and the time, so nothing that held the address, the name or the consent is left.
+   * The mark is written even when there was no record. get() no longer finds the id. Idempotent.
+   */
+  erase(id: string, now: Date): Promise<"erased" | "absent">;
+
+  /**
+   * "Sign out every link": unsubscribe and manage links issued before `at` (unix seconds) stop
+   * working (Subscriber.linksNotBefore). False when there is no record.
+   */
+  signOutLinks(id: string, at: number): Promise<boolean>;
 
   /**
    * The reader's own changes (/manage), while active: each field given is set, or removed when
@@ -177,6 +195,15 @@ export interface Limits {
    * after this hit exceeds `limit`.
    */
   hit(key: string, windowStart: Date, windowSeconds: number, limit: number): Promise<boolean>;
+
+  /**
+   * Takes one unit of `key`'s `limit` in the window starting at `windowStart`, if any is left
+   * (one conditional write): true when taken, false (nothing counted) when all are used.
+   */
+  take(key: string, windowStart: Date, windowSeconds: number, limit: number): Promise<boolean>;
+
+  /** Gives back one unit taken with take() in that window (the email it was for did not go). */
+  giveBack(key: string, windowStart: Date): Promise<void>;
 
   /**
    * Takes one of `limit` confirmation-email slots of a real mailbox (see core/email.ts mailboxKey)

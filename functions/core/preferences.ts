@@ -1,19 +1,22 @@
 /**
  * The reader's preferences (GET/POST /manage, from the "Manage preferences" link): pause for 1–12
- * weeks, resume, change time zone or first name, or unsubscribe. The link's token (purpose
- * "manage") never expires, like the unsubscribe link. Reading changes nothing; every change is
- * one conditional write on the reader's own item, and moves their next due instant so the hourly
- * planner neither reads nor mails them before it.
+ * weeks, resume, change time zone or first name, or unsubscribe; and their rights (core/rights.ts):
+ * download their data, delete it (after a confirm step), sign out every link. The link's token
+ * (purpose "manage") never expires, but "sign out every link" revokes it. Reading changes nothing;
+ * every change is one conditional write on the reader's own item, and moves their next due instant
+ * so the hourly planner neither reads nor mails them before it.
  */
 import { DateTime } from "luxon";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
 import type { Clock, Subscribers } from "./ports.js";
+import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
 import { nextDelivery, type Schedule, zoneOf } from "./schedule.js";
 import {
   cleanFirstName,
   parseTimeZone,
+  readerOfLink,
   type SubscriptionDeps,
-  unsubscribe,
+  unsubscribeReader,
 } from "./subscriptions.js";
 import type { Signer } from "./tokens.js";
 import type { Subscriber } from "./types.js";
@@ -26,6 +29,25 @@ export type ManageAction =
   | { action: "timezone"; timeZone: string | undefined }
   | { action: "name"; firstName: string | undefined }
   | { action: "unsubscribe" };
+
+/** The reader's rights on /manage; "erase" only asks, "erase-confirmed" erases. */
+export type RightsAction =
+  | { action: "export" }
+  | { action: "erase" }
+  | { action: "erase-confirmed" }
+  | { action: "signout" };
+
+export const MANAGE_ACTIONS = [
+  "pause",
+  "resume",
+  "timezone",
+  "name",
+  "unsubscribe",
+  "export",
+  "erase",
+  "erase-confirmed",
+  "signout",
+] as const;
 
 /** What the page shows. */
 export interface Preferences {
@@ -43,14 +65,21 @@ export interface Preferences {
 
 export interface PreferencesDeps {
   subscribers: Subscribers;
-  signer: Pick<Signer, "verify">;
+  signer: Pick<Signer, "read">;
   clock: Clock;
   schedule: Schedule;
 }
 
 /** Parses the form of POST /manage; throws BadRequestError with what is expected. */
-export function parseManageForm(form: Record<string, string | undefined>): ManageAction {
+export function parseManageForm(
+  form: Record<string, string | undefined>,
+): ManageAction | RightsAction {
   switch (form.action) {
+    case "export":
+    case "erase":
+    case "erase-confirmed":
+    case "signout":
+      return { action: form.action };
     case "pause": {
       const weeks = Number(form.weeks);
       if (!/^\d{1,2}$/.test(form.weeks ?? "") || weeks < 1 || weeks > MAX_PAUSE_WEEKS) {
@@ -70,7 +99,7 @@ export function parseManageForm(form: Record<string, string | undefined>): Manag
       return { action: "name", firstName: cleanFirstName(form.firstName) };
     default:
       throw new BadRequestError(
-        "action must be pause, resume, timezone, name or unsubscribe.",
+        `action must be one of ${MANAGE_ACTIONS.join(", ")}.`,
         "invalid_action",
       );
   }
@@ -102,8 +131,7 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
 }
 
 async function reader(deps: PreferencesDeps, token: unknown): Promise<Subscriber> {
-  const id = deps.signer.verify(typeof token === "string" ? token : "", "manage");
-  const subscriber = await deps.subscribers.get(id);
+  const { subscriber } = await readerOfLink(deps, token, "manage");
   // A reader who no longer exists gets the same answer as a bad link.
   if (!subscriber) throw new InvalidTokenError("This link is invalid or has expired.");
   return subscriber;
@@ -122,7 +150,7 @@ export async function applyPreferences(
 ): Promise<Preferences> {
   const subscriber = await reader(deps, token);
   if (change.action === "unsubscribe") {
-    await unsubscribe(deps, deps.signer.issue("unsubscribe", subscriber.id));
+    await unsubscribeReader(deps, subscriber.id);
     return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);
   }
   if (subscriber.status !== "active") {
@@ -155,4 +183,41 @@ export async function applyPreferences(
     throw new BadRequestError("This subscription changed meanwhile: please try again.", "conflict");
   }
   return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);
+}
+
+export type RightsOutcome =
+  | { kind: "data"; data: ReaderData }
+  | { kind: "confirm-erase"; email: string }
+  | { kind: "erased" }
+  | { kind: "signed-out"; token: string; preferences: Preferences };
+
+/**
+ * POST /manage, the reader's rights: their data as JSON; the erase step that only asks; the
+ * erasure itself; or every link signed out, with a new link for this page.
+ */
+export async function applyRights(
+  deps: PreferencesDeps & { titles: ReadonlyMap<string, string> } & Pick<
+      SubscriptionDeps,
+      "signer"
+    >,
+  token: unknown,
+  change: RightsAction,
+): Promise<RightsOutcome> {
+  const subscriber = await reader(deps, token);
+  const now = deps.clock.now();
+  switch (change.action) {
+    case "export":
+      return { kind: "data", data: readerData(subscriber, deps.titles, now) };
+    case "erase":
+      return { kind: "confirm-erase", email: subscriber.email };
+    case "erase-confirmed":
+      await deps.subscribers.erase(subscriber.id, now);
+      return { kind: "erased" };
+    case "signout": {
+      const fresh = await signOutEveryLink(deps, subscriber.id);
+      if (!fresh) throw new InvalidTokenError("This link is invalid or has expired.");
+      const current = (await deps.subscribers.get(subscriber.id)) ?? subscriber;
+      return { kind: "signed-out", token: fresh, preferences: view(current, deps) };
+    }
+  }
 }

@@ -171,7 +171,9 @@ export function composeEmail(
   const values = {
     first_name: firstNameValue(recipient.firstName),
     unsubscribe_url: unsubscribe,
-    view_url: viewUrl(links.baseUrl, tip.slug, token),
+    // The page of this tip, with a token that shows it and nothing else: a shared view link
+    // names no reader and can unsubscribe nobody.
+    view_url: viewUrl(links.baseUrl, tip.slug, signer.issue("view", tip.slug)),
     manage_url: manageUrl(links.baseUrl, signer.issue("manage", recipient.id)),
     postal_address: links.postalAddress,
     site_url: siteUrl(links.baseUrl),

@@ -6,10 +6,11 @@
  *                            ▲                                             │
  *                            └───────────────subscribe (fresh consent)─────┘
  *   subscribe only queues the signup; core/confirmations.ts writes it and sends the confirmation.
- *   bounced / complained (functions/core/feedback.ts) are final: signup sends nothing.
+ *   bounced / complained (functions/core/feedback.ts) take a reader off the list; a new signup
+ *   brings them back to pending, through a new confirmation. Leaving sends nothing: the page says it.
  */
 import type { SignupRequest } from "./confirmations.js";
-import { normalizeEmail } from "./email.js";
+import { type KeyedHashes, normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
 import { isTimeZone } from "./schedule.js";
@@ -27,14 +28,18 @@ export const CONSENT = {
     "I can unsubscribe at any time with the link in every email.",
 } as const;
 
-/** Per-IP signup limit: this many POSTs per fixed window. */
+/** Per-client signup limit (an IPv4 address, an IPv6 /64): this many POSTs per fixed window. */
 export const SIGNUP_LIMIT = { perWindow: 10, windowSeconds: 60 * 60 } as const;
 
-export const MAX_FIRST_NAME_LENGTH = 100;
+/** A first name: at most this many characters and words. */
+export const MAX_FIRST_NAME_LENGTH = 40;
+export const MAX_FIRST_NAME_WORDS = 4;
 
-/** What the signup itself needs: the per-IP counter and the outbox. */
+/** What the signup itself needs: the per-client counter and the outbox. */
 export interface SignupDeps {
   limits: Pick<Limits, "hit">;
+  /** The stage's keyed hashes: the counter names a client by one, never by its address. */
+  hashes: Pick<KeyedHashes, "clientKey">;
   clock: Clock;
   /** The durable confirmation outbox (SQS in AWS). */
   outbox: Queue<SignupRequest>;
@@ -50,6 +55,8 @@ export interface SubscriptionDeps extends SignupDeps {
   site: Site;
   /** Optional: the lifecycle logs only failures of emails it does not retry. */
   log?: Pick<Log, "warn" | "error">;
+  /** The full set of keyed hashes (/manage's erasure needs the mailbox's). */
+  hashes: KeyedHashes;
 }
 
 export interface SubscribeInput {
@@ -81,12 +88,21 @@ export class RateLimitedError extends TooManyRequestsError {
  */
 const NAME_SPACES = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}]+/gu;
 const NAME_INVISIBLE = /\p{Cf}/gu;
+/** A letter of any script, with its combining marks (accents, vowel signs). */
+const LETTER = "\\p{L}\\p{M}*";
+/** A run of letters, or initials each followed by a period ("J.", "J.R.R."). */
+const PART = `(?:(?:${LETTER}\\.)+|(?:${LETTER})+)`;
 /**
- * What makes a name a link or an address: an @, a scheme or path (: / \\), angle brackets, "www",
- * or a dot right before two letters, as in a host name ("evil.example", "bit .ly"). Checked on
- * the NFKC form, so fullwidth "＠" or "．" count too. A name with any of these is refused.
+ * One word of a name: parts joined by a hyphen or an apostrophe ("Jean-Luc", "O’Brien", "J.-P.").
+ * A period only ends an initial, so no word is a host name ("evil.example", "evil. com") and
+ * digits, "@", ":", "/", fullwidth and ideographic dots (。｡．) are not letters at all.
  */
-const NAME_LINKLIKE = /[@:/\\<>]|\bwww\b|\.\p{L}{2,}/iu;
+const NAME_WORD = new RegExp(`^${PART}(?:[-\u2010\u2011'\u2019\u02BC]${PART})*$`, "u");
+
+export const FIRST_NAME_RULE =
+  "The first name (firstName) may have letters of any script, spaces, hyphens, apostrophes and " +
+  `periods after initials (as in “J. R.”), at most ${MAX_FIRST_NAME_LENGTH} characters and ` +
+  `${MAX_FIRST_NAME_WORDS} words: no digits, web addresses or email addresses.`;
 
 /** The cleaned first name, or undefined when none was given; throws BadRequestError. */
 export function cleanFirstName(value: unknown): string | undefined {
@@ -95,19 +111,16 @@ export function cleanFirstName(value: unknown): string | undefined {
     throw new BadRequestError("The first name (firstName) must be text.", "invalid_first_name");
   }
   const name = value.normalize("NFC").replace(NAME_INVISIBLE, "").replace(NAME_SPACES, " ").trim();
-  if (name.length > MAX_FIRST_NAME_LENGTH) {
-    throw new BadRequestError(
-      `The first name (firstName) must be at most ${MAX_FIRST_NAME_LENGTH} characters.`,
-      "invalid_first_name",
-    );
+  if (name === "") return undefined;
+  const words = name.split(" ");
+  if (
+    [...name].length > MAX_FIRST_NAME_LENGTH ||
+    words.length > MAX_FIRST_NAME_WORDS ||
+    !words.every((word) => NAME_WORD.test(word))
+  ) {
+    throw new BadRequestError(FIRST_NAME_RULE, "invalid_first_name");
   }
-  if (NAME_LINKLIKE.test(name.normalize("NFKC"))) {
-    throw new BadRequestError(
-      "The first name (firstName) must be a name, not a web address or an email address.",
-      "invalid_first_name",
-    );
-  }
-  return name === "" ? undefined : name;
+  return name;
 }
 
 /** Validates and normalizes the signup fields; throws BadRequestError before anything is written. */
@@ -158,7 +171,7 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
   const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
   if (
     await limits.hit(
-      `subscribe:${input.ip}`,
+      `subscribe:${deps.hashes.clientKey(input.ip)}`,
       windowStart,
       SIGNUP_LIMIT.windowSeconds,
       SIGNUP_LIMIT.perWindow,
@@ -185,23 +198,39 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
 }
 
 /**
- * Sends a courtesy email (welcome, goodbye) after a transition that has already happened: a
- * failure is logged at `level`, never thrown, since the transition stands either way.
+ * Sends the welcome email after a confirmation that has already happened: a failure is logged,
+ * never thrown, since the subscription stands either way.
  */
-async function sendBestEffort(
-  deps: SubscriptionDeps,
-  id: string,
-  kind: "welcome" | "goodbye",
-  level: "warn" | "error",
-  wanted: (subscriber: Subscriber) => boolean = () => true,
-): Promise<void> {
+async function sendWelcome(deps: SubscriptionDeps, id: string): Promise<void> {
   const subscriber = await deps.subscribers.get(id);
-  if (!subscriber || !wanted(subscriber)) return;
+  if (subscriber?.status !== "active") return;
   try {
-    await deps.mailer.send(systemEmail(deps, kind, subscriber));
+    await deps.mailer.send(systemEmail(deps, "welcome", subscriber));
   } catch (error) {
-    deps.log?.[level](`${kind} email failed`, { subscriberId: id, error: String(error) });
+    deps.log?.error("welcome email failed", { subscriberId: id, error: String(error) });
   }
+}
+
+/**
+ * The reader an unsubscribe or manage link names: the link must be signed for `purpose` and
+ * issued after the reader's links were last signed out (Subscriber.linksNotBefore), else
+ * InvalidTokenError. `subscriber` is undefined when the reader no longer exists (erased, or
+ * expired after leaving).
+ */
+export async function readerOfLink(
+  deps: { signer: Pick<Signer, "read">; subscribers: Pick<Subscribers, "get"> },
+  token: unknown,
+  purpose: "unsubscribe" | "manage",
+): Promise<{ id: string; subscriber: Subscriber | undefined }> {
+  const { subject: id, issuedAt } = deps.signer.read(
+    typeof token === "string" ? token : "",
+    purpose,
+  );
+  const subscriber = await deps.subscribers.get(id);
+  if (subscriber && issuedAt < (subscriber.linksNotBefore ?? 0)) {
+    throw new InvalidTokenError("This link is invalid or has expired.");
+  }
+  return { id, subscriber };
 }
 
 /**
@@ -243,26 +272,35 @@ export async function confirm(
     throw new InvalidTokenError("This link is invalid or has expired.");
   }
   // The subscription stands; a lost welcome is not worth failing the confirmation for.
-  await sendBestEffort(deps, id, "welcome", "error");
+  await sendWelcome(deps, id);
   return "confirmed";
 }
 
 export type UnsubscribeOutcome = "unsubscribed" | "already-unsubscribed";
 
 /**
- * Unsubscribes the holder of an unsubscribe token (they never expire). Idempotent; a goodbye email
- * goes out only on the transition, so never more than one. A subscriber who no longer exists gets
- * the same answer as one who left already.
+ * Unsubscribes the holder of an unsubscribe token (they never expire, but "sign out every link"
+ * revokes them). Idempotent. Nothing is emailed: the page that answers says it is done. A reader
+ * who no longer exists gets the same answer as one who left already.
  */
 export async function unsubscribe(
-  deps: SubscriptionDeps,
+  deps: {
+    signer: Pick<Signer, "read">;
+    subscribers: Pick<Subscribers, "get" | "unsubscribe">;
+    clock: Clock;
+  },
   token: unknown,
 ): Promise<UnsubscribeOutcome> {
-  const id = deps.signer.verify(typeof token === "string" ? token : "", "unsubscribe");
+  const { id, subscriber } = await readerOfLink(deps, token, "unsubscribe");
+  if (!subscriber) return "already-unsubscribed";
+  return unsubscribeReader(deps, id);
+}
+
+/** Unsubscribes a reader already identified (a link, an authenticated email). */
+export async function unsubscribeReader(
+  deps: { subscribers: Pick<Subscribers, "unsubscribe">; clock: Clock },
+  id: string,
+): Promise<UnsubscribeOutcome> {
   const result = await deps.subscribers.unsubscribe(id, deps.clock.now());
-  if (result !== "unsubscribed") return "already-unsubscribed";
-  // A goodbye only to someone who had joined: a pending address whose owner said "not me" gets
-  // nothing more from us.
-  await sendBestEffort(deps, id, "goodbye", "warn", (s) => s.confirmedAt !== undefined);
-  return "unsubscribed";
+  return result === "unsubscribed" ? "unsubscribed" : "already-unsubscribed";
 }

@@ -1,31 +1,45 @@
 /**
- * Signed tokens for the confirm and unsubscribe links.
+ * Signed tokens for the links in emails and pages, and the checks of the keys that sign them.
  *
- *   <kid>.<purpose>.<subscriber id>.<expiry, unix seconds, 0 = never>.<HMAC-SHA256, base64url>
+ *   <kid>.<purpose>.<subject>.<issued>.<expiry>.<HMAC-SHA256, base64url>
  *
- * The MAC covers everything before it, so a token for one purpose or subscriber can't be turned
- * into another. The key id lets the secret rotate: the first key signs, every key verifies.
- * Comparison is constant-time (crypto.timingSafeEqual).
+ * issued and expiry are unix seconds (expiry 0 = never). The MAC covers everything before it, so
+ * a token for one purpose or subject can't be turned into another. The first key of the ring
+ * signs, every key verifies (rotation); comparison is constant-time. A reader's unsubscribe and
+ * manage links are revoked by moving the reader's `linksNotBefore` past their issue time
+ * (core/links-access.ts).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { InvalidTokenError } from "./errors.js";
 import type { Clock } from "./ports.js";
 
-export type TokenPurpose = "confirm" | "unsubscribe" | "manage";
+/**
+ * confirm: one signup (7 days); unsubscribe and manage: one reader (never expire, revocable);
+ * view: one tip's page, naming nobody (the "view in browser" link of every tip email).
+ */
+export type TokenPurpose = "confirm" | "unsubscribe" | "manage" | "view";
 
 export interface SigningKey {
   kid: string;
   secret: string;
 }
 
+/** A token that verified: its subject and when it was issued (unix seconds). */
+export interface VerifiedToken {
+  subject: string;
+  issuedAt: number;
+}
+
 export interface Signer {
   /**
-   * `subject`: the subscriber id, or for a confirm link `<id>-<generation>` (confirmSubject).
-   * `ttlSeconds` undefined: the token never expires (unsubscribe links must not).
+   * `subject`: the subscriber id; for a confirm link `<id>-<generation>` (confirmSubject); for a
+   * view link the tip's slug. `ttlSeconds` undefined: the token never expires.
    */
   issue(purpose: TokenPurpose, subject: string, ttlSeconds?: number): string;
   /** Returns the subject, or throws InvalidTokenError. */
   verify(token: string, purpose: TokenPurpose): string;
+  /** The subject and issue time, or throws InvalidTokenError. */
+  read(token: string, purpose: TokenPurpose): VerifiedToken;
 }
 
 /** The subject of a confirm link: the subscriber and the signup (generation) it was issued for. */
@@ -39,54 +53,105 @@ export function parseConfirmSubject(subject: string): { id: string; generation: 
   return { id: subject.slice(0, dash), generation: subject.slice(dash + 1) };
 }
 
-/** A token's subject: a subscriber id, and for a confirm link the signup's generation. */
-const SUBJECT = /^[0-9a-f]{32}(?:-[0-9a-f]{16})?$/;
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** Any token's subject, checked before the MAC: an id (and generation), or a slug. */
+const SUBJECT = /^[a-z0-9-]{1,120}$/;
 const SUBJECT_OF: Record<TokenPurpose, RegExp> = {
   confirm: /^[0-9a-f]{32}-[0-9a-f]{16}$/,
   unsubscribe: /^[0-9a-f]{32}$/,
   manage: /^[0-9a-f]{32}$/,
+  view: SLUG,
 };
-const MAX_TOKEN_LENGTH = 256;
+const MAX_TOKEN_LENGTH = 320;
 /** HMAC-SHA256 is 32 bytes: exactly 43 base64url characters, no padding. */
 const SIGNATURE = /^[A-Za-z0-9_-]{43}$/;
 /** 1-16 letters, digits, _ or -. */
 const KID = /^[A-Za-z0-9_-]{1,16}$/;
+const SECONDS = /^\d{1,12}$/;
 /** A secret must carry at least this many random bytes. */
 export const MIN_SECRET_BYTES = 32;
 
-/** The keyring is unusable; the message says which key and why. */
+/** The keyring or a key is unusable; the message says which key and why (never the secret). */
 export class KeyringError extends Error {
   override name = "KeyringError";
 }
 
-/**
- * How many bytes a secret encodes: hex (64+ characters for 32 bytes) or base64 / base64url
- * (43+ characters). Anything else, or a string with very few distinct characters (a repeated or
- * typed-in value, not random bytes), counts as 0.
- */
-export function secretBytes(secret: string): number {
-  if (new Set(secret).size < 10) return 0;
-  if (/^[0-9a-fA-F]+$/.test(secret)) return Math.floor(secret.length / 2);
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(secret)) {
-    return Math.floor((secret.replace(/=+$/, "").length * 6) / 8);
+/** The bytes a secret encodes: hex, or base64 / base64url; undefined for anything else. */
+function decodeSecret(secret: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]+$/.test(secret)) {
+    return secret.length % 2 === 0 ? Buffer.from(secret, "hex") : undefined;
   }
-  return 0;
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(secret)) {
+    return Buffer.from(secret.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  }
+  return undefined;
+}
+
+/** Shannon entropy of the byte values, in bits per byte. */
+function entropy(bytes: Buffer): number {
+  const counts = new Map<number, number>();
+  for (const byte of bytes) counts.set(byte, (counts.get(byte) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / bytes.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
 }
 
 /**
- * Parses `kid:secret[,kid:secret…]` (the TokenKeys secret). Refuses an empty ring, a malformed
- * entry, a duplicate key id (the last would win and fresh tokens would stop verifying) and a
- * secret of fewer than MIN_SECRET_BYTES random bytes, naming the key at fault (never the secret).
+ * Why a secret is not random enough to sign with, or undefined when it is: not hex or base64,
+ * under MIN_SECRET_BYTES bytes, a block of 4 bytes that comes twice (`0123456789abcdef` × 4), a
+ * run of equal steps (00 01 02 …), text (a typed phrase, hex-encoded), or few distinct byte
+ * values for its length.
+ * 32 random bytes fail none of these but with odds of about one in ten million.
  */
-export function parseKeyring(raw: string): SigningKey[] {
+export function secretProblem(secret: string): string | undefined {
+  const bytes = decodeSecret(secret);
+  if (!bytes) return "is neither hex nor base64";
+  if (bytes.length < MIN_SECRET_BYTES) return `has ${bytes.length}`;
+  if (bytes.every((byte) => byte >= 0x20 && byte <= 0x7e)) return "is text";
+  const blocks = new Set<string>();
+  for (let i = 0; i + 4 <= bytes.length; i += 1) {
+    const block = bytes.subarray(i, i + 4).toString("hex");
+    if (blocks.has(block)) return "repeats a block of bytes";
+    blocks.add(block);
+  }
+  const steps = new Map<number, number>();
+  for (let i = 1; i < bytes.length; i += 1) {
+    const step = ((bytes[i] as number) - (bytes[i - 1] as number) + 256) % 256;
+    steps.set(step, (steps.get(step) ?? 0) + 1);
+  }
+  if (Math.max(...steps.values()) > bytes.length / 4) return "counts up or down";
+  if (entropy(bytes) < Math.log2(Math.min(bytes.length, 256)) - 1.5) {
+    return "has too few distinct bytes";
+  }
+  return undefined;
+}
+
+/** The message of a refused secret: what a secret must be, why this one is not, how to make one. */
+const refusal = (where: string, problem: string, bare = "") =>
+  `${where}: the secret must be at least ${MIN_SECRET_BYTES} random bytes, as hex or base64 ` +
+  `(this one ${problem}); make one with \`npm run keys -- new${bare}\``;
+
+/**
+ * Parses `kid:secret[,kid:secret…]` (the token keyring). Refuses an empty ring, a malformed
+ * entry, a duplicate key id (the last would win and fresh tokens would stop verifying) and a
+ * secret that is not random enough (secretProblem), naming the key at fault (never the secret).
+ */
+export function parseKeyring(raw: string, name = "TokenKeys"): SigningKey[] {
+  if (raw.trim() === "") {
+    throw new KeyringError(
+      `${name} is empty: set kid:secret[,kid:secret…] (make one with \`npm run keys -- new\`)`,
+    );
+  }
   const entries = raw.split(",").map((entry) => entry.trim());
-  if (raw.trim() === "") throw new KeyringError("TokenKeys is empty: set kid:secret[,kid:secret…]");
   const seen = new Set<string>();
   return entries.map((entry, index) => {
     const colon = entry.indexOf(":");
     const kid = colon < 0 ? "" : entry.slice(0, colon).trim();
     const secret = colon < 0 ? "" : entry.slice(colon + 1).trim();
-    const where = `TokenKeys entry ${index + 1}${kid ? ` (kid "${kid}")` : ""}`;
+    const where = `${name} entry ${index + 1}${kid ? ` (kid "${kid}")` : ""}`;
     if (!KID.test(kid)) {
       throw new KeyringError(
         `${where}: write it as kid:secret, with a kid of 1-16 letters, digits, _ or -`,
@@ -94,14 +159,18 @@ export function parseKeyring(raw: string): SigningKey[] {
     }
     if (seen.has(kid)) throw new KeyringError(`${where}: the key id "${kid}" is used twice`);
     seen.add(kid);
-    if (secretBytes(secret) < MIN_SECRET_BYTES) {
-      throw new KeyringError(
-        `${where}: the secret must be at least ${MIN_SECRET_BYTES} random bytes, as hex or base64 ` +
-          "(e.g. openssl rand -hex 32)",
-      );
-    }
+    const problem = secretProblem(secret);
+    if (problem) throw new KeyringError(refusal(where, problem));
     return { kid, secret };
   });
+}
+
+/** A single secret (the id key), checked like a keyring's. */
+export function parseSecret(raw: string, name: string): string {
+  const secret = raw.trim();
+  const problem = secretProblem(secret);
+  if (problem) throw new KeyringError(refusal(name, problem, " --bare"));
+  return secret;
 }
 
 function mac(secret: string, data: string): Buffer {
@@ -117,42 +186,47 @@ export function createSigner(keys: readonly SigningKey[], clock: Clock): Signer 
     throw new KeyringError(`createSigner: the key id "${duplicate}" is used twice`);
   }
   const byKid = new Map(keys.map((key) => [key.kid, key.secret]));
+  const seconds = () => Math.floor(clock.now().getTime() / 1000);
+
+  function read(token: string, purpose: TokenPurpose): VerifiedToken {
+    const invalid = new InvalidTokenError("This link is invalid or has expired.");
+    if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) throw invalid;
+    const parts = token.split(".");
+    if (parts.length !== 6) throw invalid;
+    const [kid, tokenPurpose, subject, issuedText, expiryText, signature] = parts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const secret = byKid.get(kid);
+    if (!secret || !SUBJECT.test(subject) || !SECONDS.test(issuedText)) throw invalid;
+    if (!SECONDS.test(expiryText)) throw invalid;
+    // Buffer.from(…, "base64url") skips characters outside the alphabet and ignores padding,
+    // so the exact form is checked first: `<mac>]` or `<mac>==` must not verify.
+    if (!SIGNATURE.test(signature)) throw invalid;
+    const expected = mac(secret, parts.slice(0, 5).join("."));
+    const given = Buffer.from(signature, "base64url");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
+    // The 43rd character carries 2 unused bits: only the canonical encoding is accepted.
+    if (given.toString("base64url") !== signature) throw invalid;
+    // Checked after the MAC so that a forged purpose or expiry is never trusted.
+    if (tokenPurpose !== purpose || !SUBJECT_OF[purpose].test(subject)) throw invalid;
+    const expiry = Number(expiryText);
+    if (expiry !== 0 && expiry * 1000 < clock.now().getTime()) throw invalid;
+    return { subject, issuedAt: Number(issuedText) };
+  }
 
   return {
-    issue(purpose, subscriberId, ttlSeconds) {
-      const expiry =
-        ttlSeconds === undefined ? 0 : Math.floor(clock.now().getTime() / 1000) + ttlSeconds;
-      const body = `${current.kid}.${purpose}.${subscriberId}.${expiry}`;
+    issue(purpose, subject, ttlSeconds) {
+      const now = seconds();
+      const expiry = ttlSeconds === undefined ? 0 : now + ttlSeconds;
+      const body = `${current.kid}.${purpose}.${subject}.${now}.${expiry}`;
       return `${body}.${mac(current.secret, body).toString("base64url")}`;
     },
-
-    verify(token, purpose) {
-      const invalid = new InvalidTokenError("This link is invalid or has expired.");
-      if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH) throw invalid;
-      const parts = token.split(".");
-      if (parts.length !== 5) throw invalid;
-      const [kid, tokenPurpose, id, expiryText, signature] = parts as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      const secret = byKid.get(kid);
-      if (!secret || !SUBJECT.test(id) || !/^\d{1,12}$/.test(expiryText)) throw invalid;
-      // Buffer.from(…, "base64url") skips characters outside the alphabet and ignores padding,
-      // so the exact form is checked first: `<mac>]` or `<mac>==` must not verify.
-      if (!SIGNATURE.test(signature)) throw invalid;
-      const expected = mac(secret, `${kid}.${tokenPurpose}.${id}.${expiryText}`);
-      const given = Buffer.from(signature, "base64url");
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
-      // The 43rd character carries 2 unused bits: only the canonical encoding is accepted.
-      if (given.toString("base64url") !== signature) throw invalid;
-      // Checked after the MAC so that a forged purpose or expiry is never trusted.
-      if (tokenPurpose !== purpose || !SUBJECT_OF[purpose].test(id)) throw invalid;
-      const expiry = Number(expiryText);
-      if (expiry !== 0 && expiry * 1000 < clock.now().getTime()) throw invalid;
-      return id;
-    },
+    read,
+    verify: (token, purpose) => read(token, purpose).subject,
   };
 }

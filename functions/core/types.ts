@@ -12,7 +12,10 @@ export const SUBSCRIBER_STATUSES = [
 ] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
-/** What the subscriber agreed to, and when: kept for as long as the subscriber exists. */
+/**
+ * What the subscriber agreed to, and when: kept for as long as the subscriber's record
+ * (core/retention.ts says how long that is once they leave).
+ */
 export interface Consent {
   /** ISO-8601 UTC time of the signup request. */
   at: string;
@@ -39,8 +42,16 @@ export interface Claim {
   error?: string;
 }
 
+/** One tip email sent: which tip, for which week, when SES took it. */
+export interface SentRecord {
+  tip: string;
+  week: string;
+  /** ISO time. */
+  at: string;
+}
+
 export interface Subscriber {
-  /** Stable id derived from the email address (see core/email.ts). */
+  /** Stable id derived from the email address: a keyed hash (core/email.ts KeyedHashes). */
   id: string;
   /** Normalized address: trimmed, domain lowercased. */
   email: string;
@@ -66,6 +77,18 @@ export interface Subscriber {
   unsubscribedAt?: string;
   /** Slugs of every tip this subscriber has received. */
   sentTips: string[];
+  /** Every tip email sent, with its week and time, oldest first (what "download my data" lists). */
+  sentLog?: SentRecord[];
+  /**
+   * Unix seconds: unsubscribe and manage links issued before it no longer work. Set when the
+   * record is made (so the links of an erased namesake never do) and by "sign out every link".
+   */
+  linksNotBefore?: number;
+  /**
+   * Unix seconds at which DynamoDB's TTL deletes the record (core/retention.ts): set while the
+   * record is pending, unsubscribed, bounced or complained; never on an active reader.
+   */
+  expiresAt?: number;
   /** ISO week of the last tip sent, in the reader's own time zone. */
   lastWeekSent?: string;
   /** IANA time zone the reader's week and delivery hour are taken in (absent: the stage default). */

@@ -8,6 +8,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { KeyedHashes } from "../core/email.js";
 import { applyFeedback, type Feedback } from "../core/feedback.js";
 import type { Clock, Log, Subscribers } from "../core/ports.js";
 import * as z from "../core/zod.js";
@@ -95,6 +96,7 @@ export async function parseSesRecord(
 
 export interface SesEventsDeps {
   store: Pick<Subscribers, "suppress">;
+  hashes: Pick<KeyedHashes, "subscriberId">;
   clock: Clock;
   log: Log;
   /** The SesEvents topic: the only one whose notifications are applied. */

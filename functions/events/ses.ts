@@ -2,6 +2,7 @@
 import type { Context, SQSEvent } from "aws-lambda";
 import { systemClock } from "../adapters/system.js";
 import { sesEventsTopic } from "../config.js";
+import { addressHashes, loadKeys } from "../runtime/keys.js";
 import { log } from "../runtime/log.js";
 import { subscriberStore } from "../runtime/store.js";
 import { handleSesBatch } from "./ses-records.js";
@@ -10,10 +11,14 @@ import { SnsSignatureVerifier } from "./sns-signature.js";
 /** Per container: certificates are fetched once. */
 const verifier = new SnsSignatureVerifier();
 
-export const handler = (event: SQSEvent, context?: Context) =>
-  handleSesBatch(
+await loadKeys({ id: true }); // a missing or weak id key fails the cold start
+
+export const handler = async (event: SQSEvent, context?: Context) => {
+  await loadKeys({ id: true });
+  return handleSesBatch(
     {
       store: subscriberStore(),
+      hashes: addressHashes(),
       clock: systemClock,
       log: log(),
       topicArn: sesEventsTopic(),
@@ -22,3 +27,4 @@ export const handler = (event: SQSEvent, context?: Context) =>
     event,
     context,
   );
+};

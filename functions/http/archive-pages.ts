@@ -98,10 +98,8 @@ ${SUBSCRIBE_CALL}`,
 export interface TipPageOptions {
   /** Absolute base URL, for the canonical link. */
   baseUrl: string;
-  /** The reader's own unsubscribe link, when they came from their email. */
-  unsubscribeUrl?: string;
-  /** The reader's own preferences page, when they came from their email. */
-  manageUrl?: string;
+  /** Opened from the tip's own email (its view token): the reader's copy, no signup. */
+  readerCopy?: boolean;
   previous?: ArchiveTip;
   next?: ArchiveTip;
 }
@@ -115,17 +113,17 @@ export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
       ? `<a href="${escapeHtml(tipPath(options.next.slug))}" rel="next">#${options.next.order}: ${escapeHtml(options.next.title)} →</a>`
       : "",
   ].join("\n");
-  const reader = options.unsubscribeUrl
+  const reader = options.readerCopy
     ? `<section class="cta" aria-labelledby="yours-title">
 <h2 id="yours-title">Your copy</h2>
-<p>You get these tips by email.${options.manageUrl ? ` <a href="${escapeHtml(options.manageUrl)}">Your preferences</a>: pause, time zone, name.` : ""} <a href="${escapeHtml(options.unsubscribeUrl)}">Unsubscribe</a> with one click, any time.</p>
+<p>You get these tips by email. The email itself has your own links to pause, change your preferences or unsubscribe with one click.</p>
 </section>`
     : "";
   return page({
     title: tip.title,
     // A reader's copy (with their token) is theirs alone: only the plain address is indexed.
-    index: options.unsubscribeUrl === undefined,
-    reader: options.unsubscribeUrl !== undefined,
+    index: !options.readerCopy,
+    reader: options.readerCopy === true,
     canonical: `${options.baseUrl}${tipPath(tip.slug)}`,
     description: tip.summary,
     social: {

@@ -2,21 +2,19 @@
  * The public archive and feed, GET only:
  *
  *   GET /tips               every tip that is out (publishedAt today or earlier, or none)
- *   GET /tips/{slug}        one tip as a page; ?token=<unsubscribe token> makes it the reader's
- *                           own copy (the emails' "view in browser" link): their unsubscribe and
- *                           preferences links, no signup
+ *   GET /tips/{slug}        one tip as a page; ?token=<view token> (the emails' "view in browser"
+ *                           link) makes it the reader's copy: no signup, never cached
  *   GET /feed.xml           RSS 2.0 of the same tips, dated, absolute links (feed.ts)
  *   GET /feed.xsl           the stylesheet that shows the feed as a page in a browser
  *   GET /view/{slug}        the address of emails already sent: 301 to /tips/{slug}, query kept
  *
  * A tip held back (dated after today) answers exactly as a slug that does not exist (404, the
- * same page) at every path, with or without a token, except to the reader it was sent to: a valid
- * token of a reader whose record lists the tip as sent. Public answers may be cached for 5
- * minutes; a page with a token never is.
+ * same page) at every path, except to the holder of its view token, which only the email of that
+ * tip carries: the token names the tip, not the reader, and can do nothing but show it. Public
+ * answers may be cached for 5 minutes; a page with a token never is.
  */
 import { isPublished, publishedTips, tipPath, utcDay } from "../core/archive.js";
 import { NotFoundError } from "../core/errors.js";
-import { manageUrl, unsubscribeUrl } from "../core/links.js";
 import type { ArchiveTip } from "../core/types.js";
 import { archivePage, tipPage } from "./archive-pages.js";
 import type { AppDeps } from "./deps.js";
@@ -38,56 +36,41 @@ export async function getTips(_event: Event, deps: AppDeps): Promise<Result> {
   });
 }
 
-/** The reader a valid unsubscribe token names, with their record when it exists. */
-async function readerOf(deps: AppDeps, token: string | undefined) {
-  if (token === undefined) return undefined;
-  let id: string;
+/** Whether `token` is the view token of this tip; a bad one just means the public page. */
+function isViewToken(deps: AppDeps, token: string | undefined, slug: string): boolean {
+  if (token === undefined) return false;
   try {
-    id = deps.signer.verify(token, "unsubscribe");
+    return deps.signer.verify(token, "view") === slug;
   } catch {
-    return undefined;
+    return false;
   }
-  return { id, token, subscriber: await deps.subscribers.get(id) };
 }
 
 /**
- * The tip at `slug` if this request may see it: out already, or held back and sent to the reader
- * whose token this is. Anything else is the unknown slug's answer.
+ * The tip at `slug` if this request may see it: out already, or held back and asked for with its
+ * view token. Anything else is the unknown slug's answer.
  */
-async function visibleTip(
-  deps: AppDeps,
-  slug: string,
-  token: string | undefined,
-): Promise<{ tip: ArchiveTip; reader?: Awaited<ReturnType<typeof readerOf>> }> {
+function visibleTip(deps: AppDeps, slug: string, token: string | undefined) {
   const tip = deps.content.archive.find((candidate) => candidate.slug === slug);
   if (!tip) throw notFound();
-  const reader = await readerOf(deps, token);
-  if (isPublished(tip, utcDay(deps.clock.now()))) return { tip, reader };
-  if (reader?.subscriber?.sentTips.includes(tip.slug)) return { tip, reader };
+  const readerCopy = isViewToken(deps, token, slug);
+  if (readerCopy || isPublished(tip, utcDay(deps.clock.now()))) return { tip, readerCopy };
   throw notFound();
 }
 
 export async function getTip(event: Event, deps: AppDeps, slug: string): Promise<Result> {
-  const { tip, reader } = await visibleTip(deps, slug, query(event, "token"));
+  const { tip, readerCopy } = visibleTip(deps, slug, query(event, "token"));
   const out = publishedTips(deps.content.archive, deps.clock.now());
   const at = out.findIndex((t) => t.slug === tip.slug);
-  const { baseUrl } = deps.site;
   const body = tipPage(withHeldLinks(tip, deps), {
-    baseUrl,
-    ...(reader
-      ? {
-          unsubscribeUrl: unsubscribeUrl(baseUrl, reader.token),
-          ...(reader.subscriber
-            ? { manageUrl: manageUrl(baseUrl, deps.signer.issue("manage", reader.id)) }
-            : {}),
-        }
-      : {}),
+    baseUrl: deps.site.baseUrl,
+    readerCopy,
     ...(at > 0 ? { previous: out[at - 1] } : {}),
     ...(at >= 0 && at < out.length - 1 ? { next: out[at + 1] } : {}),
   });
   return html(200, body, {
     imgSrc: "https:",
-    ...(reader ? {} : { headers: { "cache-control": PUBLIC_CACHE } }),
+    ...(readerCopy ? {} : { headers: { "cache-control": PUBLIC_CACHE } }),
   });
 }
 
@@ -145,7 +128,7 @@ export async function getFeedStylesheet(): Promise<Result> {
 
 /** The emails' old "view in browser" address: a permanent redirect, the query (token) kept. */
 export async function getView(event: Event, deps: AppDeps, slug: string): Promise<Result> {
-  await visibleTip(deps, slug, query(event, "token"));
+  visibleTip(deps, slug, query(event, "token"));
   const search = event.rawQueryString ? `?${event.rawQueryString}` : "";
   return {
     statusCode: 301,

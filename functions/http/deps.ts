@@ -6,10 +6,10 @@ import type { Schedule } from "../core/schedule.js";
 import type { SubscriptionDeps } from "../core/subscriptions.js";
 import type { ContentBundle } from "../core/types.js";
 import { bundle } from "../generated/content.js";
+import { addressHashes, tokenSigner } from "../runtime/keys.js";
 import { log } from "../runtime/log.js";
 import { sesMailer } from "../runtime/mailer.js";
 import { outboxQueue } from "../runtime/outbox.js";
-import { tokenSigner } from "../runtime/signer.js";
 import { limits, subscriberStore } from "../runtime/store.js";
 
 export interface AppDeps extends SubscriptionDeps {
@@ -29,6 +29,7 @@ export function appDeps(): AppDeps {
       mailer: sesMailer(),
       clock: systemClock,
       signer: tokenSigner(),
+      hashes: addressHashes(),
       emails: bundle.emails,
       content: bundle,
       site: { baseUrl, postalAddress, unsubscribeMailto },

@@ -7,6 +7,7 @@ import { escapeHtml } from "../core/fill.js";
 import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
 import { MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { layout } from "./pages.js";
+import { eraseChoice, rightsSection } from "./rights-pages.js";
 import { timeZoneSelect } from "./time-zones.js";
 
 const form = (
@@ -27,7 +28,8 @@ export function managePage(token: string, p: Preferences, notice?: string): stri
     return layout(
       "Your subscription",
       `<h1>Your subscription</h1>
-<p>${escapeHtml(p.email)} is not confirmed yet: use the link in the confirmation email we sent. Once it is, your settings appear here.</p>`,
+<p>${escapeHtml(p.email)} is not confirmed yet: use the link in the confirmation email we sent. Once it is, your settings appear here.</p>
+${rightsSection(token)}`,
     );
   }
   if (p.status !== "active") {
@@ -35,7 +37,8 @@ export function managePage(token: string, p: Preferences, notice?: string): stri
       "Your subscription",
       `<h1>Your subscription</h1>
 ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
-<p>${escapeHtml(p.email)} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>`,
+<p>${escapeHtml(p.email)} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>
+${rightsSection(token)}`,
     );
   }
   const weeks = Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1)
@@ -57,10 +60,12 @@ ${state}
 ${form(token, "timezone", `<label for="timeZone">Your tip comes on Monday at 07:00 in</label>\n${timeZoneSelect(p.timeZone)}\n`, "Save time zone")}
 <h2>Name</h2>
 ${form(token, "name", `<label for="firstName">First name <span class="optional">(optional)</span></label>\n<input id="firstName" name="firstName" type="text" maxlength="${MAX_FIRST_NAME_LENGTH}" autocomplete="given-name" value="${escapeHtml(p.firstName ?? "")}">\n`, "Save name")}
+${rightsSection(token, { erase: false })}
 <section class="leave" aria-labelledby="leave-title">
 <h2 id="leave-title">Leave</h2>
 <p>Unsubscribing stops every tip for good. ${p.pausedUntil ? "" : "To stop for a while instead, pause above. "}You can sign up again later.</p>
 ${form(token, "unsubscribe", "", "Unsubscribe", "destructive")}
+${eraseChoice(token)}
 </section>`,
   );
 }

@@ -1,13 +1,23 @@
 /**
- * GET /manage?token= shows the reader's settings and changes nothing; POST /manage (form: token,
- * action and its field) applies one change: pause (weeks 1–12), resume, timezone, name or
- * unsubscribe. Bad input is a 400 page that says what is expected (the router maps the errors).
+ * GET /manage?token= shows the reader's settings and changes nothing; POST /manage (a form or
+ * JSON: token, action and its field) applies one change: pause (weeks 1–12), resume, timezone,
+ * name or unsubscribe; or one of the reader's rights: export (their data as a JSON download),
+ * erase (a page that asks), erase-confirmed, signout (every link signed out, a new one given).
+ * Bad input is a 400 page that says what is expected (the router maps the errors).
  */
-import { applyPreferences, parseManageForm, showPreferences } from "../core/preferences.js";
+import {
+  applyPreferences,
+  applyRights,
+  type ManageAction,
+  parseManageForm,
+  type RightsAction,
+  showPreferences,
+} from "../core/preferences.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
-import { bodyText, type Event, formBody, query } from "./request.js";
-import { html, type Result } from "./respond.js";
+import { type Event, formOrJsonBody, query } from "./request.js";
+import { html, json, type Result } from "./respond.js";
+import { confirmErasePage, erasedPage } from "./rights-pages.js";
 
 const NOTICE = {
   pause: "Paused.",
@@ -17,14 +27,53 @@ const NOTICE = {
   unsubscribe: "You're unsubscribed.",
 } as const;
 
+const RIGHTS = new Set<string>(["export", "erase", "erase-confirmed", "signout"]);
+
 export async function getManage(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
   return html(200, managePage(token, await showPreferences(deps, token)));
 }
 
+/** The body's fields as text (a JSON number, such as weeks, as its digits); 415 for other types. */
+function fields(event: Event): Record<string, string | undefined> {
+  const body = formOrJsonBody(event);
+  return Object.fromEntries(
+    Object.entries(body).map(([key, value]) => [
+      key,
+      typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined,
+    ]),
+  );
+}
+
 export async function postManage(event: Event, deps: AppDeps): Promise<Result> {
-  const form = formBody(bodyText(event));
+  const form = fields(event);
   const change = parseManageForm(form);
-  const settings = await applyPreferences(deps, form.token, change);
-  return html(200, managePage(form.token ?? "", settings, NOTICE[change.action]));
+  if (RIGHTS.has(change.action)) return rights(deps, form.token, change as RightsAction);
+  const action = change as ManageAction;
+  const settings = await applyPreferences(deps, form.token, action);
+  return html(200, managePage(form.token ?? "", settings, NOTICE[action.action]));
+}
+
+async function rights(deps: AppDeps, token: string | undefined, change: RightsAction) {
+  const titles = new Map(deps.content.tips.map((tip) => [tip.slug, tip.title]));
+  const outcome = await applyRights({ ...deps, titles }, token, change);
+  switch (outcome.kind) {
+    case "data":
+      return json(200, outcome.data, {
+        "content-disposition": 'attachment; filename="weekly-strength-tips-my-data.json"',
+      });
+    case "confirm-erase":
+      return html(200, confirmErasePage(token ?? "", outcome.email));
+    case "erased":
+      return html(200, erasedPage());
+    case "signed-out":
+      return html(
+        200,
+        managePage(
+          outcome.token,
+          outcome.preferences,
+          "Every link we sent you is signed out. This page now has a new one; your next email brings new links.",
+        ),
+      );
+  }
 }

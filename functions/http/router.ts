@@ -11,6 +11,7 @@
  *   GET  /tips             the public archive                   GET  /tips/{slug}  one tip
  *   GET  /feed.xml         RSS 2.0 of the archive               GET  /view/{slug}  301 to /tips/{slug}
  *   GET  /feed.xsl         the feed's stylesheet (the feed as a page in a browser)
+ *   GET  /privacy          what is kept, why, for how long
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { NotFoundError } from "../core/errors.js";
@@ -19,6 +20,7 @@ import { getConfirm, postConfirm } from "./confirm.js";
 import type { AppDeps } from "./deps.js";
 import { getHome } from "./home.js";
 import { getManage, postManage } from "./manage.js";
+import { getPrivacy } from "./privacy.js";
 import { isFormPost, refuseCrossSite } from "./request.js";
 import { fromError, type Result, WrongMethodError } from "./respond.js";
 import { postSubscribe } from "./subscribe.js";
@@ -67,6 +69,7 @@ const ROUTES: readonly Route[] = [
   { match: exact("/feed.xml"), methods: { GET: getFeed }, as: "html" },
   { match: exact("/feed.xsl"), methods: { GET: getFeedStylesheet }, as: "html" },
   { match: slugUnder("view"), methods: { GET: getView }, as: "html" },
+  { match: exact("/privacy"), methods: { GET: getPrivacy }, as: "html" },
 ];
 
 /** Builds a handler over the given dependencies (tests may pass their own). */

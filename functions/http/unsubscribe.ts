@@ -1,12 +1,14 @@
 /**
+/**
  * GET /unsubscribe?token= shows a one-button form, and to an active reader a pause instead (a form
- * to /manage with their preferences token); POST /unsubscribe?token= unsubscribes. The POST is
- * also the RFC 8058 one-click target (body List-Unsubscribe=One-Click): 200, never a redirect, and
- * 200 again when repeated. Any content type is accepted there, as mailbox providers differ.
+ * to /manage with their preferences token); POST /unsubscribe?token= unsubscribes, and the page it
+ * answers with is the only confirmation (no email follows). The POST is also the RFC 8058
+ * one-click target (body List-Unsubscribe=One-Click): 200, never a redirect, and 200 again when
+ * repeated. Any content type is accepted there, as mailbox providers differ.
  * Errors are mapped to pages by the router.
  */
 import { MAX_PAUSE_WEEKS } from "../core/preferences.js";
-import { unsubscribe } from "../core/subscriptions.js";
+import { readerOfLink, unsubscribe } from "../core/subscriptions.js";
 import type { AppDeps } from "./deps.js";
 import {
   pauseInstead,
@@ -20,8 +22,8 @@ import { html, type Result } from "./respond.js";
 export async function getUnsubscribe(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token");
   if (token === undefined) return html(200, unsubscribeHelpPage());
-  const id = deps.signer.verify(token, "unsubscribe");
-  const reader = await deps.subscribers.get(id);
+  // A bad or signed-out link: the error page.
+  const { id, subscriber: reader } = await readerOfLink(deps, token, "unsubscribe");
   const now = deps.clock.now().toISOString();
   const pausable = reader?.status === "active" && !(reader.pausedUntil && reader.pausedUntil > now);
   const pause = pausable

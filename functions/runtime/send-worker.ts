@@ -12,9 +12,9 @@ import { tipIndex } from "../core/sender.js";
 import { series } from "../core/sequence.js";
 import type { Signer } from "../core/tokens.js";
 import { bundle } from "../generated/content.js";
+import { loadKeys, tokenSigner } from "./keys.js";
 import { log } from "./log.js";
 import { sesMailer } from "./mailer.js";
-import { tokenSigner } from "./signer.js";
 import { limits, sendLedger, subscriberStore } from "./store.js";
 
 const tips = tipIndex(series(bundle.tips, bundle.emails.finished));
@@ -45,10 +45,12 @@ export interface SendWorkerOptions extends Pick<SendWorkerDeps, "rate" | "onSett
 }
 
 /** Asks SES for the quota and whether sending is possible, once per worker. */
-export function buildSendWorker(
+export async function buildSendWorker(
   ports: SendPorts,
   options: SendWorkerOptions = {},
 ): Promise<SendWorker> {
+  // The links' keyring, read at cold start and again when it may have rotated (runtime/keys.ts).
+  await loadKeys({ tokens: true });
   const config = settings();
   const { workers, log: logTo, ...rest } = options;
   return createSendWorker({

@@ -16,6 +16,7 @@ import { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { ACTIVE_SHARDS, tableDefinition } from "../../functions/adapters/dynamo-table.js";
 import { SETTINGS } from "../../infra/wiring.js";
 import { LOCAL_POSTAL_ADDRESS, localSender } from "../../studio/sample.js";
+import { LOCAL_ID_KEY, LOCAL_TOKEN_KEYS } from "./keys.js";
 
 export const LOCAL_HOST = "127.0.0.1";
 export const LOCAL_REGION = "us-east-1";
@@ -147,15 +148,14 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   };
 }
 
-/** The local stack's signing key: 32 bytes as hex, public, for development only. */
-export const LOCAL_TOKEN_KEYS =
-  "local:cc600f32e6ba13149a3b67be570d009a57f67555f233a57418779094f99e22cb";
+export { LOCAL_ID_KEY, LOCAL_TOKEN_KEYS };
 
 export interface LocalSettings {
   baseUrl: string;
   fromAddress?: string;
   postalAddress?: string;
   tokenKeys?: string;
+  idKey?: string;
   queueUrl?: string;
   outboxUrl?: string;
   extra?: Record<string, string | number>;
@@ -163,15 +163,14 @@ export interface LocalSettings {
 
 /**
  * The environment that functions/config.ts reads: the same SST_RESOURCE_* variables SST sets in
- * AWS, plus the stand-ins' endpoints. Returned, not applied: callers assign it to process.env.
+ * AWS, plus the stand-ins' endpoints, and the keys as values (TOKEN_KEYS, ID_KEY) where AWS links
+ * SSM parameters. No List-Unsubscribe mailto: nothing here receives mail (a test that drives the
+ * unsubscribe-by-mail handler sets one). Returned, not applied: callers assign it to process.env.
  */
 export function localEnvironment(aws: LocalAws, settings: LocalSettings): Record<string, string> {
   return {
     SST_RESOURCE_App: JSON.stringify({ name: "strength-tips", stage: "local" }),
     SST_RESOURCE_Subscribers: JSON.stringify({ name: aws.tableName }),
-    SST_RESOURCE_TokenKeys: JSON.stringify({
-      value: settings.tokenKeys ?? LOCAL_TOKEN_KEYS,
-    }),
     SST_RESOURCE_SendQueue: JSON.stringify({ url: settings.queueUrl ?? "memory://send-queue" }),
     SST_RESOURCE_ConfirmOutbox: JSON.stringify({
       url: settings.outboxUrl ?? "memory://confirm-outbox",
@@ -181,11 +180,12 @@ export function localEnvironment(aws: LocalAws, settings: LocalSettings): Record
       fromAddress: settings.fromAddress ?? `${localSender()} <tips@example.com>`,
       postalAddress: settings.postalAddress ?? LOCAL_POSTAL_ADDRESS,
       replyTo: `${localSender()} <coach@example.com>`,
-      unsubscribeMailto: "unsubscribe@example.com",
       // What the infrastructure sets in AWS (sender concurrency, the claims' stale window).
       ...SETTINGS,
       ...settings.extra,
     }),
+    TOKEN_KEYS: settings.tokenKeys ?? LOCAL_TOKEN_KEYS,
+    ID_KEY: settings.idKey ?? LOCAL_ID_KEY,
     AWS_REGION: LOCAL_REGION,
     DYNAMODB_ENDPOINT: aws.dynamoEndpoint,
     SES_ENDPOINT: aws.sesEndpoint,

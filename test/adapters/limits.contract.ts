@@ -51,6 +51,23 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       expect(await limits.hit(key, T0, 3600, 3)).toBe(true);
     });
 
+    it("takes units up to the limit without counting a refusal, and takes back what it gave", async () => {
+      const { limits } = await make();
+      const key = `share-${process.pid}-${Date.now()}-${Math.random()}`;
+      const takes = [];
+      for (let i = 0; i < 4; i++) takes.push(await limits.take(key, T0, 3600, 3));
+      expect(takes).toEqual([true, true, true, false]);
+      await limits.giveBack(key, T0);
+      expect(await limits.take(key, T0, 3600, 3)).toBe(true);
+      expect(await limits.take(key, T0, 3600, 3)).toBe(false);
+      expect(await limits.take(key, at(HOUR), 3600, 3)).toBe(true); // a new window
+      // Concurrent takers never get more than the limit between them.
+      const raced = await Promise.all(
+        Array.from({ length: 8 }, () => limits.take(`${key}-race`, T0, 3600, 3)),
+      );
+      expect(raced.filter(Boolean)).toHaveLength(3);
+    });
+
     it("a shared turn is taken once per spacing, by whoever comes first", async () => {
       const { limits } = await make();
       const key = `turn-${Math.random().toString(36).slice(2)}`;

@@ -3,9 +3,11 @@
  * and against DynamoDB on dynalite (store.memory.test.ts, store.dynamo.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { shardOf, subscriberId } from "../../functions/core/email.js";
+import { shardOf } from "../../functions/core/email.js";
 import type { Limits, SendLedger, Subscribers } from "../../functions/core/ports.js";
+import { RETENTION } from "../../functions/core/retention.js";
 import type { Consent, Subscriber, SubscriberStatus } from "../../functions/core/types.js";
+import { subscriberId } from "../support/ids.js";
 
 /** Every port of one table: a suite sets up through the others what it checks through its own. */
 export interface TablePorts {
@@ -105,13 +107,20 @@ export function subscribersContract(name: string, make: () => Promise<TablePorts
       expect((await subscribers.get(s.id))?.timeZone).toBeUndefined();
     });
 
-    it("begins a signup only on a pending or unsubscribed subscriber with the generation read", async () => {
+    it("begins a signup on anyone but an active reader, with the generation read", async () => {
       const { subscribers } = await make();
-      for (const status of ["active", "bounced", "complained"] as const) {
+      const active = await withStatus(subscribers, "active");
+      const record = signupRecord(GEN_A, "X", consent({ ip: "9.9.9.9" }), at(HOUR));
+      expect(await subscribers.beginSignup(active.id, record, undefined)).toBe(false);
+      expect((await subscribers.get(active.id))?.status).toBe("active");
+      expect((await subscribers.get(active.id))?.generation).toBeUndefined();
+      // Second chances: a mailbox that bounced, or a reader who complained, may sign up again
+      // (a new confirmation decides), and a new bounce takes them off again.
+      for (const status of ["bounced", "complained"] as const) {
         const s = await withStatus(subscribers, status);
-        const record = signupRecord(GEN_A, "X", consent({ ip: "9.9.9.9" }), at(HOUR));
-        expect(await subscribers.beginSignup(s.id, record, undefined)).toBe(false);
-        expect((await subscribers.get(s.id))?.status).toBe(status);
+        expect(await subscribers.beginSignup(s.id, record, undefined)).toBe(true);
+        expect(await subscribers.get(s.id)).toMatchObject({ status: "pending", generation: GEN_A });
+        expect(await subscribers.suppress(s.id, "bounced", at(2 * HOUR))).toBe(true);
         expect((await subscribers.get(s.id))?.generation).toBeUndefined();
       }
       expect(
@@ -281,6 +290,65 @@ export function subscribersContract(name: string, make: () => Promise<TablePorts
         false,
       );
       expect(await subscribers.get(subscriberId("none@example.com"))).toBeUndefined();
+    });
+
+    it("keeps an active reader for good, and every other record only for its retention", async () => {
+      const { subscribers } = await make();
+      const days = (n: number, from: Date) => Math.floor(from.getTime() / 1000) + n * 86_400;
+      const s = pendingSubscriber();
+      await subscribers.create(s);
+      expect((await subscribers.get(s.id))?.expiresAt).toBe(days(RETENTION.pendingDays, T0));
+      expect(await subscribers.activate(s.id, at(HOUR), "1.1.1.1")).toBe("activated");
+      expect((await subscribers.get(s.id))?.expiresAt).toBeUndefined();
+      expect(await subscribers.unsubscribe(s.id, at(2 * HOUR))).toBe("unsubscribed");
+      expect((await subscribers.get(s.id))?.expiresAt).toBe(days(RETENTION.leftDays, at(2 * HOUR)));
+      const record = signupRecord(GEN_A, undefined, consent(), at(3 * HOUR));
+      expect(await subscribers.beginSignup(s.id, record, undefined)).toBe(true);
+      expect((await subscribers.get(s.id))?.expiresAt).toBe(
+        days(RETENTION.pendingDays, at(3 * HOUR)),
+      );
+      expect(await subscribers.suppress(s.id, "bounced", at(4 * HOUR))).toBe(true);
+      expect((await subscribers.get(s.id))?.expiresAt).toBe(days(RETENTION.leftDays, at(4 * HOUR)));
+    });
+
+    it("erases a record whatever its state, leaving a mark no signup made before can undo", async () => {
+      const { subscribers, ledger } = await make();
+      const s = await withStatus(subscribers, "active");
+      expect(await subscribers.erase(s.id, at(HOUR))).toBe("erased");
+      expect(await subscribers.get(s.id)).toBeUndefined();
+      expect(await activeIds(ledger, shardOf(s.id, ledger.shards))).not.toContain(s.id);
+      expect(await subscribers.erase(s.id, at(2 * HOUR))).toBe("absent");
+      // Nothing but a new record brings it back: no transition applies to the mark.
+      expect(await subscribers.unsubscribe(s.id, at(2 * HOUR))).toBe("missing");
+      expect(await subscribers.suppress(s.id, "bounced", at(2 * HOUR))).toBe(false);
+      expect(await subscribers.activate(s.id, at(2 * HOUR), "1.1.1.1")).toBe("missing");
+      expect(await subscribers.signOutLinks(s.id, 1)).toBe(false);
+      expect(await subscribers.get(s.id)).toBeUndefined();
+      // A signup given before the erasure (a redelivered or redriven one) is not written…
+      const before = {
+        ...s,
+        status: "pending" as const,
+        consent: consent({ at: T0.toISOString() }),
+      };
+      expect(await subscribers.create(before)).toBe(false);
+      expect(await subscribers.get(s.id)).toBeUndefined();
+      // …one given after it is.
+      const later = at(3 * HOUR).toISOString();
+      const after = { ...before, consent: consent({ at: later }), createdAt: later };
+      expect(await subscribers.create(after)).toBe(true);
+      expect((await subscribers.get(s.id))?.status).toBe("pending");
+      // An address never seen can be erased too: the mark is left all the same.
+      const stranger = subscriberId("never-seen@example.com");
+      expect(await subscribers.erase(stranger, at(HOUR))).toBe("absent");
+      expect(await subscribers.create({ ...pendingSubscriber(), id: stranger })).toBe(false);
+    });
+
+    it("signs out every link from an instant on, on any record but a missing one", async () => {
+      const { subscribers } = await make();
+      const s = await withStatus(subscribers, "unsubscribed");
+      expect(await subscribers.signOutLinks(s.id, 1_800_000_000)).toBe(true);
+      expect((await subscribers.get(s.id))?.linksNotBefore).toBe(1_800_000_000);
+      expect(await subscribers.signOutLinks(subscriberId("none@example.com"), 1)).toBe(false);
     });
   });
 }

@@ -10,8 +10,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { subscriberId } from "../../functions/core/email.js";
 import { findChromium, launchChromium } from "../../studio/chromium.js";
+import { subscriberId } from "../support/ids.js";
 import {
   eventually,
   linkIn,
@@ -129,7 +129,9 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
     await page.getByRole("heading", { name: "You're unsubscribed" }).waitFor();
     await shot("6-unsubscribed");
     expect((await stack.store.get(subscriberId(address)))?.status).toBe("unsubscribed");
-    await mail(3); // the goodbye
+    // The page is the confirmation: no goodbye email, nothing at all after leaving.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await stack.mailTo(address)).toHaveLength(2);
   });
 
   it("opens an email's view-in-browser link as the tip's page in the archive", async () => {

@@ -14,7 +14,24 @@ function setup() {
     warn: (m: string) => logged.push(`warn ${m}`),
     error: (m: string) => logged.push(`error ${m}`),
   };
-  return { sending: new MemorySendingSwitch(), log, logged };
+  const sending = new MemorySendingSwitch();
+  const confirmations = new MemorySendingSwitch();
+  const sets = new Map([
+    ["strength-tips-production", sending],
+    ["strength-tips-production-confirmations", confirmations],
+  ]);
+  return { sending, confirmations, sets, log, logged };
+}
+
+/** The fixture's alarm, about the configuration set `set`. */
+function aboutSet(set: string): unknown {
+  const event = structuredClone(fixture("complaint-rate-alarm")) as {
+    alarmData: { configuration: { metrics: { metricStat: { metric: { dimensions: object } } }[] } };
+  };
+  for (const m of event.alarmData.configuration.metrics) {
+    m.metricStat.metric.dimensions = { "ses:configuration-set": set };
+  }
+  return event;
 }
 
 describe("reputation breaker, from CloudWatch's alarm action", () => {
@@ -51,6 +68,30 @@ describe("reputation breaker, from CloudWatch's alarm action", () => {
     await expect(onAlarmEvent(deps, fixture("complaint-rate-alarm"))).rejects.toThrow(
       "SES unavailable",
     );
+  });
+});
+
+describe("one breaker per configuration set", () => {
+  it("a confirmations alarm pauses only confirmations; the weekly send goes on", async () => {
+    const deps = setup();
+    await expect(
+      onAlarmEvent(deps, aboutSet("strength-tips-production-confirmations")),
+    ).resolves.toBe("paused");
+    expect(await deps.confirmations.isPaused()).toBe(true);
+    expect(await deps.sending.isPaused()).toBe(false);
+  });
+
+  it("a weekly set's alarm pauses the weekly set only", async () => {
+    const deps = setup();
+    await onAlarmEvent(deps, aboutSet("strength-tips-production"));
+    expect(await deps.sending.isPaused()).toBe(true);
+    expect(await deps.confirmations.isPaused()).toBe(false);
+  });
+
+  it("ignores an alarm about a set that is not this stage's", async () => {
+    const deps = setup();
+    await expect(onAlarmEvent(deps, aboutSet("someone-elses-set"))).resolves.toBe("ignored");
+    expect(deps.sending.pauses + deps.confirmations.pauses).toBe(0);
   });
 });
 

@@ -18,7 +18,10 @@ describe("listUnsubscribeHeaders", () => {
     const url = unsubscribeUrl("https://tips.example.com", TOKEN);
     for (const mailto of ["unsub@example.com", "mailto:unsub@example.com"]) {
       const [first] = listUnsubscribeHeaders(url, mailto);
-      expect(first?.value).toBe(`<${url}>, <mailto:unsub@example.com?subject=unsubscribe>`);
+      // The mailto's subject carries the link's own token: mail to it is that reader's request.
+      expect(first?.value).toBe(
+        `<${url}>, <mailto:unsub@example.com?subject=unsubscribe%20${encodeURIComponent(TOKEN)}>`,
+      );
     }
     expect(listUnsubscribeHeaders(url, "  ")[0]?.value).toBe(`<${url}>`);
   });

@@ -50,14 +50,14 @@ describe("parseManageForm", () => {
   });
 
   it.each([
-    [{}, /action must be pause, resume, timezone, name or unsubscribe/],
+    [{}, /action must be one of pause, resume, timezone, name, unsubscribe, export, erase/],
     [{ action: "delete" }, /action must be/],
     [{ action: "pause" }, /weeks must be a whole number from 1 to 12/],
     [{ action: "pause", weeks: "0" }, /weeks must be/],
     [{ action: "pause", weeks: "13" }, /weeks must be/],
     [{ action: "pause", weeks: "2.5" }, /weeks must be/],
     [{ action: "timezone", timeZone: "Mars/Base" }, /IANA time zone/],
-    [{ action: "name", firstName: "visit https://evil.example" }, /not a web address/],
+    [{ action: "name", firstName: "visit https://evil.example" }, /no digits, web addresses/],
   ])("%j is a 400: %s", (form, message) => {
     expect(() => parseManageForm(form as Record<string, string>)).toThrow(message);
     expect(() => parseManageForm(form as Record<string, string>)).toThrow(BadRequestError);

@@ -113,13 +113,17 @@ describe("sendBatch", () => {
     const lu = email?.headers?.filter((h) => h.name === "List-Unsubscribe") ?? [];
     expect(lu).toHaveLength(1);
     expect(lu[0]?.value).toMatch(/^<https:\/\/tips\.example\.com\/unsubscribe\?token=[^>]+>$/);
+    // The view link's token shows that tip's page and names nobody.
+    const view = decodeURIComponent(/tips\/squats\?token=(\S+)/.exec(email?.text ?? "")?.[1] ?? "");
+    expect(signer.verify(view, "view")).toBe("squats");
+    expect(() => signer.verify(view, "unsubscribe")).toThrow();
     expect(email?.headers).toContainEqual({
       name: "List-Unsubscribe-Post",
       value: "List-Unsubscribe=One-Click",
     });
     // The token in the link never expires and names this subscriber.
     const token = decodeURIComponent(/token=([^>&]+)/.exec(lu[0]?.value ?? "")?.[1] ?? "");
-    expect(token.split(".")[3]).toBe("0");
+    expect(token.split(".")[4]).toBe("0");
     const recipientId = signer.verify(token, "unsubscribe");
     // A "Manage preferences" link of the reader's own, never expiring either.
     const manage = decodeURIComponent(/manage\?token=([^"&]+)/.exec(email?.html ?? "")?.[1] ?? "");
@@ -139,7 +143,7 @@ describe("sendBatch", () => {
     await sender({ links: { ...LINKS, unsubscribeMailto: "unsub@example.com" } }).sendBatch(plain);
     expect(mailer.sent[0]?.text).toContain("Hi there,");
     const lu = mailer.sent[0]?.headers?.find((h) => h.name === "List-Unsubscribe")?.value;
-    expect(lu).toMatch(/^<https:[^>]+>, <mailto:unsub@example\.com\?subject=unsubscribe>$/);
+    expect(lu).toMatch(/^<https:[^>]+>, <mailto:unsub@example\.com\?subject=unsubscribe%20[^>]+>$/);
   });
 
   it("retries a throttled recipient with backoff until it goes through", async () => {

@@ -5,6 +5,8 @@ import {
   createSigner,
   KeyringError,
   parseKeyring,
+  parseSecret,
+  secretProblem,
   type TokenPurpose,
 } from "../../functions/core/tokens.js";
 import { DAY, TestClock } from "../support/lifecycle.js";
@@ -30,7 +32,7 @@ function nonCanonical(signature: string): string {
   return signature.slice(0, -1) + alphabet[last ^ 1];
 }
 
-/** Replaces part `index` of a token (kid.purpose.id.expiry.mac). */
+/** Replaces part `index` of a token (kid.purpose.subject.issued.expiry.mac). */
 function withPart(token: string, index: number, value: string): string {
   const parts = token.split(".");
   parts[index] = value;
@@ -72,12 +74,12 @@ describe("tokens", () => {
   });
 
   const good = setup().signer.issue("confirm", CONFIRM, 3600);
-  const signature = good.split(".")[4] ?? "";
+  const signature = good.split(".")[5] ?? "";
   const flipped = (signature[0] === "A" ? "B" : "A") + signature.slice(1);
   const cases: Array<[string, unknown, TokenPurpose]> = [
     ["wrong purpose", good, "unsubscribe"],
-    ["tampered signature", withPart(good, 4, flipped), "confirm"],
-    ["truncated signature", withPart(good, 4, signature.slice(0, -4)), "confirm"],
+    ["tampered signature", withPart(good, 5, flipped), "confirm"],
+    ["truncated signature", withPart(good, 5, signature.slice(0, -4)), "confirm"],
     ["purpose swapped in the text", withPart(good, 1, "unsubscribe"), "unsubscribe"],
     [
       "other subscriber id",
@@ -95,26 +97,26 @@ describe("tokens", () => {
       setup().signer.issue("unsubscribe", CONFIRM),
       "unsubscribe",
     ],
-    ["expiry pushed out", withPart(good, 3, "99999999999"), "confirm"],
-    ["expiry not a number", withPart(good, 3, "1e10"), "confirm"],
+    ["expiry pushed out", withPart(good, 4, "99999999999"), "confirm"],
+    ["expiry not a number", withPart(good, 4, "1e10"), "confirm"],
     ["unknown kid", withPart(good, 0, "nope"), "confirm"],
     ["id not hex", withPart(good, 2, "Z".repeat(32)), "confirm"],
     ["signature with a trailing character outside the alphabet", `${good}]`, "confirm"],
     ["signature with padding", `${good}==`, "confirm"],
     ["signature with one padding character", `${good}=`, "confirm"],
-    ["signature in the + / alphabet", withPart(good, 4, signature.replace(/^./, "+")), "confirm"],
+    ["signature in the + / alphabet", withPart(good, 5, signature.replace(/^./, "+")), "confirm"],
     [
       "signature with a space inside",
-      withPart(good, 4, `${signature.slice(0, 20)} ${signature.slice(20)}`),
+      withPart(good, 5, `${signature.slice(0, 20)} ${signature.slice(20)}`),
       "confirm",
     ],
-    ["signature with a second MAC appended", withPart(good, 4, signature + signature), "confirm"],
+    ["signature with a second MAC appended", withPart(good, 5, signature + signature), "confirm"],
     [
       "signature with a non-canonical last character",
-      withPart(good, 4, nonCanonical(signature)),
+      withPart(good, 5, nonCanonical(signature)),
       "confirm",
     ],
-    ["too few parts", good.split(".").slice(0, 4).join("."), "confirm"],
+    ["too few parts", good.split(".").slice(0, 5).join("."), "confirm"],
     ["too many parts", `${good}.x`, "confirm"],
     ["empty", "", "confirm"],
     ["very long", `${good}${"a".repeat(300)}`, "confirm"],
@@ -188,5 +190,66 @@ describe("parseKeyring (the TokenKeys secret)", () => {
     expect((error as Error).message).toMatch(message);
     // The message names the key, never the secret.
     expect((error as Error).message).not.toContain(HEX.slice(0, 32));
+  });
+});
+
+describe("purposes and issue times", () => {
+  it("a view token names a tip, not a reader, and is good for nothing else", () => {
+    const { signer } = setup();
+    const view = signer.issue("view", "squats");
+    expect(signer.verify(view, "view")).toBe("squats");
+    for (const purpose of ["unsubscribe", "manage", "confirm"] as const) {
+      expect(() => signer.verify(view, purpose)).toThrow(InvalidTokenError);
+    }
+    expect(() => signer.verify(signer.issue("unsubscribe", ID), "view")).toThrow(InvalidTokenError);
+  });
+
+  it("carries its issue time, under the MAC", () => {
+    const { clock, signer } = setup();
+    const token = signer.issue("manage", ID);
+    expect(signer.read(token, "manage")).toEqual({
+      subject: ID,
+      issuedAt: Math.floor(clock.now().getTime() / 1000),
+    });
+    // Moving the issue time forward (to get past a sign-out) breaks the MAC.
+    expect(() => signer.read(withPart(token, 3, "9999999999"), "manage")).toThrow(
+      InvalidTokenError,
+    );
+  });
+});
+
+describe("secretProblem: only random keys sign", () => {
+  const RANDOM = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  it.each([
+    ["16 hex characters four times", "0123456789abcdef".repeat(4), /repeats a block/],
+    ["a counting run of bytes", Buffer.from([...Array(32).keys()]).toString("hex"), /counts/],
+    [
+      "a phrase, hex-encoded",
+      Buffer.from("this is my secret key for tokens!").toString("hex"),
+      /text/,
+    ],
+    [
+      "a phrase as base64",
+      Buffer.from("correct horse battery staple, ok").toString("base64"),
+      /text/,
+    ],
+    ["one byte again and again", "ab".repeat(32), /repeats a block/],
+    ["hex of odd length", RANDOM.slice(1), /neither hex nor base64/],
+    ["31 bytes", RANDOM.slice(2), /has 31/],
+  ])("refuses %s", (_what, secret, why) => {
+    expect(secretProblem(secret)).toMatch(why);
+  });
+
+  it("takes 32 random bytes, as hex or base64", () => {
+    expect(secretProblem(RANDOM)).toBeUndefined();
+    expect(secretProblem(Buffer.from(RANDOM, "hex").toString("base64"))).toBeUndefined();
+    expect(secretProblem(Buffer.from(RANDOM, "hex").toString("base64url"))).toBeUndefined();
+  });
+
+  it("refuses a weak id key the same way, naming it and never the secret", () => {
+    expect(() => parseSecret("0123456789abcdef".repeat(4), "ID_KEY")).toThrow(
+      /ID_KEY: the secret must be at least 32 random bytes.*repeats a block.*keys -- new --bare/,
+    );
+    expect(parseSecret(` ${RANDOM} `, "ID_KEY")).toBe(RANDOM);
   });
 });

@@ -9,6 +9,7 @@ import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
+import type { Signer } from "../../functions/core/tokens.js";
 import type { ContentBundle } from "../../functions/core/types.js";
 import { brand } from "../../functions/generated/brand.js";
 import { createApi } from "../../functions/http/router.js";
@@ -26,9 +27,7 @@ interface Answer {
 let content: ContentBundle;
 let api: ReturnType<typeof createApi>;
 let token: string;
-/** A reader who was sent the held-back tip, and one who was not. */
-let sentToken: string;
-let strangerToken: string;
+let signer: Signer;
 
 beforeAll(async () => {
   process.env.CONTENT_REPORT_CACHE = "off";
@@ -37,27 +36,8 @@ beforeAll(async () => {
   content = result.bundle as ContentBundle;
   const clock = new TestClock(new Date("2026-06-01T00:00:00.000Z"));
   const { deps } = memoryDeps({ clock, site: { baseUrl: BASE, postalAddress: "1 Example St" } });
-  token = deps.signer.issue("unsubscribe", "0123456789abcdef0123456789abcdef");
-  const reader = (id: string, sentTips: string[]) =>
-    deps.subscribers.create({
-      id,
-      email: `${id.slice(0, 6)}@example.com`,
-      status: "active",
-      createdAt: "2026-01-01T00:00:00.000Z",
-      updatedAt: "2026-01-01T00:00:00.000Z",
-      consent: {
-        at: "2026-01-01T00:00:00.000Z",
-        ip: "192.0.2.1",
-        userAgent: "test",
-        source: "test",
-        textVersion: "1",
-      },
-      sentTips,
-    });
-  await reader("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ["undated", "held-back"]);
-  await reader("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", ["undated"]);
-  sentToken = deps.signer.issue("unsubscribe", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-  strangerToken = deps.signer.issue("unsubscribe", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+  signer = deps.signer;
+  token = deps.signer.issue("view", "undated");
   api = createApi(() => ({ ...deps, content }));
 });
 
@@ -129,12 +109,21 @@ describe("GET /tips/{slug}", () => {
     expect(answer.body).toContain('href="/tips/markup-in-title" rel="next"');
   });
 
-  it("with the reader's token, carries their own unsubscribe link and is not cached or indexed", async () => {
+  it("with the tip's view token, is never cached and carries no one's unsubscribe link", async () => {
     const answer = await get(`/tips/undated?token=${token}`);
     expect(answer.statusCode).toBe(200);
-    expect(answer.body).toContain(`href="${BASE}/unsubscribe?token=${token}"`);
-    expect(answer.body).toContain('<meta name="robots" content="noindex">');
+    expect(answer.body).not.toContain("/unsubscribe?token=");
     expect(answer.headers["cache-control"]).toBe("no-store");
+  });
+
+  it("takes a reader's unsubscribe or manage token for nothing: the public page", async () => {
+    const reader = "0123456789abcdef0123456789abcdef";
+    for (const purpose of ["unsubscribe", "manage"] as const) {
+      const answer = await get(`/tips/undated?token=${signer.issue(purpose, reader)}`);
+      expect(answer.statusCode).toBe(200);
+      expect(answer.headers["cache-control"]).toBe("public, max-age=300");
+      expect(answer.body).not.toContain("/unsubscribe?token=");
+    }
   });
 
   it.each([
@@ -159,20 +148,20 @@ describe("GET /tips/{slug}", () => {
     expect(answer.body).not.toContain("A body nobody sees yet.");
   });
 
-  it("shows a held-back tip to a reader who was sent it (a valid token)", async () => {
-    const answer = await get(`/tips/held-back?token=${sentToken}`);
-    expect(answer.statusCode).toBe(200);
-    expect(answer.body).toContain("A body nobody sees yet.");
-    expect(answer.body).toContain('<meta name="robots" content="noindex">');
-    expect(answer.headers["cache-control"]).toBe("no-store");
+  it("shows a held-back tip with its own view token (its email's link), and with no other", async () => {
+    const own = await get(`/tips/held-back?token=${signer.issue("view", "held-back")}`);
+    expect(own.statusCode).toBe(200);
+    expect(own.body).toContain("A body nobody sees yet.");
+    expect(own.headers["cache-control"]).toBe("no-store");
+    // Another tip's view token does not open it.
+    expect((await get(`/tips/held-back?token=${token}`)).statusCode).toBe(404);
   });
 
-  it("is the reader's own copy with their token: their links, no signup", async () => {
-    const answer = await get(`/tips/undated?token=${sentToken}`);
-    expect(answer.body).toContain(`href="${BASE}/unsubscribe?token=${sentToken}"`);
-    expect(answer.body).toMatch(/href="https:\/\/tips\.example\.com\/manage\?token=[^"]+"/);
+  it("is the reader's own copy with the view token: no signup, not indexed", async () => {
+    const answer = await get(`/tips/undated?token=${token}`);
+    expect(answer.body).toContain("Your copy");
+    expect(answer.body).toContain('<meta name="robots" content="noindex">');
     expect(answer.body).not.toContain('href="/#signup"');
-    expect(answer.body).not.toMatch(/<a href="\/">Sign up<\/a>/);
     const plain = await get("/tips/undated");
     expect(plain.body).toContain('href="/#signup"');
   });
@@ -202,17 +191,17 @@ describe("a held-back tip answers exactly like a slug that does not exist", () =
 
   it.each([
     ["no token", ""],
-    ["a stranger's valid token", "stranger"],
-    ["a valid token of a subscriber who does not exist", "nobody"],
-    ["a tampered token", "tampered"],
+    ["another tip's view token", "other"],
+    ["a reader's unsubscribe token", "unsubscribe"],
+    ["a tampered view token", "tampered"],
   ])("at /tips/{slug} and /view/{slug}, with %s", async (_name, which) => {
     const t =
-      which === "stranger"
-        ? strangerToken
-        : which === "nobody"
-          ? token
+      which === "other"
+        ? token
+        : which === "unsubscribe"
+          ? signer.issue("unsubscribe", "0123456789abcdef0123456789abcdef")
           : which === "tampered"
-            ? `${sentToken}x`
+            ? `${signer.issue("view", "held-back")}x`
             : undefined;
     const q = t === undefined ? "" : `?token=${encodeURIComponent(t)}`;
     await same(`/tips/held-back${q}`, `/tips/no-such-tip${q}`);
@@ -221,15 +210,20 @@ describe("a held-back tip answers exactly like a slug that does not exist", () =
   });
 
   it("is in neither the archive nor the feed, and links to it are plain words", async () => {
-    for (const target of ["/tips", "/feed.xml", `/tips?token=${sentToken}`]) {
+    for (const target of [
+      "/tips",
+      "/feed.xml",
+      `/tips?token=${signer.issue("view", "held-back")}`,
+    ]) {
       expect((await get(target)).body).not.toContain("held-back");
     }
   });
 
-  it("the reader who was sent it is redirected from /view/{slug} to it", async () => {
-    const answer = await get(`/view/held-back?token=${sentToken}`);
+  it("the holder of its view token is redirected from /view/{slug} to it", async () => {
+    const own = signer.issue("view", "held-back");
+    const answer = await get(`/view/held-back?token=${own}`);
     expect(answer.statusCode).toBe(301);
-    expect(answer.headers.location).toBe(`${BASE}/tips/held-back?token=${sentToken}`);
+    expect(answer.headers.location).toBe(`${BASE}/tips/held-back?token=${own}`);
   });
 });
 

@@ -120,7 +120,7 @@ describe("the unsubscribe page", () => {
 });
 
 describe("the preferences page", () => {
-  it("has a heading per section, and Unsubscribe apart as the one destructive button", async () => {
+  it("has a heading per section, and leaving apart, last: Unsubscribe and Delete my data", async () => {
     const { call, reader } = setup("2026-03-03T10:00:00Z");
     const { confirm } = await reader("ed@example.com", "UTC");
     const confirmed = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
@@ -129,12 +129,12 @@ describe("the preferences page", () => {
     );
     const page = await call("GET", manage?.[1] ?? "");
     const headings = [...page.body.matchAll(/<h2[^>]*>([^<]+)<\/h2>/g)].map((m) => m[1]);
-    expect(headings).toEqual(["Your tips", "Time zone", "Name", "Leave"]);
+    expect(headings).toEqual(["Your tips", "Time zone", "Name", "Your data", "Links", "Leave"]);
     const buttons = [...page.body.matchAll(/<button type="submit"([^>]*)>([^<]+)<\/button>/g)];
     const destructive = buttons.filter((b) => b[1]?.includes("destructive")).map((b) => b[2]);
-    expect(destructive).toEqual(["Unsubscribe"]);
+    expect(destructive).toEqual(["Unsubscribe", "Delete my data"]);
     const leave = page.body.indexOf('<section class="leave"');
-    expect(leave).toBeGreaterThan(page.body.indexOf("Save name"));
+    expect(leave).toBeGreaterThan(page.body.indexOf("Sign out every link"));
   });
 });
 

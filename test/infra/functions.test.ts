@@ -9,15 +9,12 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { APIGatewayProxyEventV2, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evaluateGraph, type Graph } from "../../scripts/infra/graph/index.js";
-import {
-  ensureTable,
-  LOCAL_TOKEN_KEYS,
-  type LocalAws,
-  startLocalAws,
-} from "../../scripts/local/aws.js";
+import { ensureTable, type LocalAws, startLocalAws } from "../../scripts/local/aws.js";
+import { LOCAL_ID_KEY, LOCAL_TOKEN_KEYS } from "../../scripts/local/keys.js";
 import { type Recorder, startRecorder } from "../support/aws-recorder.js";
 import { actionsOf, deployedFunctions, one } from "../support/graph.js";
 import { type Moto, motoMissing, startMoto } from "../support/moto.js";
@@ -49,10 +46,7 @@ function linksOf(file: string): Record<string, unknown> {
   const handler = `${file.replace(/\.ts$/, "")}.handler`;
   const built = graph.functions.find((f) => f.handler === handler);
   if (!built) throw new Error(`no function deployed for ${file}`);
-  // The graph's keyring is a placeholder; the stand-ins need a real one.
-  return built.links.TokenKeys
-    ? { ...built.links, TokenKeys: { value: LOCAL_TOKEN_KEYS } }
-    : built.links;
+  return built.links;
 }
 
 async function run(file: string, events: unknown[], options: { sns?: string } = {}): Promise<Run> {
@@ -70,6 +64,7 @@ async function run(file: string, events: unknown[], options: { sns?: string } = 
         DYNAMODB_ENDPOINT: recorder.endpoints.dynamodb,
         SES_ENDPOINT: recorder.endpoints.ses,
         SQS_ENDPOINT: recorder.endpoints.sqs,
+        SSM_ENDPOINT: recorder.endpoints.ssm,
         LOG_LEVEL: "SILENT",
         POWERTOOLS_METRICS_DISABLED: "true",
       },
@@ -204,7 +199,21 @@ beforeAll(async () => {
     dynamodb: local.dynamoEndpoint,
     ses: local.sesEndpoint,
     sqs: moto.endpoint,
+    ssm: moto.endpoint,
   });
+  // What the operator does once per stage (`npm run keys`, docs/deploying.md).
+  const ssm = new SSMClient({
+    region: "us-east-1",
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const keys = linksOf(HANDLERS.api).Keys as { tokenKeys: string; idKey: string };
+  for (const [name, value] of [
+    [keys.tokenKeys, LOCAL_TOKEN_KEYS],
+    [keys.idKey, LOCAL_ID_KEY],
+  ] as const) {
+    await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: "SecureString" }));
+  }
   sqs = new SQSClient({
     region: "us-east-1",
     endpoint: moto.endpoint,
@@ -335,6 +344,19 @@ describe.skipIf(missing)("each function as deployed", () => {
       }),
     );
     expect(events.results[0]).toEqual({ batchItemFailures: [] });
+
+    // The reader who paused erases their data (the page asks first, then erases).
+    const erased = record(
+      "api",
+      await run(HANDLERS.api, [
+        http("POST", "/manage", form({ token: manageToken ?? "", action: "erase" })),
+        http("POST", "/manage", form({ token: manageToken ?? "", action: "erase-confirmed" })),
+      ]),
+    );
+    for (const result of erased.results) {
+      expect((result as { statusCode: number }).statusCode).toBe(200);
+    }
+    expect((erased.results[1] as { body: string }).body).toContain("Your data is deleted");
 
     const alarm = JSON.parse(
       readFileSync(path.join(ROOT, "test/fixtures/alarms/complaint-rate-alarm.json"), "utf8"),

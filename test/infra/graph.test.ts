@@ -56,7 +56,17 @@ const HANDLERS = {
   confirmOutbox: "functions/events/confirm-outbox.handler",
   sesEvents: "functions/events/ses.handler",
   pauseSending: "functions/events/pause-sending.handler",
+  unsubscribeMail: "functions/events/unsubscribe-mail.handler",
 } as const;
+
+/** Only production receives mail (SES receiving in its region; one active rule set per account). */
+const receivesMail = (key: StageKey) => key === "production";
+
+/** The handlers a stage deploys. */
+const handlersOf = (key: StageKey) =>
+  Object.entries(HANDLERS)
+    .filter(([name]) => name !== "unsubscribeMail" || receivesMail(key))
+    .map(([, handler]) => handler);
 
 function fn(graph: Graph, key: keyof typeof HANDLERS): DeployedFunction {
   const found = deployedFunctions(graph).get(HANDLERS[key]);
@@ -83,7 +93,7 @@ describe.each(each)("%s stage", (key) => {
 
   it("deploys every handler, on the Lambda runtime's Node 24, arm64", () => {
     const functions = deployedFunctions(graph());
-    expect([...functions.keys()].sort()).toEqual(Object.values(HANDLERS).sort());
+    expect([...functions.keys()].sort()).toEqual(handlersOf(key).sort());
     for (const f of functions.values()) {
       expect(f.resource.props.runtime).toBe("nodejs24.x");
       expect(f.resource.props.architectures).toEqual(["arm64"]);
@@ -109,7 +119,7 @@ describe.each(each)("%s stage", (key) => {
   it("sends every alarm to the Alerts topic", () => {
     const alertsArn = arnOf(named(graph(), "AlertsTopic"));
     const alarms = ofType(graph(), ALARM);
-    expect(alarms.length).toBeGreaterThanOrEqual(9);
+    expect(alarms.length).toBeGreaterThanOrEqual(11);
     for (const alarm of alarms) expect(alarm.props.alarmActions).toContain(alertsArn);
   });
 
@@ -139,23 +149,101 @@ describe.each(each)("%s stage", (key) => {
     expect(fn(graph(), "api").timeout).toBeLessThanOrEqual(30);
   });
 
-  it("trips its own breaker on its own configuration set's reputation", () => {
-    const set = one(graph(), "aws:sesv2/configurationSet:ConfigurationSet", () => true);
-    expect(set.props.reputationOptions).toMatchObject({ reputationMetricsEnabled: true });
-    const pause = arnOf(fn(graph(), "pauseSending").resource);
-    for (const metric of ["Reputation.BounceRate", "Reputation.ComplaintRate"]) {
-      const alarm = one(graph(), ALARM, (p) => p.metricName === metric);
-      expect(alarm.props.namespace).toBe("AWS/SES");
-      expect(alarm.props.dimensions).toEqual({
-        "ses:configuration-set": set.props.configurationSetName,
-      });
-      expect(alarm.props.alarmActions).toContain(pause);
-      // Half of SES's review thresholds (5 % bounces, 0.1 % complaints), as the breaker knows them.
-      const known =
-        REPUTATION_THRESHOLDS[metric === "Reputation.BounceRate" ? "bounceRate" : "complaintRate"];
-      expect(alarm.props.threshold).toBe(known);
+  it("trips a breaker of its own on each configuration set's own reputation", () => {
+    const sets = ofType(graph(), "aws:sesv2/configurationSet:ConfigurationSet");
+    expect(sets).toHaveLength(2);
+    const pause = fn(graph(), "pauseSending");
+    const settings = graph().functions.find((f) => f.handler === HANDLERS.pauseSending)?.links
+      .Settings as Record<string, string>;
+    // The breaker knows both sets by name (one from Email, the other from Settings).
+    expect(sets.map((s) => s.props.configurationSetName)).toContain(settings.confirmationSet);
+    for (const set of sets) {
+      expect(set.props.reputationOptions).toMatchObject({ reputationMetricsEnabled: true });
+      // The list's own suppression is the only one: a reader who signs up again gets through.
+      expect(set.props.suppressionOptions).toEqual({ suppressedReasons: [] });
+      for (const metric of ["Reputation.BounceRate", "Reputation.ComplaintRate"]) {
+        const alarm = one(
+          graph(),
+          ALARM,
+          (p) =>
+            p.metricName === metric &&
+            (p.dimensions as Record<string, unknown>)["ses:configuration-set"] ===
+              set.props.configurationSetName,
+        );
+        expect(alarm.props.namespace).toBe("AWS/SES");
+        expect(alarm.props.alarmActions).toContain(arnOf(pause.resource));
+        // Half of SES's review thresholds (5 % bounces, 0.1 % complaints), as the breaker knows them.
+        const known =
+          REPUTATION_THRESHOLDS[
+            metric === "Reputation.BounceRate" ? "bounceRate" : "complaintRate"
+          ];
+        expect(alarm.props.threshold).toBe(known);
+      }
     }
+    // The breaker may pause exactly these two sets.
+    const statement = pause.statements.find((s) =>
+      s.Action.includes("ses:PutConfigurationSetSendingOptions"),
+    );
+    expect([...(statement?.Resource ?? [])].sort()).toEqual(sets.map((s) => arnOf(s)).sort());
     expect(REPUTATION_THRESHOLDS).toEqual({ bounceRate: 0.05 / 2, complaintRate: 0.001 / 2 });
+  });
+
+  it("sends confirmations through their own set, whose bounces reach the SES events topic", () => {
+    const topicArn = arnOf(named(graph(), "SesEventsTopic"));
+    const confirmations = named(graph(), "ConfirmationsConfigSet");
+    const destinations = ofType(
+      graph(),
+      "aws:sesv2/configurationSetEventDestination:ConfigurationSetEventDestination",
+    );
+    for (const set of ofType(graph(), "aws:sesv2/configurationSet:ConfigurationSet")) {
+      const destination = destinations.find(
+        (d) => d.props.configurationSetName === set.props.configurationSetName,
+      );
+      expect(destination?.props.eventDestination).toMatchObject({
+        enabled: true,
+        matchingEventTypes: ["BOUNCE", "COMPLAINT"],
+        snsDestination: { topicArn },
+      });
+    }
+    const statement = fn(graph(), "confirmOutbox").statements.find((s) =>
+      s.Action.includes("ses:SendEmail"),
+    );
+    expect(statement?.Resource).toContain(arnOf(confirmations));
+    const settings = graph().functions.find((f) => f.handler === HANDLERS.confirmOutbox)?.links
+      .Settings as Record<string, string>;
+    expect(settings.confirmationSet).toBe(confirmations.props.configurationSetName);
+  });
+
+  it("links the keys' SSM parameters by name, and lets each function read only the ones it uses", () => {
+    const keysOf = (handler: keyof typeof HANDLERS) =>
+      graph().functions.find((f) => f.handler === HANDLERS[handler])?.links.Keys as
+        | Record<string, string>
+        | undefined;
+    const stage = STAGES[key].stage;
+    const names = {
+      tokenKeys: `/strength-tips/${stage}/token-keys`,
+      idKey: `/strength-tips/${stage}/id-key`,
+    };
+    const arn = (name: string) => `arn:aws:ssm:us-east-1:123456789012:parameter${name}`;
+    const reads: Partial<Record<keyof typeof HANDLERS, string[]>> = {
+      api: [names.tokenKeys, names.idKey],
+      confirmOutbox: [names.tokenKeys, names.idKey],
+      sendBatch: [names.tokenKeys],
+      sesEvents: [names.idKey],
+      ...(receivesMail(key) ? { unsubscribeMail: [names.tokenKeys, names.idKey] } : {}),
+    };
+    for (const handler of Object.keys(HANDLERS) as (keyof typeof HANDLERS)[]) {
+      if (handler === "unsubscribeMail" && !receivesMail(key)) continue;
+      const statements = fn(graph(), handler).statements.filter((s) =>
+        s.Action.includes("ssm:GetParameter"),
+      );
+      const resources = statements.flatMap((s) => s.Resource).sort();
+      expect(resources, handler).toEqual((reads[handler] ?? []).map(arn).sort());
+      if (reads[handler]) expect(keysOf(handler)).toMatchObject(names);
+    }
+    // No key's value is part of any function's configuration: no secret, no environment.
+    expect(ofType(graph(), "sst:sst:Secret").map((s) => s.name)).not.toContain("TokenKeys");
+    for (const f of graph().functions) expect(JSON.stringify(f.links)).not.toMatch(/[0-9a-f]{64}/);
   });
 
   it("brings SES events through a queue only the events topic may write to", () => {
@@ -316,7 +404,7 @@ describe("alerts reach a person", () => {
         topic: arnOf(named(graphs[key], "AlertsTopic")),
       });
       // No Lambda was made of the address.
-      expect(deployedFunctions(graphs[key]).size).toBe(Object.keys(HANDLERS).length);
+      expect(deployedFunctions(graphs[key]).size).toBe(handlersOf(key).length);
     },
   );
 
@@ -340,10 +428,12 @@ describe("SendEmail: from our own address, and in the sandbox to verified recipi
 
   it("production names its own identity and configuration set", () => {
     const identity = one(graphs.production, "aws:sesv2/emailIdentity:EmailIdentity", () => true);
-    const set = one(graphs.production, "aws:sesv2/configurationSet:ConfigurationSet", () => true);
+    const set = named(graphs.production, "EmailConfig");
+    const confirmations = named(graphs.production, "ConfirmationsConfigSet");
     for (const key of ["api", "confirmOutbox", "sendBatch"] as const) {
       const statement = sendStatement(graphs.production, key);
-      expect([...statement.Resource].sort()).toEqual([arnOf(identity), arnOf(set)].sort());
+      const through = key === "confirmOutbox" ? confirmations : set;
+      expect([...statement.Resource].sort()).toEqual([arnOf(identity), arnOf(through)].sort());
       expect(statement.Condition).toEqual({
         StringEquals: { "ses:FromAddress": ["tips@runner.test"] },
       });
@@ -369,12 +459,20 @@ describe("SendEmail: from our own address, and in the sandbox to verified recipi
 
 describe("least privilege: each function may call exactly what its code calls", () => {
   const EXPECTED: Record<keyof typeof HANDLERS, string[]> = {
-    api: ["dynamodb:GetItem", "dynamodb:UpdateItem", "ses:SendEmail", "sqs:SendMessage"],
+    api: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "ses:SendEmail",
+      "sqs:SendMessage",
+      "ssm:GetParameter",
+    ],
     confirmOutbox: [
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
       "ses:SendEmail",
+      "ssm:GetParameter",
       // Consuming its queue (SST's subscriber grant).
       "sqs:ChangeMessageVisibility",
       "sqs:DeleteMessage",
@@ -394,6 +492,7 @@ describe("least privilege: each function may call exactly what its code calls", 
       "sqs:GetQueueAttributes",
       "sqs:GetQueueUrl",
       "sqs:ReceiveMessage",
+      "ssm:GetParameter",
     ],
     sesEvents: [
       "dynamodb:UpdateItem",
@@ -402,12 +501,15 @@ describe("least privilege: each function may call exactly what its code calls", 
       "sqs:GetQueueAttributes",
       "sqs:GetQueueUrl",
       "sqs:ReceiveMessage",
+      "ssm:GetParameter",
     ],
     pauseSending: ["ses:PutConfigurationSetSendingOptions"],
+    unsubscribeMail: ["dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"],
   };
 
   it.each(Object.keys(EXPECTED) as (keyof typeof HANDLERS)[])("%s", (key) => {
     for (const stage of each) {
+      if (key === "unsubscribeMail" && !receivesMail(stage)) continue;
       expect(actionsOf(fn(graphs[stage], key))).toEqual([...EXPECTED[key]].sort());
     }
   });
@@ -437,6 +539,67 @@ describe("least privilege: each function may call exactly what its code calls", 
       }
     }
   });
+});
+
+describe("leaving by email: only where SES receives the mailto's mail", () => {
+  it("production: the mailto's address has a receipt rule that invokes the handler, its MX and rule set active", () => {
+    const graph = graphs.production;
+    const handler = fn(graph, "unsubscribeMail");
+    const rule = one(graph, "aws:ses/receiptRule:ReceiptRule", () => true);
+    expect(rule.props).toMatchObject({
+      enabled: true,
+      scanEnabled: true,
+      recipients: ["unsubscribe@inbound.runner.test"],
+      lambdaActions: [{ functionArn: arnOf(handler.resource), invocationType: "Event" }],
+    });
+    const ruleSet = one(graph, "aws:ses/receiptRuleSet:ReceiptRuleSet", () => true);
+    expect(rule.props.ruleSetName).toBe(ruleSet.props.ruleSetName);
+    expect(
+      one(graph, "aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet", () => true).props.ruleSetName,
+    ).toBe(ruleSet.props.ruleSetName);
+    // Only SES, for this rule of this account, may invoke it; the rule waits for that.
+    const permission = one(
+      graph,
+      "aws:lambda/permission:Permission",
+      (p) => p.principal === "ses.amazonaws.com",
+    );
+    expect(permission.props).toMatchObject({
+      function: handler.resource.props.name,
+      sourceAccount: "123456789012",
+      sourceArn: `arn:aws:ses:us-east-1:123456789012:receipt-rule-set/${ruleSet.props.ruleSetName}:receipt-rule/${rule.props.name}`,
+    });
+    expect(rule.dependsOn).toContain(permission.name);
+    expect(
+      one(graph, "aws:route53/record:Record", (p) => p.name === "inbound.runner.test").props,
+    ).toMatchObject({ type: "MX", records: ["10 inbound-smtp.us-east-1.amazonaws.com"] });
+    // The emails offer exactly that address.
+    for (const f of graph.functions) {
+      const settings = f.links.Settings as Record<string, string> | undefined;
+      if (settings) expect(settings.unsubscribeMailto).toBe("unsubscribe@inbound.runner.test");
+    }
+    expect(
+      one(
+        graph,
+        ALARM,
+        (p) =>
+          (p.dimensions as Record<string, unknown>)?.FunctionName === handler.resource.props.name,
+      ),
+    ).toBeDefined();
+  });
+
+  it.each(["staging", "personal", "personalDomain"] as const)(
+    "%s: no receipt rule, no handler, and no mailto offered",
+    (key) => {
+      const graph = graphs[key];
+      expect(ofType(graph, "aws:ses/receiptRule:ReceiptRule")).toEqual([]);
+      expect(ofType(graph, "aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet")).toEqual([]);
+      for (const f of graph.functions) {
+        const settings = f.links.Settings as Record<string, string> | undefined;
+        expect(settings?.unsubscribeMailto).toBeUndefined();
+      }
+      expect(graph.outputs.unsubscribeMailto).toMatch(/none/);
+    },
+  );
 });
 
 describe("a domain whose DNS the operator writes", () => {

@@ -1,4 +1,4 @@
-/** What every stage sends with: a Reply-To someone reads, and the List-Unsubscribe mailto: on. */
+/** What every stage sends with: a Reply-To someone reads, and a mailto: only where SES receives it. */
 import { describe, expect, it } from "vitest";
 import { stageConfig } from "../../infra/stages.js";
 
@@ -8,31 +8,35 @@ describe("stage configuration", () => {
     ["staging", {}],
     ["a personal stage", { TIPS_SENDER_EMAIL: "me@example.org" }],
     [
-      "a personal stage with its own addresses",
-      {
-        TIPS_SENDER_EMAIL: "me@example.org",
-        TIPS_REPLY_TO: "r@example.org",
-        TIPS_UNSUBSCRIBE_EMAIL: "u@example.org",
-      },
+      "a personal stage with its own Reply-To",
+      { TIPS_SENDER_EMAIL: "me@example.org", TIPS_REPLY_TO: "r@example.org" },
     ],
-  ] as const)("%s has a Reply-To and a mailto: unsubscribe address", (name, env) => {
+  ] as const)("%s has a Reply-To", (name, env) => {
     const stage = name === "production" || name === "staging" ? name : "alice";
-    const config = stageConfig(stage, env);
-    expect(config.replyTo).toMatch(/@/);
-    expect(config.unsubscribeMailto).toMatch(/^[^@\s<>]+@[^@\s<>]+$/);
+    expect(stageConfig(stage, env).replyTo).toMatch(/@/);
   });
 
-  it("a personal stage uses its sender unless told otherwise", () => {
-    expect(stageConfig("alice", { TIPS_SENDER_EMAIL: "me@example.org" })).toMatchObject({
-      replyTo: "me@example.org",
-      unsubscribeMailto: "me@example.org",
+  it("production offers the mailto on a domain of its own that SES receives", () => {
+    const config = stageConfig("production", { TIPS_DOMAIN: "runner.test" });
+    expect(config).toMatchObject({
+      unsubscribeMailto: "unsubscribe@inbound.runner.test",
+      inboundDomain: "inbound.runner.test",
     });
     expect(
-      stageConfig("alice", {
-        TIPS_SENDER_EMAIL: "me@example.org",
-        TIPS_REPLY_TO: "r@example.org",
-        TIPS_UNSUBSCRIBE_EMAIL: "u@example.org",
-      }),
-    ).toMatchObject({ replyTo: "r@example.org", unsubscribeMailto: "u@example.org" });
+      stageConfig("production", { TIPS_DOMAIN: "runner.test", TIPS_INBOUND: "off" }),
+    ).not.toHaveProperty("unsubscribeMailto");
+  });
+
+  it("staging and personal stages offer no mailto nobody would process, unless told", () => {
+    expect(stageConfig("staging", {})).not.toHaveProperty("unsubscribeMailto");
+    expect(stageConfig("staging", { TIPS_INBOUND: "on" }).unsubscribeMailto).toMatch(
+      /^unsubscribe@inbound\.staging\./,
+    );
+    const personal = stageConfig("alice", {
+      TIPS_SENDER_EMAIL: "me@example.org",
+      TIPS_UNSUBSCRIBE_EMAIL: "u@example.org",
+    });
+    expect(personal).not.toHaveProperty("unsubscribeMailto");
+    expect(personal.replyTo).toBe("me@example.org");
   });
 });

@@ -3,8 +3,8 @@
  * table exactly as it was (a scan before and after) and the mailbox untouched.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { subscriberId } from "../../functions/core/email.js";
 import { createSigner, type Signer } from "../../functions/core/tokens.js";
+import { subscriberId } from "../support/ids.js";
 import { eventually, startTestStack, type TestStack } from "../support/stack.js";
 
 let stack: TestStack;
@@ -20,7 +20,7 @@ const pendingConfirm = `${pendingId}-${PENDING_GENERATION}`;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  const keys = (JSON.parse(stack.env.SST_RESOURCE_TokenKeys ?? "{}") as { value: string }).value;
+  const keys = stack.env.TOKEN_KEYS ?? "";
   const [kid = "", secret = ""] = keys.split(",")[0]?.split(":") ?? [];
   signer = createSigner([{ kid, secret }], { now: () => new Date() });
   // Issued 8 days ago with the 7-day confirmation TTL: expired now.
@@ -46,6 +46,8 @@ beforeAll(async () => {
   });
   await stack.store.create({ id: activeId, email: ACTIVE, status: "pending", consent, ...base });
   await stack.store.activate(activeId, now, "1.1.1.1");
+  // The active reader signed out every link an hour ago: links issued before then are dead.
+  await stack.store.signOutLinks(activeId, Math.floor(Date.now() / 1000) - 3600);
 });
 afterAll(async () => {
   await stack?.stop();
@@ -68,8 +70,8 @@ const form = { "content-type": "application/x-www-form-urlencoded" };
 /** Changes the first character of the MAC (the last one may only hold padding bits). */
 const tamper = (token: string) => {
   const parts = token.split(".");
-  const mac = parts[4] ?? "";
-  parts[4] = (mac[0] === "A" ? "B" : "A") + mac.slice(1);
+  const mac = parts[5] ?? "";
+  parts[5] = (mac[0] === "A" ? "B" : "A") + mac.slice(1);
   return parts.join(".");
 };
 const INVALID_LINK = "This link is invalid or has expired.";
@@ -244,7 +246,119 @@ const cases: Case[] = [
     headers: form,
     body: `email=a%40example.com&firstName=${encodeURIComponent("evil\u200B.\u200Bexample")}`,
     status: 400,
-    html: "not a web address",
+    html: "no digits, web addresses or email addresses",
+  },
+  ...(
+    [
+      ["an ideographic full stop", "evil。com"],
+      ["a halfwidth ideographic full stop", "evil｡com"],
+      ["a fullwidth full stop", "evil．com"],
+      ["a spaced dot", "evil. com"],
+      ["an IP address", "192.0.2.1"],
+      ["digits (a phone number)", "Alice. Your account is locked, call 0800 555 0100 to keep it"],
+      ["more than 4 words", "Ann Bea Cat Dee Eve"],
+      ["more than 40 characters", "A".repeat(41)],
+    ] as const
+  ).map(([what, firstName]) => ({
+    name: `first name with ${what}`,
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: "a@example.com", firstName }),
+    status: 400,
+    code: "invalid_first_name",
+  })),
+  {
+    name: "email with a 65-character local part",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: `${"a".repeat(65)}@example.com` }),
+    status: 400,
+    code: "invalid_email",
+  },
+  {
+    name: "email whose domain label ends in a hyphen",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: "a@evil-.example" }),
+    status: 400,
+    code: "invalid_email",
+  },
+  {
+    name: "email with a 64-character domain label",
+    path: "/subscribe",
+    headers: json,
+    body: JSON.stringify({ email: `a@${"b".repeat(64)}.example` }),
+    status: 400,
+    code: "invalid_email",
+  },
+  // POST /manage
+  {
+    name: "manage: text/plain body",
+    path: "/manage",
+    headers: { "content-type": "text/plain" },
+    body: () => `token=${signer.issue("manage", activeId)}&action=resume`,
+    status: 415,
+    html: "application/json",
+  },
+  {
+    name: "manage: multipart body",
+    path: "/manage",
+    headers: { "content-type": "multipart/form-data; boundary=x" },
+    body: () =>
+      `--x\r\nContent-Disposition: form-data; name="action"\r\n\r\nerase-confirmed\r\n--x--`,
+    status: 415,
+  },
+  {
+    name: "manage: no content type",
+    path: "/manage",
+    body: () => `token=${signer.issue("manage", activeId)}&action=erase-confirmed`,
+    status: 415,
+  },
+  {
+    name: "manage: an unknown action",
+    path: "/manage",
+    headers: form,
+    body: () => `token=${signer.issue("manage", activeId)}&action=delete-everyone`,
+    status: 400,
+    html: "action must be one of",
+  },
+  {
+    name: "manage: erase with an unsubscribe token (wrong purpose)",
+    path: "/manage",
+    headers: form,
+    body: () => `token=${signer.issue("unsubscribe", activeId)}&action=erase-confirmed`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "manage: erase with a link issued before the reader signed out every link",
+    path: "/manage",
+    headers: form,
+    body: () => `token=${expiredSigner.issue("manage", activeId)}&action=erase-confirmed`,
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "manage: cross-site erase with a valid token",
+    path: "/manage",
+    headers: { ...form, "sec-fetch-site": "cross-site" },
+    body: () => `token=${signer.issue("manage", activeId)}&action=erase-confirmed`,
+    status: 403,
+    html: "other sites",
+  },
+  {
+    name: "unsubscribe: a link issued before the reader signed out every link",
+    path: () => `/unsubscribe?token=${expiredSigner.issue("unsubscribe", activeId)}`,
+    headers: form,
+    body: "List-Unsubscribe=One-Click",
+    status: 400,
+    html: INVALID_LINK,
+  },
+  {
+    name: "view: a reader's unsubscribe token opens no held-back tip",
+    method: "GET",
+    path: () => `/tips/no-such-tip?token=${signer.issue("unsubscribe", activeId)}`,
+    status: 404,
   },
   // POST /confirm
   {

@@ -7,8 +7,8 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { subscriberId } from "../../functions/core/email.js";
 import { ACCEPTED, MIN_ANSWER_MS } from "../../functions/http/subscribe.js";
+import { subscriberId } from "../support/ids.js";
 import { eventually, startTestStack, type TestStack } from "../support/stack.js";
 
 let stack: TestStack;

@@ -13,10 +13,10 @@ import {
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
-import { subscriberId } from "../../functions/core/email.js";
 import { handleSesBatch } from "../../functions/events/ses-records.js";
 import { SnsSignatureVerifier } from "../../functions/events/sns-signature.js";
 import { SES_EVENTS } from "../../infra/wiring.js";
+import { localHashes, subscriberId } from "../support/ids.js";
 import { TestClock } from "../support/lifecycle.js";
 import { type Moto, motoMissing, startMoto } from "../support/moto.js";
 import { signed, testFetcher } from "../support/sns.js";
@@ -100,6 +100,7 @@ describe.skipIf(missing)("SES events: dead-lettered, then redriven", () => {
       handleSesBatch(
         {
           store,
+          hashes: localHashes,
           clock,
           log: silent,
           topicArn: TOPIC,

@@ -8,11 +8,12 @@ import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { DynamoStore } from "../../functions/adapters/dynamo-store.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
-import { shardOf, subscriberId } from "../../functions/core/email.js";
+import { shardOf } from "../../functions/core/email.js";
 import type { SubscriberStatus } from "../../functions/core/types.js";
 import { handleSesBatch, type SesEventsDeps } from "../../functions/events/ses-records.js";
 import { SnsSignatureVerifier } from "../../functions/events/sns-signature.js";
 import { ensureTable, type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
+import { localHashes, subscriberId } from "../support/ids.js";
 import { TestClock } from "../support/lifecycle.js";
 import { CERT_URL, OTHER_KEY, type SignOptions, signed, testFetcher } from "../support/sns.js";
 
@@ -99,7 +100,10 @@ beforeEach(async () => {
   fetcher = testFetcher();
   const verifier = new SnsSignatureVerifier(fetcher);
   handler = (event) =>
-    handleSesBatch({ store, clock, log: silent, topicArn: TOPIC, verifier }, event);
+    handleSesBatch(
+      { store, clock, hashes: localHashes, log: silent, topicArn: TOPIC, verifier },
+      event,
+    );
   const now = clock.now().toISOString();
   for (const email of ADDRESSES) {
     const id = subscriberId(email);
@@ -222,6 +226,7 @@ describe("SES events through the events handler", () => {
     }
     const deps: SesEventsDeps = {
       store: flaky,
+      hashes: localHashes,
       clock,
       log: silent,
       topicArn: TOPIC,
@@ -301,6 +306,7 @@ describe("SES events through the events handler", () => {
   it("retries a record whose certificate cannot be fetched, without refusing it", async () => {
     const deps: SesEventsDeps = {
       store,
+      hashes: localHashes,
       clock,
       log: silent,
       topicArn: TOPIC,

@@ -392,7 +392,8 @@ describe("crashes and stops", () => {
     // the production adapters, with the clock at that moment.
     const { createSendWorker } = await import("../../functions/core/send-queue.js");
     const { tipIndex } = await import("../../functions/core/sender.js");
-    const { tokenSigner } = await import("../../functions/runtime/signer.js");
+    const { loadKeys, tokenSigner } = await import("../../functions/runtime/keys.js");
+    await loadKeys({ tokens: true });
     const { settings } = await import("../../functions/config.js");
     const later = (seconds: number): Clock => ({
       now: () => new Date(Date.now() + seconds * 1000),

@@ -126,11 +126,8 @@ const PAGES: [string, string][] = [
 ];
 if (first) {
   PAGES.push([
-    "tip page with the reader's unsubscribe link",
-    tipPage(first, {
-      baseUrl: "https://tips.example.com",
-      unsubscribeUrl: `https://tips.example.com/unsubscribe?token=${token}`,
-    }),
+    "tip page as the reader's copy",
+    tipPage(first, { baseUrl: "https://tips.example.com", readerCopy: true }),
   ]);
 }
 const EMAILS = emailsAsSent(bundle).map(({ name, email }): [string, string] => [

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DynamoStore } from "../../functions/adapters/dynamo-store.js";
-import { subscriberId } from "../../functions/core/email.js";
 import type { Subscriber, SubscriberStatus } from "../../functions/core/types.js";
 import { type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
 import { reportRunway } from "../../scripts/runway.js";
+import { subscriberId } from "../support/ids.js";
 
 const TIPS = ["a", "b", "c", "d", "e", "f"].map((slug) => ({ slug }));
 let aws: LocalAws;

@@ -17,6 +17,7 @@ import {
 } from "../../functions/core/subscriptions.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import type { SystemEmails } from "../../functions/core/types.js";
+import { localHashes } from "./ids.js";
 
 export const TEST_KEYS = [{ kid: "k1", secret: "test-secret-key-0123456789abcdef0123" }];
 
@@ -65,7 +66,8 @@ export function memoryDeps(
   overrides: Partial<SubscriptionDeps> = {},
   options: { confirmationsPerHour?: number } = {},
 ) {
-  const clock = new TestClock();
+  // The signer signs on the test's clock too, when it brings one.
+  const clock = (overrides.clock as TestClock | undefined) ?? new TestClock();
   const store = new MemoryStore(4);
   const mailer = new MemoryMailer();
   const outbox = new MemoryQueue<SignupRequest>();
@@ -79,6 +81,7 @@ export function memoryDeps(
     outbox,
     newSignupId: randomSignupId,
     signer: createSigner(TEST_KEYS, clock),
+    hashes: localHashes,
     emails: TEST_EMAILS,
     site: { baseUrl: "https://tips.example.com", postalAddress: "1 Example Street, Springfield" },
     ...overrides,

@@ -3,7 +3,6 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { SQSEvent } from "aws-lambda";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { realSleep } from "../../functions/adapters/system.js";
-import { subscriberId } from "../../functions/core/email.js";
 import type { SendBatch } from "../../functions/core/planner.js";
 import type {
   Clock,
@@ -20,6 +19,7 @@ import { createSigner } from "../../functions/core/tokens.js";
 import type { CompiledTip, Subscriber, SubscriberStatus } from "../../functions/core/types.js";
 import { PARTIAL_BATCH, sendBatchRecord } from "../../functions/events/sqs.js";
 import { SETTINGS as WIRED } from "../../infra/wiring.js";
+import { subscriberId } from "./ids.js";
 
 export function tip(slug: string, order: number): CompiledTip {
   return {

@@ -32,7 +32,8 @@ export interface TestStack extends Stack {
 }
 
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
-  const stack = await startStack({ logLevel: "SILENT", trustForwardedFor: true, ...options });
+  // Every line the handlers can write is written, and read by test/support/log-audit.ts.
+  const stack = await startStack({ logLevel: "DEBUG", trustForwardedFor: true, ...options });
   const clientOptions = {
     endpoint: stack.aws.dynamoEndpoint,
     region: LOCAL_REGION,

@@ -111,7 +111,6 @@ export async function evaluateStack(options: EvaluateOptions): Promise<Graph> {
   }
   Object.assign(process.env, stageEnv(options), {
     // sst.Secret reads SST_SECRET_<name>; a deploy takes them from `sst secret set`.
-    SST_SECRET_TokenKeys: "graph:0".padEnd(70, "f"),
     SST_SECRET_PostalAddress: "1 Main St, Boston, MA 02110",
   });
 
