@@ -64,15 +64,22 @@ export class DynamoSubscribers implements Subscribers {
   beginSignup(id: string, signup: SignupRecord, expected: string | undefined) {
     const named = signup.firstName !== undefined;
     const zoned = signup.timeZone !== undefined;
+    const slotted = signup.deliverySlot !== undefined;
     const set = [
       "#status = :pending, generation = :generation, consent = :consent, updatedAt = :now",
       "expiresAt = :expires",
       "consentHistory = list_append(if_not_exists(consentHistory, :none), :consents)",
       ...(named ? ["firstName = :firstName"] : []),
       ...(zoned ? ["#tz = :timeZone"] : []),
+      ...(slotted ? ["deliverySlot = :slot"] : []),
     ];
     // TIMEZONE is one of DynamoDB's reserved words: the attribute goes by #tz.
-    const remove = ["unsubscribedAt", ...(named ? [] : ["firstName"]), ...(zoned ? [] : ["#tz"])];
+    const remove = [
+      "unsubscribedAt",
+      ...(named ? [] : ["firstName"]),
+      ...(zoned ? [] : ["#tz"]),
+      ...(slotted ? [] : ["deliverySlot"]),
+    ];
     return this.table.update({
       Key: subscriberKey(id),
       UpdateExpression: `SET ${set.join(", ")} REMOVE ${remove.join(", ")}`,
@@ -93,6 +100,7 @@ export class DynamoSubscribers implements Subscribers {
         ":now": signup.now.toISOString(),
         ...(named ? { ":firstName": signup.firstName } : {}),
         ...(zoned ? { ":timeZone": signup.timeZone } : {}),
+        ...(slotted ? { ":slot": signup.deliverySlot } : {}),
         ...(expected === undefined ? {} : { ":expected": expected }),
       },
     });
@@ -176,6 +184,7 @@ export class DynamoSubscribers implements Subscribers {
     const names: Record<string, string> = { "#status": "status" };
     const fields: [string, string | null | undefined][] = [
       ["timeZone", changes.timeZone],
+      ["deliverySlot", changes.deliverySlot],
       ["firstName", changes.firstName],
       ["pausedUntil", changes.pausedUntil === null ? null : changes.pausedUntil?.toISOString()],
       ["dueAt", changes.dueAt === null ? null : changes.dueAt?.toISOString()],

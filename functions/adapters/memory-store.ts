@@ -88,6 +88,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
       else s.firstName = signup.firstName;
       if (signup.timeZone === undefined) delete s.timeZone;
       else s.timeZone = signup.timeZone;
+      if (signup.deliverySlot === undefined) delete s.deliverySlot;
+      else s.deliverySlot = signup.deliverySlot;
       s.consent = structuredClone(signup.consent);
       const earlier = s.consentHistory ?? signup.earlierConsents ?? [];
       s.consentHistory = [...structuredClone(earlier), structuredClone(signup.consent)];
@@ -191,7 +193,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   async updatePreferences(id: string, changes: PreferenceChanges) {
     return this.mutate(id, (s) => {
       if (s.status !== "active") return false;
-      const set = <K extends "timeZone" | "firstName">(
+      const set = <K extends "timeZone" | "firstName" | "deliverySlot">(
         key: K,
         value: string | null | undefined,
       ) => {
@@ -199,6 +201,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
         else if (value !== undefined) s[key] = value;
       };
       set("timeZone", changes.timeZone);
+      set("deliverySlot", changes.deliverySlot);
       set("firstName", changes.firstName);
       for (const key of ["pausedUntil", "dueAt"] as const) {
         const value = changes[key];

@@ -7,7 +7,7 @@
  */
 import type { KeyedHashes } from "./email.js";
 import type { Clock, Limits, Log, Mailer, Subscribers } from "./ports.js";
-import { isTimeZone } from "./schedule.js";
+import { isTimeZone, parseSlot } from "./schedule.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
 import type { Consent } from "./types.js";
 import * as z from "./zod.js";
@@ -39,6 +39,8 @@ export interface SignupRequest {
   firstName?: string;
   /** IANA zone the reader chose (core/schedule.ts isTimeZone); absent: the stage default. */
   timeZone?: string;
+  /** The day and hour the reader chose, "1-07" (core/schedule.ts); absent: the stage's. */
+  deliverySlot?: string;
   consent: Consent;
 }
 
@@ -48,6 +50,7 @@ export const signupRequestSchema = z.object({
   email: z.string().check(z.minLength(3), z.maxLength(254)),
   firstName: z.optional(z.string().check(z.maxLength(100))),
   timeZone: z.optional(z.string().check(z.refine(isTimeZone))),
+  deliverySlot: z.optional(z.string().check(z.refine((s) => parseSlot(s) !== undefined))),
   consent: z.object({
     at: z.string(),
     ip: z.string(),
@@ -148,11 +151,12 @@ export async function deliverConfirmation(
       return "mailbox-limit";
     }
     await takeBudget(deps, request, now);
-    const { firstName, timeZone, consent } = request;
+    const { firstName, timeZone, deliverySlot, consent } = request;
     const record = {
       generation,
       firstName,
       timeZone,
+      deliverySlot,
       consent,
       now,
       // An item from before consentHistory existed keeps its one consent as the first entry.
@@ -165,6 +169,7 @@ export async function deliverConfirmation(
           email: request.email,
           ...(firstName === undefined ? {} : { firstName }),
           ...(timeZone === undefined ? {} : { timeZone }),
+          ...(deliverySlot === undefined ? {} : { deliverySlot }),
           status: "pending",
           createdAt: now.toISOString(),
           updatedAt: now.toISOString(),

@@ -8,7 +8,14 @@
  */
 import { isPaused, verdict } from "./eligibility.js";
 import type { Queue, SendingSwitch, SendLedger } from "./ports.js";
-import { localWeek, nextDelivery, readerDueWeek, type Schedule, zoneOf } from "./schedule.js";
+import {
+  localWeek,
+  nextDelivery,
+  readerDueWeek,
+  type Schedule,
+  slotOf,
+  zoneOf,
+} from "./schedule.js";
 import { nextTip, tipNumber } from "./sequence.js";
 import type { CompiledTip, Reader } from "./types.js";
 
@@ -24,6 +31,8 @@ export interface Recipient {
   timeZone?: string;
   /** The reader's own number for this tip (their third tip is 3); absent in older batches. */
   number?: number;
+  /** The reader's own delivery day and hour (absent: the stage's): when they are due next. */
+  deliverySlot?: string;
 }
 
 /** One queue message: what one sender invocation handles. */
@@ -170,7 +179,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
       ? Promise.resolve()
       : ledger.reschedule(
           subscriber.id,
-          nextDelivery(now, zoneOf(subscriber, schedule), schedule.slot),
+          nextDelivery(now, zoneOf(subscriber, schedule), slotOf(subscriber, schedule)),
         );
   const flush = async (force: boolean) => {
     if (ready.length === 0 || (!force && ready.length < flushEvery)) return;
@@ -240,6 +249,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
             };
             if (subscriber.firstName) recipient.firstName = subscriber.firstName;
             if (subscriber.timeZone) recipient.timeZone = subscriber.timeZone;
+            if (subscriber.deliverySlot) recipient.deliverySlot = subscriber.deliverySlot;
             const batch = current.get(week) ?? [];
             batch.push(recipient);
             current.set(week, batch);

@@ -13,6 +13,8 @@ export interface SignupRecord {
   firstName: string | undefined;
   /** The zone chosen at this signup; undefined: the stage default (a previous choice is dropped). */
   timeZone: string | undefined;
+  /** The day and hour chosen at this signup ("1-07"); undefined: the stage's (likewise). */
+  deliverySlot?: string | undefined;
   consent: Consent;
   now: Date;
   /**
@@ -60,6 +62,8 @@ export interface ClaimRequest {
 
 export interface PreferenceChanges {
   timeZone?: string | null;
+  /** "1-07" (core/schedule.ts formatSlot); null: back to the stage's day and hour. */
+  deliverySlot?: string | null;
   firstName?: string | null;
   pausedUntil?: Date | null;
   dueAt?: Date | null;

@@ -10,9 +10,10 @@ import { DateTime } from "luxon";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
 import type { Clock, Subscribers } from "./ports.js";
 import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
-import { nextDelivery, type Schedule, zoneOf } from "./schedule.js";
+import { nextDelivery, type Schedule, slotOf, zoneOf } from "./schedule.js";
 import {
   cleanFirstName,
+  parseDeliverySlot,
   parseTimeZone,
   readerOfLink,
   type SubscriptionDeps,
@@ -27,6 +28,8 @@ export type ManageAction =
   | { action: "pause"; weeks: number }
   | { action: "resume" }
   | { action: "timezone"; timeZone: string | undefined }
+  /** When the tip comes: day and hour ("1-07"), and the zone they are taken in. */
+  | { action: "when"; deliverySlot: string | undefined; timeZone: string | undefined }
   | { action: "name"; firstName: string | undefined }
   | { action: "unsubscribe" };
 
@@ -41,6 +44,7 @@ export const MANAGE_ACTIONS = [
   "pause",
   "resume",
   "timezone",
+  "when",
   "name",
   "unsubscribe",
   "export",
@@ -56,6 +60,9 @@ export interface Preferences {
   /** The zone in use, and whether it is the stage's default. */
   timeZone: string;
   defaultZone: boolean;
+  /** The day (1 = Monday … 7 = Sunday) and local hour the tip comes at. */
+  deliveryDay: number;
+  deliveryHour: number;
   status: Subscriber["status"];
   /** When deliveries resume, if paused: e.g. "Monday 7 April". */
   pausedUntil?: string;
@@ -95,6 +102,13 @@ export function parseManageForm(
       return { action: form.action };
     case "timezone":
       return { action: "timezone", timeZone: parseTimeZone(form.timeZone) };
+    case "when":
+      return {
+        action: "when",
+        // Both fields are the form's: none left blank means the stage's day and hour.
+        deliverySlot: parseDeliverySlot(form.deliveryDay, form.deliveryHour),
+        timeZone: parseTimeZone(form.timeZone),
+      };
     case "name":
       return { action: "name", firstName: cleanFirstName(form.firstName) };
     default:
@@ -116,12 +130,15 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
     ? new Date(subscriber.pausedUntil as string)
     : subscriber.dueAt && subscriber.dueAt > now.toISOString()
       ? new Date(subscriber.dueAt)
-      : nextDelivery(now, zone, deps.schedule.slot);
+      : nextDelivery(now, zone, slotOf(subscriber, deps.schedule));
+  const slot = slotOf(subscriber, deps.schedule);
   return {
     email: subscriber.email,
     ...(subscriber.firstName ? { firstName: subscriber.firstName } : {}),
     timeZone: zone,
     defaultZone: subscriber.timeZone === undefined,
+    deliveryDay: slot.weekday,
+    deliveryHour: slot.hour,
     status: subscriber.status,
     ...(paused ? { pausedUntil: when(next, zone, "cccc d LLLL") } : {}),
     ...(subscriber.status === "active"
@@ -161,11 +178,11 @@ export async function applyPreferences(
   }
   const now = deps.clock.now();
   const zone =
-    change.action === "timezone"
+    change.action === "timezone" || change.action === "when"
       ? (change.timeZone ?? deps.schedule.defaultTimeZone)
       : zoneOf(subscriber, deps.schedule);
   const resumeAt = (weeks: number) => {
-    const first = nextDelivery(now, zone, deps.schedule.slot);
+    const first = nextDelivery(now, zone, slotOf(subscriber, deps.schedule));
     return DateTime.fromJSDate(first, { zone }).plus({ weeks }).toJSDate();
   };
   const pausedUntil = subscriber.pausedUntil ? new Date(subscriber.pausedUntil) : undefined;
@@ -178,7 +195,14 @@ export async function applyPreferences(
         : change.action === "timezone"
           ? // Due at once (unless paused): the next pass judges this week in the new zone.
             { timeZone: change.timeZone ?? null, dueAt: stillPaused ?? null }
-          : { firstName: change.firstName ?? null };
+          : change.action === "when"
+            ? // Likewise: the next pass judges this week by the new day, hour and zone.
+              {
+                deliverySlot: change.deliverySlot ?? null,
+                timeZone: change.timeZone ?? null,
+                dueAt: stillPaused ?? null,
+              }
+            : { firstName: change.firstName ?? null };
   if (!(await deps.subscribers.updatePreferences(subscriber.id, changes))) {
     throw new BadRequestError("This subscription changed meanwhile: please try again.", "conflict");
   }

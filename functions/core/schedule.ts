@@ -1,6 +1,6 @@
 /**
  * The reader's own schedule: each reader's week is the ISO week where they live, and their tip is
- * due at a local weekday and hour (Monday 07:00 unless set otherwise). Time zones and their DST
+ * due at a local weekday and hour of their choosing (the stage's, Monday 07:00, unless they chose). Time zones and their DST
  * rules come from the IANA database through Luxon (and Node's Intl), never from fixed offsets, so
  * half-hour zones (St John's), 30-minute DST (Lord Howe) and both sides of the date line
  * (Kiritimati +14, Pago Pago −11) are handled alike.
@@ -55,7 +55,7 @@ export function localWeek(instant: Date, zone: string): string {
  */
 export function deliveryInstant(week: string, zone: string, slot = DEFAULT_SLOT): Date {
   return new Date(
-    memo(`${week}|${zone}|${slot.weekday}|${slot.hour}`, () => slotOf(week, zone, slot)),
+    memo(`${week}|${zone}|${slot.weekday}|${slot.hour}`, () => slotInWeek(week, zone, slot)),
   );
 }
 
@@ -74,7 +74,7 @@ function memo<T extends number | string>(key: string, compute: () => T): T {
   return value;
 }
 
-function slotOf(week: string, zone: string, slot: DeliverySlot): number {
+function slotInWeek(week: string, zone: string, slot: DeliverySlot): number {
   const m = WEEK.exec(week);
   if (!m) throw new Error(`not an ISO week: ${JSON.stringify(week)}`);
   const local = DateTime.fromObject(
@@ -108,6 +108,19 @@ export function nextDelivery(instant: Date, zone: string, slot = DEFAULT_SLOT): 
   return deliveryInstant(nextWeek, zone, slot);
 }
 
+const SLOT = /^([1-7])-([01]\d|2[0-3])$/;
+
+/** "1-07" → Monday 07:00; undefined for anything else. */
+export function parseSlot(text: string | undefined): DeliverySlot | undefined {
+  const m = text === undefined ? null : SLOT.exec(text);
+  return m ? { weekday: Number(m[1]) as WeekdayNumbers, hour: Number(m[2]) } : undefined;
+}
+
+/** Monday 07:00 → "1-07", as a reader's record keeps it. */
+export function formatSlot(slot: DeliverySlot): string {
+  return `${slot.weekday}-${String(slot.hour).padStart(2, "0")}`;
+}
+
 /** What an hourly planner needs to know of the stage's schedule. */
 export interface Schedule {
   /** For readers who chose no zone. */
@@ -119,19 +132,24 @@ export interface Schedule {
 export const zoneOf = (reader: { timeZone?: string }, schedule: Schedule) =>
   reader.timeZone ?? schedule.defaultTimeZone;
 
+/** The reader's own delivery day and hour, or the stage's. */
+export const slotOf = (reader: { deliverySlot?: string }, schedule: Schedule): DeliverySlot =>
+  parseSlot(reader.deliverySlot) ?? schedule.slot;
+
 /**
  * The week a reader is due at `instant`: their local week once its slot has passed, and only if
  * they had confirmed by that slot (a reader who joins on a Tuesday starts the next Monday).
  */
 export function readerDueWeek(
-  reader: { timeZone?: string; confirmedAt?: string },
+  reader: { timeZone?: string; deliverySlot?: string; confirmedAt?: string },
   instant: Date,
   schedule: Schedule,
 ): string | undefined {
   const zone = zoneOf(reader, schedule);
-  const week = dueWeek(instant, zone, schedule.slot);
+  const own = slotOf(reader, schedule);
+  const week = dueWeek(instant, zone, own);
   if (week === undefined) return undefined;
-  const slot = deliveryInstant(week, zone, schedule.slot);
+  const slot = deliveryInstant(week, zone, own);
   if (reader.confirmedAt !== undefined && reader.confirmedAt > slot.toISOString()) return undefined;
   return week;
 }

@@ -28,7 +28,7 @@ import type {
   Sleep,
   Subscribers,
 } from "./ports.js";
-import { type Schedule, slotAfter, zoneOf } from "./schedule.js";
+import { type Schedule, slotAfter, slotOf, zoneOf } from "./schedule.js";
 import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
 
@@ -292,7 +292,8 @@ export class Sender {
     const { week } = run.batch;
     // What the record of a sent email needs is worked out before the claim: once SES has
     // accepted, only the write may fail (and it is retried).
-    const next = slotAfter(week, zoneOf(recipient, this.deps.schedule), this.deps.schedule.slot);
+    const { schedule } = this.deps;
+    const next = slotAfter(week, zoneOf(recipient, schedule), slotOf(recipient, schedule));
     const claim = await this.claim(run, recipient, tip);
     if (claim !== "claimed") return claim;
     let delivery: Delivery;

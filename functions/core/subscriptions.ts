@@ -9,11 +9,13 @@
  *   bounced / complained (functions/core/feedback.ts) take a reader off the list; a new signup
  *   brings them back to pending, through a new confirmation. Leaving sends nothing: the page says it.
  */
+
+import type { WeekdayNumbers } from "luxon";
 import type { SignupRequest } from "./confirmations.js";
 import { type KeyedHashes, normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
-import { isTimeZone } from "./schedule.js";
+import { DEFAULT_SLOT, formatSlot, isTimeZone } from "./schedule.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
 import { parseConfirmSubject, type Signer } from "./tokens.js";
 import type { Subscriber, SystemEmails } from "./types.js";
@@ -64,6 +66,10 @@ export interface SubscribeInput {
   firstName?: unknown;
   /** An IANA time zone (their Monday 07:00 is taken there); absent or empty: the stage default. */
   timeZone?: unknown;
+  /** The day of the week they want their tip, 1 = Monday … 7 = Sunday; absent: Monday. */
+  deliveryDay?: unknown;
+  /** The hour of that day, 0–23, in their zone; absent: 7. */
+  deliveryHour?: unknown;
   ip: string;
   userAgent: string;
   /** Where the signup came from, e.g. "signup-page" or "api". */
@@ -124,10 +130,13 @@ export function cleanFirstName(value: unknown): string | undefined {
 }
 
 /** Validates and normalizes the signup fields; throws BadRequestError before anything is written. */
-export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName" | "timeZone">): {
+export function parseSignup(
+  input: Pick<SubscribeInput, "email" | "firstName" | "timeZone" | "deliveryDay" | "deliveryHour">,
+): {
   email: string;
   firstName: string | undefined;
   timeZone: string | undefined;
+  deliverySlot: string | undefined;
 } {
   if (input.email === undefined || input.email === null || input.email === "") {
     throw new BadRequestError("An email address is required.", "missing_email");
@@ -140,7 +149,34 @@ export function parseSignup(input: Pick<SubscribeInput, "email" | "firstName" | 
     email,
     firstName: cleanFirstName(input.firstName),
     timeZone: parseTimeZone(input.timeZone),
+    deliverySlot: parseDeliverySlot(input.deliveryDay, input.deliveryHour),
   };
+}
+
+const blank = (value: unknown) => value === undefined || value === null || value === "";
+
+/**
+ * The day and hour a reader chose ("3-18": Wednesday 18:00), or undefined when they chose
+ * neither; one of them alone takes the other from Monday 07:00. Anything else is a 400.
+ */
+export function parseDeliverySlot(day: unknown, hour: unknown): string | undefined {
+  if (blank(day) && blank(hour)) return undefined;
+  const number = (value: unknown, min: number, max: number, fallback: number) => {
+    if (blank(value)) return fallback;
+    const n = typeof value === "number" ? value : Number(String(value).trim());
+    return Number.isInteger(n) && n >= min && n <= max && /^\s*\d+\s*$/.test(String(value))
+      ? n
+      : undefined;
+  };
+  const weekday = number(day, 1, 7, DEFAULT_SLOT.weekday);
+  const h = number(hour, 0, 23, DEFAULT_SLOT.hour);
+  if (weekday === undefined || h === undefined) {
+    throw new BadRequestError(
+      "The delivery day (deliveryDay) must be 1 (Monday) to 7 (Sunday), and the hour (deliveryHour) a whole hour from 0 to 23.",
+      "invalid_delivery_slot",
+    );
+  }
+  return formatSlot({ weekday: weekday as WeekdayNumbers, hour: h });
 }
 
 /** An IANA zone, or undefined for none; anything else is a 400 that says what is expected. */
@@ -162,7 +198,7 @@ export function parseTimeZone(value: unknown): string | undefined {
  * pending, active, unsubscribed or suppressed, and whether SES is up or not.
  */
 export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promise<void> {
-  const { email, firstName, timeZone } = parseSignup(input);
+  const { email, firstName, timeZone, deliverySlot } = parseSignup(input);
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return;
 
   const { limits, clock } = deps;
@@ -186,6 +222,7 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
     email,
     ...(firstName === undefined ? {} : { firstName }),
     ...(timeZone === undefined ? {} : { timeZone }),
+    ...(deliverySlot === undefined ? {} : { deliverySlot }),
     consent: {
       at: now.toISOString(),
       ip: input.ip,

@@ -94,6 +94,11 @@ export interface Subscriber {
   /** IANA time zone the reader's week and delivery hour are taken in (absent: the stage default). */
   timeZone?: string;
   /**
+   * The reader's own delivery day and hour in their zone, "1-07" (ISO weekday 1 = Monday …
+   * 7 = Sunday, then the hour 00–23; core/schedule.ts); absent: the stage's (Monday 07:00).
+   */
+  deliverySlot?: string;
+  /**
    * ISO instant from which the reader is next due (their next delivery slot); absent: due now. The
    * active index sorts by it, so an hourly planner reads only the readers who are due.
    */
@@ -118,6 +123,7 @@ export const READER_FIELDS = [
   "sentTips",
   "lastWeekSent",
   "timeZone",
+  "deliverySlot",
   "dueAt",
   "pausedUntil",
   "claim",

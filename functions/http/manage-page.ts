@@ -8,7 +8,7 @@ import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
 import { MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { layout } from "./pages.js";
 import { eraseChoice, rightsSection } from "./rights-pages.js";
-import { timeZoneSelect } from "./time-zones.js";
+import { deliverySelects, slotWords, timeZoneSelect } from "./time-zones.js";
 
 const form = (
   token: string,
@@ -56,8 +56,8 @@ ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
 <p>Tips go to <strong>${escapeHtml(p.email)}</strong>.</p>
 <h2>Your tips</h2>
 ${state}
-<h2>Time zone</h2>
-${form(token, "timezone", `<label for="timeZone">Your tip comes on Monday at 07:00 in</label>\n${timeZoneSelect(p.timeZone)}\n`, "Save time zone")}
+<h2>When your tip comes</h2>
+${form(token, "when", `<p>Your tip comes on <strong>${slotWords(p.deliveryDay, p.deliveryHour)}</strong>, ${escapeHtml(p.timeZone)} time.</p>\n${deliverySelects(p.deliveryDay, p.deliveryHour)}\n<label for="timeZone">In the time zone</label>\n${timeZoneSelect(p.timeZone)}\n`, "Save")}
 <h2>Name</h2>
 ${form(token, "name", `<label for="firstName">First name <span class="optional">(optional)</span></label>\n<input id="firstName" name="firstName" type="text" maxlength="${MAX_FIRST_NAME_LENGTH}" autocomplete="given-name" value="${escapeHtml(p.firstName ?? "")}">\n`, "Save name")}
 ${rightsSection(token, { erase: false })}

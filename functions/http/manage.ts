@@ -23,6 +23,7 @@ const NOTICE = {
   pause: "Paused.",
   resume: "Your tips are back on.",
   timezone: "Time zone saved.",
+  when: "Saved: your next tip comes at the new day and time.",
   name: "Name saved.",
   unsubscribe: "You're unsubscribed.",
 } as const;

@@ -6,7 +6,7 @@ import { escapeHtml } from "../core/fill.js";
 import { isTimeZone } from "../core/schedule.js";
 import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { brand, page, SITE_NAME } from "./brand.js";
-import { timeZoneSelect } from "./time-zones.js";
+import { deliverySelects, timeZoneSelect } from "./time-zones.js";
 
 export { SITE_NAME };
 
@@ -16,13 +16,19 @@ export function layout(title: string, body: string): string {
 }
 
 /** The signup form's fields, as the reader typed them. */
-export type SignupField = "email" | "firstName" | "timeZone";
+export type SignupField = "email" | "firstName" | "timeZone" | "deliveryDay" | "deliveryHour";
 
 /** A signup sent back: what was wrong, with which field, and what the reader had typed. */
 export interface SignupProblem {
   message: string;
   field: SignupField;
   values: Partial<Record<SignupField, string>>;
+}
+
+/** A select's value as the reader left it, if it is one of its options. */
+function chosen(value: string | undefined, min: number, max: number, fallback: number): number {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n >= min && n <= max ? n : fallback;
 }
 
 /** `value="…"` for a field, and the marks that tie it to the problem when it is the one. */
@@ -56,8 +62,12 @@ ${said}<form method="post" action="/subscribe">
 <input id="email" name="email" type="email" required autocomplete="email" maxlength="254" inputmode="email"${fieldState("email", problem)}>
 <label for="firstName">First name <span class="optional">(optional)</span></label>
 <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}"${fieldState("firstName", problem)}>
-<label for="timeZone">Your time zone <span class="optional">(your tip comes on Monday at 07:00 there)</span></label>
+<fieldset>
+<legend>When your tip comes <span class="optional">(you can change it later)</span></legend>
+${deliverySelects(chosen(problem?.values.deliveryDay, 1, 7, 1), chosen(problem?.values.deliveryHour, 0, 23, 7))}
+<label for="timeZone">In your time zone</label>
 ${timeZoneSelect(zone && isTimeZone(zone) ? zone : undefined, "Not sure: UTC", problem?.field === "timeZone" ? "signup-problem" : undefined)}
+</fieldset>
 <div class="hp" aria-hidden="true">
 <label for="website">Leave this field empty</label>
 <input id="website" name="website" type="text" tabindex="-1" autocomplete="off">

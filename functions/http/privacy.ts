@@ -20,7 +20,7 @@ export function privacyPage(): string {
     `<h1>What we keep, and for how long</h1>
 <h2>What we keep, and why</h2>
 <ul>
-<li><strong>Your email address</strong>, to send you the tips; <strong>your first name</strong>, if you gave one, to greet you; <strong>your time zone</strong> and any <strong>pause</strong>, to send at your Monday 07:00.</li>
+<li><strong>Your email address</strong>, to send you the tips; <strong>your first name</strong>, if you gave one, to greet you; <strong>the day, hour and time zone</strong> you chose and any <strong>pause</strong>, to send at your hour.</li>
 <li><strong>Your consent</strong>, for each time you signed up: when, the IP address and browser (user agent) the signup came from, and the wording you agreed to; and when, and from which IP address, you confirmed. The law asks us to be able to show that you asked for these emails.</li>
 <li><strong>The tips we sent you</strong>, each with its date, so that nobody gets a tip twice.</li>
 </ul>

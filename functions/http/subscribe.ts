@@ -24,6 +24,7 @@ const FIELD_OF: Record<string, SignupField> = {
   invalid_email: "email",
   invalid_first_name: "firstName",
   invalid_time_zone: "timeZone",
+  invalid_delivery_slot: "deliveryDay",
 };
 
 const text = (value: unknown) => (typeof value === "string" ? value : undefined);
@@ -37,6 +38,8 @@ export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result
       email: body.email,
       firstName: body.firstName,
       timeZone: body.timeZone,
+      deliveryDay: body.deliveryDay,
+      deliveryHour: body.deliveryHour,
       honeypot: body.website,
       ip: sourceIp(event),
       userAgent: userAgent(event),
@@ -50,12 +53,17 @@ export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result
     return html(
       400,
       signupPage({
-        message: (error as Error).message.replace(/ \((?:email|firstName|timeZone)\)/, ""),
+        message: (error as Error).message.replace(
+          / \((?:email|firstName|timeZone|deliveryDay|deliveryHour)\)/g,
+          "",
+        ),
         field,
         values: {
           email: text(body.email)?.slice(0, 254),
           firstName: text(body.firstName)?.slice(0, 200),
           timeZone: text(body.timeZone)?.slice(0, 64),
+          deliveryDay: text(body.deliveryDay)?.slice(0, 2),
+          deliveryHour: text(body.deliveryHour)?.slice(0, 2),
         },
       }),
     );

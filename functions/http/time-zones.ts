@@ -54,3 +54,30 @@ export function timeZoneSelect(
   return `<select id="timeZone" name="timeZone"${chosen ? ' data-chosen="1"' : ""}${invalid}>${first}${options}</select>
 ${ZONE_SCRIPT_TAG}`;
 }
+
+const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/**
+ * The day and hour fields of the signup and preferences pages: two selects, preselected with the
+ * reader's choice (Monday 07:00 when they made none).
+ */
+export function deliverySelects(day = 1, hour = 7): string {
+  const dayOptions = DAYS.map(
+    (name, i) => `<option value="${i + 1}"${i + 1 === day ? " selected" : ""}>${name}</option>`,
+  ).join("");
+  const hourOptions = Array.from({ length: 24 }, (_, h) => {
+    const label = `${String(h).padStart(2, "0")}:00`;
+    return `<option value="${h}"${h === hour ? " selected" : ""}>${label}</option>`;
+  }).join("");
+  return `<div class="when">
+<label for="deliveryDay">Day</label>
+<select id="deliveryDay" name="deliveryDay">${dayOptions}</select>
+<label for="deliveryHour">Time</label>
+<select id="deliveryHour" name="deliveryHour">${hourOptions}</select>
+</div>`;
+}
+
+/** "Wednesday at 18:00". */
+export function slotWords(day: number, hour: number): string {
+  return `${DAYS[day - 1] ?? "Monday"} at ${String(hour).padStart(2, "0")}:00`;
+}

@@ -107,6 +107,26 @@ export function subscribersContract(name: string, make: () => Promise<TablePorts
       expect((await subscribers.get(s.id))?.timeZone).toBeUndefined();
     });
 
+    it("a signup sets the reader's day and hour; a later one without drops it; /manage changes it", async () => {
+      const { subscribers } = await make();
+      const s = pendingSubscriber({ generation: GEN_A });
+      await subscribers.create(s);
+      const chosen = {
+        ...signupRecord(GEN_B, "Ann", consent(), at(HOUR), "Europe/Paris"),
+        deliverySlot: "3-18",
+      };
+      expect(await subscribers.beginSignup(s.id, chosen, GEN_A)).toBe(true);
+      expect((await subscribers.get(s.id))?.deliverySlot).toBe("3-18");
+      const plain = signupRecord(GEN_A, "Ann", consent(), at(2 * HOUR));
+      expect(await subscribers.beginSignup(s.id, plain, GEN_B)).toBe(true);
+      expect((await subscribers.get(s.id))?.deliverySlot).toBeUndefined();
+      expect(await subscribers.activate(s.id, at(3 * HOUR), "192.0.2.1", GEN_A)).toBe("activated");
+      expect(await subscribers.updatePreferences(s.id, { deliverySlot: "7-05" })).toBe(true);
+      expect((await subscribers.get(s.id))?.deliverySlot).toBe("7-05");
+      expect(await subscribers.updatePreferences(s.id, { deliverySlot: null })).toBe(true);
+      expect((await subscribers.get(s.id))?.deliverySlot).toBeUndefined();
+    });
+
     it("begins a signup on anyone but an active reader, with the generation read", async () => {
       const { subscribers } = await make();
       const active = await withStatus(subscribers, "active");

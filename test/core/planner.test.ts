@@ -155,6 +155,35 @@ describe("plan", () => {
     expect(resumed.planned).toBe(2);
   });
 
+  it("judges each reader by their own day and hour, and carries it to the sender", async () => {
+    const store = new MemoryStore(2);
+    // NOW is Monday 2026-11-23 09:00 UTC: past the stage's Monday 07:00, before Wednesday 18:00.
+    await seed(store, [subscriber(1), subscriber(2, { deliverySlot: "3-18" })]);
+    const queue = new MemoryQueue<SendBatch>();
+    const input = {
+      ledger: store,
+      queue,
+      tips: TIPS,
+      runId: "cron",
+      batchSize: 10,
+      staleClaimSeconds: 3600,
+      schedule: SCHEDULE,
+    };
+    const monday = await plan({ ...input, now: NOW });
+    expect(monday).toMatchObject({ planned: 1, notDue: 1 });
+    expect((await store.get(subscriber(2).id))?.dueAt).toBe("2026-11-25T18:00:00.000Z");
+    // No sender ran in between: the Monday reader is planned again (the claim makes it once).
+    const wednesday = await plan({ ...input, now: new Date("2026-11-25T18:00:00Z") });
+    expect(wednesday.planned).toBe(2);
+    const recipients = queue
+      .peek()
+      .slice(1)
+      .flatMap((b) => b.recipients);
+    expect(recipients).toContainEqual(
+      expect.objectContaining({ id: subscriber(2).id, deliverySlot: "3-18" }),
+    );
+  });
+
   it("plans at most `limit` recipients", async () => {
     const store = new MemoryStore(4);
     await seed(

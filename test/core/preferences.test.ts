@@ -50,7 +50,7 @@ describe("parseManageForm", () => {
   });
 
   it.each([
-    [{}, /action must be one of pause, resume, timezone, name, unsubscribe, export, erase/],
+    [{}, /action must be one of pause, resume, timezone, when, name, unsubscribe, export, erase/],
     [{ action: "delete" }, /action must be/],
     [{ action: "pause" }, /weeks must be a whole number from 1 to 12/],
     [{ action: "pause", weeks: "0" }, /weeks must be/],

@@ -3,9 +3,13 @@ import { describe, expect, it } from "vitest";
 import {
   deliveryInstant,
   dueWeek,
+  formatSlot,
   isTimeZone,
   localWeek,
   nextDelivery,
+  parseSlot,
+  readerDueWeek,
+  slotOf,
 } from "../../functions/core/schedule.js";
 import { EDGE_ZONES } from "../support/send-fixtures.js";
 
@@ -117,5 +121,28 @@ describe("the reader's week and what is due", () => {
     ["Europe/London\n", false],
   ])("isTimeZone(%j) is %s", (zone, ok) => {
     expect(isTimeZone(zone)).toBe(ok);
+  });
+});
+
+describe("a reader's own day and hour", () => {
+  const schedule = { defaultTimeZone: "UTC", slot: { weekday: 1 as const, hour: 7 } };
+  // Wednesday 18:00 in Los Angeles (UTC-8 in December): 2026-12-10T02:00Z.
+  const reader = { timeZone: "America/Los_Angeles", deliverySlot: "3-18" };
+
+  it("reads the slot a reader chose, and the stage's for one who chose none", () => {
+    expect(slotOf(reader, schedule)).toEqual({ weekday: 3, hour: 18 });
+    expect(slotOf({}, schedule)).toEqual({ weekday: 1, hour: 7 });
+    expect(slotOf({ deliverySlot: "8-99" }, schedule)).toEqual({ weekday: 1, hour: 7 });
+    expect(formatSlot({ weekday: 7, hour: 5 })).toBe("7-05");
+    expect(parseSlot("7-05")).toEqual({ weekday: 7, hour: 5 });
+  });
+
+  it("is due only once their own slot has come, in their own week", () => {
+    expect(readerDueWeek(reader, new Date("2026-12-07T15:00:00Z"), schedule)).toBeUndefined();
+    expect(readerDueWeek(reader, new Date("2026-12-10T01:59:00Z"), schedule)).toBeUndefined();
+    expect(readerDueWeek(reader, new Date("2026-12-10T02:00:00Z"), schedule)).toBe("2026-W50");
+    expect(
+      nextDelivery(new Date("2026-12-07T15:00:00Z"), reader.timeZone, slotOf(reader, schedule)),
+    ).toEqual(new Date("2026-12-10T02:00:00Z"));
   });
 });

@@ -95,6 +95,8 @@ describe("a renamed brand", () => {
         email: "pat@example.com",
         timeZone: "UTC",
         defaultZone: true,
+        deliveryDay: 1,
+        deliveryHour: 7,
         status: "active",
         nextDelivery: "Monday 30 November, 07:00",
       }),

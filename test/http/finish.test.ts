@@ -129,7 +129,14 @@ describe("the preferences page", () => {
     );
     const page = await call("GET", manage?.[1] ?? "");
     const headings = [...page.body.matchAll(/<h2[^>]*>([^<]+)<\/h2>/g)].map((m) => m[1]);
-    expect(headings).toEqual(["Your tips", "Time zone", "Name", "Your data", "Links", "Leave"]);
+    expect(headings).toEqual([
+      "Your tips",
+      "When your tip comes",
+      "Name",
+      "Your data",
+      "Links",
+      "Leave",
+    ]);
     const buttons = [...page.body.matchAll(/<button type="submit"([^>]*)>([^<]+)<\/button>/g)];
     const destructive = buttons.filter((b) => b[1]?.includes("destructive")).map((b) => b[2]);
     expect(destructive).toEqual(["Unsubscribe", "Delete my data"]);
@@ -182,5 +189,72 @@ describe("tips on the web", () => {
     const items = feed.body.split("<item>").length - 1;
     expect(items).toBe(bundle.archive.length);
     expect(feed.body.split("<pubDate>").length - 1).toBe(items);
+  });
+});
+
+describe("a reader's own day and hour", () => {
+  it("is chosen on signup, named on You're in, and changed on /manage", async () => {
+    // A Monday, 10:00 in New York: a reader who wants Wednesday 18:00 starts this Wednesday.
+    const { call, deliver, store, mailer } = setup("2026-12-07T15:00:00Z");
+    const form = new URLSearchParams({
+      email: "wed@example.com",
+      timeZone: "America/New_York",
+      deliveryDay: "3",
+      deliveryHour: "18",
+    });
+    expect((await call("POST", "/subscribe", form.toString())).statusCode).toBeLessThan(300);
+    await deliver();
+    const confirmation = mailer.sent.find((m) => m.to === "wed@example.com");
+    const confirm = tokenFromLink(confirmation?.text ?? "", `${BASE}/confirm`);
+    const page = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    expect(page.body).toMatch(/Wednesday 9 December at 18:00<\/strong> \(America\/New_York\)/);
+
+    const manage = /href="https:\/\/tips\.example\.com(\/manage\?token=[^"]+)"/.exec(
+      page.body,
+    )?.[1];
+    const token = new URLSearchParams((manage ?? "").split("?")[1]).get("token") ?? "";
+    const settings = await call("GET", manage ?? "");
+    expect(settings.body).toContain("Your tip comes on <strong>Wednesday at 18:00</strong>");
+    expect(settings.body).toMatch(/<option value="3" selected>Wednesday<\/option>/);
+
+    const change = new URLSearchParams({
+      token,
+      action: "when",
+      deliveryDay: "5",
+      deliveryHour: "6",
+      timeZone: "Europe/Paris",
+    });
+    const changed = await call("POST", "/manage", change.toString());
+    expect(changed.statusCode).toBe(200);
+    expect(changed.body).toContain("Your tip comes on <strong>Friday at 06:00</strong>");
+    const [reader] = await store
+      .listActive(0, undefined, 10)
+      .then(async () =>
+        Promise.all(
+          [...Array(store.shards).keys()].flatMap(
+            async (shard) => (await store.listActive(shard, undefined, 10)).items,
+          ),
+        ).then((pages) => pages.flat()),
+      );
+    expect(reader).toMatchObject({ deliverySlot: "5-06", timeZone: "Europe/Paris" });
+  });
+
+  it("refuses a day or hour that is not one, saying what is allowed", async () => {
+    const { call } = setup("2026-12-07T15:00:00Z");
+    for (const [day, hour] of [
+      ["9", "7"],
+      ["1", "24"],
+      ["Monday", "7"],
+      ["1", "7.5"],
+    ] as const) {
+      const form = new URLSearchParams({
+        email: "x@example.com",
+        deliveryDay: day,
+        deliveryHour: hour,
+      });
+      const answer = await call("POST", "/subscribe", form.toString());
+      expect(answer.statusCode, `${day} ${hour}`).toBe(400);
+      expect(answer.body).toContain("must be 1 (Monday) to 7 (Sunday)");
+    }
   });
 });
