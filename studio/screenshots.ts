@@ -1,11 +1,17 @@
 /**
  * Screenshots of emails in headless Chromium (studio/chromium.ts), one browser for many
- * emails. Every network request is blocked: a preview must not fetch anything.
+ * emails. Nothing is fetched: the emails' images (under BUILT_SITE_URL) are answered from the
+ * build's files, and every other request is blocked.
  */
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
+import { DEFAULT_SITE_DIR } from "../compiler/paths.js";
 import { launchChromium } from "./chromium.js";
-import { darkVariant } from "./sample.js";
+import { BUILT_SITE_URL, darkVariant } from "./sample.js";
+
+/** Where a screenshot's page loads the built images from (answered locally, never fetched). */
+const IMAGES_ORIGIN = "https://built-site.invalid";
 
 export interface Shot {
   file: string;
@@ -35,7 +41,8 @@ export async function screenshotEmails(
       const page = await newPage(browser, shot);
       for (const { html, dir } of emails) {
         const file = path.join(dir, shot.file);
-        await page.setContent(shot.dark ? darkVariant(html) : html, { waitUntil: "load" });
+        const local = html.replaceAll(BUILT_SITE_URL, IMAGES_ORIGIN);
+        await page.setContent(shot.dark ? darkVariant(local) : local, { waitUntil: "load" });
         await page.screenshot({ path: file, fullPage: true });
         written.push(file);
       }
@@ -54,6 +61,17 @@ async function newPage(browser: Browser, shot: Shot): Promise<Page> {
     hasTouch: shot.mobile,
     colorScheme: shot.dark ? "dark" : "light",
   });
-  await context.route(/^(?!data:|about:)/, (route) => route.abort());
+  await context.route(/^(?!data:|about:)/, async (route) => {
+    const url = new URL(route.request().url());
+    const name = path.basename(url.pathname);
+    if (url.origin !== IMAGES_ORIGIN || url.pathname !== `/assets/${name}`) return route.abort();
+    try {
+      const body = await readFile(path.join(DEFAULT_SITE_DIR, "assets", name));
+      const type = name.endsWith(".svg") ? "image/svg+xml" : "image/png";
+      return route.fulfill({ status: 200, contentType: type, body });
+    } catch {
+      return route.abort();
+    }
+  });
   return context.newPage();
 }
