@@ -144,7 +144,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-function build(port: number): void {
+function build(): void {
   // The runway is reported once the local table is up (below), not by the build.
   const result = spawnSync("npm", ["run", "--silent", "build", "--", "--skip-runway"], {
     cwd: ROOT,
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   const port = portFlag(values.port, "port");
   const dynamoPort = portFlag(values["dynamo-port"], "dynamo-port");
   const sesPort = portFlag(values["ses-port"], "ses-port");
-  if (!values["skip-build"]) build(port);
+  if (!values["skip-build"]) build();
 
   const running = readStackFile();
   if (running) {

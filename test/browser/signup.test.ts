@@ -99,8 +99,10 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
     await page.getByLabel("Email address").focus();
     await page.keyboard.press("Tab");
     await expect(page.evaluate("document.activeElement?.id")).resolves.toBe("firstName");
-    await page.keyboard.press("Tab");
-    await expect(page.evaluate("document.activeElement?.id")).resolves.toBe("timeZone");
+    for (const id of ["deliveryDay", "deliveryHour", "timeZone"]) {
+      await page.keyboard.press("Tab");
+      await expect(page.evaluate("document.activeElement?.id")).resolves.toBe(id);
+    }
     await page.keyboard.press("Tab");
     await expect(page.evaluate("document.activeElement?.tagName")).resolves.toBe("BUTTON");
     await page.getByLabel("Email address").fill(address);
