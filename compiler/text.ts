@@ -81,22 +81,23 @@ export function htmlToText(html: string): string {
 }
 
 /** Punctuation that continues a sentence, at the start of a line. */
-const CONTINUING = /^[ \t]*[.,;:!?)\]}…]+[ \t]*/;
+const CONTINUING = /^([ \t]*)[.,;:!?)\]}…]+[ \t]*/;
 
 /**
  * A link's URL stands on its own line, so the punctuation after the link would start the next
  * line (". Once you have confirmed…"): after a line that is one word (a URL or a placeholder), that
  * punctuation is dropped, and a line of nothing else goes with it. No line of a text part starts
- * with such punctuation (compiler/shipped.ts checks it).
+ * with such punctuation (compiler/shipped.ts checks it). In a list item both lines are indented;
+ * the indent stays.
  */
 function tidy(text: string): string {
   const lines = text.split("\n");
   const out: string[] = [];
   for (const line of lines) {
     const previous = out.at(-1);
-    if (previous !== undefined && /^\S+$/.test(previous) && CONTINUING.test(line)) {
-      const rest = line.replace(CONTINUING, "");
-      if (rest !== "") out.push(rest);
+    if (previous !== undefined && /^[ \t]*\S+$/.test(previous) && CONTINUING.test(line)) {
+      const rest = line.replace(CONTINUING, "$1");
+      if (rest.trim() !== "") out.push(rest);
       continue;
     }
     out.push(line);
