@@ -97,19 +97,33 @@ export function sizeProblem(file: string, html: string): Problem | undefined {
   );
 }
 
-/** The finished email's list of the tips a reader had, each linking to its page. */
+/** The most tips the finished email lists: a year of them keeps the email well under the size limit. */
+export const SERIES_LIST_MAX = 52;
+
+/**
+ * The finished email's list of the tips a reader had, each linking to its page; of a longer
+ * series, the last SERIES_LIST_MAX (the archive has them all).
+ */
 function seriesList(
   tips: readonly Pick<CompiledTip, "slug" | "title">[],
   brand: Pick<SiteBrand, "colors">,
 ) {
   const style = `color:${brand.colors.light.accent};text-decoration:underline;`;
-  const html = `<ol style="margin:0 0 16px 0;padding:0 0 0 24px;">${tips
+  const first = Math.max(0, tips.length - SERIES_LIST_MAX);
+  const shown = tips.slice(first);
+  const lead =
+    first === 0
+      ? "Here is everything you have worked through, week by week:"
+      : `You have worked through all ${tips.length} tips. Here are the last ${shown.length}, week by week:`;
+  const items = shown
     .map(
       (t) =>
         `<li style="margin:0 0 6px 0;"><a href="{{site_url}}/tips/${encodeURIComponent(t.slug)}" style="${style}">${escapeHtml(t.title)}</a></li>`,
     )
-    .join("")}</ol>`;
-  const text = tips.map((t, i) => `${i + 1}. ${t.title}`).join("\n");
+    .join("");
+  const start = first === 0 ? "" : ` start="${first + 1}"`;
+  const html = `<p style="margin:0 0 16px 0;">${lead}</p><ol${start} style="margin:0 0 16px 0;padding:0 0 0 24px;">${items}</ol>`;
+  const text = [lead, "", ...shown.map((t, i) => `${first + i + 1}. ${t.title}`)].join("\n");
   return { html, text };
 }
 

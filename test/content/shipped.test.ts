@@ -2,7 +2,8 @@
  * Checks on what ships, through the real compiler and CLIs: braces a tip sneaks into its email
  * however they are written (entities, Markdown escapes, emphasis, invisible characters), the same
  * in a system email's template, each deceptive link form, lines of a text part that start with
- * punctuation, and the build's warning count against what `npm run check` lists.
+ * punctuation, the finished email of a long series, and the build's warning count against what
+ * `npm run check` lists.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
 import { main as buildMain } from "../../scripts/build.js";
 import { main as checkMain } from "../../scripts/check.js";
+import { syntheticTip } from "../../scripts/bench-content.js";
 import { runMain } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -159,6 +161,17 @@ describe("lines of a text part", () => {
     for (const line of text.split("\n")) expect(line).not.toMatch(/^\s*[.,;:!?)\]}]/);
   });
 
+  it("nor does a list item that ends with a link and a full stop", async () => {
+    const { tips } = oneTip(
+      "- Lift.\n- Read [our notes](https://example.com/tips/a-long-enough-path-to-wrap). Then rest.",
+    );
+    const { problems, bundle } = await check(tips);
+    expect(problems).toEqual([]);
+    expect(bundle?.tips[0]?.text).toContain(
+      " * Read our notes:\n   https://example.com/tips/a-long-enough-path-to-wrap\n   Then rest.",
+    );
+  });
+
   it("no system email's text part has such a line", async () => {
     const { bundle } = await check(path.join(ROOT, "test/fixtures/tips/valid-links"));
     for (const email of Object.values(bundle?.emails ?? {})) {
@@ -172,6 +185,24 @@ describe("lines of a text part", () => {
     expect(problems).toContainEqual(
       expect.objectContaining({ file, message: expect.stringMatching(/starts with ","/) }),
     );
+  });
+});
+
+describe("the finished email of a long series", () => {
+  it("lists the last 52 tips, numbered as the reader had them, and stays under the limit", async () => {
+    const tips = mkdtempSync(path.join(dir, "series-"));
+    for (let i = 1; i <= 70; i++) {
+      const tip = syntheticTip(i);
+      writeFileSync(path.join(tips, tip.name), tip.source);
+    }
+    const { problems, bundle } = await check(tips);
+    expect(problems).toEqual([]);
+    const finished = bundle?.emails.finished;
+    expect(finished?.text).toContain("You have worked through all 70 tips. Here are the last 52");
+    expect(finished?.text).toContain("\n19. Synthetic tip 19: ");
+    expect(finished?.text).toContain("\n70. Synthetic tip 70: ");
+    expect(finished?.text).not.toContain("Synthetic tip 18:");
+    expect(finished?.html).toContain('<ol start="19"');
   });
 });
 
