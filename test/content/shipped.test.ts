@@ -12,9 +12,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
+import { syntheticTip } from "../../scripts/bench-content.js";
 import { main as buildMain } from "../../scripts/build.js";
 import { main as checkMain } from "../../scripts/check.js";
-import { syntheticTip } from "../../scripts/bench-content.js";
 import { runMain } from "../support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
