@@ -188,7 +188,7 @@ describe.each(each)("%s stage", (key) => {
     expect(REPUTATION_THRESHOLDS).toEqual({ bounceRate: 0.05 / 2, complaintRate: 0.001 / 2 });
   });
 
-  it("sends confirmations through their own set, whose bounces reach the SES events topic", () => {
+  it("sends confirmations through their own set; bounces (and tips' deliveries) reach the SES events topic", () => {
     const topicArn = arnOf(named(graph(), "SesEventsTopic"));
     const confirmations = named(graph(), "ConfirmationsConfigSet");
     const destinations = ofType(
@@ -199,9 +199,11 @@ describe.each(each)("%s stage", (key) => {
       const destination = destinations.find(
         (d) => d.props.configurationSetName === set.props.configurationSetName,
       );
+      // The weekly set's deliveries feed the stats; confirmations' are not counted.
+      const weekly = set.props.configurationSetName !== confirmations.props.configurationSetName;
       expect(destination?.props.eventDestination).toMatchObject({
         enabled: true,
-        matchingEventTypes: ["BOUNCE", "COMPLAINT"],
+        matchingEventTypes: weekly ? ["BOUNCE", "COMPLAINT", "DELIVERY"] : ["BOUNCE", "COMPLAINT"],
         snsDestination: { topicArn },
       });
     }
