@@ -28,7 +28,8 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { shardOf } from "../core/email.js";
-import { type Counted, countsFor } from "../core/stats.js";
+import type { ChangeListener, Recorded } from "../core/events.js";
+import { countsFor } from "../core/stats.js";
 import type { Subscriber } from "../core/types.js";
 
 export type Item = Record<string, unknown>;
@@ -93,6 +94,11 @@ export interface DynamoTableOptions {
   client?: DynamoDBClient;
   /** Client options when no client is given (region, endpoint, credentials). */
   clientOptions?: DynamoDBClientConfig;
+  /**
+   * Told of every write that changed a subscriber's record, where no table stream carries them
+   * (the local stack: dynalite has no streams). In AWS the stream does, and nothing is set.
+   */
+  onChange?: ChangeListener;
 }
 
 /** An UpdateItem or PutItem before the table is named. */
@@ -111,10 +117,12 @@ export class DynamoTable {
   readonly name: string;
   readonly shards: number;
   readonly doc: DynamoDBDocumentClient;
+  private readonly onChange: ChangeListener | undefined;
 
   constructor(options: DynamoTableOptions) {
     this.name = options.tableName;
     this.shards = options.shards;
+    this.onChange = options.onChange;
     const client = options.client ?? new DynamoDBClient(options.clientOptions ?? {});
     this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
@@ -161,10 +169,11 @@ export class DynamoTable {
    */
   async count(
     id: string,
-    before: Counted | undefined,
-    after: Counted | undefined,
+    before: Recorded | undefined,
+    after: Recorded | undefined,
     now: Date,
   ): Promise<void> {
+    this.onChange?.({ id, before, after, at: now });
     const items = new Map<string, Map<string, number>>();
     for (const { sk, field, by } of countsFor(before, after, now)) {
       const fields = items.get(sk) ?? new Map<string, number>();

@@ -5,6 +5,7 @@
 
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
+import type { ChangeListener } from "../core/events.js";
 import type {
   ActivateResult,
   ActivePage,
@@ -34,6 +35,9 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
   /** The counter items (core/stats.ts): sort key → attribute → count. */
   private readonly counters = new Map<string, Record<string, number>>();
 
+  /** Told of every write that changed a record (the table stream's twin). */
+  onChange: ChangeListener | undefined;
+
   constructor(readonly shards = 4) {}
 
   /** Every subscriber, for assertions in tests. */
@@ -53,6 +57,15 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
 
   /** Moves the counters one write moved, as the DynamoDB adapters do after theirs. */
   private count(before: Subscriber | undefined, after: Subscriber | undefined, now: Date) {
+    const id = (before ?? after)?.id;
+    if (id !== undefined) {
+      this.onChange?.({
+        id,
+        before: structuredClone(before),
+        after: structuredClone(after),
+        at: now,
+      });
+    }
     for (const { sk, field, by } of countsFor(before, after, now)) {
       const item = this.counters.get(sk) ?? {};
       item[field] = (item[field] ?? 0) + by;
