@@ -4,6 +4,7 @@
  * stores' own view of the write. One mapping for both; each schema is the event's contract.
  */
 
+import type { EventBus } from "./ports.js";
 import { SERIES_END } from "./sequence.js";
 import type { Counted } from "./stats.js";
 import * as z from "./zod.js";
@@ -56,11 +57,7 @@ export interface RecordChange {
 
 export type ChangeListener = (change: RecordChange) => void;
 
-/** The bus the events go to (EventBridge; the local stack's log). */
-export interface EventBus {
-  /** Publishes every event, or throws (nothing is lost: the caller retries the whole change). */
-  publish(events: readonly DomainEvent[]): Promise<void>;
-}
+export type { EventBus };
 
 /** The events one write makes: none for a write that changes no reader's state. */
 export function eventsFor(change: RecordChange): DomainEvent[] {

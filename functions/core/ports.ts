@@ -4,6 +4,7 @@
  */
 import type { Verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
+import type { DomainEvent } from "./events.js";
 import type { StatsReport } from "./stats.js";
 import type { Consent, Reader, Subscriber } from "./types.js";
 
@@ -314,6 +315,14 @@ export interface Log {
   info(message: string, data: Record<string, unknown>): void;
   warn(message: string, data: Record<string, unknown>): void;
   error(message: string, data: Record<string, unknown>): void;
+}
+
+/* ------------------------------------------------------------------ events */
+
+/** The bus the readers' events go to (EventBridge; in memory; the local stack's log). */
+export interface EventBus {
+  /** Publishes every event, or throws: the caller publishes the whole change again. */
+  publish(events: readonly DomainEvent[]): Promise<void>;
 }
 
 /* -------------------------------------------------------- sending switch */
