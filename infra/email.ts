@@ -95,7 +95,7 @@ new aws.sesv2.ConfigurationSetEventDestination(
 export const sesEventsDlq = deadLetterQueue(
   "SesEventsDlq",
   SES_EVENTS.dlqRetentionSeconds,
-  "A bounce or complaint not yet applied",
+  "An SES event (a bounce, a complaint, a delivery) not yet applied",
 );
 
 export const sesEventsQueue = new sst.aws.Queue("SesEventsQueue", {

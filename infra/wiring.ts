@@ -223,13 +223,14 @@ export const FUNCTIONS = {
       IAM.readTokenKeys,
     ],
   }),
-  /** SES bounce and complaint events: SNS topic → SesEventsQueue → this consumer. */
+  /** SES bounce, complaint and delivery events: SNS topic → SesEventsQueue → this consumer. */
   sesEvents: wire("functions/events/ses.ts", {
-    description: "SES bounce and complaint events: suppress the address",
+    description: "SES events: suppress bounced and complained addresses, count deliveries",
     links: ["Subscribers", "SesEvents", "Keys"],
     timeoutSeconds: 30,
     memoryMb: 256,
-    // Finds each address's record by its keyed hash (the id key), and suppresses it.
+    // Finds each address's record by its keyed hash (the id key): suppresses it, or records the
+    // delivery; moves the counters.
     permissions: [IAM.updateItem, IAM.readIdKey],
   }),
   /**

@@ -76,7 +76,6 @@ export function handleTableStream(
     const events = checked(eventsFor(change), deps.log);
     if (events.length === 0) return;
     await deps.bus.publish(events);
-    deps.log.info("events published", { types: events.map((e) => e.type) });
   };
   return processPartialResponse(event, publish, processor, {
     ...(context ? { context } : {}),

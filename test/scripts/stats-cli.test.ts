@@ -1,7 +1,16 @@
 /** `npm run stats` on dynalite: the counters as JSON and as a table, and what bad input gets. */
 import { createServer } from "node:net";
+import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalAws, localStore, startLocalAws } from "../../scripts/local/aws.js";
+import { ACTIVE_SHARDS, DynamoTable, statsKey } from "../../functions/adapters/dynamo-table.js";
+import {
+  ensureTable,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  type LocalAws,
+  localStore,
+  startLocalAws,
+} from "../../scripts/local/aws.js";
 import { main as stats } from "../../scripts/stats.js";
 import { runMain } from "../support/cli.js";
 import { subscriber } from "../support/send-fixtures.js";
@@ -121,4 +130,58 @@ describe("npm run stats", () => {
     expect(down.stderr.trim().split("\n")).toHaveLength(1);
     expect(down.stderr).toMatch(/is `npm start` running\?/);
   });
+});
+
+describe("npm run stats at a million readers", () => {
+  it("reads only the counter items: two years of weeks and 150 tips in a few Queries", async () => {
+    const tableName = "StatsAtScale";
+    await ensureTable(aws.dynamoEndpoint, tableName);
+    const table = new DynamoTable({
+      tableName,
+      shards: ACTIVE_SHARDS,
+      clientOptions: {
+        endpoint: aws.dynamoEndpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      },
+    });
+    // What two years of sends to 1,000,000 readers leave: per shard, the readers' states, a row
+    // for each of 104 weeks and for each of 150 tips.
+    const perShard = 1_000_000 / ACTIVE_SHARDS;
+    const items: Record<string, unknown>[] = [];
+    for (let shard = 0; shard < ACTIVE_SHARDS; shard += 1) {
+      items.push({ ...statsKey(shard, "READERS"), active: perShard - 100, paused: 100 });
+      for (let w = 1; w <= 104; w += 1) {
+        const week = `${w <= 52 ? 2025 : 2026}-W${String(((w - 1) % 52) + 1).padStart(2, "0")}`;
+        items.push({
+          ...statsKey(shard, `WEEK#${week}`),
+          sent: perShard,
+          delivered: perShard - 10,
+        });
+      }
+      for (let t = 0; t < 150; t += 1) {
+        items.push({
+          ...statsKey(shard, `TIP#tip-${String(t).padStart(3, "0")}`),
+          sent: 1000,
+          clicks: 7,
+        });
+      }
+    }
+    for (let i = 0; i < items.length; i += 25) {
+      const batch = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      await table.doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch } }));
+    }
+    const started = performance.now();
+    const result = await runMain(stats, ["--json", "--table", tableName], local());
+    const elapsed = performance.now() - started;
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.readers.active + report.readers.paused).toBe(1_000_000);
+    expect(report.weeks).toHaveLength(104);
+    expect(report.weeks[103]).toMatchObject({ week: "2026-W52", sent: 1_000_000 });
+    expect(report.tips).toHaveLength(150);
+    expect(report.tips[0]).toMatchObject({ slug: "tip-000", sent: 16_000, clicks: 112 });
+    // About a second on a laptop; the margin is for a busy test machine.
+    expect(elapsed).toBeLessThan(3_000);
+  }, 60_000);
 });
