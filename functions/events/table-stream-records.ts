@@ -34,11 +34,19 @@ function recordOf(image: Image): Recorded | undefined {
   return item.status === undefined || item.status === "erased" ? undefined : (item as Recorded);
 }
 
-/** One stream record as a change of a subscriber's record, or undefined for any other item. */
+/**
+ * One stream record as a change of a subscriber's record; undefined for any other item, and for
+ * DynamoDB's TTL deleting an expired record (core/retention.ts): nobody did anything.
+ */
 export function changeOf(record: DynamoDBRecord, clock: Clock): RecordChange | undefined {
   const data = record.dynamodb;
   const pk = data?.Keys?.pk?.S;
   if (!data || !pk?.startsWith("SUB#")) return undefined;
+  const byTtl =
+    record.eventName === "REMOVE" &&
+    record.userIdentity?.type === "Service" &&
+    record.userIdentity.principalId === "dynamodb.amazonaws.com";
+  if (byTtl) return undefined;
   const seconds = data.ApproximateCreationDateTime;
   return {
     id: pk.slice(4),

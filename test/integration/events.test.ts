@@ -102,6 +102,16 @@ describe("events through the table stream's handler", () => {
     };
     const bus = new FlakyBus();
     const deps = { bus, clock, log: silent };
+    // DynamoDB's TTL deleting an expired record: nobody did anything, nothing is published.
+    const expired: DynamoDBRecord = {
+      ...record("99", `SUB#${s.id}`, after),
+      eventName: "REMOVE",
+      userIdentity: { type: "Service", principalId: "dynamodb.amazonaws.com" },
+    };
+    expect(await handleTableStream(deps, { Records: [expired] })).toEqual({
+      batchItemFailures: [],
+    });
+    expect(bus.attempts).toBe(0);
     expect(await handleTableStream(deps, event)).toEqual({
       batchItemFailures: [{ itemIdentifier: "101" }],
     });
