@@ -193,6 +193,11 @@ describe("SES events through the events handler", () => {
     clock.advance(60_000);
     await handler(event);
     expect(await store.get(subscriberId("twice.bounced@example.com"))).toEqual(after);
+    // Counted once, however often SES and SQS repeated it.
+    expect((await store.read()).readers).toMatchObject({
+      bounced: 1,
+      active: ADDRESSES.length - 1,
+    });
   });
 
   it("drops malformed records without failing the batch or changing anyone", async () => {
