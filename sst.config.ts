@@ -1,8 +1,9 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 /**
  * Weekly Strength Tips for Runners on AWS: an HTTP API (signup, opt-in, unsubscribe, web view),
- * an hourly planner on EventBridge Scheduler, an SQS-fed sender, SES v2 with bounce and complaint
- * events through SNS and SQS, one DynamoDB table, and alarms that email the operator.
+ * an hourly planner on EventBridge Scheduler, an SQS-fed sender, SES v2 with bounce, complaint and
+ * delivery events through SNS and SQS, one DynamoDB table whose stream publishes the readers'
+ * events on an EventBridge bus, and alarms that email the operator.
  *
  * The parts live in infra/*.ts (loaded in order below), their numbers in infra/wiring.ts and the
  * per-stage values in infra/stages.ts. `npm run infra:graph` evaluates this program offline.
@@ -32,6 +33,8 @@ export default $config({
     const { sendQueue, sendDlq, confirmOutboxDlq } = await import("./infra/queues");
     const { api, baseUrl } = await import("./infra/api");
     const { weeklyPlanner } = await import("./infra/functions");
+    const { bus } = await import("./infra/bus");
+    await import("./infra/events");
     const { inboundRecord } = await import("./infra/inbound");
     const { alerts } = await import("./infra/alerts");
 
@@ -45,6 +48,8 @@ export default $config({
       confirmOutboxDlq: confirmOutboxDlq.arn,
       sesEventsDlq: sesEventsDlq.arn,
       alerts: alerts.arn,
+      // The readers' events (docs/events.md): subscribe with a rule on this bus.
+      eventBus: bus.name,
       alertEmail: config.alertEmail ?? "none: alarms reach nobody (set TIPS_ALERT_EMAIL)",
       configurationSet: email.configSet,
       weeklyPlanner: weeklyPlanner.nodes.function.name,

@@ -73,6 +73,12 @@ export const sesEventsTopic = once(
       .arn,
 );
 
+/** The EventBridge bus the readers' events go to (the Events link). */
+export const eventBusName = once(
+  () =>
+    parse("Events", z.object({ name: z.string().check(z.minLength(1)) }), linked("Events")).name,
+);
+
 /** The SES configuration set every email goes through (the Email link). */
 export const emailConfigurationSet = once(
   () =>
@@ -193,6 +199,7 @@ const awsSchema = z.object({
   SES_ENDPOINT: z.optional(z.url()),
   SQS_ENDPOINT: z.optional(z.url()),
   SSM_ENDPOINT: z.optional(z.url()),
+  EVENTBRIDGE_ENDPOINT: z.optional(z.url()),
   LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR", "SILENT"]), "INFO"),
 });
 

@@ -1,6 +1,6 @@
 /**
  * Sending: the SES identity and configuration set (reputation metrics on), and the way back for
- * bounces and complaints: configuration set → SesEvents topic → SesEventsQueue (a dead-letter
+ * bounces, complaints and the weekly set's deliveries: configuration set → SesEvents topic → SesEventsQueue (a dead-letter
  * queue behind it) → the SES events function (infra/functions.ts).
  */
 import { deadLetterQueue } from "./alerts";
@@ -45,7 +45,12 @@ export const email = new sst.aws.Email(
       : {}),
     dns: sendsFromDomain && config.dns === "route53" ? sst.aws.dns() : false,
     events: [
-      { name: "bounces-complaints", types: ["bounce", "complaint"], topic: sesEventsTopic.arn },
+      // Deliveries too, for the stats (counted once per reader and week: core/feedback.ts).
+      {
+        name: "bounces-complaints",
+        types: ["bounce", "complaint", "delivery"],
+        topic: sesEventsTopic.arn,
+      },
     ],
     transform: {
       // The set's own bounce and complaint rates, for the breaker's alarms (infra/functions.ts).
@@ -90,7 +95,7 @@ new aws.sesv2.ConfigurationSetEventDestination(
 export const sesEventsDlq = deadLetterQueue(
   "SesEventsDlq",
   SES_EVENTS.dlqRetentionSeconds,
-  "A bounce or complaint not yet applied",
+  "An SES event (a bounce, a complaint, a delivery) not yet applied",
 );
 
 export const sesEventsQueue = new sst.aws.Queue("SesEventsQueue", {

@@ -5,6 +5,7 @@
 import { alarm } from "./alerts";
 import { api, settings, throttledRoutes } from "./api";
 import { assetsRoute } from "./assets";
+import { bus } from "./bus";
 import { account, config, region } from "./config";
 import { confirmationSet, email, sesEventsQueue, sesEventsTopic } from "./email";
 import { confirmOutbox, sendQueue } from "./queues";
@@ -19,6 +20,7 @@ const links: Record<wiring.LinkName, unknown> = {
   Email: email,
   ConfirmOutbox: confirmOutbox,
   SesEvents: sesEventsTopic,
+  Events: bus,
 };
 
 /** What the wiring table's IAM statements name. */
@@ -40,6 +42,7 @@ const iamResources: Record<wiring.IamResource, $util.Input<string>[]> = {
   ],
   sendQueue: [sendQueue.arn],
   confirmOutbox: [confirmOutbox.arn],
+  eventBus: [bus.arn],
   "*": ["*"],
 };
 

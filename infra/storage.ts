@@ -1,12 +1,14 @@
-/** The subscribers table, the stage's keys (by their SSM parameters' names) and its secret. */
+/** The subscribers table (and its stream), the stage's keys (by their SSM parameters' names) and its secret. */
 import { config } from "./config";
-import { keyParameter, TABLE } from "./wiring";
+import { keyParameter, TABLE, TABLE_STREAM } from "./wiring";
 
 export const table = new sst.aws.Dynamo("Subscribers", {
   fields: TABLE.fields,
   primaryIndex: TABLE.primaryIndex,
   globalIndexes: TABLE.globalIndexes,
   ttl: TABLE.ttl,
+  // Every change, old and new, for the readers' events (infra/events.ts).
+  stream: TABLE_STREAM.view,
   deletionProtection: config.production,
   transform: {
     // Point-in-time recovery: 35 days of restores.

@@ -15,7 +15,8 @@ export type LinkName =
   | "Settings"
   | "Email"
   | "ConfirmOutbox"
-  | "SesEvents";
+  | "SesEvents"
+  | "Events";
 
 export const LINK_NAMES: readonly LinkName[] = [
   "Subscribers",
@@ -25,6 +26,7 @@ export const LINK_NAMES: readonly LinkName[] = [
   "Email",
   "ConfirmOutbox",
   "SesEvents",
+  "Events",
 ];
 
 /**
@@ -44,6 +46,8 @@ export type IamResource =
   | "idKeyParameter"
   | "sendQueue"
   | "confirmOutbox"
+  /** The EventBridge bus of the readers' events. */
+  | "eventBus"
   /** Only for actions that have no resource-level scope (ses:GetAccount). */
   | "*";
 
@@ -103,6 +107,7 @@ const IAM = {
   },
   enqueueSend: { actions: ["sqs:SendMessage"], resources: ["sendQueue"] },
   enqueueConfirmation: { actions: ["sqs:SendMessage"], resources: ["confirmOutbox"] },
+  publishEvents: { actions: ["events:PutEvents"], resources: ["eventBus"] },
 } as const satisfies Record<string, IamStatement>;
 
 export interface FunctionWiring {
@@ -218,13 +223,14 @@ export const FUNCTIONS = {
       IAM.readTokenKeys,
     ],
   }),
-  /** SES bounce and complaint events: SNS topic → SesEventsQueue → this consumer. */
+  /** SES bounce, complaint and delivery events: SNS topic → SesEventsQueue → this consumer. */
   sesEvents: wire("functions/events/ses.ts", {
-    description: "SES bounce and complaint events: suppress the address",
+    description: "SES events: suppress bounced and complained addresses, count deliveries",
     links: ["Subscribers", "SesEvents", "Keys"],
     timeoutSeconds: 30,
     memoryMb: 256,
-    // Finds each address's record by its keyed hash (the id key), and suppresses it.
+    // Finds each address's record by its keyed hash (the id key): suppresses it, or records the
+    // delivery; moves the counters.
     permissions: [IAM.updateItem, IAM.readIdKey],
   }),
   /**
@@ -249,6 +255,17 @@ export const FUNCTIONS = {
     memoryMb: 256,
     // Reads the reader (their links' sign-out), unsubscribes; its keys.
     permissions: [IAM.getItem, IAM.updateItem, IAM.readTokenKeys, IAM.readIdKey],
+  }),
+  /**
+   * The readers' events: the table's stream (subscribers' items only) → EventBridge. Reading the
+   * stream is SST's subscriber grant; publishing is its own statement.
+   */
+  tableStream: wire("functions/events/table-stream.ts", {
+    description: "Readers' events: the table's stream to the EventBridge bus",
+    links: ["Events"],
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    permissions: [IAM.publishEvents],
   }),
 } as const satisfies Record<string, FunctionWiring>;
 
@@ -394,6 +411,24 @@ export const SEND_QUEUE = {
   /** Event source mapping `scalingConfig.maximumConcurrency` (AWS allows 2 to 1000). */
   maximumConcurrency: SENDER_CONCURRENCY,
 } as const;
+
+/**
+ * The table's stream and the function that reads it. A publish that fails is retried from that
+ * record until EventBridge takes it (DynamoDB keeps a stream's records 24 hours), one batch at a
+ * time per shard, so a reader's events stay in order; the iterator's age alarms after an hour.
+ */
+export const TABLE_STREAM = {
+  view: "new-and-old-images",
+  batchSize: 100,
+  /** -1: until the record leaves the stream. */
+  maximumRetryAttempts: -1,
+  /** Only subscribers' items (not counters, rate windows, mailbox slots, turns). */
+  filters: [{ dynamodb: { Keys: { pk: { S: [{ prefix: "SUB#" }] } } } }],
+  iteratorAgeAlarmMs: 60 * 60 * 1000,
+} as const;
+
+/** The source of every event on the bus (functions/core/events.ts EVENT_SOURCE). */
+export const EVENTS_SOURCE = "strength-tips";
 
 /** The sparse GSI of active subscribers (functions/adapters/dynamo-table.ts ACTIVE_INDEX). */
 export const ACTIVE_INDEX_NAME = "active";

@@ -408,6 +408,16 @@ export async function main(argv: string[]): Promise<number> {
     planned += n;
     bar.setTotal(planned);
   };
+  // The readers' events of this run (tip sent, series finished): no stream locally (events.ts).
+  const published = new Map<string, number>();
+  const { startLocalEvents } = await import("./local/events.js");
+  const { listenToTableChanges } = await import("../functions/runtime/table-changes.js");
+  const events = startLocalEvents({
+    publish: async (list) => {
+      for (const e of list) published.set(e.type, (published.get(e.type) ?? 0) + 1);
+    },
+  });
+  listenToTableChanges(events.listener);
   const report = await buildSendWorker(ports, {
     // This process sends alone, at the whole rate.
     workers: 1,
@@ -424,7 +434,13 @@ export async function main(argv: string[]): Promise<number> {
       bar.stop();
       process.off("SIGINT", onInterrupt);
     });
+  await events.idle();
+  listenToTableChanges(undefined);
   console.log(`\nWeekly send finished:\n${formatSummary(report)}`);
+  if (published.size > 0) {
+    const counts = [...published].map(([type, n]) => `${n} ${type}`).join(", ");
+    console.log(`  ${"events".padEnd(24)} ${counts} (docs/events.md)`);
+  }
   for (const line of errors) console.error(line);
   const code = exitCode(report);
   if (options.limit !== undefined && report.planned >= options.limit) {

@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DEFAULT_SITE_DIR } from "../compiler/paths.js";
+import type { EventBus } from "../functions/core/events.js";
 import { KeyringError, parseKeyring, parseSecret } from "../functions/core/tokens.js";
 import { localSender } from "../studio/sample.js";
 import {
@@ -30,6 +31,7 @@ import {
   PortInUseError,
   startLocalAws,
 } from "./local/aws.js";
+import { type LocalEvents, logBus, startLocalEvents } from "./local/events.js";
 import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
 import { type LocalOutbox, startLocalOutbox } from "./local/outbox.js";
 import { readStackFile, removeStackFile, writeStackFile } from "./local/stack-file.js";
@@ -60,6 +62,8 @@ export interface StackOptions {
   idKey?: string;
   /** Tests only: the SES endpoint the handlers call (e.g. a proxy that fails on purpose). */
   sesEndpoint?: string;
+  /** Where the readers' events go (npm start: a log line each); default nowhere. */
+  eventBus?: EventBus;
 }
 
 export interface Stack {
@@ -70,6 +74,8 @@ export interface Stack {
   env: Record<string, string>;
   /** The confirmation outbox, drained in this process by the Lambda's handler. */
   outbox: LocalOutbox;
+  /** The readers' events, from the stores' changes in this process (no stream locally). */
+  events: LocalEvents;
   stop(): Promise<void>;
 }
 
@@ -127,6 +133,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...(options.sesEndpoint ? { SES_ENDPOINT: options.sesEndpoint } : {}),
   };
   Object.assign(process.env, env);
+  const events = startLocalEvents(options.eventBus ?? { publish: async () => {} });
+  const { listenToTableChanges } = await import("../functions/runtime/table-changes.js");
+  listenToTableChanges(events.listener);
   const api = await import("../functions/http/api.js");
   loaded(api.handler);
   const { outboxUrl } = await import("../functions/config.js");
@@ -136,9 +145,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     aws,
     env,
     outbox,
+    events,
     async stop() {
       await closeHttp(server);
       await outbox.stop();
+      listenToTableChanges(undefined);
+      events.stop();
       await aws.stop();
     },
   };
@@ -195,7 +207,7 @@ async function main(): Promise<void> {
     );
   }
   const dataDir = values["in-memory"] ? undefined : join(ROOT, ".data/dynamo");
-  const stack = await startStack({ port, dynamoPort, sesPort, dataDir });
+  const stack = await startStack({ port, dynamoPort, sesPort, dataDir, eventBus: logBus });
   // `npm run send` and `npm run check` find this stack on whatever ports it was given.
   writeStackFile({
     baseUrl: stack.baseUrl,
@@ -211,6 +223,7 @@ ${localSender()}: local stack is up
   DynamoDB         ${stack.aws.dynamoEndpoint}   table ${stack.aws.tableName}, ${dataDir ? `data in ${dataDir}` : "in memory"}
 
   Send this week's tip now:   npm run send   (in another terminal: it finds this stack's ports)
+  Readers' events (docs/events.md) appear below as "event <type> {…}" lines.
 
 Press Ctrl-C to stop.
 `);

@@ -1,7 +1,8 @@
 /**
  * Each Lambda, bundled as SST will deploy it (scripts/lambda-bundle.ts: SST's esbuild options plus
  * infra/wiring.ts NODEJS_BUNDLE, the AWS SDK bundled and tree-shaken), has no build-time-only
- * package in it (MJML, gray-matter, marked, html-to-text, js-yaml) and stays within 1 MB.
+ * package in it (MJML, gray-matter, marked, html-to-text, js-yaml), carries the EventBridge client
+ * only if it publishes the readers' events, and stays within 1 MB.
  * Its import time in a fresh process (cold start) is a benchmark figure: `npm run bench:send`.
  */
 import { existsSync } from "node:fs";
@@ -32,6 +33,9 @@ describe("Lambda bundles", () => {
       expect(info.leaked).toEqual([]);
       expect(info.sdkFiles.length).toBeGreaterThan(0);
       expect(info.bytes).toBeLessThanOrEqual(MAX_BYTES);
+      // The EventBridge client only where events are published (never in the API's bundle).
+      const publishes = info.breakdown.some(([name]) => name.includes("client-eventbridge"));
+      expect(publishes).toBe(entry === FUNCTIONS.tableStream.file);
     },
   );
 });

@@ -196,10 +196,37 @@ export class DynamoSendLedger implements SendLedger {
     slotZone?: { timeZone?: string },
   ): Promise<void> {
     const claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId } as const;
-    if (await this.table.update(markSentWrite(id, claim, now, nextDueAt, slotZone))) return;
+    let old = await this.table.change(markSentWrite(id, claim, now, nextDueAt, slotZone));
     // The zone changed since the batch was planned (or the item is gone, and this write says so
     // by failing): the email is recorded, and the slot left to the reader's new zone.
-    await this.table.write(markSentWrite(id, claim, now));
+    if (old === undefined) {
+      old = await this.table.write({ ...markSentWrite(id, claim, now), ReturnValues: "ALL_OLD" });
+    }
+    if (!old?.pk) return;
+    const before = fromItem(old);
+    const entry = { tip, week, at: now.toISOString() };
+    await this.table.count(
+      id,
+      before,
+      { ...before, claim, sentLog: [...(before.sentLog ?? []), entry] },
+      now,
+    );
+    if (before.pausedUntil !== undefined && before.pausedUntil <= now.toISOString()) {
+      await this.endPause(id, now);
+    }
+  }
+
+  /** A pause that has ended, followed by a tip, is over: the counters move it back. */
+  private async endPause(id: string, now: Date): Promise<void> {
+    const old = await this.table.change({
+      Key: subscriberKey(id),
+      UpdateExpression: "REMOVE pausedUntil",
+      ConditionExpression: "pausedUntil <= :now",
+      ExpressionAttributeValues: { ":now": now.toISOString() },
+    });
+    if (!old?.pk) return;
+    const { pausedUntil: _, ...after } = fromItem(old);
+    await this.table.count(id, fromItem(old), after, now);
   }
 
   async markFailed(

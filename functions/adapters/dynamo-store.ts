@@ -3,22 +3,25 @@
  * seed and inspect the table (MemoryStore is its twin). The Lambdas take each port on its own
  * (functions/runtime/store.ts).
  */
-import type { Limits, SendLedger, Subscribers } from "../core/ports.js";
+import type { Limits, SendLedger, Stats, Subscribers } from "../core/ports.js";
 import { DynamoSendLedger } from "./dynamo-ledger.js";
 import { DynamoLimits } from "./dynamo-limits.js";
+import { DynamoStats } from "./dynamo-stats.js";
 import { DynamoSubscribers } from "./dynamo-subscribers.js";
 import { DynamoTable, type DynamoTableOptions } from "./dynamo-table.js";
 
-export class DynamoStore implements Subscribers, SendLedger, Limits {
+export class DynamoStore implements Subscribers, SendLedger, Limits, Stats {
   readonly subscribers: DynamoSubscribers;
   readonly ledger: DynamoSendLedger;
   readonly limits: DynamoLimits;
+  readonly stats: DynamoStats;
 
   constructor(options: DynamoTableOptions) {
     const table = new DynamoTable(options);
     this.subscribers = new DynamoSubscribers(table);
     this.ledger = new DynamoSendLedger(table);
     this.limits = new DynamoLimits(table);
+    this.stats = new DynamoStats(table);
   }
 
   get shards(): number {
@@ -37,6 +40,8 @@ export class DynamoStore implements Subscribers, SendLedger, Limits {
   signOutLinks: Subscribers["signOutLinks"] = (...a) => this.subscribers.signOutLinks(...a);
   updatePreferences: Subscribers["updatePreferences"] = (...a) =>
     this.subscribers.updatePreferences(...a);
+  markDelivered: Subscribers["markDelivered"] = (...a) => this.subscribers.markDelivered(...a);
+  read: Stats["read"] = () => this.stats.read();
 
   listActive: SendLedger["listActive"] = (...a) => this.ledger.listActive(...a);
   listDue: SendLedger["listDue"] = (...a) => this.ledger.listDue(...a);

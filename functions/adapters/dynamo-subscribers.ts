@@ -17,24 +17,47 @@ import {
   type DynamoTable,
   dueSortKey,
   fromItem,
+  type Item,
   subscriberKey,
+  type TableUpdate,
   toItem,
 } from "./dynamo-table.js";
 
 /** The status of an erasure mark: never a Subscriber's (get() does not return it). */
 const ERASED = "erased";
 
+/** The record an old item held, for the counters (an erasure mark or nothing: none). */
+const recordOf = (item: Item | undefined) =>
+  item?.pk !== undefined && item.status !== ERASED ? fromItem(item) : undefined;
+
 export class DynamoSubscribers implements Subscribers {
   constructor(private readonly table: DynamoTable) {}
+
+  /**
+   * A conditional write whose counters move only if it held: `after` says what it made of the
+   * record it found. True when written.
+   */
+  private async counted(
+    id: string,
+    input: TableUpdate,
+    now: Date,
+    after: (before: Subscriber) => Subscriber,
+  ): Promise<boolean> {
+    const old = await this.table.change(input);
+    if (old === undefined) return false;
+    const before = recordOf(old);
+    if (before) await this.table.count(id, before, after(before), now);
+    return true;
+  }
 
   async get(id: string): Promise<Subscriber | undefined> {
     const item = await this.table.read(subscriberKey(id));
     return item && item.status !== ERASED ? fromItem(item) : undefined;
   }
 
-  create(subscriber: Subscriber): Promise<boolean> {
+  async create(subscriber: Subscriber): Promise<boolean> {
     const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
-    return this.table.put({
+    const created = await this.table.put({
       Item: toItem({ ...subscriber, ...(expiresAt ? { expiresAt } : {}) }, this.table.shards),
       // Over an erasure mark only for a signup given after the erasure.
       ConditionExpression:
@@ -42,13 +65,19 @@ export class DynamoSubscribers implements Subscribers {
       ExpressionAttributeNames: { "#status": "status" },
       ExpressionAttributeValues: { ":erased": ERASED, ":consentAt": subscriber.consent.at },
     });
+    if (created) {
+      await this.table.count(subscriber.id, undefined, subscriber, new Date(subscriber.updatedAt));
+    }
+    return created;
   }
 
   async erase(id: string, now: Date): Promise<"erased" | "absent"> {
     const old = await this.table.replace({
       Item: { ...subscriberKey(id), id, status: ERASED, erasedAt: now.toISOString() },
     });
-    return old && old.status !== ERASED ? "erased" : "absent";
+    const before = recordOf(old);
+    if (before) await this.table.count(id, before, undefined, now);
+    return before ? "erased" : "absent";
   }
 
   signOutLinks(id: string, at: number): Promise<boolean> {
@@ -62,6 +91,14 @@ export class DynamoSubscribers implements Subscribers {
   }
 
   beginSignup(id: string, signup: SignupRecord, expected: string | undefined) {
+    return this.counted(id, this.signupWrite(id, signup, expected), signup.now, (before) => ({
+      ...before,
+      status: "pending",
+      consent: signup.consent,
+    }));
+  }
+
+  private signupWrite(id: string, signup: SignupRecord, expected: string | undefined): TableUpdate {
     const named = signup.firstName !== undefined;
     const zoned = signup.timeZone !== undefined;
     const slotted = signup.deliverySlot !== undefined;
@@ -80,7 +117,7 @@ export class DynamoSubscribers implements Subscribers {
       ...(zoned ? [] : ["#tz"]),
       ...(slotted ? [] : ["deliverySlot"]),
     ];
-    return this.table.update({
+    return {
       Key: subscriberKey(id),
       UpdateExpression: `SET ${set.join(", ")} REMOVE ${remove.join(", ")}`,
       ConditionExpression:
@@ -103,7 +140,7 @@ export class DynamoSubscribers implements Subscribers {
         ...(slotted ? { ":slot": signup.deliverySlot } : {}),
         ...(expected === undefined ? {} : { ":expected": expected }),
       },
-    });
+    };
   }
 
   markConfirmationSent(id: string, generation: string, now: Date) {
@@ -116,10 +153,10 @@ export class DynamoSubscribers implements Subscribers {
   }
 
   async activate(id: string, now: Date, ip: string, generation?: string): Promise<ActivateResult> {
-    const done = await this.table.update({
+    const write: TableUpdate = {
       Key: subscriberKey(id),
       UpdateExpression:
-        "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :gsk REMOVE dueAt, expiresAt",
+        "SET #status = :active, confirmedAt = :now, confirmIp = :ip, updatedAt = :now, gsi1pk = :gpk, gsi1sk = :gsk REMOVE dueAt, expiresAt, pausedUntil",
       ConditionExpression:
         generation === undefined
           ? "#status = :pending"
@@ -134,7 +171,11 @@ export class DynamoSubscribers implements Subscribers {
         ":gsk": dueSortKey(id, undefined),
         ...(generation === undefined ? {} : { ":generation": generation }),
       },
-    });
+    };
+    const done = await this.counted(id, write, now, ({ pausedUntil: _, ...before }) => ({
+      ...before,
+      status: "active",
+    }));
     if (done) return "activated";
     const current = await this.get(id);
     if (!current) return "missing";
@@ -143,7 +184,7 @@ export class DynamoSubscribers implements Subscribers {
   }
 
   async unsubscribe(id: string, now: Date): Promise<UnsubscribeResult> {
-    const done = await this.table.update({
+    const write: TableUpdate = {
       Key: subscriberKey(id),
       UpdateExpression:
         "SET #status = :unsubscribed, unsubscribedAt = :now, updatedAt = :now, expiresAt = :expires REMOVE gsi1pk, gsi1sk, generation",
@@ -156,13 +197,17 @@ export class DynamoSubscribers implements Subscribers {
         ":now": now.toISOString(),
         ":expires": expiresAtFor("unsubscribed", now),
       },
-    });
+    };
+    const done = await this.counted(id, write, now, (before) => ({
+      ...before,
+      status: "unsubscribed",
+    }));
     if (done) return "unsubscribed";
     return (await this.get(id)) ? "already" : "missing";
   }
 
   suppress(id: string, status: "bounced" | "complained", now: Date) {
-    return this.table.update({
+    const write: TableUpdate = {
       Key: subscriberKey(id),
       UpdateExpression:
         "SET #status = :status, updatedAt = :now, expiresAt = :expires REMOVE gsi1pk, gsi1sk, generation",
@@ -174,7 +219,20 @@ export class DynamoSubscribers implements Subscribers {
         ":expires": expiresAtFor(status, now),
         ":erased": ERASED,
       },
-    });
+    };
+    return this.counted(id, write, now, (before) => ({ ...before, status }));
+  }
+
+  markDelivered(id: string, week: string): Promise<boolean> {
+    const write: TableUpdate = {
+      Key: subscriberKey(id),
+      UpdateExpression: "SET deliveredWeek = :week",
+      ConditionExpression:
+        "attribute_exists(pk) AND #status <> :erased AND (attribute_not_exists(deliveredWeek) OR deliveredWeek < :week)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":week": week, ":erased": ERASED },
+    };
+    return this.counted(id, write, new Date(), (before) => ({ ...before, deliveredWeek: week }));
   }
 
   updatePreferences(id: string, changes: PreferenceChanges): Promise<boolean> {
@@ -203,7 +261,7 @@ export class DynamoSubscribers implements Subscribers {
       set.push("gsi1sk = :gsk");
       values[":gsk"] = dueSortKey(id, changes.dueAt?.toISOString());
     }
-    return this.table.update({
+    const write: TableUpdate = {
       Key: subscriberKey(id),
       UpdateExpression: [
         set.length ? `SET ${set.join(", ")}` : "",
@@ -212,6 +270,11 @@ export class DynamoSubscribers implements Subscribers {
       ConditionExpression: "#status = :active",
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ":active": "active", ...values },
-    });
+    };
+    const paused = changes.pausedUntil;
+    return this.counted(id, write, changes.at ?? new Date(), ({ pausedUntil, ...before }) => ({
+      ...before,
+      ...(paused === null ? {} : { pausedUntil: paused?.toISOString() ?? pausedUntil }),
+    }));
   }
 }

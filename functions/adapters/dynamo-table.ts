@@ -10,6 +10,8 @@
  *   mailbox      pk = MAILBOX#<hash>    sk = MAILBOX         slots, version, expiresAt = TTL
  *   (every <id>, <hash> and client or domain in a <key> is a keyed hash: core/email.ts)
  *   turn         pk = TURN#<key>        sk = TURN            lastAt
+ *   counters     pk = STATS#<shard>     sk = READERS | WEEK#<ISO week> | TIP#<slug>   numbers
+ *                (core/stats.ts; shard = shardOf(subscriber id), so writes spread)
  */
 import {
   ConditionalCheckFailedException,
@@ -26,6 +28,8 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { shardOf } from "../core/email.js";
+import type { ChangeListener, Recorded } from "../core/events.js";
+import { countsFor } from "../core/stats.js";
 import type { Subscriber } from "../core/types.js";
 
 export type Item = Record<string, unknown>;
@@ -50,6 +54,7 @@ export const dueSortKey = (id: string, dueAt: string | undefined) => `${dueAt ??
 /** Every sort key due at or before `dueBy` is below this ("$" follows "#"). */
 export const dueUpperBound = (dueBy: Date) => `${dueBy.toISOString()}$`;
 /** One shared turn (core/pacing.ts sharedTurns): its last taking is on this item. */
+export const statsKey = (shard: number, sk: string) => ({ pk: `STATS#${shard}`, sk });
 export const turnKey = (key: string) => ({ pk: `TURN#${key}`, sk: "TURN" });
 export const rateKey = (key: string, windowStart: Date) => ({
   pk: `RATE#${key}`,
@@ -89,6 +94,11 @@ export interface DynamoTableOptions {
   client?: DynamoDBClient;
   /** Client options when no client is given (region, endpoint, credentials). */
   clientOptions?: DynamoDBClientConfig;
+  /**
+   * Told of every write that changed a subscriber's record, where no table stream carries them
+   * (the local stack: dynalite has no streams). In AWS the stream does, and nothing is set.
+   */
+  onChange?: ChangeListener;
 }
 
 /** An UpdateItem or PutItem before the table is named. */
@@ -107,10 +117,12 @@ export class DynamoTable {
   readonly name: string;
   readonly shards: number;
   readonly doc: DynamoDBDocumentClient;
+  private readonly onChange: ChangeListener | undefined;
 
   constructor(options: DynamoTableOptions) {
     this.name = options.tableName;
     this.shards = options.shards;
+    this.onChange = options.onChange;
     const client = options.client ?? new DynamoDBClient(options.clientOptions ?? {});
     this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true },
@@ -134,6 +146,64 @@ export class DynamoTable {
   /** A conditional UpdateItem; false when its condition did not hold. */
   async update(input: TableUpdate): Promise<boolean> {
     return this.conditional(() => this.write(input));
+  }
+
+  /**
+   * A conditional UpdateItem that returns the item as it was: undefined when the condition did
+   * not hold (nothing written), else the old item ({} when there was none).
+   */
+  async change(input: TableUpdate): Promise<Item | undefined> {
+    try {
+      return (await this.write({ ...input, ReturnValues: "ALL_OLD" })) ?? {};
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Moves the counters that one subscriber's write moved (core/stats.ts), one ADD per counter
+   * item in the subscriber's shard. Called only after a write whose condition held, so a repeated
+   * event, which fails its condition, counts nothing. The reader's action has happened by then:
+   * a counter that cannot be written is logged, never thrown.
+   */
+  async count(
+    id: string,
+    before: Recorded | undefined,
+    after: Recorded | undefined,
+    now: Date,
+  ): Promise<void> {
+    this.onChange?.({ id, before, after, at: now });
+    const items = new Map<string, Map<string, number>>();
+    for (const { sk, field, by } of countsFor(before, after, now)) {
+      const fields = items.get(sk) ?? new Map<string, number>();
+      fields.set(field, (fields.get(field) ?? 0) + by);
+      items.set(sk, fields);
+    }
+    const shard = shardOf(id, this.shards);
+    await Promise.all(
+      [...items].map(async ([sk, fields]) => {
+        const list = [...fields].filter(([, by]) => by !== 0);
+        if (list.length === 0) return;
+        try {
+          await this.write({
+            Key: statsKey(shard, sk),
+            UpdateExpression: `ADD ${list.map((_, i) => `#f${i} :v${i}`).join(", ")}`,
+            ExpressionAttributeNames: Object.fromEntries(list.map(([f], i) => [`#f${i}`, f])),
+            ExpressionAttributeValues: Object.fromEntries(list.map(([, v], i) => [`:v${i}`, v])),
+          });
+        } catch (error) {
+          console.warn(
+            JSON.stringify({
+              level: "WARN",
+              message: "stats counter not updated",
+              sk,
+              error: (error as Error).name,
+            }),
+          );
+        }
+      }),
+    );
   }
 
   /** PutItem that replaces whatever was there; returns the item it replaced, if any. */

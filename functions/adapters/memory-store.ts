@@ -5,6 +5,7 @@
 
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
+import type { ChangeListener } from "../core/events.js";
 import type {
   ActivateResult,
   ActivePage,
@@ -14,14 +15,16 @@ import type {
   PreferenceChanges,
   SendLedger,
   SignupRecord,
+  Stats,
   Subscribers,
   UnsubscribeResult,
 } from "../core/ports.js";
 import { expiresAtFor } from "../core/retention.js";
+import { type CounterItem, countsFor, type StatsReport, summarize } from "../core/stats.js";
 import type { Subscriber } from "../core/types.js";
 import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
-export class MemoryStore implements Subscribers, SendLedger, Limits {
+export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
   /** Each turn's last taking, ms since epoch. */
@@ -29,6 +32,11 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
   /** Erasure marks: id → ISO time of the erasure. */
   private readonly erased = new Map<string, string>();
+  /** The counter items (core/stats.ts): sort key → attribute → count. */
+  private readonly counters = new Map<string, Record<string, number>>();
+
+  /** Told of every write that changed a record (the table stream's twin). */
+  onChange: ChangeListener | undefined;
 
   constructor(readonly shards = 4) {}
 
@@ -37,13 +45,47 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     return [...this.subscribers.values()].map((s) => structuredClone(s));
   }
 
-  private mutate(id: string, change: (s: Subscriber) => boolean): boolean {
+  private mutate(id: string, change: (s: Subscriber) => boolean, now = new Date()): boolean {
     const current = this.subscribers.get(id);
     if (!current) return false;
     const next = structuredClone(current);
     if (!change(next)) return false;
     this.subscribers.set(id, next);
+    this.count(current, next, now);
     return true;
+  }
+
+  /** Moves the counters one write moved, as the DynamoDB adapters do after theirs. */
+  private count(before: Subscriber | undefined, after: Subscriber | undefined, now: Date) {
+    const id = (before ?? after)?.id;
+    if (id !== undefined) {
+      this.onChange?.({
+        id,
+        before: structuredClone(before),
+        after: structuredClone(after),
+        at: now,
+      });
+    }
+    for (const { sk, field, by } of countsFor(before, after, now)) {
+      const item = this.counters.get(sk) ?? {};
+      item[field] = (item[field] ?? 0) + by;
+      this.counters.set(sk, item);
+    }
+  }
+
+  /** What the click redirect adds to a tip's counter item. */
+  addClick(slug: string) {
+    const item = this.counters.get(`TIP#${slug}`) ?? {};
+    item.clicks = (item.clicks ?? 0) + 1;
+    this.counters.set(`TIP#${slug}`, item);
+  }
+
+  async read(): Promise<StatsReport> {
+    const items: CounterItem[] = [...this.counters].map(([sk, counts]) => ({
+      sk,
+      counts: { ...counts },
+    }));
+    return summarize(items);
   }
 
   async get(id: string) {
@@ -57,16 +99,17 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     if (erasedAt !== undefined && !(erasedAt < subscriber.consent.at)) return false;
     this.erased.delete(subscriber.id);
     const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
-    this.subscribers.set(subscriber.id, {
-      ...structuredClone(subscriber),
-      ...(expiresAt ? { expiresAt } : {}),
-    });
+    const created = { ...structuredClone(subscriber), ...(expiresAt ? { expiresAt } : {}) };
+    this.subscribers.set(subscriber.id, created);
+    this.count(undefined, created, new Date(subscriber.updatedAt));
     return true;
   }
 
   async erase(id: string, now: Date): Promise<"erased" | "absent"> {
-    const existed = this.subscribers.delete(id);
+    const existed = this.subscribers.get(id);
+    this.subscribers.delete(id);
     this.erased.set(id, now.toISOString());
+    this.count(existed, undefined, now);
     return existed ? "erased" : "absent";
   }
 
@@ -78,25 +121,29 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   }
 
   async beginSignup(id: string, signup: SignupRecord, expected: string | undefined) {
-    return this.mutate(id, (s) => {
-      if (s.status === "active") return false;
-      if (s.generation !== expected) return false;
-      s.status = "pending";
-      s.expiresAt = expiresAtFor("pending", signup.now) as number;
-      s.generation = signup.generation;
-      if (signup.firstName === undefined) delete s.firstName;
-      else s.firstName = signup.firstName;
-      if (signup.timeZone === undefined) delete s.timeZone;
-      else s.timeZone = signup.timeZone;
-      if (signup.deliverySlot === undefined) delete s.deliverySlot;
-      else s.deliverySlot = signup.deliverySlot;
-      s.consent = structuredClone(signup.consent);
-      const earlier = s.consentHistory ?? signup.earlierConsents ?? [];
-      s.consentHistory = [...structuredClone(earlier), structuredClone(signup.consent)];
-      s.updatedAt = signup.now.toISOString();
-      delete s.unsubscribedAt;
-      return true;
-    });
+    return this.mutate(
+      id,
+      (s) => {
+        if (s.status === "active") return false;
+        if (s.generation !== expected) return false;
+        s.status = "pending";
+        s.expiresAt = expiresAtFor("pending", signup.now) as number;
+        s.generation = signup.generation;
+        if (signup.firstName === undefined) delete s.firstName;
+        else s.firstName = signup.firstName;
+        if (signup.timeZone === undefined) delete s.timeZone;
+        else s.timeZone = signup.timeZone;
+        if (signup.deliverySlot === undefined) delete s.deliverySlot;
+        else s.deliverySlot = signup.deliverySlot;
+        s.consent = structuredClone(signup.consent);
+        const earlier = s.consentHistory ?? signup.earlierConsents ?? [];
+        s.consentHistory = [...structuredClone(earlier), structuredClone(signup.consent)];
+        s.updatedAt = signup.now.toISOString();
+        delete s.unsubscribedAt;
+        return true;
+      },
+      signup.now,
+    );
   }
 
   async markConfirmationSent(id: string, generation: string, now: Date) {
@@ -129,15 +176,20 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     const sameSignup = generation === undefined || current.generation === generation;
     if (current.status === "active" && sameSignup) return "already-active";
     if (current.status !== "pending" || !sameSignup) return "not-pending";
-    this.mutate(id, (s) => {
-      s.status = "active";
-      s.confirmedAt = now.toISOString();
-      s.confirmIp = ip;
-      s.updatedAt = now.toISOString();
-      delete s.dueAt;
-      delete s.expiresAt;
-      return true;
-    });
+    this.mutate(
+      id,
+      (s) => {
+        s.status = "active";
+        s.confirmedAt = now.toISOString();
+        s.confirmIp = ip;
+        s.updatedAt = now.toISOString();
+        delete s.dueAt;
+        delete s.expiresAt;
+        delete s.pausedUntil;
+        return true;
+      },
+      now,
+    );
     return "activated";
   }
 
@@ -145,26 +197,34 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     const current = this.subscribers.get(id);
     if (!current) return "missing";
     if (current.status !== "pending" && current.status !== "active") return "already";
-    this.mutate(id, (s) => {
-      s.status = "unsubscribed";
-      delete s.generation;
-      s.expiresAt = expiresAtFor("unsubscribed", now) as number;
-      s.unsubscribedAt = now.toISOString();
-      s.updatedAt = now.toISOString();
-      return true;
-    });
+    this.mutate(
+      id,
+      (s) => {
+        s.status = "unsubscribed";
+        delete s.generation;
+        s.expiresAt = expiresAtFor("unsubscribed", now) as number;
+        s.unsubscribedAt = now.toISOString();
+        s.updatedAt = now.toISOString();
+        return true;
+      },
+      now,
+    );
     return "unsubscribed";
   }
 
   async suppress(id: string, status: "bounced" | "complained", now: Date) {
-    return this.mutate(id, (s) => {
-      if (s.status === status) return false;
-      s.status = status;
-      delete s.generation;
-      s.expiresAt = expiresAtFor(status, now) as number;
-      s.updatedAt = now.toISOString();
-      return true;
-    });
+    return this.mutate(
+      id,
+      (s) => {
+        if (s.status === status) return false;
+        s.status = status;
+        delete s.generation;
+        s.expiresAt = expiresAtFor(status, now) as number;
+        s.updatedAt = now.toISOString();
+        return true;
+      },
+      now,
+    );
   }
 
   async listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
@@ -191,23 +251,35 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   }
 
   async updatePreferences(id: string, changes: PreferenceChanges) {
+    return this.mutate(
+      id,
+      (s) => {
+        if (s.status !== "active") return false;
+        const set = <K extends "timeZone" | "firstName" | "deliverySlot">(
+          key: K,
+          value: string | null | undefined,
+        ) => {
+          if (value === null) delete s[key];
+          else if (value !== undefined) s[key] = value;
+        };
+        set("timeZone", changes.timeZone);
+        set("deliverySlot", changes.deliverySlot);
+        set("firstName", changes.firstName);
+        for (const key of ["pausedUntil", "dueAt"] as const) {
+          const value = changes[key];
+          if (value === null) delete s[key];
+          else if (value !== undefined) s[key] = value.toISOString();
+        }
+        return true;
+      },
+      changes.at,
+    );
+  }
+
+  async markDelivered(id: string, week: string) {
     return this.mutate(id, (s) => {
-      if (s.status !== "active") return false;
-      const set = <K extends "timeZone" | "firstName" | "deliverySlot">(
-        key: K,
-        value: string | null | undefined,
-      ) => {
-        if (value === null) delete s[key];
-        else if (value !== undefined) s[key] = value;
-      };
-      set("timeZone", changes.timeZone);
-      set("deliverySlot", changes.deliverySlot);
-      set("firstName", changes.firstName);
-      for (const key of ["pausedUntil", "dueAt"] as const) {
-        const value = changes[key];
-        if (value === null) delete s[key];
-        else if (value !== undefined) s[key] = value.toISOString();
-      }
+      if (s.deliveredWeek !== undefined && s.deliveredWeek >= week) return false;
+      s.deliveredWeek = week;
       return true;
     });
   }
@@ -221,12 +293,16 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   }
 
   /** One write to the send record: applies `change` and adds one to the send revision. */
-  private sendWrite(id: string, change: (s: Subscriber) => boolean): boolean {
-    return this.mutate(id, (s) => {
-      if (!change(s)) return false;
-      s.rev = (s.rev ?? 0) + 1;
-      return true;
-    });
+  private sendWrite(id: string, change: (s: Subscriber) => boolean, now?: Date): boolean {
+    return this.mutate(
+      id,
+      (s) => {
+        if (!change(s)) return false;
+        s.rev = (s.rev ?? 0) + 1;
+        return true;
+      },
+      now,
+    );
   }
 
   async claim(id: string, request: ClaimRequest): Promise<ClaimResult> {
@@ -255,17 +331,23 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     nextDueAt: Date,
     slotZone?: { timeZone?: string },
   ) {
-    this.sendWrite(id, (s) => {
-      s.claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
-      if (slotZone === undefined || slotZone.timeZone === s.timeZone) {
-        s.dueAt = nextDueAt.toISOString();
-      }
-      s.lastWeekSent = week;
-      s.updatedAt = now.toISOString();
-      if (!s.sentTips.includes(tip)) s.sentTips.push(tip);
-      s.sentLog = [...(s.sentLog ?? []), { tip, week, at: now.toISOString() }];
-      return true;
-    });
+    this.sendWrite(
+      id,
+      (s) => {
+        s.claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId };
+        if (slotZone === undefined || slotZone.timeZone === s.timeZone) {
+          s.dueAt = nextDueAt.toISOString();
+        }
+        s.lastWeekSent = week;
+        s.updatedAt = now.toISOString();
+        if (!s.sentTips.includes(tip)) s.sentTips.push(tip);
+        s.sentLog = [...(s.sentLog ?? []), { tip, week, at: now.toISOString() }];
+        // A pause that has ended is over for the counters too: a tip went.
+        if (s.pausedUntil !== undefined && s.pausedUntil <= now.toISOString()) delete s.pausedUntil;
+        return true;
+      },
+      now,
+    );
   }
 
   async markFailed(id: string, week: string, runId: string, error: string, now: Date) {

@@ -4,6 +4,8 @@
  */
 import type { Verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
+import type { DomainEvent } from "./events.js";
+import type { StatsReport } from "./stats.js";
 import type { Consent, Reader, Subscriber } from "./types.js";
 
 /** What a signup that gets a confirmation email writes on the subscriber. */
@@ -67,6 +69,8 @@ export interface PreferenceChanges {
   firstName?: string | null;
   pausedUntil?: Date | null;
   dueAt?: Date | null;
+  /** The moment of the change, for the counters (a pause soon after a tip is leaving after it). */
+  at?: Date;
 }
 
 export interface ActivePage {
@@ -135,6 +139,20 @@ export interface Subscribers {
    * null (dueAt null: due at once). False if the subscriber is not active.
    */
   updatePreferences(id: string, changes: PreferenceChanges): Promise<boolean>;
+
+  /**
+   * SES reported the tip of `week` delivered: recorded once per reader and week (false for a
+   * repeated report, an older week, or no record), and counted with it.
+   */
+  markDelivered(id: string, week: string): Promise<boolean>;
+}
+
+/**
+ * The counters the stores keep as they write (core/stats.ts countsFor), read back summed over
+ * their shards: no scan.
+ */
+export interface Stats {
+  read(): Promise<StatsReport>;
 }
 
 /** The send ledger: who is due when, and which week's tip each reader was sent. */
@@ -297,6 +315,14 @@ export interface Log {
   info(message: string, data: Record<string, unknown>): void;
   warn(message: string, data: Record<string, unknown>): void;
   error(message: string, data: Record<string, unknown>): void;
+}
+
+/* ------------------------------------------------------------------ events */
+
+/** The bus the readers' events go to (EventBridge; in memory; the local stack's log). */
+export interface EventBus {
+  /** Publishes every event, or throws: the caller publishes the whole change again. */
+  publish(events: readonly DomainEvent[]): Promise<void>;
 }
 
 /* -------------------------------------------------------- sending switch */

@@ -203,7 +203,7 @@ export async function applyPreferences(
                 dueAt: stillPaused ?? null,
               }
             : { firstName: change.firstName ?? null };
-  if (!(await deps.subscribers.updatePreferences(subscriber.id, changes))) {
+  if (!(await deps.subscribers.updatePreferences(subscriber.id, { ...changes, at: now }))) {
     throw new BadRequestError("This subscription changed meanwhile: please try again.", "conflict");
   }
   return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);

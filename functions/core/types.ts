@@ -111,6 +111,8 @@ export interface Subscriber {
    * claim conditioned on the revision the planner saw needs no second read.
    */
   rev?: number;
+  /** ISO week of the last tip SES reported delivered (a repeated report counts once). */
+  deliveredWeek?: string;
 }
 
 /** What the send engine reads of a subscriber (the planner's index pages carry only this). */

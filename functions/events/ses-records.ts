@@ -35,6 +35,7 @@ const sesEvent = z.object({
   mail: z.object({
     messageId: z.string().check(z.minLength(1)),
     destination: z.array(z.string()),
+    tags: z.optional(z.record(z.string(), z.array(z.string()))),
   }),
   bounce: z.optional(
     z.object({
@@ -79,6 +80,13 @@ export async function parseSesRecord(
   if (type === "Complaint" && !complaint) {
     return { kind: "malformed", issues: ["complaint: required"] };
   }
+  const tag = (name: string) => mail.tags?.[name]?.[0];
+  const tags = Object.fromEntries(
+    (["kind", "week", "tip"] as const).flatMap((name) => {
+      const value = tag(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
   const recipients = (bounce?.bouncedRecipients ?? complaint?.complainedRecipients ?? []).map(
     (r) => r.emailAddress,
   );
@@ -88,6 +96,7 @@ export async function parseSesRecord(
       type,
       messageId: mail.messageId,
       destination: mail.destination,
+      tags,
       ...(bounce ? { bounceType: bounce.bounceType } : {}),
       recipients: type === "Bounce" || type === "Complaint" ? recipients : [],
     },
@@ -95,7 +104,7 @@ export async function parseSesRecord(
 }
 
 export interface SesEventsDeps {
-  store: Pick<Subscribers, "suppress">;
+  store: Pick<Subscribers, "suppress" | "markDelivered">;
   hashes: Pick<KeyedHashes, "subscriberId">;
   clock: Clock;
   log: Log;

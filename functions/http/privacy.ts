@@ -22,7 +22,7 @@ export function privacyPage(): string {
 <ul>
 <li><strong>Your email address</strong>, to send you the tips; <strong>your first name</strong>, if you gave one, to greet you; <strong>the day, hour and time zone</strong> you chose and any <strong>pause</strong>, to send at your hour.</li>
 <li><strong>Your consent</strong>, for each time you signed up: when, the IP address and browser (user agent) the signup came from, and the wording you agreed to; and when, and from which IP address, you confirmed. The law asks us to be able to show that you asked for these emails.</li>
-<li><strong>The tips we sent you</strong>, each with its date, so that nobody gets a tip twice.</li>
+<li><strong>The tips we sent you</strong>, each with its date, so that nobody gets a tip twice, and the week of the last one your mail provider told us it accepted.</li>
 </ul>
 <h2>For how long</h2>
 <ul>
@@ -35,6 +35,7 @@ export function privacyPage(): string {
 <h2>What we count</h2>
 <ul>
 <li>Signups from each network, per hour (${SIGNUP_LIMIT.perWindow} per address an hour), and confirmation emails: ${MAILBOX_LIMIT.perWindow} a day per mailbox, and each hour at most ${pct(SHARES.network)} of them for one network and ${pct(SHARES.domain)} for one email domain. This stops anyone from flooding strangers' inboxes, or ours. Each counter is named by a keyed fingerprint, not by an address, and is deleted within two hours (a mailbox's within a day).</li>
+<li>Totals for the list: how many readers signed up, confirmed, paused or left, and how many tips went out and were delivered, per week and per tip. No one is named in them.</li>
 <li>Nothing else: no tracking pixels, no redirected links, no record of opens or clicks. Mail providers tell us when an email bounces or is marked as spam, and we stop sending to that address.</li>
 <li>Our logs never hold your address, your name or your links, and are kept for a month.</li>
 </ul>

@@ -6,6 +6,7 @@ import { DynamoSubscribers } from "../adapters/dynamo-subscribers.js";
 import { ACTIVE_SHARDS, DynamoTable } from "../adapters/dynamo-table.js";
 import { aws, clientOptions, tableName } from "../config.js";
 import type { Limits, SendLedger, Subscribers } from "../core/ports.js";
+import { tableChanges } from "./table-changes.js";
 
 let table: DynamoTable | undefined;
 let ports: { subscribers: Subscribers; ledger: SendLedger; limits: Limits } | undefined;
@@ -15,6 +16,8 @@ function tablePorts() {
     tableName: tableName(),
     shards: ACTIVE_SHARDS,
     clientOptions: clientOptions(aws().DYNAMODB_ENDPOINT),
+    // Only the local stack listens (dynalite has no stream); in AWS nobody does.
+    onChange: tableChanges,
   });
   ports ??= {
     subscribers: new DynamoSubscribers(table),

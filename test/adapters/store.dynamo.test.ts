@@ -4,6 +4,7 @@ import { type LocalAws, startLocalAws } from "../../scripts/local/aws.js";
 import { freshTableAdapters } from "../support/table-adapters.js";
 import { ledgerContract } from "./ledger.contract.js";
 import { limitsContract } from "./limits.contract.js";
+import { statsContract } from "./stats.contract.js";
 import { subscribersContract } from "./subscribers.contract.js";
 
 let aws: LocalAws | undefined;
@@ -24,3 +25,4 @@ function dynamo() {
 subscribersContract("DynamoDB on dynalite", dynamo);
 ledgerContract("DynamoDB on dynalite", dynamo);
 limitsContract("DynamoDB on dynalite", dynamo);
+statsContract("DynamoDB on dynalite", dynamo);

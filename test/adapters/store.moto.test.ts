@@ -7,6 +7,7 @@ import { type Moto, motoMissing, startMoto } from "../support/moto.js";
 import { freshTableAdapters } from "../support/table-adapters.js";
 import { ledgerContract } from "./ledger.contract.js";
 import { limitsContract } from "./limits.contract.js";
+import { statsContract } from "./stats.contract.js";
 import { subscribersContract } from "./subscribers.contract.js";
 
 const missing = motoMissing();
@@ -33,4 +34,5 @@ if (missing) {
   subscribersContract("DynamoDB on moto", dynamo);
   ledgerContract("DynamoDB on moto", dynamo);
   limitsContract("DynamoDB on moto", dynamo);
+  statsContract("DynamoDB on moto", dynamo);
 }

@@ -8,6 +8,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { CreateEventBusCommand, EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { APIGatewayProxyEventV2, SQSEvent } from "aws-lambda";
@@ -17,6 +19,7 @@ import { ensureTable, type LocalAws, startLocalAws } from "../../scripts/local/a
 import { LOCAL_ID_KEY, LOCAL_TOKEN_KEYS } from "../../scripts/local/keys.js";
 import { type Recorder, startRecorder } from "../support/aws-recorder.js";
 import { actionsOf, deployedFunctions, one } from "../support/graph.js";
+import { subscriberId } from "../support/ids.js";
 import { type Moto, motoMissing, startMoto } from "../support/moto.js";
 import { sesEmails } from "../support/ses-local.js";
 import { signed } from "../support/sns.js";
@@ -65,6 +68,7 @@ async function run(file: string, events: unknown[], options: { sns?: string } = 
         SES_ENDPOINT: recorder.endpoints.ses,
         SQS_ENDPOINT: recorder.endpoints.sqs,
         SSM_ENDPOINT: recorder.endpoints.ssm,
+        EVENTBRIDGE_ENDPOINT: recorder.endpoints.events,
         LOG_LEVEL: "SILENT",
         POWERTOOLS_METRICS_DISABLED: "true",
       },
@@ -181,6 +185,7 @@ const HANDLERS = {
   sendBatch: "functions/events/send-batch.ts",
   sesEvents: "functions/events/ses.ts",
   pauseSending: "functions/events/pause-sending.ts",
+  tableStream: "functions/events/table-stream.ts",
 } as const;
 type Key = keyof typeof HANDLERS;
 
@@ -200,6 +205,7 @@ beforeAll(async () => {
     ses: local.sesEndpoint,
     sqs: moto.endpoint,
     ssm: moto.endpoint,
+    events: moto.endpoint,
   });
   // What the operator does once per stage (`npm run keys`, docs/deploying.md).
   const ssm = new SSMClient({
@@ -224,6 +230,13 @@ beforeAll(async () => {
   for (const link of ["SendQueue", "ConfirmOutbox"]) {
     await sqs.send(new CreateQueueCommand({ QueueName: queueUrl(link).split("/").pop() }));
   }
+  const events = new EventBridgeClient({
+    region: "us-east-1",
+    endpoint: moto.endpoint,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const bus = (linksOf(HANDLERS.tableStream).Events as { name: string }).name;
+  await events.send(new CreateEventBusCommand({ Name: bus }));
 }, 180_000);
 
 afterAll(async () => {
@@ -345,6 +358,42 @@ describe.skipIf(missing)("each function as deployed", () => {
     );
     expect(events.results[0]).toEqual({ batchItemFailures: [] });
 
+    // The table's stream carries the complaint to the events function, which publishes it.
+    const { Item: item } = await new DynamoDBClient({
+      region: "us-east-1",
+      endpoint: local.dynamoEndpoint,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    }).send(
+      new GetItemCommand({
+        TableName: (linksOf(HANDLERS.api).Subscribers as { name: string }).name,
+        Key: { pk: { S: `SUB#${subscriberId(READER)}` }, sk: { S: "SUB" } },
+      }),
+    );
+    expect(item?.status?.S).toBe("complained");
+    const streamed = record(
+      "tableStream",
+      await run(HANDLERS.tableStream, [
+        {
+          Records: [
+            {
+              eventID: "1",
+              eventName: "MODIFY",
+              eventSource: "aws:dynamodb",
+              dynamodb: {
+                ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
+                Keys: { pk: item?.pk, sk: item?.sk },
+                OldImage: { ...item, status: { S: "active" } },
+                NewImage: item,
+                SequenceNumber: "1",
+                StreamViewType: "NEW_AND_OLD_IMAGES",
+              },
+            },
+          ],
+        },
+      ]),
+    );
+    expect(streamed.results[0]).toEqual({ batchItemFailures: [] });
+
     // The reader who paused erases their data (the page asks first, then erases).
     const erased = record(
       "api",
@@ -378,13 +427,17 @@ describe.skipIf(missing)("each function as deployed", () => {
     const called = [...new Set((runs[key] ?? []).flatMap((r) => r.actions))].sort();
     const fn = deployedFunctions(graph).get(`${HANDLERS[key].replace(/\.ts$/, "")}.handler`);
     if (!fn) throw new Error(`${key} is not deployed`);
-    // Consuming its queue is Lambda's event source's own doing, not the handler's.
+    // Consuming its queue or stream is Lambda's event source's own doing, not the handler's.
     const allowed = actionsOf(fn).filter((a) => !CONSUMER.includes(a));
     expect(called).toEqual(allowed);
   });
 });
 
 const CONSUMER = [
+  "dynamodb:DescribeStream",
+  "dynamodb:GetRecords",
+  "dynamodb:GetShardIterator",
+  "dynamodb:ListStreams",
   "sqs:ChangeMessageVisibility",
   "sqs:DeleteMessage",
   "sqs:GetQueueAttributes",

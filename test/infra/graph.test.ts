@@ -57,6 +57,7 @@ const HANDLERS = {
   sesEvents: "functions/events/ses.handler",
   pauseSending: "functions/events/pause-sending.handler",
   unsubscribeMail: "functions/events/unsubscribe-mail.handler",
+  tableStream: "functions/events/table-stream.handler",
 } as const;
 
 /** Only production receives mail (SES receiving in its region; one active rule set per account). */
@@ -188,7 +189,7 @@ describe.each(each)("%s stage", (key) => {
     expect(REPUTATION_THRESHOLDS).toEqual({ bounceRate: 0.05 / 2, complaintRate: 0.001 / 2 });
   });
 
-  it("sends confirmations through their own set, whose bounces reach the SES events topic", () => {
+  it("sends confirmations through their own set; bounces (and tips' deliveries) reach the SES events topic", () => {
     const topicArn = arnOf(named(graph(), "SesEventsTopic"));
     const confirmations = named(graph(), "ConfirmationsConfigSet");
     const destinations = ofType(
@@ -199,9 +200,11 @@ describe.each(each)("%s stage", (key) => {
       const destination = destinations.find(
         (d) => d.props.configurationSetName === set.props.configurationSetName,
       );
+      // The weekly set's deliveries feed the stats; confirmations' are not counted.
+      const weekly = set.props.configurationSetName !== confirmations.props.configurationSetName;
       expect(destination?.props.eventDestination).toMatchObject({
         enabled: true,
-        matchingEventTypes: ["BOUNCE", "COMPLAINT"],
+        matchingEventTypes: weekly ? ["BOUNCE", "COMPLAINT", "DELIVERY"] : ["BOUNCE", "COMPLAINT"],
         snsDestination: { topicArn },
       });
     }
@@ -244,6 +247,44 @@ describe.each(each)("%s stage", (key) => {
     // No key's value is part of any function's configuration: no secret, no environment.
     expect(ofType(graph(), "sst:sst:Secret").map((s) => s.name)).not.toContain("TokenKeys");
     for (const f of graph().functions) expect(JSON.stringify(f.links)).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it("publishes the readers' events from the table's stream, retried until the bus takes them", () => {
+    const table = one(graph(), "aws:dynamodb/table:Table", () => true);
+    expect(table.props).toMatchObject({
+      streamEnabled: true,
+      streamViewType: "NEW_AND_OLD_IMAGES",
+    });
+    const bus = one(graph(), "aws:cloudwatch/eventBus:EventBus", () => true);
+    const stream = fn(graph(), "tableStream");
+    const mapping = one(
+      graph(),
+      "aws:lambda/eventSourceMapping:EventSourceMapping",
+      (p) =>
+        p.functionName === arnOf(stream.resource) || p.eventSourceArn === table.props.streamArn,
+    );
+    expect(mapping.props).toMatchObject({
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      maximumRetryAttempts: -1,
+    });
+    // Only subscribers' items: counters, rate windows and mailbox slots never invoke it.
+    const filters = (mapping.props.filterCriteria as { filters: { pattern: string }[] }).filters;
+    expect(filters.map((f) => JSON.parse(f.pattern))).toEqual([
+      { dynamodb: { Keys: { pk: { S: [{ prefix: "SUB#" }] } } } },
+    ]);
+    const publish = stream.statements.find((st) => st.Action.includes("events:PutEvents"));
+    expect(publish?.Resource).toEqual([arnOf(bus)]);
+    const links = graph().functions.find((f) => f.handler === HANDLERS.tableStream)?.links;
+    expect(Object.keys(links ?? {})).toEqual(["Events"]);
+    expect(links?.Events).toMatchObject({ name: bus.props.name, arn: arnOf(bus) });
+    // Nothing else may publish, and no other function carries the AWS SDK's EventBridge calls.
+    for (const [name, handler] of Object.entries(HANDLERS)) {
+      if (name === "tableStream" || (name === "unsubscribeMail" && !receivesMail(key))) continue;
+      const other = deployedFunctions(graph()).get(handler);
+      expect(other && actionsOf(other).filter((a) => a.startsWith("events:"))).toEqual([]);
+    }
+    const behind = one(graph(), ALARM, (p) => p.metricName === "IteratorAge");
+    expect(behind.props.threshold).toBe(3_600_000);
   });
 
   it("brings SES events through a queue only the events topic may write to", () => {
@@ -505,6 +546,14 @@ describe("least privilege: each function may call exactly what its code calls", 
     ],
     pauseSending: ["ses:PutConfigurationSetSendingOptions"],
     unsubscribeMail: ["dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"],
+    tableStream: [
+      // Reading the table's stream (SST's subscriber grant).
+      "dynamodb:DescribeStream",
+      "dynamodb:GetRecords",
+      "dynamodb:GetShardIterator",
+      "dynamodb:ListStreams",
+      "events:PutEvents",
+    ],
   };
 
   it.each(Object.keys(EXPECTED) as (keyof typeof HANDLERS)[])("%s", (key) => {
@@ -528,11 +577,17 @@ describe("least privilege: each function may call exactly what its code calls", 
     }
   });
 
-  it("scopes each DynamoDB grant to the table (Query to the active index only)", () => {
+  it("scopes each DynamoDB grant to the table (Query to the active index, stream reads to its stream)", () => {
     const table = arnOf(one(graphs.production, "aws:dynamodb/table:Table", () => true));
     for (const f of deployedFunctions(graphs.production).values()) {
       for (const s of f.statements) {
         if (!s.Action.some((a) => a.startsWith("dynamodb:"))) continue;
+        if (s.Action.includes("dynamodb:GetRecords")) {
+          // Reading the table's stream: that stream only.
+          expect(s.Resource).toHaveLength(1);
+          expect(s.Resource[0]).toMatch(new RegExp(`^${table}/stream/`));
+          continue;
+        }
         expect(s.Resource).toEqual(
           s.Action.includes("dynamodb:Query") ? [`${table}/index/active`] : [table],
         );

@@ -163,6 +163,23 @@ describe("SES events through the events handler", () => {
     expect(await statuses()).toEqual(before);
   });
 
+  it("a tip's delivery counts once in its week, however often SES and SQS repeat it", async () => {
+    const delivered = async () =>
+      (await store.read()).weeks.find((w) => w.week === "2026-W10")?.delivered ?? 0;
+    const twice = events(fixture("delivery"), fixture("delivery"));
+    expect(await handler(twice)).toEqual(ALL_DONE);
+    expect(await handler(twice)).toEqual(ALL_DONE); // the same batch delivered again
+    expect(await delivered()).toBe(1);
+    // A delivery of anything but a tip (a confirmation, the welcome) counts nowhere.
+    const welcome = structuredClone(fixture("delivery")) as {
+      mail: { tags: object; destination: string[] };
+    };
+    welcome.mail.tags = { kind: ["welcome"], week: ["2026-W10"] };
+    welcome.mail.destination = ["full.mailbox@example.com"];
+    expect(await handler(events(welcome))).toEqual(ALL_DONE);
+    expect(await delivered()).toBe(1);
+  });
+
   it("accepts the older notificationType shape", async () => {
     await handler(events(fixture("legacy-notification-bounce")));
     expect(await statusOf("legacy.bounce@example.com")).toBe("bounced");
@@ -176,6 +193,11 @@ describe("SES events through the events handler", () => {
     clock.advance(60_000);
     await handler(event);
     expect(await store.get(subscriberId("twice.bounced@example.com"))).toEqual(after);
+    // Counted once, however often SES and SQS repeated it.
+    expect((await store.read()).readers).toMatchObject({
+      bounced: 1,
+      active: ADDRESSES.length - 1,
+    });
   });
 
   it("drops malformed records without failing the batch or changing anyone", async () => {

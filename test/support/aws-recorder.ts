@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type Service = "dynamodb" | "sqs" | "ses" | "ssm";
+export type Service = "dynamodb" | "sqs" | "ses" | "ssm" | "events";
 
 /** JSON-protocol targets (X-Amz-Target) whose IAM action is another's. */
 const ACTION_OF: Record<string, string> = {

@@ -1,6 +1,7 @@
-/** The table's three adapters (subscribers, send ledger, limits) on a fresh table at an endpoint. */
+/** The table's adapters (subscribers, send ledger, limits, stats) on a fresh table at an endpoint. */
 import { DynamoSendLedger } from "../../functions/adapters/dynamo-ledger.js";
 import { DynamoLimits } from "../../functions/adapters/dynamo-limits.js";
+import { DynamoStats } from "../../functions/adapters/dynamo-stats.js";
 import { DynamoSubscribers } from "../../functions/adapters/dynamo-subscribers.js";
 import { ACTIVE_SHARDS, DynamoTable } from "../../functions/adapters/dynamo-table.js";
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../scripts/local/aws.js";
@@ -20,5 +21,6 @@ export async function freshTableAdapters(endpoint: string) {
     subscribers: new DynamoSubscribers(table),
     ledger: new DynamoSendLedger(table),
     limits: new DynamoLimits(table),
+    stats: new DynamoStats(table),
   };
 }
