@@ -3,22 +3,28 @@
  * seed and inspect the table (MemoryStore is its twin). The Lambdas take each port on its own
  * (functions/runtime/store.ts).
  */
-import type { Limits, SendLedger, Subscribers } from "../core/ports.js";
+import type { Clicks, Limits, Roster, SendLedger, Subscribers } from "../core/ports.js";
+import { DynamoClicks } from "./dynamo-clicks.js";
 import { DynamoSendLedger } from "./dynamo-ledger.js";
 import { DynamoLimits } from "./dynamo-limits.js";
+import { DynamoRoster } from "./dynamo-roster.js";
 import { DynamoSubscribers } from "./dynamo-subscribers.js";
 import { DynamoTable, type DynamoTableOptions } from "./dynamo-table.js";
 
-export class DynamoStore implements Subscribers, SendLedger, Limits {
+export class DynamoStore implements Subscribers, SendLedger, Limits, Roster, Clicks {
   readonly subscribers: DynamoSubscribers;
   readonly ledger: DynamoSendLedger;
   readonly limits: DynamoLimits;
+  readonly roster: DynamoRoster;
+  readonly clicks: DynamoClicks;
 
   constructor(options: DynamoTableOptions) {
     const table = new DynamoTable(options);
     this.subscribers = new DynamoSubscribers(table);
     this.ledger = new DynamoSendLedger(table);
     this.limits = new DynamoLimits(table);
+    this.roster = new DynamoRoster(table);
+    this.clicks = new DynamoClicks(table);
   }
 
   get shards(): number {
@@ -51,4 +57,11 @@ export class DynamoStore implements Subscribers, SendLedger, Limits {
   giveBack: Limits["giveBack"] = (...a) => this.limits.giveBack(...a);
   reserveMailboxSlot: Limits["reserveMailboxSlot"] = (...a) => this.limits.reserveMailboxSlot(...a);
   takeTurn: Limits["takeTurn"] = (...a) => this.limits.takeTurn(...a);
+
+  lookup: Roster["lookup"] = (...a) => this.roster.lookup(...a);
+  add: Roster["add"] = (...a) => this.roster.add(...a);
+  page: Roster["page"] = (...a) => this.roster.page(...a);
+
+  count: Clicks["count"] = (...a) => this.clicks.count(...a);
+  tipClicks: Clicks["tipClicks"] = (...a) => this.clicks.tipClicks(...a);
 }

@@ -10,8 +10,12 @@ import type {
   ActivePage,
   ClaimRequest,
   ClaimResult,
+  Clicks,
   Limits,
   PreferenceChanges,
+  Roster,
+  RosterEntry,
+  RosterPage,
   SendLedger,
   SignupRecord,
   Subscribers,
@@ -21,7 +25,7 @@ import { expiresAtFor } from "../core/retention.js";
 import type { Subscriber } from "../core/types.js";
 import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
-export class MemoryStore implements Subscribers, SendLedger, Limits {
+export class MemoryStore implements Subscribers, SendLedger, Limits, Roster, Clicks {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
   /** Each turn's last taking, ms since epoch. */
@@ -29,6 +33,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
   /** Erasure marks: id → ISO time of the erasure. */
   private readonly erased = new Map<string, string>();
+  /** Click counters: `<shard>|<tip>` → clicks. */
+  private readonly clicks = new Map<string, number>();
 
   constructor(readonly shards = 4) {}
 
@@ -168,15 +174,20 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   }
 
   async listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
-    return this.page(shard, undefined, cursor, limit);
+    return this.activePage(shard, undefined, cursor, limit);
   }
 
   async listDue(shard: number, dueBy: Date, cursor: string | undefined, limit: number) {
-    return this.page(shard, dueBy, cursor, limit);
+    return this.activePage(shard, dueBy, cursor, limit);
   }
 
   /** The active index, as DynamoStore keeps it: sorted by dueSortKey, optionally cut at dueBy. */
-  private page(shard: number, dueBy: Date | undefined, cursor: string | undefined, limit: number) {
+  private activePage(
+    shard: number,
+    dueBy: Date | undefined,
+    cursor: string | undefined,
+    limit: number,
+  ) {
     const upper = dueBy ? dueUpperBound(dueBy) : undefined;
     const keys = [...this.subscribers.values()]
       .filter((s) => s.status === "active" && shardOf(s.id, this.shards) === shard)
@@ -312,5 +323,61 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     const n = (this.hits.get(k) ?? 0) + 1;
     this.hits.set(k, n);
     return n > limit;
+  }
+
+  /* ---------------------------------------------------------------- Roster */
+
+  async lookup(ids: readonly string[]): Promise<Map<string, RosterEntry>> {
+    const found = new Map<string, RosterEntry>();
+    for (const id of ids) {
+      const s = this.subscribers.get(id);
+      if (s) {
+        found.set(id, {
+          status: s.status,
+          ...(s.generation === undefined ? {} : { generation: s.generation }),
+          ...(s.confirmSentFor === undefined ? {} : { confirmSentFor: s.confirmSentFor }),
+        });
+      } else if (this.erased.has(id)) {
+        found.set(id, { status: "erased" });
+      }
+    }
+    return found;
+  }
+
+  async add(subscriber: Subscriber): Promise<boolean> {
+    if (this.subscribers.has(subscriber.id) || this.erased.has(subscriber.id)) return false;
+    const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
+    this.subscribers.set(subscriber.id, {
+      ...structuredClone(subscriber),
+      ...(expiresAt ? { expiresAt } : {}),
+    });
+    return true;
+  }
+
+  async page(cursor: string | undefined, limit: number): Promise<RosterPage> {
+    const ids = [...this.subscribers.keys()].sort();
+    const start = cursor === undefined ? 0 : ids.findIndex((id) => id > cursor);
+    if (start < 0) return { items: [] };
+    const slice = ids.slice(start, start + limit);
+    const items = slice.map((id) => structuredClone(this.subscribers.get(id) as Subscriber));
+    const last = slice[slice.length - 1];
+    return start + limit < ids.length && last !== undefined ? { items, cursor: last } : { items };
+  }
+
+  /* ---------------------------------------------------------------- Clicks */
+
+  async count(subscriberId: string, tip: string, week: string): Promise<void> {
+    const key = `${shardOf(subscriberId, this.shards)}|${tip}`;
+    this.clicks.set(key, (this.clicks.get(key) ?? 0) + 1);
+    const reader = this.subscribers.get(subscriberId);
+    if (reader) this.subscribers.set(subscriberId, { ...reader, lastClickWeek: week });
+  }
+
+  async tipClicks(tip: string): Promise<number> {
+    let total = 0;
+    for (let shard = 0; shard < this.shards; shard += 1) {
+      total += this.clicks.get(`${shard}|${tip}`) ?? 0;
+    }
+    return total;
   }
 }

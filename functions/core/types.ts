@@ -111,6 +111,8 @@ export interface Subscriber {
    * claim conditioned on the revision the planner saw needs no second read.
    */
   rev?: number;
+  /** ISO week ("2026-W50") of the reader's last counted click on a tip's link; nothing more. */
+  lastClickWeek?: string;
 }
 
 /** What the send engine reads of a subscriber (the planner's index pages carry only this). */

@@ -1,9 +1,10 @@
-/** The table's three contracts on DynamoDB (dynalite): each port's adapter on a fresh table. */
+/** The table's contracts on DynamoDB (dynalite): each port's adapter on a fresh table. */
 import { afterAll, beforeAll } from "vitest";
 import { type LocalAws, startLocalAws } from "../../scripts/local/aws.js";
 import { freshTableAdapters } from "../support/table-adapters.js";
 import { ledgerContract } from "./ledger.contract.js";
 import { limitsContract } from "./limits.contract.js";
+import { rosterContract } from "./roster.contract.js";
 import { subscribersContract } from "./subscribers.contract.js";
 
 let aws: LocalAws | undefined;
@@ -24,3 +25,4 @@ function dynamo() {
 subscribersContract("DynamoDB on dynalite", dynamo);
 ledgerContract("DynamoDB on dynalite", dynamo);
 limitsContract("DynamoDB on dynalite", dynamo);
+rosterContract("DynamoDB on dynalite", dynamo);

@@ -1,6 +1,9 @@
 /** The table's three adapters (subscribers, send ledger, limits) on a fresh table at an endpoint. */
+
+import { DynamoClicks } from "../../functions/adapters/dynamo-clicks.js";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo-ledger.js";
 import { DynamoLimits } from "../../functions/adapters/dynamo-limits.js";
+import { DynamoRoster } from "../../functions/adapters/dynamo-roster.js";
 import { DynamoSubscribers } from "../../functions/adapters/dynamo-subscribers.js";
 import { ACTIVE_SHARDS, DynamoTable } from "../../functions/adapters/dynamo-table.js";
 import { ensureTable, LOCAL_CREDENTIALS, LOCAL_REGION } from "../../scripts/local/aws.js";
@@ -20,5 +23,7 @@ export async function freshTableAdapters(endpoint: string) {
     subscribers: new DynamoSubscribers(table),
     ledger: new DynamoSendLedger(table),
     limits: new DynamoLimits(table),
+    roster: new DynamoRoster(table),
+    clicks: new DynamoClicks(table),
   };
 }
