@@ -85,9 +85,9 @@ export interface ImportDeps {
   confirm: (request: SignupRequest) => Promise<DeliveryOutcome>;
   /** Whether an error from `confirm` means the hourly budget is spent. */
   isBudgetSpent: (error: unknown) => boolean;
-  /** Rows in flight at once; default 100 (one lookup). */
+  /** Rows looked up together (in lookups of 100 at once); default 500. */
   chunk?: number;
-  /** Writes in flight at once; default 32. */
+  /** Writes in flight at once; default 64. */
   concurrency?: number;
 }
 
@@ -137,6 +137,9 @@ export function importConsent(source: string, now: Date): Consent {
   };
 }
 
+/** Ids per Roster.lookup (DynamoDB's BatchGetItem takes 100). */
+const LOOKUP_SIZE = 100;
+
 interface Candidate {
   line: number;
   id: string;
@@ -174,7 +177,7 @@ export async function importReaders(
 ): Promise<ImportReport> {
   const report = emptyImportReport();
   const seen = new Map<string, number>();
-  const chunkSize = deps.chunk ?? 100;
+  const chunkSize = deps.chunk ?? 500;
   let budgetSpent = false;
   let chunk: Candidate[] = [];
 
@@ -182,7 +185,14 @@ export async function importReaders(
     const candidates = chunk;
     chunk = [];
     if (candidates.length === 0) return;
-    const found = await deps.roster.lookup(candidates.map((c) => c.id));
+    const found = new Map<string, RosterEntry>();
+    const lookups: string[][] = [];
+    for (let i = 0; i < candidates.length; i += LOOKUP_SIZE) {
+      lookups.push(candidates.slice(i, i + LOOKUP_SIZE).map((c) => c.id));
+    }
+    for (const part of await Promise.all(lookups.map((ids) => deps.roster.lookup(ids)))) {
+      for (const [id, entry] of part) found.set(id, entry);
+    }
     const fresh: Candidate[] = [];
     for (const candidate of candidates) {
       const entry = found.get(candidate.id);
@@ -194,7 +204,7 @@ export async function importReaders(
       report[options.consented === undefined ? "invited" : "added"] += fresh.length;
     } else if (options.consented !== undefined) {
       const consent = importConsent(options.consented, options.now);
-      await inParallel(fresh, deps.concurrency ?? 32, async (c) => {
+      await inParallel(fresh, deps.concurrency ?? 64, async (c) => {
         report[
           (await deps.roster.add(activeReader(c, consent, options.now))) ? "added" : "existing"
         ] += 1;
