@@ -196,7 +196,7 @@ export async function importReaders(
     const fresh: Candidate[] = [];
     for (const candidate of candidates) {
       const entry = found.get(candidate.id);
-      const kind = standing(entry, importSignupId(deps.hashes, candidate.email), options);
+      const kind = standing(entry, () => importSignupId(deps.hashes, candidate.email), options);
       if (kind === "new") fresh.push(candidate);
       else report[kind] += 1;
     }
@@ -233,6 +233,20 @@ export async function importReaders(
     onProgress?.(report);
   };
 
+  // With consent, or on a dry run, the next chunk is read and looked up while the last one is
+  // written; invitations go one chunk at a time, in order, as the budget is taken in order.
+  const overlap = options.consented !== undefined || options.dryRun;
+  let previous: Promise<void> | undefined;
+  const flush = async () => {
+    const running = settle();
+    if (!overlap) return running;
+    const before = previous;
+    previous = running;
+    // Awaited on the next flush or at the end; an error waits there, not unhandled.
+    running.catch(() => {});
+    await before;
+  };
+
   for await (const row of rows) {
     report.rows += 1;
     let parsed: ReturnType<typeof parseSignup>;
@@ -261,16 +275,17 @@ export async function importReaders(
       firstName: parsed.firstName,
       timeZone: parsed.timeZone,
     });
-    if (chunk.length >= chunkSize) await settle();
+    if (chunk.length >= chunkSize) await flush();
   }
-  await settle();
+  await flush();
+  await previous;
   return report;
 }
 
 /** What an import does with an address, from where it stands on the list. */
 function standing(
   entry: RosterEntry | undefined,
-  signupId: string,
+  signupId: () => string,
   options: ImportOptions,
 ): "new" | "existing" | "suppressed" | "erased" {
   if (!entry) return "new";
@@ -281,8 +296,8 @@ function standing(
   const unsent =
     options.consented === undefined &&
     entry.status === "pending" &&
-    entry.generation === signupId &&
-    entry.confirmSentFor !== signupId;
+    entry.generation === signupId() &&
+    entry.confirmSentFor !== entry.generation;
   return unsent ? "new" : "existing";
 }
 
