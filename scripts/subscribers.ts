@@ -21,7 +21,7 @@ import { DynamoSubscribers } from "../functions/adapters/dynamo-subscribers.js";
 import { ACTIVE_SHARDS, DynamoTable } from "../functions/adapters/dynamo-table.js";
 import { systemClock } from "../functions/adapters/system.js";
 import type { DeliveryOutcome, SignupRequest } from "../functions/core/confirmations.js";
-import { keyedHashes } from "../functions/core/email.js";
+import { type KeyedHashes, keyedHashes } from "../functions/core/email.js";
 import { BadRequestError } from "../functions/core/errors.js";
 import { EXPORT_COLUMNS, exportRows } from "../functions/core/export.js";
 import {
@@ -71,11 +71,25 @@ interface Values {
 
 interface Target {
   table: DynamoTable;
-  idKey: string;
+  hashes: KeyedHashes;
   local?: { dynamoEndpoint: string };
 }
 
 async function target(values: Values): Promise<Target> {
+  if (process.env.SST_RESOURCE_Subscribers && !values.table) {
+    // Inside `npx sst shell --stage <stage>`: the stage's own table and id key, from its links.
+    const config = await import("../functions/config.js");
+    const keys = await import("../functions/runtime/keys.js");
+    await keys.loadKeys({ id: true });
+    return {
+      table: new DynamoTable({
+        tableName: config.tableName(),
+        shards: ACTIVE_SHARDS,
+        clientOptions: config.clientOptions(config.aws().DYNAMODB_ENDPOINT),
+      }),
+      hashes: keys.addressHashes(),
+    };
+  }
   if (values.stage) {
     if (!values.table) throw new UsageError("--stage needs --table (the deploy's `table` output)");
     const region = values.region ?? process.env.AWS_REGION ?? "us-east-1";
@@ -89,7 +103,7 @@ async function target(values: Values): Promise<Target> {
         shards: ACTIVE_SHARDS,
         clientOptions: { region },
       }),
-      idKey: parseSecret(raw, name),
+      hashes: keyedHashes(parseSecret(raw, name)),
     };
   }
   const endpoint = process.env.DYNAMODB_ENDPOINT ?? readStackFile()?.dynamoEndpoint;
@@ -102,7 +116,7 @@ async function target(values: Values): Promise<Target> {
       shards: ACTIVE_SHARDS,
       clientOptions: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
     }),
-    idKey: parseSecret(process.env.ID_KEY ?? LOCAL_ID_KEY, "ID_KEY"),
+    hashes: keyedHashes(parseSecret(process.env.ID_KEY ?? LOCAL_ID_KEY, "ID_KEY")),
     local: { dynamoEndpoint: endpoint },
   };
 }
@@ -293,7 +307,7 @@ async function runImport(
     const report = await importReaders(
       {
         roster: new DynamoRoster(t.table),
-        hashes: keyedHashes(t.idKey),
+        hashes: t.hashes,
         ...delivery,
       },
       csv.columns,
@@ -397,9 +411,9 @@ export async function main(argv: string[]): Promise<number> {
 
 /** `erase` or `export` of one address. */
 async function single(command: "erase" | "export", address: string, values: Values) {
-  const { table, idKey } = await target(values);
+  const { table, hashes } = await target(values);
   const subscribers = new DynamoSubscribers(table);
-  const id = idOfAddress(keyedHashes(idKey), address);
+  const id = idOfAddress(hashes, address);
   if (command === "export") {
     const found = await subscribers.get(id);
     if (!found) {
