@@ -195,3 +195,42 @@ describe("npm run subscribers -- import without consent (double opt-in)", () => 
     vi.restoreAllMocks();
   });
 });
+
+describe("an interrupted import", () => {
+  it("stops on Ctrl-C with exit 130 and the rows in hand settled; a rerun finishes it", async () => {
+    const { spawn } = await import("node:child_process");
+    const rows = Array.from({ length: 3000 }, (_, i) => `ctrl-c-${i}@example.org`);
+    const big = file("big.csv", `email\n${rows.join("\n")}\n`);
+    const run = () =>
+      spawn(
+        process.execPath,
+        ["--import", "tsx", "scripts/subscribers.ts", "import", big, "--consented", "big list"],
+        {
+          cwd: path.resolve(import.meta.dirname, "../.."),
+          env: { ...process.env, NODE_NO_WARNINGS: "1" },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+    const exit = (child: ReturnType<typeof run>) =>
+      new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const store = localStore(aws.dynamoEndpoint, aws.tableName);
+    const ids = rows.map((row) => subscriberId(row));
+    const present = async () => {
+      let n = 0;
+      for (let i = 0; i < ids.length; i += 100)
+        n += (await store.lookup(ids.slice(i, i + 100))).size;
+      return n;
+    };
+    const child = run();
+    const done = exit(child);
+    while ((await present()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    child.kill("SIGINT");
+    const code = await done;
+    const partial = await present();
+    expect(code).toBe(EXIT.interrupted);
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(rows.length);
+    expect(await exit(run())).toBe(EXIT.done);
+    expect(await present()).toBe(rows.length);
+  }, 90_000);
+});
