@@ -25,6 +25,8 @@ export interface ReaderData {
     unsubscribedAt?: string;
     pausedUntil?: string;
     lastConfirmationEmailAt?: string;
+    /** The ISO week of the reader's last counted click on a tip's link (core/clicks.ts). */
+    lastClickWeek?: string;
     /** When the record is deleted by itself (ISO), unless the reader is active. */
     deletedAfter?: string;
   };
@@ -59,6 +61,7 @@ export function readerData(
       ...(s.unsubscribedAt ? { unsubscribedAt: s.unsubscribedAt } : {}),
       ...(s.pausedUntil ? { pausedUntil: s.pausedUntil } : {}),
       ...(s.confirmEmailSentAt ? { lastConfirmationEmailAt: s.confirmEmailSentAt } : {}),
+      ...(s.lastClickWeek ? { lastClickWeek: s.lastClickWeek } : {}),
       ...(s.expiresAt ? { deletedAfter: new Date(s.expiresAt * 1000).toISOString() } : {}),
     },
     consentHistory: s.consentHistory ?? [s.consent],
