@@ -345,7 +345,12 @@ async function runExport(values: Values & { out?: string | undefined }): Promise
   const t = await target(values);
   const temporary = values.out ? `${values.out}.partial-${process.pid}` : undefined;
   const sink = temporary ? createWriteStream(temporary) : process.stdout;
-  const csv = stringify({ header: true, columns: [...EXPORT_COLUMNS], quoted: true });
+  const csv = stringify({
+    header: true,
+    columns: [...EXPORT_COLUMNS],
+    quoted: true,
+    quoted_empty: true,
+  });
   csv.pipe(sink, { end: temporary !== undefined });
   let count = 0;
   try {
