@@ -3,7 +3,6 @@
  * dynalite and moto (store.memory, store.dynamo and store.moto tests).
  */
 import { describe, expect, it } from "vitest";
-import { shardOf } from "../../functions/core/email.js";
 import type { Clicks, Roster, Subscribers } from "../../functions/core/ports.js";
 import { pendingSubscriber, withStatus } from "./subscribers.contract.js";
 
@@ -91,7 +90,6 @@ export function rosterContract(name: string, make: () => Promise<RosterPorts>): 
       expect(await clicks.tipClicks(tip)).toBe(3);
       expect(await clicks.tipClicks(`${tip}-other`)).toBe(0);
       expect((await subscribers.get(reader.id))?.lastClickWeek).toBe("2026-W11");
-      expect(shardOf(reader.id, 16)).toBeGreaterThanOrEqual(0);
     });
 
     it("counts concurrent clicks without losing one", async () => {
