@@ -170,6 +170,18 @@ const settingsSchema = z.object({
    * here only (infra/wiring.ts sets it only to change it).
    */
   confirmationsPerHour: z._default(numberish(z.int().check(z.positive())), 200),
+  /**
+   * Whether the tips' links go through the site's click redirect (core/clicks.ts), which counts
+   * human clicks per tip and keeps each reader's last click week. Off: links go straight to
+   * their targets, and the redirect still leads old emails' links on, counting nothing.
+   */
+  trackClicks: z._default(
+    z.pipe(
+      z.union([z.boolean(), z.enum(["true", "false"])]),
+      z.transform((value: boolean | "true" | "false") => value === true || value === "true"),
+    ),
+    true,
+  ),
   /** The zone of readers who chose none (an IANA name). */
   defaultTimeZone: z._default(
     z.string().check(z.refine(isTimeZone, "must be an IANA time zone such as Europe/London")),

@@ -67,6 +67,7 @@ export const settings = new sst.Linkable("Settings", {
     ...(config.unsubscribeMailto ? { unsubscribeMailto: config.unsubscribeMailto } : {}),
     ...(config.defaultTimeZone ? { defaultTimeZone: config.defaultTimeZone } : {}),
     ...(config.replyTo ? { replyTo: `${brand.sender} <${config.replyTo}>` } : {}),
+    ...(config.trackClicks === false ? { trackClicks: false } : {}),
     ...SETTINGS,
   },
 });

@@ -55,6 +55,11 @@ export interface StageConfig {
    * first deploy. Production refuses to deploy without one.
    */
   alertEmail?: string;
+  /**
+   * False: the tips' links go straight to their targets and no click is counted (TIPS_CLICKS=off);
+   * unset: they go through the site's click redirect (functions/core/clicks.ts).
+   */
+  trackClicks?: false;
   /** Keep the table (and its data) if the stage is removed, and protect it from deletion. */
   production: boolean;
 }
@@ -115,8 +120,9 @@ function namedStage(stage: string, env: Env): StageConfig | undefined {
  * (dns "manual"); it uses the execute-api URL.
  */
 export function stageConfig(stage: string, env: Env = {}): StageConfig {
+  const clicks = env.TIPS_CLICKS === "off" ? { trackClicks: false as const } : {};
   const named = namedStage(stage, env);
-  if (named) return named;
+  if (named) return { ...named, ...clicks };
   const sender = env.TIPS_SENDER ?? env.TIPS_SENDER_EMAIL ?? "you@example.com";
   const address = sender.includes("@") ? sender : `tips@${sender}`;
   const dmarcReports = env.TIPS_DMARC_REPORTS ?? (sender.includes("@") ? undefined : address);
@@ -129,6 +135,7 @@ export function stageConfig(stage: string, env: Env = {}): StageConfig {
     // A personal stage receives no mail: its emails offer the one-click link alone.
     replyTo: env.TIPS_REPLY_TO ?? address,
     ...(env.TIPS_ALERT_EMAIL ? { alertEmail: env.TIPS_ALERT_EMAIL } : {}),
+    ...clicks,
     production: false,
   };
 }

@@ -164,12 +164,13 @@ export const SENDER_CONCURRENCY = 4;
 export const FUNCTIONS = {
   /** ONE Lambda behind the HTTP API serves every route in API_ROUTES. */
   api: wire("functions/http/api.ts", {
-    description: "Signup page, double opt-in, one-click unsubscribe, /manage, archive, feed",
+    description:
+      "Signup page, double opt-in, one-click unsubscribe, /manage, archive, feed, click redirect",
     links: ["Subscribers", "Keys", "Settings", "ConfirmOutbox"],
     timeoutSeconds: 10,
     memoryMb: 512,
     // Reads a reader, counts rates, confirms and unsubscribes, erases (a PutItem of the erasure
-    // mark over the record); the welcome email; its keys.
+    // mark over the record), counts a tip's clicks; the welcome email; its keys.
     permissions: [
       IAM.getItem,
       IAM.putItem,
@@ -287,6 +288,8 @@ export const API_ROUTES = [
   "GET /manage",
   "POST /manage",
   "GET /privacy",
+  "GET /r/{token}",
+  "HEAD /r/{token}",
 ] as const;
 
 /**
@@ -336,6 +339,9 @@ export const ROUTE_THROTTLING: Readonly<
   "GET /manage": { burstLimit: 20, rateLimit: 10 },
   "POST /manage": { burstLimit: 20, rateLimit: 10 },
   "GET /privacy": { burstLimit: 50, rateLimit: 20 },
+  // After a weekly send readers follow their tip's links: its own, larger bucket.
+  "GET /r/{token}": { burstLimit: 200, rateLimit: 100 },
+  "HEAD /r/{token}": { burstLimit: 50, rateLimit: 20 },
 };
 
 /**

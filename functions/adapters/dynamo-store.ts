@@ -3,18 +3,22 @@
  * seed and inspect the table (MemoryStore is its twin). The Lambdas take each port on its own
  * (functions/runtime/store.ts).
  */
-import type { Limits, SendLedger, Stats, Subscribers } from "../core/ports.js";
+import type { Clicks, Limits, Roster, SendLedger, Stats, Subscribers } from "../core/ports.js";
+import { DynamoClicks } from "./dynamo-clicks.js";
 import { DynamoSendLedger } from "./dynamo-ledger.js";
 import { DynamoLimits } from "./dynamo-limits.js";
+import { DynamoRoster } from "./dynamo-roster.js";
 import { DynamoStats } from "./dynamo-stats.js";
 import { DynamoSubscribers } from "./dynamo-subscribers.js";
 import { DynamoTable, type DynamoTableOptions } from "./dynamo-table.js";
 
-export class DynamoStore implements Subscribers, SendLedger, Limits, Stats {
+export class DynamoStore implements Subscribers, SendLedger, Limits, Stats, Roster, Clicks {
   readonly subscribers: DynamoSubscribers;
   readonly ledger: DynamoSendLedger;
   readonly limits: DynamoLimits;
   readonly stats: DynamoStats;
+  readonly roster: DynamoRoster;
+  readonly clicks: DynamoClicks;
 
   constructor(options: DynamoTableOptions) {
     const table = new DynamoTable(options);
@@ -22,6 +26,8 @@ export class DynamoStore implements Subscribers, SendLedger, Limits, Stats {
     this.ledger = new DynamoSendLedger(table);
     this.limits = new DynamoLimits(table);
     this.stats = new DynamoStats(table);
+    this.roster = new DynamoRoster(table);
+    this.clicks = new DynamoClicks(table);
   }
 
   get shards(): number {
@@ -56,4 +62,11 @@ export class DynamoStore implements Subscribers, SendLedger, Limits, Stats {
   giveBack: Limits["giveBack"] = (...a) => this.limits.giveBack(...a);
   reserveMailboxSlot: Limits["reserveMailboxSlot"] = (...a) => this.limits.reserveMailboxSlot(...a);
   takeTurn: Limits["takeTurn"] = (...a) => this.limits.takeTurn(...a);
+
+  lookup: Roster["lookup"] = (...a) => this.roster.lookup(...a);
+  add: Roster["add"] = (...a) => this.roster.add(...a);
+  page: Roster["page"] = (...a) => this.roster.page(...a);
+
+  count: Clicks["count"] = (...a) => this.clicks.count(...a);
+  tipClicks: Clicks["tipClicks"] = (...a) => this.clicks.tipClicks(...a);
 }

@@ -11,8 +11,12 @@ import type {
   ActivePage,
   ClaimRequest,
   ClaimResult,
+  Clicks,
   Limits,
   PreferenceChanges,
+  Roster,
+  RosterEntry,
+  RosterPage,
   SendLedger,
   SignupRecord,
   Stats,
@@ -24,7 +28,7 @@ import { type CounterItem, countsFor, type StatsReport, summarize } from "../cor
 import type { Subscriber } from "../core/types.js";
 import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
-export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
+export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Roster, Clicks {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
   /** Each turn's last taking, ms since epoch. */
@@ -51,12 +55,12 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
     const next = structuredClone(current);
     if (!change(next)) return false;
     this.subscribers.set(id, next);
-    this.count(current, next, now);
+    this.moveCounters(current, next, now);
     return true;
   }
 
   /** Moves the counters one write moved, as the DynamoDB adapters do after theirs. */
-  private count(before: Subscriber | undefined, after: Subscriber | undefined, now: Date) {
+  private moveCounters(before: Subscriber | undefined, after: Subscriber | undefined, now: Date) {
     const id = (before ?? after)?.id;
     if (id !== undefined) {
       this.onChange?.({
@@ -71,13 +75,6 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
       item[field] = (item[field] ?? 0) + by;
       this.counters.set(sk, item);
     }
-  }
-
-  /** What the click redirect adds to a tip's counter item. */
-  addClick(slug: string) {
-    const item = this.counters.get(`TIP#${slug}`) ?? {};
-    item.clicks = (item.clicks ?? 0) + 1;
-    this.counters.set(`TIP#${slug}`, item);
   }
 
   async read(): Promise<StatsReport> {
@@ -101,7 +98,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
     const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
     const created = { ...structuredClone(subscriber), ...(expiresAt ? { expiresAt } : {}) };
     this.subscribers.set(subscriber.id, created);
-    this.count(undefined, created, new Date(subscriber.updatedAt));
+    this.moveCounters(undefined, created, new Date(subscriber.updatedAt));
     return true;
   }
 
@@ -109,7 +106,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
     const existed = this.subscribers.get(id);
     this.subscribers.delete(id);
     this.erased.set(id, now.toISOString());
-    this.count(existed, undefined, now);
+    this.moveCounters(existed, undefined, now);
     return existed ? "erased" : "absent";
   }
 
@@ -228,15 +225,20 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
   }
 
   async listActive(shard: number, cursor: string | undefined, limit: number): Promise<ActivePage> {
-    return this.page(shard, undefined, cursor, limit);
+    return this.activePage(shard, undefined, cursor, limit);
   }
 
   async listDue(shard: number, dueBy: Date, cursor: string | undefined, limit: number) {
-    return this.page(shard, dueBy, cursor, limit);
+    return this.activePage(shard, dueBy, cursor, limit);
   }
 
   /** The active index, as DynamoStore keeps it: sorted by dueSortKey, optionally cut at dueBy. */
-  private page(shard: number, dueBy: Date | undefined, cursor: string | undefined, limit: number) {
+  private activePage(
+    shard: number,
+    dueBy: Date | undefined,
+    cursor: string | undefined,
+    limit: number,
+  ) {
     const upper = dueBy ? dueUpperBound(dueBy) : undefined;
     const keys = [...this.subscribers.values()]
       .filter((s) => s.status === "active" && shardOf(s.id, this.shards) === shard)
@@ -394,5 +396,57 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats {
     const n = (this.hits.get(k) ?? 0) + 1;
     this.hits.set(k, n);
     return n > limit;
+  }
+
+  /* ---------------------------------------------------------------- Roster */
+
+  async lookup(ids: readonly string[]): Promise<Map<string, RosterEntry>> {
+    const found = new Map<string, RosterEntry>();
+    for (const id of ids) {
+      const s = this.subscribers.get(id);
+      if (s) {
+        found.set(id, {
+          status: s.status,
+          ...(s.generation === undefined ? {} : { generation: s.generation }),
+          ...(s.confirmSentFor === undefined ? {} : { confirmSentFor: s.confirmSentFor }),
+        });
+      } else if (this.erased.has(id)) {
+        found.set(id, { status: "erased" });
+      }
+    }
+    return found;
+  }
+
+  async add(subscriber: Subscriber): Promise<boolean> {
+    if (this.subscribers.has(subscriber.id) || this.erased.has(subscriber.id)) return false;
+    const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
+    const added = { ...structuredClone(subscriber), ...(expiresAt ? { expiresAt } : {}) };
+    this.subscribers.set(subscriber.id, added);
+    this.moveCounters(undefined, added, new Date(subscriber.updatedAt));
+    return true;
+  }
+
+  async page(cursor: string | undefined, limit: number): Promise<RosterPage> {
+    const ids = [...this.subscribers.keys()].sort();
+    const start = cursor === undefined ? 0 : ids.findIndex((id) => id > cursor);
+    if (start < 0) return { items: [] };
+    const slice = ids.slice(start, start + limit);
+    const items = slice.map((id) => structuredClone(this.subscribers.get(id) as Subscriber));
+    const last = slice[slice.length - 1];
+    return start + limit < ids.length && last !== undefined ? { items, cursor: last } : { items };
+  }
+
+  /* ---------------------------------------------------------------- Clicks */
+
+  async count(subscriberId: string, tip: string, week: string): Promise<void> {
+    const item = this.counters.get(`TIP#${tip}`) ?? {};
+    item.clicks = (item.clicks ?? 0) + 1;
+    this.counters.set(`TIP#${tip}`, item);
+    const reader = this.subscribers.get(subscriberId);
+    if (reader) this.subscribers.set(subscriberId, { ...reader, lastClickWeek: week });
+  }
+
+  async tipClicks(tip: string): Promise<number> {
+    return this.counters.get(`TIP#${tip}`)?.clicks ?? 0;
   }
 }

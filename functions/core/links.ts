@@ -36,3 +36,8 @@ export function viewUrl(baseUrl: string, slug: string, token?: string): string {
 export function manageUrl(baseUrl: string, token: string): string {
   return `${base(baseUrl)}/manage?token=${encodeURIComponent(token)}`;
 }
+
+/** The first-party redirect of one link in a tip (core/clicks.ts): `/r/<click token>`. */
+export function clickUrl(baseUrl: string, token: string): string {
+  return `${base(baseUrl)}/r/${encodeURIComponent(token)}`;
+}

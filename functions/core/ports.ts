@@ -6,7 +6,7 @@ import type { Verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
 import type { DomainEvent } from "./events.js";
 import type { StatsReport } from "./stats.js";
-import type { Consent, Reader, Subscriber } from "./types.js";
+import type { Consent, Reader, Subscriber, SubscriberStatus } from "./types.js";
 
 /** What a signup that gets a confirmation email writes on the subscriber. */
 export interface SignupRecord {
@@ -153,6 +153,45 @@ export interface Subscribers {
  */
 export interface Stats {
   read(): Promise<StatsReport>;
+}
+
+/** Where a reader stands, as the list's import sees it: "erased" is an erasure mark. */
+export interface RosterEntry {
+  status: SubscriberStatus | "erased";
+  generation?: string;
+  confirmSentFor?: string;
+}
+
+export interface RosterPage {
+  /** Readers with a record (erasure marks are never listed). */
+  items: Subscriber[];
+  /** Opaque; absent on the last page. */
+  cursor?: string;
+}
+
+/** The list as a whole: what an import looks up and adds, and what an export reads. */
+export interface Roster {
+  /** Where each of up to 100 ids stands; an id with no item is absent from the map. */
+  lookup(ids: readonly string[]): Promise<Map<string, RosterEntry>>;
+  /**
+   * Adds a reader (an import with consent): false, and nothing written, when the id has any
+   * item at all, an erasure mark included. Never over anything.
+   */
+  add(subscriber: Subscriber): Promise<boolean>;
+  /** One page of every reader, in no particular order; erasure marks are left out. */
+  page(cursor: string | undefined, limit: number): Promise<RosterPage>;
+}
+
+/** Click counts: how many human clicks each tip's links got, and each reader's last click week. */
+export interface Clicks {
+  /**
+   * Counts one click on `tip`'s links (`clicks` on the tip's counter in the reader's shard) and
+   * sets the reader's `lastClickWeek` to `week`, if the reader still has a record (never on an
+   * erasure mark, never creating one).
+   */
+  count(subscriberId: string, tip: string, week: string): Promise<void>;
+  /** The clicks counted on `tip`, every shard summed. */
+  tipClicks(tip: string): Promise<number>;
 }
 
 /** The send ledger: who is due when, and which week's tip each reader was sent. */

@@ -27,6 +27,8 @@ export interface ReaderData {
     lastConfirmationEmailAt?: string;
     /** The ISO week of the last tip their mail provider accepted (SES's delivery report). */
     lastDeliveredWeek?: string;
+    /** The ISO week of the reader's last counted click on a tip's link (core/clicks.ts). */
+    lastClickWeek?: string;
     /** When the record is deleted by itself (ISO), unless the reader is active. */
     deletedAfter?: string;
   };
@@ -62,6 +64,7 @@ export function readerData(
       ...(s.pausedUntil ? { pausedUntil: s.pausedUntil } : {}),
       ...(s.confirmEmailSentAt ? { lastConfirmationEmailAt: s.confirmEmailSentAt } : {}),
       ...(s.deliveredWeek ? { lastDeliveredWeek: s.deliveredWeek } : {}),
+      ...(s.lastClickWeek ? { lastClickWeek: s.lastClickWeek } : {}),
       ...(s.expiresAt ? { deletedAfter: new Date(s.expiresAt * 1000).toISOString() } : {}),
     },
     consentHistory: s.consentHistory ?? [s.consent],

@@ -6,6 +6,7 @@
  * the queue delivers again (docs/architecture.md has the table of SES answers).
  */
 import pLimit, { type LimitFunction } from "p-limit";
+import { trackLinks } from "./clicks.js";
 import { verdict } from "./eligibility.js";
 import {
   MailRejectedError,
@@ -42,6 +43,8 @@ export interface LinkSettings {
   baseUrl: string;
   postalAddress: string;
   unsubscribeMailto?: string;
+  /** The tip's links go through the site's click redirect (core/clicks.ts); off: straight. */
+  trackClicks?: boolean;
 }
 
 export interface RetryPolicy {
@@ -179,11 +182,15 @@ export function composeEmail(
     site_url: siteUrl(links.baseUrl),
     tip_number: String(recipient.number ?? tip.order),
   };
+  const filled = { html: fill(tip.html, values, "html"), text: fill(tip.text, values, "text") };
+  const { html, text } = links.trackClicks
+    ? trackLinks(filled, tip, recipient.id, signer, links.baseUrl)
+    : filled;
   return {
     to: recipient.email,
     subject: fill(tip.subject, values, "text"),
-    html: fill(tip.html, values, "html"),
-    text: fill(tip.text, values, "text"),
+    html,
+    text,
     headers: listUnsubscribeHeaders(unsubscribe, links.unsubscribeMailto),
     tags: { kind: "tip", week, tip: tip.slug },
   };

@@ -15,9 +15,10 @@ import type { Clock } from "./ports.js";
 
 /**
  * confirm: one signup (7 days); unsubscribe and manage: one reader (never expire, revocable);
- * view: one tip's page, naming nobody (the "view in browser" link of every tip email).
+ * view: one tip's page, naming nobody (the "view in browser" link of every tip email); click:
+ * one link of one tip for one reader (core/clicks.ts), never expiring.
  */
-export type TokenPurpose = "confirm" | "unsubscribe" | "manage" | "view";
+export type TokenPurpose = "confirm" | "unsubscribe" | "manage" | "view" | "click";
 
 export interface SigningKey {
   kid: string;
@@ -61,6 +62,7 @@ const SUBJECT_OF: Record<TokenPurpose, RegExp> = {
   unsubscribe: /^[0-9a-f]{32}$/,
   manage: /^[0-9a-f]{32}$/,
   view: SLUG,
+  click: /^[0-9a-f]{32}-\d{1,3}-[a-z0-9]+(?:-[a-z0-9]+)*$/,
 };
 const MAX_TOKEN_LENGTH = 320;
 /** HMAC-SHA256 is 32 bytes: exactly 43 base64url characters, no padding. */

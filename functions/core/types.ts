@@ -113,6 +113,8 @@ export interface Subscriber {
   rev?: number;
   /** ISO week of the last tip SES reported delivered (a repeated report counts once). */
   deliveredWeek?: string;
+  /** ISO week ("2026-W50") of the reader's last counted click on a tip's link; nothing more. */
+  lastClickWeek?: string;
 }
 
 /** What the send engine reads of a subscriber (the planner's index pages carry only this). */

@@ -2,6 +2,7 @@
  * GET /privacy: what is kept about a reader, why, and for how long (the periods from
  * core/retention.ts, the ones the table's TTL applies), and what is counted.
  */
+import { HUMAN_AFTER_SECONDS } from "../core/clicks.js";
 import { MAILBOX_LIMIT, SHARES } from "../core/confirmations.js";
 import { RETENTION } from "../core/retention.js";
 import { SIGNUP_LIMIT } from "../core/subscriptions.js";
@@ -13,7 +14,16 @@ import { html, type Result } from "./respond.js";
 
 const pct = (share: number) => `${Math.round(share * 100)} %`;
 
-export function privacyPage(): string {
+/** What the page says about the tips' links: counted through the redirect, or not at all. */
+function clicksItem(trackClicks: boolean): string {
+  if (!trackClicks) {
+    return "<li>Nothing else: no tracking pixels, no redirected links, no record of opens or clicks. Mail providers tell us when an email bounces or is marked as spam, and we stop sending to that address.</li>";
+  }
+  return `<li><strong>Clicks on a tip's links.</strong> The links in a tip pass through this site on their way, so that we can count how many readers each tip sends on: one count per tip, for all readers together, and, on your record, only the week of your last click (no list of links, times or places). Clicks within ${HUMAN_AFTER_SECONDS} seconds of the email going out, and those of mail providers' link scanners, are not counted. The link leads where it says, and only there.</li>
+<li>Nothing else: no tracking pixels, no record of opens. Mail providers tell us when an email bounces or is marked as spam, and we stop sending to that address.</li>`;
+}
+
+export function privacyPage(options: { trackClicks?: boolean } = {}): string {
   const confirmDays = CONFIRM_TTL_SECONDS / 86_400;
   return layout(
     "Privacy: what we keep",
@@ -21,7 +31,7 @@ export function privacyPage(): string {
 <h2>What we keep, and why</h2>
 <ul>
 <li><strong>Your email address</strong>, to send you the tips; <strong>your first name</strong>, if you gave one, to greet you; <strong>the day, hour and time zone</strong> you chose and any <strong>pause</strong>, to send at your hour.</li>
-<li><strong>Your consent</strong>, for each time you signed up: when, the IP address and browser (user agent) the signup came from, and the wording you agreed to; and when, and from which IP address, you confirmed. The law asks us to be able to show that you asked for these emails.</li>
+<li><strong>Your consent</strong>, for each time you signed up: when, the IP address and browser (user agent) the signup came from, and the wording you agreed to; and when, and from which IP address, you confirmed. If your address came to us on a list you had agreed to elsewhere, where that agreement was given and when we took the list over. The law asks us to be able to show that you asked for these emails.</li>
 <li><strong>The tips we sent you</strong>, each with its date, so that nobody gets a tip twice, and the week of the last one your mail provider told us it accepted.</li>
 </ul>
 <h2>For how long</h2>
@@ -36,7 +46,7 @@ export function privacyPage(): string {
 <ul>
 <li>Signups from each network, per hour (${SIGNUP_LIMIT.perWindow} per address an hour), and confirmation emails: ${MAILBOX_LIMIT.perWindow} a day per mailbox, and each hour at most ${pct(SHARES.network)} of them for one network and ${pct(SHARES.domain)} for one email domain. This stops anyone from flooding strangers' inboxes, or ours. Each counter is named by a keyed fingerprint, not by an address, and is deleted within two hours (a mailbox's within a day).</li>
 <li>Totals for the list: how many readers signed up, confirmed, paused or left, and how many tips went out and were delivered, per week and per tip. No one is named in them.</li>
-<li>Nothing else: no tracking pixels, no redirected links, no record of opens or clicks. Mail providers tell us when an email bounces or is marked as spam, and we stop sending to that address.</li>
+${clicksItem(options.trackClicks ?? true)}
 <li>Our logs never hold your address, your name or your links, and are kept for a month.</li>
 </ul>
 <h2>Who handles it</h2>
@@ -46,6 +56,8 @@ export function privacyPage(): string {
   );
 }
 
-export async function getPrivacy(_event: Event, _deps: AppDeps): Promise<Result> {
-  return html(200, privacyPage(), { headers: { "cache-control": "public, max-age=300" } });
+export async function getPrivacy(_event: Event, deps: AppDeps): Promise<Result> {
+  return html(200, privacyPage({ trackClicks: deps.trackClicks ?? true }), {
+    headers: { "cache-control": "public, max-age=300" },
+  });
 }

@@ -12,6 +12,7 @@
  *   GET  /feed.xml         RSS 2.0 of the archive               GET  /view/{slug}  301 to /tips/{slug}
  *   GET  /feed.xsl         the feed's stylesheet (the feed as a page in a browser)
  *   GET  /privacy          what is kept, why, for how long
+ *   GET  /r/{token}        a tip's link: counts a human click, 302 to the link
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { NotFoundError } from "../core/errors.js";
@@ -21,6 +22,7 @@ import type { AppDeps } from "./deps.js";
 import { getHome } from "./home.js";
 import { getManage, postManage } from "./manage.js";
 import { getPrivacy } from "./privacy.js";
+import { getRedirect } from "./redirect.js";
 import { isFormPost, refuseCrossSite } from "./request.js";
 import { fromError, type Result, WrongMethodError } from "./respond.js";
 import { postSubscribe } from "./subscribe.js";
@@ -70,6 +72,7 @@ const ROUTES: readonly Route[] = [
   { match: exact("/feed.xsl"), methods: { GET: getFeedStylesheet }, as: "html" },
   { match: slugUnder("view"), methods: { GET: getView }, as: "html" },
   { match: exact("/privacy"), methods: { GET: getPrivacy }, as: "html" },
+  { match: slugUnder("r"), methods: { GET: getRedirect }, as: "html" },
 ];
 
 /** Builds a handler over the given dependencies (tests may pass their own). */

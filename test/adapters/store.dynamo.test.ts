@@ -1,9 +1,10 @@
-/** The table's three contracts on DynamoDB (dynalite): each port's adapter on a fresh table. */
+/** The table's contracts on DynamoDB (dynalite): each port's adapter on a fresh table. */
 import { afterAll, beforeAll } from "vitest";
 import { type LocalAws, startLocalAws } from "../../scripts/local/aws.js";
 import { freshTableAdapters } from "../support/table-adapters.js";
 import { ledgerContract } from "./ledger.contract.js";
 import { limitsContract } from "./limits.contract.js";
+import { rosterContract } from "./roster.contract.js";
 import { statsContract } from "./stats.contract.js";
 import { subscribersContract } from "./subscribers.contract.js";
 
@@ -26,3 +27,4 @@ subscribersContract("DynamoDB on dynalite", dynamo);
 ledgerContract("DynamoDB on dynalite", dynamo);
 limitsContract("DynamoDB on dynalite", dynamo);
 statsContract("DynamoDB on dynalite", dynamo);
+rosterContract("DynamoDB on dynalite", dynamo);

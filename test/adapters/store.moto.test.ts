@@ -1,5 +1,5 @@
 /**
- * The table's three contracts on moto's DynamoDB, a second emulator beside dynalite, so that no
+ * The table's contracts on moto's DynamoDB, a second emulator beside dynalite, so that no
  * behaviour of the adapters rests on one emulator's leniency.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
@@ -7,6 +7,7 @@ import { type Moto, motoMissing, startMoto } from "../support/moto.js";
 import { freshTableAdapters } from "../support/table-adapters.js";
 import { ledgerContract } from "./ledger.contract.js";
 import { limitsContract } from "./limits.contract.js";
+import { rosterContract } from "./roster.contract.js";
 import { statsContract } from "./stats.contract.js";
 import { subscribersContract } from "./subscribers.contract.js";
 
@@ -35,4 +36,5 @@ if (missing) {
   ledgerContract("DynamoDB on moto", dynamo);
   limitsContract("DynamoDB on moto", dynamo);
   statsContract("DynamoDB on moto", dynamo);
+  rosterContract("DynamoDB on moto", dynamo);
 }

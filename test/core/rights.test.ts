@@ -54,7 +54,8 @@ async function reader() {
 
 describe("download my data", () => {
   it("gives the record, every consent and each tip sent, with dates", async () => {
-    const { all, manage, clock } = await reader();
+    const { all, manage, clock, store, id } = await reader();
+    await store.count(id, "squats", "2026-W11");
     const outcome = await applyRights(all, manage, { action: "export" });
     if (outcome.kind !== "data") throw new Error(outcome.kind);
     const { data } = outcome;
@@ -64,6 +65,7 @@ describe("download my data", () => {
       status: "active",
       timeZone: "Europe/Oslo",
       confirmIp: "198.51.100.4",
+      lastClickWeek: "2026-W11",
     });
     expect(data.consentHistory).toEqual([
       expect.objectContaining({ ip: "203.0.113.7", userAgent: "test-agent" }),

@@ -59,9 +59,8 @@ describe("npm run subscribers (the local stack)", () => {
     expect(await subscribers(["erase", "Olga.Operator@example.org"])).toBe(0);
     expect(await store.get(subscriberId("Olga.Operator@example.org"))).toBeUndefined();
     expect(await subscribers(["export", "Olga.Operator@example.org"])).toBe(1);
-    expect(await subscribers(["erase", "not-an-address"]).catch((e: Error) => e.message)).toMatch(
-      /not an email address/,
-    );
+    expect(await subscribers(["erase", "not-an-address"])).toBe(2);
+    expect(err.join("\n")).toMatch(/not an email address/);
     expect(await subscribers(["delete", "x@example.org"])).toBe(2);
     expect(err.join("\n")).toMatch(/Usage/);
     vi.restoreAllMocks();

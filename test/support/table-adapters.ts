@@ -1,6 +1,9 @@
-/** The table's adapters (subscribers, send ledger, limits, stats) on a fresh table at an endpoint. */
+/** The table's adapters (subscribers, send ledger, limits, stats, roster, clicks) on a fresh table at an endpoint. */
+
+import { DynamoClicks } from "../../functions/adapters/dynamo-clicks.js";
 import { DynamoSendLedger } from "../../functions/adapters/dynamo-ledger.js";
 import { DynamoLimits } from "../../functions/adapters/dynamo-limits.js";
+import { DynamoRoster } from "../../functions/adapters/dynamo-roster.js";
 import { DynamoStats } from "../../functions/adapters/dynamo-stats.js";
 import { DynamoSubscribers } from "../../functions/adapters/dynamo-subscribers.js";
 import { ACTIVE_SHARDS, DynamoTable } from "../../functions/adapters/dynamo-table.js";
@@ -22,5 +25,7 @@ export async function freshTableAdapters(endpoint: string) {
     ledger: new DynamoSendLedger(table),
     limits: new DynamoLimits(table),
     stats: new DynamoStats(table),
+    roster: new DynamoRoster(table),
+    clicks: new DynamoClicks(table),
   };
 }

@@ -1,0 +1,269 @@
+/**
+ * The import (functions/core/import.ts) on the in-memory table: bad rows, duplicates, suppressed
+ * and erased addresses, reruns, consent, dry runs, the hourly budget and an interrupted run.
+ */
+import { describe, expect, it } from "vitest";
+import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import {
+  ConfirmationDeferredError,
+  deliverConfirmation,
+} from "../../functions/core/confirmations.js";
+import { type ImportRow, importColumns, importReaders } from "../../functions/core/import.js";
+import { createSigner } from "../../functions/core/tokens.js";
+import { localHashes } from "../support/ids.js";
+import { TEST_EMAILS, TEST_KEYS, TestClock } from "../support/lifecycle.js";
+
+function setup(confirmationsPerHour = 1000) {
+  const clock = new TestClock();
+  const store = new MemoryStore(4);
+  const mailer = new MemoryMailer();
+  const confirmationDeps = {
+    subscribers: store,
+    limits: store,
+    hashes: localHashes,
+    mailer,
+    clock,
+    signer: createSigner(TEST_KEYS, clock),
+    emails: TEST_EMAILS,
+    site: { baseUrl: "https://tips.example.com", postalAddress: "1 Example Street, Springfield" },
+    confirmationsPerHour,
+  };
+  const deps = {
+    roster: store,
+    hashes: localHashes,
+    confirm: (request: Parameters<typeof deliverConfirmation>[1]) =>
+      deliverConfirmation(confirmationDeps, request),
+    isBudgetSpent: (error: unknown) => error instanceof ConfirmationDeferredError,
+  };
+  const run = (csv: string[][], options: { consented?: string; dryRun?: boolean } = {}) => {
+    const [header, ...data] = csv;
+    const rows: ImportRow[] = data.map((cells, i) => ({ line: i + 2, cells }));
+    return importReaders(deps, importColumns(header ?? []), rows, {
+      dryRun: options.dryRun ?? false,
+      now: clock.now(),
+      ...(options.consented === undefined ? {} : { consented: options.consented }),
+    });
+  };
+  return { store, mailer, clock, deps, run };
+}
+
+const HEADER = ["Email Address", "First Name", "time_zone", "Tags"];
+const id = (email: string) => localHashes.subscriberId(email);
+
+describe("the header", () => {
+  it("matches email, first name and time zone whatever their case and spelling", () => {
+    expect(importColumns(["E-mail", "first_name", "TimeZone"])).toEqual({
+      email: 0,
+      firstName: 1,
+      timeZone: 2,
+      ignored: [],
+    });
+    expect(importColumns(["\uFEFFemail", "FIRST NAME", "Signup date", "Tags"])).toEqual({
+      email: 0,
+      firstName: 1,
+      ignored: ["Signup date", "Tags"],
+    });
+  });
+
+  it("refuses a file without an email column", () => {
+    expect(() => importColumns(["name", "zone"])).toThrow(/no email column/);
+  });
+});
+
+describe("importReaders with consent", () => {
+  it("adds valid rows as active readers with the consent evidence, and reports bad rows by line", async () => {
+    const { store, run, mailer } = setup();
+    const report = await run(
+      [
+        HEADER,
+        ["ann@example.org", "Ann", "Europe/London", "vip"],
+        ["not-an-address", "Bob", "", ""],
+        ["cy@example.org", "http://evil.example", "", ""],
+        ["dee@example.org", "Dee", "Mars/Olympus", ""],
+        ["", "Nobody", "", ""],
+        ["eve@example.org", "", "", ""],
+      ],
+      { consented: "Old tool, November 2026" },
+    );
+    expect(report).toMatchObject({ rows: 6, added: 2, duplicates: 0 });
+    expect(report.invalid.map((bad) => bad.line)).toEqual([3, 4, 5, 6]);
+    expect(report.invalid[0]?.reason).toMatch(/not a valid email/);
+    expect(report.invalid[2]?.reason).toMatch(/time zone/);
+    expect(report.invalid[3]?.reason).toMatch(/no email/);
+    const ann = await store.get(id("ann@example.org"));
+    expect(ann).toMatchObject({
+      status: "active",
+      firstName: "Ann",
+      timeZone: "Europe/London",
+      consent: { source: "Old tool, November 2026", at: "2026-03-02T09:00:00.000Z" },
+    });
+    expect(ann?.consentHistory).toHaveLength(1);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
+  it("takes one reader per real mailbox: case, +tags and Gmail dots", async () => {
+    const { store, run } = setup();
+    const report = await run(
+      [
+        ["email"],
+        ["Ann.Lee@gmail.com"],
+        ["annlee+news@gmail.com"],
+        ["ANNLEE@googlemail.com"],
+        ["bo@example.org"],
+        ["BO@Example.org"],
+      ],
+      { consented: "fair" },
+    );
+    expect(report).toMatchObject({ added: 2, duplicates: 3 });
+    expect(store.all()).toHaveLength(2);
+  });
+
+  it("never adds back or reactivates anyone who left, bounced, complained or was erased", async () => {
+    const { store, run, clock } = setup();
+    await run(
+      [["email"], ["u@example.org"], ["b@example.org"], ["c@example.org"], ["e@example.org"]],
+      {
+        consented: "first",
+      },
+    );
+    await store.unsubscribe(id("u@example.org"), clock.now());
+    await store.suppress(id("b@example.org"), "bounced", clock.now());
+    await store.suppress(id("c@example.org"), "complained", clock.now());
+    await store.erase(id("e@example.org"), clock.now());
+    clock.advance(60_000);
+    const again = await run(
+      [["email"], ["u@example.org"], ["b@example.org"], ["c@example.org"], ["E@example.org"]],
+      { consented: "second" },
+    );
+    expect(again).toMatchObject({ added: 0, suppressed: 3, erased: 1 });
+    expect((await store.get(id("u@example.org")))?.status).toBe("unsubscribed");
+    expect((await store.get(id("b@example.org")))?.status).toBe("bounced");
+    expect((await store.get(id("c@example.org")))?.status).toBe("complained");
+    expect(await store.get(id("e@example.org"))).toBeUndefined();
+  });
+
+  it("changes nothing when the same import runs again", async () => {
+    const { store, run, clock } = setup();
+    const csv = [HEADER, ["ann@example.org", "Ann", "", ""], ["bo@example.org", "", "", ""]];
+    await run(csv, { consented: "list" });
+    const before = store.all();
+    clock.advance(3_600_000);
+    const again = await run(csv, { consented: "list" });
+    expect(again).toMatchObject({ added: 0, existing: 2 });
+    expect(store.all()).toEqual(before);
+  });
+
+  it("changes nothing on a dry run, and says what it would do", async () => {
+    const { store, run } = setup();
+    const report = await run([["email"], ["a@example.org"], ["b@example.org"], ["bad"]], {
+      consented: "list",
+      dryRun: true,
+    });
+    expect(report).toMatchObject({ added: 2 });
+    expect(report.invalid).toHaveLength(1);
+    expect(store.all()).toHaveLength(0);
+  });
+
+  it("finishes an interrupted import when it is run again", async () => {
+    const { store, deps, clock } = setup();
+    const rows = Array.from({ length: 250 }, (_, i) => ({
+      line: i + 2,
+      cells: [`reader${i}@example.org`],
+    }));
+    let adds = 0;
+    const failing = {
+      ...deps,
+      roster: {
+        ...store,
+        lookup: store.lookup.bind(store),
+        page: store.page.bind(store),
+        add: async (s: Parameters<MemoryStore["add"]>[0]) => {
+          adds += 1;
+          if (adds > 120) throw new Error("connection reset");
+          return store.add(s);
+        },
+      },
+    };
+    const options = { consented: "list", dryRun: false, now: clock.now() };
+    await expect(importReaders(failing, importColumns(["email"]), rows, options)).rejects.toThrow(
+      /connection reset/,
+    );
+    const partial = store.all().length;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(250);
+    const rerun = await importReaders(deps, importColumns(["email"]), rows, options);
+    expect(rerun.added + rerun.existing).toBe(250);
+    expect(rerun.existing).toBe(partial);
+    expect(store.all()).toHaveLength(250);
+  });
+});
+
+describe("importReaders without consent (double opt-in)", () => {
+  it("sends each new address one confirmation and leaves it pending", async () => {
+    const { store, run, mailer } = setup();
+    const report = await run([
+      HEADER,
+      ["ann@example.org", "Ann", "Asia/Tokyo", ""],
+      ["bo@example.org", "", "", ""],
+    ]);
+    expect(report).toMatchObject({ invited: 2, added: 0 });
+    expect(mailer.sent.map((m) => m.to).sort()).toEqual(["ann@example.org", "bo@example.org"]);
+    expect((await store.get(id("ann@example.org")))?.status).toBe("pending");
+    expect((await store.get(id("ann@example.org")))?.timeZone).toBe("Asia/Tokyo");
+    const again = await run([
+      HEADER,
+      ["ann@example.org", "Ann", "Asia/Tokyo", ""],
+      ["bo@example.org", "", "", ""],
+    ]);
+    expect(again).toMatchObject({ invited: 0, existing: 2 });
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it("stops at the hourly budget, and a rerun in the next hour sends the rest", async () => {
+    const { store, run, mailer, clock } = setup(20);
+    const csv = [["email"], ...Array.from({ length: 5 }, (_, i) => [`r${i}@example.org`])];
+    // Imports are one network: they may take 10 % of the budget, 2 an hour here.
+    const first = await run(csv);
+    expect(first).toMatchObject({ invited: 2, waiting: 3 });
+    expect(store.all()).toHaveLength(2);
+    clock.advance(3_600_000);
+    const second = await run(csv);
+    expect(second).toMatchObject({ invited: 2, existing: 2, waiting: 1 });
+    clock.advance(3_600_000);
+    await run(csv);
+    expect(mailer.sent).toHaveLength(5);
+    expect(new Set(mailer.sent.map((m) => m.to)).size).toBe(5);
+  });
+
+  it("sends the confirmation of a crash between the write and the email once, on the rerun", async () => {
+    const { store, deps, run, mailer, clock } = setup();
+    mailer.setFault(() => new Error("process killed"));
+    await expect(
+      importReaders(deps, importColumns(["email"]), [{ line: 2, cells: ["x@example.org"] }], {
+        dryRun: false,
+        now: clock.now(),
+      }),
+    ).rejects.toThrow();
+    expect((await store.get(id("x@example.org")))?.status).toBe("pending");
+    expect(mailer.sent).toHaveLength(0);
+    mailer.setFault(undefined);
+    expect(await run([["email"], ["x@example.org"]])).toMatchObject({ invited: 1 });
+    expect(await run([["email"], ["x@example.org"]])).toMatchObject({ existing: 1 });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it("never invites an erased or suppressed address", async () => {
+    const { store, run, mailer, clock } = setup();
+    await run([["email"], ["gone@example.org"], ["left@example.org"]], { consented: "x" });
+    await store.erase(id("gone@example.org"), clock.now());
+    await store.unsubscribe(id("left@example.org"), clock.now());
+    clock.advance(1000);
+    expect(await run([["email"], ["gone@example.org"], ["left@example.org"]])).toMatchObject({
+      erased: 1,
+      suppressed: 1,
+      invited: 0,
+    });
+    expect(mailer.sent).toHaveLength(0);
+  });
+});
