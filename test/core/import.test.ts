@@ -154,6 +154,15 @@ describe("importReaders with consent", () => {
     expect(store.all()).toEqual(before);
   });
 
+  it("counts imported readers in the stats once, however often the import runs", async () => {
+    const { store, run } = setup();
+    const csv = [HEADER, ["ann@example.org", "Ann", "", ""], ["bo@example.org", "", "", ""]];
+    await run(csv, { consented: "list" });
+    await run(csv, { consented: "list" });
+    const { readers } = await store.read();
+    expect(readers).toMatchObject({ active: 2, pending: 0 });
+  });
+
   it("changes nothing on a dry run, and says what it would do", async () => {
     const { store, run } = setup();
     const report = await run([["email"], ["a@example.org"], ["b@example.org"], ["bad"]], {
