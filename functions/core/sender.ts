@@ -21,6 +21,7 @@ import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
 import type {
   Clock,
+  Log,
   Mailer,
   OutgoingEmail,
   Random,
@@ -28,6 +29,7 @@ import type {
   Sleep,
   Subscribers,
 } from "./ports.js";
+import { logSetAside } from "./readers.js";
 import { type Schedule, slotAfter, slotOf, zoneOf } from "./schedule.js";
 import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
@@ -71,6 +73,8 @@ export interface SenderDeps {
   schedule: Schedule;
   pacer: Pacer;
   retry?: RetryPolicy;
+  /** Where a recipient set aside is named (ERROR). */
+  log?: Pick<Log, "error">;
   /** Called after each recipient is settled (progress bars). */
   onSettled?: (outcome: Outcome) => void;
 }
@@ -85,7 +89,8 @@ export type Outcome =
   | "failed"
   | "failed-transient"
   | "deferred"
-  | "unattempted";
+  | "unattempted"
+  | "set-aside";
 
 export interface BatchReport {
   sent: number;
@@ -106,6 +111,8 @@ export interface BatchReport {
   deferred: number;
   /** Not attempted because sending halted or the daily budget ran out. */
   unattempted: number;
+  /** Recipients whose record the sender cannot use (a zone this runtime does not know): logged. */
+  setAside: number;
   /** SES calls made (first tries and retries). */
   sesCalls: number;
   /** SES calls that were retried (throttled, or a network or server failure). */
@@ -126,6 +133,7 @@ const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "retries" 
   "failed-transient": "failedTransient",
   deferred: "deferred",
   unattempted: "unattempted",
+  "set-aside": "setAside",
 };
 
 export function emptyBatchReport(): BatchReport {
@@ -140,6 +148,7 @@ export function emptyBatchReport(): BatchReport {
     failedTransient: 0,
     deferred: 0,
     unattempted: 0,
+    setAside: 0,
     sesCalls: 0,
     retries: 0,
   };
@@ -293,7 +302,14 @@ export class Sender {
     // What the record of a sent email needs is worked out before the claim: once SES has
     // accepted, only the write may fail (and it is retried).
     const { schedule } = this.deps;
-    const next = slotAfter(week, zoneOf(recipient, schedule), slotOf(recipient, schedule));
+    let next: Date;
+    try {
+      next = slotAfter(week, zoneOf(recipient, schedule), slotOf(recipient, schedule));
+    } catch (error) {
+      // A zone this runtime does not know: this reader alone is set aside, the batch goes on.
+      logSetAside(this.deps.log, recipient.id, (error as Error).message);
+      return "set-aside";
+    }
     // A tip that cannot be filled fails the same way for every reader who reaches it: a stop,
     // before anyone is claimed, never a transient failure that strands each of them in turn.
     let email: OutgoingEmail;

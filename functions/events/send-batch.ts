@@ -8,7 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { realSleep, systemClock } from "../adapters/system.js";
 import { lanePacer } from "../core/pacing.js";
 import { log } from "../runtime/log.js";
-import { countSendingStopped } from "../runtime/metrics.js";
+import { countReadersSetAside, countSendingStopped } from "../runtime/metrics.js";
 import { buildSendWorker, sendPorts } from "../runtime/send-worker.js";
 import { PARTIAL_BATCH, sendBatchRecord } from "./sqs.js";
 
@@ -26,5 +26,6 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
     options,
   );
   if (worker.report.stopped) countSendingStopped(worker.report.stopped.reason);
+  countReadersSetAside(worker.report.setAside);
   return response;
 };

@@ -68,6 +68,28 @@ async function setup(mailer = new MemoryMailer()) {
 }
 
 describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)", () => {
+  it("sets aside a recipient whose zone this runtime does not know; the rest of the batch is sent", async () => {
+    const { mailer, deliver, logged } = await setup();
+    // Planned by a runtime that knew the zone; this one does not.
+    const batch = JSON.parse(batchOf(1, 2, 3)) as SendBatch;
+    const mars = batch.recipients[1] as SendBatch["recipients"][number];
+    mars.timeZone = "Mars/Olympus";
+    const retry = await deliver([{ id: "m1", body: JSON.stringify(batch) }]);
+    // Redelivering would not make the zone known: the record is not handed back.
+    expect(retry).toEqual([]);
+    expect(mailer.sent.map((e) => e.to).sort()).toEqual([
+      "runner1@example.com",
+      "runner3@example.com",
+    ]);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        message: "reader set aside",
+        data: expect.objectContaining({ key: `SUB#${mars.id}` }),
+      }),
+    );
+  });
+
   it("sends every batch and asks for no redelivery", async () => {
     const { mailer, deliver, logged } = await setup();
     const retry = await deliver([

@@ -334,6 +334,35 @@ describe("each reader's own Monday 07:00, through `npm run send -- --at`", () =>
   });
 });
 
+describe("a reader's record the code cannot use", () => {
+  it("is set aside with an ERROR naming its key: `npm run send` and the planner send everyone else", async () => {
+    generation += 1;
+    const bad = [
+      subscriber(`g${generation}-mars@example.com`, { timeZone: "Mars/Olympus" }),
+      subscriber(`g${generation}-slot@example.com`, { deliverySlot: "Fri 9am" }),
+    ];
+    const subs = await seedActive(6, bad);
+    const good = subs.filter((s) => !bad.includes(s));
+    const run = await sendCli(["--week", nextWeek(), "--rate", "500"]);
+    expect(run.code, run.errors).toBe(0);
+    await expectEachOnce(good);
+    expect((await mailTo(bad)).size).toBe(0);
+    expect(run.out).toMatch(/set aside \(bad record\) +[1-9]/);
+    for (const s of bad) expect(run.errors).toContain(`SUB#${s.id}`);
+    expect(run.errors).toMatch(/reader set aside .*timeZone/);
+
+    // The hourly planner's pass reads them too (due now), and plans the rest, not throwing.
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    const report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
+    expect(report.setAside).toBeGreaterThanOrEqual(bad.length);
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    await memoryQueue("memory://send-queue").drain(async () => {});
+    // Out of the later tests' way.
+    const store = localStore(aws.dynamoEndpoint, aws.tableName);
+    for (const s of bad) await store.unsubscribe(s.id, new Date());
+  });
+});
+
 describe("crashes and stops", () => {
   it("a sender killed mid-batch: the redelivered batch takes over its stale claims, N delivered exactly once", async () => {
     const subs = await seedActive(12);
