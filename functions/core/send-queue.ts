@@ -62,6 +62,7 @@ export interface SendWorkerDeps
     | "retry"
     | "schedule"
     | "onSettled"
+    | "stopBy"
   > {
   /** The account's shared send turn, for senders that each hold less than one call a second. */
   limits: Pick<Limits, "takeTurn">;
@@ -117,8 +118,12 @@ export function notBegun(week: string, now: Date): boolean {
 /** Whether a batch left someone to a later delivery. */
 function unfinished(report: BatchReport): boolean {
   return (
-    report.deferred + report.failedTransient + report.inFlight + report.unattempted > 0 ||
-    report.stopped !== undefined
+    report.deferred +
+      report.failedTransient +
+      report.inFlight +
+      report.unattempted +
+      report.outOfTime >
+      0 || report.stopped !== undefined
   );
 }
 

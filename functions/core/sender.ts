@@ -73,6 +73,12 @@ export interface SenderDeps {
   schedule: Schedule;
   pacer: Pacer;
   retry?: RetryPolicy;
+  /**
+   * No recipient is taken and no SES call starts from this instant on: the invocation's time
+   * limit less what one SES call and its record may take, so that no timeout can land between
+   * SES accepting an email and its record. Those left are handed back to the queue.
+   */
+  stopBy?: Date;
   /** Where a recipient set aside is named (ERROR). */
   log?: Pick<Log, "error">;
   /** Called after each recipient is settled (progress bars). */
@@ -90,7 +96,8 @@ export type Outcome =
   | "failed-transient"
   | "deferred"
   | "unattempted"
-  | "set-aside";
+  | "set-aside"
+  | "out-of-time";
 
 export interface BatchReport {
   sent: number;
@@ -111,6 +118,8 @@ export interface BatchReport {
   deferred: number;
   /** Not attempted because sending halted or the daily budget ran out. */
   unattempted: number;
+  /** Not taken, or given back unsent, because the invocation neared its time limit (stopBy). */
+  outOfTime: number;
   /** Recipients whose record the sender cannot use (a zone this runtime does not know): logged. */
   setAside: number;
   /** SES calls made (first tries and retries). */
@@ -134,6 +143,7 @@ const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "retries" 
   deferred: "deferred",
   unattempted: "unattempted",
   "set-aside": "setAside",
+  "out-of-time": "outOfTime",
 };
 
 export function emptyBatchReport(): BatchReport {
@@ -149,6 +159,7 @@ export function emptyBatchReport(): BatchReport {
     deferred: 0,
     unattempted: 0,
     setAside: 0,
+    outOfTime: 0,
     sesCalls: 0,
     retries: 0,
   };
@@ -209,7 +220,7 @@ function backoff(retry: RetryPolicy, attempt: number, random: number): number {
 }
 
 /** What SES made of one email: accepted, or why no call was made. */
-type Delivery = { messageId: string } | "halted" | "paused" | "inactive";
+type Delivery = { messageId: string } | "halted" | "paused" | "inactive" | "out-of-time";
 
 /** One batch being sent: its report, the next recipient to take, the store failure if any. */
 interface BatchRun {
@@ -257,6 +268,12 @@ export class Sender {
     return report;
   }
 
+  /** Whether the invocation is too near its time limit to start another recipient or call. */
+  private outOfTime(): boolean {
+    const { stopBy } = this.deps;
+    return stopBy !== undefined && this.deps.clock.now().getTime() >= stopBy.getTime();
+  }
+
   /** No SES call may start once SES said stop or the store failed. */
   private stopped(run: BatchRun): boolean {
     return this.halted !== undefined || run.failure !== undefined;
@@ -270,7 +287,9 @@ export class Sender {
       try {
         const outcome = this.stopped(run)
           ? "unattempted"
-          : await this.inProgress(() => this.sendOne(run, recipient));
+          : this.outOfTime()
+            ? "out-of-time"
+            : await this.inProgress(() => this.sendOne(run, recipient));
         run.report[COUNTER[outcome]] += 1;
         this.deps.onSettled?.(outcome);
       } catch (error) {
@@ -283,6 +302,7 @@ export class Sender {
   private async sendOne(run: BatchRun, recipient: Recipient): Promise<Outcome> {
     // Waiting for a place among those in progress, sending may have stopped meanwhile.
     if (this.stopped(run)) return "unattempted";
+    if (this.outOfTime()) return "out-of-time";
     const tip = this.deps.tips.get(recipient.tip);
     if (!tip) return "failed-transient"; // content changed since planning: the next run replans
     if (this.budget <= 0) return "unattempted";
@@ -363,6 +383,7 @@ export class Sender {
       }
       await this.deps.pacer.acquire();
       if (this.stopped(run)) return "halted";
+      if (this.outOfTime()) return "out-of-time";
       run.report.sesCalls += 1;
       try {
         return await this.deps.mailer.send(email);

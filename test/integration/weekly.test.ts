@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { SQSEvent } from "aws-lambda";
+import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import type { Clock } from "../../functions/core/ports.js";
@@ -606,6 +606,40 @@ describe("Lambda handlers on the local stack", () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "busy" }]);
     expect((await mailTo([free as Subscriber])).get(free?.email as string)).toBe(1);
     expect((await mailTo([busy as Subscriber])).size).toBe(0);
+  });
+
+  it("the sender Lambda near its time limit takes nobody, hands the record back, and the next delivery sends", async () => {
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { SEND_RESERVE_MS } = await import("../../functions/runtime/send-worker.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const readers = await seedActive(3);
+    const event = {
+      Records: [
+        {
+          messageId: "late",
+          body: JSON.stringify({
+            week: nextWeek(),
+            runId: "late-run",
+            recipients: readers.map((r) => ({
+              id: r.id,
+              email: r.email,
+              tip: bundle.tips[0]?.slug,
+            })),
+          }),
+        },
+      ],
+    } as unknown as SQSEvent;
+    // What Lambda says is left of the invocation: only the reserve, then plenty.
+    const context = (remaining: number) =>
+      ({ getRemainingTimeInMillis: () => remaining }) as unknown as Context;
+    const late = await sendBatch(event, context(SEND_RESERVE_MS));
+    expect(late.batchItemFailures).toEqual([{ itemIdentifier: "late" }]);
+    expect(proxy.calls).toEqual([]);
+    const ledger = runtime.store.subscriberStore();
+    for (const r of readers) expect((await ledger.get(r.id))?.claim).toBeUndefined();
+    const next = await sendBatch(event, context(300_000));
+    expect(next.batchItemFailures).toEqual([]);
+    await expectEachOnce(readers);
   });
 
   it("a paused SES account: the sender Lambda calls nothing, logs at ERROR and emits SendingStopped", async () => {
