@@ -158,7 +158,7 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
         await sleep(slot - now);
       } else {
         slots.shift();
-        if (!ahead && slots.length <= size / 4 && size > 1) {
+        if (!ahead && slots.length <= size / 2) {
           ahead = reserveRun(size);
           ahead.catch(() => undefined); // its error reaches the call that awaits it
         }
