@@ -584,6 +584,42 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
   );
 });
 
+describe("SES rejects the message itself: a stop with exit 5, not a failure of each reader", () => {
+  it("`npm run send` exits 5 and spends nobody's week; the rerun once SES takes it sends everyone once", async () => {
+    const { EXIT } = await import("../../scripts/send.js");
+    const subs = await seedActive(8);
+    const week = nextWeek();
+    answerSend = () => ({
+      status: 400,
+      errorType: "MessageRejected",
+      body: { message: "Illegal header value." },
+    });
+    const run = await sendCli(["--week", week, "--rate", "200"]);
+    expect(run.code).toBe(EXIT.badContent);
+    expect(run.errors).toMatch(/SENDING STOPPED \(message-rejected\)/);
+    expect(proxy.calls.length).toBeLessThan(subs.length);
+    const store = runtime.store.subscriberStore();
+    for (const s of subs) {
+      const claim = (await store.get(s.id))?.claim;
+      expect(claim?.week === week ? claim.state : undefined, s.email).toBeUndefined();
+    }
+    answerSend = undefined;
+    expect((await sendCli(["--week", week, "--rate", "200"])).code).toBe(EXIT.done);
+    await expectEachOnce(subs);
+  });
+
+  it("a test send of it exits 5", async () => {
+    answerSend = () => ({
+      status: 400,
+      errorType: "MessageRejected",
+      body: { message: "Illegal header value." },
+    });
+    const run = await sendCli(["--test", "operator@example.org"]);
+    expect(run.code).toBe(5);
+    expect(run.errors).toMatch(/rejects the message itself/);
+  });
+});
+
 describe("Lambda handlers on the local stack", () => {
   it("the cron handler called twice with the same event sends once", async () => {
     const subs = await seedActive(15);
