@@ -392,10 +392,45 @@ describe("a reader's record the code cannot use", () => {
     for (const s of bad) expect(run.errors).toContain(`SUB#${s.id}`);
     expect(run.errors).toMatch(/reader set aside .*timeZone/);
 
-    // The hourly planner's pass reads them too (due now), and plans the rest, not throwing.
+    // The hourly planner's pass reads them too (due now), plans the rest, not throwing, logs each
+    // at ERROR and counts them in ReadersSetAside (Powertools: the log to stderr, EMF to stdout).
     const { handler: weekly } = await import("../../functions/cron/weekly.js");
-    const report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+    const logger = (await import("../../functions/runtime/log.js")).log();
+    logger.setLogLevel("ERROR");
+    const written: string[] = [];
+    const write = { out: process.stdout.write, err: process.stderr.write };
+    const keep = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    process.stdout.write = keep;
+    process.stderr.write = keep;
+    let report: Awaited<ReturnType<typeof weekly>>;
+    try {
+      report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
+    } finally {
+      process.stdout.write = write.out;
+      process.stderr.write = write.err;
+      process.env.POWERTOOLS_METRICS_DISABLED = "true";
+      logger.setLogLevel("SILENT");
+    }
     expect(report.setAside).toBeGreaterThanOrEqual(bad.length);
+    const logged = written
+      .flatMap((w) => w.split("\n"))
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const s of bad) {
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: "ERROR",
+          message: "reader set aside",
+          key: `SUB#${s.id}`,
+        }),
+      );
+    }
+    const emf = logged.find((l) => "_aws" in l && "ReadersSetAside" in l);
+    expect(emf).toMatchObject({ ReadersSetAside: report.setAside, service: "records" });
     const { memoryQueue } = await import("../../functions/runtime/queue.js");
     await memoryQueue("memory://send-queue").drain(async () => {});
     // Out of the later tests' way.
