@@ -27,6 +27,8 @@ export const EXIT = {
   stopped: 3,
   /** Some recipients are left for a later run: deferred by throttling, transient errors, or in flight. */
   incomplete: 4,
+  /** The email itself is wrong: a tip that cannot be filled, or a message SES rejects. */
+  badContent: 5,
   /** Ctrl-C: no email started after it, claims not yet sent were given back. */
   interrupted: 130,
 } as const;
@@ -42,15 +44,17 @@ export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [-
   --dry-run    print the plan (recipients per week and tip, readers due per hour for the next
                day, duration, SES cost), send nothing and move nobody's schedule
   --limit N    send at most N emails
-  --rate R     emails per second (default: the SES quota, else settings maxSendRate); the run
-               aims at 90% of it and never exceeds it in any second
+  --rate R     emails per second (default: the SES quota, else settings maxSendRate); every
+               SES caller of the account shares it, and no second exceeds it
   --test A     send one tip now to the address A, its subject marked [Test], recording nothing
                (--tip SLUG picks the tip, default the first; series-finished is the series' end)
   -h, --help   this help
 
 Exit codes: 0 done · 1 error · 2 usage · 3 stopped by SES (paused, suspended, daily quota: run
 again once SES allows it) · 4 some recipients left for a later run (throttled, transient errors,
-or claims of another run, taken over after the stale window if it died) · 130 interrupted
+or claims of another run, taken over after the stale window if it died) · 5 the email itself is
+wrong (a tip with a placeholder that cannot be filled, a message SES rejects): fix the content,
+build, run again · 130 interrupted
 (Ctrl-C: nothing started after it; run again).
 
 Endpoints: those of the running \`npm start\`, whatever its ports; DYNAMODB_ENDPOINT,
@@ -214,6 +218,7 @@ export function formatSummary(report: RunReport): string {
     ["failed", `${report.failed} (${report.failedTransient} transient)`],
     ["deferred (throttled)", report.deferred],
     ["left before sending", report.inactive],
+    ["set aside (bad record)", report.setAside],
     ["SES calls", `${report.sesCalls} (${report.retries} retried: throttled, network or 5xx)`],
     ["duration", duration(report.durationMs / 1000)],
     [
@@ -236,9 +241,13 @@ const weeksOf = (byWeek: Record<string, number>) =>
 
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : "unpaced");
 
+/** Stops that only a change to the content undoes, not waiting for SES. */
+const CONTENT_STOPS = new Set<string>(["bad-content", "message-rejected"]);
+
 /** The exit code a finished run deserves (EXIT). */
 export function exitCode(report: RunReport): number {
   if (report.stopped?.reason === "interrupted") return EXIT.interrupted;
+  if (report.stopped && CONTENT_STOPS.has(report.stopped.reason)) return EXIT.badContent;
   if (report.stopped) return EXIT.stopped;
   return report.leftForLater + report.inFlight > 0 ? EXIT.incomplete : EXIT.done;
 }
@@ -314,7 +323,7 @@ export async function main(argv: string[]): Promise<number> {
   const tips = series(content.tips, content.emails.finished);
   const { sendInProcess } = await import("../functions/core/send-run.js");
   const { buildSendWorker, sendPorts } = await import("../functions/runtime/send-worker.js");
-  const { workerLimit, PACE_AIM } = await import("../functions/core/pacing.js");
+  const { accountLimit, scheduleRate } = await import("../functions/core/pacing.js");
 
   const config = settings();
   const at = options.at ?? systemClock.now();
@@ -337,13 +346,15 @@ export async function main(argv: string[]): Promise<number> {
   if (options.dryRun) {
     const { plan } = await import("../functions/core/planner.js");
     const status = await mailer.status();
-    const limit = workerLimit(status.quota, config.maxSendRate, 1, options.rate);
+    const limit = accountLimit(status.quota, config.maxSendRate, options.rate);
+    const aim = scheduleRate(limit);
     const report = await plan({
       ...planning,
       dryRun: true,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
+      log: { error: (message, data) => console.error(`${message} ${JSON.stringify(data)}`) },
     });
-    const seconds = report.planned / (limit * PACE_AIM);
+    const seconds = report.planned / aim;
     const what = options.week ? `${options.week} for everyone` : `the pass at ${at.toISOString()}`;
     console.log(`Dry run for ${what}: nothing sent.\n`);
     if (status.stopped) console.log(`  SES WOULD REFUSE          ${status.stopped.message}`);
@@ -364,6 +375,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  in flight (another run)   ${report.inFlight}`);
     console.log(`  not yet due (slot ahead)  ${report.notDue}`);
     console.log(`  paused (by the reader)    ${report.paused}`);
+    console.log(`  set aside (bad record)    ${report.setAside}`);
     const { dueByHour } = await import("../functions/core/due-hours.js");
     const hours = await dueByHour(planning.ledger, at, 24);
     console.log("  readers due per hour, next 24 h (UTC):");
@@ -372,7 +384,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (hours.length === 0) console.log("    nobody");
     console.log(
-      `  estimated duration        ${duration(seconds)} at ${round(limit * PACE_AIM)} emails/s (90% of ${round(limit)}, ${status.quota ? "the SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
+      `  estimated duration        ${duration(seconds)} at ${round(aim)} emails/s (${Math.round((aim / limit) * 100)}% of ${round(limit)}, ${status.quota ? "the SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
     );
     console.log(
       `  estimated SES cost        $${(report.planned * USD_PER_EMAIL).toFixed(2)} ($0.10 per 1,000)`,
@@ -419,7 +431,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   listenToTableChanges(events.listener);
   const report = await buildSendWorker(ports, {
-    // This process sends alone, at the whole rate.
+    // One worker: in flight, enough for the whole rate. The rate itself is the account's,
+    // shared with every other SES caller through the table.
     workers: 1,
     ...(options.rate !== undefined ? { rate: options.rate } : {}),
     signal: interrupt.signal,
@@ -428,7 +441,13 @@ export async function main(argv: string[]): Promise<number> {
   })
     .then((worker) => {
       const queue = new MemoryQueue<SendBatch>({ capacity: 4 });
-      return sendInProcess({ planning, queue, worker, clock: systemClock, onPlanned });
+      return sendInProcess({
+        planning: { ...planning, log },
+        queue,
+        worker,
+        clock: systemClock,
+        onPlanned,
+      });
     })
     .finally(() => {
       bar.stop();
@@ -451,6 +470,10 @@ export async function main(argv: string[]): Promise<number> {
   if (report.stopped?.reason === "interrupted") {
     console.error(
       `\nINTERRUPTED: no email started after Ctrl-C; claims not yet sent were given back. Run \`npm run send\` again to finish (exit code ${code}).`,
+    );
+  } else if (code === EXIT.badContent) {
+    console.error(
+      `\nSENDING STOPPED (${report.stopped?.reason}): ${report.stopped?.message}\nNothing more was sent. Fix the tip or template, run \`npm run build\`, then \`npm run send\` again (exit code ${code}).`,
     );
   } else if (report.stopped) {
     console.error(

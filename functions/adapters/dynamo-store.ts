@@ -61,7 +61,7 @@ export class DynamoStore implements Subscribers, SendLedger, Limits, Stats, Rost
   take: Limits["take"] = (...a) => this.limits.take(...a);
   giveBack: Limits["giveBack"] = (...a) => this.limits.giveBack(...a);
   reserveMailboxSlot: Limits["reserveMailboxSlot"] = (...a) => this.limits.reserveMailboxSlot(...a);
-  takeTurn: Limits["takeTurn"] = (...a) => this.limits.takeTurn(...a);
+  reserveSlots: Limits["reserveSlots"] = (...a) => this.limits.reserveSlots(...a);
 
   lookup: Roster["lookup"] = (...a) => this.roster.lookup(...a);
   add: Roster["add"] = (...a) => this.roster.add(...a);

@@ -7,16 +7,15 @@
  */
 import { BatchUnfinishedError } from "./errors.js";
 import {
-  createPacer,
+  ACCOUNT_SCHEDULE,
+  accountLimit,
   dailyBudget,
   inFlightFor,
   type Pacer,
-  sharedTurns,
-  workerLimit,
+  sharedPacer,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Limits, Log } from "./ports.js";
-import { isTimeZone } from "./schedule.js";
 import {
   addBatch,
   type BatchReport,
@@ -40,7 +39,9 @@ export const sendBatchSchema = z.object({
         firstName: z.optional(z.string().check(z.maxLength(200))),
         tip: z.string().check(z.minLength(1), z.maxLength(200)),
         rev: z.optional(z.int().check(z.minimum(0))),
-        timeZone: z.optional(z.string().check(z.refine(isTimeZone))),
+        // Not checked against this runtime's zones here: an unknown one sets its reader aside
+        // (core/sender.ts), never the batch.
+        timeZone: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
       }),
     )
     .check(z.maxLength(1000)),
@@ -61,21 +62,22 @@ export interface SendWorkerDeps
     | "retry"
     | "schedule"
     | "onSettled"
+    | "stopBy"
   > {
-  /** The account's shared send turn, for senders that each hold less than one call a second. */
-  limits: Pick<Limits, "takeTurn">;
+  /** The account's send schedule, which every SES caller takes its slots from. */
+  limits: Pick<Limits, "reserveSlots">;
   settings: {
     maxSendRate: number;
     max24HourSend: number;
     staleClaimSeconds: number;
   };
-  /** Senders that may run at once: the account's rate is split between them. */
+  /** Senders that may run at once: each keeps its share of the rate's calls in flight. */
   workers: number;
   /** Operator override of the rate limit (emails/s): lowers a known quota, never raises it. */
   rate?: number;
   /**
-   * The pacer for this worker's limit (default: a new one). The send-batch Lambda keeps its
-   * container's across invocations (core/pacing.ts lanePacer).
+   * The pacer for the account's limit (default: a sharedPacer on `limits`). The Lambdas and
+   * `npm run send` pass their container's, the one every SES call of theirs takes its slot from.
    */
   pacerFor?: (limit: number) => Pacer;
   /**
@@ -101,9 +103,6 @@ export interface SendWorker {
   send(batch: SendBatch, messageId: string): Promise<void>;
 }
 
-/** The name of the account's shared send turn in the store (see sharedTurns). */
-export const SEND_TURN = "ses-send";
-
 /** The earliest time zone (UTC+14) is this far ahead of UTC: its Monday begins the week. */
 const EARLIEST_ZONE_AHEAD_MS = 14 * 3_600_000;
 
@@ -116,35 +115,38 @@ export function notBegun(week: string, now: Date): boolean {
 /** Whether a batch left someone to a later delivery. */
 function unfinished(report: BatchReport): boolean {
   return (
-    report.deferred + report.failedTransient + report.inFlight + report.unattempted > 0 ||
-    report.stopped !== undefined
+    report.deferred +
+      report.failedTransient +
+      report.inFlight +
+      report.unattempted +
+      report.outOfTime >
+      0 || report.stopped !== undefined
   );
 }
 
-/** The pacer for `limit`: below one call a second, senders also take turns on the account's rate. */
+/** The pacer for the account's `limit`: its slots on the schedule every SES caller shares. */
 function pacerOf(deps: SendWorkerDeps, limit: number): Pacer {
-  const own =
-    deps.pacerFor?.(limit) ?? createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
-  if (limit >= 1) return own;
-  return sharedTurns(own, {
-    accountLimit: limit * Math.max(1, deps.workers),
-    take: (at, spacingMs) => deps.limits.takeTurn(SEND_TURN, at, spacingMs),
-    clock: deps.clock,
-    sleep: deps.sleep,
-    random: deps.random,
+  if (deps.pacerFor) return deps.pacerFor(limit);
+  const { clock, sleep, limits } = deps;
+  return sharedPacer({
+    limit,
+    clock,
+    sleep,
+    reserve: (count, spacingMs) =>
+      limits.reserveSlots(ACCOUNT_SCHEDULE, clock.now(), count, spacingMs),
   });
 }
 
 export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker> {
   const { settings, log } = deps;
   const status = await deps.mailer.status();
-  const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
+  const limit = accountLimit(status.quota, settings.maxSendRate, deps.rate);
   const pacer = pacerOf(deps, limit);
   const sender = new Sender(
     { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
     {
       budget: dailyBudget(status.quota, settings.max24HourSend),
-      parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate)),
+      parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate / Math.max(1, deps.workers))),
     },
   );
   const total = emptyBatchReport();

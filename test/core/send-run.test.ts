@@ -194,7 +194,51 @@ describe("one week in process (in memory)", () => {
     expect(paused.calls).toBe(0);
   });
 
-  it("paces at 90% of the quota's rate and never above it (fake clock)", async () => {
+  it("a tip it cannot fill stops the run loudly; fixed, the rerun sends everyone once", async () => {
+    const { store, mailer, clock } = await setup();
+    const { lines, log } = recordingLog();
+    const poisoned = TIPS.map((t, i) => (i === 0 ? { ...t, html: `${t.html}{{confirm_url}}` } : t));
+    const stopped = await runWeek({ store, mailer, clock, week: WEEK, tips: poisoned, log });
+    expect(stopped.stopped?.reason).toBe("bad-content");
+    expect(stopped).toMatchObject({ sent: 0, failedTransient: 0 });
+    expect(mailer.calls).toBe(0);
+    const errors = lines.filter((l) => l.level === "error" && l.message === "sending stopped");
+    expect(errors).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ reason: "bad-content" }) }),
+    ]);
+    const fixed = await runWeek({ store, mailer, clock, week: WEEK });
+    expect(fixed).toMatchObject({ planned: N, sent: N });
+    expectEachOnce(mailer, N);
+  });
+
+  it.each([
+    ["an operator's week", { week: WEEK }],
+    ["an hourly pass", { hourly: new Date("2026-11-23T08:00:00Z") }],
+  ])(
+    "through %s, a record it cannot use is set aside and logged; everyone else is sent",
+    async (_what, pass) => {
+      const { store, mailer, clock } = await setup();
+      const bad = [
+        subscriber("mars@example.com", { timeZone: "Mars/Olympus" }),
+        subscriber("slot@example.com", { deliverySlot: "9-99" }),
+        subscriber("tips@example.com", { sentTips: "squats" as unknown as string[] }),
+        subscriber("pause@example.com", { pausedUntil: "soon" }),
+      ];
+      await seed(store, bad);
+      const { lines, log } = recordingLog();
+      const report = await runWeek({ store, mailer, clock, log, ...pass });
+      expect(report).toMatchObject({ sent: N, setAside: bad.length, failedTransient: 0 });
+      expect(report.stopped).toBeUndefined();
+      expectEachOnce(mailer, N);
+      const setAside = lines.filter((l) => l.level === "error" && l.message === "reader set aside");
+      expect(setAside.map((l) => l.data.key).sort()).toEqual(bad.map((s) => `SUB#${s.id}`).sort());
+      expect(setAside.find((l) => l.data.key === `SUB#${bad[0]?.id}`)?.data.problem).toMatch(
+        /timeZone/,
+      );
+    },
+  );
+
+  it("paces on the account's schedule at 10 in 1,050 ms, never above the quota (fake clock)", async () => {
     const { store, clock } = await setup();
     const mailer = new MemoryMailer({
       quota: { maxSendRate: 10, max24HourSend: 1000, sentLast24Hours: 0 },
@@ -202,8 +246,8 @@ describe("one week in process (in memory)", () => {
     const start = clock.ms;
     const report = await runWeek({ store, mailer, clock, week: WEEK });
     expect(report.limit).toBe(10);
-    expect(report.targetRate).toBeCloseTo(9, 9);
-    // 40 sends at 9/s: the last one is scheduled 39/9 s after the first.
-    expect(clock.ms - start).toBeCloseTo((39 / 9) * 1000, -1);
+    expect(report.targetRate).toBeCloseTo(10 / 1.05, 9);
+    // 40 sends 105 ms apart: the last one is 39 slots after the first.
+    expect(clock.ms - start).toBeCloseTo(39 * 105, -1);
   });
 });

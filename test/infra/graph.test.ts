@@ -144,6 +144,7 @@ describe.each(each)("%s stage", (key) => {
     const sendQueue = queueNamed(graph(), "SendQueue").props.name;
     expect(on("ApproximateAgeOfOldestMessage", "QueueName", sendQueue)).toHaveLength(1);
     expect(alarms.filter((a) => a.props.metricName === "SendingStopped")).toHaveLength(1);
+    expect(on("ReadersSetAside", "service", "records")).toHaveLength(1);
   });
 
   it("answers the API within API Gateway's 30 s integration limit", () => {
@@ -504,6 +505,7 @@ describe("least privilege: each function may call exactly what its code calls", 
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
+      "ses:GetAccount",
       "ses:SendEmail",
       "sqs:SendMessage",
       "ssm:GetParameter",
@@ -512,6 +514,7 @@ describe("least privilege: each function may call exactly what its code calls", 
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
+      "ses:GetAccount",
       "ses:SendEmail",
       "ssm:GetParameter",
       // Consuming its queue (SST's subscriber grant).

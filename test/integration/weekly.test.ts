@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { SQSEvent } from "aws-lambda";
+import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import type { Clock } from "../../functions/core/ports.js";
@@ -40,6 +40,7 @@ import {
   sesEmails,
   startSesProxy,
   THROTTLED,
+  withSesAccount,
 } from "../support/ses-local.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -84,7 +85,7 @@ function send(
   options: { clock?: Clock; maxSendRate?: number; virtual?: VirtualClock; starts?: number[] } = {},
 ) {
   const { virtual, starts } = options;
-  const mailer = runtime.mailer.sesMailer();
+  const mailer = runtime.mailer.sendWorkerMailer();
   return runWeek({
     store: localStore(aws.dynamoEndpoint, aws.tableName),
     mailer: {
@@ -205,6 +206,46 @@ describe("weekly send on dynalite + aws-ses-v2-local, production client configur
     expect(rerun.sent).toBe(0);
     expect(rerun.skippedAlreadySent).toBeGreaterThanOrEqual(25);
     await expectEachOnce(active);
+  });
+
+  it("two `npm run send` and the confirmation outbox at once share MaxSendRate: no second over it", async () => {
+    const week = nextWeek();
+    const subs = await seedActive(30);
+    const account = { ...SES_ACCOUNT.SendQuota, MaxSendRate: 10 };
+    // When each SES call is made, whichever path makes it (the proxy, in this busy process, may
+    // see them late).
+    const { SesMailer } = await import("../../functions/adapters/ses-mailer.js");
+    const send = SesMailer.prototype.send;
+    const starts: number[] = [];
+    SesMailer.prototype.send = function (this: InstanceType<typeof SesMailer>, email) {
+      starts.push(performance.now());
+      return send.call(this, email);
+    };
+    const codes = await withSesAccount({ SendQuota: account }, () =>
+      Promise.all([
+        sendCli(["--week", week]).then((r) => r.code),
+        sendCli(["--week", week]).then((r) => r.code),
+        // Confirmations, through the mailer the outbox Lambda sends with.
+        Promise.all(
+          Array.from({ length: 10 }, (_, i) =>
+            runtime.mailer.confirmationMailer().send({
+              to: `outbox-${generation}-${i}@example.org`,
+              subject: "Confirm your subscription",
+              html: "<p>Confirm</p>",
+              text: "Confirm",
+            }),
+          ),
+        ).then(() => 0),
+      ]),
+    ).finally(() => {
+      SesMailer.prototype.send = send;
+    });
+    // A run that met the other's claims in flight says so (4); neither stops.
+    for (const code of codes) expect([0, 4]).toContain(code);
+    await expectEachOnce(subs);
+    expect(starts.length).toBeGreaterThanOrEqual(30 + 10);
+    expect(proxy.calls).toHaveLength(starts.length);
+    expect(busiestWindow(starts)).toBeLessThanOrEqual(10);
   });
 
   it("two concurrent runs send each email once", async () => {
@@ -334,6 +375,70 @@ describe("each reader's own Monday 07:00, through `npm run send -- --at`", () =>
   });
 });
 
+describe("a reader's record the code cannot use", () => {
+  it("is set aside with an ERROR naming its key: `npm run send` and the planner send everyone else", async () => {
+    generation += 1;
+    const bad = [
+      subscriber(`g${generation}-mars@example.com`, { timeZone: "Mars/Olympus" }),
+      subscriber(`g${generation}-slot@example.com`, { deliverySlot: "Fri 9am" }),
+    ];
+    const subs = await seedActive(6, bad);
+    const good = subs.filter((s) => !bad.includes(s));
+    const run = await sendCli(["--week", nextWeek(), "--rate", "500"]);
+    expect(run.code, run.errors).toBe(0);
+    await expectEachOnce(good);
+    expect((await mailTo(bad)).size).toBe(0);
+    expect(run.out).toMatch(/set aside \(bad record\) +[1-9]/);
+    for (const s of bad) expect(run.errors).toContain(`SUB#${s.id}`);
+    expect(run.errors).toMatch(/reader set aside .*timeZone/);
+
+    // The hourly planner's pass reads them too (due now), plans the rest, not throwing, logs each
+    // at ERROR and counts them in ReadersSetAside (Powertools: the log to stderr, EMF to stdout).
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+    const logger = (await import("../../functions/runtime/log.js")).log();
+    logger.setLogLevel("ERROR");
+    const written: string[] = [];
+    const write = { out: process.stdout.write, err: process.stderr.write };
+    const keep = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    process.stdout.write = keep;
+    process.stderr.write = keep;
+    let report: Awaited<ReturnType<typeof weekly>>;
+    try {
+      report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
+    } finally {
+      process.stdout.write = write.out;
+      process.stderr.write = write.err;
+      process.env.POWERTOOLS_METRICS_DISABLED = "true";
+      logger.setLogLevel("SILENT");
+    }
+    expect(report.setAside).toBeGreaterThanOrEqual(bad.length);
+    const logged = written
+      .flatMap((w) => w.split("\n"))
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const s of bad) {
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: "ERROR",
+          message: "reader set aside",
+          key: `SUB#${s.id}`,
+        }),
+      );
+    }
+    const emf = logged.find((l) => "_aws" in l && "ReadersSetAside" in l);
+    expect(emf).toMatchObject({ ReadersSetAside: report.setAside, service: "records" });
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    await memoryQueue("memory://send-queue").drain(async () => {});
+    // Out of the later tests' way.
+    const store = localStore(aws.dynamoEndpoint, aws.tableName);
+    for (const s of bad) await store.unsubscribe(s.id, new Date());
+  });
+});
+
 describe("crashes and stops", () => {
   it("a sender killed mid-batch: the redelivered batch takes over its stale claims, N delivered exactly once", async () => {
     const subs = await seedActive(12);
@@ -403,7 +508,7 @@ describe("crashes and stops", () => {
         subscribers: store,
         ledger: runtime.store.sendLedger(),
         limits: runtime.store.limits(),
-        mailer: runtime.mailer.sesMailer(),
+        mailer: runtime.mailer.sendWorkerMailer(),
         signer: tokenSigner(),
         clock,
         sleep: realSleep,
@@ -413,6 +518,8 @@ describe("crashes and stops", () => {
         settings: { ...settings(), maxSendRate: 1000 },
         schedule: SCHEDULE,
         workers: 1,
+        // Unpaced: a clock minutes ahead must not move the account's schedule for later tests.
+        pacerFor: () => ({ limit: Infinity, rate: Infinity, acquire: async () => {} }),
         log: recordingLog().log,
       });
       return deliverRecords(worker, [{ id: "m1", body: record }]);
@@ -442,7 +549,7 @@ describe("crashes and stops", () => {
     };
     // Watch the production mailer that main() uses: when each call starts, and when the first
     // stop answer came back.
-    const mailer = runtime.mailer.sesMailer();
+    const mailer = runtime.mailer.sendWorkerMailer();
     const send = mailer.send.bind(mailer);
     const starts: number[] = [];
     let firstStop = Number.POSITIVE_INFINITY;
@@ -512,6 +619,42 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
   );
 });
 
+describe("SES rejects the message itself: a stop with exit 5, not a failure of each reader", () => {
+  it("`npm run send` exits 5 and spends nobody's week; the rerun once SES takes it sends everyone once", async () => {
+    const { EXIT } = await import("../../scripts/send.js");
+    const subs = await seedActive(8);
+    const week = nextWeek();
+    answerSend = () => ({
+      status: 400,
+      errorType: "MessageRejected",
+      body: { message: "Illegal header value." },
+    });
+    const run = await sendCli(["--week", week, "--rate", "200"]);
+    expect(run.code).toBe(EXIT.badContent);
+    expect(run.errors).toMatch(/SENDING STOPPED \(message-rejected\)/);
+    expect(proxy.calls.length).toBeLessThan(subs.length);
+    const store = runtime.store.subscriberStore();
+    for (const s of subs) {
+      const claim = (await store.get(s.id))?.claim;
+      expect(claim?.week === week ? claim.state : undefined, s.email).toBeUndefined();
+    }
+    answerSend = undefined;
+    expect((await sendCli(["--week", week, "--rate", "200"])).code).toBe(EXIT.done);
+    await expectEachOnce(subs);
+  });
+
+  it("a test send of it exits 5", async () => {
+    answerSend = () => ({
+      status: 400,
+      errorType: "MessageRejected",
+      body: { message: "Illegal header value." },
+    });
+    const run = await sendCli(["--test", "operator@example.org"]);
+    expect(run.code).toBe(5);
+    expect(run.errors).toMatch(/rejects the message itself/);
+  });
+});
+
 describe("Lambda handlers on the local stack", () => {
   it("the cron handler called twice with the same event sends once", async () => {
     const subs = await seedActive(15);
@@ -577,6 +720,40 @@ describe("Lambda handlers on the local stack", () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "busy" }]);
     expect((await mailTo([free as Subscriber])).get(free?.email as string)).toBe(1);
     expect((await mailTo([busy as Subscriber])).size).toBe(0);
+  });
+
+  it("the sender Lambda near its time limit takes nobody, hands the record back, and the next delivery sends", async () => {
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { SEND_RESERVE_MS } = await import("../../functions/runtime/send-worker.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const readers = await seedActive(3);
+    const event = {
+      Records: [
+        {
+          messageId: "late",
+          body: JSON.stringify({
+            week: nextWeek(),
+            runId: "late-run",
+            recipients: readers.map((r) => ({
+              id: r.id,
+              email: r.email,
+              tip: bundle.tips[0]?.slug,
+            })),
+          }),
+        },
+      ],
+    } as unknown as SQSEvent;
+    // What Lambda says is left of the invocation: only the reserve, then plenty.
+    const context = (remaining: number) =>
+      ({ getRemainingTimeInMillis: () => remaining }) as unknown as Context;
+    const late = await sendBatch(event, context(SEND_RESERVE_MS));
+    expect(late.batchItemFailures).toEqual([{ itemIdentifier: "late" }]);
+    expect(proxy.calls).toEqual([]);
+    const ledger = runtime.store.subscriberStore();
+    for (const r of readers) expect((await ledger.get(r.id))?.claim).toBeUndefined();
+    const next = await sendBatch(event, context(300_000));
+    expect(next.batchItemFailures).toEqual([]);
+    await expectEachOnce(readers);
   });
 
   it("a paused SES account: the sender Lambda calls nothing, logs at ERROR and emits SendingStopped", async () => {
