@@ -1,5 +1,5 @@
 /** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots and send schedules. */
-import type { Limits } from "../core/ports.js";
+import { type Limits, SCHEDULE_HORIZON_MS } from "../core/ports.js";
 import {
   type DynamoTable,
   isConditionFailure,
@@ -98,8 +98,12 @@ export class DynamoLimits implements Limits {
         const moved = await this.table.write({
           Key: turnKey(key),
           UpdateExpression: "ADD nextAt :span",
-          ConditionExpression: "nextAt > :now",
-          ExpressionAttributeValues: { ":span": span, ":now": at },
+          ConditionExpression: "nextAt > :now AND nextAt <= :horizon",
+          ExpressionAttributeValues: {
+            ":span": span,
+            ":now": at,
+            ":horizon": at + SCHEDULE_HORIZON_MS,
+          },
           ReturnValues: "UPDATED_NEW",
         });
         return new Date(Number(moved?.nextAt) - span);
@@ -109,8 +113,12 @@ export class DynamoLimits implements Limits {
       const started = await this.table.update({
         Key: turnKey(key),
         UpdateExpression: "SET nextAt = :next",
-        ConditionExpression: "attribute_not_exists(nextAt) OR nextAt <= :now",
-        ExpressionAttributeValues: { ":next": at + span, ":now": at },
+        ConditionExpression: "attribute_not_exists(nextAt) OR nextAt <= :now OR nextAt > :horizon",
+        ExpressionAttributeValues: {
+          ":next": at + span,
+          ":now": at,
+          ":horizon": at + SCHEDULE_HORIZON_MS,
+        },
       });
       if (started) return now;
     }

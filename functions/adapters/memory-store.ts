@@ -23,6 +23,7 @@ import type {
   Subscribers,
   UnsubscribeResult,
 } from "../core/ports.js";
+import { SCHEDULE_HORIZON_MS } from "../core/ports.js";
 import { expiresAtFor } from "../core/retention.js";
 import { type CounterItem, countsFor, type StatsReport, summarize } from "../core/stats.js";
 import type { Subscriber } from "../core/types.js";
@@ -371,7 +372,9 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
   }
 
   async reserveSlots(key: string, now: Date, count: number, spacingMs: number) {
-    const first = Math.max(now.getTime(), this.schedules.get(key) ?? Number.NEGATIVE_INFINITY);
+    const next = this.schedules.get(key) ?? Number.NEGATIVE_INFINITY;
+    const ahead = next > now.getTime() + SCHEDULE_HORIZON_MS;
+    const first = ahead ? now.getTime() : Math.max(now.getTime(), next);
     this.schedules.set(key, first + count * spacingMs);
     return new Date(first);
   }

@@ -285,9 +285,14 @@ export interface Limits {
    * whichever is later, and the next free slot moved on past the last (one conditional write,
    * a second only when another caller moved it meanwhile). Resolves to the first slot's instant.
    * No slot is ever handed out twice, so slots from every caller stay `spacingMs` apart.
+   * A next free slot more than SCHEDULE_HORIZON_MS after `now` can only come from a caller whose
+   * clock ran ahead: the schedule starts again from `now` rather than make everyone wait for it.
    */
   reserveSlots(key: string, now: Date, count: number, spacingMs: number): Promise<Date>;
 }
+
+/** How far ahead of a caller's clock a shared schedule may run (see Limits.reserveSlots). */
+export const SCHEDULE_HORIZON_MS = 60_000;
 
 /* ----------------------------------------------------------------- mailer */
 

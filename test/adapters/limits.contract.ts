@@ -82,6 +82,16 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       expect(await first(5_050, 1, 100)).toBe(5_550);
     });
 
+    it("starts a schedule again from now when a caller whose clock ran ahead pushed it far on", async () => {
+      const { limits } = await make();
+      const key = `skew-schedule-${Math.random().toString(36).slice(2)}`;
+      const first = (now: number, count: number, spacing: number) =>
+        limits.reserveSlots(key, at(now), count, spacing).then((d) => d.getTime() - T0.getTime());
+      expect(await first(HOUR, 1, 100)).toBe(HOUR); // a clock an hour fast
+      expect(await first(0, 2, 100)).toBe(0); // the others are not made to wait an hour
+      expect(await first(0, 1, 100)).toBe(200);
+    });
+
     it("never hands a slot out twice to callers racing for it", async () => {
       const { limits } = await make();
       const key = `race-schedule-${Math.random().toString(36).slice(2)}`;
