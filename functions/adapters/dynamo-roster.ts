@@ -10,6 +10,8 @@ import { type DynamoTable, fromItem, type Item, subscriberKey, toItem } from "./
 
 /** BatchGetItem takes at most 100 keys. */
 const BATCH = 100;
+/** Conditional puts in flight at once while adding a batch. */
+const ADD_LANES = 64;
 
 const encodeCursor = (key: Item) => Buffer.from(JSON.stringify(key)).toString("base64url");
 const decodeCursor = (cursor: string) =>
@@ -52,16 +54,28 @@ export class DynamoRoster implements Roster {
     return found;
   }
 
-  async add(subscriber: Subscriber): Promise<boolean> {
-    const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
-    const added = await this.table.put({
-      Item: toItem({ ...subscriber, ...(expiresAt ? { expiresAt } : {}) }, this.table.shards),
-      ConditionExpression: "attribute_not_exists(pk)",
-    });
-    // Counted and told like a signup (core/stats.ts, the local events relay).
-    if (added) {
-      await this.table.count(subscriber.id, undefined, subscriber, new Date(subscriber.updatedAt));
-    }
+  async add(subscribers: readonly Subscriber[]): Promise<boolean[]> {
+    const added = new Array<boolean>(subscribers.length).fill(false);
+    let next = 0;
+    const lane = async () => {
+      while (next < subscribers.length) {
+        const i = next;
+        next += 1;
+        const subscriber = subscribers[i] as Subscriber;
+        const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
+        added[i] = await this.table.put({
+          Item: toItem({ ...subscriber, ...(expiresAt ? { expiresAt } : {}) }, this.table.shards),
+          ConditionExpression: "attribute_not_exists(pk)",
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ADD_LANES, subscribers.length) }, lane));
+    // Counted and told like signups (core/stats.ts, the local events relay), once per batch.
+    await this.table.countAll(
+      subscribers
+        .filter((_, i) => added[i])
+        .map((s) => ({ id: s.id, before: undefined, after: s, now: new Date(s.updatedAt) })),
+    );
     return added;
   }
 

@@ -174,16 +174,34 @@ export class DynamoTable {
     after: Recorded | undefined,
     now: Date,
   ): Promise<void> {
-    this.onChange?.({ id, before, after, at: now });
-    const items = new Map<string, Map<string, number>>();
-    for (const { sk, field, by } of countsFor(before, after, now)) {
-      const fields = items.get(sk) ?? new Map<string, number>();
-      fields.set(field, (fields.get(field) ?? 0) + by);
-      items.set(sk, fields);
+    await this.countAll([{ id, before, after, now }]);
+  }
+
+  /**
+   * count() for many writes at once (an import's batch): the moves of every write summed per
+   * counter item, so that each item takes one ADD however many readers moved it.
+   */
+  async countAll(
+    changes: ReadonlyArray<{
+      id: string;
+      before: Recorded | undefined;
+      after: Recorded | undefined;
+      now: Date;
+    }>,
+  ): Promise<void> {
+    const items = new Map<string, { shard: number; sk: string; fields: Map<string, number> }>();
+    for (const { id, before, after, now } of changes) {
+      this.onChange?.({ id, before, after, at: now });
+      const shard = shardOf(id, this.shards);
+      for (const { sk, field, by } of countsFor(before, after, now)) {
+        const key = `${shard}|${sk}`;
+        const item = items.get(key) ?? { shard, sk, fields: new Map<string, number>() };
+        item.fields.set(field, (item.fields.get(field) ?? 0) + by);
+        items.set(key, item);
+      }
     }
-    const shard = shardOf(id, this.shards);
     await Promise.all(
-      [...items].map(async ([sk, fields]) => {
+      [...items.values()].map(async ({ shard, sk, fields }) => {
         const list = [...fields].filter(([, by]) => by !== 0);
         if (list.length === 0) return;
         try {

@@ -419,13 +419,15 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     return found;
   }
 
-  async add(subscriber: Subscriber): Promise<boolean> {
-    if (this.subscribers.has(subscriber.id) || this.erased.has(subscriber.id)) return false;
-    const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
-    const added = { ...structuredClone(subscriber), ...(expiresAt ? { expiresAt } : {}) };
-    this.subscribers.set(subscriber.id, added);
-    this.moveCounters(undefined, added, new Date(subscriber.updatedAt));
-    return true;
+  async add(subscribers: readonly Subscriber[]): Promise<boolean[]> {
+    return subscribers.map((subscriber) => {
+      if (this.subscribers.has(subscriber.id) || this.erased.has(subscriber.id)) return false;
+      const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
+      const added = { ...structuredClone(subscriber), ...(expiresAt ? { expiresAt } : {}) };
+      this.subscribers.set(subscriber.id, added);
+      this.moveCounters(undefined, added, new Date(subscriber.updatedAt));
+      return true;
+    });
   }
 
   async page(cursor: string | undefined, limit: number): Promise<RosterPage> {

@@ -204,11 +204,8 @@ export async function importReaders(
       report[options.consented === undefined ? "invited" : "added"] += fresh.length;
     } else if (options.consented !== undefined) {
       const consent = importConsent(options.consented, options.now);
-      await inParallel(fresh, deps.concurrency ?? 64, async (c) => {
-        report[
-          (await deps.roster.add(activeReader(c, consent, options.now))) ? "added" : "existing"
-        ] += 1;
-      });
+      const added = await deps.roster.add(fresh.map((c) => activeReader(c, consent, options.now)));
+      for (const ok of added) report[ok ? "added" : "existing"] += 1;
     } else {
       // One at a time, as the outbox delivers: the budget is taken in order, and once spent
       // the rest wait for a rerun in a later hour.

@@ -177,7 +177,7 @@ export interface Roster {
    * Adds a reader (an import with consent): false, and nothing written, when the id has any
    * item at all, an erasure mark included. Never over anything.
    */
-  add(subscriber: Subscriber): Promise<boolean>;
+  add(subscribers: readonly Subscriber[]): Promise<boolean[]>;
   /** One page of every reader, in no particular order; erasure marks are left out. */
   page(cursor: string | undefined, limit: number): Promise<RosterPage>;
 }

@@ -44,17 +44,31 @@ export function rosterContract(name: string, make: () => Promise<RosterPorts>): 
       expect(found.size).toBe(100);
     });
 
+    it("adds a batch, each reader on their own: the new ones, not the one already there", async () => {
+      const { roster } = await make();
+      const there = pendingSubscriber({ status: "active", confirmedAt: T0.toISOString() });
+      await roster.add([there]);
+      const fresh = Array.from({ length: 80 }, () =>
+        pendingSubscriber({ status: "active", confirmedAt: T0.toISOString() }),
+      );
+      const results = await roster.add([...fresh.slice(0, 40), there, ...fresh.slice(40)]);
+      expect(results.filter(Boolean)).toHaveLength(80);
+      expect(results[40]).toBe(false);
+      const found = await roster.lookup(fresh.slice(0, 100).map((s) => s.id));
+      expect(found.size).toBe(80);
+    });
+
     it("adds a new reader once, and never over a record or an erasure mark", async () => {
       const { subscribers, roster } = await make();
       const reader = pendingSubscriber({ status: "active", confirmedAt: T0.toISOString() });
-      expect(await roster.add(reader)).toBe(true);
-      expect(await roster.add({ ...reader, firstName: "Changed" })).toBe(false);
+      expect(await roster.add([reader])).toEqual([true]);
+      expect(await roster.add([{ ...reader, firstName: "Changed" }])).toEqual([false]);
       expect((await subscribers.get(reader.id))?.firstName).toBe("Ann");
       const gone = await withStatus(subscribers, "active");
       await subscribers.erase(gone.id, T0);
       // Even with consent given after the erasure, an add never undoes it.
       const later = { ...gone, consent: { ...gone.consent, at: "2030-01-01T00:00:00.000Z" } };
-      expect(await roster.add(later)).toBe(false);
+      expect(await roster.add([later])).toEqual([false]);
       expect(await subscribers.get(gone.id)).toBeUndefined();
       expect((await roster.lookup([gone.id])).get(gone.id)?.status).toBe("erased");
     });

@@ -31,7 +31,7 @@ async function rows(store: MemoryStore) {
 describe("exportRows", () => {
   it("lists every reader with state, zone, consent, tips received and last click week", async () => {
     const store = new MemoryStore(4);
-    await store.add(
+    await store.add([
       reader("ann@example.org", {
         firstName: "Ann",
         timeZone: "Europe/Oslo",
@@ -40,9 +40,9 @@ describe("exportRows", () => {
         lastClickWeek: "2026-W08",
         confirmedAt: NOW.toISOString(),
       }),
-    );
+    ]);
     for (const n of [1, 2, 3, 4])
-      await store.add(reader(`r${n}@example.org`, { status: "pending" }));
+      await store.add([reader(`r${n}@example.org`, { status: "pending" })]);
     const all = await rows(store);
     expect(all).toHaveLength(5);
     const ann = all.find((row) => row[0] === "ann@example.org");
@@ -56,8 +56,8 @@ describe("exportRows", () => {
 
   it("leaves erased readers out", async () => {
     const store = new MemoryStore(4);
-    await store.add(reader("stay@example.org"));
-    await store.add(reader("gone@example.org"));
+    await store.add([reader("stay@example.org")]);
+    await store.add([reader("gone@example.org")]);
     await store.erase(localHashes.subscriberId("gone@example.org"), NOW);
     const all = await rows(store);
     expect(all.map((row) => row[0])).toEqual(["stay@example.org"]);
@@ -73,7 +73,7 @@ describe("exportRows", () => {
     expect(neutralise("Ann")).toBe("Ann");
     const store = new MemoryStore(4);
     // An address's local part may start with "=" and still be valid.
-    await store.add(reader("=cmd@example.org", { consent: importConsent("@import", NOW) }));
+    await store.add([reader("=cmd@example.org", { consent: importConsent("@import", NOW) })]);
     const [row] = await rows(store);
     expect(row?.[0]).toBe("'=cmd@example.org");
     expect(row?.[EXPORT_COLUMNS.indexOf("consent_source")]).toBe("'@import");

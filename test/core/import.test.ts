@@ -187,10 +187,15 @@ describe("importReaders with consent", () => {
         ...store,
         lookup: store.lookup.bind(store),
         page: store.page.bind(store),
-        add: async (s: Parameters<MemoryStore["add"]>[0]) => {
-          adds += 1;
-          if (adds > 120) throw new Error("connection reset");
-          return store.add(s);
+        // The connection drops after 120 readers are written, in the middle of a batch.
+        add: async (list: Parameters<MemoryStore["add"]>[0]) => {
+          const results: boolean[] = [];
+          for (const s of list) {
+            adds += 1;
+            if (adds > 120) throw new Error("connection reset");
+            results.push(...(await store.add([s])));
+          }
+          return results;
         },
       },
     };
