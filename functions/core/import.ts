@@ -87,8 +87,6 @@ export interface ImportDeps {
   isBudgetSpent: (error: unknown) => boolean;
   /** Rows looked up together (in lookups of 100 at once); default 500. */
   chunk?: number;
-  /** Writes in flight at once; default 64. */
-  concurrency?: number;
 }
 
 export interface ImportReport {
@@ -150,19 +148,6 @@ interface Candidate {
 
 const cell = (row: ImportRow, index: number | undefined) =>
   index === undefined ? undefined : (row.cells[index] ?? "").trim();
-
-/** Runs `work` over `items`, at most `limit` at once. */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  });
-  await Promise.all(lanes);
-}
 
 /**
  * Imports the rows (see the top of this file). Bad rows are reported with their line and reason
