@@ -1,8 +1,11 @@
 /**
  * The whole table in memory, every port of it (Subscribers, SendLedger, Limits), with the same
- * semantics as the DynamoDB adapters: test/adapters/*.contract.ts holds both to them.
+ * semantics as the DynamoDB adapters: test/adapters/*.contract.ts holds both to them. The active
+ * index is kept sorted per shard (a B+ tree), so a page costs what it does in DynamoDB, not a scan
+ * of every subscriber: the simulation (sim/) runs a million readers on it.
  */
 
+import BTree from "sorted-btree";
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type {
@@ -29,8 +32,25 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
   /** Erasure marks: id → ISO time of the erasure. */
   private readonly erased = new Map<string, string>();
+  /** The sparse `active` index, one tree per shard: dueSortKey → id, active subscribers only. */
+  private readonly active: BTree<string, string>[];
 
-  constructor(readonly shards = 4) {}
+  constructor(readonly shards = 4) {
+    this.active = Array.from({ length: shards }, () => new BTree<string, string>());
+  }
+
+  /** Stores `next` under `id` (undefined: deletes it), keeping the active index in step. */
+  private put(id: string, next: Subscriber | undefined): void {
+    const before = this.subscribers.get(id);
+    const tree = this.active[shardOf(id, this.shards)] as BTree<string, string>;
+    if (before?.status === "active") tree.delete(dueSortKey(id, before.dueAt));
+    if (next === undefined) {
+      this.subscribers.delete(id);
+      return;
+    }
+    this.subscribers.set(id, next);
+    if (next.status === "active") tree.set(dueSortKey(id, next.dueAt), id);
+  }
 
   /** Every subscriber, for assertions in tests. */
   all(): Subscriber[] {
@@ -42,7 +62,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     if (!current) return false;
     const next = structuredClone(current);
     if (!change(next)) return false;
-    this.subscribers.set(id, next);
+    this.put(id, next);
     return true;
   }
 
@@ -57,7 +77,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     if (erasedAt !== undefined && !(erasedAt < subscriber.consent.at)) return false;
     this.erased.delete(subscriber.id);
     const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
-    this.subscribers.set(subscriber.id, {
+    this.put(subscriber.id, {
       ...structuredClone(subscriber),
       ...(expiresAt ? { expiresAt } : {}),
     });
@@ -65,7 +85,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   }
 
   async erase(id: string, now: Date): Promise<"erased" | "absent"> {
-    const existed = this.subscribers.delete(id);
+    const existed = this.subscribers.has(id);
+    this.put(id, undefined);
     this.erased.set(id, now.toISOString());
     return existed ? "erased" : "absent";
   }
@@ -178,16 +199,23 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   /** The active index, as DynamoStore keeps it: sorted by dueSortKey, optionally cut at dueBy. */
   private page(shard: number, dueBy: Date | undefined, cursor: string | undefined, limit: number) {
     const upper = dueBy ? dueUpperBound(dueBy) : undefined;
-    const keys = [...this.subscribers.values()]
-      .filter((s) => s.status === "active" && shardOf(s.id, this.shards) === shard)
-      .map((s) => ({ id: s.id, key: dueSortKey(s.id, s.dueAt) }))
-      .filter(({ key }) => upper === undefined || key < upper)
-      .sort((a, b) => (a.key < b.key ? -1 : 1))
-      .filter(({ key }) => cursor === undefined || key > cursor);
-    const page = keys.slice(0, limit);
-    const items = page.map(({ id }) => structuredClone(this.subscribers.get(id) as Subscriber));
-    const last = page[page.length - 1];
-    return keys.length > limit && last !== undefined ? { items, cursor: last.key } : { items };
+    const tree = this.active[shard];
+    const items: Subscriber[] = [];
+    let last: string | undefined;
+    let more = false;
+    if (tree) {
+      for (const [key, id] of tree.entries(cursor)) {
+        if (cursor !== undefined && key <= cursor) continue;
+        if (upper !== undefined && key >= upper) break;
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(structuredClone(this.subscribers.get(id) as Subscriber));
+        last = key;
+      }
+    }
+    return more && last !== undefined ? { items, cursor: last } : { items };
   }
 
   async updatePreferences(id: string, changes: PreferenceChanges) {
