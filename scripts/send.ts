@@ -27,6 +27,8 @@ export const EXIT = {
   stopped: 3,
   /** Some recipients are left for a later run: deferred by throttling, transient errors, or in flight. */
   incomplete: 4,
+  /** The email itself is wrong: a tip that cannot be filled, or a message SES rejects. */
+  badContent: 5,
   /** Ctrl-C: no email started after it, claims not yet sent were given back. */
   interrupted: 130,
 } as const;
@@ -50,7 +52,9 @@ export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [-
 
 Exit codes: 0 done · 1 error · 2 usage · 3 stopped by SES (paused, suspended, daily quota: run
 again once SES allows it) · 4 some recipients left for a later run (throttled, transient errors,
-or claims of another run, taken over after the stale window if it died) · 130 interrupted
+or claims of another run, taken over after the stale window if it died) · 5 the email itself is
+wrong (a tip with a placeholder that cannot be filled, a message SES rejects): fix the content,
+build, run again · 130 interrupted
 (Ctrl-C: nothing started after it; run again).
 
 Endpoints: those of the running \`npm start\`, whatever its ports; DYNAMODB_ENDPOINT,
@@ -236,9 +240,13 @@ const weeksOf = (byWeek: Record<string, number>) =>
 
 const round = (n: number) => (Number.isFinite(n) ? Math.round(n * 100) / 100 : "unpaced");
 
+/** Stops that only a change to the content undoes, not waiting for SES. */
+const CONTENT_STOPS = new Set<string>(["bad-content", "message-rejected"]);
+
 /** The exit code a finished run deserves (EXIT). */
 export function exitCode(report: RunReport): number {
   if (report.stopped?.reason === "interrupted") return EXIT.interrupted;
+  if (report.stopped && CONTENT_STOPS.has(report.stopped.reason)) return EXIT.badContent;
   if (report.stopped) return EXIT.stopped;
   return report.leftForLater + report.inFlight > 0 ? EXIT.incomplete : EXIT.done;
 }
@@ -435,6 +443,10 @@ export async function main(argv: string[]): Promise<number> {
   if (report.stopped?.reason === "interrupted") {
     console.error(
       `\nINTERRUPTED: no email started after Ctrl-C; claims not yet sent were given back. Run \`npm run send\` again to finish (exit code ${code}).`,
+    );
+  } else if (code === EXIT.badContent) {
+    console.error(
+      `\nSENDING STOPPED (${report.stopped?.reason}): ${report.stopped?.message}\nNothing more was sent. Fix the tip or template, run \`npm run build\`, then \`npm run send\` again (exit code ${code}).`,
     );
   } else if (report.stopped) {
     console.error(

@@ -80,6 +80,14 @@ function refusesSender(message: string, from: string | undefined, to: string | u
   return !(to && names(text, addressOf(to)));
 }
 
+/** Whether a rejection is about the recipient's address rather than the message. */
+function aboutAddress(message: string, to: string | undefined): boolean {
+  return (
+    /address|recipient|mailbox/i.test(message) ||
+    (!!to && names(message.toLowerCase(), addressOf(to)))
+  );
+}
+
 /**
  * Maps an SES v2 error (by its exception name) to the engine's error classes. `from` is the
  * sender's From line and `to` the reader's address: a refusal of the sender itself stops the run
@@ -124,7 +132,13 @@ export function classifySesError(error: unknown, from?: string, to?: string): Er
     case "AccessDeniedException":
     case "AccessDenied":
       return new MailStoppedError(`SES access denied: ${message}`, "access-denied");
+    // A refusal of the message itself (an illegal header, its content, its size) comes back for
+    // every reader of the same email: a stop. One that names an address is about this reader.
     case "MessageRejected":
+      if (!aboutAddress(message, to)) {
+        return new MailStoppedError(`SES rejects the message: ${message}`, "message-rejected");
+      }
+      return new MailRejectedError(`${name}: ${message}`);
     case "BadRequestException":
       return new MailRejectedError(`${name}: ${message}`);
     case "TimeoutError":

@@ -98,7 +98,11 @@ export type StopReason =
   | "daily-quota"
   | "sender-refused"
   /** The function may not send as it tried (IAM, or the SES sandbox's unverified recipient). */
-  | "access-denied";
+  | "access-denied"
+  /** SES rejects the message itself (a header, its content, its size), not its recipient. */
+  | "message-rejected"
+  /** A tip cannot be made into an email: a placeholder the sender cannot fill. */
+  | "bad-content";
 
 /** Sending as a whole cannot go on: stop the run at once, and say so loudly. */
 export class MailStoppedError extends Error {

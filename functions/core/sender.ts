@@ -14,7 +14,7 @@ import {
   MailTransientError,
   type StopReason,
 } from "./errors.js";
-import { fill, firstNameValue } from "./fill.js";
+import { fill, firstNameValue, TemplateFillError } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { manageUrl, siteUrl, unsubscribeUrl, viewUrl } from "./links.js";
 import type { Pacer } from "./pacing.js";
@@ -294,11 +294,20 @@ export class Sender {
     // accepted, only the write may fail (and it is retried).
     const { schedule } = this.deps;
     const next = slotAfter(week, zoneOf(recipient, schedule), slotOf(recipient, schedule));
+    // A tip that cannot be filled fails the same way for every reader who reaches it: a stop,
+    // before anyone is claimed, never a transient failure that strands each of them in turn.
+    let email: OutgoingEmail;
+    try {
+      email = composeEmail(recipient, tip, week, this.deps.signer, this.deps.links);
+    } catch (error) {
+      if (!(error instanceof TemplateFillError)) throw error;
+      this.halt({ reason: "bad-content", message: `tip ${tip.slug}: ${error.message}` });
+      return "unattempted";
+    }
     const claim = await this.claim(run, recipient, tip);
     if (claim !== "claimed") return claim;
     let delivery: Delivery;
     try {
-      const email = composeEmail(recipient, tip, week, this.deps.signer, this.deps.links);
       delivery = await this.deliver(run, email, recipient);
     } catch (error) {
       return this.failed(run, recipient, error);

@@ -167,7 +167,15 @@ describe("classifySesError", () => {
     ["AccountSuspendedException", "suspended", MailStoppedError, "suspended"],
     // Not verified, and nothing says whose: a stop (a rerun undoes it; a failed week is lost).
     ["MessageRejected", "Email address is not verified.", MailStoppedError, "sender-refused"],
-    ["MessageRejected", "Illegal header value.", MailRejectedError, undefined],
+    // The message itself, the same for every reader of it: a stop, not one reader's failure.
+    ["MessageRejected", "Illegal header value.", MailStoppedError, "message-rejected"],
+    [
+      "MessageRejected",
+      "Message length is more than 10485760 bytes long",
+      MailStoppedError,
+      "message-rejected",
+    ],
+    ["MessageRejected", "Illegal address", MailRejectedError, undefined],
     ["BadRequestException", "Illegal address", MailRejectedError, undefined],
     [
       "NotFoundException",

@@ -194,6 +194,23 @@ describe("one week in process (in memory)", () => {
     expect(paused.calls).toBe(0);
   });
 
+  it("a tip it cannot fill stops the run loudly; fixed, the rerun sends everyone once", async () => {
+    const { store, mailer, clock } = await setup();
+    const { lines, log } = recordingLog();
+    const poisoned = TIPS.map((t, i) => (i === 0 ? { ...t, html: `${t.html}{{confirm_url}}` } : t));
+    const stopped = await runWeek({ store, mailer, clock, week: WEEK, tips: poisoned, log });
+    expect(stopped.stopped?.reason).toBe("bad-content");
+    expect(stopped).toMatchObject({ sent: 0, failedTransient: 0 });
+    expect(mailer.calls).toBe(0);
+    const errors = lines.filter((l) => l.level === "error" && l.message === "sending stopped");
+    expect(errors).toEqual([
+      expect.objectContaining({ data: expect.objectContaining({ reason: "bad-content" }) }),
+    ]);
+    const fixed = await runWeek({ store, mailer, clock, week: WEEK });
+    expect(fixed).toMatchObject({ planned: N, sent: N });
+    expectEachOnce(mailer, N);
+  });
+
   it("paces at 90% of the quota's rate and never above it (fake clock)", async () => {
     const { store, clock } = await setup();
     const mailer = new MemoryMailer({

@@ -209,6 +209,30 @@ describe("sendBatch", () => {
     expect(failed?.claim?.error).toMatch(/bad address/);
   });
 
+  it("stops on a tip it cannot fill, before claiming anyone, instead of failing each reader", async () => {
+    const { store, mailer, batch, sender } = await setup(5);
+    // A value the sender has no value for: the compiled email would reach readers as braces.
+    const poisoned = { ...tip("squats", 10), text: "Confirm: {{confirm_url}}" };
+    const report = await sender({ tips: tipIndex([poisoned]) }, { parallel: 2 }).sendBatch(batch);
+    expect(report.stopped?.reason).toBe("bad-content");
+    expect(report.stopped?.message).toMatch(/squats/);
+    expect(report).toMatchObject({ sent: 0, failedTransient: 0, unattempted: 5 });
+    expect(mailer.calls).toBe(0);
+    // Nobody's week is spent: the fixed content sends everyone on the next delivery.
+    expect(store.all().filter((s) => s.claim)).toEqual([]);
+  });
+
+  it("stops when SES rejects the message itself, leaving the rest unclaimed", async () => {
+    const { store, mailer, batch, sender } = await setup(6, (_e, call) =>
+      call === 2 ? new MailStoppedError("Illegal header value", "message-rejected") : undefined,
+    );
+    const report = await sender({}, { parallel: 1 }).sendBatch(batch);
+    expect(report.stopped?.reason).toBe("message-rejected");
+    expect(report).toMatchObject({ sent: 1, failedTransient: 0, unattempted: 5 });
+    expect(mailer.calls).toBe(2);
+    expect(store.all().filter((s) => s.claim?.state === "pending")).toEqual([]);
+  });
+
   it("stops at once when sending is paused, releasing the claim and leaving the rest unclaimed", async () => {
     const { store, mailer, batch, sender } = await setup(10, (_e, call) =>
       call === 3 ? new MailStoppedError("paused", "paused") : undefined,

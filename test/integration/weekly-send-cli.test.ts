@@ -63,6 +63,17 @@ describe("exit codes", () => {
       { stopped: { reason: "configuration-set-paused", message: "" } },
       EXIT.stopped,
     ],
+    [
+      "a tip that cannot be filled",
+      { stopped: { reason: "bad-content", message: "" } },
+      EXIT.badContent,
+    ],
+    [
+      "SES rejects the message itself",
+      { stopped: { reason: "message-rejected", message: "" } },
+      EXIT.badContent,
+    ],
+    ["access denied", { stopped: { reason: "access-denied", message: "" } }, EXIT.stopped],
     ["batches left for a later run", { leftForLater: 2 }, EXIT.incomplete],
     ["another run's claims in flight", { inFlight: 6 }, EXIT.incomplete],
     [
