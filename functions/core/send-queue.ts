@@ -16,7 +16,7 @@ import {
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Limits, Log } from "./ports.js";
-import { isTimeZone } from "./schedule.js";
+import { isTimeZone, parseSlot } from "./schedule.js";
 import {
   addBatch,
   type BatchReport,
@@ -41,6 +41,13 @@ export const sendBatchSchema = z.object({
         tip: z.string().check(z.minLength(1), z.maxLength(200)),
         rev: z.optional(z.int().check(z.minimum(0))),
         timeZone: z.optional(z.string().check(z.refine(isTimeZone))),
+        // The reader's own place in the series and their own day and hour: without them a
+        // queued reader's email numbers the tip by its order and their next slot falls back to
+        // the stage's (a Monday 02:00 reader would be due at 07:00 from then on).
+        number: z.optional(z.int().check(z.minimum(1))),
+        deliverySlot: z.optional(
+          z.string().check(z.refine((slot) => parseSlot(slot) !== undefined, "not a day and hour")),
+        ),
       }),
     )
     .check(z.maxLength(1000)),

@@ -7,8 +7,10 @@ import {
   createSendWorker,
   notBegun,
   type SendWorkerDeps,
+  sendBatchSchema,
 } from "../../functions/core/send-queue.js";
 import { tipIndex } from "../../functions/core/sender.js";
+import { parseBody } from "../../functions/events/sqs.js";
 import {
   deliverRecords,
   FakeClock,
@@ -110,6 +112,45 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect(retry).toEqual([]);
     expect(mailer.sent.map((e) => e.to)).toEqual(["runner4@example.com"]);
     expect(logged.find((l) => l.message === "malformed send batch")?.data.messageId).toBe("bad");
+  });
+
+  it("keeps a reader's own day and hour and their number in the series through the queue", async () => {
+    const { store, mailer, deliver } = await setup();
+    const early = subscriber(5, { timeZone: "Europe/London", deliverySlot: "1-02" });
+    await store.create(early);
+    const body = JSON.stringify({
+      week: WEEK,
+      runId: "run-1",
+      recipients: [
+        {
+          id: early.id,
+          email: early.email,
+          tip: "squats",
+          timeZone: "Europe/London",
+          deliverySlot: "1-02",
+          number: 3,
+        },
+      ],
+    } satisfies SendBatch);
+    expect(await deliver([{ id: "m1", body }])).toEqual([]);
+    expect(mailer.sent.map((e) => e.to)).toEqual([early.email]);
+    // Next due at their own Monday 02:00 in London, not the stage's 07:00.
+    expect((await store.get(early.id))?.dueAt).toBe("2026-11-30T02:00:00.000Z");
+    const parsed = parseBody(sendBatchSchema, body);
+    expect(parsed.success && parsed.data.recipients[0]?.number).toBe(3);
+  });
+
+  it("drops a record whose reader's day and hour is not one", async () => {
+    const { mailer, deliver, logged } = await setup();
+    const s = subscriber(1);
+    const body = JSON.stringify({
+      week: WEEK,
+      runId: "r",
+      recipients: [{ id: s.id, email: s.email, tip: "squats", deliverySlot: "9-99" }],
+    });
+    expect(await deliver([{ id: "odd", body }])).toEqual([]);
+    expect(mailer.sent).toEqual([]);
+    expect(logged.find((l) => l.message === "malformed send batch")?.data.messageId).toBe("odd");
   });
 
   it("drops a batch of a week not begun in any time zone, sending nothing and moving nobody", async () => {
