@@ -5,7 +5,8 @@
  * of every subscriber: the simulation (sim/) runs a million readers on it.
  */
 
-import BTree from "sorted-btree";
+import rfdc from "rfdc";
+import SortedBTree from "sorted-btree";
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type {
@@ -24,6 +25,13 @@ import { expiresAtFor } from "../core/retention.js";
 import type { Subscriber } from "../core/types.js";
 import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
+/** sorted-btree is CommonJS: Node's ESM loader hands over its module.exports, Vite its default. */
+const BTree = (SortedBTree.default ?? SortedBTree) as typeof SortedBTree.default;
+type Tree = SortedBTree.default<string, string>;
+
+/** The items are plain data (strings, numbers, arrays, objects): a plain deep copy is enough. */
+const structuredClone = rfdc();
+
 export class MemoryStore implements Subscribers, SendLedger, Limits {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
@@ -33,7 +41,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   /** Erasure marks: id → ISO time of the erasure. */
   private readonly erased = new Map<string, string>();
   /** The sparse `active` index, one tree per shard: dueSortKey → id, active subscribers only. */
-  private readonly active: BTree<string, string>[];
+  private readonly active: Tree[];
 
   constructor(readonly shards = 4) {
     this.active = Array.from({ length: shards }, () => new BTree<string, string>());
@@ -42,14 +50,14 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
   /** Stores `next` under `id` (undefined: deletes it), keeping the active index in step. */
   private put(id: string, next: Subscriber | undefined): void {
     const before = this.subscribers.get(id);
-    const tree = this.active[shardOf(id, this.shards)] as BTree<string, string>;
-    if (before?.status === "active") tree.delete(dueSortKey(id, before.dueAt));
-    if (next === undefined) {
-      this.subscribers.delete(id);
-      return;
-    }
-    this.subscribers.set(id, next);
-    if (next.status === "active") tree.set(dueSortKey(id, next.dueAt), id);
+    if (next === undefined) this.subscribers.delete(id);
+    else this.subscribers.set(id, next);
+    const was = before?.status === "active" ? dueSortKey(id, before.dueAt) : undefined;
+    const is = next?.status === "active" ? dueSortKey(id, next.dueAt) : undefined;
+    if (was === is) return;
+    const tree = this.active[shardOf(id, this.shards)] as Tree;
+    if (was !== undefined) tree.delete(was);
+    if (is !== undefined) tree.set(is, id);
   }
 
   /** Every subscriber, for assertions in tests. */

@@ -1,0 +1,101 @@
+/**
+ * The invariants the simulation holds the system to, each with a count of what was checked and
+ * of what broke it, and the trace that explains a violation: every event in order (digested, so
+ * that two runs of one seed can be compared) and, per reader, the events that concern them.
+ */
+import { createHash } from "node:crypto";
+
+export const INVARIANTS = {
+  "tip-once": "no reader gets a tip twice",
+  "week-once": "at most one tip per reader per local week",
+  "after-leaving": "nothing claimed after an unsubscribe, complaint, bounce or erasure",
+  "during-pause": "nothing claimed during a pause",
+  "on-time": "every active reader with tips left gets the week's tip on time",
+  rate: "no simulated second holds more SES calls than MaxSendRate",
+  quota: "no call reaches SES once the daily quota is spent",
+  "after-stop": "no SES call from a worker after it was answered stop",
+  "feedback-applied": "every bounce and complaint applied",
+  "dlq-reported": "every dead-lettered batch reported",
+  "bad-record": "a reader the code cannot use is set aside with an ERROR naming it",
+  "bad-content": "a tip the sender cannot fill stops sending loudly",
+} as const;
+
+export type Invariant = keyof typeof INVARIANTS;
+
+export interface Violation {
+  invariant: Invariant;
+  at: number;
+  reader?: string;
+  detail: string;
+}
+
+export class Trace {
+  private readonly digest = createHash("sha256");
+  private readonly byReader = new Map<string, string[]>();
+  private readonly recent: string[] = [];
+  events = 0;
+
+  /** Per-reader logs cost memory: kept only for lists up to `keepPerReader` readers. */
+  constructor(private readonly keepPerReader: boolean) {}
+
+  record(at: number, reader: string | undefined, text: string): void {
+    const line = `${new Date(at).toISOString()} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
+    this.events += 1;
+    this.digest.update(line);
+    this.digest.update("\n");
+    this.recent.push(line);
+    if (this.recent.length > 64) this.recent.shift();
+    if (reader && this.keepPerReader) {
+      const lines = this.byReader.get(reader) ?? [];
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      this.byReader.set(reader, lines);
+    }
+  }
+
+  /** The events that led to a violation: the reader's own, else the last ones of the run. */
+  leadingTo(violation: Violation, count = 12): string[] {
+    const own = violation.reader ? this.byReader.get(violation.reader) : undefined;
+    const before = (own ?? this.recent).filter(
+      (line) => line <= `${new Date(violation.at).toISOString()}~`,
+    );
+    return before.slice(-count);
+  }
+
+  hash(): string {
+    return this.digest.copy().digest("hex").slice(0, 16);
+  }
+}
+
+export class Checks {
+  readonly violations: Violation[] = [];
+  readonly checked = Object.fromEntries(Object.keys(INVARIANTS).map((k) => [k, 0])) as Record<
+    Invariant,
+    number
+  >;
+  readonly broken = Object.fromEntries(Object.keys(INVARIANTS).map((k) => [k, 0])) as Record<
+    Invariant,
+    number
+  >;
+  /** Invariants this run could not check (with why). */
+  readonly skipped = new Map<Invariant, string>();
+
+  constructor(private readonly trace: Trace) {}
+
+  check(
+    invariant: Invariant,
+    ok: boolean,
+    at: number,
+    reader: string | undefined,
+    detail: () => string,
+  ): void {
+    this.checked[invariant] += 1;
+    if (ok) return;
+    this.broken[invariant] += 1;
+    const text = detail();
+    this.trace.record(at, reader, `VIOLATION ${invariant}: ${text}`);
+    if (this.violations.length < 100) {
+      this.violations.push({ invariant, at, ...(reader ? { reader } : {}), detail: text });
+    }
+  }
+}
