@@ -3,7 +3,7 @@
  * sends it a confirmation link after the first deploy). Helpers for alarms and dead-letter queues.
  */
 import { config } from "./config";
-import { ALARMS } from "./wiring";
+import { ALARMS, METRICS, METRICS_NAMESPACE } from "./wiring";
 
 export const alerts = new sst.aws.SnsTopic("Alerts");
 
@@ -56,3 +56,16 @@ export function deadLetterQueue(name: string, retentionSeconds: number, what: st
   });
   return queue;
 }
+
+// A reader's record the send engine cannot use (an unknown zone, a malformed field) was set aside
+// by the planner or the sender: everyone else is sent; the "reader set aside" ERROR names its key.
+alarm("ReadersSetAsideAlarm", {
+  alarmDescription:
+    "A reader's record was set aside: its 'reader set aside' log line names the key and the problem",
+  namespace: METRICS_NAMESPACE,
+  metricName: METRICS.readersSetAside,
+  dimensions: { service: "records" },
+  statistic: "Sum",
+  period: 3600,
+  threshold: 1,
+});

@@ -218,6 +218,7 @@ export function formatSummary(report: RunReport): string {
     ["failed", `${report.failed} (${report.failedTransient} transient)`],
     ["deferred (throttled)", report.deferred],
     ["left before sending", report.inactive],
+    ["set aside (bad record)", report.setAside],
     ["SES calls", `${report.sesCalls} (${report.retries} retried: throttled, network or 5xx)`],
     ["duration", duration(report.durationMs / 1000)],
     [
@@ -350,6 +351,7 @@ export async function main(argv: string[]): Promise<number> {
       ...planning,
       dryRun: true,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
+      log: { error: (message, data) => console.error(`${message} ${JSON.stringify(data)}`) },
     });
     const seconds = report.planned / (limit * PACE_AIM);
     const what = options.week ? `${options.week} for everyone` : `the pass at ${at.toISOString()}`;
@@ -372,6 +374,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  in flight (another run)   ${report.inFlight}`);
     console.log(`  not yet due (slot ahead)  ${report.notDue}`);
     console.log(`  paused (by the reader)    ${report.paused}`);
+    console.log(`  set aside (bad record)    ${report.setAside}`);
     const { dueByHour } = await import("../functions/core/due-hours.js");
     const hours = await dueByHour(planning.ledger, at, 24);
     console.log("  readers due per hour, next 24 h (UTC):");
@@ -426,7 +429,13 @@ export async function main(argv: string[]): Promise<number> {
   })
     .then((worker) => {
       const queue = new MemoryQueue<SendBatch>({ capacity: 4 });
-      return sendInProcess({ planning, queue, worker, clock: systemClock, onPlanned });
+      return sendInProcess({
+        planning: { ...planning, log },
+        queue,
+        worker,
+        clock: systemClock,
+        onPlanned,
+      });
     })
     .finally(() => {
       bar.stop();

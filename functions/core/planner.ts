@@ -7,7 +7,8 @@
  * read and that week is everyone's.
  */
 import { isPaused, verdict } from "./eligibility.js";
-import type { Queue, SendingSwitch, SendLedger } from "./ports.js";
+import type { Log, Queue, SendingSwitch, SendLedger } from "./ports.js";
+import { logSetAside, readerProblem } from "./readers.js";
 import {
   localWeek,
   nextDelivery,
@@ -71,6 +72,8 @@ export interface PlanInput {
   flushEvery?: number;
   /** Polled between pages: true stops planning (the consumer died). */
   shouldStop?: () => boolean;
+  /** Where a record set aside is named (ERROR). */
+  log?: Pick<Log, "error">;
 }
 
 export interface PlanReport {
@@ -102,6 +105,8 @@ export interface PlanReport {
   staleRetried: number;
   /** Recipients per tip slug. */
   byTip: Record<string, number>;
+  /** Records the engine cannot use (an unknown zone, a malformed field): skipped, each logged. */
+  setAside: number;
 }
 
 type Decision =
@@ -148,6 +153,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     inFlight: 0,
     staleRetried: 0,
     byTip: {},
+    setAside: 0,
   };
   if (await input.sending?.isPaused()) return { ...report, sendingPaused: true };
 
@@ -188,6 +194,69 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     await queue.sendAll(out);
   };
 
+  /** One record of a page: where it goes this pass. */
+  const planOne = (subscriber: Reader, moves: Promise<void>[]): void => {
+    if (isPaused(subscriber, now)) {
+      // Paused from /manage, even under an operator's week: due again when the pause ends.
+      report.paused += 1;
+      if (!input.dryRun && !input.week) {
+        moves.push(ledger.reschedule(subscriber.id, new Date(subscriber.pausedUntil)));
+      }
+      return;
+    }
+    const week = input.week
+      ? notAhead(input.week, currentWeek(zoneOf(subscriber, schedule)))
+      : readerDueWeek(subscriber, now, schedule);
+    if (week === undefined) {
+      report.notDue += 1;
+      moves.push(later(subscriber));
+      return;
+    }
+    const decision = decide(subscriber, tips, week, staleBefore);
+    switch (decision.kind) {
+      case "already-sent":
+        // Due although sent: the record of their next slot was lost; put it back.
+        report.skippedAlreadySent += 1;
+        moves.push(later(subscriber));
+        break;
+      case "superseded":
+        report.superseded += 1;
+        moves.push(later(subscriber));
+        break;
+      case "paused": // not judged here: the pause was looked at above
+      case "inactive":
+        break;
+      case "caught-up":
+        // Nothing to send now; look again next week, when new tips may be there.
+        report.caughtUp += 1;
+        moves.push(later(subscriber));
+        break;
+      case "in-flight":
+        report.inFlight += 1;
+        break;
+      case "send": {
+        if (decision.stale) report.staleRetried += 1;
+        const recipient: Recipient = {
+          id: subscriber.id,
+          email: subscriber.email,
+          tip: decision.tip.slug,
+          rev: subscriber.rev ?? 0,
+          number: tipNumber(subscriber.sentTips),
+        };
+        if (subscriber.firstName) recipient.firstName = subscriber.firstName;
+        if (subscriber.timeZone) recipient.timeZone = subscriber.timeZone;
+        if (subscriber.deliverySlot) recipient.deliverySlot = subscriber.deliverySlot;
+        const batch = current.get(week) ?? [];
+        batch.push(recipient);
+        current.set(week, batch);
+        report.planned += 1;
+        report.byTip[decision.tip.slug] = (report.byTip[decision.tip.slug] ?? 0) + 1;
+        report.byWeek[week] = (report.byWeek[week] ?? 0) + 1;
+        if (batch.length >= batchSize) seal(week);
+      }
+    }
+  };
+
   const readShard = async (shard: number) => {
     let cursor: string | undefined;
     do {
@@ -200,64 +269,18 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
       for (const subscriber of page.items) {
         if (full()) break;
         report.active += 1;
-        if (isPaused(subscriber, now)) {
-          // Paused from /manage, even under an operator's week: due again when the pause ends.
-          report.paused += 1;
-          if (!input.dryRun && !input.week) {
-            moves.push(ledger.reschedule(subscriber.id, new Date(subscriber.pausedUntil)));
-          }
+        const problem = readerProblem(subscriber);
+        if (problem !== undefined) {
+          report.setAside += 1;
+          logSetAside(input.log, subscriber.id, problem);
           continue;
         }
-        const week = input.week
-          ? notAhead(input.week, currentWeek(zoneOf(subscriber, schedule)))
-          : readerDueWeek(subscriber, now, schedule);
-        if (week === undefined) {
-          report.notDue += 1;
-          moves.push(later(subscriber));
-          continue;
-        }
-        const decision = decide(subscriber, tips, week, staleBefore);
-        switch (decision.kind) {
-          case "already-sent":
-            // Due although sent: the record of their next slot was lost; put it back.
-            report.skippedAlreadySent += 1;
-            moves.push(later(subscriber));
-            break;
-          case "superseded":
-            report.superseded += 1;
-            moves.push(later(subscriber));
-            break;
-          case "paused": // not judged here: the pause was looked at above
-          case "inactive":
-            break;
-          case "caught-up":
-            // Nothing to send now; look again next week, when new tips may be there.
-            report.caughtUp += 1;
-            moves.push(later(subscriber));
-            break;
-          case "in-flight":
-            report.inFlight += 1;
-            break;
-          case "send": {
-            if (decision.stale) report.staleRetried += 1;
-            const recipient: Recipient = {
-              id: subscriber.id,
-              email: subscriber.email,
-              tip: decision.tip.slug,
-              rev: subscriber.rev ?? 0,
-              number: tipNumber(subscriber.sentTips),
-            };
-            if (subscriber.firstName) recipient.firstName = subscriber.firstName;
-            if (subscriber.timeZone) recipient.timeZone = subscriber.timeZone;
-            if (subscriber.deliverySlot) recipient.deliverySlot = subscriber.deliverySlot;
-            const batch = current.get(week) ?? [];
-            batch.push(recipient);
-            current.set(week, batch);
-            report.planned += 1;
-            report.byTip[decision.tip.slug] = (report.byTip[decision.tip.slug] ?? 0) + 1;
-            report.byWeek[week] = (report.byWeek[week] ?? 0) + 1;
-            if (batch.length >= batchSize) seal(week);
-          }
+        try {
+          planOne(subscriber, moves);
+        } catch (error) {
+          // Whatever else one record makes the rules throw is that record's alone.
+          report.setAside += 1;
+          logSetAside(input.log, subscriber.id, (error as Error).message);
         }
       }
       await Promise.all(moves);

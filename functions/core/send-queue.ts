@@ -16,7 +16,6 @@ import {
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Limits, Log } from "./ports.js";
-import { isTimeZone, parseSlot } from "./schedule.js";
 import {
   addBatch,
   type BatchReport,
@@ -40,14 +39,15 @@ export const sendBatchSchema = z.object({
         firstName: z.optional(z.string().check(z.maxLength(200))),
         tip: z.string().check(z.minLength(1), z.maxLength(200)),
         rev: z.optional(z.int().check(z.minimum(0))),
-        timeZone: z.optional(z.string().check(z.refine(isTimeZone))),
+        // Not checked against this runtime's zones here: an unknown one sets its reader aside
+        // (core/sender.ts), never the batch.
+        timeZone: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
         // The reader's own place in the series and their own day and hour: without them a
         // queued reader's email numbers the tip by its order and their next slot falls back to
-        // the stage's (a Monday 02:00 reader would be due at 07:00 from then on).
+        // the stage's (a Monday 02:00 reader would be due at 07:00 from then on). A day and hour
+        // that is not one falls back to the stage's (schedule.ts slotOf), like an absent one.
         number: z.optional(z.int().check(z.minimum(1))),
-        deliverySlot: z.optional(
-          z.string().check(z.refine((slot) => parseSlot(slot) !== undefined, "not a day and hour")),
-        ),
+        deliverySlot: z.optional(z.string().check(z.maxLength(16))),
       }),
     )
     .check(z.maxLength(1000)),
@@ -68,6 +68,7 @@ export interface SendWorkerDeps
     | "retry"
     | "schedule"
     | "onSettled"
+    | "stopBy"
   > {
   /** The account's shared send turn, for senders that each hold less than one call a second. */
   limits: Pick<Limits, "takeTurn">;
@@ -123,8 +124,12 @@ export function notBegun(week: string, now: Date): boolean {
 /** Whether a batch left someone to a later delivery. */
 function unfinished(report: BatchReport): boolean {
   return (
-    report.deferred + report.failedTransient + report.inFlight + report.unattempted > 0 ||
-    report.stopped !== undefined
+    report.deferred +
+      report.failedTransient +
+      report.inFlight +
+      report.unattempted +
+      report.outOfTime >
+      0 || report.stopped !== undefined
   );
 }
 

@@ -35,6 +35,8 @@ export interface RunReport {
   inactive: number;
   staleRetried: number;
   unattempted: number;
+  /** Records the engine could not use (an unknown zone, a malformed field), each logged. */
+  setAside: number;
   sesCalls: number;
   retries: number;
   /** Queue records the worker handed back (their unfinished recipients wait for a later run). */
@@ -83,6 +85,7 @@ function runReport(
     inactive: sent.inactive,
     staleRetried: planned.staleRetried,
     unattempted: sent.unattempted,
+    setAside: planned.setAside + sent.setAside,
     sesCalls: sent.sesCalls,
     retries: sent.retries,
     leftForLater,

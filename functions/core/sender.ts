@@ -21,6 +21,7 @@ import type { Pacer } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
 import type {
   Clock,
+  Log,
   Mailer,
   OutgoingEmail,
   Random,
@@ -28,6 +29,7 @@ import type {
   Sleep,
   Subscribers,
 } from "./ports.js";
+import { logSetAside } from "./readers.js";
 import { type Schedule, slotAfter, slotOf, zoneOf } from "./schedule.js";
 import type { Signer } from "./tokens.js";
 import type { CompiledTip } from "./types.js";
@@ -71,6 +73,14 @@ export interface SenderDeps {
   schedule: Schedule;
   pacer: Pacer;
   retry?: RetryPolicy;
+  /**
+   * No recipient is taken and no SES call starts from this instant on: the invocation's time
+   * limit less what one SES call and its record may take, so that no timeout can land between
+   * SES accepting an email and its record. Those left are handed back to the queue.
+   */
+  stopBy?: Date;
+  /** Where a recipient set aside is named (ERROR). */
+  log?: Pick<Log, "error">;
   /** Called after each recipient is settled (progress bars). */
   onSettled?: (outcome: Outcome) => void;
 }
@@ -85,7 +95,9 @@ export type Outcome =
   | "failed"
   | "failed-transient"
   | "deferred"
-  | "unattempted";
+  | "unattempted"
+  | "set-aside"
+  | "out-of-time";
 
 export interface BatchReport {
   sent: number;
@@ -106,6 +118,10 @@ export interface BatchReport {
   deferred: number;
   /** Not attempted because sending halted or the daily budget ran out. */
   unattempted: number;
+  /** Not taken, or given back unsent, because the invocation neared its time limit (stopBy). */
+  outOfTime: number;
+  /** Recipients whose record the sender cannot use (a zone this runtime does not know): logged. */
+  setAside: number;
   /** SES calls made (first tries and retries). */
   sesCalls: number;
   /** SES calls that were retried (throttled, or a network or server failure). */
@@ -126,6 +142,8 @@ const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "retries" 
   "failed-transient": "failedTransient",
   deferred: "deferred",
   unattempted: "unattempted",
+  "set-aside": "setAside",
+  "out-of-time": "outOfTime",
 };
 
 export function emptyBatchReport(): BatchReport {
@@ -140,6 +158,8 @@ export function emptyBatchReport(): BatchReport {
     failedTransient: 0,
     deferred: 0,
     unattempted: 0,
+    setAside: 0,
+    outOfTime: 0,
     sesCalls: 0,
     retries: 0,
   };
@@ -200,7 +220,7 @@ function backoff(retry: RetryPolicy, attempt: number, random: number): number {
 }
 
 /** What SES made of one email: accepted, or why no call was made. */
-type Delivery = { messageId: string } | "halted" | "paused" | "inactive";
+type Delivery = { messageId: string } | "halted" | "paused" | "inactive" | "out-of-time";
 
 /** One batch being sent: its report, the next recipient to take, the store failure if any. */
 interface BatchRun {
@@ -248,6 +268,12 @@ export class Sender {
     return report;
   }
 
+  /** Whether the invocation is too near its time limit to start another recipient or call. */
+  private outOfTime(): boolean {
+    const { stopBy } = this.deps;
+    return stopBy !== undefined && this.deps.clock.now().getTime() >= stopBy.getTime();
+  }
+
   /** No SES call may start once SES said stop or the store failed. */
   private stopped(run: BatchRun): boolean {
     return this.halted !== undefined || run.failure !== undefined;
@@ -261,7 +287,9 @@ export class Sender {
       try {
         const outcome = this.stopped(run)
           ? "unattempted"
-          : await this.inProgress(() => this.sendOne(run, recipient));
+          : this.outOfTime()
+            ? "out-of-time"
+            : await this.inProgress(() => this.sendOne(run, recipient));
         run.report[COUNTER[outcome]] += 1;
         this.deps.onSettled?.(outcome);
       } catch (error) {
@@ -274,6 +302,7 @@ export class Sender {
   private async sendOne(run: BatchRun, recipient: Recipient): Promise<Outcome> {
     // Waiting for a place among those in progress, sending may have stopped meanwhile.
     if (this.stopped(run)) return "unattempted";
+    if (this.outOfTime()) return "out-of-time";
     const tip = this.deps.tips.get(recipient.tip);
     if (!tip) return "failed-transient"; // content changed since planning: the next run replans
     if (this.budget <= 0) return "unattempted";
@@ -293,7 +322,14 @@ export class Sender {
     // What the record of a sent email needs is worked out before the claim: once SES has
     // accepted, only the write may fail (and it is retried).
     const { schedule } = this.deps;
-    const next = slotAfter(week, zoneOf(recipient, schedule), slotOf(recipient, schedule));
+    let next: Date;
+    try {
+      next = slotAfter(week, zoneOf(recipient, schedule), slotOf(recipient, schedule));
+    } catch (error) {
+      // A zone this runtime does not know: this reader alone is set aside, the batch goes on.
+      logSetAside(this.deps.log, recipient.id, (error as Error).message);
+      return "set-aside";
+    }
     // A tip that cannot be filled fails the same way for every reader who reaches it: a stop,
     // before anyone is claimed, never a transient failure that strands each of them in turn.
     let email: OutgoingEmail;
@@ -347,6 +383,7 @@ export class Sender {
       }
       await this.deps.pacer.acquire();
       if (this.stopped(run)) return "halted";
+      if (this.outOfTime()) return "out-of-time";
       run.report.sesCalls += 1;
       try {
         return await this.deps.mailer.send(email);

@@ -13,7 +13,7 @@ import { series } from "../core/sequence.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
-import { countPlanningPaused } from "../runtime/metrics.js";
+import { countPlanningPaused, countReadersSetAside } from "../runtime/metrics.js";
 import { sendQueue } from "../runtime/send-queue.js";
 import { plannerSendingSwitch } from "../runtime/sending.js";
 import { sendLedger } from "../runtime/store.js";
@@ -37,10 +37,12 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
     schedule: scheduleOf(config),
     batchSize: config.batchSize,
     staleClaimSeconds: config.staleClaimSeconds,
+    log: log(),
   });
   log().info(report.sendingPaused ? "planned nobody: sending is paused" : "send planned", {
     ...report,
   });
   if (report.sendingPaused) countPlanningPaused();
+  countReadersSetAside(report.setAside);
   return report;
 };

@@ -8,8 +8,8 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { realSleep, systemClock } from "../adapters/system.js";
 import { lanePacer } from "../core/pacing.js";
 import { log } from "../runtime/log.js";
-import { countSendingStopped } from "../runtime/metrics.js";
-import { buildSendWorker, sendPorts } from "../runtime/send-worker.js";
+import { countReadersSetAside, countSendingStopped } from "../runtime/metrics.js";
+import { buildSendWorker, sendDeadline, sendPorts } from "../runtime/send-worker.js";
 import { PARTIAL_BATCH, sendBatchRecord } from "./sqs.js";
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -17,7 +17,9 @@ const processor = new BatchProcessor(EventType.SQS);
 const pacerFor = lanePacer(systemClock, realSleep);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-  const worker = await buildSendWorker(sendPorts(), { pacerFor });
+  // Near the time limit the worker takes nobody more and hands the rest back to the queue.
+  const stopBy = context && sendDeadline(systemClock.now(), context.getRemainingTimeInMillis());
+  const worker = await buildSendWorker(sendPorts(), { pacerFor, ...(stopBy ? { stopBy } : {}) });
   const options = { ...PARTIAL_BATCH, ...(context ? { context } : {}) };
   const response = await processPartialResponse(
     event,
@@ -26,5 +28,6 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
     options,
   );
   if (worker.report.stopped) countSendingStopped(worker.report.stopped.reason);
+  countReadersSetAside(worker.report.setAside);
   return response;
 };

@@ -12,4 +12,6 @@ export const METRICS = {
   sendingStopped: "SendingStopped",
   /** 1 each hourly pass that planned nobody because the configuration set is paused. */
   planningPaused: "PlanningPaused",
+  /** Readers' records the send engine could not use (an unknown zone, a malformed field). */
+  readersSetAside: "ReadersSetAside",
 } as const;

@@ -8,14 +8,19 @@ import { METRICS, METRICS_NAMESPACE } from "./metric-names.js";
 
 const byService = new Map<string, Metrics>();
 
-/** Counts one `name` for `service` and flushes at once. */
-function count(service: string, name: string, metadata: Record<string, string> = {}): void {
+/** Counts `value` of `name` for `service` and flushes at once. */
+function count(
+  service: string,
+  name: string,
+  metadata: Record<string, string> = {},
+  value = 1,
+): void {
   let metrics = byService.get(service);
   if (!metrics) {
     metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
     byService.set(service, metrics);
   }
-  metrics.addMetric(name, MetricUnit.Count, 1);
+  metrics.addMetric(name, MetricUnit.Count, value);
   for (const [key, value] of Object.entries(metadata)) metrics.addMetadata(key, value);
   metrics.publishStoredMetrics();
 }
@@ -23,6 +28,14 @@ function count(service: string, name: string, metadata: Record<string, string> =
 /** Counts one stop of sending (the SendingStopped alarm fires on it). */
 export function countSendingStopped(reason: Halt["reason"]): void {
   count("sender", METRICS.sendingStopped, { reason });
+}
+
+/** The dimension ReadersSetAside is counted under, by the planner and the sender alike. */
+export const RECORDS_SERVICE = "records";
+
+/** Counts readers' records set aside (the ReadersSetAside alarm fires on any). */
+export function countReadersSetAside(n: number): void {
+  if (n > 0) count(RECORDS_SERVICE, METRICS.readersSetAside, {}, n);
 }
 
 /** Counts one hourly pass that planned nobody because the configuration set is paused. */

@@ -3,6 +3,7 @@
  * Lambda, `npm run send` and the bench alike. Callers say only what differs: how many senders
  * share the account's rate, an operator's rate, a pacer kept across invocations, progress.
  */
+import { SES_REQUEST_TIMEOUT_MS } from "../adapters/ses-mailer.js";
 import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
 import { scheduleOf, settings } from "../config.js";
 import type { Pacer } from "../core/pacing.js";
@@ -36,7 +37,19 @@ export const sendPorts = (): SendPorts => ({
   signer: tokenSigner(),
 });
 
-export interface SendWorkerOptions extends Pick<SendWorkerDeps, "rate" | "onSettled" | "signal"> {
+/**
+ * What an invocation keeps back from its time limit: one SES call's own limit, and the record of
+ * what SES accepted (retried) with room to spare.
+ */
+export const SEND_RESERVE_MS = SES_REQUEST_TIMEOUT_MS + 10_000;
+
+/** The instant after which a sender takes no recipient and starts no SES call. */
+export function sendDeadline(now: Date, remainingMs: number): Date {
+  return new Date(now.getTime() + remainingMs - SEND_RESERVE_MS);
+}
+
+export interface SendWorkerOptions
+  extends Pick<SendWorkerDeps, "rate" | "onSettled" | "signal" | "stopBy"> {
   /** Senders that share the account's rate (default: the Lambdas', settings senderConcurrency). */
   workers?: number;
   /** A pacer per limit kept across invocations (core/pacing.ts lanePacer). */

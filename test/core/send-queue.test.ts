@@ -70,6 +70,75 @@ async function setup(mailer = new MemoryMailer()) {
 }
 
 describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)", () => {
+  it("near its time limit it takes nobody more and hands the rest back; each email is recorded", async () => {
+    const { store, deliver, clock } = await setup();
+    await seed(
+      store,
+      [5, 6, 7, 8, 9, 10].map((n) => subscriber(n)),
+    );
+    // A slow SES: each call takes 2 s of the invocation's time.
+    const inner = new MemoryMailer();
+    const callsAt: number[] = [];
+    const slow = {
+      status: () => inner.status(),
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        callsAt.push(clock.ms);
+        clock.advance(2_000);
+        return inner.send(email);
+      },
+    };
+    const stopBy = new Date(clock.ms + 5_000);
+    const body = batchOf(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    const first = await deliver([{ id: "m1", body }], { mailer: slow, stopBy, parallel: 1 });
+    expect(first).toEqual(["m1"]);
+    // No call started at or after the deadline, and every email SES took is recorded as sent.
+    expect(callsAt.every((at) => at < stopBy.getTime())).toBe(true);
+    expect(inner.sent).toHaveLength(3);
+    const states = store.all().map((s) => s.claim?.state);
+    expect(states.filter((s) => s === "sent")).toHaveLength(3);
+    expect(states.filter((s) => s === "pending")).toHaveLength(0);
+    // The next delivery, with time of its own, sends the rest: each reader once.
+    const second = await deliver([{ id: "m1", body }], { mailer: slow, parallel: 1 });
+    expect(second).toEqual([]);
+    expect(new Set(inner.sent.map((e) => e.to)).size).toBe(10);
+    expect(inner.sent).toHaveLength(10);
+  });
+
+  it("gives a claim back unsent when the deadline comes while it waits to retry", async () => {
+    const throttled = new MemoryMailer({
+      fault: (_e, call) => (call === 1 ? new MailThrottledError("slow down") : undefined),
+    });
+    const { store, deliver, clock } = await setup(throttled);
+    // The backoff before the retry passes the deadline: the retry must not start.
+    const stopBy = new Date(clock.ms + 20);
+    const retry = await deliver([{ id: "m1", body: batchOf(1) }], { stopBy });
+    expect(retry).toEqual(["m1"]);
+    expect(throttled.calls).toBe(1);
+    expect(store.all().filter((s) => s.claim?.state === "pending")).toEqual([]);
+  });
+
+  it("sets aside a recipient whose zone this runtime does not know; the rest of the batch is sent", async () => {
+    const { mailer, deliver, logged } = await setup();
+    // Planned by a runtime that knew the zone; this one does not.
+    const batch = JSON.parse(batchOf(1, 2, 3)) as SendBatch;
+    const mars = batch.recipients[1] as SendBatch["recipients"][number];
+    mars.timeZone = "Mars/Olympus";
+    const retry = await deliver([{ id: "m1", body: JSON.stringify(batch) }]);
+    // Redelivering would not make the zone known: the record is not handed back.
+    expect(retry).toEqual([]);
+    expect(mailer.sent.map((e) => e.to).sort()).toEqual([
+      "runner1@example.com",
+      "runner3@example.com",
+    ]);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "error",
+        message: "reader set aside",
+        data: expect.objectContaining({ key: `SUB#${mars.id}` }),
+      }),
+    );
+  });
+
   it("sends every batch and asks for no redelivery", async () => {
     const { mailer, deliver, logged } = await setup();
     const retry = await deliver([
@@ -138,19 +207,6 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect((await store.get(early.id))?.dueAt).toBe("2026-11-30T02:00:00.000Z");
     const parsed = parseBody(sendBatchSchema, body);
     expect(parsed.success && parsed.data.recipients[0]?.number).toBe(3);
-  });
-
-  it("drops a record whose reader's day and hour is not one", async () => {
-    const { mailer, deliver, logged } = await setup();
-    const s = subscriber(1);
-    const body = JSON.stringify({
-      week: WEEK,
-      runId: "r",
-      recipients: [{ id: s.id, email: s.email, tip: "squats", deliverySlot: "9-99" }],
-    });
-    expect(await deliver([{ id: "odd", body }])).toEqual([]);
-    expect(mailer.sent).toEqual([]);
-    expect(logged.find((l) => l.message === "malformed send batch")?.data.messageId).toBe("odd");
   });
 
   it("drops a batch of a week not begun in any time zone, sending nothing and moving nobody", async () => {

@@ -211,6 +211,33 @@ describe("one week in process (in memory)", () => {
     expectEachOnce(mailer, N);
   });
 
+  it.each([
+    ["an operator's week", { week: WEEK }],
+    ["an hourly pass", { hourly: new Date("2026-11-23T08:00:00Z") }],
+  ])(
+    "through %s, a record it cannot use is set aside and logged; everyone else is sent",
+    async (_what, pass) => {
+      const { store, mailer, clock } = await setup();
+      const bad = [
+        subscriber("mars@example.com", { timeZone: "Mars/Olympus" }),
+        subscriber("slot@example.com", { deliverySlot: "9-99" }),
+        subscriber("tips@example.com", { sentTips: "squats" as unknown as string[] }),
+        subscriber("pause@example.com", { pausedUntil: "soon" }),
+      ];
+      await seed(store, bad);
+      const { lines, log } = recordingLog();
+      const report = await runWeek({ store, mailer, clock, log, ...pass });
+      expect(report).toMatchObject({ sent: N, setAside: bad.length, failedTransient: 0 });
+      expect(report.stopped).toBeUndefined();
+      expectEachOnce(mailer, N);
+      const setAside = lines.filter((l) => l.level === "error" && l.message === "reader set aside");
+      expect(setAside.map((l) => l.data.key).sort()).toEqual(bad.map((s) => `SUB#${s.id}`).sort());
+      expect(setAside.find((l) => l.data.key === `SUB#${bad[0]?.id}`)?.data.problem).toMatch(
+        /timeZone/,
+      );
+    },
+  );
+
   it("paces at 90% of the quota's rate and never above it (fake clock)", async () => {
     const { store, clock } = await setup();
     const mailer = new MemoryMailer({

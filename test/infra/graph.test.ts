@@ -143,6 +143,7 @@ describe.each(each)("%s stage", (key) => {
     const sendQueue = queueNamed(graph(), "SendQueue").props.name;
     expect(on("ApproximateAgeOfOldestMessage", "QueueName", sendQueue)).toHaveLength(1);
     expect(alarms.filter((a) => a.props.metricName === "SendingStopped")).toHaveLength(1);
+    expect(on("ReadersSetAside", "service", "records")).toHaveLength(1);
   });
 
   it("answers the API within API Gateway's 30 s integration limit", () => {

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { SQSEvent } from "aws-lambda";
+import type { Context, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import type { Clock } from "../../functions/core/ports.js";
@@ -334,6 +334,35 @@ describe("each reader's own Monday 07:00, through `npm run send -- --at`", () =>
   });
 });
 
+describe("a reader's record the code cannot use", () => {
+  it("is set aside with an ERROR naming its key: `npm run send` and the planner send everyone else", async () => {
+    generation += 1;
+    const bad = [
+      subscriber(`g${generation}-mars@example.com`, { timeZone: "Mars/Olympus" }),
+      subscriber(`g${generation}-slot@example.com`, { deliverySlot: "Fri 9am" }),
+    ];
+    const subs = await seedActive(6, bad);
+    const good = subs.filter((s) => !bad.includes(s));
+    const run = await sendCli(["--week", nextWeek(), "--rate", "500"]);
+    expect(run.code, run.errors).toBe(0);
+    await expectEachOnce(good);
+    expect((await mailTo(bad)).size).toBe(0);
+    expect(run.out).toMatch(/set aside \(bad record\) +[1-9]/);
+    for (const s of bad) expect(run.errors).toContain(`SUB#${s.id}`);
+    expect(run.errors).toMatch(/reader set aside .*timeZone/);
+
+    // The hourly planner's pass reads them too (due now), and plans the rest, not throwing.
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    const report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
+    expect(report.setAside).toBeGreaterThanOrEqual(bad.length);
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    await memoryQueue("memory://send-queue").drain(async () => {});
+    // Out of the later tests' way.
+    const store = localStore(aws.dynamoEndpoint, aws.tableName);
+    for (const s of bad) await store.unsubscribe(s.id, new Date());
+  });
+});
+
 describe("crashes and stops", () => {
   it("a sender killed mid-batch: the redelivered batch takes over its stale claims, N delivered exactly once", async () => {
     const subs = await seedActive(12);
@@ -577,6 +606,40 @@ describe("Lambda handlers on the local stack", () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "busy" }]);
     expect((await mailTo([free as Subscriber])).get(free?.email as string)).toBe(1);
     expect((await mailTo([busy as Subscriber])).size).toBe(0);
+  });
+
+  it("the sender Lambda near its time limit takes nobody, hands the record back, and the next delivery sends", async () => {
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { SEND_RESERVE_MS } = await import("../../functions/runtime/send-worker.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const readers = await seedActive(3);
+    const event = {
+      Records: [
+        {
+          messageId: "late",
+          body: JSON.stringify({
+            week: nextWeek(),
+            runId: "late-run",
+            recipients: readers.map((r) => ({
+              id: r.id,
+              email: r.email,
+              tip: bundle.tips[0]?.slug,
+            })),
+          }),
+        },
+      ],
+    } as unknown as SQSEvent;
+    // What Lambda says is left of the invocation: only the reserve, then plenty.
+    const context = (remaining: number) =>
+      ({ getRemainingTimeInMillis: () => remaining }) as unknown as Context;
+    const late = await sendBatch(event, context(SEND_RESERVE_MS));
+    expect(late.batchItemFailures).toEqual([{ itemIdentifier: "late" }]);
+    expect(proxy.calls).toEqual([]);
+    const ledger = runtime.store.subscriberStore();
+    for (const r of readers) expect((await ledger.get(r.id))?.claim).toBeUndefined();
+    const next = await sendBatch(event, context(300_000));
+    expect(next.batchItemFailures).toEqual([]);
+    await expectEachOnce(readers);
   });
 
   it("a paused SES account: the sender Lambda calls nothing, logs at ERROR and emits SendingStopped", async () => {

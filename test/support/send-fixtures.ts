@@ -191,6 +191,7 @@ export async function runWeek(run: WeekRun): Promise<RunReport> {
   const settings = { ...SETTINGS, ...run.settings };
   const tips = run.tips ?? TIPS;
   const sleep = run.sleep ?? ("sleep" in run.clock ? run.clock.sleep : realSleep);
+  const log = run.log ?? recordingLog().log;
   const worker = await createSendWorker({
     subscribers: run.store,
     ledger: run.store,
@@ -207,7 +208,7 @@ export async function runWeek(run: WeekRun): Promise<RunReport> {
     workers: 1,
     ...(run.rate !== undefined ? { rate: run.rate } : {}),
     ...(run.parallel !== undefined ? { parallel: run.parallel } : {}),
-    log: run.log ?? recordingLog().log,
+    log,
   });
   return sendInProcess({
     planning: {
@@ -220,6 +221,7 @@ export async function runWeek(run: WeekRun): Promise<RunReport> {
       batchSize: settings.batchSize,
       staleClaimSeconds: settings.staleClaimSeconds,
       ...(run.limit !== undefined ? { limit: run.limit } : {}),
+      log,
     },
     queue: new MemoryQueue<SendBatch>({ capacity: 4 }),
     worker,
