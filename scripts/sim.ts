@@ -31,6 +31,7 @@ const { values } = parseArgs({
     "poison-tip": { type: "boolean" },
     "batch-size": { type: "string" },
     quiet: { type: "boolean" },
+    trace: { type: "boolean" },
   },
 });
 
@@ -60,6 +61,7 @@ function options(): { base: SimOptions; seeds: number } {
     containers: int("containers", values.containers, DEFAULTS.containers),
     ...(bug ? { bug } : {}),
     ...(values["poison-tip"] ? { poisonTip: true } : {}),
+    ...(values.trace ? { echo: (line: string) => console.log(line) } : {}),
     ...(values["batch-size"] ? { batchSize: int("batch-size", values["batch-size"], 100) } : {}),
   };
   return { base, seeds: int("seeds", values.seeds, 1) };

@@ -36,11 +36,16 @@ export class Trace {
   events = 0;
 
   /** Per-reader logs cost memory: kept only for lists up to `keepPerReader` readers. */
-  constructor(private readonly keepPerReader: boolean) {}
+  constructor(
+    private readonly keepPerReader: boolean,
+    /** Every line as it happens (`npm run sim -- --trace`). */
+    private readonly echo?: (line: string) => void,
+  ) {}
 
   record(at: number, reader: string | undefined, text: string): void {
     const line = `${new Date(at).toISOString()} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
     this.events += 1;
+    this.echo?.(line);
     this.digest.update(line);
     this.digest.update("\n");
     this.recent.push(line);

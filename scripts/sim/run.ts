@@ -34,6 +34,7 @@ import type {
   SystemEmails,
 } from "../../functions/core/types.js";
 import * as z from "../../functions/core/zod.js";
+import { SEND_RESERVE_MS } from "../../functions/runtime/send-worker.js";
 import { Checks, type Invariant, Trace, type Violation } from "./checks.js";
 import { containerSleep, type FaultLevel, faulty, PROFILES } from "./faults.js";
 import { Rng } from "./random.js";
@@ -67,6 +68,8 @@ export interface SimOptions {
   poisonTip?: boolean;
   /** Recipients per queued batch (the stage's batchSize). */
   batchSize?: number;
+  /** Every trace line as it happens. */
+  echo?: (line: string) => void;
 }
 
 export const DEFAULTS: SimOptions = {
@@ -181,7 +184,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const senderRng = root.fork(5);
   const sim = new Scheduler(START);
   const end = START + options.weeks * 7 * DAY + DAY;
-  const trace = new Trace(options.readers <= 200_000);
+  const trace = new Trace(options.readers <= 200_000, options.echo);
   const checks = new Checks(trace);
   const world = new World();
   const store = new MemoryStore(16);
@@ -371,6 +374,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     resendAfterTimeout: options.bug === "resend-after-timeout",
     badAddresses,
     onAccepted,
+    readerOf: (address) => world.byEmail.get(address)?.id,
   });
   for (let week = 0; week < options.weeks; week += 1) {
     if (!worldRng.chance(profile.ses.pausesPerWeek)) continue;
@@ -446,7 +450,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     },
   });
   /** Each API request and outbox delivery is its own caller (its own invocation). */
-  const oneOff = (name: string) => ses.mailer({ name, sleep: sim.sleep, lostAnswers: new Set() });
+  const oneOff = (name: string) => ses.mailer({ name, sleep: sim.sleep });
   const subscriptionDeps = {
     subscribers: worldStore,
     limits: store,
@@ -622,6 +626,13 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         return async (...args: Parameters<MemoryStore["markSent"]>) => {
           await target.markSent(...args);
           recorded.add(`${args[0]}|${args[1]}|${args[2]}`);
+          trace.record(sim.now, args[0], `recorded ${args[2]} for ${args[1]}`);
+        };
+      }
+      if (key === "releaseClaim" || key === "markFailed") {
+        return async (id: string, week: string, runId: string, ...rest: unknown[]) => {
+          trace.record(sim.now, id, `${key} ${week} (${runId})`);
+          return (target[key] as (...a: unknown[]) => Promise<void>)(id, week, runId, ...rest);
         };
       }
       const value = Reflect.get(target, key, receiver);
@@ -695,9 +706,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     counts.invocations += 1;
     const callerName = `c${container.id}#${invocationCount}`;
     const receipt = message.receipt;
+    const startedAt = sim.now;
     let done = false;
     if (senderRng.chance(profile.crash)) {
-      sim.after(senderRng.between(0, 120_000), () => {
+      // At any await of the invocation: most take seconds, a few minutes.
+      sim.after(senderRng.between(0, senderRng.chance(0.8) ? 20_000 : 300_000), () => {
         if (!done) kill(container, "crash", callerName);
       });
     }
@@ -706,7 +719,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     });
     const alive = () => container.alive;
     const sleep = containerSleep(sim.sleep, alive);
-    const caller: Caller = { name: callerName, sleep, lostAnswers: new Set() };
+    const caller: Caller = { name: callerName, sleep };
     const ports = storeFor(alive, sleep);
     const handle = async () => {
       const parsed = z.safeParse(sendBatchSchema, message.body);
@@ -734,6 +747,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         workers: options.bug === "pacer-per-container" ? 1 : options.containers,
         pacerFor: container.pacerFor,
         log,
+        // The invocation's time limit less the reserve, as the send-batch Lambda hands it over.
+        stopBy: new Date(startedAt + SENDER_TIMEOUT_MS - SEND_RESERVE_MS),
       });
       try {
         await worker.send(parsed.data as SendBatch, message.id);
@@ -774,7 +789,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
 
   /* -------------------------------------------------------------- planner */
   const passes: Array<{ at: number; planned: number; ms: number }> = [];
-  const planner = async (hour: number, duplicate: boolean) => {
+  const planner = async (hour: number, duplicate: boolean, attempt = 1): Promise<void> => {
     const container = { alive: true };
     const alive = () => container.alive;
     const sleep = containerSleep(sim.sleep, alive);
@@ -808,6 +823,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         schedule,
         batchSize,
         staleClaimSeconds: STALE_CLAIM_SECONDS,
+        log,
       });
       finished = true;
       if (!duplicate) passes.push({ at: hour, planned: report.planned, ms: sim.now - started });
@@ -821,6 +837,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       finished = true;
       counts.plannerFailures += 1;
       log.error("planner failed", { hour: new Date(hour).toISOString(), error: error as Error });
+      // Lambda retries a failed asynchronous invocation twice, a minute and then two apart.
+      if (attempt <= 2)
+        sim.after(attempt * 60_000, () => void planner(hour, duplicate, attempt + 1));
     }
   };
   for (let hour = Math.ceil(START / HOUR) * HOUR; hour < end; hour += HOUR) {
@@ -904,23 +923,27 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   }
 
   /* ------------------------------------------------------ scale figures */
+  // A busy hour: its pass planned more than a minute at MaxSendRate. Its send runs from the
+  // first tip email after the pass until sending pauses for a minute (the backlog is done).
   let utilization: SimResult["utilization"];
   for (const pass of passes) {
     if (pass.planned <= options.rate * 60) continue;
     let first: number | undefined;
+    let lastSent = 0;
     let sent = 0;
-    let second = Math.floor(pass.at / 1000);
-    const last = Math.floor(end / 1000);
-    while (sent < pass.planned && second <= last) {
+    const stop = Math.floor(end / 1000);
+    for (let second = Math.floor(pass.at / 1000); second <= stop; second += 1) {
       const n = ses.tipsBySecond.get(second) ?? 0;
-      if (n > 0 && first === undefined) first = second;
-      if (first !== undefined) sent += n;
-      second += 1;
+      if (n > 0) {
+        first ??= second;
+        lastSent = second;
+        sent += n;
+      } else if (first !== undefined && second - lastSent >= 60) break;
     }
     if (first === undefined) continue;
-    const value = sent / (options.rate * (second - first));
+    const value = sent / (options.rate * (lastSent - first + 1));
     utilization = {
-      value: Math.min(value, utilization?.value ?? Infinity),
+      value: Math.min(value, utilization?.value ?? Number.POSITIVE_INFINITY),
       hours: (utilization?.hours ?? 0) + 1,
     };
   }

@@ -27,8 +27,6 @@ export interface Caller {
   sleep: Sleep;
   /** Set by the first stop answer it got. */
   stopAnswered?: StopReason;
-  /** Requests whose answer this caller lost after SES accepted them (by email key). */
-  lostAnswers: Set<string>;
 }
 
 export interface Accepted {
@@ -48,6 +46,8 @@ export interface SesOptions {
   resendAfterTimeout: boolean;
   badAddresses: ReadonlySet<string>;
   onAccepted: (accepted: Accepted) => void;
+  /** The reader an address belongs to, for the trace. */
+  readerOf: (address: string) => string | undefined;
 }
 
 export const tipKey = (email: OutgoingEmail): string | undefined =>
@@ -56,6 +56,8 @@ export const tipKey = (email: OutgoingEmail): string | undefined =>
 export class SimSes {
   private readonly perSecond = new Map<number, number>();
   private readonly accepted = new Map<string, string>();
+  /** Tip emails SES accepted whose answer never reached the caller. */
+  private readonly lostAnswers = new Set<string>();
   private readonly acceptedAt: number[] = [];
   private quotaHead = 0;
   private readonly pauses: Array<{ from: number; to: number }> = [];
@@ -131,10 +133,17 @@ export class SimSes {
       },
       send: async (email) => {
         const key = tipKey(email);
-        // The wiring's ledger: a retry of a request whose answer was lost after SES took it finds
-        // SES's record of it (its Send event) and is answered with that message, not sent again.
+        // The wiring's ledger: an email whose answer was lost after SES took it (by this caller
+        // or one before it) is found in SES's record of it (its Send event) and answered with
+        // that message, not sent again.
         const known = key !== undefined ? this.accepted.get(key) : undefined;
-        if (key && known && caller.lostAnswers.has(key) && !this.options.resendAfterTimeout) {
+        if (key && known && this.lostAnswers.has(key) && !this.options.resendAfterTimeout) {
+          const t = this.sim.now;
+          this.trace.record(
+            t,
+            this.options.readerOf(email.to),
+            `ses ledger: ${known} was accepted`,
+          );
           return { messageId: known };
         }
         await caller.sleep(latency());
@@ -173,6 +182,8 @@ export class SimSes {
     );
     const stop = this.stopAt(t);
     const answer = () => caller.sleep(latency());
+    const note = (text: string) =>
+      this.trace.record(t, this.options.readerOf(reader), `ses ${text} (${caller.name})`);
     if (stop) {
       this.checks.check(
         "quota",
@@ -188,14 +199,17 @@ export class SimSes {
     }
     const p = this.options.profile;
     if (count > this.options.maxSendRate || this.rng.chance(p.throttle)) {
+      note("throttles");
       await answer();
       throw new MailThrottledError("SES: Maximum sending rate exceeded.");
     }
     if (this.rng.chance(p.serverError)) {
+      note("fails with a 500");
       await answer();
       throw new MailTransientError("SES: InternalFailure (500)");
     }
     if (this.options.badAddresses.has(reader)) {
+      note("rejects the address");
       await answer();
       throw new MailRejectedError(`MessageRejected: Address blacklisted: ${reader}`);
     }
@@ -214,7 +228,8 @@ export class SimSes {
       ...(key ? { key } : {}),
     });
     if (this.rng.chance(p.timeoutAfterAccept)) {
-      if (key) caller.lostAnswers.add(key);
+      if (key) this.lostAnswers.add(key);
+      note("accepted, and its answer is lost");
       await caller.sleep(REQUEST_TIMEOUT_MS);
       throw new MailTransientError(`SES: no answer within ${REQUEST_TIMEOUT_MS} ms`);
     }
