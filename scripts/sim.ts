@@ -11,6 +11,7 @@ import {
   type Bug,
   DEFAULTS,
   ON_TIME_HOURS,
+  replayCommand,
   type SimOptions,
   type SimResult,
   simulate,
@@ -65,24 +66,6 @@ function options(): { base: SimOptions; seeds: number } {
     ...(values["batch-size"] ? { batchSize: int("batch-size", values["batch-size"], 100) } : {}),
   };
   return { base, seeds: int("seeds", values.seeds, 1) };
-}
-
-/** The command that runs exactly this seed again. */
-export function replayCommand(o: SimOptions): string {
-  const parts = [
-    `--seed ${o.seed}`,
-    `--readers ${o.readers}`,
-    `--weeks ${o.weeks}`,
-    `--faults ${o.faults}`,
-    `--zones ${o.zones}`,
-    `--rate ${o.rate}`,
-    `--quota ${o.quota}`,
-    `--containers ${o.containers}`,
-    ...(o.bug ? [`--inject-bug ${o.bug}`] : []),
-    ...(o.poisonTip ? ["--poison-tip"] : []),
-    ...(o.batchSize ? [`--batch-size ${o.batchSize}`] : []),
-  ];
-  return `npm run sim -- ${parts.join(" ")}`;
 }
 
 function printFailure(result: SimResult): void {

@@ -31,6 +31,7 @@ export interface Violation {
 
 export class Trace {
   private readonly digest = createHash("sha256");
+  private pending = "";
   private readonly byReader = new Map<string, string[]>();
   private readonly recent: string[] = [];
   events = 0;
@@ -42,12 +43,13 @@ export class Trace {
     private readonly echo?: (line: string) => void,
   ) {}
 
+  /** Lines start with the instant in ms (cheap to make); shown, they start with it in ISO. */
   record(at: number, reader: string | undefined, text: string): void {
-    const line = `${new Date(at).toISOString()} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
+    const line = `${Math.round(at * 1000) / 1000} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
     this.events += 1;
-    this.echo?.(line);
-    this.digest.update(line);
-    this.digest.update("\n");
+    if (this.echo) this.echo(show(line));
+    this.pending += `${line}\n`;
+    if (this.pending.length > 65_536) this.flush();
     this.recent.push(line);
     if (this.recent.length > 64) this.recent.shift();
     if (reader && this.keepPerReader) {
@@ -58,18 +60,28 @@ export class Trace {
     }
   }
 
+  private flush(): void {
+    this.digest.update(this.pending);
+    this.pending = "";
+  }
+
   /** The events that led to a violation: the reader's own, else the last ones of the run. */
   leadingTo(violation: Violation, count = 12): string[] {
     const own = violation.reader ? this.byReader.get(violation.reader) : undefined;
-    const before = (own ?? this.recent).filter(
-      (line) => line <= `${new Date(violation.at).toISOString()}~`,
-    );
-    return before.slice(-count);
+    const before = (own ?? this.recent).filter((line) => Number.parseFloat(line) <= violation.at);
+    return before.slice(-count).map(show);
   }
 
   hash(): string {
+    this.flush();
     return this.digest.copy().digest("hex").slice(0, 16);
   }
+}
+
+/** A trace line with its instant in ISO. */
+function show(line: string): string {
+  const space = line.indexOf(" ");
+  return `${new Date(Number(line.slice(0, space))).toISOString()}${line.slice(space)}`;
 }
 
 export class Checks {

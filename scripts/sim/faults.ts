@@ -108,24 +108,27 @@ export interface FaultEnv {
 
 /** `target` with every method in `methods` given latency, failures and the container's death. */
 export function faulty<T extends object>(target: T, methods: readonly string[], env: FaultEnv): T {
-  const wrapped = new Set(methods);
+  const wrapped: Record<string, unknown> = {};
+  for (const key of methods) {
+    const method = (target as Record<string, unknown>)[key];
+    if (typeof method !== "function") continue;
+    wrapped[key] = async (...args: unknown[]) => {
+      await env.sleep(env.rng.between(env.latencyMs[0], env.latencyMs[1]));
+      if (!env.alive()) return never();
+      if (env.rng.chance(env.failBefore)) throw new InjectedFault(`${key}: throttled`);
+      const result = await (method as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      if (!env.alive()) return never();
+      if (env.rng.chance(env.failAfter)) {
+        throw new InjectedFault(`${key}: failure reported after the write applied`);
+      }
+      return result;
+    };
+  }
   return new Proxy(target, {
     get(object, key, receiver) {
+      if (typeof key === "string" && key in wrapped) return wrapped[key];
       const value = Reflect.get(object, key, receiver);
-      if (typeof value !== "function" || typeof key !== "string" || !wrapped.has(key)) {
-        return typeof value === "function" ? value.bind(object) : value;
-      }
-      return async (...args: unknown[]) => {
-        await env.sleep(env.rng.between(env.latencyMs[0], env.latencyMs[1]));
-        if (!env.alive()) return never();
-        if (env.rng.chance(env.failBefore)) throw new InjectedFault(`${key}: throttled`);
-        const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
-        if (!env.alive()) return never();
-        if (env.rng.chance(env.failAfter)) {
-          throw new InjectedFault(`${key}: failure reported after the write applied`);
-        }
-        return result;
-      };
+      return typeof value === "function" ? value.bind(object) : value;
     },
   });
 }
