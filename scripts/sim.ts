@@ -58,7 +58,7 @@ function options(): { base: SimOptions; seeds: number } {
     faults,
     zones: values.zones ?? DEFAULTS.zones,
     rate: int("rate", values.rate, DEFAULTS.rate),
-    quota: int("quota", values.quota, DEFAULTS.quota),
+    ...(values.quota ? { quota: int("quota", values.quota, 1) } : {}),
     containers: int("containers", values.containers, DEFAULTS.containers),
     ...(bug ? { bug } : {}),
     ...(values["poison-tip"] ? { poisonTip: true } : {}),
@@ -142,6 +142,9 @@ async function main(): Promise<void> {
       ? "busy-hour utilization: n/a (no busy hour)"
       : `busy-hour utilization: ${worstUtilization.toFixed(2)}`,
   );
+  if (busyHours > 0) {
+    console.log(`  the lowest of ${busyHours} busy hour(s): sent ÷ (MaxSendRate × seconds)`);
+  }
   console.log(`planner pass, longest: ${(longestPlanner / 1000).toFixed(1)} s`);
   if (failed) {
     console.log(`\n${failures} of ${seeds} seed(s) broke an invariant.`);

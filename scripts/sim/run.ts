@@ -59,8 +59,8 @@ export interface SimOptions {
   zones: string;
   /** MaxSendRate, emails per second. */
   rate: number;
-  /** The account's daily quota. */
-  quota: number;
+  /** The account's daily quota (default: three emails a reader, at least 50,000). */
+  quota?: number;
   /** Sender containers at once (senderConcurrency). */
   containers: number;
   bug?: Bug;
@@ -81,7 +81,7 @@ export function replayCommand(o: SimOptions): string {
     `--faults ${o.faults}`,
     `--zones ${o.zones}`,
     `--rate ${o.rate}`,
-    `--quota ${o.quota}`,
+    ...(o.quota ? [`--quota ${o.quota}`] : []),
     `--containers ${o.containers}`,
     ...(o.bug ? [`--inject-bug ${o.bug}`] : []),
     ...(o.poisonTip ? ["--poison-tip"] : []),
@@ -97,7 +97,6 @@ export const DEFAULTS: SimOptions = {
   faults: "light",
   zones: "real",
   rate: 14,
-  quota: 50_000,
   containers: 4,
 };
 
@@ -194,6 +193,7 @@ function memoryLog(trace: Trace, now: () => number) {
 
 export async function simulate(options: SimOptions): Promise<SimResult> {
   const profile = PROFILES[options.faults];
+  const quota = options.quota ?? Math.max(50_000, 3 * options.readers);
   const root = new Rng(options.seed);
   const worldRng = root.fork(1);
   const faultRng = root.fork(2);
@@ -249,7 +249,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const recorded = new Set<string>();
   /** Which caller's container is dead. */
   const deadCallers = new Set<string>();
-  const firstCopy = new Map<string, Accepted>();
+  /** The caller whose call SES took first, per tip email (id|week|tip). */
+  const firstCopy = new Map<string, string>();
 
   /* ----------------------------------------------------------------- readers */
   const started = new Date(START);
@@ -339,8 +340,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       const window =
         first !== undefined &&
         !recorded.has(`${model.id}|${earlier.week}|${earlier.tip}`) &&
-        deadCallers.has(first.caller) &&
-        first.caller !== accepted.caller;
+        deadCallers.has(first) &&
+        first !== accepted.caller;
       if (window) counts.windowDuplicates += 1;
       else {
         checks.check(
@@ -382,12 +383,12 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         `claimed ${new Date(at).toISOString()} during a pause recorded ${new Date(pause?.from ?? 0).toISOString()}`,
     );
     model.received.push({ tip, week, at: accepted.at, claimAt });
-    firstCopy.set(`${model.id}|${week}|${tip}`, accepted);
+    firstCopy.set(`${model.id}|${week}|${tip}`, accepted.caller);
     feedbackFor(model, accepted);
   };
   const ses = new SimSes(sim, sesRng, checks, trace, {
     maxSendRate: options.rate,
-    quota: options.quota,
+    quota,
     profile: profile.ses,
     resendAfterTimeout: options.bug === "resend-after-timeout",
     badAddresses,
@@ -749,7 +750,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         links,
         settings: {
           maxSendRate: options.rate,
-          max24HourSend: options.quota,
+          max24HourSend: quota,
           staleClaimSeconds: STALE_CLAIM_SECONDS,
         },
         schedule,
@@ -939,24 +940,22 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
 
   /* ------------------------------------------------------ scale figures */
   // A busy hour: its pass planned more than a minute at MaxSendRate. Its send runs from the
-  // first tip email after the pass until sending pauses for a minute (the backlog is done).
+  // first tip email after the pass until 98 % of what it planned has gone (the rest are
+  // rejections, leavers and batches a crash sent back for later): sent ÷ (rate × seconds).
   let utilization: SimResult["utilization"];
   for (const pass of passes) {
     if (pass.planned <= options.rate * 60) continue;
     let first: number | undefined;
-    let lastSent = 0;
     let sent = 0;
+    let second = Math.floor(pass.at / 1000);
     const stop = Math.floor(end / 1000);
-    for (let second = Math.floor(pass.at / 1000); second <= stop; second += 1) {
+    for (; second <= stop && sent < 0.98 * pass.planned; second += 1) {
       const n = ses.tipsBySecond.get(second) ?? 0;
-      if (n > 0) {
-        first ??= second;
-        lastSent = second;
-        sent += n;
-      } else if (first !== undefined && second - lastSent >= 60) break;
+      if (n > 0) first ??= second;
+      sent += n;
     }
     if (first === undefined) continue;
-    const value = sent / (options.rate * (lastSent - first + 1));
+    const value = sent / (options.rate * (second - first));
     utilization = {
       value: Math.min(value, utilization?.value ?? Number.POSITIVE_INFINITY),
       hours: (utilization?.hours ?? 0) + 1,

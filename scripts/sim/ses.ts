@@ -132,6 +132,8 @@ export class SimSes {
         return this.status();
       },
       send: async (email) => {
+        // A call started after this worker was answered stop (counted here, where it starts:
+        // calls already on their way when the answer came are not the worker's fault).
         const key = tipKey(email);
         // The wiring's ledger: an email whose answer was lost after SES took it (by this caller
         // or one before it) is found in SES's record of it (its Send event) and answered with
