@@ -68,7 +68,9 @@ export class Trace {
   /** The events that led to a violation: the reader's own, else the last ones of the run. */
   leadingTo(violation: Violation, count = 12): string[] {
     const own = violation.reader ? this.byReader.get(violation.reader) : undefined;
-    const before = (own ?? this.recent).filter((line) => Number.parseFloat(line) <= violation.at);
+    const before = (own ?? this.recent).filter(
+      (line) => Number.parseFloat(line) <= violation.at + 1,
+    );
     return before.slice(-count).map(show);
   }
 
