@@ -164,12 +164,14 @@ export const FUNCTIONS = {
     timeoutSeconds: 10,
     memoryMb: 512,
     // Reads a reader, counts rates, confirms and unsubscribes, erases (a PutItem of the erasure
-    // mark over the record); the welcome email; its keys.
+    // mark over the record); the welcome and goodbye emails, each on a slot of the account's
+    // send schedule (an UpdateItem; the rate from GetAccount); its keys.
     permissions: [
       IAM.getItem,
       IAM.putItem,
       IAM.updateItem,
       IAM.sendEmail,
+      IAM.getAccount,
       IAM.enqueueConfirmation,
       IAM.readTokenKeys,
       IAM.readIdKey,
@@ -182,12 +184,14 @@ export const FUNCTIONS = {
     timeoutSeconds: 30,
     memoryMb: 256,
     // Creates or renews the signup, takes its mailbox slot and its shares of the hour's budget,
-    // sends its confirmation through the confirmations' configuration set.
+    // sends its confirmation through the confirmations' configuration set, on a slot of the
+    // account's send schedule (the rate from GetAccount).
     permissions: [
       IAM.getItem,
       IAM.putItem,
       IAM.updateItem,
       IAM.sendConfirmation,
+      IAM.getAccount,
       IAM.readTokenKeys,
       IAM.readIdKey,
     ],

@@ -44,8 +44,8 @@ export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [-
   --dry-run    print the plan (recipients per week and tip, readers due per hour for the next
                day, duration, SES cost), send nothing and move nobody's schedule
   --limit N    send at most N emails
-  --rate R     emails per second (default: the SES quota, else settings maxSendRate); the run
-               aims at 90% of it and never exceeds it in any second
+  --rate R     emails per second (default: the SES quota, else settings maxSendRate); every
+               SES caller of the account shares it, and no second exceeds it
   --test A     send one tip now to the address A, its subject marked [Test], recording nothing
                (--tip SLUG picks the tip, default the first; series-finished is the series' end)
   -h, --help   this help
@@ -323,7 +323,7 @@ export async function main(argv: string[]): Promise<number> {
   const tips = series(content.tips, content.emails.finished);
   const { sendInProcess } = await import("../functions/core/send-run.js");
   const { buildSendWorker, sendPorts } = await import("../functions/runtime/send-worker.js");
-  const { workerLimit, PACE_AIM } = await import("../functions/core/pacing.js");
+  const { accountLimit, scheduleRate } = await import("../functions/core/pacing.js");
 
   const config = settings();
   const at = options.at ?? systemClock.now();
@@ -346,14 +346,15 @@ export async function main(argv: string[]): Promise<number> {
   if (options.dryRun) {
     const { plan } = await import("../functions/core/planner.js");
     const status = await mailer.status();
-    const limit = workerLimit(status.quota, config.maxSendRate, 1, options.rate);
+    const limit = accountLimit(status.quota, config.maxSendRate, options.rate);
+    const aim = scheduleRate(limit);
     const report = await plan({
       ...planning,
       dryRun: true,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
       log: { error: (message, data) => console.error(`${message} ${JSON.stringify(data)}`) },
     });
-    const seconds = report.planned / (limit * PACE_AIM);
+    const seconds = report.planned / aim;
     const what = options.week ? `${options.week} for everyone` : `the pass at ${at.toISOString()}`;
     console.log(`Dry run for ${what}: nothing sent.\n`);
     if (status.stopped) console.log(`  SES WOULD REFUSE          ${status.stopped.message}`);
@@ -383,7 +384,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (hours.length === 0) console.log("    nobody");
     console.log(
-      `  estimated duration        ${duration(seconds)} at ${round(limit * PACE_AIM)} emails/s (90% of ${round(limit)}, ${status.quota ? "the SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
+      `  estimated duration        ${duration(seconds)} at ${round(aim)} emails/s (${Math.round((aim / limit) * 100)}% of ${round(limit)}, ${status.quota ? "the SES quota" : options.rate ? "--rate" : "settings maxSendRate"})`,
     );
     console.log(
       `  estimated SES cost        $${(report.planned * USD_PER_EMAIL).toFixed(2)} ($0.10 per 1,000)`,
@@ -420,7 +421,8 @@ export async function main(argv: string[]): Promise<number> {
     bar.setTotal(planned);
   };
   const report = await buildSendWorker(ports, {
-    // This process sends alone, at the whole rate.
+    // One worker: in flight, enough for the whole rate. The rate itself is the account's,
+    // shared with every other SES caller through the table.
     workers: 1,
     ...(options.rate !== undefined ? { rate: options.rate } : {}),
     signal: interrupt.signal,

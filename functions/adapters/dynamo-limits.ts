@@ -1,6 +1,12 @@
-/** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots and shared turns. */
+/** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots and send schedules. */
 import type { Limits } from "../core/ports.js";
-import { type DynamoTable, mailboxItemKey, rateKey, turnKey } from "./dynamo-table.js";
+import {
+  type DynamoTable,
+  isConditionFailure,
+  mailboxItemKey,
+  rateKey,
+  turnKey,
+} from "./dynamo-table.js";
 
 export class DynamoLimits implements Limits {
   constructor(private readonly table: DynamoTable) {}
@@ -78,12 +84,36 @@ export class DynamoLimits implements Limits {
     throw new Error(`reserveMailboxSlot: too much contention on one mailbox`);
   }
 
-  async takeTurn(key: string, at: Date, spacingMs: number) {
-    return this.table.update({
-      Key: turnKey(key),
-      UpdateExpression: "SET lastAt = :at",
-      ConditionExpression: "attribute_not_exists(lastAt) OR lastAt <= :free",
-      ExpressionAttributeValues: { ":at": at.getTime(), ":free": at.getTime() - spacingMs },
-    });
+  /**
+   * The item holds `nextAt`, the schedule's next free slot (ms). Ahead of now, it is moved on by
+   * the run with an atomic ADD (conditional on still being ahead); else the run starts now and
+   * `nextAt` is set after it (conditional on still being behind). A caller that loses the race
+   * between the two tries again; neither write can hand a slot out twice.
+   */
+  async reserveSlots(key: string, now: Date, count: number, spacingMs: number): Promise<Date> {
+    const span = count * spacingMs;
+    const at = now.getTime();
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      try {
+        const moved = await this.table.write({
+          Key: turnKey(key),
+          UpdateExpression: "ADD nextAt :span",
+          ConditionExpression: "nextAt > :now",
+          ExpressionAttributeValues: { ":span": span, ":now": at },
+          ReturnValues: "UPDATED_NEW",
+        });
+        return new Date(Number(moved?.nextAt) - span);
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const started = await this.table.update({
+        Key: turnKey(key),
+        UpdateExpression: "SET nextAt = :next",
+        ConditionExpression: "attribute_not_exists(nextAt) OR nextAt <= :now",
+        ExpressionAttributeValues: { ":next": at + span, ":now": at },
+      });
+      if (started) return now;
+    }
+    throw new Error(`reserveSlots: too much contention on schedule ${key}`);
   }
 }

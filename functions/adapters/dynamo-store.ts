@@ -50,5 +50,5 @@ export class DynamoStore implements Subscribers, SendLedger, Limits {
   take: Limits["take"] = (...a) => this.limits.take(...a);
   giveBack: Limits["giveBack"] = (...a) => this.limits.giveBack(...a);
   reserveMailboxSlot: Limits["reserveMailboxSlot"] = (...a) => this.limits.reserveMailboxSlot(...a);
-  takeTurn: Limits["takeTurn"] = (...a) => this.limits.takeTurn(...a);
+  reserveSlots: Limits["reserveSlots"] = (...a) => this.limits.reserveSlots(...a);
 }

@@ -49,7 +49,7 @@ export const mailboxItemKey = (mailbox: string) => ({ pk: `MAILBOX#${mailbox}`, 
 export const dueSortKey = (id: string, dueAt: string | undefined) => `${dueAt ?? ""}#${id}`;
 /** Every sort key due at or before `dueBy` is below this ("$" follows "#"). */
 export const dueUpperBound = (dueBy: Date) => `${dueBy.toISOString()}$`;
-/** One shared turn (core/pacing.ts sharedTurns): its last taking is on this item. */
+/** One shared send schedule (core/pacing.ts sharedPacer): its next free slot is on this item. */
 export const turnKey = (key: string) => ({ pk: `TURN#${key}`, sk: "TURN" });
 export const rateKey = (key: string, windowStart: Date) => ({
   pk: `RATE#${key}`,

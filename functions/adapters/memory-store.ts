@@ -35,8 +35,8 @@ const structuredClone = rfdc();
 export class MemoryStore implements Subscribers, SendLedger, Limits {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
-  /** Each turn's last taking, ms since epoch. */
-  private readonly turns = new Map<string, number>();
+  /** Each send schedule's next free slot, ms since epoch. */
+  private readonly schedules = new Map<string, number>();
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
   /** Erasure marks: id → ISO time of the erasure. */
   private readonly erased = new Map<string, string>();
@@ -322,11 +322,10 @@ export class MemoryStore implements Subscribers, SendLedger, Limits {
     });
   }
 
-  async takeTurn(key: string, at: Date, spacingMs: number) {
-    const last = this.turns.get(key);
-    if (last !== undefined && last > at.getTime() - spacingMs) return false;
-    this.turns.set(key, at.getTime());
-    return true;
+  async reserveSlots(key: string, now: Date, count: number, spacingMs: number) {
+    const first = Math.max(now.getTime(), this.schedules.get(key) ?? Number.NEGATIVE_INFINITY);
+    this.schedules.set(key, first + count * spacingMs);
+    return new Date(first);
   }
 
   async take(key: string, windowStart: Date, _windowSeconds: number, limit: number) {

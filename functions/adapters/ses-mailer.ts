@@ -17,7 +17,7 @@ import {
   MailThrottledError,
   MailTransientError,
 } from "../core/errors.js";
-import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
+import type { Mailer, OutgoingEmail, SendingStatus, SendQuota } from "../core/ports.js";
 
 /**
  * How long one SES call may take before it is abandoned as a transient failure (and retried by
@@ -191,6 +191,18 @@ export function sendEmailInput(
   };
 }
 
+/** GetAccount's SendQuota as the engine reads it, when SES told it whole. */
+function quotaOf(
+  q: { MaxSendRate?: number; Max24HourSend?: number; SentLast24Hours?: number } | undefined,
+): SendQuota | undefined {
+  if (q?.MaxSendRate === undefined || q.Max24HourSend === undefined) return undefined;
+  return {
+    maxSendRate: q.MaxSendRate,
+    max24HourSend: q.Max24HourSend,
+    sentLast24Hours: q.SentLast24Hours ?? 0,
+  };
+}
+
 export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
 
@@ -224,6 +236,12 @@ export class SesMailer implements Mailer {
     }
   }
 
+  /** The account's sending quota alone (GetAccount); undefined when SES cannot tell. */
+  async quota(): Promise<SendQuota | undefined> {
+    const account = await this.client.send(new GetAccountCommand({})).catch(() => undefined);
+    return quotaOf(account?.SendQuota);
+  }
+
   /**
    * GetAccount (quota, account paused or shut down) and, with a configuration set, its sending
    * switch (the reputation breaker turns it off). An answer SES cannot give (the local stand-ins
@@ -243,14 +261,8 @@ export class SesMailer implements Mailer {
         : undefined,
     ]);
     const status: SendingStatus = {};
-    const q = account?.SendQuota;
-    if (q?.MaxSendRate !== undefined && q.Max24HourSend !== undefined) {
-      status.quota = {
-        maxSendRate: q.MaxSendRate,
-        max24HourSend: q.Max24HourSend,
-        sentLast24Hours: q.SentLast24Hours ?? 0,
-      };
-    }
+    const quota = quotaOf(account?.SendQuota);
+    if (quota) status.quota = quota;
     if (account?.EnforcementStatus === "SHUTDOWN") {
       status.stopped = { reason: "suspended", message: "SES account enforcement status SHUTDOWN" };
     } else if (account?.SendingEnabled === false) {

@@ -1,12 +1,12 @@
 /**
- * Send pacing: every SES call, first try or retry, takes one slot from a pacer. The pacer aims at
- * PACE_AIM of the limit on an absolute timeline (GCRA: a late timer delays one call, not the ones
- * after it) and never releases more than floor(limit) calls in any CAP_WINDOW_MS, counted from
- * the times slots were really released. Releases are serialised, so concurrent callers share one
- * schedule. Written here, not taken from npm: `limiter` and `bottleneck` keep their own clock and
- * timers and have no sliding cap, and here the clock and sleep are ports.
+ * Send pacing: every SES call, first try or retry, takes one slot from a pacer. sharedPacer takes
+ * its slots from the account's one schedule in the store, so every process and path that calls
+ * SES keeps to one MaxSendRate together; createPacer paces one process on its own (GCRA on an
+ * absolute timeline, never more than floor(limit) releases in any CAP_WINDOW_MS). Written here,
+ * not taken from npm: `limiter` and `bottleneck` keep their own clock and timers, have no shared
+ * store and no sliding cap, and here the clock, sleep and store are ports.
  */
-import type { Clock, SendQuota, Sleep } from "./ports.js";
+import type { Clock, Mailer, SendQuota, Sleep } from "./ports.js";
 
 /** The share of the limit the schedule aims at: a little under, so jitter never crosses it. */
 export const PACE_AIM = 0.9;
@@ -76,70 +76,134 @@ export function createPacer(options: PacerOptions): Pacer {
   };
 }
 
+/** The account's one send schedule in the store (item TURN#ses): every SES call takes a slot. */
+export const ACCOUNT_SCHEDULE = "ses";
+
 /**
- * The pacer of one send lane (a Lambda container: one invocation at a time), kept across its
- * invocations while the limit stays the same, so the hand-over from one invocation to the next
- * keeps the schedule instead of starting a fresh one beside the last one's calls. A new lane (a
- * new container, a changed limit) starts `afterBusy`: another lane may have just stopped on the
- * same share of the rate.
+ * How late a reserved slot may still be used. One missed by more is dropped, never used late:
+ * late slots used together would bunch calls into one second.
  */
-export function lanePacer(clock: Clock, sleep: Sleep): (limit: number) => Pacer {
-  let kept: Pacer | undefined;
-  return (limit) => {
-    if (kept?.limit !== limit) kept = createPacer({ limit, clock, sleep, afterBusy: true });
-    return kept;
-  };
+export const SLOT_LATE_MS = 25;
+
+/** How far ahead one reservation reaches: its slots cover about this long at the rate. */
+export const RUN_MS = 100;
+
+/**
+ * The spacing of the account's slots: floor(limit) of them in CAP_WINDOW_MS, so that calls made
+ * within SLOT_LATE_MS of their slots put at most floor(limit) into any second, with 25 ms to
+ * spare for the network. Below one call a second, one call per CAP_WINDOW_MS ÷ limit.
+ */
+export function slotSpacing(limit: number): number {
+  const cap = Math.floor(limit);
+  return cap >= 1 ? CAP_WINDOW_MS / cap : CAP_WINDOW_MS / limit;
+}
+
+/** The rate the account's schedule gives at `limit` (about 95 % of it). */
+export const scheduleRate = (limit: number) =>
+  limit === Number.POSITIVE_INFINITY ? limit : 1000 / slotSpacing(limit);
+
+export interface SharedPacerOptions {
+  /** The account's calls per second (or an operator's lower figure); Infinity: unpaced. */
+  limit: number;
+  /**
+   * Reserves `count` slots `spacingMs` apart on the account's schedule (Limits.reserveSlots
+   * with ACCOUNT_SCHEDULE and the clock's now): resolves to the first one's instant.
+   */
+  reserve: (count: number, spacingMs: number) => Promise<Date>;
+  clock: Clock;
+  sleep: Sleep;
 }
 
 /**
- * Senders that each hold less than one call a second of the account's rate (a rate below the
- * number of senders, as in the SES sandbox's 1/s) cannot keep to it each on their own: each
- * pacer allows one call per window, and all of them may make it in the same second. Each call
- * then also takes the account's one shared turn, `CAP_WINDOW_MS ÷ rate` after the last one taken
- * by anyone (`take`: one conditional write in the store), waiting a part of that between tries.
+ * A pacer on the account's one schedule, shared by every process and path that calls SES (each
+ * sender container, each `npm run send`, the confirmation outbox, the API's welcome and goodbye
+ * emails): whoever calls, no second holds more than the account's MaxSendRate. It reserves small
+ * runs of slots (one at first, doubling while they are all used, up to RUN_MS worth: about ten
+ * writes a second per busy caller), releases each call at its slot, never before, and drops a
+ * slot it missed by more than SLOT_LATE_MS. Releases are serialised, as in createPacer.
  */
-export function sharedTurns(
-  pacer: Pacer,
-  options: {
-    accountLimit: number;
-    take: (at: Date, spacingMs: number) => Promise<boolean>;
-    clock: Clock;
-    sleep: Sleep;
-    random: () => number;
-  },
-): Pacer {
-  const spacingMs = CAP_WINDOW_MS / options.accountLimit;
-  return {
-    limit: pacer.limit,
-    rate: pacer.rate,
-    async acquire() {
-      await pacer.acquire();
-      while (!(await options.take(options.clock.now(), spacingMs))) {
-        await options.sleep(spacingMs * (0.25 + options.random() * 0.5));
+export function sharedPacer(options: SharedPacerOptions): Pacer {
+  const { limit, clock, sleep, reserve } = options;
+  if (!(limit > 0)) throw new Error(`sharedPacer: limit must be > 0, got ${limit}`);
+  if (limit === Number.POSITIVE_INFINITY) return { limit, rate: limit, acquire: async () => {} };
+  const spacing = slotSpacing(limit);
+  const most = Math.max(1, Math.floor(RUN_MS / spacing));
+  /** Slots reserved and not yet used, earliest first (ms since epoch). */
+  let slots: number[] = [];
+  let size = 1;
+  /** The next run, asked for while the current one is half used, so no call waits on a write. */
+  let ahead: Promise<number[]> | undefined;
+  let turn: Promise<void> = Promise.resolve();
+
+  const reserveRun = (count: number) =>
+    reserve(count, spacing).then((first) =>
+      Array.from({ length: count }, (_, i) => first.getTime() + i * spacing),
+    );
+
+  const take = async () => {
+    for (;;) {
+      const now = clock.now().getTime();
+      while (slots.length > 0 && (slots[0] as number) + SLOT_LATE_MS < now) {
+        const missed = slots.shift() as number;
+        // Unused for a whole run's time: nobody was calling. The next run starts small again.
+        if (missed + RUN_MS < now) size = 1;
       }
+      const slot = slots[0];
+      if (slot === undefined) {
+        const next = ahead ?? reserveRun(size);
+        ahead = undefined;
+        slots = await next;
+        size = Math.min(most, size * 2);
+      } else if (slot > now) {
+        await sleep(slot - now);
+      } else {
+        slots.shift();
+        if (!ahead && slots.length <= size / 4 && size > 1) {
+          ahead = reserveRun(size);
+          ahead.catch(() => undefined); // its error reaches the call that awaits it
+        }
+        return;
+      }
+    }
+  };
+
+  return {
+    limit,
+    rate: 1000 / spacing,
+    acquire() {
+      const mine = turn.then(take);
+      turn = mine.catch(() => undefined); // a failed reservation fails its caller only
+      return mine;
     },
   };
 }
 
 /**
- * The limit one sender worker may use: the account's MaxSendRate when SES tells it (else the
- * configured fallback), optionally lowered by the operator (never raised above a known quota),
- * split evenly over the `workers` senders that may run at once.
+ * A Mailer whose every send first takes a slot of the pacer `pacerOf` gives (asked at each send:
+ * it may need SES's quota first). status() sends no email and is not paced.
  */
-export function workerLimit(
+export function pacedMailer(mailer: Mailer, pacerOf: () => Pacer | Promise<Pacer>): Mailer {
+  return {
+    send: async (email) => {
+      await (await pacerOf()).acquire();
+      return mailer.send(email);
+    },
+    status: () => mailer.status(),
+  };
+}
+
+/**
+ * The limit every SES caller keeps to together: the account's MaxSendRate when SES tells it (else
+ * the configured fallback), optionally lowered by the operator (never raised above a known quota).
+ */
+export function accountLimit(
   quota: SendQuota | undefined,
   fallbackRate: number,
-  workers: number,
   override?: number,
 ): number {
   const account = quota?.maxSendRate;
-  const total =
-    override === undefined
-      ? (account ?? fallbackRate)
-      : account === undefined
-        ? override
-        : Math.min(account, override);
-  return total / Math.max(1, workers);
+  if (override === undefined) return account ?? fallbackRate;
+  return account === undefined ? override : Math.min(account, override);
 }
 
 /** How many sends to keep in flight to reach `rate` when one SES call takes ~`latencyMs`. */

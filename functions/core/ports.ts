@@ -192,7 +192,7 @@ export interface SendLedger {
   releaseClaim(id: string, week: string, runId: string): Promise<void>;
 }
 
-/** Limits and pacing: counters in fixed windows, mailbox slots, and the senders' shared turn. */
+/** Limits and pacing: counters in fixed windows, mailbox slots, and the account's send schedule. */
 export interface Limits {
   /**
    * Counts one hit for `key` in the fixed window starting at `windowStart`; true when the count
@@ -223,11 +223,13 @@ export interface Limits {
   ): Promise<boolean>;
 
   /**
-   * Takes the turn named `key` at `at` if the last one taken, by anyone, was at least `spacingMs`
-   * before (one conditional write): how senders that each hold less than one call a second of
-   * the account's rate keep to it together. False when the turn is not yet free.
+   * Reserves `count` slots `spacingMs` apart on the shared schedule named `key`, for whoever asks
+   * (every SES caller of the account): the first at `now` or at the schedule's next free slot,
+   * whichever is later, and the next free slot moved on past the last (one conditional write,
+   * a second only when another caller moved it meanwhile). Resolves to the first slot's instant.
+   * No slot is ever handed out twice, so slots from every caller stay `spacingMs` apart.
    */
-  takeTurn(key: string, at: Date, spacingMs: number): Promise<boolean>;
+  reserveSlots(key: string, now: Date, count: number, spacingMs: number): Promise<Date>;
 }
 
 /* ----------------------------------------------------------------- mailer */

@@ -7,12 +7,12 @@
  */
 import { BatchUnfinishedError } from "./errors.js";
 import {
-  createPacer,
+  ACCOUNT_SCHEDULE,
+  accountLimit,
   dailyBudget,
   inFlightFor,
   type Pacer,
-  sharedTurns,
-  workerLimit,
+  sharedPacer,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Limits, Log } from "./ports.js";
@@ -70,20 +70,20 @@ export interface SendWorkerDeps
     | "onSettled"
     | "stopBy"
   > {
-  /** The account's shared send turn, for senders that each hold less than one call a second. */
-  limits: Pick<Limits, "takeTurn">;
+  /** The account's send schedule, which every SES caller takes its slots from. */
+  limits: Pick<Limits, "reserveSlots">;
   settings: {
     maxSendRate: number;
     max24HourSend: number;
     staleClaimSeconds: number;
   };
-  /** Senders that may run at once: the account's rate is split between them. */
+  /** Senders that may run at once: each keeps its share of the rate's calls in flight. */
   workers: number;
   /** Operator override of the rate limit (emails/s): lowers a known quota, never raises it. */
   rate?: number;
   /**
-   * The pacer for this worker's limit (default: a new one). The send-batch Lambda keeps its
-   * container's across invocations (core/pacing.ts lanePacer).
+   * The pacer for the account's limit (default: a sharedPacer on `limits`). The Lambdas and
+   * `npm run send` pass their container's, the one every SES call of theirs takes its slot from.
    */
   pacerFor?: (limit: number) => Pacer;
   /**
@@ -109,9 +109,6 @@ export interface SendWorker {
   send(batch: SendBatch, messageId: string): Promise<void>;
 }
 
-/** The name of the account's shared send turn in the store (see sharedTurns). */
-export const SEND_TURN = "ses-send";
-
 /** The earliest time zone (UTC+14) is this far ahead of UTC: its Monday begins the week. */
 const EARLIEST_ZONE_AHEAD_MS = 14 * 3_600_000;
 
@@ -133,30 +130,29 @@ function unfinished(report: BatchReport): boolean {
   );
 }
 
-/** The pacer for `limit`: below one call a second, senders also take turns on the account's rate. */
+/** The pacer for the account's `limit`: its slots on the schedule every SES caller shares. */
 function pacerOf(deps: SendWorkerDeps, limit: number): Pacer {
-  const own =
-    deps.pacerFor?.(limit) ?? createPacer({ limit, clock: deps.clock, sleep: deps.sleep });
-  if (limit >= 1) return own;
-  return sharedTurns(own, {
-    accountLimit: limit * Math.max(1, deps.workers),
-    take: (at, spacingMs) => deps.limits.takeTurn(SEND_TURN, at, spacingMs),
-    clock: deps.clock,
-    sleep: deps.sleep,
-    random: deps.random,
+  if (deps.pacerFor) return deps.pacerFor(limit);
+  const { clock, sleep, limits } = deps;
+  return sharedPacer({
+    limit,
+    clock,
+    sleep,
+    reserve: (count, spacingMs) =>
+      limits.reserveSlots(ACCOUNT_SCHEDULE, clock.now(), count, spacingMs),
   });
 }
 
 export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker> {
   const { settings, log } = deps;
   const status = await deps.mailer.status();
-  const limit = workerLimit(status.quota, settings.maxSendRate, deps.workers, deps.rate);
+  const limit = accountLimit(status.quota, settings.maxSendRate, deps.rate);
   const pacer = pacerOf(deps, limit);
   const sender = new Sender(
     { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
     {
       budget: dailyBudget(status.quota, settings.max24HourSend),
-      parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate)),
+      parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate / Math.max(1, deps.workers))),
     },
   );
   const total = emptyBatchReport();

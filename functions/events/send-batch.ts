@@ -5,21 +5,18 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { realSleep, systemClock } from "../adapters/system.js";
-import { lanePacer } from "../core/pacing.js";
+import { systemClock } from "../adapters/system.js";
 import { log } from "../runtime/log.js";
 import { countReadersSetAside, countSendingStopped } from "../runtime/metrics.js";
 import { buildSendWorker, sendDeadline, sendPorts } from "../runtime/send-worker.js";
 import { PARTIAL_BATCH, sendBatchRecord } from "./sqs.js";
 
 const processor = new BatchProcessor(EventType.SQS);
-/** This container's send lane: one pacer across its invocations. */
-const pacerFor = lanePacer(systemClock, realSleep);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   // Near the time limit the worker takes nobody more and hands the rest back to the queue.
   const stopBy = context && sendDeadline(systemClock.now(), context.getRemainingTimeInMillis());
-  const worker = await buildSendWorker(sendPorts(), { pacerFor, ...(stopBy ? { stopBy } : {}) });
+  const worker = await buildSendWorker(sendPorts(), stopBy ? { stopBy } : {});
   const options = { ...PARTIAL_BATCH, ...(context ? { context } : {}) };
   const response = await processPartialResponse(
     event,

@@ -15,7 +15,7 @@ import type { Signer } from "../core/tokens.js";
 import { bundle } from "../generated/content.js";
 import { loadKeys, tokenSigner } from "./keys.js";
 import { log } from "./log.js";
-import { sesMailer } from "./mailer.js";
+import { sendWorkerMailer } from "./mailer.js";
 import { limits, sendLedger, subscriberStore } from "./store.js";
 
 const tips = tipIndex(series(bundle.tips, bundle.emails.finished));
@@ -33,7 +33,8 @@ export const sendPorts = (): SendPorts => ({
   subscribers: subscriberStore(),
   ledger: sendLedger(),
   limits: limits(),
-  mailer: sesMailer(),
+  // Unpaced: the worker takes each call's slot of the account's schedule itself.
+  mailer: sendWorkerMailer(),
   signer: tokenSigner(),
 });
 
@@ -52,7 +53,7 @@ export interface SendWorkerOptions
   extends Pick<SendWorkerDeps, "rate" | "onSettled" | "signal" | "stopBy"> {
   /** Senders that share the account's rate (default: the Lambdas', settings senderConcurrency). */
   workers?: number;
-  /** A pacer per limit kept across invocations (core/pacing.ts lanePacer). */
+  /** The pacer for the account's limit (default: one on the ports' send schedule). */
   pacerFor?: (limit: number) => Pacer;
   log?: Log;
 }

@@ -68,19 +68,38 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       expect(raced.filter(Boolean)).toHaveLength(3);
     });
 
-    it("a shared turn is taken once per spacing, by whoever comes first", async () => {
+    it("reserves runs of slots on a shared schedule: from now when it is free, else after the last", async () => {
       const { limits } = await make();
-      const key = `turn-${Math.random().toString(36).slice(2)}`;
-      const at = (ms: number) => new Date(T0.getTime() + ms);
-      expect(await limits.takeTurn(key, at(0), 500)).toBe(true);
-      expect(await limits.takeTurn(key, at(499), 500)).toBe(false);
-      expect(await limits.takeTurn(`${key}-other`, at(499), 500)).toBe(true);
-      expect(await limits.takeTurn(key, at(500), 500)).toBe(true);
-      // Ten takers at once: one turn.
-      const taken = await Promise.all(
-        Array.from({ length: 10 }, () => limits.takeTurn(key, at(1000), 500)),
+      const key = `schedule-${Math.random().toString(36).slice(2)}`;
+      const first = (now: number, count: number, spacing: number) =>
+        limits.reserveSlots(key, at(now), count, spacing).then((d) => d.getTime() - T0.getTime());
+      expect(await first(0, 5, 100)).toBe(0); // slots 0..400; next free 500
+      expect(await first(10, 2, 100)).toBe(500); // behind: after the last run
+      expect(await first(690, 1, 100)).toBe(700);
+      expect(await first(5_000, 3, 100)).toBe(5_000); // idle since: from now, nothing banked
+      expect(await limits.reserveSlots(`${key}-other`, at(5_000), 1, 100)).toEqual(at(5_000));
+      expect(await first(5_050, 1, 250)).toBe(5_300); // a caller with a longer spacing
+      expect(await first(5_050, 1, 100)).toBe(5_550);
+    });
+
+    it("never hands a slot out twice to callers racing for it", async () => {
+      const { limits } = await make();
+      const key = `race-schedule-${Math.random().toString(36).slice(2)}`;
+      // Twenty callers at once, some at a later instant, in runs of 1 to 4 slots.
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const count = 1 + (i % 4);
+          const start = await limits.reserveSlots(key, at(i % 3), count, 10);
+          return { start: start.getTime() - T0.getTime(), count };
+        }),
       );
-      expect(taken.filter(Boolean)).toHaveLength(1);
+      const slots = runs
+        .flatMap(({ start, count }) => Array.from({ length: count }, (_, k) => start + k * 10))
+        .sort((a, b) => a - b);
+      expect(slots).toHaveLength(runs.reduce((n, r) => n + r.count, 0));
+      for (let i = 1; i < slots.length; i += 1) {
+        expect((slots[i] as number) - (slots[i - 1] as number)).toBeGreaterThanOrEqual(10);
+      }
     });
   });
 }

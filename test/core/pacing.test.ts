@@ -1,15 +1,22 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import {
+  ACCOUNT_SCHEDULE,
+  accountLimit,
   CAP_WINDOW_MS,
   createPacer,
   dailyBudget,
   inFlightFor,
-  lanePacer,
   PACE_AIM,
-  workerLimit,
+  RUN_MS,
+  SLOT_LATE_MS,
+  scheduleRate,
+  sharedPacer,
+  slotSpacing,
 } from "../../functions/core/pacing.js";
 import { busiestWindow } from "../../scripts/bench/windows.js";
-import { FakeClock } from "../support/send-fixtures.js";
+import { FakeClock, VirtualClock } from "../support/send-fixtures.js";
+import { seededRandom } from "../support/ses-local.js";
 
 describe("createPacer", () => {
   it("aims at 90% of the limit on an absolute schedule", async () => {
@@ -111,16 +118,6 @@ describe("createPacer", () => {
     expect(busiestWindow([-700, -350, -1, ...times])).toBeLessThanOrEqual(3);
   });
 
-  it("lanePacer keeps one pacer across invocations while the limit stays, a new one when it changes", () => {
-    const clock = new FakeClock(0);
-    const pacerFor = lanePacer(clock, clock.sleep);
-    const first = pacerFor(3.5);
-    expect(pacerFor(3.5)).toBe(first);
-    const changed = pacerFor(2);
-    expect(changed).not.toBe(first);
-    expect(changed.limit).toBe(2);
-  });
-
   it("is a no-op at an infinite limit and rejects a non-positive one", async () => {
     const clock = new FakeClock(0);
     const pacer = createPacer({ limit: Number.POSITIVE_INFINITY, clock, sleep: clock.sleep });
@@ -130,16 +127,141 @@ describe("createPacer", () => {
   });
 });
 
-describe("workerLimit", () => {
+describe("accountLimit", () => {
   const quota = { maxSendRate: 100, max24HourSend: 50_000, sentLast24Hours: 0 };
   it.each([
-    ["splits the account's rate over the workers", quota, 14, 4, undefined, 25],
-    ["falls back to the configured rate when SES cannot tell", undefined, 14, 2, undefined, 7],
-    ["lets an override lower a known quota", quota, 14, 1, 50, 50],
-    ["never lets an override raise a known quota", quota, 14, 1, 500, 100],
-    ["takes the override when SES cannot tell", undefined, 14, 1, 500, 500],
-  ] as const)("%s", (_what, q, fallback, workers, override, expected) => {
-    expect(workerLimit(q, fallback, workers, override)).toBe(expected);
+    ["is the account's rate, whoever asks", quota, 14, undefined, 100],
+    ["falls back to the configured rate when SES cannot tell", undefined, 14, undefined, 14],
+    ["lets an override lower a known quota", quota, 14, 50, 50],
+    ["never lets an override raise a known quota", quota, 14, 500, 100],
+    ["takes the override when SES cannot tell", undefined, 14, 500, 500],
+  ] as const)("%s", (_what, q, fallback, override, expected) => {
+    expect(accountLimit(q, fallback, override)).toBe(expected);
+  });
+});
+
+describe("sharedPacer: the account's one schedule, shared by every caller", () => {
+  /** `callers` pacers on one store's schedule, each making `calls` calls; the call times. */
+  async function share(
+    limit: number,
+    callers: number,
+    calls: number,
+    options: { late?: number; limits?: number[] } = {},
+  ) {
+    const store = new MemoryStore(1);
+    const jitter = seededRandom(3);
+    const clock = new VirtualClock(0, () => jitter() * (options.late ?? 20));
+    const starts: number[] = [];
+    let writes = 0;
+    const pacers = Array.from({ length: callers }, (_, i) =>
+      sharedPacer({
+        limit: options.limits?.[i] ?? limit,
+        clock,
+        sleep: clock.sleep,
+        reserve: (count, spacing) => {
+          writes += 1;
+          return store.reserveSlots(ACCOUNT_SCHEDULE, clock.now(), count, spacing);
+        },
+      }),
+    );
+    await Promise.all(
+      pacers.map(async (pacer) => {
+        for (let i = 0; i < calls; i += 1) {
+          await pacer.acquire();
+          starts.push(clock.ms);
+        }
+      }),
+    );
+    return { starts, writes, ms: clock.ms };
+  }
+
+  it.each([
+    [14, 1],
+    [14, 4],
+    [500, 4],
+    [1, 4],
+    [2, 3],
+    [0.5, 2],
+  ])(
+    "limit %d, %d callers at once: no second holds more than the limit",
+    async (limit, callers) => {
+      const calls = Math.max(3, Math.ceil((limit * 3) / callers));
+      const { starts } = await share(limit, callers, calls);
+      expect(starts).toHaveLength(calls * callers);
+      expect(busiestWindow(starts)).toBeLessThanOrEqual(Math.max(1, Math.floor(limit)));
+      // With 25 ms of network on top of a late timer, still within the limit.
+      expect(busiestWindow(starts, 1000 + SLOT_LATE_MS)).toBeLessThanOrEqual(
+        Math.max(1, Math.floor(limit)),
+      );
+    },
+  );
+
+  it("keeps to about 95% of the limit, in runs of about 100 ms worth per store write", async () => {
+    const { starts, writes, ms } = await share(500, 4, 500);
+    expect(scheduleRate(500)).toBeCloseTo(500 / 1.05, 6);
+    expect(starts.length / (ms / 1000)).toBeGreaterThan(0.9 * 500);
+    // About ten writes a second for each busy caller, not one a call.
+    expect(writes).toBeLessThan(starts.length / 10);
+    expect(RUN_MS / slotSpacing(500)).toBeGreaterThan(40);
+  });
+
+  it("a caller with a lower limit (an operator's --rate) never pushes the account over its own", async () => {
+    const { starts } = await share(14, 3, 14, { limits: [14, 5, 14] });
+    expect(busiestWindow(starts)).toBeLessThanOrEqual(14);
+  });
+
+  it("drops a slot its caller missed, instead of calling late beside the next ones", async () => {
+    const store = new MemoryStore(1);
+    const clock = new FakeClock(0);
+    const pacer = sharedPacer({
+      limit: 10,
+      clock,
+      sleep: clock.sleep,
+      reserve: (count, spacing) =>
+        store.reserveSlots(ACCOUNT_SCHEDULE, clock.now(), count, spacing),
+    });
+    const times: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      await pacer.acquire();
+      times.push(clock.ms);
+      if (i === 2) clock.advance(1_000); // a stalled event loop
+    }
+    expect(busiestWindow(times)).toBeLessThanOrEqual(10);
+    for (let i = 1; i < times.length; i += 1) {
+      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(
+        slotSpacing(10) - 1e-9,
+      );
+    }
+  });
+
+  it("a failed reservation fails its caller only; the next call reserves again", async () => {
+    const clock = new FakeClock(0);
+    let fail = true;
+    const store = new MemoryStore(1);
+    const pacer = sharedPacer({
+      limit: 10,
+      clock,
+      sleep: clock.sleep,
+      reserve: async (count, spacing) => {
+        if (fail) throw new Error("throttled");
+        return store.reserveSlots(ACCOUNT_SCHEDULE, clock.now(), count, spacing);
+      },
+    });
+    await expect(pacer.acquire()).rejects.toThrow("throttled");
+    fail = false;
+    await expect(pacer.acquire()).resolves.toBeUndefined();
+  });
+
+  it("is a no-op at an infinite limit", async () => {
+    const clock = new FakeClock(0);
+    const pacer = sharedPacer({
+      limit: Number.POSITIVE_INFINITY,
+      clock,
+      sleep: clock.sleep,
+      reserve: () => Promise.reject(new Error("never asked")),
+    });
+    await pacer.acquire();
+    expect(clock.ms).toBe(0);
   });
 });
 

@@ -152,8 +152,8 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
       "runner3@example.com",
     ]);
     expect(logged.filter((l) => l.message === "send batch done")).toHaveLength(2);
-    // 100/s split over 2 senders.
-    expect(logged[0]?.data.limit).toBe(50);
+    // The account's 100/s, which both senders keep to together on its one schedule.
+    expect(logged[0]?.data.limit).toBe(100);
   });
 
   it.each([

@@ -238,7 +238,7 @@ describe("one week in process (in memory)", () => {
     },
   );
 
-  it("paces at 90% of the quota's rate and never above it (fake clock)", async () => {
+  it("paces on the account's schedule at 10 in 1,050 ms, never above the quota (fake clock)", async () => {
     const { store, clock } = await setup();
     const mailer = new MemoryMailer({
       quota: { maxSendRate: 10, max24HourSend: 1000, sentLast24Hours: 0 },
@@ -246,8 +246,8 @@ describe("one week in process (in memory)", () => {
     const start = clock.ms;
     const report = await runWeek({ store, mailer, clock, week: WEEK });
     expect(report.limit).toBe(10);
-    expect(report.targetRate).toBeCloseTo(9, 9);
-    // 40 sends at 9/s: the last one is scheduled 39/9 s after the first.
-    expect(clock.ms - start).toBeCloseTo((39 / 9) * 1000, -1);
+    expect(report.targetRate).toBeCloseTo(10 / 1.05, 9);
+    // 40 sends 105 ms apart: the last one is 39 slots after the first.
+    expect(clock.ms - start).toBeCloseTo(39 * 105, -1);
   });
 });
