@@ -13,7 +13,9 @@ export type FaultLevel = "none" | "light" | "heavy";
 export interface FaultProfile {
   store: { latencyMs: [number, number]; failBefore: number; failAfter: number };
   ses: {
-    /** One way, before SES counts the call; the answer takes as long again. */
+    /** The request's way to SES, before SES counts the call (the network: within one region). */
+    arrivalMs: [number, number];
+    /** SES's answer, after the call arrived. */
     latencyMs: [number, number];
     throttle: number;
     serverError: number;
@@ -38,6 +40,7 @@ export interface FaultProfile {
 const quiet: FaultProfile = {
   store: { latencyMs: [3, 12], failBefore: 0, failAfter: 0 },
   ses: {
+    arrivalMs: [5, 20],
     latencyMs: [20, 60],
     throttle: 0,
     serverError: 0,
@@ -58,7 +61,8 @@ export const PROFILES: Record<FaultLevel, FaultProfile> = {
   light: {
     store: { latencyMs: [3, 25], failBefore: 0.0005, failAfter: 0.0003 },
     ses: {
-      latencyMs: [20, 80],
+      arrivalMs: [5, 25],
+      latencyMs: [20, 120],
       throttle: 0.01,
       serverError: 0.003,
       timeoutAfterAccept: 0.001,
@@ -75,7 +79,8 @@ export const PROFILES: Record<FaultLevel, FaultProfile> = {
   heavy: {
     store: { latencyMs: [3, 120], failBefore: 0.005, failAfter: 0.003 },
     ses: {
-      latencyMs: [20, 250],
+      arrivalMs: [5, 25],
+      latencyMs: [20, 400],
       throttle: 0.08,
       serverError: 0.02,
       timeoutAfterAccept: 0.005,

@@ -10,7 +10,12 @@ import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { deliverConfirmation } from "../../functions/core/confirmations.js";
 import { BatchUnfinishedError } from "../../functions/core/errors.js";
 import { applyFeedback } from "../../functions/core/feedback.js";
-import { lanePacer, type Pacer } from "../../functions/core/pacing.js";
+import {
+  ACCOUNT_SCHEDULE,
+  type Pacer,
+  pacedMailer,
+  sharedPacer,
+} from "../../functions/core/pacing.js";
 import { plan, type SendBatch } from "../../functions/core/planner.js";
 import type { ClaimRequest, Log, Queue, Subscribers } from "../../functions/core/ports.js";
 import { applyPreferences } from "../../functions/core/preferences.js";
@@ -469,7 +474,17 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     },
   });
   /** Each API request and outbox delivery is its own caller (its own invocation). */
-  const oneOff = (name: string) => ses.mailer({ name, sleep: sim.sleep });
+  const pathPacer = () =>
+    sharedPacer({
+      limit: options.rate,
+      clock: sim.clock,
+      sleep: sim.sleep,
+      reserve: (count, spacingMs) =>
+        store.reserveSlots(ACCOUNT_SCHEDULE, sim.clock.now(), count, spacingMs),
+    });
+  const pacers = { api: pathPacer(), outbox: pathPacer() };
+  const oneOff = (name: "api" | "outbox") =>
+    pacedMailer(ses.mailer({ name, sleep: sim.sleep }), () => pacers[name]);
   const subscriptionDeps = {
     subscribers: worldStore,
     limits: store,
@@ -690,10 +705,30 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         throw new Error("unset");
       },
     };
-    container.pacerFor = lanePacer(
-      sim.clock,
-      containerSleep(sim.sleep, () => container.alive),
-    );
+    const alive = () => container.alive;
+    const sleep = containerSleep(sim.sleep, alive);
+    // The container's pacer takes its slots from the account's one schedule in the table; under
+    // pacer-per-container each container keeps a schedule of its own, as if alone on the account.
+    const schedule = options.bug === "pacer-per-container" ? new MemoryStore(1) : recordingStore;
+    const limits = faulty(schedule, ["reserveSlots"], {
+      sleep,
+      rng: faultRng,
+      alive,
+      ...profile.store,
+    });
+    let pacer: Pacer | undefined;
+    container.pacerFor = (limit) => {
+      if (pacer?.limit !== limit) {
+        pacer = sharedPacer({
+          limit,
+          clock: sim.clock,
+          sleep,
+          reserve: (count, spacingMs) =>
+            limits.reserveSlots(ACCOUNT_SCHEDULE, sim.clock.now(), count, spacingMs),
+        });
+      }
+      return pacer;
+    };
     return container;
   };
   const kill = (container: Container, why: "crash" | "timeout", caller: string) => {
@@ -754,7 +789,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           staleClaimSeconds: STALE_CLAIM_SECONDS,
         },
         schedule,
-        workers: options.bug === "pacer-per-container" ? 1 : options.containers,
+        workers: options.containers,
         pacerFor: container.pacerFor,
         log,
         // The invocation's time limit less the reserve, as the send-batch Lambda hands it over.
@@ -797,6 +832,17 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   };
   sqs.onVisible = poll;
 
+  /* ------------------------------------------------ busy-hour utilization */
+  /** Seconds of a busy hour in which the senders had work: a batch on the queue, or one running. */
+  const workSeconds = new Set<number>();
+  const sample = (hour: number) => {
+    const tick = () => {
+      if (sqs.visible > 0 || running > 0) workSeconds.add(Math.floor(sim.now / 1000) - 1);
+      if (sim.now < hour + HOUR) sim.after(1000, tick);
+    };
+    sim.after(1000, tick);
+  };
+
   /* -------------------------------------------------------------- planner */
   const passes: Array<{ at: number; planned: number; ms: number }> = [];
   const planner = async (hour: number, duplicate: boolean, attempt = 1): Promise<void> => {
@@ -837,6 +883,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       });
       finished = true;
       if (!duplicate) passes.push({ at: hour, planned: report.planned, ms: sim.now - started });
+      if (!duplicate && attempt === 1 && report.planned > options.rate * 60) sample(hour);
       if (report.planned > 0)
         trace.record(
           sim.now,
@@ -939,23 +986,31 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   }
 
   /* ------------------------------------------------------ scale figures */
-  // A busy hour: its pass planned more than a minute at MaxSendRate. Its send runs from the
-  // first tip email after the pass until 98 % of what it planned has gone (the rest are
-  // rejections, leavers and batches a crash sent back for later): sent ÷ (rate × seconds).
+  // A busy hour: its pass planned more than a minute at MaxSendRate. In its seconds where the
+  // senders had work (a batch waiting on the queue or being sent), until 98 % of what it planned
+  // has gone: sent ÷ (MaxSendRate × those seconds). A batch a crash holds back for the
+  // visibility timeout is not work anyone could do meanwhile.
   let utilization: SimResult["utilization"];
   for (const pass of passes) {
     if (pass.planned <= options.rate * 60) continue;
-    let first: number | undefined;
     let sent = 0;
-    let second = Math.floor(pass.at / 1000);
-    const stop = Math.floor(end / 1000);
-    for (; second <= stop && sent < 0.98 * pass.planned; second += 1) {
+    let busy = 0;
+    let inWork = 0;
+    const stop = Math.floor(Math.min(end, pass.at + HOUR) / 1000);
+    for (
+      let second = Math.floor(pass.at / 1000);
+      second < stop && sent < 0.98 * pass.planned;
+      second += 1
+    ) {
       const n = ses.tipsBySecond.get(second) ?? 0;
-      if (n > 0) first ??= second;
       sent += n;
+      if (workSeconds.has(second)) {
+        busy += 1;
+        inWork += n;
+      }
     }
-    if (first === undefined) continue;
-    const value = sent / (options.rate * (second - first));
+    if (busy === 0) continue;
+    const value = inWork / (options.rate * busy);
     utilization = {
       value: Math.min(value, utilization?.value ?? Number.POSITIVE_INFINITY),
       hours: (utilization?.hours ?? 0) + 1,

@@ -148,7 +148,8 @@ export class SimSes {
           );
           return { messageId: known };
         }
-        await caller.sleep(latency());
+        const [min, max] = this.options.profile.arrivalMs;
+        await caller.sleep(this.rng.between(min, max));
         return this.arrive(caller, email, key, latency);
       },
     };
