@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULTS, replayCommand, simulate } from "../../scripts/sim/run.js";
 
-const SEEDS = Number(process.env.SIM_SEEDS ?? 6);
+const SEEDS = Number(process.env.SIM_SEEDS ?? 4);
 
 describe.each(["light", "heavy"] as const)("%s faults, 2,000 readers × 6 weeks", (faults) => {
   it.each(Array.from({ length: SEEDS }, (_, i) => 100 + i))(
