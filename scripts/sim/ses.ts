@@ -90,7 +90,18 @@ export class SimSes {
     for (const p of this.pauses) {
       if (p.from <= to && p.to >= from) end = Math.max(end ?? 0, p.to);
     }
+    // A spent quota frees up as the day's sends age out: count it stopped for a day.
+    for (const t of this.quotaSpent) {
+      if (t <= to && t + DAY_MS >= from) end = Math.max(end ?? 0, t + DAY_MS);
+    }
     return end;
+  }
+
+  /** Instants at which the day's quota was found spent (at most one a minute). */
+  private readonly quotaSpent: number[] = [];
+  private spent(t: number): void {
+    const last = this.quotaSpent[this.quotaSpent.length - 1];
+    if (last === undefined || t - last > 60_000) this.quotaSpent.push(t);
   }
 
   private sentLast24Hours(t: number): number {
@@ -105,12 +116,16 @@ export class SimSes {
 
   private stopAt(t: number): StopReason | undefined {
     if (this.pausedAt(t)) return "paused";
-    if (this.sentLast24Hours(t) >= this.options.quota) return "daily-quota";
+    if (this.sentLast24Hours(t) >= this.options.quota) {
+      this.spent(t);
+      return "daily-quota";
+    }
     return undefined;
   }
 
   status(): SendingStatus {
     const t = this.sim.now;
+    if (this.sentLast24Hours(t) >= this.options.quota) this.spent(t);
     const quota = {
       maxSendRate: this.options.maxSendRate,
       max24HourSend: this.options.quota,
