@@ -398,6 +398,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     resendAfterTimeout: options.bug === "resend-after-timeout",
     badAddresses,
     onAccepted,
+    senders: options.containers,
     readerOf: (address) => world.byEmail.get(address)?.id,
   });
   for (let week = 0; week < options.weeks; week += 1) {

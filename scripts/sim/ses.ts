@@ -46,6 +46,8 @@ export interface SesOptions {
   resendAfterTimeout: boolean;
   badAddresses: ReadonlySet<string>;
   onAccepted: (accepted: Accepted) => void;
+  /** Senders that may run at once (each spends its share of the day's remaining quota). */
+  senders: number;
   /** The reader an address belongs to, for the trace. */
   readerOf: (address: string) => string | undefined;
 }
@@ -125,7 +127,8 @@ export class SimSes {
 
   status(): SendingStatus {
     const t = this.sim.now;
-    if (this.sentLast24Hours(t) >= this.options.quota) this.spent(t);
+    // Spent, for the senders: what is left is less than one email for each that may run at once.
+    if (this.sentLast24Hours(t) > this.options.quota - this.options.senders) this.spent(t);
     const quota = {
       maxSendRate: this.options.maxSendRate,
       max24HourSend: this.options.quota,
