@@ -12,7 +12,8 @@ export interface TestSendOptions {
 }
 
 export interface TestSendResult {
-  code: 0 | 1 | 2 | 3;
+  /** As `npm run send` exits (scripts/send.ts EXIT). */
+  code: 0 | 1 | 2 | 3 | 5;
   message: string;
 }
 
@@ -24,6 +25,7 @@ export async function sendTestEmail(
   const { series } = await import("../functions/core/sequence.js");
   const { composeEmail } = await import("../functions/core/sender.js");
   const { MailRejectedError, MailStoppedError } = await import("../functions/core/errors.js");
+  const { TemplateFillError } = await import("../functions/core/fill.js");
   const { settings } = await import("../functions/config.js");
   const { sesMailer } = await import("../functions/runtime/mailer.js");
   const { addressHashes, loadKeys, tokenSigner } = await import("../functions/runtime/keys.js");
@@ -43,18 +45,24 @@ export async function sendTestEmail(
   const config = settings();
   await loadKeys({ tokens: true, id: true });
   // Links are the address's own: a reader who is subscribed can try them on their own record.
-  const email = composeEmail(
-    {
-      id: addressHashes().subscriberId(to),
-      email: to,
-      tip: tip.slug,
-      number: Math.min(index + 1, content.tips.length),
-    },
-    tip,
-    "test",
-    tokenSigner(),
-    config,
-  );
+  let email: ReturnType<typeof composeEmail>;
+  try {
+    email = composeEmail(
+      {
+        id: addressHashes().subscriberId(to),
+        email: to,
+        tip: tip.slug,
+        number: Math.min(index + 1, content.tips.length),
+      },
+      tip,
+      "test",
+      tokenSigner(),
+      config,
+    );
+  } catch (error) {
+    if (!(error instanceof TemplateFillError)) throw error;
+    return { code: 5, message: `"${tip.slug}" cannot be filled: ${error.message}` };
+  }
   try {
     const { messageId } = await sesMailer().send({
       ...email,
@@ -71,6 +79,9 @@ export async function sendTestEmail(
         code: 3,
         message: `SES refused: ${(error as Error).message}\nWhile the account is in the SES sandbox, ${to} must be a verified identity first (SES console → Identities → Create identity → Email address).`,
       };
+    }
+    if (error instanceof MailStoppedError && error.reason === "message-rejected") {
+      return { code: 5, message: `SES rejects the message itself: ${error.message}` };
     }
     if (error instanceof MailStoppedError) {
       return { code: 3, message: `SES refused (${error.reason}): ${error.message}` };

@@ -134,6 +134,8 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
   /** The next run, asked for while the current one is half used, so no call waits on a write. */
   let ahead: Promise<number[]> | undefined;
   let turn: Promise<void> = Promise.resolve();
+  /** Callers queued behind the one being served: demand that a next run will be used. */
+  let queued = 0;
 
   const reserveRun = (count: number) =>
     reserve(count, spacing).then((first) =>
@@ -158,7 +160,7 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
         await sleep(slot - now);
       } else {
         slots.shift();
-        if (!ahead && slots.length <= size / 4 && size > 1) {
+        if (!ahead && queued > 0 && slots.length <= size / 2) {
           ahead = reserveRun(size);
           ahead.catch(() => undefined); // its error reaches the call that awaits it
         }
@@ -171,7 +173,11 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
     limit,
     rate: 1000 / spacing,
     acquire() {
-      const mine = turn.then(take);
+      queued += 1;
+      const mine = turn.then(() => {
+        queued -= 1;
+        return take();
+      });
       turn = mine.catch(() => undefined); // a failed reservation fails its caller only
       return mine;
     },

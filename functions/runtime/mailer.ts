@@ -23,7 +23,10 @@ let tips: SesMailer | undefined;
 let confirmations: SesMailer | undefined;
 let pacedTips: Mailer | undefined;
 let pacedConfirmations: Mailer | undefined;
-let rate: Promise<number> | undefined;
+let rate: { at: number; limit: Promise<number> } | undefined;
+
+/** How long a container keeps the account's rate before asking SES again. */
+const RATE_TTL_MS = 5 * 60_000;
 const pacers = new Map<number, Pacer>();
 
 function build(configurationSet: string | undefined): SesMailer {
@@ -58,12 +61,16 @@ export function accountPacer(limit: number): Pacer {
   return pacer;
 }
 
-/** The account's MaxSendRate, asked of SES once per container (else settings maxSendRate). */
+/** The account's MaxSendRate, asked of SES at most every 5 minutes (else settings maxSendRate). */
 function accountRate(): Promise<number> {
-  rate ??= sendWorkerMailer()
-    .quota()
-    .then((quota) => accountLimit(quota, settings().maxSendRate));
-  return rate;
+  const now = systemClock.now().getTime();
+  if (!rate || now - rate.at > RATE_TTL_MS) {
+    const limit = sendWorkerMailer()
+      .quota()
+      .then((quota) => accountLimit(quota, settings().maxSendRate));
+    rate = { at: now, limit };
+  }
+  return rate.limit;
 }
 
 /** Each send takes a slot of the account's schedule first. */

@@ -392,10 +392,45 @@ describe("a reader's record the code cannot use", () => {
     for (const s of bad) expect(run.errors).toContain(`SUB#${s.id}`);
     expect(run.errors).toMatch(/reader set aside .*timeZone/);
 
-    // The hourly planner's pass reads them too (due now), and plans the rest, not throwing.
+    // The hourly planner's pass reads them too (due now), plans the rest, not throwing, logs each
+    // at ERROR and counts them in ReadersSetAside (Powertools: the log to stderr, EMF to stdout).
     const { handler: weekly } = await import("../../functions/cron/weekly.js");
-    const report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+    const logger = (await import("../../functions/runtime/log.js")).log();
+    logger.setLogLevel("ERROR");
+    const written: string[] = [];
+    const write = { out: process.stdout.write, err: process.stderr.write };
+    const keep = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    process.stdout.write = keep;
+    process.stderr.write = keep;
+    let report: Awaited<ReturnType<typeof weekly>>;
+    try {
+      report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
+    } finally {
+      process.stdout.write = write.out;
+      process.stderr.write = write.err;
+      process.env.POWERTOOLS_METRICS_DISABLED = "true";
+      logger.setLogLevel("SILENT");
+    }
     expect(report.setAside).toBeGreaterThanOrEqual(bad.length);
+    const logged = written
+      .flatMap((w) => w.split("\n"))
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const s of bad) {
+      expect(logged).toContainEqual(
+        expect.objectContaining({
+          level: "ERROR",
+          message: "reader set aside",
+          key: `SUB#${s.id}`,
+        }),
+      );
+    }
+    const emf = logged.find((l) => "_aws" in l && "ReadersSetAside" in l);
+    expect(emf).toMatchObject({ ReadersSetAside: report.setAside, service: "records" });
     const { memoryQueue } = await import("../../functions/runtime/queue.js");
     await memoryQueue("memory://send-queue").drain(async () => {});
     // Out of the later tests' way.
@@ -582,6 +617,42 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
       await expectEachOnce(subs);
     },
   );
+});
+
+describe("SES rejects the message itself: a stop with exit 5, not a failure of each reader", () => {
+  it("`npm run send` exits 5 and spends nobody's week; the rerun once SES takes it sends everyone once", async () => {
+    const { EXIT } = await import("../../scripts/send.js");
+    const subs = await seedActive(8);
+    const week = nextWeek();
+    answerSend = () => ({
+      status: 400,
+      errorType: "MessageRejected",
+      body: { message: "Illegal header value." },
+    });
+    const run = await sendCli(["--week", week, "--rate", "200"]);
+    expect(run.code).toBe(EXIT.badContent);
+    expect(run.errors).toMatch(/SENDING STOPPED \(message-rejected\)/);
+    expect(proxy.calls.length).toBeLessThan(subs.length);
+    const store = runtime.store.subscriberStore();
+    for (const s of subs) {
+      const claim = (await store.get(s.id))?.claim;
+      expect(claim?.week === week ? claim.state : undefined, s.email).toBeUndefined();
+    }
+    answerSend = undefined;
+    expect((await sendCli(["--week", week, "--rate", "200"])).code).toBe(EXIT.done);
+    await expectEachOnce(subs);
+  });
+
+  it("a test send of it exits 5", async () => {
+    answerSend = () => ({
+      status: 400,
+      errorType: "MessageRejected",
+      body: { message: "Illegal header value." },
+    });
+    const run = await sendCli(["--test", "operator@example.org"]);
+    expect(run.code).toBe(5);
+    expect(run.errors).toMatch(/rejects the message itself/);
+  });
 });
 
 describe("Lambda handlers on the local stack", () => {
