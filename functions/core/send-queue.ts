@@ -151,7 +151,11 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const sender = new Sender(
     { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
     {
-      budget: dailyBudget(status.quota, settings.max24HourSend),
+      // The day's remaining quota, split like the calls in flight: senders running at once each
+      // read the same remainder from SES, and together must not spend it more than once.
+      budget: Math.floor(
+        dailyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
+      ),
       parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate / Math.max(1, deps.workers))),
     },
   );

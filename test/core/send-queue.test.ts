@@ -345,4 +345,22 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect(mailer.sent).toHaveLength(10);
     expect(most).toBe(3);
   });
+
+  it("senders running at once spend the day's remaining quota once between them, not once each", async () => {
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 996 };
+    const mailer = new MemoryMailer({ quota });
+    const { store, deps } = await setup(mailer);
+    await seed(
+      store,
+      [5, 6, 7, 8].map((n) => subscriber(n)),
+    );
+    const workers = await Promise.all([1, 2].map(() => createSendWorker({ ...deps, workers: 2 })));
+    const outcomes = await Promise.allSettled([
+      workers[0]?.send(JSON.parse(batchOf(1, 2, 3, 4)), "a"),
+      workers[1]?.send(JSON.parse(batchOf(5, 6, 7, 8)), "b"),
+    ]);
+    // Four left today: two each, and the rest handed back for a later delivery.
+    expect(mailer.sent).toHaveLength(4);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+  });
 });
