@@ -1,8 +1,12 @@
 /**
  * The whole table in memory, every port of it (Subscribers, SendLedger, Limits), with the same
- * semantics as the DynamoDB adapters: test/adapters/*.contract.ts holds both to them.
+ * semantics as the DynamoDB adapters: test/adapters/*.contract.ts holds both to them. The active
+ * index is kept sorted per shard (a B+ tree), so a page costs what it does in DynamoDB, not a scan
+ * of every subscriber: the simulation (sim/) runs a million readers on it.
  */
 
+import rfdc from "rfdc";
+import SortedBTree from "sorted-btree";
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type { ChangeListener } from "../core/events.js";
@@ -29,6 +33,13 @@ import { type CounterItem, countsFor, type StatsReport, summarize } from "../cor
 import type { Subscriber } from "../core/types.js";
 import { dueSortKey, dueUpperBound } from "./dynamo-table.js";
 
+/** sorted-btree is CommonJS: Node's ESM loader hands over its module.exports, Vite its default. */
+const BTree = (SortedBTree.default ?? SortedBTree) as typeof SortedBTree.default;
+type Tree = SortedBTree.default<string, string>;
+
+/** The items are plain data (strings, numbers, arrays, objects): a plain deep copy is enough. */
+const structuredClone = rfdc();
+
 export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Roster, Clicks {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
@@ -42,8 +53,25 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
 
   /** Told of every write that changed a record (the table stream's twin). */
   onChange: ChangeListener | undefined;
+  /** The sparse `active` index, one tree per shard: dueSortKey → id, active subscribers only. */
+  private readonly active: Tree[];
 
-  constructor(readonly shards = 4) {}
+  constructor(readonly shards = 4) {
+    this.active = Array.from({ length: shards }, () => new BTree<string, string>());
+  }
+
+  /** Stores `next` under `id` (undefined: deletes it), keeping the active index in step. */
+  private put(id: string, next: Subscriber | undefined): void {
+    const before = this.subscribers.get(id);
+    if (next === undefined) this.subscribers.delete(id);
+    else this.subscribers.set(id, next);
+    const was = before?.status === "active" ? dueSortKey(id, before.dueAt) : undefined;
+    const is = next?.status === "active" ? dueSortKey(id, next.dueAt) : undefined;
+    if (was === is) return;
+    const tree = this.active[shardOf(id, this.shards)] as Tree;
+    if (was !== undefined) tree.delete(was);
+    if (is !== undefined) tree.set(is, id);
+  }
 
   /** Every subscriber, for assertions in tests. */
   all(): Subscriber[] {
@@ -55,7 +83,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     if (!current) return false;
     const next = structuredClone(current);
     if (!change(next)) return false;
-    this.subscribers.set(id, next);
+    this.put(id, next);
     this.moveCounters(current, next, now);
     return true;
   }
@@ -98,14 +126,14 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     this.erased.delete(subscriber.id);
     const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
     const created = { ...structuredClone(subscriber), ...(expiresAt ? { expiresAt } : {}) };
-    this.subscribers.set(subscriber.id, created);
+    this.put(subscriber.id, created);
     this.moveCounters(undefined, created, new Date(subscriber.updatedAt));
     return true;
   }
 
   async erase(id: string, now: Date): Promise<"erased" | "absent"> {
     const existed = this.subscribers.get(id);
-    this.subscribers.delete(id);
+    this.put(id, undefined);
     this.erased.set(id, now.toISOString());
     this.moveCounters(existed, undefined, now);
     return existed ? "erased" : "absent";
@@ -241,16 +269,23 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     limit: number,
   ) {
     const upper = dueBy ? dueUpperBound(dueBy) : undefined;
-    const keys = [...this.subscribers.values()]
-      .filter((s) => s.status === "active" && shardOf(s.id, this.shards) === shard)
-      .map((s) => ({ id: s.id, key: dueSortKey(s.id, s.dueAt) }))
-      .filter(({ key }) => upper === undefined || key < upper)
-      .sort((a, b) => (a.key < b.key ? -1 : 1))
-      .filter(({ key }) => cursor === undefined || key > cursor);
-    const page = keys.slice(0, limit);
-    const items = page.map(({ id }) => structuredClone(this.subscribers.get(id) as Subscriber));
-    const last = page[page.length - 1];
-    return keys.length > limit && last !== undefined ? { items, cursor: last.key } : { items };
+    const tree = this.active[shard];
+    const items: Subscriber[] = [];
+    let last: string | undefined;
+    let more = false;
+    if (tree) {
+      for (const [key, id] of tree.entries(cursor)) {
+        if (cursor !== undefined && key <= cursor) continue;
+        if (upper !== undefined && key >= upper) break;
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(structuredClone(this.subscribers.get(id) as Subscriber));
+        last = key;
+      }
+    }
+    return more && last !== undefined ? { items, cursor: last } : { items };
   }
 
   async updatePreferences(id: string, changes: PreferenceChanges) {
@@ -424,7 +459,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
       if (this.subscribers.has(subscriber.id) || this.erased.has(subscriber.id)) return false;
       const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
       const added = { ...structuredClone(subscriber), ...(expiresAt ? { expiresAt } : {}) };
-      this.subscribers.set(subscriber.id, added);
+      this.put(subscriber.id, added);
       this.moveCounters(undefined, added, new Date(subscriber.updatedAt));
       return true;
     });
@@ -447,7 +482,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     item.clicks = (item.clicks ?? 0) + 1;
     this.counters.set(`TIP#${tip}`, item);
     const reader = this.subscribers.get(subscriberId);
-    if (reader) this.subscribers.set(subscriberId, { ...reader, lastClickWeek: week });
+    if (reader) this.put(subscriberId, { ...reader, lastClickWeek: week });
   }
 
   async tipClicks(tip: string): Promise<number> {

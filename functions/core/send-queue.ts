@@ -42,6 +42,12 @@ export const sendBatchSchema = z.object({
         // Not checked against this runtime's zones here: an unknown one sets its reader aside
         // (core/sender.ts), never the batch.
         timeZone: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+        // The reader's own place in the series and their own day and hour: without them a
+        // queued reader's email numbers the tip by its order and their next slot falls back to
+        // the stage's (a Monday 02:00 reader would be due at 07:00 from then on). A day and hour
+        // that is not one falls back to the stage's (schedule.ts slotOf), like an absent one.
+        number: z.optional(z.int().check(z.minimum(1))),
+        deliverySlot: z.optional(z.string().check(z.maxLength(16))),
       }),
     )
     .check(z.maxLength(1000)),
@@ -145,7 +151,11 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const sender = new Sender(
     { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
     {
-      budget: dailyBudget(status.quota, settings.max24HourSend),
+      // The day's remaining quota, split like the calls in flight: senders running at once each
+      // read the same remainder from SES, and together must not spend it more than once.
+      budget: Math.floor(
+        dailyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
+      ),
       parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate / Math.max(1, deps.workers))),
     },
   );

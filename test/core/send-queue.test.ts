@@ -7,8 +7,10 @@ import {
   createSendWorker,
   notBegun,
   type SendWorkerDeps,
+  sendBatchSchema,
 } from "../../functions/core/send-queue.js";
 import { tipIndex } from "../../functions/core/sender.js";
+import { parseBody } from "../../functions/events/sqs.js";
 import {
   deliverRecords,
   FakeClock,
@@ -181,6 +183,32 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect(logged.find((l) => l.message === "malformed send batch")?.data.messageId).toBe("bad");
   });
 
+  it("keeps a reader's own day and hour and their number in the series through the queue", async () => {
+    const { store, mailer, deliver } = await setup();
+    const early = subscriber(5, { timeZone: "Europe/London", deliverySlot: "1-02" });
+    await store.create(early);
+    const body = JSON.stringify({
+      week: WEEK,
+      runId: "run-1",
+      recipients: [
+        {
+          id: early.id,
+          email: early.email,
+          tip: "squats",
+          timeZone: "Europe/London",
+          deliverySlot: "1-02",
+          number: 3,
+        },
+      ],
+    } satisfies SendBatch);
+    expect(await deliver([{ id: "m1", body }])).toEqual([]);
+    expect(mailer.sent.map((e) => e.to)).toEqual([early.email]);
+    // Next due at their own Monday 02:00 in London, not the stage's 07:00.
+    expect((await store.get(early.id))?.dueAt).toBe("2026-11-30T02:00:00.000Z");
+    const parsed = parseBody(sendBatchSchema, body);
+    expect(parsed.success && parsed.data.recipients[0]?.number).toBe(3);
+  });
+
   it("drops a batch of a week not begun in any time zone, sending nothing and moving nobody", async () => {
     const { mailer, deliver, logged, store } = await setup();
     const future = JSON.parse(batchOf(4)) as SendBatch;
@@ -316,5 +344,23 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     ]);
     expect(mailer.sent).toHaveLength(10);
     expect(most).toBe(3);
+  });
+
+  it("senders running at once spend the day's remaining quota once between them, not once each", async () => {
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 996 };
+    const mailer = new MemoryMailer({ quota });
+    const { store, deps } = await setup(mailer);
+    await seed(
+      store,
+      [5, 6, 7, 8].map((n) => subscriber(n)),
+    );
+    const workers = await Promise.all([1, 2].map(() => createSendWorker({ ...deps, workers: 2 })));
+    const outcomes = await Promise.allSettled([
+      workers[0]?.send(JSON.parse(batchOf(1, 2, 3, 4)), "a"),
+      workers[1]?.send(JSON.parse(batchOf(5, 6, 7, 8)), "b"),
+    ]);
+    // Four left today: two each, and the rest handed back for a later delivery.
+    expect(mailer.sent).toHaveLength(4);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
   });
 });

@@ -1,0 +1,120 @@
+/**
+ * The invariants the simulation holds the system to, each with a count of what was checked and
+ * of what broke it, and the trace that explains a violation: every event in order (digested, so
+ * that two runs of one seed can be compared) and, per reader, the events that concern them.
+ */
+import { createHash } from "node:crypto";
+
+export const INVARIANTS = {
+  "tip-once": "no reader gets a tip twice",
+  "week-once": "at most one tip per reader per local week",
+  "after-leaving": "nothing claimed after an unsubscribe, complaint, bounce or erasure",
+  "during-pause": "nothing claimed during a pause",
+  "on-time": "every active reader with tips left gets the week's tip on time",
+  rate: "no simulated second holds more SES calls than MaxSendRate",
+  quota: "no call reaches SES once the daily quota is spent",
+  "after-stop": "no SES call from a worker after it was answered stop",
+  "feedback-applied": "every bounce and complaint applied",
+  "dlq-reported": "every dead-lettered batch reported",
+  "bad-record": "a reader the code cannot use is set aside with an ERROR naming it",
+  "bad-content": "a tip the sender cannot fill stops sending loudly",
+} as const;
+
+export type Invariant = keyof typeof INVARIANTS;
+
+export interface Violation {
+  invariant: Invariant;
+  at: number;
+  reader?: string;
+  detail: string;
+}
+
+export class Trace {
+  private readonly digest = createHash("sha256");
+  private pending = "";
+  private readonly byReader = new Map<string, string[]>();
+  private readonly recent: string[] = [];
+  events = 0;
+
+  /** Per-reader logs cost memory: kept only for lists up to `keepPerReader` readers. */
+  constructor(
+    private readonly keepPerReader: boolean,
+    /** Every line as it happens (`npm run sim -- --trace`). */
+    private readonly echo?: (line: string) => void,
+  ) {}
+
+  /** Lines start with the instant in ms (cheap to make); shown, they start with it in ISO. */
+  record(at: number, reader: string | undefined, text: string): void {
+    const line = `${Math.round(at * 1000) / 1000} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
+    this.events += 1;
+    if (this.echo) this.echo(show(line));
+    this.pending += `${line}\n`;
+    if (this.pending.length > 65_536) this.flush();
+    this.recent.push(line);
+    if (this.recent.length > 64) this.recent.shift();
+    if (reader && this.keepPerReader) {
+      const lines = this.byReader.get(reader) ?? [];
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      this.byReader.set(reader, lines);
+    }
+  }
+
+  private flush(): void {
+    this.digest.update(this.pending);
+    this.pending = "";
+  }
+
+  /** The events that led to a violation: the reader's own, else the last ones of the run. */
+  leadingTo(violation: Violation, count = 12): string[] {
+    const own = violation.reader ? this.byReader.get(violation.reader) : undefined;
+    const before = (own ?? this.recent).filter(
+      (line) => Number.parseFloat(line) <= violation.at + 1,
+    );
+    return before.slice(-count).map(show);
+  }
+
+  hash(): string {
+    this.flush();
+    return this.digest.copy().digest("hex").slice(0, 16);
+  }
+}
+
+/** A trace line with its instant in ISO. */
+function show(line: string): string {
+  const space = line.indexOf(" ");
+  return `${new Date(Number(line.slice(0, space))).toISOString()}${line.slice(space)}`;
+}
+
+export class Checks {
+  readonly violations: Violation[] = [];
+  readonly checked = Object.fromEntries(Object.keys(INVARIANTS).map((k) => [k, 0])) as Record<
+    Invariant,
+    number
+  >;
+  readonly broken = Object.fromEntries(Object.keys(INVARIANTS).map((k) => [k, 0])) as Record<
+    Invariant,
+    number
+  >;
+  /** Invariants this run could not check (with why). */
+  readonly skipped = new Map<Invariant, string>();
+
+  constructor(private readonly trace: Trace) {}
+
+  check(
+    invariant: Invariant,
+    ok: boolean,
+    at: number,
+    reader: string | undefined,
+    detail: () => string,
+  ): void {
+    this.checked[invariant] += 1;
+    if (ok) return;
+    this.broken[invariant] += 1;
+    const text = detail();
+    this.trace.record(at, reader, `VIOLATION ${invariant}: ${text}`);
+    if (this.violations.length < 100) {
+      this.violations.push({ invariant, at, ...(reader ? { reader } : {}), detail: text });
+    }
+  }
+}

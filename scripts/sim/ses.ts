@@ -1,0 +1,260 @@
+/**
+ * One simulated SES account: one MaxSendRate and one daily quota for every caller (each sender
+ * container's worker, the confirmation and welcome emails), account pauses, and the faults of
+ * the profile. It counts every call by the simulated second it arrives in, and each email it
+ * accepts is a delivery the invariants look at.
+ */
+import {
+  MailRejectedError,
+  MailStoppedError,
+  MailThrottledError,
+  MailTransientError,
+  type StopReason,
+} from "../../functions/core/errors.js";
+import type { Mailer, OutgoingEmail, SendingStatus, Sleep } from "../../functions/core/ports.js";
+import type { Checks, Trace } from "./checks.js";
+import type { FaultProfile } from "./faults.js";
+import type { Rng } from "./random.js";
+import type { Scheduler } from "./scheduler.js";
+
+const DAY_MS = 86_400_000;
+/** How long the SES client waits for an answer (SES_REQUEST_TIMEOUT_MS). */
+const REQUEST_TIMEOUT_MS = 20_000;
+
+/** Who calls SES: one worker (an invocation of a container), or another path. */
+export interface Caller {
+  name: string;
+  sleep: Sleep;
+  /** Set by the first stop answer it got. */
+  stopAnswered?: StopReason;
+}
+
+export interface Accepted {
+  email: OutgoingEmail;
+  messageId: string;
+  at: number;
+  caller: string;
+  /** The tip email's (reader address | week | tip), undefined for other emails. */
+  key?: string;
+}
+
+export interface SesOptions {
+  maxSendRate: number;
+  quota: number;
+  profile: FaultProfile["ses"];
+  /** `resend-after-timeout`: a retry after a lost answer calls SES again, unaware. */
+  resendAfterTimeout: boolean;
+  badAddresses: ReadonlySet<string>;
+  onAccepted: (accepted: Accepted) => void;
+  /** Senders that may run at once (each spends its share of the day's remaining quota). */
+  senders: number;
+  /** The reader an address belongs to, for the trace. */
+  readerOf: (address: string) => string | undefined;
+}
+
+export const tipKey = (email: OutgoingEmail): string | undefined =>
+  email.tags?.kind === "tip" ? `${email.to}|${email.tags.week}|${email.tags.tip}` : undefined;
+
+export class SimSes {
+  private readonly perSecond = new Map<number, number>();
+  private readonly accepted = new Map<string, string>();
+  /** Tip emails SES accepted whose answer never reached the caller. */
+  private readonly lostAnswers = new Set<string>();
+  private readonly acceptedAt: number[] = [];
+  private quotaHead = 0;
+  private readonly pauses: Array<{ from: number; to: number }> = [];
+  calls = 0;
+  acceptedCount = 0;
+  busiestSecond = 0;
+  /** Tip emails accepted, by simulated second (utilization). */
+  readonly tipsBySecond = new Map<number, number>();
+
+  constructor(
+    private readonly sim: Scheduler,
+    private readonly rng: Rng,
+    private readonly checks: Checks,
+    private readonly trace: Trace,
+    private readonly options: SesOptions,
+  ) {}
+
+  /** The account is paused (by AWS, a review) from `from` to `to`. */
+  pause(from: number, to: number): void {
+    this.pauses.push({ from, to });
+  }
+
+  pausedAt(t: number): boolean {
+    return this.pauses.some((p) => p.from <= t && t < p.to);
+  }
+
+  /** Whether sending stopped at any moment in [from, to], and when the last such stop ended. */
+  stoppedDuring(from: number, to: number): number | undefined {
+    let end: number | undefined;
+    for (const p of this.pauses) {
+      if (p.from <= to && p.to >= from) end = Math.max(end ?? 0, p.to);
+    }
+    // A spent quota frees up as the day's sends age out: count it stopped for a day.
+    for (const t of this.quotaSpent) {
+      if (t <= to && t + DAY_MS >= from) end = Math.max(end ?? 0, t + DAY_MS);
+    }
+    return end;
+  }
+
+  /** Instants at which the day's quota was found spent (at most one a minute). */
+  private readonly quotaSpent: number[] = [];
+  private spent(t: number): void {
+    const last = this.quotaSpent[this.quotaSpent.length - 1];
+    if (last === undefined || t - last > 60_000) this.quotaSpent.push(t);
+  }
+
+  private sentLast24Hours(t: number): number {
+    while (
+      this.quotaHead < this.acceptedAt.length &&
+      (this.acceptedAt[this.quotaHead] as number) <= t - DAY_MS
+    ) {
+      this.quotaHead += 1;
+    }
+    return this.acceptedAt.length - this.quotaHead;
+  }
+
+  private stopAt(t: number): StopReason | undefined {
+    if (this.pausedAt(t)) return "paused";
+    if (this.sentLast24Hours(t) >= this.options.quota) {
+      this.spent(t);
+      return "daily-quota";
+    }
+    return undefined;
+  }
+
+  status(): SendingStatus {
+    const t = this.sim.now;
+    // Spent, for the senders: what is left is less than one email for each that may run at once.
+    if (this.sentLast24Hours(t) > this.options.quota - this.options.senders) this.spent(t);
+    const quota = {
+      maxSendRate: this.options.maxSendRate,
+      max24HourSend: this.options.quota,
+      sentLast24Hours: this.sentLast24Hours(t),
+    };
+    const stop = this.pausedAt(t) ? "paused" : undefined;
+    return stop
+      ? { quota, stopped: { reason: stop, message: "the account's sending is paused" } }
+      : { quota };
+  }
+
+  /** The Mailer port as `caller` sees the account. */
+  mailer(caller: Caller): Mailer {
+    const latency = () =>
+      this.rng.between(this.options.profile.latencyMs[0], this.options.profile.latencyMs[1]);
+    return {
+      status: async () => {
+        await caller.sleep(latency() * 2);
+        return this.status();
+      },
+      send: async (email) => {
+        // A call started after this worker was answered stop (counted here, where it starts:
+        // calls already on their way when the answer came are not the worker's fault).
+        const key = tipKey(email);
+        // The wiring's ledger: an email whose answer was lost after SES took it (by this caller
+        // or one before it) is found in SES's record of it (its Send event) and answered with
+        // that message, not sent again.
+        const known = key !== undefined ? this.accepted.get(key) : undefined;
+        if (key && known && this.lostAnswers.has(key) && !this.options.resendAfterTimeout) {
+          const t = this.sim.now;
+          this.trace.record(
+            t,
+            this.options.readerOf(email.to),
+            `ses ledger: ${known} was accepted`,
+          );
+          return { messageId: known };
+        }
+        const [min, max] = this.options.profile.arrivalMs;
+        await caller.sleep(this.rng.between(min, max));
+        return this.arrive(caller, email, key, latency);
+      },
+    };
+  }
+
+  private async arrive(
+    caller: Caller,
+    email: OutgoingEmail,
+    key: string | undefined,
+    latency: () => number,
+  ) {
+    const t = this.sim.now;
+    const second = Math.floor(t / 1000);
+    const count = (this.perSecond.get(second) ?? 0) + 1;
+    this.perSecond.set(second, count);
+    this.calls += 1;
+    this.busiestSecond = Math.max(this.busiestSecond, count);
+    const reader = email.to;
+    this.checks.check(
+      "rate",
+      count <= this.options.maxSendRate,
+      t,
+      undefined,
+      () =>
+        `${count} calls in the second from ${new Date(second * 1000).toISOString()} (MaxSendRate ${this.options.maxSendRate}), by ${caller.name}`,
+    );
+    this.checks.check(
+      "after-stop",
+      caller.stopAnswered === undefined,
+      t,
+      undefined,
+      () => `${caller.name} called SES after it was answered ${caller.stopAnswered}`,
+    );
+    const stop = this.stopAt(t);
+    const answer = () => caller.sleep(latency());
+    const note = (text: string) =>
+      this.trace.record(t, this.options.readerOf(reader), `ses ${text} (${caller.name})`);
+    if (stop) {
+      this.checks.check(
+        "quota",
+        stop !== "daily-quota",
+        t,
+        undefined,
+        () => `${caller.name} called SES with the day's quota of ${this.options.quota} spent`,
+      );
+      await answer();
+      caller.stopAnswered ??= stop;
+      this.trace.record(t, undefined, `ses answers ${caller.name}: stop (${stop})`);
+      throw new MailStoppedError(`SES: sending stopped (${stop})`, stop);
+    }
+    const p = this.options.profile;
+    if (count > this.options.maxSendRate || this.rng.chance(p.throttle)) {
+      note("throttles");
+      await answer();
+      throw new MailThrottledError("SES: Maximum sending rate exceeded.");
+    }
+    if (this.rng.chance(p.serverError)) {
+      note("fails with a 500");
+      await answer();
+      throw new MailTransientError("SES: InternalFailure (500)");
+    }
+    if (this.options.badAddresses.has(reader)) {
+      note("rejects the address");
+      await answer();
+      throw new MailRejectedError(`MessageRejected: Address blacklisted: ${reader}`);
+    }
+    this.acceptedCount += 1;
+    const messageId = `sim-${this.acceptedCount}`;
+    this.acceptedAt.push(t);
+    if (key) {
+      this.accepted.set(key, messageId);
+      this.tipsBySecond.set(second, (this.tipsBySecond.get(second) ?? 0) + 1);
+    }
+    this.options.onAccepted({
+      email,
+      messageId,
+      at: t,
+      caller: caller.name,
+      ...(key ? { key } : {}),
+    });
+    if (this.rng.chance(p.timeoutAfterAccept)) {
+      if (key) this.lostAnswers.add(key);
+      note("accepted, and its answer is lost");
+      await caller.sleep(REQUEST_TIMEOUT_MS);
+      throw new MailTransientError(`SES: no answer within ${REQUEST_TIMEOUT_MS} ms`);
+    }
+    await answer();
+    return { messageId };
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The simulation itself: the same seed gives the same trace, each planted bug is caught by the
+ * default run, a poisoned tip stops sending loudly, a violation is reported with its seed and
+ * the command that replays it, and that command replays it exactly.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { BUGS, type Bug, DEFAULTS, simulate } from "../../scripts/sim/run.js";
+
+const run = promisify(execFile);
+
+/** Which invariant each planted bug must break. */
+const CAUGHT_BY: Record<Bug, string> = {
+  "skip-claim": "tip-once",
+  "resend-after-timeout": "tip-once",
+  "ignore-pause": "during-pause",
+  "pacer-per-container": "rate",
+};
+
+describe("the simulation", () => {
+  it("gives the same trace for the same seed, and another for another seed", async () => {
+    const small = { ...DEFAULTS, readers: 300, weeks: 2, faults: "heavy" as const };
+    const a = await simulate({ ...small, seed: 7 });
+    const b = await simulate({ ...small, seed: 7 });
+    const c = await simulate({ ...small, seed: 8 });
+    expect(a.events).toBeGreaterThan(1_000);
+    expect(b.digest).toBe(a.digest);
+    expect(b.counts).toEqual(a.counts);
+    expect(c.digest).not.toBe(a.digest);
+  });
+
+  it("passes every invariant on the default run", async () => {
+    const result = await simulate(DEFAULTS);
+    expect(result.violations).toEqual([]);
+    expect(result.checked["tip-once"]).toBeGreaterThan(5_000);
+    // The light faults happened: a poisoned reader set aside, redeliveries, feedback.
+    expect(result.checked["bad-record"]).toBe(1);
+    expect(result.counts.deadLetters).toBeGreaterThan(0);
+    expect(result.checked["feedback-applied"]).toBeGreaterThan(0);
+  }, 120_000);
+
+  it.each(BUGS)(
+    "catches the planted bug %s on the default run",
+    async (bug) => {
+      const result = await simulate({ ...DEFAULTS, bug });
+      const invariant = CAUGHT_BY[bug] as keyof typeof result.broken;
+      expect(result.broken[invariant]).toBeGreaterThan(0);
+      expect(result.violations[0]?.invariant).toBeDefined();
+    },
+    120_000,
+  );
+
+  it("stops sending loudly at a tip the sender cannot fill, never a silent stall", async () => {
+    const result = await simulate({ ...DEFAULTS, readers: 300, weeks: 2, poisonTip: true });
+    expect(result.checked["bad-content"]).toBe(2);
+    expect(result.broken["bad-content"]).toBe(0);
+    expect(result.violations).toEqual([]);
+  }, 120_000);
+
+  it("exits 1 on a violation with the seed, the events and a command that replays it exactly", async () => {
+    const args = ["--import", "tsx", "scripts/sim.ts", "--readers", "300", "--weeks", "2"];
+    const failing = await run(process.execPath, [
+      ...args,
+      "--seed",
+      "3",
+      "--inject-bug",
+      "skip-claim",
+    ]).then(
+      () => undefined,
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(failing?.code).toBe(1);
+    const out = failing?.stdout ?? "";
+    expect(out).toContain("VIOLATION seed 3: no reader gets a tip twice");
+    expect(out).toMatch(/the events that led to it:\n {4}\d{4}-\d\d-\d\dT.* claimed tip-/);
+    const command = /replay: npm run sim -- (.*)/.exec(out)?.[1] ?? "";
+    expect(command).toContain("--inject-bug skip-claim");
+    const again = await run(process.execPath, [
+      "--import",
+      "tsx",
+      "scripts/sim.ts",
+      ...command.split(" "),
+    ]).then(
+      () => undefined,
+      (error: { code: number; stdout: string }) => error,
+    );
+    const trace = (text: string) => /trace ([0-9a-f]{16})/.exec(text)?.[1];
+    expect(again?.code).toBe(1);
+    expect(trace(again?.stdout ?? "")).toBe(trace(out));
+  }, 120_000);
+});
