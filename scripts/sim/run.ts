@@ -542,6 +542,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
             weeks: 1 + worldRng.int(3),
           });
           if (lastPause) {
+            // A new pause replaces the one running: that one ends now, wherever it was to end.
+            for (const p of m.pauses) if (p.from <= now && now < p.to) p.to = now;
             m.pauses.push({ from: now, to: (lastPause as Date).getTime() });
             world.unsteady(m, now);
             counts.pauses += 1;
