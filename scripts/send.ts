@@ -219,6 +219,7 @@ export function formatSummary(report: RunReport): string {
     ["deferred (throttled)", report.deferred],
     ["left before sending", report.inactive],
     ["set aside (bad record)", report.setAside],
+    ["unanswered (SES may have sent)", report.unanswered],
     ["SES calls", `${report.sesCalls} (${report.retries} retried: throttled, network or 5xx)`],
     ["duration", duration(report.durationMs / 1000)],
     [

@@ -16,6 +16,7 @@ import {
   MailStoppedError,
   MailThrottledError,
   MailTransientError,
+  MailUnansweredError,
 } from "../core/errors.js";
 import type { Mailer, OutgoingEmail, SendingStatus, SendQuota } from "../core/ports.js";
 
@@ -142,6 +143,7 @@ export function classifySesError(error: unknown, from?: string, to?: string): Er
     case "BadRequestException":
       return new MailRejectedError(`${name}: ${message}`);
     case "TimeoutError":
+      return new MailUnansweredError(`${name}: ${message}`);
     case "InternalFailure":
     case "InternalServerError":
     case "ServiceUnavailable":

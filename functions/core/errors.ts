@@ -73,11 +73,18 @@ export class MailThrottledError extends Error {
 }
 
 /**
- * A network or server failure (connection reset, timeout, 5xx): SES most likely did not take the
- * email. Retried like throttling, within the same budget of calls and pacer slots.
+ * A network or server failure (connection refused or reset, 5xx): SES did not take the email. Retried like throttling, within the same budget of calls and pacer slots.
  */
 export class MailTransientError extends Error {
   override name = "MailTransientError";
+}
+
+/**
+ * The call went out and no answer came (a timeout): SES may have taken the email. Never called
+ * again, since a second call could send it twice; the sender records it as sent.
+ */
+export class MailUnansweredError extends Error {
+  override name = "MailUnansweredError";
 }
 
 /** This one recipient or message was refused: record it and go on. */

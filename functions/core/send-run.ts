@@ -37,6 +37,8 @@ export interface RunReport {
   unattempted: number;
   /** Records the engine could not use (an unknown zone, a malformed field), each logged. */
   setAside: number;
+  /** SES's answer never came: recorded as sent, never called again (sender.ts). */
+  unanswered: number;
   sesCalls: number;
   retries: number;
   /** Queue records the worker handed back (their unfinished recipients wait for a later run). */
@@ -86,6 +88,7 @@ function runReport(
     staleRetried: planned.staleRetried,
     unattempted: sent.unattempted,
     setAside: planned.setAside + sent.setAside,
+    unanswered: sent.unanswered,
     sesCalls: sent.sesCalls,
     retries: sent.retries,
     leftForLater,

@@ -13,6 +13,7 @@ import {
   MailStoppedError,
   MailThrottledError,
   MailTransientError,
+  MailUnansweredError,
   type StopReason,
 } from "./errors.js";
 import { fill, firstNameValue, TemplateFillError } from "./fill.js";
@@ -88,6 +89,9 @@ export interface SenderDeps {
   onSettled?: (outcome: Outcome) => void;
 }
 
+/** The message id recorded for an email whose SES answer never came (MailUnansweredError). */
+export const UNANSWERED_MESSAGE_ID = "unanswered";
+
 export type Outcome =
   | "sent"
   | "already-sent"
@@ -100,7 +104,8 @@ export type Outcome =
   | "deferred"
   | "unattempted"
   | "set-aside"
-  | "out-of-time";
+  | "out-of-time"
+  | "unanswered";
 
 export interface BatchReport {
   sent: number;
@@ -125,6 +130,11 @@ export interface BatchReport {
   outOfTime: number;
   /** Recipients whose record the sender cannot use (a zone this runtime does not know): logged. */
   setAside: number;
+  /**
+   * SES's answer never came (a timeout): it may have sent the email, so it is recorded as sent
+   * and never called again; if SES had not taken it, the reader misses that one tip.
+   */
+  unanswered: number;
   /** SES calls made (first tries and retries). */
   sesCalls: number;
   /** SES calls that were retried (throttled, or a network or server failure). */
@@ -147,6 +157,7 @@ const COUNTER: Record<Outcome, Exclude<keyof BatchReport, "stopped" | "retries" 
   unattempted: "unattempted",
   "set-aside": "setAside",
   "out-of-time": "outOfTime",
+  unanswered: "unanswered",
 };
 
 export function emptyBatchReport(): BatchReport {
@@ -163,6 +174,7 @@ export function emptyBatchReport(): BatchReport {
     unattempted: 0,
     setAside: 0,
     outOfTime: 0,
+    unanswered: 0,
     sesCalls: 0,
     retries: 0,
   };
@@ -353,7 +365,10 @@ export class Sender {
     try {
       delivery = await this.deliver(run, email, recipient);
     } catch (error) {
-      return this.failed(run, recipient, error);
+      if (!(error instanceof MailUnansweredError)) return this.failed(run, recipient, error);
+      // Another call, now or by a later takeover, could send it twice: recorded as sent.
+      await this.recordSent(run, recipient, UNANSWERED_MESSAGE_ID, next);
+      return "unanswered";
     }
     if (typeof delivery !== "string") {
       await this.recordSent(run, recipient, delivery.messageId, next);

@@ -9,6 +9,7 @@ import {
   MailStoppedError,
   MailThrottledError,
   MailTransientError,
+  MailUnansweredError,
   type StopReason,
 } from "../../functions/core/errors.js";
 import type { Mailer, OutgoingEmail, SendingStatus, Sleep } from "../../functions/core/ports.js";
@@ -42,7 +43,7 @@ export interface SesOptions {
   maxSendRate: number;
   quota: number;
   profile: FaultProfile["ses"];
-  /** `resend-after-timeout`: a retry after a lost answer calls SES again, unaware. */
+  /** `resend-after-timeout`: a call whose answer was lost is made again, unaware. */
   resendAfterTimeout: boolean;
   badAddresses: ReadonlySet<string>;
   onAccepted: (accepted: Accepted) => void;
@@ -59,7 +60,6 @@ export class SimSes {
   private readonly perSecond = new Map<number, number>();
   private readonly accepted = new Map<string, string>();
   /** Tip emails SES accepted whose answer never reached the caller. */
-  private readonly lostAnswers = new Set<string>();
   private readonly acceptedAt: number[] = [];
   private quotaHead = 0;
   private readonly pauses: Array<{ from: number; to: number }> = [];
@@ -153,22 +153,17 @@ export class SimSes {
         // A call started after this worker was answered stop (counted here, where it starts:
         // calls already on their way when the answer came are not the worker's fault).
         const key = tipKey(email);
-        // The wiring's ledger: an email whose answer was lost after SES took it (by this caller
-        // or one before it) is found in SES's record of it (its Send event) and answered with
-        // that message, not sent again.
-        const known = key !== undefined ? this.accepted.get(key) : undefined;
-        if (key && known && this.lostAnswers.has(key) && !this.options.resendAfterTimeout) {
-          const t = this.sim.now;
-          this.trace.record(
-            t,
-            this.options.readerOf(email.to),
-            `ses ledger: ${known} was accepted`,
-          );
-          return { messageId: known };
-        }
         const [min, max] = this.options.profile.arrivalMs;
         await caller.sleep(this.rng.between(min, max));
-        return this.arrive(caller, email, key, latency);
+        try {
+          return await this.arrive(caller, email, key, latency);
+        } catch (error) {
+          // The planted bug: an unanswered call made again, as a naive retry would.
+          if (!(error instanceof MailUnansweredError) || !this.options.resendAfterTimeout)
+            throw error;
+          await caller.sleep(this.rng.between(min, max));
+          return this.arrive(caller, email, key, latency);
+        }
       },
     };
   }
@@ -249,10 +244,9 @@ export class SimSes {
       ...(key ? { key } : {}),
     });
     if (this.rng.chance(p.timeoutAfterAccept)) {
-      if (key) this.lostAnswers.add(key);
       note("accepted, and its answer is lost");
       await caller.sleep(REQUEST_TIMEOUT_MS);
-      throw new MailTransientError(`SES: no answer within ${REQUEST_TIMEOUT_MS} ms`);
+      throw new MailUnansweredError(`SES: no answer within ${REQUEST_TIMEOUT_MS} ms`);
     }
     await answer();
     return { messageId };

@@ -13,6 +13,7 @@ import {
   MailStoppedError,
   MailThrottledError,
   MailTransientError,
+  MailUnansweredError,
 } from "../../functions/core/errors.js";
 import {
   LOCAL_CREDENTIALS,
@@ -190,7 +191,7 @@ describe("classifySesError", () => {
       "access-denied",
     ],
     ["InternalFailure", "boom", MailTransientError, undefined],
-    ["TimeoutError", "socket", MailTransientError, undefined],
+    ["TimeoutError", "socket", MailUnansweredError, undefined],
     ["Error", "socket hang up", Error, undefined],
   ] as const)("%s (%s) → %s", (name, message, kind, reason) => {
     const classified = classifySesError(err(name, message));
@@ -260,7 +261,7 @@ describe("classifySesError", () => {
 });
 
 describe("a SendEmail that never gets an answer", () => {
-  it("is abandoned after the request timeout as a transient failure (the sender retries it)", async () => {
+  it("is abandoned after the request timeout as unanswered (SES may have taken it: never resent)", async () => {
     // Accepts the connection and the request, answers nothing: a hung network path.
     const sockets = new Set<import("node:net").Socket>();
     const server = createServer((socket) => {
@@ -283,7 +284,7 @@ describe("a SendEmail that never gets an answer", () => {
       const outcome = await mailer
         .send({ to: "reader@example.com", subject: "s", html: "<p>h</p>", text: "t" })
         .catch((error: unknown) => error);
-      expect(outcome).toBeInstanceOf(MailTransientError);
+      expect(outcome).toBeInstanceOf(MailUnansweredError);
       expect(performance.now() - started).toBeLessThan(3_000);
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -7,6 +7,7 @@ import {
   MailStoppedError,
   MailThrottledError,
   MailTransientError,
+  MailUnansweredError,
 } from "../../functions/core/errors.js";
 import { createPacer } from "../../functions/core/pacing.js";
 import type { Recipient, SendBatch } from "../../functions/core/planner.js";
@@ -258,6 +259,22 @@ describe("sendBatch", () => {
     expect(report).toMatchObject({ sent: 1, failedTransient: 1 });
     expect(mailer.calls).toBe(6 + 2);
     expect(store.all().find((s) => s.email === "runner1@example.com")?.claim).toBeUndefined();
+  });
+
+  it("never calls SES again for an email whose answer never came, and records it as sent", async () => {
+    const { store, mailer, batch, sender } = await setup(3, (email) =>
+      email.to === "runner1@example.com" ? new MailUnansweredError("TimeoutError") : undefined,
+    );
+    const report = await sender().sendBatch(batch);
+    expect(report).toMatchObject({ sent: 2, unanswered: 1, failedTransient: 0, retries: 0 });
+    expect(mailer.calls).toBe(3);
+    const reader = store.all().find((s) => s.email === "runner1@example.com");
+    expect(reader?.claim?.state).toBe("sent");
+    expect(reader?.sentTips).toContain("squats");
+    // The batch delivered again (SQS at least once) sends them nothing more.
+    const again = await sender().sendBatch({ ...batch, runId: "run-2" });
+    expect(again.sent).toBe(0);
+    expect(mailer.calls).toBe(3);
   });
 
   it("counts any other error as transient, releases the claim and goes on", async () => {
