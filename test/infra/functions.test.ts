@@ -52,9 +52,19 @@ function linksOf(file: string): Record<string, unknown> {
   return built.links;
 }
 
-async function run(file: string, events: unknown[], options: { sns?: string } = {}): Promise<Run> {
+async function run(
+  file: string,
+  events: unknown[],
+  options: { sns?: string; at?: Date } = {},
+): Promise<Run> {
   recorder.take();
-  const input = { file, links: linksOf(file), events, snsCertificate: options.sns };
+  const input = {
+    file,
+    links: linksOf(file),
+    events,
+    snsCertificate: options.sns,
+    at: options.at?.toISOString(),
+  };
   const result = await new Promise<Omit<Run, "actions">>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", TSX, CHILD, JSON.stringify(input)], {
       cwd: ROOT,
@@ -283,13 +293,21 @@ describe.skipIf(missing)("each function as deployed", () => {
       expect(confirmed.error).toBeUndefined();
     }
 
-    // The first pass moves the new readers to their slot (next Monday 07:00, UTC for them);
-    // the pass at that hour plans their first tip.
+    // Whatever today is: a pass two hours before a Monday 07:00 (UTC for these readers) moves
+    // them to that slot; the pass at that hour plans their first tip.
     const now = new Date();
-    const ahead = (8 - now.getUTCDay()) % 7 || 7;
-    const monday = new Date(
-      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + ahead, 7),
+    let monday = new Date(
+      Date.UTC(
+        now.getUTCFullYear(),
+        now.getUTCMonth(),
+        now.getUTCDate() + ((8 - now.getUTCDay()) % 7),
+        7,
+      ),
     );
+    while (monday.getTime() - 3 * 3_600_000 < now.getTime()) {
+      monday = new Date(monday.getTime() + 7 * 86_400_000);
+    }
+    const before = new Date(monday.getTime() - 2 * 3_600_000);
     // What EventBridge Scheduler sends: the deployed schedule's input, its context filled in.
     const input = (
       one(graph, "aws:scheduler/schedule:Schedule", () => true).props.target as { input: string }
@@ -302,7 +320,7 @@ describe.skipIf(missing)("each function as deployed", () => {
       ) as unknown;
     const planned = record(
       "weekly",
-      await run(HANDLERS.weekly, [scheduled("exec-1", now), scheduled("exec-2", monday)]),
+      await run(HANDLERS.weekly, [scheduled("exec-1", before), scheduled("exec-2", monday)]),
     );
     expect(planned.error).toBeUndefined();
 
@@ -321,7 +339,11 @@ describe.skipIf(missing)("each function as deployed", () => {
 
     const batch = await drain(queueUrl("SendQueue"));
     expect(batch.Records.length).toBeGreaterThan(0);
-    const sent = record("sendBatch", await run(HANDLERS.sendBatch, [batch]));
+    // The sender runs when the planner's batch reaches it: at that Monday, a moment after 07:00.
+    const sent = record(
+      "sendBatch",
+      await run(HANDLERS.sendBatch, [batch], { at: new Date(monday.getTime() + 60_000) }),
+    );
     expect(sent.results[0]).toEqual({ batchItemFailures: [] });
     const tips = (await mailbox()).filter((e) => /#1:/.test(e.subject));
     expect(tips.map((e) => e.to)).toEqual([[READER]]);

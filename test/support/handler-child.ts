@@ -1,8 +1,9 @@
 /**
  * Runs one Lambda handler in a process of its own, as AWS would: only the links its function
  * was deployed with (from the evaluated graph), recording which of them the code reads. Input:
- * JSON in argv[2] ({ file, links, events, snsCertificate? }); output: JSON on fd 3
- * ({ linksRead, results } or { error, linksRead }).
+ * JSON in argv[2] ({ file, links, events, snsCertificate?, at? }); output: JSON on fd 3
+ * ({ linksRead, results } or { error, linksRead }). With `at`, the process's clock starts at that
+ * instant and runs on from it, as a Lambda invoked then would see it.
  */
 import { createWriteStream } from "node:fs";
 import path from "node:path";
@@ -14,9 +15,26 @@ interface Input {
   events: unknown[];
   /** Served for https://sns.… certificate URLs (nothing leaves loopback). */
   snsCertificate?: string;
+  /** ISO instant the clock starts at (a scheduled invocation in the future). */
+  at?: string;
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as Input;
+
+if (input.at) {
+  const RealDate = Date;
+  const offset = RealDate.parse(input.at) - RealDate.now();
+  class ShiftedDate extends RealDate {
+    constructor(...args: unknown[]) {
+      if (args.length === 0) super(RealDate.now() + offset);
+      else super(...(args as [string]));
+    }
+    static override now() {
+      return RealDate.now() + offset;
+    }
+  }
+  globalThis.Date = ShiftedDate as DateConstructor;
+}
 const read = new Set<string>();
 const raw: Record<string, unknown> = {
   App: { name: "strength-tips", stage: "test" },
