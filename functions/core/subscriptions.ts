@@ -96,18 +96,22 @@ const NAME_SPACES = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}]+/gu;
 const NAME_INVISIBLE = /\p{Cf}/gu;
 /** A letter of any script, with its combining marks (accents, vowel signs). */
 const LETTER = "\\p{L}\\p{M}*";
-/** A run of letters, or initials each followed by a period ("J.", "J.R.R."). */
-const PART = `(?:(?:${LETTER}\\.)+|(?:${LETTER})+)`;
+/**
+ * A run of letters; initials each followed by a period ("J.", "J.R.R."); or a short abbreviation
+ * with its period ("St.", "Dr.", "Jr."): a capital and one or two small letters.
+ */
+const PART = `(?:(?:${LETTER}\\.)+|\\p{Lu}\\p{M}*(?:\\p{Ll}\\p{M}*){1,2}\\.|(?:${LETTER})+)`;
 /**
  * One word of a name: parts joined by a hyphen or an apostrophe ("Jean-Luc", "O’Brien", "J.-P.").
- * A period only ends an initial, so no word is a host name ("evil.example", "evil. com") and
+ * A period only ends an initial or a short abbreviation, so no word is a host name
+ * ("evil.example", "evil. com": a period after four small letters) and
  * digits, "@", ":", "/", fullwidth and ideographic dots (。｡．) are not letters at all.
  */
 const NAME_WORD = new RegExp(`^${PART}(?:[-\u2010\u2011'\u2019\u02BC]${PART})*$`, "u");
 
 export const FIRST_NAME_RULE =
   "The first name (firstName) may have letters of any script, spaces, hyphens, apostrophes and " +
-  `periods after initials (as in “J. R.”), at most ${MAX_FIRST_NAME_LENGTH} characters and ` +
+  `periods after initials and short titles (as in “J. R.” or “St. John”), at most ${MAX_FIRST_NAME_LENGTH} characters and ` +
   `${MAX_FIRST_NAME_WORDS} words: no digits, web addresses or email addresses.`;
 
 /** The cleaned first name, or undefined when none was given; throws BadRequestError. */
