@@ -48,7 +48,10 @@ export interface SiteBrand {
   colors: { light: Palette; dark: Palette };
 }
 
-/** "Mobility note #3": a tip's label (the brand's topic.tip) and its number. */
-export function tipLabel(brand: Pick<SiteBrand, "topic">, order: number): string {
-  return `${brand.topic.tip} #${order}`;
+/**
+ * "Mobility note #3": a tip's label (the brand's topic.tip) and its number, which is the reader's
+ * place in the series (1-based), never the editor's `order`.
+ */
+export function tipLabel(brand: Pick<SiteBrand, "topic">, place: number): string {
+  return `${brand.topic.tip} #${place}`;
 }

@@ -7,7 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { readBrand } from "../../compiler/brand.js";
-import type { ArchiveTip } from "../../functions/core/types.js";
+import type { PlacedTip } from "../../functions/core/archive.js";
 import { archivePage, tipPage } from "../../functions/http/archive-pages.js";
 import { managePage } from "../../functions/http/manage-page.js";
 import {
@@ -63,7 +63,8 @@ const owns = (html: string) =>
     html.includes(s),
   );
 
-const TIP: ArchiveTip = {
+const TIP: PlacedTip = {
+  place: 3,
   slug: "hangs",
   order: 3,
   title: "Dead hangs",

@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishedTips } from "../../functions/core/archive.js";
+import { placedTips } from "../../functions/core/archive.js";
 import { bundle } from "../../functions/generated/content.js";
 import { archivePage, tipPage } from "../../functions/http/archive-pages.js";
 import { managePage } from "../../functions/http/manage-page.js";
@@ -39,7 +39,7 @@ if (!HAVE_CHROMIUM && !IN_CI) console.warn(`[quality] skipping axe-core checks: 
 const AXE_SOURCE = (createRequire(import.meta.url)("axe-core") as { source: string }).source;
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
-const archive = publishedTips(bundle.archive, new Date());
+const archive = placedTips(bundle.archive, new Date());
 const first = archive[0];
 const token = "k1.unsubscribe.0123456789abcdef0123456789abcdef.0.sample";
 const PAGES: [string, string][] = [
