@@ -72,7 +72,7 @@ ${timeZoneSelect(zone && isTimeZone(zone) ? zone : undefined, "Not sure: UTC", p
 <label for="website">Leave this field empty</label>
 <input id="website" name="website" type="text" tabindex="-1" autocomplete="off">
 </div>
-<p class="consent" id="consent">${escapeHtml(CONSENT.text)}</p>
+<p class="consent" id="consent">${escapeHtml(CONSENT.text)} <a href="/privacy">How we use your data</a>.</p>
 <input type="hidden" name="consentVersion" value="${escapeHtml(CONSENT.version)}">
 <button type="submit" aria-describedby="consent">Subscribe</button>
 </form>
