@@ -78,6 +78,8 @@ export const brandSchema = z.strictObject({
     subject: text(60),
     promise: text(80),
     pitch: text(200),
+    audience: text(40),
+    practice: text(40),
   }),
   logo: picture,
   favicon: picture,
@@ -91,7 +93,8 @@ const EXAMPLES: Record<string, string> = {
   tagline: "tagline: One mobility drill for climbers, every week.",
   sender: "sender: Weekly Mobility Notes",
   launched: "launched: 2026-11-30",
-  topic: "topic: with tip, subject, promise and pitch under it (see docs/editorial-guide.md)",
+  topic:
+    "topic: with tip, subject, promise, pitch, audience and practice under it (see docs/editorial-guide.md)",
   logo: "logo: brand/logo.svg",
   favicon: "favicon: brand/favicon.svg",
   card: "card: brand/card.svg",

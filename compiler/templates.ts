@@ -206,7 +206,7 @@ function fillBrand(expanded: Expanded, brand: Brand, file: string): Problem[] {
         problem(
           origin.file,
           `unknown brand value ${match}`,
-          "use %%brand.name%%, %%brand.tagline%%, %%brand.sender%%, %%brand.topic.<tip|subject|promise|pitch>%% or %%brand.<light|dark>.<colour>%% (the colours of content/newsletter.yml)",
+          "use %%brand.name%%, %%brand.tagline%%, %%brand.sender%%, %%brand.topic.<tip|subject|promise|pitch|audience|practice>%% or %%brand.<light|dark>.<colour>%% (the colours of content/newsletter.yml)",
           origin.line,
         ),
       );

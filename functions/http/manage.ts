@@ -13,6 +13,7 @@ import {
   type RightsAction,
   showPreferences,
 } from "../core/preferences.js";
+import { brand } from "../generated/brand.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
 import { type Event, formOrJsonBody, query } from "./request.js";
@@ -61,7 +62,7 @@ async function rights(deps: AppDeps, token: string | undefined, change: RightsAc
   switch (outcome.kind) {
     case "data":
       return json(200, outcome.data, {
-        "content-disposition": 'attachment; filename="weekly-strength-tips-my-data.json"',
+        "content-disposition": `attachment; filename="${dataFileName(brand.name)}"`,
       });
     case "confirm-erase":
       return html(200, confirmErasePage(token ?? "", outcome.email));
@@ -77,4 +78,18 @@ async function rights(deps: AppDeps, token: string | undefined, change: RightsAc
         ),
       );
   }
+}
+
+/**
+ * The export's file name: the newsletter's name as a slug, "weekly-strength-tips-for-runners-my-
+ * data.json" (letters and digits of any script kept, accents dropped).
+ */
+export function dataFileName(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return `${slug || "newsletter"}-my-data.json`;
 }

@@ -4,7 +4,7 @@
  */
 import { escapeHtml } from "../core/fill.js";
 import { isTimeZone } from "../core/schedule.js";
-import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
+import { CONSENT, consentText, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { brand, page, SITE_NAME } from "./brand.js";
 import { deliverySelects, timeZoneSelect } from "./time-zones.js";
 
@@ -72,7 +72,7 @@ ${timeZoneSelect(zone && isTimeZone(zone) ? zone : undefined, "Not sure: UTC", p
 <label for="website">Leave this field empty</label>
 <input id="website" name="website" type="text" tabindex="-1" autocomplete="off">
 </div>
-<p class="consent" id="consent">${escapeHtml(CONSENT.text)} <a href="/privacy">How we use your data</a>.</p>
+<p class="consent" id="consent">${escapeHtml(consentText(brand.topic))} <a href="/privacy">How we use your data</a>.</p>
 <input type="hidden" name="consentVersion" value="${escapeHtml(CONSENT.version)}">
 <button type="submit" aria-describedby="consent">Subscribe</button>
 </form>

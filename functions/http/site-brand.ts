@@ -44,6 +44,10 @@ export interface SiteBrand {
     promise: string;
     /** The sentence under it (also the home page's description). */
     pitch: string;
+    /** Who the tips are for, plural: "climbers" (the consent wording, the welcome email). */
+    audience: string;
+    /** What the tips teach: "mobility work" (the consent wording, the welcome email). */
+    practice: string;
   };
   colors: { light: Palette; dark: Palette };
 }
