@@ -147,7 +147,7 @@ const rows: Row[] = [
     message: 'placeholder syntax "{{first_name}}"',
     line: 11,
   },
-  { fixture: "html-too-big", file: "html-too-big.md", message: "KB of HTML (limit 90 KB" },
+  { fixture: "html-too-big", file: "html-too-big.md", message: "KB of HTML (limit 40 KB" },
   {
     fixture: "placeholder-todo",
     file: "placeholder-todo.md",
