@@ -94,7 +94,7 @@ describe("the studio's pages", () => {
       expect(body).toContain(`src="/email/every-step-lands-hard?mode=${mode}" width="${width}"`);
     }
     expect(body).toMatch(/<pre class="text">[^<]*Hi Alex,/);
-    expect(body).toMatch(/KB of 90\.0 KB/);
+    expect(body).toMatch(/KB of 40\.0 KB/);
     expect(body).toMatch(/\d+ min \(\d+ words\)/);
     expect(body).toContain("subject is 68 characters");
   });
