@@ -165,7 +165,28 @@ export async function applyPreferences(
   token: unknown,
   change: ManageAction,
 ): Promise<Preferences> {
-  const subscriber = await reader(deps, token);
+  return applyTo(deps, await reader(deps, token), change);
+}
+
+/**
+ * The pause the unsubscribe page offers, by the unsubscribe link itself: that link travels in
+ * forwarded emails, so it never opens the preferences page or the reader's data, only this.
+ */
+export async function pauseByUnsubscribeLink(
+  deps: PreferencesDeps & SubscriptionDeps,
+  token: unknown,
+  weeks: number,
+): Promise<Preferences> {
+  const { subscriber } = await readerOfLink(deps, token, "unsubscribe");
+  if (!subscriber) throw new InvalidTokenError("This link is invalid or has expired.");
+  return applyTo(deps, subscriber, { action: "pause", weeks });
+}
+
+async function applyTo(
+  deps: PreferencesDeps & SubscriptionDeps,
+  subscriber: Subscriber,
+  change: ManageAction,
+): Promise<Preferences> {
   if (change.action === "unsubscribe") {
     await unsubscribeReader(deps, subscriber.id);
     return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);

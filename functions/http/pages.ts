@@ -132,7 +132,8 @@ ${when}
 }
 
 /** The pause offered instead of leaving: a form to /manage with the reader's preferences token. */
-export function pauseInstead(manageToken: string, maxWeeks: number): string {
+/** The pause offered on the unsubscribe page: posts back there with the unsubscribe token only. */
+export function pauseInstead(unsubscribeToken: string, maxWeeks: number): string {
   const weeks = Array.from({ length: maxWeeks }, (_, i) => i + 1)
     .map(
       (n) =>
@@ -142,14 +143,28 @@ export function pauseInstead(manageToken: string, maxWeeks: number): string {
   return `<section aria-labelledby="pause-title">
 <h2 id="pause-title">Need a break instead?</h2>
 <p>Pause the tips for a while: nothing comes until the pause ends, then they start again by themselves.</p>
-<form method="post" action="/manage">
-<input type="hidden" name="token" value="${escapeHtml(manageToken)}">
+<form method="post" action="/unsubscribe">
+<input type="hidden" name="token" value="${escapeHtml(unsubscribeToken)}">
 <input type="hidden" name="action" value="pause">
 <label for="weeks">Pause for</label>
 <select id="weeks" name="weeks">${weeks}</select>
 <button type="submit" class="secondary">Pause the tips</button>
 </form>
 </section>`;
+}
+
+/** After the unsubscribe page's pause: until when, and leaving still one button away. */
+export function pausedPage(unsubscribeToken: string, until: string): string {
+  return layout(
+    "Tips paused",
+    `<h1>Tips paused</h1>
+<p>Nothing comes until ${escapeHtml(until)}; then the tips start again by themselves.</p>
+<p>Your preferences page (linked in every email) can end the pause sooner or change your day and time.</p>
+<form method="post" action="/unsubscribe">
+<input type="hidden" name="token" value="${escapeHtml(unsubscribeToken)}">
+<button type="submit" class="secondary">Unsubscribe instead</button>
+</form>`,
+  );
 }
 
 /**
