@@ -68,6 +68,8 @@ export interface Preferences {
   pausedUntil?: string;
   /** The reader's next delivery, in their zone: e.g. "Monday 30 November, 07:00". */
   nextDelivery?: string;
+  /** They have had every tip there is: the next comes at their slot once a new one is out. */
+  caughtUp?: boolean;
 }
 
 export interface PreferencesDeps {
@@ -75,6 +77,8 @@ export interface PreferencesDeps {
   signer: Pick<Signer, "read">;
   clock: Clock;
   schedule: Schedule;
+  /** The tips there are (the series, without its end): to tell a reader who has had them all. */
+  tips?: readonly { slug: string }[];
 }
 
 /** Parses the form of POST /manage; throws BadRequestError with what is expected. */
@@ -144,7 +148,17 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
     ...(subscriber.status === "active"
       ? { nextDelivery: when(next, zone, "cccc d LLLL, HH:mm") }
       : {}),
+    ...(subscriber.status === "active" && hasEveryTip(subscriber, deps.tips)
+      ? { caughtUp: true }
+      : {}),
   };
+}
+
+/** Whether a reader has had every one of `tips` (none known: not said). */
+function hasEveryTip(subscriber: Subscriber, tips: readonly { slug: string }[] | undefined) {
+  if (!tips || tips.length === 0) return false;
+  const had = new Set(subscriber.sentTips);
+  return tips.every((tip) => had.has(tip.slug));
 }
 
 async function reader(deps: PreferencesDeps, token: unknown): Promise<Subscriber> {

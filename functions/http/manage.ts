@@ -29,11 +29,14 @@ const NOTICE = {
   unsubscribe: "You're unsubscribed.",
 } as const;
 
+/** The tips there are, so the page can tell a reader who has had them all. */
+const withTips = (deps: AppDeps) => ({ ...deps, tips: deps.content.tips });
+
 const RIGHTS = new Set<string>(["export", "erase", "erase-confirmed", "signout"]);
 
 export async function getManage(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
-  return html(200, managePage(token, await showPreferences(deps, token)));
+  return html(200, managePage(token, await showPreferences(withTips(deps), token)));
 }
 
 /** The body's fields as text (a JSON number, such as weeks, as its digits); 415 for other types. */
@@ -52,7 +55,7 @@ export async function postManage(event: Event, deps: AppDeps): Promise<Result> {
   const change = parseManageForm(form);
   if (RIGHTS.has(change.action)) return rights(deps, form.token, change as RightsAction);
   const action = change as ManageAction;
-  const settings = await applyPreferences(deps, form.token, action);
+  const settings = await applyPreferences(withTips(deps), form.token, action);
   return html(200, managePage(form.token ?? "", settings, NOTICE[action.action]));
 }
 

@@ -10,6 +10,7 @@ import type { ContentBundle } from "../../functions/core/types.js";
 import { bundle } from "../../functions/generated/content.js";
 import { createApi } from "../../functions/http/router.js";
 import { memoryDeps, TestClock, tokenFromLink } from "../support/lifecycle.js";
+import { subscriber } from "../support/send-fixtures.js";
 
 const BASE = "https://tips.example.com";
 
@@ -166,6 +167,25 @@ describe("the unsubscribe page", () => {
 });
 
 describe("the preferences page", () => {
+  it("tells a reader who has had every tip so, instead of promising a next tip", async () => {
+    const { call, store, deps } = setup("2026-03-03T10:00:00Z");
+    const all = bundle.tips.map((t) => t.slug);
+    const done = subscriber("done@example.com", { sentTips: [...all], deliverySlot: "3-18" });
+    const behind = subscriber("behind@example.com", { sentTips: all.slice(0, 2) });
+    await store.create(done);
+    await store.create(behind);
+    const page = async (id: string) =>
+      (await call("GET", `/manage?token=${encodeURIComponent(deps.signer.issue("manage", id))}`))
+        .body;
+    const finished = await page(done.id);
+    expect(finished).toContain("You have had every tip so far.");
+    expect(finished).toContain("Wednesday at 18:00");
+    expect(finished).not.toContain("Your next tip:");
+    const reading = await page(behind.id);
+    expect(reading).toContain("Your next tip:");
+    expect(reading).not.toContain("You have had every tip");
+  });
+
   it("has a heading per section, and leaving apart, last: Unsubscribe and Delete my data", async () => {
     const { call, reader } = setup("2026-03-03T10:00:00Z");
     const { confirm } = await reader("ed@example.com", "UTC");
