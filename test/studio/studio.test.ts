@@ -197,7 +197,7 @@ describe("what the studio writes", () => {
     expect(Object.keys(after)).toEqual([...Object.keys(before), "hip-thrusts-for-hills.md"].sort());
     expect(after["hip-thrusts-for-hills.md"]).toContain("order: 3\n");
     const page = await get("/tip/hip-thrusts-for-hills");
-    expect(page.body).toContain("<code>hip-thrusts-for-hills.md:5</code>: placeholder");
+    expect(page.body).toContain("<code>hip-thrusts-for-hills.md:6</code>: placeholder");
   });
 
   it("refuses a new-tip post from another site, and a title it cannot use", async () => {
