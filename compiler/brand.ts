@@ -16,6 +16,7 @@ import namesPlugin from "colord/plugins/names";
 import { z } from "zod";
 import type { Palette } from "../functions/http/site-brand.js";
 import type { Brand } from "./brand-base.js";
+import { svgProblem } from "./images.js";
 import { formatProblems, type Problem, problem } from "./problems.js";
 import { parseYaml } from "./yaml.js";
 
@@ -238,6 +239,14 @@ export function checkBrand(file: string): { brand?: Brand; problems: Problem[] }
           parsed.lineOf([key]),
         ),
       );
+    } else {
+      // Drawn into every page, email and card: the figures' rules (images.ts) hold for it too.
+      const refused = svgProblem(value[key], readFileSync(target));
+      if (refused) {
+        problems.push(
+          problem(file, `${key}: ${refused.message}`, refused.fix, parsed.lineOf([key])),
+        );
+      }
     }
   }
   problems.push(...contrastProblems(file, value.colors, parsed.lineOf));
