@@ -16,8 +16,8 @@ import namesPlugin from "colord/plugins/names";
 import { z } from "zod";
 import type { Palette } from "../functions/http/site-brand.js";
 import type { Brand } from "./brand-base.js";
-import { svgProblem } from "./images.js";
 import { formatProblems, type Problem, problem } from "./problems.js";
+import { svgProblem } from "./svg.js";
 import { parseYaml } from "./yaml.js";
 
 extend([a11yPlugin, namesPlugin]);
