@@ -131,14 +131,18 @@ function cardAsset(stem: string, text: CardText, file: string): PlannedAsset {
   };
 }
 
-/** A tip's social card: its number and title, and the newsletter's name. */
+/**
+ * A tip's social card: its number (`place`, its place in the series readers get, never the
+ * editor's order) and title, and the newsletter's name.
+ */
 export function tipCardAsset(
-  tip: { slug: string; order: number; title: string },
+  tip: { slug: string; title: string },
+  place: number,
   brand: Pick<Brand, "name" | "topic" | "files">,
 ): PlannedAsset {
   return cardAsset(
     `card-${tip.slug}`,
-    { eyebrow: tipLabel(brand, tip.order), title: tip.title, footer: brand.name },
+    { eyebrow: tipLabel(brand, place), title: tip.title, footer: brand.name },
     brand.files.card,
   );
 }

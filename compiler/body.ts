@@ -3,7 +3,7 @@
  * particular), and no `{{placeholder}}` syntax (only templates may use placeholders; a
  * placeholder in a tip would be filled, or fail, at send time).
  */
-import type { Token } from "marked";
+import type { Token, Tokens } from "marked";
 import { locator } from "./links.js";
 import { lineAt, type Problem, problem } from "./problems.js";
 
@@ -22,6 +22,12 @@ function htmlTokens(tokens: Token[]): Token[] {
       const nested = t as { tokens?: Token[]; items?: Token[] };
       if (t.type === "list") visit(nested.items);
       visit(nested.tokens);
+      if (t.type === "table") {
+        // Cells hold inline tokens too: an <img> in a table is raw HTML like any other.
+        const table = t as Tokens.Table;
+        for (const cell of table.header) visit(cell.tokens);
+        for (const row of table.rows) for (const cell of row) visit(cell.tokens);
+      }
     }
   };
   visit(tokens);
@@ -72,14 +78,21 @@ export function checkBody(
     const raw = t.raw.trim();
     if (raw === "") continue;
     const isScript = /<\s*\/?\s*script\b/i.test(raw);
+    const isImage = /<\s*(img|image|picture|source|svg)\b/i.test(raw);
     const snippet = raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
     problems.push(
       problem(
         file,
-        isScript ? `<script> in the body: ${snippet}` : `raw HTML in the body: ${snippet}`,
+        isScript
+          ? `<script> in the body: ${snippet}`
+          : isImage
+            ? `an image in raw HTML: ${snippet}`
+            : `raw HTML in the body: ${snippet}`,
         isScript
           ? "remove the script: emails cannot run scripts and tips must be plain Markdown"
-          : "use Markdown instead of HTML (blank line for a paragraph, **bold**, [text](https://...))",
+          : isImage
+            ? "save the image in content/images/ and show it with Markdown: ![What it shows](../images/<file>)"
+            : "use Markdown instead of HTML (blank line for a paragraph, **bold**, [text](https://...))",
         lineOf(t.raw),
       ),
     );

@@ -21,7 +21,14 @@ export const STAND_IN_BRAND: Brand = {
   tagline: "A tip every week.",
   sender: "Newsletter",
   launched: "2026-01-01",
-  topic: { tip: "Tip", subject: "Tips", promise: "A tip a week", pitch: "A tip a week." },
+  topic: {
+    tip: "Tip",
+    subject: "Tips",
+    promise: "A tip a week",
+    pitch: "A tip a week.",
+    audience: "readers",
+    practice: "the practice",
+  },
   colors: {
     light: {
       page: "#f3f4f6",

@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { Palette } from "../functions/http/site-brand.js";
 import type { Brand } from "./brand-base.js";
 import { formatProblems, type Problem, problem } from "./problems.js";
+import { svgProblem } from "./svg.js";
 import { parseYaml } from "./yaml.js";
 
 extend([a11yPlugin, namesPlugin]);
@@ -78,6 +79,8 @@ export const brandSchema = z.strictObject({
     subject: text(60),
     promise: text(80),
     pitch: text(200),
+    audience: text(40),
+    practice: text(40),
   }),
   logo: picture,
   favicon: picture,
@@ -91,7 +94,8 @@ const EXAMPLES: Record<string, string> = {
   tagline: "tagline: One mobility drill for climbers, every week.",
   sender: "sender: Weekly Mobility Notes",
   launched: "launched: 2026-11-30",
-  topic: "topic: with tip, subject, promise and pitch under it (see docs/editorial-guide.md)",
+  topic:
+    "topic: with tip, subject, promise, pitch, audience and practice under it (see docs/editorial-guide.md)",
   logo: "logo: brand/logo.svg",
   favicon: "favicon: brand/favicon.svg",
   card: "card: brand/card.svg",
@@ -235,6 +239,14 @@ export function checkBrand(file: string): { brand?: Brand; problems: Problem[] }
           parsed.lineOf([key]),
         ),
       );
+    } else {
+      // Drawn into every page, email and card: the figures' rules (images.ts) hold for it too.
+      const refused = svgProblem(value[key], readFileSync(target));
+      if (refused) {
+        problems.push(
+          problem(file, `${key}: ${refused.message}`, refused.fix, parsed.lineOf([key])),
+        );
+      }
     }
   }
   problems.push(...contrastProblems(file, value.colors, parsed.lineOf));

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { placeIn } from "../functions/core/archive.js";
 import type { CompiledTip, ContentBundle, SystemEmails } from "../functions/core/types.js";
 import type { CreditedTip } from "../functions/http/archive-pages.js";
 import type { SiteAssets } from "../functions/http/site-assets.js";
@@ -156,9 +157,12 @@ async function drawAssets(
     plan.push(asset);
     users.set(asset.name, [...(users.get(asset.name) ?? []), report]);
   };
+  const series = reports.flatMap((r) => (r.tip ? [r.tip] : []));
   for (const report of reports) {
     for (const image of report.images ?? []) use(figureAsset(image), report);
-    if (report.tip && brand.files.card) use(tipCardAsset(report.tip, brand), report);
+    if (report.tip && brand.files.card) {
+      use(tipCardAsset(report.tip, placeIn(series, report.tip.order), brand), report);
+    }
   }
   const { assets, problems } = await renderAssets(plan);
   const brandProblems: Problem[] = [];
@@ -335,7 +339,9 @@ export function assemble(input: {
   result.bundle = {
     tips: compiled.map(withoutBodyHtml),
     emails: systemEmails,
-    archive: reports.flatMap((r) => (r.tip && r.email ? [archiveTip(r, siteUrl, brand)] : [])),
+    archive: reports.flatMap((r) =>
+      r.tip && r.email ? [archiveTip(r, placeIn(tips, r.tip.order), siteUrl, brand)] : [],
+    ),
   };
   return result;
 }
@@ -344,7 +350,7 @@ export function assemble(input: {
  * A tip for the public archive: its front matter, its body without the email's styles (its images
  * from the site itself), who wrote it and the expert it rests on, and its social card.
  */
-function archiveTip(report: TipReport, siteUrl: string, brand: Brand): CreditedTip {
+function archiveTip(report: TipReport, place: number, siteUrl: string, brand: Brand): CreditedTip {
   const tip = report.tip as NonNullable<TipReport["tip"]>;
   const email = report.email as CompiledTipEmail;
   return {
@@ -358,7 +364,7 @@ function archiveTip(report: TipReport, siteUrl: string, brand: Brand): CreditedT
     html: webHtml(email.webBodyHtml, siteUrl),
     ...(tip.author ? { author: tip.author } : {}),
     ...(tip.expert ? { expert: tip.expert } : {}),
-    card: `${ASSET_PREFIX}${tipCardAsset(tip, brand).name}`,
+    card: `${ASSET_PREFIX}${tipCardAsset(tip, place, brand).name}`,
   };
 }
 

@@ -18,10 +18,10 @@ import {
 
 /**
  * The compiled HTML of one email may be at most this many bytes. Gmail clips messages over
- * ~102 KB ("[Message clipped]"), which would also hide the unsubscribe link; 90 KB leaves room
- * for filled placeholders and the headers SES adds.
+ * ~102 KB ("[Message clipped]"), which would also hide the unsubscribe link; 40 KB keeps an
+ * email quick to load on a phone, with room for filled placeholders and the headers SES adds.
  */
-export const HTML_MAX_BYTES = 90 * 1024;
+export const HTML_MAX_BYTES = 40 * 1024;
 
 /** The subjects and preheaders of the system emails, with the newsletter's name and tagline. */
 export function systemCopy(

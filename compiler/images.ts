@@ -16,6 +16,7 @@ import { imageSize } from "image-size";
 import type { Token, Tokens } from "marked";
 import { classifyHref, linkTokens, locator } from "./links.js";
 import { type Problem, problem } from "./problems.js";
+import { svgProblem } from "./svg.js";
 
 /** The width of the email's text column, in CSS pixels: an image is shown at most this wide. */
 export const IMAGE_DISPLAY_WIDTH = 536;
@@ -119,6 +120,10 @@ export function inspectImage(href: string, source: string, root: string): Inspec
       message: `image "${href}" is too big a file: ${(bytes.length / 1024).toFixed(0)} KB (limit ${IMAGE_SOURCE_MAX_BYTES / 1024} KB)`,
       fix: `export it smaller: ${RASTER_MIN_WIDTH} px wide is all an email shows`,
     };
+  }
+  if (type === "svg") {
+    const refused = svgProblem(href, bytes);
+    if (refused) return { ok: false, ...refused };
   }
   let size: { width?: number; height?: number };
   try {

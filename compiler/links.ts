@@ -9,8 +9,10 @@
  *   An email has no stable address for another tip at build time, so such links are rendered as
  *   their plain label text there, and as links to the tip's page on the web (see render.ts). Any
  *   other relative link, anchor or scheme is rejected.
- * - Images need alt text, and either an absolute https URL or a relative path to an image of the
- *   repository (images.ts checks those files and gives each a hashed address on the site).
+ * - Images need alt text that says what they show (not "image", "photo" or the file name), and
+ *   are files of the repository, linked by a relative path (images.ts checks those files and
+ *   gives each a hashed address on the site). An image from another site is refused: it would
+ *   load from that site in every reader's email, a tracking pixel.
  */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -151,6 +153,40 @@ export function locator(body: string, bodyLine: number): (raw: string) => number
   };
 }
 
+/** Alt texts that say nothing of what an image shows. */
+const EMPTY_ALT =
+  /^(img|image|images|photo|photos|picture|pic|graphic|figure|fig|illustration|drawing|diagram|screenshot|icon|logo|alt|placeholder)\.?$/i;
+/** Alt texts that are a file name: `squat.svg`, `IMG_1234`, `DSC-0042`. */
+const FILE_NAME_ALT =
+  /\.(png|jpe?g|gif|webp|svg|avif|bmp|tiff?)$|^(img|image|dsc|photo|pic|screenshot)[-_ ]?\d+$/i;
+
+/** Why an image's alt text is refused (missing, or saying nothing), with a fix; else undefined. */
+export function altProblem(
+  alt: string,
+  href: string,
+): { message: string; fix: string } | undefined {
+  const text = alt.trim();
+  const fix =
+    "describe what the image shows inside the brackets, e.g. ![A runner stepping up onto a bench, knee over toes](../images/step-up.svg)";
+  if (text === "") return { message: "image without alt text", fix };
+  const file =
+    href
+      .replace(/[#?].*$/, "")
+      .split("/")
+      .pop() ?? "";
+  const stem = file.replace(/\.[a-z0-9]+$/i, "");
+  const same = (a: string, b: string) =>
+    a.toLowerCase().replace(/[-_\s]+/g, " ") === b.toLowerCase().replace(/[-_\s]+/g, " ");
+  if (
+    EMPTY_ALT.test(text) ||
+    FILE_NAME_ALT.test(text) ||
+    (file !== "" && (same(text, file) || same(text, stem)))
+  ) {
+    return { message: `image alt text "${text}" says nothing about the image`, fix };
+  }
+  return undefined;
+}
+
 export function checkLinks(
   file: string,
   body: string,
@@ -163,24 +199,16 @@ export function checkLinks(
   for (const t of linkTokens(tokens)) {
     const line = lineOf(t.raw);
     if (t.type === "image") {
-      if (t.text.trim() === "") {
+      const alt = altProblem(t.text, t.href);
+      if (alt) problems.push(problem(file, `${alt.message}: ${t.raw}`, alt.fix, line));
+      // Only a file of the repository (images.ts checks it): an image from another site loads
+      // from that site each time a reader opens the email, which is a tracking pixel.
+      if (classifyHref(t.href) !== "relative") {
         problems.push(
           problem(
             file,
-            `image without alt text: ${t.raw}`,
-            "describe the image inside the brackets, e.g. ![A runner doing a step-up](https://...)",
-            line,
-          ),
-        );
-      }
-      const kind = classifyHref(t.href);
-      // A relative path is an image of the repository: images.ts checks the file.
-      if (kind !== "relative" && (!/^https:\/\//i.test(t.href) || kind !== "external")) {
-        problems.push(
-          problem(
-            file,
-            `image "${t.href}" is not an absolute https:// URL or a path to an image in content/images`,
-            "link an image of the repository as ../images/<file>, or use a full https:// address",
+            `image "${t.href}" is not a file of the repository: an image from another site would load from it in every reader's email (a tracking pixel)`,
+            "save the image in content/images/ and show it as ![What it shows](../images/<file>)",
             line,
           ),
         );

@@ -121,8 +121,8 @@ function createMarked(): Marked {
           const src = assetUrl(rendering.siteUrl, local.name);
           return `<img src="${escapeHtml(src)}" alt="${escapeHtml(text)}" width="${local.width}" height="${local.height}" style="${IMAGE_STYLE}">`;
         }
-        if (kind !== "external") return escapeHtml(text);
-        return `<img src="${escapeHtml(href.trim())}" alt="${escapeHtml(text)}" width="536" style="${IMAGE_STYLE}">`;
+        // Never another site's image (the check refuses one): only its words.
+        return escapeHtml(text);
       },
     },
   });

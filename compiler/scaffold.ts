@@ -35,11 +35,13 @@ export function nextOrder(dir: string): number {
   return max + 1;
 }
 
-export function scaffold(title: string, slug: string, order: number): string {
+/** A new tip's file; `publishedAt` is the day it is written (the feed's date for it). */
+export function scaffold(title: string, slug: string, order: number, today = new Date()): string {
   return `---
 title: ${JSON.stringify(title)}
 slug: ${slug}
 order: ${order}
+publishedAt: ${today.toISOString().slice(0, 10)}
 summary: "TODO: one plain-text sentence for the inbox preview, at most 150 characters."
 tags: [strength]
 ---

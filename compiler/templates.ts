@@ -43,6 +43,7 @@ interface TemplateSpec {
   placeholders: readonly Placeholder[];
 }
 
+/** Every email's footer links {{site_url}}/privacy: what is kept, why and for how long. */
 export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   tip: {
     // byline: who wrote the tip and the expert it rests on (front matter author, expert).
@@ -63,11 +64,11 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
   // out before the mailbox's owner has agreed to anything, so it carries no text of theirs.
   confirm: {
     tokens: ["subject", "preheader"],
-    placeholders: ["confirm_url", "manage_url", "unsubscribe_url", "postal_address"],
+    placeholders: ["confirm_url", "manage_url", "unsubscribe_url", "postal_address", "site_url"],
   },
   welcome: {
     tokens: ["subject", "preheader"],
-    placeholders: ["first_name", "manage_url", "unsubscribe_url", "postal_address"],
+    placeholders: ["first_name", "manage_url", "unsubscribe_url", "postal_address", "site_url"],
   },
   goodbye: {
     tokens: ["subject", "preheader"],
@@ -205,7 +206,7 @@ function fillBrand(expanded: Expanded, brand: Brand, file: string): Problem[] {
         problem(
           origin.file,
           `unknown brand value ${match}`,
-          "use %%brand.name%%, %%brand.tagline%%, %%brand.sender%%, %%brand.topic.<tip|subject|promise|pitch>%% or %%brand.<light|dark>.<colour>%% (the colours of content/newsletter.yml)",
+          "use %%brand.name%%, %%brand.tagline%%, %%brand.sender%%, %%brand.topic.<tip|subject|promise|pitch|audience|practice>%% or %%brand.<light|dark>.<colour>%% (the colours of content/newsletter.yml)",
           origin.line,
         ),
       );

@@ -174,6 +174,8 @@ function inline(tokens: readonly Token[]): string {
         // As imageAlt above: the alt text in brackets (an image without alt text is dropped).
         const alt = (t as Tokens.Image).text.trim();
         if (ENTITY.test(alt)) throw new Unsupported();
+        // Another site's image is only its words in the HTML (the check refuses it anyway).
+        if (classifyHref((t as Tokens.Image).href) !== "relative") throw new Unsupported();
         if (alt !== "") out += `[Image: ${alt}]`;
         break;
       }

@@ -70,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   const notes = templateNotes(result);
   if (notes) console.log(notes);
   // Reported, never fatal: a short runway is the editors' cue to write more tips.
-  if (!values["skip-runway"]) await reportRunway({ tips: result.bundle.tips });
+  if (!values["skip-runway"]) await reportRunway({ tips: result.bundle.archive });
   return 0;
 }
 

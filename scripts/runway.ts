@@ -1,13 +1,20 @@
 /**
  * The runway report of `npm run check`: how many weeks of tips remain before the most advanced
  * subscribers run out, read from the LOCAL table (the one `npm start` serves) when it answers
- * within about a second. Never fails: it prints a warning instead.
+ * within about a second. Never fails: it prints a warning instead. Only tips that are out count
+ * (a `publishedAt` after today is held back, and said apart); each reader's delivery hour is their
+ * own day and hour in their own zone (the stage's Monday 07:00 UTC for those who chose none).
  */
+import type { Schedule } from "../functions/core/schedule.js";
 import { localEndpoints, reachable } from "./send.js";
 
 export interface RunwayOptions {
-  /** The tips to count (default: the generated bundle). */
-  tips?: readonly { slug: string }[];
+  /** The tips to count (default: the generated bundle's archive, with its dates). */
+  tips?: readonly { slug: string; publishedAt?: string | Date }[];
+  /** The stage's schedule, for readers who chose no zone or slot (default: Monday 07:00 UTC). */
+  schedule?: Schedule;
+  /** Now (default: the clock). */
+  now?: Date;
   endpoint?: string;
   tableName?: string;
   log?: (line: string) => void;
@@ -23,7 +30,14 @@ export async function reportRunway(options: RunwayOptions = {}): Promise<void> {
       );
       return;
     }
-    const tips = options.tips ?? (await import("../functions/generated/content.js")).bundle.tips;
+    const all = options.tips ?? (await import("../functions/generated/content.js")).bundle.archive;
+    const now = options.now ?? new Date();
+    const { isPublished, utcDay } = await import("../functions/core/archive.js");
+    const today = utcDay(now);
+    const dated = (t: (typeof all)[number]) =>
+      t.publishedAt instanceof Date ? t.publishedAt.toISOString().slice(0, 10) : t.publishedAt;
+    const tips = all.filter((t) => isPublished({ publishedAt: dated(t) }, today));
+    const held = all.length - tips.length;
     const { DynamoStore } = await import("../functions/adapters/dynamo-store.js");
     const { ACTIVE_SHARDS } = await import("../functions/adapters/dynamo-table.js");
     const { LOCAL_CREDENTIALS, LOCAL_REGION } = await import("./local/aws.js");
@@ -39,10 +53,12 @@ export async function reportRunway(options: RunwayOptions = {}): Promise<void> {
         maxAttempts: 1,
       },
     });
-    const { deliveryInstant, localWeek } = await import("../functions/core/schedule.js");
+    const { DEFAULT_SLOT, deliveryInstant, localWeek, slotOf, zoneOf } = await import(
+      "../functions/core/schedule.js"
+    );
+    const schedule = options.schedule ?? { defaultTimeZone: "UTC", slot: DEFAULT_SLOT };
     // Only what runway() needs is kept, page by page, with the pauses and delivery hours.
     const seen: { status: string; sentTips: string[] }[] = [];
-    const now = new Date();
     let paused = 0;
     const hours = new Map<string, number>();
     await Promise.all(
@@ -53,9 +69,9 @@ export async function reportRunway(options: RunwayOptions = {}): Promise<void> {
           for (const s of page.items) {
             seen.push({ status: s.status, sentTips: s.sentTips });
             if (s.pausedUntil && s.pausedUntil > now.toISOString()) paused += 1;
-            // Where this reader's Monday 07:00 falls in UTC (readers without a zone: UTC).
-            const zone = s.timeZone ?? "UTC";
-            const slot = deliveryInstant(localWeek(now, zone), zone);
+            // Where this reader's own day and hour fall in UTC (else the stage's).
+            const zone = zoneOf(s, schedule);
+            const slot = deliveryInstant(localWeek(now, zone), zone, slotOf(s, schedule));
             const hour = `${slot.toUTCString().slice(0, 3)} ${slot.toISOString().slice(11, 13)}:00 UTC`;
             hours.set(hour, (hours.get(hour) ?? 0) + 1);
           }
@@ -64,13 +80,16 @@ export async function reportRunway(options: RunwayOptions = {}): Promise<void> {
       }),
     );
     const r = runway(tips, seen);
+    const heldBack = held > 0 ? `; ${held} more held back until their publishedAt` : "";
     if (r.subscribers === 0) {
-      log(`runway: ${r.tips} weeks of tips (no active subscribers in the local table yet)`);
+      log(
+        `runway: ${r.tips} weeks of tips (no active subscribers in the local table yet${heldBack})`,
+      );
       return;
     }
     const warn = r.weeks <= 2 ? "⚠ " : "";
     log(
-      `${warn}runway: ${r.weeks} week${r.weeks === 1 ? "" : "s"} until the most advanced subscribers run out (${r.tips} tips, most advanced has received ${r.maxReceived})`,
+      `${warn}runway: ${r.weeks} week${r.weeks === 1 ? "" : "s"} until the most advanced subscribers run out (${r.tips} tips${held > 0 ? " out" : ""}, most advanced has received ${r.maxReceived}${heldBack})`,
     );
     const byHour = [...hours]
       .sort((a, b) => b[1] - a[1])

@@ -29,12 +29,14 @@ export const EXIT = {
   incomplete: 4,
   /** The email itself is wrong: a tip that cannot be filled, or a message SES rejects. */
   badContent: 5,
+  /** A --test send refused: the address is unsubscribed, erased, bounced or complained (--force overrides). */
+  refused: 6,
   /** Ctrl-C: no email started after it, claims not yet sent were given back. */
   interrupted: 130,
 } as const;
 
 export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [--dry-run] [--limit N] [--rate R]
-       npm run send -- --test ADDRESS [--tip SLUG]
+       npm run send -- --test ADDRESS [--tip SLUG] [--force]
 
   --at T       run as the hourly planner would at the ISO instant T (default: now): everyone
                whose own Monday 07:00 has passed in their own week, not yet sent that week
@@ -47,14 +49,17 @@ export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [-
   --rate R     emails per second (default: the SES quota, else settings maxSendRate); every
                SES caller of the account shares it, and no second exceeds it
   --test A     send one tip now to the address A, its subject marked [Test], recording nothing
-               (--tip SLUG picks the tip, default the first; series-finished is the series' end)
+               (--tip SLUG picks the tip, default the first; series-finished is the series' end).
+               An address that is unsubscribed, erased, bounced or complained is refused (exit
+               6) unless --force: only with its owner's say-so
   -h, --help   this help
 
 Exit codes: 0 done · 1 error · 2 usage · 3 stopped by SES (paused, suspended, daily quota: run
 again once SES allows it) · 4 some recipients left for a later run (throttled, transient errors,
 or claims of another run, taken over after the stale window if it died) · 5 the email itself is
 wrong (a tip with a placeholder that cannot be filled, a message SES rejects): fix the content,
-build, run again · 130 interrupted
+build, run again · 6 a --test address that asked for no mail or whose mail fails (--force
+to send anyway) · 130 interrupted
 (Ctrl-C: nothing started after it; run again).
 
 Endpoints: those of the running \`npm start\`, whatever its ports; DYNAMODB_ENDPOINT,
@@ -70,6 +75,8 @@ export class UsageError extends Error {
 export interface SendOptions {
   /** A test send to this address (scripts/test-send.ts), of `tip`. */
   test?: string;
+  /** Send the test even to an address that asked for no mail or whose mail fails. */
+  force?: boolean;
   tip?: string;
   week?: string;
   at?: Date;
@@ -93,6 +100,7 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
         rate: { type: "string" },
         test: { type: "string" },
         tip: { type: "string" },
+        force: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -106,6 +114,9 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
   if (typeof values.tip === "string" && typeof values.test !== "string") {
     throw new UsageError("--tip picks the tip of a --test send");
   }
+  if (values.force === true && typeof values.test !== "string") {
+    throw new UsageError("--force only overrides a --test send's refusal");
+  }
   if (typeof values.test === "string") {
     const others = ["week", "at", "dry-run", "limit", "rate"].filter(
       (flag) => values[flag] !== undefined && values[flag] !== false,
@@ -115,6 +126,7 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
     }
     options.test = values.test;
     if (typeof values.tip === "string") options.tip = values.tip;
+    if (values.force === true) options.force = true;
     return options;
   }
   if (typeof values.week === "string") {
@@ -311,6 +323,7 @@ export async function main(argv: string[]): Promise<number> {
     const result = await sendTestEmail(content, {
       to: options.test,
       ...(options.tip ? { tip: options.tip } : {}),
+      ...(options.force ? { force: true } : {}),
     });
     (result.code === 0 ? console.log : console.error)(
       result.code === 2 ? `npm run send: ${result.message}` : result.message,

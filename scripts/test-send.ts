@@ -9,11 +9,13 @@ export interface TestSendOptions {
   to: string;
   /** A tip's slug, or the series' end; default: the first tip. */
   tip?: string;
+  /** Send even to an address that is unsubscribed, erased, bounced or complained. */
+  force?: boolean;
 }
 
 export interface TestSendResult {
   /** As `npm run send` exits (scripts/send.ts EXIT). */
-  code: 0 | 1 | 2 | 3 | 5;
+  code: 0 | 1 | 2 | 3 | 5 | 6;
   message: string;
 }
 
@@ -44,12 +46,22 @@ export async function sendTestEmail(
   }
   const config = settings();
   await loadKeys({ tokens: true, id: true });
+  const { roster } = await import("../functions/runtime/store.js");
+  const { testSendRefusal } = await import("../functions/core/test-send.js");
+  const id = addressHashes().subscriberId(to);
+  const refusal = testSendRefusal((await roster().lookup([id])).get(id)?.status);
+  if (refusal && !options.force) {
+    return {
+      code: 6,
+      message: `npm run send: refused: ${to} ${refusal}. Nothing was sent; add --force to send the test anyway (only with its owner's say-so).`,
+    };
+  }
   // Links are the address's own: a reader who is subscribed can try them on their own record.
   let email: ReturnType<typeof composeEmail>;
   try {
     email = composeEmail(
       {
-        id: addressHashes().subscriberId(to),
+        id,
         email: to,
         tip: tip.slug,
         number: Math.min(index + 1, content.tips.length),

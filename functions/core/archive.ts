@@ -21,6 +21,23 @@ export function publishedTips(archive: readonly ArchiveTip[], now: Date): Archiv
   return archive.filter((tip) => isPublished(tip, today)).sort((a, b) => a.order - b.order);
 }
 
+/** A tip as readers number it: `place` is its 1-based place in the series, never the editor's order. */
+export type PlacedTip<T extends ArchiveTip = ArchiveTip> = T & { place: number };
+
+/**
+ * The place (1-based) a tip with `order` has among `tips`: one more than how many come before it.
+ * For the tips that are out, it is the number a reader who got every tip in order saw in the
+ * subject; renumbering the editor's `order` never changes it.
+ */
+export function placeIn(tips: readonly Pick<ArchiveTip, "order">[], order: number): number {
+  return 1 + tips.filter((t) => t.order < order).length;
+}
+
+/** The tips that are out, in the weekly sequence, each with its place in it. */
+export function placedTips(archive: readonly ArchiveTip[], now: Date): PlacedTip[] {
+  return publishedTips(archive, now).map((tip, i) => ({ ...tip, place: i + 1 }));
+}
+
 export function tipPath(slug: string): string {
   return `/tips/${encodeURIComponent(slug)}`;
 }

@@ -68,6 +68,8 @@ export interface Preferences {
   pausedUntil?: string;
   /** The reader's next delivery, in their zone: e.g. "Monday 30 November, 07:00". */
   nextDelivery?: string;
+  /** They have had every tip there is: the next comes at their slot once a new one is out. */
+  caughtUp?: boolean;
 }
 
 export interface PreferencesDeps {
@@ -75,6 +77,8 @@ export interface PreferencesDeps {
   signer: Pick<Signer, "read">;
   clock: Clock;
   schedule: Schedule;
+  /** The tips there are (the series, without its end): to tell a reader who has had them all. */
+  tips?: readonly { slug: string }[];
 }
 
 /** Parses the form of POST /manage; throws BadRequestError with what is expected. */
@@ -144,7 +148,17 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
     ...(subscriber.status === "active"
       ? { nextDelivery: when(next, zone, "cccc d LLLL, HH:mm") }
       : {}),
+    ...(subscriber.status === "active" && hasEveryTip(subscriber, deps.tips)
+      ? { caughtUp: true }
+      : {}),
   };
+}
+
+/** Whether a reader has had every one of `tips` (none known: not said). */
+function hasEveryTip(subscriber: Subscriber, tips: readonly { slug: string }[] | undefined) {
+  if (!tips || tips.length === 0) return false;
+  const had = new Set(subscriber.sentTips);
+  return tips.every((tip) => had.has(tip.slug));
 }
 
 async function reader(deps: PreferencesDeps, token: unknown): Promise<Subscriber> {
@@ -165,7 +179,28 @@ export async function applyPreferences(
   token: unknown,
   change: ManageAction,
 ): Promise<Preferences> {
-  const subscriber = await reader(deps, token);
+  return applyTo(deps, await reader(deps, token), change);
+}
+
+/**
+ * The pause the unsubscribe page offers, by the unsubscribe link itself: that link travels in
+ * forwarded emails, so it never opens the preferences page or the reader's data, only this.
+ */
+export async function pauseByUnsubscribeLink(
+  deps: PreferencesDeps & SubscriptionDeps,
+  token: unknown,
+  weeks: number,
+): Promise<Preferences> {
+  const { subscriber } = await readerOfLink(deps, token, "unsubscribe");
+  if (!subscriber) throw new InvalidTokenError("This link is invalid or has expired.");
+  return applyTo(deps, subscriber, { action: "pause", weeks });
+}
+
+async function applyTo(
+  deps: PreferencesDeps & SubscriptionDeps,
+  subscriber: Subscriber,
+  change: ManageAction,
+): Promise<Preferences> {
   if (change.action === "unsubscribe") {
     await unsubscribeReader(deps, subscriber.id);
     return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);

@@ -22,13 +22,19 @@ import type { Subscriber, SystemEmails } from "./types.js";
 
 export type { Site } from "./subscriptions-emails.js";
 
-/** The consent wording on the signup page; its version is stored with every signup. */
-export const CONSENT = {
-  version: "2025-11-25",
-  text:
-    "Send me one strength-training tip for runners by email each week. " +
-    "I can unsubscribe at any time with the link in every email.",
-} as const;
+/** The consent wording's version, stored with every signup (consentText is its wording). */
+export const CONSENT = { version: "2025-11-25" } as const;
+
+/**
+ * The consent wording on the signup page, in the brand's words (content/newsletter.yml): "Send
+ * me one tip a week on strength work for runners by email…".
+ */
+export function consentText(topic: { practice: string; audience: string }): string {
+  return (
+    `Send me one tip a week on ${topic.practice} for ${topic.audience} by email. ` +
+    "I can unsubscribe at any time with the link in every email."
+  );
+}
 
 /** Per-client signup limit (an IPv4 address, an IPv6 /64): this many POSTs per fixed window. */
 export const SIGNUP_LIMIT = { perWindow: 10, windowSeconds: 60 * 60 } as const;

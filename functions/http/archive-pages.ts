@@ -5,7 +5,7 @@
  * subscribe; a reader's own copy (from their email) has their preferences and unsubscribe links
  * instead, and no signup.
  */
-import { tipPath } from "../core/archive.js";
+import { type PlacedTip, tipPath } from "../core/archive.js";
 import { escapeHtml } from "../core/fill.js";
 import type { ArchiveTip } from "../core/types.js";
 import { brand, page } from "./brand.js";
@@ -66,7 +66,7 @@ const SUBSCRIBE_CALL = `<section class="cta" aria-labelledby="cta-title">
 <a class="button" href="/#signup">Sign up for the weekly tip</a>
 </section>`;
 
-export function archivePage(tips: readonly ArchiveTip[], baseUrl?: string): string {
+export function archivePage(tips: readonly PlacedTip[], baseUrl?: string): string {
   const list =
     tips.length === 0
       ? "<p>The first tip is on its way. Sign up and it comes straight to your inbox.</p>"
@@ -74,7 +74,7 @@ export function archivePage(tips: readonly ArchiveTip[], baseUrl?: string): stri
 ${tips
   .map(
     (tip) => `<li>
-<p class="eyebrow">Tip #${tip.order}</p>
+<p class="eyebrow">${escapeHtml(tipLabel(brand, tip.place))}</p>
 <h2><a href="${escapeHtml(tipPath(tip.slug))}">${escapeHtml(tip.title)}</a></h2>
 <p>${escapeHtml(tip.summary)}</p>
 <p class="meta">${meta(tip)}</p>
@@ -100,17 +100,17 @@ export interface TipPageOptions {
   baseUrl: string;
   /** Opened from the tip's own email (its view token): the reader's copy, no signup. */
   readerCopy?: boolean;
-  previous?: ArchiveTip;
-  next?: ArchiveTip;
+  previous?: PlacedTip;
+  next?: PlacedTip;
 }
 
-export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
+export function tipPage(tip: PlacedTip, options: TipPageOptions): string {
   const pager = [
     options.previous
-      ? `<a href="${escapeHtml(tipPath(options.previous.slug))}" rel="prev">← #${options.previous.order}: ${escapeHtml(options.previous.title)}</a>`
+      ? `<a href="${escapeHtml(tipPath(options.previous.slug))}" rel="prev">← #${options.previous.place}: ${escapeHtml(options.previous.title)}</a>`
       : "<span></span>",
     options.next
-      ? `<a href="${escapeHtml(tipPath(options.next.slug))}" rel="next">#${options.next.order}: ${escapeHtml(options.next.title)} →</a>`
+      ? `<a href="${escapeHtml(tipPath(options.next.slug))}" rel="next">#${options.next.place}: ${escapeHtml(options.next.title)} →</a>`
       : "",
   ].join("\n");
   const reader = options.readerCopy
@@ -130,10 +130,10 @@ export function tipPage(tip: ArchiveTip, options: TipPageOptions): string {
       baseUrl: options.baseUrl,
       type: "article",
       ...((tip as CreditedTip).card ? { image: (tip as CreditedTip).card } : {}),
-      imageAlt: `${tipLabel(brand, tip.order)}: ${tip.title}`,
+      imageAlt: `${tipLabel(brand, tip.place)}: ${tip.title}`,
     },
     body: `<article>
-<p class="eyebrow">${escapeHtml(tipLabel(brand, tip.order))}</p>
+<p class="eyebrow">${escapeHtml(tipLabel(brand, tip.place))}</p>
 <h1>${escapeHtml(tip.title)}</h1>
 ${byline(tip)}
 <p class="meta">${meta(tip)}</p>

@@ -13,7 +13,7 @@
  * tip carries: the token names the tip, not the reader, and can do nothing but show it. Public
  * answers may be cached for 5 minutes; a page with a token never is.
  */
-import { isPublished, publishedTips, tipPath, utcDay } from "../core/archive.js";
+import { isPublished, placedTips, placeIn, tipPath, utcDay } from "../core/archive.js";
 import { NotFoundError } from "../core/errors.js";
 import type { ArchiveTip } from "../core/types.js";
 import { archivePage, tipPage } from "./archive-pages.js";
@@ -28,7 +28,7 @@ const PUBLIC_CACHE = "public, max-age=300";
 const notFound = () => new NotFoundError("There is no tip at this address.");
 
 export async function getTips(_event: Event, deps: AppDeps): Promise<Result> {
-  const tips = publishedTips(deps.content.archive, deps.clock.now()).map((tip) =>
+  const tips = placedTips(deps.content.archive, deps.clock.now()).map((tip) =>
     withHeldLinks(tip, deps),
   );
   return html(200, archivePage(tips, deps.site.baseUrl), {
@@ -60,9 +60,10 @@ function visibleTip(deps: AppDeps, slug: string, token: string | undefined) {
 
 export async function getTip(event: Event, deps: AppDeps, slug: string): Promise<Result> {
   const { tip, readerCopy } = visibleTip(deps, slug, query(event, "token"));
-  const out = publishedTips(deps.content.archive, deps.clock.now());
+  const out = placedTips(deps.content.archive, deps.clock.now());
   const at = out.findIndex((t) => t.slug === tip.slug);
-  const body = tipPage(withHeldLinks(tip, deps), {
+  const place = at >= 0 ? at + 1 : placeIn(out, tip.order);
+  const body = tipPage(withHeldLinks({ ...tip, place }, deps), {
     baseUrl: deps.site.baseUrl,
     readerCopy,
     ...(at > 0 ? { previous: out[at - 1] } : {}),
@@ -78,7 +79,7 @@ export async function getTip(event: Event, deps: AppDeps, slug: string): Promise
  * A tip whose links to other tips that are still held back are their plain words: a page never
  * points at a tip that is not out (the link would only find the unknown slug's answer).
  */
-function withHeldLinks(tip: ArchiveTip, deps: AppDeps): ArchiveTip {
+function withHeldLinks<T extends ArchiveTip>(tip: T, deps: AppDeps): T {
   const today = utcDay(deps.clock.now());
   const held = new Set(
     deps.content.archive.filter((t) => !isPublished(t, today)).map((t) => tipPath(t.slug)),
@@ -92,7 +93,7 @@ function withHeldLinks(tip: ArchiveTip, deps: AppDeps): ArchiveTip {
 }
 
 export async function getFeed(_event: Event, deps: AppDeps): Promise<Result> {
-  const tips = publishedTips(deps.content.archive, deps.clock.now()).map((tip) =>
+  const tips = placedTips(deps.content.archive, deps.clock.now()).map((tip) =>
     withHeldLinks(tip, deps),
   );
   return {

@@ -185,6 +185,7 @@ ${options.body}
 </main>
 <footer class="site-footer">
 <p>${escapeHtml(brand.tagline)} Free, and one click to leave.</p>
+<p><a href="/privacy">Privacy: what we keep and why</a></p>
 </footer>
 </div>
 </body>

@@ -5,7 +5,7 @@
  * day the newsletter launched, from the brand file); every address in it is absolute, the
  * images and links of the tips' bodies too. The name, words and colours are the brand's.
  */
-import { rfc822, tipPath } from "../core/archive.js";
+import { type PlacedTip, rfc822, tipPath } from "../core/archive.js";
 import { escapeHtml } from "../core/fill.js";
 import type { ArchiveTip } from "../core/types.js";
 import { brand } from "../generated/brand.js";
@@ -41,7 +41,7 @@ export function absoluteUrls(html: string, base: string): string {
  * The RSS 2.0 feed (with Atom's self link and the full text in content:encoded) of `tips`, which
  * are out already: newest first, by date, then by order.
  */
-export function rssFeed(baseUrl: string, tips: readonly ArchiveTip[]): string {
+export function rssFeed(baseUrl: string, tips: readonly PlacedTip[]): string {
   const base = baseUrl.replace(/\/+$/, "");
   const newest = [...tips].sort((a, b) => dayOf(b).localeCompare(dayOf(a)) || b.order - a.order);
   const latest = newest[0];
@@ -49,7 +49,7 @@ export function rssFeed(baseUrl: string, tips: readonly ArchiveTip[]): string {
     const link = `${base}${tipPath(tip.slug)}`;
     return [
       "    <item>",
-      `      <title>${xml(`${tipLabel(brand, tip.order)}: ${tip.title}`)}</title>`,
+      `      <title>${xml(`${tipLabel(brand, tip.place)}: ${tip.title}`)}</title>`,
       `      <link>${xml(link)}</link>`,
       `      <guid isPermaLink="true">${xml(link)}</guid>`,
       `      <description>${xml(tip.summary)}</description>`,

@@ -44,11 +44,21 @@ ${rightsSection(token)}`,
   const weeks = Array.from({ length: MAX_PAUSE_WEEKS }, (_, i) => i + 1)
     .map((n) => `<option value="${n}">${n} week${n === 1 ? "" : "s"}</option>`)
     .join("");
+  const pauseForm = form(
+    token,
+    "pause",
+    `<label for="weeks">Pause for</label>\n<select id="weeks" name="weeks">${weeks}</select>\n`,
+    "Pause",
+  );
+  // A reader who has had every tip is told so, not promised a tip that does not exist yet.
   const state = p.pausedUntil
     ? `<p><strong>Paused until ${escapeHtml(p.pausedUntil)}.</strong> Your tips start again by themselves then.</p>
 ${form(token, "resume", "", "Resume now")}`
-    : `<p>Your next tip: <strong>${escapeHtml(p.nextDelivery ?? "")}</strong> (${escapeHtml(p.timeZone)}).</p>
-${form(token, "pause", `<label for="weeks">Pause for</label>\n<select id="weeks" name="weeks">${weeks}</select>\n`, "Pause")}`;
+    : p.caughtUp
+      ? `<p><strong>You have had every tip so far.</strong> The next new one comes at your usual time, ${slotWords(p.deliveryDay, p.deliveryHour)} (${escapeHtml(p.timeZone)}), once it is published.</p>
+${pauseForm}`
+      : `<p>Your next tip: <strong>${escapeHtml(p.nextDelivery ?? "")}</strong> (${escapeHtml(p.timeZone)}).</p>
+${pauseForm}`;
   return layout(
     "Your preferences",
     `<h1>Your preferences</h1>

@@ -13,6 +13,7 @@ import {
   type RightsAction,
   showPreferences,
 } from "../core/preferences.js";
+import { brand } from "../generated/brand.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
 import { type Event, formOrJsonBody, query } from "./request.js";
@@ -28,11 +29,14 @@ const NOTICE = {
   unsubscribe: "You're unsubscribed.",
 } as const;
 
+/** The tips there are, so the page can tell a reader who has had them all. */
+const withTips = (deps: AppDeps) => ({ ...deps, tips: deps.content.tips });
+
 const RIGHTS = new Set<string>(["export", "erase", "erase-confirmed", "signout"]);
 
 export async function getManage(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
-  return html(200, managePage(token, await showPreferences(deps, token)));
+  return html(200, managePage(token, await showPreferences(withTips(deps), token)));
 }
 
 /** The body's fields as text (a JSON number, such as weeks, as its digits); 415 for other types. */
@@ -51,7 +55,7 @@ export async function postManage(event: Event, deps: AppDeps): Promise<Result> {
   const change = parseManageForm(form);
   if (RIGHTS.has(change.action)) return rights(deps, form.token, change as RightsAction);
   const action = change as ManageAction;
-  const settings = await applyPreferences(deps, form.token, action);
+  const settings = await applyPreferences(withTips(deps), form.token, action);
   return html(200, managePage(form.token ?? "", settings, NOTICE[action.action]));
 }
 
@@ -61,7 +65,7 @@ async function rights(deps: AppDeps, token: string | undefined, change: RightsAc
   switch (outcome.kind) {
     case "data":
       return json(200, outcome.data, {
-        "content-disposition": 'attachment; filename="weekly-strength-tips-my-data.json"',
+        "content-disposition": `attachment; filename="${dataFileName(brand.name)}"`,
       });
     case "confirm-erase":
       return html(200, confirmErasePage(token ?? "", outcome.email));
@@ -77,4 +81,18 @@ async function rights(deps: AppDeps, token: string | undefined, change: RightsAc
         ),
       );
   }
+}
+
+/**
+ * The export's file name: the newsletter's name as a slug, "weekly-strength-tips-for-runners-my-
+ * data.json" (letters and digits of any script kept, accents dropped).
+ */
+export function dataFileName(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return `${slug || "newsletter"}-my-data.json`;
 }

@@ -4,7 +4,7 @@
  */
 import { escapeHtml } from "../core/fill.js";
 import { isTimeZone } from "../core/schedule.js";
-import { CONSENT, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
+import { CONSENT, consentText, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { brand, page, SITE_NAME } from "./brand.js";
 import { deliverySelects, timeZoneSelect } from "./time-zones.js";
 
@@ -72,7 +72,7 @@ ${timeZoneSelect(zone && isTimeZone(zone) ? zone : undefined, "Not sure: UTC", p
 <label for="website">Leave this field empty</label>
 <input id="website" name="website" type="text" tabindex="-1" autocomplete="off">
 </div>
-<p class="consent" id="consent">${escapeHtml(CONSENT.text)}</p>
+<p class="consent" id="consent">${escapeHtml(consentText(brand.topic))} <a href="/privacy">How we use your data</a>.</p>
 <input type="hidden" name="consentVersion" value="${escapeHtml(CONSENT.version)}">
 <button type="submit" aria-describedby="consent">Subscribe</button>
 </form>
@@ -132,7 +132,8 @@ ${when}
 }
 
 /** The pause offered instead of leaving: a form to /manage with the reader's preferences token. */
-export function pauseInstead(manageToken: string, maxWeeks: number): string {
+/** The pause offered on the unsubscribe page: posts back there with the unsubscribe token only. */
+export function pauseInstead(unsubscribeToken: string, maxWeeks: number): string {
   const weeks = Array.from({ length: maxWeeks }, (_, i) => i + 1)
     .map(
       (n) =>
@@ -142,14 +143,28 @@ export function pauseInstead(manageToken: string, maxWeeks: number): string {
   return `<section aria-labelledby="pause-title">
 <h2 id="pause-title">Need a break instead?</h2>
 <p>Pause the tips for a while: nothing comes until the pause ends, then they start again by themselves.</p>
-<form method="post" action="/manage">
-<input type="hidden" name="token" value="${escapeHtml(manageToken)}">
+<form method="post" action="/unsubscribe">
+<input type="hidden" name="token" value="${escapeHtml(unsubscribeToken)}">
 <input type="hidden" name="action" value="pause">
 <label for="weeks">Pause for</label>
 <select id="weeks" name="weeks">${weeks}</select>
 <button type="submit" class="secondary">Pause the tips</button>
 </form>
 </section>`;
+}
+
+/** After the unsubscribe page's pause: until when, and leaving still one button away. */
+export function pausedPage(unsubscribeToken: string, until: string): string {
+  return layout(
+    "Tips paused",
+    `<h1>Tips paused</h1>
+<p>Nothing comes until ${escapeHtml(until)}; then the tips start again by themselves.</p>
+<p>Your preferences page (linked in every email) can end the pause sooner or change your day and time.</p>
+<form method="post" action="/unsubscribe">
+<input type="hidden" name="token" value="${escapeHtml(unsubscribeToken)}">
+<button type="submit" class="secondary">Unsubscribe instead</button>
+</form>`,
+  );
 }
 
 /**

@@ -44,11 +44,18 @@ export interface SiteBrand {
     promise: string;
     /** The sentence under it (also the home page's description). */
     pitch: string;
+    /** Who the tips are for, plural: "climbers" (the consent wording, the welcome email). */
+    audience: string;
+    /** What the tips teach: "mobility work" (the consent wording, the welcome email). */
+    practice: string;
   };
   colors: { light: Palette; dark: Palette };
 }
 
-/** "Mobility note #3": a tip's label (the brand's topic.tip) and its number. */
-export function tipLabel(brand: Pick<SiteBrand, "topic">, order: number): string {
-  return `${brand.topic.tip} #${order}`;
+/**
+ * "Mobility note #3": a tip's label (the brand's topic.tip) and its number, which is the reader's
+ * place in the series (1-based), never the editor's `order`.
+ */
+export function tipLabel(brand: Pick<SiteBrand, "topic">, place: number): string {
+  return `${brand.topic.tip} #${place}`;
 }

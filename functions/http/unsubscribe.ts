@@ -1,16 +1,19 @@
 /**
 /**
  * GET /unsubscribe?token= shows a one-button form, and to an active reader a pause instead (a form
- * to /manage with their preferences token); POST /unsubscribe?token= unsubscribes, and the page it
+ * back to /unsubscribe with action=pause and the same unsubscribe token: a link that travels in
+ * forwarded emails never gets a preferences token, which would open the reader's data);
+ * POST /unsubscribe?token= unsubscribes (or, with action=pause, pauses), and the page it
  * answers with is the only confirmation (no email follows). The POST is also the RFC 8058
  * one-click target (body List-Unsubscribe=One-Click): 200, never a redirect, and 200 again when
  * repeated. Any content type is accepted there, as mailbox providers differ.
  * Errors are mapped to pages by the router.
  */
-import { MAX_PAUSE_WEEKS } from "../core/preferences.js";
+import { MAX_PAUSE_WEEKS, parseManageForm, pauseByUnsubscribeLink } from "../core/preferences.js";
 import { readerOfLink, unsubscribe } from "../core/subscriptions.js";
 import type { AppDeps } from "./deps.js";
 import {
+  pausedPage,
   pauseInstead,
   unsubscribedPage,
   unsubscribeHelpPage,
@@ -23,18 +26,24 @@ export async function getUnsubscribe(event: Event, deps: AppDeps): Promise<Resul
   const token = query(event, "token");
   if (token === undefined) return html(200, unsubscribeHelpPage());
   // A bad or signed-out link: the error page.
-  const { id, subscriber: reader } = await readerOfLink(deps, token, "unsubscribe");
+  const { subscriber: reader } = await readerOfLink(deps, token, "unsubscribe");
   const now = deps.clock.now().toISOString();
   const pausable = reader?.status === "active" && !(reader.pausedUntil && reader.pausedUntil > now);
-  const pause = pausable
-    ? pauseInstead(deps.signer.issue("manage", id), MAX_PAUSE_WEEKS)
-    : undefined;
+  const pause = pausable ? pauseInstead(token, MAX_PAUSE_WEEKS) : undefined;
   return html(200, unsubscribePromptPage(token, pause));
 }
 
 export async function postUnsubscribe(event: Event, deps: AppDeps): Promise<Result> {
   const text = bodyText(event); // size-capped even when the token is in the query
-  const token = query(event, "token") ?? (isFormPost(event) ? formBody(text).token : undefined);
+  const form = isFormPost(event) ? formBody(text) : {};
+  const token = query(event, "token") ?? form.token;
+  // The unsubscribe page's pause; a one-click POST (List-Unsubscribe=One-Click) never has this.
+  if (form.action === "pause") {
+    const change = parseManageForm({ action: "pause", weeks: form.weeks });
+    const weeks = change.action === "pause" ? change.weeks : 0;
+    const settings = await pauseByUnsubscribeLink(deps, token, weeks);
+    return html(200, pausedPage(token ?? "", settings.pausedUntil ?? ""));
+  }
   await unsubscribe(deps, token);
   return html(200, unsubscribedPage());
 }

@@ -103,6 +103,11 @@ describe.runIf(HAVE_CHROMIUM)("signup in a browser", () => {
       await page.keyboard.press("Tab");
       await expect(page.evaluate("document.activeElement?.id")).resolves.toBe(id);
     }
+    // The consent's link to /privacy, then the button: never the honeypot.
+    await page.keyboard.press("Tab");
+    await expect(page.evaluate("document.activeElement?.getAttribute('href')")).resolves.toBe(
+      "/privacy",
+    );
     await page.keyboard.press("Tab");
     await expect(page.evaluate("document.activeElement?.tagName")).resolves.toBe("BUTTON");
     await page.getByLabel("Email address").fill(address);

@@ -209,3 +209,23 @@ describe("a brand under another name", () => {
     expect(result.site?.card).toMatch(/^\/assets\/card\.[0-9a-f]{10}\.png$/);
   });
 });
+
+describe("a brand picture that runs or fetches anything, or is too complex, is refused", () => {
+  it.each([
+    ["a script", "<script>alert(1)</script>", /logo: SVG "[^"]+" has a <script>/],
+    [
+      "an outside image",
+      '<image href="https://tracker.example/p.png" width="1" height="1"/>',
+      /reference to another file or site/,
+    ],
+    ["too many elements", "<g/>".repeat(1200), /too complex to draw/],
+  ])("%s in the logo", (_case, inner, message) => {
+    const logo = path.join(dir, "brand", `logo-${_case.replace(/\W/g, "-")}.svg`);
+    const own = readFileSync(path.join(ROOT, "content/brand/logo.svg"), "utf8");
+    writeFileSync(logo, own.replace("</svg>", `${inner}</svg>`));
+    const file = variant(/^logo: .*$/m, `logo: brand/${path.basename(logo)}`);
+    const { brand, problems } = checkBrand(file);
+    expect(brand).toBeUndefined();
+    expect(problems.map((p) => p.message).join("\n")).toMatch(message);
+  });
+});

@@ -276,3 +276,35 @@ describe("the generated module", () => {
     expect(source).toContain('import type { ContentBundle } from "../core/types.js";');
   });
 });
+
+describe("the build holds every email to the documented 40 KB of HTML", () => {
+  const tableTip = (rows: number) =>
+    `---\ntitle: A big table\nslug: big-table\norder: 1\nsummary: A tip with a big table.\ntags: [fixture]\n---\n\n|a|b|c|d|e|f|g|h|\n|-|-|-|-|-|-|-|-|\n${"|1|2|3|4|5|6|7|8|\n".repeat(rows)}\nThis week: read the table.\n`;
+
+  it("the limit is 40 KB", () => {
+    expect(HTML_MAX_BYTES).toBe(40 * 1024);
+  });
+
+  it("refuses a tip whose email is between 40 and 90 KB, and passes one just under", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tips-size-"));
+    try {
+      const { mkdirSync, writeFileSync } = await import("node:fs");
+      const sizeOf = async (rows: number) => {
+        const tips = path.join(dir, `t${rows}`, "tips");
+        mkdirSync(tips, { recursive: true });
+        writeFileSync(path.join(tips, "big-table.md"), tableTip(rows));
+        return checkContent({ tipsDir: tips, emailsDir: path.join(ROOT, "emails") });
+      };
+      const big = await sizeOf(150);
+      const refused = big.problems.find((p) => p.message.includes("KB of HTML (limit 40 KB"));
+      expect(refused, JSON.stringify(big.problems)).toBeDefined();
+      const kb = Number(/is ([\d.]+) KB of HTML/.exec(refused?.message ?? "")?.[1]);
+      expect(kb).toBeGreaterThan(40);
+      expect(kb).toBeLessThan(90);
+      const small = await sizeOf(5);
+      expect(small.problems).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

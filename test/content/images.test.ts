@@ -71,16 +71,11 @@ describe("an image of the repository in a tip", () => {
   });
 
   it("must not draw to a PNG over 60 KB", async () => {
-    // Noise: thousands of differently coloured cells do not compress.
-    let cells = "";
-    for (let y = 0; y < 300; y += 4) {
-      for (let x = 0; x < 536; x += 4) {
-        const c = ((x * 7919 + y * 104729) % 0xffffff).toString(16).padStart(6, "0");
-        cells += `<rect x="${x}" y="${y}" width="4" height="4" fill="#${c}"/>`;
-      }
-    }
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 536 300" width="536" height="300">${cells}</svg>`;
-    const result = await content("noisy", "![Noise](../images/noise.svg)", { "noise.svg": svg });
+    // Noise (one filter, well under the complexity limits) does not compress.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 536 300" width="536" height="300"><filter id="n"><feTurbulence type="fractalNoise" baseFrequency="0.9" numOctaves="4" seed="7"/><feColorMatrix type="saturate" values="4"/></filter><rect width="536" height="300" filter="url(#n)"/></svg>`;
+    const result = await content("noisy", "![Coloured static](../images/noise.svg)", {
+      "noise.svg": svg,
+    });
     expect(result.bundle).toBeUndefined();
     const problem = result.problems.find((p) => /KB as a PNG/.test(p.message));
     expect(problem?.file).toMatch(/move\.md$/);
@@ -142,6 +137,165 @@ describe("an image of the repository in a tip", () => {
     for (const part of [tip?.html ?? "", tip?.text ?? ""]) {
       expect(part).toContain("The editors");
       expect(part).toContain("Gabby Callagy, PT, CSCS, founder of The Run RX");
+    }
+  });
+});
+
+describe("an image that is not a file of the repository is refused (no tracking pixels)", () => {
+  it.each([
+    ["a remote image in Markdown", "![A runner doing a squat](https://tracker.example/pixel.png)"],
+    ["a protocol-relative image", "![A runner doing a squat](//tracker.example/pixel.png)"],
+    ["a plain-http image", "![A runner doing a squat](http://tracker.example/pixel.png)"],
+  ])("%s", async (_case, markdown) => {
+    const result = await content(`remote-${_case.length}`, markdown, {});
+    expect(result.bundle).toBeUndefined();
+    const found = result.problems.find((p) => p.message.includes("not a file of the repository"));
+    expect(found?.fix).toContain("content/images/");
+  });
+
+  it.each([
+    ["block HTML", '<img src="https://tracker.example/pixel.png" alt="">'],
+    ["inline HTML", 'Look: <img src="https://tracker.example/pixel.png" width="1" height="1">'],
+    ["HTML in a table", '| a | b |\n|---|---|\n| <img src="https://tracker.example/p.png"> | x |'],
+  ])("an <img> in %s", async (_case, markdown) => {
+    const result = await content(`raw-${_case.replace(/\W/g, "")}`, markdown, {});
+    expect(result.bundle).toBeUndefined();
+    expect(messages(result).some((m) => m.startsWith("an image in raw HTML"))).toBe(true);
+  });
+
+  it("and nothing of tracker.example reaches the email or the web page of a tip that passes", async () => {
+    const result = await content("local-only", "![A squat, side view](../images/squat.svg)", {
+      "squat.svg": figure("#c2410c"),
+    });
+    expect(result.problems).toEqual([]);
+    const tip = result.bundle?.tips[0];
+    expect(JSON.stringify(result.bundle)).not.toContain("tracker.example");
+    expect(tip?.html).toMatch(
+      /<img src="https:\/\/tips\.example\.com\/assets\/squat\.[0-9a-f]{10}\.png"/,
+    );
+  });
+});
+
+describe("alt text must say what the image shows", () => {
+  it.each(["img", "Image", "photo", "picture", "squat.svg", "squat", "IMG_1234", "DSC-0042.jpg"])(
+    "%s is refused",
+    async (alt) => {
+      const result = await content(
+        `alt-${alt.replace(/\W/g, "_")}`,
+        `![${alt}](../images/squat.svg)`,
+        {
+          "squat.svg": figure("#c2410c"),
+        },
+      );
+      expect(result.bundle).toBeUndefined();
+      expect(messages(result).some((m) => m.includes("says nothing about the image"))).toBe(true);
+    },
+  );
+
+  it("a description passes", async () => {
+    const result = await content(
+      "alt-good",
+      "![A squat seen from the side, thighs level](../images/squat.svg)",
+      {
+        "squat.svg": figure("#c2410c"),
+      },
+    );
+    expect(result.problems).toEqual([]);
+  });
+});
+
+describe("an SVG source that runs or fetches anything is refused", () => {
+  const svg = (inner: string, attrs = "") =>
+    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 536 300"${attrs}>${inner}<rect width="10" height="10"/></svg>`;
+  it.each([
+    ["a script", svg("<script>alert(1)</script>"), "a <script>"],
+    ["an event handler", svg("", ' onload="alert(1)"'), "event handler"],
+    ["a foreignObject", svg("<foreignObject><p>hi</p></foreignObject>"), "<foreignObject>"],
+    [
+      "an external image",
+      svg('<image href="https://tracker.example/p.png" width="1" height="1"/>'),
+      "reference to another file",
+    ],
+    [
+      "a file reference",
+      svg('<image xlink:href="file:///etc/passwd" width="1" height="1"/>'),
+      "reference to another file",
+    ],
+    ["a use of another file", svg('<use href="other.svg#shape"/>'), "reference to another file"],
+    [
+      "a CSS url()",
+      svg("<style>rect{fill:url(https://tracker.example/x)}</style>"),
+      "reference to another file",
+    ],
+    [
+      "an entity",
+      `<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>${svg("<text>&x;</text>")}`,
+      "entity",
+    ],
+  ])("%s", async (_case, source, message) => {
+    const result = await content(
+      `svg-${_case.replace(/\W/g, "_")}`,
+      "![A squat seen from the side](../images/squat.svg)",
+      {
+        "squat.svg": source,
+      },
+    );
+    expect(result.bundle).toBeUndefined();
+    const found = result.problems.find((p) => p.message.includes(message));
+    expect(found, JSON.stringify(result.problems)).toBeDefined();
+  });
+
+  it("an internal reference (a gradient, a reused shape) is fine", async () => {
+    const source = svg(
+      '<defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient><circle id="c" r="5"/></defs><use href="#c"/><rect width="5" height="5" fill="url(#g)"/>',
+    ).replace('viewBox="0 0 536 300"', 'viewBox="0 0 536 300" width="536" height="300"');
+    const result = await content(
+      "svg-internal",
+      "![A squat seen from the side](../images/squat.svg)",
+      {
+        "squat.svg": source,
+      },
+    );
+    expect(result.problems).toEqual([]);
+  });
+});
+
+describe("an over-complex SVG is refused before it is drawn, in seconds", () => {
+  const path40k = () => {
+    let d = "M0 0";
+    for (let i = 0; i < 40_000; i++) d += ` L${(i * 7) % 536} ${(i * 13) % 300}`;
+    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 536 300" width="536" height="300"><path d="${d}" stroke="#000" fill="none"/></svg>`;
+  };
+
+  it("a 336 KB, 40,000-segment path", async () => {
+    const started = Date.now();
+    const result = await content("svg-huge", "![A squat seen from the side](../images/squat.svg)", {
+      "squat.svg": path40k(),
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.bundle).toBeUndefined();
+    expect(messages(result).some((m) => m.includes("KB (limit 64 KB for a drawing)"))).toBe(true);
+  });
+
+  it("a small file with too many coordinates or elements", async () => {
+    let d = "M0 0";
+    for (let i = 0; i < 6000; i++) d += `L${i % 500} ${i % 300}`;
+    const dense = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 536 300" width="536" height="300"><path d="${d}"/></svg>`;
+    const many = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 536 300" width="536" height="300">${"<g/>".repeat(1200)}</svg>`;
+    for (const [name, source] of [
+      ["dense", dense],
+      ["many", many],
+    ]) {
+      const result = await content(
+        `svg-${name}`,
+        "![A squat seen from the side](../images/squat.svg)",
+        {
+          "squat.svg": source as string,
+        },
+      );
+      expect(Buffer.byteLength(source as string)).toBeLessThan(64 * 1024);
+      expect(result.bundle).toBeUndefined();
+      expect(messages(result).some((m) => m.includes("too complex to draw"))).toBe(true);
     }
   });
 });

@@ -37,6 +37,8 @@ describe("new-tip", () => {
     expect(source).toContain("slug: hip-thrusts-for-hills\n");
     expect(source).toContain("order: 3\n");
     expect(source).toContain('title: "Hip thrusts for hills"\n');
+    // Its own date, so the feed dates it to the day it was written, not the launch.
+    expect(source).toContain(`publishedAt: ${new Date().toISOString().slice(0, 10)}\n`);
     const emailsDir = path.join(ROOT, "emails");
     const untouched = await checkContent({ tipsDir: dir, emailsDir });
     expect(untouched.bundle).toBeUndefined();
@@ -52,6 +54,8 @@ describe("new-tip", () => {
     const written = await checkContent({ tipsDir: dir, emailsDir });
     expect(written.problems).toEqual([]);
     expect(written.bundle?.tips.map((t) => t.slug)).toContain("hip-thrusts-for-hills");
+    const inArchive = written.bundle?.archive.find((t) => t.slug === "hip-thrusts-for-hills");
+    expect(inArchive?.publishedAt).toBe(new Date().toISOString().slice(0, 10));
   });
 
   it("takes the highest order + 1, not the count", async () => {

@@ -51,7 +51,7 @@ const cases: [string, string, boolean][] = [
   ["a code block", "```\ncode\n```", false],
   ["a nested list", "- one\n  - inner", false],
   ["a loose list", "- one\n\n- two", false],
-  ["an image", "![A runner](https://example.com/a.jpg)", true],
+  ["another site's image (refused by the check)", "![A runner](https://example.com/a.jpg)", false],
   ["a rule", "One.\n\n---\n\nTwo.", false],
 ];
 

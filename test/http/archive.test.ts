@@ -67,7 +67,7 @@ describe("GET /tips", () => {
     expect(answer.headers["content-type"]).toBe("text/html; charset=utf-8");
     const slugs = [...answer.body.matchAll(/<h2><a href="\/tips\/([^"]+)">/g)].map((m) => m[1]);
     expect(slugs).toEqual(["undated", "published", "today", "markup-in-title"]);
-    expect(answer.body).toContain("Tip #2");
+    expect(answer.body).toContain(`${brand.topic.tip} #2`);
     expect(answer.body).toContain("A tip dated in the past.");
     expect(answer.body).toContain("<li>squats</li><li>legs</li>");
     expect(answer.body).not.toContain("Held back");
@@ -289,7 +289,7 @@ describe("GET /feed.xml", () => {
     );
     const items = parsed.rss.channel.item as Record<string, string>[];
     const tricky = items.find((i) => i.link === `${BASE}/tips/markup-in-title`);
-    expect(tricky?.title).toBe(`${brand.topic.tip} #5: Squats & lunges: <the> "basics"`);
+    expect(tricky?.title).toBe(`${brand.topic.tip} #4: Squats & lunges: <the> "basics"`);
     expect(tricky?.["content:encoded"]).toContain("<strong>bold</strong>");
     const undated = items.find((i) => i.link === `${BASE}/tips/undated`);
     expect(undated?.["content:encoded"]).toContain('href="https://example.com/study?a=1&amp;b=2"');
@@ -309,5 +309,67 @@ describe("GET /feed.xml", () => {
     expect(xsl.headers["content-type"]).toBe("text/xsl; charset=utf-8");
     expect(XMLValidator.validate(xsl.body)).toBe(true);
     expect(xsl.body).toContain('xmlns:xsl="http://www.w3.org/1999/XSL/Transform"');
+  });
+});
+
+describe("tips are numbered by their place among the tips that are out, never by `order`", () => {
+  const label = (n: number) => `${brand.topic.tip} #${n}`;
+  /** The API over the same tips with the editor's orders renumbered (gaps, as editors leave). */
+  function renumbered(orders: Record<string, number>) {
+    const clock = new TestClock(new Date("2026-06-01T00:00:00.000Z"));
+    const { deps } = memoryDeps({ clock, site: { baseUrl: BASE, postalAddress: "1 Example St" } });
+    const archive = content.archive.map((t) => ({ ...t, order: orders[t.slug] ?? t.order }));
+    const renumberedApi = createApi(() => ({ ...deps, content: { ...content, archive } }));
+    return async (p: string) => {
+      const event = {
+        version: "2.0",
+        routeKey: "$default",
+        rawPath: p,
+        rawQueryString: "",
+        headers: {},
+        requestContext: { http: { method: "GET", path: p, sourceIp: "192.0.2.1" } },
+        isBase64Encoded: false,
+      };
+      // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
+      return ((await renumberedApi(event as any)) as Answer).body;
+    };
+  }
+
+  it("the fourth tip out is #4 on its page, its card, the archive and the feed (its order is 5)", async () => {
+    const page = (await get("/tips/markup-in-title")).body;
+    expect(page).toContain(`<p class="eyebrow">${label(4)}</p>`);
+    expect(page).toContain(`content="${label(4)}: Squats &amp; lunges`);
+    expect(page).not.toContain(label(5));
+    const archive = (await get("/tips")).body;
+    expect(archive).toContain(label(4));
+    expect(archive).not.toContain(label(5));
+    const feed = (await get("/feed.xml")).body;
+    expect(feed).toContain(`<title>${label(4)}: Squats`);
+    expect(feed).not.toContain(label(5));
+  });
+
+  it("renumbering the editor's orders (1, 2, 3 → 10, 20, 100) changes nothing a reader sees", async () => {
+    const read = renumbered({
+      undated: 10,
+      published: 20,
+      today: 30,
+      "held-back": 40,
+      "markup-in-title": 100,
+    });
+    for (const p of ["/tips", "/tips/markup-in-title", "/tips/published", "/feed.xml"]) {
+      expect(await read(p)).toBe((await get(p)).body);
+    }
+  });
+
+  it("a held-back tip opened with its view token is numbered after the tips that are out", async () => {
+    const view = signer.issue("view", "held-back");
+    const page = (await get(`/tips/held-back?token=${view}`)).body;
+    expect(page).toContain(`<p class="eyebrow">${label(4)}</p>`);
+  });
+
+  it("the pager numbers its neighbours by place too", async () => {
+    const page = (await get("/tips/today")).body;
+    expect(page).toContain("← #2:");
+    expect(page).toContain("#4: Squats");
   });
 });

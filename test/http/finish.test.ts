@@ -10,6 +10,7 @@ import type { ContentBundle } from "../../functions/core/types.js";
 import { bundle } from "../../functions/generated/content.js";
 import { createApi } from "../../functions/http/router.js";
 import { memoryDeps, TestClock, tokenFromLink } from "../support/lifecycle.js";
+import { subscriber } from "../support/send-fixtures.js";
 
 const BASE = "https://tips.example.com";
 
@@ -89,17 +90,25 @@ describe("the unsubscribe page", () => {
     const page = await call("GET", `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("Need a break instead?");
-    const form =
-      /<form method="post" action="\/manage">([\s\S]*?)<\/form>/.exec(page.body)?.[1] ?? "";
-    const manageToken = /name="token" value="([^"]+)"/.exec(form)?.[1] ?? "";
-    expect(form).toContain('name="action" value="pause"');
+    // The pause posts back with the unsubscribe token itself: no preferences (manage) token,
+    // which would open the reader's data to whoever holds a forwarded email.
+    const forms = [
+      ...page.body.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g),
+    ];
+    const pause = forms.find((f) => f[2]?.includes('name="action" value="pause"'));
+    expect(pause?.[1]).toBe("/unsubscribe");
+    expect(/name="token" value="([^"]+)"/.exec(pause?.[2] ?? "")?.[1]).toBe(unsubscribe);
+    expect(page.body).not.toContain(".manage.");
+    expect(page.body).not.toContain("/manage?token=");
     const paused = await call(
       "POST",
-      "/manage",
-      `token=${encodeURIComponent(manageToken)}&action=pause&weeks=3`,
+      "/unsubscribe",
+      `token=${encodeURIComponent(unsubscribe)}&action=pause&weeks=3`,
     );
     expect(paused.statusCode).toBe(200);
-    expect(paused.body).toContain("Paused until");
+    expect(paused.body).toContain("Tips paused");
+    expect(paused.body).toMatch(/Nothing comes until \w+ \d+ \w+/);
+    expect(paused.body).not.toContain(".manage.");
     const [subscriber] = store.all();
     expect(subscriber?.status).toBe("active");
     expect(subscriber?.pausedUntil).toBeDefined();
@@ -107,6 +116,44 @@ describe("the unsubscribe page", () => {
     const again = await call("GET", `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`);
     expect(again.body).not.toContain("Need a break instead?");
     expect(again.body).toContain("Unsubscribe</button>");
+  });
+
+  it("its token opens neither the preferences page nor the data export", async () => {
+    const { call, reader } = setup("2026-03-03T10:00:00Z");
+    const { confirm, unsubscribe } = await reader("fay@example.com", "UTC");
+    await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const t = encodeURIComponent(unsubscribe);
+    expect((await call("GET", `/manage?token=${t}`)).statusCode).toBeGreaterThanOrEqual(400);
+    const exported = await call("POST", "/manage", `token=${t}&action=export`);
+    expect(exported.statusCode).toBeGreaterThanOrEqual(400);
+    expect(exported.body).not.toContain("fay@example.com");
+  });
+
+  it("a pause with a bad number of weeks is refused and changes nothing", async () => {
+    const { call, reader, store } = setup("2026-03-03T10:00:00Z");
+    const { confirm, unsubscribe } = await reader("gus@example.com", "UTC");
+    await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const t = encodeURIComponent(unsubscribe);
+    for (const weeks of ["0", "13", "-1", "x", ""]) {
+      const answer = await call("POST", "/unsubscribe", `token=${t}&action=pause&weeks=${weeks}`);
+      expect(answer.statusCode, weeks).toBe(400);
+    }
+    const [subscriber] = store.all();
+    expect(subscriber?.status).toBe("active");
+    expect(subscriber?.pausedUntil).toBeUndefined();
+  });
+
+  it("a one-click POST still unsubscribes (no action field)", async () => {
+    const { call, reader, store } = setup("2026-03-03T10:00:00Z");
+    const { confirm, unsubscribe } = await reader("hal@example.com", "UTC");
+    await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const answer = await call(
+      "POST",
+      `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`,
+      "List-Unsubscribe=One-Click",
+    );
+    expect(answer.statusCode).toBe(200);
+    expect(store.all()[0]?.status).toBe("unsubscribed");
   });
 
   it("offers no pause to a signup that was never confirmed", async () => {
@@ -120,6 +167,25 @@ describe("the unsubscribe page", () => {
 });
 
 describe("the preferences page", () => {
+  it("tells a reader who has had every tip so, instead of promising a next tip", async () => {
+    const { call, store, deps } = setup("2026-03-03T10:00:00Z");
+    const all = bundle.tips.map((t) => t.slug);
+    const done = subscriber("done@example.com", { sentTips: [...all], deliverySlot: "3-18" });
+    const behind = subscriber("behind@example.com", { sentTips: all.slice(0, 2) });
+    await store.create(done);
+    await store.create(behind);
+    const page = async (id: string) =>
+      (await call("GET", `/manage?token=${encodeURIComponent(deps.signer.issue("manage", id))}`))
+        .body;
+    const finished = await page(done.id);
+    expect(finished).toContain("You have had every tip so far.");
+    expect(finished).toContain("Wednesday at 18:00");
+    expect(finished).not.toContain("Your next tip:");
+    const reading = await page(behind.id);
+    expect(reading).toContain("Your next tip:");
+    expect(reading).not.toContain("You have had every tip");
+  });
+
   it("has a heading per section, and leaving apart, last: Unsubscribe and Delete my data", async () => {
     const { call, reader } = setup("2026-03-03T10:00:00Z");
     const { confirm } = await reader("ed@example.com", "UTC");

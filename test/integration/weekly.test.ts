@@ -893,6 +893,37 @@ describe("npm run send -- --test", () => {
   });
 
   it.each([
+    ["unsubscribed", /is unsubscribed/],
+    ["bounced", /has hard-bounced/],
+    ["complained", /marked our email as spam/],
+    ["erased", /was erased/],
+  ] as const)(
+    "refuses an address that %s (exit 6, one line, nothing sent) unless --force",
+    async (state, why) => {
+      const [reader] = await seedActive(1);
+      const id = reader?.id as string;
+      const email = reader?.email as string;
+      const store = runtime.store.subscriberStore();
+      const now = new Date();
+      if (state === "unsubscribed") await store.unsubscribe(id, now);
+      else if (state === "erased") await store.erase(id, now);
+      else await store.suppress(id, state, now);
+      const sentTo = async () =>
+        (await sesEmails(aws.sesEndpoint)).filter((e) => e.destination.to.includes(email)).length;
+      const refused = await sendCli(["--test", email]);
+      expect(refused.code).toBe(6);
+      expect(refused.errors).toMatch(why);
+      expect(refused.errors).toMatch(/--force/);
+      expect(refused.errors.trim().split("\n")).toHaveLength(1);
+      expect(await sentTo()).toBe(0);
+      const forced = await sendCli(["--test", email, "--force"]);
+      expect(forced.code, forced.errors).toBe(0);
+      expect(await sentTo()).toBe(1);
+    },
+  );
+
+  it.each([
+    [["--force"], /--force only overrides a --test send's refusal/],
     [["--test", "not-an-address"], /needs an email address/],
     [
       ["--test", "a@example.org", "--tip", "no-such-tip"],

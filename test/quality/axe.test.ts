@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { publishedTips } from "../../functions/core/archive.js";
+import { placedTips } from "../../functions/core/archive.js";
 import { bundle } from "../../functions/generated/content.js";
 import { archivePage, tipPage } from "../../functions/http/archive-pages.js";
 import { managePage } from "../../functions/http/manage-page.js";
@@ -20,6 +20,7 @@ import {
   confirmedPage,
   confirmPromptPage,
   errorPage,
+  pausedPage,
   pauseInstead,
   signupPage,
   unsubscribedPage,
@@ -39,7 +40,7 @@ if (!HAVE_CHROMIUM && !IN_CI) console.warn(`[quality] skipping axe-core checks: 
 const AXE_SOURCE = (createRequire(import.meta.url)("axe-core") as { source: string }).source;
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
-const archive = publishedTips(bundle.archive, new Date());
+const archive = placedTips(bundle.archive, new Date());
 const first = archive[0];
 const token = "k1.unsubscribe.0123456789abcdef0123456789abcdef.0.sample";
 const PAGES: [string, string][] = [
@@ -65,6 +66,7 @@ const PAGES: [string, string][] = [
   ],
   ["unsubscribe prompt", unsubscribePromptPage(token)],
   ["unsubscribe prompt with a pause", unsubscribePromptPage(token, pauseInstead(token, 12))],
+  ["paused from the unsubscribe page", pausedPage(token, "Monday 30 March")],
   ["unsubscribe help", unsubscribeHelpPage()],
   ["unsubscribed", unsubscribedPage()],
   ["400", errorPage(400, "That link is not valid.")],
@@ -81,6 +83,19 @@ const PAGES: [string, string][] = [
       deliveryHour: 7,
       status: "active",
       nextDelivery: "Monday 30 November, 07:00",
+    }),
+  ],
+  [
+    "preferences, every tip had",
+    managePage(token, {
+      email: "pat@example.com",
+      timeZone: "Europe/London",
+      defaultZone: false,
+      deliveryDay: 3,
+      deliveryHour: 18,
+      status: "active",
+      nextDelivery: "Wednesday 2 December, 18:00",
+      caughtUp: true,
     }),
   ],
   [

@@ -83,6 +83,38 @@ describe("runway report", () => {
     expect(readers).toMatch(/Mon 1[45]:00 UTC: 1/); // 07:00 PST or PDT
   });
 
+  it("places each reader at their own day and hour, in their zone", async () => {
+    await store.create({ ...subscriber("wed@example.com", "active", []), deliverySlot: "3-18" });
+    await store.create({
+      ...subscriber("fri@example.com", "active", []),
+      deliverySlot: "5-06",
+      timeZone: "Asia/Tokyo",
+    });
+    const [, readers] = await report();
+    expect(readers).toContain("Wed 18:00 UTC: 1");
+    expect(readers).toContain("Thu 21:00 UTC: 1"); // Friday 06:00 in Tokyo
+    expect(readers).toContain("Mon 07:00 UTC: 4");
+  });
+
+  it("counts only tips that are out: held-back ones are said apart, never runway", async () => {
+    const lines: string[] = [];
+    await reportRunway({
+      tips: [
+        ...TIPS,
+        { slug: "later-1", publishedAt: "2099-01-05" },
+        { slug: "later-2", publishedAt: new Date("2099-01-12T00:00:00Z") },
+        { slug: "today", publishedAt: "2026-12-07" },
+      ],
+      now: new Date("2026-12-07T10:00:00Z"),
+      endpoint: aws.dynamoEndpoint,
+      tableName: aws.tableName,
+      log: (line) => lines.push(line),
+    });
+    expect(lines[0]).toBe(
+      "⚠ runway: 2 weeks until the most advanced subscribers run out (7 tips out, most advanced has received 5; 2 more held back until their publishedAt)",
+    );
+  });
+
   it("warns instead of failing when the table is missing", async () => {
     const [line] = await report("NoSuchTable");
     expect(line).toMatch(

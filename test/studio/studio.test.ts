@@ -94,7 +94,7 @@ describe("the studio's pages", () => {
       expect(body).toContain(`src="/email/every-step-lands-hard?mode=${mode}" width="${width}"`);
     }
     expect(body).toMatch(/<pre class="text">[^<]*Hi Alex,/);
-    expect(body).toMatch(/KB of 90\.0 KB/);
+    expect(body).toMatch(/KB of 40\.0 KB/);
     expect(body).toMatch(/\d+ min \(\d+ words\)/);
     expect(body).toContain("subject is 68 characters");
   });
@@ -197,7 +197,7 @@ describe("what the studio writes", () => {
     expect(Object.keys(after)).toEqual([...Object.keys(before), "hip-thrusts-for-hills.md"].sort());
     expect(after["hip-thrusts-for-hills.md"]).toContain("order: 3\n");
     const page = await get("/tip/hip-thrusts-for-hills");
-    expect(page.body).toContain("<code>hip-thrusts-for-hills.md:5</code>: placeholder");
+    expect(page.body).toContain("<code>hip-thrusts-for-hills.md:6</code>: placeholder");
   });
 
   it("refuses a new-tip post from another site, and a title it cannot use", async () => {
