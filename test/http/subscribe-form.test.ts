@@ -49,7 +49,7 @@ const problems: Array<[string, string, string, string, Record<string, string>]> 
     "a name that is a link",
     "email=ann%40example.com&firstName=www.win.example",
     "firstName",
-    "The first name may have letters of any script, spaces, hyphens, apostrophes and periods after initials (as in “J. R.”), at most 40 characters and 4 words: no digits, web addresses or email addresses.",
+    "The first name may have letters of any script, spaces, hyphens, apostrophes and periods after initials and short titles (as in “J. R.” or “St. John”), at most 40 characters and 4 words: no digits, web addresses or email addresses.",
     { email: "ann@example.com", firstName: "www.win.example" },
   ],
   [
