@@ -104,13 +104,14 @@ export function deliveryInstant(week: string, zone: string, slot = DEFAULT_SLOT)
 
 /**
  * Pure results by key, for the hot paths (every email's next slot, every reader's week), which
- * would otherwise have Luxon resolve the zone on every call. Bounded: cleared past 10,000 entries.
+ * would otherwise have Luxon resolve the zone on every call. Bounded: cleared past 100,000 entries
+ * (a million readers bring a few hundred zones times their chosen days and hours).
  */
 const cache = new Map<string, number | string>();
 function memo<T extends number | string>(key: string, compute: () => T): T {
   let value = cache.get(key) as T | undefined;
   if (value === undefined) {
-    if (cache.size >= 10_000) cache.clear();
+    if (cache.size >= 100_000) cache.clear();
     value = compute();
     cache.set(key, value);
   }
