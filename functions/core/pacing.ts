@@ -117,10 +117,12 @@ export interface SharedPacerOptions {
 /**
  * A pacer on the account's one schedule, shared by every process and path that calls SES (each
  * sender container, each `npm run send`, the confirmation outbox, the API's welcome and goodbye
- * emails): whoever calls, no second holds more than the account's MaxSendRate. It reserves small
- * runs of slots (one at first, doubling while they are all used, up to RUN_MS worth: about ten
- * writes a second per busy caller), releases each call at its slot, never before, and drops a
- * slot it missed by more than SLOT_LATE_MS. Releases are serialised, as in createPacer.
+ * emails): whoever calls, no second holds more than the account's MaxSendRate. It reserves runs
+ * of slots for the callers waiting on it (one slot each, up to RUN_MS worth a store write),
+ * releases each call at its slot, never before, and drops a slot it missed by more than
+ * SLOT_LATE_MS. A run never holds more slots than callers wait for: a slot reserved for nobody is
+ * time the whole account loses, and a sender that finishes its batch would leave the rest of a
+ * long run unused. Releases are serialised, as in createPacer.
  */
 export function sharedPacer(options: SharedPacerOptions): Pacer {
   const { limit, clock, sleep, reserve } = options;
@@ -130,11 +132,10 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
   const most = Math.max(1, Math.floor(RUN_MS / spacing));
   /** Slots reserved and not yet used, earliest first (ms since epoch). */
   let slots: number[] = [];
-  let size = 1;
-  /** The next run, asked for while the current one is half used, so no call waits on a write. */
+  /** The next run, for the callers the current one does not cover, so no call waits on a write. */
   let ahead: Promise<number[]> | undefined;
   let turn: Promise<void> = Promise.resolve();
-  /** Callers queued behind the one being served: demand that a next run will be used. */
+  /** Callers queued behind the one being served: each will use a slot. */
   let queued = 0;
 
   const reserveRun = (count: number) =>
@@ -145,23 +146,18 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
   const take = async () => {
     for (;;) {
       const now = clock.now().getTime();
-      while (slots.length > 0 && (slots[0] as number) + SLOT_LATE_MS < now) {
-        const missed = slots.shift() as number;
-        // Unused for a whole run's time: nobody was calling. The next run starts small again.
-        if (missed + RUN_MS < now) size = 1;
-      }
+      while (slots.length > 0 && (slots[0] as number) + SLOT_LATE_MS < now) slots.shift();
       const slot = slots[0];
       if (slot === undefined) {
-        const next = ahead ?? reserveRun(size);
+        const next = ahead ?? reserveRun(Math.min(most, queued + 1));
         ahead = undefined;
         slots = await next;
-        size = Math.min(most, size * 2);
       } else if (slot > now) {
         await sleep(slot - now);
       } else {
         slots.shift();
-        if (!ahead && queued > 0 && slots.length <= size / 2) {
-          ahead = reserveRun(size);
+        if (!ahead && queued > slots.length && slots.length <= most / 2) {
+          ahead = reserveRun(Math.min(most, queued - slots.length));
           ahead.catch(() => undefined); // its error reaches the call that awaits it
         }
         return;

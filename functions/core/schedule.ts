@@ -18,21 +18,21 @@ export const DEFAULT_SLOT: DeliverySlot = { weekday: 1, hour: 7 };
 
 const WEEK = /^(\d{4})-W(\d{2})$/;
 
-const knownZones = new Set<string>();
+/** Every zone name checked, valid or not (a bad record is checked on every pass). */
+const checkedZones = new Map<string, boolean>();
 /** Intl takes any letter case ("europe/LONDON"), so the names a stranger can send are unbounded. */
-const KNOWN_ZONES_MAX = 2048;
+const CHECKED_ZONES_MAX = 2048;
 
 /** Whether `zone` is an IANA time zone this runtime knows (e.g. "Europe/London"). */
 export function isTimeZone(zone: string): boolean {
-  if (knownZones.has(zone)) return true;
+  const known = checkedZones.get(zone);
+  if (known !== undefined) return known;
   const valid =
     zone.length <= 64 && IANAZone.isValidZone(zone) && (zone === "UTC" || zone.includes("/"));
   // Luxon builds an Intl formatter for each check, and a send checks every recipient's zone in
-  // every batch: the valid ones (a few hundred exist, in their usual spelling) are remembered.
-  if (valid) {
-    if (knownZones.size >= KNOWN_ZONES_MAX) knownZones.clear();
-    knownZones.add(zone);
-  }
+  // every batch: the answers are remembered.
+  if (checkedZones.size >= CHECKED_ZONES_MAX) checkedZones.clear();
+  checkedZones.set(zone, valid);
   return valid;
 }
 
@@ -44,9 +44,52 @@ function at(instant: Date, zone: string): DateTime {
 
 const label = (t: DateTime) => `${t.weekYear}-W${String(t.weekNumber).padStart(2, "0")}`;
 
+/** One local week of a zone: the UTC milliseconds it spans, [start, end). */
+interface WeekSpan {
+  start: number;
+  end: number;
+  label: string;
+}
+
+/**
+ * Each zone's weeks once looked up, filed under every 7-day stretch of UTC they touch, so a week's
+ * label costs Luxon once rather than once a call. Bounded: cleared past 10,000 stretches.
+ */
+const spans = new Map<string, WeekSpan[]>();
+const STRETCH = 7 * 24 * 3600_000;
+
+function weekSpan(instant: Date, zone: string): WeekSpan {
+  const ms = instant.getTime();
+  const known = spans.get(`${zone}|${Math.floor(ms / STRETCH)}`);
+  if (known) for (const span of known) if (span.start <= ms && ms < span.end) return span;
+  const local = at(instant, zone);
+  const start = local.startOf("week").toMillis();
+  const end = local.startOf("week").plus({ weeks: 1 }).toMillis();
+  const span = { start, end, label: label(local) };
+  // A span is kept only if Luxon agrees on both of its ends (a DST jump at local midnight on a
+  // Monday must not widen a week by the hour it skips).
+  if (
+    start <= ms &&
+    ms < end &&
+    label(at(new Date(start), zone)) === span.label &&
+    label(at(new Date(end - 1), zone)) === span.label &&
+    label(at(new Date(end), zone)) !== span.label
+  ) {
+    if (spans.size >= 10_000) spans.clear();
+    for (let k = Math.floor(start / STRETCH); k <= Math.floor((end - 1) / STRETCH); k += 1) {
+      const key = `${zone}|${k}`;
+      const list = spans.get(key);
+      if (list) list.push(span);
+      else spans.set(key, [span]);
+    }
+    return span;
+  }
+  return { start: ms, end: ms, label: span.label };
+}
+
 /** The ISO week ("2026-W48") that `instant` falls in, where the reader lives. */
 export function localWeek(instant: Date, zone: string): string {
-  return memo(`week|${instant.getTime()}|${zone}`, () => label(at(instant, zone)));
+  return weekSpan(instant, zone).label;
 }
 
 /**
@@ -61,13 +104,14 @@ export function deliveryInstant(week: string, zone: string, slot = DEFAULT_SLOT)
 
 /**
  * Pure results by key, for the hot paths (every email's next slot, every reader's week), which
- * would otherwise have Luxon resolve the zone on every call. Bounded: cleared past 10,000 entries.
+ * would otherwise have Luxon resolve the zone on every call. Bounded: cleared past 100,000 entries
+ * (a million readers bring a few hundred zones times their chosen days and hours).
  */
 const cache = new Map<string, number | string>();
 function memo<T extends number | string>(key: string, compute: () => T): T {
   let value = cache.get(key) as T | undefined;
   if (value === undefined) {
-    if (cache.size >= 10_000) cache.clear();
+    if (cache.size >= 100_000) cache.clear();
     value = compute();
     cache.set(key, value);
   }
@@ -104,7 +148,11 @@ export function nextDelivery(instant: Date, zone: string, slot = DEFAULT_SLOT): 
   const week = localWeek(instant, zone);
   const thisWeek = deliveryInstant(week, zone, slot);
   if (thisWeek > instant) return thisWeek;
-  const nextWeek = label(at(instant, zone).plus({ weeks: 1 }));
+  const span = weekSpan(instant, zone);
+  const nextWeek =
+    span.end > instant.getTime()
+      ? localWeek(new Date(span.end), zone)
+      : label(at(instant, zone).plus({ weeks: 1 }));
   return deliveryInstant(nextWeek, zone, slot);
 }
 

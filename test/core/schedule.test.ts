@@ -1,4 +1,5 @@
 /** Each reader's Monday 07:00, across DST changes and the date line (core/schedule.ts). */
+import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import {
   deliveryInstant,
@@ -144,5 +145,45 @@ describe("a reader's own day and hour", () => {
     expect(
       nextDelivery(new Date("2026-12-07T15:00:00Z"), reader.timeZone, slotOf(reader, schedule)),
     ).toEqual(new Date("2026-12-10T02:00:00Z"));
+  });
+});
+
+describe("the remembered weeks agree with Luxon in every hour of a year", () => {
+  // Zones whose clocks jump at local midnight (Santiago, Havana, Asunción) are where a remembered
+  // week could gain or lose the skipped hour at its edge; Kathmandu's offset is +05:45.
+  const zones = [
+    ...EDGE_ZONES,
+    "America/Santiago",
+    "America/Havana",
+    "America/Asuncion",
+    "Asia/Kathmandu",
+  ];
+  const label = (t: DateTime) => `${t.weekYear}-W${String(t.weekNumber).padStart(2, "0")}`;
+
+  it.each(zones)("%s, a year, forwards and then backwards", (zone) => {
+    const from = Date.UTC(2025, 0, 1);
+    const to = Date.UTC(2026, 0, 1);
+    const step = 60 * 60_000 + 1_001;
+    const instants: number[] = [];
+    for (let ms = from; ms < to; ms += step) instants.push(ms);
+    for (const ms of [...instants, ...instants.reverse()]) {
+      const instant = new Date(ms);
+      const local = DateTime.fromJSDate(instant, { zone });
+      const week = label(local);
+      expect(localWeek(instant, zone)).toBe(week);
+      if (ms % 13 === 0) {
+        const slot = deliveryInstant(week, zone).getTime();
+        const next = slot > ms ? slot : deliveryInstant(label(local.plus({ weeks: 1 })), zone);
+        expect(nextDelivery(instant, zone).getTime()).toBe(new Date(next).getTime());
+      }
+    }
+  });
+
+  it("a zone the runtime does not know stays unknown however often it is asked", () => {
+    for (let i = 0; i < 3; i++) {
+      expect(isTimeZone("Mars/Olympus")).toBe(false);
+      expect(() => localWeek(new Date(), "Mars/Olympus")).toThrow(/unknown time zone/);
+    }
+    expect(isTimeZone("Europe/London")).toBe(true);
   });
 });
