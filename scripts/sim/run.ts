@@ -144,7 +144,6 @@ const STORE_METHODS = [
   "hit",
   "take",
   "giveBack",
-  "takeTurn",
   "reserveMailboxSlot",
 ] as const;
 
