@@ -6,7 +6,8 @@
  *   tip-light-desktop.png, tip-light-mobile.png    the first tip's email, 600 px and 375 px
  *   tip-dark-desktop.png, tip-dark-mobile.png      the same in dark mode (prefers-color-scheme)
  *
- * Every request is blocked: nothing is fetched. Default out: docs/screenshots/.
+ * Nothing is fetched: the built images come from dist/site/assets, every other request is
+ * refused. Default out: docs/screenshots/.
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
@@ -16,6 +17,9 @@ import { signupPage } from "../functions/http/pages.js";
 import { findChromium, launchChromium } from "../studio/chromium.js";
 import { sampleEmail } from "../studio/sample.js";
 import { runWhenExecuted } from "./cli.js";
+
+const PAGE_URL = "http://screenshots.invalid/";
+const ASSETS_DIR = path.join(REPO_ROOT, "dist/site/assets");
 
 interface Shot {
   file: string;
@@ -59,9 +63,18 @@ export async function main(argv: string[]): Promise<number> {
         hasTouch: mobile,
         colorScheme: shot.dark ? "dark" : "light",
       });
-      await context.route(/^(?!data:|about:)/, (route) => route.abort());
+      // The page is served from a made-up origin, and the built images from dist/site/assets
+      // (relative or absolute, whatever the host); every other request is refused.
+      const html = shot.html();
+      await context.route(/^(?!data:|about:)/, (route) => {
+        const url = new URL(route.request().url());
+        if (url.href === PAGE_URL) return route.fulfill({ body: html, contentType: "text/html" });
+        const asset = url.pathname.match(/^\/assets\/([\w.-]+)$/)?.[1];
+        if (asset) return route.fulfill({ path: path.join(ASSETS_DIR, asset) });
+        return route.abort();
+      });
       const page = await context.newPage();
-      await page.setContent(shot.html(), { waitUntil: "load" });
+      await page.goto(PAGE_URL, { waitUntil: "load" });
       const file = path.join(values.out, shot.file);
       await page.screenshot({ path: file, fullPage: false });
       console.log(`wrote ${path.relative(process.cwd(), file)}`);
