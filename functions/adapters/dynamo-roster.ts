@@ -3,6 +3,7 @@
  * that never writes over any item (an erasure mark included), and a paged scan for an export.
  */
 import { BatchGetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import pLimit from "p-limit";
 import type { Roster, RosterEntry, RosterPage } from "../core/ports.js";
 import { expiresAtFor } from "../core/retention.js";
 import type { Subscriber } from "../core/types.js";
@@ -55,21 +56,18 @@ export class DynamoRoster implements Roster {
   }
 
   async add(subscribers: readonly Subscriber[]): Promise<boolean[]> {
-    const added = new Array<boolean>(subscribers.length).fill(false);
-    let next = 0;
-    const lane = async () => {
-      while (next < subscribers.length) {
-        const i = next;
-        next += 1;
-        const subscriber = subscribers[i] as Subscriber;
-        const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
-        added[i] = await this.table.put({
-          Item: toItem({ ...subscriber, ...(expiresAt ? { expiresAt } : {}) }, this.table.shards),
-          ConditionExpression: "attribute_not_exists(pk)",
-        });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ADD_LANES, subscribers.length) }, lane));
+    const lane = pLimit(ADD_LANES);
+    const added = await Promise.all(
+      subscribers.map((subscriber) =>
+        lane(() => {
+          const expiresAt = expiresAtFor(subscriber.status, new Date(subscriber.createdAt));
+          return this.table.put({
+            Item: toItem({ ...subscriber, ...(expiresAt ? { expiresAt } : {}) }, this.table.shards),
+            ConditionExpression: "attribute_not_exists(pk)",
+          });
+        }),
+      ),
+    );
     // Counted and told like signups (core/stats.ts, the local events relay), once per batch.
     await this.table.countAll(
       subscribers
