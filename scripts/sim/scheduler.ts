@@ -1,8 +1,8 @@
 /**
  * The simulation's one clock: a discrete-event scheduler. Timers wait in a priority queue by
- * virtual time; the loop lets every promise that can run do so (one setImmediate turn, after
- * which the microtask queue is empty), then moves the clock to the earliest timer and fires every
- * timer due at that instant. Nothing waits in real time, and the order is the same on every run.
+ * virtual time; the loop lets every promise that can run do so, then moves the clock to the
+ * earliest timer and fires every timer due at that instant. Nothing waits in real time, and the
+ * order is the same on every run.
  */
 import TinyQueue from "tinyqueue";
 import type { Clock, Sleep } from "../../functions/core/ports.js";
@@ -13,7 +13,12 @@ interface Timer {
   fire: () => void;
 }
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Resolves once the microtask queue is empty, without a trip round the event loop: Node runs a
+ * tick queued from a microtask only after the whole microtask queue has drained
+ * (processTicksAndRejections). The code under test queues no ticks of its own.
+ */
+const turn = () => new Promise<void>((resolve) => queueMicrotask(() => process.nextTick(resolve)));
 
 export class Scheduler {
   private readonly timers = new TinyQueue<Timer>([], (a, b) => a.at - b.at || a.seq - b.seq);
