@@ -40,6 +40,17 @@ type Tree = SortedBTree.default<string, string>;
 /** The items are plain data (strings, numbers, arrays, objects): a plain deep copy is enough. */
 const structuredClone = rfdc();
 
+/**
+ * Stored items are frozen, all the way down, and handed out as they are: a reader gets the item
+ * without a copy, and code that changes what it read fails loudly here, as it would silently
+ * change nothing in DynamoDB. Writes replace an item (and any part of it they change).
+ */
+function frozen<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  for (const part of Object.values(value)) frozen(part);
+  return Object.freeze(value);
+}
+
 export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Roster, Clicks {
   private readonly subscribers = new Map<string, Subscriber>();
   private readonly hits = new Map<string, number>();
@@ -64,7 +75,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
   private put(id: string, next: Subscriber | undefined): void {
     const before = this.subscribers.get(id);
     if (next === undefined) this.subscribers.delete(id);
-    else this.subscribers.set(id, next);
+    else this.subscribers.set(id, frozen(next));
     const was = before?.status === "active" ? dueSortKey(id, before.dueAt) : undefined;
     const is = next?.status === "active" ? dueSortKey(id, next.dueAt) : undefined;
     if (was === is) return;
@@ -75,13 +86,13 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
 
   /** Every subscriber, for assertions in tests. */
   all(): Subscriber[] {
-    return [...this.subscribers.values()].map((s) => structuredClone(s));
+    return [...this.subscribers.values()];
   }
 
   private mutate(id: string, change: (s: Subscriber) => boolean, now = new Date()): boolean {
     const current = this.subscribers.get(id);
     if (!current) return false;
-    const next = structuredClone(current);
+    const next = { ...current };
     if (!change(next)) return false;
     this.put(id, next);
     this.moveCounters(current, next, now);
@@ -94,8 +105,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     if (id !== undefined) {
       this.onChange?.({
         id,
-        before: structuredClone(before),
-        after: structuredClone(after),
+        before,
+        after,
         at: now,
       });
     }
@@ -116,7 +127,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
 
   async get(id: string) {
     const found = this.subscribers.get(id);
-    return found ? structuredClone(found) : undefined;
+    return found;
   }
 
   async create(subscriber: Subscriber) {
@@ -162,8 +173,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
         if (signup.deliverySlot === undefined) delete s.deliverySlot;
         else s.deliverySlot = signup.deliverySlot;
         s.consent = structuredClone(signup.consent);
-        const earlier = s.consentHistory ?? signup.earlierConsents ?? [];
-        s.consentHistory = [...structuredClone(earlier), structuredClone(signup.consent)];
+        const earlier = s.consentHistory ?? structuredClone(signup.earlierConsents ?? []);
+        s.consentHistory = [...earlier, structuredClone(signup.consent)];
         s.updatedAt = signup.now.toISOString();
         delete s.unsubscribedAt;
         return true;
@@ -281,7 +292,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
           more = true;
           break;
         }
-        items.push(structuredClone(this.subscribers.get(id) as Subscriber));
+        items.push(this.subscribers.get(id) as Subscriber);
         last = key;
       }
     }
@@ -378,7 +389,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
         }
         s.lastWeekSent = week;
         s.updatedAt = now.toISOString();
-        if (!s.sentTips.includes(tip)) s.sentTips.push(tip);
+        if (!s.sentTips.includes(tip)) s.sentTips = [...s.sentTips, tip];
         s.sentLog = [...(s.sentLog ?? []), { tip, week, at: now.toISOString() }];
         // A pause that has ended is over for the counters too: a tip went.
         if (s.pausedUntil !== undefined && s.pausedUntil <= now.toISOString()) delete s.pausedUntil;
@@ -470,7 +481,7 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     const start = cursor === undefined ? 0 : ids.findIndex((id) => id > cursor);
     if (start < 0) return { items: [] };
     const slice = ids.slice(start, start + limit);
-    const items = slice.map((id) => structuredClone(this.subscribers.get(id) as Subscriber));
+    const items = slice.map((id) => this.subscribers.get(id) as Subscriber);
     const last = slice[slice.length - 1];
     return start + limit < ids.length && last !== undefined ? { items, cursor: last } : { items };
   }
