@@ -2,8 +2,9 @@
  * The sender: mails one batch of recipients, each exactly once: the day's budget, the claim
  * (core/eligibility.ts decides), the tip filled for them, a pacer slot, SES, the record with the
  * MessageId. Throttled and transient failures are retried here, and only here; a rejection is
- * recorded; SES's stop halts every batch of the worker; a store failure aborts the batch, which
- * the queue delivers again (docs/architecture.md has the table of SES answers).
+ * recorded; SES's stop halts every batch of the worker. A store failure hands its recipient back
+ * and the batch goes on; STORE_FAILURES_TO_STOP in a row (the store is down) abort the batch. The
+ * queue delivers the batch again for those (docs/architecture.md has the table of SES answers).
  */
 import pLimit, { type LimitFunction } from "p-limit";
 import { trackLinks } from "./clicks.js";
@@ -88,6 +89,12 @@ export interface SenderDeps {
   /** Called after each recipient is settled (progress bars). */
   onSettled?: (outcome: Outcome) => void;
 }
+
+/**
+ * Store failures in a row that stop a batch: one is a throttle or a lost answer the SDK's own
+ * retries did not absorb, and costs only its recipient; three say the store is down.
+ */
+export const STORE_FAILURES_TO_STOP = 3;
 
 /** The message id recorded for an email whose SES answer never came (MailUnansweredError). */
 export const UNANSWERED_MESSAGE_ID = "unanswered";
@@ -241,11 +248,14 @@ function backoff(retry: RetryPolicy, attempt: number, random: number): number {
 /** What SES made of one email: accepted, or why no call was made. */
 type Delivery = { messageId: string } | "halted" | "paused" | "inactive" | "out-of-time";
 
-/** One batch being sent: its report, the next recipient to take, the store failure if any. */
+/** One batch being sent: its report, the next recipient to take, the store's failures. */
 interface BatchRun {
   batch: SendBatch;
   report: BatchReport;
   next: number;
+  /** Recipients in a row whose store call failed. */
+  storeFailures: number;
+  /** The failure that stopped the batch (the store is down). */
   failure?: { error: unknown };
 }
 
@@ -276,7 +286,7 @@ export class Sender {
   }
 
   async sendBatch(batch: SendBatch): Promise<BatchReport> {
-    const run: BatchRun = { batch, report: emptyBatchReport(), next: 0 };
+    const run: BatchRun = { batch, report: emptyBatchReport(), next: 0, storeFailures: 0 };
     await Promise.all(Array.from({ length: this.parallel }, () => this.work(run)));
     if (run.failure) throw run.failure.error;
     const { report } = run;
@@ -293,7 +303,7 @@ export class Sender {
     return stopBy !== undefined && this.deps.clock.now().getTime() >= stopBy.getTime();
   }
 
-  /** No SES call may start once SES said stop or the store failed. */
+  /** No SES call may start once SES said stop or the store is down. */
   private stopped(run: BatchRun): boolean {
     return this.halted !== undefined || run.failure !== undefined;
   }
@@ -309,10 +319,18 @@ export class Sender {
           : this.outOfTime()
             ? "out-of-time"
             : await this.inProgress(() => this.sendOne(run, recipient));
+        if (outcome !== "unattempted") run.storeFailures = 0;
         run.report[COUNTER[outcome]] += 1;
         this.deps.onSettled?.(outcome);
       } catch (error) {
-        run.failure ??= { error };
+        // The store failed for this recipient: their claim, if it was written, goes stale and a
+        // later delivery takes it over. The others are not held back for it.
+        run.storeFailures += 1;
+        if (run.storeFailures >= STORE_FAILURES_TO_STOP) run.failure ??= { error };
+        else {
+          run.report.failedTransient += 1;
+          this.deps.onSettled?.("failed-transient");
+        }
       }
     }
   }

@@ -11,7 +11,13 @@ import {
 } from "../../functions/core/errors.js";
 import { createPacer } from "../../functions/core/pacing.js";
 import type { Recipient, SendBatch } from "../../functions/core/planner.js";
-import { composeEmail, Sender, type SenderDeps, tipIndex } from "../../functions/core/sender.js";
+import {
+  composeEmail,
+  Sender,
+  type SenderDeps,
+  STORE_FAILURES_TO_STOP,
+  tipIndex,
+} from "../../functions/core/sender.js";
 import {
   CrashError,
   crashingStore,
@@ -376,13 +382,33 @@ describe("sendBatch", () => {
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[2]?.email]);
   });
 
-  it("propagates a store failure (a crash), taking no new claims after it", async () => {
+  it(`stops the batch after ${STORE_FAILURES_TO_STOP} store failures in a row (the store is down), taking no claims after them`, async () => {
     const { store, mailer, batch, sender } = await setup(10);
     await expect(
       sender({ ledger: crashingStore(store, 3) }, { parallel: 1 }).sendBatch(batch),
     ).rejects.toBeInstanceOf(CrashError);
     expect(mailer.sent).toHaveLength(3);
+    // Each failed claim was written, its answer lost: those readers wait for the stale window.
     const pending = store.all().filter((s) => s.claim?.state === "pending");
-    expect(pending).toHaveLength(1);
+    expect(pending).toHaveLength(STORE_FAILURES_TO_STOP);
+    expect(store.all().filter((s) => s.claim === undefined)).toHaveLength(
+      7 - STORE_FAILURES_TO_STOP,
+    );
+  });
+
+  it("one store failure hands back its own recipient only: the rest of the batch is sent", async () => {
+    const { store, mailer, batch, sender } = await setup(10);
+    const second = batch.recipients[1]?.id;
+    let failed = 0;
+    const flaky = Object.assign(Object.create(store) as MemoryStore, {
+      claim: async (...args: Parameters<MemoryStore["claim"]>) => {
+        if (args[0] === second && failed++ === 0) throw new CrashError("throttled");
+        return store.claim(...args);
+      },
+    });
+    const report = await sender({ ledger: flaky }, { parallel: 2 }).sendBatch(batch);
+    expect(report).toMatchObject({ sent: 9, failedTransient: 1, unattempted: 0 });
+    expect(mailer.sent.map((e) => e.to)).not.toContain(batch.recipients[1]?.email);
+    expect(report.stopped).toBeUndefined();
   });
 });
