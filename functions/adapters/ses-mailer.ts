@@ -21,11 +21,12 @@ import {
 import type { Mailer, OutgoingEmail, SendingStatus, SendQuota } from "../core/ports.js";
 
 /**
- * How long one SES call may take before it is abandoned as a transient failure (and retried by
- * the sender's loop): a hung connection would otherwise hold its recipient, and the Lambda,
- * until the invocation's timeout.
+ * How long one SES call may wait for its answer. SendEmail answers in well under a second, so
+ * 5 s is far past its slowest normal answer; a hung connection would otherwise hold its
+ * recipient, its batch and the container that sends it until the invocation's timeout.
+ * A call with no answer is recorded as sent (docs/architecture.md, the table of SES answers).
  */
-export const SES_REQUEST_TIMEOUT_MS = 20_000;
+export const SES_REQUEST_TIMEOUT_MS = 5_000;
 
 /**
  * The request handler an SES client of ours is built with: the caller's handler options with the

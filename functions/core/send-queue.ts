@@ -156,7 +156,12 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       budget: Math.floor(
         dailyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
       ),
-      parallel: Math.round(deps.parallel ?? inFlightFor(pacer.rate / Math.max(1, deps.workers))),
+      // Calls in flight for twice this worker's share of the rate: while one worker waits on a
+      // slow call at the end of its batch, the others take up its share. The account's pacer,
+      // not this number, holds every worker together to the rate.
+      parallel: Math.round(
+        deps.parallel ?? inFlightFor((2 * pacer.rate) / Math.max(1, deps.workers)),
+      ),
     },
   );
   const total = emptyBatchReport();

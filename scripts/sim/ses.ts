@@ -4,6 +4,8 @@
  * the profile. It counts every call by the simulated second it arrives in, and each email it
  * accepts is a delivery the invariants look at.
  */
+
+import { SES_REQUEST_TIMEOUT_MS } from "../../functions/adapters/ses-mailer.js";
 import {
   MailRejectedError,
   MailStoppedError,
@@ -19,8 +21,8 @@ import type { Rng } from "./random.js";
 import type { Scheduler } from "./scheduler.js";
 
 const DAY_MS = 86_400_000;
-/** How long the SES client waits for an answer (SES_REQUEST_TIMEOUT_MS). */
-const REQUEST_TIMEOUT_MS = 20_000;
+/** How long the SES client waits for an answer: the production client's own limit. */
+const REQUEST_TIMEOUT_MS = SES_REQUEST_TIMEOUT_MS;
 
 /** Who calls SES: one worker (an invocation of a container), or another path. */
 export interface Caller {
