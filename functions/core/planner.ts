@@ -109,6 +109,9 @@ export interface PlanReport {
   setAside: number;
 }
 
+/** Reads of one page before the pass fails (each after the SDK's own retries). */
+export const PAGE_READ_ATTEMPTS = 3;
+
 type Decision =
   | { kind: "send"; tip: CompiledTip; stale: boolean }
   | { kind: "already-sent" | "superseded" | "caught-up" | "in-flight" | "paused" | "inactive" };
@@ -257,13 +260,28 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     }
   };
 
+  /**
+   * One page of a shard, read again when a read fails (reads change nothing): a failed pass
+   * leaves its readers to the next hour, and a reader whose slot ends their local week has only
+   * the hours left in it.
+   */
+  const readPage = async (shard: number, cursor: string | undefined) => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return input.week
+          ? await ledger.listActive(shard, cursor, pageSize)
+          : await ledger.listDue(shard, now, cursor, pageSize);
+      } catch (error) {
+        if (attempt >= PAGE_READ_ATTEMPTS) throw error;
+      }
+    }
+  };
+
   const readShard = async (shard: number) => {
     let cursor: string | undefined;
     do {
       if (full()) return;
-      const page = input.week
-        ? await ledger.listActive(shard, cursor, pageSize)
-        : await ledger.listDue(shard, now, cursor, pageSize);
+      const page = await readPage(shard, cursor);
       cursor = page.cursor;
       const moves: Promise<void>[] = [];
       for (const subscriber of page.items) {

@@ -1,16 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
-import { plan, type SendBatch } from "../../functions/core/planner.js";
+import { PAGE_READ_ATTEMPTS, plan, type SendBatch } from "../../functions/core/planner.js";
 import { SCHEDULE, seed, subscriber, TIPS } from "../support/send-fixtures.js";
 
 const WEEK = "2026-W48";
 const NOW = new Date("2026-11-23T09:00:00.000Z");
 
-async function planFor(store: MemoryStore, extra: { limit?: number; batchSize?: number } = {}) {
+async function planFor(
+  store: MemoryStore,
+  extra: { limit?: number; batchSize?: number; ledger?: MemoryStore } = {},
+) {
   const queue = new MemoryQueue<SendBatch>();
   const report = await plan({
-    ledger: store,
+    ledger: extra.ledger ?? store,
     queue,
     tips: TIPS,
     week: WEEK,
@@ -25,7 +28,35 @@ async function planFor(store: MemoryStore, extra: { limit?: number; batchSize?: 
   return { report, batches: queue.peek() };
 }
 
+/** `store` whose page reads each fail `times` times before they succeed (throttles past the SDK's retries). */
+function failingReads(store: MemoryStore, times: number): MemoryStore {
+  const failures = new Map<string, number>();
+  return Object.assign(Object.create(store) as MemoryStore, {
+    listActive: async (...args: Parameters<MemoryStore["listActive"]>) => {
+      const page = `${args[0]}|${args[1]}`;
+      const failed = failures.get(page) ?? 0;
+      if (failed < times) {
+        failures.set(page, failed + 1);
+        throw new Error("ProvisionedThroughputExceededException");
+      }
+      return store.listActive(...args);
+    },
+  });
+}
+
 describe("plan", () => {
+  it(`reads a page again when a read fails, up to ${PAGE_READ_ATTEMPTS} times, then fails the pass`, async () => {
+    const store = new MemoryStore(4);
+    await seed(store, [subscriber(1), subscriber(2), subscriber(3), subscriber(4), subscriber(5)]);
+    const retried = await planFor(store, {
+      ledger: failingReads(store, PAGE_READ_ATTEMPTS - 1),
+    });
+    expect(retried.report.planned).toBe(5);
+    await expect(
+      planFor(store, { ledger: failingReads(store, PAGE_READ_ATTEMPTS) }),
+    ).rejects.toThrow("ProvisionedThroughputExceededException");
+  });
+
   it("pages through every shard and batches each active subscriber with their next tip", async () => {
     const store = new MemoryStore(4);
     await seed(store, [
