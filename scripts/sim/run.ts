@@ -976,8 +976,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       const stopEnd = ses.stoppedDuring(due - 7 * DAY, due + bound);
       let deadline = due + bound;
       if (stopEnd !== undefined) {
-        if (stopEnd + bound > weekEnd || weekEnd > until) continue;
-        deadline = weekEnd;
+        // SES stopped near the slot: the tip may wait for it, until the end of the local week (a
+        // slot late in the week keeps the usual bound), if SES resumed in time for that.
+        deadline = Math.max(deadline, weekEnd);
+        if (stopEnd + bound > deadline || deadline > until) continue;
       }
       checks.check("on-time", got !== undefined && got.at <= deadline, deadline, model.id, () =>
         got
