@@ -249,12 +249,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   };
   const pickZone = zonePicker(parseZones(options.zones), worldRng);
   const badAddresses = new Set<string>();
-  /** Tip emails recorded by markSent: "id|week|tip". */
-  const recorded = new Set<string>();
   /** Which caller's container is dead. */
   const deadCallers = new Set<string>();
-  /** The caller whose call SES took first, per tip email (id|week|tip). */
-  const firstCopy = new Map<string, string>();
 
   /* ----------------------------------------------------------------- readers */
   const started = new Date(START);
@@ -340,10 +336,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     const earlier = model.received.find((r) => r.tip === tip || r.week === week);
     if (earlier) {
       // The documented window: SES took the first copy, and its sender died before the record.
-      const first = firstCopy.get(`${model.id}|${earlier.week}|${earlier.tip}`);
+      const copies = model.received.filter((r) => r.week === earlier.week && r.tip === earlier.tip);
+      const first = copies[copies.length - 1]?.caller;
       const window =
         first !== undefined &&
-        !recorded.has(`${model.id}|${earlier.week}|${earlier.tip}`) &&
+        !copies.some((r) => r.recorded) &&
         deadCallers.has(first) &&
         first !== accepted.caller;
       if (window) counts.windowDuplicates += 1;
@@ -386,8 +383,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       () =>
         `claimed ${new Date(at).toISOString()} during a pause recorded ${new Date(pause?.from ?? 0).toISOString()}`,
     );
-    model.received.push({ tip, week, at: accepted.at, claimAt });
-    firstCopy.set(`${model.id}|${week}|${tip}`, accepted.caller);
+    model.received.push({ tip, week, at: accepted.at, claimAt, caller: accepted.caller });
     feedbackFor(model, accepted);
   };
   const ses = new SimSes(sim, sesRng, checks, trace, {
@@ -654,7 +650,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     },
     markSent: async (...args: Parameters<MemoryStore["markSent"]>) => {
       await store.markSent(...args);
-      recorded.add(`${args[0]}|${args[1]}|${args[2]}`);
+      for (const r of world.readers.get(args[0])?.received ?? []) {
+        if (r.week === args[1] && r.tip === args[2]) r.recorded = true;
+      }
       trace.record(sim.now, args[0], `recorded ${args[2]} for ${args[1]}`);
     },
     releaseClaim: async (id: string, week: string, runId: string) => {

@@ -60,8 +60,7 @@ export const tipKey = (email: OutgoingEmail): string | undefined =>
 
 export class SimSes {
   private readonly perSecond = new Map<number, number>();
-  private readonly accepted = new Map<string, string>();
-  /** Tip emails SES accepted whose answer never reached the caller. */
+  /** When each email SES accepted was accepted, in order (the daily quota). */
   private readonly acceptedAt: number[] = [];
   private quotaHead = 0;
   private readonly pauses: Array<{ from: number; to: number }> = [];
@@ -235,7 +234,6 @@ export class SimSes {
     const messageId = `sim-${this.acceptedCount}`;
     this.acceptedAt.push(t);
     if (key) {
-      this.accepted.set(key, messageId);
       this.tipsBySecond.set(second, (this.tipsBySecond.get(second) ?? 0) + 1);
     }
     this.options.onAccepted({

@@ -110,8 +110,15 @@ export interface ReaderModel {
   badAddress: boolean;
   /** Stored with a zone the code cannot use. */
   poisoned: boolean;
-  /** Tip emails SES accepted, in order. */
-  received: Array<{ tip: string; week: string; at: number; claimAt: number | undefined }>;
+  /** Tip emails SES accepted, in order: who sent each, and whether its record was written. */
+  received: Array<{
+    tip: string;
+    week: string;
+    at: number;
+    claimAt: number | undefined;
+    caller: string;
+    recorded?: boolean;
+  }>;
   /** The last claim of this reader taken by any sender (ms). */
   lastClaimAt?: number;
 }
