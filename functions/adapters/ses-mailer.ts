@@ -29,6 +29,17 @@ import type { Mailer, OutgoingEmail, SendingStatus, SendQuota } from "../core/po
 export const SES_REQUEST_TIMEOUT_MS = 5_000;
 
 /**
+ * What a sender invocation keeps back from its time limit: one SES call's own limit, and the
+ * record of what SES accepted (retried) with room to spare.
+ */
+export const SEND_RESERVE_MS = SES_REQUEST_TIMEOUT_MS + 10_000;
+
+/** The instant after which a sender takes no recipient and starts no SES call. */
+export function sendDeadline(now: Date, remainingMs: number): Date {
+  return new Date(now.getTime() + remainingMs - SEND_RESERVE_MS);
+}
+
+/**
  * The request handler an SES client of ours is built with: the caller's handler options with the
  * request timeout added, unless the caller brings a handler of its own.
  */

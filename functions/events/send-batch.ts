@@ -5,10 +5,11 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { sendDeadline } from "../adapters/ses-mailer.js";
 import { systemClock } from "../adapters/system.js";
 import { log } from "../runtime/log.js";
 import { countReadersSetAside, countSendingStopped } from "../runtime/metrics.js";
-import { buildSendWorker, sendDeadline, sendPorts } from "../runtime/send-worker.js";
+import { buildSendWorker, sendPorts } from "../runtime/send-worker.js";
 import { PARTIAL_BATCH, sendBatchRecord } from "./sqs.js";
 
 const processor = new BatchProcessor(EventType.SQS);

@@ -3,7 +3,6 @@
  * Lambda, `npm run send` and the bench alike. Callers say only what differs: how many senders
  * share the account's rate, an operator's rate, a pacer kept across invocations, progress.
  */
-import { SES_REQUEST_TIMEOUT_MS } from "../adapters/ses-mailer.js";
 import { realSleep, systemClock, systemRandom } from "../adapters/system.js";
 import { scheduleOf, settings } from "../config.js";
 import type { Pacer } from "../core/pacing.js";
@@ -37,17 +36,6 @@ export const sendPorts = (): SendPorts => ({
   mailer: sendWorkerMailer(),
   signer: tokenSigner(),
 });
-
-/**
- * What an invocation keeps back from its time limit: one SES call's own limit, and the record of
- * what SES accepted (retried) with room to spare.
- */
-export const SEND_RESERVE_MS = SES_REQUEST_TIMEOUT_MS + 10_000;
-
-/** The instant after which a sender takes no recipient and starts no SES call. */
-export function sendDeadline(now: Date, remainingMs: number): Date {
-  return new Date(now.getTime() + remainingMs - SEND_RESERVE_MS);
-}
 
 export interface SendWorkerOptions
   extends Pick<SendWorkerDeps, "rate" | "onSettled" | "signal" | "stopBy"> {

@@ -7,6 +7,7 @@
  */
 
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import { SEND_RESERVE_MS } from "../../functions/adapters/ses-mailer.js";
 import { deliverConfirmation } from "../../functions/core/confirmations.js";
 import { BatchUnfinishedError } from "../../functions/core/errors.js";
 import { applyFeedback } from "../../functions/core/feedback.js";
@@ -39,7 +40,7 @@ import type {
   SystemEmails,
 } from "../../functions/core/types.js";
 import * as z from "../../functions/core/zod.js";
-import { SEND_RESERVE_MS } from "../../functions/runtime/send-worker.js";
+import { FUNCTIONS, SEND_QUEUE, SETTINGS } from "../../infra/wiring.js";
 import { Checks, type Invariant, Trace, type Violation } from "./checks.js";
 import { containerSleep, type FaultLevel, faulty, PROFILES } from "./faults.js";
 import { Rng } from "./random.js";
@@ -125,10 +126,11 @@ export interface SimResult {
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const STALE_CLAIM_SECONDS = 960;
-const SENDER_TIMEOUT_MS = 900_000;
-const PLANNER_TIMEOUT_MS = 900_000;
-const MAX_RECEIVES = 5;
+/** Production's numbers (infra/wiring.ts): the stale window is the send queue's visibility. */
+const STALE_CLAIM_SECONDS = SETTINGS.staleClaimSeconds;
+const SENDER_TIMEOUT_MS = FUNCTIONS.sendBatch.timeoutSeconds * 1000;
+const PLANNER_TIMEOUT_MS = FUNCTIONS.weekly.timeoutSeconds * 1000;
+const MAX_RECEIVES = SEND_QUEUE.maxReceiveCount;
 /** A Sunday 12:00 UTC: the week ahead starts on both sides of the date line inside the run. */
 const START = Date.parse("2026-11-29T12:00:00.000Z");
 

@@ -724,7 +724,7 @@ describe("Lambda handlers on the local stack", () => {
 
   it("the sender Lambda near its time limit takes nobody, hands the record back, and the next delivery sends", async () => {
     const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
-    const { SEND_RESERVE_MS } = await import("../../functions/runtime/send-worker.js");
+    const { SEND_RESERVE_MS } = await import("../../functions/adapters/ses-mailer.js");
     const { bundle } = await import("../../functions/generated/content.js");
     const readers = await seedActive(3);
     const event = {
