@@ -107,10 +107,25 @@ export interface PlanReport {
   byTip: Record<string, number>;
   /** Records the engine cannot use (an unknown zone, a malformed field): skipped, each logged. */
   setAside: number;
+  /** Due-instant moves that failed: those readers stay due and are read again next hour. */
+  movesFailed: number;
 }
 
-/** Reads of one page before the pass fails (each after the SDK's own retries). */
-export const PAGE_READ_ATTEMPTS = 3;
+/**
+ * Tries of a page read or a queue send before the pass fails (each after the SDK's own retries).
+ * At a million readers a pass makes thousands of calls: one failure must not cost it.
+ */
+export const PLAN_CALL_ATTEMPTS = 3;
+
+async function again<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= PLAN_CALL_ATTEMPTS) throw error;
+    }
+  }
+}
 
 type Decision =
   | { kind: "send"; tip: CompiledTip; stale: boolean }
@@ -157,6 +172,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     staleRetried: 0,
     byTip: {},
     setAside: 0,
+    movesFailed: 0,
   };
   if (await input.sending?.isPaused()) return { ...report, sendingPaused: true };
 
@@ -194,7 +210,8 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     if (ready.length === 0 || (!force && ready.length < flushEvery)) return;
     const out = ready;
     ready = [];
-    await queue.sendAll(out);
+    // A batch sent twice costs nothing (the claims send each email once); one lost costs a week.
+    await again(() => queue.sendAll(out));
   };
 
   /** One record of a page: where it goes this pass. */
@@ -265,17 +282,12 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
    * leaves its readers to the next hour, and a reader whose slot ends their local week has only
    * the hours left in it.
    */
-  const readPage = async (shard: number, cursor: string | undefined) => {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return input.week
-          ? await ledger.listActive(shard, cursor, pageSize)
-          : await ledger.listDue(shard, now, cursor, pageSize);
-      } catch (error) {
-        if (attempt >= PAGE_READ_ATTEMPTS) throw error;
-      }
-    }
-  };
+  const readPage = (shard: number, cursor: string | undefined) =>
+    again(() =>
+      input.week
+        ? ledger.listActive(shard, cursor, pageSize)
+        : ledger.listDue(shard, now, cursor, pageSize),
+    );
 
   const readShard = async (shard: number) => {
     let cursor: string | undefined;
@@ -301,7 +313,10 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
           logSetAside(input.log, subscriber.id, (error as Error).message);
         }
       }
-      await Promise.all(moves);
+      // A move that fails leaves its reader due, to be read again next hour: the pass goes on.
+      report.movesFailed += (await Promise.allSettled(moves)).filter(
+        (move) => move.status === "rejected",
+      ).length;
       await flush(false);
     } while (cursor !== undefined);
   };

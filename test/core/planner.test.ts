@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
-import { PAGE_READ_ATTEMPTS, plan, type SendBatch } from "../../functions/core/planner.js";
+import { PLAN_CALL_ATTEMPTS, plan, type SendBatch } from "../../functions/core/planner.js";
 import { SCHEDULE, seed, subscriber, TIPS } from "../support/send-fixtures.js";
 
 const WEEK = "2026-W48";
@@ -45,16 +45,48 @@ function failingReads(store: MemoryStore, times: number): MemoryStore {
 }
 
 describe("plan", () => {
-  it(`reads a page again when a read fails, up to ${PAGE_READ_ATTEMPTS} times, then fails the pass`, async () => {
+  it(`reads a page again when a read fails, up to ${PLAN_CALL_ATTEMPTS} times, then fails the pass`, async () => {
     const store = new MemoryStore(4);
     await seed(store, [subscriber(1), subscriber(2), subscriber(3), subscriber(4), subscriber(5)]);
     const retried = await planFor(store, {
-      ledger: failingReads(store, PAGE_READ_ATTEMPTS - 1),
+      ledger: failingReads(store, PLAN_CALL_ATTEMPTS - 1),
     });
     expect(retried.report.planned).toBe(5);
     await expect(
-      planFor(store, { ledger: failingReads(store, PAGE_READ_ATTEMPTS) }),
+      planFor(store, { ledger: failingReads(store, PLAN_CALL_ATTEMPTS) }),
     ).rejects.toThrow("ProvisionedThroughputExceededException");
+  });
+
+  it("goes on when a due-instant move fails, and sends a batch again when the queue fails", async () => {
+    const store = new MemoryStore(4);
+    // One reader was sent this week already: the pass moves them to their next slot, and here
+    // every move fails.
+    await seed(store, [subscriber(1, { lastWeekSent: WEEK }), subscriber(2), subscriber(3)]);
+    const moving = Object.assign(Object.create(store) as MemoryStore, {
+      reschedule: async () => {
+        throw new Error("ProvisionedThroughputExceededException");
+      },
+    });
+    const queue = new MemoryQueue<SendBatch>();
+    let refused = 0;
+    const flaky = {
+      sendAll: async (batches: readonly SendBatch[]) => {
+        if (refused++ < PLAN_CALL_ATTEMPTS - 1) throw new Error("SQS: ServiceUnavailable");
+        await queue.sendAll(batches);
+      },
+    };
+    const report = await plan({
+      ledger: moving,
+      queue: flaky,
+      tips: TIPS,
+      runId: "run-1",
+      now: NOW,
+      schedule: SCHEDULE,
+      batchSize: 10,
+      staleClaimSeconds: 3600,
+    });
+    expect(report).toMatchObject({ planned: 2, movesFailed: 1 });
+    expect(queue.peek().flatMap((b) => b.recipients)).toHaveLength(2);
   });
 
   it("pages through every shard and batches each active subscriber with their next tip", async () => {
