@@ -835,11 +835,15 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   sqs.onVisible = poll;
 
   /* ------------------------------------------------ busy-hour utilization */
-  /** Seconds of a busy hour in which the senders had work: a batch on the queue, or one running. */
+  /**
+   * Seconds of a busy hour in which the senders had work they could do: a batch on the queue, or
+   * one running, while SES was not paused.
+   */
   const workSeconds = new Set<number>();
   const sample = (hour: number) => {
     const tick = () => {
-      if (sqs.visible > 0 || running > 0) workSeconds.add(Math.floor(sim.now / 1000) - 1);
+      const second = Math.floor(sim.now / 1000) - 1;
+      if ((sqs.visible > 0 || running > 0) && !ses.pausedAt(second * 1000)) workSeconds.add(second);
       if (sim.now < hour + HOUR) sim.after(1000, tick);
     };
     sim.after(1000, tick);
@@ -991,9 +995,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
 
   /* ------------------------------------------------------ scale figures */
   // A busy hour: its pass planned more than a minute at MaxSendRate. In its seconds where the
-  // senders had work (a batch waiting on the queue or being sent), until 98 % of what it planned
-  // has gone: sent ÷ (MaxSendRate × those seconds). A batch a crash holds back for the
-  // visibility timeout is not work anyone could do meanwhile.
+  // senders had work (a batch waiting on the queue or being sent, SES not paused), until 98 % of
+  // what it planned has gone: sent ÷ (MaxSendRate × those seconds). A batch a crash holds back
+  // for the visibility timeout is not work anyone could do meanwhile.
   let utilization: SimResult["utilization"];
   for (const pass of passes) {
     if (pass.planned <= options.rate * 60) continue;
