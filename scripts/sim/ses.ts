@@ -21,8 +21,6 @@ import type { Rng } from "./random.js";
 import type { Scheduler } from "./scheduler.js";
 
 const DAY_MS = 86_400_000;
-/** How long the SES client waits for an answer: the production client's own limit. */
-const REQUEST_TIMEOUT_MS = SES_REQUEST_TIMEOUT_MS;
 
 /** Who calls SES: one worker (an invocation of a container), or another path. */
 export interface Caller {
@@ -245,8 +243,9 @@ export class SimSes {
     });
     if (this.rng.chance(p.timeoutAfterAccept)) {
       note("accepted, and its answer is lost");
-      await caller.sleep(REQUEST_TIMEOUT_MS);
-      throw new MailUnansweredError(`SES: no answer within ${REQUEST_TIMEOUT_MS} ms`);
+      // The production client's own limit (functions/adapters/ses-mailer.ts).
+      await caller.sleep(SES_REQUEST_TIMEOUT_MS);
+      throw new MailUnansweredError(`SES: no answer within ${SES_REQUEST_TIMEOUT_MS} ms`);
     }
     await answer();
     return { messageId };
