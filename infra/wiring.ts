@@ -213,18 +213,19 @@ export const FUNCTIONS = {
   }),
   /** The sender: consumes SendQueue, sends through SES within the account's rate. */
   sendBatch: wire("functions/events/send-batch.ts", {
-    description: "Sender: one SendQueue message (a batch of recipients) per invocation",
-    links: ["Subscribers", "Keys", "Settings"],
+    description: "Sender: SendQueue messages (batches of recipients), ten per invocation",
+    links: ["Subscribers", "Keys", "Settings", "SendQueue"],
     timeoutSeconds: 300,
     memoryMb: 512,
     // Claims (reading a reader whose record changed), records, paces; sends within the quota;
-    // signs the links.
+    // signs the links; puts back on SendQueue whom its time limit left.
     permissions: [
       IAM.getItem,
       IAM.updateItem,
       IAM.sendEmail,
       IAM.getAccount,
       IAM.getConfigurationSet,
+      IAM.enqueueSend,
       IAM.readTokenKeys,
     ],
   }),
@@ -414,8 +415,11 @@ export const SEND_QUEUE = {
   maxReceiveCount: 5,
   /** Keep dead letters for the SQS maximum, 14 days, to inspect and redrive them. */
   dlqRetentionSeconds: 14 * 24 * 60 * 60,
-  /** One message (itself a batch of `batchSize` recipients) per invocation. */
-  batchSize: 1,
+  /**
+   * Messages (each a batch of `batchSize` recipients) per invocation: the worker starts each as
+   * the one before takes its last recipient, so one slow call holds back none of the others.
+   */
+  batchSize: 10,
   /** Report failed message ids instead of failing the whole batch. */
   partialResponses: true,
   /** Event source mapping `scalingConfig.maximumConcurrency` (AWS allows 2 to 1000). */

@@ -1,9 +1,11 @@
 /**
  * The send worker: asks SES once for the quota and whether sending is possible at all, paces at
  * the limit split over the senders that may run at once, and mails each queued batch with one
- * Sender (core/sender.ts). A batch left unfinished (deferred, in flight elsewhere, halted, a store
- * failure) throws BatchUnfinishedError, so that the queue delivers it again; the claims skip whoever
- * was done. functions/runtime/send-worker.ts wires it for the Lambda, `npm run send` and the bench.
+ * Sender (core/sender.ts), each starting as the one before has taken its last recipient. Whom the
+ * time limit left goes back on the queue as a batch of its own; a batch left unfinished otherwise
+ * (deferred, in flight elsewhere, halted, a store failure) throws BatchUnfinishedError, so that the
+ * queue delivers it again; the claims skip whoever was done. functions/runtime/send-worker.ts wires
+ * it for the Lambda, `npm run send` and the bench.
  */
 import { BatchUnfinishedError } from "./errors.js";
 import {
@@ -15,7 +17,7 @@ import {
   sharedPacer,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
-import type { Limits, Log } from "./ports.js";
+import type { Limits, Log, Queue } from "./ports.js";
 import {
   addBatch,
   type BatchReport,
@@ -94,6 +96,12 @@ export interface SendWorkerDeps
   log: Log;
   /** Aborted: no SES call starts any more, claims not yet sent are given back (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Where recipients the invocation's time limit left unsent go back at once, as a batch of their
+   * own, so that they wait for no visibility timeout (the send queue itself). Without it, or when
+   * the enqueue fails, their message is delivered again instead.
+   */
+  requeue?: Pick<Queue<SendBatch>, "sendAll">;
 }
 
 export interface SendWorker {
@@ -104,7 +112,9 @@ export interface SendWorker {
   readonly report: BatchReport;
   /**
    * Sends one queued batch (`messageId` names it in the log); throws BatchUnfinishedError when
-   * its message should be delivered again.
+   * its message should be delivered again. Batches handed over together (one invocation's
+   * records) go one after another, each starting once the one before has taken its last
+   * recipient, so that it fills that one's tail.
    */
   send(batch: SendBatch, messageId: string): Promise<void>;
 }
@@ -118,14 +128,15 @@ export function notBegun(week: string, now: Date): boolean {
   return start !== undefined && start.getTime() - EARLIEST_ZONE_AHEAD_MS > now.getTime();
 }
 
-/** Whether a batch left someone to a later delivery. */
-function unfinished(report: BatchReport): boolean {
+/** Whether a batch left someone to a later delivery (other than the `requeued`). */
+function unfinished(report: BatchReport, requeued: number): boolean {
   return (
     report.deferred +
       report.failedTransient +
       report.inFlight +
       report.unattempted +
-      report.outOfTime >
+      report.outOfTime -
+      requeued >
       0 || report.stopped !== undefined
   );
 }
@@ -156,11 +167,12 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       budget: Math.floor(
         dailyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
       ),
-      // Calls in flight for twice this worker's share of the rate: while one worker waits on a
-      // slow call at the end of its batch, the others take up its share. The account's pacer,
-      // not this number, holds every worker together to the rate.
+      // Recipients in progress for four times this worker's share of the rate: each holds its
+      // place through claim, SES call and record, and while one worker waits on a slow call at
+      // the end of its invocation, the others take up its share. The account's pacer, not this
+      // number, holds every worker together to the rate.
       parallel: Math.round(
-        deps.parallel ?? inFlightFor((2 * pacer.rate) / Math.max(1, deps.workers)),
+        deps.parallel ?? inFlightFor((4 * pacer.rate) / Math.max(1, deps.workers)),
       ),
     },
   );
@@ -182,7 +194,36 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     { once: true },
   );
 
+  /** The recipients out of time, as a batch of their own: how many went back to the queue. */
+  const requeue = async (batch: SendBatch, recipients: SendBatch["recipients"], id: string) => {
+    if (recipients.length === 0 || !deps.requeue) return 0;
+    try {
+      await deps.requeue.sendAll([{ ...batch, recipients }]);
+      return recipients.length;
+    } catch (error) {
+      log.warn("send batch not requeued", { messageId: id, error: error as Error });
+      return 0;
+    }
+  };
+
+  /** Settles once the batch sent last has taken its last recipient: the next one may start. */
+  let lastTaken: Promise<void> = Promise.resolve();
+
   const send = async (batch: SendBatch, messageId: string): Promise<void> => {
+    const previous = lastTaken;
+    let taken = () => {};
+    lastTaken = new Promise((resolve) => {
+      taken = resolve;
+    });
+    try {
+      await previous;
+      await sendOne(batch, messageId, taken);
+    } finally {
+      taken();
+    }
+  };
+
+  const sendOne = async (batch: SendBatch, messageId: string, taken: () => void) => {
     if (notBegun(batch.week, deps.clock.now())) {
       // A week that has not begun in any time zone comes from a fault or a forgery: sending it
       // would also push the reader's next slot past every real week. Never better: let it go.
@@ -190,24 +231,29 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       return;
     }
     if (sender.halted) throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
-    let report: BatchReport;
+    let result: Awaited<ReturnType<Sender["sendBatchFor"]>>;
     try {
-      report = await sender.sendBatch(batch);
+      result = await sender.sendBatchFor(batch, taken);
     } catch (error) {
       // The store failed: claims taken are left pending and are taken over after the stale window.
       log.error("send batch failed", { messageId, error: error as Error });
       throw new BatchUnfinishedError("the store failed", { cause: error });
     }
+    const { report } = result;
     addBatch(total, report);
+    const requeued = report.stopped ? 0 : await requeue(batch, result.outOfTime, messageId);
     log.info("send batch done", {
       messageId,
       week: batch.week,
       runId: batch.runId,
       limit,
       ...report,
+      requeued,
     });
     if (report.stopped) halt(report.stopped);
-    if (unfinished(report)) throw new BatchUnfinishedError("recipients left for a later delivery");
+    if (unfinished(report, requeued)) {
+      throw new BatchUnfinishedError("recipients left for a later delivery");
+    }
   };
 
   return { limit, rate: pacer.rate, report: total, send };

@@ -257,6 +257,17 @@ interface BatchRun {
   storeFailures: number;
   /** The failure that stopped the batch (the store is down). */
   failure?: { error: unknown };
+  /** Called once, when the last recipient has been taken (or the batch stopped). */
+  taken?: () => void;
+  /** Recipients not taken, or given back unsent, because the invocation neared its limit. */
+  outOfTime: Recipient[];
+}
+
+/** What a batch sends back besides its report: whom the time limit left unsent. */
+export interface BatchResult {
+  report: BatchReport;
+  /** Recipients not taken, or given back unsent, because the invocation neared its limit. */
+  outOfTime: Recipient[];
 }
 
 /**
@@ -285,16 +296,36 @@ export class Sender {
     this.halted ??= stop;
   }
 
-  async sendBatch(batch: SendBatch): Promise<BatchReport> {
-    const run: BatchRun = { batch, report: emptyBatchReport(), next: 0, storeFailures: 0 };
-    await Promise.all(Array.from({ length: this.parallel }, () => this.work(run)));
+  /**
+   * Sends one batch. `taken` is called as soon as its last recipient has been taken, while the
+   * batch's last calls may still be under way: the moment a next batch can start to fill its tail.
+   */
+  async sendBatch(batch: SendBatch, taken?: () => void): Promise<BatchReport> {
+    return (await this.sendBatchFor(batch, taken)).report;
+  }
+
+  /** sendBatch, with the recipients the time limit left unsent. */
+  async sendBatchFor(batch: SendBatch, taken?: () => void): Promise<BatchResult> {
+    const run: BatchRun = {
+      batch,
+      report: emptyBatchReport(),
+      next: 0,
+      storeFailures: 0,
+      outOfTime: [],
+    };
+    if (taken) run.taken = taken;
+    try {
+      await Promise.all(Array.from({ length: this.parallel }, () => this.work(run)));
+    } finally {
+      run.taken?.();
+    }
     if (run.failure) throw run.failure.error;
     const { report } = run;
     if (this.halted) report.stopped = this.halted;
     else if (report.unattempted > 0 && this.budget <= 0) {
       report.stopped = { reason: "daily-quota", message: "the day's sending quota is used up" };
     }
-    return report;
+    return { report, outOfTime: run.outOfTime };
   }
 
   /** Whether the invocation is too near its time limit to start another recipient or call. */
@@ -313,6 +344,10 @@ export class Sender {
     while (run.next < run.batch.recipients.length) {
       const recipient = run.batch.recipients[run.next] as Recipient;
       run.next += 1;
+      if (run.next === run.batch.recipients.length) {
+        run.taken?.();
+        delete run.taken;
+      }
       try {
         const outcome = this.stopped(run)
           ? "unattempted"
@@ -320,6 +355,7 @@ export class Sender {
             ? "out-of-time"
             : await this.inProgress(() => this.sendOne(run, recipient));
         if (outcome !== "unattempted") run.storeFailures = 0;
+        if (outcome === "out-of-time") run.outOfTime.push(recipient);
         run.report[COUNTER[outcome]] += 1;
         this.deps.onSettled?.(outcome);
       } catch (error) {

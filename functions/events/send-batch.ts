@@ -1,7 +1,9 @@
 /**
- * SendQueue → a send worker mails each queued batch (core/send-queue.ts). A record that is not a
- * batch is logged and let go; one the worker left unfinished is reported to SQS through
- * Powertools' processPartialResponse and delivered again after the visibility timeout.
+ * SendQueue → a send worker mails each queued batch (core/send-queue.ts), the invocation's records
+ * at once, each starting as the one before takes its last recipient. A record that is not a batch
+ * is logged and let go; recipients the time limit left go back to SendQueue as a batch of their
+ * own; a batch left unfinished otherwise is reported to SQS through Powertools'
+ * processPartialResponse and delivered again after the visibility timeout.
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
@@ -9,16 +11,20 @@ import { sendDeadline } from "../adapters/ses-mailer.js";
 import { systemClock } from "../adapters/system.js";
 import { log } from "../runtime/log.js";
 import { countReadersSetAside, countSendingStopped } from "../runtime/metrics.js";
+import { sendQueue } from "../runtime/send-queue.js";
 import { buildSendWorker, sendPorts } from "../runtime/send-worker.js";
-import { PARTIAL_BATCH, sendBatchRecord } from "./sqs.js";
+import { SEND_BATCHES, sendBatchRecord } from "./sqs.js";
 
 const processor = new BatchProcessor(EventType.SQS);
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   // Near the time limit the worker takes nobody more and hands the rest back to the queue.
   const stopBy = context && sendDeadline(systemClock.now(), context.getRemainingTimeInMillis());
-  const worker = await buildSendWorker(sendPorts(), stopBy ? { stopBy } : {});
-  const options = { ...PARTIAL_BATCH, ...(context ? { context } : {}) };
+  const worker = await buildSendWorker(sendPorts(), {
+    requeue: sendQueue(),
+    ...(stopBy ? { stopBy } : {}),
+  });
+  const options = { ...SEND_BATCHES, ...(context ? { context } : {}) };
   const response = await processPartialResponse(
     event,
     sendBatchRecord(worker, log()),

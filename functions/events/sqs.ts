@@ -17,6 +17,10 @@ import * as z from "../core/zod.js";
  * failed whole is reported like any other (SQS delivers each record again). */
 export const PARTIAL_BATCH = { processInParallel: false, throwOnFullBatchFailure: false } as const;
 
+/** SendQueue's records at once: the send worker itself starts each as the one before has taken
+ * its last recipient (core/send-queue.ts), so that a slow call holds back no other record. */
+export const SEND_BATCHES = { ...PARTIAL_BATCH, processInParallel: true } as const;
+
 /** The record's body as `schema` says, or the issues that say why not. */
 export function parseBody<S extends z.ZodMiniType>(schema: S, body: string) {
   let value: unknown;

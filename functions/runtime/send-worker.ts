@@ -38,7 +38,7 @@ export const sendPorts = (): SendPorts => ({
 });
 
 export interface SendWorkerOptions
-  extends Pick<SendWorkerDeps, "rate" | "onSettled" | "signal" | "stopBy"> {
+  extends Pick<SendWorkerDeps, "rate" | "onSettled" | "signal" | "stopBy" | "requeue"> {
   /** Senders that share the account's rate (default: the Lambdas', settings senderConcurrency). */
   workers?: number;
   /** The pacer for the account's limit (default: one on the ports' send schedule). */

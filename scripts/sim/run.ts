@@ -746,13 +746,13 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     running -= 1;
     poll();
   };
-  const invoke = (message: Message<SendBatch>) => {
+  const invoke = (messages: Message<SendBatch>[]) => {
     const container = idle.pop() ?? newContainer();
     running += 1;
     invocationCount += 1;
     counts.invocations += 1;
     const callerName = `c${container.id}#${invocationCount}`;
-    const receipt = message.receipt;
+    const receipts = messages.map((message) => message.receipt);
     const startedAt = sim.now;
     let done = false;
     if (senderRng.chance(profile.crash)) {
@@ -769,11 +769,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     const caller: Caller = { name: callerName, sleep };
     const ports = storeFor(alive, sleep);
     const handle = async () => {
-      const parsed = z.safeParse(sendBatchSchema, message.body);
-      if (!parsed.success) {
-        log.error("send batch malformed", { messageId: message.id });
-        return true;
-      }
       const worker = await createSendWorker({
         ledger: ports,
         subscribers: ports,
@@ -796,21 +791,40 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         log,
         // The invocation's time limit less the reserve, as the send-batch Lambda hands it over.
         stopBy: new Date(startedAt + SENDER_TIMEOUT_MS - SEND_RESERVE_MS),
+        requeue: faulty(sqs as Queue<SendBatch>, ["sendAll"], {
+          sleep,
+          rng: faultRng,
+          alive,
+          ...profile.store,
+        }),
       });
-      try {
-        await worker.send(parsed.data as SendBatch, message.id);
-        return true;
-      } catch (error) {
-        if (!(error instanceof BatchUnfinishedError))
-          log.error("send batch failed", { messageId: message.id, error: error as Error });
-        return false;
-      }
+      // Every record at once, as Powertools' processPartialResponse with processInParallel.
+      return Promise.all(
+        messages.map(async (message) => {
+          const parsed = z.safeParse(sendBatchSchema, message.body);
+          if (!parsed.success) {
+            log.error("send batch malformed", { messageId: message.id });
+            return true;
+          }
+          try {
+            await worker.send(parsed.data as SendBatch, message.id);
+            return true;
+          } catch (error) {
+            if (!(error instanceof BatchUnfinishedError))
+              log.error("send batch failed", { messageId: message.id, error: error as Error });
+            return false;
+          }
+        }),
+      );
     };
     void handle().then(
       (finished) => {
         if (!container.alive) return;
         done = true;
-        if (finished) sqs.delete(message, receipt);
+        // Lambda deletes the records the handler did not report failed, once it has returned.
+        messages.forEach((message, i) => {
+          if (finished[i]) sqs.delete(message, receipts[i] as number);
+        });
         running -= 1;
         idle.push(container);
         poll();
@@ -827,9 +841,15 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   };
   const poll = () => {
     while (running < options.containers && sqs.visible > 0) {
-      const message = sqs.receive();
-      if (!message) break;
-      invoke(message);
+      // One receive: up to the event source's batch size of the messages visible now.
+      const messages: Message<SendBatch>[] = [];
+      while (messages.length < SEND_QUEUE.batchSize) {
+        const message = sqs.receive();
+        if (!message) break;
+        messages.push(message);
+      }
+      if (messages.length === 0) break;
+      invoke(messages);
     }
   };
   sqs.onVisible = poll;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
+import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { MailThrottledError } from "../../functions/core/errors.js";
 import type { SendBatch } from "../../functions/core/planner.js";
@@ -102,6 +103,78 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect(second).toEqual([]);
     expect(new Set(inner.sent.map((e) => e.to)).size).toBe(10);
     expect(inner.sent).toHaveLength(10);
+  });
+
+  it("puts whom its time limit left back on the queue as a batch of their own, so they wait for no visibility timeout", async () => {
+    const { store, deliver, clock } = await setup();
+    await seed(
+      store,
+      [5, 6].map((n) => subscriber(n)),
+    );
+    const inner = new MemoryMailer();
+    const slow = {
+      status: () => inner.status(),
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        clock.advance(2_000);
+        return inner.send(email);
+      },
+    };
+    const requeue = new MemoryQueue<SendBatch>();
+    const stopBy = new Date(clock.ms + 3_000);
+    const body = batchOf(1, 2, 3, 4, 5, 6);
+    const options = { mailer: slow, stopBy, parallel: 1, requeue };
+    expect(await deliver([{ id: "m1", body }], options)).toEqual([]);
+    expect(inner.sent.map((e) => e.to)).toEqual([subscriber(1).email, subscriber(2).email]);
+    const [again, ...more] = requeue.peek();
+    expect(more).toEqual([]);
+    expect(again).toEqual({
+      ...JSON.parse(body),
+      recipients: JSON.parse(body).recipients.slice(2),
+    });
+    // When the queue cannot take them, the record itself comes again instead.
+    const failing = { sendAll: async () => Promise.reject(new Error("SQS unavailable")) };
+    const left = await deliver([{ id: "m2", body: JSON.stringify(again) }], {
+      ...options,
+      stopBy: new Date(clock.ms + 3_000),
+      requeue: failing,
+    });
+    expect(left).toEqual(["m2"]);
+    expect(inner.sent).toHaveLength(4);
+    expect(store.all().filter((s) => s.claim?.state === "pending")).toEqual([]);
+  });
+
+  it("starts a delivery's next record once the one before has taken its last recipient, filling that one's slow tail", async () => {
+    const { store, deliver } = await setup();
+    await seed(
+      store,
+      [5, 6].map((n) => subscriber(n)),
+    );
+    const inner = new MemoryMailer();
+    const order: string[] = [];
+    let release = () => {};
+    const hung = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      status: () => inner.status(),
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        order.push(email.to);
+        // The first record's last reader: SES answers only after the second record is sent.
+        if (email.to === subscriber(3).email) await hung;
+        const sent = await inner.send(email);
+        if (inner.sent.length === 5) release();
+        return sent;
+      },
+    };
+    const records = [
+      { id: "a", body: batchOf(1, 2, 3) },
+      { id: "b", body: batchOf(4, 5, 6) },
+    ];
+    expect(await deliver(records, { mailer: slow, parallel: 2 })).toEqual([]);
+    // The second record began only once the first had taken all three, not beside its first.
+    expect(order.slice(0, 3).sort()).toEqual([1, 2, 3].map((n) => subscriber(n).email).sort());
+    expect(inner.sent.map((e) => e.to).slice(-1)).toEqual([subscriber(3).email]);
+    expect(inner.sent).toHaveLength(6);
   });
 
   it("gives a claim back unsent when the deadline comes while it waits to retry", async () => {

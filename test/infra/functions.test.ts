@@ -14,6 +14,8 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/c
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { APIGatewayProxyEventV2, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SEND_RESERVE_MS } from "../../functions/adapters/ses-mailer.js";
+import type { SendBatch } from "../../functions/core/planner.js";
 import { evaluateGraph, type Graph } from "../../scripts/infra/graph/index.js";
 import { ensureTable, type LocalAws, startLocalAws } from "../../scripts/local/aws.js";
 import { LOCAL_ID_KEY, LOCAL_TOKEN_KEYS } from "../../scripts/local/keys.js";
@@ -55,7 +57,7 @@ function linksOf(file: string): Record<string, unknown> {
 async function run(
   file: string,
   events: unknown[],
-  options: { sns?: string; at?: Date } = {},
+  options: { sns?: string; at?: Date; remainingMs?: number } = {},
 ): Promise<Run> {
   recorder.take();
   const input = {
@@ -64,6 +66,7 @@ async function run(
     events,
     snsCertificate: options.sns,
     at: options.at?.toISOString(),
+    remainingMs: options.remainingMs,
   };
   const result = await new Promise<Omit<Run, "actions">>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", TSX, CHILD, JSON.stringify(input)], {
@@ -337,8 +340,25 @@ describe.skipIf(missing)("each function as deployed", () => {
     );
     expect((paused.results[0] as { statusCode: number }).statusCode).toBe(200);
 
+    const queued = await drain(queueUrl("SendQueue"));
+    expect(queued.Records.length).toBeGreaterThan(0);
+    // Invoked with only its reserve left, the sender takes nobody and puts them all back on
+    // SendQueue as new messages, so that they wait for no visibility timeout.
+    const late = record(
+      "sendBatch",
+      await run(HANDLERS.sendBatch, [queued], {
+        at: new Date(monday.getTime() + 30_000),
+        remainingMs: SEND_RESERVE_MS,
+      }),
+    );
+    expect(late.results[0]).toEqual({ batchItemFailures: [] });
+    expect(await mailbox()).not.toContainEqual(
+      expect.objectContaining({ subject: expect.stringMatching(/#1:/) }),
+    );
     const batch = await drain(queueUrl("SendQueue"));
-    expect(batch.Records.length).toBeGreaterThan(0);
+    const recipientsOf = (event: SQSEvent) =>
+      event.Records.flatMap((r) => (JSON.parse(r.body) as SendBatch).recipients.map((x) => x.id));
+    expect(recipientsOf(batch).sort()).toEqual(recipientsOf(queued).sort());
     // The sender runs when the planner's batch reaches it: at that Monday, a moment after 07:00.
     const sent = record(
       "sendBatch",

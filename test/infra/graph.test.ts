@@ -356,7 +356,8 @@ describe.each(each)("%s stage", (key) => {
     expect(mapping?.props.scalingConfig).toEqual({
       maximumConcurrency: settings.senderConcurrency,
     });
-    expect(mapping?.props.batchSize).toBe(1);
+    // Ten batches an invocation: none waits on another's slowest call.
+    expect(mapping?.props.batchSize).toBe(10);
   });
 
   it("declares the table the adapters use, with recovery and TTL", () => {
@@ -536,6 +537,7 @@ describe("least privilege: each function may call exactly what its code calls", 
       "sqs:GetQueueAttributes",
       "sqs:GetQueueUrl",
       "sqs:ReceiveMessage",
+      "sqs:SendMessage",
       "ssm:GetParameter",
     ],
     sesEvents: [

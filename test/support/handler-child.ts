@@ -3,7 +3,8 @@
  * was deployed with (from the evaluated graph), recording which of them the code reads. Input:
  * JSON in argv[2] ({ file, links, events, snsCertificate?, at? }); output: JSON on fd 3
  * ({ linksRead, results } or { error, linksRead }). With `at`, the process's clock starts at that
- * instant and runs on from it, as a Lambda invoked then would see it.
+ * instant and runs on from it, as a Lambda invoked then would see it; with `remainingMs`, each
+ * invocation's context says that much of its time limit is left.
  */
 import { createWriteStream } from "node:fs";
 import path from "node:path";
@@ -17,6 +18,8 @@ interface Input {
   snsCertificate?: string;
   /** ISO instant the clock starts at (a scheduled invocation in the future). */
   at?: string;
+  /** What each invocation's context says is left of its time limit (ms); unset: no context. */
+  remainingMs?: number;
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as Input;
@@ -70,7 +73,15 @@ try {
     handler: (event: unknown, context?: unknown) => Promise<unknown>;
   };
   const results: unknown[] = [];
-  for (const event of input.events) results.push(await module.handler(event));
+  for (const event of input.events) {
+    const { remainingMs } = input;
+    const deadline = Date.now() + (remainingMs ?? 0);
+    const context =
+      remainingMs === undefined
+        ? undefined
+        : { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+    results.push(await module.handler(event, context));
+  }
   out.end(JSON.stringify({ linksRead: [...read].sort(), results }));
 } catch (error) {
   out.end(JSON.stringify({ linksRead: [...read].sort(), error: (error as Error).stack }));

@@ -17,7 +17,7 @@ import { type RunReport, sendInProcess } from "../../functions/core/send-run.js"
 import { tipIndex } from "../../functions/core/sender.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import type { CompiledTip, Subscriber, SubscriberStatus } from "../../functions/core/types.js";
-import { PARTIAL_BATCH, sendBatchRecord } from "../../functions/events/sqs.js";
+import { SEND_BATCHES, sendBatchRecord } from "../../functions/events/sqs.js";
 import { SETTINGS as WIRED } from "../../infra/wiring.js";
 import { subscriberId } from "./ids.js";
 
@@ -247,7 +247,7 @@ export async function deliverRecords(
     event,
     record,
     processor,
-    PARTIAL_BATCH,
+    SEND_BATCHES,
   );
   return batchItemFailures.map((failure) => failure.itemIdentifier);
 }
