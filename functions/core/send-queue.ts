@@ -21,6 +21,7 @@ import type { Limits, Log, Queue } from "./ports.js";
 import {
   addBatch,
   type BatchReport,
+  type BatchResult,
   emptyBatchReport,
   type Halt,
   Sender,
@@ -167,12 +168,12 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       budget: Math.floor(
         dailyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
       ),
-      // Recipients in progress for four times this worker's share of the rate: each holds its
-      // place through claim, SES call and record, and while one worker waits on a slow call at
-      // the end of its invocation, the others take up its share. The account's pacer, not this
-      // number, holds every worker together to the rate.
+      // Recipients in progress for this worker's share of the rate while one other worker waits
+      // on a slow call at the end of its invocation (the rate over workers − 1), twice over: each
+      // holds its place through claim, SES call and record, not the SES call alone. The account's
+      // pacer, not this number, holds every worker together to the rate.
       parallel: Math.round(
-        deps.parallel ?? inFlightFor((4 * pacer.rate) / Math.max(1, deps.workers)),
+        deps.parallel ?? inFlightFor((2 * pacer.rate) / Math.max(1, deps.workers - 1)),
       ),
     },
   );
@@ -231,9 +232,9 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       return;
     }
     if (sender.halted) throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
-    let result: Awaited<ReturnType<Sender["sendBatchFor"]>>;
+    let result: BatchResult;
     try {
-      result = await sender.sendBatchFor(batch, taken);
+      result = await sender.sendBatch(batch, taken);
     } catch (error) {
       // The store failed: claims taken are left pending and are taken over after the stale window.
       log.error("send batch failed", { messageId, error: error as Error });

@@ -297,15 +297,11 @@ export class Sender {
   }
 
   /**
-   * Sends one batch. `taken` is called as soon as its last recipient has been taken, while the
-   * batch's last calls may still be under way: the moment a next batch can start to fill its tail.
+   * Sends one batch: its report, and whom the time limit left unsent. `taken` is called as soon as
+   * its last recipient has been taken, while the batch's last calls may still be under way: the
+   * moment a next batch can start to fill its tail.
    */
-  async sendBatch(batch: SendBatch, taken?: () => void): Promise<BatchReport> {
-    return (await this.sendBatchFor(batch, taken)).report;
-  }
-
-  /** sendBatch, with the recipients the time limit left unsent. */
-  async sendBatchFor(batch: SendBatch, taken?: () => void): Promise<BatchResult> {
+  async sendBatch(batch: SendBatch, taken?: () => void): Promise<BatchResult> {
     const run: BatchRun = {
       batch,
       report: emptyBatchReport(),

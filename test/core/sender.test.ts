@@ -107,7 +107,7 @@ describe("composeEmail", () => {
 describe("sendBatch", () => {
   it("claims, fills, sends with the unsubscribe headers and tags, and marks sent", async () => {
     const { store, mailer, batch, sender, subs } = await setup(3);
-    const report = await sender().sendBatch(batch);
+    const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 3, failed: 0, deferred: 0 });
     expect(mailer.sent).toHaveLength(3);
     const email = mailer.sent[0];
@@ -158,7 +158,7 @@ describe("sendBatch", () => {
     const { mailer, batch, sender } = await setup(4, () =>
       ++calls % 2 === 1 ? new MailThrottledError("slow down") : undefined,
     );
-    const report = await sender().sendBatch(batch);
+    const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 4, deferred: 0 });
     expect(report.retries).toBeGreaterThan(0);
     expect(new Set(mailer.sent.map((e) => e.to)).size).toBe(4);
@@ -188,7 +188,7 @@ describe("sendBatch", () => {
         return new MailThrottledError("slow down");
       });
       Object.assign(ctx, { store, id: subs[0]?.id, now: () => clock.now() });
-      const report = await sender().sendBatch(batch);
+      const { report } = await sender().sendBatch(batch);
       await left;
       expect(mailer.calls).toBe(1);
       expect(mailer.sent).toEqual([]);
@@ -199,7 +199,9 @@ describe("sendBatch", () => {
 
   it("defers and releases the claim after the last throttled attempt", async () => {
     const { store, batch, sender } = await setup(2, () => new MailThrottledError("slow down"));
-    const report = await sender({ retry: { attempts: 3, baseMs: 10, maxMs: 50 } }).sendBatch(batch);
+    const { report } = await sender({ retry: { attempts: 3, baseMs: 10, maxMs: 50 } }).sendBatch(
+      batch,
+    );
     expect(report).toMatchObject({ sent: 0, deferred: 2, retries: 4 });
     for (const s of store.all()) expect(s.claim).toBeUndefined();
   });
@@ -208,7 +210,7 @@ describe("sendBatch", () => {
     const { store, mailer, batch, sender } = await setup(3, (email) =>
       email.to === "runner2@example.com" ? new MailRejectedError("bad address") : undefined,
     );
-    const report = await sender().sendBatch(batch);
+    const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 2, failed: 1 });
     expect(mailer.sent.map((e) => e.to)).not.toContain("runner2@example.com");
     const failed = store.all().find((s) => s.email === "runner2@example.com");
@@ -220,7 +222,9 @@ describe("sendBatch", () => {
     const { store, mailer, batch, sender } = await setup(5);
     // A value the sender has no value for: the compiled email would reach readers as braces.
     const poisoned = { ...tip("squats", 10), text: "Confirm: {{confirm_url}}" };
-    const report = await sender({ tips: tipIndex([poisoned]) }, { parallel: 2 }).sendBatch(batch);
+    const { report } = await sender({ tips: tipIndex([poisoned]) }, { parallel: 2 }).sendBatch(
+      batch,
+    );
     expect(report.stopped?.reason).toBe("bad-content");
     expect(report.stopped?.message).toMatch(/squats/);
     expect(report).toMatchObject({ sent: 0, failedTransient: 0, unattempted: 5 });
@@ -233,7 +237,7 @@ describe("sendBatch", () => {
     const { store, mailer, batch, sender } = await setup(6, (_e, call) =>
       call === 2 ? new MailStoppedError("Illegal header value", "message-rejected") : undefined,
     );
-    const report = await sender({}, { parallel: 1 }).sendBatch(batch);
+    const { report } = await sender({}, { parallel: 1 }).sendBatch(batch);
     expect(report.stopped?.reason).toBe("message-rejected");
     expect(report).toMatchObject({ sent: 1, failedTransient: 0, unattempted: 5 });
     expect(mailer.calls).toBe(2);
@@ -244,7 +248,7 @@ describe("sendBatch", () => {
     const { store, mailer, batch, sender } = await setup(10, (_e, call) =>
       call === 3 ? new MailStoppedError("paused", "paused") : undefined,
     );
-    const report = await sender({}, { parallel: 1 }).sendBatch(batch);
+    const { report } = await sender({}, { parallel: 1 }).sendBatch(batch);
     expect(report.stopped?.reason).toBe("paused");
     expect(report.sent).toBe(2);
     expect(report.unattempted).toBe(8);
@@ -261,7 +265,7 @@ describe("sendBatch", () => {
       runner2Calls += 1;
       return runner2Calls === 1 ? new MailTransientError("InternalFailure") : undefined;
     });
-    const report = await sender({}, { parallel: 1 }).sendBatch(batch);
+    const { report } = await sender({}, { parallel: 1 }).sendBatch(batch);
     expect(report).toMatchObject({ sent: 1, failedTransient: 1 });
     expect(mailer.calls).toBe(6 + 2);
     expect(store.all().find((s) => s.email === "runner1@example.com")?.claim).toBeUndefined();
@@ -271,14 +275,14 @@ describe("sendBatch", () => {
     const { store, mailer, batch, sender } = await setup(3, (email) =>
       email.to === "runner1@example.com" ? new MailUnansweredError("TimeoutError") : undefined,
     );
-    const report = await sender().sendBatch(batch);
+    const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 2, unanswered: 1, failedTransient: 0, retries: 0 });
     expect(mailer.calls).toBe(3);
     const reader = store.all().find((s) => s.email === "runner1@example.com");
     expect(reader?.claim?.state).toBe("sent");
     expect(reader?.sentTips).toContain("squats");
     // The batch delivered again (SQS at least once) sends them nothing more.
-    const again = await sender().sendBatch({ ...batch, runId: "run-2" });
+    const { report: again } = await sender().sendBatch({ ...batch, runId: "run-2" });
     expect(again.sent).toBe(0);
     expect(mailer.calls).toBe(3);
   });
@@ -287,14 +291,14 @@ describe("sendBatch", () => {
     const { store, batch, sender } = await setup(3, (email) =>
       email.to === "runner1@example.com" ? new Error("socket hang up") : undefined,
     );
-    const report = await sender().sendBatch(batch);
+    const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 2, failedTransient: 1 });
     expect(store.all().find((s) => s.email === "runner1@example.com")?.claim).toBeUndefined();
   });
 
   it("stops cleanly before the daily quota", async () => {
     const { mailer, batch, sender } = await setup(10);
-    const report = await sender({}, { budget: 4 }).sendBatch(batch);
+    const { report } = await sender({}, { budget: 4 }).sendBatch(batch);
     expect(report.sent).toBe(4);
     expect(report.stopped?.reason).toBe("daily-quota");
     expect(mailer.sent).toHaveLength(4);
@@ -320,7 +324,7 @@ describe("sendBatch", () => {
     });
     const eight = sender({}, { parallel: 8 });
     halted = () => eight.halted !== undefined;
-    const report = await eight.sendBatch(batch);
+    const { report } = await eight.sendBatch(batch);
     expect(report.stopped?.reason).toBe(stop.reason);
     expect(callsAfterStop).toBe(0);
     // Only calls that had started before the answer came back may follow it.
@@ -332,7 +336,7 @@ describe("sendBatch", () => {
     const { mailer, batch, sender, clock } = await setup(5, () => new MailThrottledError("slow"));
     const acquired: number[] = [];
     const pacer = { limit: 10, rate: 9, acquire: async () => void acquired.push(clock.ms) };
-    const report = await sender({ pacer }).sendBatch(batch);
+    const { report } = await sender({ pacer }).sendBatch(batch);
     expect(report.deferred).toBe(5);
     expect(mailer.calls).toBe(5 * 6);
     expect(report.sesCalls).toBe(mailer.calls);
@@ -352,7 +356,7 @@ describe("sendBatch", () => {
       new Date(),
       new Date(),
     );
-    const report = await sender().sendBatch(batch);
+    const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 1, inactive: 2, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[3]?.email]);
   });
@@ -377,7 +381,7 @@ describe("sendBatch", () => {
       new Date(),
       new Date(),
     );
-    const report = await sender().sendBatch(batch);
+    const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 1, superseded: 1, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[2]?.email]);
   });
@@ -406,7 +410,7 @@ describe("sendBatch", () => {
         return store.claim(...args);
       },
     });
-    const report = await sender({ ledger: flaky }, { parallel: 2 }).sendBatch(batch);
+    const { report } = await sender({ ledger: flaky }, { parallel: 2 }).sendBatch(batch);
     expect(report).toMatchObject({ sent: 9, failedTransient: 1, unattempted: 0 });
     expect(mailer.sent.map((e) => e.to)).not.toContain(batch.recipients[1]?.email);
     expect(report.stopped).toBeUndefined();
