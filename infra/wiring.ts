@@ -208,8 +208,15 @@ export const FUNCTIONS = {
     links: ["Subscribers", "SendQueue", "Settings"],
     timeoutSeconds: 900,
     memoryMb: 512,
-    // Lists who is due, moves caught-up readers on, enqueues; plans nothing while paused.
-    permissions: [IAM.queryActive, IAM.updateItem, IAM.enqueueSend, IAM.getConfigurationSet],
+    // Lists who is due, moves caught-up readers on, enqueues; asks SES whether it would take
+    // any send (account and configuration set) and how much of the day's quota is left.
+    permissions: [
+      IAM.queryActive,
+      IAM.updateItem,
+      IAM.enqueueSend,
+      IAM.getAccount,
+      IAM.getConfigurationSet,
+    ],
   }),
   /** The sender: consumes SendQueue, sends through SES within the account's rate. */
   sendBatch: wire("functions/events/send-batch.ts", {

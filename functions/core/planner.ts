@@ -7,7 +7,9 @@
  * read and that week is everyone's.
  */
 import { isPaused, verdict } from "./eligibility.js";
-import type { Log, Queue, SendingSwitch, SendLedger } from "./ports.js";
+import type { StopReason } from "./errors.js";
+import { dailyBudget } from "./pacing.js";
+import type { Log, Mailer, Queue, SendLedger } from "./ports.js";
 import { logSetAside, readerProblem } from "./readers.js";
 import {
   localWeek,
@@ -47,10 +49,13 @@ export interface PlanInput {
   ledger: SendLedger;
   queue: Queue<SendBatch>;
   /**
-   * The configuration set's switch: while it is paused (the reputation breaker) the pass plans
-   * nobody, since every batch would only wait out its retries in the dead-letter queue.
+   * What SES says of the account and the configuration set (the sender's own Mailer.status). While
+   * SES would refuse every send (the reputation breaker's pause, an account paused or suspended, the
+   * day's quota spent) the pass plans nobody, and it never plans more than the quota has left:
+   * a batch SES will not take only waits out its retries in the dead-letter queue, and its readers
+   * are still due at the next pass.
    */
-  sending?: Pick<SendingSwitch, "isPaused">;
+  sending?: Pick<Mailer, "status">;
   /** In order (see sequence.ts inOrder). */
   tips: readonly CompiledTip[];
   /** Everyone's week, read from the whole active set (an operator's override); else each reader's own. */
@@ -80,8 +85,8 @@ export interface PlanReport {
   /** The operator's week, when one was given. */
   week?: string;
   runId: string;
-  /** The configuration set was paused: nobody was read or planned. */
-  sendingPaused?: true;
+  /** SES would refuse every send, and why: nobody was read or planned. */
+  sendingStopped?: StopReason;
   /** Active subscribers read (due ones only, without an operator's week). */
   active: number;
   /** Read as due, but their slot this week is still ahead or they joined after it: moved to it. */
@@ -154,7 +159,6 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const { ledger, queue, tips, runId, batchSize, schedule, now } = input;
   const pageSize = input.pageSize ?? 250;
   const flushEvery = Math.max(1, input.flushEvery ?? 10);
-  const limit = input.limit ?? Number.POSITIVE_INFINITY;
   const staleBefore = new Date(now.getTime() - input.staleClaimSeconds * 1000);
   const report: PlanReport = {
     ...(input.week ? { week: input.week } : {}),
@@ -174,7 +178,12 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     setAside: 0,
     movesFailed: 0,
   };
-  if (await input.sending?.isPaused()) return { ...report, sendingPaused: true };
+  const status = await input.sending?.status();
+  // Without a quota from SES (local stand-ins) nothing is capped.
+  const left = status?.quota ? dailyBudget(status.quota, 0) : Number.POSITIVE_INFINITY;
+  const stopped = status?.stopped?.reason ?? (left === 0 ? "daily-quota" : undefined);
+  if (stopped) return { ...report, sendingStopped: stopped };
+  const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, left);
 
   /** Recipients not yet in a batch, per week. */
   const current = new Map<string, Recipient[]>();

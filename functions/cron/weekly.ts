@@ -13,9 +13,9 @@ import { series } from "../core/sequence.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
+import { sendWorkerMailer } from "../runtime/mailer.js";
 import { countPlanningPaused, countReadersSetAside } from "../runtime/metrics.js";
 import { sendQueue } from "../runtime/send-queue.js";
-import { plannerSendingSwitch } from "../runtime/sending.js";
 import { sendLedger } from "../runtime/store.js";
 
 /** What the schedule sends (sst.config.ts): a malformed event fails loudly, never plans garbage. */
@@ -30,7 +30,7 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
   const report = await plan({
     ledger: sendLedger(),
     queue: sendQueue(),
-    sending: plannerSendingSwitch(),
+    sending: sendWorkerMailer(),
     tips: series(bundle.tips, bundle.emails.finished),
     runId: `cron-${id}`,
     now: new Date(time),
@@ -39,10 +39,13 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
     staleClaimSeconds: config.staleClaimSeconds,
     log: log(),
   });
-  log().info(report.sendingPaused ? "planned nobody: sending is paused" : "send planned", {
-    ...report,
-  });
-  if (report.sendingPaused) countPlanningPaused();
+  log().info(
+    report.sendingStopped ? "planned nobody: SES would refuse every send" : "send planned",
+    {
+      ...report,
+    },
+  );
+  if (report.sendingStopped) countPlanningPaused();
   countReadersSetAside(report.setAside);
   return report;
 };

@@ -10,7 +10,7 @@ export const METRICS_NAMESPACE = "StrengthTips";
 export const METRICS = {
   /** 1 each time a sender stops because SES said so (paused, suspended, daily quota). */
   sendingStopped: "SendingStopped",
-  /** 1 each hourly pass that planned nobody because the configuration set is paused. */
+  /** 1 each hourly pass that planned nobody because SES would refuse every send. */
   planningPaused: "PlanningPaused",
   /** Readers' records the send engine could not use (an unknown zone, a malformed field). */
   readersSetAside: "ReadersSetAside",

@@ -899,6 +899,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       const report = await plan({
         ledger: storeFor(alive, sleep),
         queue,
+        sending: ses.mailer({ name: "planner", sleep }),
         tips,
         runId: `cron-${new Date(hour).toISOString()}`,
         now: new Date(hour),

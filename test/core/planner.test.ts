@@ -193,7 +193,20 @@ describe("plan", () => {
     ]);
   });
 
-  it("plans nobody, reading and moving no one, while the configuration set is paused", async () => {
+  const QUOTA = { maxSendRate: 14, max24HourSend: 50_000 };
+  it.each([
+    [
+      "the configuration set is paused",
+      { stopped: { reason: "configuration-set-paused", message: "breaker" } },
+      "configuration-set-paused",
+    ],
+    [
+      "the account is paused",
+      { quota: { ...QUOTA, sentLast24Hours: 10 }, stopped: { reason: "paused", message: "p" } },
+      "paused",
+    ],
+    ["the day's quota is spent", { quota: { ...QUOTA, sentLast24Hours: 50_000 } }, "daily-quota"],
+  ] as const)("plans nobody, reading and moving no one, while %s", async (_, status, reason) => {
     const store = new MemoryStore(4);
     await seed(store, [subscriber(1), subscriber(2)]);
     const before = await store.listActive(0, undefined, 100);
@@ -208,14 +221,44 @@ describe("plan", () => {
       staleClaimSeconds: 3600,
       schedule: SCHEDULE,
     };
-    const paused = await plan({ ...input, sending: { isPaused: async () => true } });
-    expect(paused).toMatchObject({ sendingPaused: true, active: 0, planned: 0, batches: 0 });
+    const stopped = await plan({ ...input, sending: { status: async () => status } });
+    expect(stopped).toMatchObject({ sendingStopped: reason, active: 0, planned: 0, batches: 0 });
     expect(queue.peek()).toEqual([]);
     expect(await store.listActive(0, undefined, 100)).toEqual(before);
     // Resumed: the next pass plans them as if nothing had happened.
-    const resumed = await plan({ ...input, sending: { isPaused: async () => false } });
-    expect(resumed.sendingPaused).toBeUndefined();
+    const resumed = await plan({ ...input, sending: { status: async () => ({}) } });
+    expect(resumed.sendingStopped).toBeUndefined();
     expect(resumed.planned).toBe(2);
+  });
+
+  it("plans no more readers than the day's quota has left; the rest stay due", async () => {
+    const store = new MemoryStore(2);
+    await seed(
+      store,
+      Array.from({ length: 5 }, (_, i) => subscriber(i + 1)),
+    );
+    const queue = new MemoryQueue<SendBatch>();
+    const input = {
+      ledger: store,
+      queue,
+      tips: TIPS,
+      runId: "cron-quota",
+      now: NOW,
+      batchSize: 10,
+      staleClaimSeconds: 3600,
+      schedule: SCHEDULE,
+    };
+    const left = { quota: { ...QUOTA, sentLast24Hours: QUOTA.max24HourSend - 3 } };
+    const capped = await plan({ ...input, sending: { status: async () => left } });
+    expect(capped.planned).toBe(3);
+    expect(queue.peek().flatMap((b) => b.recipients)).toHaveLength(3);
+    // The two left over were not moved: the next pass, with quota back, plans them.
+    const next = await plan({
+      ...input,
+      runId: "cron-next",
+      sending: { status: async () => ({}) },
+    });
+    expect(next.planned).toBe(5);
   });
 
   it("judges each reader by their own day and hour, and carries it to the sender", async () => {

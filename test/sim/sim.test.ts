@@ -25,6 +25,9 @@ describe("the simulation", () => {
     const b = await simulate({ ...small, seed: 7 });
     const c = await simulate({ ...small, seed: 8 });
     expect(a.events).toBeGreaterThan(1_000);
+    // Heavy faults strand batches until they are dead-lettered, and each one is reported.
+    expect(a.counts.deadLetters).toBeGreaterThan(0);
+    expect(a.checked["dlq-reported"]).toBe(a.counts.deadLetters);
     expect(b.digest).toBe(a.digest);
     expect(b.counts).toEqual(a.counts);
     expect(c.digest).not.toBe(a.digest);
@@ -34,9 +37,9 @@ describe("the simulation", () => {
     const result = await simulate(DEFAULTS);
     expect(result.violations).toEqual([]);
     expect(result.checked["tip-once"]).toBeGreaterThan(5_000);
-    // The light faults happened: a poisoned reader set aside, redeliveries, feedback.
+    // The light faults happened: a poisoned reader set aside, an SES pause, feedback.
     expect(result.checked["bad-record"]).toBe(1);
-    expect(result.counts.deadLetters).toBeGreaterThan(0);
+    expect(result.counts.sesPauses).toBeGreaterThan(0);
     expect(result.checked["feedback-applied"]).toBeGreaterThan(0);
   }, 120_000);
 
