@@ -877,16 +877,27 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     const sleep = containerSleep(sim.sleep, alive);
     const started = sim.now;
     let finished = false;
+    // Lambda retries a failed asynchronous invocation (an error, a crash, a timeout) twice, a
+    // minute and then two apart.
+    const retry = () => {
+      if (attempt <= 2)
+        sim.after(attempt * 60_000, () => void planner(hour, duplicate, attempt + 1));
+    };
     if (faultRng.chance(profile.crash)) {
       sim.after(faultRng.between(0, 30_000), () => {
         if (finished) return;
+        finished = true;
         container.alive = false;
         counts.crashes += 1;
         trace.record(sim.now, undefined, `planner of ${new Date(hour).toISOString()} crashed`);
+        retry();
       });
     }
     sim.after(PLANNER_TIMEOUT_MS, () => {
-      if (!finished) container.alive = false;
+      if (finished) return;
+      finished = true;
+      container.alive = false;
+      retry();
     });
     const queue = faulty(sqs as Queue<SendBatch>, ["sendAll"], {
       sleep,
@@ -908,6 +919,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         staleClaimSeconds: STALE_CLAIM_SECONDS,
         log,
       });
+      if (finished) return; // crashed or timed out meanwhile: retried already
       finished = true;
       if (!duplicate) passes.push({ at: hour, planned: report.planned, ms: sim.now - started });
       if (!duplicate && attempt === 1 && report.planned > options.rate * 60) sample(hour);
@@ -918,12 +930,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           `planner ${new Date(hour).toISOString()}: ${report.planned} planned in ${report.batches} batches`,
         );
     } catch (error) {
+      if (finished) return;
       finished = true;
       counts.plannerFailures += 1;
       log.error("planner failed", { hour: new Date(hour).toISOString(), error: error as Error });
-      // Lambda retries a failed asynchronous invocation twice, a minute and then two apart.
-      if (attempt <= 2)
-        sim.after(attempt * 60_000, () => void planner(hour, duplicate, attempt + 1));
+      retry();
     }
   };
   for (let hour = Math.ceil(START / HOUR) * HOUR; hour < end; hour += HOUR) {

@@ -1,7 +1,8 @@
 /**
  * Many seeds of the whole pipeline under faults (scripts/sim): every invariant holds for each.
- * SIM_SEEDS sets how many per fault level; they run in one `npm run sim` process per half, two at
- * a time, so both cores work. The pre-release run is `npm run sim -- --seeds 1000 --readers 100000`.
+ * SIM_SEEDS sets how many per fault level (100: 200 in all); each level's seeds are split into one
+ * `npm run sim` process per core, as many at a time as there are cores. The pre-release run is
+ * `npm run sim -- --seeds 1000 --readers 100000`.
  */
 import { execFile } from "node:child_process";
 import { availableParallelism } from "node:os";
@@ -10,7 +11,8 @@ import pLimit from "p-limit";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
-const SEEDS = Number(process.env.SIM_SEEDS ?? 40);
+const SEEDS = Number(process.env.SIM_SEEDS ?? 100);
+const CORES = Math.max(2, availableParallelism());
 const FIRST = 100;
 
 /** Seeds `first` … `first + count − 1` in one process: its failure report, or "" when all hold. */
@@ -29,15 +31,12 @@ async function seeds(faults: string, first: number, count: number): Promise<stri
 
 describe("2,000 readers × 6 weeks under faults", () => {
   it(`seeds ${FIRST}…${FIRST + SEEDS - 1} hold every invariant, light faults and heavy`, async () => {
-    const limit = pLimit(Math.max(2, availableParallelism()));
-    const half = Math.ceil(SEEDS / 2);
+    const limit = pLimit(CORES);
+    const share = Math.ceil(SEEDS / CORES);
     const parts = (["light", "heavy"] as const).flatMap((faults) =>
-      [
-        [FIRST, half],
-        [FIRST + half, SEEDS - half],
-      ]
-        .filter(([, count]) => (count as number) > 0)
-        .map(([first, count]) => limit(() => seeds(faults, first as number, count as number))),
+      Array.from({ length: CORES }, (_, i) => FIRST + i * share)
+        .filter((first) => first < FIRST + SEEDS)
+        .map((first) => limit(() => seeds(faults, first, Math.min(share, FIRST + SEEDS - first)))),
     );
     expect((await Promise.all(parts)).filter(Boolean).join("\n")).toBe("");
   }, 900_000);
