@@ -216,9 +216,11 @@ export function inFlightFor(rate: number, latencyMs = 100, max = 64): number {
 
 /**
  * Emails that may still go out in the current 24 hours: max24HourSend − sentLast24Hours from SES,
- * or the configured max24HourSend when SES cannot tell (nothing known to be sent yet).
+ * or the configured max24HourSend when SES cannot tell (nothing known to be sent yet). SES gives
+ * a negative max24HourSend (−1) for an account without a daily quota: then there is no bound.
  */
 export function dailyBudget(quota: SendQuota | undefined, fallbackMax: number): number {
   if (!quota) return Math.max(0, Math.floor(fallbackMax));
+  if (quota.max24HourSend < 0) return Number.POSITIVE_INFINITY;
   return Math.max(0, Math.floor(quota.max24HourSend - quota.sentLast24Hours));
 }

@@ -39,12 +39,10 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
     staleClaimSeconds: config.staleClaimSeconds,
     log: log(),
   });
-  log().info(
-    report.sendingStopped ? "planned nobody: SES would refuse every send" : "send planned",
-    {
-      ...report,
-    },
-  );
+  const said = report.sendingStopped
+    ? "planned nobody: SES would refuse every send"
+    : "send planned";
+  log().info(said, { ...report });
   if (report.sendingStopped) countPlanningPaused();
   countReadersSetAside(report.setAside);
   return report;

@@ -320,6 +320,9 @@ describe("dailyBudget and inFlightFor", () => {
     expect(dailyBudget({ maxSendRate: 1, max24HourSend: 200, sentLast24Hours: 150 }, 9)).toBe(50);
     expect(dailyBudget({ maxSendRate: 1, max24HourSend: 200, sentLast24Hours: 250 }, 9)).toBe(0);
     expect(dailyBudget(undefined, 9)).toBe(9);
+    // SES's −1: an account without a daily quota.
+    const unlimited = { maxSendRate: 1, max24HourSend: -1, sentLast24Hours: 2_000_000 };
+    expect(dailyBudget(unlimited, 9)).toBe(Number.POSITIVE_INFINITY);
   });
   it("keeps enough sends in flight for the rate", () => {
     expect(inFlightFor(14)).toBe(3);

@@ -252,6 +252,15 @@ describe("plan", () => {
     const capped = await plan({ ...input, sending: { status: async () => left } });
     expect(capped.planned).toBe(3);
     expect(queue.peek().flatMap((b) => b.recipients)).toHaveLength(3);
+    // SES's −1 is an account without a daily quota: nobody is held back.
+    const unlimited = { quota: { ...QUOTA, max24HourSend: -1, sentLast24Hours: 9_000_000 } };
+    const uncapped = await plan({
+      ...input,
+      queue: new MemoryQueue<SendBatch>(),
+      dryRun: true,
+      sending: { status: async () => unlimited },
+    });
+    expect(uncapped.planned).toBe(5);
     // The two left over were not moved: the next pass, with quota back, plans them.
     const next = await plan({
       ...input,

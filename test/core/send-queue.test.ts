@@ -436,4 +436,18 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect(mailer.sent).toHaveLength(4);
     expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
   });
+
+  it("sends on an account without a daily quota (SES's max24HourSend of −1)", async () => {
+    const quota = { maxSendRate: 100, max24HourSend: -1, sentLast24Hours: 5_000_000 };
+    const mailer = new MemoryMailer({ quota });
+    const { store, deps } = await setup(mailer);
+    await seed(
+      store,
+      [1, 2, 3].map((n) => subscriber(n)),
+    );
+    const worker = await createSendWorker(deps);
+    await worker.send(JSON.parse(batchOf(1, 2, 3)), "a");
+    expect(mailer.sent).toHaveLength(3);
+    expect(worker.report.stopped).toBeUndefined();
+  });
 });
