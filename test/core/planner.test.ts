@@ -194,6 +194,17 @@ describe("plan", () => {
   });
 
   const QUOTA = { maxSendRate: 14, max24HourSend: 50_000 };
+  /** An hourly pass at NOW (no operator's week). */
+  const hourly = (store: MemoryStore, queue: MemoryQueue<SendBatch>, batchSize: number) => ({
+    ledger: store,
+    queue,
+    tips: TIPS,
+    runId: "cron",
+    now: NOW,
+    batchSize,
+    staleClaimSeconds: 3600,
+    schedule: SCHEDULE,
+  });
   it.each([
     [
       "the configuration set is paused",
@@ -211,16 +222,7 @@ describe("plan", () => {
     await seed(store, [subscriber(1), subscriber(2)]);
     const before = await store.listActive(0, undefined, 100);
     const queue = new MemoryQueue<SendBatch>();
-    const input = {
-      ledger: store,
-      queue,
-      tips: TIPS,
-      runId: "cron-paused",
-      now: NOW,
-      batchSize: 2,
-      staleClaimSeconds: 3600,
-      schedule: SCHEDULE,
-    };
+    const input = hourly(store, queue, 2);
     const stopped = await plan({ ...input, sending: { status: async () => status } });
     expect(stopped).toMatchObject({ sendingStopped: reason, active: 0, planned: 0, batches: 0 });
     expect(queue.peek()).toEqual([]);
@@ -238,16 +240,7 @@ describe("plan", () => {
       Array.from({ length: 5 }, (_, i) => subscriber(i + 1)),
     );
     const queue = new MemoryQueue<SendBatch>();
-    const input = {
-      ledger: store,
-      queue,
-      tips: TIPS,
-      runId: "cron-quota",
-      now: NOW,
-      batchSize: 10,
-      staleClaimSeconds: 3600,
-      schedule: SCHEDULE,
-    };
+    const input = hourly(store, queue, 10);
     const left = { quota: { ...QUOTA, sentLast24Hours: QUOTA.max24HourSend - 3 } };
     const capped = await plan({ ...input, sending: { status: async () => left } });
     expect(capped.planned).toBe(3);
