@@ -161,6 +161,19 @@ alarm("SendingStoppedAlarm", {
   period: 300,
   threshold: 1,
 });
+// The planner planned nobody because SES would refuse every send (the account paused or
+// suspended, the day's quota spent, the weekly set paused): no sender runs then, so the alarm
+// above stays quiet and this one speaks. Its "planned nobody" log line has the reason.
+alarm("PlanningPausedAlarm", {
+  alarmDescription:
+    "The hourly planner planned nobody: SES would refuse every send (see its 'planned nobody' log)",
+  namespace: wiring.METRICS_NAMESPACE,
+  metricName: wiring.METRICS.planningPaused,
+  dimensions: { service: "planner" },
+  statistic: "Sum",
+  period: 3600,
+  threshold: 1,
+});
 
 // ---- Signups and feedback --------------------------------------------------------------------
 confirmOutbox.subscribe(functionArgs("confirmOutbox"), {

@@ -147,7 +147,7 @@ export function deployRefusal(stage: string, config: StageConfig): string | unde
     return (
       `Stage "${stage}" still sends from the placeholder ${config.sender}: set DOMAIN in ` +
       "infra/stages.ts (or TIPS_DOMAIN) for production and staging, or TIPS_SENDER for a " +
-      "personal stage, before deploying."
+      "personal stage, before deploying (`npm run infra:graph` takes --sender-domain)."
     );
   }
   if (config.production && !config.alertEmail) {

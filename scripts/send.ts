@@ -364,6 +364,11 @@ export async function main(argv: string[]): Promise<number> {
     const aim = scheduleRate(limit);
     const report = await plan({
       ...planning,
+      // The hourly pass asks SES as the Lambda's does: nobody while it would refuse, and no more
+      // than one sender's share of the day's quota left.
+      ...(options.week
+        ? {}
+        : { sending: { status: async () => status }, senders: config.senderConcurrency }),
       dryRun: true,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
       log: { error: (message, data) => console.error(`${message} ${JSON.stringify(data)}`) },
@@ -372,6 +377,9 @@ export async function main(argv: string[]): Promise<number> {
     const what = options.week ? `${options.week} for everyone` : `the pass at ${at.toISOString()}`;
     console.log(`Dry run for ${what}: nothing sent.\n`);
     if (status.stopped) console.log(`  SES WOULD REFUSE          ${status.stopped.message}`);
+    else if (report.sendingStopped) {
+      console.log("  SES WOULD REFUSE          the day's quota is spent: the pass plans nobody");
+    }
     console.log(
       `  readers read              ${report.active}${options.week ? "" : " (due ones only)"}`,
     );

@@ -262,8 +262,13 @@ export class SesMailer implements Mailer {
    * have no account; a missing permission) leaves that part unknown rather than stopping.
    */
   async status(): Promise<SendingStatus> {
+    const failed: string[] = [];
+    const unknown = (call: string) => (error: unknown) => {
+      failed.push(`${call}: ${(error as Error).name}`);
+      return undefined;
+    };
     const [account, configSet] = await Promise.all([
-      this.client.send(new GetAccountCommand({})).catch(() => undefined),
+      this.client.send(new GetAccountCommand({})).catch(unknown("GetAccount")),
       this.options.configurationSet
         ? this.client
             .send(
@@ -271,10 +276,10 @@ export class SesMailer implements Mailer {
                 ConfigurationSetName: this.options.configurationSet,
               }),
             )
-            .catch(() => undefined)
+            .catch(unknown("GetConfigurationSet"))
         : undefined,
     ]);
-    const status: SendingStatus = {};
+    const status: SendingStatus = failed.length > 0 ? { unanswered: failed.join("; ") } : {};
     const quota = quotaOf(account?.SendQuota);
     if (quota) status.quota = quota;
     if (account?.EnforcementStatus === "SHUTDOWN") {

@@ -51,11 +51,17 @@ export interface PlanInput {
   /**
    * What SES says of the account and the configuration set (the sender's own Mailer.status). While
    * SES would refuse every send (the reputation breaker's pause, an account paused or suspended, the
-   * day's quota spent) the pass plans nobody, and it never plans more than the quota has left:
-   * a batch SES will not take only waits out its retries in the dead-letter queue, and its readers
-   * are still due at the next pass.
+   * day's quota spent) the pass plans nobody, and it never plans more than one sender's share of
+   * the quota left: a batch SES will not take only waits out its retries in the dead-letter queue,
+   * and its readers are still due at the next pass.
    */
   sending?: Pick<Mailer, "status">;
+  /**
+   * Senders that may run at once (the stage's senderConcurrency, default 1). Each spends at most
+   * its share of the day's quota left (core/send-queue.ts), so a pass plans no more than one
+   * share: whichever sender takes its batches can send them all.
+   */
+  senders?: number;
   /** In order (see sequence.ts inOrder). */
   tips: readonly CompiledTip[];
   /** Everyone's week, read from the whole active set (an operator's override); else each reader's own. */
@@ -180,10 +186,12 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   };
   const status = await input.sending?.status();
   // Without a quota from SES (local stand-ins) nothing is capped.
-  const left = status?.quota ? dailyBudget(status.quota, 0) : Number.POSITIVE_INFINITY;
-  const stopped = status?.stopped?.reason ?? (left === 0 ? "daily-quota" : undefined);
+  const share = status?.quota
+    ? Math.floor(dailyBudget(status.quota, 0) / Math.max(1, input.senders ?? 1))
+    : Number.POSITIVE_INFINITY;
+  const stopped = status?.stopped?.reason ?? (share === 0 ? "daily-quota" : undefined);
   if (stopped) return { ...report, sendingStopped: stopped };
-  const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, left);
+  const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, share);
 
   /** Recipients not yet in a batch, per week. */
   const current = new Map<string, Recipient[]>();

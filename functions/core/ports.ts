@@ -320,6 +320,8 @@ export interface SendingStatus {
   quota?: SendQuota;
   /** Set when SES would refuse every send (paused, suspended): the run sends nothing. */
   stopped?: { reason: StopReason; message: string };
+  /** Why SES could not be asked (its calls' error names): what it would have said is unknown. */
+  unanswered?: string;
 }
 
 export interface Mailer {

@@ -13,7 +13,7 @@ import { series } from "../core/sequence.js";
 import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
-import { sendWorkerMailer } from "../runtime/mailer.js";
+import { plannerStatus } from "../runtime/mailer.js";
 import { countPlanningPaused, countReadersSetAside } from "../runtime/metrics.js";
 import { sendQueue } from "../runtime/send-queue.js";
 import { sendLedger } from "../runtime/store.js";
@@ -30,7 +30,8 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
   const report = await plan({
     ledger: sendLedger(),
     queue: sendQueue(),
-    sending: sendWorkerMailer(),
+    sending: plannerStatus(),
+    senders: config.senderConcurrency,
     tips: series(bundle.tips, bundle.emails.finished),
     runId: `cron-${id}`,
     now: new Date(time),
@@ -43,7 +44,7 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
     ? "planned nobody: SES would refuse every send"
     : "send planned";
   log().info(said, { ...report });
-  if (report.sendingStopped) countPlanningPaused();
+  if (report.sendingStopped) countPlanningPaused(report.sendingStopped);
   countReadersSetAside(report.setAside);
   return report;
 };

@@ -17,6 +17,7 @@ import {
   sharedPacer,
 } from "../core/pacing.js";
 import type { Mailer } from "../core/ports.js";
+import { log } from "./log.js";
 import { limits } from "./store.js";
 
 let tips: SesMailer | undefined;
@@ -76,6 +77,25 @@ function accountRate(): Promise<number> {
 /** Each send takes a slot of the account's schedule first. */
 const paced = (mailer: Mailer) =>
   pacedMailer(mailer, async () => accountPacer(await accountRate()));
+
+/**
+ * What SES says of the account and the weekly set, as the hourly planner asks it. An answer SES
+ * could not give is logged: the planner then plans as if SES would take every send, and the
+ * sender, which asks again, stops if it will not.
+ */
+export function plannerStatus(): Pick<Mailer, "status"> {
+  return {
+    status: async () => {
+      const status = await sendWorkerMailer().status();
+      if (status.unanswered) {
+        log().warn("SES did not say whether it would send; planning", {
+          error: status.unanswered,
+        });
+      }
+      return status;
+    },
+  };
+}
 
 /** Welcome, goodbye and test emails. */
 export function sesMailer(): Mailer {

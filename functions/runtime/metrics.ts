@@ -38,7 +38,7 @@ export function countReadersSetAside(n: number): void {
   if (n > 0) count(RECORDS_SERVICE, METRICS.readersSetAside, {}, n);
 }
 
-/** Counts one hourly pass that planned nobody because SES would refuse every send. */
-export function countPlanningPaused(): void {
-  count("planner", METRICS.planningPaused);
+/** Counts one hourly pass that planned nobody because SES would refuse every send (alarmed). */
+export function countPlanningPaused(reason: string): void {
+  count("planner", METRICS.planningPaused, { reason });
 }

@@ -911,6 +911,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         ledger: storeFor(alive, sleep),
         queue,
         sending: ses.mailer({ name: "planner", sleep }),
+        senders: options.containers,
         tips,
         runId: `cron-${new Date(hour).toISOString()}`,
         now: new Date(hour),

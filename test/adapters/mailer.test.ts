@@ -86,9 +86,12 @@ mailerContract("SesMailer on aws-ses-v2-local", () => ({
 }));
 
 describe("SesMailer.status", () => {
-  it("knows no quota when the endpoint has no account (the send engine uses settings)", async () => {
+  it("knows no quota when the endpoint has no account (the send engine uses settings), and says why", async () => {
     delete process.env.AWS_SES_ACCOUNT;
-    expect(await sesMailer().status()).toEqual({});
+    const status = await sesMailer().status();
+    expect(status.quota).toBeUndefined();
+    expect(status.stopped).toBeUndefined();
+    expect(status.unanswered).toMatch(/^GetAccount: \w+$/);
   });
 
   it("reads MaxSendRate, Max24HourSend and SentLast24Hours from GetAccount", async () => {

@@ -3,7 +3,7 @@ import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { MailThrottledError } from "../../functions/core/errors.js";
-import type { SendBatch } from "../../functions/core/planner.js";
+import { plan, type SendBatch } from "../../functions/core/planner.js";
 import {
   createSendWorker,
   notBegun,
@@ -436,6 +436,38 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect(mailer.sent).toHaveLength(4);
     expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
   });
+
+  it.each([
+    [10, 2],
+    [3, 0],
+  ])(
+    "with %i of the day's quota left, the planner plans %i: what one of four senders may send",
+    async (left, planned) => {
+      const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 1_000 - left };
+      const mailer = new MemoryMailer({ quota });
+      const { store, deps, clock } = await setup(mailer);
+      const queue = new MemoryQueue<SendBatch>();
+      const report = await plan({
+        ledger: store,
+        queue,
+        sending: mailer,
+        senders: 4,
+        tips: TIPS,
+        runId: "cron",
+        now: clock.now(),
+        schedule: SCHEDULE,
+        batchSize: 100,
+        staleClaimSeconds: 960,
+      });
+      expect(report.planned).toBe(planned);
+      if (planned === 0) expect(report.sendingStopped).toBe("daily-quota");
+      // Whichever sender takes the batch sends all of it: none stops on the quota.
+      const worker = await createSendWorker({ ...deps, workers: 4 });
+      for (const batch of queue.peek()) await worker.send(batch, "m");
+      expect(mailer.sent).toHaveLength(planned);
+      expect(worker.report.stopped).toBeUndefined();
+    },
+  );
 
   it("sends on an account without a daily quota (SES's max24HourSend of −1)", async () => {
     const quota = { maxSendRate: 100, max24HourSend: -1, sentLast24Hours: 5_000_000 };

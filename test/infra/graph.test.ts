@@ -144,6 +144,8 @@ describe.each(each)("%s stage", (key) => {
     const sendQueue = queueNamed(graph(), "SendQueue").props.name;
     expect(on("ApproximateAgeOfOldestMessage", "QueueName", sendQueue)).toHaveLength(1);
     expect(alarms.filter((a) => a.props.metricName === "SendingStopped")).toHaveLength(1);
+    // While SES refuses every send no sender runs: the planner's own count is alarmed.
+    expect(on("PlanningPaused", "service", "planner")).toHaveLength(1);
     expect(on("ReadersSetAside", "service", "records")).toHaveLength(1);
   });
 

@@ -360,6 +360,16 @@ describe("each reader's own Monday 07:00, through `npm run send -- --at`", () =>
     expect(dry.out).toMatch(/Dry run for the pass at 2026-11-15T18:00:00.000Z/);
     expect(dry.out).toMatch(/in their 2026-W47/);
     expect(dry.out).toMatch(/readers due per hour, next 24 h/);
+    // With the day's quota spent, the pass it shows plans nobody, as the Lambda's would.
+    const spent = {
+      ...SES_ACCOUNT.SendQuota,
+      SentLast24Hours: SES_ACCOUNT.SendQuota.Max24HourSend,
+    };
+    const refused = await withSesAccount({ SendQuota: spent }, () =>
+      sendCli(["--at", at, "--dry-run"]),
+    );
+    expect(refused.out).toMatch(/SES WOULD REFUSE +the day's quota is spent/);
+    expect(refused.out).toMatch(/would send +0\n/);
     expect(proxy.calls).toEqual([]);
     expect((await sendCli(["--at", at, "--rate", "500"])).code).toBe(0);
     expect((await sendCli(["--at", at, "--rate", "500"])).code).toBe(0);
@@ -396,31 +406,12 @@ describe("a reader's record the code cannot use", () => {
     // The hourly planner's pass reads them too (due now), plans the rest, not throwing, logs each
     // at ERROR and counts them in ReadersSetAside (Powertools: the log to stderr, EMF to stdout).
     const { handler: weekly } = await import("../../functions/cron/weekly.js");
-    delete process.env.POWERTOOLS_METRICS_DISABLED;
-    const logger = (await import("../../functions/runtime/log.js")).log();
-    logger.setLogLevel("ERROR");
-    const written: string[] = [];
-    const write = { out: process.stdout.write, err: process.stderr.write };
-    const keep = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    process.stdout.write = keep;
-    process.stderr.write = keep;
-    let report: Awaited<ReturnType<typeof weekly>>;
-    try {
+    let report: Awaited<ReturnType<typeof weekly>> | undefined;
+    const logged = await lambdaOutput("ERROR", async () => {
       report = await weekly({ id: `bad-${generation}`, time: new Date().toISOString() });
-    } finally {
-      process.stdout.write = write.out;
-      process.stderr.write = write.err;
-      process.env.POWERTOOLS_METRICS_DISABLED = "true";
-      logger.setLogLevel("SILENT");
-    }
+    });
+    if (!report) throw new Error("the planner returned nothing");
     expect(report.setAside).toBeGreaterThanOrEqual(bad.length);
-    const logged = written
-      .flatMap((w) => w.split("\n"))
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const s of bad) {
       expect(logged).toContainEqual(
         expect.objectContaining({
@@ -784,38 +775,68 @@ describe("Lambda handlers on the local stack", () => {
     });
     // aws-ses-v2-local runs in this process and answers GetAccount from this variable.
     process.env.AWS_SES_ACCOUNT = JSON.stringify({ ...SES_ACCOUNT, SendingEnabled: false });
-    delete process.env.POWERTOOLS_METRICS_DISABLED;
-    const logger = (await import("../../functions/runtime/log.js")).log();
-    logger.setLogLevel("ERROR");
-    // Powertools writes the log line to stderr (ERROR) and the metric to stdout.
-    const written: string[] = [];
-    const write = { out: process.stdout.write, err: process.stderr.write };
-    const keep = ((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    process.stdout.write = keep;
-    process.stderr.write = keep;
-    let result: Awaited<ReturnType<typeof sendBatch>>;
-    try {
+    let result: Awaited<ReturnType<typeof sendBatch>> | undefined;
+    const logged = await lambdaOutput("ERROR", async () => {
       result = await sendBatch({ Records: [{ messageId: "p1", body }] } as unknown as SQSEvent);
-    } finally {
-      process.stdout.write = write.out;
-      process.stderr.write = write.err;
+    }).finally(() => {
       delete process.env.AWS_SES_ACCOUNT;
-      process.env.POWERTOOLS_METRICS_DISABLED = "true";
-      logger.setLogLevel("SILENT");
-    }
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "p1" }]);
+    });
+    expect(result?.batchItemFailures).toEqual([{ itemIdentifier: "p1" }]);
     expect(proxy.calls).toEqual([]);
-    const lines = written.flatMap((w) => w.split("\n")).filter((l) => l.startsWith("{"));
-    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(logged).toContainEqual(
       expect.objectContaining({ level: "ERROR", message: "sending stopped", reason: "paused" }),
     );
     const emf = logged.find((l) => "_aws" in l && "SendingStopped" in l);
     expect(emf).toMatchObject({ SendingStopped: 1, service: "sender", reason: "paused" });
     expect(JSON.stringify(emf)).toContain('"Namespace":"StrengthTips"');
+  });
+
+  it("a paused SES account: the planner plans nobody, says why and emits PlanningPaused", async () => {
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    await seedActive(2);
+    const queued = memoryQueue("memory://send-queue").size;
+    // aws-ses-v2-local runs in this process and answers GetAccount from this variable.
+    process.env.AWS_SES_ACCOUNT = JSON.stringify({ ...SES_ACCOUNT, SendingEnabled: false });
+    let report: Awaited<ReturnType<typeof weekly>> | undefined;
+    const logged = await lambdaOutput("INFO", async () => {
+      report = await weekly({ id: "paused-pass", time: new Date().toISOString() });
+    }).finally(() => {
+      delete process.env.AWS_SES_ACCOUNT;
+    });
+    expect(report).toMatchObject({ sendingStopped: "paused", active: 0, planned: 0 });
+    expect(memoryQueue("memory://send-queue").size).toBe(queued);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        message: "planned nobody: SES would refuse every send",
+        sendingStopped: "paused",
+      }),
+    );
+    // The metric the PlanningPausedAlarm watches (infra/functions.ts), as the alarm names it.
+    const emf = logged.find((l) => "_aws" in l && "PlanningPaused" in l);
+    expect(emf).toMatchObject({ PlanningPaused: 1, service: "planner", reason: "paused" });
+    expect(JSON.stringify(emf)).toContain('"Namespace":"StrengthTips"');
+  });
+
+  it("SES cannot say whether it would send: the planner plans, and warns", async () => {
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    await seedActive(1);
+    // Without AWS_SES_ACCOUNT, aws-ses-v2-local refuses GetAccount, as a missing grant would.
+    delete process.env.AWS_SES_ACCOUNT;
+    let report: Awaited<ReturnType<typeof weekly>> | undefined;
+    const logged = await lambdaOutput("WARN", async () => {
+      report = await weekly({ id: "unanswered-pass", time: new Date().toISOString() });
+    });
+    expect(report?.sendingStopped).toBeUndefined();
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "WARN",
+        message: "SES did not say whether it would send; planning",
+        error: expect.stringMatching(/^GetAccount: /),
+      }),
+    );
+    await memoryQueue("memory://send-queue").drain(async () => {});
   });
 
   it.each([
@@ -954,3 +975,36 @@ describe("npm run send -- --test", () => {
     expect(run.errors).toMatch(message);
   });
 });
+
+/**
+ * What a handler writes while `run` runs, as Lambda would log it: Powertools' JSON log lines at
+ * `level` (stderr) and its metrics (EMF, stdout), each line parsed.
+ */
+async function lambdaOutput(
+  level: "INFO" | "WARN" | "ERROR",
+  run: () => Promise<void>,
+): Promise<Array<Record<string, unknown>>> {
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
+  const logger = (await import("../../functions/runtime/log.js")).log();
+  logger.setLogLevel(level);
+  const written: string[] = [];
+  const write = { out: process.stdout.write, err: process.stderr.write };
+  const keep = ((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  process.stdout.write = keep;
+  process.stderr.write = keep;
+  try {
+    await run();
+  } finally {
+    process.stdout.write = write.out;
+    process.stderr.write = write.err;
+    process.env.POWERTOOLS_METRICS_DISABLED = "true";
+    logger.setLogLevel("SILENT");
+  }
+  return written
+    .flatMap((w) => w.split("\n"))
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
