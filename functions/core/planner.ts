@@ -118,6 +118,8 @@ export interface PlanReport {
   byTip: Record<string, number>;
   /** Records the engine cannot use (an unknown zone, a malformed field): skipped, each logged. */
   setAside: number;
+  /** The day's quota left ended the pass: readers still due wait for a later one. */
+  quotaCapped?: true;
   /** Due-instant moves that failed: those readers stay due and are read again next hour. */
   movesFailed: number;
 }
@@ -192,6 +194,14 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const stopped = status?.stopped?.reason ?? (share === 0 ? "daily-quota" : undefined);
   if (stopped) return { ...report, sendingStopped: stopped };
   const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, share);
+  /** Whether the pass is full; when the quota filled it with readers still unread, says so. */
+  const fullWithMore = () => {
+    if (!full()) return false;
+    if (report.planned >= share && share < (input.limit ?? Number.POSITIVE_INFINITY)) {
+      report.quotaCapped = true;
+    }
+    return true;
+  };
 
   /** Recipients not yet in a batch, per week. */
   const current = new Map<string, Recipient[]>();
@@ -309,12 +319,12 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const readShard = async (shard: number) => {
     let cursor: string | undefined;
     do {
-      if (full()) return;
+      if (cursor !== undefined ? fullWithMore() : full()) return;
       const page = await readPage(shard, cursor);
       cursor = page.cursor;
       const moves: Promise<void>[] = [];
       for (const subscriber of page.items) {
-        if (full()) break;
+        if (fullWithMore()) break;
         report.active += 1;
         const problem = readerProblem(subscriber);
         if (problem !== undefined) {

@@ -922,6 +922,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       });
       if (finished) return; // crashed or timed out meanwhile: retried already
       finished = true;
+      if (report.quotaCapped) ses.quotaHeld(sim.now);
       if (!duplicate) passes.push({ at: hour, planned: report.planned, ms: sim.now - started });
       if (!duplicate && attempt === 1 && report.planned > options.rate * 60) sample(hour);
       if (report.planned > 0)

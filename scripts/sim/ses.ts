@@ -98,6 +98,14 @@ export class SimSes {
     return end;
   }
 
+  /**
+   * The planner left readers due because the day's quota left was too small for them: as good as
+   * spent for the readers it held back.
+   */
+  quotaHeld(t: number): void {
+    this.spent(t);
+  }
+
   /** Instants at which the day's quota was found spent (at most one a minute). */
   private readonly quotaSpent: number[] = [];
   private spent(t: number): void {

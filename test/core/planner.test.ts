@@ -243,7 +243,7 @@ describe("plan", () => {
     const input = hourly(store, queue, 10);
     const left = { quota: { ...QUOTA, sentLast24Hours: QUOTA.max24HourSend - 3 } };
     const capped = await plan({ ...input, sending: { status: async () => left } });
-    expect(capped.planned).toBe(3);
+    expect(capped).toMatchObject({ planned: 3, quotaCapped: true });
     expect(queue.peek().flatMap((b) => b.recipients)).toHaveLength(3);
     // SES's −1 is an account without a daily quota: nobody is held back.
     const unlimited = { quota: { ...QUOTA, max24HourSend: -1, sentLast24Hours: 9_000_000 } };
@@ -261,6 +261,7 @@ describe("plan", () => {
       sending: { status: async () => ({}) },
     });
     expect(next.planned).toBe(5);
+    expect(next.quotaCapped).toBeUndefined();
   });
 
   it("judges each reader by their own day and hour, and carries it to the sender", async () => {
