@@ -1073,6 +1073,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     counts,
     ...(utilization ? { utilization } : {}),
     plannerLongestMs: passes.reduce((max, p) => Math.max(max, p.ms), 0),
-    leadingTo: (v) => trace.leadingTo(v),
+    // Bound, not a closure: a closure here would keep the whole run (store, world) alive with it.
+    leadingTo: trace.leadingTo.bind(trace),
   };
 }
