@@ -364,11 +364,9 @@ export async function main(argv: string[]): Promise<number> {
     const aim = scheduleRate(limit);
     const report = await plan({
       ...planning,
-      // The hourly pass asks SES as the Lambda's does: nobody while it would refuse, and no more
-      // than one sender's share of the day's quota left.
-      ...(options.week
-        ? {}
-        : { sending: { status: async () => status }, senders: config.senderConcurrency }),
+      // The pass asks SES as the hourly one does: nobody while it would refuse, and no more
+      // readers than the day's quota has left, which this run, one sender, may all send.
+      ...(options.week ? {} : { sending: { status: async () => status } }),
       dryRun: true,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
       log: { error: (message, data) => console.error(`${message} ${JSON.stringify(data)}`) },
@@ -379,6 +377,8 @@ export async function main(argv: string[]): Promise<number> {
     if (status.stopped) console.log(`  SES WOULD REFUSE          ${status.stopped.message}`);
     else if (report.sendingStopped) {
       console.log("  SES WOULD REFUSE          the day's quota is spent: the pass plans nobody");
+    } else if (report.quotaCapped) {
+      console.log("  held back by the quota    the rest stay due for a later pass");
     }
     console.log(
       `  readers read              ${report.active}${options.week ? "" : " (due ones only)"}`,

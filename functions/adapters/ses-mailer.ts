@@ -51,6 +51,9 @@ export function sesRequestHandler(
   return { requestTimeout: timeoutMs, throwOnRequestTimeout: true, ...(given as object) };
 }
 
+/** Tries of each status question (GetAccount, GetConfigurationSet) before it counts as unanswered. */
+const STATUS_ATTEMPTS = 3;
+
 export interface SesMailerOptions {
   from: string;
   configurationSet?: string;
@@ -263,20 +266,30 @@ export class SesMailer implements Mailer {
    */
   async status(): Promise<SendingStatus> {
     const failed: string[] = [];
-    const unknown = (call: string) => (error: unknown) => {
-      failed.push(`${call}: ${(error as Error).name}`);
-      return undefined;
+    // The client makes one attempt a call (the sender's loop retries sends): these two questions
+    // get three, so that one throttle does not leave the answer unknown.
+    const ask = async <T>(name: string, call: () => Promise<T>): Promise<T | undefined> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await call();
+        } catch (error) {
+          if (attempt >= STATUS_ATTEMPTS) {
+            failed.push(`${name}: ${(error as Error).name}`);
+            return undefined;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
     };
+    const { configurationSet } = this.options;
     const [account, configSet] = await Promise.all([
-      this.client.send(new GetAccountCommand({})).catch(unknown("GetAccount")),
-      this.options.configurationSet
-        ? this.client
-            .send(
-              new GetConfigurationSetCommand({
-                ConfigurationSetName: this.options.configurationSet,
-              }),
-            )
-            .catch(unknown("GetConfigurationSet"))
+      ask("GetAccount", () => this.client.send(new GetAccountCommand({}))),
+      configurationSet
+        ? ask("GetConfigurationSet", () =>
+            this.client.send(
+              new GetConfigurationSetCommand({ ConfigurationSetName: configurationSet }),
+            ),
+          )
         : undefined,
     ]);
     const status: SendingStatus = failed.length > 0 ? { unanswered: failed.join("; ") } : {};

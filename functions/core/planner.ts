@@ -51,15 +51,15 @@ export interface PlanInput {
   /**
    * What SES says of the account and the configuration set (the sender's own Mailer.status). While
    * SES would refuse every send (the reputation breaker's pause, an account paused or suspended, the
-   * day's quota spent) the pass plans nobody, and it never plans more than one sender's share of
-   * the quota left: a batch SES will not take only waits out its retries in the dead-letter queue,
-   * and its readers are still due at the next pass.
+   * day's quota spent) the pass plans nobody, and it never plans more readers than the quota has
+   * left: a batch SES will not take only waits out its retries in the dead-letter queue, and its
+   * readers are still due at the next pass.
    */
   sending?: Pick<Mailer, "status">;
   /**
    * Senders that may run at once (the stage's senderConcurrency, default 1). Each spends at most
-   * its share of the day's quota left (core/send-queue.ts), so a pass plans no more than one
-   * share: whichever sender takes its batches can send them all.
+   * its share of the day's quota left (core/send-queue.ts): with less left than one email each,
+   * none may send, and the pass plans nobody.
    */
   senders?: number;
   /** In order (see sequence.ts inOrder). */
@@ -188,16 +188,18 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   };
   const status = await input.sending?.status();
   // Without a quota from SES (local stand-ins) nothing is capped.
-  const share = status?.quota
-    ? Math.floor(dailyBudget(status.quota, 0) / Math.max(1, input.senders ?? 1))
-    : Number.POSITIVE_INFINITY;
-  const stopped = status?.stopped?.reason ?? (share === 0 ? "daily-quota" : undefined);
+  const left = status?.quota ? dailyBudget(status.quota, 0) : Number.POSITIVE_INFINITY;
+  const spent = Math.floor(left / Math.max(1, input.senders ?? 1)) === 0;
+  const stopped = status?.stopped?.reason ?? (spent ? "daily-quota" : undefined);
   if (stopped) return { ...report, sendingStopped: stopped };
-  const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, share);
-  /** Whether the pass is full; when the quota filled it with readers still unread, says so. */
+  const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, left);
+  /**
+   * Whether the pass is full, asked with a reader (or a page's cursor) still unread: when the
+   * quota left filled it, the report says so.
+   */
   const fullWithMore = () => {
     if (!full()) return false;
-    if (report.planned >= share && share < (input.limit ?? Number.POSITIVE_INFINITY)) {
+    if (report.planned >= left && left < (input.limit ?? Number.POSITIVE_INFINITY)) {
       report.quotaCapped = true;
     }
     return true;

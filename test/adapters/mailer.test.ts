@@ -111,6 +111,28 @@ describe("SesMailer.status", () => {
     });
   });
 
+  it("asks again when SES throttles a question once, and says which went unanswered after three", async () => {
+    let throttles = 1;
+    const proxy = await startSesProxy(aws?.sesEndpoint as string, (r) =>
+      r.method === "GET" && r.path.startsWith("/v2/email/account") && throttles-- > 0
+        ? { status: 429, body: { message: "Rate exceeded" } }
+        : undefined,
+    );
+    try {
+      await withSesAccount({}, async () => {
+        expect(await sesMailer(proxy.endpoint).status()).toEqual({
+          quota: { maxSendRate: 14, max24HourSend: 50_000, sentLast24Hours: 120 },
+        });
+        throttles = 3;
+        const status = await sesMailer(proxy.endpoint).status();
+        expect(status.quota).toBeUndefined();
+        expect(status.unanswered).toMatch(/^GetAccount: /);
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("says stop when the configuration set's sending is off (the reputation breaker)", async () => {
     const proxy = await startSesProxy(aws?.sesEndpoint as string, (r) =>
       r.method === "GET" && r.path.startsWith("/v2/email/configuration-sets/tips")

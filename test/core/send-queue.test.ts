@@ -438,10 +438,10 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
   });
 
   it.each([
-    [10, 2],
+    [4, 4],
     [3, 0],
   ])(
-    "with %i of the day's quota left, the planner plans %i: what one of four senders may send",
+    "with %i of the day's quota left, the planner plans %i: four senders may each send one, or none",
     async (left, planned) => {
       const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 1_000 - left };
       const mailer = new MemoryMailer({ quota });
@@ -456,16 +456,18 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
         runId: "cron",
         now: clock.now(),
         schedule: SCHEDULE,
-        batchSize: 100,
+        batchSize: 1,
         staleClaimSeconds: 960,
       });
       expect(report.planned).toBe(planned);
       if (planned === 0) expect(report.sendingStopped).toBe("daily-quota");
-      // Whichever sender takes the batch sends all of it: none stops on the quota.
-      const worker = await createSendWorker({ ...deps, workers: 4 });
-      for (const batch of queue.peek()) await worker.send(batch, "m");
+      // Four senders at once, one batch each: every one planned is sent, and none stops.
+      const workers = await Promise.all(
+        queue.peek().map(() => createSendWorker({ ...deps, workers: 4 })),
+      );
+      await Promise.all(queue.peek().map((batch, i) => workers[i]?.send(batch, `m${i}`)));
       expect(mailer.sent).toHaveLength(planned);
-      expect(worker.report.stopped).toBeUndefined();
+      for (const worker of workers) expect(worker.report.stopped).toBeUndefined();
     },
   );
 

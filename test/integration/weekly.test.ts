@@ -829,6 +829,7 @@ describe("Lambda handlers on the local stack", () => {
       report = await weekly({ id: "unanswered-pass", time: new Date().toISOString() });
     });
     expect(report?.sendingStopped).toBeUndefined();
+    expect(report?.planned).toBeGreaterThan(0);
     expect(logged).toContainEqual(
       expect.objectContaining({
         level: "WARN",
