@@ -1,7 +1,8 @@
 /**
  * The Mailer on Amazon SES v2: SendEmail with Simple content, whose Headers carry
  * List-Unsubscribe. SES failures become the errors the send engine tells apart (core/errors.ts).
- * The SDK never retries (maxAttempts 1): the sender's own loop retries, one pacer slot a call.
+ * The SDK never retries a send (maxAttempts 1): the sender's own loop retries, one pacer slot a
+ * call. Its questions (GetAccount, GetConfigurationSet) keep the SDK's retries.
  */
 import {
   GetAccountCommand,
@@ -51,15 +52,12 @@ export function sesRequestHandler(
   return { requestTimeout: timeoutMs, throwOnRequestTimeout: true, ...(given as object) };
 }
 
-/** Tries of each status question (GetAccount, GetConfigurationSet) before it counts as unanswered. */
-const STATUS_ATTEMPTS = 3;
-
 export interface SesMailerOptions {
   from: string;
   configurationSet?: string;
   /** Where readers' replies go (Reply-To), e.g. "Coach <hello@example.com>"; unset: the From. */
   replyTo?: string;
-  /** Region, endpoint, credentials, request handler; retries are always off. */
+  /** Region, endpoint, credentials, request handler; a send is never retried by the SDK. */
   clientOptions?: SESv2ClientConfig;
   /** One call's time limit (default SES_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;
@@ -222,16 +220,21 @@ function quotaOf(
 
 export class SesMailer implements Mailer {
   private readonly client: SESv2Client;
+  private readonly questions: SESv2Client;
 
   constructor(private readonly options: SesMailerOptions) {
     const given = options.clientOptions ?? {};
+    const requestHandler = sesRequestHandler(given.requestHandler, options.requestTimeoutMs);
     this.client = new SESv2Client({
       ...given,
-      requestHandler: sesRequestHandler(given.requestHandler, options.requestTimeoutMs),
+      requestHandler,
       maxAttempts: 1,
       // The middleware stack is resolved once per command class, not per SendEmail.
       cacheMiddleware: true,
     });
+    // The questions (GetAccount, GetConfigurationSet) keep the SDK's own retries, so that one
+    // throttle does not leave the answer unknown; sends are retried by the sender's loop alone.
+    this.questions = new SESv2Client({ ...given, requestHandler });
   }
 
   async send(email: OutgoingEmail): Promise<{ messageId: string }> {
@@ -255,7 +258,7 @@ export class SesMailer implements Mailer {
 
   /** The account's sending quota alone (GetAccount); undefined when SES cannot tell. */
   async quota(): Promise<SendQuota | undefined> {
-    const account = await this.client.send(new GetAccountCommand({})).catch(() => undefined);
+    const account = await this.questions.send(new GetAccountCommand({})).catch(() => undefined);
     return quotaOf(account?.SendQuota);
   }
 
@@ -266,30 +269,17 @@ export class SesMailer implements Mailer {
    */
   async status(): Promise<SendingStatus> {
     const failed: string[] = [];
-    // The client makes one attempt a call (the sender's loop retries sends): these two questions
-    // get three, so that one throttle does not leave the answer unknown.
-    const ask = async <T>(name: string, call: () => Promise<T>): Promise<T | undefined> => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await call();
-        } catch (error) {
-          if (attempt >= STATUS_ATTEMPTS) {
-            failed.push(`${name}: ${(error as Error).name}`);
-            return undefined;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-        }
-      }
+    const unanswered = (call: string) => (error: unknown) => {
+      failed.push(`${call}: ${(error as Error).name}`);
+      return undefined;
     };
     const { configurationSet } = this.options;
     const [account, configSet] = await Promise.all([
-      ask("GetAccount", () => this.client.send(new GetAccountCommand({}))),
+      this.questions.send(new GetAccountCommand({})).catch(unanswered("GetAccount")),
       configurationSet
-        ? ask("GetConfigurationSet", () =>
-            this.client.send(
-              new GetConfigurationSetCommand({ ConfigurationSetName: configurationSet }),
-            ),
-          )
+        ? this.questions
+            .send(new GetConfigurationSetCommand({ ConfigurationSetName: configurationSet }))
+            .catch(unanswered("GetConfigurationSet"))
         : undefined,
     ]);
     const status: SendingStatus = failed.length > 0 ? { unanswered: failed.join("; ") } : {};
