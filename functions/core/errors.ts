@@ -111,6 +111,21 @@ export type StopReason =
   /** A tip cannot be made into an email: a placeholder the sender cannot fill. */
   | "bad-content";
 
+/**
+ * The stops SES's status shows (Mailer.status and the daily quota): while one lasts the hourly
+ * planner plans nobody, and once SES sends again it plans whoever is still due. A queued batch
+ * halted by one of these is let go, not delivered again: its unsent readers stay due.
+ */
+const WAITED_OUT: ReadonlySet<string> = new Set<StopReason>([
+  "paused",
+  "configuration-set-paused",
+  "suspended",
+  "daily-quota",
+]);
+
+/** Whether the hourly planner waits `reason` out and then plans the readers it left. */
+export const plannerWaitsOut = (reason: string): boolean => WAITED_OUT.has(reason);
+
 /** Sending as a whole cannot go on: stop the run at once, and say so loudly. */
 export class MailStoppedError extends Error {
   override name = "MailStoppedError";

@@ -2,12 +2,13 @@
  * The send worker: asks SES once for the quota and whether sending is possible at all, paces at
  * the limit split over the senders that may run at once, and mails each queued batch with one
  * Sender (core/sender.ts), each starting as the one before has taken its last recipient. Whom the
- * time limit left goes back on the queue as a batch of its own; a batch left unfinished otherwise
- * (deferred, in flight elsewhere, halted, a store failure) throws BatchUnfinishedError, so that the
- * queue delivers it again; the claims skip whoever was done. functions/runtime/send-worker.ts wires
- * it for the Lambda, `npm run send` and the bench.
+ * time limit left goes back on the queue as a batch of its own; one SES's pause or spent quota
+ * halted is let go, its readers left due for the hourly planner; a batch left unfinished otherwise
+ * (deferred, in flight elsewhere, halted by another stop, a store failure) throws
+ * BatchUnfinishedError, so that the queue delivers it again; the claims skip whoever was done.
+ * functions/runtime/send-worker.ts wires it for the Lambda, `npm run send` and the bench.
  */
-import { BatchUnfinishedError } from "./errors.js";
+import { BatchUnfinishedError, plannerWaitsOut } from "./errors.js";
 import {
   ACCOUNT_SCHEDULE,
   accountLimit,
@@ -207,6 +208,17 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     }
   };
 
+  /**
+   * A batch SES's own stop halted (a pause, a spent quota) is not delivered again: redeliveries
+   * during a stop of hours would only fill the dead-letter queue. Its unsent readers stay due, and
+   * the hourly planner, which waits the stop out, plans them once SES sends again.
+   */
+  const letGo = (stop: Halt, messageId: string) => {
+    if (!plannerWaitsOut(stop.reason)) return false;
+    log.info("send batch left to the planner", { messageId, reason: stop.reason });
+    return true;
+  };
+
   /** Settles once the batch sent last has taken its last recipient: the next one may start. */
   let lastTaken: Promise<void> = Promise.resolve();
 
@@ -231,7 +243,10 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       log.error("send batch of a week not begun", { messageId, week: batch.week });
       return;
     }
-    if (sender.halted) throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
+    if (sender.halted) {
+      if (letGo(sender.halted, messageId)) return;
+      throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
+    }
     let result: BatchResult;
     try {
       result = await sender.sendBatch(batch, taken);
@@ -252,6 +267,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       requeued,
     });
     if (report.stopped) halt(report.stopped);
+    if (report.stopped && letGo(report.stopped, messageId)) return;
     if (unfinished(report, requeued)) {
       throw new BatchUnfinishedError("recipients left for a later delivery");
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
-import { MailThrottledError } from "../../functions/core/errors.js";
+import { MailStoppedError, MailThrottledError } from "../../functions/core/errors.js";
 import { plan, type SendBatch } from "../../functions/core/planner.js";
 import {
   createSendWorker,
@@ -364,18 +364,77 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     );
   });
 
-  it("a paused account or configuration set sends nothing and hands every record back", async () => {
+  it("a paused account or configuration set sends nothing, says so, and lets every record go to the planner", async () => {
     const paused = new MemoryMailer({
       stopped: { reason: "configuration-set-paused", message: "breaker" },
     });
     const { deliver, logged } = await setup(paused);
-    expect(await deliver([{ id: "m1", body: batchOf(1) }])).toEqual(["m1"]);
+    expect(await deliver([{ id: "m1", body: batchOf(1) }])).toEqual([]);
     expect(paused.calls).toBe(0);
     expect(logged).toContainEqual({
       level: "error",
       message: "sending stopped",
       data: { reason: "configuration-set-paused", detail: "breaker" },
     });
+    expect(logged).toContainEqual({
+      level: "info",
+      message: "send batch left to the planner",
+      data: { messageId: "m1", reason: "configuration-set-paused" },
+    });
+  });
+
+  it("a batch SES paused mid-way is not delivered again: its unsent readers stay due, and the planner sends them once SES sends again", async () => {
+    // SES pauses the account after the first email; redeliveries over an hours-long pause would
+    // only end in the dead-letter queue.
+    const mailer = new MemoryMailer({
+      fault: (_email, call) =>
+        call > 1 ? new MailStoppedError("SES: sending paused", "paused") : undefined,
+    });
+    const { store, deps, deliver, clock } = await setup(mailer);
+    expect(await deliver([{ id: "m1", body: batchOf(1, 2, 3, 4) }], { parallel: 1 })).toEqual([]);
+    expect(mailer.sent).toHaveLength(1);
+    const unsent = [2, 3, 4].map((n) => subscriber(n).id);
+    for (const id of unsent) {
+      const reader = await store.get(id);
+      expect(reader?.claim).toBeUndefined();
+      expect(reader?.lastWeekSent).toBeUndefined();
+    }
+
+    // SES sends again: the next hourly pass plans exactly the three left, and they are sent.
+    mailer.setFault(undefined);
+    clock.advance(3_600_000);
+    const queue = new MemoryQueue<SendBatch>();
+    const report = await plan({
+      ledger: store,
+      queue,
+      sending: mailer,
+      tips: TIPS,
+      runId: "cron",
+      now: clock.now(),
+      schedule: SCHEDULE,
+      batchSize: 100,
+      staleClaimSeconds: 960,
+    });
+    expect(queue.peek().flatMap((b) => b.recipients.map((r) => r.id)).sort()).toEqual(
+      [...unsent].sort(),
+    );
+    expect(report.planned).toBe(3);
+    const worker = await createSendWorker(deps);
+    for (const batch of queue.peek()) await worker.send(batch, "m2");
+    expect(mailer.sent.map((e) => e.to).sort()).toEqual(
+      [1, 2, 3, 4].map((n) => `runner${n}@example.com`),
+    );
+  });
+
+  it.each([
+    ["access-denied", "AccessDenied"],
+    ["sender-refused", "the From identity is not verified"],
+  ] as const)("a batch stopped by %s is delivered again (the planner cannot see that stop), and ends in the dead-letter queue if it lasts", async (reason, message) => {
+    const mailer = new MemoryMailer({
+      fault: () => new MailStoppedError(message, reason),
+    });
+    const { deliver } = await setup(mailer);
+    expect(await deliver([{ id: "m1", body: batchOf(1, 2) }])).toEqual(["m1"]);
   });
 
   it("batches sent at once share one limit of recipients in progress: a second batch fills the first one's tail, it does not double what is in flight", async () => {
@@ -432,9 +491,13 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
       workers[0]?.send(JSON.parse(batchOf(1, 2, 3, 4)), "a"),
       workers[1]?.send(JSON.parse(batchOf(5, 6, 7, 8)), "b"),
     ]);
-    // Four left today: two each, and the rest handed back for a later delivery.
+    // Four left today: two each. The rest stay due for the planner, which holds them back until
+    // the quota frees up: their batches are not delivered again.
     expect(mailer.sent).toHaveLength(4);
-    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled"]);
+    const due = store.all().filter((s) => s.lastWeekSent === undefined);
+    expect(due).toHaveLength(4);
+    for (const reader of due) expect(reader.claim).toBeUndefined();
   });
 
   it.each([
