@@ -6,6 +6,7 @@
  * not taken from npm: `limiter` and `bottleneck` keep their own clock and timers, have no shared
  * store and no sliding cap, and here the clock, sleep and store are ports.
  */
+import { MailStoppedError, MailUnansweredError } from "./errors.js";
 import type { Clock, Mailer, SendQuota, Sleep } from "./ports.js";
 
 /** The share of the limit the schedule aims at: a little under, so jitter never crosses it. */
@@ -180,15 +181,57 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
   };
 }
 
+/** How long a caller outside the weekly send trusts SES's last quota before asking again. */
+export const QUOTA_MAX_AGE_MS = 5 * 60_000;
+
+export interface AccountMailerOptions {
+  /** SES's quota (GetAccount), undefined when SES cannot tell: asked again once stale. */
+  quota: () => Promise<SendQuota | undefined>;
+  /** The account's rate when SES cannot tell (settings maxSendRate). */
+  fallbackRate: number;
+  /** This process's pacer for a limit: its slots on the account's one schedule. */
+  pacerFor: (limit: number) => Pacer;
+  clock: Clock;
+  /** Default QUOTA_MAX_AGE_MS. */
+  maxAgeMs?: number;
+}
+
 /**
- * A Mailer whose every send first takes a slot of the pacer `pacerOf` gives (asked at each send:
- * it may need SES's quota first). status() sends no email and is not paced.
+ * The Mailer of the paths outside the weekly send (confirmations, welcome, goodbye and test
+ * emails): each send takes a slot of the account's schedule at the rate SES last gave, and none is
+ * made while the day's quota is spent as far as this caller knows: SES's last answer less what it
+ * has sent since, or a daily-quota answer from SES (until SES is asked again). Then it throws
+ * MailStoppedError("daily-quota") as SES would, without calling SES. status() is not paced.
  */
-export function pacedMailer(mailer: Mailer, pacerOf: () => Pacer | Promise<Pacer>): Mailer {
+export function accountMailer(mailer: Mailer, options: AccountMailerOptions): Mailer {
+  const maxAge = options.maxAgeMs ?? QUOTA_MAX_AGE_MS;
+  let known: { at: number; quota: Promise<SendQuota | undefined>; sent: number; spent: boolean };
+  const current = () => {
+    const now = options.clock.now().getTime();
+    if (!known || now - known.at > maxAge) {
+      known = { at: now, quota: options.quota(), sent: 0, spent: false };
+    }
+    return known;
+  };
   return {
     send: async (email) => {
-      await (await pacerOf()).acquire();
-      return mailer.send(email);
+      const reading = current();
+      const quota = await reading.quota;
+      if (reading.spent || dailyBudget(quota, Number.POSITIVE_INFINITY) <= reading.sent) {
+        throw new MailStoppedError("SES: the day's sending quota is used up", "daily-quota");
+      }
+      // Counted before the call, so that calls at once cannot together pass the last one left.
+      reading.sent += 1;
+      try {
+        await options.pacerFor(accountLimit(quota, options.fallbackRate)).acquire();
+        return await mailer.send(email);
+      } catch (error) {
+        if (!(error instanceof MailUnansweredError)) reading.sent -= 1;
+        if (error instanceof MailStoppedError && error.reason === "daily-quota") {
+          reading.spent = true;
+        }
+        throw error;
+      }
     },
     status: () => mailer.status(),
   };
@@ -223,4 +266,18 @@ export function dailyBudget(quota: SendQuota | undefined, fallbackMax: number): 
   if (!quota) return Math.max(0, Math.floor(fallbackMax));
   if (quota.max24HourSend < 0) return Number.POSITIVE_INFINITY;
   return Math.max(0, Math.floor(quota.max24HourSend - quota.sentLast24Hours));
+}
+
+/**
+ * The share of the day's quota the weekly send leaves to the emails someone is waiting for:
+ * confirmations and welcomes above all, goodbyes and test sends. On a day the weekly send fills
+ * the quota, a reader who signs up still gets their confirmation.
+ */
+export const KEPT_FOR_SIGNUPS = 0.05;
+
+/** What the weekly send may spend today: dailyBudget less KEPT_FOR_SIGNUPS of SES's quota. */
+export function weeklyBudget(quota: SendQuota | undefined, fallbackMax: number): number {
+  const kept =
+    quota && quota.max24HourSend > 0 ? Math.ceil(quota.max24HourSend * KEPT_FOR_SIGNUPS) : 0;
+  return Math.max(0, dailyBudget(quota, fallbackMax) - kept);
 }

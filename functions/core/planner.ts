@@ -8,7 +8,7 @@
  */
 import { isPaused, verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
-import { dailyBudget } from "./pacing.js";
+import { weeklyBudget } from "./pacing.js";
 import type { Log, Mailer, Queue, SendLedger } from "./ports.js";
 import { logSetAside, readerProblem } from "./readers.js";
 import {
@@ -51,9 +51,9 @@ export interface PlanInput {
   /**
    * What SES says of the account and the configuration set (the sender's own Mailer.status). While
    * SES would refuse every send (the reputation breaker's pause, an account paused or suspended, the
-   * day's quota spent) the pass plans nobody, and it never plans more readers than the quota has
-   * left: a batch SES will not take only waits out its retries in the dead-letter queue, and its
-   * readers are still due at the next pass.
+   * day's quota spent) the pass plans nobody, and it never plans more readers than the weekly
+   * send's part of the quota has left (weeklyBudget: a part is kept for signups). A batch SES will
+   * not take would only be let go by its sender, and its readers are still due at the next pass.
    */
   sending?: Pick<Mailer, "status">;
   /**
@@ -188,7 +188,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   };
   const status = await input.sending?.status();
   // Without a quota from SES (local stand-ins) nothing is capped.
-  const left = status?.quota ? dailyBudget(status.quota, 0) : Number.POSITIVE_INFINITY;
+  const left = status?.quota ? weeklyBudget(status.quota, 0) : Number.POSITIVE_INFINITY;
   const spent = Math.floor(left / Math.max(1, input.senders ?? 1)) === 0;
   const stopped = status?.stopped?.reason ?? (spent ? "daily-quota" : undefined);
   if (stopped) return { ...report, sendingStopped: stopped };

@@ -12,10 +12,10 @@ import { BatchUnfinishedError, plannerWaitsOut } from "./errors.js";
 import {
   ACCOUNT_SCHEDULE,
   accountLimit,
-  dailyBudget,
   inFlightFor,
   type Pacer,
   sharedPacer,
+  weeklyBudget,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Limits, Log, Queue } from "./ports.js";
@@ -164,10 +164,11 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const sender = new Sender(
     { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
     {
-      // The day's remaining quota, split like the calls in flight: senders running at once each
-      // read the same remainder from SES, and together must not spend it more than once.
+      // The day's remaining quota less what is kept for signups, split like the calls in flight:
+      // senders running at once each read the same remainder from SES, and together must not
+      // spend it more than once.
       budget: Math.floor(
-        dailyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
+        weeklyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
       ),
       // Recipients in progress for this worker's share of the rate while one other worker waits
       // on a slow call at the end of its invocation (the rate over workers − 1), twice over: each

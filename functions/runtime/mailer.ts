@@ -3,19 +3,14 @@
  * link: the one of the weekly tips, welcome, goodbye and test emails, and the one of confirmation
  * emails (the confirmations' own configuration set). Every one of their calls first takes a slot
  * on the account's one send schedule in the table, through accountPacer: so no path can call SES
- * beside the rate the others keep to. The send worker alone takes its slots itself
+ * beside the rate the others keep to; and none calls SES while the day's quota is spent as far as
+ * its container knows (core/pacing.ts accountMailer). The send worker alone takes its slots itself
  * (sendWorkerMailer), so that between its slot and its call it can see that SES said stop.
  */
 import { SesMailer } from "../adapters/ses-mailer.js";
 import { realSleep, systemClock } from "../adapters/system.js";
 import { aws, clientOptions, settings } from "../config.js";
-import {
-  ACCOUNT_SCHEDULE,
-  accountLimit,
-  type Pacer,
-  pacedMailer,
-  sharedPacer,
-} from "../core/pacing.js";
+import { ACCOUNT_SCHEDULE, accountMailer, type Pacer, sharedPacer } from "../core/pacing.js";
 import type { Mailer } from "../core/ports.js";
 import { log } from "./log.js";
 import { limits } from "./store.js";
@@ -24,10 +19,6 @@ let tips: SesMailer | undefined;
 let confirmations: SesMailer | undefined;
 let pacedTips: Mailer | undefined;
 let pacedConfirmations: Mailer | undefined;
-let rate: { at: number; limit: Promise<number> } | undefined;
-
-/** How long a container keeps the account's rate before asking SES again. */
-const RATE_TTL_MS = 5 * 60_000;
 const pacers = new Map<number, Pacer>();
 
 function build(configurationSet: string | undefined): SesMailer {
@@ -62,21 +53,17 @@ export function accountPacer(limit: number): Pacer {
   return pacer;
 }
 
-/** The account's MaxSendRate, asked of SES at most every 5 minutes (else settings maxSendRate). */
-function accountRate(): Promise<number> {
-  const now = systemClock.now().getTime();
-  if (!rate || now - rate.at > RATE_TTL_MS) {
-    const limit = sendWorkerMailer()
-      .quota()
-      .then((quota) => accountLimit(quota, settings().maxSendRate));
-    rate = { at: now, limit };
-  }
-  return rate.limit;
-}
-
-/** Each send takes a slot of the account's schedule first. */
-const paced = (mailer: Mailer) =>
-  pacedMailer(mailer, async () => accountPacer(await accountRate()));
+/**
+ * Each send takes a slot of the account's schedule at the rate SES gives (asked at most every
+ * 5 minutes), and none is made while the day's quota is spent as far as this container knows.
+ */
+const accountPaced = (mailer: Mailer) =>
+  accountMailer(mailer, {
+    quota: () => sendWorkerMailer().quota(),
+    fallbackRate: settings().maxSendRate,
+    pacerFor: accountPacer,
+    clock: systemClock,
+  });
 
 /**
  * What SES says of the account and the weekly set, as the hourly planner asks it. An answer SES
@@ -99,7 +86,7 @@ export function plannerStatus(): Pick<Mailer, "status"> {
 
 /** Welcome, goodbye and test emails. */
 export function sesMailer(): Mailer {
-  pacedTips ??= paced(sendWorkerMailer());
+  pacedTips ??= accountPaced(sendWorkerMailer());
   return pacedTips;
 }
 
@@ -107,6 +94,6 @@ export function sesMailer(): Mailer {
 export function confirmationMailer(): Mailer {
   const { confirmationSet, configurationSet } = settings();
   confirmations ??= build(confirmationSet ?? configurationSet);
-  pacedConfirmations ??= paced(confirmations);
+  pacedConfirmations ??= accountPaced(confirmations);
   return pacedConfirmations;
 }

@@ -13,8 +13,8 @@ import { BatchUnfinishedError } from "../../functions/core/errors.js";
 import { applyFeedback } from "../../functions/core/feedback.js";
 import {
   ACCOUNT_SCHEDULE,
+  accountMailer,
   type Pacer,
-  pacedMailer,
   sharedPacer,
 } from "../../functions/core/pacing.js";
 import { plan, type SendBatch } from "../../functions/core/planner.js";
@@ -481,8 +481,15 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         store.reserveSlots(ACCOUNT_SCHEDULE, sim.clock.now(), count, spacingMs),
     });
   const pacers = { api: pathPacer(), outbox: pathPacer() };
-  const oneOff = (name: "api" | "outbox") =>
-    pacedMailer(ses.mailer({ name, sleep: sim.sleep }), () => pacers[name]);
+  const oneOff = (name: "api" | "outbox") => {
+    const mailer = ses.mailer({ name, sleep: sim.sleep });
+    return accountMailer(mailer, {
+      quota: async () => (await mailer.status()).quota,
+      fallbackRate: options.rate,
+      pacerFor: () => pacers[name],
+      clock: sim.clock,
+    });
+  };
   const subscriptionDeps = {
     subscribers: worldStore,
     limits: store,

@@ -14,6 +14,7 @@ import {
   MailUnansweredError,
   type StopReason,
 } from "../../functions/core/errors.js";
+import { weeklyBudget } from "../../functions/core/pacing.js";
 import type { Mailer, OutgoingEmail, SendingStatus, Sleep } from "../../functions/core/ports.js";
 import type { Checks, Trace } from "./checks.js";
 import type { FaultProfile } from "./faults.js";
@@ -134,13 +135,13 @@ export class SimSes {
 
   status(): SendingStatus {
     const t = this.sim.now;
-    // Spent, for the senders: what is left is less than one email for each that may run at once.
-    if (this.sentLast24Hours(t) > this.options.quota - this.options.senders) this.spent(t);
     const quota = {
       maxSendRate: this.options.maxSendRate,
       max24HourSend: this.options.quota,
       sentLast24Hours: this.sentLast24Hours(t),
     };
+    // Spent, for the weekly send: its part left is less than one email for each sender.
+    if (weeklyBudget(quota, 0) < this.options.senders) this.spent(t);
     const stop = this.pausedAt(t) ? "paused" : undefined;
     return stop
       ? { quota, stopped: { reason: stop, message: "the account's sending is paused" } }

@@ -1,19 +1,29 @@
 import { describe, expect, it } from "vitest";
+import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
+import {
+  MailStoppedError,
+  MailThrottledError,
+  MailUnansweredError,
+} from "../../functions/core/errors.js";
 import {
   ACCOUNT_SCHEDULE,
   accountLimit,
+  accountMailer,
   CAP_WINDOW_MS,
   createPacer,
   dailyBudget,
   inFlightFor,
   PACE_AIM,
+  type Pacer,
   RUN_MS,
   SLOT_LATE_MS,
   scheduleRate,
   sharedPacer,
   slotSpacing,
+  weeklyBudget,
 } from "../../functions/core/pacing.js";
+import type { OutgoingEmail, SendQuota } from "../../functions/core/ports.js";
 import { busiestWindow } from "../../scripts/bench/windows.js";
 import { FakeClock, VirtualClock } from "../support/send-fixtures.js";
 import { seededRandom } from "../support/ses-local.js";
@@ -328,5 +338,113 @@ describe("dailyBudget and inFlightFor", () => {
     expect(inFlightFor(14)).toBe(3);
     expect(inFlightFor(125)).toBe(25);
     expect(inFlightFor(Number.POSITIVE_INFINITY)).toBe(64);
+  });
+});
+
+describe("weeklyBudget: the weekly send keeps a twentieth of the day's quota for signups", () => {
+  const quota = (max24HourSend: number, sentLast24Hours: number): SendQuota => ({
+    maxSendRate: 14,
+    max24HourSend,
+    sentLast24Hours,
+  });
+  it.each([
+    ["nothing sent yet", quota(50_000, 0), 47_500],
+    ["part spent", quota(50_000, 40_000), 7_500],
+    ["only the kept part left", quota(50_000, 47_500), 0],
+    ["spent past the kept part", quota(50_000, 49_000), 0],
+    ["a quota that does not divide (200: 10 kept)", quota(200, 0), 190],
+    ["a sandbox's 201: 11 kept, rounding up", quota(201, 0), 190],
+    ["no daily quota (SES's −1)", quota(-1, 9_000_000), Number.POSITIVE_INFINITY],
+    ["SES could not tell: the configured maximum, nothing kept", undefined, 9],
+  ])("%s", (_what, q, expected) => {
+    expect(weeklyBudget(q, 9)).toBe(expected);
+  });
+});
+
+describe("accountMailer: the paths outside the weekly send", () => {
+  const email = (n: number): OutgoingEmail => ({
+    to: `signup${n}@example.org`,
+    subject: "Confirm",
+    html: "",
+    text: "",
+  });
+  const free: Pacer = { limit: 14, rate: 14, acquire: async () => {} };
+  function setup(sentLast24Hours: number, fault?: ConstructorParameters<typeof MemoryMailer>[0]) {
+    const clock = new FakeClock(0);
+    const quota = { maxSendRate: 14, max24HourSend: 100, sentLast24Hours };
+    const ses = new MemoryMailer({ quota, ...fault });
+    let asked = 0;
+    const limits: number[] = [];
+    const mailer = accountMailer(ses, {
+      quota: async () => {
+        asked += 1;
+        return { ...quota };
+      },
+      fallbackRate: 1,
+      pacerFor: (limit) => {
+        limits.push(limit);
+        return free;
+      },
+      clock,
+      maxAgeMs: 60_000,
+    });
+    return { clock, quota, ses, mailer, asked: () => asked, limits };
+  }
+
+  it("paces at the rate SES gives, and asks SES's quota again only once its answer is stale", async () => {
+    const { clock, mailer, asked, limits } = setup(0);
+    await mailer.send(email(1));
+    await mailer.send(email(2));
+    expect(asked()).toBe(1);
+    expect(limits).toEqual([14, 14]);
+    clock.advance(60_001);
+    await mailer.send(email(3));
+    expect(asked()).toBe(2);
+  });
+
+  it("calls SES no more once what SES said was left is sent, and throws SES's own stop", async () => {
+    const { ses, mailer } = setup(98);
+    await mailer.send(email(1));
+    await mailer.send(email(2));
+    const refused = await mailer.send(email(3)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MailStoppedError);
+    expect((refused as MailStoppedError).reason).toBe("daily-quota");
+    expect(ses.calls).toBe(2);
+  });
+
+  it("sends at once cannot together pass the last one left", async () => {
+    const { ses, mailer } = setup(99);
+    const outcomes = await Promise.allSettled([1, 2, 3].map((n) => mailer.send(email(n))));
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected", "rejected"]);
+    expect(ses.calls).toBe(1);
+  });
+
+  it("after SES's own daily-quota answer it calls no more until it has asked SES again", async () => {
+    const { clock, ses, mailer, quota } = setup(0);
+    ses.setFault(() => new MailStoppedError("Daily message quota exceeded", "daily-quota"));
+    await expect(mailer.send(email(1))).rejects.toThrow(MailStoppedError);
+    await expect(mailer.send(email(2))).rejects.toThrow(MailStoppedError);
+    expect(ses.calls).toBe(1);
+    // The day's oldest sends age out: asked again, SES has room, and the signup goes.
+    ses.setFault(undefined);
+    quota.sentLast24Hours = 50;
+    clock.advance(60_001);
+    await mailer.send(email(3));
+    expect(ses.calls).toBe(2);
+  });
+
+  it.each([
+    ["a throttle", () => new MailThrottledError("slow down"), 2],
+    [
+      "an answer that never came (SES may have taken it)",
+      () => new MailUnansweredError("no answer"),
+      1,
+    ],
+  ])("%s leaves the count of what is left as SES would", async (_what, fault, callsAfter) => {
+    const { ses, mailer } = setup(98);
+    ses.setFault((_e, call) => (call === 1 ? fault() : undefined));
+    await expect(mailer.send(email(1))).rejects.toThrow();
+    const sent = await Promise.allSettled([mailer.send(email(2)), mailer.send(email(3))]);
+    expect(sent.filter((o) => o.status === "fulfilled")).toHaveLength(callsAfter);
   });
 });

@@ -217,6 +217,11 @@ describe("plan", () => {
       "paused",
     ],
     ["the day's quota is spent", { quota: { ...QUOTA, sentLast24Hours: 50_000 } }, "daily-quota"],
+    [
+      "only the part kept for signups is left (2,500 of 50,000)",
+      { quota: { ...QUOTA, sentLast24Hours: 47_500 } },
+      "daily-quota",
+    ],
   ] as const)("plans nobody, reading and moving no one, while %s", async (_, status, reason) => {
     const store = new MemoryStore(4);
     await seed(store, [subscriber(1), subscriber(2)]);
@@ -233,7 +238,7 @@ describe("plan", () => {
     expect(resumed.planned).toBe(2);
   });
 
-  it("plans no more readers than the day's quota has left; the rest stay due", async () => {
+  it("plans no more readers than the weekly send's part of the day's quota has left; the rest stay due", async () => {
     const store = new MemoryStore(2);
     await seed(
       store,
@@ -241,7 +246,8 @@ describe("plan", () => {
     );
     const queue = new MemoryQueue<SendBatch>();
     const input = hourly(store, queue, 10);
-    const left = { quota: { ...QUOTA, sentLast24Hours: QUOTA.max24HourSend - 3 } };
+    // Of 50,000 a day, 2,500 are kept for signups: 3 left for the weekly send.
+    const left = { quota: { ...QUOTA, sentLast24Hours: 50_000 - 2_500 - 3 } };
     const capped = await plan({ ...input, sending: { status: async () => left } });
     expect(capped).toMatchObject({ planned: 3, quotaCapped: true });
     expect(queue.peek().flatMap((b) => b.recipients)).toHaveLength(3);

@@ -11,10 +11,9 @@ import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import {
   ACCOUNT_SCHEDULE,
-  accountLimit,
+  accountMailer,
   createPacer,
   type Pacer,
-  pacedMailer,
   sharedPacer,
 } from "../../functions/core/pacing.js";
 import type { SendBatch } from "../../functions/core/planner.js";
@@ -115,9 +114,12 @@ async function run(c: Case, pacing: "shared" | "per container" = "shared") {
   };
   // The confirmation outbox, as functions/runtime/mailer.ts wires it: its own paced mailer.
   const outbox = async () => {
-    const status = await mailer.status();
-    const pacer = pacerFor(accountLimit(status.quota, 1));
-    const paced = pacedMailer(mailer, () => pacer);
+    const paced = accountMailer(mailer, {
+      quota: async () => (await mailer.status()).quota,
+      fallbackRate: 1,
+      pacerFor,
+      clock,
+    });
     for (let i = 0; i < c.outbox; i += 1) {
       await paced.send({ to: `signup${i}@example.org`, subject: "Confirm", html: "", text: "" });
     }

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import type { Context, SQSEvent } from "aws-lambda";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { realSleep, systemClock } from "../../functions/adapters/system.js";
 import type { SendBatch } from "../../functions/core/planner.js";
 import type { Clock } from "../../functions/core/ports.js";
@@ -794,6 +794,34 @@ describe("Lambda handlers on the local stack", () => {
     const emf = logged.find((l) => "_aws" in l && "SendingStopped" in l);
     expect(emf).toMatchObject({ SendingStopped: 1, service: "sender", reason: "paused" });
     expect(JSON.stringify(emf)).toContain('"Namespace":"StrengthTips"');
+  });
+
+  it("the day's quota spent: the outbox Lambda calls SES for nothing and keeps the signup for a later delivery", async () => {
+    // A fresh container: the quota this one's mailers read earlier is not spent.
+    vi.resetModules();
+    const { handler: outbox } = await import("../../functions/events/confirm-outbox.js");
+    const signup = {
+      signupId: "0123456789abcdef",
+      email: `g${generation}-quota@example.org`,
+      consent: {
+        at: new Date().toISOString(),
+        ip: "203.0.113.9",
+        userAgent: "test",
+        source: "site",
+        textVersion: "1",
+      },
+    };
+    const spent = {
+      ...SES_ACCOUNT.SendQuota,
+      SentLast24Hours: SES_ACCOUNT.SendQuota.Max24HourSend,
+    };
+    const result = await withSesAccount({ SendQuota: spent }, () =>
+      outbox({
+        Records: [{ messageId: "q1", body: JSON.stringify(signup) }],
+      } as unknown as SQSEvent),
+    );
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "q1" }]);
+    expect(proxy.calls).toEqual([]);
   });
 
   it("a paused SES account: the planner plans nobody, says why and emits PlanningPaused", async () => {

@@ -21,11 +21,12 @@ const CAUGHT_BY: Record<Bug, string> = {
 describe("the simulation", () => {
   it("gives the same trace for the same seed, and another for another seed", async () => {
     const small = { ...DEFAULTS, readers: 300, weeks: 2, faults: "heavy" as const };
-    const a = await simulate({ ...small, seed: 7 });
-    const b = await simulate({ ...small, seed: 7 });
-    const c = await simulate({ ...small, seed: 8 });
+    const a = await simulate({ ...small, seed: 5 });
+    const b = await simulate({ ...small, seed: 5 });
+    const c = await simulate({ ...small, seed: 6 });
     expect(a.events).toBeGreaterThan(1_000);
-    // Heavy faults strand batches until they are dead-lettered, and each one is reported.
+    // Heavy faults strand some batches until they are dead-lettered (two on this seed), and each
+    // one is reported.
     expect(a.counts.deadLetters).toBeGreaterThan(0);
     expect(a.checked["dlq-reported"]).toBe(a.counts.deadLetters);
     expect(b.digest).toBe(a.digest);
@@ -41,6 +42,14 @@ describe("the simulation", () => {
     expect(result.checked["bad-record"]).toBe(1);
     expect(result.counts.sesPauses).toBeGreaterThan(0);
     expect(result.checked["feedback-applied"]).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("holds every invariant when the daily quota is smaller than a Monday's readers", async () => {
+    // 400 a day for 2,000 readers: the weekly send spends its part and stops each Monday, and
+    // confirmations and welcomes, which keep a part of their own, call SES only while some is left.
+    const result = await simulate({ ...DEFAULTS, quota: 400 });
+    expect(result.violations).toEqual([]);
+    expect(result.checked.quota).toBeGreaterThan(0);
   }, 120_000);
 
   it.each(BUGS)(
