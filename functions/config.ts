@@ -159,11 +159,13 @@ const settingsSchema = z.object({
   batchSize: z._default(numberish(z.int().check(z.minimum(1), z.maximum(1000))), 100),
   /**
    * Set by the infrastructure (infra/wiring.ts SETTINGS), which knows them: senders running at
-   * once (the event source's maximum concurrency), and the stale window of a send claim (the
-   * send queue's visibility timeout, so a redelivered batch takes over its dead sender's claims).
+   * once (the event source's maximum concurrency), the stale window of a send claim (the send
+   * queue's visibility timeout, so a redelivered batch takes over its dead sender's claims), and
+   * the send queue's deliveries before its dead-letter queue.
    */
   senderConcurrency: numberish(z.int().check(z.positive())),
   staleClaimSeconds: numberish(z.number().check(z.positive())),
+  sendMaxReceives: numberish(z.int().check(z.positive())),
   /**
    * The list-wide budget of confirmation emails per clock hour; beyond it signups are still
    * accepted and their confirmations wait on the outbox for the next hour. The default lives

@@ -480,6 +480,11 @@ export const SETTINGS = {
    * delivery takes them over. A live sender holds a claim for seconds, never near this long.
    */
   staleClaimSeconds: SEND_QUEUE.visibilityTimeoutSeconds,
+  /**
+   * Deliveries of a send batch before the dead-letter queue: on the last, a batch SES's pause or
+   * spent quota halted is let go to the hourly planner instead (core/send-queue.ts).
+   */
+  sendMaxReceives: SEND_QUEUE.maxReceiveCount,
 } as const;
 
 /** The custom metrics the Lambdas emit and the alarms in sst.config.ts watch. */

@@ -19,6 +19,7 @@ const base = {
     maxSendRate: "50",
     senderConcurrency: 4,
     staleClaimSeconds: "960",
+    sendMaxReceives: 5,
   }),
 };
 

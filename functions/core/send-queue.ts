@@ -2,10 +2,10 @@
  * The send worker: asks SES once for the quota and whether sending is possible at all, paces at
  * the limit split over the senders that may run at once, and mails each queued batch with one
  * Sender (core/sender.ts), each starting as the one before has taken its last recipient. Whom the
- * time limit left goes back on the queue as a batch of its own; one SES's pause or spent quota
- * halted is let go, its readers left due for the hourly planner; a batch left unfinished otherwise
- * (deferred, in flight elsewhere, halted by another stop, a store failure) throws
- * BatchUnfinishedError, so that the queue delivers it again; the claims skip whoever was done.
+ * time limit left goes back on the queue as a batch of its own; a batch left unfinished otherwise
+ * (deferred, in flight elsewhere, halted, a store failure) throws BatchUnfinishedError, so that the
+ * queue delivers it again (the claims skip whoever was done), except on its last delivery when
+ * SES's pause or spent quota halted it: then it is let go, its readers left due for the planner.
  * functions/runtime/send-worker.ts wires it for the Lambda, `npm run send` and the bench.
  */
 import { BatchUnfinishedError, plannerWaitsOut } from "./errors.js";
@@ -116,9 +116,10 @@ export interface SendWorker {
    * Sends one queued batch (`messageId` names it in the log); throws BatchUnfinishedError when
    * its message should be delivered again. Batches handed over together (one invocation's
    * records) go one after another, each starting once the one before has taken its last
-   * recipient, so that it fills that one's tail.
+   * recipient, so that it fills that one's tail. `lastDelivery`: the queue will not deliver this
+   * message again (the next receive would move it to the dead-letter queue).
    */
-  send(batch: SendBatch, messageId: string): Promise<void>;
+  send(batch: SendBatch, messageId: string, lastDelivery?: boolean): Promise<void>;
 }
 
 /** The earliest time zone (UTC+14) is this far ahead of UTC: its Monday begins the week. */
@@ -210,12 +211,14 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   };
 
   /**
-   * A batch SES's own stop halted (a pause, a spent quota) is not delivered again: redeliveries
-   * during a stop of hours would only fill the dead-letter queue. Its unsent readers stay due, and
-   * the hourly planner, which waits the stop out, plans them once SES sends again.
+   * On its last delivery, a batch SES's own stop halted (a pause, a spent quota) is let go rather
+   * than dead-lettered: its unsent readers stay due, and the hourly planner, which waits the stop
+   * out, plans them once SES sends again. Before that it is delivered again like any unfinished
+   * batch, so that a stop of minutes near the end of a reader's week still sends that week's tip
+   * (the planner plans no week that has ended).
    */
-  const letGo = (stop: Halt, messageId: string) => {
-    if (!plannerWaitsOut(stop.reason)) return false;
+  const letGo = (stop: Halt, messageId: string, lastDelivery: boolean) => {
+    if (!lastDelivery || !plannerWaitsOut(stop.reason)) return false;
     log.info("send batch left to the planner", { messageId, reason: stop.reason });
     return true;
   };
@@ -223,7 +226,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   /** Settles once the batch sent last has taken its last recipient: the next one may start. */
   let lastTaken: Promise<void> = Promise.resolve();
 
-  const send = async (batch: SendBatch, messageId: string): Promise<void> => {
+  const send = async (batch: SendBatch, messageId: string, lastDelivery = false): Promise<void> => {
     const previous = lastTaken;
     let taken = () => {};
     lastTaken = new Promise((resolve) => {
@@ -231,13 +234,18 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     });
     try {
       await previous;
-      await sendOne(batch, messageId, taken);
+      await sendOne(batch, messageId, lastDelivery, taken);
     } finally {
       taken();
     }
   };
 
-  const sendOne = async (batch: SendBatch, messageId: string, taken: () => void) => {
+  const sendOne = async (
+    batch: SendBatch,
+    messageId: string,
+    lastDelivery: boolean,
+    taken: () => void,
+  ) => {
     if (notBegun(batch.week, deps.clock.now())) {
       // A week that has not begun in any time zone comes from a fault or a forgery: sending it
       // would also push the reader's next slot past every real week. Never better: let it go.
@@ -245,7 +253,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       return;
     }
     if (sender.halted) {
-      if (letGo(sender.halted, messageId)) return;
+      if (letGo(sender.halted, messageId, lastDelivery)) return;
       throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
     }
     let result: BatchResult;
@@ -268,7 +276,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       requeued,
     });
     if (report.stopped) halt(report.stopped);
-    if (report.stopped && letGo(report.stopped, messageId)) return;
+    if (report.stopped && letGo(report.stopped, messageId, lastDelivery)) return;
     if (unfinished(report, requeued)) {
       throw new BatchUnfinishedError("recipients left for a later delivery");
     }

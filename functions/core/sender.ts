@@ -261,6 +261,8 @@ interface BatchRun {
   taken?: () => void;
   /** Recipients not taken, or given back unsent, because the invocation neared its limit. */
   outOfTime: Recipient[];
+  /** A recipient was left unattempted because the budget was spent (perhaps only held). */
+  budgetShort?: true;
 }
 
 /** What a batch sends back besides its report: whom the time limit left unsent. */
@@ -318,7 +320,9 @@ export class Sender {
     if (run.failure) throw run.failure.error;
     const { report } = run;
     if (this.halted) report.stopped = this.halted;
-    else if (report.unattempted > 0 && this.budget <= 0) {
+    else if (run.budgetShort) {
+      // Even when the budget came back later (held by a recipient who turned out not to need an
+      // email): those left unattempted are the quota's, not a failure to deliver again for.
       report.stopped = { reason: "daily-quota", message: "the day's sending quota is used up" };
     }
     return { report, outOfTime: run.outOfTime };
@@ -374,7 +378,10 @@ export class Sender {
     if (this.outOfTime()) return "out-of-time";
     const tip = this.deps.tips.get(recipient.tip);
     if (!tip) return "failed-transient"; // content changed since planning: the next run replans
-    if (this.budget <= 0) return "unattempted";
+    if (this.budget <= 0) {
+      run.budgetShort = true;
+      return "unattempted";
+    }
     this.budget -= 1;
     let outcome: Outcome = "unattempted";
     try {

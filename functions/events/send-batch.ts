@@ -3,12 +3,14 @@
  * at once, each starting as the one before takes its last recipient. A record that is not a batch
  * is logged and let go; recipients the time limit left go back to SendQueue as a batch of their
  * own; a batch left unfinished otherwise is reported to SQS through Powertools'
- * processPartialResponse and delivered again after the visibility timeout.
+ * processPartialResponse and delivered again after the visibility timeout, unless it is its last
+ * delivery and SES's pause or spent quota halted it (its readers wait for the hourly planner).
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { sendDeadline } from "../adapters/ses-mailer.js";
 import { systemClock } from "../adapters/system.js";
+import { settings } from "../config.js";
 import { log } from "../runtime/log.js";
 import { countReadersSetAside, countSendingStopped } from "../runtime/metrics.js";
 import { sendQueue } from "../runtime/send-queue.js";
@@ -27,7 +29,7 @@ export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBa
   const options = { ...SEND_BATCHES, ...(context ? { context } : {}) };
   const response = await processPartialResponse(
     event,
-    sendBatchRecord(worker, log()),
+    sendBatchRecord(worker, log(), settings().sendMaxReceives),
     processor,
     options,
   );

@@ -37,7 +37,7 @@ export function recordHandler<S extends z.ZodMiniType>(
   schema: S,
   malformed: string,
   log: Pick<Log, "error">,
-  handle: (value: z.output<S>, messageId: string) => Promise<unknown>,
+  handle: (value: z.output<S>, record: SQSRecord) => Promise<unknown>,
 ): (record: SQSRecord) => Promise<void> {
   return async (record) => {
     const parsed = parseBody(schema, record.body);
@@ -45,13 +45,26 @@ export function recordHandler<S extends z.ZodMiniType>(
       log.error(malformed, { messageId: record.messageId, issues: parsed.error.issues });
       return;
     }
-    await handle(parsed.data, record.messageId);
+    await handle(parsed.data, record);
   };
 }
 
-/** A SendQueue record → the worker's send (it throws when the batch should come again). */
-export const sendBatchRecord = (worker: Pick<SendWorker, "send">, log: Pick<Log, "error">) =>
-  recordHandler(sendBatchSchema, "malformed send batch", log, worker.send);
+/**
+ * A SendQueue record → the worker's send (it throws when the batch should come again). The
+ * record's `maxReceives`-th delivery is its last: SQS would move it to the dead-letter queue next.
+ */
+export const sendBatchRecord = (
+  worker: Pick<SendWorker, "send">,
+  log: Pick<Log, "error">,
+  maxReceives: number,
+) =>
+  recordHandler(sendBatchSchema, "malformed send batch", log, (batch, record) =>
+    worker.send(
+      batch,
+      record.messageId,
+      Number(record.attributes?.ApproximateReceiveCount) >= maxReceives,
+    ),
+  );
 
 /** A ConfirmOutbox record → its confirmation email (it throws when the signup should come again). */
 export const signupRecord = (deps: ConfirmationDeps & { log: Log }) =>

@@ -814,7 +814,12 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
             return true;
           }
           try {
-            await worker.send(parsed.data as SendBatch, message.id);
+            // Its last delivery: SQS would move it to the dead-letter queue next.
+            await worker.send(
+              parsed.data as SendBatch,
+              message.id,
+              message.receives >= MAX_RECEIVES,
+            );
             return true;
           } catch (error) {
             if (!(error instanceof BatchUnfinishedError))

@@ -412,6 +412,19 @@ describe("accountMailer: the paths outside the weekly send", () => {
     expect(ses.calls).toBe(2);
   });
 
+  it("counts its own sends from each new answer of SES's, which already counts the earlier ones", async () => {
+    const { clock, ses, mailer, quota } = setup(98);
+    await mailer.send(email(1));
+    await mailer.send(email(2));
+    await expect(mailer.send(email(3))).rejects.toThrow(MailStoppedError);
+    // Asked again: SES counts the two and one more has aged out of its 24 hours.
+    quota.sentLast24Hours = 99;
+    clock.advance(60_001);
+    await mailer.send(email(4));
+    await expect(mailer.send(email(5))).rejects.toThrow(MailStoppedError);
+    expect(ses.calls).toBe(3);
+  });
+
   it("sends at once cannot together pass the last one left", async () => {
     const { ses, mailer } = setup(99);
     const outcomes = await Promise.allSettled([1, 2, 3].map((n) => mailer.send(email(n))));

@@ -64,7 +64,7 @@ async function setup(mailer = new MemoryMailer()) {
   };
   /** One SQS delivery of `records` to a fresh worker, as one Lambda invocation. */
   const deliver = async (
-    records: Array<{ id: string; body: string }>,
+    records: Array<{ id: string; body: string; receives?: number }>,
     overrides: Partial<SendWorkerDeps> = {},
   ) => deliverRecords(await createSendWorker({ ...deps, ...overrides }), records, log);
   return { store, mailer, deps, logged, clock, deliver };
@@ -364,34 +364,38 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     );
   });
 
-  it("a paused account or configuration set sends nothing, says so, and lets every record go to the planner", async () => {
+  it("a paused account or configuration set sends nothing, says so, and hands every record back", async () => {
     const paused = new MemoryMailer({
       stopped: { reason: "configuration-set-paused", message: "breaker" },
     });
     const { deliver, logged } = await setup(paused);
-    expect(await deliver([{ id: "m1", body: batchOf(1) }])).toEqual([]);
+    expect(await deliver([{ id: "m1", body: batchOf(1) }])).toEqual(["m1"]);
     expect(paused.calls).toBe(0);
     expect(logged).toContainEqual({
       level: "error",
       message: "sending stopped",
       data: { reason: "configuration-set-paused", detail: "breaker" },
     });
-    expect(logged).toContainEqual({
-      level: "info",
-      message: "send batch left to the planner",
-      data: { messageId: "m1", reason: "configuration-set-paused" },
-    });
   });
 
-  it("a batch SES paused mid-way is not delivered again: its unsent readers stay due, and the planner sends them once SES sends again", async () => {
-    // SES pauses the account after the first email; redeliveries over an hours-long pause would
-    // only end in the dead-letter queue.
+  it("a batch SES paused mid-way comes again until its last delivery, then is let go: its unsent readers stay due, and the planner sends them once SES sends again", async () => {
+    // SES pauses the account after the first email. Delivered again while the pause may be short
+    // (a reader near the end of their week still gets it); on its last delivery, let go rather
+    // than dead-lettered, since the planner waits the pause out.
     const mailer = new MemoryMailer({
       fault: (_email, call) =>
         call > 1 ? new MailStoppedError("SES: sending paused", "paused") : undefined,
     });
-    const { store, deps, deliver, clock } = await setup(mailer);
-    expect(await deliver([{ id: "m1", body: batchOf(1, 2, 3, 4) }], { parallel: 1 })).toEqual([]);
+    const { store, deps, deliver, clock, logged } = await setup(mailer);
+    const record = { id: "m1", body: batchOf(1, 2, 3, 4) };
+    expect(await deliver([record], { parallel: 1 })).toEqual(["m1"]);
+    expect(await deliver([{ ...record, receives: 4 }])).toEqual(["m1"]);
+    expect(await deliver([{ ...record, receives: 5 }])).toEqual([]);
+    expect(logged).toContainEqual({
+      level: "info",
+      message: "send batch left to the planner",
+      data: { messageId: "m1", reason: "paused" },
+    });
     expect(mailer.sent).toHaveLength(1);
     const unsent = [2, 3, 4].map((n) => subscriber(n).id);
     for (const id of unsent) {
@@ -430,16 +434,22 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
   });
 
   it.each([
-    ["access-denied", "AccessDenied"],
-    ["sender-refused", "the From identity is not verified"],
+    ["paused", "let go"],
+    ["configuration-set-paused", "let go"],
+    ["suspended", "let go"],
+    ["daily-quota", "let go"],
+    ["sender-refused", "dead-lettered"],
+    ["access-denied", "dead-lettered"],
+    ["message-rejected", "dead-lettered"],
+    ["bad-content", "dead-lettered"],
   ] as const)(
-    "a batch stopped by %s is delivered again (the planner cannot see that stop), and ends in the dead-letter queue if it lasts",
-    async (reason, message) => {
-      const mailer = new MemoryMailer({
-        fault: () => new MailStoppedError(message, reason),
-      });
+    "on its last delivery, a batch halted by %s is %s (the planner waits out only SES's pauses and quota)",
+    async (reason, fate) => {
+      const mailer = new MemoryMailer({ fault: () => new MailStoppedError("stop", reason) });
       const { deliver } = await setup(mailer);
-      expect(await deliver([{ id: "m1", body: batchOf(1, 2) }])).toEqual(["m1"]);
+      const record = { id: "m1", body: batchOf(1, 2) };
+      expect(await deliver([record])).toEqual(["m1"]);
+      expect(await deliver([{ ...record, receives: 5 }])).toEqual(fate === "let go" ? [] : ["m1"]);
     },
   );
 
@@ -498,10 +508,9 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
       workers[0]?.send(JSON.parse(batchOf(1, 2, 3, 4)), "a"),
       workers[1]?.send(JSON.parse(batchOf(5, 6, 7, 8)), "b"),
     ]);
-    // Four left today: two each. The rest stay due for the planner, which holds them back until
-    // the quota frees up: their batches are not delivered again.
+    // Four left today: two each, and the rest handed back for a later delivery.
     expect(mailer.sent).toHaveLength(4);
-    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled"]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
     const due = store.all().filter((s) => s.lastWeekSent === undefined);
     expect(due).toHaveLength(4);
     for (const reader of due) expect(reader.claim).toBeUndefined();

@@ -343,6 +343,25 @@ describe("sendBatch", () => {
     expect(acquired).toHaveLength(mailer.calls);
   });
 
+  it("a budget held by someone already sent, then given back, still reports the quota's stop for those it left", async () => {
+    const { store, mailer, batch, sender, subs } = await setup(3);
+    await store.markSent(
+      subs[0]?.id as string,
+      WEEK,
+      "squats",
+      "other",
+      "m-1",
+      new Date(),
+      new Date(),
+    );
+    // One email left today: the first reader holds it while the others are turned away, then
+    // turns out to have had this week's tip and gives it back.
+    const { report } = await sender({}, { budget: 1 }).sendBatch(batch);
+    expect(report).toMatchObject({ skippedAlreadySent: 1, unattempted: 2 });
+    expect(report.stopped?.reason).toBe("daily-quota");
+    expect(mailer.calls).toBe(0);
+  });
+
   it("does not mail anyone who left after planning, nor anyone already sent", async () => {
     const { store, mailer, batch, sender, subs } = await setup(4);
     await store.unsubscribe(subs[0]?.id as string, new Date());

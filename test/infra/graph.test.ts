@@ -355,6 +355,10 @@ describe.each(each)("%s stage", (key) => {
     const settings = sender?.links.Settings as Record<string, number>;
     const { queue, mapping } = fn(graph(), "sendBatch");
     expect(settings.staleClaimSeconds).toBe(Number(queue?.props.visibilityTimeoutSeconds));
+    // The sender knows a batch's last delivery before the dead-letter queue.
+    expect(settings.sendMaxReceives).toBe(
+      JSON.parse(queue?.props.redrivePolicy as string).maxReceiveCount,
+    );
     expect(mapping?.props.scalingConfig).toEqual({
       maximumConcurrency: settings.senderConcurrency,
     });

@@ -764,7 +764,7 @@ describe("Lambda handlers on the local stack", () => {
     await expectEachOnce(readers);
   });
 
-  it("a paused SES account: the sender Lambda calls nothing, logs at ERROR, emits SendingStopped and lets the batch go (its reader stays due)", async () => {
+  it("a paused SES account: the sender Lambda calls nothing, logs at ERROR, emits SendingStopped, and hands the batch back until its last delivery", async () => {
     const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
     const { bundle } = await import("../../functions/generated/content.js");
     const [reader] = await seedActive(1);
@@ -775,15 +775,25 @@ describe("Lambda handlers on the local stack", () => {
     });
     // aws-ses-v2-local runs in this process and answers GetAccount from this variable.
     process.env.AWS_SES_ACCOUNT = JSON.stringify({ ...SES_ACCOUNT, SendingEnabled: false });
-    let result: Awaited<ReturnType<typeof sendBatch>> | undefined;
+    const delivery = (receives: number) =>
+      ({
+        Records: [
+          { messageId: "p1", body, attributes: { ApproximateReceiveCount: String(receives) } },
+        ],
+      }) as unknown as SQSEvent;
+    let first: Awaited<ReturnType<typeof sendBatch>> | undefined;
+    let last: Awaited<ReturnType<typeof sendBatch>> | undefined;
     const logged = await lambdaOutput("ERROR", async () => {
-      result = await sendBatch({ Records: [{ messageId: "p1", body }] } as unknown as SQSEvent);
+      first = await sendBatch(delivery(1));
+      // The send queue's last delivery before the dead-letter queue (its maxReceiveCount, 5): let
+      // go, since the hourly planner, which plans nobody while SES is paused, plans the reader
+      // once SES sends again.
+      last = await sendBatch(delivery(5));
     }).finally(() => {
       delete process.env.AWS_SES_ACCOUNT;
     });
-    // No redelivery: over a pause of hours it would only end in the dead-letter queue. The hourly
-    // planner, which plans nobody while SES is paused, plans the reader once it sends again.
-    expect(result?.batchItemFailures).toEqual([]);
+    expect(first?.batchItemFailures).toEqual([{ itemIdentifier: "p1" }]);
+    expect(last?.batchItemFailures).toEqual([]);
     expect(proxy.calls).toEqual([]);
     expect(logged).toContainEqual(
       expect.objectContaining({ level: "ERROR", message: "sending stopped", reason: "paused" }),

@@ -231,18 +231,23 @@ export async function runWeek(run: WeekRun): Promise<RunReport> {
 
 /**
  * One SQS delivery of `records` to `worker`, through the send-batch Lambda's edge (the body
- * parsed, Powertools' batch processor): the ids of the records to deliver again.
+ * parsed, Powertools' batch processor): the ids of the records to deliver again. `receives` is
+ * the record's ApproximateReceiveCount (default 1), against the send queue's maxReceiveCount.
  */
 export async function deliverRecords(
   worker: Pick<SendWorker, "send">,
-  records: ReadonlyArray<{ id: string; body: string }>,
+  records: ReadonlyArray<{ id: string; body: string; receives?: number }>,
   log: Pick<Log, "error"> = recordingLog().log,
 ): Promise<string[]> {
   const event = {
-    Records: records.map((r) => ({ messageId: r.id, body: r.body })),
+    Records: records.map((r) => ({
+      messageId: r.id,
+      body: r.body,
+      attributes: { ApproximateReceiveCount: String(r.receives ?? 1) },
+    })),
   } as unknown as SQSEvent;
   const processor = new BatchProcessor(EventType.SQS);
-  const record = sendBatchRecord(worker, log);
+  const record = sendBatchRecord(worker, log, WIRED.sendMaxReceives);
   const { batchItemFailures } = await processPartialResponse(
     event,
     record,
