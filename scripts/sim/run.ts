@@ -125,6 +125,11 @@ export interface SimResult {
 }
 
 const HOUR = 3_600_000;
+/**
+ * How long before the end of a reader's week SES must have resumed for that week's tip to be owed
+ * (the on-time invariant): the next hourly pass, and an hour to send what it plans.
+ */
+const RESUMED_IN_TIME = 2 * HOUR;
 const DAY = 24 * HOUR;
 /** Production's numbers (infra/wiring.ts): the stale window is the send queue's visibility. */
 const STALE_CLAIM_SECONDS = SETTINGS.staleClaimSeconds;
@@ -1027,9 +1032,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       let deadline = due + bound;
       if (stopEnd !== undefined) {
         // SES stopped near the slot: the tip may wait for it, until the end of the local week (a
-        // slot late in the week keeps the usual bound), if SES resumed in time for that.
+        // slot late in the week keeps the usual bound), if SES resumed in time for that: its last
+        // stop before the week ended was over at least RESUMED_IN_TIME before.
         deadline = Math.max(deadline, weekEnd);
-        if (stopEnd + bound > deadline || deadline > until) continue;
+        const resumed = ses.stoppedDuring(due - 7 * DAY, weekEnd) ?? stopEnd;
+        if (resumed + RESUMED_IN_TIME > weekEnd || deadline > until) continue;
       }
       checks.check("on-time", got !== undefined && got.at <= deadline, deadline, model.id, () =>
         got
