@@ -365,7 +365,8 @@ export async function main(argv: string[]): Promise<number> {
     const report = await plan({
       ...planning,
       // The pass asks SES as the hourly one does: nobody while it would refuse, and no more
-      // readers than the day's quota has left, which this run, one sender, may all send.
+      // readers than the weekly send's part of the day's quota has left, which this run, one
+      // sender, may all send.
       ...(options.week ? {} : { sending: { status: async () => status } }),
       dryRun: true,
       queue: { sendAll: async (_batches: readonly SendBatch[]) => {} },
@@ -376,7 +377,9 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`Dry run for ${what}: nothing sent.\n`);
     if (status.stopped) console.log(`  SES WOULD REFUSE          ${status.stopped.message}`);
     else if (report.sendingStopped) {
-      console.log("  SES WOULD REFUSE          the day's quota is spent: the pass plans nobody");
+      console.log(
+        "  SES WOULD REFUSE          the weekly send's part of the day's quota is spent (a twentieth is kept for signups): the pass plans nobody",
+      );
     } else if (report.quotaCapped) {
       console.log("  held back by the quota    the rest stay due for a later pass");
     }

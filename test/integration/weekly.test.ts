@@ -368,7 +368,9 @@ describe("each reader's own Monday 07:00, through `npm run send -- --at`", () =>
     const refused = await withSesAccount({ SendQuota: spent }, () =>
       sendCli(["--at", at, "--dry-run"]),
     );
-    expect(refused.out).toMatch(/SES WOULD REFUSE +the day's quota is spent/);
+    expect(refused.out).toMatch(
+      /SES WOULD REFUSE +the weekly send's part of the day's quota is spent/,
+    );
     expect(refused.out).toMatch(/would send +0\n/);
     expect(proxy.calls).toEqual([]);
     expect((await sendCli(["--at", at, "--rate", "500"])).code).toBe(0);
