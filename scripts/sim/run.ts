@@ -54,6 +54,9 @@ export const BUGS = [
   "resend-after-timeout",
   "ignore-pause",
   "pacer-per-container",
+  // Every delivery of a send batch taken for its last: a batch SES stopped goes to the planner at
+  // once, and a reader whose week ends before SES resumes loses it.
+  "let-go-early",
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -126,8 +129,8 @@ export interface SimResult {
 
 const HOUR = 3_600_000;
 /**
- * How long before the end of a reader's week SES must have resumed for that week's tip to be owed
- * (the on-time invariant): the next hourly pass, and an hour to send what it plans.
+ * How long SES must have sent again after a stop, within the reader's week, for that week's tip
+ * to be owed (the on-time invariant): the next hourly pass, and an hour to send what it plans.
  */
 const RESUMED_IN_TIME = 2 * HOUR;
 const DAY = 24 * HOUR;
@@ -820,11 +823,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           }
           try {
             // Its last delivery: SQS would move it to the dead-letter queue next.
-            await worker.send(
-              parsed.data as SendBatch,
-              message.id,
-              message.receives >= MAX_RECEIVES,
-            );
+            const last = options.bug === "let-go-early" || message.receives >= MAX_RECEIVES;
+            await worker.send(parsed.data as SendBatch, message.id, last);
             return true;
           } catch (error) {
             if (!(error instanceof BatchUnfinishedError))
@@ -1028,15 +1028,15 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       const before = model.initialTips + model.received.filter((r) => r.at < due).length;
       if (before >= tips.length) continue;
       const got = model.received.find((r) => r.week === current);
-      const stopEnd = ses.stoppedDuring(due - 7 * DAY, due + bound);
       let deadline = due + bound;
-      if (stopEnd !== undefined) {
-        // SES stopped near the slot: the tip may wait for it, until the end of the local week (a
-        // slot late in the week keeps the usual bound), if SES resumed in time for that: its last
-        // stop before the week ended was over at least RESUMED_IN_TIME before.
-        deadline = Math.max(deadline, weekEnd);
-        const resumed = ses.stoppedDuring(due - 7 * DAY, weekEnd) ?? stopEnd;
-        if (resumed + RESUMED_IN_TIME > weekEnd || deadline > until) continue;
+      if (ses.stoppedDuring(due, due + bound) !== undefined) {
+        // SES stopped between the slot and its usual bound: the tip may wait until SES has sent
+        // again for RESUMED_IN_TIME, and the usual bound from then; it is owed only if that
+        // stretch began within the reader's week (the planner plans no week that has ended).
+        const resumed = ses.resumedAfter(due, RESUMED_IN_TIME);
+        if (resumed + RESUMED_IN_TIME > weekEnd) continue;
+        deadline = Math.max(deadline, resumed + bound);
+        if (deadline > until) continue;
       }
       checks.check("on-time", got !== undefined && got.at <= deadline, deadline, model.id, () =>
         got

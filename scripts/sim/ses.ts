@@ -99,6 +99,15 @@ export class SimSes {
     return end;
   }
 
+  /** The first instant from `t` on after which SES was not stopped for `stretch` ms. */
+  resumedAfter(t: number, stretch: number): number {
+    for (let at = t; ; ) {
+      const end = this.stoppedDuring(at, at + stretch);
+      if (end === undefined || end <= at) return at;
+      at = end;
+    }
+  }
+
   /**
    * The planner left readers due because the day's quota left was too small for them: as good as
    * spent for the readers it held back.

@@ -6,16 +6,19 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { BUGS, type Bug, DEFAULTS, simulate } from "../../scripts/sim/run.js";
+import { BUGS, type Bug, DEFAULTS, type SimOptions, simulate } from "../../scripts/sim/run.js";
 
 const run = promisify(execFile);
 
-/** Which invariant each planted bug must break. */
-const CAUGHT_BY: Record<Bug, string> = {
-  "skip-claim": "tip-once",
-  "resend-after-timeout": "tip-once",
-  "ignore-pause": "during-pause",
-  "pacer-per-container": "rate",
+/** Which invariant each planted bug must break, and on which run (default: the default run). */
+const CAUGHT_BY: Record<Bug, { invariant: string; run?: Partial<SimOptions> }> = {
+  "skip-claim": { invariant: "tip-once" },
+  "resend-after-timeout": { invariant: "tip-once" },
+  "ignore-pause": { invariant: "during-pause" },
+  "pacer-per-container": { invariant: "rate" },
+  // It loses a week only when SES stops near the end of a reader's week and resumes in it: on a
+  // quota-bound run, seed 3 has such weeks (about one seed in five does).
+  "let-go-early": { invariant: "on-time", run: { quota: 400, seed: 3 } },
 };
 
 describe("the simulation", () => {
@@ -50,13 +53,15 @@ describe("the simulation", () => {
     const result = await simulate({ ...DEFAULTS, quota: 400 });
     expect(result.violations).toEqual([]);
     expect(result.checked.quota).toBeGreaterThan(0);
+    // Weeks a stop let go are few: nearly every reader-week is still held to its deadline.
+    expect(result.checked["on-time"]).toBeGreaterThan(8_000);
   }, 120_000);
 
-  it.each(BUGS)(
-    "catches the planted bug %s on the default run",
+  it.each(BUGS.map((bug) => [bug, CAUGHT_BY[bug].run ?? "the default run"] as const))(
+    "catches the planted bug %s on %o",
     async (bug) => {
-      const result = await simulate({ ...DEFAULTS, bug });
-      const invariant = CAUGHT_BY[bug] as keyof typeof result.broken;
+      const result = await simulate({ ...DEFAULTS, ...CAUGHT_BY[bug].run, bug });
+      const invariant = CAUGHT_BY[bug].invariant as keyof typeof result.broken;
       expect(result.broken[invariant]).toBeGreaterThan(0);
       expect(result.violations[0]?.invariant).toBeDefined();
     },
