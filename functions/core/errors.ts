@@ -114,7 +114,8 @@ export type StopReason =
 /**
  * The stops SES's status shows (Mailer.status and the daily quota): while one lasts the hourly
  * planner plans nobody, and once SES sends again it plans whoever is still due. A queued batch
- * halted by one of these is let go, not delivered again: its unsent readers stay due.
+ * halted by one of these is let go on its last delivery instead of dead-lettered: its unsent
+ * readers stay due.
  */
 const WAITED_OUT: ReadonlySet<string> = new Set<StopReason>([
   "paused",

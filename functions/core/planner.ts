@@ -53,7 +53,8 @@ export interface PlanInput {
    * SES would refuse every send (the reputation breaker's pause, an account paused or suspended, the
    * day's quota spent) the pass plans nobody, and it never plans more readers than the weekly
    * send's part of the quota has left (weeklyBudget: a part is kept for signups). A batch SES will
-   * not take would only be let go by its sender, and its readers are still due at the next pass.
+   * not take would only come back until its sender lets it go, and its readers are still due at
+   * the next pass.
    */
   sending?: Pick<Mailer, "status">;
   /**

@@ -33,6 +33,10 @@ import {
 
 const WEEK = "2026-W48";
 
+/** This week's tip recorded as sent to `id` by another run. */
+const sentThisWeek = (store: MemoryStore, id: string) =>
+  store.markSent(id, WEEK, "squats", "other", "m-1", new Date(), new Date());
+
 async function setup(count: number, fault?: FaultInjector) {
   const store = new MemoryStore(4);
   const subs = Array.from({ length: count }, (_, i) => subscriber(i + 1));
@@ -345,15 +349,7 @@ describe("sendBatch", () => {
 
   it("a budget held by someone already sent, then given back, still reports the quota's stop for those it left", async () => {
     const { store, mailer, batch, sender, subs } = await setup(3);
-    await store.markSent(
-      subs[0]?.id as string,
-      WEEK,
-      "squats",
-      "other",
-      "m-1",
-      new Date(),
-      new Date(),
-    );
+    await sentThisWeek(store, subs[0]?.id as string);
     // One email left today: the first reader holds it while the others are turned away, then
     // turns out to have had this week's tip and gives it back.
     const { report } = await sender({}, { budget: 1 }).sendBatch(batch);
@@ -366,15 +362,7 @@ describe("sendBatch", () => {
     const { store, mailer, batch, sender, subs } = await setup(4);
     await store.unsubscribe(subs[0]?.id as string, new Date());
     await store.suppress(subs[1]?.id as string, "bounced", new Date());
-    await store.markSent(
-      subs[2]?.id as string,
-      WEEK,
-      "squats",
-      "other",
-      "m-1",
-      new Date(),
-      new Date(),
-    );
+    await sentThisWeek(store, subs[2]?.id as string);
     const { report } = await sender().sendBatch(batch);
     expect(report).toMatchObject({ sent: 1, inactive: 2, skippedAlreadySent: 1 });
     expect(mailer.sent.map((e) => e.to)).toEqual([subs[3]?.email]);
