@@ -75,6 +75,19 @@ describe("the simulation", () => {
     expect(result.violations).toEqual([]);
   }, 120_000);
 
+  it.each([
+    ["--help", 0, "stdout", /Usage: npm run sim -- /],
+    ["--bogus", 2, "stderr", /Unknown option '--bogus'[\s\S]*Usage: npm run sim -- /],
+    ["--faults=medium", 2, "stderr", /--faults: none, light or heavy[\s\S]*Usage: npm run sim -- /],
+  ] as const)("%s exits %i and prints the usage", async (flag, code, stream, text) => {
+    const outcome = await run(process.execPath, ["--import", "tsx", "scripts/sim.ts", flag]).then(
+      (ok) => ({ code: 0, ...ok }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(outcome.code).toBe(code);
+    expect(outcome[stream]).toMatch(text);
+  });
+
   it("exits 1 on a violation with the seed, the events and a command that replays it exactly", async () => {
     const args = ["--import", "tsx", "scripts/sim.ts", "--readers", "300", "--weeks", "2"];
     const failing = await run(process.execPath, [
