@@ -39,15 +39,6 @@ const USAGE = `Usage: npm run sim -- [--readers N] [--weeks W] [--seed S] [--see
 Exit codes: 0 every invariant held · 1 a violation (the seed, the events that led to it and the
 command that replays it are printed) · 2 usage. docs/simulation.md has the model and invariants.`;
 
-function parse() {
-  try {
-    return parseArgs({ options: OPTIONS, strict: true });
-  } catch (error) {
-    console.error(`npm run sim: ${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-}
-
 const OPTIONS = {
   readers: { type: "string" },
   weeks: { type: "string" },
@@ -65,6 +56,20 @@ const OPTIONS = {
   trace: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** Exits 2 with what could not be read, and the usage. */
+function usage(error: unknown): never {
+  console.error(`npm run sim: ${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parse() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true });
+  } catch (error) {
+    usage(error);
+  }
+}
 
 const { values } = parse();
 if (values.help) {
@@ -119,8 +124,7 @@ function optionsOrUsage(): ReturnType<typeof options> {
   try {
     return options();
   } catch (error) {
-    console.error(`npm run sim: ${(error as Error).message}\n\n${USAGE}`);
-    process.exit(2);
+    usage(error);
   }
 }
 
@@ -173,7 +177,7 @@ async function main(): Promise<void> {
     `world: ${counts.signups} signups, ${counts.unsubscribes} unsubscribes, ${counts.pauses} pauses, ${counts.zoneChanges} zone changes, ${counts.erasures} erasures, ${counts.bounces} bounces, ${counts.complaints} complaints applied; duplicates in the documented window: ${counts.windowDuplicates}`,
   );
   console.log(
-    `on time: within ${ON_TIME_HOURS[base.faults]} h of the slot, or after an SES stop within ${ON_TIME_HOURS[base.faults]} h of SES's first 2 h of sending again in the reader's week`,
+    `on time: within ${ON_TIME_HOURS[base.faults]} h of the slot; after an SES stop, within ${ON_TIME_HOURS[base.faults]} h of SES's first 2 h of sending again, if those begin in the reader's week`,
   );
   for (const [key, text] of Object.entries(INVARIANTS)) {
     const why = skipped.get(key as Invariant);
