@@ -8,7 +8,7 @@
  */
 import { isPaused, verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
-import { weeklyBudget } from "./pacing.js";
+import { senderShare, weeklyBudget } from "./pacing.js";
 import type { Log, Mailer, Queue, SendLedger } from "./ports.js";
 import { logSetAside, readerProblem } from "./readers.js";
 import {
@@ -190,7 +190,8 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const status = await input.sending?.status();
   // Without a quota from SES (local stand-ins) nothing is capped.
   const left = status?.quota ? weeklyBudget(status.quota, 0) : Number.POSITIVE_INFINITY;
-  const spent = Math.floor(left / Math.max(1, input.senders ?? 1)) === 0;
+  const spent =
+    status?.quota !== undefined && senderShare(status.quota, 0, input.senders ?? 1) === 0;
   const stopped = status?.stopped?.reason ?? (spent ? "daily-quota" : undefined);
   if (stopped) return { ...report, sendingStopped: stopped };
   const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, left);

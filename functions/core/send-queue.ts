@@ -14,8 +14,8 @@ import {
   accountLimit,
   inFlightFor,
   type Pacer,
+  senderShare,
   sharedPacer,
-  weeklyBudget,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Limits, Log, Queue } from "./ports.js";
@@ -165,12 +165,8 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const sender = new Sender(
     { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
     {
-      // The day's remaining quota less what is kept for signups, split like the calls in flight:
-      // senders running at once each read the same remainder from SES, and together must not
-      // spend it more than once.
-      budget: Math.floor(
-        weeklyBudget(status.quota, settings.max24HourSend) / Math.max(1, deps.workers),
-      ),
+      // The day's remaining quota less what is kept for signups, split over the senders.
+      budget: senderShare(status.quota, settings.max24HourSend, deps.workers),
       // Recipients in progress for this worker's share of the rate while one other worker waits
       // on a slow call at the end of its invocation (the rate over workers − 1), twice over: each
       // holds its place through claim, SES call and record, not the SES call alone. The account's

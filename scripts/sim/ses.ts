@@ -14,7 +14,7 @@ import {
   MailUnansweredError,
   type StopReason,
 } from "../../functions/core/errors.js";
-import { weeklyBudget } from "../../functions/core/pacing.js";
+import { senderShare } from "../../functions/core/pacing.js";
 import type { Mailer, OutgoingEmail, SendingStatus, Sleep } from "../../functions/core/ports.js";
 import type { Checks, Trace } from "./checks.js";
 import type { FaultProfile } from "./faults.js";
@@ -150,7 +150,7 @@ export class SimSes {
       sentLast24Hours: this.sentLast24Hours(t),
     };
     // Spent, for the weekly send: its part left is less than one email for each sender.
-    if (weeklyBudget(quota, 0) < this.options.senders) this.spent(t);
+    if (senderShare(quota, 0, this.options.senders) === 0) this.spent(t);
     const stop = this.pausedAt(t) ? "paused" : undefined;
     return stop
       ? { quota, stopped: { reason: stop, message: "the account's sending is paused" } }
