@@ -1,7 +1,8 @@
-/** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots and send schedules. */
-import { type Limits, SCHEDULE_HORIZON_MS } from "../core/ports.js";
+/** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots, send schedules, holds. */
+import { type Limits, SCHEDULE_HORIZON_MS, type UnitsRequest } from "../core/ports.js";
 import {
   type DynamoTable,
+  holdKey,
   isConditionFailure,
   mailboxItemKey,
   rateKey,
@@ -123,5 +124,50 @@ export class DynamoLimits implements Limits {
       if (started) return now;
     }
     throw new Error(`reserveSlots: too much contention on schedule ${key}`);
+  }
+
+  /**
+   * One item per key holds every holder's units and when they were written; optimistic
+   * concurrency as for a mailbox's slots (`version`). Entries gone stale are dropped on each write,
+   * and the item expires through TTL once nobody has written it for a while.
+   */
+  async holdUnits(
+    key: string,
+    holder: string,
+    { holding, want, available }: UnitsRequest,
+    now: Date,
+    freshMs: number,
+  ): Promise<number> {
+    const itemKey = holdKey(key);
+    const at = now.getTime();
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const item = await this.table.read(itemKey);
+      const holders: Record<string, { units: number; at: number }> = {};
+      let others = 0;
+      for (const [name, hold] of Object.entries(
+        (item?.holders ?? {}) as Record<string, { units: number; at: number }>,
+      )) {
+        if (Number(hold.at) < at - freshMs || name === holder) continue;
+        holders[name] = { units: Number(hold.units), at: Number(hold.at) };
+        others += Number(hold.units);
+      }
+      const given = Math.max(0, Math.min(want, Math.floor(available - others - holding)));
+      if (holding + given > 0) holders[holder] = { units: holding + given, at };
+      const version = Number(item?.version ?? 0);
+      // UpdateItem, not PutItem: the sender's role has no PutItem.
+      const written = await this.table.update({
+        Key: itemKey,
+        UpdateExpression: "SET holders = :holders, version = :next, expiresAt = :expires",
+        ConditionExpression: "attribute_not_exists(pk) OR version = :version",
+        ExpressionAttributeValues: {
+          ":holders": holders,
+          ":next": version + 1,
+          ":version": version,
+          ":expires": Math.floor((at + 2 * freshMs) / 1000),
+        },
+      });
+      if (written) return given;
+    }
+    throw new Error(`holdUnits: too much contention on ${key}`);
   }
 }

@@ -57,6 +57,7 @@ export const dueUpperBound = (dueBy: Date) => `${dueBy.toISOString()}$`;
 export const statsKey = (shard: number, sk: string) => ({ pk: `STATS#${shard}`, sk });
 /** One shared send schedule (core/pacing.ts sharedPacer): its next free slot is on this item. */
 export const turnKey = (key: string) => ({ pk: `TURN#${key}`, sk: "TURN" });
+export const holdKey = (key: string) => ({ pk: `HOLD#${key}`, sk: "HOLD" });
 export const rateKey = (key: string, windowStart: Date) => ({
   pk: `RATE#${key}`,
   sk: windowStart.toISOString(),

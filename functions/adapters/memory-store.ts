@@ -25,6 +25,7 @@ import type {
   SignupRecord,
   Stats,
   Subscribers,
+  UnitsRequest,
   UnsubscribeResult,
 } from "../core/ports.js";
 import { SCHEDULE_HORIZON_MS } from "../core/ports.js";
@@ -57,6 +58,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
   /** Each send schedule's next free slot, ms since epoch. */
   private readonly schedules = new Map<string, number>();
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
+  /** Units held, per key and holder (holdUnits). */
+  private readonly holds = new Map<string, Map<string, { units: number; at: number }>>();
   /** Erasure marks: id → ISO time of the erasure. */
   private readonly erased = new Map<string, string>();
   /** The counter items (core/stats.ts): sort key → attribute → count. */
@@ -423,6 +426,26 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     const first = ahead ? now.getTime() : Math.max(now.getTime(), next);
     this.schedules.set(key, first + count * spacingMs);
     return new Date(first);
+  }
+  async holdUnits(
+    key: string,
+    holder: string,
+    { holding, want, available }: UnitsRequest,
+    now: Date,
+    freshMs: number,
+  ): Promise<number> {
+    const at = now.getTime();
+    const holders = this.holds.get(key) ?? new Map<string, { units: number; at: number }>();
+    this.holds.set(key, holders);
+    let others = 0;
+    for (const [name, hold] of holders) {
+      if (hold.at < at - freshMs) holders.delete(name);
+      else if (name !== holder) others += hold.units;
+    }
+    const given = Math.max(0, Math.min(want, Math.floor(available - others - holding)));
+    if (holding + given > 0) holders.set(holder, { units: holding + given, at });
+    else holders.delete(holder);
+    return given;
   }
 
   async take(key: string, windowStart: Date, _windowSeconds: number, limit: number) {

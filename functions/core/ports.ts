@@ -289,6 +289,32 @@ export interface Limits {
    * clock ran ahead: the schedule starts again from `now` rather than make everyone wait for it.
    */
   reserveSlots(key: string, now: Date, count: number, spacingMs: number): Promise<Date>;
+
+  /**
+   * Shares out `available` units among the holders of `key` (the weekly send's part of the day's
+   * quota, among the senders sending it), in one conditional write: gives `holder` up to `want`
+   * of what is left once every other holder's units are counted, and records that it now holds
+   * `holding` plus what it was given (holding and wanting nothing: its entry goes). Units written
+   * more than `freshMs` before `now` count for nobody (their holder died). Resolves to what was
+   * given, 0 … want.
+   */
+  holdUnits(
+    key: string,
+    holder: string,
+    units: UnitsRequest,
+    now: Date,
+    freshMs: number,
+  ): Promise<number>;
+}
+
+/** What a holder asks of holdUnits. */
+export interface UnitsRequest {
+  /** What it holds already (given before and not yet spent). */
+  holding: number;
+  /** What more it would like. */
+  want: number;
+  /** All there is to share, the holder's own included. */
+  available: number;
 }
 
 /** How far ahead of a caller's clock a shared schedule may run (see Limits.reserveSlots). */

@@ -111,5 +111,43 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
         expect((slots[i] as number) - (slots[i - 1] as number)).toBeGreaterThanOrEqual(10);
       }
     });
+
+    it("shares units among holders: what others hold counts, their own does not, a stale holder's nothing", async () => {
+      const { limits } = await make();
+      const key = `hold-${Math.random().toString(36).slice(2)}`;
+      const FRESH = 60_000;
+      const hold = (holder: string, holding: number, want: number, available: number, now = 0) =>
+        limits.holdUnits(key, holder, { holding, want, available }, at(now), FRESH);
+      expect(await hold("a", 0, 30, 50)).toBe(30);
+      expect(await hold("b", 0, 30, 50)).toBe(20); // a holds 30 of the 50
+      expect(await hold("b", 20, 10, 50)).toBe(0); // nothing left beside its own 20
+      expect(await hold("a", 10, 0, 50)).toBe(0); // a has sent 20 of its 30: it holds 10
+      expect(await hold("b", 20, 30, 50)).toBe(20);
+      expect(await hold("a", 0, 0, 50)).toBe(0); // a lets go
+      expect(await hold("c", 0, 100, 50)).toBe(10); // b holds 40
+      // b stops writing (its sender died): a minute on, its units count for nobody.
+      expect(await hold("c", 10, 100, 50, FRESH + 1)).toBe(40);
+      // Other keys share out their own units.
+      expect(
+        await limits.holdUnits(
+          `${key}-other`,
+          "a",
+          { holding: 0, want: 5, available: 5 },
+          T0,
+          FRESH,
+        ),
+      ).toBe(5);
+    });
+
+    it("never gives more than is available to holders racing for it", async () => {
+      const { limits } = await make();
+      const key = `hold-race-${Math.random().toString(36).slice(2)}`;
+      const given = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          limits.holdUnits(key, `h${i}`, { holding: 0, want: 4, available: 10 }, T0, 60_000),
+        ),
+      );
+      expect(given.reduce((a, b) => a + b, 0)).toBe(10);
+    });
   });
 }
