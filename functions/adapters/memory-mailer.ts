@@ -1,5 +1,6 @@
 /**
- * In-memory Mailer: keeps what was sent, and lets tests inject failures per call.
+ * In-memory Mailer: keeps what was sent, and lets tests inject failures per call. Given a quota,
+ * it counts what it sends in SentLast24Hours, as SES does.
  */
 import type { Mailer, OutgoingEmail, SendingStatus } from "../core/ports.js";
 
@@ -32,6 +33,10 @@ export class MemoryMailer implements Mailer {
 
   async status(): Promise<SendingStatus> {
     const { quota, stopped } = this.options;
-    return { ...(quota ? { quota } : {}), ...(stopped ? { stopped } : {}) };
+    const counted = quota && {
+      ...quota,
+      sentLast24Hours: quota.sentLast24Hours + this.sent.length,
+    };
+    return { ...(counted ? { quota: counted } : {}), ...(stopped ? { stopped } : {}) };
   }
 }

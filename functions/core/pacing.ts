@@ -281,15 +281,3 @@ export function weeklyBudget(quota: SendQuota | undefined, fallbackMax: number):
     quota && quota.max24HourSend > 0 ? Math.ceil(quota.max24HourSend * KEPT_FOR_SIGNUPS) : 0;
   return Math.max(0, dailyBudget(quota, fallbackMax) - kept);
 }
-
-/**
- * One sender's share of weeklyBudget when `senders` may run at once: each reads the same
- * remainder from SES, and together they must not spend it more than once.
- */
-export function senderShare(
-  quota: SendQuota | undefined,
-  fallbackMax: number,
-  senders: number,
-): number {
-  return Math.floor(weeklyBudget(quota, fallbackMax) / Math.max(1, senders));
-}

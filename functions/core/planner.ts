@@ -8,7 +8,7 @@
  */
 import { isPaused, verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
-import { senderShare, weeklyBudget } from "./pacing.js";
+import { weeklyBudget } from "./pacing.js";
 import type { Log, Mailer, Queue, SendLedger } from "./ports.js";
 import { logSetAside, readerProblem } from "./readers.js";
 import {
@@ -57,12 +57,6 @@ export interface PlanInput {
    * the next pass.
    */
   sending?: Pick<Mailer, "status">;
-  /**
-   * Senders that may run at once (the stage's senderConcurrency, default 1). Each spends at most
-   * its share of the day's quota left (core/send-queue.ts): with less left than one email each,
-   * none may send, and the pass plans nobody.
-   */
-  senders?: number;
   /** In order (see sequence.ts inOrder). */
   tips: readonly CompiledTip[];
   /** Everyone's week, read from the whole active set (an operator's override); else each reader's own. */
@@ -190,8 +184,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const status = await input.sending?.status();
   // Without a quota from SES (local stand-ins) nothing is capped.
   const left = status?.quota ? weeklyBudget(status.quota, 0) : Number.POSITIVE_INFINITY;
-  const spent =
-    status?.quota !== undefined && senderShare(status.quota, 0, input.senders ?? 1) === 0;
+  const spent = left === 0;
   const stopped = status?.stopped?.reason ?? (spent ? "daily-quota" : undefined);
   if (stopped) return { ...report, sendingStopped: stopped };
   const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, left);

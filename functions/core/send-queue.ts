@@ -14,8 +14,8 @@ import {
   accountLimit,
   inFlightFor,
   type Pacer,
-  senderShare,
   sharedPacer,
+  weeklyBudget,
 } from "./pacing.js";
 import type { SendBatch } from "./planner.js";
 import type { Limits, Log, Queue } from "./ports.js";
@@ -74,8 +74,11 @@ export interface SendWorkerDeps
     | "onSettled"
     | "stopBy"
   > {
-  /** The account's send schedule, which every SES caller takes its slots from. */
-  limits: Pick<Limits, "reserveSlots">;
+  /**
+   * The account's send schedule, which every SES caller takes its slots from, and the weekly
+   * send's part of the day's quota, which every sender takes its units from.
+   */
+  limits: Pick<Limits, "reserveSlots" | "holdUnits">;
   settings: {
     maxSendRate: number;
     max24HourSend: number;
@@ -122,6 +125,15 @@ export interface SendWorker {
   send(batch: SendBatch, messageId: string, lastDelivery?: boolean): Promise<void>;
 }
 
+/** The holdUnits key of the weekly send's part of the day's quota, shared by every sender. */
+export const WEEKLY_QUOTA = "weekly-quota";
+/** How long a worker's units count without its writing again: an invocation's most, and a minute. */
+const HOLD_FRESH_MS = 16 * 60_000;
+/** Workers made by this process: with the random part, a holder's name no other worker has. */
+let workersMade = 0;
+/** The least time between a worker's questions to SES about the quota left. */
+const QUOTA_READING_MS = 1_000;
+
 /** The earliest time zone (UTC+14) is this far ahead of UTC: its Monday begins the week. */
 const EARLIEST_ZONE_AHEAD_MS = 14 * 3_600_000;
 
@@ -162,11 +174,13 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const status = await deps.mailer.status();
   const limit = accountLimit(status.quota, settings.maxSendRate, deps.rate);
   const pacer = pacerOf(deps, limit);
+  // Without a daily quota (SES's −1) there is nothing to share out.
+  const unbounded = weeklyBudget(status.quota, settings.max24HourSend) === Infinity;
   const sender = new Sender(
     { ...deps, staleClaimSeconds: settings.staleClaimSeconds, pacer },
     {
-      // The day's remaining quota less what is kept for signups, split over the senders.
-      budget: senderShare(status.quota, settings.max24HourSend, deps.workers),
+      // Given batch by batch from the weekly send's part of the day's quota (shareOut).
+      budget: unbounded ? Infinity : 0,
       // Recipients in progress for this worker's share of the rate while one other worker waits
       // on a slow call at the end of its invocation (the rate over workers − 1), twice over: each
       // holds its place through claim, SES call and record, not the SES call alone. The account's
@@ -193,6 +207,78 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     () => halt({ reason: "interrupted", message: "stopped by the operator" }),
     { once: true },
   );
+
+  /** This worker's name among the holders of the weekly send's part of the quota. */
+  const holder = `worker-${Math.floor(deps.random() * 2 ** 48).toString(36)}-${++workersMade}`;
+  /** Whether its entry among the holders says it holds anything. */
+  let holds = false;
+  /** SES's count of the day's sends when last asked, and this worker's sends by then. */
+  let reading = { at: deps.clock.now().getTime(), quota: status.quota, mine: 0 };
+
+  /**
+   * The weekly send's part of the day's quota left: SES's count when last asked, plus this
+   * worker's sends since and every email the account's rate allowed anyone since. SES is asked
+   * again (at most once in QUOTA_READING_MS) only when that leaves less than `need`: near the
+   * quota, not before every batch.
+   */
+  const available = async (need: number): Promise<number> => {
+    const left = () => {
+      if (!reading.quota) return Math.max(0, settings.max24HourSend - sender.sent);
+      const age = Math.max(0, deps.clock.now().getTime() - reading.at);
+      const rate = reading.quota.maxSendRate;
+      const since = rate > 0 && Number.isFinite(rate) ? Math.ceil((rate * age) / 1000) : 0;
+      const counted = reading.quota.sentLast24Hours + sender.sent - reading.mine + since;
+      return weeklyBudget({ ...reading.quota, sentLast24Hours: counted }, 0);
+    };
+    if (left() >= need) return left();
+    const wait = reading.at + QUOTA_READING_MS - deps.clock.now().getTime();
+    if (wait > 0) await deps.sleep(wait);
+    const fresh = await deps.mailer.status();
+    if (fresh.stopped) halt(fresh.stopped);
+    if (fresh.quota)
+      reading = { at: deps.clock.now().getTime(), quota: fresh.quota, mine: sender.sent };
+    return left();
+  };
+
+  /** The worker's writes of its units, one at a time and in order. */
+  let ledger: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(write: () => Promise<T>): Promise<T> => {
+    const done = ledger.then(write);
+    ledger = done.catch(() => undefined);
+    return done;
+  };
+  const hold = async (want: number, available: number) => {
+    const units = { holding: sender.budget + sender.holding, want, available };
+    const now = deps.clock.now();
+    const given = await deps.limits.holdUnits(WEEKLY_QUOTA, holder, units, now, HOLD_FRESH_MS);
+    sender.budget += given;
+    holds = units.holding + given > 0;
+  };
+
+  /**
+   * For each batch, the worker asks for as much of the quota as it has recipients, from what SES
+   * says is left less what every other sender holds (Limits.holdUnits): senders at once, or one
+   * after another, never spend the weekly send's part twice, and a lone sender may spend all of
+   * it. It asks while the batch before is still sending, so no batch waits on the write.
+   */
+  const shareOut = (want: number): Promise<void> =>
+    unbounded
+      ? Promise.resolve()
+      : inTurn(async () => hold(want, await available(sender.budget + sender.holding + want)));
+
+  /**
+   * Idle, the worker holds nothing: what it did not spend is the other senders' again, and what
+   * it sent is in SES's count from now on, not in its entry too.
+   */
+  const giveBack = () =>
+    inTurn(async () => {
+      if (active > 0 || !holds) return;
+      sender.budget = 0;
+      await hold(0, 0);
+    }).catch((error: unknown) => {
+      // Its units count for nobody once HOLD_FRESH_MS has passed.
+      log.warn("quota held not given back", { error: error as Error });
+    });
 
   /** The recipients out of time, as a batch of their own: how many went back to the queue. */
   const requeue = async (batch: SendBatch, recipients: SendBatch["recipients"], id: string) => {
@@ -221,6 +307,11 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
 
   /** Settles once the batch sent last has taken its last recipient: the next one may start. */
   let lastTaken: Promise<void> = Promise.resolve();
+  /** Settles once the batch sent last has started. */
+  let lastStarted: Promise<void> = Promise.resolve();
+
+  /** Batches handed over and not yet done: when none is left, the unspent budget goes back. */
+  let active = 0;
 
   const send = async (batch: SendBatch, messageId: string, lastDelivery = false): Promise<void> => {
     const previous = lastTaken;
@@ -228,11 +319,25 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     lastTaken = new Promise((resolve) => {
       taken = resolve;
     });
+    const previousStarted = lastStarted;
+    let started = () => {};
+    lastStarted = new Promise((resolve) => {
+      started = resolve;
+    });
+    active += 1;
     try {
+      // Its units are asked for once the batch before has started: while that one sends.
+      await previousStarted;
+      const units = shareOut(batch.recipients.length);
+      units.catch(() => undefined); // its error reaches the batch that awaits it
       await previous;
-      await sendOne(batch, messageId, lastDelivery, taken);
+      started();
+      await sendOne(batch, messageId, lastDelivery, taken, units);
     } finally {
       taken();
+      started();
+      active -= 1;
+      if (active === 0) await giveBack();
     }
   };
 
@@ -241,6 +346,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     messageId: string,
     lastDelivery: boolean,
     taken: () => void,
+    units: Promise<void>,
   ) => {
     if (notBegun(batch.week, deps.clock.now())) {
       // A week that has not begun in any time zone comes from a fault or a forgery: sending it
@@ -254,6 +360,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     }
     let result: BatchResult;
     try {
+      await units;
       result = await sender.sendBatch(batch, taken);
     } catch (error) {
       // The store failed: claims taken are left pending and are taken over after the stale window.

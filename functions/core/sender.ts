@@ -282,6 +282,10 @@ export class Sender {
   halted?: Halt;
   /** Emails that may still go out today: one is reserved before each claim. */
   budget: number;
+  /** Emails SES has accepted from this sender. */
+  sent = 0;
+  /** Units of the budget reserved by recipients not yet settled. */
+  holding = 0;
   private readonly parallel: number;
   private readonly inProgress: LimitFunction;
 
@@ -383,12 +387,15 @@ export class Sender {
       return "unattempted";
     }
     this.budget -= 1;
+    this.holding += 1;
     let outcome: Outcome = "unattempted";
     try {
       outcome = await this.attempt(run, recipient, tip);
       return outcome;
     } finally {
-      if (outcome !== "sent") this.budget += 1;
+      this.holding -= 1;
+      if (outcome === "sent") this.sent += 1;
+      else this.budget += 1;
     }
   }
 

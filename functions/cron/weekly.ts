@@ -31,7 +31,6 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
     ledger: sendLedger(),
     queue: sendQueue(),
     sending: plannerStatus(),
-    senders: config.senderConcurrency,
     tips: series(bundle.tips, bundle.emails.finished),
     runId: `cron-${id}`,
     now: new Date(time),

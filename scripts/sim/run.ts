@@ -18,7 +18,13 @@ import {
   sharedPacer,
 } from "../../functions/core/pacing.js";
 import { plan, type SendBatch } from "../../functions/core/planner.js";
-import type { ClaimRequest, Log, Queue, Subscribers } from "../../functions/core/ports.js";
+import type {
+  ClaimRequest,
+  Log,
+  Queue,
+  Subscribers,
+  UnitsRequest,
+} from "../../functions/core/ports.js";
 import { applyPreferences } from "../../functions/core/preferences.js";
 import { eraseReader } from "../../functions/core/rights.js";
 import {
@@ -54,9 +60,10 @@ export const BUGS = [
   "resend-after-timeout",
   "ignore-pause",
   "pacer-per-container",
-  // Every delivery of a send batch taken for its last: a batch SES stopped goes to the planner at
-  // once, and a reader whose week ends before SES resumes loses it.
-  "let-go-early",
+  // Each sender takes its share of the weekly send's part of the quota as if the others' did not
+  // exist, split over the senders that may run: a lone sender leaves three quarters of it unused
+  // until a later delivery, and readers wait hours with quota left.
+  "quota-per-sender",
 ] as const;
 export type Bug = (typeof BUGS)[number];
 
@@ -155,6 +162,7 @@ const STORE_METHODS = [
   "take",
   "giveBack",
   "reserveMailboxSlot",
+  "holdUnits",
 ] as const;
 
 const template = (name: string, extra = ""): CompiledTemplate => ({
@@ -403,7 +411,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     resendAfterTimeout: options.bug === "resend-after-timeout",
     badAddresses,
     onAccepted,
-    senders: options.containers,
     readerOf: (address) => world.byEmail.get(address)?.id,
   });
   for (let week = 0; week < options.weeks; week += 1) {
@@ -681,6 +688,15 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       await store.markFailed(id, week, runId, error, now);
     },
   });
+  /** The planted bug quota-per-sender: units given from a sender's share, nobody else's counted. */
+  const perSender = (limits: MemoryStore): MemoryStore =>
+    Object.assign(Object.create(limits) as MemoryStore, {
+      holdUnits: async (_key: string, _holder: string, units: UnitsRequest) =>
+        Math.max(
+          0,
+          Math.min(units.want, Math.floor(units.available / options.containers) - units.holding),
+        ),
+    });
   const storeFor = (alive: () => boolean, sleep: typeof sim.sleep) =>
     faulty(recordingStore, STORE_METHODS, {
       sleep,
@@ -787,7 +803,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       const worker = await createSendWorker({
         ledger: ports,
         subscribers: ports,
-        limits: ports,
+        limits: options.bug === "quota-per-sender" ? perSender(ports) : ports,
         mailer: ses.mailer(caller),
         signer: linkSigner,
         clock: sim.clock,
@@ -823,7 +839,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           }
           try {
             // Its last delivery: SQS would move it to the dead-letter queue next.
-            const last = options.bug === "let-go-early" || message.receives >= MAX_RECEIVES;
+            const last = message.receives >= MAX_RECEIVES;
             await worker.send(parsed.data as SendBatch, message.id, last);
             return true;
           } catch (error) {
@@ -928,7 +944,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         ledger: storeFor(alive, sleep),
         queue,
         sending: ses.mailer({ name: "planner", sleep }),
-        senders: options.containers,
         tips,
         runId: `cron-${new Date(hour).toISOString()}`,
         now: new Date(hour),

@@ -14,7 +14,7 @@ import {
   MailUnansweredError,
   type StopReason,
 } from "../../functions/core/errors.js";
-import { senderShare } from "../../functions/core/pacing.js";
+import { weeklyBudget } from "../../functions/core/pacing.js";
 import type { Mailer, OutgoingEmail, SendingStatus, Sleep } from "../../functions/core/ports.js";
 import type { Checks, Trace } from "./checks.js";
 import type { FaultProfile } from "./faults.js";
@@ -48,8 +48,6 @@ export interface SesOptions {
   resendAfterTimeout: boolean;
   badAddresses: ReadonlySet<string>;
   onAccepted: (accepted: Accepted) => void;
-  /** Senders that may run at once (each spends its share of the day's remaining quota). */
-  senders: number;
   /** The reader an address belongs to, for the trace. */
   readerOf: (address: string) => string | undefined;
 }
@@ -149,8 +147,8 @@ export class SimSes {
       max24HourSend: this.options.quota,
       sentLast24Hours: this.sentLast24Hours(t),
     };
-    // Spent, for the weekly send: its part left is less than one email for each sender.
-    if (senderShare(quota, 0, this.options.senders) === 0) this.spent(t);
+    // Spent, for the weekly send: nothing of its part is left.
+    if (weeklyBudget(quota, 0) === 0) this.spent(t);
     const stop = this.pausedAt(t) ? "paused" : undefined;
     return stop
       ? { quota, stopped: { reason: stop, message: "the account's sending is paused" } }

@@ -508,19 +508,133 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
       workers[0]?.send(JSON.parse(batchOf(1, 2, 3, 4)), "a"),
       workers[1]?.send(JSON.parse(batchOf(5, 6, 7, 8)), "b"),
     ]);
-    // Four left today: two each, and the rest handed back for a later delivery.
+    // Four left today: the first to ask has them, the other's batch is handed back.
     expect(mailer.sent).toHaveLength(4);
-    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["fulfilled", "rejected"]);
     const due = store.all().filter((s) => s.lastWeekSent === undefined);
     expect(due).toHaveLength(4);
     for (const reader of due) expect(reader.claim).toBeUndefined();
   });
 
+  it("a sender that starts while another still holds its units does not spend them again", async () => {
+    // 8 left for the weekly send. Worker a holds 4 and is slow to send two of them; meanwhile b
+    // sends 2 and finishes, and c starts: SES's count has not all of a's 4, which a still holds.
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 942 };
+    const inner = new MemoryMailer({ quota });
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      status: () => inner.status(),
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        if (["runner1@example.com", "runner2@example.com"].includes(email.to)) await gate;
+        return inner.send(email);
+      },
+    };
+    const { store, deps } = await setup(inner);
+    await seed(
+      store,
+      [5, 6, 7, 8, 9, 10].map((n) => subscriber(n)),
+    );
+    const worker = () => createSendWorker({ ...deps, mailer: slow, workers: 4 });
+    const a = (await worker()).send(JSON.parse(batchOf(1, 2, 3, 4)), "a").catch(() => "again");
+    await (await worker()).send(JSON.parse(batchOf(5, 6)), "b");
+    const c = (await worker()).send(JSON.parse(batchOf(7, 8, 9, 10)), "c").catch(() => "again");
+    // c may count a's sent emails twice (in SES's count and in a's units), never not at all.
+    expect(await c).toBe("again");
+    release();
+    await a;
+    expect(inner.sent).toHaveLength(6);
+    // a done, c's batch comes again and has the rest: the 8 left, never more.
+    await (await worker()).send(JSON.parse(batchOf(7, 8, 9, 10)), "c").catch(() => "again");
+    expect(inner.sent).toHaveLength(8);
+  });
+
+  it("asks SES how much is left again only when what it may have sent since could matter", async () => {
+    const counting = (left: number) => {
+      const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 950 - left };
+      const inner = new MemoryMailer({ quota });
+      let asked = 0;
+      const mailer = {
+        send: (email: Parameters<MemoryMailer["send"]>[0]) => inner.send(email),
+        status: () => {
+          asked += 1;
+          return inner.status();
+        },
+      };
+      return { mailer, asked: () => asked };
+    };
+    // Far from it: asked once, when the worker starts, for three batches a second apart (the
+    // most 100/s could have sent meanwhile leaves enough).
+    const far = counting(900);
+    const { store, deps, clock } = await setup();
+    await seed(
+      store,
+      [5, 6].map((n) => subscriber(n)),
+    );
+    const worker = await createSendWorker({ ...deps, mailer: far.mailer });
+    for (const [i, batch] of [batchOf(1, 2), batchOf(3, 4), batchOf(5, 6)].entries()) {
+      clock.advance(1_000);
+      await worker.send(JSON.parse(batch), `far-${i}`);
+    }
+    expect(far.asked()).toBe(1);
+    // Near it: a minute at 100/s could have spent the 10 left, so SES is asked again, and sends.
+    const near = counting(10);
+    const again = await setup();
+    const nearWorker = await createSendWorker({ ...again.deps, mailer: near.mailer });
+    again.clock.advance(60_000);
+    await nearWorker.send(JSON.parse(batchOf(1, 2)), "near");
+    expect(near.asked()).toBe(2);
+    expect(again.store.all().filter((s) => s.lastWeekSent !== undefined)).toHaveLength(2);
+  });
+
+  it("gives back what it held and did not spend once its batches are done", async () => {
+    // 8 left. Worker a holds 4 for readers of whom 2 have left: it sends 2, and gives 2 back.
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 942 };
+    const mailer = new MemoryMailer({ quota });
+    const { store, deps } = await setup(mailer);
+    await seed(store, [
+      subscriber(5),
+      subscriber(6),
+      subscriber(7),
+      subscriber(8),
+      subscriber(9),
+      subscriber(10),
+    ]);
+    await seed(store, [
+      subscriber(11, { status: "unsubscribed" }),
+      subscriber(12, { status: "unsubscribed" }),
+    ]);
+    const a = await createSendWorker({ ...deps, workers: 4 });
+    await a.send(JSON.parse(batchOf(1, 2, 11, 12)), "a");
+    expect(mailer.sent).toHaveLength(2);
+    const b = await createSendWorker({ ...deps, workers: 4 });
+    await b.send(JSON.parse(batchOf(5, 6, 7, 8, 9, 10)), "b");
+    expect(mailer.sent).toHaveLength(8);
+  });
+
+  it("a lone sender may spend all that is left of the weekly send's part, though four senders may run", async () => {
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 940 };
+    const mailer = new MemoryMailer({ quota });
+    const { store, deps } = await setup(mailer);
+    const ten = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    await seed(
+      store,
+      ten.slice(4).map((n) => subscriber(n)),
+    );
+    const worker = await createSendWorker({ ...deps, workers: 4 });
+    await worker.send(JSON.parse(batchOf(...ten)), "m");
+    expect(mailer.sent).toHaveLength(10);
+    expect(worker.report.stopped).toBeUndefined();
+  });
+
   it.each([
     [4, 4],
-    [3, 0],
+    [1, 1],
+    [0, 0],
   ])(
-    "with %i of the weekly send's part of the quota left, the planner plans %i: four senders may each send one, or none",
+    "with %i of the weekly send's part of the quota left, the planner plans %i, and four senders at once send them all",
     async (left, planned) => {
       // Of 1,000 a day, 50 are kept for signups.
       const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 950 - left };
@@ -531,7 +645,6 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
         ledger: store,
         queue,
         sending: mailer,
-        senders: 4,
         tips: TIPS,
         runId: "cron",
         now: clock.now(),
