@@ -226,7 +226,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       if (!reading.quota) return Math.max(0, settings.max24HourSend - sender.sent);
       const age = Math.max(0, deps.clock.now().getTime() - reading.at);
       const rate = reading.quota.maxSendRate;
-      const since = rate > 0 && Number.isFinite(rate) ? Math.ceil((rate * age) / 1000) : 0;
+      const since = rate > 0 && Number.isFinite(rate) ? Math.floor((rate * age) / 1000) : 0;
       const counted = reading.quota.sentLast24Hours + sender.sent - reading.mine + since;
       return weeklyBudget({ ...reading.quota, sentLast24Hours: counted }, 0);
     };

@@ -808,6 +808,49 @@ describe("Lambda handlers on the local stack", () => {
     expect(JSON.stringify(emf)).toContain('"Namespace":"StrengthTips"');
   });
 
+  it("two sender Lambdas at once with 4 of the weekly send's part left send 4 between them and hand back the rest", async () => {
+    const { handler: sendBatch } = await import("../../functions/events/send-batch.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const readers = await seedActive(6);
+    const week = nextWeek();
+    const delivery = (id: string, batch: Subscriber[]) =>
+      ({
+        Records: [
+          {
+            messageId: id,
+            body: JSON.stringify({
+              week,
+              runId: `quota-${id}`,
+              recipients: batch.map((r) => ({
+                id: r.id,
+                email: r.email,
+                tip: bundle.tips[0]?.slug,
+              })),
+            }),
+          },
+        ],
+      }) as unknown as SQSEvent;
+    // 1,000 a day, 50 of them kept for signups, 946 sent: 4 left for the weekly send.
+    const nearlySpent = { Max24HourSend: 1_000, MaxSendRate: 14, SentLast24Hours: 946 };
+    const results = await withSesAccount({ SendQuota: nearlySpent }, () =>
+      Promise.all([
+        sendBatch(delivery("a", readers.slice(0, 3))),
+        sendBatch(delivery("b", readers.slice(3))),
+      ]),
+    );
+    const sent = await mailTo(readers);
+    expect([...sent.values()].reduce((a, b) => a + b, 0)).toBe(4);
+    expect([...sent.values()].every((n) => n === 1)).toBe(true);
+    // A batch not sent whole comes again; the readers not sent stay due, unclaimed.
+    expect(results.flatMap((r) => r.batchItemFailures).length).toBeGreaterThan(0);
+    const store = runtime.store.subscriberStore();
+    for (const r of readers.filter((r) => !sent.has(r.email))) {
+      const stored = await store.get(r.id);
+      expect(stored?.lastWeekSent).toBeUndefined();
+      expect(stored?.claim).toBeUndefined();
+    }
+  });
+
   it("the day's quota spent: the outbox Lambda calls SES for nothing and keeps the signup for a later delivery", async () => {
     // A fresh container: the quota this one's mailers read earlier is not spent.
     vi.resetModules();
