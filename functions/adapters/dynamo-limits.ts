@@ -1,4 +1,5 @@
 /** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots, send schedules, holds. */
+import { unitsGiven } from "../core/pacing.js";
 import { type Limits, SCHEDULE_HORIZON_MS, type UnitsRequest } from "../core/ports.js";
 import {
   type DynamoTable,
@@ -134,7 +135,7 @@ export class DynamoLimits implements Limits {
   async holdUnits(
     key: string,
     holder: string,
-    { holding, want, available }: UnitsRequest,
+    units: UnitsRequest,
     now: Date,
     freshMs: number,
   ): Promise<number> {
@@ -151,8 +152,8 @@ export class DynamoLimits implements Limits {
         holders[name] = { units: Number(hold.units), at: Number(hold.at) };
         others += Number(hold.units);
       }
-      const given = Math.max(0, Math.min(want, Math.floor(available - others - holding)));
-      if (holding + given > 0) holders[holder] = { units: holding + given, at };
+      const given = unitsGiven(units, others);
+      if (units.holding + given > 0) holders[holder] = { units: units.holding + given, at };
       const version = Number(item?.version ?? 0);
       // UpdateItem, not PutItem: the sender's role has no PutItem.
       const written = await this.table.update({

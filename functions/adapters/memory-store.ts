@@ -10,6 +10,7 @@ import SortedBTree from "sorted-btree";
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type { ChangeListener } from "../core/events.js";
+import { unitsGiven } from "../core/pacing.js";
 import type {
   ActivateResult,
   ActivePage,
@@ -427,10 +428,11 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     this.schedules.set(key, first + count * spacingMs);
     return new Date(first);
   }
+
   async holdUnits(
     key: string,
     holder: string,
-    { holding, want, available }: UnitsRequest,
+    units: UnitsRequest,
     now: Date,
     freshMs: number,
   ): Promise<number> {
@@ -442,8 +444,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
       if (hold.at < at - freshMs) holders.delete(name);
       else if (name !== holder) others += hold.units;
     }
-    const given = Math.max(0, Math.min(want, Math.floor(available - others - holding)));
-    if (holding + given > 0) holders.set(holder, { units: holding + given, at });
+    const given = unitsGiven(units, others);
+    if (units.holding + given > 0) holders.set(holder, { units: units.holding + given, at });
     else holders.delete(holder);
     return given;
   }

@@ -7,7 +7,7 @@
  * store and no sliding cap, and here the clock, sleep and store are ports.
  */
 import { MailStoppedError, MailUnansweredError } from "./errors.js";
-import type { Clock, Mailer, SendQuota, Sleep } from "./ports.js";
+import type { Clock, Mailer, SendQuota, Sleep, UnitsRequest } from "./ports.js";
 
 /** The share of the limit the schedule aims at: a little under, so jitter never crosses it. */
 export const PACE_AIM = 0.9;
@@ -274,6 +274,11 @@ export function dailyBudget(quota: SendQuota | undefined, fallbackMax: number): 
  * the quota, a reader who signs up still gets their confirmation.
  */
 export const KEPT_FOR_SIGNUPS = 0.05;
+
+/** What Limits.holdUnits gives a holder when the others hold `others` units: 0 … want. */
+export function unitsGiven({ holding, want, available }: UnitsRequest, others: number): number {
+  return Math.max(0, Math.min(want, Math.floor(available - others - holding)));
+}
 
 /** What the weekly send may spend today: dailyBudget less KEPT_FOR_SIGNUPS of SES's quota. */
 export function weeklyBudget(quota: SendQuota | undefined, fallbackMax: number): number {
