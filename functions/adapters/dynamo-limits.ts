@@ -141,7 +141,7 @@ export class DynamoLimits implements Limits {
   ): Promise<number> {
     const itemKey = holdKey(key);
     const at = now.getTime();
-    for (let attempt = 0; attempt < 8; attempt += 1) {
+    for (let attempt = 0; attempt < 12; attempt += 1) {
       const item = await this.table.read(itemKey);
       const holders: Record<string, { units: number; at: number }> = {};
       let others = 0;
@@ -168,6 +168,8 @@ export class DynamoLimits implements Limits {
         },
       });
       if (written) return given;
+      // Another holder wrote first: wait a moment, longer each time, at random, and read again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)));
     }
     throw new Error(`holdUnits: too much contention on ${key}`);
   }

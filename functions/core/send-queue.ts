@@ -127,7 +127,11 @@ export interface SendWorker {
 
 /** The holdUnits key of the weekly send's part of the day's quota, shared by every sender. */
 export const WEEKLY_QUOTA = "weekly-quota";
-/** How long a worker's units count without its writing again: an invocation's most, and a minute. */
+/**
+ * How long a worker's units count without its writing again: longer than any Lambda invocation
+ * can last (15 minutes; the sender's is 5) and than one batch of `npm run send` at the rates it
+ * meets (100 readers at 1/s: under 2 minutes). A sender that died blocks its units this long.
+ */
 const HOLD_FRESH_MS = 16 * 60_000;
 /** Workers made by this process: with the random part, a holder's name no other worker has. */
 let workersMade = 0;
@@ -171,6 +175,7 @@ function pacerOf(deps: SendWorkerDeps, limit: number): Pacer {
 
 export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker> {
   const { settings, log } = deps;
+  const askedAt = deps.clock.now().getTime();
   const status = await deps.mailer.status();
   const limit = accountLimit(status.quota, settings.maxSendRate, deps.rate);
   const pacer = pacerOf(deps, limit);
@@ -213,7 +218,14 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   /** Whether its entry among the holders says it holds anything. */
   let holds = false;
   /** SES's count of the day's sends when last asked, and this worker's sends by then. */
-  let reading = { at: deps.clock.now().getTime(), quota: status.quota, mine: 0 };
+  // When SES cannot tell, the stage's quota with nothing known sent: the count of what the rate
+  // allowed since then soon leaves too little, and SES is asked again.
+  const fallback = {
+    maxSendRate: settings.maxSendRate,
+    max24HourSend: settings.max24HourSend,
+    sentLast24Hours: 0,
+  };
+  let reading = { at: askedAt, quota: status.quota ?? fallback, mine: 0 };
 
   /**
    * The weekly send's part of the day's quota left: SES's count when last asked, plus this
@@ -223,20 +235,20 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
    */
   const available = async (need: number): Promise<number> => {
     const left = () => {
-      if (!reading.quota) return Math.max(0, settings.max24HourSend - sender.sent);
       const age = Math.max(0, deps.clock.now().getTime() - reading.at);
       const rate = reading.quota.maxSendRate;
       const since = rate > 0 && Number.isFinite(rate) ? Math.floor((rate * age) / 1000) : 0;
-      const counted = reading.quota.sentLast24Hours + sender.sent - reading.mine + since;
+      const counted = reading.quota.sentLast24Hours + sender.spent - reading.mine + since;
       return weeklyBudget({ ...reading.quota, sentLast24Hours: counted }, 0);
     };
     if (left() >= need) return left();
     const wait = reading.at + QUOTA_READING_MS - deps.clock.now().getTime();
     if (wait > 0) await deps.sleep(wait);
+    // Taken before the question: what is sent while SES answers counts as sent after its count.
+    const asked = { at: deps.clock.now().getTime(), mine: sender.spent };
     const fresh = await deps.mailer.status();
     if (fresh.stopped) halt(fresh.stopped);
-    if (fresh.quota)
-      reading = { at: deps.clock.now().getTime(), quota: fresh.quota, mine: sender.sent };
+    if (fresh.quota) reading = { ...asked, quota: fresh.quota };
     return left();
   };
 
@@ -253,6 +265,8 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     const given = await deps.limits.holdUnits(WEEKLY_QUOTA, holder, units, now, HOLD_FRESH_MS);
     sender.budget += given;
     holds = units.holding + given > 0;
+    // Short though the part has room for it: other senders hold the rest.
+    if (given < want) sender.shortOf = available - units.holding >= want ? "held" : "quota";
   };
 
   /**

@@ -282,10 +282,18 @@ export class Sender {
   halted?: Halt;
   /** Emails that may still go out today: one is reserved before each claim. */
   budget: number;
-  /** Emails SES has accepted from this sender. */
-  sent = 0;
+  /**
+   * Units spent: emails SES accepted from this sender, whether or not the record of one was
+   * written, and calls whose answer was lost (SES may have accepted them).
+   */
+  spent = 0;
   /** Units of the budget reserved by recipients not yet settled. */
   holding = 0;
+  /**
+   * Why the budget last fell short: the day's quota (a stop), or other senders holding what is
+   * left (not a stop: the batch comes again once they have sent or given it back).
+   */
+  shortOf: "quota" | "held" = "quota";
   private readonly parallel: number;
   private readonly inProgress: LimitFunction;
 
@@ -324,7 +332,7 @@ export class Sender {
     if (run.failure) throw run.failure.error;
     const { report } = run;
     if (this.halted) report.stopped = this.halted;
-    else if (run.budgetShort) {
+    else if (run.budgetShort && this.shortOf === "quota") {
       // Even when the budget came back later (held by a recipient who turned out not to need an
       // email): those left unattempted are the quota's, not a failure to deliver again for.
       report.stopped = { reason: "daily-quota", message: "the day's sending quota is used up" };
@@ -388,19 +396,23 @@ export class Sender {
     }
     this.budget -= 1;
     this.holding += 1;
-    let outcome: Outcome = "unattempted";
+    const unit = { spent: false };
     try {
-      outcome = await this.attempt(run, recipient, tip);
-      return outcome;
+      return await this.attempt(run, recipient, tip, unit);
     } finally {
       this.holding -= 1;
-      if (outcome === "sent") this.sent += 1;
+      if (unit.spent) this.spent += 1;
       else this.budget += 1;
     }
   }
 
   /** Claim, deliver, record. */
-  private async attempt(run: BatchRun, recipient: Recipient, tip: CompiledTip): Promise<Outcome> {
+  private async attempt(
+    run: BatchRun,
+    recipient: Recipient,
+    tip: CompiledTip,
+    unit: { spent: boolean },
+  ): Promise<Outcome> {
     const { week } = run.batch;
     // What the record of a sent email needs is worked out before the claim: once SES has
     // accepted, only the write may fail (and it is retried).
@@ -430,11 +442,13 @@ export class Sender {
       delivery = await this.deliver(run, email, recipient);
     } catch (error) {
       if (!(error instanceof MailUnansweredError)) return this.failed(run, recipient, error);
+      unit.spent = true; // SES may have accepted it
       // Another call, now or by a later takeover, could send it twice: recorded as sent.
       await this.recordSent(run, recipient, UNANSWERED_MESSAGE_ID, next);
       return "unanswered";
     }
     if (typeof delivery !== "string") {
+      unit.spent = true; // even if the record then fails
       await this.recordSent(run, recipient, delivery.messageId, next);
       return "sent";
     }

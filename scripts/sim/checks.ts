@@ -13,6 +13,7 @@ export const INVARIANTS = {
   "on-time": "every active reader with tips left gets the week's tip on time",
   rate: "no simulated second holds more SES calls than MaxSendRate",
   quota: "no call reaches SES once the daily quota is spent",
+  "weekly-part": "the weekly send never spends more than its part of the day's quota",
   "after-stop": "no SES call from a worker after it was answered stop",
   "feedback-applied": "every bounce and complaint applied",
   "dlq-reported": "every dead-lettered batch reported",

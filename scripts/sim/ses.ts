@@ -55,6 +55,9 @@ export interface SesOptions {
 export const tipKey = (email: OutgoingEmail): string | undefined =>
   email.tags?.kind === "tip" ? `${email.to}|${email.tags.week}|${email.tags.tip}` : undefined;
 
+/** How long before a tip another email may have come after the tip's units were given. */
+const OTHERS_UNSEEN_MS = 5 * 60_000;
+
 export class SimSes {
   private readonly perSecond = new Map<number, number>();
   /** When each email SES accepted was accepted, in order (the daily quota). */
@@ -121,6 +124,48 @@ export class SimSes {
     if (last === undefined || t - last > 60_000) this.quotaSpent.push(t);
   }
 
+  /** When each tip email SES accepted was accepted, in order (the weekly send's part). */
+  private readonly tipAcceptedAt: number[] = [];
+  private tipHead = 0;
+
+  private tipsLast24Hours(t: number): number {
+    while (
+      this.tipHead < this.tipAcceptedAt.length &&
+      (this.tipAcceptedAt[this.tipHead] as number) <= t - DAY_MS
+    ) {
+      this.tipHead += 1;
+    }
+    return this.tipAcceptedAt.length - this.tipHead;
+  }
+
+  /** When each other email SES accepted was accepted, in order. */
+  private readonly otherAcceptedAt: number[] = [];
+  private otherHead = 0;
+  private otherSeenEnd = 0;
+
+  /** Other emails accepted in the 24 hours before `t`, less those of its last OTHERS_UNSEEN_MS. */
+  private othersSeen(t: number): number {
+    const at = this.otherAcceptedAt;
+    while (this.otherHead < at.length && (at[this.otherHead] as number) <= t - DAY_MS) {
+      this.otherHead += 1;
+    }
+    while (
+      this.otherSeenEnd < at.length &&
+      (at[this.otherSeenEnd] as number) <= t - OTHERS_UNSEEN_MS
+    ) {
+      this.otherSeenEnd += 1;
+    }
+    return Math.max(0, this.otherSeenEnd - this.otherHead);
+  }
+
+  private quotaAt(t: number) {
+    return {
+      maxSendRate: this.options.maxSendRate,
+      max24HourSend: this.options.quota,
+      sentLast24Hours: this.sentLast24Hours(t),
+    };
+  }
+
   private sentLast24Hours(t: number): number {
     while (
       this.quotaHead < this.acceptedAt.length &&
@@ -142,11 +187,7 @@ export class SimSes {
 
   status(): SendingStatus {
     const t = this.sim.now;
-    const quota = {
-      maxSendRate: this.options.maxSendRate,
-      max24HourSend: this.options.quota,
-      sentLast24Hours: this.sentLast24Hours(t),
-    };
+    const quota = this.quotaAt(t);
     // Spent, for the weekly send: nothing of its part is left.
     if (weeklyBudget(quota, 0) === 0) this.spent(t);
     const stop = this.pausedAt(t) ? "paused" : undefined;
@@ -249,7 +290,19 @@ export class SimSes {
     this.acceptedAt.push(t);
     if (key) {
       this.tipsBySecond.set(second, (this.tipsBySecond.get(second) ?? 0) + 1);
-    }
+      // The part as the sender saw it: less the other emails of the last 24 hours, but for those
+      // of the last few minutes, which may have come after its units were given.
+      const part = weeklyBudget({ ...this.quotaAt(t), sentLast24Hours: this.othersSeen(t) }, 0);
+      const tips = this.tipsLast24Hours(t);
+      this.checks.check(
+        "weekly-part",
+        tips < part,
+        t,
+        this.options.readerOf(reader),
+        () => `a tip beyond the weekly send's part: ${tips} in 24 hours of ${part} left to it`,
+      );
+      this.tipAcceptedAt.push(t);
+    } else this.otherAcceptedAt.push(t);
     this.options.onAccepted({
       email,
       messageId,

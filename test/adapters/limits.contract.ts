@@ -33,7 +33,7 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       const { limits } = await make();
       const mailbox = `race-${process.pid}-${Date.now()}-${Math.random()}`;
       const results = await Promise.all(
-        Array.from({ length: 6 }, (_, i) =>
+        Array.from({ length: 16 }, (_, i) =>
           limits.reserveMailboxSlot(mailbox, `r${i}`, T0, 86_400, 2),
         ),
       );
@@ -139,11 +139,11 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       ).toBe(5);
     });
 
-    it("never gives more than is available to holders racing for it", async () => {
+    it("never gives more than is available to sixteen holders racing for it, and fails none", async () => {
       const { limits } = await make();
       const key = `hold-race-${Math.random().toString(36).slice(2)}`;
       const given = await Promise.all(
-        Array.from({ length: 6 }, (_, i) =>
+        Array.from({ length: 16 }, (_, i) =>
           limits.holdUnits(key, `h${i}`, { holding: 0, want: 4, available: 10 }, T0, 60_000),
         ),
       );

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
-import { MailStoppedError, MailThrottledError } from "../../functions/core/errors.js";
+import {
+  MailStoppedError,
+  MailThrottledError,
+  MailUnansweredError,
+} from "../../functions/core/errors.js";
 import { plan, type SendBatch } from "../../functions/core/planner.js";
 import {
   createSendWorker,
@@ -587,6 +591,123 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     await nearWorker.send(JSON.parse(batchOf(1, 2)), "near");
     expect(near.asked()).toBe(2);
     expect(again.store.all().filter((s) => s.lastWeekSent !== undefined)).toHaveLength(2);
+  });
+
+  it.each([
+    ["its answer is lost", "unanswered"],
+    ["its record then fails", "record"],
+  ])(
+    "spends the unit of an email SES accepted though %s: 4 left, 4 accepted",
+    async (_what, fault) => {
+      // 4 left of the weekly send's part; emails SES accepts go wrong after.
+      const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 946 };
+      const inner = new MemoryMailer({ quota });
+      let faults = 0;
+      const mailer = {
+        status: () => inner.status(),
+        send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+          const accepted = await inner.send(email);
+          if (fault === "unanswered" && faults < 2) {
+            faults += 1;
+            throw new MailUnansweredError("no answer");
+          }
+          return accepted;
+        },
+      };
+      const { store, deps } = await setup(inner);
+      await seed(
+        store,
+        [5, 6, 7, 8].map((n) => subscriber(n)),
+      );
+      // Its record fails three times over (as many as the sender tries) for the first reader.
+      const first = subscriber(1).id;
+      const ledger = Object.assign(Object.create(store) as MemoryStore, {
+        markSent: async (...args: Parameters<MemoryStore["markSent"]>) => {
+          if (fault === "record" && args[0] === first) throw new Error("the store is down");
+          return store.markSent(...args);
+        },
+      });
+      const worker = await createSendWorker({ ...deps, mailer, ledger, parallel: 1 });
+      await worker.send(JSON.parse(batchOf(1, 2, 3, 4, 5, 6, 7, 8)), "m").catch(() => undefined);
+      expect(inner.sent).toHaveLength(4);
+    },
+  );
+
+  it("counts its own sends made while SES answers how much is left", async () => {
+    // 10 left. The first batch's 6 go out while the second batch's question to SES is answered
+    // with the count from before them.
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 940 };
+    const inner = new MemoryMailer({ quota });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let asked = 0;
+    const mailer = {
+      status: async () => {
+        asked += 1;
+        const counted = await inner.status();
+        if (asked > 1) {
+          open();
+          for (let i = 0; i < 50; i += 1) await new Promise((r) => setImmediate(r));
+        }
+        return counted;
+      },
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        await gate;
+        return inner.send(email);
+      },
+    };
+    const { store, deps } = await setup(inner);
+    await seed(
+      store,
+      [5, 6, 7, 8, 9, 10, 11, 12].map((n) => subscriber(n)),
+    );
+    const worker = await createSendWorker({ ...deps, mailer });
+    await Promise.all([
+      worker.send(JSON.parse(batchOf(1, 2, 3, 4, 5, 6)), "a").catch(() => undefined),
+      worker.send(JSON.parse(batchOf(7, 8, 9, 10, 11, 12)), "b").catch(() => undefined),
+    ]);
+    expect(inner.sent.length).toBeLessThanOrEqual(10);
+  });
+
+  it("a sender refused because others hold what is left is not stopped: its batch comes again and is sent", async () => {
+    // 8 left. Worker a holds all 8; four of its readers are throttled, so it gives 4 back.
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 942 };
+    const inner = new MemoryMailer({ quota });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const throttled = [5, 6, 7, 8].map((n) => subscriber(n).email);
+    const mailer = {
+      status: () => inner.status(),
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        await gate;
+        if (throttled.includes(email.to)) throw new MailThrottledError("slow down");
+        return inner.send(email);
+      },
+    };
+    const { store, deps, logged } = await setup(inner);
+    await seed(
+      store,
+      [5, 6, 7, 8, 9, 10, 11, 12].map((n) => subscriber(n)),
+    );
+    const worker = () =>
+      createSendWorker({ ...deps, mailer, retry: { attempts: 1, baseMs: 1, maxMs: 1 } });
+    const a = (await worker()).send(JSON.parse(batchOf(1, 2, 3, 4, 5, 6, 7, 8)), "a");
+    const b = await worker();
+    const refused = await b.send(JSON.parse(batchOf(9, 10, 11, 12)), "b").then(
+      () => "done",
+      () => "again",
+    );
+    open();
+    await a.catch(() => undefined);
+    expect(refused).toBe("again");
+    expect(b.report.stopped).toBeUndefined();
+    expect(logged.filter((l) => l.message === "sending stopped")).toEqual([]);
+    await (await worker()).send(JSON.parse(batchOf(9, 10, 11, 12)), "b");
+    expect(inner.sent).toHaveLength(8);
   });
 
   it("gives back what it held and did not spend once its batches are done", async () => {
