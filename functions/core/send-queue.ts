@@ -1,7 +1,8 @@
 /**
- * The send worker: asks SES once for the quota and whether sending is possible at all, paces at
- * the limit split over the senders that may run at once, and mails each queued batch with one
- * Sender (core/sender.ts), each starting as the one before has taken its last recipient. Whom the
+ * The send worker: asks SES for the quota and whether sending is possible at all, paces on the
+ * account's one schedule, takes each batch's units of the weekly send's part of the quota from
+ * the table (shared by every sender), and mails each queued batch with one Sender
+ * (core/sender.ts), each starting as the one before has taken its last recipient. Whom the
  * time limit left goes back on the queue as a batch of its own; a batch left unfinished otherwise
  * (deferred, in flight elsewhere, halted, a store failure) throws BatchUnfinishedError, so that the
  * queue delivers it again (the claims skip whoever was done), except on its last delivery when
