@@ -218,14 +218,11 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   const holder = `worker-${Math.floor(deps.random() * 2 ** 48).toString(36)}-${++workersMade}`;
   /** Whether its entry among the holders says it holds anything. */
   let holds = false;
+  // When SES cannot tell: the stage's quota with nothing known sent, less the part kept for
+  // signups, this worker's own sends and the other senders' units. Its rate is 0: with no count
+  // of SES's to age, nothing is counted for the time since.
+  const fallback = { maxSendRate: 0, max24HourSend: settings.max24HourSend, sentLast24Hours: 0 };
   /** SES's count of the day's sends when last asked, and this worker's sends by then. */
-  // When SES cannot tell, the stage's quota with nothing known sent: the count of what the rate
-  // allowed since then soon leaves too little, and SES is asked again.
-  const fallback = {
-    maxSendRate: settings.maxSendRate,
-    max24HourSend: settings.max24HourSend,
-    sentLast24Hours: 0,
-  };
   let reading = { at: askedAt, quota: status.quota ?? fallback, mine: 0 };
 
   /**
@@ -267,7 +264,8 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     sender.budget += given;
     holds = units.holding + given > 0;
     // Short though the part has room for it: other senders hold the rest.
-    if (given < want) sender.shortOf = available - units.holding >= want ? "held" : "quota";
+    if (given < want) return available - units.holding >= want ? "held" : "quota";
+    return undefined;
   };
 
   /**
@@ -276,9 +274,9 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
    * after another, never spend the weekly send's part twice, and a lone sender may spend all of
    * it. It asks while the batch before is still sending, so no batch waits on the write.
    */
-  const shareOut = (want: number): Promise<void> =>
+  const shareOut = (want: number): Promise<"quota" | "held" | undefined> =>
     unbounded
-      ? Promise.resolve()
+      ? Promise.resolve(undefined)
       : inTurn(async () => hold(want, await available(sender.budget + sender.holding + want)));
 
   /**
@@ -361,7 +359,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     messageId: string,
     lastDelivery: boolean,
     taken: () => void,
-    units: Promise<void>,
+    units: Promise<"quota" | "held" | undefined>,
   ) => {
     if (notBegun(batch.week, deps.clock.now())) {
       // A week that has not begun in any time zone comes from a fault or a forgery: sending it
@@ -374,9 +372,10 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
     }
     let result: BatchResult;
+    let short: "quota" | "held" | undefined;
     try {
-      await units;
-      result = await sender.sendBatch(batch, taken);
+      short = await units;
+      result = await sender.sendBatch(batch, taken, short);
     } catch (error) {
       // The store failed: claims taken are left pending and are taken over after the stale window.
       log.error("send batch failed", { messageId, error: error as Error });
@@ -395,6 +394,12 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     });
     if (report.stopped) halt(report.stopped);
     if (report.stopped && letGo(report.stopped, messageId, lastDelivery)) return;
+    if (lastDelivery && !report.stopped && report.unattempted > 0 && short === "held") {
+      // Other senders held what was left of the weekly part at each delivery: its readers stay
+      // due, and the hourly planner plans them again.
+      log.info("send batch left to the planner", { messageId, reason: "quota-held" });
+      return;
+    }
     if (unfinished(report, requeued)) {
       throw new BatchUnfinishedError("recipients left for a later delivery");
     }

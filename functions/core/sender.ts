@@ -289,11 +289,6 @@ export class Sender {
   spent = 0;
   /** Units of the budget reserved by recipients not yet settled. */
   holding = 0;
-  /**
-   * Why the budget last fell short: the day's quota (a stop), or other senders holding what is
-   * left (not a stop: the batch comes again once they have sent or given it back).
-   */
-  shortOf: "quota" | "held" = "quota";
   private readonly parallel: number;
   private readonly inProgress: LimitFunction;
 
@@ -315,7 +310,16 @@ export class Sender {
    * its last recipient has been taken, while the batch's last calls may still be under way: the
    * moment a next batch can start to fill its tail.
    */
-  async sendBatch(batch: SendBatch, taken?: () => void): Promise<BatchResult> {
+  /**
+   * `short`: why the batch's units fell short, if they did: the day's quota (a stop), or other
+   * senders holding what is left (not a stop: the batch comes again once they have sent or given
+   * it back).
+   */
+  async sendBatch(
+    batch: SendBatch,
+    taken?: () => void,
+    short: "quota" | "held" = "quota",
+  ): Promise<BatchResult> {
     const run: BatchRun = {
       batch,
       report: emptyBatchReport(),
@@ -332,7 +336,7 @@ export class Sender {
     if (run.failure) throw run.failure.error;
     const { report } = run;
     if (this.halted) report.stopped = this.halted;
-    else if (run.budgetShort && this.shortOf === "quota") {
+    else if (run.budgetShort && short === "quota") {
       // Even when the budget came back later (held by a recipient who turned out not to need an
       // email): those left unattempted are the quota's, not a failure to deliver again for.
       report.stopped = { reason: "daily-quota", message: "the day's sending quota is used up" };

@@ -13,6 +13,7 @@ import {
   notBegun,
   type SendWorkerDeps,
   sendBatchSchema,
+  WEEKLY_QUOTA,
 } from "../../functions/core/send-queue.js";
 import { tipIndex } from "../../functions/core/sender.js";
 import { parseBody } from "../../functions/events/sqs.js";
@@ -708,6 +709,94 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     expect(logged.filter((l) => l.message === "sending stopped")).toEqual([]);
     await (await worker()).send(JSON.parse(batchOf(9, 10, 11, 12)), "b");
     expect(inner.sent).toHaveLength(8);
+  });
+
+  it("on its last delivery, a batch refused because others hold what is left is let go: its readers stay due", async () => {
+    // 4 left, all held by worker a while its sends wait.
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 946 };
+    const inner = new MemoryMailer({ quota });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const mailer = {
+      status: () => inner.status(),
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        await gate;
+        return inner.send(email);
+      },
+    };
+    const { store, deps, logged } = await setup(inner);
+    await seed(
+      store,
+      [5, 6, 7, 8].map((n) => subscriber(n)),
+    );
+    const a = (await createSendWorker({ ...deps, mailer })).send(
+      JSON.parse(batchOf(1, 2, 3, 4)),
+      "a",
+    );
+    const b = await createSendWorker({ ...deps, mailer });
+    await b.send(JSON.parse(batchOf(5, 6, 7, 8)), "b", true);
+    open();
+    await a;
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        message: "send batch left to the planner",
+        data: expect.objectContaining({ messageId: "b", reason: "quota-held" }),
+      }),
+    );
+    const due = store.all().filter((s) => s.lastWeekSent === undefined);
+    expect(due.map((s) => s.email).sort()).toEqual([5, 6, 7, 8].map((n) => subscriber(n).email));
+    for (const reader of due) expect(reader.claim).toBeUndefined();
+  });
+
+  it("judges each batch by its own units: one short of the quota stops, whatever the next one's hold", async () => {
+    // 10 left; another sender holds 6. Batch a (12 readers) is given 4: short of the quota. Batch
+    // b (2 readers), asked for while a sends, is refused since the other holds the rest.
+    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 940 };
+    const inner = new MemoryMailer({ quota });
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const mailer = {
+      status: () => inner.status(),
+      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+        await gate;
+        return inner.send(email);
+      },
+    };
+    const { store, deps, clock } = await setup(inner);
+    const readers = Array.from({ length: 14 }, (_, i) => i + 1);
+    await seed(
+      store,
+      readers.slice(4).map((n) => subscriber(n)),
+    );
+    const other = { holding: 0, want: 6, available: 10 };
+    await store.holdUnits(WEEKLY_QUOTA, "other", other, clock.now(), 60_000);
+    const worker = await createSendWorker({ ...deps, mailer });
+    const a = worker.send(JSON.parse(batchOf(...readers.slice(0, 12))), "a").catch(() => "again");
+    const b = worker.send(JSON.parse(batchOf(13, 14)), "b").catch(() => "again");
+    for (let i = 0; i < 50; i += 1) await new Promise((r) => setImmediate(r));
+    open();
+    await Promise.all([a, b]);
+    expect(inner.sent).toHaveLength(4);
+    expect(worker.report.stopped?.reason).toBe("daily-quota");
+  });
+
+  it("when SES cannot tell the quota, sends within the stage's quota however long it runs", async () => {
+    const inner = new MemoryMailer();
+    const mailer = {
+      status: async () => ({ unanswered: "GetAccount: AccessDenied" }),
+      send: (email: Parameters<MemoryMailer["send"]>[0]) => inner.send(email),
+    };
+    const { deps, clock } = await setup(inner);
+    const settings = { maxSendRate: 1, max24HourSend: 200, staleClaimSeconds: 960 };
+    const worker = await createSendWorker({ ...deps, mailer, settings });
+    clock.advance(191_000);
+    await worker.send(JSON.parse(batchOf(1, 2)), "a");
+    expect(inner.sent).toHaveLength(2);
+    expect(worker.report.stopped).toBeUndefined();
   });
 
   it("gives back what it held and did not spend once its batches are done", async () => {
