@@ -43,6 +43,30 @@ function batchOf(...numbers: number[]): string {
   return JSON.stringify(batch);
 }
 
+/**
+ * SES with `left` of the weekly send's part of the day's quota left (of 1,000 a day, 50 are kept
+ * for signups): its sends wait until `open()`, and `fault` may refuse one before it is accepted.
+ */
+function gatedSes(left: number, fault?: (to: string) => Error | undefined) {
+  const inner = new MemoryMailer({
+    quota: { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 950 - left },
+  });
+  let open = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const mailer = {
+    status: () => inner.status(),
+    send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
+      await gate;
+      const error = fault?.(email.to);
+      if (error) throw error;
+      return inner.send(email);
+    },
+  };
+  return { inner, mailer, open };
+}
+
 async function setup(mailer = new MemoryMailer()) {
   const store = new MemoryStore(4);
   await seed(
@@ -674,21 +698,10 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
 
   it("a sender refused because others hold what is left is not stopped: its batch comes again and is sent", async () => {
     // 8 left. Worker a holds all 8; four of its readers are throttled, so it gives 4 back.
-    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 942 };
-    const inner = new MemoryMailer({ quota });
-    let open = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
     const throttled = [5, 6, 7, 8].map((n) => subscriber(n).email);
-    const mailer = {
-      status: () => inner.status(),
-      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
-        await gate;
-        if (throttled.includes(email.to)) throw new MailThrottledError("slow down");
-        return inner.send(email);
-      },
-    };
+    const { inner, mailer, open } = gatedSes(8, (to) =>
+      throttled.includes(to) ? new MailThrottledError("slow down") : undefined,
+    );
     const { store, deps, logged } = await setup(inner);
     await seed(
       store,
@@ -713,19 +726,7 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
 
   it("on its last delivery, a batch refused because others hold what is left is let go: its readers stay due", async () => {
     // 4 left, all held by worker a while its sends wait.
-    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 946 };
-    const inner = new MemoryMailer({ quota });
-    let open = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const mailer = {
-      status: () => inner.status(),
-      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
-        await gate;
-        return inner.send(email);
-      },
-    };
+    const { inner, mailer, open } = gatedSes(4);
     const { store, deps, logged } = await setup(inner);
     await seed(
       store,
@@ -753,19 +754,7 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
   it("judges each batch by its own units: one short of the quota stops, whatever the next one's hold", async () => {
     // 10 left; another sender holds 6. Batch a (12 readers) is given 4: short of the quota. Batch
     // b (2 readers), asked for while a sends, is refused since the other holds the rest.
-    const quota = { maxSendRate: 100, max24HourSend: 1_000, sentLast24Hours: 940 };
-    const inner = new MemoryMailer({ quota });
-    let open = () => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const mailer = {
-      status: () => inner.status(),
-      send: async (email: Parameters<MemoryMailer["send"]>[0]) => {
-        await gate;
-        return inner.send(email);
-      },
-    };
+    const { inner, mailer, open } = gatedSes(10);
     const { store, deps, clock } = await setup(inner);
     const readers = Array.from({ length: 14 }, (_, i) => i + 1);
     await seed(
