@@ -55,6 +55,13 @@ export interface SesOptions {
 export const tipKey = (email: OutgoingEmail): string | undefined =>
   email.tags?.kind === "tip" ? `${email.to}|${email.tags.week}|${email.tags.tip}` : undefined;
 
+/** The index of the first of `at` (instants in order) after `bound`, looked for from `from` on. */
+function pastBound(at: readonly number[], from: number, bound: number): number {
+  let i = from;
+  while (i < at.length && (at[i] as number) <= bound) i += 1;
+  return i;
+}
+
 /** How long before a tip another email may have come after the tip's units were given. */
 const OTHERS_UNSEEN_MS = 5 * 60_000;
 
@@ -129,12 +136,7 @@ export class SimSes {
   private tipHead = 0;
 
   private tipsLast24Hours(t: number): number {
-    while (
-      this.tipHead < this.tipAcceptedAt.length &&
-      (this.tipAcceptedAt[this.tipHead] as number) <= t - DAY_MS
-    ) {
-      this.tipHead += 1;
-    }
+    this.tipHead = pastBound(this.tipAcceptedAt, this.tipHead, t - DAY_MS);
     return this.tipAcceptedAt.length - this.tipHead;
   }
 
@@ -146,15 +148,8 @@ export class SimSes {
   /** Other emails accepted in the 24 hours before `t`, less those of its last OTHERS_UNSEEN_MS. */
   private othersSeen(t: number): number {
     const at = this.otherAcceptedAt;
-    while (this.otherHead < at.length && (at[this.otherHead] as number) <= t - DAY_MS) {
-      this.otherHead += 1;
-    }
-    while (
-      this.otherSeenEnd < at.length &&
-      (at[this.otherSeenEnd] as number) <= t - OTHERS_UNSEEN_MS
-    ) {
-      this.otherSeenEnd += 1;
-    }
+    this.otherHead = pastBound(at, this.otherHead, t - DAY_MS);
+    this.otherSeenEnd = pastBound(at, this.otherSeenEnd, t - OTHERS_UNSEEN_MS);
     return Math.max(0, this.otherSeenEnd - this.otherHead);
   }
 
@@ -167,12 +162,7 @@ export class SimSes {
   }
 
   private sentLast24Hours(t: number): number {
-    while (
-      this.quotaHead < this.acceptedAt.length &&
-      (this.acceptedAt[this.quotaHead] as number) <= t - DAY_MS
-    ) {
-      this.quotaHead += 1;
-    }
+    this.quotaHead = pastBound(this.acceptedAt, this.quotaHead, t - DAY_MS);
     return this.acceptedAt.length - this.quotaHead;
   }
 
