@@ -165,8 +165,17 @@ export function placeholderProblems(check: ShippedCheck): Problem[] {
   return problems;
 }
 
-/** Punctuation that continues a sentence: a line of a text part never starts with it. */
-const CONTINUING = /^[ \t]*([.,;:!?)\]}…])/;
+/**
+ * Punctuation that continues a sentence, or a separator between links: a line of a text part
+ * never starts with it.
+ */
+const CONTINUING = /^[ \t]*([.,;:!?)\]}…·|])/;
+
+/** A line that is a link's URL alone (or a placeholder that becomes one). */
+const URL_LINE = /^[ \t]*(?:[a-z][a-z0-9+.-]*:\/\/\S+|\{\{\w+\}\}\S*)[ \t]*$/i;
+
+/** A line that goes on with a sentence: its first word is in lower case. */
+const GOES_ON = /^[ \t]*([a-z][\w'’-]*)/;
 
 /** A problem for each line of a text part that starts with punctuation. */
 export function textLineProblems(file: string, text: string, where: string): Problem[] {
@@ -183,4 +192,23 @@ export function textLineProblems(file: string, text: string, where: string): Pro
     );
   });
   return problems;
+}
+
+/**
+ * A problem for each line of a text part that goes on with a sentence after a link's URL
+ * ("…your name:", the URL, "any time."): a reader of the text part sees the sentence cut in two.
+ */
+export function cutSentenceProblems(file: string, text: string, where: string): Problem[] {
+  const lines = text.split("\n");
+  return lines.flatMap((line, i) => {
+    const m = i > 0 && URL_LINE.test(lines[i - 1] as string) ? GOES_ON.exec(line) : null;
+    if (!m) return [];
+    return [
+      problem(
+        file,
+        `line ${i + 1} of ${where} goes on with a sentence after a link's address: "${line.trim().slice(0, 50)}"`,
+        "end the sentence with the link (put the link's words last): the text part shows the address on a line of its own, which cuts the sentence in two",
+      ),
+    ];
+  });
 }

@@ -28,7 +28,7 @@ import type { Brand } from "./brand-base.js";
 import { cacheKey, readCache, writeCache } from "./cache.js";
 import { templateCompatWarnings } from "./compat.js";
 import { type Problem, problem } from "./problems.js";
-import { textLineProblems } from "./shipped.js";
+import { cutSentenceProblems, textLineProblems } from "./shipped.js";
 
 export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye", "finished"] as const;
 /** The emails that are not tips, in the order the studio and the reports show them. */
@@ -373,7 +373,10 @@ function checkCompiled(
       ),
     );
   }
-  problems.push(...textLineProblems(file, text, `the ${name} email's text part`));
+  problems.push(
+    ...textLineProblems(file, text, `the ${name} email's text part`),
+    ...cutSentenceProblems(file, text, `the ${name} email's text part`),
+  );
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, value: template };
 }

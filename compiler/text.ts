@@ -80,8 +80,11 @@ export function htmlToText(html: string): string {
   return tidy(`${convert(html).trim()}\n`);
 }
 
-/** Punctuation that continues a sentence, at the start of a line. */
-const CONTINUING = /^([ \t]*)[.,;:!?)\]}…]+[ \t]*/;
+/**
+ * Punctuation that continues a sentence, or a separator between two links (`·`, `|`), at the
+ * start of a line.
+ */
+const CONTINUING = /^([ \t]*)[.,;:!?)\]}…·|]+[ \t]*/;
 
 /**
  * A link's URL stands on its own line, so the punctuation after the link would start the next

@@ -22,7 +22,7 @@ import { defaultSiteUrl } from "./paths.js";
 import type { Problem } from "./problems.js";
 import { checkPlaceholderText, qualityWarnings, readingTime } from "./quality.js";
 import type { Tip } from "./schema.js";
-import { placeholderProblems, textLineProblems } from "./shipped.js";
+import { cutSentenceProblems, placeholderProblems, textLineProblems } from "./shipped.js";
 import { type CompiledMjml, fillTokens, TEMPLATE_SPECS } from "./templates.js";
 import { checkSlug, validateFrontMatter } from "./validate.js";
 
@@ -152,6 +152,7 @@ export function compileReport(
     }),
     ...textLineProblems(report.file, email.text, "the email's text part"),
   );
+  report.warnings.push(...cutSentenceProblems(report.file, email.text, "the email's text part"));
   if (!hadProblems && report.problems.length === 0) {
     report.warnings.push(...compatWarnings(report.file, email.bodyHtml));
   }

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
+import { cutSentenceProblems, textLineProblems } from "../../compiler/shipped.js";
 import { syntheticTip } from "../../scripts/bench-content.js";
 import { main as buildMain } from "../../scripts/build.js";
 import { main as checkMain } from "../../scripts/check.js";
@@ -172,11 +173,37 @@ describe("lines of a text part", () => {
     );
   });
 
-  it("no system email's text part has such a line", async () => {
+  it("no system email's text part has such a line, nor a sentence cut by a link", async () => {
     const { bundle } = await check(path.join(ROOT, "test/fixtures/tips/valid-links"));
-    for (const email of Object.values(bundle?.emails ?? {})) {
-      for (const line of email.text.split("\n")) expect(line).not.toMatch(/^\s*[.,;:!?)\]}]/);
+    const emails = Object.entries(bundle?.emails ?? {});
+    expect(emails.length).toBeGreaterThan(3);
+    let footers = 0;
+    for (const [name, email] of emails) {
+      for (const line of email.text.split("\n")) expect(line).not.toMatch(/^\s*[.,;:!?)\]}·|]/);
+      expect(textLineProblems(name, email.text, "text")).toEqual([]);
+      expect(cutSentenceProblems(name, email.text, "text")).toEqual([]);
+      // The footer's two links, a dot between them in HTML, read as two labelled links.
+      if (!email.text.includes("Unsubscribe with one click")) continue;
+      footers += 1;
+      expect(email.text).toMatch(/\{\{unsubscribe_url\}\}\nPrivacy:\n\{\{site_url\}\}\/privacy\n/);
     }
+    expect(footers).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a sentence that goes on after a link is a warning, naming the line", async () => {
+    const { tips, file } = oneTip(
+      "Read [the guide](https://example.com/guide) before your next long run.",
+    );
+    const { problems, warnings } = await check(tips);
+    expect(problems).toEqual([]);
+    expect(warnings).toContainEqual(
+      expect.objectContaining({
+        file,
+        message: expect.stringMatching(
+          /goes on with a sentence after a link's address: "before your next/,
+        ),
+      }),
+    );
   });
 
   it("a paragraph that starts with punctuation is an error", async () => {
