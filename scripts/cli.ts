@@ -19,3 +19,25 @@ export function runWhenExecuted(
     },
   );
 }
+
+/** How close together two Ctrl-C signals count as one. */
+const SAME_SIGNAL_MS = 1000;
+
+/**
+ * Calls `stop` on Ctrl-C (SIGINT), once. One Ctrl-C in a terminal often arrives twice: the
+ * terminal signals the whole foreground process group, and `tsx` (what `npm run` starts) relays
+ * the signal to this process as well. A second one within a second is that echo and is ignored;
+ * one later is the operator pressing again, and exits at once (130). Returns the unsubscribe.
+ */
+export function onInterrupt(stop: () => void): () => void {
+  let first: number | undefined;
+  const handler = () => {
+    const now = Date.now();
+    if (first === undefined) {
+      first = now;
+      stop();
+    } else if (now - first > SAME_SIGNAL_MS) process.exit(130);
+  };
+  process.on("SIGINT", handler);
+  return () => process.off("SIGINT", handler);
+}

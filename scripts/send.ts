@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import cliProgress from "cli-progress";
 import type { SendBatch } from "../functions/core/planner.js";
 import type { RunReport } from "../functions/core/send-run.js";
-import { runWhenExecuted } from "./cli.js";
+import { onInterrupt, runWhenExecuted } from "./cli.js";
 import { readStackFile } from "./local/stack-file.js";
 
 /** Exit codes, as the usage documents them. */
@@ -428,8 +428,7 @@ export async function main(argv: string[]): Promise<number> {
   const quiet = () => {};
   // Ctrl-C: no email starts after it, claims not yet sent are given back, the summary is printed.
   const interrupt = new AbortController();
-  const onInterrupt = () => interrupt.abort();
-  process.once("SIGINT", onInterrupt);
+  const stopListening = onInterrupt(() => interrupt.abort());
   bar.start(0, 0, { rate: 0 });
   // Errors are printed after the progress bar; per-batch info is the bar itself.
   const log = {
@@ -476,7 +475,7 @@ export async function main(argv: string[]): Promise<number> {
     })
     .finally(() => {
       bar.stop();
-      process.off("SIGINT", onInterrupt);
+      stopListening();
     });
   await events.idle();
   listenToTableChanges(undefined);

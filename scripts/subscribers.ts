@@ -34,7 +34,7 @@ import {
 import { eraseReader, idOfAddress, readerData } from "../functions/core/rights.js";
 import { parseSecret } from "../functions/core/tokens.js";
 import { keyParameter } from "../infra/wiring.js";
-import { runWhenExecuted } from "./cli.js";
+import { onInterrupt, runWhenExecuted } from "./cli.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local/aws.js";
 import { LOCAL_ID_KEY } from "./local/keys.js";
 import { readStackFile } from "./local/stack-file.js";
@@ -285,10 +285,9 @@ async function runImport(
         })
       : undefined;
   let interrupted = false;
-  const onSigint = () => {
+  const stopListening = onInterrupt(() => {
     interrupted = true;
-  };
-  process.once("SIGINT", onSigint);
+  });
   try {
     bar?.start(size, 0, { rows: 0 });
     const csv = await readCsv(
@@ -336,7 +335,7 @@ async function runImport(
     return invalid.length > 0 ? EXIT.badRows : EXIT.done;
   } finally {
     bar?.stop();
-    process.off("SIGINT", onSigint);
+    stopListening();
   }
 }
 

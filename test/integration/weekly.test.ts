@@ -433,6 +433,46 @@ describe("a reader's record the code cannot use", () => {
   });
 });
 
+describe("Ctrl-C during `npm run send`", () => {
+  it("as a terminal sends it (to the whole process group, tsx relaying it too): exit 130, the summary, no claim left taken", async () => {
+    const week = nextWeek();
+    const subs = await seedActive(12);
+    // `npm run send`'s own command, in a process group of its own as a terminal's foreground job.
+    const child = spawn(
+      path.join(ROOT, "node_modules/.bin/tsx"),
+      ["scripts/send.ts", "--week", week, "--rate", "4"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env, NODE_NO_WARNINGS: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      out += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    while ((await mailTo(subs)).size < 2) await realSleep(50);
+    process.kill(-(child.pid as number), "SIGINT");
+    expect(await exited).toBe(130);
+    expect(out).toMatch(/Weekly send finished:/);
+    expect(out).toMatch(/INTERRUPTED: no email started after Ctrl-C/);
+    const store = runtime.store.subscriberStore();
+    for (const s of subs)
+      expect((await store.get(s.id))?.claim?.state, s.email).not.toBe("pending");
+    const sent = (await mailTo(subs)).size;
+    expect(sent).toBeLessThan(subs.length);
+    // The rerun finishes the week: everyone once.
+    const rerun = await sendCli(["--week", week]);
+    expect(rerun.code).toBe(0);
+    await expectEachOnce(subs);
+  }, 60_000);
+});
+
 describe("crashes and stops", () => {
   it("a sender killed mid-batch: the redelivered batch takes over its stale claims, N delivered exactly once", async () => {
     const subs = await seedActive(12);
