@@ -10,7 +10,7 @@ import { DateTime } from "luxon";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
 import type { Clock, Subscribers } from "./ports.js";
 import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
-import { nextDelivery, type Schedule, slotOf, zoneOf } from "./schedule.js";
+import { nextTipAt, type Schedule, slotOf, zoneOf } from "./schedule.js";
 import {
   cleanFirstName,
   parseDeliverySlot,
@@ -134,7 +134,7 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
     ? new Date(subscriber.pausedUntil as string)
     : subscriber.dueAt && subscriber.dueAt > now.toISOString()
       ? new Date(subscriber.dueAt)
-      : nextDelivery(now, zone, slotOf(subscriber, deps.schedule));
+      : nextTipAt(subscriber, now, zone, slotOf(subscriber, deps.schedule));
   const slot = slotOf(subscriber, deps.schedule);
   return {
     email: subscriber.email,
@@ -217,7 +217,7 @@ async function applyTo(
       ? (change.timeZone ?? deps.schedule.defaultTimeZone)
       : zoneOf(subscriber, deps.schedule);
   const resumeAt = (weeks: number) => {
-    const first = nextDelivery(now, zone, slotOf(subscriber, deps.schedule));
+    const first = nextTipAt(subscriber, now, zone, slotOf(subscriber, deps.schedule));
     return DateTime.fromJSDate(first, { zone }).plus({ weeks }).toJSDate();
   };
   const pausedUntil = subscriber.pausedUntil ? new Date(subscriber.pausedUntil) : undefined;

@@ -156,6 +156,24 @@ export function nextDelivery(instant: Date, zone: string, slot = DEFAULT_SLOT): 
   return deliveryInstant(nextWeek, zone, slot);
 }
 
+/**
+ * A reader's next tip from `instant`: their next slot, or the one after it when that slot's week
+ * already had their tip (a reader who moved their day later in a week they were sent in gets
+ * nothing more that week: at most one tip a week).
+ */
+export function nextTipAt(
+  reader: { lastWeekSent?: string },
+  instant: Date,
+  zone: string,
+  slot = DEFAULT_SLOT,
+): Date {
+  const next = nextDelivery(instant, zone, slot);
+  const week = localWeek(next, zone);
+  return reader.lastWeekSent !== undefined && reader.lastWeekSent >= week
+    ? slotAfter(week, zone, slot)
+    : next;
+}
+
 const SLOT = /^([1-7])-([01]\d|2[0-3])$/;
 
 /** "1-07" → Monday 07:00; undefined for anything else. */

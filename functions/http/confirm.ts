@@ -6,7 +6,7 @@
  */
 import { DateTime } from "luxon";
 import { manageUrl } from "../core/links.js";
-import { nextDelivery, slotOf, zoneOf } from "../core/schedule.js";
+import { nextTipAt, slotOf, zoneOf } from "../core/schedule.js";
 import { checkConfirmLink, confirm } from "../core/subscriptions.js";
 import { parseConfirmSubject } from "../core/tokens.js";
 import type { AppDeps } from "./deps.js";
@@ -42,7 +42,7 @@ async function confirmed(deps: AppDeps, id: string): Promise<Confirmed> {
   const zone = zoneOf(reader ?? {}, deps.schedule);
   const due =
     reader?.dueAt && reader.dueAt > now.toISOString() ? new Date(reader.dueAt) : undefined;
-  const next = due ?? nextDelivery(now, zone, slotOf(reader ?? {}, deps.schedule));
+  const next = due ?? nextTipAt(reader ?? {}, now, zone, slotOf(reader ?? {}, deps.schedule));
   const paused = reader?.pausedUntil && reader.pausedUntil > now.toISOString();
   return {
     when: when(next, zone, "cccc d LLLL 'at' HH:mm"),

@@ -99,6 +99,34 @@ describe("preferences", () => {
     expect(weeks).toEqual(["2026-W48", "2026-W51"]);
   });
 
+  it("after this week's tip, a later day this week is not the next tip, and a pause skips a real one", async () => {
+    const { all, store, clock, token } = await setup();
+    const mailer = new MemoryMailer();
+    const pass = () => runWeek({ store, mailer, clock, tips: TIPS, hourly: clock.now() });
+    expect((await pass()).sent).toBe(1); // this week's (2026-W48) tip, on Monday
+    // Friday 07:00 from now on: this week's Friday brings nothing, this week's tip having gone.
+    const moved = await applyPreferences(all, token, {
+      action: "when",
+      deliverySlot: "5-07",
+      timeZone: undefined,
+    });
+    expect(moved.nextDelivery).toBe("Friday 4 December, 07:00");
+    expect((await showPreferences(all, token)).nextDelivery).toBe("Friday 4 December, 07:00");
+    // A week's pause skips that Friday's tip: back on Friday 11 December.
+    const paused = await applyPreferences(all, token, { action: "pause", weeks: 1 });
+    expect(paused.pausedUntil).toBe("Friday 11 December");
+    const resumed = await applyPreferences(all, token, { action: "resume" });
+    expect(resumed.nextDelivery).toBe("Friday 4 December, 07:00");
+    await applyPreferences(all, token, { action: "pause", weeks: 1 });
+    for (let hour = 0; hour < 24 * 21; hour += 1) {
+      clock.advance(3_600_000);
+      await pass();
+    }
+    const sent = mailer.sent.map((e) => e.tags?.week);
+    // Friday 27 November brought nothing (W48 had its tip), 4 December was paused.
+    expect(sent).toEqual(["2026-W48", "2026-W50"]);
+  });
+
   it("resume, time zone and name take effect at once; unsubscribe ends it", async () => {
     const { all, store, reader, token } = await setup();
     await applyPreferences(all, token, { action: "pause", weeks: 4 });
