@@ -41,3 +41,13 @@ export function onInterrupt(stop: () => void): () => void {
   process.on("SIGINT", handler);
   return () => process.off("SIGINT", handler);
 }
+
+/** Whether `error` is a refused connection: nothing listens at the endpoint (no `npm start`). */
+export function isRefused(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code === "ECONNREFUSED" || /ECONNREFUSED/.test(String((error as Error)?.message));
+}
+
+/** What the operator's scripts say when the local stack's DynamoDB does not answer. */
+export const NO_LOCAL_STACK =
+  "Nothing answers at the local stack's DynamoDB endpoint: is `npm start` running?";

@@ -177,21 +177,31 @@ function portFlag(value: string | undefined, name: string): number {
   return port;
 }
 
+const USAGE =
+  "Usage: npm start -- [--port 3000] [--dynamo-port 8000] [--ses-port 8005] [--in-memory] [--skip-build]";
+
+function parseStartArgs(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string", default: "3000" },
+        "dynamo-port": { type: "string", default: "8000" },
+        "ses-port": { type: "string", default: "8005" },
+        "in-memory": { type: "boolean", default: false },
+        "skip-build": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new StartError(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: "string", default: "3000" },
-      "dynamo-port": { type: "string", default: "8000" },
-      "ses-port": { type: "string", default: "8005" },
-      "in-memory": { type: "boolean", default: false },
-      "skip-build": { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const values = parseStartArgs(process.argv.slice(2));
   if (values.help) {
-    console.log(
-      "Usage: npm start -- [--port 3000] [--dynamo-port 8000] [--ses-port 8005] [--in-memory] [--skip-build]",
-    );
+    console.log(USAGE);
     return;
   }
   const port = portFlag(values.port, "port");

@@ -17,7 +17,7 @@ import {
   TIP_FIELDS,
   WEEK_FIELDS,
 } from "../functions/core/stats.js";
-import { runWhenExecuted } from "./cli.js";
+import { isRefused, NO_LOCAL_STACK, runWhenExecuted } from "./cli.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local/aws.js";
 import { readStackFile } from "./local/stack-file.js";
 
@@ -104,11 +104,8 @@ export function formatStats(report: StatsReport, weeks = DEFAULT_WEEKS): string 
 /** One line saying why the counters could not be read. */
 function problem(error: unknown, table: DynamoTable): string {
   const name = (error as { name?: string })?.name ?? "";
-  const code = (error as { code?: string; cause?: { code?: string } })?.code;
   if (name === "ResourceNotFoundException") return `There is no table named ${table.name} there.`;
-  if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(String((error as Error)?.message))) {
-    return "Nothing answers at the local stack's DynamoDB endpoint: is `npm start` running?";
-  }
+  if (isRefused(error)) return NO_LOCAL_STACK;
   if (/Credentials|AccessDenied|UnrecognizedClient|ExpiredToken/.test(name)) {
     return `AWS refused the read (${name}): run it with credentials that may Query ${table.name}.`;
   }

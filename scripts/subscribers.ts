@@ -34,7 +34,7 @@ import {
 import { eraseReader, idOfAddress, readerData } from "../functions/core/rights.js";
 import { parseSecret } from "../functions/core/tokens.js";
 import { keyParameter } from "../infra/wiring.js";
-import { onInterrupt, runWhenExecuted } from "./cli.js";
+import { isRefused, NO_LOCAL_STACK, onInterrupt, runWhenExecuted } from "./cli.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local/aws.js";
 import { LOCAL_ID_KEY } from "./local/keys.js";
 import { readStackFile } from "./local/stack-file.js";
@@ -383,8 +383,13 @@ export async function main(argv: string[]): Promise<number> {
         consented: { type: "string" },
         "dry-run": { type: "boolean" },
         out: { type: "string" },
+        help: { type: "boolean", short: "h" },
       },
     });
+    if (values.help) {
+      console.log(USAGE);
+      return EXIT.done;
+    }
     const [command, argument, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected argument: ${extra[0]}`);
     const importOnly = values.consented !== undefined || values["dry-run"] !== undefined;
@@ -398,11 +403,17 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "export" && argument === undefined) return await runExport(values);
     if (values.out !== undefined)
       throw new UsageError("--out belongs to export without an address");
-    if ((command !== "erase" && command !== "export") || !argument) {
+    if (command === "erase" && !argument)
+      throw new UsageError("erase needs an address: erase <address>");
+    if (command !== "erase" && command !== "export") {
       throw new UsageError(command ? `unknown command: ${command}` : "no command given");
     }
-    return await single(command, argument, values);
+    return await single(command, argument as string, values);
   } catch (error) {
+    if (isRefused(error)) {
+      console.error(NO_LOCAL_STACK);
+      return EXIT.error;
+    }
     const usage =
       error instanceof UsageError ||
       error instanceof BadRequestError ||

@@ -165,6 +165,7 @@ describe("bad input to npm run subscribers", () => {
     [["export", "--consented", "x"], /belong to import/],
     [["erase", "a@example.org", "--out", "x.csv"], /--out belongs/],
     [["frobnicate", "x"], /unknown command/],
+    [["erase"], /erase needs an address/],
   ])("%j: one line and exit 2", async (args, message) => {
     file("empty.csv", "");
     file("noemail.csv", "name,zone\nAnn,UTC\n");
@@ -173,6 +174,33 @@ describe("bad input to npm run subscribers", () => {
     expect(await subscribers(argv)).toBe(EXIT.usage);
     expect(err[0]?.split("\n")[0]).toMatch(message);
     vi.restoreAllMocks();
+  });
+});
+
+describe("npm run subscribers -- --help", () => {
+  it("prints the usage and exits 0", async () => {
+    const { out } = output();
+    expect(await subscribers(["--help"])).toBe(EXIT.done);
+    expect(out.join("\n")).toMatch(/^Usage:\n {2}npm run subscribers -- import/);
+    vi.restoreAllMocks();
+  });
+});
+
+describe("npm run subscribers with no stack to reach", () => {
+  it("says so in one line and exits 1", async () => {
+    const { err } = output();
+    const before = process.env.DYNAMODB_ENDPOINT;
+    process.env.DYNAMODB_ENDPOINT = "http://127.0.0.1:9";
+    try {
+      expect(await subscribers(["export", "--out", path.join(dir, "none.csv")])).toBe(EXIT.error);
+      expect(err).toEqual([
+        expect.stringMatching(/^Nothing answers at the local stack's DynamoDB endpoint/),
+      ]);
+    } finally {
+      if (before === undefined) delete process.env.DYNAMODB_ENDPOINT;
+      else process.env.DYNAMODB_ENDPOINT = before;
+      vi.restoreAllMocks();
+    }
   });
 });
 
