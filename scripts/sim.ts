@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   console.log(
     worstUtilization === undefined
       ? "busy-hour utilization: n/a (no busy hour)"
-      : `busy-hour utilization: ${worstUtilization.toFixed(2)}`,
+      : `busy-hour utilization: ${worstUtilization.toFixed(3)}`,
   );
   if (busyHours > 0) {
     console.log(`  the lowest of ${busyHours} busy hour(s): sent ÷ (MaxSendRate × seconds)`);
