@@ -14,7 +14,7 @@ import cliProgress from "cli-progress";
 import type { SendBatch } from "../functions/core/planner.js";
 import type { RunReport } from "../functions/core/send-run.js";
 import { onInterrupt, runWhenExecuted } from "./cli.js";
-import { readStackFile } from "./local/stack-file.js";
+import { keysMismatch, readStackFile } from "./local/stack-file.js";
 
 /** Exit codes, as the usage documents them. */
 export const EXIT = {
@@ -296,7 +296,18 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.error;
       }
     }
-    const { localEnvironment } = await import("./local/aws.js");
+    const { localEnvironment, LOCAL_ID_KEY, LOCAL_TOKEN_KEYS } = await import("./local/aws.js");
+    const keys = {
+      tokenKeys: process.env.TOKEN_KEYS ?? LOCAL_TOKEN_KEYS,
+      idKey: process.env.ID_KEY ?? LOCAL_ID_KEY,
+    };
+    const running = readStackFile();
+    const mismatch =
+      running?.dynamoEndpoint === endpoints.dynamo ? keysMismatch(running, keys) : undefined;
+    if (mismatch) {
+      console.error(mismatch);
+      return EXIT.error;
+    }
     Object.assign(
       process.env,
       localEnvironment(
@@ -306,7 +317,7 @@ export async function main(argv: string[]): Promise<number> {
           tableName: process.env.TABLE_NAME ?? "Subscribers",
           stop: async () => {},
         },
-        { baseUrl: endpoints.baseUrl },
+        { baseUrl: endpoints.baseUrl, ...keys },
       ),
     );
   }

@@ -33,8 +33,14 @@ import {
 } from "./local/aws.js";
 import { type LocalEvents, logBus, startLocalEvents } from "./local/events.js";
 import { closeHttp, createHttpServer, type HttpHandler, listenHttp } from "./local/http-adapter.js";
+import { LOCAL_ID_KEY, LOCAL_TOKEN_KEYS } from "./local/keys.js";
 import { type LocalOutbox, startLocalOutbox } from "./local/outbox.js";
-import { readStackFile, removeStackFile, writeStackFile } from "./local/stack-file.js";
+import {
+  keyFingerprint,
+  readStackFile,
+  removeStackFile,
+  writeStackFile,
+} from "./local/stack-file.js";
 
 /** A start-up problem with a message a person can act on. */
 class StartError extends Error {
@@ -223,6 +229,10 @@ async function main(): Promise<void> {
     baseUrl: stack.baseUrl,
     dynamoEndpoint: stack.aws.dynamoEndpoint,
     sesEndpoint: stack.aws.sesEndpoint,
+    keys: {
+      token: keyFingerprint(process.env.TOKEN_KEYS ?? LOCAL_TOKEN_KEYS),
+      id: keyFingerprint(process.env.ID_KEY ?? LOCAL_ID_KEY),
+    },
   });
 
   console.log(`

@@ -3,6 +3,7 @@
  * and removes the file when it stops, so `npm run send` and `npm run check` find it on whatever
  * ports it was given. A file left by a stack that died is ignored (its pid is gone).
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -12,6 +13,34 @@ export interface StackEndpoints {
   baseUrl: string;
   dynamoEndpoint: string;
   sesEndpoint: string;
+  /** Fingerprints of the keys the stack signs links and hashes addresses with (never the keys). */
+  keys?: StackKeys;
+}
+
+export interface StackKeys {
+  token: string;
+  id: string;
+}
+
+/** A key's fingerprint: enough to tell two keys apart, nothing to sign with. */
+export const keyFingerprint = (key: string) =>
+  createHash("sha256").update(key).digest("hex").slice(0, 16);
+
+/**
+ * Why a command with these keys must not work on the running stack, or undefined: links it signs
+ * with another token keyring fail there, and addresses it hashes with another id key find nobody.
+ */
+export function keysMismatch(
+  running: StackEndpoints | undefined,
+  mine: { tokenKeys: string; idKey: string },
+): string | undefined {
+  if (!running?.keys) return undefined;
+  const differ = [
+    ...(running.keys.token !== keyFingerprint(mine.tokenKeys) ? ["TOKEN_KEYS"] : []),
+    ...(running.keys.id !== keyFingerprint(mine.idKey) ? ["ID_KEY"] : []),
+  ];
+  if (differ.length === 0) return undefined;
+  return `The running \`npm start\` uses other keys than this command (${differ.join(" and ")}): run it with the same TOKEN_KEYS and ID_KEY as \`npm start\`, or neither.`;
 }
 
 export function writeStackFile(endpoints: StackEndpoints, file = FILE): void {
