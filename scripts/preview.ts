@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(await screenshotEmails(chromium.path, [{ html: email.html, dir: path.join(out, slug) }])),
     );
   }
-  console.log(`Subject: ${compiled.email.subject}`);
+  console.log(`Subject: ${email.subject}`);
   for (const file of files) console.log(show(file));
   if ("reason" in chromium) console.log(`screenshots skipped: ${chromium.reason}`);
   return 0;

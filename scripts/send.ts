@@ -129,6 +129,11 @@ export async function parseSendArgs(argv: string[]): Promise<SendOptions | "help
     if (values.force === true) options.force = true;
     return options;
   }
+  if (typeof values.week === "string" && typeof values.at === "string") {
+    throw new UsageError(
+      "give --week or --at, not both: --week sends that week to every active reader, --at plans as the hourly planner would at that instant",
+    );
+  }
   if (typeof values.week === "string") {
     if (!isIsoWeek(values.week)) {
       throw new UsageError(

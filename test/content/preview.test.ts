@@ -42,6 +42,8 @@ describe.each([["squats"], ["confirm"]])("preview %s", (slug) => {
       }
     }
     expect(text).toMatch(/^Subject: /);
+    // The subject it prints is the one a reader sees, its number filled in.
+    expect(result.stdout).toMatch(/^Subject: [^{}\n]+\n/);
     expect(result.stdout).toContain(path.join(path.relative(ROOT, out), slug, "email.html"));
   });
 

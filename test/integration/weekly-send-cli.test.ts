@@ -45,6 +45,7 @@ describe("parseSendArgs", () => {
     [["--at", "2099-01-05T07:00:00Z"], /--at .* is in the future/],
     [["--week", "2099-W02"], /--week 2099-W02 has not begun yet anywhere/],
     [["extra"], /positional/i],
+    [["--week", "2026-W48", "--at", "2026-11-23T10:00:00Z"], /give --week or --at, not both/],
   ])("%j is refused", async (args, message) => {
     await expect(parseSendArgs(args)).rejects.toThrow(message);
     await expect(parseSendArgs(args)).rejects.toBeInstanceOf(UsageError);
