@@ -433,6 +433,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Each built tip's title by slug, as the reader's own download names them (none if not built). */
+async function tipTitles(): Promise<Map<string, string>> {
+  try {
+    const { bundle } = await import("../functions/generated/content.js");
+    return new Map(bundle.tips.map((tip) => [tip.slug, tip.title]));
+  } catch {
+    return new Map();
+  }
+}
+
 /** `erase` or `export` of one address. */
 async function single(command: "erase" | "export", address: string, values: Values) {
   const { table, hashes } = await target(values);
@@ -444,7 +454,7 @@ async function single(command: "erase" | "export", address: string, values: Valu
       console.error("Nobody with that address is on the list (or it was erased).");
       return EXIT.error;
     }
-    console.log(JSON.stringify(readerData(found, new Map(), systemClock.now()), null, 2));
+    console.log(JSON.stringify(readerData(found, await tipTitles(), systemClock.now()), null, 2));
     return EXIT.done;
   }
   const result = await eraseReader({ subscribers, clock: systemClock }, id);

@@ -4,6 +4,7 @@
  * carriage return is prefixed with an apostrophe, so no formula ever runs.
  */
 import type { Roster } from "./ports.js";
+import { DAY_NAMES, parseSlot } from "./schedule.js";
 import type { Subscriber } from "./types.js";
 
 export const EXPORT_COLUMNS = [
@@ -11,6 +12,8 @@ export const EXPORT_COLUMNS = [
   "first_name",
   "status",
   "time_zone",
+  "delivery_day",
+  "delivery_hour",
   "consent_source",
   "consent_at",
   "created_at",
@@ -28,11 +31,14 @@ export function neutralise(cell: string): string {
 
 /** One reader's row, in EXPORT_COLUMNS' order. */
 export function exportRow(s: Subscriber): string[] {
+  const slot = parseSlot(s.deliverySlot);
   return [
     s.email,
     s.firstName ?? "",
     s.status,
     s.timeZone ?? "",
+    slot ? (DAY_NAMES[slot.weekday - 1] as string) : "",
+    slot ? String(slot.hour) : "",
     s.consent?.source ?? "",
     s.consent?.at ?? "",
     s.createdAt,

@@ -10,6 +10,7 @@ import type { DeliveryOutcome, SignupRequest } from "./confirmations.js";
 import { canonicalMailbox, type KeyedHashes } from "./email.js";
 import { BadRequestError } from "./errors.js";
 import type { Roster, RosterEntry } from "./ports.js";
+import { DAY_NAMES } from "./schedule.js";
 import { CONSENT, parseSignup } from "./subscriptions.js";
 import type { Consent, Subscriber } from "./types.js";
 
@@ -24,6 +25,9 @@ export interface ImportColumns {
   email: number;
   firstName?: number;
   timeZone?: number;
+  /** The reader's day ("Wednesday" or 1 to 7) and hour (0 to 23), as the export writes them. */
+  deliveryDay?: number;
+  deliveryHour?: number;
   ignored: string[];
 }
 
@@ -32,6 +36,8 @@ const HEADER_NAMES = {
   email: ["email", "emailaddress", "e-mail", "mail", "address"],
   firstName: ["firstname", "first", "givenname", "name", "forename"],
   timeZone: ["timezone", "tz", "zone"],
+  deliveryDay: ["deliveryday", "day"],
+  deliveryHour: ["deliveryhour", "hour"],
 } as const;
 
 const headerKey = (name: string) =>
@@ -62,6 +68,8 @@ export function importColumns(header: readonly string[]): ImportColumns {
     email: columns.email,
     ...(columns.firstName === undefined ? {} : { firstName: columns.firstName }),
     ...(columns.timeZone === undefined ? {} : { timeZone: columns.timeZone }),
+    ...(columns.deliveryDay === undefined ? {} : { deliveryDay: columns.deliveryDay }),
+    ...(columns.deliveryHour === undefined ? {} : { deliveryHour: columns.deliveryHour }),
     ignored,
   };
 }
@@ -144,10 +152,17 @@ interface Candidate {
   email: string;
   firstName: string | undefined;
   timeZone: string | undefined;
+  deliverySlot: string | undefined;
 }
 
 const cell = (row: ImportRow, index: number | undefined) =>
   index === undefined ? undefined : (row.cells[index] ?? "").trim();
+
+/** A day as the export writes it ("Wednesday") or as a number ("3"), for parseDeliverySlot. */
+function dayCell(value: string | undefined): string | undefined {
+  const named = DAY_NAMES.findIndex((day) => day.toLowerCase() === value?.toLowerCase());
+  return named >= 0 ? String(named + 1) : value;
+}
 
 /**
  * Imports the rows (see the top of this file). Bad rows are reported with their line and reason
@@ -237,6 +252,8 @@ export async function importReaders(
         email: cell(row, columns.email),
         firstName: cell(row, columns.firstName),
         timeZone: cell(row, columns.timeZone),
+        deliveryDay: dayCell(cell(row, columns.deliveryDay)),
+        deliveryHour: cell(row, columns.deliveryHour),
       });
     } catch (error) {
       if (!(error instanceof BadRequestError)) throw error;
@@ -256,6 +273,7 @@ export async function importReaders(
       email: parsed.email,
       firstName: parsed.firstName,
       timeZone: parsed.timeZone,
+      deliverySlot: parsed.deliverySlot,
     });
     if (chunk.length >= chunkSize) await flush();
   }
@@ -290,6 +308,7 @@ function activeReader(c: Candidate, consent: Consent, now: Date): Subscriber {
     email: c.email,
     ...(c.firstName === undefined ? {} : { firstName: c.firstName }),
     ...(c.timeZone === undefined ? {} : { timeZone: c.timeZone }),
+    ...(c.deliverySlot === undefined ? {} : { deliverySlot: c.deliverySlot }),
     status: "active",
     createdAt: at,
     updatedAt: at,
@@ -307,6 +326,7 @@ function invitation(deps: ImportDeps, c: Candidate, now: Date): SignupRequest {
     email: c.email,
     ...(c.firstName === undefined ? {} : { firstName: c.firstName }),
     ...(c.timeZone === undefined ? {} : { timeZone: c.timeZone }),
+    ...(c.deliverySlot === undefined ? {} : { deliverySlot: c.deliverySlot }),
     consent: importConsent("import (unconfirmed)", now),
   };
 }
@@ -317,6 +337,7 @@ function reasonOf(error: BadRequestError, row: ImportRow, columns: ImportColumns
     missing_email: "no email address",
     invalid_email: `not a valid email address: ${JSON.stringify(cell(row, columns.email)?.slice(0, 80))}`,
     invalid_time_zone: `not an IANA time zone: ${JSON.stringify(cell(row, columns.timeZone)?.slice(0, 60))}`,
+    invalid_delivery_slot: `not a day (Monday to Sunday, or 1 to 7) and hour (0 to 23): ${JSON.stringify(`${cell(row, columns.deliveryDay) ?? ""} ${cell(row, columns.deliveryHour) ?? ""}`.trim().slice(0, 40))}`,
     invalid_first_name: `first name refused: ${JSON.stringify(cell(row, columns.firstName)?.slice(0, 60))} (letters, spaces, hyphens, apostrophes, at most 40 characters and 4 words)`,
   };
   return what[error.code] ?? error.message;

@@ -8,6 +8,7 @@ import { normalizeEmail } from "./email.js";
 import { BadRequestError } from "./errors.js";
 import type { Clock, Subscribers } from "./ports.js";
 import { RETENTION } from "./retention.js";
+import { parseSlot, slotWords } from "./schedule.js";
 import type { Signer } from "./tokens.js";
 import type { Consent, Subscriber } from "./types.js";
 
@@ -19,6 +20,8 @@ export interface ReaderData {
     firstName?: string;
     status: Subscriber["status"];
     timeZone?: string;
+    /** The day and hour they chose for their tip ("Wednesday at 18:00"), in their zone. */
+    deliverySlot?: string;
     createdAt: string;
     confirmedAt?: string;
     confirmIp?: string;
@@ -50,6 +53,7 @@ export function readerData(
     return found === undefined ? {} : { title: found };
   };
   const s = subscriber;
+  const slot = parseSlot(s.deliverySlot);
   return {
     exportedAt: now.toISOString(),
     subscription: {
@@ -57,6 +61,7 @@ export function readerData(
       ...(s.firstName ? { firstName: s.firstName } : {}),
       status: s.status,
       ...(s.timeZone ? { timeZone: s.timeZone } : {}),
+      ...(slot ? { deliverySlot: slotWords(slot.weekday, slot.hour) } : {}),
       createdAt: s.createdAt,
       ...(s.confirmedAt ? { confirmedAt: s.confirmedAt } : {}),
       ...(s.confirmIp ? { confirmIp: s.confirmIp } : {}),

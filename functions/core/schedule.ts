@@ -174,6 +174,22 @@ export function nextTipAt(
     : next;
 }
 
+/** The days of the week, Monday first (ISO weekday 1 to 7). */
+export const DAY_NAMES = [
+  "Monday",
+  "Tuesday",
+  "Wednesday",
+  "Thursday",
+  "Friday",
+  "Saturday",
+  "Sunday",
+] as const;
+
+/** "Wednesday at 18:00". */
+export function slotWords(day: number, hour: number): string {
+  return `${DAY_NAMES[day - 1] ?? "Monday"} at ${String(hour).padStart(2, "0")}:00`;
+}
+
 const SLOT = /^([1-7])-([01]\d|2[0-3])$/;
 
 /** "1-07" → Monday 07:00; undefined for anything else. */

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { escapeHtml } from "../core/fill.js";
+import { DAY_NAMES, slotWords } from "../core/schedule.js";
 
 /** Every IANA zone this runtime knows (Node's ICU data), listed on first use, not at cold start. */
 let zones: readonly string[] | undefined;
@@ -55,14 +56,12 @@ export function timeZoneSelect(
 ${ZONE_SCRIPT_TAG}`;
 }
 
-const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
 /**
  * The day and hour fields of the signup and preferences pages: two selects, preselected with the
  * reader's choice (Monday 07:00 when they made none).
  */
 export function deliverySelects(day = 1, hour = 7): string {
-  const dayOptions = DAYS.map(
+  const dayOptions = DAY_NAMES.map(
     (name, i) => `<option value="${i + 1}"${i + 1 === day ? " selected" : ""}>${name}</option>`,
   ).join("");
   const hourOptions = Array.from({ length: 24 }, (_, h) => {
@@ -77,7 +76,4 @@ export function deliverySelects(day = 1, hour = 7): string {
 </div>`;
 }
 
-/** "Wednesday at 18:00". */
-export function slotWords(day: number, hour: number): string {
-  return `${DAYS[day - 1] ?? "Monday"} at ${String(hour).padStart(2, "0")}:00`;
-}
+export { slotWords };

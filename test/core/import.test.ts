@@ -9,10 +9,12 @@ import {
   ConfirmationDeferredError,
   deliverConfirmation,
 } from "../../functions/core/confirmations.js";
+import { EXPORT_COLUMNS, exportRows } from "../../functions/core/export.js";
 import { type ImportRow, importColumns, importReaders } from "../../functions/core/import.js";
 import { createSigner } from "../../functions/core/tokens.js";
 import { localHashes } from "../support/ids.js";
 import { TEST_EMAILS, TEST_KEYS, TestClock } from "../support/lifecycle.js";
+import { subscriber } from "../support/send-fixtures.js";
 
 function setup(confirmationsPerHour = 1000) {
   const clock = new TestClock();
@@ -68,6 +70,29 @@ describe("the header", () => {
 
   it("refuses a file without an email column", () => {
     expect(() => importColumns(["name", "zone"])).toThrow(/no email column/);
+  });
+});
+
+describe("a list exported and imported again", () => {
+  it("keeps each reader's chosen day and hour; a bad one is refused by line", async () => {
+    const from = new MemoryStore(4);
+    await from.create(subscriber("wed@example.org", { deliverySlot: "3-18" }));
+    await from.create(subscriber("mon@example.org"));
+    const exported: string[][] = [[...EXPORT_COLUMNS]];
+    for await (const row of exportRows(from)) exported.push(row);
+    const { store, run } = setup();
+    const report = await run([...exported, ["odd@example.org", "", "", "", "Someday", "25"]], {
+      consented: "moved from the old list",
+    });
+    expect(report).toMatchObject({ added: 2 });
+    expect((await store.get(id("wed@example.org")))?.deliverySlot).toBe("3-18");
+    expect((await store.get(id("mon@example.org")))?.deliverySlot).toBeUndefined();
+    expect(report.invalid).toEqual([
+      {
+        line: 4,
+        reason: 'not a day (Monday to Sunday, or 1 to 7) and hour (0 to 23): "Someday 25"',
+      },
+    ]);
   });
 });
 

@@ -49,13 +49,25 @@ describe("npm run subscribers (the local stack)", () => {
 
   it("exports a reader, then erases them, leaving only the mark", async () => {
     const store = localStore(aws.dynamoEndpoint, aws.tableName);
-    await store.create(subscriber("Olga.Operator@example.org", { firstName: "Olga" }));
+    const { bundle } = await import("../../functions/generated/content.js");
+    const first = bundle.tips[0] as { slug: string; title: string };
+    await store.create(
+      subscriber("Olga.Operator@example.org", {
+        firstName: "Olga",
+        deliverySlot: "3-18",
+        sentTips: [first.slug],
+      }),
+    );
     const { out, err } = output();
     expect(await subscribers(["export", "olga.operator@EXAMPLE.org"])).toBe(0);
-    expect(JSON.parse(out.join("\n")).subscription).toMatchObject({
+    const data = JSON.parse(out.join("\n"));
+    expect(data.subscription).toMatchObject({
       email: "Olga.Operator@example.org",
       firstName: "Olga",
+      deliverySlot: "Wednesday at 18:00",
     });
+    // What the reader's own download holds: each tip with its title.
+    expect(data.tipsSent).toEqual([{ tip: first.slug, title: first.title }]);
     expect(await subscribers(["erase", "Olga.Operator@example.org"])).toBe(0);
     expect(await store.get(subscriberId("Olga.Operator@example.org"))).toBeUndefined();
     expect(await subscribers(["export", "Olga.Operator@example.org"])).toBe(1);
