@@ -14,7 +14,7 @@
  * startStack() is also what the integration and browser tests use (on random ports).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -162,15 +162,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
-function build(): void {
+/** The content module the last good build wrote (gitignored: absent on a fresh clone). */
+const BUILT_CONTENT = join(ROOT, "functions/generated/content.ts");
+
+/**
+ * Builds the content. A failed build (a tip being written, its TODOs left) does not stop the
+ * stack when an earlier build is there: the stack serves that one and says so.
+ */
+export function build(
+  args: string[] = [],
+  built = BUILT_CONTENT,
+  log: (line: string) => void = console.error,
+): void {
   // The runway is reported once the local table is up (below), not by the build.
-  const result = spawnSync("npm", ["run", "--silent", "build", "--", "--skip-runway"], {
+  const result = spawnSync("npm", ["run", "--silent", "build", "--", "--skip-runway", ...args], {
     cwd: ROOT,
     stdio: "inherit",
   });
-  if (result.status !== 0) {
-    throw new StartError(`npm run build failed (exit code ${result.status ?? result.signal}).`);
+  if (result.status === 0) return;
+  if (!existsSync(built)) {
+    throw new StartError(
+      `npm run build failed (exit code ${result.status ?? result.signal}), and there is no earlier build to serve: fix the problems above.`,
+    );
   }
+  log(
+    "\n⚠ npm run build failed (the problems are above): serving the last good build. Fix them and restart npm start to serve the new content.\n",
+  );
 }
 
 function portFlag(value: string | undefined, name: string): number {

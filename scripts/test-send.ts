@@ -41,7 +41,7 @@ export async function sendTestEmail(
   if (!tip) {
     return {
       code: 2,
-      message: `--tip must be one of: ${sequence.map((t) => t.slug).join(", ")}`,
+      message: `--tip must be one of the built tips: ${sequence.map((t) => t.slug).join(", ")}. A tip added since is built by \`npm run build\` (and served once \`npm start\` is restarted).`,
     };
   }
   const config = settings();

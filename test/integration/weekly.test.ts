@@ -1094,7 +1094,7 @@ describe("npm run send -- --test", () => {
     [["--test", "not-an-address"], /needs an email address/],
     [
       ["--test", "a@example.org", "--tip", "no-such-tip"],
-      /--tip must be one of: .*series-finished/,
+      /--tip must be one of the built tips: .*series-finished\. A tip added since is built by `npm run build`/,
     ],
     [["--test", "a@example.org", "--week", "2026-W10"], /takes no --week/],
     [["--tip", "squats"], /--tip picks the tip of a --test send/],

@@ -1,4 +1,4 @@
-/** `npm run redrive` and `npm start`: usage, and what they say when something is out of reach (real processes). */
+/** `npm run redrive` and `npm start`: usage, what they say when something is out of reach, and a failed content build (real processes). */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -62,4 +62,23 @@ describe("npm start with a flag it does not know", () => {
     expect(result.stderr).toMatch(/^Unknown option '--bogus'\nUsage: npm start -- /);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
+});
+
+describe("npm start's build", () => {
+  const draft = path.join(ROOT, "test/fixtures/tips/placeholder-todo");
+
+  it("a tip being written (its TODOs left) does not stop the stack: the last good build is served, and it says so", async () => {
+    const { build } = await import("../../scripts/start.js");
+    const said: string[] = [];
+    const earlier = path.join(ROOT, "package.json"); // stands for the last good build's module
+    expect(() => build(["--tips", draft], earlier, (line) => said.push(line))).not.toThrow();
+    expect(said.join("\n")).toMatch(/build failed .*serving the last good build/);
+  }, 60_000);
+
+  it("with no earlier build to serve, it stops and says why", async () => {
+    const { build } = await import("../../scripts/start.js");
+    expect(() => build(["--tips", draft], path.join(ROOT, "no-such-build.ts"), () => {})).toThrow(
+      /there is no earlier build to serve/,
+    );
+  }, 60_000);
 });
