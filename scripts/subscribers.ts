@@ -266,6 +266,7 @@ const LABELS: Array<[keyof Omit<ImportReport, "invalid">, string]> = [
   ["rows", "rows read"],
   ["added", "added, active (with consent)"],
   ["invited", "invited (confirmation sent)"],
+  ["toInvite", "to invite (a confirmation each; nothing sent yet)"],
   ["existing", "already on the list"],
   ["suppressed", "left, bounced or complained: not added"],
   ["erased", "erased: not added"],
@@ -329,7 +330,16 @@ async function runImport(
     console.log(
       `${dryRun ? "Dry run (nothing written, nothing sent): " : ""}${path.basename(file)}`,
     );
-    for (const [key, label] of LABELS) console.log(`  ${label.padEnd(48)} ${report[key]}`);
+    // A dry run sends nothing, so nobody is invited or waiting yet: it says whom it would invite.
+    const shown = LABELS.filter(([key]) =>
+      dryRun ? key !== "invited" && key !== "waiting" : key !== "toInvite",
+    );
+    for (const [key, label] of shown) console.log(`  ${label.padEnd(48)} ${report[key]}`);
+    if (dryRun && report.toInvite > 0) {
+      console.log(
+        "Invitations go out within the hourly confirmation budget (an import takes a tenth of it): a list larger than that takes a run each hour.",
+      );
+    }
     console.log(`  ${"refused (line and reason above)".padEnd(48)} ${invalid.length}`);
     if (interrupted) {
       console.log("Interrupted: run the same import again to finish it.");

@@ -103,6 +103,11 @@ export interface ImportReport {
   added: number;
   /** Sent their confirmation email (double opt-in). */
   invited: number;
+  /**
+   * A dry run's new addresses without consent: each would be sent a confirmation, within the
+   * hourly budget (so some may wait for a later run).
+   */
+  toInvite: number;
   /** Already on the list, pending or active: left as they are. */
   existing: number;
   /** Left, bounced or complained: never added again. */
@@ -120,6 +125,7 @@ export const emptyImportReport = (): ImportReport => ({
   rows: 0,
   added: 0,
   invited: 0,
+  toInvite: 0,
   existing: 0,
   suppressed: 0,
   erased: 0,
@@ -201,7 +207,7 @@ export async function importReaders(
       else report[kind] += 1;
     }
     if (options.dryRun) {
-      report[options.consented === undefined ? "invited" : "added"] += fresh.length;
+      report[options.consented === undefined ? "toInvite" : "added"] += fresh.length;
     } else if (options.consented !== undefined) {
       const consent = importConsent(options.consented, options.now);
       const added = await deps.roster.add(fresh.map((c) => activeReader(c, consent, options.now)));

@@ -199,6 +199,14 @@ describe("importReaders with consent", () => {
     expect(store.all()).toHaveLength(0);
   });
 
+  it("a dry run without consent invites nobody: it counts whom it would invite", async () => {
+    const { store, run, mailer } = setup();
+    const report = await run([["email"], ["a@example.org"], ["b@example.org"]], { dryRun: true });
+    expect(report).toMatchObject({ toInvite: 2, invited: 0, waiting: 0 });
+    expect(store.all()).toHaveLength(0);
+    expect(mailer.sent).toHaveLength(0);
+  });
+
   it("finishes an interrupted import when it is run again", async () => {
     const { store, deps, clock } = setup();
     const rows = Array.from({ length: 250 }, (_, i) => ({

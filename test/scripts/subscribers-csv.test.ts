@@ -90,6 +90,12 @@ describe("npm run subscribers -- import --consented", () => {
     expect(await subscribers(["import", fresh, "--consented", "x", "--dry-run"])).toBe(EXIT.done);
     expect(out.join("\n")).toMatch(/Dry run/);
     expect(await store.get(subscriberId("new-one@example.org"))).toBeUndefined();
+    // Without consent it says whom it would invite, never that anyone was invited.
+    out.length = 0;
+    expect(await subscribers(["import", fresh, "--dry-run"])).toBe(EXIT.done);
+    expect(out.join("\n")).toMatch(/to invite \(a confirmation each; nothing sent yet\)\s+1/);
+    expect(out.join("\n")).not.toMatch(/invited \(confirmation sent\)/);
+    expect(await store.get(subscriberId("new-one@example.org"))).toBeUndefined();
     vi.restoreAllMocks();
   });
 
