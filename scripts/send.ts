@@ -400,7 +400,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log("  held back by the quota    the rest stay due for a later pass");
     }
     console.log(
-      `  readers read              ${report.active}${options.week ? "" : " (due ones only)"}`,
+      `  readers read              ${report.active}${options.week ? "" : " (due, or not yet scheduled)"}`,
     );
     console.log(`  would send                ${report.planned}`);
     for (const [week, n] of Object.entries(report.byWeek).sort()) {
@@ -418,7 +418,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  paused (by the reader)    ${report.paused}`);
     console.log(`  set aside (bad record)    ${report.setAside}`);
     const { dueByHour } = await import("../functions/core/due-hours.js");
-    const hours = await dueByHour(planning.ledger, at, 24);
+    const hours = await dueByHour(planning.ledger, at, 24, schedule);
     console.log("  readers due per hour, next 24 h (UTC):");
     for (const { hour, readers } of hours) {
       console.log(`    ${hour.toISOString().slice(0, 13)}:00  ${String(readers).padStart(8)}`);
