@@ -257,6 +257,61 @@ describe("weekly send on dynalite + aws-ses-v2-local, production client configur
     await expectEachOnce(subs);
   });
 
+  it("readers another run had claimed, sent by it before this run ends: nothing left, exit 0", async () => {
+    const week = nextWeek();
+    const subs = await seedActive(30);
+    const { bundle } = await import("../../functions/generated/content.js");
+    const tip = bundle.tips[0]?.slug as string;
+    const store = runtime.store.subscriberStore();
+    const ledger = localStore(aws.dynamoEndpoint, aws.tableName);
+    // Another run (its own process) has claimed ten of them and is sending.
+    const theirs = subs.slice(0, 10);
+    const now = new Date();
+    for (const s of theirs) {
+      const request = { week, tip, runId: "other-run", now, staleBefore: new Date(0) };
+      expect(await ledger.claim(s.id, request)).toBe("claimed");
+    }
+    // It records them sent while this run is still sending the other twenty (at 25/s).
+    const other = realSleep(400).then(async () => {
+      for (const s of theirs) {
+        await ledger.markSent(
+          s.id,
+          week,
+          tip,
+          "other-run",
+          `other-${s.id}`,
+          new Date(),
+          new Date(Date.now() + 7 * 86_400_000),
+        );
+      }
+    });
+    const run = await sendCli(["--week", week, "--rate", "25"]);
+    await other;
+    expect(run.out).toMatch(/in flight \(another run\) +0\n/);
+    expect(run.code, run.out + run.errors).toBe(0);
+    expect((await store.get(theirs[0]?.id as string))?.lastWeekSent).toBe(week);
+    // Off the list again, so that the table's later --week runs are the size they expect.
+    for (const s of subs) await ledger.unsubscribe(s.id, new Date());
+  });
+
+  it("readers another run still holds when this run ends: in flight, exit 4", async () => {
+    const week = nextWeek();
+    const subs = await seedActive(12);
+    const { bundle } = await import("../../functions/generated/content.js");
+    const tip = bundle.tips[0]?.slug as string;
+    const ledger = localStore(aws.dynamoEndpoint, aws.tableName);
+    for (const s of subs.slice(0, 4)) {
+      const request = { week, tip, runId: "slow-run", now: new Date(), staleBefore: new Date(0) };
+      expect(await ledger.claim(s.id, request)).toBe("claimed");
+    }
+    const run = await sendCli(["--week", week]);
+    // Given back, so that the table's later runs do not find them in flight.
+    for (const s of subs.slice(0, 4)) await ledger.releaseClaim(s.id, week, "slow-run");
+    for (const s of subs) await ledger.unsubscribe(s.id, new Date());
+    expect(run.out).toMatch(/in flight \(another run\) +4\n/);
+    expect(run.code).toBe(4);
+  });
+
   it("20% of SES calls throttled: never over MaxSendRate in any second, ≤ 6 calls a recipient, each sent once", async () => {
     const week = nextWeek();
     const subs = await seedActive(90);
@@ -470,6 +525,9 @@ describe("Ctrl-C during `npm run send`", () => {
     const rerun = await sendCli(["--week", week]);
     expect(rerun.code).toBe(0);
     await expectEachOnce(subs);
+    // Off the list again, so that the table's later --week runs are the size they expect.
+    const ledger = localStore(aws.dynamoEndpoint, aws.tableName);
+    for (const s of subs) await ledger.unsubscribe(s.id, new Date());
   }, 60_000);
 });
 
