@@ -5,10 +5,11 @@
  */
 import { escapeHtml } from "../core/fill.js";
 import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
+import { slotWords } from "../core/schedule.js";
 import { MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { layout } from "./pages.js";
 import { eraseChoice, rightsSection } from "./rights-pages.js";
-import { deliverySelects, slotWords, timeZoneSelect } from "./time-zones.js";
+import { deliverySelects, timeZoneSelect } from "./time-zones.js";
 
 const form = (
   token: string,

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { escapeHtml } from "../core/fill.js";
-import { DAY_NAMES, slotWords } from "../core/schedule.js";
+import { DAY_NAMES } from "../core/schedule.js";
 
 /** Every IANA zone this runtime knows (Node's ICU data), listed on first use, not at cold start. */
 let zones: readonly string[] | undefined;
@@ -75,5 +75,3 @@ export function deliverySelects(day = 1, hour = 7): string {
 <select id="deliveryHour" name="deliveryHour">${hourOptions}</select>
 </div>`;
 }
-
-export { slotWords };
