@@ -202,7 +202,9 @@ export function cutSentenceProblems(file: string, text: string, where: string): 
   const lines = text.split("\n");
   return lines.flatMap((line, i) => {
     const m = i > 0 && URL_LINE.test(lines[i - 1] as string) ? GOES_ON.exec(line) : null;
-    if (!m) return [];
+    // A link's own label ("unsubscribe:" over its URL) after another link is no sentence.
+    const label = line.trimEnd().endsWith(":") && URL_LINE.test(lines[i + 1] ?? "");
+    if (!m || label) return [];
     return [
       problem(
         file,

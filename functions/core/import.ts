@@ -36,8 +36,8 @@ const HEADER_NAMES = {
   email: ["email", "emailaddress", "e-mail", "mail", "address"],
   firstName: ["firstname", "first", "givenname", "name", "forename"],
   timeZone: ["timezone", "tz", "zone"],
-  deliveryDay: ["deliveryday", "day"],
-  deliveryHour: ["deliveryhour", "hour"],
+  deliveryDay: ["deliveryday"],
+  deliveryHour: ["deliveryhour"],
 } as const;
 
 const headerKey = (name: string) =>

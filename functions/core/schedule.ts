@@ -157,9 +157,9 @@ export function nextDelivery(instant: Date, zone: string, slot = DEFAULT_SLOT): 
 }
 
 /**
- * A reader's next tip from `instant`: their next slot, or the one after it when that slot's week
- * already had their tip (a reader who moved their day later in a week they were sent in gets
- * nothing more that week: at most one tip a week).
+ * A reader's next tip from `instant`: their next slot whose week is later than the last week they
+ * were sent (a reader who moved their day later in a week they were sent in gets nothing more
+ * that week: at most one tip a week).
  */
 export function nextTipAt(
   reader: { lastWeekSent?: string },
@@ -167,11 +167,14 @@ export function nextTipAt(
   zone: string,
   slot = DEFAULT_SLOT,
 ): Date {
-  const next = nextDelivery(instant, zone, slot);
-  const week = localWeek(next, zone);
-  return reader.lastWeekSent !== undefined && reader.lastWeekSent >= week
-    ? slotAfter(week, zone, slot)
-    : next;
+  let next = nextDelivery(instant, zone, slot);
+  // A week ahead of this zone's (sent in a zone across the date line) can hold two slots back.
+  for (let i = 0; i < 60; i += 1) {
+    const week = localWeek(next, zone);
+    if (reader.lastWeekSent === undefined || reader.lastWeekSent < week) break;
+    next = slotAfter(week, zone, slot);
+  }
+  return next;
 }
 
 /** The days of the week, Monday first (ISO weekday 1 to 7). */

@@ -26,6 +26,20 @@ export interface StackKeys {
 export const keyFingerprint = (key: string) =>
   createHash("sha256").update(key).digest("hex").slice(0, 16);
 
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+/** Whether two endpoint URLs name the same server (loopback names alike, a trailing slash aside). */
+export function sameEndpoint(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  try {
+    const [x, y] = [new URL(a), new URL(b)];
+    const host = (url: URL) => (LOOPBACK.has(url.hostname) ? "loopback" : url.hostname);
+    return host(x) === host(y) && x.port === y.port && x.protocol === y.protocol;
+  } catch {
+    return a === b;
+  }
+}
+
 /**
  * Why a command with these keys must not work on the running stack, or undefined: links it signs
  * with another token keyring fail there, and addresses it hashes with another id key find nobody.

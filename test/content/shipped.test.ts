@@ -190,6 +190,14 @@ describe("lines of a text part", () => {
     expect(footers).toBeGreaterThanOrEqual(2);
   });
 
+  it("two links side by side, the second in lower case, are no cut sentence", () => {
+    const text = "Preferences:\n{{manage_url}}\nunsubscribe:\n{{unsubscribe_url}}\n";
+    expect(cutSentenceProblems("t", text, "text")).toEqual([]);
+    expect(
+      cutSentenceProblems("t", "Read:\nhttps://example.com/a\nthen rest.\n", "text"),
+    ).toHaveLength(1);
+  });
+
   it("a sentence that goes on after a link is a warning, naming the line", async () => {
     const { tips, file } = oneTip(
       "Read [the guide](https://example.com/guide) before your next long run.",

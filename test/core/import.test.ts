@@ -68,6 +68,15 @@ describe("the header", () => {
     });
   });
 
+  it("takes the day and hour only by their own names: another tool's Day or Hour is ignored", () => {
+    expect(importColumns(["email", "Delivery Day", "delivery_hour", "Day", "Hour"])).toEqual({
+      email: 0,
+      deliveryDay: 1,
+      deliveryHour: 2,
+      ignored: ["Day", "Hour"],
+    });
+  });
+
   it("refuses a file without an email column", () => {
     expect(() => importColumns(["name", "zone"])).toThrow(/no email column/);
   });

@@ -8,6 +8,7 @@ import {
   isTimeZone,
   localWeek,
   nextDelivery,
+  nextTipAt,
   parseSlot,
   readerDueWeek,
   slotOf,
@@ -185,5 +186,40 @@ describe("the remembered weeks agree with Luxon in every hour of a year", () => 
       expect(() => localWeek(new Date(), "Mars/Olympus")).toThrow(/unknown time zone/);
     }
     expect(isTimeZone("Europe/London")).toBe(true);
+  });
+});
+
+describe("nextTipAt: the next slot whose week has not had the reader's tip", () => {
+  it.each([
+    // Sent this week (Monday), now Friday 07:00: not this Friday, the next.
+    [
+      "same zone, day moved later",
+      "2026-W48",
+      "2026-11-23T09:00:00Z",
+      "UTC",
+      "5-07",
+      "2026-12-04T07:00:00.000Z",
+    ],
+    // Sent 2026-W49 in Kiritimati (Monday 30 November there), moved to Honolulu on Sunday
+    // 29 November, whose W48 and W49 Sundays are both still ahead: the first unsent is W50's.
+    [
+      "across the date line",
+      "2026-W49",
+      "2026-11-29T18:00:00Z",
+      "Pacific/Honolulu",
+      "7-20",
+      "2026-12-14T06:00:00.000Z",
+    ],
+    [
+      "nothing sent yet",
+      undefined,
+      "2026-11-23T09:00:00Z",
+      "UTC",
+      "5-07",
+      "2026-11-27T07:00:00.000Z",
+    ],
+  ])("%s", (_what, lastWeekSent, now, zone, slot, expected) => {
+    const reader = lastWeekSent ? { lastWeekSent } : {};
+    expect(nextTipAt(reader, new Date(now), zone, parseSlot(slot)).toISOString()).toBe(expected);
   });
 });

@@ -489,20 +489,16 @@ describe("a reader's record the code cannot use", () => {
 });
 
 describe("Ctrl-C during `npm run send`", () => {
-  it("as a terminal sends it (to the whole process group, tsx relaying it too): exit 130, the summary, no claim left taken", async () => {
+  it("as a terminal sends it (to the whole process group, npm forwarding it too): exit 130, the summary, no claim left taken", async () => {
     const week = nextWeek();
     const subs = await seedActive(12);
-    // `npm run send`'s own command, in a process group of its own as a terminal's foreground job.
-    const child = spawn(
-      path.join(ROOT, "node_modules/.bin/tsx"),
-      ["scripts/send.ts", "--week", week, "--rate", "4"],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env, NODE_NO_WARNINGS: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-        detached: true,
-      },
-    );
+    // `npm run send` itself, in a process group of its own as a terminal's foreground job.
+    const child = spawn("npm", ["run", "--silent", "send", "--", "--week", week, "--rate", "4"], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, NODE_NO_WARNINGS: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     let out = "";
     child.stdout.on("data", (chunk) => {
       out += chunk;
@@ -510,7 +506,10 @@ describe("Ctrl-C during `npm run send`", () => {
     child.stderr.on("data", (chunk) => {
       out += chunk;
     });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    // The shell sees 130 either way: our exit code, or npm ended by the signal (128 + 2).
+    const exited = new Promise<number | null>((resolve) =>
+      child.on("exit", (code, signal) => resolve(signal === "SIGINT" ? 130 : code)),
+    );
     while ((await mailTo(subs)).size < 2) await realSleep(50);
     process.kill(-(child.pid as number), "SIGINT");
     expect(await exited).toBe(130);

@@ -23,11 +23,13 @@ const BASE = (() => {
 let stack: ChildProcess;
 let site = "";
 let mailbox = "";
+let dynamoPort = 0;
 
 beforeAll(async () => {
   const [port, dynamo, ses] = [await freePort(), await freePort(), await freePort()];
   site = `http://127.0.0.1:${port}`;
   mailbox = `http://127.0.0.1:${ses}`;
+  dynamoPort = dynamo;
   stack = spawn(
     process.execPath,
     [
@@ -96,6 +98,13 @@ describe("a local stack with keys of its own", () => {
     });
     expect(other.status).toBe(1);
     expect(other.stderr).toMatch(/uses other keys than this command \(ID_KEY\)/);
+    // The same stack, named another way, is still the stack.
+    const named = run("scripts/subscribers.ts", ["erase", "nobody@example.org"], {
+      TOKEN_KEYS: KEYS.TOKEN_KEYS,
+      DYNAMODB_ENDPOINT: `http://localhost:${dynamoPort}/`,
+    });
+    expect(named.status).toBe(1);
+    expect(named.stderr).toMatch(/uses other keys than this command \(ID_KEY\)/);
     const same = run("scripts/subscribers.ts", ["erase", "nobody@example.org"], KEYS);
     expect(same.status).toBe(0);
   });
