@@ -28,6 +28,7 @@ import {
   type Halt,
   Sender,
   type SenderDeps,
+  type UnitsShort,
 } from "./sender.js";
 import { isIsoWeek, weekStart } from "./week.js";
 import * as z from "./zod.js";
@@ -274,7 +275,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
    * after another, never spend the weekly send's part twice, and a lone sender may spend all of
    * it. It asks while the batch before is still sending, so no batch waits on the write.
    */
-  const shareOut = (want: number): Promise<"quota" | "held" | undefined> =>
+  const shareOut = (want: number): Promise<UnitsShort | undefined> =>
     unbounded
       ? Promise.resolve(undefined)
       : inTurn(async () => hold(want, await available(sender.budget + sender.holding + want)));
@@ -359,7 +360,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
     messageId: string,
     lastDelivery: boolean,
     taken: () => void,
-    units: Promise<"quota" | "held" | undefined>,
+    units: Promise<UnitsShort | undefined>,
   ) => {
     if (notBegun(batch.week, deps.clock.now())) {
       // A week that has not begun in any time zone comes from a fault or a forgery: sending it
@@ -372,7 +373,7 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
       throw new BatchUnfinishedError(`sending stopped: ${sender.halted.reason}`);
     }
     let result: BatchResult;
-    let short: "quota" | "held" | undefined;
+    let short: UnitsShort | undefined;
     try {
       short = await units;
       result = await sender.sendBatch(batch, taken, short);

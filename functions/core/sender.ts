@@ -99,6 +99,13 @@ export const STORE_FAILURES_TO_STOP = 3;
 /** The message id recorded for an email whose SES answer never came (MailUnansweredError). */
 export const UNANSWERED_MESSAGE_ID = "unanswered";
 
+/**
+ * Why a batch's units of the weekly send's part fell short: the day's quota (a stop), or other
+ * senders holding what is left (not a stop: the batch comes again once they have sent or given
+ * it back).
+ */
+export type UnitsShort = "quota" | "held";
+
 export type Outcome =
   | "sent"
   | "already-sent"
@@ -308,17 +315,13 @@ export class Sender {
   /**
    * Sends one batch: its report, and whom the time limit left unsent. `taken` is called as soon as
    * its last recipient has been taken, while the batch's last calls may still be under way: the
-   * moment a next batch can start to fill its tail.
-   */
-  /**
-   * `short`: why the batch's units fell short, if they did: the day's quota (a stop), or other
-   * senders holding what is left (not a stop: the batch comes again once they have sent or given
-   * it back).
+   * moment a next batch can start to fill its tail. `short` says why the batch's units fell
+   * short, if they did (UnitsShort).
    */
   async sendBatch(
     batch: SendBatch,
     taken?: () => void,
-    short: "quota" | "held" = "quota",
+    short: UnitsShort = "quota",
   ): Promise<BatchResult> {
     const run: BatchRun = {
       batch,
