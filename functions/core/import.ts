@@ -164,9 +164,14 @@ interface Candidate {
 const cell = (row: ImportRow, index: number | undefined) =>
   index === undefined ? undefined : (row.cells[index] ?? "").trim();
 
-/** A day as the export writes it ("Wednesday") or as a number ("3"), for parseDeliverySlot. */
+/**
+ * A day as the export writes it ("Wednesday"), shortened to three letters or more ("Wed",
+ * "Thurs."), or as a number ("3"), for parseDeliverySlot.
+ */
 function dayCell(value: string | undefined): string | undefined {
-  const named = DAY_NAMES.findIndex((day) => day.toLowerCase() === value?.toLowerCase());
+  const word = value?.toLowerCase().replace(/\.$/, "") ?? "";
+  const named =
+    word.length < 3 ? -1 : DAY_NAMES.findIndex((day) => day.toLowerCase().startsWith(word));
   return named >= 0 ? String(named + 1) : value;
 }
 

@@ -105,6 +105,39 @@ describe("a list exported and imported again", () => {
   });
 });
 
+describe("the delivery day", () => {
+  it.each([
+    ["Wednesday", "3-18"],
+    ["wed", "3-18"],
+    ["Thurs.", "4-18"],
+    ["Sun", "7-18"],
+    ["3", "3-18"],
+  ])("%s at 18 is kept as %s", async (day, slot) => {
+    const { store, run } = setup();
+    const report = await run(
+      [
+        ["email", "delivery day", "delivery hour"],
+        ["day@example.org", day, "18"],
+      ],
+      { consented: "moved from the old list" },
+    );
+    expect(report.invalid).toEqual([]);
+    expect((await store.get(id("day@example.org")))?.deliverySlot).toBe(slot);
+  });
+
+  it.each(["Mo", "Moonday", "T", "8"])("%s is refused by line", async (day) => {
+    const { run } = setup();
+    const report = await run(
+      [
+        ["email", "delivery day", "delivery hour"],
+        ["day@example.org", day, "18"],
+      ],
+      { consented: "moved from the old list" },
+    );
+    expect(report.invalid.map((bad) => bad.line)).toEqual([2]);
+  });
+});
+
 describe("importReaders with consent", () => {
   it("adds valid rows as active readers with the consent evidence, and reports bad rows by line", async () => {
     const { store, run, mailer } = setup();
