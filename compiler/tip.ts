@@ -85,6 +85,7 @@ export function checkTipFile(file: string, tipsDir: string, brand: SiteBrand): T
   report.reading = readingTime(tokens);
   const front = validateFrontMatter(file, parsed);
   if (!front.ok) report.problems.push(...front.problems);
+  report.problems.push(...checkSlug(file, parsed.data, parsed.matter));
   const images = checkImages(file, parsed.body, parsed.bodyLine, tokens, tipsDir);
   report.images = images.images;
   report.problems.push(
@@ -94,7 +95,6 @@ export function checkTipFile(file: string, tipsDir: string, brand: SiteBrand): T
     ...checkPlaceholderText(file, source),
   );
   if (!front.ok) return report;
-  report.problems.push(...checkSlug(file, front.value, parsed.matter));
   const hash = createHash("sha256").update(raw).digest("hex");
   report.tip = {
     ...front.value,

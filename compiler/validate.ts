@@ -77,15 +77,19 @@ export function validateFrontMatter(
   return { ok: false, problems };
 }
 
-/** The slug must equal the file name without .md. */
-export function checkSlug(file: string, front: FrontMatter, matterText: string): Problem[] {
+/**
+ * The slug must equal the file name without .md. Checked on the front matter as written, so a
+ * mismatch shows beside the other fields' problems (a slug that is not text is the schema's).
+ */
+export function checkSlug(file: string, data: unknown, matterText: string): Problem[] {
+  const slug = (data as { slug?: unknown } | null | undefined)?.slug;
   const expected = path.basename(file, ".md");
-  if (front.slug === expected) return [];
+  if (typeof slug !== "string" || slug === expected) return [];
   return [
     problem(
       file,
-      `slug "${front.slug}" does not match the file name "${expected}.md"`,
-      `set slug: ${expected}, or rename the file to ${front.slug}.md`,
+      `slug "${slug}" does not match the file name "${expected}.md"`,
+      `set slug: ${expected}, or rename the file to ${slug}.md`,
       lineOfKey(matterText, "slug"),
     ),
   ];

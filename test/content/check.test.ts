@@ -320,6 +320,9 @@ describe("checkContent reports everything at once", () => {
       ["script-tag.md", "<script> in the body"],
       ["good.md", "duplicate order 2: also used by clash.md"],
       ["clash.md", "duplicate order 2: also used by good.md"],
+      // A field of the wrong type does not hide the slug's mismatch.
+      ["typed-wrong.md", 'field "order"'],
+      ["typed-wrong.md", 'slug "not-this-name" does not match the file name "typed-wrong.md"'],
     ];
     for (const [file, message] of expected) {
       expect(
@@ -368,7 +371,7 @@ describe("the check CLI", () => {
       "test/fixtures/tips/multiple/unknown-field.md:7: unknown field",
     );
     expect(result.stderr).toMatch(/script-tag\.md:11: <script> in the body.*\n {2}fix: /);
-    expect(result.stderr).toMatch(/8 problems found\./);
+    expect(result.stderr).toMatch(/10 problems found\./);
   });
 
   it("reports an invalid template passed with --emails", async () => {
