@@ -72,13 +72,18 @@ function markSentWrite(
     Key: subscriberKey(id),
     UpdateExpression: `SET claim = :claim, lastWeekSent = :week, updatedAt = :now, sentLog = list_append(if_not_exists(sentLog, :none), :sent)${slot ? ", dueAt = :due, gsi1sk = :gsk" : ""} ADD sentTips :tip, rev :one`,
     ConditionExpression: [
-      "attribute_exists(pk)",
+      // Never onto an erasure mark: an erased reader's history is not written back.
+      "attribute_exists(pk) AND #status <> :erased",
       ...(slotZone === undefined
         ? []
         : [zone === undefined ? "attribute_not_exists(#tz)" : "#tz = :tz"]),
     ].join(" AND "),
-    ...(slotZone === undefined ? {} : { ExpressionAttributeNames: { "#tz": "timeZone" } }),
+    ExpressionAttributeNames: {
+      "#status": "status",
+      ...(slotZone === undefined ? {} : { "#tz": "timeZone" }),
+    },
     ExpressionAttributeValues: {
+      ":erased": "erased",
       ":claim": claim,
       ":week": claim.week,
       ":now": now.toISOString(),
@@ -197,11 +202,9 @@ export class DynamoSendLedger implements SendLedger {
   ): Promise<void> {
     const claim = { week, state: "sent", tip, at: now.toISOString(), runId, messageId } as const;
     let old = await this.table.change(markSentWrite(id, claim, now, nextDueAt, slotZone));
-    // The zone changed since the batch was planned (or the item is gone, and this write says so
-    // by failing): the email is recorded, and the slot left to the reader's new zone.
-    if (old === undefined) {
-      old = await this.table.write({ ...markSentWrite(id, claim, now), ReturnValues: "ALL_OLD" });
-    }
+    // The zone changed since the batch was planned: the email is recorded, and the slot left to
+    // the reader's new zone. A reader erased (or gone) meanwhile has nothing left to record.
+    if (old === undefined) old = await this.table.change(markSentWrite(id, claim, now));
     if (!old?.pk) return;
     const before = fromItem(old);
     const entry = { tip, week, at: now.toISOString() };

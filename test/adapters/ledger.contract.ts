@@ -159,6 +159,17 @@ export function ledgerContract(name: string, make: () => Promise<TablePorts>): v
       expect(await ledger.claim("0".repeat(32), request("a"))).toBe("inactive");
     });
 
+    it("markSent for a reader erased after the claim throws nothing and brings nothing back", async () => {
+      const { subscribers, ledger } = await make();
+      const s = await fresh(subscribers);
+      expect(await ledger.claim(s.id, request("a"))).toBe("claimed");
+      expect(await subscribers.erase(s.id, minutes(1))).toBe("erased");
+      await ledger.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(2), NEXT, {});
+      await ledger.markSent(s.id, WEEK, "squats", "a", "msg-1", minutes(2), NEXT);
+      expect(await subscribers.get(s.id)).toBeUndefined();
+      expect(await ledger.claim(s.id, request("b", minutes(3)))).toBe("inactive");
+    });
+
     it("ten concurrent claims: exactly one wins", async () => {
       const { subscribers, ledger } = await make();
       const s = await fresh(subscribers);

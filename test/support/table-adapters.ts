@@ -21,6 +21,7 @@ export async function freshTableAdapters(endpoint: string) {
     clientOptions: { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
   });
   return {
+    table,
     subscribers: new DynamoSubscribers(table),
     ledger: new DynamoSendLedger(table),
     limits: new DynamoLimits(table),
