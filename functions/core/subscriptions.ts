@@ -173,7 +173,8 @@ export function parseDeliverySlot(day: unknown, hour: unknown): string | undefin
   if (blank(day) && blank(hour)) return undefined;
   const number = (value: unknown, min: number, max: number, fallback: number) => {
     if (blank(value)) return fallback;
-    const n = typeof value === "number" ? value : Number(String(value).trim());
+    if (typeof value !== "number" && typeof value !== "string") return undefined;
+    const n = typeof value === "number" ? value : Number(value.trim());
     return Number.isInteger(n) && n >= min && n <= max && /^\s*\d+\s*$/.test(String(value))
       ? n
       : undefined;

@@ -13,6 +13,7 @@ import {
   type RightsAction,
   showPreferences,
 } from "../core/preferences.js";
+import { BadRequestError } from "../core/errors.js";
 import { brand } from "../generated/brand.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
@@ -43,10 +44,13 @@ export async function getManage(event: Event, deps: AppDeps): Promise<Result> {
 function fields(event: Event): Record<string, string | undefined> {
   const body = formOrJsonBody(event);
   return Object.fromEntries(
-    Object.entries(body).map(([key, value]) => [
-      key,
-      typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined,
-    ]),
+    Object.entries(body).map(([key, value]) => {
+      if (typeof value === "string") return [key, value];
+      if (typeof value === "number") return [key, String(value)];
+      if (value === null || value === undefined) return [key, undefined];
+      // A list, an object or true is not "left blank": it would reset the field to the default.
+      throw new BadRequestError(`${key.slice(0, 40)} must be text or a number.`, "invalid_field");
+    }),
   );
 }
 

@@ -101,6 +101,16 @@ const cases: Case[] = [
     status: 415,
     code: "unsupported_media_type",
   },
+  ...[{ toString: 1 }, { valueOf: 1, toString: 1 }, [3], true].map(
+    (deliveryDay): Case => ({
+      name: `a delivery day of ${JSON.stringify(deliveryDay)}`,
+      path: "/subscribe",
+      headers: json,
+      body: JSON.stringify({ email: "a@example.com", deliveryDay, deliveryHour: deliveryDay }),
+      status: 400,
+      code: "invalid_delivery_slot",
+    }),
+  ),
   {
     name: "malformed JSON",
     path: "/subscribe",
@@ -313,6 +323,20 @@ const cases: Case[] = [
     path: "/manage",
     body: () => `token=${signer.issue("manage", activeId)}&action=erase-confirmed`,
     status: 415,
+  },
+  {
+    name: "manage: a day and zone given as JSON objects, not left blank",
+    path: "/manage",
+    headers: json,
+    body: () =>
+      JSON.stringify({
+        token: signer.issue("manage", activeId),
+        action: "when",
+        deliveryDay: {},
+        timeZone: true,
+      }),
+    status: 400,
+    html: "must be text or a number",
   },
   {
     name: "manage: an unknown action",
