@@ -2,7 +2,8 @@
  * GET /confirm?token= shows a button and changes nothing (mail scanners prefetch links);
  * POST /confirm (form field token) activates and sends the welcome email once, then says when the
  * reader's first tip comes (their next delivery slot, core/schedule.ts) and links onward: the
- * tips so far and their preferences. Errors are mapped to pages by the router.
+ * tips so far and their preferences. The same link used again only says it is done. Errors are
+ * mapped to pages by the router.
  */
 import { DateTime } from "luxon";
 import { manageUrl } from "../core/links.js";
@@ -10,7 +11,12 @@ import { nextTipAt, slotOf, zoneOf } from "../core/schedule.js";
 import { checkConfirmLink, confirm } from "../core/subscriptions.js";
 import { parseConfirmSubject } from "../core/tokens.js";
 import type { AppDeps } from "./deps.js";
-import { type Confirmed, confirmedPage, confirmPromptPage } from "./pages.js";
+import {
+  alreadyConfirmedPage,
+  type Confirmed,
+  confirmedPage,
+  confirmPromptPage,
+} from "./pages.js";
 import { type Event, query, sourceIp } from "./request.js";
 import { html, type Result } from "./respond.js";
 import { tokenOf } from "./token.js";
@@ -23,7 +29,12 @@ export async function getConfirm(event: Event, deps: AppDeps): Promise<Result> {
 
 export async function postConfirm(event: Event, deps: AppDeps): Promise<Result> {
   const token = tokenOf(event, query(event, "token"));
-  await confirm(deps, token, sourceIp(event));
+  // A link used before gives no new preferences link: a confirmation email forwarded, kept in a
+  // scanner's log or history would otherwise open the reader's data for a week, even after they
+  // signed out every link.
+  if ((await confirm(deps, token, sourceIp(event))) === "already-confirmed") {
+    return html(200, alreadyConfirmedPage());
+  }
   // confirm() verified the token: its subject names the reader.
   const { id } = parseConfirmSubject(deps.signer.verify(String(token), "confirm"));
   return html(200, confirmedPage(await confirmed(deps, id)));

@@ -131,6 +131,17 @@ ${when}
   );
 }
 
+/** A confirm link used again: done before, and nothing about the reader shown. */
+export function alreadyConfirmedPage(): string {
+  return layout(
+    "Already confirmed",
+    `<h1>Already confirmed</h1>
+<p>This subscription was confirmed earlier: nothing more to do.</p>
+<p>Every tip email ends with links to your preferences and to unsubscribe.</p>
+<p><a href="/tips">Read the tips so far</a></p>`,
+  );
+}
+
 /** The pause offered instead of leaving: a form to /manage with the reader's preferences token. */
 /** The pause offered on the unsubscribe page: posts back there with the unsubscribe token only. */
 export function pauseInstead(unsubscribeToken: string, maxWeeks: number): string {

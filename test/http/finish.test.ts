@@ -74,6 +74,22 @@ describe("You're in", () => {
     expect(settings.body).toContain("ann@example.com");
   });
 
+  it("a confirm link used again gives no preferences link, before or after signing out", async () => {
+    const { call, reader } = setup("2026-03-03T10:00:00Z");
+    const { confirm } = await reader("dee@example.com", "Europe/London");
+    const first = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const manage = /\/manage\?token=([^"&]+)/.exec(first.body)?.[1] ?? "";
+    const again = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain("Already confirmed");
+    expect(again.body).not.toContain("/manage?token=");
+    expect(again.body).not.toContain("Europe/London");
+    const out = await call("POST", "/manage", `token=${manage}&action=signout`);
+    expect(out.statusCode).toBe(200);
+    const after = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    expect(after.body).not.toContain("/manage?token=");
+  });
+
   it("on a Monday before 07:00 where the reader lives, the first tip is that morning's", async () => {
     const { call, reader } = setup("2026-03-09T05:30:00Z");
     const { confirm } = await reader("bo@example.com", "Europe/Berlin");

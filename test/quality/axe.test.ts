@@ -16,6 +16,7 @@ import { bundle } from "../../functions/generated/content.js";
 import { archivePage, tipPage } from "../../functions/http/archive-pages.js";
 import { managePage } from "../../functions/http/manage-page.js";
 import {
+  alreadyConfirmedPage,
   checkInboxPage,
   confirmedPage,
   confirmPromptPage,
@@ -55,6 +56,7 @@ const PAGES: [string, string][] = [
   ],
   ["check your inbox", checkInboxPage()],
   ["confirm prompt", confirmPromptPage(token)],
+  ["already confirmed", alreadyConfirmedPage()],
   [
     "confirmed",
     confirmedPage({
