@@ -11,12 +11,7 @@ import { nextTipAt, slotOf, zoneOf } from "../core/schedule.js";
 import { checkConfirmLink, confirm } from "../core/subscriptions.js";
 import { parseConfirmSubject } from "../core/tokens.js";
 import type { AppDeps } from "./deps.js";
-import {
-  alreadyConfirmedPage,
-  type Confirmed,
-  confirmedPage,
-  confirmPromptPage,
-} from "./pages.js";
+import { alreadyConfirmedPage, type Confirmed, confirmedPage, confirmPromptPage } from "./pages.js";
 import { type Event, query, sourceIp } from "./request.js";
 import { html, type Result } from "./respond.js";
 import { tokenOf } from "./token.js";

@@ -5,6 +5,8 @@
  * erase (a page that asks), erase-confirmed, signout (every link signed out, a new one given).
  * Bad input is a 400 page that says what is expected (the router maps the errors).
  */
+
+import { BadRequestError } from "../core/errors.js";
 import {
   applyPreferences,
   applyRights,
@@ -13,7 +15,6 @@ import {
   type RightsAction,
   showPreferences,
 } from "../core/preferences.js";
-import { BadRequestError } from "../core/errors.js";
 import { brand } from "../generated/brand.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
