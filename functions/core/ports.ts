@@ -129,8 +129,9 @@ export interface Subscribers {
   erase(id: string, now: Date): Promise<"erased" | "absent">;
 
   /**
-   * "Sign out every link": unsubscribe and manage links issued before `at` (unix seconds) stop
-   * working (Subscriber.linksNotBefore). False when there is no record.
+   * "Sign out every link": manage links issued before `at` (unix seconds) stop working, and
+   * unsubscribe links then only unsubscribe (Subscriber.linksNotBefore). False when there is no
+   * record.
    */
   signOutLinks(id: string, at: number): Promise<boolean>;
 

@@ -191,8 +191,8 @@ export async function pauseByUnsubscribeLink(
   token: unknown,
   weeks: number,
 ): Promise<Preferences> {
-  const { subscriber } = await readerOfLink(deps, token, "unsubscribe");
-  if (!subscriber) throw new InvalidTokenError("This link is invalid or has expired.");
+  const { subscriber, signedOut } = await readerOfLink(deps, token, "unsubscribe");
+  if (!subscriber || signedOut) throw new InvalidTokenError("This link is invalid or has expired.");
   return applyTo(deps, subscriber, { action: "pause", weeks });
 }
 

@@ -260,25 +260,30 @@ async function sendWelcome(deps: SubscriptionDeps, id: string): Promise<void> {
 }
 
 /**
- * The reader an unsubscribe or manage link names: the link must be signed for `purpose` and
- * issued after the reader's links were last signed out (Subscriber.linksNotBefore), else
- * InvalidTokenError. `subscriber` is undefined when the reader no longer exists (erased, or
- * expired after leaving).
+ * The reader an unsubscribe or manage link names, else InvalidTokenError: the link must be signed
+ * for `purpose` and issued to this record (not before it was made: an erased namesake's links
+ * never act on a new reader). A manage link must also be issued after the reader last signed out
+ * every link (Subscriber.linksNotBefore); an unsubscribe link still unsubscribes then (a mailbox
+ * provider's one-click on an old email must work) and says so in `signedOut`, so that it changes
+ * nothing else. `subscriber` is undefined when the reader no longer exists (erased, or expired
+ * after leaving).
  */
 export async function readerOfLink(
   deps: { signer: Pick<Signer, "read">; subscribers: Pick<Subscribers, "get"> },
   token: unknown,
   purpose: "unsubscribe" | "manage",
-): Promise<{ id: string; subscriber: Subscriber | undefined }> {
+): Promise<{ id: string; subscriber: Subscriber | undefined; signedOut: boolean }> {
   const { subject: id, issuedAt } = deps.signer.read(
     typeof token === "string" ? token : "",
     purpose,
   );
   const subscriber = await deps.subscribers.get(id);
-  if (subscriber && issuedAt < (subscriber.linksNotBefore ?? 0)) {
+  const made = subscriber ? Math.floor(Date.parse(subscriber.createdAt) / 1000) : 0;
+  const signedOut = subscriber !== undefined && issuedAt < (subscriber.linksNotBefore ?? 0);
+  if (issuedAt < made || (signedOut && purpose === "manage")) {
     throw new InvalidTokenError("This link is invalid or has expired.");
   }
-  return { id, subscriber };
+  return { id, subscriber, signedOut };
 }
 
 /**
@@ -327,8 +332,8 @@ export async function confirm(
 export type UnsubscribeOutcome = "unsubscribed" | "already-unsubscribed";
 
 /**
- * Unsubscribes the holder of an unsubscribe token (they never expire, but "sign out every link"
- * revokes them). Idempotent. Nothing is emailed: the page that answers says it is done. A reader
+ * Unsubscribes the holder of an unsubscribe token (they never expire, and still work after "sign
+ * out every link"). Idempotent. Nothing is emailed: the page that answers says it is done. A reader
  * who no longer exists gets the same answer as one who left already.
  */
 export async function unsubscribe(

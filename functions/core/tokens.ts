@@ -5,9 +5,9 @@
  *
  * issued and expiry are unix seconds (expiry 0 = never). The MAC covers everything before it, so
  * a token for one purpose or subject can't be turned into another. The first key of the ring
- * signs, every key verifies (rotation); comparison is constant-time. A reader's unsubscribe and
- * manage links are revoked by moving the reader's `linksNotBefore` past their issue time
- * (core/links-access.ts).
+ * signs, every key verifies (rotation); comparison is constant-time. A reader's manage links are
+ * revoked by moving the reader's `linksNotBefore` past their issue time (readerOfLink in
+ * core/subscriptions.ts).
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { InvalidTokenError } from "./errors.js";

@@ -80,8 +80,9 @@ export interface Subscriber {
   /** Every tip email sent, with its week and time, oldest first (what "download my data" lists). */
   sentLog?: SentRecord[];
   /**
-   * Unix seconds: unsubscribe and manage links issued before it no longer work. Set when the
-   * record is made (so the links of an erased namesake never do) and by "sign out every link".
+   * Unix seconds: manage links issued before it no longer work, and unsubscribe links only
+   * unsubscribe. Set when the record is made and by "sign out every link". (No link issued
+   * before the record was made works: an erased namesake's links never do.)
    */
   linksNotBefore?: number;
   /**

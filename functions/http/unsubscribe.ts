@@ -25,10 +25,11 @@ import { html, type Result } from "./respond.js";
 export async function getUnsubscribe(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token");
   if (token === undefined) return html(200, unsubscribeHelpPage());
-  // A bad or signed-out link: the error page.
-  const { subscriber: reader } = await readerOfLink(deps, token, "unsubscribe");
+  // A bad link: the error page. A signed-out one still unsubscribes, and offers nothing else.
+  const { subscriber: reader, signedOut } = await readerOfLink(deps, token, "unsubscribe");
   const now = deps.clock.now().toISOString();
-  const pausable = reader?.status === "active" && !(reader.pausedUntil && reader.pausedUntil > now);
+  const pausable =
+    !signedOut && reader?.status === "active" && !(reader.pausedUntil && reader.pausedUntil > now);
   const pause = pausable ? pauseInstead(token, MAX_PAUSE_WEEKS) : undefined;
   return html(200, unsubscribePromptPage(token, pause));
 }

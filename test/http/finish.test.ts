@@ -99,6 +99,27 @@ describe("You're in", () => {
 });
 
 describe("the unsubscribe page", () => {
+  it("after the reader signed out every link, an old link unsubscribes and offers no pause", async () => {
+    const { call, reader, store, clock } = setup("2026-03-03T10:00:00Z");
+    const { confirm, unsubscribe } = await reader("eli@example.com", "UTC");
+    const confirmed = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const manage = /\/manage\?token=([^"&]+)/.exec(confirmed.body)?.[1] ?? "";
+    clock.advance(1000);
+    await call("POST", "/manage", `token=${manage}&action=signout`);
+    const page = await call("GET", `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain("Need a break instead?");
+    const paused = await call(
+      "POST",
+      "/unsubscribe",
+      `token=${encodeURIComponent(unsubscribe)}&action=pause&weeks=3`,
+    );
+    expect(paused.statusCode).toBe(400);
+    const left = await call("POST", `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`, "");
+    expect(left.statusCode).toBe(200);
+    expect(store.all()[0]?.status).toBe("unsubscribed");
+  });
+
   it("offers an active reader a pause instead, which pauses them", async () => {
     const { call, reader, store } = setup("2026-03-03T10:00:00Z");
     const { confirm, unsubscribe } = await reader("cy@example.com", "UTC");

@@ -371,7 +371,7 @@ const cases: Case[] = [
     html: "other sites",
   },
   {
-    name: "unsubscribe: a link issued before the reader signed out every link",
+    name: "unsubscribe: a link issued before the reader's record was made (a namesake's)",
     path: () => `/unsubscribe?token=${expiredSigner.issue("unsubscribe", activeId)}`,
     headers: form,
     body: "List-Unsubscribe=One-Click",
