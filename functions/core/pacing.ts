@@ -20,9 +20,20 @@ export interface Pacer {
   readonly limit: number;
   /** The rate the schedule aims at (PACE_AIM × limit). */
   readonly rate: number;
-  /** Resolves when the caller may make one SES call. */
-  acquire(): Promise<void>;
+  /**
+   * Resolves `leadMs` (default 0) before the caller's slot, with the slot's instant (ms since
+   * epoch): the caller makes its one SES call at that instant, or within SLOT_LATE_MS after it,
+   * or not at all (the slot is then lost). The lead is time to look at the recipient again.
+   */
+  acquire(leadMs?: number): Promise<number>;
 }
+
+/** An unpaced Pacer: every call may go now. */
+const unpaced = (limit: number, clock: Clock): Pacer => ({
+  limit,
+  rate: limit,
+  acquire: async () => clock.now().getTime(),
+});
 
 export interface PacerOptions {
   /** Calls per second never to exceed (> 0); Infinity turns pacing off. */
@@ -42,9 +53,7 @@ export interface PacerOptions {
 export function createPacer(options: PacerOptions): Pacer {
   const { limit, clock, sleep } = options;
   if (!(limit > 0)) throw new Error(`createPacer: limit must be > 0, got ${limit}`);
-  if (limit === Number.POSITIVE_INFINITY) {
-    return { limit, rate: limit, acquire: async () => {} };
-  }
+  if (limit === Number.POSITIVE_INFINITY) return unpaced(limit, clock);
   const rate = limit * (options.aim ?? PACE_AIM);
   const interval = 1000 / rate;
   const cap = Math.max(1, Math.floor(limit));
@@ -54,25 +63,28 @@ export function createPacer(options: PacerOptions): Pacer {
     : [];
   /** The schedule's next slot, ms since epoch. */
   let next = Number.NEGATIVE_INFINITY;
-  let turn: Promise<void> = Promise.resolve();
+  let turn: Promise<unknown> = Promise.resolve();
 
-  const take = async () => {
+  const take = async (lead: number) => {
     const now = clock.now().getTime();
     const slot = Math.max(next, now);
     const capped = released.length === cap ? (released[0] as number) + CAP_WINDOW_MS : slot;
     const at = Math.max(slot, capped);
     next = at + interval;
-    if (at > now) await sleep(at - now);
-    released.push(Math.max(at, clock.now().getTime()));
+    if (at - lead > now) await sleep(at - lead - now);
+    const release = Math.max(at, clock.now().getTime());
+    released.push(release);
     if (released.length > cap) released.shift();
+    return release;
   };
 
   return {
     limit,
     rate,
-    acquire() {
-      turn = turn.then(take);
-      return turn;
+    acquire(leadMs = 0) {
+      const mine = turn.then(() => take(leadMs));
+      turn = mine;
+      return mine;
     },
   };
 }
@@ -128,14 +140,14 @@ export interface SharedPacerOptions {
 export function sharedPacer(options: SharedPacerOptions): Pacer {
   const { limit, clock, sleep, reserve } = options;
   if (!(limit > 0)) throw new Error(`sharedPacer: limit must be > 0, got ${limit}`);
-  if (limit === Number.POSITIVE_INFINITY) return { limit, rate: limit, acquire: async () => {} };
+  if (limit === Number.POSITIVE_INFINITY) return unpaced(limit, clock);
   const spacing = slotSpacing(limit);
   const most = Math.max(1, Math.floor(RUN_MS / spacing));
   /** Slots reserved and not yet used, earliest first (ms since epoch). */
   let slots: number[] = [];
   /** The next run, for the callers the current one does not cover, so no call waits on a write. */
   let ahead: Promise<number[]> | undefined;
-  let turn: Promise<void> = Promise.resolve();
+  let turn: Promise<unknown> = Promise.resolve();
   /** Callers queued behind the one being served: each will use a slot. */
   let queued = 0;
 
@@ -144,7 +156,7 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
       Array.from({ length: count }, (_, i) => first.getTime() + i * spacing),
     );
 
-  const take = async () => {
+  const take = async (lead: number): Promise<number> => {
     for (;;) {
       const now = clock.now().getTime();
       while (slots.length > 0 && (slots[0] as number) + SLOT_LATE_MS < now) slots.shift();
@@ -153,15 +165,15 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
         const next = ahead ?? reserveRun(Math.min(most, queued + 1));
         ahead = undefined;
         slots = await next;
-      } else if (slot > now) {
-        await sleep(slot - now);
+      } else if (slot - lead > now) {
+        await sleep(slot - lead - now);
       } else {
         slots.shift();
         if (!ahead && queued > slots.length && slots.length <= most / 2) {
           ahead = reserveRun(Math.min(most, queued - slots.length));
           ahead.catch(() => undefined); // its error reaches the call that awaits it
         }
-        return;
+        return slot;
       }
     }
   };
@@ -169,11 +181,11 @@ export function sharedPacer(options: SharedPacerOptions): Pacer {
   return {
     limit,
     rate: 1000 / spacing,
-    acquire() {
+    acquire(leadMs = 0) {
       queued += 1;
       const mine = turn.then(() => {
         queued -= 1;
-        return take();
+        return take(leadMs);
       });
       turn = mine.catch(() => undefined); // a failed reservation fails its caller only
       return mine;

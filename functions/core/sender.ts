@@ -20,7 +20,7 @@ import {
 import { fill, firstNameValue, TemplateFillError } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { manageUrl, siteUrl, unsubscribeUrl, viewUrl } from "./links.js";
-import type { Pacer } from "./pacing.js";
+import { type Pacer, SLOT_LATE_MS } from "./pacing.js";
 import type { Recipient, SendBatch } from "./planner.js";
 import type {
   Clock,
@@ -98,6 +98,16 @@ export const STORE_FAILURES_TO_STOP = 3;
 
 /** The message id recorded for an email whose SES answer never came (MailUnansweredError). */
 export const UNANSWERED_MESSAGE_ID = "unanswered";
+
+/**
+ * How long before its SES call a recipient was last looked at, at most: a recipient whose claim is
+ * older than this when their pacer slot comes is read again in the lead before the slot, so that
+ * a reader who leaves or pauses while their email waits for its slot is not sent it. Longer than
+ * a DynamoDB read takes; a read that misses the slot gives the slot up and takes another.
+ */
+export const CHECK_LEAD_MS = 150;
+/** The longest lead a slow store's reads are given. */
+const MAX_LEAD_MS = 2_000;
 
 /**
  * Why a batch's units of the weekly send's part fell short: the day's quota (a stop), or other
@@ -442,11 +452,12 @@ export class Sender {
       this.halt({ reason: "bad-content", message: `tip ${tip.slug}: ${error.message}` });
       return "unattempted";
     }
+    const claimedAt = this.deps.clock.now().getTime();
     const claim = await this.claim(run, recipient, tip);
     if (claim !== "claimed") return claim;
     let delivery: Delivery;
     try {
-      delivery = await this.deliver(run, email, recipient);
+      delivery = await this.deliver(run, email, recipient, claimedAt);
     } catch (error) {
       if (!(error instanceof MailUnansweredError)) return this.failed(run, recipient, error);
       unit.spent = true; // SES may have accepted it
@@ -477,20 +488,42 @@ export class Sender {
   }
 
   /**
-   * The SES calls for one email: each after a pacer slot, and only while nothing said stop; a
-   * throttled or transient failure is retried after a backoff, while the reader is still there to
-   * be sent to, at most retry.attempts calls in all (then the last failure is thrown).
+   * The SES calls for one email: each at a pacer slot, and only while nothing said stop and the
+   * reader is still there to be sent to (looked at within CHECK_LEAD_MS of the call); a throttled
+   * or transient failure is retried after a backoff, at most retry.attempts calls in all (then the
+   * last failure is thrown).
    */
-  private async deliver(run: BatchRun, email: OutgoingEmail, recipient: Recipient) {
+  private async deliver(
+    run: BatchRun,
+    email: OutgoingEmail,
+    recipient: Recipient,
+    claimedAt: number,
+  ) {
     const retry = this.deps.retry ?? DEFAULT_RETRY;
+    const now = () => this.deps.clock.now().getTime();
+    let checkedAt = claimedAt;
+    let lead = CHECK_LEAD_MS;
     for (let attempt = 1; ; attempt += 1) {
-      if (attempt > 1) {
-        const gone = await this.withdrawn(run, recipient);
-        if (gone) return gone;
+      // A retry always looks again: the reader had the back-off to leave in.
+      let look = attempt > 1;
+      for (;;) {
+        const slot = await this.deps.pacer.acquire(lead);
+        if (this.stopped(run)) return "halted";
+        if (this.outOfTime()) return "out-of-time";
+        if (look || slot - checkedAt > lead) {
+          look = false;
+          checkedAt = now();
+          const gone = await this.withdrawn(run, recipient);
+          if (gone) return gone;
+          // A read slower than the lead (the store throttled): the next slot leaves it the time.
+          lead = Math.min(MAX_LEAD_MS, Math.max(lead, now() - checkedAt + SLOT_LATE_MS));
+        }
+        const wait = slot - now();
+        if (wait > 0) await this.deps.sleep(wait);
+        // The read outlasted the lead: this slot is lost, never used late (unpaced: no slots).
+        if (wait >= -SLOT_LATE_MS || this.deps.pacer.limit === Number.POSITIVE_INFINITY) break;
       }
-      await this.deps.pacer.acquire();
       if (this.stopped(run)) return "halted";
-      if (this.outOfTime()) return "out-of-time";
       run.report.sesCalls += 1;
       try {
         return await this.deps.mailer.send(email);
@@ -504,7 +537,7 @@ export class Sender {
     }
   }
 
-  /** Before a retry: whether the reader left, paused or changed address since the claim. */
+  /** Whether the reader left, paused or changed address since the claim. */
   private async withdrawn(run: BatchRun, recipient: Recipient) {
     const judged = verdict(await this.deps.subscribers.get(recipient.id), {
       week: run.batch.week,

@@ -4,12 +4,27 @@
  * that two runs of one seed can be compared) and, per reader, the events that concern them.
  */
 import { createHash } from "node:crypto";
+import { SLOT_LATE_MS } from "../../functions/core/pacing.js";
+import { CHECK_LEAD_MS } from "../../functions/core/sender.js";
+import { PROFILES } from "./faults.js";
+
+/**
+ * How long after a reader's leave or pause was acknowledged an email may still reach SES: the
+ * sender looks at the reader within CHECK_LEAD_MS of its slot, calls within SLOT_LATE_MS of it,
+ * and the call takes the network's time to arrive.
+ */
+export const LEAVE_WINDOW_MS =
+  CHECK_LEAD_MS +
+  SLOT_LATE_MS +
+  Math.max(...Object.values(PROFILES).map((profile) => profile.ses.arrivalMs[1]));
+
+const within = `more than ${LEAVE_WINDOW_MS / 1000} s`;
 
 export const INVARIANTS = {
   "tip-once": "no reader gets a tip twice",
   "week-once": "at most one tip per reader per local week",
-  "after-leaving": "nothing claimed after an unsubscribe, complaint, bounce or erasure",
-  "during-pause": "nothing claimed during a pause",
+  "after-leaving": `nothing reaches SES ${within} after an unsubscribe, complaint, bounce or erasure was acknowledged`,
+  "during-pause": `nothing reaches SES ${within} into a pause`,
   "on-time": "every active reader with tips left gets the week's tip on time",
   rate: "no simulated second holds more SES calls than MaxSendRate",
   quota: "no call reaches SES once the daily quota is spent",

@@ -47,7 +47,7 @@ import type {
 } from "../../functions/core/types.js";
 import * as z from "../../functions/core/zod.js";
 import { FUNCTIONS, SEND_QUEUE, SETTINGS } from "../../infra/wiring.js";
-import { Checks, type Invariant, Trace, type Violation } from "./checks.js";
+import { Checks, type Invariant, LEAVE_WINDOW_MS, Trace, type Violation } from "./checks.js";
 import { containerSleep, type FaultLevel, faulty, PROFILES } from "./faults.js";
 import { Rng } from "./random.js";
 import { Scheduler } from "./scheduler.js";
@@ -383,23 +383,23 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       checks.check("tip-once", true, accepted.at, model.id, () => "");
       checks.check("week-once", true, accepted.at, model.id, () => "");
     }
-    const at = claimAt ?? accepted.at;
+    const at = accepted.at;
     checks.check(
       "after-leaving",
-      model.leftAt === undefined || at <= model.leftAt,
-      accepted.at,
+      model.leftAt === undefined || at <= model.leftAt + LEAVE_WINDOW_MS,
+      at,
       model.id,
       () =>
-        `claimed ${new Date(at).toISOString()}, after leaving at ${new Date(model.leftAt as number).toISOString()}`,
+        `accepted ${new Date(at).toISOString()}, after leaving at ${new Date(model.leftAt as number).toISOString()}`,
     );
-    const pause = model.pauses.find((p) => p.from < at && at < p.to);
+    const pause = model.pauses.find((p) => p.from + LEAVE_WINDOW_MS < at && at < p.to);
     checks.check(
       "during-pause",
       pause === undefined,
-      accepted.at,
+      at,
       model.id,
       () =>
-        `claimed ${new Date(at).toISOString()} during a pause recorded ${new Date(pause?.from ?? 0).toISOString()}`,
+        `accepted ${new Date(at).toISOString()} during a pause acknowledged ${new Date(pause?.from ?? 0).toISOString()}`,
     );
     model.received.push({ tip, week, at: accepted.at, claimAt, caller: accepted.caller });
     feedbackFor(model, accepted);
@@ -539,7 +539,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
             (await unsubscribeReader({ subscribers: worldStore, clock: sim.clock }, m.id)) ===
             "unsubscribed"
           ) {
-            m.leftAt ??= now;
+            // Acknowledged now: the reader sees "You're unsubscribed".
+            m.leftAt ??= sim.now;
             counts.unsubscribes += 1;
             trace.record(now, m.id, "unsubscribed");
           }
@@ -548,7 +549,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         case "erasure": {
           const m = model as ReaderModel;
           await eraseReader({ subscribers: worldStore, clock: sim.clock }, m.id);
-          m.leftAt ??= now;
+          m.leftAt ??= sim.now;
           counts.erasures += 1;
           trace.record(now, m.id, "erased");
           break;
@@ -563,7 +564,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           if (lastPause) {
             // A new pause replaces the one running: that one ends now, wherever it was to end.
             for (const p of m.pauses) if (p.from <= now && now < p.to) p.to = now;
-            m.pauses.push({ from: now, to: (lastPause as Date).getTime() });
+            // Acknowledged once the page answers.
+            m.pauses.push({ from: sim.now, to: (lastPause as Date).getTime() });
             world.unsteady(m, now);
             counts.pauses += 1;
             trace.record(now, m.id, `paused until ${(lastPause as Date).toISOString()}`);

@@ -45,6 +45,20 @@ describe("createPacer", () => {
     expect(busiestWindow(times)).toBeLessThanOrEqual(50);
   });
 
+  it("told each slot 150 ms early, keeps the same schedule for the calls made at the slots", async () => {
+    const clock = new FakeClock(0);
+    const pacer = createPacer({ limit: 50, clock, sleep: clock.sleep });
+    const slots: number[] = [];
+    for (let i = 0; i < 300; i += 1) {
+      const slot = await pacer.acquire(150);
+      expect(slot - clock.ms).toBeLessThanOrEqual(150);
+      await clock.sleep(slot - clock.ms);
+      slots.push(slot);
+    }
+    expect(slots[1]).toBeCloseTo(1000 / 45, 6);
+    expect(busiestWindow(slots)).toBeLessThanOrEqual(50);
+  });
+
   it("keeps an absolute schedule: a late wake-up does not push the later slots back", async () => {
     const clock = new FakeClock(0);
     let late = true;
@@ -156,12 +170,13 @@ describe("sharedPacer: the account's one schedule, shared by every caller", () =
     limit: number,
     callers: number,
     calls: number,
-    options: { late?: number; limits?: number[]; parallel?: number } = {},
+    options: { late?: number; limits?: number[]; parallel?: number; lead?: number } = {},
   ) {
     const store = new MemoryStore(1);
     const jitter = seededRandom(3);
     const clock = new VirtualClock(0, () => jitter() * (options.late ?? 20));
     const starts: number[] = [];
+    const early: number[] = [];
     let writes = 0;
     let reserved = 0;
     const pacers = Array.from({ length: callers }, (_, i) =>
@@ -185,14 +200,22 @@ describe("sharedPacer: the account's one schedule, shared by every caller", () =
           Array.from({ length: parallel }, async () => {
             while (left > 0) {
               left -= 1;
-              await pacer.acquire();
+              if (!options.lead) {
+                await pacer.acquire();
+                starts.push(clock.ms);
+                continue;
+              }
+              // Told the slot `lead` early: the caller looks at something, then calls at it.
+              const slot = await pacer.acquire(options.lead);
+              early.push(slot - clock.ms);
+              await clock.sleep(Math.max(0, slot - clock.ms));
               starts.push(clock.ms);
             }
           }),
         );
       }),
     );
-    return { starts, writes, reserved, ms: clock.ms };
+    return { starts, writes, reserved, ms: clock.ms, early };
   }
 
   it.each([
@@ -213,6 +236,22 @@ describe("sharedPacer: the account's one schedule, shared by every caller", () =
       expect(busiestWindow(starts, 1000 + SLOT_LATE_MS)).toBeLessThanOrEqual(
         Math.max(1, Math.floor(limit)),
       );
+    },
+  );
+
+  it.each([
+    [14, 4, 1],
+    [500, 4, 8],
+  ])(
+    "limit %d, %d callers told their slots 150 ms early: calls at the slots keep to the limit",
+    async (limit, callers, parallel) => {
+      const calls = Math.ceil((limit * 3) / callers);
+      const { starts, early } = await share(limit, callers, calls, { lead: 150, parallel });
+      expect(starts).toHaveLength(calls * callers);
+      expect(busiestWindow(starts, 1000 + SLOT_LATE_MS)).toBeLessThanOrEqual(Math.floor(limit));
+      // Each was told its slot ahead of it, never more than the lead (a late timer: less).
+      expect(Math.max(...early)).toBeLessThanOrEqual(150);
+      expect(early.filter((ms) => ms > 0).length).toBeGreaterThan(early.length / 2);
     },
   );
 
@@ -309,7 +348,7 @@ describe("sharedPacer: the account's one schedule, shared by every caller", () =
     });
     await expect(pacer.acquire()).rejects.toThrow("throttled");
     fail = false;
-    await expect(pacer.acquire()).resolves.toBeUndefined();
+    await expect(pacer.acquire()).resolves.toBeTypeOf("number");
   });
 
   it("is a no-op at an infinite limit", async () => {
@@ -368,7 +407,7 @@ describe("accountMailer: the paths outside the weekly send", () => {
     html: "",
     text: "",
   });
-  const free: Pacer = { limit: 14, rate: 14, acquire: async () => {} };
+  const free: Pacer = { limit: 14, rate: 14, acquire: async () => 0 };
   function setup(sentLast24Hours: number, fault?: ConstructorParameters<typeof MemoryMailer>[0]) {
     const clock = new FakeClock(0);
     const quota = { maxSendRate: 14, max24HourSend: 100, sentLast24Hours };

@@ -9,9 +9,10 @@ import {
   MailTransientError,
   MailUnansweredError,
 } from "../../functions/core/errors.js";
-import { createPacer } from "../../functions/core/pacing.js";
+import { createPacer, type Pacer, SLOT_LATE_MS } from "../../functions/core/pacing.js";
 import type { Recipient, SendBatch } from "../../functions/core/planner.js";
 import {
+  CHECK_LEAD_MS,
   composeEmail,
   Sender,
   type SenderDeps,
@@ -201,6 +202,101 @@ describe("sendBatch", () => {
     },
   );
 
+  it.each([
+    [
+      "unsubscribes",
+      "inactive",
+      (store: MemoryStore, id: string, now: Date) => store.unsubscribe(id, now),
+    ],
+    ["is erased", "inactive", (store: MemoryStore, id: string, now: Date) => store.erase(id, now)],
+    [
+      "pauses",
+      "paused",
+      (store: MemoryStore, id: string, now: Date) =>
+        store.updatePreferences(id, { pausedUntil: new Date(now.getTime() + 14 * 86_400_000) }),
+    ],
+  ] as const)(
+    "a reader who %s while their email waits for its pacer slot is not sent it",
+    async (_what, outcome, leave) => {
+      const { store, mailer, batch, sender, subs, clock } = await setup(1);
+      const id = subs[0]?.id as string;
+      // The slot comes two seconds after the claim; the reader acts in the meantime.
+      const pacer: Pacer = {
+        limit: 1,
+        rate: 1,
+        acquire: async (lead = 0) => {
+          clock.advance(2000 - lead);
+          await leave(store, id, clock.now());
+          return clock.ms + lead;
+        },
+      };
+      const { report } = await sender({ pacer }).sendBatch(batch);
+      expect(mailer.calls).toBe(0);
+      expect(report).toMatchObject({ sent: 0, [outcome]: 1, sesCalls: 0 });
+      expect((await store.get(id))?.claim).toBeUndefined();
+    },
+  );
+
+  it(`looks again only when the slot comes over ${CHECK_LEAD_MS} ms after the claim, and calls at the slot`, async () => {
+    const { store, batch, sender, clock } = await setup(2);
+    const reads: number[] = [];
+    const calls: number[] = [];
+    const subscribers = Object.assign(Object.create(store), {
+      get: async (id: string) => {
+        reads.push(clock.ms);
+        return store.get(id);
+      },
+    });
+    const waits = [20, 3000];
+    const slots: number[] = [];
+    const pacer: Pacer = {
+      limit: 1,
+      rate: 1,
+      acquire: async (lead = 0) => {
+        const slot = clock.ms + (waits.shift() ?? 0);
+        slots.push(slot);
+        clock.ms = Math.max(clock.ms, slot - lead);
+        return slot;
+      },
+    };
+    const calling = new MemoryMailer({ fault: () => void calls.push(clock.ms) });
+    const { report } = await sender(
+      { pacer, mailer: calling, subscribers },
+      { parallel: 1 },
+    ).sendBatch(batch);
+    expect(report.sent).toBe(2);
+    expect(reads).toHaveLength(1);
+    expect(calls).toEqual(slots);
+  });
+
+  it("a look that outlasts the lead gives the slot up and calls at the next one, never late", async () => {
+    const { store, batch, sender, clock } = await setup(1);
+    const calls: number[] = [];
+    const slots: number[] = [];
+    const slow = Object.assign(Object.create(store), {
+      get: async (id: string) => {
+        clock.advance(CHECK_LEAD_MS + 100);
+        return store.get(id);
+      },
+    });
+    const pacer: Pacer = {
+      limit: 1,
+      rate: 1,
+      acquire: async (lead = 0) => {
+        const slot = clock.ms + 5000;
+        slots.push(slot);
+        clock.ms = slot - lead;
+        return slot;
+      },
+    };
+    const mailer = new MemoryMailer({ fault: () => void calls.push(clock.ms) });
+    const { report } = await sender({ pacer, mailer, subscribers: slow }).sendBatch(batch);
+    expect(report.sent).toBe(1);
+    expect(slots.length).toBeGreaterThan(1);
+    expect(calls).toHaveLength(1);
+    expect((calls[0] as number) - (slots.at(-1) as number)).toBeLessThanOrEqual(SLOT_LATE_MS);
+  });
+
   it("defers and releases the claim after the last throttled attempt", async () => {
     const { store, batch, sender } = await setup(2, () => new MailThrottledError("slow down"));
     const { report } = await sender({ retry: { attempts: 3, baseMs: 10, maxMs: 50 } }).sendBatch(
@@ -339,7 +435,7 @@ describe("sendBatch", () => {
   it("makes at most retry.attempts SES calls for one recipient, each after a pacer slot", async () => {
     const { mailer, batch, sender, clock } = await setup(5, () => new MailThrottledError("slow"));
     const acquired: number[] = [];
-    const pacer = { limit: 10, rate: 9, acquire: async () => void acquired.push(clock.ms) };
+    const pacer = { limit: 10, rate: 9, acquire: async () => acquired.push(clock.ms) && clock.ms };
     const { report } = await sender({ pacer }).sendBatch(batch);
     expect(report.deferred).toBe(5);
     expect(mailer.calls).toBe(5 * 6);

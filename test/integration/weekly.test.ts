@@ -610,7 +610,7 @@ describe("crashes and stops", () => {
         schedule: SCHEDULE,
         workers: 1,
         // Unpaced: a clock minutes ahead must not move the account's schedule for later tests.
-        pacerFor: () => ({ limit: Infinity, rate: Infinity, acquire: async () => {} }),
+        pacerFor: () => ({ limit: Infinity, rate: Infinity, acquire: async () => Date.now() }),
         log: recordingLog().log,
       });
       return deliverRecords(worker, [{ id: "m1", body: record }]);

@@ -21,18 +21,18 @@ const CAUGHT_BY: Record<Bug, { invariant: string; run?: Partial<SimOptions> }> =
   // wait.
   "quota-per-sender": {
     invariant: "on-time",
-    run: { readers: 600, quota: 100, faults: "heavy", seed: 1 },
+    run: { readers: 600, quota: 100, faults: "heavy", seed: 2 },
   },
 };
 
 describe("the simulation", () => {
   it("gives the same trace for the same seed, and another for another seed", async () => {
     const small = { ...DEFAULTS, readers: 300, weeks: 2, faults: "heavy" as const };
-    const a = await simulate({ ...small, seed: 5 });
-    const b = await simulate({ ...small, seed: 5 });
-    const c = await simulate({ ...small, seed: 6 });
+    const a = await simulate({ ...small, seed: 1 });
+    const b = await simulate({ ...small, seed: 1 });
+    const c = await simulate({ ...small, seed: 2 });
     expect(a.events).toBeGreaterThan(1_000);
-    // Heavy faults strand some batches until they are dead-lettered (two on this seed), and each
+    // Heavy faults strand some batches until they are dead-lettered (on this seed too), and each
     // one is reported.
     expect(a.counts.deadLetters).toBeGreaterThan(0);
     expect(a.checked["dlq-reported"]).toBe(a.counts.deadLetters);
