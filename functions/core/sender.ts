@@ -524,6 +524,7 @@ export class Sender {
         if (wait >= -SLOT_LATE_MS || this.deps.pacer.limit === Number.POSITIVE_INFINITY) break;
       }
       if (this.stopped(run)) return "halted";
+      if (this.outOfTime()) return "out-of-time";
       run.report.sesCalls += 1;
       try {
         return await this.deps.mailer.send(email);

@@ -269,6 +269,16 @@ describe("sendBatch", () => {
     expect(calls).toEqual(slots);
   });
 
+  it("a slot that comes after the sender's deadline is not used: the recipient goes back", async () => {
+    const { store, mailer, batch, sender, clock, subs } = await setup(1);
+    const pacer: Pacer = { limit: 1, rate: 1, acquire: async (lead = 0) => clock.ms + lead };
+    const stopBy = new Date(clock.ms + 50);
+    const { report } = await sender({ pacer, stopBy }).sendBatch(batch);
+    expect(mailer.calls).toBe(0);
+    expect(report).toMatchObject({ sent: 0, sesCalls: 0 });
+    expect((await store.get(subs[0]?.id as string))?.claim).toBeUndefined();
+  });
+
   it("a look that outlasts the lead gives the slot up and calls at the next one, never late", async () => {
     const { store, batch, sender, clock } = await setup(1);
     const calls: number[] = [];
