@@ -86,6 +86,28 @@ export class DynamoLimits implements Limits {
     throw new Error(`reserveMailboxSlot: too much contention on one mailbox`);
   }
 
+  async releaseMailboxSlot(mailbox: string, signupId: string): Promise<void> {
+    const key = mailboxItemKey(mailbox);
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const item = await this.table.read(key);
+      const slots = (item?.slots ?? []) as Array<{ at: number; signup: string }>;
+      if (!slots.some((slot) => slot.signup === signupId)) return;
+      const version = Number(item?.version ?? 0);
+      const written = await this.table.put({
+        Item: {
+          ...item,
+          ...key,
+          slots: slots.filter((slot) => slot.signup !== signupId),
+          version: version + 1,
+        },
+        ConditionExpression: "version = :version",
+        ExpressionAttributeValues: { ":version": version },
+      });
+      if (written) return;
+    }
+    throw new Error(`releaseMailboxSlot: too much contention on one mailbox`);
+  }
+
   /**
    * The item holds `nextAt`, the schedule's next free slot (ms). Ahead of now, it is moved on by
    * the run with an atomic ADD (conditional on still being ahead); else the run starts now and

@@ -61,6 +61,7 @@ export class DynamoStore implements Subscribers, SendLedger, Limits, Stats, Rost
   take: Limits["take"] = (...a) => this.limits.take(...a);
   giveBack: Limits["giveBack"] = (...a) => this.limits.giveBack(...a);
   reserveMailboxSlot: Limits["reserveMailboxSlot"] = (...a) => this.limits.reserveMailboxSlot(...a);
+  releaseMailboxSlot: Limits["releaseMailboxSlot"] = (...a) => this.limits.releaseMailboxSlot(...a);
   reserveSlots: Limits["reserveSlots"] = (...a) => this.limits.reserveSlots(...a);
   holdUnits: Limits["holdUnits"] = (...a) => this.limits.holdUnits(...a);
 

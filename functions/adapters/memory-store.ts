@@ -211,6 +211,15 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     return true;
   }
 
+  async releaseMailboxSlot(mailbox: string, signupId: string) {
+    const slots = this.mailboxes.get(mailbox);
+    if (slots)
+      this.mailboxes.set(
+        mailbox,
+        slots.filter((slot) => slot.signup !== signupId),
+      );
+  }
+
   async activate(id: string, now: Date, ip: string, generation?: string): Promise<ActivateResult> {
     const current = this.subscribers.get(id);
     if (!current) return "missing";

@@ -75,7 +75,7 @@ export class SignupConflictError extends Error {
 
 export interface ConfirmationDeps extends SystemEmailContext {
   subscribers: Subscribers;
-  limits: Pick<Limits, "take" | "giveBack" | "reserveMailboxSlot">;
+  limits: Pick<Limits, "take" | "giveBack" | "reserveMailboxSlot" | "releaseMailboxSlot">;
   hashes: KeyedHashes;
   mailer: Mailer;
   clock: Clock;
@@ -150,7 +150,14 @@ export async function deliverConfirmation(
     if (!(await limits.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
       return "mailbox-limit";
     }
-    await takeBudget(deps, request, now);
+    try {
+      await takeBudget(deps, request, now);
+    } catch (error) {
+      // Waiting for the budget holds none of the mailbox's slots: a flood of signups for one
+      // address while the budget is spent must not use up the day's slots of its owner's own.
+      await limits.releaseMailboxSlot(mailbox, generation);
+      throw error;
+    }
     const { firstName, timeZone, deliverySlot, consent } = request;
     const record = {
       generation,

@@ -280,6 +280,9 @@ export interface Limits {
     limit: number,
   ): Promise<boolean>;
 
+  /** Gives back `signupId`'s slot of the mailbox (its confirmation did not go); none: nothing. */
+  releaseMailboxSlot(mailbox: string, signupId: string): Promise<void>;
+
   /**
    * Reserves `count` slots `spacingMs` apart on the shared schedule named `key`, for whoever asks
    * (every SES caller of the account): the first at `now` or at the schedule's next free slot,

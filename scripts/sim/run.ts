@@ -162,6 +162,7 @@ const STORE_METHODS = [
   "take",
   "giveBack",
   "reserveMailboxSlot",
+  "releaseMailboxSlot",
   "holdUnits",
 ] as const;
 

@@ -29,6 +29,20 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       ).toBe(true);
     });
 
+    it("gives a released slot to the next signup; releasing one it never had changes nothing", async () => {
+      const { limits } = await make();
+      const mailbox = `release-${process.pid}-${Date.now()}-${Math.random()}`;
+      const take = (signup: string) => limits.reserveMailboxSlot(mailbox, signup, T0, 86_400, 2);
+      await limits.releaseMailboxSlot(mailbox, "nobody");
+      expect(await take("s1")).toBe(true);
+      expect(await take("s2")).toBe(true);
+      expect(await take("s3")).toBe(false);
+      await limits.releaseMailboxSlot(mailbox, "s1");
+      await limits.releaseMailboxSlot(mailbox, "s9");
+      expect(await take("s3")).toBe(true);
+      expect(await take("s1")).toBe(false);
+    });
+
     it("never hands out more slots than the limit to concurrent signups", async () => {
       const { limits } = await make();
       const mailbox = `race-${process.pid}-${Date.now()}-${Math.random()}`;

@@ -277,6 +277,25 @@ describe("subscribe", () => {
     ]);
   });
 
+  it("signups waiting for the budget hold none of their mailbox's slots for the day", async () => {
+    const { deps, clock, mailer, outbox, deliver, signUp } = memoryDeps(
+      {},
+      { confirmationsPerHour: 1 },
+    );
+    expect(await signUp(signup("first@example.org", { ip: "198.51.1.7" }))).toEqual(["sent"]);
+    // A stranger signs the victim up twice while the hour's budget is spent.
+    for (const ip of ["203.0.113.7", "203.0.114.7"]) {
+      await subscribe(deps, signup("victim@example.org", { ip }));
+    }
+    const waiting = await deliver();
+    expect(waiting.every((r) => r instanceof ConfirmationDeferredError)).toBe(true);
+    // Those signups never go (dead-lettered after their retries).
+    await outbox.drain(async () => {});
+    clock.advance(60 * 60 * 1000);
+    expect(await signUp(signup("victim@example.org", { ip: "198.51.100.9" }))).toEqual(["sent"]);
+    expect(mailer.sent.map((e) => e.to)).toEqual(["first@example.org", "victim@example.org"]);
+  });
+
   it("gives one network at most its share of the hour's confirmations, and everyone else the rest", async () => {
     const budget = 40;
     const share = shareOf(budget, SHARES.network);
