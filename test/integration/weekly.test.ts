@@ -693,7 +693,8 @@ describe("SES refuses the sender itself: a stop, not a failure of each reader", 
       const subs = await seedActive(10);
       const week = nextWeek();
       answerSend = () => ({ status: 400, errorType, body: { message } });
-      const run = await sendCli(["--week", week, "--rate", "200"]);
+      // Slots 50 ms apart: SES's first answer comes back well before one a reader has gone.
+      const run = await sendCli(["--week", week, "--rate", "20"]);
       expect(run.code).toBe(EXIT.stopped);
       const reason = errorType === "AccessDeniedException" ? "access-denied" : "sender-refused";
       expect(run.errors).toMatch(new RegExp(`SENDING STOPPED \\(${reason}\\)`));
@@ -720,7 +721,7 @@ describe("SES rejects the message itself: a stop with exit 5, not a failure of e
       errorType: "MessageRejected",
       body: { message: "Illegal header value." },
     });
-    const run = await sendCli(["--week", week, "--rate", "200"]);
+    const run = await sendCli(["--week", week, "--rate", "20"]);
     expect(run.code).toBe(EXIT.badContent);
     expect(run.errors).toMatch(/SENDING STOPPED \(message-rejected\)/);
     expect(proxy.calls.length).toBeLessThan(subs.length);
