@@ -199,16 +199,17 @@ export class SimSes {
         // A call started after this worker was answered stop (counted here, where it starts:
         // calls already on their way when the answer came are not the worker's fault).
         const key = tipKey(email);
+        const knew = caller.stopAnswered;
         const [min, max] = this.options.profile.arrivalMs;
         await caller.sleep(this.rng.between(min, max));
         try {
-          return await this.arrive(caller, email, key, latency);
+          return await this.arrive(caller, email, key, latency, knew);
         } catch (error) {
           // The planted bug: an unanswered call made again, as a naive retry would.
           if (!(error instanceof MailUnansweredError) || !this.options.resendAfterTimeout)
             throw error;
           await caller.sleep(this.rng.between(min, max));
-          return this.arrive(caller, email, key, latency);
+          return this.arrive(caller, email, key, latency, knew);
         }
       },
     };
@@ -219,6 +220,8 @@ export class SimSes {
     email: OutgoingEmail,
     key: string | undefined,
     latency: () => number,
+    /** The stop this caller had been answered when the call started. */
+    knew: StopReason | undefined,
   ) {
     const t = this.sim.now;
     const second = Math.floor(t / 1000);
@@ -237,10 +240,10 @@ export class SimSes {
     );
     this.checks.check(
       "after-stop",
-      caller.stopAnswered === undefined,
+      knew === undefined,
       t,
       undefined,
-      () => `${caller.name} called SES after it was answered ${caller.stopAnswered}`,
+      () => `${caller.name} called SES after it was answered ${knew}`,
     );
     const stop = this.stopAt(t);
     const answer = () => caller.sleep(latency());
@@ -255,7 +258,11 @@ export class SimSes {
         () => `${caller.name} called SES with the day's quota of ${this.options.quota} spent`,
       );
       await answer();
-      caller.stopAnswered ??= stop;
+      // Known to the worker once the answer has run through its code: a call its other workers
+      // start at this same instant, before that, was under way when the answer came.
+      this.sim.after(0, () => {
+        caller.stopAnswered ??= stop;
+      });
       this.trace.record(t, undefined, `ses answers ${caller.name}: stop (${stop})`);
       throw new MailStoppedError(`SES: sending stopped (${stop})`, stop);
     }
