@@ -10,6 +10,9 @@ import {
   turnKey,
 } from "./dynamo-table.js";
 
+/** One confirmation email's slot of a mailbox: when, and for which signup. */
+type MailboxSlot = { at: number; signup: string };
+
 export class DynamoLimits implements Limits {
   constructor(private readonly table: DynamoTable) {}
 
@@ -49,11 +52,6 @@ export class DynamoLimits implements Limits {
     });
   }
 
-  /**
-   * Optimistic concurrency on one item: read the slots, write them back only if nobody else did
-   * in between (`version`), else read again. Expired slots are dropped on each write, and the
-   * whole item expires through TTL once its newest slot is out of the window.
-   */
   async reserveMailboxSlot(
     mailbox: string,
     signupId: string,
@@ -61,51 +59,58 @@ export class DynamoLimits implements Limits {
     windowSeconds: number,
     limit: number,
   ): Promise<boolean> {
-    const key = mailboxItemKey(mailbox);
     const since = now.getTime() - windowSeconds * 1000;
-    for (let attempt = 0; attempt < 8; attempt += 1) {
-      const item = await this.table.read(key);
-      const slots = ((item?.slots ?? []) as Array<{ at: number; signup: string }>).filter(
-        (slot) => slot.at > since,
-      );
-      if (slots.some((slot) => slot.signup === signupId)) return true;
-      if (slots.length >= limit) return false;
-      const version = Number(item?.version ?? 0);
-      const written = await this.table.put({
-        Item: {
-          ...key,
-          slots: [...slots, { at: now.getTime(), signup: signupId }],
-          version: version + 1,
-          expiresAt: Math.floor(now.getTime() / 1000) + windowSeconds,
-        },
-        ConditionExpression: "attribute_not_exists(pk) OR version = :version",
-        ExpressionAttributeValues: { ":version": version },
-      });
-      if (written) return true;
-    }
-    throw new Error(`reserveMailboxSlot: too much contention on one mailbox`);
+    return this.changeSlots(mailbox, "reserveMailboxSlot", (stored) => {
+      const slots = stored.filter((slot) => slot.at > since);
+      if (slots.some((slot) => slot.signup === signupId)) return { result: true };
+      if (slots.length >= limit) return { result: false };
+      return {
+        result: true,
+        slots: [...slots, { at: now.getTime(), signup: signupId }],
+        expiresAt: Math.floor(now.getTime() / 1000) + windowSeconds,
+      };
+    });
   }
 
   async releaseMailboxSlot(mailbox: string, signupId: string): Promise<void> {
+    await this.changeSlots(mailbox, "releaseMailboxSlot", (slots) =>
+      slots.some((slot) => slot.signup === signupId)
+        ? { result: undefined, slots: slots.filter((slot) => slot.signup !== signupId) }
+        : { result: undefined },
+    );
+  }
+
+  /**
+   * Optimistic concurrency on one mailbox's item: read the slots, write back what `decide` makes
+   * of them only if nobody else wrote in between (`version`), else read again. Expired slots are
+   * dropped on each reservation, and the whole item expires through TTL once its newest slot is
+   * out of the window.
+   */
+  private async changeSlots<T>(
+    mailbox: string,
+    name: string,
+    decide: (slots: MailboxSlot[]) => { result: T; slots?: MailboxSlot[]; expiresAt?: number },
+  ): Promise<T> {
     const key = mailboxItemKey(mailbox);
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const item = await this.table.read(key);
-      const slots = (item?.slots ?? []) as Array<{ at: number; signup: string }>;
-      if (!slots.some((slot) => slot.signup === signupId)) return;
+      const { result, slots, expiresAt } = decide((item?.slots ?? []) as MailboxSlot[]);
+      if (slots === undefined) return result;
       const version = Number(item?.version ?? 0);
       const written = await this.table.put({
         Item: {
           ...item,
           ...key,
-          slots: slots.filter((slot) => slot.signup !== signupId),
+          slots,
           version: version + 1,
+          ...(expiresAt === undefined ? {} : { expiresAt }),
         },
-        ConditionExpression: "version = :version",
+        ConditionExpression: "attribute_not_exists(pk) OR version = :version",
         ExpressionAttributeValues: { ":version": version },
       });
-      if (written) return;
+      if (written) return result;
     }
-    throw new Error(`releaseMailboxSlot: too much contention on one mailbox`);
+    throw new Error(`${name}: too much contention on one mailbox`);
   }
 
   /**
