@@ -14,7 +14,7 @@ import cliProgress from "cli-progress";
 import type { SendBatch } from "../functions/core/planner.js";
 import type { RunReport } from "../functions/core/send-run.js";
 import { onInterrupt, runWhenExecuted } from "./cli.js";
-import { keysMismatch, readStackFile, sameEndpoint } from "./local/stack-file.js";
+import { keysMismatch, readStackFile } from "./local/stack-file.js";
 
 /** Exit codes, as the usage documents them. */
 export const EXIT = {
@@ -307,9 +307,7 @@ export async function main(argv: string[]): Promise<number> {
       idKey: process.env.ID_KEY ?? LOCAL_ID_KEY,
     };
     const running = readStackFile();
-    const mismatch = sameEndpoint(running?.dynamoEndpoint, endpoints.dynamo)
-      ? keysMismatch(running, keys)
-      : undefined;
+    const mismatch = keysMismatch(running, keys, endpoints.dynamo);
     if (mismatch) {
       console.error(mismatch);
       return EXIT.error;

@@ -37,7 +37,7 @@ import { keyParameter } from "../infra/wiring.js";
 import { isRefused, NO_LOCAL_STACK, onInterrupt, runWhenExecuted } from "./cli.js";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local/aws.js";
 import { LOCAL_ID_KEY, LOCAL_TOKEN_KEYS } from "./local/keys.js";
-import { keysMismatch, readStackFile, sameEndpoint } from "./local/stack-file.js";
+import { keysMismatch, readStackFile } from "./local/stack-file.js";
 
 const USAGE = `Usage:
   npm run subscribers -- import <file.csv> [--consented "<source>"] [--dry-run]
@@ -111,12 +111,14 @@ async function target(values: Values): Promise<Target> {
   if (!endpoint) {
     throw new Error("No local stack is running: start it with `npm start`, or name a --stage.");
   }
-  const mismatch = sameEndpoint(running?.dynamoEndpoint, endpoint)
-    ? keysMismatch(running, {
-        tokenKeys: process.env.TOKEN_KEYS ?? LOCAL_TOKEN_KEYS,
-        idKey: process.env.ID_KEY ?? LOCAL_ID_KEY,
-      })
-    : undefined;
+  const mismatch = keysMismatch(
+    running,
+    {
+      tokenKeys: process.env.TOKEN_KEYS ?? LOCAL_TOKEN_KEYS,
+      idKey: process.env.ID_KEY ?? LOCAL_ID_KEY,
+    },
+    endpoint,
+  );
   if (mismatch) throw new Error(mismatch);
   return {
     table: new DynamoTable({

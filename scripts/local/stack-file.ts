@@ -29,7 +29,7 @@ export const keyFingerprint = (key: string) =>
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
 /** Whether two endpoint URLs name the same server (loopback names alike, a trailing slash aside). */
-export function sameEndpoint(a: string | undefined, b: string | undefined): boolean {
+function sameEndpoint(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
   try {
     const [x, y] = [new URL(a), new URL(b)];
@@ -47,8 +47,10 @@ export function sameEndpoint(a: string | undefined, b: string | undefined): bool
 export function keysMismatch(
   running: StackEndpoints | undefined,
   mine: { tokenKeys: string; idKey: string },
+  /** The DynamoDB endpoint this command works on: another stack's keys are not its concern. */
+  endpoint: string | undefined,
 ): string | undefined {
-  if (!running?.keys) return undefined;
+  if (!running?.keys || !sameEndpoint(running.dynamoEndpoint, endpoint)) return undefined;
   const differ = [
     ...(running.keys.token !== keyFingerprint(mine.tokenKeys) ? ["TOKEN_KEYS"] : []),
     ...(running.keys.id !== keyFingerprint(mine.idKey) ? ["ID_KEY"] : []),
