@@ -32,7 +32,7 @@ const USAGE = `Usage: npm run sim -- [--readers N] [--weeks W] [--seed S] [--see
   --batch-size B   recipients per send batch (default 100, the stage's)
   --inject-bug N   ${BUGS.join(", ")}: a planted bug the run must catch
   --poison-tip     a tip whose email cannot be filled: sending must stop loudly
-  --quiet          no line per seed
+  --quiet          no line per seed; a violation's events come from a replay
   --trace          print every event
   -h, --help       this help
 
@@ -104,18 +104,21 @@ function options(): { base: SimOptions; seeds: number } {
     ...(bug ? { bug } : {}),
     ...(values["poison-tip"] ? { poisonTip: true } : {}),
     ...(values.trace ? { echo: (line: string) => console.log(line) } : {}),
+    ...(values.quiet && !values.trace ? { lean: true } : {}),
     ...(values["batch-size"] ? { batchSize: int("batch-size", values["batch-size"], 100) } : {}),
   };
   return { base, seeds: int("seeds", values.seeds, 1) };
 }
 
-function printFailure(result: SimResult): void {
-  const first = result.violations[0];
+/** The first violation, the events that led to it (from a replay when the run kept none). */
+async function printFailure(result: SimResult): Promise<void> {
+  const traced = result.options.lean ? await simulate({ ...result.options, lean: false }) : result;
+  const first = traced.violations[0];
   if (!first) return;
   console.log(`\nVIOLATION seed ${result.options.seed}: ${INVARIANTS[first.invariant]}`);
   console.log(`  ${first.detail}`);
   console.log("  the events that led to it:");
-  for (const line of result.leadingTo(first)) console.log(`    ${line}`);
+  for (const line of traced.leadingTo(first)) console.log(`    ${line}`);
   console.log(`  replay: ${replayCommand(result.options)}`);
 }
 
@@ -164,7 +167,9 @@ async function main(): Promise<void> {
         `seed ${result.options.seed}: ${result.violations.length ? "VIOLATION" : "ok"} (${result.counts.tipEmails} tips, trace ${result.digest})`,
       );
     } else if (seeds === 1)
-      console.log(`seed ${result.options.seed}, trace ${result.digest}, ${result.events} events`);
+      console.log(
+        `seed ${result.options.seed}${result.digest ? `, trace ${result.digest}` : ""}, ${result.events} events`,
+      );
   }
   const wall = (Date.now() - started) / 1000;
   console.log(
@@ -198,7 +203,7 @@ async function main(): Promise<void> {
   console.log(`planner pass, longest: ${(longestPlanner / 1000).toFixed(1)} s`);
   if (failed) {
     console.log(`\n${failures} of ${seeds} seed(s) broke an invariant.`);
-    printFailure(failed);
+    await printFailure(failed);
     process.exitCode = 1;
   }
 }

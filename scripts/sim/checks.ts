@@ -52,8 +52,12 @@ export class Trace {
   private readonly recent: string[] = [];
   events = 0;
 
-  /** Per-reader logs cost memory: kept only for lists up to `keepPerReader` readers. */
+  /**
+   * `lines` false counts events and keeps nothing (a violation's events then come from a replay of
+   * its seed). Per-reader logs cost memory: kept only for lists up to `keepPerReader` readers.
+   */
   constructor(
+    private readonly lines: boolean,
     private readonly keepPerReader: boolean,
     /** Every line as it happens (`npm run sim -- --trace`). */
     private readonly echo?: (line: string) => void,
@@ -61,6 +65,10 @@ export class Trace {
 
   /** Lines start with the instant in ms (cheap to make); shown, they start with it in ISO. */
   record(at: number, reader: string | undefined, text: string): void {
+    if (!this.lines) {
+      this.events += 1;
+      return;
+    }
     const line = `${Math.round(at * 1000) / 1000} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
     this.events += 1;
     if (this.echo) this.echo(show(line));
@@ -90,7 +98,9 @@ export class Trace {
     return before.slice(-count).map(show);
   }
 
+  /** The digest of every line, or "" when lines are not kept. */
   hash(): string {
+    if (!this.lines) return "";
     this.flush();
     return this.digest.copy().digest("hex").slice(0, 16);
   }

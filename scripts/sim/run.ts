@@ -86,6 +86,8 @@ export interface SimOptions {
   batchSize?: number;
   /** Every trace line as it happens. */
   echo?: (line: string) => void;
+  /** Count events without keeping them: no digest, no events before a violation (replay for those). */
+  lean?: boolean;
 }
 
 /** The command that runs exactly this seed again. */
@@ -225,7 +227,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const senderRng = root.fork(5);
   const sim = new Scheduler(START);
   const end = START + options.weeks * 7 * DAY + DAY;
-  const trace = new Trace(options.readers <= 200_000, options.echo);
+  const trace = new Trace(!options.lean, options.readers <= 200_000, options.echo);
   const checks = new Checks(trace);
   const world = new World();
   const store = new MemoryStore(16);

@@ -136,5 +136,21 @@ describe("the simulation", () => {
     const trace = (text: string) => /trace ([0-9a-f]{16})/.exec(text)?.[1];
     expect(again?.code).toBe(1);
     expect(trace(again?.stdout ?? "")).toBe(trace(out));
+    // --quiet keeps no events while it runs (as the seeds in npm test do): it replays the seed
+    // for them, and reports the same.
+    const quiet = await run(process.execPath, [
+      ...args,
+      "--seed",
+      "3",
+      "--inject-bug",
+      "skip-claim",
+      "--quiet",
+    ]).then(
+      () => undefined,
+      (error: { code: number; stdout: string }) => error,
+    );
+    const report = (text: string) => text.slice(text.indexOf("\nVIOLATION seed"));
+    expect(quiet?.code).toBe(1);
+    expect(report(quiet?.stdout ?? "")).toBe(report(out));
   }, 120_000);
 });
