@@ -7,11 +7,9 @@
  */
 import { execFile } from "node:child_process";
 import { availableParallelism } from "node:os";
-import path from "node:path";
 import { promisify } from "node:util";
-import { build } from "esbuild";
 import pLimit from "p-limit";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const SEEDS = Number(process.env.SIM_SEEDS ?? 100);
@@ -30,27 +28,9 @@ const GROUPS = [
 
 type Group = (typeof GROUPS)[number];
 
-/**
- * `npm run sim` bundled once: the same code, about a fifth faster than through tsx's loader. Its
- * packages stay external and resolve from the project's node_modules, where the bundle lives.
- */
-const BUNDLE = path.resolve(import.meta.dirname, "../../node_modules/.cache/sim/sim.mjs");
-beforeAll(async () => {
-  await build({
-    entryPoints: [path.resolve(import.meta.dirname, "../../scripts/sim.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node24",
-    packages: "external",
-    outfile: BUNDLE,
-    logLevel: "warning",
-  });
-});
-
 /** Seeds `first` … `first + count − 1` in one process: its failure report, or "" when all hold. */
 async function seeds({ faults, extra }: Group, first: number, count: number): Promise<string> {
-  const args = [BUNDLE, "--quiet", "--faults", faults, ...extra];
+  const args = ["--import", "tsx", "scripts/sim.ts", "--quiet", "--faults", faults, ...extra];
   const range = ["--seed", String(first), "--seeds", String(count)];
   return run(process.execPath, [...args, ...range], { maxBuffer: 16 * 1024 * 1024 }).then(
     () => "",
