@@ -25,17 +25,29 @@ const { outputFiles } = await build({
 });
 const code = (outputFiles[0] as { contents: Uint8Array }).contents;
 const name = `cli-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`;
-const file = path.join(CACHE, name);
-await mkdir(CACHE, { recursive: true });
-if (!(await stat(file).catch(() => undefined))) {
-  await writeFile(`${file}.${process.pid}`, code);
-  await rename(`${file}.${process.pid}`, file);
+
+/** The bundle's path, written if new; undefined when the cache cannot be written. */
+async function cached(): Promise<string | undefined> {
+  const file = path.join(CACHE, name);
+  try {
+    await mkdir(CACHE, { recursive: true });
+    if (!(await stat(file).catch(() => undefined))) {
+      await writeFile(`${file}.${process.pid}`, code);
+      await rename(`${file}.${process.pid}`, file);
+    }
+    // Bundles of other versions of the code go once a day old.
+    for (const other of await readdir(CACHE)) {
+      const { mtimeMs } = await stat(path.join(CACHE, other)).catch(() => ({ mtimeMs: 0 }));
+      if (other !== name && mtimeMs > 0 && Date.now() - mtimeMs > 86_400_000) {
+        await rm(path.join(CACHE, other), { force: true });
+      }
+    }
+    return file;
+  } catch {
+    return undefined;
+  }
 }
-// Bundles of other versions of the code go once a day old.
-for (const other of await readdir(CACHE)) {
-  const old = path.join(CACHE, other);
-  if (other === name) continue;
-  const { mtimeMs } = await stat(old).catch(() => ({ mtimeMs: Date.now() }));
-  if (Date.now() - mtimeMs > 86_400_000) await rm(old, { force: true });
-}
-await import(pathToFileURL(file).href);
+
+const file = await cached();
+// A read-only node_modules: the command runs unbundled, through tsx.
+await import(file ? pathToFileURL(file).href : "./sim/cli.js");
