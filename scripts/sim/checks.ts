@@ -50,6 +50,7 @@ export class Trace {
   private pending = "";
   private readonly byReader = new Map<string, string[]>();
   private readonly recent: string[] = [];
+  private readonly atViolation = new Map<Violation, string[]>();
   events = 0;
 
   /**
@@ -89,10 +90,15 @@ export class Trace {
     this.pending = "";
   }
 
-  /** The events that led to a violation: the reader's own, else the last ones of the run. */
+  /** The run's last lines as `violation` is found (one that concerns no reader shows these). */
+  mark(violation: Violation): void {
+    if (this.lines) this.atViolation.set(violation, [...this.recent]);
+  }
+
+  /** The events that led to a violation: the reader's own, else the run's as it was found. */
   leadingTo(violation: Violation, count = 12): string[] {
     const own = violation.reader ? this.byReader.get(violation.reader) : undefined;
-    const before = (own ?? this.recent).filter(
+    const before = (own ?? this.atViolation.get(violation) ?? this.recent).filter(
       (line) => Number.parseFloat(line) <= violation.at + 1,
     );
     return before.slice(-count).map(show);
@@ -140,7 +146,9 @@ export class Checks {
     const text = detail();
     this.trace.record(at, reader, `VIOLATION ${invariant}: ${text}`);
     if (this.violations.length < 100) {
-      this.violations.push({ invariant, at, ...(reader ? { reader } : {}), detail: text });
+      const violation = { invariant, at, ...(reader ? { reader } : {}), detail: text };
+      this.violations.push(violation);
+      this.trace.mark(violation);
     }
   }
 }

@@ -17,6 +17,7 @@ import {
   type SimResult,
   simulate,
 } from "./run.js";
+import { parseZones } from "./world.js";
 
 const USAGE = `Usage: npm run sim -- [--readers N] [--weeks W] [--seed S] [--seeds K] [--faults LEVEL]
        [--zones MIX] [--rate R] [--quota Q] [--containers C] [--batch-size B]
@@ -78,12 +79,26 @@ if (values.help) {
   process.exit(0);
 }
 
-function int(name: string, text: string | undefined, fallback: number, min = 1): number {
+function int(
+  name: string,
+  text: string | undefined,
+  fallback: number,
+  min = 1,
+  max = Infinity,
+): number {
   if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${name}: expected an integer ≥ ${min}, got ${text}`);
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= min && n <= max && Number.isSafeInteger(n))) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max.toLocaleString("en")}`;
+    throw new Error(`--${name}: expected a whole number ${range}, got ${JSON.stringify(text)}`);
+  }
   return n;
+}
+
+/** The mix as given, once it reads (parseZones throws what it cannot). */
+function zones(text: string): string {
+  parseZones(text);
+  return text;
 }
 
 function options(): { base: SimOptions; seeds: number } {
@@ -98,15 +113,18 @@ function options(): { base: SimOptions; seeds: number } {
     weeks: int("weeks", values.weeks, DEFAULTS.weeks),
     seed: int("seed", values.seed, DEFAULTS.seed, 0),
     faults,
-    zones: values.zones ?? DEFAULTS.zones,
-    rate: int("rate", values.rate, DEFAULTS.rate),
-    ...(values.quota ? { quota: int("quota", values.quota, 1) } : {}),
+    zones: zones(values.zones ?? DEFAULTS.zones),
+    // SES grants accounts rates in the hundreds or thousands a second.
+    rate: int("rate", values.rate, DEFAULTS.rate, 1, 100_000),
+    ...(values.quota !== undefined ? { quota: int("quota", values.quota, 1) } : {}),
     containers: int("containers", values.containers, DEFAULTS.containers),
     ...(bug ? { bug } : {}),
     ...(values["poison-tip"] ? { poisonTip: true } : {}),
     ...(values.trace ? { echo: (line: string) => console.log(line) } : {}),
     ...(values.quiet && !values.trace ? { lean: true } : {}),
-    ...(values["batch-size"] ? { batchSize: int("batch-size", values["batch-size"], 100) } : {}),
+    ...(values["batch-size"] !== undefined
+      ? { batchSize: int("batch-size", values["batch-size"], 100) }
+      : {}),
   };
   return { base, seeds: int("seeds", values.seeds, 1) };
 }
@@ -167,7 +185,7 @@ async function main(): Promise<void> {
       console.log(
         `seed ${result.options.seed}: ${result.violations.length ? "VIOLATION" : "ok"} (${result.counts.tipEmails} tips, trace ${result.digest})`,
       );
-    } else if (seeds === 1)
+    } else if (seeds === 1 && !values.quiet)
       console.log(
         `seed ${result.options.seed}${result.digest ? `, trace ${result.digest}` : ""}, ${result.events} events`,
       );

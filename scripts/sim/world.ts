@@ -4,6 +4,7 @@
  * when they paused, which tips and weeks they were sent.
  */
 import { keyedHashes } from "../../functions/core/email.js";
+import { isTimeZone } from "../../functions/core/schedule.js";
 import type { Rng } from "./random.js";
 
 /** Weighted zones: most of a real list in a few US and European zones, the rest spread wide. */
@@ -74,6 +75,7 @@ export function parseZones(text: string): ReadonlyArray<readonly [string, number
     const [zone, weight] = part.split("=");
     const w = weight === undefined ? 1 : Number(weight);
     if (!zone || !(w > 0)) throw new Error(`--zones: cannot read ${JSON.stringify(part)}`);
+    if (!isTimeZone(zone)) throw new Error(`--zones: ${JSON.stringify(zone)} is not a time zone`);
     return [zone, w] as const;
   });
 }

@@ -81,7 +81,12 @@ describe("the simulation", () => {
       const result = await simulate({ ...DEFAULTS, ...CAUGHT_BY[bug].run, bug });
       const invariant = CAUGHT_BY[bug].invariant as keyof typeof result.broken;
       expect(result.broken[invariant]).toBeGreaterThan(0);
-      expect(result.violations[0]?.invariant).toBeDefined();
+      const first = result.violations[0];
+      expect(first?.invariant).toBeDefined();
+      // The report shows what led to it, even when the violation concerns no one reader.
+      const events = result.leadingTo(first as NonNullable<typeof first>);
+      expect(events.length).toBeGreaterThan(3);
+      expect(events.at(-1)).toContain("VIOLATION");
     },
     120_000,
   );
@@ -97,6 +102,8 @@ describe("the simulation", () => {
     ["--help", 0, "stdout", /Usage: npm run sim -- /],
     ["--bogus", 2, "stderr", /Unknown option '--bogus'[\s\S]*Usage: npm run sim -- /],
     ["--faults=medium", 2, "stderr", /--faults: none, light or heavy[\s\S]*Usage: npm run sim -- /],
+    ["--zones=Mars/Olympus=1", 2, "stderr", /--zones: "Mars\/Olympus" is not a time zone/],
+    ["--zones=Europe/London=0", 2, "stderr", /--zones: cannot read "Europe\/London=0"/],
   ] as const)("%s exits %i and prints the usage", async (flag, code, stream, text) => {
     const outcome = await run(process.execPath, ["--import", "tsx", "scripts/sim.ts", flag]).then(
       (ok) => ({ code: 0, ...ok }),
