@@ -74,6 +74,11 @@ function parse() {
 }
 
 const { values } = parse();
+// A reader that stops reading (`npm run sim -- --trace | head`) ends the run quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
