@@ -1072,7 +1072,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   // what it planned has gone: sent ÷ (MaxSendRate × those seconds). A batch a crash holds back
   // for the visibility timeout is not work anyone could do meanwhile.
   let utilization: SimResult["utilization"];
-  for (const pass of passes) {
+  // A poisoned tip stops sending by design: no hour owes the rate.
+  for (const pass of options.poisonTip ? [] : passes) {
     if (pass.planned <= options.rate * 60) continue;
     let sent = 0;
     let busy = 0;
