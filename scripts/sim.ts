@@ -1,7 +1,8 @@
 /**
  * `npm run sim`: bundles the simulation's command (scripts/sim/cli.ts) with esbuild and runs it.
- * Bundled, a seed takes about a fifth less CPU than through tsx's loader. The bundle is kept under
- * node_modules/.cache/sim, named by its content, so runs at once share it and never half-read one.
+ * Bundled, a seed costs a tenth to a fifth less CPU than through tsx's loader. The bundle is kept
+ * under node_modules/.cache/sim, named by its content, so runs at once share it and never
+ * half-read one.
  */
 import { createHash } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
