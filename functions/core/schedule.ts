@@ -36,6 +36,22 @@ export function isTimeZone(zone: string): boolean {
   return valid;
 }
 
+/** This runtime's zone names by their lower case ("europe/london" → "Europe/London"). */
+let spellings: Map<string, string> | undefined;
+
+/**
+ * A known zone in the letter case of the IANA name ("europe/LONDON" → "Europe/London"), so that a
+ * reader's zone reads, groups and matches the pages' list as theirs. Another name for a zone
+ * (Asia/Kolkata, US/Eastern) is kept as given.
+ */
+export function zoneSpelling(zone: string): string {
+  if (zone.length > 64) return zone;
+  spellings ??= new Map(
+    ["UTC", ...Intl.supportedValuesOf("timeZone")].map((name) => [name.toLowerCase(), name]),
+  );
+  return spellings.get(zone.toLowerCase()) ?? zone;
+}
+
 function at(instant: Date, zone: string): DateTime {
   const local = DateTime.fromJSDate(instant, { zone });
   if (!local.isValid) throw new Error(`unknown time zone ${JSON.stringify(zone)}`);

@@ -15,7 +15,7 @@ import type { SignupRequest } from "./confirmations.js";
 import { type KeyedHashes, normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
-import { DEFAULT_SLOT, formatSlot, isTimeZone } from "./schedule.js";
+import { DEFAULT_SLOT, formatSlot, isTimeZone, zoneSpelling } from "./schedule.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
 import { parseConfirmSubject, type Signer } from "./tokens.js";
 import type { Subscriber, SystemEmails } from "./types.js";
@@ -193,13 +193,14 @@ export function parseDeliverySlot(day: unknown, hour: unknown): string | undefin
 /** An IANA zone, or undefined for none; anything else is a 400 that says what is expected. */
 export function parseTimeZone(value: unknown): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
-  if (typeof value !== "string" || !isTimeZone(value.trim())) {
+  const zone = typeof value === "string" ? zoneSpelling(value.trim()) : undefined;
+  if (zone === undefined || !isTimeZone(zone)) {
     throw new BadRequestError(
       "The time zone (timeZone) must be an IANA time zone such as Europe/London or America/New_York.",
       "invalid_time_zone",
     );
   }
-  return value.trim();
+  return zone;
 }
 
 /**

@@ -169,6 +169,22 @@ describe("importReaders with consent", () => {
     expect(mailer.sent).toHaveLength(0);
   });
 
+  it.each([
+    ["europe/london", "Europe/London"],
+    [" AMERICA/NEW_YORK ", "America/New_York"],
+    ["utc", "UTC"],
+    ["pacific/chatham", "Pacific/Chatham"],
+    // Another name for a zone is kept as given, in its own case.
+    ["Asia/Kolkata", "Asia/Kolkata"],
+  ])("stores the zone %o as %o", async (typed, stored) => {
+    const { store, run } = setup();
+    const report = await run([HEADER, ["ann@example.org", "Ann", typed, ""]], {
+      consented: "Old tool, November 2026",
+    });
+    expect(report).toMatchObject({ added: 1, invalid: [] });
+    expect((await store.get(id("ann@example.org")))?.timeZone).toBe(stored);
+  });
+
   it("takes one reader per real mailbox: case, +tags and Gmail dots", async () => {
     const { store, run } = setup();
     const report = await run(
