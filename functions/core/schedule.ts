@@ -36,7 +36,14 @@ export function isTimeZone(zone: string): boolean {
   return valid;
 }
 
-/** This runtime's zone names by their lower case ("europe/london" → "Europe/London"). */
+/** Every IANA zone this runtime knows (Node's ICU data), listed on first use, not at cold start. */
+let names: readonly string[] | undefined;
+export function zoneNames(): readonly string[] {
+  names ??= ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/"))];
+  return names;
+}
+
+/** zoneNames by their lower case ("europe/london" → "Europe/London"). */
 let spellings: Map<string, string> | undefined;
 
 /**
@@ -46,9 +53,7 @@ let spellings: Map<string, string> | undefined;
  */
 export function zoneSpelling(zone: string): string {
   if (zone.length > 64) return zone;
-  spellings ??= new Map(
-    ["UTC", ...Intl.supportedValuesOf("timeZone")].map((name) => [name.toLowerCase(), name]),
-  );
+  spellings ??= new Map(zoneNames().map((name) => [name.toLowerCase(), name]));
   return spellings.get(zone.toLowerCase()) ?? zone;
 }
 

@@ -6,14 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { escapeHtml } from "../core/fill.js";
-import { DAY_NAMES } from "../core/schedule.js";
-
-/** Every IANA zone this runtime knows (Node's ICU data), listed on first use, not at cold start. */
-let zones: readonly string[] | undefined;
-export function timeZones(): readonly string[] {
-  zones ??= ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/"))];
-  return zones;
-}
+import { DAY_NAMES, zoneNames } from "../core/schedule.js";
 
 /**
  * Picks the browser's zone in the select, if the page has one and the zone is in it. A browser
@@ -40,7 +33,7 @@ export function timeZoneSelect(
   /** The id of a problem said about this field (the select is then marked invalid). */
   problemId?: string,
 ): string {
-  const listed = timeZones();
+  const listed = zoneNames();
   // A zone this runtime knows by another of its names (Asia/Kolkata where ICU lists
   // Asia/Calcutta) is offered as given, rather than silently replaced by the first option.
   const own = chosen !== undefined && !listed.includes(chosen) ? [chosen] : [];

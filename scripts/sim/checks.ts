@@ -66,12 +66,9 @@ export class Trace {
 
   /** Lines start with the instant in ms (cheap to make); shown, they start with it in ISO. */
   record(at: number, reader: string | undefined, text: string): void {
-    if (!this.lines) {
-      this.events += 1;
-      return;
-    }
-    const line = `${Math.round(at * 1000) / 1000} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
     this.events += 1;
+    if (!this.lines) return;
+    const line = `${Math.round(at * 1000) / 1000} ${reader ? `${reader.slice(0, 8)} ` : ""}${text}`;
     if (this.echo) this.echo(show(line));
     this.pending += `${line}\n`;
     if (this.pending.length > 65_536) this.flush();
