@@ -22,6 +22,7 @@ import {
   escapeHtml,
   type Placeholder,
   placeholdersIn,
+  TIP_PLACEHOLDERS,
 } from "../functions/core/fill.js";
 import type { SystemEmails } from "../functions/core/types.js";
 import type { Brand } from "./brand-base.js";
@@ -50,15 +51,7 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
     tokens: ["subject", "preheader", "title", "byline", "body"],
     // site_url: the absolute address of the tip's images (compile.ts); tip_number: the
     // reader's own place in the series, in the subject and above the title.
-    placeholders: [
-      "first_name",
-      "view_url",
-      "manage_url",
-      "unsubscribe_url",
-      "postal_address",
-      "site_url",
-      "tip_number",
-    ],
+    placeholders: TIP_PLACEHOLDERS,
   },
   // No {{first_name}}: whoever signs an address up chooses the name, and the confirmation goes
   // out before the mailbox's owner has agreed to anything, so it carries no text of theirs.

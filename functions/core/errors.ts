@@ -112,16 +112,17 @@ export type StopReason =
   | "bad-content";
 
 /**
- * The stops SES's status shows (Mailer.status and the daily quota): while one lasts the hourly
- * planner plans nobody, and once SES sends again it plans whoever is still due. A queued batch
- * halted by one of these is let go on its last delivery instead of dead-lettered: its unsent
- * readers stay due.
+ * The stops the hourly planner waits out: SES's status (Mailer.status and the daily quota), while
+ * which it plans nobody, and a tip that cannot be filled, whose readers it holds until a deploy
+ * mends it; then it plans whoever is still due. A queued batch halted by one of these is let go on
+ * its last delivery instead of dead-lettered: its unsent readers stay due.
  */
 const WAITED_OUT: ReadonlySet<string> = new Set<StopReason>([
   "paused",
   "configuration-set-paused",
   "suspended",
   "daily-quota",
+  "bad-content",
 ]);
 
 /** Whether the hourly planner waits `reason` out and then plans the readers it left. */

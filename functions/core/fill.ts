@@ -3,6 +3,7 @@
  * Values are HTML-escaped for the HTML part; a missing or unknown placeholder throws,
  * so a typo in a template can never reach a reader as literal braces.
  */
+import type { CompiledTip } from "./types.js";
 
 export const PLACEHOLDERS = [
   "first_name",
@@ -26,6 +27,20 @@ export function firstNameValue(firstName: string | undefined): string {
   return firstName?.trim() || FIRST_NAME_FALLBACK;
 }
 
+/**
+ * The placeholders a tip's email is filled with (core/sender.ts composeEmail): the
+ * compiler allows a tip these and no other.
+ */
+export const TIP_PLACEHOLDERS = [
+  "first_name",
+  "view_url",
+  "manage_url",
+  "unsubscribe_url",
+  "postal_address",
+  "site_url",
+  "tip_number",
+] as const satisfies readonly Placeholder[];
+
 export class TemplateFillError extends Error {
   override name = "TemplateFillError";
 }
@@ -48,6 +63,20 @@ export function escapeHtml(value: string): string {
 /** Names of the placeholders a template uses, in order of first use. */
 export function placeholdersIn(template: string): string[] {
   return [...new Set([...template.matchAll(PATTERN)].map((m) => m[1] as string))];
+}
+
+/**
+ * Why a tip cannot be made into anyone's email (a placeholder its email is not filled with), or
+ * undefined: the same answer for every reader, so the planner asks it once a pass.
+ */
+export function unfillable(
+  tip: Pick<CompiledTip, "subject" | "html" | "text">,
+): string | undefined {
+  const known = new Set<string>(TIP_PLACEHOLDERS);
+  const names = placeholdersIn(`${tip.subject}\n${tip.html}\n${tip.text}`);
+  const missing = names.filter((name) => !known.has(name));
+  if (missing.length === 0) return undefined;
+  return `no value for ${missing.map((name) => `{{${name}}}`).join(", ")} in a tip's email`;
 }
 
 /** Throws TemplateFillError naming every placeholder that is not one of PLACEHOLDERS. */

@@ -8,6 +8,7 @@
  */
 import { isPaused, verdict } from "./eligibility.js";
 import type { StopReason } from "./errors.js";
+import { unfillable } from "./fill.js";
 import { weeklyBudget } from "./pacing.js";
 import type { Log, Mailer, Queue, SendLedger } from "./ports.js";
 import { logSetAside, readerProblem } from "./readers.js";
@@ -117,6 +118,13 @@ export interface PlanReport {
   quotaCapped?: true;
   /** Due-instant moves that failed: those readers stay due and are read again next hour. */
   movesFailed: number;
+  /**
+   * Tips no reader's email can be made from (a placeholder a tip's email is not filled with), and
+   * why: each is logged at ERROR every pass until a deploy mends it.
+   */
+  unfillable?: Record<string, string>;
+  /** Due for an unfillable tip: planned nobody, left due, and planned once the tip is mended. */
+  heldForContent: number;
 }
 
 /**
@@ -180,6 +188,7 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
     byTip: {},
     setAside: 0,
     movesFailed: 0,
+    heldForContent: 0,
   };
   const status = await input.sending?.status();
   // Without a quota from SES (local stand-ins) nothing is capped.
@@ -188,6 +197,15 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   const stopped = status?.stopped?.reason ?? (spent ? "daily-quota" : undefined);
   if (stopped) return { ...report, sendingStopped: stopped };
   const limit = Math.min(input.limit ?? Number.POSITIVE_INFINITY, left);
+  // A tip that cannot be filled fails alike for everyone who reaches it: they are held here, not
+  // planned into batches that every sender would stop on and the queue dead-letter each hour.
+  const broken = new Map<string, string>();
+  for (const tip of tips) {
+    const problem = unfillable(tip);
+    if (problem !== undefined) broken.set(tip.slug, problem);
+  }
+  if (broken.size > 0) report.unfillable = Object.fromEntries(broken);
+  const held = new Map<string, number>();
   /**
    * Whether the pass is full, asked with a reader (or a page's cursor) still unread: when the
    * quota left filled it, the report says so.
@@ -279,6 +297,11 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
         report.inFlight += 1;
         break;
       case "send": {
+        if (broken.has(decision.tip.slug)) {
+          report.heldForContent += 1;
+          held.set(decision.tip.slug, (held.get(decision.tip.slug) ?? 0) + 1);
+          break;
+        }
         if (decision.stale) report.staleRetried += 1;
         const recipient: Recipient = {
           id: subscriber.id,
@@ -348,5 +371,12 @@ export async function plan(input: PlanInput): Promise<PlanReport> {
   await Promise.all(Array.from({ length: ledger.shards }, (_, shard) => readShard(shard)));
   for (const week of [...current.keys()]) seal(week);
   await flush(true);
+  for (const [slug, problem] of broken) {
+    input.log?.error("sending stopped", {
+      reason: "bad-content" satisfies StopReason,
+      detail: `tip ${slug}: ${problem}`,
+      held: held.get(slug) ?? 0,
+    });
+  }
   return report;
 }

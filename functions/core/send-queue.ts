@@ -6,7 +6,8 @@
  * time limit left goes back on the queue as a batch of its own; a batch left unfinished otherwise
  * (deferred, in flight elsewhere, halted, a store failure) throws BatchUnfinishedError, so that the
  * queue delivers it again (the claims skip whoever was done), except on its last delivery when
- * SES's pause or spent quota halted it: then it is let go, its readers left due for the planner.
+ * SES's pause or spent quota or a tip that cannot be filled halted it: then it is let go, its
+ * readers left due for the planner.
  * functions/runtime/send-worker.ts wires it for the Lambda, `npm run send` and the bench.
  */
 import { BatchUnfinishedError, plannerWaitsOut } from "./errors.js";
@@ -307,9 +308,9 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   };
 
   /**
-   * On its last delivery, a batch SES's own stop halted (a pause, a spent quota) is let go rather
-   * than dead-lettered: its unsent readers stay due, and the hourly planner, which waits the stop
-   * out, plans them once SES sends again. Before that it is delivered again like any unfinished
+   * On its last delivery, a batch SES's own stop (a pause, a spent quota) or a tip that cannot be
+   * filled halted is let go rather than dead-lettered: its unsent readers stay due, and the hourly
+   * planner, which waits the stop out, plans them once SES sends again or the tip is mended. Before that it is delivered again like any unfinished
    * batch, so that a stop of minutes near the end of a reader's week still sends that week's tip
    * (the planner plans no week that has ended).
    */

@@ -37,6 +37,8 @@ export interface RunReport {
   unattempted: number;
   /** Records the engine could not use (an unknown zone, a malformed field), each logged. */
   setAside: number;
+  /** Due for a tip that cannot be filled: left due for a run after the tip is mended. */
+  heldForContent: number;
   /** SES's answer never came: recorded as sent, never called again (sender.ts). */
   unanswered: number;
   sesCalls: number;
@@ -88,6 +90,7 @@ function runReport(
     staleRetried: planned.staleRetried,
     unattempted: sent.unattempted,
     setAside: planned.setAside + sent.setAside,
+    heldForContent: planned.heldForContent,
     unanswered: sent.unanswered,
     sesCalls: sent.sesCalls,
     retries: sent.retries,
@@ -98,6 +101,11 @@ function runReport(
     targetRate: worker.rate,
   };
   if (sent.stopped) report.stopped = sent.stopped;
+  else {
+    // The planner held a tip's readers: the run sent the others and stops as the sender would.
+    const [slug, problem] = Object.entries(planned.unfillable ?? {})[0] ?? [];
+    if (slug) report.stopped = { reason: "bad-content", message: `tip ${slug}: ${problem}` };
+  }
   return report;
 }
 

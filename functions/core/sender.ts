@@ -17,7 +17,7 @@ import {
   MailUnansweredError,
   type StopReason,
 } from "./errors.js";
-import { fill, firstNameValue, TemplateFillError } from "./fill.js";
+import { fill, firstNameValue, TemplateFillError, type TIP_PLACEHOLDERS } from "./fill.js";
 import { listUnsubscribeHeaders } from "./headers.js";
 import { manageUrl, siteUrl, unsubscribeUrl, viewUrl } from "./links.js";
 import { type Pacer, SLOT_LATE_MS } from "./pacing.js";
@@ -227,7 +227,7 @@ export function composeEmail(
   // Unsubscribe links must keep working for as long as the email exists: no expiry.
   const token = signer.issue("unsubscribe", recipient.id);
   const unsubscribe = unsubscribeUrl(links.baseUrl, token);
-  const values = {
+  const values: Record<(typeof TIP_PLACEHOLDERS)[number], string> = {
     first_name: firstNameValue(recipient.firstName),
     unsubscribe_url: unsubscribe,
     // The page of this tip, with a token that shows it and nothing else: a shared view link

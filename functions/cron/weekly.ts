@@ -14,7 +14,11 @@ import * as z from "../core/zod.js";
 import { bundle } from "../generated/content.js";
 import { log } from "../runtime/log.js";
 import { plannerStatus } from "../runtime/mailer.js";
-import { countPlanningPaused, countReadersSetAside } from "../runtime/metrics.js";
+import {
+  countPlanningPaused,
+  countReadersSetAside,
+  countSendingStopped,
+} from "../runtime/metrics.js";
 import { sendQueue } from "../runtime/send-queue.js";
 import { sendLedger } from "../runtime/store.js";
 
@@ -45,5 +49,7 @@ export const handler = async (event: Pick<ScheduledEvent, "id" | "time">) => {
   log().info(said, { ...report });
   if (report.sendingStopped) countPlanningPaused(report.sendingStopped);
   countReadersSetAside(report.setAside);
+  // A tip no email can be made from: its readers are held, and the sender's alarm speaks.
+  if (report.unfillable) countSendingStopped("bad-content");
   return report;
 };

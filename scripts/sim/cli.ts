@@ -218,7 +218,7 @@ async function main(): Promise<void> {
   }
   console.log(
     worstUtilization === undefined
-      ? `busy-hour utilization: n/a (${base.poisonTip ? "the poisoned tip stops sending" : "no busy hour"})`
+      ? "busy-hour utilization: n/a (no busy hour)"
       : `busy-hour utilization: ${worstUtilization.toFixed(3)}`,
   );
   if (busyHours > 0) {

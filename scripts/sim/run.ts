@@ -175,12 +175,18 @@ const template = (name: string, extra = ""): CompiledTemplate => ({
   text: `Hi {{first_name}}\n${name}\n${extra}{{unsubscribe_url}}\n{{postal_address}}`,
 });
 
+/** Under --poison-tip, the tip at this place in the series (the fifth) cannot be filled. */
+const POISONED_AT = 4;
+const POISONED_SLUG = `tip-${POISONED_AT + 1}`;
+
 function simTips(poison: boolean): CompiledTip[] {
   return Array.from({ length: 8 }, (_, i) => {
     const slug = `tip-${i + 1}`;
-    // The fifth tip, poisoned, asks for a value only confirmation emails have.
+    // The poisoned tip asks for a value only confirmation emails have.
     const extra =
-      poison && i === 4 ? '<a href="{{confirm_url}}">x</a>' : '<a href="{{view_url}}">view</a>';
+      poison && i === POISONED_AT
+        ? '<a href="{{confirm_url}}">x</a>'
+        : '<a href="{{view_url}}">view</a>';
     return {
       ...template(`Tip {{tip_number}}: ${slug}`, extra),
       slug,
@@ -989,7 +995,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   /* -------------------------------------------------- checks at the end */
   const bound = ON_TIME_HOURS[options.faults] * HOUR;
   if (options.poisonTip) {
-    checks.skipped.set("on-time", "a poisoned tip stops sending by design");
     const stops = errors.filter(
       (e) => e.message === "sending stopped" && e.data.includes("bad-content"),
     );
@@ -1001,7 +1006,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       () => "no loud stop for the tip the sender cannot fill",
     );
     const sent = [...world.readers.values()].filter((m) =>
-      m.received.some((r) => r.tip === "tip-5"),
+      m.received.some((r) => r.tip === POISONED_SLUG),
     );
     checks.check(
       "bad-content",
@@ -1010,10 +1015,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       sent[0]?.id,
       () => "the tip the sender cannot fill went out",
     );
-  } else {
-    checks.skipped.set("bad-content", "no poisoned tip in this run (--poison-tip)");
-    for (const model of world.readers.values()) onTime(model);
-  }
+  } else checks.skipped.set("bad-content", "no poisoned tip in this run (--poison-tip)");
+  for (const model of world.readers.values()) onTime(model);
   if (poisoned) {
     const named = errors.some((e) => e.data.includes(poisoned.id));
     checks.check("bad-record", named && poisoned.received.length === 0, end, poisoned.id, () =>
@@ -1047,6 +1050,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       if (due + bound > until) break;
       const before = model.initialTips + model.received.filter((r) => r.at < due).length;
       if (before >= tips.length) continue;
+      // Due the poisoned tip: held by design until a deploy mends it.
+      if (options.poisonTip && before >= POISONED_AT) continue;
       const got = model.received.find((r) => r.week === current);
       let deadline = due + bound;
       if (ses.stoppedDuring(due, due + bound) !== undefined) {
@@ -1072,8 +1077,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   // what it planned has gone: sent ÷ (MaxSendRate × those seconds). A batch a crash holds back
   // for the visibility timeout is not work anyone could do meanwhile.
   let utilization: SimResult["utilization"];
-  // A poisoned tip stops sending by design: no hour owes the rate.
-  for (const pass of options.poisonTip ? [] : passes) {
+  for (const pass of passes) {
     if (pass.planned <= options.rate * 60) continue;
     let sent = 0;
     let busy = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryQueue } from "../../functions/adapters/memory-queue.js";
 import { MemoryStore } from "../../functions/adapters/memory-store.js";
 import { PLAN_CALL_ATTEMPTS, plan, type SendBatch } from "../../functions/core/planner.js";
-import { SCHEDULE, seed, subscriber, TIPS } from "../support/send-fixtures.js";
+import { recordingLog, SCHEDULE, seed, subscriber, TIPS } from "../support/send-fixtures.js";
 
 const WEEK = "2026-W48";
 const NOW = new Date("2026-11-23T09:00:00.000Z");
@@ -268,6 +268,48 @@ describe("plan", () => {
     });
     expect(next.planned).toBe(5);
     expect(next.quotaCapped).toBeUndefined();
+  });
+
+  it("holds the readers due a tip that cannot be filled, plans the rest, and says so each pass until it is mended", async () => {
+    const store = new MemoryStore(2);
+    // Readers 1 and 2 are due the second tip, reader 3 the first.
+    await seed(store, [
+      subscriber(1, { sentTips: ["squats"] }),
+      subscriber(2, { sentTips: ["squats"] }),
+      subscriber(3),
+    ]);
+    const queue = new MemoryQueue<SendBatch>();
+    const { lines, log } = recordingLog();
+    const broken = TIPS.map((t, i) =>
+      i === 1 ? { ...t, subject: `${t.subject} {{confirm_url}}`, html: `${t.html}{{nope}}` } : t,
+    );
+    const input = { ...hourly(store, queue, 10), log };
+    for (const runId of ["cron-1", "cron-2"]) {
+      const report = await plan({ ...input, tips: broken, runId });
+      expect(report).toMatchObject({ planned: 1, heldForContent: 2 });
+      expect(report.unfillable).toEqual({
+        lunges: "no value for {{confirm_url}}, {{nope}} in a tip's email",
+      });
+    }
+    expect(queue.peek().flatMap((b) => b.recipients.map((r) => r.tip))).toEqual([
+      "squats",
+      "squats",
+    ]);
+    expect(lines.filter((l) => l.level === "error")).toEqual(
+      Array.from({ length: 2 }, () => ({
+        level: "error",
+        message: "sending stopped",
+        data: {
+          reason: "bad-content",
+          detail: "tip lunges: no value for {{confirm_url}}, {{nope}} in a tip's email",
+          held: 2,
+        },
+      })),
+    );
+    // Held readers were not moved: with the tip mended, the next pass plans them.
+    const mended = await plan({ ...input, runId: "cron-3" });
+    expect(mended).toMatchObject({ planned: 3, heldForContent: 0 });
+    expect(mended.unfillable).toBeUndefined();
   });
 
   it("judges each reader by their own day and hour, and carries it to the sender", async () => {

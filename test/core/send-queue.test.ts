@@ -470,9 +470,9 @@ describe("a send worker (one SQS delivery, through the send-batch Lambda's edge)
     ["sender-refused", "dead-lettered"],
     ["access-denied", "dead-lettered"],
     ["message-rejected", "dead-lettered"],
-    ["bad-content", "dead-lettered"],
+    ["bad-content", "let go"],
   ] as const)(
-    "on its last delivery, a batch halted by %s is %s (the planner waits out only SES's pauses and quota)",
+    "on its last delivery, a batch halted by %s is %s (the planner waits out SES's pauses and quota, and holds a tip that cannot be filled)",
     async (reason, fate) => {
       const mailer = new MemoryMailer({ fault: () => new MailStoppedError("stop", reason) });
       const { deliver } = await setup(mailer);

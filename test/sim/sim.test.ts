@@ -91,10 +91,13 @@ describe("the simulation", () => {
     120_000,
   );
 
-  it("stops sending loudly at a tip the sender cannot fill, never a silent stall", async () => {
-    const result = await simulate({ ...DEFAULTS, readers: 300, weeks: 2, poisonTip: true });
+  it("holds the readers of a tip that cannot be filled loudly, dead-letters nothing, and keeps everyone else on time", async () => {
+    // Six weeks: readers reach the poisoned fifth tip and stay due it for weeks.
+    const result = await simulate({ ...DEFAULTS, readers: 300, weeks: 6, poisonTip: true });
     expect(result.checked["bad-content"]).toBe(2);
     expect(result.broken["bad-content"]).toBe(0);
+    expect(result.checked["on-time"]).toBeGreaterThan(100);
+    expect(result.counts.deadLetters).toBe(0);
     expect(result.violations).toEqual([]);
   }, 120_000);
 
