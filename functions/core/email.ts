@@ -4,6 +4,7 @@
  * key in the table identifies nobody to whoever lacks the key.
  */
 import { createHmac } from "node:crypto";
+import { domainToASCII } from "node:url";
 import { getDomain } from "tldts";
 import { networkOf } from "./network.js";
 import * as z from "./zod.js";
@@ -31,16 +32,20 @@ function validDomain(domain: string): boolean {
 }
 
 /**
- * Trims the address and lowercases its domain (domains are case-insensitive, RFC 5321 §2.4).
- * The local part keeps its case for delivery. Returns undefined for an invalid address: over 254
- * characters, a local part over 64 octets, or a domain against RFC 5321's rules.
+ * Trims the address and lowercases its domain (domains are case-insensitive, RFC 5321 §2.4); an
+ * international domain becomes its ASCII form (`müller.de` → `xn--mller-kva.de`, IDNA as URLs
+ * do), the form SES sends to and reports bounces for. The local part keeps its case for delivery.
+ * Returns undefined for an invalid address: over 254 characters, a local part over 64 octets, or
+ * a domain against RFC 5321's rules.
  */
 export function normalizeEmail(input: string): string | undefined {
   const trimmed = input.trim();
   const at = trimmed.lastIndexOf("@");
   if (at <= 0) return undefined;
   const local = trimmed.slice(0, at);
-  const domain = trimmed.slice(at + 1).toLowerCase();
+  const given = trimmed.slice(at + 1);
+  // An empty answer is a domain IDNA refuses; whatever is left of it fails validDomain below.
+  const domain = (/^[\x21-\x7e]*$/.test(given) ? given : domainToASCII(given)).toLowerCase();
   if (octets(local) > MAX_LOCAL_PART_OCTETS || !validDomain(domain)) return undefined;
   const normalized = `${local}@${domain}`;
   return z.safeParse(emailSchema, normalized).success ? normalized : undefined;

@@ -16,6 +16,12 @@ describe("normalizeEmail", () => {
     ["Ann@Example.COM", "Ann@example.com"],
     ["first.last+tips@sub.example.org", "first.last+tips@sub.example.org"],
     ["UPPER@EXAMPLE.COM", "UPPER@example.com"],
+    // An international domain in its ASCII form (IDNA), as SES sends to and reports it.
+    ["anna@müller.de", "anna@xn--mller-kva.de"],
+    ["Anna@MÜLLER.de", "Anna@xn--mller-kva.de"],
+    ["anna@xn--mller-kva.de", "anna@xn--mller-kva.de"],
+    ["li@例え.jp", "li@xn--r8jz45g.jp"],
+    ["ann@ｅｘａｍｐｌｅ.com", "ann@example.com"],
   ])("%j → %j", (input, expected) => {
     expect(normalizeEmail(input)).toBe(expected);
   });
@@ -33,6 +39,10 @@ describe("normalizeEmail", () => {
     ["<ann@example.com>"],
     ["ann@example.com\r\nBcc: x@example.com"],
     [`${"a".repeat(64)}@${"b".repeat(186)}.com`],
+    ["ann@müller..de"],
+    ["ann@exa\u0000mple.com"],
+    ["ann@ex ä.de"],
+    [`ann@${"ü".repeat(60)}.de`],
   ])("rejects %j", (input) => {
     expect(normalizeEmail(input)).toBeUndefined();
   });

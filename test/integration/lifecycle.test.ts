@@ -319,6 +319,19 @@ describe("the lifecycle", () => {
     });
   });
 
+  it("takes an address at an international domain and mails it at the domain's ASCII form", async () => {
+    const response = await postForm(
+      "/subscribe",
+      { email: "anna@Müller-Läuft.de", website: "", consentVersion: "x" },
+      { origin: stack.baseUrl, "sec-fetch-site": "same-origin", referer: `${stack.baseUrl}/` },
+    );
+    expect(response.status).toBe(202);
+    const ascii = "anna@xn--mller-luft-w5a5z.de";
+    const [confirmation] = await mailCount(ascii, 1);
+    expect(confirmation?.destination.to).toEqual([ascii]);
+    expect(await status(ascii)).toBe("pending");
+  });
+
   it("gives a bot that fills the honeypot the same page but writes and sends nothing", async () => {
     await settle(); // earlier tests' signups finish first
     const before = await stack.scan();
