@@ -1,7 +1,8 @@
 /**
  * The confirmation outbox: each signup from the queue is written to its subscriber and gets its
  * confirmation email, at most MAILBOX_LIMIT per real mailbox a day and `confirmationsPerHour` for
- * the whole list, of which one network or one recipient domain gets at most its SHARES. A failure
+ * the whole list, of which one network or one recipient domain gets at most its SHARES, and one
+ * network at most UNCONFIRMED a day that nobody has confirmed yet. A failure
  * throws and the queue delivers the signup again; the record that the email went out keeps a
  * redelivery from sending it twice (docs/architecture.md has the steps).
  */
@@ -27,6 +28,33 @@ export const SHARES = { network: 0.1, domain: 0.25 } as const;
 
 /** A share of the hourly budget, as a count (at least 1). */
 export const shareOf = (budget: number, share: number) => Math.max(1, Math.floor(budget * share));
+
+/**
+ * Confirmations one client network may have out, unconfirmed, from one UTC day's signups: a share
+ * of the hourly budget (40 at the default 200). Each confirmed signup gives its unit back, so
+ * readers who confirm never run out, while a stranger's signups for other people's addresses,
+ * which nobody confirms, keep theirs: to hold the whole budget for a day a stranger would need a
+ * network for every 40 of it, not one for every tenth of an hour's. Past it a signup is dropped
+ * (nothing written or sent), as past its mailbox's limit. The operator's import is not a network.
+ */
+export const UNCONFIRMED = { share: 0.2, windowSeconds: 24 * 60 * 60 } as const;
+
+/** The consent `ip` of the operator's imported invitations (core/import.ts). */
+export const IMPORT_IP = "import";
+
+/** The counter of a network's unconfirmed confirmations, and the UTC day of the signup's consent. */
+export function unconfirmedCounter(
+  hashes: Pick<KeyedHashes, "networkKey">,
+  consent: Pick<Consent, "ip" | "at">,
+): { key: string; windowStart: Date } | undefined {
+  if (consent.ip === IMPORT_IP) return undefined;
+  const day = UNCONFIRMED.windowSeconds * 1000;
+  const at = Date.parse(consent.at);
+  return {
+    key: `${BUDGET_KEY}:unconfirmed:${hashes.networkKey(consent.ip)}`,
+    windowStart: new Date(Math.floor((Number.isFinite(at) ? at : 0) / day) * day),
+  };
+}
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -93,7 +121,9 @@ export type DeliveryOutcome =
   /** The address was erased after this signup was made: the signup is dropped. */
   | "erased"
   /** The mailbox had its confirmations for the last 24 h: nothing written, nothing sent. */
-  | "mailbox-limit";
+  | "mailbox-limit"
+  /** The client's network has UNCONFIRMED confirmations out from the day: dropped likewise. */
+  | "network-limit";
 
 /**
  * Takes the signup's unit of the hour's budget, its network's share and its domain's share, or
@@ -150,11 +180,26 @@ export async function deliverConfirmation(
     if (!(await limits.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
       return "mailbox-limit";
     }
+    const unconfirmed = unconfirmedCounter(hashes, request.consent);
+    const limit = shareOf(deps.confirmationsPerHour, UNCONFIRMED.share);
+    if (
+      unconfirmed &&
+      !(await limits.take(
+        unconfirmed.key,
+        unconfirmed.windowStart,
+        UNCONFIRMED.windowSeconds,
+        limit,
+      ))
+    ) {
+      await limits.releaseMailboxSlot(mailbox, generation);
+      return "network-limit";
+    }
     try {
       await takeBudget(deps, request, now);
     } catch (error) {
-      // Waiting for the budget holds none of the mailbox's slots: a flood of signups for one
-      // address while the budget is spent must not use up the day's slots of its owner's own.
+      // Waiting for the budget holds none of the mailbox's slots nor its network's day: a flood
+      // of signups for one address while the budget is spent must not use up its owner's own.
+      if (unconfirmed) await limits.giveBack(unconfirmed.key, unconfirmed.windowStart);
       await limits.releaseMailboxSlot(mailbox, generation);
       throw error;
     }

@@ -6,7 +6,7 @@
  * delivery (confirmations.ts), within the hourly budget. Rerunning changes nothing already done.
  */
 
-import type { DeliveryOutcome, SignupRequest } from "./confirmations.js";
+import { type DeliveryOutcome, IMPORT_IP, type SignupRequest } from "./confirmations.js";
 import { canonicalMailbox, type KeyedHashes } from "./email.js";
 import { BadRequestError } from "./errors.js";
 import type { Roster, RosterEntry } from "./ports.js";
@@ -142,7 +142,7 @@ export const importSignupId = (hashes: Pick<KeyedHashes, "mailboxKey">, email: s
 export function importConsent(source: string, now: Date): Consent {
   return {
     at: now.toISOString(),
-    ip: "import",
+    ip: IMPORT_IP,
     userAgent: "npm run subscribers -- import",
     source,
     textVersion: CONSENT.version,

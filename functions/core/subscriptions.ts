@@ -11,7 +11,7 @@
  */
 
 import type { WeekdayNumbers } from "luxon";
-import type { SignupRequest } from "./confirmations.js";
+import { type SignupRequest, unconfirmedCounter } from "./confirmations.js";
 import { type KeyedHashes, normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
@@ -56,6 +56,8 @@ export interface SignupDeps {
 }
 
 export interface SubscriptionDeps extends SignupDeps {
+  /** A confirmation gives back its network's unit of the day (core/confirmations.ts UNCONFIRMED). */
+  limits: Pick<Limits, "hit" | "giveBack">;
   subscribers: Subscribers;
   mailer: Mailer;
   signer: Signer;
@@ -250,9 +252,9 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
  * Sends the welcome email after a confirmation that has already happened: a failure is logged,
  * never thrown, since the subscription stands either way.
  */
-async function sendWelcome(deps: SubscriptionDeps, id: string): Promise<void> {
-  const subscriber = await deps.subscribers.get(id);
+async function sendWelcome(deps: SubscriptionDeps, subscriber: Subscriber | undefined) {
   if (subscriber?.status !== "active") return;
+  const id = subscriber.id;
   try {
     await deps.mailer.send(systemEmail(deps, "welcome", subscriber));
   } catch (error) {
@@ -325,8 +327,19 @@ export async function confirm(
     // Unsubscribed, bounced, complained or gone: the link is no longer good for anything.
     throw new InvalidTokenError("This link is invalid or has expired.");
   }
+  const subscriber = await deps.subscribers.get(id);
+  const counter = subscriber && unconfirmedCounter(deps.hashes, subscriber.consent);
+  // Best effort: a unit not given back only lowers that network's day until it ends.
+  if (counter) {
+    await deps.limits.giveBack(counter.key, counter.windowStart).catch((error: unknown) => {
+      deps.log?.warn("network's confirmation unit not given back", {
+        subscriberId: id,
+        error: String(error),
+      });
+    });
+  }
   // The subscription stands; a lost welcome is not worth failing the confirmation for.
-  await sendWelcome(deps, id);
+  await sendWelcome(deps, subscriber);
   return "confirmed";
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ConfirmationDeferredError, SHARES, shareOf } from "../../functions/core/confirmations.js";
+import {
+  ConfirmationDeferredError,
+  SHARES,
+  shareOf,
+  UNCONFIRMED,
+} from "../../functions/core/confirmations.js";
 import { BadRequestError, InvalidTokenError } from "../../functions/core/errors.js";
 import {
   CONSENT,
@@ -312,6 +317,54 @@ describe("subscribe", () => {
     expect(mailer.sent.map((e) => e.to)).toContain("reader@example.org");
     // The flood's share is all it had: the list-wide budget is far from spent.
     expect(mailer.sent).toHaveLength(share + 1);
+  });
+
+  it("holds a stranger's dozen networks to a day's unconfirmed share each: a reader elsewhere waits hours, not for good", async () => {
+    const budget = 40;
+    const perHour = shareOf(budget, SHARES.network);
+    const perDay = shareOf(budget, UNCONFIRMED.share);
+    const networks = 12; // together more than the whole hour's budget
+    const { deps, clock, mailer, deliver } = memoryDeps({}, { confirmationsPerHour: budget });
+    let n = 0;
+    const flooded = () => mailer.sent.filter((e) => e.to.startsWith("made-up-")).length;
+    const hours: Array<{ flood: number; dropped: number; reader: boolean }> = [];
+    for (let hour = 0; hour < 5; hour++) {
+      const before = flooded();
+      for (let net = 0; net < networks; net++) {
+        for (let i = 0; i < perHour; i++) {
+          n += 1;
+          const ip = `203.0.${net}.${i + 1}`;
+          await subscribe(deps, signup(`made-up-${n}@flood${n}.example`, { ip }));
+        }
+      }
+      if (hour === 0) await subscribe(deps, signup("reader@example.org", { ip: "198.51.100.20" }));
+      const results = await deliver();
+      hours.push({
+        flood: flooded() - before,
+        dropped: results.filter((r) => r === "network-limit").length,
+        reader: mailer.sent.some((e) => e.to === "reader@example.org"),
+      });
+      clock.advance(HOUR);
+    }
+    // The flood held the whole budget in its first hour, and its networks' day was spent by the
+    // third: from then on every signup of theirs is dropped, and the budget is everyone else's.
+    expect(hours[0]).toMatchObject({ flood: budget, reader: false });
+    expect(hours.reduce((sum, h) => sum + h.flood, 0)).toBe(networks * perDay);
+    expect(hours.slice(3).map((h) => h.flood)).toEqual([0, 0]);
+    expect(hours.slice(3).every((h) => h.dropped >= networks * perHour)).toBe(true);
+    // The reader's waiting signup went within the outbox's two hours of retries.
+    expect(hours[2]?.reader).toBe(true);
+    // A network whose readers confirm gets their units back.
+    const { deps: own, mailer: inbox, signUp } = memoryDeps({}, { confirmationsPerHour: budget });
+    const office = (i: number) => signup(`colleague${i}@office.example`, { ip: `192.0.2.${i}` });
+    for (let i = 1; i <= perDay; i++) {
+      expect(await signUp(office(i))).toEqual(["sent"]);
+      if (i % perHour === 0) (own.clock as typeof clock).advance(HOUR);
+    }
+    expect(await signUp(office(perDay + 1))).toEqual(["network-limit"]);
+    const link = tokenFromLink(inbox.sent[0]?.text ?? "", `${BASE}/confirm`);
+    expect(await confirm(own, link, "192.0.2.1")).toBe("confirmed");
+    expect(await signUp(office(perDay + 2))).toEqual(["sent"]);
   });
 
   it("counts an IPv6 /48 as one network, and gives one recipient domain at most its share", async () => {
