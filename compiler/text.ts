@@ -87,8 +87,14 @@ export function htmlToText(html: string): string {
 const CONTINUING = /^([ \t]*)[.,;:!?)\]}…·|]+[ \t]*/;
 
 /**
+ * A line that is only a link's URL, or a placeholder and what follows it (`{{site_url}}/privacy`):
+ * a code block's one word is neither.
+ */
+const URL_LINE = /^[ \t]*(?:[a-z][a-z0-9+.-]*:\S+|\{\{\s*\w+\s*\}\}\S*)$/i;
+
+/**
  * A link's URL stands on its own line, so the punctuation after the link would start the next
- * line (". Once you have confirmed…"): after a line that is one word (a URL or a placeholder), that
+ * line (". Once you have confirmed…"): after a line that is only a URL or a placeholder, that
  * punctuation is dropped, and a line of nothing else goes with it. No line of a text part starts
  * with such punctuation (compiler/shipped.ts checks it). In a list item both lines are indented;
  * the indent stays.
@@ -98,7 +104,7 @@ function tidy(text: string): string {
   const out: string[] = [];
   for (const line of lines) {
     const previous = out.at(-1);
-    if (previous !== undefined && /^[ \t]*\S+$/.test(previous) && CONTINUING.test(line)) {
+    if (previous !== undefined && URL_LINE.test(previous) && CONTINUING.test(line)) {
       const rest = line.replace(CONTINUING, "$1");
       if (rest.trim() !== "") out.push(rest);
       continue;

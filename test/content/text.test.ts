@@ -60,6 +60,22 @@ describe("markdownText", () => {
     expect(markdownText(lex("- one\n- two"))).toBe(" * one\n * two\n");
   });
 
+  it.each([
+    [
+      "a URL",
+      "Then [rest](https://example.com/r). Done.",
+      "Then rest:\nhttps://example.com/r\nDone.\n",
+    ],
+    [
+      "a code block's one word",
+      "```\nsquats\n| 3 sets | 10 reps |\n```",
+      "squats\n| 3 sets | 10 reps |\n",
+    ],
+    ["a word of a paragraph", "Squats\n\n: the rest.", "Squats\n\n: the rest.\n"],
+  ])("drops the punctuation that starts a line only after %s", (_what, markdown, text) => {
+    expect(viaHtml(markdown)).toBe(text);
+  });
+
   it.each(cases)("%s", (_name, markdown, expectFast) => {
     const text = fast(markdown);
     if (!expectFast) {
