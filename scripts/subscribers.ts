@@ -32,6 +32,7 @@ import {
   importReaders,
 } from "../functions/core/import.js";
 import { eraseReader, idOfAddress, readerData } from "../functions/core/rights.js";
+import type { DeliverySlot } from "../functions/core/schedule.js";
 import { parseSecret } from "../functions/core/tokens.js";
 import { keyParameter } from "../infra/wiring.js";
 import { isRefused, NO_LOCAL_STACK, onInterrupt, runWhenExecuted } from "./cli.js";
@@ -275,6 +276,16 @@ const LABELS: Array<[keyof Omit<ImportReport, "invalid">, string]> = [
   ["waiting", "waiting for a later hour's confirmation budget"],
 ];
 
+/**
+ * The stage's delivery day and hour, which a row's day or hour alone completes: from its links
+ * (`npx sst shell`); without them, the import core's Monday 07:00.
+ */
+async function stageSlot(): Promise<{ slot?: DeliverySlot }> {
+  if (!process.env.SST_RESOURCE_Settings) return {};
+  const { scheduleOf, settings } = await import("../functions/config.js");
+  return { slot: scheduleOf(settings()).slot };
+}
+
 async function runImport(
   file: string,
   values: Values & { consented?: string | undefined; "dry-run"?: boolean | undefined },
@@ -319,6 +330,7 @@ async function runImport(
         roster: new DynamoRoster(t.table),
         hashes: t.hashes,
         ...delivery,
+        ...(await stageSlot()),
       },
       csv.columns,
       csv.rows,

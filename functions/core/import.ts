@@ -10,7 +10,7 @@ import { type DeliveryOutcome, IMPORT_IP, type SignupRequest } from "./confirmat
 import { canonicalMailbox, type KeyedHashes } from "./email.js";
 import { BadRequestError } from "./errors.js";
 import type { Roster, RosterEntry } from "./ports.js";
-import { DAY_NAMES } from "./schedule.js";
+import { DAY_NAMES, type DeliverySlot } from "./schedule.js";
 import { CONSENT, parseSignup } from "./subscriptions.js";
 import type { Consent, Subscriber } from "./types.js";
 
@@ -95,6 +95,8 @@ export interface ImportDeps {
   isBudgetSpent: (error: unknown) => boolean;
   /** Rows looked up together (in lookups of 100 at once); default 500. */
   chunk?: number;
+  /** The stage's day and hour, whence a day or an hour given alone takes the other (Monday 07:00). */
+  slot?: DeliverySlot;
 }
 
 export interface ImportReport {
@@ -259,13 +261,16 @@ export async function importReaders(
     report.rows += 1;
     let parsed: ReturnType<typeof parseSignup>;
     try {
-      parsed = parseSignup({
-        email: cell(row, columns.email),
-        firstName: cell(row, columns.firstName),
-        timeZone: cell(row, columns.timeZone),
-        deliveryDay: dayCell(cell(row, columns.deliveryDay)),
-        deliveryHour: cell(row, columns.deliveryHour),
-      });
+      parsed = parseSignup(
+        {
+          email: cell(row, columns.email),
+          firstName: cell(row, columns.firstName),
+          timeZone: cell(row, columns.timeZone),
+          deliveryDay: dayCell(cell(row, columns.deliveryDay)),
+          deliveryHour: cell(row, columns.deliveryHour),
+        },
+        deps.slot,
+      );
     } catch (error) {
       if (!(error instanceof BadRequestError)) throw error;
       report.invalid.push({ line: row.line, reason: reasonOf(error, row, columns) });

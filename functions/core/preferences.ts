@@ -10,7 +10,7 @@ import { DateTime } from "luxon";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
 import type { Clock, Subscribers } from "./ports.js";
 import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
-import { nextTipAt, type Schedule, slotOf, zoneOf } from "./schedule.js";
+import { type DeliverySlot, nextTipAt, type Schedule, slotOf, zoneOf } from "./schedule.js";
 import {
   cleanFirstName,
   parseDeliverySlot,
@@ -84,6 +84,7 @@ export interface PreferencesDeps {
 /** Parses the form of POST /manage; throws BadRequestError with what is expected. */
 export function parseManageForm(
   form: Record<string, string | undefined>,
+  stageSlot?: DeliverySlot,
 ): ManageAction | RightsAction {
   switch (form.action) {
     case "export":
@@ -110,7 +111,7 @@ export function parseManageForm(
       return {
         action: "when",
         // Both fields are the form's: none left blank means the stage's day and hour.
-        deliverySlot: parseDeliverySlot(form.deliveryDay, form.deliveryHour),
+        deliverySlot: parseDeliverySlot(form.deliveryDay, form.deliveryHour, stageSlot),
         timeZone: parseTimeZone(form.timeZone),
       };
     case "name":

@@ -15,7 +15,14 @@ import { type SignupRequest, unconfirmedCounter } from "./confirmations.js";
 import { type KeyedHashes, normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
-import { DEFAULT_SLOT, formatSlot, isTimeZone, zoneSpelling } from "./schedule.js";
+import {
+  DEFAULT_SLOT,
+  type DeliverySlot,
+  formatSlot,
+  isTimeZone,
+  type Schedule,
+  zoneSpelling,
+} from "./schedule.js";
 import { type Site, systemEmail } from "./subscriptions-emails.js";
 import { parseConfirmSubject, type Signer } from "./tokens.js";
 import type { Subscriber, SystemEmails } from "./types.js";
@@ -53,6 +60,8 @@ export interface SignupDeps {
   outbox: Queue<SignupRequest>;
   /** A fresh signup id, 16 random hex characters (adapters/system.ts): randomness is a port. */
   newSignupId: () => string;
+  /** The stage's day and hour, whence a day or an hour given alone takes the other (Monday 07:00). */
+  schedule?: Pick<Schedule, "slot">;
 }
 
 export interface SubscriptionDeps extends SignupDeps {
@@ -144,6 +153,7 @@ export function cleanFirstName(value: unknown): string | undefined {
 /** Validates and normalizes the signup fields; throws BadRequestError before anything is written. */
 export function parseSignup(
   input: Pick<SubscribeInput, "email" | "firstName" | "timeZone" | "deliveryDay" | "deliveryHour">,
+  stageSlot: DeliverySlot = DEFAULT_SLOT,
 ): {
   email: string;
   firstName: string | undefined;
@@ -161,7 +171,7 @@ export function parseSignup(
     email,
     firstName: cleanFirstName(input.firstName),
     timeZone: parseTimeZone(input.timeZone),
-    deliverySlot: parseDeliverySlot(input.deliveryDay, input.deliveryHour),
+    deliverySlot: parseDeliverySlot(input.deliveryDay, input.deliveryHour, stageSlot),
   };
 }
 
@@ -169,9 +179,13 @@ const blank = (value: unknown) => value === undefined || value === null || value
 
 /**
  * The day and hour a reader chose ("3-18": Wednesday 18:00), or undefined when they chose
- * neither; one of them alone takes the other from Monday 07:00. Anything else is a 400.
+ * neither; one of them alone takes the other from the stage's slot. Anything else is a 400.
  */
-export function parseDeliverySlot(day: unknown, hour: unknown): string | undefined {
+export function parseDeliverySlot(
+  day: unknown,
+  hour: unknown,
+  stageSlot: DeliverySlot = DEFAULT_SLOT,
+): string | undefined {
   if (blank(day) && blank(hour)) return undefined;
   const number = (value: unknown, min: number, max: number, fallback: number) => {
     if (blank(value)) return fallback;
@@ -181,8 +195,8 @@ export function parseDeliverySlot(day: unknown, hour: unknown): string | undefin
       ? n
       : undefined;
   };
-  const weekday = number(day, 1, 7, DEFAULT_SLOT.weekday);
-  const h = number(hour, 0, 23, DEFAULT_SLOT.hour);
+  const weekday = number(day, 1, 7, stageSlot.weekday);
+  const h = number(hour, 0, 23, stageSlot.hour);
   if (weekday === undefined || h === undefined) {
     throw new BadRequestError(
       "The delivery day (deliveryDay) must be 1 (Monday) to 7 (Sunday), and the hour (deliveryHour) a whole hour from 0 to 23.",
@@ -212,7 +226,7 @@ export function parseTimeZone(value: unknown): string | undefined {
  * pending, active, unsubscribed or suppressed, and whether SES is up or not.
  */
 export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promise<void> {
-  const { email, firstName, timeZone, deliverySlot } = parseSignup(input);
+  const { email, firstName, timeZone, deliverySlot } = parseSignup(input, deps.schedule?.slot);
   if (input.honeypot !== undefined && input.honeypot !== null && input.honeypot !== "") return;
 
   const { limits, clock } = deps;

@@ -57,7 +57,7 @@ function fields(event: Event): Record<string, string | undefined> {
 
 export async function postManage(event: Event, deps: AppDeps): Promise<Result> {
   const form = fields(event);
-  const change = parseManageForm(form);
+  const change = parseManageForm(form, deps.schedule.slot);
   if (RIGHTS.has(change.action)) return rights(deps, form.token, change as RightsAction);
   const action = change as ManageAction;
   const settings = await applyPreferences(withTips(deps), form.token, action);

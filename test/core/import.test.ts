@@ -16,7 +16,7 @@ import { localHashes } from "../support/ids.js";
 import { TEST_EMAILS, TEST_KEYS, TestClock } from "../support/lifecycle.js";
 import { subscriber } from "../support/send-fixtures.js";
 
-function setup(confirmationsPerHour = 1000) {
+function setup(confirmationsPerHour = 1000, slot?: { weekday: 4; hour: number }) {
   const clock = new TestClock();
   const store = new MemoryStore(4);
   const mailer = new MemoryMailer();
@@ -37,6 +37,7 @@ function setup(confirmationsPerHour = 1000) {
     confirm: (request: Parameters<typeof deliverConfirmation>[1]) =>
       deliverConfirmation(confirmationDeps, request),
     isBudgetSpent: (error: unknown) => error instanceof ConfirmationDeferredError,
+    ...(slot ? { slot } : {}),
   };
   const run = (csv: string[][], options: { consented?: string; dryRun?: boolean } = {}) => {
     const [header, ...data] = csv;
@@ -124,6 +125,25 @@ describe("the delivery day", () => {
     expect(report.invalid).toEqual([]);
     expect((await store.get(id("day@example.org")))?.deliverySlot).toBe(slot);
   });
+
+  it.each([
+    ["Tuesday", "", "2-06"],
+    ["", "9", "4-09"],
+    ["", "", undefined],
+  ])(
+    "day %j and hour %j on a stage sending Thursdays at 06:00 are kept as %s",
+    async (day, hour, slot) => {
+      const { store, run } = setup(1000, { weekday: 4, hour: 6 });
+      await run(
+        [
+          ["email", "delivery day", "delivery hour"],
+          ["day@example.org", day, hour],
+        ],
+        { consented: "moved from the old list" },
+      );
+      expect((await store.get(id("day@example.org")))?.deliverySlot).toBe(slot);
+    },
+  );
 
   it.each(["Mo", "Moonday", "T", "8"])("%s is refused by line", async (day) => {
     const { run } = setup();

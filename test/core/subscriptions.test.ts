@@ -228,6 +228,18 @@ describe("subscribe", () => {
     expect((await store.get(subscriberId("a@example.com")))?.firstName).toBe(firstName);
   });
 
+  it.each([
+    [{ deliveryHour: 9 }, "4-09"],
+    [{ deliveryDay: "2" }, "2-06"],
+    [{ deliveryDay: 5, deliveryHour: 20 }, "5-20"],
+    [{}, undefined],
+  ])("on a stage sending Thursdays at 06:00, %j is kept as %s", async (given, slot) => {
+    const schedule = { defaultTimeZone: "UTC", slot: { weekday: 4, hour: 6 } } as const;
+    const { store, signUp } = memoryDeps({ schedule });
+    await signUp(signup("when@example.com", given));
+    expect((await store.get(subscriberId("when@example.com")))?.deliverySlot).toBe(slot);
+  });
+
   it("does nothing at all when the honeypot is filled", async () => {
     const { store, mailer, signUp } = memoryDeps();
     await signUp(signup("bot@example.com", { honeypot: "http://spam.example" }));

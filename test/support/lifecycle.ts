@@ -63,7 +63,7 @@ export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
 
 export function memoryDeps(
-  overrides: Partial<SubscriptionDeps> = {},
+  overrides: Partial<SubscriptionDeps & { schedule: Schedule }> = {},
   options: { confirmationsPerHour?: number } = {},
 ) {
   // The signer signs on the test's clock too, when it brings one.
