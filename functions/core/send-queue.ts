@@ -310,9 +310,10 @@ export async function createSendWorker(deps: SendWorkerDeps): Promise<SendWorker
   /**
    * On its last delivery, a batch SES's own stop (a pause, a spent quota) or a tip that cannot be
    * filled halted is let go rather than dead-lettered: its unsent readers stay due, and the hourly
-   * planner, which waits the stop out, plans them once SES sends again or the tip is mended. Before that it is delivered again like any unfinished
-   * batch, so that a stop of minutes near the end of a reader's week still sends that week's tip
-   * (the planner plans no week that has ended).
+   * planner, which waits the stop out, plans them once SES sends again or the tip is mended.
+   * Before that it is delivered again like any unfinished batch, so that a stop of minutes near
+   * the end of a reader's week still sends that week's tip (the planner plans no week that has
+   * ended).
    */
   const letGo = (stop: Halt, messageId: string, lastDelivery: boolean) => {
     if (!lastDelivery || !plannerWaitsOut(stop.reason)) return false;
