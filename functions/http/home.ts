@@ -5,5 +5,5 @@ import type { Event } from "./request.js";
 import { html, type Result } from "./respond.js";
 
 export async function getHome(_event: Event, deps: AppDeps): Promise<Result> {
-  return html(200, signupPage(undefined, deps.site.baseUrl));
+  return html(200, signupPage(undefined, deps.site.baseUrl, deps.schedule));
 }

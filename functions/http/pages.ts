@@ -3,7 +3,7 @@
  * field. Every dynamic value goes through escapeHtml.
  */
 import { escapeHtml } from "../core/fill.js";
-import { isTimeZone } from "../core/schedule.js";
+import { DEFAULT_SLOT, isTimeZone, type Schedule } from "../core/schedule.js";
 import { CONSENT, consentText, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { brand, page, SITE_NAME } from "./brand.js";
 import { deliverySelects, timeZoneSelect } from "./time-zones.js";
@@ -44,8 +44,13 @@ function fieldState(name: SignupField, problem: SignupProblem | undefined): stri
  * GET /, and a form signup sent back with what was wrong: the form again, filled in as the reader
  * left it, the problem said above it and tied to its field.
  */
-export function signupPage(problem?: SignupProblem, baseUrl?: string): string {
+export function signupPage(
+  problem?: SignupProblem,
+  baseUrl?: string,
+  schedule: Schedule = { defaultTimeZone: "UTC", slot: DEFAULT_SLOT },
+): string {
   const zone = problem?.values.timeZone;
+  const { slot } = schedule;
   const said = problem
     ? `<p class="form-problem" id="signup-problem" role="alert">${escapeHtml(problem.message)}</p>\n`
     : "";
@@ -64,9 +69,9 @@ ${said}<form method="post" action="/subscribe">
 <input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}"${fieldState("firstName", problem)}>
 <fieldset>
 <legend>When your tip comes <span class="optional">(you can change it later)</span></legend>
-${deliverySelects(chosen(problem?.values.deliveryDay, 1, 7, 1), chosen(problem?.values.deliveryHour, 0, 23, 7))}
+${deliverySelects(chosen(problem?.values.deliveryDay, 1, 7, slot.weekday), chosen(problem?.values.deliveryHour, 0, 23, slot.hour))}
 <label for="timeZone">In your time zone</label>
-${timeZoneSelect(zone && isTimeZone(zone) ? zone : undefined, "Not sure: UTC", problem?.field === "timeZone" ? "signup-problem" : undefined)}
+${timeZoneSelect(zone && isTimeZone(zone) ? zone : undefined, `Not sure: ${schedule.defaultTimeZone}`, problem?.field === "timeZone" ? "signup-problem" : undefined)}
 </fieldset>
 <div class="hp" aria-hidden="true">
 <label for="website">Leave this field empty</label>

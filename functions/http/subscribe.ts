@@ -52,20 +52,24 @@ export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result
     // (without the API's field name in brackets).
     return html(
       400,
-      signupPage({
-        message: (error as Error).message.replace(
-          / \((?:email|firstName|timeZone|deliveryDay|deliveryHour)\)/g,
-          "",
-        ),
-        field,
-        values: {
-          email: text(body.email)?.slice(0, 254),
-          firstName: text(body.firstName)?.slice(0, 200),
-          timeZone: text(body.timeZone)?.slice(0, 64),
-          deliveryDay: text(body.deliveryDay)?.slice(0, 2),
-          deliveryHour: text(body.deliveryHour)?.slice(0, 2),
+      signupPage(
+        {
+          message: (error as Error).message.replace(
+            / \((?:email|firstName|timeZone|deliveryDay|deliveryHour)\)/g,
+            "",
+          ),
+          field,
+          values: {
+            email: text(body.email)?.slice(0, 254),
+            firstName: text(body.firstName)?.slice(0, 200),
+            timeZone: text(body.timeZone)?.slice(0, 64),
+            deliveryDay: text(body.deliveryDay)?.slice(0, 2),
+            deliveryHour: text(body.deliveryHour)?.slice(0, 2),
+          },
         },
-      }),
+        undefined,
+        deps.schedule,
+      ),
     );
   }
   const wait = started + MIN_ANSWER_MS - Date.now();

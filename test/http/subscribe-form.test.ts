@@ -11,19 +11,27 @@ import { memoryDeps } from "../support/lifecycle.js";
 const { deps } = memoryDeps();
 const api = createApi(() => ({ ...deps, content: bundle }));
 
-async function post(body: string, contentType = "application/x-www-form-urlencoded") {
-  const event = {
+function event(
+  method: string,
+  path: string,
+  body: string,
+  contentType = "application/x-www-form-urlencoded",
+) {
+  return {
     version: "2.0",
     routeKey: "$default",
-    rawPath: "/subscribe",
+    rawPath: path,
     rawQueryString: "",
     headers: { "content-type": contentType, "sec-fetch-site": "same-origin" },
-    requestContext: { http: { method: "POST", path: "/subscribe", sourceIp: "192.0.2.7" } },
+    requestContext: { http: { method, path, sourceIp: "192.0.2.7" } },
     body,
     isBase64Encoded: false,
   };
+}
+
+async function post(body: string, contentType = "application/x-www-form-urlencoded") {
   // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
-  return (await api(event as any)) as {
+  return (await api(event("POST", "/subscribe", body, contentType) as any)) as {
     statusCode: number;
     body: string;
     headers: Record<string, string>;
@@ -94,6 +102,20 @@ describe("POST /subscribe from the signup form, with a problem", () => {
       'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"',
     );
     expect(answer.body).toContain('<option value="Asia/Kolkata" selected>');
+  });
+
+  it("offers the stage's own zone, day and hour to a reader who is not sure, on the page and when it comes back", async () => {
+    const schedule = { defaultTimeZone: "Europe/London", slot: { weekday: 3, hour: 18 } } as const;
+    const london = createApi(() => ({ ...memoryDeps({ schedule }).deps, content: bundle }));
+    const get = { ...event("GET", "/", ""), headers: {} };
+    const bad = event("POST", "/subscribe", "firstName=Ann");
+    for (const request of [get, bad]) {
+      // biome-ignore lint/suspicious/noExplicitAny: a hand-built API Gateway event
+      const { body } = (await london(request as any)) as { body: string };
+      expect(body).toContain('<option value="">Not sure: Europe/London</option>');
+      expect(body).toMatch(/<option value="3" selected>Wednesday<\/option>/);
+      expect(body).toMatch(/<option value="18" selected>18:00<\/option>/);
+    }
   });
 
   it("an API client still gets JSON with the error's code", async () => {
