@@ -4,7 +4,7 @@
  * key in the table identifies nobody to whoever lacks the key.
  */
 import { createHmac } from "node:crypto";
-import { domainToASCII } from "node:url";
+import { domainToASCII, domainToUnicode } from "node:url";
 import { getDomain } from "tldts";
 import { networkOf } from "./network.js";
 import * as z from "./zod.js";
@@ -49,6 +49,17 @@ export function normalizeEmail(input: string): string | undefined {
   if (octets(local) > MAX_LOCAL_PART_OCTETS || !validDomain(domain)) return undefined;
   const normalized = `${local}@${domain}`;
   return z.safeParse(emailSchema, normalized).success ? normalized : undefined;
+}
+
+/**
+ * An address as its reader wrote it: an international domain in its own letters
+ * (`anna@xn--mller-kva.de` → `anna@müller.de`), for pages that show a reader their address.
+ */
+export function shownAddress(email: string): string {
+  const at = email.lastIndexOf("@");
+  const domain = email.slice(at + 1);
+  if (at <= 0 || !/(?:^|\.)xn--/i.test(domain)) return email;
+  return `${email.slice(0, at)}@${domainToUnicode(domain) || domain}`;
 }
 
 /** Which shard of the active set a subscriber lives in. */

@@ -3,6 +3,7 @@
  * under its own heading, and leaving apart at the end: Unsubscribe is the one destructive choice,
  * drawn as an outlined button unlike every Save.
  */
+import { shownAddress } from "../core/email.js";
 import { escapeHtml } from "../core/fill.js";
 import { MAX_PAUSE_WEEKS, type Preferences } from "../core/preferences.js";
 import { slotWords } from "../core/schedule.js";
@@ -29,7 +30,7 @@ export function managePage(token: string, p: Preferences, notice?: string): stri
     return layout(
       "Your subscription",
       `<h1>Your subscription</h1>
-<p>${escapeHtml(p.email)} is not confirmed yet: use the link in the confirmation email we sent. Once it is, your settings appear here.</p>
+<p>${escapeHtml(shownAddress(p.email))} is not confirmed yet: use the link in the confirmation email we sent. Once it is, your settings appear here.</p>
 ${rightsSection(token)}`,
     );
   }
@@ -38,7 +39,7 @@ ${rightsSection(token)}`,
       "Your subscription",
       `<h1>Your subscription</h1>
 ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
-<p>${escapeHtml(p.email)} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>
+<p>${escapeHtml(shownAddress(p.email))} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>
 ${rightsSection(token)}`,
     );
   }
@@ -64,7 +65,7 @@ ${pauseForm}`;
     "Your preferences",
     `<h1>Your preferences</h1>
 ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
-<p>Tips go to <strong>${escapeHtml(p.email)}</strong>.</p>
+<p>Tips go to <strong>${escapeHtml(shownAddress(p.email))}</strong>.</p>
 <h2>Your tips</h2>
 ${state}
 <h2>When your tip comes</h2>

@@ -2,6 +2,7 @@
  * The reader's rights on /manage (core/rights.ts): the section every version of the page ends
  * with, the page that asks before deleting, and the page after it; and GET /privacy.
  */
+import { shownAddress } from "../core/email.js";
 import { escapeHtml } from "../core/fill.js";
 import { layout } from "./pages.js";
 
@@ -37,7 +38,7 @@ export function confirmErasePage(token: string, email: string): string {
   return layout(
     "Delete your data?",
     `<h1>Delete your data?</h1>
-<p>This deletes your subscription for <strong>${escapeHtml(email)}</strong>: your name, your settings, the record of your consent and of the tips we sent. You'll get no more emails from us, and it can't be undone. You can always sign up again.</p>
+<p>This deletes your subscription for <strong>${escapeHtml(shownAddress(email))}</strong>: your name, your settings, the record of your consent and of the tips we sent. You'll get no more emails from us, and it can't be undone. You can always sign up again.</p>
 ${form(token, "erase-confirmed", "Yes, delete my data")}
 <p><a href="/manage?token=${encodeURIComponent(token)}">No, keep it</a></p>`,
   );

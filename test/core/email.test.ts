@@ -6,6 +6,7 @@ import {
   mailDomain,
   normalizeEmail,
   shardOf,
+  shownAddress,
 } from "../../functions/core/email.js";
 import { subscriberId } from "../support/ids.js";
 
@@ -45,6 +46,18 @@ describe("normalizeEmail", () => {
     [`ann@${"ü".repeat(60)}.de`],
   ])("rejects %j", (input) => {
     expect(normalizeEmail(input)).toBeUndefined();
+  });
+});
+
+describe("shownAddress", () => {
+  it.each([
+    ["anna@xn--mller-kva.de", "anna@müller.de"],
+    ["li@xn--r8jz45g.jp", "li@例え.jp"],
+    ["ann@example.com", "ann@example.com"],
+    ["xn--ann@example.com", "xn--ann@example.com"],
+    ["ann@xn--.de", "ann@xn--.de"],
+  ])("%s is shown as %s", (stored, shown) => {
+    expect(shownAddress(stored)).toBe(shown);
   });
 });
 

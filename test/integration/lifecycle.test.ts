@@ -330,6 +330,14 @@ describe("the lifecycle", () => {
     const [confirmation] = await mailCount(ascii, 1);
     expect(confirmation?.destination.to).toEqual([ascii]);
     expect(await status(ascii)).toBe("pending");
+    // Her own page shows the address in the letters she typed.
+    const keys = parseKeyring(stack.env.TOKEN_KEYS as string);
+    const token = createSigner(keys, { now: () => new Date() }).issue(
+      "manage",
+      subscriberId(ascii),
+    );
+    const page = await fetch(`${stack.baseUrl}/manage?token=${encodeURIComponent(token)}`);
+    expect(await page.text()).toContain("anna@müller-läuft.de");
   });
 
   it("gives a bot that fills the honeypot the same page but writes and sends nothing", async () => {
