@@ -33,7 +33,8 @@ export const INVARIANTS = {
   "feedback-applied": "every bounce and complaint applied",
   "dlq-reported": "every dead-lettered batch reported",
   "bad-record": "a reader the code cannot use is set aside with an ERROR naming it",
-  "bad-content": "a tip that cannot be filled reaches nobody and stops its readers loudly",
+  "bad-content":
+    "a tip that cannot be filled reaches nobody, and its readers are held loudly, never dead-lettered",
 } as const;
 
 export type Invariant = keyof typeof INVARIANTS;

@@ -33,7 +33,8 @@ const USAGE = `Usage: npm run sim -- [--readers N] [--weeks W] [--seed S] [--see
   --containers C   sender containers at once (default ${DEFAULTS.containers})
   --batch-size B   recipients per send batch (default 100, the stage's)
   --inject-bug N   ${BUGS.join(", ")}: a planted bug the run must catch
-  --poison-tip     a tip whose email cannot be filled: sending must stop loudly
+  --poison-tip     the fifth tip cannot be filled: it must reach nobody, its readers be held
+                   with an ERROR each hourly pass, and everyone else stay on time
   --quiet          no line per seed; a violation's events come from a replay
   --trace          print every event
   -h, --help       this help

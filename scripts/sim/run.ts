@@ -1015,6 +1015,17 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       sent[0]?.id,
       () => "the tip the sender cannot fill went out",
     );
+    // Held by the planner, its readers are never queued: no dead letter comes of it.
+    const lettered = sqs.deadLetters.find(({ message }) =>
+      message.body.recipients.some((r) => r.tip === POISONED_SLUG),
+    );
+    checks.check(
+      "bad-content",
+      lettered === undefined,
+      end,
+      lettered?.message.body.recipients[0]?.id,
+      () => `dead letter ${lettered?.message.id} holds the poisoned tip's readers`,
+    );
   } else checks.skipped.set("bad-content", "no poisoned tip in this run (--poison-tip)");
   for (const model of world.readers.values()) onTime(model);
   if (poisoned) {
@@ -1035,6 +1046,12 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     );
   }
 
+  /** Whether the reader's next tip at `at` is the poisoned one (duplicates counted once). */
+  function heldAt(model: ReaderModel, at: number): boolean {
+    const had = new Set(model.received.filter((r) => r.at < at).map((r) => r.tip));
+    return model.initialTips + had.size === POISONED_AT;
+  }
+
   function onTime(model: ReaderModel) {
     if (model.badAddress || model.poisoned) return;
     const zone = model.zone;
@@ -1050,8 +1067,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       if (due + bound > until) break;
       const before = model.initialTips + model.received.filter((r) => r.at < due).length;
       if (before >= tips.length) continue;
-      // Due the poisoned tip: held by design until a deploy mends it.
-      if (options.poisonTip && before >= POISONED_AT) continue;
+      // Due the poisoned tip (their next distinct tip): held by design until a deploy mends it.
+      if (options.poisonTip && heldAt(model, due)) continue;
       const got = model.received.find((r) => r.week === current);
       let deadline = due + bound;
       if (ses.stoppedDuring(due, due + bound) !== undefined) {

@@ -94,7 +94,7 @@ describe("the simulation", () => {
   it("holds the readers of a tip that cannot be filled loudly, dead-letters nothing, and keeps everyone else on time", async () => {
     // Six weeks: readers reach the poisoned fifth tip and stay due it for weeks.
     const result = await simulate({ ...DEFAULTS, readers: 300, weeks: 6, poisonTip: true });
-    expect(result.checked["bad-content"]).toBe(2);
+    expect(result.checked["bad-content"]).toBe(3);
     expect(result.broken["bad-content"]).toBe(0);
     expect(result.checked["on-time"]).toBeGreaterThan(100);
     expect(result.counts.deadLetters).toBe(0);
