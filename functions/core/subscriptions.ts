@@ -99,7 +99,10 @@ export interface SubscribeInput {
 export class RateLimitedError extends TooManyRequestsError {
   override name = "RateLimitedError";
   constructor(readonly retryAfterSeconds: number) {
-    super("Too many signup attempts from this address. Please try again later.");
+    const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
+    super(
+      `Too many signups from your connection this hour. Please try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+    );
   }
 }
 

@@ -530,6 +530,8 @@ describe("subscribe", () => {
     expect(error).toBeInstanceOf(RateLimitedError);
     // The clock sits at 09:00:00, the start of a window: the whole hour remains.
     expect((error as RateLimitedError).retryAfterSeconds).toBe(3600);
+    expect((error as RateLimitedError).message).toContain("try again in 60 minutes");
+    expect(new RateLimitedError(30).message).toContain("try again in 1 minute.");
     await expect(
       subscribe(deps, signup("x@example.com", { ip: "192.0.2.1" })),
     ).resolves.toBeUndefined();
