@@ -236,6 +236,7 @@ export function formatSummary(report: RunReport): string {
     ["deferred (throttled)", report.deferred],
     ["left before sending", report.inactive],
     ["set aside (bad record)", report.setAside],
+    ["held (unfillable tip)", report.heldForContent],
     ["unanswered (SES may have sent)", report.unanswered],
     ["SES calls", `${report.sesCalls} (${report.retries} retried: throttled, network or 5xx)`],
     ["duration", duration(report.durationMs / 1000)],
@@ -416,6 +417,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`  not yet due (slot ahead)  ${report.notDue}`);
     console.log(`  paused (by the reader)    ${report.paused}`);
     console.log(`  set aside (bad record)    ${report.setAside}`);
+    console.log(`  held (unfillable tip)     ${report.heldForContent}`);
+    for (const [slug, problem] of Object.entries(report.unfillable ?? {})) {
+      console.log(`    ${slug}: ${problem}`);
+    }
     const { dueByHour } = await import("../functions/core/due-hours.js");
     const hours = await dueByHour(planning.ledger, at, 24, schedule);
     console.log("  readers due per hour, next 24 h (UTC):");
