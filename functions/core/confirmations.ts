@@ -30,7 +30,8 @@ export const SHARES = { network: 0.1, domain: 0.25 } as const;
 export const shareOf = (budget: number, share: number) => Math.max(1, Math.floor(budget * share));
 
 /**
- * Confirmations one client network may have out, unconfirmed, from one UTC day's signups: a share
+ * Confirmations one client network (IPv4 /24; IPv6 /32, a provider's: network.ts) may have out,
+ * unconfirmed, from one UTC day's signups: a share
  * of the hourly budget (40 at the default 200). Each confirmed signup gives its unit back, so
  * readers who confirm never run out, while a stranger's signups for other people's addresses,
  * which nobody confirms, keep theirs: to hold the whole budget for a day a stranger would need a
@@ -44,14 +45,14 @@ export const IMPORT_IP = "import";
 
 /** The counter of a network's unconfirmed confirmations, and the UTC day of the signup's consent. */
 export function unconfirmedCounter(
-  hashes: Pick<KeyedHashes, "networkKey">,
+  hashes: Pick<KeyedHashes, "providerKey">,
   consent: Pick<Consent, "ip" | "at">,
 ): { key: string; windowStart: Date } | undefined {
   if (consent.ip === IMPORT_IP) return undefined;
   const day = UNCONFIRMED.windowSeconds * 1000;
   const at = Date.parse(consent.at);
   return {
-    key: `${BUDGET_KEY}:unconfirmed:${hashes.networkKey(consent.ip)}`,
+    key: `${BUDGET_KEY}:unconfirmed:${hashes.providerKey(consent.ip)}`,
     windowStart: new Date(Math.floor((Number.isFinite(at) ? at : 0) / day) * day),
   };
 }

@@ -135,6 +135,8 @@ export interface KeyedHashes {
   domainKey(normalizedEmail: string): string;
   /** The key of a client's network (network.ts networkOf: IPv4 /24, IPv6 /48). */
   networkKey(ip: string): string;
+  /** The key of a client's provider, for a day's unconfirmed confirmations (IPv4 /24, IPv6 /32). */
+  providerKey(ip: string): string;
   /** The key of a client for the per-client signup limit (IPv4 address, IPv6 /64). */
   clientKey(ip: string): string;
 }
@@ -151,6 +153,7 @@ export function keyedHashes(secret: string): KeyedHashes {
     mailboxKey: (email) => hash("mailbox", canonicalMailbox(email)),
     domainKey: (email) => hash("domain", mailDomain(email)),
     networkKey: (ip) => hash("network", networkOf(ip, "share")),
+    providerKey: (ip) => hash("provider", networkOf(ip, "provider")),
     clientKey: (ip) => hash("client", networkOf(ip, "client")),
   };
 }

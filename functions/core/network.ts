@@ -1,13 +1,16 @@
 /**
  * The network a client address belongs to (ipaddr.js), for limits one actor cannot get around by
  * using more addresses of the same network: a share of the confirmations per IPv4 /24 or IPv6
- * /48, and the per-client signup limit per IPv4 address or IPv6 /64 (a home's or a server's
- * IPv6 prefix gives it billions of addresses).
+ * /48, a day's unconfirmed confirmations per IPv4 /24 or IPv6 /32 (a provider's allocation: a
+ * stranger can have many /48s, from a tunnel broker or a host, but few providers), and the
+ * per-client signup limit per IPv4 address or IPv6 /64 (a home's or a server's IPv6 prefix gives
+ * it billions of addresses).
  */
 import ipaddr from "ipaddr.js";
 
 const PREFIX = {
   share: { ipv4: 24, ipv6: 48 },
+  provider: { ipv4: 24, ipv6: 32 },
   client: { ipv4: 32, ipv6: 64 },
 } as const;
 

@@ -138,6 +138,11 @@ describe("keyed hashes", () => {
     expect(a.networkKey("203.0.113.7")).not.toBe(a.networkKey("203.0.114.7"));
     expect(a.networkKey("2001:db8:1:2::5")).toBe(a.networkKey("2001:db8:1:ffff::9"));
     expect(a.networkKey("::ffff:203.0.113.9")).toBe(a.networkKey("203.0.113.1"));
+    expect(a.providerKey("203.0.113.7")).toBe(a.providerKey("203.0.113.200"));
+    expect(a.providerKey("203.0.113.7")).not.toBe(a.providerKey("203.0.114.7"));
+    expect(a.providerKey("2001:db8:1::5")).toBe(a.providerKey("2001:db8:ffff::9"));
+    expect(a.providerKey("2001:db8::5")).not.toBe(a.providerKey("2001:db9::5"));
+    expect(a.providerKey("203.0.113.7")).not.toBe(a.networkKey("203.0.113.7"));
     expect(a.clientKey("203.0.113.7")).not.toBe(a.clientKey("203.0.113.8"));
     expect(a.clientKey("2001:db8:1:2::5")).toBe(a.clientKey("2001:db8:1:2::ffff"));
     expect(a.clientKey("2001:db8:1:2::5")).not.toBe(a.clientKey("2001:db8:1:3::5"));

@@ -366,6 +366,15 @@ describe("subscribe", () => {
     expect(hours.slice(3).every((h) => h.dropped >= networks * perHour)).toBe(true);
     // The reader's waiting signup went within the outbox's two hours of retries.
     expect(hours[2]?.reader).toBe(true);
+    // IPv6 /48s are cheap: a stranger's many in one provider's /32 share one day.
+    const { deps: v6, deliver: deliverV6 } = memoryDeps({}, { confirmationsPerHour: budget });
+    for (let i = 0; i < networks * perHour; i++) {
+      const ip = `2001:db8:${i.toString(16)}::${(i % 4) + 1}`;
+      await subscribe(v6, signup(`six-${i}@six${i}.example`, { ip }));
+    }
+    const six = await deliverV6();
+    expect(six.filter((r) => r === "sent")).toHaveLength(perDay);
+    expect(six.filter((r) => r === "network-limit")).toHaveLength(networks * perHour - perDay);
     // A network whose readers confirm gets their units back.
     const { deps: own, mailer: inbox, signUp } = memoryDeps({}, { confirmationsPerHour: budget });
     const office = (i: number) => signup(`colleague${i}@office.example`, { ip: `192.0.2.${i}` });
