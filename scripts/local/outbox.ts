@@ -48,6 +48,12 @@ export async function startLocalOutbox(
     const attempt = (attempts.get(message) ?? 0) + 1;
     attempts.set(message, attempt);
     retries += 1;
+    if (retries === 1) {
+      // Said once: a flood would print a line a signup, and the handler's INFO lines say why.
+      console.log(
+        "outbox: a confirmation waits and is tried again (the hour's budget or a network's or domain's share of it is used, or a call failed); LOG_LEVEL=INFO npm start logs each outcome",
+      );
+    }
     const delay = Math.min(
       options.maxDelayMs ?? 5_000,
       (options.firstDelayMs ?? 100) * 2 ** (attempt - 1),
