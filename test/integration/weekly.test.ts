@@ -1004,6 +1004,41 @@ describe("Lambda handlers on the local stack", () => {
     expect(JSON.stringify(emf)).toContain('"Namespace":"StrengthTips"');
   });
 
+  it("a tip that cannot be filled: the pass holds its readers, says so at ERROR and emits SendingStopped", async () => {
+    const { handler: weekly } = await import("../../functions/cron/weekly.js");
+    const { bundle } = await import("../../functions/generated/content.js");
+    const { memoryQueue } = await import("../../functions/runtime/queue.js");
+    await seedActive(2);
+    const queued = memoryQueue("memory://send-queue").size;
+    process.env.AWS_SES_ACCOUNT = JSON.stringify(SES_ACCOUNT);
+    // A bundle built by another version: every tip asks for a value only confirmations have.
+    const kept = bundle.tips.map((tip) => tip.html);
+    for (const tip of bundle.tips) tip.html += "{{confirm_url}}";
+    let report: Awaited<ReturnType<typeof weekly>> | undefined;
+    const logged = await lambdaOutput("INFO", async () => {
+      report = await weekly({ id: "bad-content-pass", time: new Date().toISOString() });
+    }).finally(() => {
+      bundle.tips.forEach((tip, i) => {
+        tip.html = kept[i] as string;
+      });
+      delete process.env.AWS_SES_ACCOUNT;
+    });
+    expect(report?.heldForContent).toBeGreaterThanOrEqual(2);
+    expect(report?.planned).toBe(0);
+    expect(memoryQueue("memory://send-queue").size).toBe(queued);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: "ERROR",
+        message: "sending stopped",
+        reason: "bad-content",
+        detail: expect.stringContaining("no value for {{confirm_url}}"),
+      }),
+    );
+    // The metric the SendingStoppedAlarm watches (infra/functions.ts), as the alarm names it.
+    const emf = logged.find((l) => "_aws" in l && "SendingStopped" in l);
+    expect(emf).toMatchObject({ SendingStopped: 1, service: "sender", reason: "bad-content" });
+  });
+
   it("SES cannot say whether it would send: the planner plans, and warns", async () => {
     const { handler: weekly } = await import("../../functions/cron/weekly.js");
     const { memoryQueue } = await import("../../functions/runtime/queue.js");
