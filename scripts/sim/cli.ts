@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     `world: ${counts.signups} signups, ${counts.unsubscribes} unsubscribes, ${counts.pauses} pauses, ${counts.zoneChanges} zone changes, ${counts.erasures} erasures, ${counts.bounces} bounces, ${counts.complaints} complaints applied; duplicates in the documented window: ${counts.windowDuplicates}`,
   );
   console.log(
-    `on time: within ${ON_TIME_HOURS[base.faults]} h of the slot; after an SES stop, within ${ON_TIME_HOURS[base.faults]} h of SES's first 2 h of sending again, if those begin in the reader's week`,
+    `on time: within ${ON_TIME_HOURS[base.faults]} h of the slot; after an SES stop, within ${ON_TIME_HOURS[base.faults]} h of SES's first 2 h of sending again, if those begin in the reader's week${base.poisonTip ? `; ${counts.heldWeeks} reader-weeks due the poisoned tip are held, not checked` : ""}`,
   );
   for (const [key, text] of Object.entries(INVARIANTS)) {
     const why = skipped.get(key as Invariant);

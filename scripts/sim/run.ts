@@ -272,6 +272,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     sesCalls: 0,
     busiestSecond: 0,
     readersAtEnd: 0,
+    /** Reader-weeks due the poisoned tip: held by design, left out of the on-time check. */
+    heldWeeks: 0,
     timers: 0,
   };
   const pickZone = zonePicker(parseZones(options.zones), worldRng);
@@ -1068,7 +1070,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       const before = model.initialTips + model.received.filter((r) => r.at < due).length;
       if (before >= tips.length) continue;
       // Due the poisoned tip (their next distinct tip): held by design until a deploy mends it.
-      if (options.poisonTip && heldAt(model, due)) continue;
+      if (options.poisonTip && heldAt(model, due)) {
+        counts.heldWeeks += 1;
+        continue;
+      }
       const got = model.received.find((r) => r.week === current);
       let deadline = due + bound;
       if (ses.stoppedDuring(due, due + bound) !== undefined) {

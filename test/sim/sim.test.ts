@@ -97,6 +97,7 @@ describe("the simulation", () => {
     expect(result.checked["bad-content"]).toBe(3);
     expect(result.broken["bad-content"]).toBe(0);
     expect(result.checked["on-time"]).toBeGreaterThan(100);
+    expect(result.counts.heldWeeks).toBeGreaterThan(0);
     expect(result.counts.deadLetters).toBe(0);
     expect(result.violations).toEqual([]);
   }, 120_000);
