@@ -17,7 +17,14 @@ const MAX_LABEL_OCTETS = 63;
 /** A domain label: letters, digits and hyphens, neither first nor last a hyphen (RFC 5321 §4.1.2). */
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
-const emailSchema = z.email().check(z.maxLength(MAX_EMAIL_LENGTH));
+/**
+ * zod's own address pattern (z.regexes.email), with a top-level domain in its IDNA form too
+ * (`xn--p1ai` is .рф), which zod's letters-only one refuses.
+ */
+const ADDRESS =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/;
+
+const emailSchema = z.email({ pattern: ADDRESS }).check(z.maxLength(MAX_EMAIL_LENGTH));
 
 const octets = (text: string) => Buffer.byteLength(text, "utf8");
 

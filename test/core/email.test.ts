@@ -22,6 +22,8 @@ describe("normalizeEmail", () => {
     ["Anna@MÜLLER.de", "Anna@xn--mller-kva.de"],
     ["anna@xn--mller-kva.de", "anna@xn--mller-kva.de"],
     ["li@例え.jp", "li@xn--r8jz45g.jp"],
+    ["ivan@пример.рф", "ivan@xn--e1afmkfd.xn--p1ai"],
+    ["li@例え.テスト", "li@xn--r8jz45g.xn--zckzah"],
     ["ann@ｅｘａｍｐｌｅ.com", "ann@example.com"],
   ])("%j → %j", (input, expected) => {
     expect(normalizeEmail(input)).toBe(expected);
@@ -41,6 +43,8 @@ describe("normalizeEmail", () => {
     ["ann@example.com\r\nBcc: x@example.com"],
     [`${"a".repeat(64)}@${"b".repeat(186)}.com`],
     ["ann@müller..de"],
+    ["ann@example.xn--"],
+    ["ann@example.x-n"],
     ["ann@exa\u0000mple.com"],
     ["ann@ex ä.de"],
     [`ann@${"ü".repeat(60)}.de`],
