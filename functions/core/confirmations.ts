@@ -43,17 +43,22 @@ export const UNCONFIRMED = { share: 0.2, windowSeconds: 24 * 60 * 60 } as const;
 /** The consent `ip` of the operator's imported invitations (core/import.ts). */
 export const IMPORT_IP = "import";
 
+/** The start of the fixed window of `windowSeconds` (Limits' counters) that holds `instant`. */
+export function windowStart(instant: number, windowSeconds: number): Date {
+  const ms = windowSeconds * 1000;
+  return new Date(Math.floor(instant / ms) * ms);
+}
+
 /** The counter of a network's unconfirmed confirmations, and the UTC day of the signup's consent. */
 export function unconfirmedCounter(
   hashes: Pick<KeyedHashes, "providerKey">,
   consent: Pick<Consent, "ip" | "at">,
 ): { key: string; windowStart: Date } | undefined {
   if (consent.ip === IMPORT_IP) return undefined;
-  const day = UNCONFIRMED.windowSeconds * 1000;
   const at = Date.parse(consent.at);
   return {
     key: `${BUDGET_KEY}:unconfirmed:${hashes.providerKey(consent.ip)}`,
-    windowStart: new Date(Math.floor((Number.isFinite(at) ? at : 0) / day) * day),
+    windowStart: windowStart(Number.isFinite(at) ? at : 0, UNCONFIRMED.windowSeconds),
   };
 }
 
@@ -135,7 +140,7 @@ async function takeBudget(
   request: SignupRequest,
   now: Date,
 ): Promise<void> {
-  const hourStart = new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS);
+  const hourStart = windowStart(now.getTime(), HOUR_MS / 1000);
   const budget = deps.confirmationsPerHour;
   const counters = [
     [

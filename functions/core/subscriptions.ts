@@ -11,7 +11,7 @@
  */
 
 import type { WeekdayNumbers } from "luxon";
-import { type SignupRequest, unconfirmedCounter } from "./confirmations.js";
+import { type SignupRequest, unconfirmedCounter, windowStart } from "./confirmations.js";
 import { type KeyedHashes, normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
@@ -234,17 +234,17 @@ export async function subscribe(deps: SignupDeps, input: SubscribeInput): Promis
 
   const { limits, clock } = deps;
   const now = clock.now();
-  const windowMs = SIGNUP_LIMIT.windowSeconds * 1000;
-  const windowStart = new Date(Math.floor(now.getTime() / windowMs) * windowMs);
+  const window = windowStart(now.getTime(), SIGNUP_LIMIT.windowSeconds);
   if (
     await limits.hit(
       `subscribe:${deps.hashes.clientKey(input.ip)}`,
-      windowStart,
+      window,
       SIGNUP_LIMIT.windowSeconds,
       SIGNUP_LIMIT.perWindow,
     )
   ) {
-    const retryAfter = Math.ceil((windowStart.getTime() + windowMs - now.getTime()) / 1000);
+    const end = window.getTime() + SIGNUP_LIMIT.windowSeconds * 1000;
+    const retryAfter = Math.ceil((end - now.getTime()) / 1000);
     throw new RateLimitedError(Math.max(1, retryAfter));
   }
 
