@@ -53,10 +53,10 @@ export async function reportRunway(options: RunwayOptions = {}): Promise<void> {
         maxAttempts: 1,
       },
     });
-    const { DEFAULT_SLOT, deliveryInstant, localWeek, slotOf, zoneOf } = await import(
+    const { DEFAULT_SCHEDULE, deliveryInstant, localWeek, slotOf, zoneOf } = await import(
       "../functions/core/schedule.js"
     );
-    const schedule = options.schedule ?? { defaultTimeZone: "UTC", slot: DEFAULT_SLOT };
+    const schedule = options.schedule ?? DEFAULT_SCHEDULE;
     // Only what runway() needs is kept, page by page, with the pauses and delivery hours.
     const seen: { status: string; sentTips: string[] }[] = [];
     let paused = 0;

@@ -234,6 +234,9 @@ export interface Schedule {
   slot: DeliverySlot;
 }
 
+/** A stage's schedule when nothing is set: Monday 07:00, UTC. */
+export const DEFAULT_SCHEDULE: Schedule = { defaultTimeZone: "UTC", slot: DEFAULT_SLOT };
+
 /** The reader's zone, or the stage default. */
 export const zoneOf = (reader: { timeZone?: string }, schedule: Schedule) =>
   reader.timeZone ?? schedule.defaultTimeZone;

@@ -3,7 +3,7 @@
  * field. Every dynamic value goes through escapeHtml.
  */
 import { escapeHtml } from "../core/fill.js";
-import { DEFAULT_SLOT, isTimeZone, type Schedule } from "../core/schedule.js";
+import { DEFAULT_SCHEDULE, isTimeZone, type Schedule } from "../core/schedule.js";
 import { CONSENT, consentText, MAX_FIRST_NAME_LENGTH } from "../core/subscriptions.js";
 import { brand, page, SITE_NAME } from "./brand.js";
 import { deliverySelects, timeZoneSelect } from "./time-zones.js";
@@ -47,7 +47,7 @@ function fieldState(name: SignupField, problem: SignupProblem | undefined): stri
 export function signupPage(
   problem?: SignupProblem,
   baseUrl?: string,
-  schedule: Schedule = { defaultTimeZone: "UTC", slot: DEFAULT_SLOT },
+  schedule: Schedule = DEFAULT_SCHEDULE,
 ): string {
   const zone = problem?.values.timeZone;
   const { slot } = schedule;

@@ -28,11 +28,11 @@ import type {
 import { applyPreferences } from "../../functions/core/preferences.js";
 import { eraseReader } from "../../functions/core/rights.js";
 import {
+  DEFAULT_SCHEDULE,
   DEFAULT_SLOT,
   deliveryInstant,
   localWeek,
   parseSlot,
-  type Schedule,
 } from "../../functions/core/schedule.js";
 import { createSendWorker, sendBatchSchema } from "../../functions/core/send-queue.js";
 import { tipIndex } from "../../functions/core/sender.js";
@@ -238,7 +238,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const world = new World();
   const store = new MemoryStore(16);
   const { log, errors } = memoryLog(trace, () => sim.now);
-  const schedule: Schedule = { defaultTimeZone: "UTC", slot: DEFAULT_SLOT };
+  const schedule = DEFAULT_SCHEDULE;
   const signer = createSigner(
     [{ kid: "sim", secret: "simulation-signing-secret-0123456789abcdef" }],
     sim.clock,
