@@ -47,6 +47,7 @@ export class TemplateFillError extends Error {
 
 const PATTERN = /\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g;
 const KNOWN = new Set<string>(PLACEHOLDERS);
+const TIP_KNOWN: ReadonlySet<string> = new Set(TIP_PLACEHOLDERS);
 
 const HTML_ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -72,21 +73,24 @@ export function placeholdersIn(template: string): string[] {
 export function unfillable(
   tip: Pick<CompiledTip, "subject" | "html" | "text">,
 ): string | undefined {
-  const known = new Set<string>(TIP_PLACEHOLDERS);
-  const names = placeholdersIn(`${tip.subject}\n${tip.html}\n${tip.text}`);
-  const missing = names.filter((name) => !known.has(name));
-  if (missing.length === 0) return undefined;
-  return `no value for ${missing.map((name) => `{{${name}}}`).join(", ")} in a tip's email`;
+  const missing = outside(`${tip.subject}\n${tip.html}\n${tip.text}`, TIP_KNOWN);
+  return missing && `no value for ${missing} in a tip's email`;
 }
 
 /** Throws TemplateFillError naming every placeholder that is not one of PLACEHOLDERS. */
 export function assertKnownPlaceholders(template: string, where: string): void {
-  const unknown = placeholdersIn(template).filter((name) => !KNOWN.has(name));
-  if (unknown.length > 0) {
+  const unknown = outside(template, KNOWN);
+  if (unknown) {
     throw new TemplateFillError(
-      `${where}: unknown placeholder ${unknown.map((n) => `{{${n}}}`).join(", ")}; known: ${PLACEHOLDERS.join(", ")}`,
+      `${where}: unknown placeholder ${unknown}; known: ${PLACEHOLDERS.join(", ")}`,
     );
   }
+}
+
+/** The placeholders of `template` not in `names`, as "{{a}}, {{b}}", or undefined for none. */
+function outside(template: string, names: ReadonlySet<string>): string | undefined {
+  const others = placeholdersIn(template).filter((name) => !names.has(name));
+  return others.length > 0 ? others.map((name) => `{{${name}}}`).join(", ") : undefined;
 }
 
 /** A template cut at its placeholders once: parts[i], names[i], parts[i + 1], … */
