@@ -29,9 +29,9 @@ export default $config({
     await import("./infra/links");
     await import("./infra/alerts");
     const { table } = await import("./infra/storage");
-    const { email, sesEventsDlq, dnsRecords } = await import("./infra/email");
+    const { email, confirmationSet, sesEventsDlq, dnsRecords } = await import("./infra/email");
     const { sendQueue, sendDlq, confirmOutboxDlq } = await import("./infra/queues");
-    const { api, baseUrl } = await import("./infra/api");
+    const { api, baseUrl, siteRecord } = await import("./infra/api");
     const { weeklyPlanner } = await import("./infra/functions");
     const { bus } = await import("./infra/bus");
     await import("./infra/events");
@@ -55,11 +55,21 @@ export default $config({
       weeklyPlanner: weeklyPlanner.nodes.function.name,
       unsubscribeMailto:
         config.unsubscribeMailto ?? "none: the emails offer the one-click link alone",
+      // Where DNS is written by hand: every record the stage needs, the site's and the inbound
+      // domain's with the sender's.
       ...(dnsRecords
         ? {
-            dnsRecords: inboundRecord ? dnsRecords.apply((r) => [...r, inboundRecord]) : dnsRecords,
+            dnsRecords: dnsRecords.apply((records) =>
+              $output(siteRecord).apply((site) => [
+                ...records,
+                ...(site ? [site] : []),
+                ...(inboundRecord ? [inboundRecord] : []),
+              ]),
+            ),
           }
         : {}),
+      region: config.region,
+      confirmationSet: confirmationSet.configurationSetName,
     };
   },
 });

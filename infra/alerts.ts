@@ -17,19 +17,26 @@ if (config.alertEmail) {
 
 type AlarmArgs = Omit<
   aws.cloudwatch.MetricAlarmArgs,
-  "alarmActions" | "treatMissingData" | "evaluationPeriods" | "comparisonOperator"
-> & {
-  alarmActions?: $util.Input<string>[];
-};
+  "alarmActions" | "okActions" | "evaluationPeriods" | "comparisonOperator"
+> &
+  Partial<Pick<aws.cloudwatch.MetricAlarmArgs, "evaluationPeriods" | "comparisonOperator">> & {
+    alarmActions?: $util.Input<string>[];
+    /** Tell the Alerts topic when the alarm clears too (an alarm that fires on a first deploy). */
+    notifyOk?: true;
+  };
 
-/** A CloudWatch alarm on the Alerts topic (plus any other action given). */
-export function alarm(name: string, args: AlarmArgs) {
+/**
+ * A CloudWatch alarm on the Alerts topic (plus any other action given): by default, any one
+ * period at or over the threshold, and a period without data is not a breach.
+ */
+export function alarm(name: string, { notifyOk, ...args }: AlarmArgs) {
   return new aws.cloudwatch.MetricAlarm(name, {
     evaluationPeriods: 1,
     comparisonOperator: "GreaterThanOrEqualToThreshold",
-    ...args,
     treatMissingData: "notBreaching",
+    ...args,
     alarmActions: [alerts.arn, ...(args.alarmActions ?? [])],
+    ...(notifyOk ? { okActions: [alerts.arn] } : {}),
   });
 }
 

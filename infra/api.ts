@@ -6,7 +6,7 @@
  * route, so the stage waits for the routes: `throttledRoutes` is resolved with them.
  */
 import { brand, config } from "./config";
-import { confirmationSet, email } from "./email";
+import { confirmationSet, type DnsRecord, email } from "./email";
 import { postalAddress } from "./storage";
 import { API, API_THROTTLING, fromAddress, ROUTE_THROTTLING, SETTINGS } from "./wiring";
 
@@ -56,6 +56,16 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
 });
 
 export const baseUrl = config.siteDomain ? `https://${config.siteDomain}` : api.url;
+
+/** The site domain's record when DNS is written by hand: its name at API Gateway's. */
+export const siteRecord: $util.Output<DnsRecord> | undefined =
+  config.siteDomain && config.dns === "manual"
+    ? api.nodes.domainName.domainNameConfiguration.targetDomainName.apply((target) => ({
+        type: "CNAME" as const,
+        name: config.siteDomain as string,
+        value: target,
+      }))
+    : undefined;
 
 export const settings = new sst.Linkable("Settings", {
   properties: {

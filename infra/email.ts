@@ -121,7 +121,27 @@ const sesEventsQueuePolicy = new aws.sqs.QueuePolicy("SesEventsQueuePolicy", {
   }).json,
 });
 
-// The SNS envelope is kept (no raw delivery): the handler checks the topic it names.
+// What SNS cannot deliver to the queue (its policy or the queue broken) goes to the dead-letter
+// queue, alarmed like the rest, rather than being dropped after SNS's retries.
+const sesEventsDlqPolicy = new aws.sqs.QueuePolicy("SesEventsDlqPolicy", {
+  queueUrl: sesEventsDlq.url,
+  policy: aws.iam.getPolicyDocumentOutput({
+    statements: [
+      {
+        sid: "UndeliveredFromTheSesEventsTopic",
+        actions: ["sqs:SendMessage"],
+        principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+        resources: [sesEventsDlq.arn],
+        conditions: [
+          { test: "ArnEquals", variable: "aws:SourceArn", values: [sesEventsTopic.arn] },
+        ],
+      },
+    ],
+  }).json,
+});
+
+// The SNS envelope is kept (no raw delivery): the handler checks the topic it names, and a
+// message SNS dead-letters has the same envelope, so a redrive brings it back as it was.
 new aws.sns.TopicSubscription(
   "SesEventsToQueue",
   {
@@ -129,8 +149,9 @@ new aws.sns.TopicSubscription(
     protocol: "sqs",
     endpoint: sesEventsQueue.arn,
     rawMessageDelivery: false,
+    redrivePolicy: $jsonStringify({ deadLetterTargetArn: sesEventsDlq.arn }),
   },
-  { dependsOn: [sesEventsQueuePolicy] },
+  { dependsOn: [sesEventsQueuePolicy, sesEventsDlqPolicy] },
 );
 
 export interface DnsRecord {

@@ -127,6 +127,23 @@ errorsAlarm(
   "The hourly planner failed: due readers wait for the next pass. See its logs.",
   wiring.ALARMS.plannerErrors.periodSeconds,
 );
+// A planner that is never invoked fails nothing, so the alarm above stays quiet: this one
+// counts its invocations, and hours without any are a breach. It also fires after the first
+// deploy until the first hourly pass, and says when it clears.
+alarm("PlannerSilentAlarm", {
+  alarmDescription:
+    "The hourly planner has not run for two hours: nobody is being planned. Check the WeeklyPlanner schedule (EventBridge Scheduler) and the function's throttles.",
+  namespace: "AWS/Lambda",
+  metricName: wiring.ALARMS.plannerSilent.metric,
+  dimensions: { FunctionName: weeklyPlanner.nodes.function.name },
+  statistic: "Sum",
+  period: wiring.ALARMS.plannerSilent.periodSeconds,
+  evaluationPeriods: wiring.ALARMS.plannerSilent.hours,
+  comparisonOperator: "LessThanThreshold",
+  threshold: 1,
+  treatMissingData: "breaching",
+  notifyOk: true,
+});
 
 sendQueue.subscribe(functionArgs("sendBatch"), {
   batch: {
@@ -200,6 +217,14 @@ new aws.lambda.Permission("PauseSendingFromAlarms", {
   principal: "lambda.alarms.cloudwatch.amazonaws.com",
   sourceAccount: account.accountId,
 });
+// The alarms below email the operator that sending is paused: if the pause itself failed, this
+// one says so.
+errorsAlarm(
+  "PauseSendingErrorsAlarm",
+  pauseSending.name,
+  "The reputation breaker failed to pause a configuration set: pause it by hand (docs/operating.md) and see PauseSending's logs.",
+  wiring.ALARMS.periodSeconds,
+);
 for (const [prefix, set, what] of [
   ["", email.configSet, "the weekly tips and welcome emails"],
   ["Confirmations", confirmationSet.configurationSetName, "confirmation emails only"],

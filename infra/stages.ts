@@ -26,7 +26,10 @@ export interface StageConfig {
    * the deploy prints and keeps as the `dnsRecords` output (docs/deploying.md).
    */
   dns: "route53" | "manual";
-  /** ACM certificate for siteDomain when dns is "manual". */
+  /**
+   * ACM certificate for siteDomain when dns is "manual" (TIPS_CERTIFICATE_ARN): issued in the
+   * stage's region for exactly that name; the deploy refuses a site domain without one.
+   */
   certificateArn?: string;
   /**
    * The List-Unsubscribe mailto: address, set only where SES receives its mail and hands it to
@@ -104,6 +107,7 @@ function namedStage(stage: string, env: Env): StageConfig | undefined {
     dmarcReports,
     siteDomain: production ? `tips.${apex}` : `tips-staging.${apex}`,
     dns: env.TIPS_DNS === "manual" ? "manual" : "route53",
+    ...(env.TIPS_CERTIFICATE_ARN ? { certificateArn: env.TIPS_CERTIFICATE_ARN } : {}),
     ...(inbound
       ? { unsubscribeMailto: `unsubscribe@inbound.${domain}`, inboundDomain: `inbound.${domain}` }
       : {}),
@@ -148,6 +152,14 @@ export function deployRefusal(stage: string, config: StageConfig): string | unde
       `Stage "${stage}" still sends from the placeholder ${config.sender}: set DOMAIN in ` +
       "infra/stages.ts (or TIPS_DOMAIN) for production and staging, or TIPS_SENDER for a " +
       "personal stage, before deploying (`npm run infra:graph` takes --sender-domain)."
+    );
+  }
+  if (config.siteDomain && config.dns === "manual" && !config.certificateArn) {
+    return (
+      `Stage "${stage}" serves ${config.siteDomain} with DNS records written by hand ` +
+      `(TIPS_DNS=manual), so API Gateway needs a certificate for it: request one in ACM in ` +
+      `${config.region} for ${config.siteDomain}, validate it, and set TIPS_CERTIFICATE_ARN to ` +
+      "its ARN (docs/deploying.md)."
     );
   }
   if (config.production && !config.alertEmail) {

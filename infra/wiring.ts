@@ -405,6 +405,8 @@ export const ALARMS = {
   deadLetterDepth: { metric: "ApproximateNumberOfMessagesVisible", threshold: 1 },
   /** Any planner invocation that failed (it runs hourly; the next pass retries the readers). */
   plannerErrors: { metric: "Errors", threshold: 1, periodSeconds: 3600 },
+  /** Hours in a row without a planner invocation (it runs every hour) before the alarm. */
+  plannerSilent: { metric: "Invocations", periodSeconds: 3600, hours: 2 },
   /** Any 5xx answer of the API in five minutes: bad input gets a 4xx, so a 5xx is a fault. */
   api5xx: { metric: "5xx", threshold: 1, periodSeconds: 300 },
   /**

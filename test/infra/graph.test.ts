@@ -140,6 +140,23 @@ describe.each(each)("%s stage", (key) => {
     }
     const planner = fn(graph(), "weekly").resource.props.name;
     expect(on("Errors", "FunctionName", planner)).toHaveLength(1);
+    // A planner nobody invokes fails nothing: two hours without an invocation are an alarm,
+    // which also says when it clears (it fires after a first deploy until the first pass).
+    const alertsArn = arnOf(named(graph(), "AlertsTopic"));
+    expect(on("Invocations", "FunctionName", planner).map((a) => a.props)).toEqual([
+      expect.objectContaining({
+        namespace: "AWS/Lambda",
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        period: 3600,
+        evaluationPeriods: 2,
+        treatMissingData: "breaching",
+        okActions: [alertsArn],
+      }),
+    ]);
+    // The breaker's own failure (its alarms would say sending is paused when it is not).
+    const pause = fn(graph(), "pauseSending").resource.props.name;
+    expect(on("Errors", "FunctionName", pause)).toHaveLength(1);
     expect(on("5xx", "ApiId", named(graph(), "ApiApi").props.id ?? "api0123456")).toHaveLength(1);
     const sendQueue = queueNamed(graph(), "SendQueue").props.name;
     expect(on("ApproximateAgeOfOldestMessage", "QueueName", sendQueue)).toHaveLength(1);
@@ -318,6 +335,26 @@ describe.each(each)("%s stage", (key) => {
     expect(JSON.parse(queue.props.redrivePolicy as string)).toMatchObject({
       deadLetterTargetArn: arnOf(dlq),
     });
+    // What SNS cannot deliver to the queue goes to the same dead-letter queue, which only the
+    // events topic may write to.
+    expect(JSON.parse(subscription.props.redrivePolicy as string)).toEqual({
+      deadLetterTargetArn: arnOf(dlq),
+    });
+    const dlqPolicy = one(
+      graph(),
+      "aws:sqs/queuePolicy:QueuePolicy",
+      (p) => p.queueUrl === dlq.props.url,
+    );
+    expect(subscription.dependsOn).toContain(dlqPolicy.name);
+    expect(JSON.parse(dlqPolicy.props.policy as string).Statement).toEqual([
+      expect.objectContaining({
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Principal: { Service: ["sns.amazonaws.com"] },
+        Resource: [arnOf(dlq)],
+        Condition: { ArnEquals: { "aws:SourceArn": [topicArn] } },
+      }),
+    ]);
     const consumer = fn(graph(), "sesEvents");
     expect(consumer.queue?.name).toBe(queue.name);
     expect(consumer.mapping?.props.functionResponseTypes).toEqual(["ReportBatchItemFailures"]);
@@ -701,6 +738,42 @@ describe("a domain whose DNS the operator writes", () => {
     const dmarc = records.find((r) => r.name === "_dmarc.dana.test");
     expect(dmarc?.value).toMatch(/^v=DMARC1; .*rua=mailto:tips@dana\.test;/);
   });
+
+  it("production with DNS written by hand and no certificate for its site names the setting", async () => {
+    await expect(evaluateGraph({ ...STAGES.production, dns: "manual" }, "ignore")).rejects.toThrow(
+      /tips\.runner\.test.*TIPS_DNS=manual.*TIPS_CERTIFICATE_ARN/s,
+    );
+  });
+
+  it("production with DNS written by hand: the site on its certificate, every record an output", async () => {
+    const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/site";
+    const graph = await evaluateGraph(
+      { ...STAGES.production, dns: "manual", certificateArn },
+      "ignore",
+    );
+    const domain = one(graph, "aws:apigatewayv2/domainName:DomainName", () => true);
+    expect(domain.props).toMatchObject({
+      domainName: "tips.runner.test",
+      domainNameConfiguration: expect.objectContaining({ certificateArn }),
+    });
+    // Nothing is written to Route 53, and nothing is certified there.
+    expect(ofType(graph, "aws:route53/record:Record")).toEqual([]);
+    expect(ofType(graph, "aws:acm/certificate:Certificate")).toEqual([]);
+    const records = graph.outputs.dnsRecords as { type: string; name: string; value: string }[];
+    expect(records).toContainEqual({
+      type: "CNAME",
+      name: "tips.runner.test",
+      value: "d-abc123.execute-api.amazonaws.com",
+    });
+    expect(records).toContainEqual({
+      type: "MX",
+      name: "inbound.runner.test",
+      value: "10 inbound-smtp.us-east-1.amazonaws.com",
+    });
+    expect(records.filter((r) => r.name.endsWith("._domainkey.runner.test"))).toHaveLength(3);
+    expect(records.map((r) => r.name)).toContain("_dmarc.runner.test");
+    expect(graph.outputs.region).toBe("us-east-1");
+  }, 120_000);
 
   it("route53 stages write them, DMARC reports going to the stage's setting", () => {
     expect(graphs.production.outputs.dnsRecords).toBeUndefined();

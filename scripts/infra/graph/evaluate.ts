@@ -41,6 +41,14 @@ export interface EvaluateOptions {
   /** A single verified address to send from (personal stages). */
   senderEmail?: string | undefined;
   dmarcReports?: string | undefined;
+  /** Who writes the DNS records (TIPS_DNS): "manual" or, by default, "route53". */
+  dns?: string | undefined;
+  /** The site domain's ACM certificate, for manual DNS (TIPS_CERTIFICATE_ARN). */
+  certificateArn?: string | undefined;
+  /** Leaving by email on staging, or not on production (TIPS_INBOUND): "on" or "off". */
+  inbound?: string | undefined;
+  /** Click tracking (TIPS_CLICKS): "off", or on by default. */
+  clicks?: string | undefined;
 }
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
@@ -57,6 +65,10 @@ function stageEnv(options: EvaluateOptions): Record<string, string> {
   }
   if (options.senderEmail) env.TIPS_SENDER = options.senderEmail;
   if (options.dmarcReports) env.TIPS_DMARC_REPORTS = options.dmarcReports;
+  if (options.dns) env.TIPS_DNS = options.dns;
+  if (options.certificateArn) env.TIPS_CERTIFICATE_ARN = options.certificateArn;
+  if (options.inbound) env.TIPS_INBOUND = options.inbound;
+  if (options.clicks) env.TIPS_CLICKS = options.clicks;
   return env;
 }
 
