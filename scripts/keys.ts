@@ -29,12 +29,30 @@ export function newSecret(): string {
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+const parseKeysArgs = (argv: string[]) =>
+  parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { kid: { type: "string" }, bare: { type: "boolean", default: false } },
+    options: {
+      kid: { type: "string" },
+      bare: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseKeysArgs>;
+  try {
+    parsed = parseKeysArgs(argv);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const [command, value, ...extra] = positionals;
   if (command === "new" && value === undefined) {
     const kid = values.kid ?? `k${new Date().toISOString().slice(0, 10).replace(/-/g, "")}`;

@@ -34,6 +34,15 @@ describe("npm run keys", () => {
     expect(await keys(["check"])).toBe(2);
     vi.restoreAllMocks();
   });
+
+  it("--help prints the usage, exit 0; an unknown option prints it too, exit 2", async () => {
+    const { out, err } = output();
+    expect(await keys(["--help"])).toBe(0);
+    expect(out.join("\n")).toMatch(/npm run keys -- new .*\n.*npm run keys -- check/s);
+    expect(await keys(["new", "--nope"])).toBe(2);
+    expect(err.join("\n")).toMatch(/--nope[\s\S]*Usage: npm run keys/);
+    vi.restoreAllMocks();
+  });
 });
 
 describe("npm run subscribers (the local stack)", () => {
