@@ -81,6 +81,30 @@ export interface CheckResult {
   brand: Brand;
 }
 
+/**
+ * What sits in the tips directory without being a tip (a `drafts/` folder, `x.markdown`, `x.MD`,
+ * `x.md.txt`): each a warning, so that a tip left out of the series by its name is seen.
+ * Hidden files (.gitkeep, .DS_Store) are no one's tips.
+ */
+function strayFiles(tipsDir: string): Problem[] {
+  return readdirSync(tipsDir, { withFileTypes: true })
+    .filter(
+      (entry) => !entry.name.startsWith(".") && !(entry.isFile() && entry.name.endsWith(".md")),
+    )
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((entry) =>
+      problem(
+        path.join(tipsDir, entry.name),
+        entry.isDirectory()
+          ? "a folder in the tips directory: the tips in it are not in the series"
+          : "not a tip: only files ending in .md are, so this one is not in the series",
+        entry.isDirectory()
+          ? "move each tip up into the tips directory (or the folder out of it)"
+          : "rename it to end in .md (lower case) if it is a tip, or move it out of the tips directory",
+      ),
+    );
+}
+
 export function listTipFiles(tipsDir: string): string[] {
   return readdirSync(tipsDir)
     .filter((name) => name.endsWith(".md"))
@@ -91,6 +115,7 @@ export function listTipFiles(tipsDir: string): string[] {
 export async function checkContent(options: CheckOptions): Promise<CheckResult> {
   const { tipsDir, emailsDir, only } = options;
   const problems: Problem[] = [];
+  let strays: Problem[] = [];
   let files: string[] = [];
   if (!existsSync(tipsDir) || !statSync(tipsDir).isDirectory()) {
     problems.push(
@@ -99,6 +124,7 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
   } else {
     files = listTipFiles(tipsDir);
     if (only) files = files.filter((f) => only.includes(path.basename(f, ".md")));
+    else strays = strayFiles(tipsDir);
     if (files.length === 0 && !only) {
       problems.push(
         problem(tipsDir, "no tips found (*.md)", 'add a tip with npm run new-tip -- "Title"'),
@@ -119,6 +145,7 @@ export async function checkContent(options: CheckOptions): Promise<CheckResult> 
     siteUrl,
     brand,
     problems: [...problems, ...checked.problems, ...compiled.problems, ...drawn.brandProblems],
+    warnings: [...strays, ...compiled.warnings],
   });
   if (own) result.site = own.site;
   result.assets = drawn.assets;

@@ -8,6 +8,7 @@
  * only consults its content-keyed cache when called without options, so a cached result parsed
  * elsewhere can never bypass these engines.
  */
+import { isUtf8 } from "node:buffer";
 import matter from "gray-matter";
 import { lineAt, type Problem, problem } from "./problems.js";
 import { parseYamlOrThrow, YamlSyntaxError } from "./yaml.js";
@@ -48,6 +49,48 @@ export interface ParsedSource {
   body: string;
   /** 1-based file line on which the body starts. */
   bodyLine: number;
+}
+
+const SAVE_AS_UTF8 =
+  "save the file as UTF-8 (in most editors: Save As, or Save with Encoding, then UTF-8)";
+
+/**
+ * A tip file's bytes as text: UTF-8 only (a file in another encoding would reach readers with
+ * its accented letters and curly quotes garbled), and Windows line endings read as plain ones.
+ */
+export function decodeSource(
+  file: string,
+  raw: Uint8Array,
+): { ok: true; source: string } | { ok: false; problems: Problem[] } {
+  if ((raw[0] === 0xff && raw[1] === 0xfe) || (raw[0] === 0xfe && raw[1] === 0xff)) {
+    return {
+      ok: false,
+      problems: [problem(file, "the file is saved as UTF-16, not UTF-8", SAVE_AS_UTF8, 1)],
+    };
+  }
+  if (!isUtf8(raw)) {
+    // A line feed never falls inside a UTF-8 character, so each line can be checked alone.
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= raw.length; i += 1) {
+      if (i < raw.length && raw[i] !== 0x0a) continue;
+      if (!isUtf8(raw.subarray(start, i))) break;
+      line += 1;
+      start = i + 1;
+    }
+    return {
+      ok: false,
+      problems: [
+        problem(
+          file,
+          "the file is not UTF-8 (Windows-1252 or Latin-1, perhaps): its accented letters and curly quotes would reach readers garbled",
+          SAVE_AS_UTF8,
+          line,
+        ),
+      ],
+    };
+  }
+  return { ok: true, source: new TextDecoder().decode(raw).replace(/\r\n?/g, "\n") };
 }
 
 /** Splits and YAML-parses a tip source. Returns problems instead of throwing. */

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { listTipFiles } from "./check.js";
-import { splitSource } from "./parse.js";
+import { decodeSource, splitSource } from "./parse.js";
 import { frontMatterSchema, KEBAB } from "./schema.js";
 
 export function slugify(title: string): string {
@@ -27,7 +27,9 @@ export function nextOrder(dir: string): number {
   let max = 0;
   if (!existsSync(dir)) return 1;
   for (const file of listTipFiles(dir)) {
-    const split = splitSource(file, readFileSync(file, "utf8"));
+    const decoded = decodeSource(file, readFileSync(file));
+    if (!decoded.ok) continue;
+    const split = splitSource(file, decoded.source);
     if (!split.ok) continue;
     const order = (split.value.data as { order?: unknown } | null)?.order;
     if (typeof order === "number" && Number.isInteger(order) && order > max) max = order;

@@ -17,7 +17,7 @@ import { type CompiledTipEmail, compileTip } from "./compile.js";
 import { htmlBytes, sizeProblem } from "./email.js";
 import { checkImages, type LocalImage } from "./images.js";
 import { checkLinks, lex } from "./links.js";
-import { splitSource } from "./parse.js";
+import { decodeSource, splitSource } from "./parse.js";
 import { defaultSiteUrl } from "./paths.js";
 import type { Problem } from "./problems.js";
 import { checkPlaceholderText, qualityWarnings, readingTime } from "./quality.js";
@@ -65,7 +65,6 @@ export interface TipContext {
 /** Checks one tip file on its own (everything except cross-file uniqueness); no compiling. */
 export function checkTipFile(file: string, tipsDir: string, brand: SiteBrand): TipReport {
   const raw = readFileSync(file);
-  const source = raw.toString("utf8");
   const name = path.basename(file, ".md");
   const report: TipReport = {
     file,
@@ -74,6 +73,12 @@ export function checkTipFile(file: string, tipsDir: string, brand: SiteBrand): T
     warnings: [],
     reading: { words: 0, minutes: 0 },
   };
+  const decoded = decodeSource(file, raw);
+  if (!decoded.ok) {
+    report.problems.push(...decoded.problems);
+    return report;
+  }
+  const source = decoded.source;
   const split = splitSource(file, source);
   if (!split.ok) {
     report.problems.push(...split.problems);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -413,5 +413,83 @@ describe("the check CLI", () => {
     expect(result.stdout).toMatch(
       /warn-subject-too-long\.md:2: subject is \d+ characters .*\n {2}fix: shorten the title/,
     );
+  });
+});
+
+describe("a tip's encoding and line endings, as editors' tools save them", () => {
+  const TIP =
+    "---\ntitle: Only tip\nslug: only-tip\norder: 1\nsummary: The only tip.\ntags: [basics]\n" +
+    'expert: "Coach Ana"\n---\n\nGo slowly, café style: don’t rush.\n';
+  const checkBytes = async (bytes: Uint8Array) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "check-encoding-"));
+    try {
+      writeFileSync(path.join(dir, "only-tip.md"), bytes);
+      return await checkContent({ tipsDir: dir, emailsDir: EMAILS });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const problems = (result: Awaited<ReturnType<typeof checkContent>>) =>
+    result.problems.map((p) => ({ line: p.line, message: p.message, fix: p.fix }));
+
+  it("Windows-1252 (é as 0xE9, ’ as 0x92) is refused on the line it starts, asking for UTF-8", async () => {
+    const latin = Buffer.from(TIP.replace("é", "\u0000").replace("’", "\u0001"), "latin1").map(
+      (b) => (b === 0 ? 0xe9 : b === 1 ? 0x92 : b),
+    );
+    const result = await checkBytes(latin);
+    expect(problems(result)).toEqual([
+      {
+        line: 10,
+        message: expect.stringMatching(/not UTF-8/),
+        fix: expect.stringMatching(/UTF-8/),
+      },
+    ]);
+    expect(result.bundle).toBeUndefined();
+  });
+
+  it("UTF-16 (Notepad's 'Unicode') is refused as such, not as a file without front matter", async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TIP, "utf16le")]);
+    expect(problems(await checkBytes(utf16))).toEqual([
+      { line: 1, message: "the file is saved as UTF-16, not UTF-8", fix: expect.any(String) },
+    ]);
+  });
+
+  it("Windows line endings (CRLF) make the same email as Unix ones", async () => {
+    const unix = await checkBytes(Buffer.from(TIP));
+    const windows = await checkBytes(Buffer.from(TIP.replaceAll("\n", "\r\n")));
+    expect(problems(windows)).toEqual([]);
+    const email = (r: typeof unix) => {
+      const tip = r.bundle?.tips[0];
+      return tip && { subject: tip.subject, html: tip.html, text: tip.text };
+    };
+    expect(email(windows)).toEqual(email(unix));
+    expect(email(windows)?.text).toContain("café style: don’t rush");
+  });
+});
+
+describe("files in the tips directory that are not tips", () => {
+  it("a folder, a .markdown, an upper-case .MD and a .md.txt are each a warning; hidden files are not", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "check-strays-"));
+    try {
+      const tip =
+        "---\ntitle: Only tip\nslug: only-tip\norder: 1\nsummary: The only tip.\ntags: [basics]\n---\n\nHello runners.\n";
+      writeFileSync(path.join(dir, "only-tip.md"), tip);
+      for (const name of ["x.markdown", "y.MD", "z.md.txt", ".DS_Store", ".gitkeep"]) {
+        writeFileSync(path.join(dir, name), tip);
+      }
+      mkdirSync(path.join(dir, "drafts"));
+      const result = await checkContent({ tipsDir: dir, emailsDir: EMAILS });
+      expect(result.problems).toEqual([]);
+      expect(result.bundle?.tips.map((t) => t.slug)).toEqual(["only-tip"]);
+      const strays = result.warnings.filter((w) => /not in the series/.test(w.message));
+      expect(strays.map((w) => path.basename(w.file))).toEqual([
+        "drafts",
+        "x.markdown",
+        "y.MD",
+        "z.md.txt",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
