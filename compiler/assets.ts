@@ -47,15 +47,22 @@ export interface RenderedAsset {
   contentType: string;
 }
 
-const memo = new Map<string, Buffer>();
-function read(file: string): Buffer {
-  let bytes = memo.get(file);
+/**
+ * A figure's source by the hashed name it was checked under (a file saved since has a new name):
+ * drawn once per name, however many tips show it.
+ */
+const figures = new Map<string, Buffer>();
+function figure(file: string, name: string): Buffer {
+  let bytes = figures.get(name);
   if (!bytes) {
     bytes = readFileSync(file);
-    memo.set(file, bytes);
+    figures.set(name, bytes);
   }
   return bytes;
 }
+
+/** A brand file as it is now (small; read again at each check, so the studio sees a save). */
+const read = (file: string): Buffer => readFileSync(file);
 
 /** `name.hash.svg` for an SVG served as is. */
 function svgName(stem: string, bytes: Buffer): string {
@@ -72,7 +79,7 @@ export function figureAsset(image: LocalImage): PlannedAsset {
       width: image.width * IMAGE_SCALE,
       height: image.height * IMAGE_SCALE,
     },
-    input: () => read(image.source),
+    input: () => figure(image.source, image.name),
   };
 }
 

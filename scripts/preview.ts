@@ -11,6 +11,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type { RenderedAsset } from "../compiler/assets.js";
 import { checkContent, listTipFiles } from "../compiler/check.js";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
 import { formatProblems } from "../compiler/problems.js";
@@ -19,26 +20,27 @@ import type { CompiledTemplate } from "../functions/core/types.js";
 import { findChromium } from "../studio/chromium.js";
 import { writeEmailFiles, writeReview } from "../studio/report.js";
 import { BUILT_SITE_URL, sampleEmail } from "../studio/sample.js";
-import { screenshotEmails } from "../studio/screenshots.js";
+import { drawnOrBuilt, screenshotEmails } from "../studio/screenshots.js";
 import { runWhenExecuted } from "./cli.js";
 
 export { SYSTEM_EMAIL_NAMES };
 
 const USAGE =
-  "usage: npm run preview -- <slug|confirm|welcome|goodbye> [--out <dir>]  or  npm run preview -- --all";
+  "usage: npm run preview -- <slug|confirm|welcome|goodbye|finished> [--out <dir>]  or  npm run preview -- --all";
 
 async function compileOne(
   slug: string,
   tipsDir: string,
   emailsDir: string,
-): Promise<{ email: CompiledTemplate } | { error: string }> {
+): Promise<{ email: CompiledTemplate; assets?: RenderedAsset[] } | { error: string }> {
   if ((SYSTEM_EMAIL_NAMES as readonly string[]).includes(slug)) {
     const name = slug as (typeof SYSTEM_EMAIL_NAMES)[number];
     // No tip at all: the brand, the templates and the system emails only.
-    const { emails, problems } = await checkContent({ tipsDir, emailsDir, only: [] });
+    const checked = await checkContent({ tipsDir, emailsDir, only: [] });
+    const { emails, problems } = checked;
     const email = emails[name];
     if (problems.length > 0 || !email) return { error: formatProblems(problems) };
-    return { email };
+    return { email, assets: checked.assets ?? [] };
   }
   const known = existsSync(tipsDir)
     ? listTipFiles(tipsDir).map((f) => path.basename(f, ".md"))
@@ -51,7 +53,7 @@ async function compileOne(
   const result = await checkContent({ tipsDir, emailsDir, only: [slug] });
   const tip = result.bundle?.tips[0];
   if (result.problems.length > 0 || !tip) return { error: formatProblems(result.problems) };
-  return { email: tip };
+  return { email: tip, assets: result.assets ?? [] };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -78,7 +80,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const result = await checkContent({ tipsDir, emailsDir });
     const { index } = await writeReview({ result, out, emailsDir, root: REPO_ROOT, chromium });
-    console.log(`review report: ${show(index)} (${result.reports.length} tips + 3 system emails)`);
+    console.log(
+      `review report: ${show(index)} (${result.reports.length} tips + ${SYSTEM_EMAIL_NAMES.length} system emails)`,
+    );
     if ("reason" in chromium) console.log(`screenshots skipped: ${chromium.reason}`);
     if (result.problems.length > 0) {
       console.error(formatProblems(result.problems));
@@ -100,7 +104,11 @@ export async function main(argv: string[]): Promise<number> {
   const files = writeEmailFiles(out, slug, email);
   if ("path" in chromium) {
     files.push(
-      ...(await screenshotEmails(chromium.path, [{ html: email.html, dir: path.join(out, slug) }])),
+      ...(await screenshotEmails(
+        chromium.path,
+        [{ html: email.html, dir: path.join(out, slug) }],
+        drawnOrBuilt(compiled.assets),
+      )),
     );
   }
   console.log(`Subject: ${email.subject}`);

@@ -1,7 +1,7 @@
 /**
- * The site's built static files (`npm run build` writes them to dist/site/assets/), served under
- * /assets/ as the AWS side serves them: by exact hashed name only, with their content type, and
- * cached for a year as immutable (a changed file gets a new name).
+ * The site's static files, served under /assets/ as the AWS side serves them: by exact hashed name
+ * only, with their content type, and cached for a year as immutable (a changed file gets a new
+ * name). `npm start` serves what the build wrote to dist/site/assets/; the studio draws them.
  */
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -16,12 +16,21 @@ export const ASSET_HEADERS = {
 
 const TYPES: Record<string, string> = { png: "image/png", svg: "image/svg+xml" };
 
+/** A file's bytes by its hashed name, or undefined when there is none. */
+export type AssetSource = (name: string) => Promise<Buffer | undefined>;
+
+/** The files a build wrote to `dir`. */
+export const builtAssets =
+  (dir: string): AssetSource =>
+  (name) =>
+    readFile(path.join(dir, name)).catch(() => undefined);
+
 /**
- * Answers a GET or HEAD of /assets/<name> from `dir`; returns false for any other request so the
- * API handles it. An unknown name is a 404.
+ * Answers a GET or HEAD of /assets/<name> from `source` (a directory: the built files); returns
+ * false for any other request so the API handles it. An unknown name is a 404.
  */
 export async function serveAsset(
-  dir: string,
+  source: string | AssetSource,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<boolean> {
@@ -34,11 +43,7 @@ export async function serveAsset(
   const match = ASSET_PATH.exec(pathname);
   let bytes: Buffer | undefined;
   if (match) {
-    try {
-      bytes = await readFile(path.join(dir, match[1] as string));
-    } catch {
-      bytes = undefined;
-    }
+    bytes = await (typeof source === "string" ? builtAssets(source) : source)(match[1] as string);
   }
   if (!match || !bytes) {
     response.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("Not found\n");

@@ -14,7 +14,7 @@ import { escapeHtml as esc } from "../functions/core/fill.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
 import { emailMain, indexMain, layout, type ViewKind } from "./page.js";
 import { BUILT_SITE_URL, type FilledEmail, sampleEmail } from "./sample.js";
-import { screenshotEmails } from "./screenshots.js";
+import { drawnOrBuilt, screenshotEmails } from "./screenshots.js";
 
 const SHOT_FOR: Partial<Record<ViewKind, string>> = {
   desktop: "desktop-600.png",
@@ -90,6 +90,7 @@ export async function writeReview(options: {
       ...(await screenshotEmails(
         options.chromium.path,
         built.map((e) => ({ html: (e.email as FilledEmail).html, dir: path.join(out, e.name) })),
+        drawnOrBuilt(result.assets),
       )),
     );
   }

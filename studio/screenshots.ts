@@ -1,12 +1,13 @@
 /**
  * Screenshots of emails in headless Chromium (studio/chromium.ts), one browser for many
  * emails. Nothing is fetched: the emails' images (under BUILT_SITE_URL) are answered from the
- * build's files, and every other request is blocked.
+ * files the check drew (or the build's), and every other request is blocked.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
+import type { RenderedAsset } from "../compiler/assets.js";
 import { DEFAULT_SITE_DIR } from "../compiler/paths.js";
+import { type AssetSource, builtAssets } from "./assets.js";
 import { launchChromium } from "./chromium.js";
 import { BUILT_SITE_URL, darkVariant } from "./sample.js";
 
@@ -27,10 +28,18 @@ export const SHOTS: readonly Shot[] = [
   { file: "dark-600.png", width: 600, height: 800, mobile: false, dark: true },
 ];
 
+/** The images a check drew, then the build's files for any other name. */
+export function drawnOrBuilt(drawn: readonly RenderedAsset[] = []): AssetSource {
+  const byName = new Map(drawn.map((asset) => [asset.name, asset.bytes]));
+  const built = builtAssets(path.join(DEFAULT_SITE_DIR, "assets"));
+  return async (name) => byName.get(name) ?? built(name);
+}
+
 /** Writes each shot of each email into its directory; returns the files written. */
 export async function screenshotEmails(
   executablePath: string,
   emails: readonly { html: string; dir: string }[],
+  assets: AssetSource = drawnOrBuilt(),
   shots: readonly Shot[] = SHOTS,
 ): Promise<string[]> {
   const browser = await launchChromium(executablePath);
@@ -38,7 +47,7 @@ export async function screenshotEmails(
   try {
     // One page per kind of shot, reused for every email.
     for (const shot of shots) {
-      const page = await newPage(browser, shot);
+      const page = await newPage(browser, shot, assets);
       for (const { html, dir } of emails) {
         const file = path.join(dir, shot.file);
         const local = html.replaceAll(BUILT_SITE_URL, IMAGES_ORIGIN);
@@ -54,7 +63,7 @@ export async function screenshotEmails(
   return written;
 }
 
-async function newPage(browser: Browser, shot: Shot): Promise<Page> {
+async function newPage(browser: Browser, shot: Shot, assets: AssetSource): Promise<Page> {
   const context = await browser.newContext({
     viewport: { width: shot.width, height: shot.height },
     isMobile: shot.mobile,
@@ -65,13 +74,10 @@ async function newPage(browser: Browser, shot: Shot): Promise<Page> {
     const url = new URL(route.request().url());
     const name = path.basename(url.pathname);
     if (url.origin !== IMAGES_ORIGIN || url.pathname !== `/assets/${name}`) return route.abort();
-    try {
-      const body = await readFile(path.join(DEFAULT_SITE_DIR, "assets", name));
-      const type = name.endsWith(".svg") ? "image/svg+xml" : "image/png";
-      return route.fulfill({ status: 200, contentType: type, body });
-    } catch {
-      return route.abort();
-    }
+    const body = await assets(name);
+    if (!body) return route.abort();
+    const type = name.endsWith(".svg") ? "image/svg+xml" : "image/png";
+    return route.fulfill({ status: 200, contentType: type, body });
   });
   return context.newPage();
 }

@@ -5,13 +5,14 @@
  * the updates; an error in a tip shows on its page and never stops the server.
  */
 
-import { type FSWatcher, watch } from "node:fs";
+import { existsSync, type FSWatcher, watch } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
+import { contentRoot } from "../compiler/images.js";
 import { createTip } from "../compiler/scaffold.js";
 import { SYSTEM_EMAIL_NAMES } from "../compiler/templates.js";
 import type { CompiledTemplate } from "../functions/core/types.js";
-import { serveAsset } from "./assets.js";
+import { builtAssets, serveAsset } from "./assets.js";
 import {
   checksList,
   emailMain,
@@ -218,8 +219,12 @@ ${checksList(
       res.writeHead(405, { allow: "GET, HEAD, POST", ...PAGE_HEADERS });
       return res.end();
     }
-    // The emails' images ({{site_url}} is the studio itself in its previews), as the build drew them.
-    if (await serveAsset(path.join(options.root, "dist", "site", "assets"), req, res)) return;
+    // The emails' images ({{site_url}} is the studio itself in its previews), drawn from the
+    // sources as they are now; anything else the build wrote.
+    const built = builtAssets(path.join(options.root, "dist", "site", "assets"));
+    if (await serveAsset(async (name) => (await state.asset(name)) ?? built(name), req, res)) {
+      return;
+    }
     if (url.pathname === "/events") {
       res.writeHead(200, {
         "content-type": "text/event-stream",
@@ -295,6 +300,7 @@ ${checksList(
     server.listen(options.port, "127.0.0.1", () => resolve());
   });
   // Watched only once listening, so a taken port leaves nothing running.
+  const imagesDir = path.join(contentRoot(options.tipsDir), "images");
   const watchers: FSWatcher[] = [
     watch(options.tipsDir, changed(options.tipsDir)),
     watch(options.emailsDir, { recursive: true }, changed(options.emailsDir)),
@@ -303,6 +309,8 @@ ${checksList(
       path.dirname(state.brandFile),
       changed(path.dirname(state.brandFile), path.basename(state.brandFile)),
     ),
+    // The tips' images.
+    ...(existsSync(imagesDir) ? [watch(imagesDir, { recursive: true }, changed(imagesDir))] : []),
   ];
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { brandAssets, figureAsset, type PlannedAsset, renderAssets } from "../compiler/assets.js";
 import { type Brand, checkBrand, STAND_IN_BRAND } from "../compiler/brand.js";
 import { assemble, type CheckResult, listTipFiles, type TipReport } from "../compiler/check.js";
 import { DEFAULT_BRAND_FILE } from "../compiler/paths.js";
@@ -94,7 +95,16 @@ export class StudioState {
     );
     const files = this.files();
     const known = new Set(this.reports.keys());
-    const setChanged = files.length !== known.size || files.some((f) => !known.has(f));
+    // A saved image (content/images) gets a new name in every tip that shows it, and may be
+    // the one a tip was missing: every tip is checked again (a few milliseconds each).
+    const imageChanged = changed.some(
+      (p) =>
+        !p.endsWith(".md") &&
+        !p.endsWith(".mjml") &&
+        path.resolve(p) !== path.resolve(this.brandFile),
+    );
+    const setChanged =
+      imageChanged || files.length !== known.size || files.some((f) => !known.has(f));
     if (templateChanged) {
       await this.compileAll();
       for (const name of ["tip", ...SYSTEM_EMAIL_NAMES]) names.add(name);
@@ -128,5 +138,26 @@ export class StudioState {
 
   report(name: string): TipReport | undefined {
     return this.result.reports.find((r) => r.name === name);
+  }
+
+  /**
+   * A file the previews show (a tip's figure, the brand's logo), drawn from its source as it is
+   * now, so a draft's images show without a build; undefined for any other name.
+   */
+  async asset(name: string): Promise<Buffer | undefined> {
+    const planned = this.plannedAssets().find((asset) => asset.name === name);
+    if (!planned) return undefined;
+    const { assets } = await renderAssets([planned]);
+    return assets[0]?.bytes;
+  }
+
+  private plannedAssets(): PlannedAsset[] {
+    const figures = [...this.reports.values()].flatMap((r) => (r.images ?? []).map(figureAsset));
+    try {
+      return [...figures, ...brandAssets(this.brand).plan];
+    } catch {
+      // A brand file missing or unreadable: its problem is on the index page already.
+      return figures;
+    }
   }
 }

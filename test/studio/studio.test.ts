@@ -3,11 +3,13 @@
  * server-sent event stream), errors shown instead of the email, and that it writes nothing but
  * the "new tip" action's file.
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as studioMain } from "../../scripts/studio.js";
+import { startStudio } from "../../studio/server.js";
 import { runMain } from "../support/cli.js";
 import { ROOT, type StudioFixture, snapshot, startFixtureStudio } from "../support/studio.js";
 
@@ -273,5 +275,58 @@ describe("npm run studio", () => {
     const result = await runMain(studioMain, ["--port", "http"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("--port must be a port number");
+  });
+});
+
+describe("a tip's images, before any build", () => {
+  let dir: string;
+  let studio: Awaited<ReturnType<typeof startStudio>>;
+  const squat = readFileSync(path.join(ROOT, "content/images/squat.svg"), "utf8");
+  beforeAll(async () => {
+    // A content folder of its own, with no dist/: nothing was built.
+    dir = mkdtempSync(path.join(tmpdir(), "studio-images-"));
+    mkdirSync(path.join(dir, "content/tips"), { recursive: true });
+    mkdirSync(path.join(dir, "content/images"));
+    writeFileSync(path.join(dir, "content/images/squat.svg"), squat);
+    writeFileSync(
+      path.join(dir, "content/tips/squats.md"),
+      readFileSync(path.join(ROOT, "content/tips/squats.md"), "utf8"),
+    );
+    studio = await startStudio({
+      tipsDir: path.join(dir, "content/tips"),
+      emailsDir: path.join(ROOT, "emails"),
+      port: 0,
+      root: dir,
+      log: () => {},
+    });
+  });
+  afterAll(async () => {
+    await studio?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const figure = async () => {
+    const html = await (await fetch(`${studio.url}/email/squats`)).text();
+    const src = /src="[^"]*(\/assets\/squat\.[0-9a-f]{10}\.png)"/.exec(html)?.[1];
+    if (!src) throw new Error("no figure in the email");
+    const res = await fetch(`${studio.url}${src}`);
+    return { src, status: res.status, type: res.headers.get("content-type") };
+  };
+
+  it("serves the figure the email shows, drawn from its source", async () => {
+    expect(await figure()).toMatchObject({ status: 200, type: "image/png" });
+  });
+
+  it("an image saved while the studio runs: the email names the new file, which is served", async () => {
+    const before = await figure();
+    const next = studio.nextChange();
+    writeFileSync(
+      path.join(dir, "content/images/squat.svg"),
+      squat.replace(/<\/svg>\s*$/, '<circle cx="5" cy="5" r="3" fill="#c00"/></svg>\n'),
+    );
+    await next;
+    const after = await figure();
+    expect(after.src).not.toBe(before.src);
+    expect(after).toMatchObject({ status: 200, type: "image/png" });
   });
 });
