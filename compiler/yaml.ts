@@ -42,8 +42,22 @@ const quotesLeftOpen = (line: string) => {
 const bracketsLeftOpen = (line: string) =>
   (line.match(/\[/g) ?? []).length - (line.match(/\]/g) ?? []).length;
 
-/** One parser error in plain words. */
+const CURLY_QUOTES = /[“”„‘’‚]/;
+
+/**
+ * One parser error in plain words. On a line with curly quotes (an editor's "smart quotes"), the
+ * fix says so: the editor believes the value is quoted already, and YAML sees no quotes at all.
+ */
 function plain(error: YAMLError, lines: readonly string[]): YamlProblem {
+  const said = explain(error, lines);
+  if (!CURLY_QUOTES.test(lines[said.line - 1] ?? "")) return said;
+  return {
+    ...said,
+    fix: `the quotes on this line are curly (“ ”), which YAML does not read as quotes: type straight ones instead, e.g. title: "Squats: the basics" (or turn off your editor's smart quotes)`,
+  };
+}
+
+function explain(error: YAMLError, lines: readonly string[]): YamlProblem {
   const line = error.linePos?.[0]?.line ?? 1;
   const text = lines[line - 1];
   switch (error.code) {

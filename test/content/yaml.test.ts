@@ -20,7 +20,13 @@ const PARSER_WORDS =
 
 const FRONT = ["title: A tip", "slug: tip", "order: 1", "summary: One line.", "tags: [basics]"];
 
-const cases: { name: string; replace: [string, string]; line: number; message: RegExp }[] = [
+const cases: {
+  name: string;
+  replace: [string, string];
+  line: number;
+  message: RegExp;
+  fix?: RegExp;
+}[] = [
   {
     name: "a colon inside a value",
     replace: ["summary: One line.", "summary: Squats: the basics"],
@@ -52,6 +58,13 @@ const cases: { name: string; replace: [string, string]; line: number; message: R
     message: /indented with a tab/,
   },
   {
+    name: "curly quotes around a value with a colon (the fix names them)",
+    replace: ["title: A tip", "title: “Single-leg deadlifts: for balance”"],
+    line: 2,
+    message: /contains ": "/,
+    fix: /curly .*straight/,
+  },
+  {
     name: "a value starting with @",
     replace: ["title: A tip", "title: @home squats"],
     line: 2,
@@ -60,7 +73,7 @@ const cases: { name: string; replace: [string, string]; line: number; message: R
 ];
 
 describe("a tip's front matter with broken YAML", () => {
-  it.each(cases)("$name: plain words, the line, a fix", async ({ replace, line, message }) => {
+  it.each(cases)("$name: plain words, the line, a fix", async ({ replace, line, message, fix }) => {
     const tips = mkdtempSync(path.join(dir, "tips-"));
     const front = FRONT.join("\n").replace(replace[0], replace[1]);
     writeFileSync(path.join(tips, "tip.md"), `---\n${front}\n---\n\nA body.\n`);
@@ -74,6 +87,7 @@ describe("a tip's front matter with broken YAML", () => {
     expect(found?.line).toBe(line);
     expect(found?.message).toMatch(/^invalid YAML in the front matter: /);
     expect(found?.fix.length).toBeGreaterThan(20);
+    if (fix) expect(found?.fix).toMatch(fix);
     for (const p of problems) expect(`${p.message} ${p.fix}`).not.toMatch(PARSER_WORDS);
   });
 });
