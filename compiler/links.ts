@@ -180,6 +180,8 @@ export function altProblem(
   if (
     EMPTY_ALT.test(text) ||
     FILE_NAME_ALT.test(text) ||
+    // Too few letters to say anything ("x", "...", "—").
+    (text.match(/\p{L}/gu) ?? []).length < 3 ||
     (file !== "" && (same(text, file) || same(text, stem)))
   ) {
     return { message: `image alt text "${text}" says nothing about the image`, fix };

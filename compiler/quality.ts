@@ -72,6 +72,12 @@ export function readingTime(tokens: readonly Token[]): { words: number; minutes:
 const GENERIC_LINK_TEXT = /^(click here|here|this|this link|link|read more|more|learn more)$/i;
 
 /** Warnings: subject length and accessibility. */
+/**
+ * A phone's room for a table in the email: the 375 px screen less the card's margins and
+ * padding, about 9 px a character of the body's type, and each cell's own padding.
+ */
+const PHONE = { screenPx: 375, widthPx: 311, charPx: 9, cellPx: 16 } as const;
+
 export function qualityWarnings(
   tip: Tip,
   tokens: Token[],
@@ -132,6 +138,28 @@ export function qualityWarnings(
           `accessibility: image alt text "${t.text.slice(0, 37)}..." is over 125 characters`,
           "describe what the image shows in one short sentence",
           line,
+        ),
+      );
+    }
+  }
+  // Tables: on a phone each column is at least as wide as its longest word, or that word breaks
+  // letter by letter.
+  const tableLine = locator(body, bodyLine);
+  for (const t of tokens) {
+    if (t.type !== "table") continue;
+    const table = t as Tokens.Table;
+    const columns = table.header.map((cell, i) => [cell, ...table.rows.map((row) => row[i])]);
+    const needed = columns.reduce((sum, cells) => {
+      const words = cells.flatMap((cell) => (cell?.text ?? "").split(/\s+/));
+      return sum + Math.max(0, ...words.map((w) => w.length)) * PHONE.charPx + PHONE.cellPx;
+    }, 0);
+    if (needed > PHONE.widthPx) {
+      warnings.push(
+        problem(
+          file,
+          `a table of ${columns.length} columns is too wide for a phone: at ${PHONE.screenPx} px its words break letter by letter, and the text part cannot line it up`,
+          "use fewer columns (a list per row, or two tables), or shorter words in the widest columns",
+          tableLine(t.raw),
         ),
       );
     }

@@ -493,3 +493,39 @@ describe("files in the tips directory that are not tips", () => {
     }
   });
 });
+
+describe("a table in a tip, on a phone", () => {
+  const tipWith = (table: string) =>
+    `---\ntitle: Only tip\nslug: only-tip\norder: 1\nsummary: The only tip.\ntags: [basics]\n---\n\nThe plan:\n\n${table}\n`;
+  const warningsFor = async (table: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "check-table-"));
+    try {
+      writeFileSync(path.join(dir, "only-tip.md"), tipWith(table));
+      const result = await checkContent({ tipsDir: dir, emailsDir: EMAILS });
+      expect(result.problems).toEqual([]);
+      return result.warnings.filter((w) => /too wide for a phone/.test(w.message));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("eight columns warn, on the table's line", async () => {
+    const wide = [
+      "| Day | Session | Sets | Reps | Load | Rest | Tempo | Notes |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
+      "| Monday | Squats | 3 | 8 | Moderate | 90s | Slow | Heels down |",
+    ].join("\n");
+    const warned = await warningsFor(wide);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({ line: 11, message: expect.stringMatching(/8 columns/) });
+  });
+
+  it("the series' own three-column week does not", async () => {
+    const week = readFileSync(path.join(ROOT, "content/tips/putting-it-all-together.md"), "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("|"))
+      .join("\n");
+    expect(week.split("\n").length).toBeGreaterThan(5);
+    expect(await warningsFor(week)).toEqual([]);
+  });
+});
