@@ -23,9 +23,10 @@ const text = (max: number) =>
 const kebab = z.string().regex(KEBAB, "must be kebab-case (lowercase letters, digits, hyphens)");
 
 /** A YAML date (js-yaml gives a Date) or a quoted "YYYY-MM-DD" string; normalized to YYYY-MM-DD. */
+const DATE_MESSAGE = "must be a date written as YYYY-MM-DD, e.g. 2026-03-02";
 const date = z
-  .union([z.date(), z.iso.date()])
-  .refine((d) => !(d instanceof Date) || !Number.isNaN(d.getTime()), "must be a valid date")
+  .union([z.date(), z.iso.date({ error: DATE_MESSAGE })], { error: DATE_MESSAGE })
+  .refine((d) => !(d instanceof Date) || !Number.isNaN(d.getTime()), DATE_MESSAGE)
   .transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d));
 
 export const frontMatterSchema = z.strictObject({

@@ -8,12 +8,42 @@ import type { ParsedSource } from "./parse.js";
 import { lineOfKey, type Problem, problem } from "./problems.js";
 import { FIELD_EXAMPLES, type FrontMatter, frontMatterSchema } from "./schema.js";
 
+/** A schema's expected type as an editor says it. */
+const KINDS: Record<string, string> = {
+  array: "a list",
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "true or false",
+  object: "a set of fields",
+};
+
+/** What a YAML value is, as an editor says it. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (value instanceof Date) return "a date";
+  if (typeof value === "number") return String(value);
+  if (typeof value === "string") return "text";
+  if (typeof value === "object") return "a set of fields";
+  return typeof value;
+}
+
 function describeIssue(
   issue: z.core.$ZodIssue,
   data: unknown,
 ): { key: string; message: string; fix: string } {
   const key = issue.path.length > 0 ? String(issue.path[0]) : "";
-  const where = issue.path.map(String).join(".");
+  // "tags, item 2" rather than "tags.1".
+  const where = issue.path
+    .map((segment, i) =>
+      i > 0 && typeof segment === "number" ? `item ${segment + 1}` : String(segment),
+    )
+    .join(", ");
+  let value: unknown = data;
+  for (const segment of issue.path) {
+    value = (value as Record<PropertyKey, unknown> | undefined)?.[segment as PropertyKey];
+  }
   const example = FIELD_EXAMPLES[key as keyof FrontMatter];
   const present = typeof data === "object" && data !== null && Object.hasOwn(data as object, key);
   if (issue.code === "invalid_type" && issue.path.length === 1 && !present) {
@@ -31,20 +61,17 @@ function describeIssue(
     };
   }
   if (issue.code === "invalid_type") {
-    let value: unknown = data;
-    for (const segment of issue.path) {
-      value = (value as Record<PropertyKey, unknown> | undefined)?.[segment as PropertyKey];
-    }
-    const got = value === null ? "nothing" : Array.isArray(value) ? "a list" : typeof value;
     return {
       key,
-      message: `field "${where}" must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}, not ${got}`,
+      message: `field "${where}" must be ${KINDS[issue.expected] ?? `a ${issue.expected}`}, not ${kindOf(value)}`,
       fix: example ? `use a value like: ${example}` : "correct the value",
     };
   }
+  const length =
+    issue.code === "too_big" && typeof value === "string" ? ` (it has ${value.length})` : "";
   return {
     key,
-    message: `field "${where}" ${issue.message}`,
+    message: `field "${where}" ${issue.message}${length}`,
     fix: example ? `use a value like: ${example}` : "correct the value",
   };
 }

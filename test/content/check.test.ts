@@ -67,7 +67,7 @@ const rows: Row[] = [
   {
     fixture: "bad-tags",
     file: "bad-tags.md",
-    message: 'field "tags.0" must be kebab-case',
+    message: 'field "tags, item 1" must be kebab-case',
     line: 6,
   },
   {
@@ -527,5 +527,27 @@ describe("a table in a tip, on a phone", () => {
       .join("\n");
     expect(week.split("\n").length).toBeGreaterThan(5);
     expect(await warningsFor(week)).toEqual([]);
+  });
+});
+
+describe("front-matter values an editor got wrong, said in their words", () => {
+  it.each([
+    ["order: 1.5", 'field "order" must be a whole number, not 1.5'],
+    ["tags: [basics, 4]", 'field "tags, item 2" must be text, not 4'],
+    ["publishedAt: 2026-13-45", 'field "publishedAt" must be a date written as YYYY-MM-DD'],
+    [`title: "${"x".repeat(120)}"`, 'field "title" must be at most 100 characters (it has 120)'],
+  ])("%s", async (line, message) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "check-values-"));
+    try {
+      const field = line.split(":")[0] as string;
+      const front = ["title: A tip", "slug: a", "order: 1", "summary: One line.", "tags: [basics]"]
+        .filter((l) => !l.startsWith(`${field}:`))
+        .concat(line);
+      writeFileSync(path.join(dir, "a.md"), `---\n${front.join("\n")}\n---\n\nA body.\n`);
+      const result = await checkContent({ tipsDir: dir, emailsDir: EMAILS });
+      expect(result.problems.map((p) => p.message)).toEqual([expect.stringContaining(message)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
