@@ -50,10 +50,14 @@ async function compileOne(
       error: `unknown slug "${slug}". Known: ${[...SYSTEM_EMAIL_NAMES, ...known].join(", ") || "(none)"}`,
     };
   }
-  const result = await checkContent({ tipsDir, emailsDir, only: [slug] });
-  const tip = result.bundle?.tips[0];
-  if (result.problems.length > 0 || !tip) return { error: formatProblems(result.problems) };
-  return { email: tip, assets: result.assets ?? [] };
+  // The whole series is checked, so that what involves other tips (an order or slug used twice, a
+  // link to another tip) is said here too; their own problems are theirs.
+  const result = await checkContent({ tipsDir, emailsDir });
+  const report = result.reports.find((r) => r.name === slug);
+  const others = new Set(result.reports.filter((r) => r !== report).map((r) => r.file));
+  const problems = result.problems.filter((p) => !others.has(p.file));
+  if (problems.length > 0 || !report?.email) return { error: formatProblems(problems) };
+  return { email: report.email, assets: result.assets ?? [] };
 }
 
 export async function main(argv: string[]): Promise<number> {

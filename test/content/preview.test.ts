@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,6 +94,29 @@ describe("preview errors", () => {
     expect(result.stderr).toContain("squats");
     expect(result.stderr).toContain("confirm");
     expect(existsSync(path.join(out, "no-such-tip"))).toBe(false);
+  });
+
+  it("a tip whose order another tip uses fails, naming the other; a tip broken elsewhere does not", async () => {
+    const tips = mkdtempSync(path.join(tmpdir(), "preview-tips-"));
+    try {
+      cpSync(path.join(ROOT, "content"), path.join(tips, "content"), { recursive: true });
+      const dir = path.join(tips, "content/tips");
+      const squats = readFileSync(path.join(dir, "squats.md"), "utf8");
+      const order = /^order: (\d+)$/m.exec(squats)?.[1];
+      const lunges = path.join(dir, "lunges.md");
+      writeFileSync(
+        lunges,
+        readFileSync(lunges, "utf8").replace(/^order: \d+$/m, `order: ${order}`),
+      );
+      const clash = await runMain(main, ["squats", "--tips", dir, "--out", out]);
+      expect(clash.status).toBe(1);
+      expect(clash.stderr).toMatch(/order.*lunges|lunges.*order/s);
+      // Another tip's own error is not this one's.
+      writeFileSync(lunges, "no front matter\n");
+      expect((await runMain(main, ["squats", "--tips", dir, "--out", out])).status).toBe(0);
+    } finally {
+      rmSync(tips, { recursive: true, force: true });
+    }
   });
 });
 
