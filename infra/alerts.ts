@@ -31,6 +31,8 @@ type AlarmArgs = Omit<
  */
 export function alarm(name: string, { notifyOk, ...args }: AlarmArgs) {
   return new aws.cloudwatch.MetricAlarm(name, {
+    // The alert email's subject names the alarm: it says which app and stage it is about.
+    name: `${$app.name}-${$app.stage}-${name}`,
     evaluationPeriods: 1,
     comparisonOperator: "GreaterThanOrEqualToThreshold",
     treatMissingData: "notBreaching",

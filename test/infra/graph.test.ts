@@ -122,6 +122,11 @@ describe.each(each)("%s stage", (key) => {
     const alarms = ofType(graph(), ALARM);
     expect(alarms.length).toBeGreaterThanOrEqual(11);
     for (const alarm of alarms) expect(alarm.props.alarmActions).toContain(alertsArn);
+    // Named for the stage, as the alert email's subject shows it.
+    const stage = STAGES[key].stage;
+    for (const alarm of alarms) {
+      expect(alarm.props.name).toBe(`strength-tips-${stage}-${alarm.name}`);
+    }
   });
 
   it("alarms on every dead-letter queue, the planner, API errors and a stuck send", () => {
