@@ -40,8 +40,10 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const { result } = studio.state;
+  // As `npm run check` counts them: the templates' email-client notes are not the tips' warnings.
+  const warnings = result.reports.reduce((sum, r) => sum + r.warnings.length, 0);
   console.log(
-    `studio: ${studio.url}  (${result.reports.length} tips, ${result.problems.length} errors, ${result.warnings.length} warnings; Ctrl-C stops it)`,
+    `studio: ${studio.url}  (${result.reports.length} tips, ${result.problems.length} errors, ${warnings} warnings; Ctrl-C stops it)`,
   );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

@@ -139,10 +139,11 @@ export function checksList(
   ].join("")}</ul>`;
 }
 
-function status(problems: number, warnings: number): string {
+/** A row's checks; a template's warnings are notes on email clients, for whoever edits emails/. */
+function status(problems: number, warnings: number, kind = "warning"): string {
   if (problems > 0) return `<span class="bad">${problems} error${problems === 1 ? "" : "s"}</span>`;
   if (warnings > 0)
-    return `<span class="warn">ok, ${warnings} warning${warnings === 1 ? "" : "s"}</span>`;
+    return `<span class="warn">ok, ${warnings} ${kind}${warnings === 1 ? "" : "s"}</span>`;
   return `<span class="ok">ok</span>`;
 }
 
@@ -163,7 +164,7 @@ export function indexMain(options: {
   const templates = options.templates
     .map(
       (t) =>
-        `<tr><td><a href="${esc(options.href(t.name))}">${esc(t.name)}</a></td><td>emails/${esc(t.name)}.mjml</td><td>${status(t.problems, t.warnings)}</td></tr>`,
+        `<tr><td><a href="${esc(options.href(t.name))}">${esc(t.name)}</a></td><td>emails/${esc(t.name)}.mjml</td><td>${status(t.problems, t.warnings, "client note")}</td></tr>`,
     )
     .join("");
   return `<h1>Tips, in the order subscribers get them</h1>

@@ -125,6 +125,12 @@ describe("the studio's pages", () => {
     expect(body).toMatch(/warning<\/span> <code>[^<]*emails\/tip\.mjml<\/code>: email clients: /);
   });
 
+  it("counts the templates' email-client notes as notes, not as warnings of the tips", async () => {
+    const { body } = await get("/");
+    expect(body).toMatch(/emails\/tip\.mjml<\/td><td><span class="warn">ok, \d+ client notes</);
+    expect(body).not.toMatch(/mjml<\/td><td><span class="warn">ok, \d+ warnings/);
+  });
+
   it("answers 404 for an unknown tip", async () => {
     expect((await get("/tip/no-such-tip")).status).toBe(404);
   });
