@@ -22,6 +22,8 @@ import {
   IMAGE_MAX_BYTES,
   IMAGE_SCALE,
   type LocalImage,
+  PHOTO_MAX_BYTES,
+  photo,
 } from "./images.js";
 import { type Problem, problem } from "./problems.js";
 
@@ -35,7 +37,10 @@ export interface PlannedAsset {
   /** The file it is drawn from (named in a problem). */
   source: string;
   /** SVG copied as is, or drawn to a PNG `width` pixels wide. */
-  output: { kind: "svg" } | { kind: "png"; width: number; height?: number };
+  output:
+    | { kind: "svg" }
+    | { kind: "png"; width: number; height?: number }
+    | { kind: "jpg"; width: number; height: number };
   /** The SVG (or raster) bytes to draw. */
   input: () => Buffer;
 }
@@ -75,7 +80,7 @@ export function figureAsset(image: LocalImage): PlannedAsset {
     name: image.name,
     source: image.source,
     output: {
-      kind: "png",
+      kind: photo(image.type) ? "jpg" : "png",
       width: image.width * IMAGE_SCALE,
       height: image.height * IMAGE_SCALE,
     },
@@ -212,6 +217,17 @@ export function brandAssets(brand: Brand): { plan: PlannedAsset[]; site: SiteAss
   };
 }
 
+/** Draws one photo as a progressive JPEG (mozjpeg) of exactly `width` × `height` pixels. */
+async function drawJpeg(input: Buffer, output: { width: number; height: number }) {
+  const { default: sharp } = await import("sharp");
+  return sharp(input)
+    .rotate()
+    .resize({ width: output.width, height: output.height, fit: "cover" })
+    .flatten({ background: "#ffffff" })
+    .jpeg({ quality: 72, mozjpeg: true, progressive: true })
+    .toBuffer();
+}
+
 /** Draws one PNG with sharp: the SVG rasterised at the density that gives `width` pixels. */
 async function drawPng(
   input: Buffer,
@@ -251,7 +267,10 @@ export async function renderAssets(
     if (cached) bytes = Buffer.from(cached, "base64");
     else {
       try {
-        bytes = await drawPng(item.input(), item.output, /\.svg$/i.test(item.source));
+        bytes =
+          item.output.kind === "jpg"
+            ? await drawJpeg(item.input(), item.output)
+            : await drawPng(item.input(), item.output, /\.svg$/i.test(item.source));
       } catch (error) {
         problems.push(
           problem(
@@ -264,16 +283,20 @@ export async function renderAssets(
       }
       writeCache(key, bytes.toString("base64"));
     }
-    if (bytes.length > IMAGE_MAX_BYTES) {
+    const jpeg = item.output.kind === "jpg";
+    const limit = jpeg ? PHOTO_MAX_BYTES : IMAGE_MAX_BYTES;
+    if (bytes.length > limit) {
       problems.push(
         problem(
           item.source,
-          `image is ${(bytes.length / 1024).toFixed(1)} KB as a PNG at ${IMAGE_SCALE}× (limit ${IMAGE_MAX_BYTES / 1024} KB)`,
-          "simplify it: fewer colours, no gradients or photos inside a drawing, or a smaller crop",
+          `image is ${(bytes.length / 1024).toFixed(1)} KB as a ${jpeg ? "JPEG" : "PNG"} at ${IMAGE_SCALE}× (limit ${limit / 1024} KB)`,
+          jpeg
+            ? "crop it to the subject, or use a calmer photo (a busy background weighs most)"
+            : "simplify it: fewer colours, no gradients or photos inside a drawing, or a smaller crop; a photo saved as PNG is better saved as .jpg",
         ),
       );
     }
-    assets.push({ name: item.name, bytes, contentType: "image/png" });
+    assets.push({ name: item.name, bytes, contentType: jpeg ? "image/jpeg" : "image/png" });
   }
   return { assets, problems };
 }

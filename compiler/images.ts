@@ -3,11 +3,12 @@
  *
  * Checked when the tip is checked (sync, no image library loaded): the file exists under the
  * content folder, is SVG, PNG, JPEG or WebP, has alt text, is not too big a file, and has usable
- * dimensions. Each image becomes one PNG at twice the width it is shown at (Gmail and Outlook show
- * no SVG; 2× stays sharp on phones), optimised by sharp, at a content-hashed address such as
- * `/assets/squat.3f9a1c2b7d.png`: the hash covers the source's bytes and the rendering settings,
- * so an edited image gets a new address and an unchanged one keeps it. Rendering (async) happens
- * in assets.ts, which also holds each PNG to IMAGE_MAX_BYTES.
+ * dimensions. Each image becomes one file at twice the width it is shown at (Gmail and Outlook
+ * show no SVG; 2× stays sharp on phones), optimised by sharp: a drawing (SVG, PNG) a palette PNG,
+ * a photo (JPEG, WebP) a JPEG, at a content-hashed address such as `/assets/squat.3f9a1c2b7d.png`:
+ * the hash covers the source's bytes and the rendering settings, so an edited image gets a new
+ * address and an unchanged one keeps it. Rendering (async) happens in assets.ts, which also holds
+ * each file to IMAGE_MAX_BYTES (PNG) or PHOTO_MAX_BYTES (JPEG).
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -24,6 +25,8 @@ export const IMAGE_DISPLAY_WIDTH = 536;
 export const IMAGE_SCALE = 2;
 /** The most a rendered PNG may weigh (an email loads every image on open). */
 export const IMAGE_MAX_BYTES = 60 * 1024;
+/** The most a rendered photo (JPEG) may weigh: a photo at 2× is larger than a drawing. */
+export const PHOTO_MAX_BYTES = 150 * 1024;
 /** The most a source file may weigh. */
 export const IMAGE_SOURCE_MAX_BYTES = 1024 * 1024;
 /** A photo must be this wide to be sharp at 2× (a drawing, SVG, scales to any width). */
@@ -62,6 +65,9 @@ export interface LocalImage {
   height: number;
   type: "svg" | "png" | "jpg" | "webp";
 }
+
+/** A photo (JPEG, WebP) is sent as a JPEG; a drawing (SVG, PNG) as a palette PNG. */
+export const photo = (type: LocalImage["type"]) => type === "jpg" || type === "webp";
 
 /** The folder images may come from: the content folder (the parent of the tips folder). */
 export function contentRoot(tipsDir: string): string {
@@ -170,7 +176,9 @@ export function inspectImage(href: string, source: string, root: string): Inspec
     value: {
       href,
       source,
-      name: hashedName(path.basename(source, path.extname(source)), bytes),
+      name: photo(type)
+        ? hashedName(path.basename(source, path.extname(source)), bytes).replace(/\.png$/, ".jpg")
+        : hashedName(path.basename(source, path.extname(source)), bytes),
       width: displayWidth,
       height: displayHeight,
       type,

@@ -10,6 +10,7 @@ import { api } from "./api";
 const ASSETS_DIR = path.join(process.cwd(), "dist", "site", "assets");
 const CONTENT_TYPES: Record<string, string> = {
   ".png": "image/png",
+  ".jpg": "image/jpeg",
   ".svg": "image/svg+xml",
   ".xsl": "text/xsl",
 };

@@ -7,14 +7,18 @@ import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 
-export const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.[0-9a-f]{10}\.(png|svg))$/;
+export const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.[0-9a-f]{10}\.(png|jpg|svg))$/;
 
 export const ASSET_HEADERS = {
   "cache-control": "public, max-age=31536000, immutable",
   "x-content-type-options": "nosniff",
 } as const;
 
-const TYPES: Record<string, string> = { png: "image/png", svg: "image/svg+xml" };
+const TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  svg: "image/svg+xml",
+};
 
 /** A file's bytes by its hashed name, or undefined when there is none. */
 export type AssetSource = (name: string) => Promise<Buffer | undefined>;

@@ -76,7 +76,11 @@ async function newPage(browser: Browser, shot: Shot, assets: AssetSource): Promi
     if (url.origin !== IMAGES_ORIGIN || url.pathname !== `/assets/${name}`) return route.abort();
     const body = await assets(name);
     if (!body) return route.abort();
-    const type = name.endsWith(".svg") ? "image/svg+xml" : "image/png";
+    const type = name.endsWith(".svg")
+      ? "image/svg+xml"
+      : name.endsWith(".jpg")
+        ? "image/jpeg"
+        : "image/png";
     return route.fulfill({ status: 200, contentType: type, body });
   });
   return context.newPage();

@@ -94,6 +94,44 @@ describe("an image of the repository in a tip", () => {
     expect(messages(result).some((m) => m.includes("400 px wide"))).toBe(true);
   });
 
+  it("a photo (JPEG) is sent as a JPEG at 2×, within its own limit; one that weighs too much is refused", async () => {
+    // A photo-like scene: a sky, a hill, a runner's blurred shape, a little grain.
+    const scene = sharp(
+      Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="1067"><defs><linearGradient id="s" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#7fb3e0"/><stop offset="1" stop-color="#e8d9b5"/></linearGradient><filter id="b"><feGaussianBlur stdDeviation="12"/></filter><filter id="g"><feTurbulence type="fractalNoise" baseFrequency="0.9" numOctaves="3" seed="3"/><feColorMatrix type="saturate" values="0"/><feComponentTransfer><feFuncA type="linear" slope="0.3"/></feComponentTransfer></filter></defs><rect width="1600" height="1067" fill="url(#s)"/><ellipse cx="800" cy="1100" rx="1200" ry="420" fill="#5b7f3a"/><g filter="url(#b)"><circle cx="760" cy="520" r="60" fill="#3b2a20"/><rect x="700" y="580" width="120" height="260" rx="40" fill="#c2410c"/></g><rect width="1600" height="1067" filter="url(#g)"/></svg>`,
+      ),
+    )
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    // Coloured static, which no JPEG compresses.
+    const static_ = sharp(
+      Buffer.from(
+        `<svg xmlns="http://www.w3.org/2000/svg" width="1100" height="733"><filter id="g"><feTurbulence type="fractalNoise" baseFrequency="0.5" numOctaves="4" seed="3"/><feColorMatrix type="saturate" values="4"/></filter><rect width="1100" height="733" filter="url(#g)"/></svg>`,
+      ),
+    )
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    const calm = await content("photo", "![A runner on a hill at dawn](../images/runner.jpg)", {
+      "runner.jpg": await scene,
+    });
+    expect(calm.problems).toEqual([]);
+    const src = /<img src="([^"]+)"/.exec(calm.bundle?.tips[0]?.html ?? "")?.[1] ?? "";
+    expect(src).toMatch(/\/assets\/runner\.[0-9a-f]{10}\.jpg$/);
+    const drawn = calm.assets?.find((a) => src.endsWith(`/${a.name}`));
+    expect(drawn?.contentType).toBe("image/jpeg");
+    const meta = await sharp(drawn?.bytes).metadata();
+    expect(meta).toMatchObject({ format: "jpeg", width: 1072, height: 714 });
+    expect(drawn?.bytes.length).toBeLessThanOrEqual(150 * 1024);
+
+    const grainy = await content("grainy", "![Coloured static on a screen](../images/runner.jpg)", {
+      "runner.jpg": await static_,
+    });
+    expect(grainy.bundle).toBeUndefined();
+    expect(grainy.problems.map((p) => p.message)).toEqual([
+      expect.stringMatching(/^runner\.jpg: image is [\d.]+ KB as a JPEG at 2× \(limit 150 KB\)$/),
+    ]);
+  });
+
   it("gets a hashed address that changes with its content, and only then", async () => {
     const src = async (name: string, fill: string) => {
       const result = await content(name, "![A squat](../images/squat.svg)", {

@@ -116,6 +116,11 @@ describe("npm start's server", () => {
       expect(ok.headers.get("cache-control")).toContain("immutable");
       expect(Buffer.from(await ok.arrayBuffer()).equals(asset.bytes)).toBe(true);
       expect((await fetch(`${base}/assets/nothing.0123456789.png`)).status).toBe(404);
+      // A photo is a JPEG, served as one.
+      writeFileSync(path.join(siteDir, "assets", "runner.0123456789.jpg"), asset.bytes);
+      const photo = await fetch(`${base}/assets/runner.0123456789.jpg`);
+      expect(photo.status).toBe(200);
+      expect(photo.headers.get("content-type")).toBe("image/jpeg");
       expect((await fetch(`${base}/assets/..%2Fpackage.json`)).status).toBe(404);
       expect((await fetch(`${base}/tips`)).status).toBe(418);
     } finally {
