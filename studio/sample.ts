@@ -14,6 +14,9 @@ import type { CompiledTemplate } from "../functions/core/types.js";
 /** Where the review report's and preview's files load the emails' images from: the build's. */
 export const BUILT_SITE_URL = pathToFileURL(DEFAULT_SITE_DIR).href.replace(/\/+$/, "");
 
+/** The site of the sample links (unsubscribe, manage, the web view, the text part's addresses). */
+const SAMPLE_SITE = "https://example.com";
+
 /** The sample postal address: the studio's and preview's, and the local stack's too. */
 export const LOCAL_POSTAL_ADDRESS = "123 Example Street, Springfield, OR 97477, USA";
 
@@ -29,10 +32,10 @@ export function localSender(): string {
 export function sampleValues(slug: string, siteUrl = "", tipNumber = 1): Required<FillValues> {
   return {
     first_name: "Alex",
-    unsubscribe_url: "https://example.com/unsubscribe?token=sample-token",
-    confirm_url: "https://example.com/confirm?token=sample-token",
-    view_url: `https://example.com/tips/${slug}`,
-    manage_url: "https://example.com/manage?token=sample-token",
+    unsubscribe_url: `${SAMPLE_SITE}/unsubscribe?token=sample-token`,
+    confirm_url: `${SAMPLE_SITE}/confirm?token=sample-token`,
+    view_url: `${SAMPLE_SITE}/tips/${slug}`,
+    manage_url: `${SAMPLE_SITE}/manage?token=sample-token`,
     site_url: siteUrl,
     postal_address: LOCAL_POSTAL_ADDRESS,
     tip_number: String(tipNumber),
@@ -57,7 +60,8 @@ export function sampleEmail(
     subject: fillForPreview(email.subject, values, "text"),
     preheader: email.preheader,
     html: fillForPreview(email.html, values, "html"),
-    text: fillForPreview(email.text, values, "text"),
+    // The text part loads nothing: its addresses are the sample site's, absolute as a reader's are.
+    text: fillForPreview(email.text, { ...values, site_url: SAMPLE_SITE }, "text"),
   };
 }
 

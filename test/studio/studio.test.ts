@@ -96,6 +96,10 @@ describe("the studio's pages", () => {
       expect(body).toContain(`src="/email/every-step-lands-hard?mode=${mode}" width="${width}"`);
     }
     expect(body).toMatch(/<pre class="text">[^<]*Hi Alex,/);
+    // The text part's addresses are absolute, as a reader's are (never "/privacy" alone).
+    const text = /<pre class="text">([^<]*)<\/pre>/.exec(body)?.[1] ?? "";
+    expect(text).toContain("https://example.com/privacy");
+    expect(text).not.toMatch(/^\/\w/m);
     expect(body).toMatch(/KB of 40\.0 KB/);
     expect(body).toMatch(/\d+ min \(\d+ words\)/);
     expect(body).toContain("subject is 68 characters");
