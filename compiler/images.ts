@@ -95,7 +95,8 @@ type Inspected = { ok: true; value: LocalImage } | { ok: false; message: string;
 
 /** Checks one image file on its own: type, file size and dimensions. */
 export function inspectImage(href: string, source: string, root: string): Inspected {
-  const shown = path.relative(root, source) || path.basename(source);
+  // As the editor finds it: content/images/x.svg.
+  const shown = path.join(path.basename(root), path.relative(root, source));
   const relative = path.relative(root, source);
   if (relative.startsWith("..") || path.isAbsolute(relative)) {
     return {
