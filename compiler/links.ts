@@ -233,7 +233,19 @@ export function checkLinks(
       );
     } else if (kind === "relative") {
       const target = relativeTarget(file, t.href);
-      if (!isTipFile(target, tipsDir)) {
+      // `javascript&#58;…` reaches here as "javascript&" (Markdown ends the address at the #).
+      const inner = /\]\(([\s\S]*)\)$/.exec(t.raw)?.[1]?.trim();
+      const written = inner?.split(/\s+/)[0]?.replace(/^<|>$/g, "") || t.href;
+      if (/&(#\d+|#x[0-9a-f]+|[a-z]+);?/i.test(written)) {
+        problems.push(
+          problem(
+            file,
+            `link "${written}" is written with an HTML character reference (such as &#58;)`,
+            "write the address plainly: https://…, mailto:…, or another tip as ./other-tip.md",
+            line,
+          ),
+        );
+      } else if (!isTipFile(target, tipsDir)) {
         problems.push(
           problem(
             file,

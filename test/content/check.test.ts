@@ -551,3 +551,24 @@ describe("front-matter values an editor got wrong, said in their words", () => {
     }
   });
 });
+
+describe("a link written with an HTML character reference", () => {
+  it.each(["javascript&#58;alert(1)", "https&#58;//example.com/"])(
+    "%s is refused as such",
+    async (href) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "check-entity-"));
+      try {
+        writeFileSync(
+          path.join(dir, "a.md"),
+          `---\ntitle: A tip\nslug: a\norder: 1\nsummary: One line.\ntags: [basics]\n---\n\nRead [the guide](${href}) today.\n`,
+        );
+        const result = await checkContent({ tipsDir: dir, emailsDir: EMAILS });
+        expect(result.problems.map((p) => [p.line, p.message])).toEqual([
+          [9, `link "${href}" is written with an HTML character reference (such as &#58;)`],
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
