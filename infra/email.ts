@@ -103,42 +103,39 @@ export const sesEventsQueue = new sst.aws.Queue("SesEventsQueue", {
   dlq: { queue: sesEventsDlq.arn, retry: SES_EVENTS.maxReceiveCount },
 });
 
-// Only the SesEvents topic may write to the queue (SST's own queue policy would let any topic).
-const sesEventsQueuePolicy = new aws.sqs.QueuePolicy("SesEventsQueuePolicy", {
-  queueUrl: sesEventsQueue.url,
-  policy: aws.iam.getPolicyDocumentOutput({
-    statements: [
-      {
-        sid: "OnlyTheSesEventsTopic",
-        actions: ["sqs:SendMessage"],
-        principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
-        resources: [sesEventsQueue.arn],
-        conditions: [
-          { test: "ArnEquals", variable: "aws:SourceArn", values: [sesEventsTopic.arn] },
-        ],
-      },
-    ],
-  }).json,
-});
+/** A policy that lets only the SesEvents topic send to `queue`. */
+function onlyTheEventsTopic(name: string, sid: string, queue: sst.aws.Queue) {
+  return new aws.sqs.QueuePolicy(name, {
+    queueUrl: queue.url,
+    policy: aws.iam.getPolicyDocumentOutput({
+      statements: [
+        {
+          sid,
+          actions: ["sqs:SendMessage"],
+          principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
+          resources: [queue.arn],
+          conditions: [
+            { test: "ArnEquals", variable: "aws:SourceArn", values: [sesEventsTopic.arn] },
+          ],
+        },
+      ],
+    }).json,
+  });
+}
 
+// Only the SesEvents topic may write to the queue (SST's own queue policy would let any topic).
+const sesEventsQueuePolicy = onlyTheEventsTopic(
+  "SesEventsQueuePolicy",
+  "OnlyTheSesEventsTopic",
+  sesEventsQueue,
+);
 // What SNS cannot deliver to the queue (its policy or the queue broken) goes to the dead-letter
 // queue, alarmed like the rest, rather than being dropped after SNS's retries.
-const sesEventsDlqPolicy = new aws.sqs.QueuePolicy("SesEventsDlqPolicy", {
-  queueUrl: sesEventsDlq.url,
-  policy: aws.iam.getPolicyDocumentOutput({
-    statements: [
-      {
-        sid: "UndeliveredFromTheSesEventsTopic",
-        actions: ["sqs:SendMessage"],
-        principals: [{ type: "Service", identifiers: ["sns.amazonaws.com"] }],
-        resources: [sesEventsDlq.arn],
-        conditions: [
-          { test: "ArnEquals", variable: "aws:SourceArn", values: [sesEventsTopic.arn] },
-        ],
-      },
-    ],
-  }).json,
-});
+const sesEventsDlqPolicy = onlyTheEventsTopic(
+  "SesEventsDlqPolicy",
+  "UndeliveredFromTheSesEventsTopic",
+  sesEventsDlq,
+);
 
 // The SNS envelope is kept (no raw delivery): the handler checks the topic it names, and a
 // message SNS dead-letters has the same envelope, so a redrive brings it back as it was.
