@@ -19,7 +19,7 @@ import { brand } from "../generated/brand.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
 import { type Event, formOrJsonBody, query } from "./request.js";
-import { html, json, type Result } from "./respond.js";
+import { HSTS, html, json, type Result } from "./respond.js";
 import { confirmErasePage, erasedPage } from "./rights-pages.js";
 
 const NOTICE = {
@@ -36,9 +36,14 @@ const withTips = (deps: AppDeps) => ({ ...deps, tips: deps.content.tips });
 
 const RIGHTS = new Set<string>(["export", "erase", "erase-confirmed", "signout"]);
 
+/** Said on the page a sign-out leads to (GET /manage?token=…&signed-out=1). */
+const SIGNED_OUT =
+  "Every link we sent you is signed out. This page has a new address (bookmark it if you like), and your next email brings new links. An old unsubscribe link still unsubscribes, and does nothing else.";
+
 export async function getManage(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
-  return html(200, managePage(token, await showPreferences(withTips(deps), token)));
+  const notice = query(event, "signed-out") === "1" ? SIGNED_OUT : undefined;
+  return html(200, managePage(token, await showPreferences(withTips(deps), token), notice));
 }
 
 /** The body's fields as text (a JSON number, such as weeks, as its digits); 415 for other types. */
@@ -77,14 +82,17 @@ async function rights(deps: AppDeps, token: string | undefined, change: RightsAc
     case "erased":
       return html(200, erasedPage());
     case "signed-out":
-      return html(
-        200,
-        managePage(
-          outcome.token,
-          outcome.preferences,
-          "Every link we sent you is signed out. This page now has a new one; your next email brings new links.",
-        ),
-      );
+      // To the page at its new address: one the reader can reload and bookmark.
+      return {
+        statusCode: 303,
+        headers: {
+          location: `${deps.site.baseUrl}/manage?token=${encodeURIComponent(outcome.token)}&signed-out=1`,
+          "cache-control": "no-store",
+          "referrer-policy": "no-referrer",
+          "strict-transport-security": HSTS,
+        },
+        body: "",
+      };
   }
 }
 

@@ -29,7 +29,7 @@ export function rightsSection(token: string, options: { erase?: boolean } = {}):
 ${form(token, "export", "Download my data")}
 ${options.erase === false ? "" : eraseChoice(token)}
 <h2>Links</h2>
-<p>Forwarded an email, or shared a link? Sign out every link we have sent you: this page and every unsubscribe link in your emails stop working, and your next email brings new ones.</p>
+<p>Forwarded an email, or shared a link? Sign out every link we have sent you: this page's address and the preferences links in your emails stop working, and your next email brings new ones. An unsubscribe link still unsubscribes (leaving always works), and does nothing else.</p>
 ${form(token, "signout", "Sign out every link")}`;
 }
 

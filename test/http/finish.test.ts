@@ -85,7 +85,7 @@ describe("You're in", () => {
     expect(again.body).not.toContain("/manage?token=");
     expect(again.body).not.toContain("Europe/London");
     const out = await call("POST", "/manage", `token=${manage}&action=signout`);
-    expect(out.statusCode).toBe(200);
+    expect(out.statusCode).toBe(303);
     const after = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
     expect(after.body).not.toContain("/manage?token=");
   });

@@ -195,10 +195,17 @@ describe("readers' rights on /manage", () => {
     const token = manageToken(welcome);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // a new second for the new link
     const signedOut = await post("/manage", { token, action: "signout" }, "198.51.100.42", true);
+    // Followed to the page at its new address, which the reader can reload and bookmark.
     expect(signedOut.status).toBe(200);
+    expect(signedOut.redirected).toBe(true);
+    const fresh = new URL(signedOut.url).searchParams.get("token") ?? "";
     const page = await signedOut.text();
-    const fresh = /name="token" value="([^"]+)"/.exec(page)?.[1] ?? "";
+    expect(page).toContain(`name="token" value="${fresh}"`);
+    expect(page).toContain("Every link we sent you is signed out");
+    expect(page).toContain("An old unsubscribe link still unsubscribes");
     expect(fresh).not.toBe(token);
+    // Reloading it works (it is a GET of the new link).
+    expect((await fetch(signedOut.url)).status).toBe(200);
     expect((await fetch(`${stack.baseUrl}/manage?token=${encodeURIComponent(token)}`)).status).toBe(
       400,
     );
