@@ -39,7 +39,8 @@ export const USAGE = `Usage: npm run send -- [--at INSTANT] [--week 2026-W48] [-
        npm run send -- --test ADDRESS [--tip SLUG] [--force]
 
   --at T       run as the hourly planner would at the ISO instant T (default: now): everyone
-               whose own Monday 07:00 has passed in their own week, not yet sent that week
+               whose own slot (Monday 07:00 unless they chose) has passed in their own week,
+               not yet sent that week
   --week W     the operator's override: ISO week W for every active reader, whatever their zone.
                A week already sent sends nothing again, and a week older than a reader's last
                one sends them nothing.

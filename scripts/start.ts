@@ -259,7 +259,9 @@ ${localSender()}: local stack is up
   Mailbox viewer   ${stack.aws.sesEndpoint}/   (every email sent; JSON at ${stack.aws.sesEndpoint}/store)
   DynamoDB         ${stack.aws.dynamoEndpoint}   table ${stack.aws.tableName}, ${dataDir ? `data in ${dataDir}` : "in memory"}
 
-  Send this week's tip now:   npm run send   (in another terminal: it finds this stack's ports)
+  Send this week's tip now:   npm run send -- --week $(date +%G-W%V)
+                              (in another terminal: it finds this stack's ports; plain
+                              npm run send sends only readers whose slot has come)
   Readers' events (docs/events.md) appear below as "event <type> {…}" lines.
 
 Press Ctrl-C to stop.
