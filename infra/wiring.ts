@@ -287,6 +287,8 @@ export type FunctionKey = keyof typeof FUNCTIONS;
 /** Routes of the HTTP API, all served by FUNCTIONS.api (API Gateway HTTP API, payload v2). */
 export const API_ROUTES = [
   "GET /",
+  // The "Check your inbox" page's address, revisited: the signup page again.
+  "GET /subscribe",
   "POST /subscribe",
   "GET /confirm",
   "POST /confirm",
@@ -338,6 +340,7 @@ export const ROUTE_THROTTLING: Readonly<
   Record<(typeof API_ROUTES)[number], { burstLimit: number; rateLimit: number }>
 > = {
   "GET /": { burstLimit: 50, rateLimit: 20 },
+  "GET /subscribe": { burstLimit: 20, rateLimit: 10 },
   "POST /subscribe": { burstLimit: 10, rateLimit: 5 },
   "GET /confirm": { burstLimit: 20, rateLimit: 10 },
   "POST /confirm": { burstLimit: 20, rateLimit: 10 },

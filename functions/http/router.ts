@@ -3,7 +3,7 @@
  * modules, refuses POSTs from other sites (request.ts refuseCrossSite), and maps every error to
  * its status (respond.ts); the route modules themselves just throw:
  *
- *   GET  /                 signup page
+ *   GET  /                 signup page                          GET  /subscribe    the same
  *   POST /subscribe        JSON or form signup → 202
  *   GET  /confirm          confirm button (changes nothing)     POST /confirm      activate
  *   GET  /unsubscribe      unsubscribe button                   POST /unsubscribe  one-click
@@ -55,7 +55,8 @@ const ROUTES: readonly Route[] = [
   { match: exact("/"), methods: { GET: getHome }, as: "html" },
   {
     match: exact("/subscribe"),
-    methods: { POST: postSubscribe },
+    // A browser back at the "Check your inbox" page's address gets the signup page again.
+    methods: { GET: getHome, POST: postSubscribe },
     // The signup page's form gets pages; API clients get JSON.
     as: (event) => (isFormPost(event) ? "html" : "json"),
   },

@@ -38,6 +38,7 @@ describe("API routes", () => {
   );
 
   it.each([
+    ["/subscribe", 200],
     ["/tips", 200],
     [`/tips/${slug}`, 200],
     ["/feed.xml", 200],

@@ -605,8 +605,8 @@ const cases: Case[] = [
   // Routing
   { name: "unknown route", method: "GET", path: "/admin", status: 404, code: "not_found" },
   {
-    name: "GET /subscribe",
-    method: "GET",
+    name: "PUT /subscribe",
+    method: "PUT",
     path: "/subscribe",
     status: 405,
     code: "method_not_allowed",
