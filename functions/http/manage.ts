@@ -62,7 +62,15 @@ function fields(event: Event): Record<string, string | undefined> {
 
 export async function postManage(event: Event, deps: AppDeps): Promise<Result> {
   const form = fields(event);
-  const change = parseManageForm(form, deps.schedule.slot);
+  let change: ReturnType<typeof parseManageForm>;
+  try {
+    change = parseManageForm(form, deps.schedule.slot);
+  } catch (error) {
+    if (!(error instanceof BadRequestError) || !form.token) throw error;
+    // A value the page refuses (a name, a zone): the page again, saying why, nothing changed.
+    const settings = await showPreferences(withTips(deps), form.token);
+    return html(400, managePage(form.token, settings, `Not saved: ${error.message}`));
+  }
   if (RIGHTS.has(change.action)) return rights(deps, form.token, change as RightsAction);
   const action = change as ManageAction;
   const settings = await applyPreferences(withTips(deps), form.token, action);

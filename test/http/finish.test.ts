@@ -98,6 +98,26 @@ describe("You're in", () => {
   });
 });
 
+describe("a value the preferences page refuses", () => {
+  it("comes back on the page itself, saying why, with nothing changed", async () => {
+    const { call, reader, store } = setup("2026-03-03T10:00:00Z");
+    const { confirm } = await reader("ned@example.com", "Europe/London");
+    const confirmed = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const manage = /\/manage\?token=([^"&]+)/.exec(confirmed.body)?.[1] ?? "";
+    const refused = await call(
+      "POST",
+      "/manage",
+      `token=${manage}&action=name&firstName=${encodeURIComponent("<i>x</i>")}`,
+    );
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/<p role="status">Not saved: [^<]+<\/p>/);
+    // The page, its forms and their token: the reader corrects the name there.
+    expect(refused.body).toContain(`name="token" value="${decodeURIComponent(manage)}"`);
+    expect(refused.body).toContain('name="firstName"');
+    expect(store.all()[0]?.firstName).toBeUndefined();
+  });
+});
+
 describe("the unsubscribe page", () => {
   it("after the reader signed out every link, an old link unsubscribes and offers no pause", async () => {
     const { call, reader, store, clock } = setup("2026-03-03T10:00:00Z");
