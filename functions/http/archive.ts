@@ -20,7 +20,7 @@ import { archivePage, tipPage } from "./archive-pages.js";
 import type { AppDeps } from "./deps.js";
 import { FEED_STYLESHEET, feedStylesheet, rssFeed } from "./feed.js";
 import { type Event, query } from "./request.js";
-import { HSTS, html, type Result } from "./respond.js";
+import { HSTS, html, type Result, redirect } from "./respond.js";
 
 const PUBLIC_CACHE = "public, max-age=300";
 
@@ -131,14 +131,7 @@ export async function getFeedStylesheet(): Promise<Result> {
 export async function getView(event: Event, deps: AppDeps, slug: string): Promise<Result> {
   visibleTip(deps, slug, query(event, "token"));
   const search = event.rawQueryString ? `?${event.rawQueryString}` : "";
-  return {
-    statusCode: 301,
-    headers: {
-      location: `${deps.site.baseUrl}${tipPath(slug)}${search}`,
-      "cache-control": "no-store",
-      "referrer-policy": "same-origin",
-      "strict-transport-security": HSTS,
-    },
-    body: "",
-  };
+  return redirect(301, `${deps.site.baseUrl}${tipPath(slug)}${search}`, {
+    "referrer-policy": "same-origin",
+  });
 }

@@ -19,7 +19,7 @@ import { brand } from "../generated/brand.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
 import { type Event, formOrJsonBody, query } from "./request.js";
-import { HSTS, html, json, type Result } from "./respond.js";
+import { html, json, type Result, redirect } from "./respond.js";
 import { confirmErasePage, erasedPage } from "./rights-pages.js";
 
 const NOTICE = {
@@ -91,16 +91,11 @@ async function rights(deps: AppDeps, token: string | undefined, change: RightsAc
       return html(200, erasedPage());
     case "signed-out":
       // To the page at its new address: one the reader can reload and bookmark.
-      return {
-        statusCode: 303,
-        headers: {
-          location: `${deps.site.baseUrl}/manage?token=${encodeURIComponent(outcome.token)}&signed-out=1`,
-          "cache-control": "no-store",
-          "referrer-policy": "no-referrer",
-          "strict-transport-security": HSTS,
-        },
-        body: "",
-      };
+      return redirect(
+        303,
+        `${deps.site.baseUrl}/manage?token=${encodeURIComponent(outcome.token)}&signed-out=1`,
+        { "referrer-policy": "no-referrer" },
+      );
   }
 }
 

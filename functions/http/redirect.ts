@@ -6,7 +6,7 @@
 import { followClick } from "../core/clicks.js";
 import type { AppDeps } from "./deps.js";
 import { type Event, userAgent } from "./request.js";
-import { HSTS, type Result } from "./respond.js";
+import { type Result, redirect } from "./respond.js";
 
 export async function getRedirect(event: Event, deps: AppDeps, token: string): Promise<Result> {
   const { location } = await followClick(
@@ -24,15 +24,5 @@ export async function getRedirect(event: Event, deps: AppDeps, token: string): P
       userAgent: userAgent(event),
     },
   );
-  return {
-    statusCode: 302,
-    headers: {
-      location,
-      "cache-control": "no-store",
-      "referrer-policy": "no-referrer",
-      "x-robots-tag": "noindex",
-      "strict-transport-security": HSTS,
-    },
-    body: "",
-  };
+  return redirect(302, location, { "referrer-policy": "no-referrer", "x-robots-tag": "noindex" });
 }

@@ -61,6 +61,24 @@ export function html(statusCode: number, body: string, options: HtmlOptions = {}
   };
 }
 
+/** A redirect to `location`, never cached, HTTPS only; `headers` adds its referrer policy and the like. */
+export function redirect(
+  statusCode: 301 | 302 | 303,
+  location: string,
+  headers: Record<string, string>,
+): Result {
+  return {
+    statusCode,
+    headers: {
+      location,
+      "cache-control": "no-store",
+      "strict-transport-security": HSTS,
+      ...headers,
+    },
+    body: "",
+  };
+}
+
 export function json(statusCode: number, value: unknown, headers: Record<string, string> = {}) {
   return {
     statusCode,
