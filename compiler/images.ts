@@ -170,6 +170,7 @@ export function inspectImage(href: string, source: string, root: string): Inspec
       fix: "crop it or lay it out wider (side by side rather than stacked)",
     };
   }
+  const drawn = hashedName(path.basename(source, path.extname(source)), bytes);
   const displayWidth = IMAGE_DISPLAY_WIDTH;
   const displayHeight = Math.round((height / width) * displayWidth);
   return {
@@ -177,9 +178,7 @@ export function inspectImage(href: string, source: string, root: string): Inspec
     value: {
       href,
       source,
-      name: photo(type)
-        ? hashedName(path.basename(source, path.extname(source)), bytes).replace(/\.png$/, ".jpg")
-        : hashedName(path.basename(source, path.extname(source)), bytes),
+      name: photo(type) ? drawn.replace(/\.png$/, ".jpg") : drawn,
       width: displayWidth,
       height: displayHeight,
       type,

@@ -6,6 +6,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_EMAILS_DIR, DEFAULT_TIPS_DIR, REPO_ROOT } from "../compiler/paths.js";
+import { isTemplateWarning } from "../compiler/report.js";
 import { startStudio } from "../studio/server.js";
 import { runWhenExecuted } from "./cli.js";
 
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { result } = studio.state;
   // As `npm run check` counts them: the templates' email-client notes are not the tips' warnings.
-  const warnings = result.reports.reduce((sum, r) => sum + r.warnings.length, 0);
+  const warnings = result.warnings.filter((w) => !isTemplateWarning(w)).length;
   console.log(
     `studio: ${studio.url}  (${result.reports.length} tips, ${result.problems.length} errors, ${warnings} warnings; Ctrl-C stops it)`,
   );

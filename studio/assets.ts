@@ -20,6 +20,9 @@ const TYPES: Record<string, string> = {
   svg: "image/svg+xml",
 };
 
+/** The content type of a site file, by the extension of its hashed name. */
+export const assetType = (name: string) => TYPES[name.slice(name.lastIndexOf(".") + 1)];
+
 /** A file's bytes by its hashed name, or undefined when there is none. */
 export type AssetSource = (name: string) => Promise<Buffer | undefined>;
 
@@ -54,7 +57,7 @@ export async function serveAsset(
     return true;
   }
   response.writeHead(200, {
-    "content-type": TYPES[match[2] as string] as string,
+    "content-type": assetType(match[1] as string) as string,
     "content-length": bytes.length,
     ...ASSET_HEADERS,
   });

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import type { RenderedAsset } from "../compiler/assets.js";
 import { DEFAULT_SITE_DIR } from "../compiler/paths.js";
-import { type AssetSource, builtAssets } from "./assets.js";
+import { type AssetSource, assetType, builtAssets } from "./assets.js";
 import { launchChromium } from "./chromium.js";
 import { BUILT_SITE_URL, darkVariant } from "./sample.js";
 
@@ -76,12 +76,7 @@ async function newPage(browser: Browser, shot: Shot, assets: AssetSource): Promi
     if (url.origin !== IMAGES_ORIGIN || url.pathname !== `/assets/${name}`) return route.abort();
     const body = await assets(name);
     if (!body) return route.abort();
-    const type = name.endsWith(".svg")
-      ? "image/svg+xml"
-      : name.endsWith(".jpg")
-        ? "image/jpeg"
-        : "image/png";
-    return route.fulfill({ status: 200, contentType: type, body });
+    return route.fulfill({ status: 200, contentType: assetType(name) ?? "image/png", body });
   });
   return context.newPage();
 }
