@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkContent } from "../../compiler/check.js";
+import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
 import { main } from "../../scripts/preview.js";
 import { findChromium } from "../../studio/chromium.js";
 import { type CliResult, runMain } from "../support/cli.js";
@@ -101,18 +103,19 @@ describe("preview errors", () => {
     try {
       cpSync(path.join(ROOT, "content"), path.join(tips, "content"), { recursive: true });
       const dir = path.join(tips, "content/tips");
-      const squats = readFileSync(path.join(dir, "squats.md"), "utf8");
-      const order = /^order: (\d+)$/m.exec(squats)?.[1];
-      const lunges = path.join(dir, "lunges.md");
+      // A new tip at the order the check gives squats.
+      const { tips: series } = await checkContent({ tipsDir: dir, emailsDir: DEFAULT_EMAILS_DIR });
+      const order = series.find((tip) => tip.slug === "squats")?.order;
+      const other = path.join(dir, "deep-squats.md");
       writeFileSync(
-        lunges,
-        readFileSync(lunges, "utf8").replace(/^order: \d+$/m, `order: ${order}`),
+        other,
+        `---\ntitle: Deep squats\nslug: deep-squats\norder: ${order}\nsummary: Lower.\ntags: [squats]\n---\n\nGo lower, slowly.\n`,
       );
       const clash = await runMain(main, ["squats", "--tips", dir, "--out", out]);
       expect(clash.status).toBe(1);
-      expect(clash.stderr).toMatch(/order.*lunges|lunges.*order/s);
+      expect(clash.stderr).toMatch(/duplicate order.*deep-squats/s);
       // Another tip's own error is not this one's.
-      writeFileSync(lunges, "no front matter\n");
+      writeFileSync(other, "no front matter\n");
       expect((await runMain(main, ["squats", "--tips", dir, "--out", out])).status).toBe(0);
     } finally {
       rmSync(tips, { recursive: true, force: true });

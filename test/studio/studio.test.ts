@@ -291,16 +291,17 @@ describe("npm run studio", () => {
 describe("a tip's images, before any build", () => {
   let dir: string;
   let studio: Awaited<ReturnType<typeof startStudio>>;
-  const squat = readFileSync(path.join(ROOT, "content/images/squat.svg"), "utf8");
+  const squat = (fill: string) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 536 300" width="536" height="300"><title>t</title><rect x="1" y="1" width="534" height="298" fill="#fff" stroke="#ccc"/><circle cx="268" cy="150" r="80" fill="${fill}"/></svg>`;
   beforeAll(async () => {
     // A content folder of its own, with no dist/: nothing was built.
     dir = mkdtempSync(path.join(tmpdir(), "studio-images-"));
     mkdirSync(path.join(dir, "content/tips"), { recursive: true });
     mkdirSync(path.join(dir, "content/images"));
-    writeFileSync(path.join(dir, "content/images/squat.svg"), squat);
+    writeFileSync(path.join(dir, "content/images/squat.svg"), squat("#c2410c"));
     writeFileSync(
       path.join(dir, "content/tips/squats.md"),
-      readFileSync(path.join(ROOT, "content/tips/squats.md"), "utf8"),
+      "---\ntitle: Squats\nslug: squats\norder: 1\nsummary: The foundation move.\ntags: [squats]\n---\n\n![A squat, side view: hips back and down, heels down](../images/squat.svg)\n\nThis week: ten slow squats.\n",
     );
     studio = await startStudio({
       tipsDir: path.join(dir, "content/tips"),
@@ -330,10 +331,7 @@ describe("a tip's images, before any build", () => {
   it("an image saved while the studio runs: the email names the new file, which is served", async () => {
     const before = await figure();
     const next = studio.nextChange();
-    writeFileSync(
-      path.join(dir, "content/images/squat.svg"),
-      squat.replace(/<\/svg>\s*$/, '<circle cx="5" cy="5" r="3" fill="#c00"/></svg>\n'),
-    );
+    writeFileSync(path.join(dir, "content/images/squat.svg"), squat("#1f2933"));
     await next;
     const after = await figure();
     expect(after.src).not.toBe(before.src);
