@@ -10,7 +10,14 @@ import { DateTime } from "luxon";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
 import type { Clock, Subscribers } from "./ports.js";
 import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
-import { type DeliverySlot, nextTipAt, type Schedule, slotOf, zoneOf } from "./schedule.js";
+import {
+  type DeliverySlot,
+  nextTipAt,
+  type Schedule,
+  slotOf,
+  zoneOf,
+  zoneSpelling,
+} from "./schedule.js";
 import {
   cleanFirstName,
   parseDeliverySlot,
@@ -140,7 +147,7 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
   return {
     email: subscriber.email,
     ...(subscriber.firstName ? { firstName: subscriber.firstName } : {}),
-    timeZone: zone,
+    timeZone: zoneSpelling(zone),
     defaultZone: subscriber.timeZone === undefined,
     deliveryDay: slot.weekday,
     deliveryHour: slot.hour,

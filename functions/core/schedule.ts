@@ -36,10 +36,46 @@ export function isTimeZone(zone: string): boolean {
   return valid;
 }
 
-/** Every IANA zone this runtime knows (Node's ICU data), listed on first use, not at cold start. */
+/**
+ * ICU's names for zones IANA has since renamed (CLDR's `iana` attribute, bcp47/timezone.xml):
+ * Node lists Asia/Calcutta and Europe/Kiev, where readers look for Asia/Kolkata and Europe/Kyiv.
+ * Both names work everywhere; the pages list, and readers' records keep, IANA's.
+ */
+const RENAMED: Readonly<Record<string, string>> = {
+  "Africa/Asmera": "Africa/Asmara",
+  "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+  "America/Catamarca": "America/Argentina/Catamarca",
+  "America/Coral_Harbour": "America/Atikokan",
+  "America/Cordoba": "America/Argentina/Cordoba",
+  "America/Godthab": "America/Nuuk",
+  "America/Indianapolis": "America/Indiana/Indianapolis",
+  "America/Jujuy": "America/Argentina/Jujuy",
+  "America/Louisville": "America/Kentucky/Louisville",
+  "America/Mendoza": "America/Argentina/Mendoza",
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "Europe/Kiev": "Europe/Kyiv",
+  "Pacific/Enderbury": "Pacific/Kanton",
+  "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Truk": "Pacific/Chuuk",
+};
+
+/**
+ * Every IANA zone this runtime knows (Node's ICU data), by IANA's current names, listed on first
+ * use, not at cold start.
+ */
 let names: readonly string[] | undefined;
 export function zoneNames(): readonly string[] {
-  names ??= ["UTC", ...Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/"))];
+  names ??= [
+    "UTC",
+    ...Intl.supportedValuesOf("timeZone")
+      .filter((z) => z.includes("/"))
+      .map((z) => RENAMED[z] ?? z)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  ];
   return names;
 }
 
@@ -47,14 +83,18 @@ export function zoneNames(): readonly string[] {
 let spellings: Map<string, string> | undefined;
 
 /**
- * A known zone in the letter case of the IANA name ("europe/LONDON" → "Europe/London"), so that a
- * reader's zone reads, groups and matches the pages' list as theirs. Another name for a zone
- * (Asia/Kolkata, US/Eastern) is kept as given.
+ * A known zone by its name in zoneNames: the letter case of the IANA name ("europe/LONDON" →
+ * "Europe/London"), and another name for the same zone by the listed one ("Asia/Calcutta" →
+ * "Asia/Kolkata", "US/Eastern" → "America/New_York"), so that a reader's zone reads, groups and
+ * matches the pages' list as theirs. Anything else is returned as given.
  */
 export function zoneSpelling(zone: string): string {
   if (zone.length > 64) return zone;
   spellings ??= new Map(zoneNames().map((name) => [name.toLowerCase(), name]));
-  return spellings.get(zone.toLowerCase()) ?? zone;
+  const listed = spellings.get(zone.toLowerCase());
+  if (listed !== undefined || !isTimeZone(zone)) return listed ?? zone;
+  const icu = new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone;
+  return spellings.get((RENAMED[icu] ?? icu).toLowerCase()) ?? zone;
 }
 
 function at(instant: Date, zone: string): DateTime {

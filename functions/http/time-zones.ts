@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { escapeHtml } from "../core/fill.js";
-import { DAY_NAMES, zoneNames } from "../core/schedule.js";
+import { DAY_NAMES, zoneNames, zoneSpelling } from "../core/schedule.js";
 
 /**
  * Picks the browser's zone in the select, if the page has one and the zone is in it. A browser
@@ -28,14 +28,15 @@ export const ZONE_SCRIPT_HASH = `'sha256-${createHash("sha256").update(ZONE_SCRI
  * without one, the first option is the stage default.
  */
 export function timeZoneSelect(
-  chosen: string | undefined,
+  given: string | undefined,
   defaultLabel?: string,
   /** The id of a problem said about this field (the select is then marked invalid). */
   problemId?: string,
 ): string {
   const listed = zoneNames();
-  // A zone this runtime knows by another of its names (Asia/Kolkata where ICU lists
-  // Asia/Calcutta) is offered as given, rather than silently replaced by the first option.
+  // A record's other name for a listed zone (Asia/Calcutta, US/Eastern) selects the listed one.
+  const chosen = given === undefined ? undefined : zoneSpelling(given);
+  // Anything else is offered as given, rather than silently replaced by the first option.
   const own = chosen !== undefined && !listed.includes(chosen) ? [chosen] : [];
   const options = [...own, ...listed]
     .map((zone) => {

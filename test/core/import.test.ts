@@ -194,8 +194,9 @@ describe("importReaders with consent", () => {
     [" AMERICA/NEW_YORK ", "America/New_York"],
     ["utc", "UTC"],
     ["pacific/chatham", "Pacific/Chatham"],
-    // Another name for a zone is kept as given, in its own case.
-    ["Asia/Kolkata", "Asia/Kolkata"],
+    // Another name for a listed zone is stored by the listed name.
+    ["asia/calcutta", "Asia/Kolkata"],
+    ["US/Pacific", "America/Los_Angeles"],
   ])("stores the zone %o as %o", async (typed, stored) => {
     const { store, run } = setup();
     const report = await run([HEADER, ["ann@example.org", "Ann", typed, ""]], {

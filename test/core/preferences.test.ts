@@ -13,10 +13,10 @@ import { FakeClock, runWeek, SCHEDULE, seed, subscriber, tips } from "../support
 
 const TIPS = tips("a", "b", "c", "d", "e", "f");
 
-async function setup() {
+async function setup(fields: Parameters<typeof subscriber>[1] = {}) {
   const { deps } = memoryDeps();
   const store = new MemoryStore(2);
-  const reader = subscriber("pat@example.com", { firstName: "Pat" });
+  const reader = subscriber("pat@example.com", { firstName: "Pat", ...fields });
   await seed(store, [reader]);
   // Monday 23 November 2026, 09:00 UTC: this week's slot (07:00) has passed.
   const clock = new FakeClock(Date.parse("2026-11-23T09:00:00Z"));
@@ -80,6 +80,14 @@ describe("preferences", () => {
     const unsubscribeToken = all.signer.issue("unsubscribe", reader.id);
     await expect(showPreferences(all, unsubscribeToken)).rejects.toThrow(InvalidTokenError);
     await expect(showPreferences(all, `${token}x`)).rejects.toThrow(InvalidTokenError);
+  });
+
+  it("a record with ICU's older name for a zone shows IANA's, as the page's list has it", async () => {
+    const { all, token } = await setup({ timeZone: "Asia/Calcutta" });
+    expect(await showPreferences(all, token)).toMatchObject({
+      timeZone: "Asia/Kolkata",
+      nextDelivery: "Monday 30 November, 07:00",
+    });
   });
 
   it("a pause skips deliveries until it ends and then resumes by itself", async () => {

@@ -12,6 +12,8 @@ import {
   parseSlot,
   readerDueWeek,
   slotOf,
+  zoneNames,
+  zoneSpelling,
 } from "../../functions/core/schedule.js";
 import { EDGE_ZONES } from "../support/send-fixtures.js";
 
@@ -123,6 +125,41 @@ describe("the reader's week and what is due", () => {
     ["Europe/London\n", false],
   ])("isTimeZone(%j) is %s", (zone, ok) => {
     expect(isTimeZone(zone)).toBe(ok);
+  });
+});
+
+describe("zone names as readers know them", () => {
+  it("lists IANA's current names, each once and each usable, never ICU's older ones", () => {
+    const names = zoneNames();
+    for (const current of ["Asia/Kolkata", "Europe/Kyiv", "Asia/Ho_Chi_Minh", "America/Nuuk"]) {
+      expect(names).toContain(current);
+    }
+    for (const old of ["Asia/Calcutta", "Europe/Kiev", "Asia/Saigon", "America/Godthab"]) {
+      expect(names).not.toContain(old);
+    }
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.filter((zone) => !isTimeZone(zone))).toEqual([]);
+    // Every name still denotes one zone of the runtime's own list.
+    const icu = names.map(
+      (zone) => new Intl.DateTimeFormat("en", { timeZone: zone }).resolvedOptions().timeZone,
+    );
+    expect(new Set(icu).size).toBe(names.length);
+  });
+
+  it.each([
+    ["europe/LONDON", "Europe/London"],
+    ["Asia/Kolkata", "Asia/Kolkata"],
+    ["asia/kolkata", "Asia/Kolkata"],
+    ["Asia/Calcutta", "Asia/Kolkata"],
+    ["Europe/Kiev", "Europe/Kyiv"],
+    ["US/Eastern", "America/New_York"],
+    ["Etc/UTC", "UTC"],
+    // A zone of its own in ICU stays itself, though IANA links it to another country's.
+    ["Europe/Amsterdam", "Europe/Amsterdam"],
+    ["Mars/Olympus_Mons", "Mars/Olympus_Mons"],
+    ["x".repeat(65), "x".repeat(65)],
+  ])("zoneSpelling(%j) is %j", (given, spelled) => {
+    expect(zoneSpelling(given)).toBe(spelled);
   });
 });
 

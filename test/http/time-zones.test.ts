@@ -4,7 +4,7 @@
  */
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import { ZONE_SCRIPT } from "../../functions/http/time-zones.js";
+import { timeZoneSelect, ZONE_SCRIPT } from "../../functions/http/time-zones.js";
 
 /** What this browser calls a zone it is given (Firefox's IANA names for ICU's older ones). */
 const BROWSER_NAMES: Record<string, string> = {
@@ -58,5 +58,24 @@ describe("ZONE_SCRIPT", () => {
 
   it("leaves a reader's own choice alone", () => {
     expect(run("Asia/Kolkata", ["Europe/London", ...LIST], true)).toBe("Europe/London");
+  });
+});
+
+describe("timeZoneSelect", () => {
+  const options = (html: string) => [...html.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]);
+  const selected = (html: string) => html.match(/<option value="([^"]*)" selected>/)?.[1];
+
+  it("offers IANA's names, and selects a record's older name by the listed one", () => {
+    const html = timeZoneSelect("Asia/Calcutta");
+    expect(options(html)).toContain("Asia/Kolkata");
+    expect(options(html)).not.toContain("Asia/Calcutta");
+    expect(selected(html)).toBe("Asia/Kolkata");
+    expect(selected(timeZoneSelect("europe/kiev"))).toBe("Europe/Kyiv");
+  });
+
+  it("keeps a zone it cannot list as given, selected, rather than the first option", () => {
+    const html = timeZoneSelect("Mars/Olympus_Mons");
+    expect(options(html)[0]).toBe("Mars/Olympus_Mons");
+    expect(selected(html)).toBe("Mars/Olympus_Mons");
   });
 });
