@@ -307,21 +307,39 @@ export async function readerOfLink(
 }
 
 /**
- * For the page a confirm link opens (GET, which changes nothing): throws InvalidTokenError unless
- * the link is still the subscriber's (pending, or active through this very link), so a retired
- * link shows the error page rather than a button that can only fail.
+ * Why a confirm link no longer confirms, in the words of whoever opened it: a later signup of the
+ * address sent a newer link, or the address left since; otherwise (bounced, complained, erased,
+ * or not our link) that it is invalid.
+ */
+function retiredLink(subscriber: Subscriber | undefined, generation: string): InvalidTokenError {
+  if (subscriber?.status === "pending" && subscriber.generation !== generation) {
+    return new InvalidTokenError(
+      "This confirmation link was replaced by a newer one: the address was signed up again, and a new email went out. Use the link in the newest email from us.",
+    );
+  }
+  if (subscriber?.status === "unsubscribed") {
+    return new InvalidTokenError(
+      "This address left the list after this link was sent, so the link no longer confirms it. To get the tips, sign up again.",
+    );
+  }
+  return new InvalidTokenError("This link is invalid or has expired.");
+}
+
+/**
+ * For the page a confirm link opens (GET, which changes nothing): "prompt" while the link can
+ * confirm its signup, "already-confirmed" once the address is on the list; else InvalidTokenError
+ * saying why (retiredLink), so that no page shows a button that can only fail.
  */
 export async function checkConfirmLink(
   deps: Pick<SubscriptionDeps, "signer" | "subscribers">,
   token: unknown,
-): Promise<void> {
+): Promise<"prompt" | "already-confirmed"> {
   const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
   const { id, generation } = parseConfirmSubject(subject);
   const subscriber = await deps.subscribers.get(id);
-  const live =
-    subscriber?.generation === generation &&
-    (subscriber.status === "pending" || subscriber.status === "active");
-  if (!live) throw new InvalidTokenError("This link is invalid or has expired.");
+  if (subscriber?.status === "active") return "already-confirmed";
+  if (subscriber?.status === "pending" && subscriber.generation === generation) return "prompt";
+  throw retiredLink(subscriber, generation);
 }
 
 export type ConfirmResult = "confirmed" | "already-confirmed";
@@ -341,8 +359,11 @@ export async function confirm(
   const result = await deps.subscribers.activate(id, deps.clock.now(), ip, generation);
   if (result === "already-active") return "already-confirmed";
   if (result !== "activated") {
-    // Unsubscribed, bounced, complained or gone: the link is no longer good for anything.
-    throw new InvalidTokenError("This link is invalid or has expired.");
+    // On the list through a later signup's link; or retired by a later signup, or unsubscribed,
+    // bounced, complained or gone.
+    const current = await deps.subscribers.get(id);
+    if (current?.status === "active") return "already-confirmed";
+    throw retiredLink(current, generation);
   }
   const subscriber = await deps.subscribers.get(id);
   const counter = subscriber && unconfirmedCounter(deps.hashes, subscriber.consent);

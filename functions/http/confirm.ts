@@ -1,5 +1,6 @@
 /**
- * GET /confirm?token= shows a button and changes nothing (mail scanners prefetch links);
+ * GET /confirm?token= shows a button and changes nothing (mail scanners prefetch links), or says
+ * the address is confirmed already, or why the link no longer works;
  * POST /confirm (form field token) activates and sends the welcome email once, then says when the
  * reader's first tip comes (their next delivery slot, core/schedule.ts) and links onward: the
  * tips so far and their preferences. The same link used again only says it is done. Errors are
@@ -18,7 +19,10 @@ import { tokenOf } from "./token.js";
 
 export async function getConfirm(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
-  await checkConfirmLink(deps, token); // a bad or retired link gets the error page, no button
+  // A bad or retired link gets the error page saying why; a used one says it is done. No button.
+  if ((await checkConfirmLink(deps, token)) === "already-confirmed") {
+    return html(200, alreadyConfirmedPage());
+  }
   return html(200, confirmPromptPage(token));
 }
 

@@ -1,12 +1,12 @@
 /**
-/**
- * GET /unsubscribe?token= shows a one-button form, and to an active reader a pause instead (a form
- * back to /unsubscribe with action=pause and the same unsubscribe token: a link that travels in
- * forwarded emails never gets a preferences token, which would open the reader's data);
- * POST /unsubscribe?token= unsubscribes (or, with action=pause, pauses), and the page it
- * answers with is the only confirmation (no email follows). The POST is also the RFC 8058
- * one-click target (body List-Unsubscribe=One-Click): 200, never a redirect, and 200 again when
- * repeated. Any content type is accepted there, as mailbox providers differ.
+ * GET /unsubscribe?token= shows a one-button form, and to an active reader a pause instead (a
+ * form back to /unsubscribe with action=pause and the same unsubscribe token: a link that travels
+ * in forwarded emails never gets a preferences token, which would open the reader's data); to a
+ * reader who has left it says so, with nothing to press. POST /unsubscribe?token= unsubscribes
+ * (or, with action=pause, pauses), and the page it answers with is the only confirmation (no
+ * email follows). The POST is also the RFC 8058 one-click target (body
+ * List-Unsubscribe=One-Click): 200, never a redirect, and 200 again when repeated. Any content
+ * type is accepted there, as mailbox providers differ.
  * Errors are mapped to pages by the router.
  */
 import { MAX_PAUSE_WEEKS, parseManageForm, pauseByUnsubscribeLink } from "../core/preferences.js";
@@ -27,6 +27,10 @@ export async function getUnsubscribe(event: Event, deps: AppDeps): Promise<Resul
   if (token === undefined) return html(200, unsubscribeHelpPage());
   // A bad link: the error page. A signed-out one still unsubscribes, and offers nothing else.
   const { subscriber: reader, signedOut } = await readerOfLink(deps, token, "unsubscribe");
+  // Left already (or bounced, complained, erased): nothing to press, it is done.
+  if (reader?.status !== "active" && reader?.status !== "pending") {
+    return html(200, unsubscribedPage());
+  }
   const now = deps.clock.now().toISOString();
   const pausable =
     !signedOut && reader?.status === "active" && !(reader.pausedUntil && reader.pausedUntil > now);

@@ -412,18 +412,29 @@ describe("subscribe", () => {
     const { deps, store, mailer, signUp } = memoryDeps();
     await signUp(signup("p@example.com", { firstName: "Owner" }));
     const first = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
-    await expect(checkConfirmLink(deps, first)).resolves.toBeUndefined();
+    await expect(checkConfirmLink(deps, first)).resolves.toBe("prompt");
     await signUp(signup("p@example.com", { firstName: "Stranger" }));
     const second = tokenFromLink(mailer.sent[1]?.text ?? "", `${BASE}/confirm`);
-    // The page of the retired link shows the error, not a button.
+    // The page of the retired link says a newer email went out, and shows no button.
+    const replaced = /replaced by a newer one.*newest email/;
     await expect(checkConfirmLink(deps, first)).rejects.toThrow(InvalidTokenError);
-    await expect(checkConfirmLink(deps, second)).resolves.toBeUndefined();
-    await expect(confirm(deps, first, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
+    await expect(checkConfirmLink(deps, first)).rejects.toThrow(replaced);
+    await expect(checkConfirmLink(deps, second)).resolves.toBe("prompt");
+    await expect(confirm(deps, first, "1.1.1.1")).rejects.toThrow(replaced);
     expect((await store.get(subscriberId("p@example.com")))?.status).toBe("pending");
     await expect(confirm(deps, second, "1.1.1.1")).resolves.toBe("confirmed");
     expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Stranger");
-    // Used once: its page still opens (confirming again answers "You're in").
-    await expect(checkConfirmLink(deps, second)).resolves.toBeUndefined();
+    // Used, or retired by the link that confirmed: the address is on the list, nothing to press.
+    for (const link of [second, first]) {
+      await expect(checkConfirmLink(deps, link)).resolves.toBe("already-confirmed");
+      await expect(confirm(deps, link, "1.1.1.1")).resolves.toBe("already-confirmed");
+    }
+    expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Stranger"); // one welcome
+    expect(mailer.sent).toHaveLength(3);
+    // Left since: the link says so.
+    await unsubscribe(deps, deps.signer.issue("unsubscribe", subscriberId("p@example.com")));
+    await expect(checkConfirmLink(deps, second)).rejects.toThrow(/left the list.*sign up again/);
+    await expect(confirm(deps, second, "1.1.1.1")).rejects.toThrow(/left the list/);
   });
 
   it("sends nothing to an active address, and changes nothing", async () => {

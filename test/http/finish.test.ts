@@ -90,6 +90,40 @@ describe("You're in", () => {
     expect(after.body).not.toContain("/manage?token=");
   });
 
+  it("a link already used, or replaced by a newer one, opens on what happened, not a button", async () => {
+    const { call, reader, signUp, mailer } = setup("2026-03-03T10:00:00Z");
+    const first = await reader("eve@example.com", "Europe/London");
+    await signUp({ email: "eve@example.com", ip: "192.0.2.1", userAgent: "t", source: "t" });
+    const newest = tokenFromLink(mailer.sent.at(-1)?.text ?? "", `${BASE}/confirm`);
+    const replaced = await call("GET", `/confirm?token=${encodeURIComponent(first.confirm)}`);
+    expect(replaced.statusCode).toBe(400);
+    expect(replaced.body).toContain("replaced by a newer one");
+    expect(replaced.body).not.toContain("<button");
+    const prompt = await call("GET", `/confirm?token=${encodeURIComponent(newest)}`);
+    expect(prompt.body).toContain("<button");
+    await call("POST", "/confirm", `token=${encodeURIComponent(newest)}`);
+    for (const token of [newest, first.confirm]) {
+      const used = await call("GET", `/confirm?token=${encodeURIComponent(token)}`);
+      expect(used.statusCode).toBe(200);
+      expect(used.body).toContain("Already confirmed");
+      expect(used.body).not.toContain("<button");
+      expect(used.body).not.toContain("/manage?token=");
+    }
+  });
+
+  it("an unsubscribe link after leaving says it is done, with nothing to press", async () => {
+    const { call, reader } = setup("2026-03-03T10:00:00Z");
+    const { confirm, unsubscribe } = await reader("fay@example.com", "Europe/London");
+    await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const link = `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`;
+    expect((await call("GET", link)).body).toContain("<button");
+    expect((await call("POST", link)).statusCode).toBe(200);
+    const after = await call("GET", link);
+    expect(after.statusCode).toBe(200);
+    expect(after.body).toContain("You're unsubscribed");
+    expect(after.body).not.toContain("<button");
+  });
+
   it("on a Monday before 07:00 where the reader lives, the first tip is that morning's", async () => {
     const { call, reader } = setup("2026-03-09T05:30:00Z");
     const { confirm } = await reader("bo@example.com", "Europe/Berlin");
