@@ -304,6 +304,9 @@ export const API_ROUTES = [
   "GET /privacy",
   "GET /r/{token}",
   "HEAD /r/{token}",
+  // Every other request: the site's own 404 page (or 405 for a known path), not API Gateway's
+  // JSON.
+  "$default",
 ] as const;
 
 /**
@@ -357,6 +360,8 @@ export const ROUTE_THROTTLING: Readonly<
   // After a weekly send readers follow their tip's links: its own, larger bucket.
   "GET /r/{token}": { burstLimit: 200, rateLimit: 100 },
   "HEAD /r/{token}": { burstLimit: 50, rateLimit: 20 },
+  // Mistyped addresses and scanners: a small bucket.
+  $default: { burstLimit: 20, rateLimit: 10 },
 };
 
 /**

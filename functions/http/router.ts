@@ -13,6 +13,7 @@
  *   GET  /feed.xsl         the feed's stylesheet (the feed as a page in a browser)
  *   GET  /privacy          what is kept, why, for how long
  *   GET  /r/{token}        a tip's link: counts a human click, 302 to the link
+ *   any other address      404 page (GET, HEAD) or JSON; a known path, another method: 405
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { NotFoundError } from "../core/errors.js";
@@ -97,6 +98,13 @@ export function createApi(deps: () => AppDeps) {
         return fromError(error, as, { method, path });
       }
     }
-    return fromError(new NotFoundError("No such route."), "json", { method, path });
+    // Any other address (API Gateway's $default route): a page for a browser, JSON otherwise.
+    const page = method === "GET" || method === "HEAD";
+    const notFound = fromError(
+      new NotFoundError(page ? "There is no page at this address." : "No such route."),
+      page ? "html" : "json",
+      { method, path },
+    );
+    return method === "HEAD" ? { ...notFound, body: "" } : notFound;
   };
 }

@@ -28,7 +28,8 @@ async function call(method: string, path: string) {
 }
 
 describe("API routes", () => {
-  it.each(API_ROUTES.map((route) => route.split(" ") as [string, string]))(
+  const routes = API_ROUTES.filter((route) => route !== "$default");
+  it.each(routes.map((route) => route.split(" ") as [string, string]))(
     "%s %s is routed",
     async (method, pattern) => {
       const answer = await call(method, pattern.replace("{slug}", slug));
@@ -45,5 +46,19 @@ describe("API routes", () => {
     [`/view/${slug}`, 301],
   ])("GET %s answers %i without a token", async (path, status) => {
     expect((await call("GET", path)).statusCode).toBe(status);
+  });
+
+  it("answers any other address with the site's 404 page, and a known path's other method 405", async () => {
+    for (const path of ["/tips/", "/wp-login.php", "/feed", "/TIPS"]) {
+      const page = await call("GET", path);
+      expect(page.statusCode).toBe(404);
+      expect(page.body).toContain("<h1>Page not found</h1>");
+      expect(page.body).toContain('href="/tips"');
+      expect(await call("HEAD", path)).toMatchObject({ statusCode: 404, body: "" });
+    }
+    expect(JSON.parse((await call("POST", "/nowhere")).body)).toMatchObject({
+      error: { code: "not_found" },
+    });
+    expect((await call("DELETE", "/subscribe")).statusCode).toBe(405);
   });
 });

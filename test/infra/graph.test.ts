@@ -115,6 +115,9 @@ describe.each(each)("%s stage", (key) => {
     // One-click unsubscribes (RFC 8058) get more room than signups.
     const rate = (k: string) => settings.find((s) => s.routeKey === k)?.throttlingRateLimit ?? 0;
     expect(rate("POST /unsubscribe")).toBeGreaterThan(rate("POST /subscribe"));
+    // Every other address reaches the site's own 404 page, through a small bucket of its own.
+    expect(routeKeys).toContain("$default");
+    expect(rate("$default")).toBeGreaterThan(0);
   });
 
   it("sends every alarm to the Alerts topic", () => {
