@@ -8,10 +8,12 @@
  */
 import { DateTime } from "luxon";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
-import type { Clock, Subscribers } from "./ports.js";
+import type { Clock, PreferenceChanges, Subscribers } from "./ports.js";
 import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
 import {
   type DeliverySlot,
+  deliveryInstant,
+  localWeek,
   nextTipAt,
   type Schedule,
   slotOf,
@@ -229,23 +231,44 @@ async function applyTo(
     return DateTime.fromJSDate(first, { zone }).plus({ weeks }).toJSDate();
   };
   const pausedUntil = subscriber.pausedUntil ? new Date(subscriber.pausedUntil) : undefined;
-  const stillPaused = pausedUntil && pausedUntil > now ? pausedUntil : undefined;
-  const changes =
-    change.action === "pause"
-      ? { pausedUntil: resumeAt(change.weeks), dueAt: resumeAt(change.weeks) }
-      : change.action === "resume"
-        ? { pausedUntil: null, dueAt: null }
-        : change.action === "timezone"
-          ? // Due at once (unless paused): the next pass judges this week in the new zone.
-            { timeZone: change.timeZone ?? null, dueAt: stillPaused ?? null }
-          : change.action === "when"
-            ? // Likewise: the next pass judges this week by the new day, hour and zone.
-              {
-                deliverySlot: change.deliverySlot ?? null,
-                timeZone: change.timeZone ?? null,
-                dueAt: stillPaused ?? null,
-              }
-            : { firstName: change.firstName ?? null };
+  const paused = pausedUntil && pausedUntil > now ? pausedUntil : undefined;
+  // A pause ends in a week of the reader's: moved to a new day, hour or zone, it ends at the new
+  // slot of that week where they now live (or the next one from now, should that have passed),
+  // and that is when they are due.
+  const movedPause = (deliverySlot: string | undefined) => {
+    if (!paused) return null;
+    const week = localWeek(paused, zoneOf(subscriber, deps.schedule));
+    const slot = slotOf({ deliverySlot }, deps.schedule);
+    const end = deliveryInstant(week, zone, slot);
+    return nextTipAt(subscriber, new Date(Math.max(end.getTime() - 1, now.getTime())), zone, slot);
+  };
+  const changes = ((): PreferenceChanges => {
+    switch (change.action) {
+      case "pause": {
+        const end = resumeAt(change.weeks);
+        return { pausedUntil: end, dueAt: end };
+      }
+      case "resume":
+        return { pausedUntil: null, dueAt: null };
+      // A new zone, or a new day, hour and zone: due at once (unless paused), so that the next
+      // pass judges this week by them.
+      case "timezone": {
+        const end = movedPause(subscriber.deliverySlot);
+        return { timeZone: change.timeZone ?? null, dueAt: end, ...(end && { pausedUntil: end }) };
+      }
+      case "when": {
+        const end = movedPause(change.deliverySlot);
+        return {
+          deliverySlot: change.deliverySlot ?? null,
+          timeZone: change.timeZone ?? null,
+          dueAt: end,
+          ...(end && { pausedUntil: end }),
+        };
+      }
+      case "name":
+        return { firstName: change.firstName ?? null };
+    }
+  })();
   if (!(await deps.subscribers.updatePreferences(subscriber.id, { ...changes, at: now }))) {
     throw new BadRequestError("This subscription changed meanwhile: please try again.", "conflict");
   }

@@ -586,10 +586,17 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         case "zone": {
           const m = model as ReaderModel;
           const zone = pickZone();
+          lastPause = undefined;
           await applyPreferences(subscriptionDeps, manage(m.id), {
             action: "timezone",
             timeZone: zone,
           });
+          // A pause running moves to the new zone's slot of its last week (core/preferences.ts).
+          if (lastPause) {
+            const end = (lastPause as Date).getTime();
+            for (const p of m.pauses) if (p.from <= now && now < p.to) p.to = end;
+            trace.record(now, m.id, `pause moved to end ${(lastPause as Date).toISOString()}`);
+          }
           // The model keeps the zone it checks weeks in: the on-time check ends at this change.
           world.unsteady(m, now);
           counts.zoneChanges += 1;

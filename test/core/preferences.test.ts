@@ -135,6 +135,40 @@ describe("preferences", () => {
     expect(sent).toEqual(["2026-W48", "2026-W50"]);
   });
 
+  it("a pause moved to another day or zone ends in its week, at the new slot", async () => {
+    const { all, store, clock, token } = await setup();
+    const mailer = new MemoryMailer();
+    const pass = () => runWeek({ store, mailer, clock, tips: TIPS, hourly: clock.now() });
+    expect((await pass()).sent).toBe(1); // 2026-W48's tip
+    const when = (deliverySlot?: string, timeZone?: string) =>
+      applyPreferences(all, token, { action: "when", deliverySlot, timeZone });
+    const paused = await applyPreferences(all, token, { action: "pause", weeks: 2 });
+    expect(paused.pausedUntil).toBe("Monday 14 December");
+    expect(await when("5-07")).toMatchObject({
+      pausedUntil: "Friday 18 December",
+      nextDelivery: "Friday 18 December, 07:00",
+    });
+    // Back to Monday, now in Sydney: the pause ends in the same week, on that Monday there.
+    expect(await when(undefined, "Australia/Sydney")).toMatchObject({
+      pausedUntil: "Monday 14 December",
+      nextDelivery: "Monday 14 December, 07:00",
+    });
+    const zoned = await applyPreferences(all, token, {
+      action: "timezone",
+      timeZone: "America/Los_Angeles",
+    });
+    expect(zoned).toMatchObject({
+      pausedUntil: "Monday 14 December",
+      nextDelivery: "Monday 14 December, 07:00",
+    });
+    // To Tuesday 22 December: the pause's two weeks skipped, then a tip each Monday in LA.
+    for (let hour = 0; hour < 24 * 29; hour += 1) {
+      clock.advance(3_600_000);
+      await pass();
+    }
+    expect(mailer.sent.map((e) => e.tags?.week)).toEqual(["2026-W48", "2026-W51", "2026-W52"]);
+  });
+
   it("resume, time zone and name take effect at once; unsubscribe ends it", async () => {
     const { all, store, reader, token } = await setup();
     await applyPreferences(all, token, { action: "pause", weeks: 4 });
