@@ -36,6 +36,10 @@ export function systemCopy(
       subject: `Welcome to ${brand.name}`,
       preheader: `You're confirmed. ${brand.tagline}`,
     },
+    already: {
+      subject: `You're already subscribed to ${brand.name}`,
+      preheader: "Nothing to confirm, nothing changed. Your preferences are one tap away.",
+    },
     goodbye: {
       subject: `You're unsubscribed from ${brand.name}`,
       preheader: "You won't get any more emails from us. Thanks for training with us.",

@@ -31,9 +31,16 @@ import { templateCompatWarnings } from "./compat.js";
 import { type Problem, problem } from "./problems.js";
 import { cutSentenceProblems, textLineProblems } from "./shipped.js";
 
-export const TEMPLATE_NAMES = ["tip", "confirm", "welcome", "goodbye", "finished"] as const;
+export const TEMPLATE_NAMES = [
+  "tip",
+  "confirm",
+  "welcome",
+  "already",
+  "goodbye",
+  "finished",
+] as const;
 /** The emails that are not tips, in the order the studio and the reports show them. */
-export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "goodbye", "finished"] as const;
+export const SYSTEM_EMAIL_NAMES = ["confirm", "welcome", "already", "goodbye", "finished"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type SystemEmailName = keyof SystemEmails;
 
@@ -60,6 +67,12 @@ export const TEMPLATE_SPECS: Record<TemplateName, TemplateSpec> = {
     placeholders: ["confirm_url", "manage_url", "unsubscribe_url", "postal_address", "site_url"],
   },
   welcome: {
+    tokens: ["subject", "preheader"],
+    placeholders: ["first_name", "manage_url", "unsubscribe_url", "postal_address", "site_url"],
+  },
+  // To a reader on the list whose address was signed up again: the name is the one they
+  // confirmed with, never the new signup's.
+  already: {
     tokens: ["subject", "preheader"],
     placeholders: ["first_name", "manage_url", "unsubscribe_url", "postal_address", "site_url"],
   },

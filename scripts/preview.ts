@@ -1,5 +1,5 @@
 /**
- * `npm run preview -- <slug|confirm|welcome|goodbye> [--out <dir>] [--tips <dir>] [--emails <dir>]`
+ * `npm run preview -- <slug|confirm|welcome|already|goodbye|finished> [--out <dir>] [--tips <dir>] [--emails <dir>]`
  * `npm run preview -- --all [--out <dir>]`
  *
  * One email: fills its placeholders with sample values and writes <out>/<slug>/email.html and
@@ -26,7 +26,7 @@ import { runWhenExecuted } from "./cli.js";
 export { SYSTEM_EMAIL_NAMES };
 
 const USAGE =
-  "usage: npm run preview -- <slug|confirm|welcome|goodbye|finished> [--out <dir>]  or  npm run preview -- --all";
+  "usage: npm run preview -- <slug|confirm|welcome|already|goodbye|finished> [--out <dir>]  or  npm run preview -- --all";
 
 async function compileOne(
   slug: string,

@@ -10,7 +10,7 @@ import type { KeyedHashes } from "./email.js";
 import type { Clock, Limits, Log, Mailer, Subscribers } from "./ports.js";
 import { isTimeZone, parseSlot } from "./schedule.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
-import type { Consent } from "./types.js";
+import type { Consent, Subscriber } from "./types.js";
 import * as z from "./zod.js";
 
 /** One confirmation email per real mailbox at most this often. */
@@ -122,7 +122,9 @@ export type DeliveryOutcome =
   | "sent"
   /** A redelivery of a signup whose confirmation went out already. */
   | "already-sent"
-  /** Already active: no confirmation. */
+  /** Already active: no confirmation; the reader was told so (the "already" email). */
+  | "reminded"
+  /** Already active, and its mailbox had its emails of the day: nothing sent. */
   | "not-needed"
   /** The address was erased after this signup was made: the signup is dropped. */
   | "erased"
@@ -176,7 +178,7 @@ export async function deliverConfirmation(
   const id = hashes.subscriberId(request.email);
   const current = await subscribers.get(id);
   // Anyone but an active reader may sign up (again): pending, left, bounced or complained.
-  if (current?.status === "active") return "not-needed";
+  if (current?.status === "active") return remind(deps, request, current, now);
   const generation = request.signupId;
   if (current?.generation === generation) {
     if (current.confirmSentFor === generation) return "already-sent";
@@ -253,6 +255,44 @@ export async function deliverConfirmation(
   await deps.mailer.send(systemEmail(deps, "confirm", recipient));
   await subscribers.markConfirmationSent(id, generation, now);
   return "sent";
+}
+
+/**
+ * An active reader's address signed up again: the "already" email says there is nothing to
+ * confirm and links their preferences, under the same limits as a confirmation (the mailbox's
+ * slots, the hour's budget and its shares), so it mails no one more than a signup could. A unit
+ * of its own per signup keeps a redelivered signup from sending it twice.
+ */
+async function remind(
+  deps: ConfirmationDeps,
+  request: SignupRequest,
+  reader: Subscriber,
+  now: Date,
+): Promise<DeliveryOutcome> {
+  const { limits, hashes } = deps;
+  const mailbox = hashes.mailboxKey(request.email);
+  const { perWindow, windowSeconds } = MAILBOX_LIMIT;
+  if (
+    !(await limits.reserveMailboxSlot(mailbox, request.signupId, now, windowSeconds, perWindow))
+  ) {
+    return "not-needed";
+  }
+  // The signup's own day, the same on every delivery of it.
+  const day = windowStart(Date.parse(request.consent.at) || 0, 24 * 60 * 60);
+  const once = `${BUDGET_KEY}:already:${request.signupId}`;
+  if (!(await limits.take(once, day, 2 * 24 * 60 * 60, 1))) return "already-sent";
+  try {
+    await takeBudget(deps, request, now);
+    await deps.mailer.send(systemEmail(deps, "already", reader));
+  } catch (error) {
+    await limits.giveBack(once, day);
+    // As for a confirmation: waiting for the budget holds none of the mailbox's slots.
+    if (error instanceof ConfirmationDeferredError) {
+      await limits.releaseMailboxSlot(mailbox, request.signupId);
+    }
+    throw error;
+  }
+  return "reminded";
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * Builds the three system emails (confirm, welcome, goodbye) from the compiled templates.
- * Every one carries the subscriber's own unsubscribe link in its body; confirm and welcome also
- * carry List-Unsubscribe + List-Unsubscribe-Post (the goodbye does not: there is nothing left to
+ * Builds the system emails (confirm, welcome, already, goodbye, finished) from the compiled
+ * templates. Every one but the goodbye carries the subscriber's own unsubscribe link in its body,
+ * and List-Unsubscribe + List-Unsubscribe-Post (the goodbye does not: there is nothing left to
  * leave, and a one-click button on it would only confuse).
  */
 import { FIRST_NAME_FALLBACK, fill, firstNameValue } from "./fill.js";

@@ -159,6 +159,8 @@ export interface SystemEmails {
   confirm: CompiledTemplate;
   /** Sent once after confirming. */
   welcome: CompiledTemplate;
+  /** To a reader already on the list whose address was signed up again: nothing to confirm. */
+  already: CompiledTemplate;
   /** Confirms an unsubscribe (sent once, never again afterwards). */
   goodbye: CompiledTemplate;
   /** Sent once, at the slot after a reader's last tip (core/sequence.ts SERIES_END). */

@@ -1,7 +1,8 @@
 /**
  * The SES mailers for a Lambda (and the local tools), built once per container from the Settings
- * link: the one of the weekly tips, welcome, goodbye and test emails, and the one of confirmation
- * emails (the confirmations' own configuration set). Every one of their calls first takes a slot
+ * link: the one of the weekly tips, welcome, goodbye and test emails, and the one of the emails a
+ * signup sends (the confirmation, or "already subscribed"; the confirmations' own configuration
+ * set). Every one of their calls first takes a slot
  * on the account's one send schedule in the table, through accountPacer: so no path can call SES
  * beside the rate the others keep to; and none calls SES while the day's quota is spent as far as
  * its container knows (core/pacing.ts accountMailer). The send worker alone takes its slots itself
@@ -90,7 +91,7 @@ export function sesMailer(): Mailer {
   return pacedTips;
 }
 
-/** Confirmation emails: the confirmations' configuration set, else the one set. */
+/** The emails a signup sends: the confirmations' configuration set, else the one set. */
 export function confirmationMailer(): Mailer {
   const { confirmationSet, configurationSet } = settings();
   confirmations ??= build(confirmationSet ?? configurationSet);

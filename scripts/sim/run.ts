@@ -201,6 +201,7 @@ function simTips(poison: boolean): CompiledTip[] {
 const EMAILS: SystemEmails = {
   confirm: template("Confirm", '<a href="{{confirm_url}}">confirm</a>'),
   welcome: template("Welcome"),
+  already: template("Already subscribed"),
   goodbye: template("Goodbye"),
   finished: template("That was every tip"),
 };

@@ -396,9 +396,11 @@ describe("the check CLI", () => {
       expect(result.stderr).toBe("");
       expect(result.status).toBe(0);
       const lines = result.stdout.trim().split("\n");
-      expect(lines[0]).toMatch(/^✓ 1 tip and 5 email templates OK/);
+      expect(lines[0]).toMatch(/^✓ 1 tip and 6 email templates OK/);
       expect(lines[1]).toBe("  #1   only-tip  1 min read");
-      expect(lines[2]).toMatch(/^email clients: .*tip \d+, confirm \d+, welcome \d+, goodbye \d+/);
+      expect(lines[2]).toMatch(
+        /^email clients: .*tip \d+, confirm \d+, welcome \d+, already \d+, goodbye \d+/,
+      );
       expect(lines.at(-1)).toBe(
         `⚠ runway: the local table is not reachable at ${NO_TABLE} (start it with \`npm start\`); skipped`,
       );

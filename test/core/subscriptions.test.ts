@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import {
   ConfirmationDeferredError,
   SHARES,
@@ -6,6 +7,7 @@ import {
   UNCONFIRMED,
 } from "../../functions/core/confirmations.js";
 import { BadRequestError, InvalidTokenError } from "../../functions/core/errors.js";
+import type { OutgoingEmail } from "../../functions/core/ports.js";
 import {
   CONSENT,
   checkConfirmLink,
@@ -437,18 +439,55 @@ describe("subscribe", () => {
     await expect(confirm(deps, second, "1.1.1.1")).rejects.toThrow(/left the list/);
   });
 
-  it("sends nothing to an active address, and changes nothing", async () => {
-    const { store, clock, mailer, signUp } = memoryDeps();
-    await signUp(signup("active@example.com"));
+  it("tells an active reader signed up again that they are on the list, once, under the limits", async () => {
+    const { deps, store, clock, mailer, signUp, outbox, deliver } = memoryDeps();
+    await signUp(signup("active@example.com", { firstName: "Ann" }));
     await store.activate(subscriberId("active@example.com"), clock.now(), "1.1.1.1");
     clock.advance(2 * DAY);
     mailer.sent.length = 0;
     const before = store.all();
     expect(await signUp(signup("active@example.com", { firstName: "Mallory" }))).toEqual([
-      "not-needed",
+      "reminded",
     ]);
-    expect(mailer.sent).toEqual([]);
+    // The name they confirmed with, never the new signup's; their preferences, nothing to confirm.
+    expect(mailer.sent).toHaveLength(1);
+    const [email] = mailer.sent;
+    expect(email).toMatchObject({ to: "active@example.com", subject: "Already in, Ann" });
+    expect(email?.text).toContain(`${BASE}/manage?token=`);
+    expect(email?.text).not.toContain("/confirm?token=");
+    expect(email?.tags).toEqual({ kind: "already" });
     expect(store.all()).toEqual(before);
+
+    // The same signup delivered twice (SQS is at least once): one email.
+    await subscribe(deps, signup("active@example.com"));
+    await outbox.sendAll(outbox.peek());
+    expect(await deliver()).toEqual(["reminded", "already-sent"]);
+    expect(mailer.sent).toHaveLength(2);
+
+    // The mailbox's two emails of the day are spent: a third signup sends nothing.
+    expect(await signUp(signup("active@example.com"))).toEqual(["not-needed"]);
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it("sends the already-subscribed email on the next delivery when SES failed", async () => {
+    const inbox = new MemoryMailer();
+    let failures = 1;
+    const mailer = {
+      send: async (email: OutgoingEmail) => {
+        if (failures-- > 0) throw new Error("SES answered 500");
+        return inbox.send(email);
+      },
+      status: () => inbox.status(),
+    };
+    const { store, clock, signUp, deliver } = memoryDeps({ mailer });
+    failures = 0;
+    await signUp(signup("ann@example.com"));
+    await store.activate(subscriberId("ann@example.com"), clock.now(), "1.1.1.1");
+    failures = 1;
+    const [failed] = await signUp(signup("ann@example.com"));
+    expect(failed).toBeInstanceOf(Error);
+    expect(await deliver()).toEqual(["reminded"]);
+    expect(inbox.sent.map((e) => e.tags?.kind)).toEqual(["confirm", "already"]);
   });
 
   it.each(["bounced", "complained"] as const)(

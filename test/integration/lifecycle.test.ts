@@ -281,7 +281,7 @@ describe("the lifecycle", () => {
     expect(await stack.mailTo("lee.runner+again@example.com")).toHaveLength(0);
   });
 
-  it("answers a signup for an active address exactly like a new one, no faster, sending nothing", async () => {
+  it("answers a signup for an active address exactly like a new one, no faster, and mails only its owner", async () => {
     const fresh = `timing-${Date.now()}@example.com`;
     let started = Date.now();
     const first = await postJson("/subscribe", { email: fresh });
@@ -298,8 +298,13 @@ describe("the lifecycle", () => {
     expect(await second.text()).toBe(JSON.stringify(ACCEPTED));
     expect(newMs).toBeGreaterThanOrEqual(MIN_ANSWER_MS - 5);
     expect(activeMs).toBeGreaterThanOrEqual(MIN_ANSWER_MS - 5);
+    // The address's owner is told it is on the list, with their preferences; nothing to confirm.
+    const mail = await mailCount(fresh, 3);
+    const already = mail.find((m) => m.subject.startsWith("You're already subscribed"));
+    expect(already?.body.text).toContain(`${stack.baseUrl}/manage?token=`);
+    expect(already?.body.text).not.toContain("/confirm?token=");
     await settle();
-    expect(await stack.mailTo(fresh)).toHaveLength(2); // confirmation + welcome only
+    expect(await stack.mailTo(fresh)).toHaveLength(3); // confirmation, welcome, already
   });
 
   it("answers a form post from our own page (as a browser sends it) with the check-your-inbox page", async () => {

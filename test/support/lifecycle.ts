@@ -41,6 +41,12 @@ export const TEST_EMAILS: SystemEmails = {
     html: '<p>Hi {{first_name}}</p><a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
     text: "Hi {{first_name}} unsubscribe: {{unsubscribe_url}} manage: {{manage_url}} {{postal_address}}",
   },
+  already: {
+    subject: "Already in, {{first_name}}",
+    preheader: "",
+    html: '<p>Hi {{first_name}}</p><a href="{{manage_url}}">m</a> <a href="{{unsubscribe_url}}">u</a> {{postal_address}}',
+    text: "Hi {{first_name}} manage: {{manage_url}} unsubscribe: {{unsubscribe_url}} {{postal_address}}",
+  },
   goodbye: {
     subject: "Goodbye, {{first_name}}",
     preheader: "",
