@@ -16,6 +16,8 @@ import * as z from "./zod.js";
 /** One confirmation email per real mailbox at most this often. */
 export const MAILBOX_LIMIT = { perWindow: 2, windowSeconds: 24 * 60 * 60 } as const;
 
+const HOUR_MS = 60 * 60 * 1000;
+
 /** The store key of the list-wide hourly budget counter. */
 export const BUDGET_KEY = "confirmations";
 
@@ -40,6 +42,21 @@ export const shareOf = (budget: number, share: number) => Math.max(1, Math.floor
  */
 export const UNCONFIRMED = { share: 0.2, windowSeconds: 24 * 60 * 60 } as const;
 
+/**
+ * Days an address whose owner unsubscribed from a confirmation email (a signup they did not
+ * confirm) gets no other: the confirmation's footer promises it, so a stranger cannot go on
+ * mailing it through the signup form.
+ */
+export const DECLINED_DAYS = 30;
+
+/** Whether `current` is an address that declined a signup within DECLINED_DAYS of `now`. */
+export function declinedSignup(current: Subscriber | undefined, now: Date): boolean {
+  if (current?.status !== "unsubscribed" || current.unsubscribedAt === undefined) return false;
+  // Confirmed after the last signup's consent: a reader who left, free to come back at once.
+  if (current.confirmedAt !== undefined && current.confirmedAt >= current.consent.at) return false;
+  return Date.parse(current.unsubscribedAt) > now.getTime() - DECLINED_DAYS * 24 * HOUR_MS;
+}
+
 /** The consent `ip` of the operator's imported invitations (core/import.ts). */
 export const IMPORT_IP = "import";
 
@@ -62,7 +79,6 @@ export function unconfirmedCounter(
   };
 }
 
-const HOUR_MS = 60 * 60 * 1000;
 
 /** A signup on the outbox: everything the consent record and the confirmation need. */
 export interface SignupRequest {
@@ -128,6 +144,8 @@ export type DeliveryOutcome =
   | "not-needed"
   /** The address was erased after this signup was made: the signup is dropped. */
   | "erased"
+  /** Its owner unsubscribed from a confirmation within DECLINED_DAYS: dropped, nothing sent. */
+  | "declined"
   /** The mailbox had its confirmations for the last 24 h: nothing written, nothing sent. */
   | "mailbox-limit"
   /** The client's network has UNCONFIRMED confirmations out from the day: dropped likewise. */
@@ -179,6 +197,7 @@ export async function deliverConfirmation(
   const current = await subscribers.get(id);
   // Anyone but an active reader may sign up (again): pending, left, bounced or complained.
   if (current?.status === "active") return remind(deps, request, current, now);
+  if (declinedSignup(current, now)) return "declined";
   const generation = request.signupId;
   if (current?.generation === generation) {
     if (current.confirmSentFor === generation) return "already-sent";

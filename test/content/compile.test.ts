@@ -9,6 +9,7 @@ import { checkContent } from "../../compiler/check.js";
 import { HTML_MAX_BYTES } from "../../compiler/email.js";
 import { compileTemplate } from "../../compiler/templates.js";
 import { htmlToText } from "../../compiler/text.js";
+import { DECLINED_DAYS } from "../../functions/core/confirmations.js";
 import { assertKnownPlaceholders, escapeHtml, fill } from "../../functions/core/fill.js";
 import type { CompiledTemplate, ContentBundle } from "../../functions/core/types.js";
 
@@ -110,7 +111,11 @@ describe("system emails", () => {
     expect(confirm.html).toMatch(/<a[^>]*href="\{\{confirm_url\}\}"/);
     expect(confirm.text).toContain("expires in 7 days");
     expect(confirm.text).toMatch(
-      /If you didn't ask for this, ignore this email:\s+you won't hear from us again\./,
+      /If you didn't ask for this, ignore this email:\s+unless its link is used,\s+nothing happens\./,
+    );
+    // The promise the outbox keeps (core/confirmations.ts declinedSignup).
+    expect(confirm.text).toMatch(
+      new RegExp(`no other confirmation to this address\\s+for\\s+${DECLINED_DAYS}\\s+days`),
     );
     // Once: the button's link; the HTML's copy-me fallback is not repeated in the text.
     expect(confirm.text.split("{{confirm_url}}")).toHaveLength(2);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryMailer } from "../../functions/adapters/memory-mailer.js";
 import {
   ConfirmationDeferredError,
+  DECLINED_DAYS,
   SHARES,
   shareOf,
   UNCONFIRMED,
@@ -469,6 +470,37 @@ describe("subscribe", () => {
     expect(mailer.sent).toHaveLength(2);
   });
 
+  it("sends no confirmation for 30 days to an address that unsubscribed from one", async () => {
+    const { deps, clock, mailer, signUp } = memoryDeps();
+    await signUp(signup("owner@example.com", { firstName: "Mallory" }));
+    const unsubscribeLink = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/unsubscribe`);
+    await unsubscribe(deps, unsubscribeLink);
+    clock.advance(2 * DAY);
+    expect(await signUp(signup("owner@example.com", { ip: "198.51.100.9" }))).toEqual(["declined"]);
+    clock.advance((DECLINED_DAYS - 2) * DAY - HOUR);
+    expect(await signUp(signup("owner@example.com", { ip: "198.51.100.10" }))).toEqual([
+      "declined",
+    ]);
+    expect(mailer.sent).toHaveLength(1);
+    clock.advance(2 * HOUR);
+    expect(await signUp(signup("owner@example.com", { ip: "198.51.100.11" }))).toEqual(["sent"]);
+    expect(mailer.sent).toHaveLength(2);
+  });
+
+  it("lets a reader who confirmed and then left sign up again at once", async () => {
+    const { deps, store, clock, mailer, signUp } = memoryDeps();
+    await signUp(signup("back@example.com"));
+    await store.activate(subscriberId("back@example.com"), clock.now(), "1.1.1.1");
+    await unsubscribe(deps, deps.signer.issue("unsubscribe", subscriberId("back@example.com")));
+    clock.advance(HOUR);
+    mailer.sent.length = 0;
+    expect(await signUp(signup("back@example.com"))).toEqual(["sent"]);
+    // Left again, from a confirmation of a signup they did not confirm this time: declined.
+    await unsubscribe(deps, deps.signer.issue("unsubscribe", subscriberId("back@example.com")));
+    clock.advance(2 * DAY);
+    expect(await signUp(signup("back@example.com"))).toEqual(["declined"]);
+  });
+
   it("sends the already-subscribed email on the next delivery when SES failed", async () => {
     const inbox = new MemoryMailer();
     let failures = 1;
@@ -524,11 +556,14 @@ describe("subscribe", () => {
     await unsubscribe(deps, unsubscribeLink);
     await expect(confirm(deps, oldLink, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
     clock.advance(HOUR);
-    // A stranger signs the address up again with their own text as the name.
-    await signUp(signup("u@example.com", { firstName: "Stranger", ip: "198.51.100.66" }));
+    // A stranger signs the address up again with their own text as the name: declined, as the
+    // owner unsubscribed from a confirmation.
+    expect(
+      await signUp(signup("u@example.com", { firstName: "Stranger", ip: "198.51.100.66" })),
+    ).toEqual(["declined"]);
     await expect(confirm(deps, oldLink, "1.1.1.1")).rejects.toThrow(InvalidTokenError);
-    expect((await store.get(id))?.status).toBe("pending");
-    expect(mailer.sent.filter((e) => e.subject.startsWith("Welcome"))).toEqual([]);
+    expect((await store.get(id))?.status).toBe("unsubscribed");
+    expect(mailer.sent).toHaveLength(1);
   });
 
   it("a reader who re-signs up within 24 h of unsubscribing gets a confirmation; consent is appended", async () => {
