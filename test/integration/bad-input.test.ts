@@ -603,7 +603,8 @@ const cases: Case[] = [
     html: "other sites",
   },
   // Routing
-  { name: "unknown route", method: "GET", path: "/admin", status: 404, code: "not_found" },
+  { name: "unknown address", method: "GET", path: "/admin", status: 404, html: "Page not found" },
+  { name: "unknown route", method: "POST", path: "/admin", status: 404, code: "not_found" },
   {
     name: "PUT /subscribe",
     method: "PUT",
