@@ -79,7 +79,6 @@ export function unconfirmedCounter(
   };
 }
 
-
 /** A signup on the outbox: everything the consent record and the confirmation need. */
 export interface SignupRequest {
   /** Random, 16 hex characters: becomes the subscriber's generation. */

@@ -178,6 +178,28 @@ export function parseSignup(
   };
 }
 
+/**
+ * What a reader chooses at signup, and again on the confirm page before confirming: whoever
+ * signed the address up chose them, so the mailbox's owner sees and may change them first.
+ */
+export interface SignupChoices {
+  firstName: string | undefined;
+  timeZone: string | undefined;
+  deliverySlot: string | undefined;
+}
+
+/** The confirm page's fields, checked as the signup's are; throws BadRequestError. */
+export function parseChoices(
+  form: Record<string, unknown>,
+  stageSlot: DeliverySlot = DEFAULT_SLOT,
+): SignupChoices {
+  return {
+    firstName: cleanFirstName(form.firstName),
+    timeZone: parseTimeZone(form.timeZone),
+    deliverySlot: parseDeliverySlot(form.deliveryDay, form.deliveryHour, stageSlot),
+  };
+}
+
 const blank = (value: unknown) => value === undefined || value === null || value === "";
 
 /**
@@ -325,33 +347,44 @@ function retiredLink(subscriber: Subscriber | undefined, generation: string): In
   return new InvalidTokenError("This link is invalid or has expired.");
 }
 
+/** What a confirm link's page shows (GET, which changes nothing). */
+export type ConfirmLinkState =
+  /** The link can confirm its signup: the button, under the signup's choices to check. */
+  | { state: "prompt"; choices: SignupChoices }
+  /** The address is on the list (this link or a later one confirmed it): nothing to press. */
+  | { state: "already-confirmed" };
+
 /**
- * For the page a confirm link opens (GET, which changes nothing): "prompt" while the link can
- * confirm its signup, "already-confirmed" once the address is on the list; else InvalidTokenError
- * saying why (retiredLink), so that no page shows a button that can only fail.
+ * For the page a confirm link opens: what it shows; else InvalidTokenError saying why the link
+ * no longer works (retiredLink), so that no page shows a button that can only fail.
  */
 export async function checkConfirmLink(
   deps: Pick<SubscriptionDeps, "signer" | "subscribers">,
   token: unknown,
-): Promise<"prompt" | "already-confirmed"> {
+): Promise<ConfirmLinkState> {
   const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
   const { id, generation } = parseConfirmSubject(subject);
   const subscriber = await deps.subscribers.get(id);
-  if (subscriber?.status === "active") return "already-confirmed";
-  if (subscriber?.status === "pending" && subscriber.generation === generation) return "prompt";
+  if (subscriber?.status === "active") return { state: "already-confirmed" };
+  if (subscriber?.status === "pending" && subscriber.generation === generation) {
+    const { firstName, timeZone, deliverySlot } = subscriber;
+    return { state: "prompt", choices: { firstName, timeZone, deliverySlot } };
+  }
   throw retiredLink(subscriber, generation);
 }
 
 export type ConfirmResult = "confirmed" | "already-confirmed";
 
 /**
- * Confirms a signup from the token in the confirmation email. Only the call that actually moves
- * pending → active sends the welcome email, so it is sent once however often the link is used.
+ * Confirms a signup from the token in the confirmation email, with the choices the confirm page
+ * sent (the owner's, in place of the signup's). Only the call that actually moves pending →
+ * active sends the welcome email, so it is sent once however often the link is used.
  */
 export async function confirm(
   deps: SubscriptionDeps,
   token: unknown,
   ip: string,
+  choices?: SignupChoices,
 ): Promise<ConfirmResult> {
   const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
   const { id, generation } = parseConfirmSubject(subject);
@@ -364,6 +397,20 @@ export async function confirm(
     const current = await deps.subscribers.get(id);
     if (current?.status === "active") return "already-confirmed";
     throw retiredLink(current, generation);
+  }
+  if (choices) {
+    // A second write: should it fail, the reader is in with the signup's choices, and the page
+    // that answers shows those, to change on /manage.
+    const { firstName, timeZone, deliverySlot } = choices;
+    const changes = {
+      firstName: firstName ?? null,
+      timeZone: timeZone ?? null,
+      at: deps.clock.now(),
+    };
+    const saved = await deps.subscribers
+      .updatePreferences(id, { ...changes, deliverySlot: deliverySlot ?? null })
+      .catch(() => false);
+    if (!saved) deps.log?.warn("confirmed with the signup's choices", { subscriberId: id });
   }
   const subscriber = await deps.subscribers.get(id);
   const counter = subscriber && unconfirmedCounter(deps.hashes, subscriber.consent);

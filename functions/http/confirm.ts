@@ -7,31 +7,62 @@
  * mapped to pages by the router.
  */
 import { DateTime } from "luxon";
+import { BadRequestError } from "../core/errors.js";
 import { manageUrl } from "../core/links.js";
 import { nextTipAt, slotOf, zoneOf } from "../core/schedule.js";
-import { checkConfirmLink, confirm } from "../core/subscriptions.js";
+import {
+  checkConfirmLink,
+  confirm,
+  parseChoices,
+  type SignupChoices,
+} from "../core/subscriptions.js";
 import { parseConfirmSubject } from "../core/tokens.js";
 import type { AppDeps } from "./deps.js";
 import { alreadyConfirmedPage, type Confirmed, confirmedPage, confirmPromptPage } from "./pages.js";
-import { type Event, query, sourceIp } from "./request.js";
+import { bodyText, type Event, formBody, isFormPost, query, sourceIp } from "./request.js";
 import { html, type Result } from "./respond.js";
 import { tokenOf } from "./token.js";
 
 export async function getConfirm(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
   // A bad or retired link gets the error page saying why; a used one says it is done. No button.
-  if ((await checkConfirmLink(deps, token)) === "already-confirmed") {
-    return html(200, alreadyConfirmedPage());
-  }
-  return html(200, confirmPromptPage(token));
+  const link = await checkConfirmLink(deps, token);
+  if (link.state === "already-confirmed") return html(200, alreadyConfirmedPage());
+  const { firstName, timeZone, deliverySlot } = link.choices;
+  const slot = slotOf({ deliverySlot }, deps.schedule);
+  const fields = { firstName, timeZone, day: slot.weekday, hour: slot.hour };
+  return html(200, confirmPromptPage(token, fields, deps.schedule));
 }
 
 export async function postConfirm(event: Event, deps: AppDeps): Promise<Result> {
   const token = tokenOf(event, query(event, "token"));
+  const form = isFormPost(event) ? formBody(bodyText(event)) : {};
+  // The confirm page's choices (a post without them, such as an older page's, keeps the signup's).
+  let choices: SignupChoices | undefined;
+  if (form.timeZone !== undefined) {
+    try {
+      choices = parseChoices(form, deps.schedule.slot);
+    } catch (error) {
+      if (!(error instanceof BadRequestError)) throw error;
+      // A bad link still gets the error page, and a used one says it is done.
+      if ((await checkConfirmLink(deps, token)).state === "already-confirmed") {
+        return html(200, alreadyConfirmedPage());
+      }
+      const day = Number(form.deliveryDay) || deps.schedule.slot.weekday;
+      const hour = Number(form.deliveryHour);
+      const fields = {
+        firstName: form.firstName,
+        timeZone: form.timeZone,
+        day: day >= 1 && day <= 7 ? day : deps.schedule.slot.weekday,
+        hour: Number.isInteger(hour) && hour >= 0 && hour <= 23 ? hour : deps.schedule.slot.hour,
+      };
+      return html(400, confirmPromptPage(String(token), fields, deps.schedule, error.message));
+    }
+  }
   // A link used before gives no new preferences link: a confirmation email forwarded, kept in a
   // scanner's log or history would otherwise open the reader's data for a week, even after they
   // signed out every link.
-  if ((await confirm(deps, token, sourceIp(event))) === "already-confirmed") {
+  if ((await confirm(deps, token, sourceIp(event), choices)) === "already-confirmed") {
     return html(200, alreadyConfirmedPage());
   }
   // confirm() verified the token: its subject names the reader.

@@ -95,13 +95,43 @@ export function checkInboxPage(): string {
   );
 }
 
-export function confirmPromptPage(token: string): string {
+/** The confirm page's fields as they stand: the signup's choices, or the form sent back. */
+export interface ConfirmFields {
+  firstName?: string | undefined;
+  timeZone?: string | undefined;
+  day: number;
+  hour: number;
+}
+
+/**
+ * GET /confirm: the signup's choices, to check and change, and the button; with a problem, the
+ * form sent back as the reader left it. Whoever signed the address up chose them.
+ */
+export function confirmPromptPage(
+  token: string,
+  fields: ConfirmFields,
+  schedule: Schedule = DEFAULT_SCHEDULE,
+  problem?: string,
+): string {
+  const said = problem
+    ? `<p class="form-problem" id="confirm-problem" role="alert">Not confirmed: ${escapeHtml(problem)}</p>\n`
+    : "";
+  const name = fields.firstName ? ` value="${escapeHtml(fields.firstName)}"` : "";
+  const zone = fields.timeZone && isTimeZone(fields.timeZone) ? fields.timeZone : undefined;
   return layout(
-    "Confirm your subscription",
+    problem ? "Confirm your subscription: check the form" : "Confirm your subscription",
     `<h1>Confirm your subscription</h1>
-<p>One more step: confirm below to start getting a tip each week.</p>
-<form method="post" action="/confirm">
+<p>One more step: check your name and when your tip comes, then confirm to start getting a tip each week.</p>
+${said}<form method="post" action="/confirm">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
+<label for="firstName">First name <span class="optional">(optional)</span></label>
+<input id="firstName" name="firstName" type="text" autocomplete="given-name" maxlength="${MAX_FIRST_NAME_LENGTH}"${name}>
+<fieldset>
+<legend>When your tip comes <span class="optional">(you can change it later)</span></legend>
+${deliverySelects(fields.day, fields.hour)}
+<label for="timeZone">In your time zone</label>
+${timeZoneSelect(zone, `Not sure: ${schedule.defaultTimeZone}`)}
+</fieldset>
 <button type="submit">Confirm my subscription</button>
 </form>`,
   );

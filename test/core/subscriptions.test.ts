@@ -415,21 +415,21 @@ describe("subscribe", () => {
     const { deps, store, mailer, signUp } = memoryDeps();
     await signUp(signup("p@example.com", { firstName: "Owner" }));
     const first = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
-    await expect(checkConfirmLink(deps, first)).resolves.toBe("prompt");
+    await expect(checkConfirmLink(deps, first)).resolves.toMatchObject({ state: "prompt" });
     await signUp(signup("p@example.com", { firstName: "Stranger" }));
     const second = tokenFromLink(mailer.sent[1]?.text ?? "", `${BASE}/confirm`);
     // The page of the retired link says a newer email went out, and shows no button.
     const replaced = /replaced by a newer one.*newest email/;
     await expect(checkConfirmLink(deps, first)).rejects.toThrow(InvalidTokenError);
     await expect(checkConfirmLink(deps, first)).rejects.toThrow(replaced);
-    await expect(checkConfirmLink(deps, second)).resolves.toBe("prompt");
+    await expect(checkConfirmLink(deps, second)).resolves.toMatchObject({ state: "prompt" });
     await expect(confirm(deps, first, "1.1.1.1")).rejects.toThrow(replaced);
     expect((await store.get(subscriberId("p@example.com")))?.status).toBe("pending");
     await expect(confirm(deps, second, "1.1.1.1")).resolves.toBe("confirmed");
     expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Stranger");
     // Used, or retired by the link that confirmed: the address is on the list, nothing to press.
     for (const link of [second, first]) {
-      await expect(checkConfirmLink(deps, link)).resolves.toBe("already-confirmed");
+      await expect(checkConfirmLink(deps, link)).resolves.toEqual({ state: "already-confirmed" });
       await expect(confirm(deps, link, "1.1.1.1")).resolves.toBe("already-confirmed");
     }
     expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Stranger"); // one welcome
@@ -438,6 +438,36 @@ describe("subscribe", () => {
     await unsubscribe(deps, deps.signer.issue("unsubscribe", subscriberId("p@example.com")));
     await expect(checkConfirmLink(deps, second)).rejects.toThrow(/left the list.*sign up again/);
     await expect(confirm(deps, second, "1.1.1.1")).rejects.toThrow(/left the list/);
+  });
+
+  it("confirms with the owner's choices from the confirm page, in place of the signup's", async () => {
+    const { deps, store, mailer, signUp } = memoryDeps();
+    const choices = { firstName: "Mallory", timeZone: "Pacific/Pago_Pago", deliveryDay: 7 };
+    await signUp(signup("anna@example.com", { ...choices, deliveryHour: 3 }));
+    const link = tokenFromLink(mailer.sent[0]?.text ?? "", `${BASE}/confirm`);
+    // The page shows what the signup chose, for the owner to check.
+    expect(await checkConfirmLink(deps, link)).toEqual({
+      state: "prompt",
+      choices: { firstName: "Mallory", timeZone: "Pacific/Pago_Pago", deliverySlot: "7-03" },
+    });
+    const own = { firstName: "Anna", timeZone: "Europe/Berlin", deliverySlot: "2-18" };
+    await expect(confirm(deps, link, "1.1.1.1", own)).resolves.toBe("confirmed");
+    expect(await store.get(subscriberId("anna@example.com"))).toMatchObject({
+      status: "active",
+      ...own,
+    });
+    expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Anna");
+    // Once confirmed, the link changes nothing more, whatever it sends.
+    const other = { firstName: undefined, timeZone: "UTC", deliverySlot: undefined };
+    await expect(confirm(deps, link, "1.1.1.1", other)).resolves.toBe("already-confirmed");
+    expect(await store.get(subscriberId("anna@example.com"))).toMatchObject(own);
+    // An empty name on the page removes the signup's.
+    await signUp(signup("bo@example.com", { firstName: "Mallory" }));
+    const second = tokenFromLink(mailer.sent.at(-1)?.text ?? "", `${BASE}/confirm`);
+    await confirm(deps, second, "1.1.1.1", other);
+    const bo = await store.get(subscriberId("bo@example.com"));
+    expect(bo).toMatchObject({ status: "active", timeZone: "UTC" });
+    expect(bo).not.toHaveProperty("firstName");
   });
 
   it("tells an active reader signed up again that they are on the list, once, under the limits", async () => {

@@ -89,7 +89,7 @@ describe("a renamed brand", () => {
   const pages: [string, string][] = [
     ["signup", signupPage(undefined, "https://tips.example.com")],
     ["check your inbox", checkInboxPage()],
-    ["confirm prompt", confirmPromptPage(token)],
+    ["confirm prompt", confirmPromptPage(token, { firstName: "Ann", day: 1, hour: 7 })],
     [
       "you're in",
       confirmedPage({ when: "Monday", timeZone: "UTC", first: true, manageUrl: "/manage" }),

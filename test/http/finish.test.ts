@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { ContentBundle } from "../../functions/core/types.js";
 import { bundle } from "../../functions/generated/content.js";
 import { createApi } from "../../functions/http/router.js";
+import { subscriberId } from "../support/ids.js";
 import { memoryDeps, TestClock, tokenFromLink } from "../support/lifecycle.js";
 import { subscriber } from "../support/send-fixtures.js";
 
@@ -109,6 +110,47 @@ describe("You're in", () => {
       expect(used.body).not.toContain("<button");
       expect(used.body).not.toContain("/manage?token=");
     }
+  });
+
+  it("shows the signup's choices before confirming, and confirms with the reader's own", async () => {
+    const { call, signUp, mailer, store } = setup("2026-03-03T10:00:00Z");
+    const stranger = { firstName: "Mallory", timeZone: "Pacific/Pago_Pago", deliveryDay: 7 };
+    await signUp({
+      email: "gus@example.com",
+      ...stranger,
+      deliveryHour: 3,
+      ip: "192.0.2.1",
+      userAgent: "t",
+      source: "t",
+    });
+    const token = tokenFromLink(mailer.sent.at(-1)?.text ?? "", `${BASE}/confirm`);
+    const prompt = await call("GET", `/confirm?token=${encodeURIComponent(token)}`);
+    expect(prompt.body).toContain('name="firstName" type="text"');
+    expect(prompt.body).toContain('value="Mallory"');
+    expect(prompt.body).toContain('<option value="Pacific/Pago_Pago" selected>');
+    expect(prompt.body).toContain('<option value="7" selected>Sunday</option>');
+    expect(prompt.body).toContain('<option value="3" selected>03:00</option>');
+    const form = (fields: string) => `token=${encodeURIComponent(token)}&${fields}`;
+    // A name the signup form would refuse: the page again, saying why, and nothing confirmed.
+    const refused = await call(
+      "POST",
+      "/confirm",
+      form("firstName=R2D2&timeZone=Europe%2FBerlin&deliveryDay=2&deliveryHour=18"),
+    );
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain("Not confirmed:");
+    expect(refused.body).toContain('<option value="Europe/Berlin" selected>');
+    expect((await store.get(subscriberId("gus@example.com")))?.status).toBe("pending");
+    const page = await call(
+      "POST",
+      "/confirm",
+      form("firstName=Gus&timeZone=Europe%2FBerlin&deliveryDay=2&deliveryHour=18"),
+    );
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(
+      /first tip arrives on <strong>Tuesday 3 March at 18:00<\/strong> \(Europe\/Berlin\)/,
+    );
+    expect(mailer.sent.at(-1)?.subject).toMatch(/Gus/);
   });
 
   it("an unsubscribe link after leaving says it is done, with nothing to press", async () => {

@@ -55,7 +55,16 @@ const PAGES: [string, string][] = [
     }),
   ],
   ["check your inbox", checkInboxPage()],
-  ["confirm prompt", confirmPromptPage(token)],
+  ["confirm prompt", confirmPromptPage(token, { firstName: "Ann", day: 1, hour: 7 })],
+  [
+    "confirm prompt with a problem",
+    confirmPromptPage(
+      token,
+      { firstName: "<b>1</b>", timeZone: "Asia/Kolkata", day: 3, hour: 18 },
+      undefined,
+      "The first name may only contain letters.",
+    ),
+  ],
   ["already confirmed", alreadyConfirmedPage()],
   [
     "confirmed",
