@@ -13,7 +13,8 @@
  *   GET  /feed.xsl         the feed's stylesheet (the feed as a page in a browser)
  *   GET  /privacy          what is kept, why, for how long
  *   GET  /r/{token}        a tip's link: counts a human click, 302 to the link
- *   any other address      404 page (GET, HEAD) or JSON; a known path, another method: 405
+ *   any other address      301 to a page's own address (/tips/, /Privacy), else 404 page
+ *                          (GET, HEAD) or JSON; a known path, another method: 405
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { NotFoundError } from "../core/errors.js";
@@ -25,7 +26,7 @@ import { getManage, postManage } from "./manage.js";
 import { getPrivacy } from "./privacy.js";
 import { getRedirect } from "./redirect.js";
 import { isFormPost, refuseCrossSite } from "./request.js";
-import { fromError, type Result, WrongMethodError } from "./respond.js";
+import { fromError, type Result, redirect, WrongMethodError } from "./respond.js";
 import { postSubscribe } from "./subscribe.js";
 import { getUnsubscribe, postUnsubscribe } from "./unsubscribe.js";
 
@@ -77,6 +78,16 @@ const ROUTES: readonly Route[] = [
   { match: slugUnder("r"), methods: { GET: getRedirect }, as: "html" },
 ];
 
+/** The address of a page `path` means but misspells: without its trailing slash, in lower case. */
+function canonicalPath(path: string): string | undefined {
+  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  return [trimmed, trimmed.toLowerCase()].find(
+    (candidate) =>
+      candidate !== path &&
+      ROUTES.some((route) => route.methods.GET && route.match(candidate) !== undefined),
+  );
+}
+
 /** Builds a handler over the given dependencies (tests may pass their own). */
 export function createApi(deps: () => AppDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -100,6 +111,12 @@ export function createApi(deps: () => AppDeps) {
     }
     // Any other address (API Gateway's $default route): a page for a browser, JSON otherwise.
     const page = method === "GET" || method === "HEAD";
+    // A page's address with a slash after it or in other letters (/tips/, /Privacy): 301 to it.
+    const canonical = page ? canonicalPath(path) : undefined;
+    if (canonical !== undefined) {
+      const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
+      return redirect(301, `${canonical}${query}`, {});
+    }
     const notFound = fromError(
       new NotFoundError(page ? "There is no page at this address." : "No such route."),
       page ? "html" : "json",

@@ -49,7 +49,7 @@ describe("API routes", () => {
   });
 
   it("answers any other address with the site's 404 page, and a known path's other method 405", async () => {
-    for (const path of ["/tips/", "/wp-login.php", "/feed", "/TIPS"]) {
+    for (const path of ["/wp-login.php", "/feed", "/tips/x/y", "//evil.example/"]) {
       const page = await call("GET", path);
       expect(page.statusCode).toBe(404);
       expect(page.body).toContain("<h1>Page not found</h1>");
@@ -60,5 +60,20 @@ describe("API routes", () => {
       error: { code: "not_found" },
     });
     expect((await call("DELETE", "/subscribe")).statusCode).toBe(405);
+  });
+
+  it.each([
+    ["/tips/", "/tips"],
+    ["/TIPS", "/tips"],
+    ["/Privacy/", "/privacy"],
+    [`/tips/${slug}/`, `/tips/${slug}`],
+    ["/subscribe/", "/subscribe"],
+  ])("sends %s to the page's own address, %s", async (path, location) => {
+    const answer = (await call("GET", path)) as {
+      statusCode: number;
+      headers?: Record<string, string>;
+    };
+    expect(answer.statusCode).toBe(301);
+    expect(answer.headers?.location).toBe(location);
   });
 });
