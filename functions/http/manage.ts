@@ -18,6 +18,7 @@ import {
 import { brand } from "../generated/brand.js";
 import type { AppDeps } from "./deps.js";
 import { managePage } from "./manage-page.js";
+import { manageHelpPage } from "./pages.js";
 import { type Event, formOrJsonBody, query } from "./request.js";
 import { html, json, type Result, redirect } from "./respond.js";
 import { confirmErasePage, erasedPage } from "./rights-pages.js";
@@ -31,6 +32,8 @@ const NOTICE = {
   unsubscribe: "You're unsubscribed.",
 } as const;
 
+const PAUSED_NOTICE = "Saved: after your pause, your tips come at the new day and time.";
+
 /** The tips there are, so the page can tell a reader who has had them all. */
 const withTips = (deps: AppDeps) => ({ ...deps, tips: deps.content.tips });
 
@@ -42,6 +45,7 @@ const SIGNED_OUT =
 
 export async function getManage(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
+  if (token === "") return html(200, manageHelpPage());
   const notice = query(event, "signed-out") === "1" ? SIGNED_OUT : undefined;
   return html(200, managePage(token, await showPreferences(withTips(deps), token), notice));
 }
@@ -74,7 +78,12 @@ export async function postManage(event: Event, deps: AppDeps): Promise<Result> {
   if (RIGHTS.has(change.action)) return rights(deps, form.token, change as RightsAction);
   const action = change as ManageAction;
   const settings = await applyPreferences(withTips(deps), form.token, action);
-  return html(200, managePage(form.token ?? "", settings, NOTICE[action.action]));
+  // While paused, a new day, hour or zone applies from the pause's end, which the page shows.
+  const notice =
+    settings.pausedUntil !== undefined && (action.action === "when" || action.action === "timezone")
+      ? PAUSED_NOTICE
+      : NOTICE[action.action];
+  return html(200, managePage(form.token ?? "", settings, notice));
 }
 
 async function rights(deps: AppDeps, token: string | undefined, change: RightsAction) {

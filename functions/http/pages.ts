@@ -239,6 +239,16 @@ export function unsubscribeHelpPage(): string {
   );
 }
 
+/** GET /manage without a link's token: where the link is. */
+export function manageHelpPage(): string {
+  return layout(
+    "Your preferences",
+    `<h1>Your preferences</h1>
+<p>Your preferences page opens from the “Manage preferences” link at the bottom of any email from us: there you can pause the tips, change their day, time and time zone or your name, download or delete your data, or leave.</p>
+<p>No email from us at hand? <a href="/">Sign up with your address again</a>: if it is on the list already, we email you a link to this page.</p>`,
+  );
+}
+
 export function unsubscribedPage(): string {
   return layout(
     "You're unsubscribed",

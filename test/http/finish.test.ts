@@ -153,6 +153,25 @@ describe("You're in", () => {
     expect(mailer.sent.at(-1)?.subject).toMatch(/Gus/);
   });
 
+  it("/manage without a link says where the link is; a change while paused says when it applies", async () => {
+    const { call, reader } = setup("2026-03-03T10:00:00Z");
+    const help = await call("GET", "/manage");
+    expect(help.statusCode).toBe(200);
+    expect(help.body).toContain("Manage preferences");
+    const { confirm } = await reader("hal@example.com", "Europe/London");
+    const confirmed = await call("POST", "/confirm", `token=${encodeURIComponent(confirm)}`);
+    const manage = /\/manage\?token=([^"&]+)/.exec(confirmed.body)?.[1] ?? "";
+    await call("POST", "/manage", `token=${manage}&action=pause&weeks=2`);
+    const moved = await call(
+      "POST",
+      "/manage",
+      `token=${manage}&action=when&deliveryDay=3&deliveryHour=6&timeZone=Asia%2FKolkata`,
+    );
+    expect(moved.body).toContain("after your pause, your tips come at the new day and time");
+    // Paused to Monday 23 March (two weeks from the 9th), now the Wednesday of that week.
+    expect(moved.body).toContain("Paused until Wednesday 25 March.");
+  });
+
   it("an unsubscribe link after leaving says it is done, with nothing to press", async () => {
     const { call, reader } = setup("2026-03-03T10:00:00Z");
     const { confirm, unsubscribe } = await reader("fay@example.com", "Europe/London");

@@ -21,6 +21,7 @@ import {
   confirmedPage,
   confirmPromptPage,
   errorPage,
+  manageHelpPage,
   pausedPage,
   pauseInstead,
   signupPage,
@@ -66,6 +67,7 @@ const PAGES: [string, string][] = [
     ),
   ],
   ["already confirmed", alreadyConfirmedPage()],
+  ["preferences help", manageHelpPage()],
   [
     "confirmed",
     confirmedPage({
