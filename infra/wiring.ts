@@ -266,8 +266,9 @@ export const FUNCTIONS = {
     links: ["Subscribers", "Keys", "Settings"],
     timeoutSeconds: 30,
     memoryMb: 256,
-    // Reads the reader (their links' sign-out), unsubscribes; its keys.
-    permissions: [IAM.getItem, IAM.updateItem, IAM.readTokenKeys, IAM.readIdKey],
+    // Reads the reader (their links' sign-out), unsubscribes, and declines the mailbox of a
+    // signup never confirmed (a PutItem of its slots item); its keys.
+    permissions: [IAM.getItem, IAM.putItem, IAM.updateItem, IAM.readTokenKeys, IAM.readIdKey],
   }),
   /**
    * The readers' events: the table's stream (subscribers' items only) → EventBridge. Reading the

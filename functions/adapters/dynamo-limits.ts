@@ -60,14 +60,27 @@ export class DynamoLimits implements Limits {
     limit: number,
   ): Promise<boolean> {
     const since = now.getTime() - windowSeconds * 1000;
-    return this.changeSlots(mailbox, "reserveMailboxSlot", (stored) => {
+    return this.changeSlots(mailbox, "reserveMailboxSlot", (stored, declinedUntil) => {
+      if (declinedUntil > now.getTime()) return { result: false };
       const slots = stored.filter((slot) => slot.at > since);
       if (slots.some((slot) => slot.signup === signupId)) return { result: true };
       if (slots.length >= limit) return { result: false };
       return {
         result: true,
         slots: [...slots, { at: now.getTime(), signup: signupId }],
-        expiresAt: Math.floor(now.getTime() / 1000) + windowSeconds,
+        expiresAt: Math.floor(Math.max(now.getTime() + windowSeconds * 1000, declinedUntil) / 1000),
+      };
+    });
+  }
+
+  async declineMailbox(mailbox: string, until: Date): Promise<void> {
+    await this.changeSlots(mailbox, "declineMailbox", (slots, declinedUntil, expiresAt) => {
+      const later = Math.max(declinedUntil, until.getTime());
+      return {
+        result: undefined,
+        slots,
+        declinedUntil: later,
+        expiresAt: Math.max(expiresAt, Math.ceil(later / 1000)),
       };
     });
   }
@@ -89,12 +102,21 @@ export class DynamoLimits implements Limits {
   private async changeSlots<T>(
     mailbox: string,
     name: string,
-    decide: (slots: MailboxSlot[]) => { result: T; slots?: MailboxSlot[]; expiresAt?: number },
+    decide: (
+      slots: MailboxSlot[],
+      /** Until when (ms) the mailbox declined confirmations; 0 if it never did. */
+      declinedUntil: number,
+      expiresAt: number,
+    ) => { result: T; slots?: MailboxSlot[]; expiresAt?: number; declinedUntil?: number },
   ): Promise<T> {
     const key = mailboxItemKey(mailbox);
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const item = await this.table.read(key);
-      const { result, slots, expiresAt } = decide((item?.slots ?? []) as MailboxSlot[]);
+      const { result, slots, expiresAt, declinedUntil } = decide(
+        (item?.slots ?? []) as MailboxSlot[],
+        Number(item?.declinedUntil ?? 0),
+        Number(item?.expiresAt ?? 0),
+      );
       if (slots === undefined) return result;
       const version = Number(item?.version ?? 0);
       const written = await this.table.put({
@@ -104,6 +126,7 @@ export class DynamoLimits implements Limits {
           slots,
           version: version + 1,
           ...(expiresAt === undefined ? {} : { expiresAt }),
+          ...(declinedUntil === undefined ? {} : { declinedUntil }),
         },
         ConditionExpression: "attribute_not_exists(pk) OR version = :version",
         ExpressionAttributeValues: { ":version": version },

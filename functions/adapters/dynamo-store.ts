@@ -62,6 +62,7 @@ export class DynamoStore implements Subscribers, SendLedger, Limits, Stats, Rost
   giveBack: Limits["giveBack"] = (...a) => this.limits.giveBack(...a);
   reserveMailboxSlot: Limits["reserveMailboxSlot"] = (...a) => this.limits.reserveMailboxSlot(...a);
   releaseMailboxSlot: Limits["releaseMailboxSlot"] = (...a) => this.limits.releaseMailboxSlot(...a);
+  declineMailbox: Limits["declineMailbox"] = (...a) => this.limits.declineMailbox(...a);
   reserveSlots: Limits["reserveSlots"] = (...a) => this.limits.reserveSlots(...a);
   holdUnits: Limits["holdUnits"] = (...a) => this.limits.holdUnits(...a);
 

@@ -59,6 +59,8 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
   /** Each send schedule's next free slot, ms since epoch. */
   private readonly schedules = new Map<string, number>();
   private readonly mailboxes = new Map<string, Array<{ at: number; signup: string }>>();
+  /** Mailboxes that declined confirmations, until when (ms). */
+  private readonly declinedMailboxes = new Map<string, number>();
   /** Units held, per key and holder (holdUnits). */
   private readonly holds = new Map<string, Map<string, { units: number; at: number }>>();
   /** Erasure marks: id → ISO time of the erasure. */
@@ -203,12 +205,18 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     windowSeconds: number,
     limit: number,
   ) {
+    if ((this.declinedMailboxes.get(mailbox) ?? 0) > now.getTime()) return false;
     const since = now.getTime() - windowSeconds * 1000;
     const kept = (this.mailboxes.get(mailbox) ?? []).filter((slot) => slot.at > since);
     if (kept.some((slot) => slot.signup === signupId)) return true;
     if (kept.length >= limit) return false;
     this.mailboxes.set(mailbox, [...kept, { at: now.getTime(), signup: signupId }]);
     return true;
+  }
+
+  async declineMailbox(mailbox: string, until: Date) {
+    const later = Math.max(this.declinedMailboxes.get(mailbox) ?? 0, until.getTime());
+    this.declinedMailboxes.set(mailbox, later);
   }
 
   async releaseMailboxSlot(mailbox: string, signupId: string) {

@@ -43,18 +43,27 @@ export const shareOf = (budget: number, share: number) => Math.max(1, Math.floor
 export const UNCONFIRMED = { share: 0.2, windowSeconds: 24 * 60 * 60 } as const;
 
 /**
- * Days an address whose owner unsubscribed from a confirmation email (a signup they did not
- * confirm) gets no other: the confirmation's footer promises it, so a stranger cannot go on
- * mailing it through the signup form.
+ * Days the mailbox of an address whose owner unsubscribed from a confirmation email (a signup
+ * they did not confirm) gets no other, whoever signs it up and however they spell it: the
+ * confirmation's footer promises it, so a stranger cannot go on mailing it through the signup
+ * form (core/subscriptions.ts unsubscribeReader, Limits.declineMailbox).
  */
 export const DECLINED_DAYS = 30;
 
-/** Whether `current` is an address that declined a signup within DECLINED_DAYS of `now`. */
-export function declinedSignup(current: Subscriber | undefined, now: Date): boolean {
-  if (current?.status !== "unsubscribed" || current.unsubscribedAt === undefined) return false;
-  // Confirmed after the last signup's consent: a reader who left, free to come back at once.
-  if (current.confirmedAt !== undefined && current.confirmedAt >= current.consent.at) return false;
-  return Date.parse(current.unsubscribedAt) > now.getTime() - DECLINED_DAYS * 24 * HOUR_MS;
+/** Whether the reader confirmed their last signup (one who left after it is free to come back). */
+export function confirmedSinceSignup(reader: Pick<Subscriber, "confirmedAt" | "consent">): boolean {
+  return reader.confirmedAt !== undefined && reader.confirmedAt >= reader.consent.at;
+}
+
+/**
+ * Until when a reader who left their last signup unconfirmed gets no confirmation (DECLINED_DAYS
+ * from leaving), if that is after `now`; else undefined.
+ */
+export function declinedUntil(current: Subscriber | undefined, now: Date): Date | undefined {
+  if (current?.status !== "unsubscribed" || current.unsubscribedAt === undefined) return undefined;
+  if (confirmedSinceSignup(current)) return undefined;
+  const until = Date.parse(current.unsubscribedAt) + DECLINED_DAYS * 24 * HOUR_MS;
+  return until > now.getTime() ? new Date(until) : undefined;
 }
 
 /** The consent `ip` of the operator's imported invitations (core/import.ts). */
@@ -143,7 +152,10 @@ export type DeliveryOutcome =
   | "not-needed"
   /** The address was erased after this signup was made: the signup is dropped. */
   | "erased"
-  /** Its owner unsubscribed from a confirmation within DECLINED_DAYS: dropped, nothing sent. */
+  /**
+   * The address's owner unsubscribed from a confirmation within DECLINED_DAYS: dropped, nothing
+   * sent (another spelling of its mailbox is dropped as "mailbox-limit").
+   */
   | "declined"
   /** The mailbox had its confirmations for the last 24 h: nothing written, nothing sent. */
   | "mailbox-limit"
@@ -196,7 +208,7 @@ export async function deliverConfirmation(
   const current = await subscribers.get(id);
   // Anyone but an active reader may sign up (again): pending, left, bounced or complained.
   if (current?.status === "active") return remind(deps, request, current, now);
-  if (declinedSignup(current, now)) return "declined";
+  if (declinedUntil(current, now)) return "declined";
   const generation = request.signupId;
   if (current?.generation === generation) {
     if (current.confirmSentFor === generation) return "already-sent";

@@ -6,7 +6,7 @@
  * address is the sender's own. A spoofed From with no token changes nothing.
  */
 import { type KeyedHashes, normalizeEmail } from "./email.js";
-import type { Clock, Subscribers } from "./ports.js";
+import type { Clock, Limits, Subscribers } from "./ports.js";
 import { readerOfLink, unsubscribeReader } from "./subscriptions.js";
 import type { Signer } from "./tokens.js";
 
@@ -40,7 +40,8 @@ export async function unsubscribeByMail(
     signer: Pick<Signer, "read">;
     subscribers: Pick<Subscribers, "get" | "unsubscribe">;
     clock: Clock;
-    hashes: Pick<KeyedHashes, "subscriberId">;
+    limits: Pick<Limits, "declineMailbox">;
+    hashes: Pick<KeyedHashes, "subscriberId" | "mailboxKey">;
   },
   mail: UnsubscribeMail,
 ): Promise<MailUnsubscribeOutcome> {

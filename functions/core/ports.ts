@@ -270,7 +270,8 @@ export interface Limits {
   /**
    * Takes one of `limit` confirmation-email slots of a real mailbox (see core/email.ts mailboxKey)
    * in the last `windowSeconds`. Idempotent per `signupId`: a redelivered signup finds its own
-   * slot and gets true again. False when the mailbox has had its `limit` already.
+   * slot and gets true again. False when the mailbox has had its `limit` already, or declined
+   * confirmations until after `now` (declineMailbox).
    */
   reserveMailboxSlot(
     mailbox: string,
@@ -282,6 +283,12 @@ export interface Limits {
 
   /** Gives back `signupId`'s slot of the mailbox (its confirmation did not go); none: nothing. */
   releaseMailboxSlot(mailbox: string, signupId: string): Promise<void>;
+
+  /**
+   * The mailbox's owner declined a confirmation (unsubscribed from one): reserveMailboxSlot
+   * answers false until `until` (a later date than one recorded already wins).
+   */
+  declineMailbox(mailbox: string, until: Date): Promise<void>;
 
   /**
    * Reserves `count` slots `spacingMs` apart on the shared schedule named `key`, for whoever asks

@@ -7,6 +7,7 @@
  * so the hourly planner neither reads nor mails them before it.
  */
 import { DateTime } from "luxon";
+import { declinedUntil } from "./confirmations.js";
 import { BadRequestError, InvalidTokenError } from "./errors.js";
 import type { Clock, PreferenceChanges, Subscribers } from "./ports.js";
 import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
@@ -22,6 +23,7 @@ import {
 } from "./schedule.js";
 import {
   cleanFirstName,
+  dayOf,
   parseDeliverySlot,
   parseTimeZone,
   readerOfLink,
@@ -79,6 +81,8 @@ export interface Preferences {
   nextDelivery?: string;
   /** They have had every tip there is: the next comes at their slot once a new one is out. */
   caughtUp?: boolean;
+  /** They left a signup unconfirmed: no confirmation reaches the address until this day. */
+  declinedUntil?: string;
 }
 
 export interface PreferencesDeps {
@@ -146,6 +150,7 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
       ? new Date(subscriber.dueAt)
       : nextTipAt(subscriber, now, zone, slotOf(subscriber, deps.schedule));
   const slot = slotOf(subscriber, deps.schedule);
+  const declined = declinedUntil(subscriber, now);
   return {
     email: subscriber.email,
     ...(subscriber.firstName ? { firstName: subscriber.firstName } : {}),
@@ -161,6 +166,7 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
     ...(subscriber.status === "active" && hasEveryTip(subscriber, deps.tips)
       ? { caughtUp: true }
       : {}),
+    ...(declined ? { declinedUntil: dayOf(declined) } : {}),
   };
 }
 

@@ -11,7 +11,14 @@
  */
 
 import type { WeekdayNumbers } from "luxon";
-import { type SignupRequest, unconfirmedCounter, windowStart } from "./confirmations.js";
+import {
+  confirmedSinceSignup,
+  DECLINED_DAYS,
+  declinedUntil,
+  type SignupRequest,
+  unconfirmedCounter,
+  windowStart,
+} from "./confirmations.js";
 import { type KeyedHashes, normalizeEmail } from "./email.js";
 import { BadRequestError, InvalidTokenError, TooManyRequestsError } from "./errors.js";
 import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js";
@@ -65,8 +72,11 @@ export interface SignupDeps {
 }
 
 export interface SubscriptionDeps extends SignupDeps {
-  /** A confirmation gives back its network's unit of the day (core/confirmations.ts UNCONFIRMED). */
-  limits: Pick<Limits, "hit" | "giveBack">;
+  /**
+   * A confirmation gives back its network's unit of the day (core/confirmations.ts UNCONFIRMED);
+   * leaving a signup never confirmed declines its mailbox (unsubscribeReader).
+   */
+  limits: Pick<Limits, "hit" | "giveBack" | "declineMailbox">;
   subscribers: Subscribers;
   mailer: Mailer;
   signer: Signer;
@@ -333,7 +343,17 @@ export async function readerOfLink(
  * address sent a newer link, or the address left since; otherwise (bounced, complained, erased,
  * or not our link) that it is invalid.
  */
-function retiredLink(subscriber: Subscriber | undefined, generation: string): InvalidTokenError {
+function retiredLink(
+  subscriber: Subscriber | undefined,
+  generation: string,
+  now: Date,
+): InvalidTokenError {
+  const declined = declinedUntil(subscriber, now);
+  if (declined) {
+    return new InvalidTokenError(
+      `This signup was declined: the address was unsubscribed from its confirmation email, so no confirmation can reach it until ${dayOf(declined)}, whoever signs it up.`,
+    );
+  }
   if (subscriber?.status === "pending" && subscriber.generation !== generation) {
     return new InvalidTokenError(
       "This confirmation link was replaced by a newer one: the address was signed up again, and a new email went out. Use the link in the newest email from us.",
@@ -347,6 +367,15 @@ function retiredLink(subscriber: Subscriber | undefined, generation: string): In
   return new InvalidTokenError("This link is invalid or has expired.");
 }
 
+/** "7 January 2027": a date as the pages say it (UTC). */
+export const dayOf = (instant: Date) =>
+  instant.toLocaleDateString("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+
 /** What a confirm link's page shows (GET, which changes nothing). */
 export type ConfirmLinkState =
   /** The link can confirm its signup: the button, under the signup's choices to check. */
@@ -359,7 +388,7 @@ export type ConfirmLinkState =
  * no longer works (retiredLink), so that no page shows a button that can only fail.
  */
 export async function checkConfirmLink(
-  deps: Pick<SubscriptionDeps, "signer" | "subscribers">,
+  deps: Pick<SubscriptionDeps, "signer" | "subscribers" | "clock">,
   token: unknown,
 ): Promise<ConfirmLinkState> {
   const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
@@ -370,7 +399,7 @@ export async function checkConfirmLink(
     const { firstName, timeZone, deliverySlot } = subscriber;
     return { state: "prompt", choices: { firstName, timeZone, deliverySlot } };
   }
-  throw retiredLink(subscriber, generation);
+  throw retiredLink(subscriber, generation, deps.clock.now());
 }
 
 export type ConfirmResult = "confirmed" | "already-confirmed";
@@ -396,7 +425,7 @@ export async function confirm(
     // bounced, complained or gone.
     const current = await deps.subscribers.get(id);
     if (current?.status === "active") return "already-confirmed";
-    throw retiredLink(current, generation);
+    throw retiredLink(current, generation, deps.clock.now());
   }
   if (choices) {
     // A second write: should it fail, the reader is in with the signup's choices, and the page
@@ -430,17 +459,21 @@ export async function confirm(
 
 export type UnsubscribeOutcome = "unsubscribed" | "already-unsubscribed";
 
+/** What unsubscribing needs: the reader, and the mailbox a never-confirmed signup declines. */
+export interface UnsubscribeDeps {
+  subscribers: Pick<Subscribers, "get" | "unsubscribe">;
+  clock: Clock;
+  limits: Pick<Limits, "declineMailbox">;
+  hashes: Pick<KeyedHashes, "mailboxKey">;
+}
+
 /**
  * Unsubscribes the holder of an unsubscribe token (they never expire, and still work after "sign
  * out every link"). Idempotent. Nothing is emailed: the page that answers says it is done. A reader
  * who no longer exists gets the same answer as one who left already.
  */
 export async function unsubscribe(
-  deps: {
-    signer: Pick<Signer, "read">;
-    subscribers: Pick<Subscribers, "get" | "unsubscribe">;
-    clock: Clock;
-  },
+  deps: UnsubscribeDeps & { signer: Pick<Signer, "read"> },
   token: unknown,
 ): Promise<UnsubscribeOutcome> {
   const { id, subscriber } = await readerOfLink(deps, token, "unsubscribe");
@@ -448,11 +481,22 @@ export async function unsubscribe(
   return unsubscribeReader(deps, id);
 }
 
-/** Unsubscribes a reader already identified (a link, an authenticated email). */
+/**
+ * Unsubscribes a reader already identified (a link, an authenticated email). Leaving a signup
+ * never confirmed declines it: its mailbox gets no other confirmation for DECLINED_DAYS, whoever
+ * signs it up (the confirmation's footer promises it). That is written first, so that a failure
+ * leaves both to the retry.
+ */
 export async function unsubscribeReader(
-  deps: { subscribers: Pick<Subscribers, "unsubscribe">; clock: Clock },
+  deps: UnsubscribeDeps,
   id: string,
 ): Promise<UnsubscribeOutcome> {
-  const result = await deps.subscribers.unsubscribe(id, deps.clock.now());
+  const now = deps.clock.now();
+  const current = await deps.subscribers.get(id);
+  if (current?.status === "pending" && !confirmedSinceSignup(current)) {
+    const until = new Date(now.getTime() + DECLINED_DAYS * 24 * 60 * 60 * 1000);
+    await deps.limits.declineMailbox(deps.hashes.mailboxKey(current.email), until);
+  }
+  const result = await deps.subscribers.unsubscribe(id, now);
   return result === "unsubscribed" ? "unsubscribed" : "already-unsubscribed";
 }

@@ -10,7 +10,7 @@ import { type MailUnsubscribeOutcome, unsubscribeByMail } from "../core/mail-uns
 import * as z from "../core/zod.js";
 import { addressHashes, loadKeys, tokenSigner } from "../runtime/keys.js";
 import { log } from "../runtime/log.js";
-import { subscriberStore } from "../runtime/store.js";
+import { limits, subscriberStore } from "../runtime/store.js";
 
 const verdict = z.object({ status: z.string() });
 
@@ -53,6 +53,7 @@ export const handler = async (event: unknown): Promise<MailUnsubscribeOutcome[]>
     signer: tokenSigner(),
     subscribers: subscriberStore(),
     clock: systemClock,
+    limits: limits(),
     hashes: addressHashes(),
   };
   const outcomes: MailUnsubscribeOutcome[] = [];

@@ -1,3 +1,12 @@
+/** Where a reader who left stands (the page's one paragraph about it). */
+function standing(p: Preferences): string {
+  const address = escapeHtml(shownAddress(p.email));
+  if (p.declinedUntil) {
+    return `${address} gets no more tips from us, and no confirmation email until ${escapeHtml(p.declinedUntil)}, whoever signs it up.`;
+  }
+  return `${address} gets no more tips from us. You can <a href="/">sign up again</a> at any time.`;
+}
+
 /**
  * The preferences page (GET/POST /manage): the reader's settings, one section and form per change
  * under its own heading, and leaving apart at the end: Unsubscribe is the one destructive choice,
@@ -39,7 +48,7 @@ ${rightsSection(token)}`,
       "Your subscription",
       `<h1>Your subscription</h1>
 ${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ""}
-<p>${escapeHtml(shownAddress(p.email))} gets no more tips from us. You can <a href="/">sign up again</a> at any time.</p>
+<p>${standing(p)}</p>
 ${rightsSection(token)}`,
     );
   }

@@ -249,11 +249,18 @@ export function manageHelpPage(): string {
   );
 }
 
-export function unsubscribedPage(): string {
+/**
+ * The unsubscribe link's answer; `declinedUntil` when the signup was never confirmed, and no
+ * confirmation reaches the address until then.
+ */
+export function unsubscribedPage(declinedUntil?: string): string {
+  const after = declinedUntil
+    ? `Nor will any other confirmation email reach this address until ${escapeHtml(declinedUntil)}, whoever signs it up.`
+    : `Changed your mind? You can <a href="/">sign up again</a> at any time.`;
   return layout(
     "You're unsubscribed",
     `<h1>You're unsubscribed</h1>
-<p>You won't get any more tips. Changed your mind? You can <a href="/">sign up again</a> at any time.</p>`,
+<p>You won't get any more emails from us. ${after}</p>`,
   );
 }
 

@@ -9,8 +9,11 @@
  * type is accepted there, as mailbox providers differ.
  * Errors are mapped to pages by the router.
  */
+
+import { declinedUntil } from "../core/confirmations.js";
 import { MAX_PAUSE_WEEKS, parseManageForm, pauseByUnsubscribeLink } from "../core/preferences.js";
-import { readerOfLink, unsubscribe } from "../core/subscriptions.js";
+import { dayOf, readerOfLink, unsubscribe } from "../core/subscriptions.js";
+import type { Subscriber } from "../core/types.js";
 import type { AppDeps } from "./deps.js";
 import {
   pausedPage,
@@ -29,7 +32,7 @@ export async function getUnsubscribe(event: Event, deps: AppDeps): Promise<Resul
   const { subscriber: reader, signedOut } = await readerOfLink(deps, token, "unsubscribe");
   // Left already (or bounced, complained, erased): nothing to press, it is done.
   if (reader?.status !== "active" && reader?.status !== "pending") {
-    return html(200, unsubscribedPage());
+    return html(200, unsubscribedPage(declinedDay(reader, deps)));
   }
   const now = deps.clock.now().toISOString();
   const pausable =
@@ -50,5 +53,12 @@ export async function postUnsubscribe(event: Event, deps: AppDeps): Promise<Resu
     return html(200, pausedPage(token ?? "", settings.pausedUntil ?? ""));
   }
   await unsubscribe(deps, token);
-  return html(200, unsubscribedPage());
+  const { subscriber } = await readerOfLink(deps, token, "unsubscribe");
+  return html(200, unsubscribedPage(declinedDay(subscriber, deps)));
+}
+
+/** The day until which no confirmation reaches a reader who left a signup unconfirmed. */
+function declinedDay(reader: Subscriber | undefined, deps: AppDeps): string | undefined {
+  const until = declinedUntil(reader, deps.clock.now());
+  return until && dayOf(until);
 }

@@ -165,6 +165,7 @@ const STORE_METHODS = [
   "giveBack",
   "reserveMailboxSlot",
   "releaseMailboxSlot",
+  "declineMailbox",
   "holdUnits",
 ] as const;
 
@@ -547,10 +548,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       switch (kind) {
         case "unsubscribe": {
           const m = model as ReaderModel;
-          if (
-            (await unsubscribeReader({ subscribers: worldStore, clock: sim.clock }, m.id)) ===
-            "unsubscribed"
-          ) {
+          if ((await unsubscribeReader(subscriptionDeps, m.id)) === "unsubscribed") {
             // Acknowledged now: the reader sees "You're unsubscribed".
             m.leftAt ??= sim.now;
             counts.unsubscribes += 1;

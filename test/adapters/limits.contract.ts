@@ -43,6 +43,24 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       expect(await take("s1")).toBe(false);
     });
 
+    it("takes no slot of a declined mailbox until the date, and keeps the later date", async () => {
+      const { limits } = await make();
+      const mailbox = `declined-${process.pid}-${Date.now()}-${Math.random()}`;
+      const take = (signup: string, now: Date) =>
+        limits.reserveMailboxSlot(mailbox, signup, now, 86_400, 2);
+      expect(await take("s1", T0)).toBe(true);
+      await limits.declineMailbox(mailbox, at(30 * DAY));
+      await limits.declineMailbox(mailbox, at(10 * DAY)); // an earlier date changes nothing
+      expect(await take("s1", at(HOUR))).toBe(false); // even a signup that held a slot
+      expect(await take("s2", at(30 * DAY - 1))).toBe(false);
+      expect(await take("s2", at(30 * DAY + 1))).toBe(true);
+      // A mailbox never reserved can be declined too.
+      await limits.declineMailbox(`${mailbox}-new`, at(DAY));
+      expect(await limits.reserveMailboxSlot(`${mailbox}-new`, "s1", at(HOUR), 86_400, 2)).toBe(
+        false,
+      );
+    });
+
     it("never hands out more slots than the limit to concurrent signups", async () => {
       const { limits } = await make();
       const mailbox = `race-${process.pid}-${Date.now()}-${Math.random()}`;

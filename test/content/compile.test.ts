@@ -113,7 +113,7 @@ describe("system emails", () => {
     expect(confirm.text).toMatch(
       /If you didn't ask for this, ignore this email:\s+unless its link is used,\s+nothing happens\./,
     );
-    // The promise the outbox keeps (core/confirmations.ts declinedSignup).
+    // The promise the outbox keeps (core/confirmations.ts declinedUntil, unsubscribeReader).
     expect(confirm.text).toMatch(
       new RegExp(`no other confirmation to this address\\s+for\\s+${DECLINED_DAYS}\\s+days`),
     );

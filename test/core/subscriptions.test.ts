@@ -507,6 +507,10 @@ describe("subscribe", () => {
     await unsubscribe(deps, unsubscribeLink);
     clock.advance(2 * DAY);
     expect(await signUp(signup("owner@example.com", { ip: "198.51.100.9" }))).toEqual(["declined"]);
+    // Nor to its mailbox under another spelling.
+    expect(await signUp(signup("Owner+news@example.com", { ip: "198.51.100.8" }))).toEqual([
+      "mailbox-limit",
+    ]);
     clock.advance((DECLINED_DAYS - 2) * DAY - HOUR);
     expect(await signUp(signup("owner@example.com", { ip: "198.51.100.10" }))).toEqual([
       "declined",

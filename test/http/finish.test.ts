@@ -172,6 +172,25 @@ describe("You're in", () => {
     expect(moved.body).toContain("Paused until Wednesday 25 March.");
   });
 
+  it("leaving a signup never confirmed says no confirmation comes for 30 days, on every page", async () => {
+    const { call, reader, mailer } = setup("2026-03-03T10:00:00Z");
+    const { confirm, unsubscribe } = await reader("ida@example.com", "Europe/London");
+    const manage = tokenFromLink(mailer.sent.at(-1)?.text ?? "", `${BASE}/manage`);
+    const pending = await call("GET", `/manage?token=${encodeURIComponent(manage)}`);
+    expect(pending.body).toContain("is not confirmed yet");
+    const link = `/unsubscribe?token=${encodeURIComponent(unsubscribe)}`;
+    const left = await call("POST", link);
+    const until = "2 April 2026";
+    expect(left.body).toContain(`any other confirmation email reach this address until ${until}`);
+    expect(left.body).not.toContain("sign up again");
+    expect((await call("GET", link)).body).toContain(`until ${until}`);
+    const page = await call("GET", `/manage?token=${encodeURIComponent(manage)}`);
+    expect(page.body).toContain(`no confirmation email until ${until}`);
+    const retired = await call("GET", `/confirm?token=${encodeURIComponent(confirm)}`);
+    expect(retired.statusCode).toBe(400);
+    expect(retired.body).toContain(`This signup was declined`);
+  });
+
   it("an unsubscribe link after leaving says it is done, with nothing to press", async () => {
     const { call, reader } = setup("2026-03-03T10:00:00Z");
     const { confirm, unsubscribe } = await reader("fay@example.com", "Europe/London");
