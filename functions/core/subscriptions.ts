@@ -198,15 +198,24 @@ export interface SignupChoices {
   deliverySlot: string | undefined;
 }
 
-/** The confirm page's fields, checked as the signup's are; throws BadRequestError. */
+/** The choices a confirm post changes: a value to set, null for none (the stage's), absent: kept. */
+export type ChoiceChanges = { [K in keyof SignupChoices]?: string | null };
+
+/**
+ * The confirm page's fields, checked as the signup's are (BadRequestError): each one sent
+ * replaces the signup's (empty: none); one not sent keeps it; undefined when none was sent.
+ */
 export function parseChoices(
-  form: Record<string, unknown>,
+  body: Record<string, unknown>,
   stageSlot: DeliverySlot = DEFAULT_SLOT,
-): SignupChoices {
+): ChoiceChanges | undefined {
+  const sent = (key: string) => body[key] !== undefined;
+  if (!["firstName", "timeZone", "deliveryDay", "deliveryHour"].some(sent)) return undefined;
+  const slot = () => parseDeliverySlot(body.deliveryDay, body.deliveryHour, stageSlot) ?? null;
   return {
-    firstName: cleanFirstName(form.firstName),
-    timeZone: parseTimeZone(form.timeZone),
-    deliverySlot: parseDeliverySlot(form.deliveryDay, form.deliveryHour, stageSlot),
+    ...(sent("firstName") ? { firstName: cleanFirstName(body.firstName) ?? null } : {}),
+    ...(sent("timeZone") ? { timeZone: parseTimeZone(body.timeZone) ?? null } : {}),
+    ...(sent("deliveryDay") || sent("deliveryHour") ? { deliverySlot: slot() } : {}),
   };
 }
 
@@ -413,7 +422,7 @@ export async function confirm(
   deps: SubscriptionDeps,
   token: unknown,
   ip: string,
-  choices?: SignupChoices,
+  choices?: ChoiceChanges,
 ): Promise<ConfirmResult> {
   const subject = deps.signer.verify(typeof token === "string" ? token : "", "confirm");
   const { id, generation } = parseConfirmSubject(subject);
@@ -430,14 +439,8 @@ export async function confirm(
   if (choices) {
     // A second write: should it fail, the reader is in with the signup's choices, and the page
     // that answers shows those, to change on /manage.
-    const { firstName, timeZone, deliverySlot } = choices;
-    const changes = {
-      firstName: firstName ?? null,
-      timeZone: timeZone ?? null,
-      at: deps.clock.now(),
-    };
     const saved = await deps.subscribers
-      .updatePreferences(id, { ...changes, deliverySlot: deliverySlot ?? null })
+      .updatePreferences(id, { ...choices, at: deps.clock.now() })
       .catch(() => false);
     if (!saved) deps.log?.warn("confirmed with the signup's choices", { subscriberId: id });
   }

@@ -11,17 +11,17 @@ import { BadRequestError } from "../core/errors.js";
 import { manageUrl } from "../core/links.js";
 import { nextTipAt, slotOf, zoneOf } from "../core/schedule.js";
 import {
+  type ChoiceChanges,
   checkConfirmLink,
   confirm,
   parseChoices,
-  type SignupChoices,
 } from "../core/subscriptions.js";
 import { parseConfirmSubject } from "../core/tokens.js";
 import type { AppDeps } from "./deps.js";
 import { alreadyConfirmedPage, type Confirmed, confirmedPage, confirmPromptPage } from "./pages.js";
-import { bodyText, type Event, formBody, isFormPost, query, sourceIp } from "./request.js";
+import { type Event, formOrJsonBody, query, sourceIp } from "./request.js";
 import { html, type Result } from "./respond.js";
-import { tokenOf } from "./token.js";
+import { FIELD_OF, inReadersWords, text } from "./subscribe.js";
 
 export async function getConfirm(event: Event, deps: AppDeps): Promise<Result> {
   const token = query(event, "token") ?? "";
@@ -35,29 +35,31 @@ export async function getConfirm(event: Event, deps: AppDeps): Promise<Result> {
 }
 
 export async function postConfirm(event: Event, deps: AppDeps): Promise<Result> {
-  const token = tokenOf(event, query(event, "token"));
-  const form = isFormPost(event) ? formBody(bodyText(event)) : {};
+  const body = event.body ? formOrJsonBody(event) : {};
+  const token = query(event, "token") ?? body.token;
   // The confirm page's choices (a post without them, such as an older page's, keeps the signup's).
-  let choices: SignupChoices | undefined;
-  if (form.timeZone !== undefined) {
-    try {
-      choices = parseChoices(form, deps.schedule.slot);
-    } catch (error) {
-      if (!(error instanceof BadRequestError)) throw error;
-      // A bad link still gets the error page, and a used one says it is done.
-      if ((await checkConfirmLink(deps, token)).state === "already-confirmed") {
-        return html(200, alreadyConfirmedPage());
-      }
-      const day = Number(form.deliveryDay) || deps.schedule.slot.weekday;
-      const hour = Number(form.deliveryHour);
-      const fields = {
-        firstName: form.firstName,
-        timeZone: form.timeZone,
-        day: day >= 1 && day <= 7 ? day : deps.schedule.slot.weekday,
-        hour: Number.isInteger(hour) && hour >= 0 && hour <= 23 ? hour : deps.schedule.slot.hour,
-      };
-      return html(400, confirmPromptPage(String(token), fields, deps.schedule, error.message));
+  let choices: ChoiceChanges | undefined;
+  try {
+    choices = parseChoices(body, deps.schedule.slot);
+  } catch (error) {
+    const field = error instanceof BadRequestError ? FIELD_OF[error.code] : undefined;
+    if (!field) throw error;
+    // A bad link still gets the error page, and a used one says it is done; else the page again.
+    if ((await checkConfirmLink(deps, token)).state === "already-confirmed") {
+      return html(200, alreadyConfirmedPage());
     }
+    const number = (value: unknown, min: number, max: number, fallback: number) => {
+      const n = Number(text(value));
+      return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
+    };
+    const fields = {
+      firstName: text(body.firstName)?.slice(0, 200),
+      timeZone: text(body.timeZone)?.slice(0, 64),
+      day: number(body.deliveryDay, 1, 7, deps.schedule.slot.weekday),
+      hour: number(body.deliveryHour, 0, 23, deps.schedule.slot.hour),
+    };
+    const problem = { message: inReadersWords((error as Error).message), field };
+    return html(400, confirmPromptPage(String(token), fields, deps.schedule, problem));
   }
   // A link used before gives no new preferences link: a confirmation email forwarded, kept in a
   // scanner's log or history would otherwise open the reader's data for a week, even after they

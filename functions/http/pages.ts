@@ -111,12 +111,14 @@ export function confirmPromptPage(
   token: string,
   fields: ConfirmFields,
   schedule: Schedule = DEFAULT_SCHEDULE,
-  problem?: string,
+  problem?: { message: string; field: SignupField },
 ): string {
   const said = problem
-    ? `<p class="form-problem" id="confirm-problem" role="alert">Not confirmed: ${escapeHtml(problem)}</p>\n`
+    ? `<p class="form-problem" id="confirm-problem" role="alert">Not confirmed: ${escapeHtml(problem.message)}</p>\n`
     : "";
-  const name = fields.firstName ? ` value="${escapeHtml(fields.firstName)}"` : "";
+  const invalid = (field: SignupField) =>
+    problem?.field === field ? ' aria-invalid="true" aria-describedby="confirm-problem"' : "";
+  const name = `${fields.firstName ? ` value="${escapeHtml(fields.firstName)}"` : ""}${invalid("firstName")}`;
   const zone = fields.timeZone && isTimeZone(fields.timeZone) ? fields.timeZone : undefined;
   return layout(
     problem ? "Confirm your subscription: check the form" : "Confirm your subscription",
@@ -130,7 +132,7 @@ ${said}<form method="post" action="/confirm">
 <legend>When your tip comes <span class="optional">(you can change it later)</span></legend>
 ${deliverySelects(fields.day, fields.hour)}
 <label for="timeZone">In your time zone</label>
-${timeZoneSelect(zone, `Not sure: ${schedule.defaultTimeZone}`)}
+${timeZoneSelect(zone, `Not sure: ${schedule.defaultTimeZone}`, problem?.field === "timeZone" ? "confirm-problem" : undefined)}
 </fieldset>
 <button type="submit">Confirm my subscription</button>
 </form>`,

@@ -18,8 +18,8 @@ export const ACCEPTED = {
     "If that address can receive email, a confirmation link is on its way. Check your inbox.",
 } as const;
 
-/** The form field each of parseSignup's refusals is about. */
-const FIELD_OF: Record<string, SignupField> = {
+/** The form field each of parseSignup's (and parseChoices') refusals is about. */
+export const FIELD_OF: Record<string, SignupField> = {
   missing_email: "email",
   invalid_email: "email",
   invalid_first_name: "firstName",
@@ -27,7 +27,11 @@ const FIELD_OF: Record<string, SignupField> = {
   invalid_delivery_slot: "deliveryDay",
 };
 
-const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+export const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/** A refusal in a reader's words: without the API's field name in brackets. */
+export const inReadersWords = (message: string) =>
+  message.replace(/ \((?:email|firstName|timeZone|deliveryDay|deliveryHour)\)/g, "");
 
 export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result> {
   const started = Date.now();
@@ -54,10 +58,7 @@ export async function postSubscribe(event: Event, deps: AppDeps): Promise<Result
       400,
       signupPage(
         {
-          message: (error as Error).message.replace(
-            / \((?:email|firstName|timeZone|deliveryDay|deliveryHour)\)/g,
-            "",
-          ),
+          message: inReadersWords((error as Error).message),
           field,
           values: {
             email: text(body.email)?.slice(0, 254),

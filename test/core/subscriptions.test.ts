@@ -458,7 +458,7 @@ describe("subscribe", () => {
     });
     expect(mailer.sent.at(-1)?.subject).toBe("Welcome, Anna");
     // Once confirmed, the link changes nothing more, whatever it sends.
-    const other = { firstName: undefined, timeZone: "UTC", deliverySlot: undefined };
+    const other = { firstName: null, timeZone: "UTC", deliverySlot: null };
     await expect(confirm(deps, link, "1.1.1.1", other)).resolves.toBe("already-confirmed");
     expect(await store.get(subscriberId("anna@example.com"))).toMatchObject(own);
     // An empty name on the page removes the signup's.
@@ -468,6 +468,14 @@ describe("subscribe", () => {
     const bo = await store.get(subscriberId("bo@example.com"));
     expect(bo).toMatchObject({ status: "active", timeZone: "UTC" });
     expect(bo).not.toHaveProperty("firstName");
+    // A choice not sent keeps the signup's.
+    await signUp(signup("cy@example.com", { timeZone: "Pacific/Pago_Pago", firstName: "Mal" }));
+    const third = tokenFromLink(mailer.sent.at(-1)?.text ?? "", `${BASE}/confirm`);
+    await confirm(deps, third, "1.1.1.1", { firstName: "Cy" });
+    expect(await store.get(subscriberId("cy@example.com"))).toMatchObject({
+      firstName: "Cy",
+      timeZone: "Pacific/Pago_Pago",
+    });
   });
 
   it("tells an active reader signed up again that they are on the list, once, under the limits", async () => {

@@ -19,7 +19,12 @@ function setup(now: string, content: ContentBundle = bundle) {
   const clock = new TestClock(new Date(now));
   const fx = memoryDeps({ clock, site: { baseUrl: BASE, postalAddress: "1 Example St" } });
   const api = createApi(() => ({ ...fx.deps, content }));
-  const call = async (method: string, pathAndQuery: string, body?: string) => {
+  const call = async (
+    method: string,
+    pathAndQuery: string,
+    body?: string,
+    type = "application/x-www-form-urlencoded",
+  ) => {
     const [rawPath, rawQueryString = ""] = pathAndQuery.split("?");
     const event = {
       version: "2.0",
@@ -29,7 +34,7 @@ function setup(now: string, content: ContentBundle = bundle) {
       ...(rawQueryString
         ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) }
         : {}),
-      headers: body ? { "content-type": "application/x-www-form-urlencoded" } : {},
+      headers: body ? { "content-type": type } : {},
       requestContext: { http: { method, path: rawPath, sourceIp: "192.0.2.1" } },
       body: body ?? "",
       isBase64Encoded: false,
@@ -140,6 +145,13 @@ describe("You're in", () => {
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain("Not confirmed:");
     expect(refused.body).toContain('<option value="Europe/Berlin" selected>');
+    expect((await store.get(subscriberId("gus@example.com")))?.status).toBe("pending");
+    // Any post that sends a choice has it checked: JSON, or a form without the zone.
+    const json = JSON.stringify({ token, firstName: "Bob1", timeZone: "Mars/X" });
+    expect((await call("POST", "/confirm", json, "application/json")).statusCode).toBe(400);
+    const partial = await call("POST", "/confirm", form("firstName=Carol9&deliveryDay=9"));
+    expect(partial.statusCode).toBe(400);
+    expect(partial.body).toMatch(/id="firstName"[^>]*aria-invalid="true"/);
     expect((await store.get(subscriberId("gus@example.com")))?.status).toBe("pending");
     const page = await call(
       "POST",

@@ -63,7 +63,7 @@ const PAGES: [string, string][] = [
       token,
       { firstName: "<b>1</b>", timeZone: "Asia/Kolkata", day: 3, hour: 18 },
       undefined,
-      "The first name may only contain letters.",
+      { message: "The first name may only contain letters.", field: "firstName" },
     ),
   ],
   ["already confirmed", alreadyConfirmedPage()],
