@@ -36,14 +36,19 @@ export function toEvent(
   body: Buffer,
   options: AdapterOptions = {},
 ): APIGatewayProxyEventV2 {
-  const url = new URL(request.url ?? "/", `http://${request.headers.host ?? LOCAL_HOST}`);
+  // The request target as sent, as API Gateway passes it (new URL would read "//x/" as a host).
+  const target = request.url ?? "/";
+  const mark = target.indexOf("?");
+  const rawPath = mark < 0 ? target : target.slice(0, mark);
+  const rawQueryString = mark < 0 ? "" : target.slice(mark + 1);
+  const host = request.headers.host ?? LOCAL_HOST;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || name === "cookie") continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) {
+  for (const [name, value] of new URLSearchParams(rawQueryString)) {
     query[name] = name in query ? `${query[name]},${value}` : value;
   }
   const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
@@ -58,19 +63,19 @@ export function toEvent(
   return {
     version: "2.0",
     routeKey: "$default",
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath,
+    rawQueryString,
     ...(cookies?.length ? { cookies } : {}),
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     requestContext: {
       accountId: "000000000000",
       apiId: "local",
-      domainName: url.host,
-      domainPrefix: url.hostname.split(".")[0] ?? "local",
+      domainName: host,
+      domainPrefix: host.replace(/:\d+$/, "").split(".")[0] ?? "local",
       http: {
         method: request.method ?? "GET",
-        path: url.pathname,
+        path: rawPath,
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp,
         userAgent: headers["user-agent"] ?? "",
