@@ -59,7 +59,15 @@ function visibleTip(deps: AppDeps, slug: string, token: string | undefined) {
 }
 
 export async function getTip(event: Event, deps: AppDeps, slug: string): Promise<Result> {
-  const { tip, readerCopy } = visibleTip(deps, slug, query(event, "token"));
+  const token = query(event, "token");
+  // A slug in other letters (/tips/Squats) of a tip this request may see: 301 to its address.
+  // One it may not see answers as an unknown slug does.
+  const lower = slug.toLowerCase();
+  if (lower !== slug && seen(() => visibleTip(deps, lower, token))) {
+    const search = event.rawQueryString ? `?${event.rawQueryString}` : "";
+    return redirect(301, `/tips/${encodeURIComponent(lower)}${search}`, {});
+  }
+  const { tip, readerCopy } = visibleTip(deps, slug, token);
   const out = placedTips(deps.content.archive, deps.clock.now());
   const at = out.findIndex((t) => t.slug === tip.slug);
   const place = at >= 0 ? at + 1 : placeIn(out, tip.order);
@@ -73,6 +81,16 @@ export async function getTip(event: Event, deps: AppDeps, slug: string): Promise
     imgSrc: "https:",
     ...(readerCopy ? {} : { headers: { "cache-control": PUBLIC_CACHE } }),
   });
+}
+
+/** Whether `find` finds what it looks for (it throws when not). */
+function seen(find: () => unknown): boolean {
+  try {
+    find();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

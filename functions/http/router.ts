@@ -99,7 +99,12 @@ export function createApi(deps: () => AppDeps) {
       const as = typeof route.as === "function" ? route.as(event) : route.as;
       try {
         const handle = route.methods[method === "HEAD" ? "GET" : method];
-        if (!handle) throw new WrongMethodError(Object.keys(route.methods).join(", "));
+        if (!handle) {
+          const allowed = Object.keys(route.methods).flatMap((m) =>
+            m === "GET" ? [m, "HEAD"] : [m],
+          );
+          throw new WrongMethodError(allowed.join(", "));
+        }
         const appDeps = deps();
         // Every route that changes state is a POST: none may be sent by another site's page.
         if (method === "POST") refuseCrossSite(event, appDeps.site.baseUrl);

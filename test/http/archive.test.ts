@@ -173,10 +173,16 @@ describe("GET /tips/{slug}", () => {
     expect(answer.body).toContain('class="brand"');
   });
 
-  it.each(["POST", "PUT", "DELETE"])("refuses %s with 405 (GET only)", async (method) => {
+  it("sends a published tip's slug in other letters to its address, the query kept", async () => {
+    const answer = await get("/tips/Published?utm_source=x");
+    expect(answer.statusCode).toBe(301);
+    expect(answer.headers.location).toBe("/tips/published?utm_source=x");
+  });
+
+  it.each(["POST", "PUT", "DELETE"])("refuses %s with 405 (GET and HEAD only)", async (method) => {
     const answer = await get("/tips/published", method);
     expect(answer.statusCode).toBe(405);
-    expect(answer.headers.allow).toBe("GET");
+    expect(answer.headers.allow).toBe("GET, HEAD");
   });
 });
 
@@ -205,6 +211,8 @@ describe("a held-back tip answers exactly like a slug that does not exist", () =
             : undefined;
     const q = t === undefined ? "" : `?token=${encodeURIComponent(t)}`;
     await same(`/tips/held-back${q}`, `/tips/no-such-tip${q}`);
+    // In other letters too: no redirect gives a held-back tip away.
+    await same(`/tips/Held-Back${q}`, `/tips/No-Such-Tip${q}`);
     await same(`/view/held-back${q}`, `/view/no-such-tip${q}`);
     expect((await get(`/view/held-back${q}`)).statusCode).toBe(404);
   });
