@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkBrand, contrast, MIN_CONTRAST, readBrand, TEXT_PAIRS } from "../../compiler/brand.js";
 import { type CheckResult, checkContent } from "../../compiler/check.js";
 import { DEFAULT_EMAILS_DIR } from "../../compiler/paths.js";
+import { SYSTEM_EMAIL_NAMES } from "../../compiler/templates.js";
 import { main as buildMain } from "../../scripts/build.js";
 import { runMain } from "../support/cli.js";
 
@@ -186,7 +187,7 @@ describe("a brand under another name", () => {
 
   it("every system email's subject, preview, HTML and text carry the new name, none of the old", () => {
     const emails = Object.values(result.bundle?.emails ?? {});
-    expect(emails).toHaveLength(4);
+    expect(emails).toHaveLength(SYSTEM_EMAIL_NAMES.length);
     for (const email of emails) {
       expect(email.subject).toContain(other.name);
       expect(email.html).toContain(other.name);

@@ -607,7 +607,13 @@ describe("least privilege: each function may call exactly what its code calls", 
       "ssm:GetParameter",
     ],
     pauseSending: ["ses:PutConfigurationSetSendingOptions"],
-    unsubscribeMail: ["dynamodb:GetItem", "dynamodb:UpdateItem", "ssm:GetParameter"],
+    // PutItem: the declined mailbox's slots item (a signup never confirmed, left by mail).
+    unsubscribeMail: [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "ssm:GetParameter",
+    ],
     tableStream: [
       // Reading the table's stream (SST's subscriber grant).
       "dynamodb:DescribeStream",

@@ -617,7 +617,7 @@ const cases: Case[] = [
     method: "DELETE",
     path: "/confirm",
     status: 405,
-    html: "accepts GET, POST",
+    html: "accepts GET, HEAD, POST",
   },
   {
     name: "POST /",
