@@ -18,7 +18,13 @@ import {
 } from "../core/subscriptions.js";
 import { parseConfirmSubject } from "../core/tokens.js";
 import type { AppDeps } from "./deps.js";
-import { alreadyConfirmedPage, type Confirmed, confirmedPage, confirmPromptPage } from "./pages.js";
+import {
+  alreadyConfirmedPage,
+  type Confirmed,
+  chosen,
+  confirmedPage,
+  confirmPromptPage,
+} from "./pages.js";
 import { type Event, formOrJsonBody, query, sourceIp } from "./request.js";
 import { html, type Result } from "./respond.js";
 import { FIELD_OF, inReadersWords, text } from "./subscribe.js";
@@ -42,24 +48,7 @@ export async function postConfirm(event: Event, deps: AppDeps): Promise<Result> 
   try {
     choices = parseChoices(body, deps.schedule.slot);
   } catch (error) {
-    const field = error instanceof BadRequestError ? FIELD_OF[error.code] : undefined;
-    if (!field) throw error;
-    // A bad link still gets the error page, and a used one says it is done; else the page again.
-    if ((await checkConfirmLink(deps, token)).state === "already-confirmed") {
-      return html(200, alreadyConfirmedPage());
-    }
-    const number = (value: unknown, min: number, max: number, fallback: number) => {
-      const n = Number(text(value));
-      return Number.isInteger(n) && n >= min && n <= max ? n : fallback;
-    };
-    const fields = {
-      firstName: text(body.firstName)?.slice(0, 200),
-      timeZone: text(body.timeZone)?.slice(0, 64),
-      day: number(body.deliveryDay, 1, 7, deps.schedule.slot.weekday),
-      hour: number(body.deliveryHour, 0, 23, deps.schedule.slot.hour),
-    };
-    const problem = { message: inReadersWords((error as Error).message), field };
-    return html(400, confirmPromptPage(String(token), fields, deps.schedule, problem));
+    return refused(deps, token, body, error);
   }
   // A link used before gives no new preferences link: a confirmation email forwarded, kept in a
   // scanner's log or history would otherwise open the reader's data for a week, even after they
@@ -70,6 +59,32 @@ export async function postConfirm(event: Event, deps: AppDeps): Promise<Result> 
   // confirm() verified the token: its subject names the reader.
   const { id } = parseConfirmSubject(deps.signer.verify(String(token), "confirm"));
   return html(200, confirmedPage(await confirmed(deps, id)));
+}
+
+/**
+ * A choice the confirm post refused: the page again, as the reader left it, saying why (nothing
+ * confirmed); a bad link gets the error page and a used one says it is done.
+ */
+async function refused(
+  deps: AppDeps,
+  token: unknown,
+  body: Record<string, unknown>,
+  error: unknown,
+): Promise<Result> {
+  const field = error instanceof BadRequestError ? FIELD_OF[error.code] : undefined;
+  if (!field) throw error;
+  if ((await checkConfirmLink(deps, token)).state === "already-confirmed") {
+    return html(200, alreadyConfirmedPage());
+  }
+  const { slot } = deps.schedule;
+  const fields = {
+    firstName: text(body.firstName)?.slice(0, 200),
+    timeZone: text(body.timeZone)?.slice(0, 64),
+    day: chosen(text(body.deliveryDay), 1, 7, slot.weekday),
+    hour: chosen(text(body.deliveryHour), 0, 23, slot.hour),
+  };
+  const problem = { message: inReadersWords((error as Error).message), field };
+  return html(400, confirmPromptPage(String(token), fields, deps.schedule, problem));
 }
 
 const when = (instant: Date, zone: string, format: string) =>

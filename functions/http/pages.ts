@@ -26,7 +26,12 @@ export interface SignupProblem {
 }
 
 /** A select's value as the reader left it, if it is one of its options. */
-function chosen(value: string | undefined, min: number, max: number, fallback: number): number {
+export function chosen(
+  value: string | undefined,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
   const n = Number(value);
   return value !== undefined && Number.isInteger(n) && n >= min && n <= max ? n : fallback;
 }
