@@ -1,6 +1,12 @@
 /** Limits (core/ports.ts) on the DynamoDB table: counters, mailbox slots, send schedules, holds. */
+import { type MailboxSlot, mailboxSlots } from "../core/confirmations.js";
 import { unitsGiven } from "../core/pacing.js";
-import { type Limits, SCHEDULE_HORIZON_MS, type UnitsRequest } from "../core/ports.js";
+import {
+  type Limits,
+  type MailboxWindow,
+  SCHEDULE_HORIZON_MS,
+  type UnitsRequest,
+} from "../core/ports.js";
 import {
   type DynamoTable,
   holdKey,
@@ -9,9 +15,6 @@ import {
   rateKey,
   turnKey,
 } from "./dynamo-table.js";
-
-/** One confirmation email's slot of a mailbox: when, and for which signup. */
-type MailboxSlot = { at: number; signup: string };
 
 export class DynamoLimits implements Limits {
   constructor(private readonly table: DynamoTable) {}
@@ -56,19 +59,16 @@ export class DynamoLimits implements Limits {
     mailbox: string,
     signupId: string,
     now: Date,
-    windowSeconds: number,
-    limit: number,
+    windows: readonly MailboxWindow[],
   ): Promise<boolean> {
-    const since = now.getTime() - windowSeconds * 1000;
     return this.changeSlots(mailbox, "reserveMailboxSlot", (stored, declinedUntil) => {
       if (declinedUntil > now.getTime()) return { result: false };
-      const slots = stored.filter((slot) => slot.at > since);
-      if (slots.some((slot) => slot.signup === signupId)) return { result: true };
-      if (slots.length >= limit) return { result: false };
+      const { kept, allowed, keepSeconds } = mailboxSlots(stored, signupId, now, windows);
+      if (allowed !== "new") return { result: allowed };
       return {
         result: true,
-        slots: [...slots, { at: now.getTime(), signup: signupId }],
-        expiresAt: Math.floor(Math.max(now.getTime() + windowSeconds * 1000, declinedUntil) / 1000),
+        slots: [...kept, { at: now.getTime(), signup: signupId }],
+        expiresAt: Math.floor(Math.max(now.getTime() + keepSeconds * 1000, declinedUntil) / 1000),
       };
     });
   }

@@ -7,6 +7,7 @@
 
 import rfdc from "rfdc";
 import SortedBTree from "sorted-btree";
+import { mailboxSlots } from "../core/confirmations.js";
 import { verdict } from "../core/eligibility.js";
 import { shardOf } from "../core/email.js";
 import type { ChangeListener } from "../core/events.js";
@@ -18,6 +19,7 @@ import type {
   ClaimResult,
   Clicks,
   Limits,
+  MailboxWindow,
   PreferenceChanges,
   Roster,
   RosterEntry,
@@ -202,14 +204,16 @@ export class MemoryStore implements Subscribers, SendLedger, Limits, Stats, Rost
     mailbox: string,
     signupId: string,
     now: Date,
-    windowSeconds: number,
-    limit: number,
+    windows: readonly MailboxWindow[],
   ) {
     if ((this.declinedMailboxes.get(mailbox) ?? 0) > now.getTime()) return false;
-    const since = now.getTime() - windowSeconds * 1000;
-    const kept = (this.mailboxes.get(mailbox) ?? []).filter((slot) => slot.at > since);
-    if (kept.some((slot) => slot.signup === signupId)) return true;
-    if (kept.length >= limit) return false;
+    const { kept, allowed } = mailboxSlots(
+      this.mailboxes.get(mailbox) ?? [],
+      signupId,
+      now,
+      windows,
+    );
+    if (allowed !== "new") return allowed;
     this.mailboxes.set(mailbox, [...kept, { at: now.getTime(), signup: signupId }]);
     return true;
   }

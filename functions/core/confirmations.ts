@@ -1,20 +1,53 @@
 /**
  * The confirmation outbox: each signup from the queue is written to its subscriber and gets its
- * confirmation email, at most MAILBOX_LIMIT per real mailbox a day and `confirmationsPerHour` for
+ * confirmation email, at most MAILBOX_LIMITS per real mailbox and `confirmationsPerHour` for
  * the whole list, of which one network or one recipient domain gets at most its SHARES, and one
  * network at most UNCONFIRMED a day that nobody has confirmed yet. A failure
  * throws and the queue delivers the signup again; the record that the email went out keeps a
  * redelivery from sending it twice (docs/architecture.md has the steps).
  */
 import type { KeyedHashes } from "./email.js";
-import type { Clock, Limits, Log, Mailer, Subscribers } from "./ports.js";
+import type { Clock, Limits, Log, MailboxWindow, Mailer, Subscribers } from "./ports.js";
 import { isTimeZone, parseSlot } from "./schedule.js";
 import { type SystemEmailContext, systemEmail } from "./subscriptions-emails.js";
 import type { Consent, Subscriber } from "./types.js";
 import * as z from "./zod.js";
 
-/** One confirmation email per real mailbox at most this often. */
-export const MAILBOX_LIMIT = { perWindow: 2, windowSeconds: 24 * 60 * 60 } as const;
+/**
+ * Confirmation (or "already subscribed") emails one real mailbox may get: two a day, and three a
+ * week, so that a stranger's signups reach an owner who only ignores them three times a week.
+ */
+export const MAILBOX_LIMITS = [
+  { windowSeconds: 24 * 60 * 60, limit: 2 },
+  { windowSeconds: 7 * 24 * 60 * 60, limit: 3 },
+] as const satisfies readonly MailboxWindow[];
+
+/** One confirmation email's slot of a mailbox: when (ms), and for which signup. */
+export interface MailboxSlot {
+  at: number;
+  signup: string;
+}
+
+/**
+ * The rule both Limits adapters keep for reserveMailboxSlot: the slots a mailbox keeps (those
+ * inside its longest window, `keepSeconds`), and whether `signupId` may have one: true (it holds
+ * one already), false (a window has had its limit), or "new" (it takes one now).
+ */
+export function mailboxSlots(
+  stored: readonly MailboxSlot[],
+  signupId: string,
+  now: Date,
+  windows: readonly MailboxWindow[],
+): { kept: MailboxSlot[]; allowed: boolean | "new"; keepSeconds: number } {
+  const keepSeconds = Math.max(...windows.map((w) => w.windowSeconds));
+  const kept = stored.filter((slot) => slot.at > now.getTime() - keepSeconds * 1000);
+  if (kept.some((slot) => slot.signup === signupId)) return { kept, allowed: true, keepSeconds };
+  const full = windows.some(
+    (w) =>
+      kept.filter((slot) => slot.at > now.getTime() - w.windowSeconds * 1000).length >= w.limit,
+  );
+  return { kept, allowed: full ? false : "new", keepSeconds };
+}
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -214,8 +247,7 @@ export async function deliverConfirmation(
     if (current.confirmSentFor === generation) return "already-sent";
   } else {
     const mailbox = hashes.mailboxKey(request.email);
-    const { perWindow, windowSeconds } = MAILBOX_LIMIT;
-    if (!(await limits.reserveMailboxSlot(mailbox, generation, now, windowSeconds, perWindow))) {
+    if (!(await limits.reserveMailboxSlot(mailbox, generation, now, MAILBOX_LIMITS))) {
       return "mailbox-limit";
     }
     const unconfirmed = unconfirmedCounter(hashes, request.consent);
@@ -301,10 +333,7 @@ async function remind(
 ): Promise<DeliveryOutcome> {
   const { limits, hashes } = deps;
   const mailbox = hashes.mailboxKey(request.email);
-  const { perWindow, windowSeconds } = MAILBOX_LIMIT;
-  if (
-    !(await limits.reserveMailboxSlot(mailbox, request.signupId, now, windowSeconds, perWindow))
-  ) {
+  if (!(await limits.reserveMailboxSlot(mailbox, request.signupId, now, MAILBOX_LIMITS))) {
     return "not-needed";
   }
   // The signup's own day, the same on every delivery of it.

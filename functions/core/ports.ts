@@ -250,6 +250,12 @@ export interface SendLedger {
   releaseClaim(id: string, week: string, runId: string): Promise<void>;
 }
 
+/** A mailbox's confirmation emails: at most `limit` in any `windowSeconds`. */
+export interface MailboxWindow {
+  windowSeconds: number;
+  limit: number;
+}
+
 /** Limits and pacing: counters in fixed windows, mailbox slots, and the account's send schedule. */
 export interface Limits {
   /**
@@ -268,17 +274,17 @@ export interface Limits {
   giveBack(key: string, windowStart: Date): Promise<void>;
 
   /**
-   * Takes one of `limit` confirmation-email slots of a real mailbox (see core/email.ts mailboxKey)
-   * in the last `windowSeconds`. Idempotent per `signupId`: a redelivered signup finds its own
-   * slot and gets true again. False when the mailbox has had its `limit` already, or declined
-   * confirmations until after `now` (declineMailbox).
+   * Takes a confirmation-email slot of a real mailbox (see core/email.ts mailboxKey): one it may
+   * have in each of `windows`, at most `limit` in any `windowSeconds` up to now. Idempotent per
+   * `signupId`: a redelivered signup finds its own slot and gets true again. False when a window
+   * has had its `limit` already, or the mailbox declined confirmations until after `now`
+   * (declineMailbox).
    */
   reserveMailboxSlot(
     mailbox: string,
     signupId: string,
     now: Date,
-    windowSeconds: number,
-    limit: number,
+    windows: readonly MailboxWindow[],
   ): Promise<boolean>;
 
   /** Gives back `signupId`'s slot of the mailbox (its confirmation did not go); none: nothing. */

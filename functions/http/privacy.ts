@@ -3,7 +3,7 @@
  * core/retention.ts, the ones the table's TTL applies), and what is counted.
  */
 import { HUMAN_AFTER_SECONDS } from "../core/clicks.js";
-import { MAILBOX_LIMIT, SHARES } from "../core/confirmations.js";
+import { DECLINED_DAYS, MAILBOX_LIMITS, SHARES } from "../core/confirmations.js";
 import { RETENTION } from "../core/retention.js";
 import { SIGNUP_LIMIT } from "../core/subscriptions.js";
 import { CONFIRM_TTL_SECONDS } from "../core/subscriptions-emails.js";
@@ -44,7 +44,7 @@ export function privacyPage(options: { trackClicks?: boolean } = {}): string {
 </ul>
 <h2>What we count</h2>
 <ul>
-<li>Signups from each network, per hour (${SIGNUP_LIMIT.perWindow} per address an hour), and confirmation emails: ${MAILBOX_LIMIT.perWindow} a day per mailbox, and each hour at most ${pct(SHARES.network)} of them for one network and ${pct(SHARES.domain)} for one email domain. This stops anyone from flooding strangers' inboxes, or ours. Each counter is named by a keyed fingerprint, not by an address, and is deleted within two hours (a mailbox's within a day).</li>
+<li>Signups from each network, per hour (${SIGNUP_LIMIT.perWindow} per address an hour), and confirmation emails: ${MAILBOX_LIMITS[0].limit} a day and ${MAILBOX_LIMITS[1].limit} a week per mailbox, and each hour at most ${pct(SHARES.network)} of them for one network and ${pct(SHARES.domain)} for one email domain. This stops anyone from flooding strangers' inboxes, or ours. Each counter is named by a keyed fingerprint, not by an address, and is deleted within two hours (a mailbox's within a week, or ${DECLINED_DAYS} days after its owner unsubscribed from a confirmation, which keeps further confirmations from it that long).</li>
 <li>Totals for the list: how many readers signed up, confirmed, paused or left, and how many tips went out and were delivered, per week and per tip. No one is named in them.</li>
 ${clicksItem(options.trackClicks ?? true)}
 <li>Our logs never hold your address, your name or your links, and are kept for a month.</li>

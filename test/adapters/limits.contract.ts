@@ -7,6 +7,8 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let counter = 0;
+/** Two a day, as one window. */
+const DAILY = [{ windowSeconds: 86_400, limit: 2 }];
 
 export function limitsContract(name: string, make: () => Promise<TablePorts>): void {
   describe(`Limits contract: ${name}`, () => {
@@ -14,7 +16,7 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       const { limits } = await make();
       const mailbox = `mailbox-${process.pid}-${Date.now()}-${Math.random()}`;
       const take = (signup: string, now: Date) =>
-        limits.reserveMailboxSlot(mailbox, signup, now, 86_400, 2);
+        limits.reserveMailboxSlot(mailbox, signup, now, DAILY);
       expect(await take("s1", T0)).toBe(true);
       expect(await take("s1", at(HOUR))).toBe(true); // a redelivery of s1: its own slot
       expect(await take("s2", at(2 * HOUR))).toBe(true);
@@ -24,15 +26,15 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       expect(await take("s3", at(DAY + 1))).toBe(true); // s1 has aged out
       expect(await take("s4", at(DAY + 2))).toBe(false);
       // Another mailbox has its own slots.
-      expect(
-        await limits.reserveMailboxSlot(`${mailbox}-other`, "s4", at(DAY + 2), 86_400, 2),
-      ).toBe(true);
+      expect(await limits.reserveMailboxSlot(`${mailbox}-other`, "s4", at(DAY + 2), DAILY)).toBe(
+        true,
+      );
     });
 
     it("gives a released slot to the next signup; releasing one it never had changes nothing", async () => {
       const { limits } = await make();
       const mailbox = `release-${process.pid}-${Date.now()}-${Math.random()}`;
-      const take = (signup: string) => limits.reserveMailboxSlot(mailbox, signup, T0, 86_400, 2);
+      const take = (signup: string) => limits.reserveMailboxSlot(mailbox, signup, T0, DAILY);
       await limits.releaseMailboxSlot(mailbox, "nobody");
       expect(await take("s1")).toBe(true);
       expect(await take("s2")).toBe(true);
@@ -43,11 +45,29 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       expect(await take("s1")).toBe(false);
     });
 
+    it("keeps every window: two a day and three a week", async () => {
+      const { limits } = await make();
+      const mailbox = `weekly-${process.pid}-${Date.now()}-${Math.random()}`;
+      const windows = [
+        { windowSeconds: 86_400, limit: 2 },
+        { windowSeconds: 7 * 86_400, limit: 3 },
+      ];
+      const take = (signup: string, now: Date) =>
+        limits.reserveMailboxSlot(mailbox, signup, now, windows);
+      expect(await take("s1", T0)).toBe(true);
+      expect(await take("s2", at(HOUR))).toBe(true);
+      expect(await take("s3", at(2 * HOUR))).toBe(false); // the day's two
+      expect(await take("s3", at(DAY + 2 * HOUR))).toBe(true); // a new day, the week's third
+      expect(await take("s4", at(3 * DAY))).toBe(false); // the week's three
+      expect(await take("s3", at(3 * DAY))).toBe(true); // a redelivery keeps its own
+      expect(await take("s4", at(7 * DAY + 1))).toBe(true); // s1 has left the week
+    });
+
     it("takes no slot of a declined mailbox until the date, and keeps the later date", async () => {
       const { limits } = await make();
       const mailbox = `declined-${process.pid}-${Date.now()}-${Math.random()}`;
       const take = (signup: string, now: Date) =>
-        limits.reserveMailboxSlot(mailbox, signup, now, 86_400, 2);
+        limits.reserveMailboxSlot(mailbox, signup, now, DAILY);
       expect(await take("s1", T0)).toBe(true);
       await limits.declineMailbox(mailbox, at(30 * DAY));
       await limits.declineMailbox(mailbox, at(10 * DAY)); // an earlier date changes nothing
@@ -56,9 +76,7 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       expect(await take("s2", at(30 * DAY + 1))).toBe(true);
       // A mailbox never reserved can be declined too.
       await limits.declineMailbox(`${mailbox}-new`, at(DAY));
-      expect(await limits.reserveMailboxSlot(`${mailbox}-new`, "s1", at(HOUR), 86_400, 2)).toBe(
-        false,
-      );
+      expect(await limits.reserveMailboxSlot(`${mailbox}-new`, "s1", at(HOUR), DAILY)).toBe(false);
     });
 
     it("never hands out more slots than the limit to concurrent signups", async () => {
@@ -66,7 +84,7 @@ export function limitsContract(name: string, make: () => Promise<TablePorts>): v
       const mailbox = `race-${process.pid}-${Date.now()}-${Math.random()}`;
       const results = await Promise.all(
         Array.from({ length: 16 }, (_, i) =>
-          limits.reserveMailboxSlot(mailbox, `r${i}`, T0, 86_400, 2),
+          limits.reserveMailboxSlot(mailbox, `r${i}`, T0, DAILY),
         ),
       );
       expect(results.filter(Boolean)).toHaveLength(2);

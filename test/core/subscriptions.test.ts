@@ -250,7 +250,7 @@ describe("subscribe", () => {
     expect(mailer.sent).toEqual([]);
   });
 
-  it("sends at most 2 confirmations per real mailbox in 24 h, whatever its case, +tags or Gmail dots", async () => {
+  it("sends at most 2 confirmations per real mailbox in 24 h and 3 a week, whatever its case, +tags or Gmail dots", async () => {
     const { clock, mailer, store, signUp } = memoryDeps();
     const variants = [
       "victim+1@gmail.com",
@@ -271,6 +271,11 @@ describe("subscribe", () => {
     clock.advance(DAY + 1000);
     expect(await signUp(signup("victim+later@gmail.com"))).toEqual(["sent"]);
     expect(mailer.sent).toHaveLength(4);
+    // Three a week: an owner who only ignores them gets no fourth until the first is a week old.
+    clock.advance(DAY + 1000);
+    expect(await signUp(signup("victim+again@gmail.com"))).toEqual(["mailbox-limit"]);
+    clock.advance(5 * DAY);
+    expect(await signUp(signup("victim+week@gmail.com"))).toEqual(["sent"]);
   });
 
   it("keeps signups beyond the hourly budget waiting on the outbox, then sends them", async () => {
