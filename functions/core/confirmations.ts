@@ -1,10 +1,11 @@
 /**
  * The confirmation outbox: each signup from the queue is written to its subscriber and gets its
- * confirmation email, at most MAILBOX_LIMITS per real mailbox and `confirmationsPerHour` for
+ * confirmation email (an active reader's, the "already subscribed" one), at most MAILBOX_LIMITS
+ * per real mailbox, none to a mailbox that declined one lately, and `confirmationsPerHour` for
  * the whole list, of which one network or one recipient domain gets at most its SHARES, and one
- * network at most UNCONFIRMED a day that nobody has confirmed yet. A failure
- * throws and the queue delivers the signup again; the record that the email went out keeps a
- * redelivery from sending it twice (docs/architecture.md has the steps).
+ * network at most UNCONFIRMED a day that nobody has confirmed yet. A failure throws and the
+ * queue delivers the signup again; the record that the email went out keeps a redelivery from
+ * sending it twice (docs/architecture.md has the steps).
  */
 import type { KeyedHashes } from "./email.js";
 import type { Clock, Limits, Log, MailboxWindow, Mailer, Subscribers } from "./ports.js";
