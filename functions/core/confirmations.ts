@@ -89,15 +89,18 @@ export function confirmedSinceSignup(reader: Pick<Subscriber, "confirmedAt" | "c
   return reader.confirmedAt !== undefined && reader.confirmedAt >= reader.consent.at;
 }
 
+/** When a decline made at `left` ends: DECLINED_DAYS later. */
+export const declineEnd = (left: Date) => new Date(left.getTime() + DECLINED_DAYS * 24 * HOUR_MS);
+
 /**
- * Until when a reader who left their last signup unconfirmed gets no confirmation (DECLINED_DAYS
- * from leaving), if that is after `now`; else undefined.
+ * Until when a reader who left their last signup unconfirmed gets no confirmation (declineEnd of
+ * their leaving), if that is after `now`; else undefined.
  */
 export function declinedUntil(current: Subscriber | undefined, now: Date): Date | undefined {
   if (current?.status !== "unsubscribed" || current.unsubscribedAt === undefined) return undefined;
   if (confirmedSinceSignup(current)) return undefined;
-  const until = Date.parse(current.unsubscribedAt) + DECLINED_DAYS * 24 * HOUR_MS;
-  return until > now.getTime() ? new Date(until) : undefined;
+  const until = declineEnd(new Date(current.unsubscribedAt));
+  return until > now ? until : undefined;
 }
 
 /** The consent `ip` of the operator's imported invitations (core/import.ts). */

@@ -55,7 +55,7 @@ export async function unsubscribeByMail(
       return { action: "ignored", reason: "invalid or signed-out token" };
     }
     const outcome = reader.subscriber
-      ? await unsubscribeReader(deps, reader.id)
+      ? await unsubscribeReader(deps, reader.subscriber)
       : "already-unsubscribed";
     return {
       action: outcome === "unsubscribed" ? "unsubscribed" : "already",
@@ -69,8 +69,9 @@ export async function unsubscribeByMail(
   const from = mail.from.length === 1 ? addressOf(mail.from[0] as string) : undefined;
   if (!from) return { action: "ignored", reason: "not one From address" };
   const id = deps.hashes.subscriberId(from);
-  if (!(await deps.subscribers.get(id))) return { action: "ignored", reason: "not a reader" };
-  const outcome = await unsubscribeReader(deps, id);
+  const subscriber = await deps.subscribers.get(id);
+  if (!subscriber) return { action: "ignored", reason: "not a reader" };
+  const outcome = await unsubscribeReader(deps, subscriber);
   return {
     action: outcome === "unsubscribed" ? "unsubscribed" : "already",
     by: "dmarc",

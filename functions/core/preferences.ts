@@ -13,6 +13,7 @@ import type { Clock, PreferenceChanges, Subscribers } from "./ports.js";
 import { type ReaderData, readerData, signOutEveryLink } from "./rights.js";
 import {
   type DeliverySlot,
+  dayOf,
   deliveryInstant,
   localWeek,
   nextTipAt,
@@ -23,7 +24,6 @@ import {
 } from "./schedule.js";
 import {
   cleanFirstName,
-  dayOf,
   parseDeliverySlot,
   parseTimeZone,
   readerOfLink,
@@ -218,7 +218,7 @@ async function applyTo(
   change: ManageAction,
 ): Promise<Preferences> {
   if (change.action === "unsubscribe") {
-    await unsubscribeReader(deps, subscriber.id);
+    await unsubscribeReader(deps, subscriber);
     return view((await deps.subscribers.get(subscriber.id)) ?? subscriber, deps);
   }
   if (subscriber.status !== "active") {

@@ -97,6 +97,23 @@ export function zoneSpelling(zone: string): string {
   return spellings.get((RENAMED[icu] ?? icu).toLowerCase()) ?? zone;
 }
 
+/**
+ * Built on first use, not at import: an Intl formatter loads its locale data, which every cold
+ * start of the API would pay, for the pages that show a date alone.
+ */
+let dayFormat: Intl.DateTimeFormat | undefined;
+
+/** "7 January 2027": the UTC day of `instant`, as the pages say it. */
+export function dayOf(instant: Date): string {
+  dayFormat ??= new Intl.DateTimeFormat("en-GB", {
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  return dayFormat.format(instant);
+}
+
 function at(instant: Date, zone: string): DateTime {
   const local = DateTime.fromJSDate(instant, { zone });
   if (!local.isValid) throw new Error(`unknown time zone ${JSON.stringify(zone)}`);

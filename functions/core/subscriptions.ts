@@ -13,8 +13,8 @@
 import type { WeekdayNumbers } from "luxon";
 import {
   confirmedSinceSignup,
-  DECLINED_DAYS,
   declinedUntil,
+  declineEnd,
   type SignupRequest,
   unconfirmedCounter,
   windowStart,
@@ -25,6 +25,7 @@ import type { Clock, Limits, Log, Mailer, Queue, Subscribers } from "./ports.js"
 import {
   DEFAULT_SLOT,
   type DeliverySlot,
+  dayOf,
   formatSlot,
   isTimeZone,
   type Schedule,
@@ -376,15 +377,6 @@ function retiredLink(
   return new InvalidTokenError("This link is invalid or has expired.");
 }
 
-/** "7 January 2027": a date as the pages say it (UTC). */
-export const dayOf = (instant: Date) =>
-  instant.toLocaleDateString("en-GB", {
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-
 /** What a confirm link's page shows (GET, which changes nothing). */
 export type ConfirmLinkState =
   /** The link can confirm its signup: the button, under the signup's choices to check. */
@@ -464,7 +456,7 @@ export type UnsubscribeOutcome = "unsubscribed" | "already-unsubscribed";
 
 /** What unsubscribing needs: the reader, and the mailbox a never-confirmed signup declines. */
 export interface UnsubscribeDeps {
-  subscribers: Pick<Subscribers, "get" | "unsubscribe">;
+  subscribers: Pick<Subscribers, "unsubscribe">;
   clock: Clock;
   limits: Pick<Limits, "declineMailbox">;
   hashes: Pick<KeyedHashes, "mailboxKey">;
@@ -476,30 +468,31 @@ export interface UnsubscribeDeps {
  * who no longer exists gets the same answer as one who left already.
  */
 export async function unsubscribe(
-  deps: UnsubscribeDeps & { signer: Pick<Signer, "read"> },
+  deps: UnsubscribeDeps & {
+    signer: Pick<Signer, "read">;
+    subscribers: Pick<Subscribers, "get" | "unsubscribe">;
+  },
   token: unknown,
 ): Promise<UnsubscribeOutcome> {
-  const { id, subscriber } = await readerOfLink(deps, token, "unsubscribe");
+  const { subscriber } = await readerOfLink(deps, token, "unsubscribe");
   if (!subscriber) return "already-unsubscribed";
-  return unsubscribeReader(deps, id);
+  return unsubscribeReader(deps, subscriber);
 }
 
 /**
- * Unsubscribes a reader already identified (a link, an authenticated email). Leaving a signup
- * never confirmed declines it: its mailbox gets no other confirmation for DECLINED_DAYS, whoever
- * signs it up (the confirmation's footer promises it). That is written first, so that a failure
- * leaves both to the retry.
+ * Unsubscribes a reader already read (by a link, an authenticated email). Leaving a signup never
+ * confirmed declines it: its mailbox gets no other confirmation for DECLINED_DAYS, whoever signs
+ * it up (the confirmation's footer promises it). That is written first, so that a failure leaves
+ * both to the retry.
  */
 export async function unsubscribeReader(
   deps: UnsubscribeDeps,
-  id: string,
+  reader: Pick<Subscriber, "id" | "email" | "status" | "confirmedAt" | "consent">,
 ): Promise<UnsubscribeOutcome> {
   const now = deps.clock.now();
-  const current = await deps.subscribers.get(id);
-  if (current?.status === "pending" && !confirmedSinceSignup(current)) {
-    const until = new Date(now.getTime() + DECLINED_DAYS * 24 * 60 * 60 * 1000);
-    await deps.limits.declineMailbox(deps.hashes.mailboxKey(current.email), until);
+  if (reader.status === "pending" && !confirmedSinceSignup(reader)) {
+    await deps.limits.declineMailbox(deps.hashes.mailboxKey(reader.email), declineEnd(now));
   }
-  const result = await deps.subscribers.unsubscribe(id, now);
+  const result = await deps.subscribers.unsubscribe(reader.id, now);
   return result === "unsubscribed" ? "unsubscribed" : "already-unsubscribed";
 }

@@ -7,6 +7,7 @@
  */
 import { type PlacedTip, tipPath } from "../core/archive.js";
 import { escapeHtml } from "../core/fill.js";
+import { dayOf } from "../core/schedule.js";
 import type { ArchiveTip } from "../core/types.js";
 import { brand, page } from "./brand.js";
 import { tipLabel } from "./site-brand.js";
@@ -32,20 +33,8 @@ export function byline(tip: ArchiveTip): string {
   return parts.length === 0 ? "" : `<p class="byline">${parts.join(" · ")}</p>`;
 }
 
-/**
- * Built on first use, not at import: an Intl formatter loads its locale data, which every cold
- * start of the API would pay, for the archive pages alone.
- */
-let formatDate: Intl.DateTimeFormat | undefined;
-
 function date(day: string): string {
-  formatDate ??= new Intl.DateTimeFormat("en-GB", {
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-    timeZone: "UTC",
-  });
-  return `<time datetime="${escapeHtml(day)}">${escapeHtml(formatDate.format(new Date(`${day}T00:00:00Z`)))}</time>`;
+  return `<time datetime="${escapeHtml(day)}">${escapeHtml(dayOf(new Date(`${day}T00:00:00Z`)))}</time>`;
 }
 
 function tags(tip: ArchiveTip): string {

@@ -12,7 +12,8 @@
 
 import { declinedUntil } from "../core/confirmations.js";
 import { MAX_PAUSE_WEEKS, parseManageForm, pauseByUnsubscribeLink } from "../core/preferences.js";
-import { dayOf, readerOfLink, unsubscribe } from "../core/subscriptions.js";
+import { dayOf } from "../core/schedule.js";
+import { readerOfLink, unsubscribe } from "../core/subscriptions.js";
 import type { Subscriber } from "../core/types.js";
 import type { AppDeps } from "./deps.js";
 import {

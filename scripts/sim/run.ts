@@ -548,7 +548,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       switch (kind) {
         case "unsubscribe": {
           const m = model as ReaderModel;
-          if ((await unsubscribeReader(subscriptionDeps, m.id)) === "unsubscribed") {
+          const reader = await worldStore.get(m.id);
+          if (reader && (await unsubscribeReader(subscriptionDeps, reader)) === "unsubscribed") {
             // Acknowledged now: the reader sees "You're unsubscribed".
             m.leftAt ??= sim.now;
             counts.unsubscribes += 1;
