@@ -16,6 +16,7 @@ import {
   dayOf,
   deliveryInstant,
   localWeek,
+  localWhen,
   nextTipAt,
   type Schedule,
   slotOf,
@@ -137,9 +138,6 @@ export function parseManageForm(
   }
 }
 
-const when = (instant: Date, zone: string, format: string) =>
-  DateTime.fromJSDate(instant, { zone }).setLocale("en-GB").toFormat(format);
-
 function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
   const zone = zoneOf(subscriber, deps.schedule);
   const now = deps.clock.now();
@@ -159,9 +157,9 @@ function view(subscriber: Subscriber, deps: PreferencesDeps): Preferences {
     deliveryDay: slot.weekday,
     deliveryHour: slot.hour,
     status: subscriber.status,
-    ...(paused ? { pausedUntil: when(next, zone, "cccc d LLLL") } : {}),
+    ...(paused ? { pausedUntil: localWhen(next, zone, "cccc d LLLL") } : {}),
     ...(subscriber.status === "active"
-      ? { nextDelivery: when(next, zone, "cccc d LLLL, HH:mm") }
+      ? { nextDelivery: localWhen(next, zone, "cccc d LLLL, HH:mm") }
       : {}),
     ...(subscriber.status === "active" && hasEveryTip(subscriber, deps.tips)
       ? { caughtUp: true }

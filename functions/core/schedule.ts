@@ -103,6 +103,10 @@ export function zoneSpelling(zone: string): string {
  */
 let dayFormat: Intl.DateTimeFormat | undefined;
 
+/** `instant` where the reader lives, in a Luxon `format` ("cccc d LLLL": "Monday 7 December"). */
+export const localWhen = (instant: Date, zone: string, format: string) =>
+  DateTime.fromJSDate(instant, { zone }).setLocale("en-GB").toFormat(format);
+
 /** "7 January 2027": the UTC day of `instant`, as the pages say it. */
 export function dayOf(instant: Date): string {
   dayFormat ??= new Intl.DateTimeFormat("en-GB", {

@@ -6,10 +6,9 @@
  * tips so far and their preferences. The same link used again only says it is done. Errors are
  * mapped to pages by the router.
  */
-import { DateTime } from "luxon";
 import { BadRequestError } from "../core/errors.js";
 import { manageUrl } from "../core/links.js";
-import { nextTipAt, slotOf, zoneOf } from "../core/schedule.js";
+import { localWhen, nextTipAt, slotOf, zoneOf } from "../core/schedule.js";
 import {
   type ChoiceChanges,
   checkConfirmLink,
@@ -87,9 +86,6 @@ async function refused(
   return html(400, confirmPromptPage(String(token), fields, deps.schedule, problem));
 }
 
-const when = (instant: Date, zone: string, format: string) =>
-  DateTime.fromJSDate(instant, { zone }).setLocale("en-GB").toFormat(format);
-
 /**
  * When the reader's tips come: their next delivery slot from now (the planner sends nothing for a
  * slot that passed before they confirmed), or the later instant they are due at; the end of a pause.
@@ -103,11 +99,11 @@ async function confirmed(deps: AppDeps, id: string): Promise<Confirmed> {
   const next = due ?? nextTipAt(reader ?? {}, now, zone, slotOf(reader ?? {}, deps.schedule));
   const paused = reader?.pausedUntil && reader.pausedUntil > now.toISOString();
   return {
-    when: when(next, zone, "cccc d LLLL 'at' HH:mm"),
+    when: localWhen(next, zone, "cccc d LLLL 'at' HH:mm"),
     timeZone: zone,
     first: (reader?.sentTips.length ?? 0) === 0,
     ...(paused
-      ? { pausedUntil: when(new Date(reader.pausedUntil as string), zone, "cccc d LLLL") }
+      ? { pausedUntil: localWhen(new Date(reader.pausedUntil as string), zone, "cccc d LLLL") }
       : {}),
     manageUrl: manageUrl(deps.site.baseUrl, deps.signer.issue("manage", id)),
   };
